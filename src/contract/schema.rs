@@ -1,0 +1,334 @@
+//! OpenAPI 3.0 schemas as compiled JSON Schema validators.
+//!
+//! OpenAPI 3.0 speaks a dialect of JSON Schema draft 4 (`nullable`, boolean
+//! `exclusiveMinimum`, `$ref` siblings ignored). We rewrite the dialect once at
+//! load time into plain draft 4 and compile every schema the contract uses into a
+//! validator, so no request ever pays for parsing or compiling a schema.
+
+use serde_json::{Map, Value};
+
+/// Index of a compiled schema inside [`Schemas`].
+pub type SchemaId = usize;
+
+/// One violation of a schema, with where it is in the instance and which rule broke.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaViolation {
+    /// JSON pointer into the validated value ("" for the value itself).
+    pub pointer: String,
+    /// The JSON Schema keyword that failed (`pattern`, `maxLength`, `required`, ...).
+    pub rule: String,
+    /// A readable description of the failure.
+    pub message: String,
+}
+
+/// Every schema the contract uses, compiled once.
+pub struct Schemas {
+    validators: Vec<Option<jsonschema::Validator>>,
+    /// The converted schema at each id, for generating values and reading limits.
+    sources: Vec<Value>,
+    /// Where each schema came from in the document, for messages.
+    locations: Vec<String>,
+}
+
+impl Schemas {
+    /// The converted (draft 4) schema with this id.
+    pub fn source(&self, id: SchemaId) -> &Value {
+        &self.sources[id]
+    }
+
+    /// The JSON pointer in the document the schema with this id was taken from.
+    pub fn location(&self, id: SchemaId) -> &str {
+        &self.locations[id]
+    }
+
+    /// Whether `value` is valid. A schema that failed to compile accepts everything
+    /// (and was reported as a warning at load time).
+    pub fn is_valid(&self, id: SchemaId, value: &Value) -> bool {
+        match &self.validators[id] {
+            Some(v) => v.is_valid(value),
+            None => true,
+        }
+    }
+
+    /// Every violation of schema `id` by `value`.
+    pub fn violations(&self, id: SchemaId, value: &Value) -> Vec<SchemaViolation> {
+        let Some(v) = &self.validators[id] else {
+            return Vec::new();
+        };
+        v.iter_errors(value)
+            .map(|e| SchemaViolation {
+                pointer: e.instance_path().as_str().to_string(),
+                rule: e.kind().keyword().to_string(),
+                message: e.to_string(),
+            })
+            .collect()
+    }
+
+    /// Number of schemas.
+    pub fn len(&self) -> usize {
+        self.sources.len()
+    }
+
+    /// Whether there are no schemas.
+    pub fn is_empty(&self) -> bool {
+        self.sources.is_empty()
+    }
+}
+
+/// Collects schemas while the contract is being read, then compiles them together.
+#[derive(Default)]
+pub struct SchemaBuilder {
+    sources: Vec<Value>,
+    locations: Vec<String>,
+    by_ref: std::collections::HashMap<String, SchemaId>,
+}
+
+impl SchemaBuilder {
+    /// Registers the (already converted) schema found at `location`. Identical
+    /// `$ref`s share one id so a shared component compiles once.
+    pub fn add(&mut self, location: &str, schema: &Value) -> SchemaId {
+        let key = schema
+            .as_object()
+            .filter(|o| o.len() == 1)
+            .and_then(|o| o.get("$ref"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        if let Some(k) = &key {
+            if let Some(&id) = self.by_ref.get(k) {
+                return id;
+            }
+        }
+        let id = self.sources.len();
+        self.sources.push(schema.clone());
+        self.locations.push(location.to_string());
+        if let Some(k) = key {
+            self.by_ref.insert(k, id);
+        }
+        id
+    }
+
+    /// Compiles every registered schema against `document` (the converted document,
+    /// which `$ref`s point into). Schemas that cannot compile are reported in
+    /// `warnings` and accept everything.
+    pub fn build(self, document: &Value, warnings: &mut Vec<String>) -> Schemas {
+        let mut root = match document {
+            Value::Object(o) => o.clone(),
+            _ => Map::new(),
+        };
+        let mut broken = vec![false; self.sources.len()];
+        let mut validators: Vec<Option<jsonschema::Validator>> = vec![None; self.sources.len()];
+        // One compile of the whole set; when one schema is broken, set it aside and
+        // compile the rest again, so one bad pattern does not cost every validator.
+        for _attempt in 0..=self.sources.len() {
+            let defs: Map<String, Value> = self
+                .sources
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !broken[*i])
+                .map(|(i, s)| (i.to_string(), s.clone()))
+                .collect();
+            root.insert("definitions".into(), Value::Object(defs));
+            let root_value = Value::Object(std::mem::take(&mut root));
+            let result = jsonschema::options()
+                .with_draft(jsonschema::Draft::Draft4)
+                .should_validate_formats(true)
+                .build_map(&root_value);
+            root = match root_value {
+                Value::Object(o) => o,
+                _ => unreachable!("root was built as an object"),
+            };
+            match result {
+                Ok(map) => {
+                    for (i, slot) in validators.iter_mut().enumerate() {
+                        if !broken[i] {
+                            *slot = map.get(&format!("#/definitions/{i}")).cloned();
+                        }
+                    }
+                    break;
+                }
+                Err(e) => {
+                    let path = e.schema_path().as_str().to_string();
+                    let culprit = path
+                        .strip_prefix("/definitions/")
+                        .and_then(|rest| rest.split('/').next())
+                        .and_then(|n| n.parse::<usize>().ok())
+                        .filter(|&n| n < broken.len() && !broken[n])
+                        .or_else(|| find_culprit(&self.sources, &broken, &root));
+                    match culprit {
+                        Some(n) => {
+                            broken[n] = true;
+                            warnings.push(format!(
+                                "schema at {} cannot be compiled ({e}); values there are not validated",
+                                self.locations[n]
+                            ));
+                        }
+                        None => {
+                            warnings.push(format!(
+                                "schemas cannot be compiled ({e}); no value is validated"
+                            ));
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        Schemas {
+            validators,
+            sources: self.sources,
+            locations: self.locations,
+        }
+    }
+}
+
+/// Compiles schemas one at a time to find one that fails; used only when the
+/// combined compile failed without saying where.
+fn find_culprit(sources: &[Value], broken: &[bool], root: &Map<String, Value>) -> Option<usize> {
+    let mut single = root.clone();
+    for (i, s) in sources.iter().enumerate() {
+        if broken[i] {
+            continue;
+        }
+        let mut defs = Map::new();
+        defs.insert("0".into(), s.clone());
+        single.insert("definitions".into(), Value::Object(defs));
+        let ok = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft4)
+            .build_map(&Value::Object(single.clone()))
+            .is_ok();
+        if !ok {
+            return Some(i);
+        }
+    }
+    None
+}
+
+/// Rewrites one OpenAPI 3.0 schema (and everything nested in it) into draft 4.
+pub fn convert(schema: &mut Value) {
+    let Value::Object(map) = schema else { return };
+    if map.contains_key("$ref") {
+        // OpenAPI 3.0: siblings of $ref are ignored.
+        map.retain(|k, _| k == "$ref");
+        return;
+    }
+    for key in ["properties", "patternProperties"] {
+        if let Some(Value::Object(props)) = map.get_mut(key) {
+            for v in props.values_mut() {
+                convert(v);
+            }
+        }
+    }
+    for key in ["additionalProperties", "not", "additionalItems"] {
+        if let Some(v @ Value::Object(_)) = map.get_mut(key) {
+            convert(v);
+        }
+    }
+    match map.get_mut("items") {
+        Some(v @ Value::Object(_)) => convert(v),
+        Some(Value::Array(items)) => items.iter_mut().for_each(convert),
+        _ => {}
+    }
+    for key in ["allOf", "oneOf", "anyOf"] {
+        if let Some(Value::Array(items)) = map.get_mut(key) {
+            items.iter_mut().for_each(convert);
+        }
+    }
+    if map.get("nullable") == Some(&Value::Bool(true)) {
+        map.remove("nullable");
+        match map.get_mut("type") {
+            Some(Value::String(t)) => {
+                let t = std::mem::take(t);
+                map.insert(
+                    "type".into(),
+                    Value::Array(vec![Value::String(t), "null".into()]),
+                );
+                if let Some(Value::Array(e)) = map.get_mut("enum") {
+                    if !e.contains(&Value::Null) {
+                        e.push(Value::Null);
+                    }
+                }
+            }
+            Some(_) => {}
+            None => {
+                if ["allOf", "oneOf", "anyOf"]
+                    .iter()
+                    .any(|k| map.contains_key(*k))
+                {
+                    // A composed nullable schema: null, or whatever the composition allows.
+                    let inner = Value::Object(std::mem::take(map));
+                    map.insert(
+                        "anyOf".into(),
+                        Value::Array(vec![inner, serde_json::json!({"type": "null"})]),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Follows `$ref`s (local pointers) from `schema` to the schema they name, at most
+/// `limit` hops. Returns `None` for a dangling or non-local reference.
+pub fn resolve<'a>(document: &'a Value, mut schema: &'a Value) -> Option<&'a Value> {
+    for _ in 0..32 {
+        match schema.get("$ref").and_then(Value::as_str) {
+            Some(r) => schema = document.pointer(r.strip_prefix('#')?)?,
+            None => return Some(schema),
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn nullable_becomes_type_array() {
+        let mut s = json!({"type": "string", "nullable": true, "enum": ["a"]});
+        convert(&mut s);
+        assert_eq!(s, json!({"type": ["string", "null"], "enum": ["a", null]}));
+    }
+
+    #[test]
+    fn nested_nullable_and_ref_siblings() {
+        let mut s = json!({"properties": {"a": {"$ref": "#/x", "description": "d"},
+                                          "b": {"items": {"type": "integer", "nullable": true}}}});
+        convert(&mut s);
+        assert_eq!(s["properties"]["a"], json!({"$ref": "#/x"}));
+        assert_eq!(
+            s["properties"]["b"]["items"]["type"],
+            json!(["integer", "null"])
+        );
+    }
+
+    #[test]
+    fn compiles_recursive_refs_and_reports_violations() {
+        let doc = json!({"components": {"schemas": {"Node": {
+            "type": "object", "required": ["name"],
+            "properties": {"name": {"type": "string", "maxLength": 3},
+                           "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}}}}}}});
+        let mut b = SchemaBuilder::default();
+        let id = b.add("/x", &json!({"$ref": "#/components/schemas/Node"}));
+        let mut warnings = Vec::new();
+        let s = b.build(&doc, &mut warnings);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert!(s.is_valid(id, &json!({"name": "a", "children": [{"name": "b"}]})));
+        let v = s.violations(id, &json!({"name": "a", "children": [{"name": "long"}]}));
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].pointer, "/children/0/name");
+        assert_eq!(v[0].rule, "maxLength");
+    }
+
+    #[test]
+    fn a_broken_schema_is_set_aside_with_a_warning() {
+        let mut b = SchemaBuilder::default();
+        let good = b.add("/good", &json!({"type": "string", "maxLength": 2}));
+        let bad = b.add("/bad", &json!({"type": "string", "pattern": "(unclosed"}));
+        let mut warnings = Vec::new();
+        let s = b.build(&json!({}), &mut warnings);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("/bad"), "{warnings:?}");
+        assert!(!s.is_valid(good, &json!("abc")));
+        assert!(s.is_valid(bad, &json!("anything")));
+    }
+}
