@@ -246,7 +246,7 @@ fn narrow_error(raw: &Value) -> Option<(String, String)> {
             try_read::<T>(v, at)
         }
     }
-    fn each<'v>(v: Option<&'v Value>) -> impl Iterator<Item = (&'v String, &'v Value)> {
+    fn each(v: Option<&Value>) -> impl Iterator<Item = (&String, &Value)> {
         v.and_then(Value::as_object)
             .into_iter()
             .flat_map(|m| m.iter())
@@ -282,7 +282,8 @@ fn narrow_error(raw: &Value) -> Option<(String, String)> {
         }
         return try_item::<o::PathItem>(item, &at);
     }
-    let sections: [(&str, fn(&Value, &str) -> Option<(String, String)>); 7] = [
+    type Reader = fn(&Value, &str) -> Option<(String, String)>;
+    let sections: [(&str, Reader); 7] = [
         ("schemas", try_item::<o::Schema>),
         ("responses", try_item::<o::Response>),
         ("parameters", try_item::<o::Parameter>),

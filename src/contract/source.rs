@@ -82,13 +82,15 @@ fn yaml_to_json(file: &str, value: serde_yaml::Value, at: &mut String) -> Result
                     Y::Number(n) => n.to_string(),
                     Y::Bool(b) => b.to_string(),
                     Y::Null => "null".to_string(),
-                    other => return Err(SpecError::at(
-                        file,
-                        at,
-                        format!(
+                    other => {
+                        return Err(SpecError::at(
+                            file,
+                            at,
+                            format!(
                             "mapping key {other:?} is not a string; OpenAPI keys must be strings"
                         ),
-                    )),
+                        ))
+                    }
                 };
                 let len = at.len();
                 at.push('/');

@@ -1,0 +1,285 @@
+//! Response checks: does a response keep the contract?
+//!
+//! Each check has a name (`status_documented`, `status_expected`, `content_type`,
+//! `body_schema`, `headers`, `undocumented_fields`) so reports, JUnit files and
+//! proxy logs can say exactly which promise was broken. The mock's own tests, the
+//! conformance runner and the proxy all use these same checks.
+
+use hyper::header::{HeaderMap, CONTENT_TYPE};
+use serde_json::Value;
+
+use crate::contract::{schema, Contract, Operation};
+use crate::validate::media_matches;
+
+/// One failed check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckFailure {
+    /// The check's name.
+    pub check: &'static str,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for CheckFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.check, self.message)
+    }
+}
+
+/// Every check name, in the order they run.
+pub const CHECKS: [&str; 6] = [
+    "status_documented",
+    "status_expected",
+    "content_type",
+    "body_schema",
+    "headers",
+    "undocumented_fields",
+];
+
+/// Checks one response of `op`. `expected` is the set of statuses the caller
+/// expects, if any.
+pub fn check_response(
+    contract: &Contract,
+    op: &Operation,
+    status: u16,
+    headers: &HeaderMap,
+    body: &[u8],
+    expected: Option<&[u16]>,
+) -> Vec<CheckFailure> {
+    let mut out = Vec::new();
+    let fail = |out: &mut Vec<CheckFailure>, check: &'static str, message: String| {
+        out.push(CheckFailure { check, message })
+    };
+    if let Some(exp) = expected {
+        if !exp.contains(&status) {
+            let list: Vec<String> = exp.iter().map(u16::to_string).collect();
+            fail(
+                &mut out,
+                "status_expected",
+                format!("got {status}, expected {}", list.join(" or ")),
+            );
+        }
+    }
+    let Some(response) = op.response_for(status) else {
+        fail(
+            &mut out,
+            "status_documented",
+            format!(
+                "{status} is not documented for {}; documented: {}",
+                op.name(),
+                op.documented_list()
+            ),
+        );
+        return out;
+    };
+
+    for h in &response.headers {
+        let values: Vec<&str> = headers
+            .get_all(h.name.as_str())
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        match values.first() {
+            None if h.required => fail(
+                &mut out,
+                "headers",
+                format!("{} is required for {status} but missing", h.name),
+            ),
+            None => {}
+            Some(v) => {
+                if let Some(s) = h.schema {
+                    let value = header_json(contract, s, v);
+                    for viol in contract.schemas.violations(s, &value) {
+                        fail(
+                            &mut out,
+                            "headers",
+                            format!("{}: `{v}` breaks {}: {}", h.name, viol.rule, viol.message),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    if response.content.is_empty() {
+        return out;
+    }
+    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let documented: Vec<&str> = response.content.iter().map(|m| m.name.as_str()).collect();
+    let media = match content_type {
+        None if body.is_empty() => {
+            fail(
+                &mut out,
+                "body_schema",
+                format!(
+                    "the body is empty; {status} documents {}",
+                    documented.join(" or ")
+                ),
+            );
+            return out;
+        }
+        None => {
+            fail(
+                &mut out,
+                "content_type",
+                format!("missing; {status} documents {}", documented.join(" or ")),
+            );
+            return out;
+        }
+        Some(ct) => match response.content.iter().find(|m| media_matches(&m.name, ct)) {
+            Some(m) => m,
+            None => {
+                fail(
+                    &mut out,
+                    "content_type",
+                    format!(
+                        "`{ct}` is not documented for {status}; documented: {}",
+                        documented.join(" or ")
+                    ),
+                );
+                return out;
+            }
+        },
+    };
+    if !media.json {
+        return out;
+    }
+    let value: Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(e) => {
+            fail(
+                &mut out,
+                "body_schema",
+                format!("the body is not JSON: {e}"),
+            );
+            return out;
+        }
+    };
+    if let Some(s) = media.schema {
+        for v in contract.schemas.violations(s, &value) {
+            let at = if v.pointer.is_empty() {
+                "/".to_string()
+            } else {
+                v.pointer
+            };
+            fail(
+                &mut out,
+                "body_schema",
+                format!("at {at}: {}: {}", v.rule, v.message),
+            );
+        }
+        let mut extra = Vec::new();
+        undocumented(
+            &contract.document,
+            contract.schemas.source(s),
+            &value,
+            &mut String::new(),
+            &mut extra,
+            0,
+        );
+        for p in extra {
+            fail(
+                &mut out,
+                "undocumented_fields",
+                format!("{p} is not declared by the schema"),
+            );
+        }
+    }
+    out
+}
+
+/// A header's text as the JSON value its schema describes.
+fn header_json(contract: &Contract, s: crate::contract::SchemaId, text: &str) -> Value {
+    let ty = schema::resolve(&contract.document, contract.schemas.source(s))
+        .and_then(|s| s.get("type"))
+        .and_then(Value::as_str);
+    match ty {
+        Some("integer") | Some("number") => text
+            .parse::<serde_json::Number>()
+            .map(Value::Number)
+            .unwrap_or_else(|_| text.into()),
+        Some("boolean") => match text {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            _ => text.into(),
+        },
+        _ => Value::String(text.to_string()),
+    }
+}
+
+/// Collects JSON pointers of object members no schema branch declares. Objects whose
+/// schema declares no properties (free-form maps) are not judged.
+fn undocumented(
+    doc: &Value,
+    schema: &Value,
+    value: &Value,
+    at: &mut String,
+    out: &mut Vec<String>,
+    depth: usize,
+) {
+    if depth > 32 {
+        return;
+    }
+    let Some(schema) = schema::resolve(doc, schema) else {
+        return;
+    };
+    let branches = branches(doc, schema, 0);
+    match value {
+        Value::Object(map) => {
+            let declares = branches
+                .iter()
+                .any(|b| b.get("properties").is_some_and(Value::is_object));
+            let open_map = branches.iter().any(|b| {
+                b.get("additionalProperties").is_some_and(Value::is_object)
+                    || b.get("patternProperties").is_some()
+            });
+            for (k, v) in map {
+                let prop = branches
+                    .iter()
+                    .find_map(|b| b.get("properties").and_then(|p| p.get(k)));
+                let len = at.len();
+                at.push('/');
+                at.push_str(&crate::contract::source::escape_pointer_token(k));
+                match prop {
+                    Some(p) => undocumented(doc, p, v, at, out, depth + 1),
+                    None if declares && !open_map => out.push(at.clone()),
+                    None => {}
+                }
+                at.truncate(len);
+            }
+        }
+        Value::Array(items) => {
+            if let Some(item_schema) = branches
+                .iter()
+                .find_map(|b| b.get("items").filter(|i| i.is_object()))
+            {
+                for (i, v) in items.iter().enumerate() {
+                    let len = at.len();
+                    at.push('/');
+                    at.push_str(&i.to_string());
+                    undocumented(doc, item_schema, v, at, out, depth + 1);
+                    at.truncate(len);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A schema and everything it composes (allOf/oneOf/anyOf), refs resolved.
+fn branches<'a>(doc: &'a Value, schema: &'a Value, depth: usize) -> Vec<&'a Value> {
+    let mut out = vec![schema];
+    if depth > 8 {
+        return out;
+    }
+    for key in ["allOf", "oneOf", "anyOf"] {
+        if let Some(Value::Array(items)) = schema.get(key) {
+            for item in items {
+                if let Some(r) = schema::resolve(doc, item) {
+                    out.extend(branches(doc, r, depth + 1));
+                }
+            }
+        }
+    }
+    out
+}

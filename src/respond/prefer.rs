@@ -1,0 +1,164 @@
+//! Per-request choices, in Prism's conventions: `Prefer: code=409, example=NAME,
+//! dynamic=true`, and the query forms `__code`, `__example`, `__dynamic` for
+//! clients that cannot set headers (removed before the request is validated).
+
+use std::borrow::Cow;
+
+use hyper::header::HeaderMap;
+
+/// What a request asked for.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Prefer {
+    /// `code=NNN`.
+    pub code: Option<u16>,
+    /// `example=NAME`.
+    pub example: Option<String>,
+    /// `dynamic=true|false`.
+    pub dynamic: Option<bool>,
+}
+
+impl Prefer {
+    /// Whether the request asked for anything.
+    pub fn is_empty(&self) -> bool {
+        self.code.is_none() && self.example.is_none() && self.dynamic.is_none()
+    }
+
+    /// `code=409` style, for logs.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(c) = self.code {
+            parts.push(format!("code={c}"));
+        }
+        if let Some(e) = &self.example {
+            parts.push(format!("example={e}"));
+        }
+        if let Some(d) = self.dynamic {
+            parts.push(format!("dynamic={d}"));
+        }
+        parts.join(", ")
+    }
+}
+
+/// Reads `Prefer` headers and `__` query controls. Query pairs starting with `__`
+/// that mimeo knows are removed from `query`; an unknown `__` control or a bad
+/// value is an error naming it (never silently ignored).
+pub fn parse(
+    headers: &HeaderMap,
+    query: &mut Vec<(Cow<'_, str>, Cow<'_, str>)>,
+) -> Result<Prefer, String> {
+    let mut prefer = Prefer::default();
+    for value in headers.get_all("prefer") {
+        let text = value
+            .to_str()
+            .map_err(|_| "the Prefer header is not ASCII".to_string())?;
+        for pref in text.split([',', ';']) {
+            let pref = pref.trim();
+            if pref.is_empty() {
+                continue;
+            }
+            let (k, v) = pref.split_once('=').unwrap_or((pref, ""));
+            let v = v.trim().trim_matches('"');
+            // Other preferences (return=minimal, respond-async, ...) belong to the API, not to mimeo.
+            if let Err(e) = set(&mut prefer, k.trim(), v, "Prefer:") {
+                if !e.is_empty() {
+                    return Err(e);
+                }
+            }
+        }
+    }
+    let mut err = None;
+    query.retain(|(k, v)| match k.strip_prefix("__") {
+        Some(key) => {
+            match set(&mut prefer, key, v, "query") {
+                Ok(()) => {}
+                Err(e) if e.is_empty() => {
+                    err.get_or_insert(format!(
+                        "unknown mimeo query control `{k}`; mimeo understands __code, __example and __dynamic"
+                    ));
+                }
+                Err(e) => {
+                    err.get_or_insert(e);
+                }
+            }
+            false
+        }
+        None => true,
+    });
+    match err {
+        Some(e) => Err(e),
+        None => Ok(prefer),
+    }
+}
+
+/// Sets one control. `Err("")` means "not a mimeo control".
+fn set(prefer: &mut Prefer, key: &str, value: &str, whence: &str) -> Result<(), String> {
+    match key.to_ascii_lowercase().as_str() {
+        "code" => {
+            let code = value
+                .parse::<u16>()
+                .ok()
+                .filter(|c| (100..=599).contains(c))
+                .ok_or_else(|| {
+                    format!("{whence} code=`{value}` is not an HTTP status (100-599)")
+                })?;
+            prefer.code = Some(code);
+        }
+        "example" => {
+            if value.is_empty() {
+                return Err(format!("{whence} example= needs a name"));
+            }
+            prefer.example = Some(value.to_string());
+        }
+        "dynamic" => {
+            prefer.dynamic = Some(match value {
+                "true" | "" => true,
+                "false" => false,
+                _ => return Err(format!("{whence} dynamic=`{value}` must be true or false")),
+            });
+        }
+        _ => return Err(String::new()),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hyper::header::HeaderValue;
+
+    #[test]
+    fn header_and_query_forms() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "prefer",
+            HeaderValue::from_static("code=409, example=\"x\", return=minimal"),
+        );
+        let mut q = vec![
+            (Cow::from("removeAll"), Cow::from("true")),
+            (Cow::from("__dynamic"), Cow::from("true")),
+        ];
+        let p = parse(&h, &mut q).unwrap();
+        assert_eq!(
+            p,
+            Prefer {
+                code: Some(409),
+                example: Some("x".into()),
+                dynamic: Some(true)
+            }
+        );
+        assert_eq!(q.len(), 1, "the __ control is removed before validation");
+    }
+
+    #[test]
+    fn bad_values_are_errors() {
+        let mut h = HeaderMap::new();
+        h.insert("prefer", HeaderValue::from_static("code=abc"));
+        assert!(parse(&h, &mut Vec::new())
+            .unwrap_err()
+            .contains("code=`abc`"));
+        let mut q = vec![(Cow::from("__cod"), Cow::from("409"))];
+        assert!(parse(&HeaderMap::new(), &mut q)
+            .unwrap_err()
+            .contains("__cod"));
+    }
+}

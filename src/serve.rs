@@ -1,0 +1,452 @@
+//! Serving: the mock as a hyper server on a real socket.
+//!
+//! [`MockServer`] is the in-process handle (its URL, stopped on drop) that Rust
+//! tests and the conformance runner use; `mimeo serve` wraps the same thing. Per
+//! request the work is: route, read the body (bounded), check auth, validate,
+//! choose a status, and copy out a response that was mostly built at start-up.
+
+use std::borrow::Cow;
+use std::convert::Infallible;
+use std::io::Write;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{
+    HeaderValue, ALLOW, AUTHORIZATION, CONNECTION, CONTENT_LENGTH, HOST, WWW_AUTHENTICATE,
+};
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::contract::{Contract, Operation};
+use crate::respond::rules::{Latency, Rule};
+use crate::respond::{mock_error, prefer, Built, RequestInfo, Responder};
+use crate::routing::RouteMatch;
+use crate::validate::{validate_request, RequestParts};
+
+/// How the mock behaves. `Default` is what `mimeo serve` does with no flags,
+/// except that the port is 0 (any free port), which is what tests want.
+#[derive(Debug)]
+pub struct ServeOptions {
+    /// Address to bind (127.0.0.1 unless asked otherwise).
+    pub host: IpAddr,
+    /// Port; 0 picks a free one.
+    pub port: u16,
+    /// Basic credentials to enforce on operations that document 401.
+    pub auth: Option<(String, String)>,
+    /// Server-side rules, first match wins.
+    pub rules: Vec<Rule>,
+    /// Latency for every request without a rule latency.
+    pub latency: Option<Latency>,
+    /// Seed for generated data.
+    pub seed: u64,
+    /// Generate fresh data for every response.
+    pub dynamic: bool,
+    /// No per-request log lines.
+    pub quiet: bool,
+    /// Largest accepted request body in bytes.
+    pub max_body: usize,
+    /// How long a client may take to send its request headers.
+    pub header_timeout: Duration,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
+            auth: None,
+            rules: Vec::new(),
+            latency: None,
+            seed: 0,
+            dynamic: false,
+            quiet: true,
+            max_body: 1024 * 1024,
+            header_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Why the server did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A rule does not fit the contract.
+    #[error("{0}")]
+    Rules(String),
+}
+
+struct State {
+    contract: Arc<Contract>,
+    responder: Responder,
+    opts: ServeOptions,
+    auth_header: Option<HeaderValue>,
+}
+
+/// A running mock. Dropping it stops the server.
+pub struct MockServer {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+    warnings: Vec<String>,
+}
+
+impl MockServer {
+    /// Binds, builds every default response, and starts serving on the current
+    /// tokio runtime. Rules are checked against the contract first.
+    pub async fn start(
+        contract: Arc<Contract>,
+        opts: ServeOptions,
+    ) -> Result<MockServer, ServeError> {
+        crate::respond::rules::check_rules(&opts.rules, &contract).map_err(ServeError::Rules)?;
+        let addr = SocketAddr::new(opts.host, opts.port);
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| ServeError::Bind { addr, source })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| ServeError::Bind { addr, source })?;
+        let (responder, warnings) = Responder::new(&contract, opts.seed, opts.dynamic);
+        let auth_header = opts.auth.as_ref().map(|(user, pass)| {
+            let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
+            HeaderValue::from_str(&format!("Basic {token}"))
+                .unwrap_or_else(|_| HeaderValue::from_static("-"))
+        });
+        let state = Arc::new(State {
+            contract,
+            responder,
+            opts,
+            auth_header,
+        });
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(accept_loop(listener, state, stopped));
+        Ok(MockServer {
+            addr,
+            stop: Some(stop),
+            task: Some(task),
+            warnings,
+        })
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Problems found while building the default responses.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// Stops accepting, lets in-flight requests finish (up to 10 s), then returns.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+async fn accept_loop(listener: TcpListener, state: Arc<State>, mut stopped: oneshot::Receiver<()>) {
+    let graceful = GracefulShutdown::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _peer)) = accepted else {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                };
+                let _ = stream.set_nodelay(true);
+                let header_timeout = state.opts.header_timeout;
+                let state = state.clone();
+                let service = service_fn(move |req| {
+                    let state = state.clone();
+                    async move { Ok::<_, Infallible>(handle(&state, req).await) }
+                });
+                let conn = hyper::server::conn::http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(header_timeout)
+                    .serve_connection(TokioIo::new(stream), service);
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                });
+            }
+            _ = &mut stopped => break,
+        }
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(Duration::from_secs(10), graceful.shutdown()).await;
+}
+
+/// What the log line says about a request.
+struct Outcome {
+    built: Built,
+    reason: Option<String>,
+    close: bool,
+}
+
+async fn handle(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path_and_query = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "/".into());
+    let outcome = answer(state, req).await;
+    let latency = started.elapsed();
+    if !state.opts.quiet {
+        let reason = outcome
+            .reason
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
+        let line = format!(
+            "{method} {path_and_query} -> {} {:.2}ms{reason}\n",
+            outcome.built.status.as_u16(),
+            latency.as_secs_f64() * 1000.0
+        );
+        let _ = std::io::stderr().lock().write_all(line.as_bytes());
+    }
+    let mut response = Response::new(Full::new(outcome.built.body));
+    *response.status_mut() = outcome.built.status;
+    let headers = response.headers_mut();
+    for (name, value) in outcome.built.headers {
+        headers.append(name, value);
+    }
+    if outcome.close {
+        headers.insert(CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
+}
+
+async fn answer(state: &State, req: Request<Incoming>) -> Outcome {
+    let contract = &*state.contract;
+    let plain = |built: Built, reason: String| Outcome {
+        built,
+        reason: Some(reason),
+        close: false,
+    };
+    let (operation, path_params) = match contract.router.find(req.method(), req.uri().path()) {
+        RouteMatch::NotFound => {
+            let msg = format!("The requested resource {} was not found", req.uri().path());
+            return plain(
+                state.responder.error(contract, None, 404, &msg),
+                "no operation has this path".into(),
+            );
+        }
+        RouteMatch::MethodNotAllowed { allow, template } => {
+            let msg = format!(
+                "Method {} is not allowed on {template}; allowed: {allow}",
+                req.method()
+            );
+            let mut built = state.responder.error(contract, None, 405, &msg);
+            built.headers.push((
+                ALLOW,
+                HeaderValue::from_str(&allow).unwrap_or(HeaderValue::from_static("")),
+            ));
+            return plain(built, format!("allowed: {allow}"));
+        }
+        RouteMatch::Found { operation, params } => (&contract.operations[operation], params),
+    };
+
+    // The body, bounded: a declared length over the limit is refused unread.
+    let limit = state.opts.max_body;
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return too_large(state, operation);
+    }
+    let (parts, body) = req.into_parts();
+    let body = match Limited::new(body, limit).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e)
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            return too_large(state, operation)
+        }
+        Err(e) => {
+            let msg = format!("The request body could not be read: {e}");
+            return Outcome {
+                built: state.responder.error(contract, Some(operation), 400, &msg),
+                reason: Some(msg),
+                close: true,
+            };
+        }
+    };
+
+    let mut query: Vec<(Cow<'_, str>, Cow<'_, str>)> = parts
+        .uri
+        .query()
+        .map(|q| form_urlencoded::parse(q.as_bytes()).collect())
+        .unwrap_or_default();
+    let prefer = match prefer::parse(&parts.headers, &mut query) {
+        Ok(p) => p,
+        Err(msg) => return plain(mock_error("invalid-prefer", &msg), msg),
+    };
+
+    if let Some(expected) = &state.auth_header {
+        if operation.documents(401) && operation.auth != crate::contract::Auth::None {
+            let given = parts.headers.get(AUTHORIZATION);
+            if given != Some(expected) {
+                let why = if given.is_some() {
+                    "wrong credentials"
+                } else {
+                    "no credentials"
+                };
+                let msg = "Authentication Error - invalid username or password";
+                let mut built = state.responder.error(contract, Some(operation), 401, msg);
+                if !built.headers.iter().any(|(n, _)| n == WWW_AUTHENTICATE) {
+                    built.headers.push((
+                        WWW_AUTHENTICATE,
+                        HeaderValue::from_static("Basic realm=\"mimeo\""),
+                    ));
+                }
+                return plain(built, why.into());
+            }
+        }
+    }
+
+    let violations = validate_request(
+        contract,
+        operation,
+        &RequestParts {
+            path: &path_params,
+            query: &query,
+            headers: &parts.headers,
+            body: &body,
+        },
+    );
+    if !violations.is_empty() {
+        let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
+        let msg = format!("Invalid request: {}", list.join("; "));
+        let reason = format!("{} violation(s): {}", violations.len(), list.join("; "));
+        return plain(
+            state.responder.error(contract, Some(operation), 400, &msg),
+            reason,
+        );
+    }
+
+    choose_and_respond(state, operation, &parts, &path_params, &prefer).await
+}
+
+async fn choose_and_respond(
+    state: &State,
+    operation: &Operation,
+    parts: &hyper::http::request::Parts,
+    path_params: &[(String, Result<String, String>)],
+    prefer: &prefer::Prefer,
+) -> Outcome {
+    let contract = &*state.contract;
+    let rule = state
+        .opts
+        .rules
+        .iter()
+        .find(|r| r.matches(&parts.method, parts.uri.path()));
+    let (status, mut reason) = match (prefer.code, rule.and_then(Rule::next_status)) {
+        (Some(code), _) => (code, Some(format!("Prefer {}", prefer.describe()))),
+        (None, Some((code, why))) => (code, Some(why)),
+        (None, None) => (
+            operation.default_status(),
+            (!prefer.is_empty()).then(|| format!("Prefer {}", prefer.describe())),
+        ),
+    };
+    let example = prefer
+        .example
+        .as_deref()
+        .or_else(|| rule.and_then(|r| r.example.as_deref()));
+    if reason.is_none() {
+        if let Some(r) = rule.filter(|r| r.example.is_some()) {
+            reason = Some(format!("rule {}", r.origin));
+        }
+    }
+    let host = parts
+        .headers
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let base_url = format!("http://{host}");
+    let info = RequestInfo {
+        path_params,
+        base_url: &base_url,
+    };
+    let dynamic = prefer.dynamic.unwrap_or(state.opts.dynamic);
+    let built = match state
+        .responder
+        .respond(contract, operation, status, example, dynamic, &info)
+    {
+        Ok(b) => b,
+        Err(e) => {
+            let kind = if prefer.code.is_some() {
+                "undocumented-status"
+            } else {
+                "unknown-example"
+            };
+            return Outcome {
+                built: mock_error(kind, &e.0),
+                reason: Some(e.0),
+                close: false,
+            };
+        }
+    };
+    if let Some(latency) = rule.and_then(|r| r.latency).or(state.opts.latency) {
+        let entropy: u64 = rand::RngExt::random(&mut rand::rng());
+        tokio::time::sleep(latency.pick(entropy)).await;
+    }
+    Outcome {
+        built,
+        reason,
+        close: false,
+    }
+}
+
+fn too_large(state: &State, operation: &Operation) -> Outcome {
+    let msg = format!(
+        "The request body is larger than {} bytes",
+        state.opts.max_body
+    );
+    Outcome {
+        built: state
+            .responder
+            .error(&state.contract, Some(operation), 413, &msg),
+        reason: Some(msg),
+        close: true,
+    }
+}

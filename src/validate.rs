@@ -1,0 +1,403 @@
+//! Request validation: does a request keep the contract?
+//!
+//! Every violation is collected (not just the first), each saying where it is
+//! (path, query, header or body JSON pointer) and which rule it breaks, because a
+//! client developer fixing a request wants the whole list at once. The mock
+//! answers such a request with the operation's 400; the proxy reports it.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use hyper::header::{HeaderMap, CONTENT_TYPE, COOKIE};
+use serde_json::Value;
+
+use crate::contract::{Contract, Operation, ParamIn, ValueKind};
+
+/// Where in the request a violation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// A path template variable.
+    Path,
+    /// A query parameter.
+    Query,
+    /// A header (including Content-Type).
+    Header,
+    /// A cookie.
+    Cookie,
+    /// The body; `name` is a JSON pointer into it.
+    Body,
+}
+
+impl From<ParamIn> for Place {
+    fn from(p: ParamIn) -> Place {
+        match p {
+            ParamIn::Path => Place::Path,
+            ParamIn::Query => Place::Query,
+            ParamIn::Header => Place::Header,
+            ParamIn::Cookie => Place::Cookie,
+        }
+    }
+}
+
+/// One broken rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// Where.
+    pub place: Place,
+    /// The parameter or header name, or the body JSON pointer (`""` for the whole body).
+    pub name: String,
+    /// The rule: a JSON Schema keyword (`pattern`, `maxLength`, `required`, `type`,
+    /// `additionalProperties`, ...) or `content-type`, `json`, `body`.
+    pub rule: String,
+    /// What is wrong, readably.
+    pub message: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.place {
+            Place::Path => write!(f, "path parameter {}", self.name)?,
+            Place::Query => write!(f, "query parameter {}", self.name)?,
+            Place::Header => write!(f, "header {}", self.name)?,
+            Place::Cookie => write!(f, "cookie {}", self.name)?,
+            Place::Body if self.name.is_empty() => write!(f, "body")?,
+            Place::Body => write!(f, "body {}", self.name)?,
+        }
+        write!(f, ": {}: {}", self.rule, self.message)
+    }
+}
+
+/// The parts of a request that validation looks at.
+pub struct RequestParts<'a> {
+    /// Path template variables, percent-decoded (or why they could not be).
+    pub path: &'a [(String, Result<String, String>)],
+    /// Query pairs, decoded, with mimeo's own `__` controls already removed.
+    pub query: &'a [(Cow<'a, str>, Cow<'a, str>)],
+    /// Request headers.
+    pub headers: &'a HeaderMap,
+    /// The body bytes.
+    pub body: &'a [u8],
+}
+
+/// Validates a request against `op`; an empty list means the request keeps the contract.
+pub fn validate_request(
+    contract: &Contract,
+    op: &Operation,
+    req: &RequestParts<'_>,
+) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for p in &op.params {
+        let raw: Vec<Cow<'_, str>> = match p.location {
+            ParamIn::Path => match req.path.iter().find(|(n, _)| *n == p.name) {
+                Some((_, Ok(v))) => vec![Cow::Borrowed(v.as_str())],
+                Some((_, Err(why))) => {
+                    out.push(violation(
+                        p.location.into(),
+                        &p.name,
+                        "encoding",
+                        why.clone(),
+                    ));
+                    continue;
+                }
+                None => Vec::new(),
+            },
+            ParamIn::Query => req
+                .query
+                .iter()
+                .filter(|(k, _)| *k == p.name)
+                .map(|(_, v)| v.clone())
+                .collect(),
+            ParamIn::Header => {
+                if is_reserved_header(&p.name) {
+                    continue; // OpenAPI: these header parameters are ignored.
+                }
+                req.headers
+                    .get_all(p.name.as_str())
+                    .iter()
+                    .map(|v| String::from_utf8_lossy(v.as_bytes()))
+                    .collect()
+            }
+            ParamIn::Cookie => cookies(req.headers)
+                .filter(|(k, _)| *k == p.name)
+                .map(|(_, v)| Cow::Borrowed(v))
+                .collect(),
+        };
+        if raw.is_empty() {
+            if p.required {
+                out.push(violation(
+                    p.location.into(),
+                    &p.name,
+                    "required",
+                    "is required but missing".into(),
+                ));
+            }
+            continue;
+        }
+        let value = match coerce(&p.kind, &raw, p.explode) {
+            Ok(v) => v,
+            Err(message) => {
+                out.push(violation(p.location.into(), &p.name, "type", message));
+                continue;
+            }
+        };
+        if let Some(schema) = p.schema {
+            for v in contract.schemas.violations(schema, &value) {
+                let name = if v.pointer.is_empty() {
+                    p.name.clone()
+                } else {
+                    format!("{}{}", p.name, v.pointer)
+                };
+                out.push(violation(
+                    p.location.into(),
+                    &name,
+                    &v.rule,
+                    shorten(&v.message),
+                ));
+            }
+        }
+    }
+    validate_body(contract, op, req, &mut out);
+    out
+}
+
+fn validate_body(
+    contract: &Contract,
+    op: &Operation,
+    req: &RequestParts<'_>,
+    out: &mut Vec<Violation>,
+) {
+    let Some(body) = &op.body else {
+        if !req.body.is_empty() {
+            out.push(violation(
+                Place::Body,
+                "",
+                "body",
+                "this operation takes no request body".into(),
+            ));
+        }
+        return;
+    };
+    if req.body.is_empty() {
+        if body.required {
+            let types = media_list(body.content.iter().map(|m| m.name.as_str()));
+            out.push(violation(
+                Place::Body,
+                "",
+                "required",
+                format!("a request body ({types}) is required"),
+            ));
+        }
+        return;
+    }
+    let types = media_list(body.content.iter().map(|m| m.name.as_str()));
+    let content_type = match req.headers.get(CONTENT_TYPE).map(|v| v.to_str()) {
+        Some(Ok(ct)) => ct,
+        Some(Err(_)) => {
+            out.push(violation(
+                Place::Header,
+                "Content-Type",
+                "content-type",
+                format!("is not ASCII (expected {types})"),
+            ));
+            return;
+        }
+        None => {
+            out.push(violation(
+                Place::Header,
+                "Content-Type",
+                "content-type",
+                format!("is missing (expected {types})"),
+            ));
+            return;
+        }
+    };
+    let Some(media) = body
+        .content
+        .iter()
+        .find(|m| media_matches(&m.name, content_type))
+    else {
+        out.push(violation(
+            Place::Header,
+            "Content-Type",
+            "content-type",
+            format!("`{content_type}` is not accepted (expected {types})"),
+        ));
+        return;
+    };
+    if !media.json {
+        return; // Only JSON bodies are checked against a schema.
+    }
+    let value: Value = match serde_json::from_slice(req.body) {
+        Ok(v) => v,
+        Err(e) => {
+            out.push(violation(
+                Place::Body,
+                "",
+                "json",
+                format!("is not valid JSON: {e}"),
+            ));
+            return;
+        }
+    };
+    if let Some(schema) = media.schema {
+        for v in contract.schemas.violations(schema, &value) {
+            out.push(violation(
+                Place::Body,
+                &v.pointer,
+                &v.rule,
+                shorten(&v.message),
+            ));
+        }
+    }
+}
+
+fn violation(place: Place, name: &str, rule: &str, message: String) -> Violation {
+    Violation {
+        place,
+        name: name.to_string(),
+        rule: rule.to_string(),
+        message,
+    }
+}
+
+/// Keeps messages readable when the offending value is huge.
+fn shorten(message: &str) -> String {
+    const MAX: usize = 120;
+    if message.len() <= MAX {
+        return message.to_string();
+    }
+    let mut cut = MAX;
+    while !message.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}…", &message[..cut])
+}
+
+fn media_list<'a>(types: impl Iterator<Item = &'a str>) -> String {
+    types.collect::<Vec<_>>().join(" or ")
+}
+
+/// Whether a request's Content-Type is covered by a documented media type
+/// (parameters such as `charset` are ignored; `*/*` and `application/*` match).
+pub fn media_matches(documented: &str, actual: &str) -> bool {
+    let essence = |s: &str| {
+        s.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
+    };
+    let (d, a) = (essence(documented), essence(actual));
+    if d == a || d == "*/*" {
+        return true;
+    }
+    match d.strip_suffix("/*") {
+        Some(prefix) => a.split('/').next() == Some(prefix),
+        None => false,
+    }
+}
+
+fn is_reserved_header(name: &str) -> bool {
+    ["accept", "content-type", "authorization"]
+        .iter()
+        .any(|h| name.eq_ignore_ascii_case(h))
+}
+
+fn cookies(headers: &HeaderMap) -> impl Iterator<Item = (&str, &str)> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+}
+
+/// Turns parameter text into the JSON value its schema describes.
+fn coerce(kind: &ValueKind, raw: &[Cow<'_, str>], explode: bool) -> Result<Value, String> {
+    match kind {
+        ValueKind::Array(item) => {
+            let items: Vec<&str> = if explode && raw.len() > 1 {
+                raw.iter().map(|s| s.as_ref()).collect()
+            } else {
+                raw.iter().flat_map(|s| s.split(',')).collect()
+            };
+            items
+                .into_iter()
+                .map(|s| scalar(item, s))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::Array)
+        }
+        _ if raw.len() > 1 => Err(format!(
+            "given {} times; a single value is expected",
+            raw.len()
+        )),
+        _ => scalar(kind, &raw[0]),
+    }
+}
+
+fn scalar(kind: &ValueKind, s: &str) -> Result<Value, String> {
+    match kind {
+        ValueKind::String | ValueKind::Array(_) => Ok(Value::String(s.to_string())),
+        ValueKind::Integer => s
+            .parse::<i64>()
+            .map(Value::from)
+            .map_err(|_| format!("expected an integer, got `{}`", shorten(s))),
+        ValueKind::Number => s
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number)
+            .ok_or_else(|| format!("expected a number, got `{}`", shorten(s))),
+        ValueKind::Boolean => match s {
+            "true" => Ok(Value::Bool(true)),
+            "false" => Ok(Value::Bool(false)),
+            _ => Err(format!("expected `true` or `false`, got `{}`", shorten(s))),
+        },
+        ValueKind::Json => serde_json::from_str(s)
+            .map_err(|e| format!("expected JSON ({e}), got `{}`", shorten(s))),
+        ValueKind::Any => Ok(s
+            .parse::<i64>()
+            .map(Value::from)
+            .ok()
+            .or_else(|| match s {
+                "true" => Some(Value::Bool(true)),
+                "false" => Some(Value::Bool(false)),
+                _ => None,
+            })
+            .unwrap_or_else(|| Value::String(s.to_string()))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn media_types_match_by_essence_and_wildcards() {
+        assert!(media_matches(
+            "application/json",
+            "application/json; charset=utf-8"
+        ));
+        assert!(media_matches(
+            "application/*",
+            "application/merge-patch+json"
+        ));
+        assert!(!media_matches("application/json", "text/plain"));
+    }
+
+    #[test]
+    fn booleans_are_strict() {
+        assert_eq!(scalar(&ValueKind::Boolean, "true"), Ok(Value::Bool(true)));
+        assert!(scalar(&ValueKind::Boolean, "True").is_err());
+        assert!(scalar(&ValueKind::Boolean, "1").is_err());
+    }
+
+    #[test]
+    fn arrays_split_or_repeat() {
+        let kind = ValueKind::Array(Box::new(ValueKind::Integer));
+        let one = [Cow::Borrowed("1,2")];
+        assert_eq!(coerce(&kind, &one, false), Ok(serde_json::json!([1, 2])));
+        let many = [Cow::Borrowed("1"), Cow::Borrowed("3")];
+        assert_eq!(coerce(&kind, &many, true), Ok(serde_json::json!([1, 3])));
+    }
+}

@@ -1,0 +1,101 @@
+//! Helpers shared by the integration tests: a real server on 127.0.0.1:0 and a
+//! plain HTTP client.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::header::HeaderMap;
+use hyper::{Method, Request};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use mimeo::contract::{Contract, Operation};
+use mimeo::serve::{MockServer, ServeOptions};
+
+pub const STORE: &str = "mem_store_00000000000000000000000000";
+pub const PROFILE: &str = "mem_profile_00000000000000000000000000";
+pub const MAPPING: &str = "mem_datamapping_00000000000000000000000000";
+
+pub fn contract() -> Arc<Contract> {
+    Arc::new(Contract::embedded().expect("embedded contract"))
+}
+
+pub async fn start(opts: ServeOptions) -> MockServer {
+    MockServer::start(contract(), opts)
+        .await
+        .expect("server starts")
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+pub async fn send(
+    base: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Reply {
+    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    let mut req = Request::builder()
+        .method(Method::from_bytes(method.as_bytes()).unwrap())
+        .uri(format!("{base}{path}"));
+    let has_ct = headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    if body.is_some() && !has_ct {
+        req = req.header("content-type", "application/json");
+    }
+    let req = req
+        .body(Full::new(Bytes::from(body.unwrap_or("").to_string())))
+        .unwrap();
+    let resp = client.request(req).await.expect("request sent");
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .expect("body read")
+        .to_bytes();
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// A request that keeps the contract for `op`: (path, body).
+pub fn valid_request(op: &Operation) -> (String, Option<&'static str>) {
+    let path = op
+        .path
+        .replace("{storeId}", STORE)
+        .replace("{profileId}", PROFILE)
+        .replace("{idType}", "email")
+        .replace("{dataMappingId}", MAPPING);
+    let body = match op.operation_id.as_deref() {
+        Some("CreateProfileIdentifier") => Some(r#"{"idType":"email","value":"ada@example.com"}"#),
+        Some("PatchProfileIdentifier") => {
+            Some(r#"{"idType":"email","oldValue":"ada@example.com","newValue":"ada@example.org"}"#)
+        }
+        _ => None,
+    };
+    (path, body)
+}

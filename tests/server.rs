@@ -1,0 +1,326 @@
+//! The mock's behaviour around the contract: auth, unknown routes, limits, misuse
+//! of `Prefer`, rule sequences and latency.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use mimeo::checks::check_response;
+use mimeo::respond::rules::parse_status_flag;
+use mimeo::serve::ServeOptions;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+fn fetch_path() -> String {
+    format!("/v1/Stores/{STORE}/Profiles/{PROFILE}/Identifiers/email")
+}
+
+#[tokio::test]
+async fn auth_is_enforced_when_asked() {
+    let server = start(ServeOptions {
+        auth: Some(("ACxx".into(), "secret".into())),
+        ..Default::default()
+    })
+    .await;
+    let contract = contract();
+    let op = contract.operation_by_id("FetchProfileIdentifier").unwrap();
+    // base64("ACxx:secret") and base64("ACxx:wrong")
+    let good = ("authorization", "Basic QUN4eDpzZWNyZXQ=");
+    let bad = ("authorization", "Basic QUN4eDp3cm9uZw==");
+    for headers in [vec![], vec![bad]] {
+        let r = send(&server.url(), "GET", &fetch_path(), &headers, None).await;
+        assert_eq!(r.status, 401);
+        assert_eq!(r.json()["code"], 20003);
+        assert!(
+            r.header("www-authenticate").unwrap().starts_with("Basic"),
+            "{:?}",
+            r.headers
+        );
+        assert!(check_response(&contract, op, 401, &r.headers, &r.body, None).is_empty());
+    }
+    let r = send(&server.url(), "GET", &fetch_path(), &[good], None).await;
+    assert_eq!(r.status, 200);
+    // DeleteStore documents no 401, so it is not guarded.
+    let r = send(
+        &server.url(),
+        "DELETE",
+        &format!("/v1/ControlPlane/Stores/{STORE}"),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 202);
+    // Without --auth nothing is checked.
+    let open = start(ServeOptions::default()).await;
+    assert_eq!(
+        send(&open.url(), "GET", &fetch_path(), &[], None)
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn unknown_path_is_404_and_wrong_method_is_405_in_the_error_shape() {
+    let server = start(ServeOptions::default()).await;
+    let r = send(&server.url(), "GET", "/v2/Nothing", &[], None).await;
+    assert_eq!(r.status, 404);
+    let body = r.json();
+    assert_eq!(body["code"], 20404);
+    assert_eq!(body["status"], 404);
+    assert!(body["message"].as_str().unwrap().contains("/v2/Nothing"));
+    let r = send(&server.url(), "PUT", &fetch_path(), &[], None).await;
+    assert_eq!(r.status, 405);
+    assert_eq!(r.header("allow"), Some("GET, DELETE, PATCH"));
+    let body = r.json();
+    assert_eq!(body["status"], 405);
+    assert_eq!(body["code"], 405);
+    assert_eq!(
+        body["more_info"],
+        "https://www.twilio.com/docs/api/errors/405"
+    );
+    assert_eq!(
+        body.as_object().unwrap().len(),
+        4,
+        "exactly the error object's fields: {body}"
+    );
+}
+
+#[tokio::test]
+async fn oversized_bodies_get_413() {
+    let server = start(ServeOptions {
+        max_body: 1024,
+        ..Default::default()
+    })
+    .await;
+    let path = format!("/v1/Stores/{STORE}/Profiles/{PROFILE}/Identifiers");
+    let big = format!(r#"{{"idType":"email","value":"{}"}}"#, "x".repeat(2000));
+    let r = send(&server.url(), "POST", &path, &[], Some(&big)).await;
+    assert_eq!(r.status, 413);
+    assert_eq!(r.json()["status"], 413);
+    assert!(r.json()["message"].as_str().unwrap().contains("1024 bytes"));
+    // Just under the limit is read and validated (and here too long for `value`).
+    let r = send(
+        &server.url(),
+        "POST",
+        &path,
+        &[],
+        Some(&format!(
+            r#"{{"idType":"email","value":"{}"}}"#,
+            "x".repeat(300)
+        )),
+    )
+    .await;
+    assert_eq!(r.status, 400);
+}
+
+#[tokio::test]
+async fn chunked_body_over_the_limit_gets_413() {
+    let server = start(ServeOptions {
+        max_body: 100,
+        ..Default::default()
+    })
+    .await;
+    let mut s = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    let path = format!("/v1/Stores/{STORE}/Profiles/{PROFILE}/Identifiers");
+    let chunk = "y".repeat(150);
+    let req = format!(
+        "POST {path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n{:x}\r\n{chunk}\r\n0\r\n\r\n",
+        chunk.len()
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut out)).await;
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+}
+
+#[tokio::test]
+async fn misused_prefer_is_an_unmistakable_mock_error() {
+    let server = start(ServeOptions::default()).await;
+    let r = send(
+        &server.url(),
+        "GET",
+        &fetch_path(),
+        &[("prefer", "code=409")],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(r.header("mimeo-error"), Some("undocumented-status"));
+    let msg = r.json()["message"].as_str().unwrap().to_string();
+    assert!(
+        msg.contains("409") && msg.contains("200, 301, 400, 401, 403, 404, 429, 500, 503"),
+        "{msg}"
+    );
+    let r = send(
+        &server.url(),
+        "GET",
+        &fetch_path(),
+        &[("prefer", "example=nope")],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(r.header("mimeo-error"), Some("unknown-example"));
+    let r = send(
+        &server.url(),
+        "GET",
+        &fetch_path(),
+        &[("prefer", "code=abc")],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(r.header("mimeo-error"), Some("invalid-prefer"));
+}
+
+#[tokio::test]
+async fn named_examples_and_dynamic_bodies() {
+    let server = start(ServeOptions::default()).await;
+    let contract = contract();
+    let op = contract.operation_by_id("FetchProfileIdentifier").unwrap();
+    let media = op.response_for(200).unwrap().primary_content().unwrap();
+    let name = media.examples[0].name.clone();
+    let r = send(
+        &server.url(),
+        "GET",
+        &fetch_path(),
+        &[("prefer", &format!("example={name}"))],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..5 {
+        let r = send(
+            &server.url(),
+            "GET",
+            &fetch_path(),
+            &[("prefer", "dynamic=true")],
+            None,
+        )
+        .await;
+        assert_eq!(r.status, 200);
+        assert!(
+            check_response(&contract, op, 200, &r.headers, &r.body, None).is_empty(),
+            "{:?}",
+            r.body
+        );
+        assert_eq!(
+            r.json()["idType"],
+            "email",
+            "echo holds in dynamic mode too"
+        );
+        seen.insert(r.body.clone());
+    }
+    assert!(seen.len() > 1, "dynamic bodies vary");
+}
+
+#[tokio::test]
+async fn a_rule_sequence_drives_retries() {
+    let rule = parse_status_flag("POST /v1/Stores/*/Profiles/*/Identifiers=429,429,202").unwrap();
+    let server = start(ServeOptions {
+        rules: vec![rule],
+        ..Default::default()
+    })
+    .await;
+    let path = format!("/v1/Stores/{STORE}/Profiles/{PROFILE}/Identifiers");
+    let body = Some(r#"{"idType":"email","value":"a@b.c"}"#);
+    let mut got = Vec::new();
+    for _ in 0..4 {
+        let r = send(&server.url(), "POST", &path, &[], body).await;
+        if r.status == 429 {
+            assert_eq!(r.header("retry-after"), Some("1"));
+        }
+        got.push(r.status);
+    }
+    assert_eq!(got, vec![429, 429, 202, 202]);
+    // Prefer wins over a rule for that one request.
+    let r = send(
+        &server.url(),
+        "POST",
+        &path,
+        &[("prefer", "code=503")],
+        body,
+    )
+    .await;
+    assert_eq!(r.status, 503);
+}
+
+#[tokio::test]
+async fn rules_are_checked_against_the_contract_at_start_up() {
+    let c = contract();
+    let undocumented = parse_status_flag("DELETE /v1/ControlPlane/Stores/*=409").unwrap();
+    let err = mimeo::serve::MockServer::start(
+        c.clone(),
+        ServeOptions {
+            rules: vec![undocumented],
+            ..Default::default()
+        },
+    )
+    .await
+    .err()
+    .expect("refused");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("409 is not documented for DELETE /v1/ControlPlane/Stores/{storeId}"),
+        "{msg}"
+    );
+    let nothing = parse_status_flag("GET /v9/*=200").unwrap();
+    let err = mimeo::serve::MockServer::start(
+        c,
+        ServeOptions {
+            rules: vec![nothing],
+            ..Default::default()
+        },
+    )
+    .await
+    .err()
+    .expect("refused");
+    assert!(err.to_string().contains("matches no operation"), "{err}");
+}
+
+#[tokio::test]
+async fn slow_headers_are_disconnected() {
+    let server = start(ServeOptions {
+        header_timeout: Duration::from_millis(300),
+        ..Default::default()
+    })
+    .await;
+    let mut s = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    s.write_all(b"GET / HTTP/1.1\r\nhost: x\r\n").await.unwrap();
+    let mut out = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut out)).await;
+    assert!(
+        read.is_ok(),
+        "the server closed the connection instead of waiting forever"
+    );
+}
+
+#[tokio::test]
+async fn shutdown_finishes_requests_in_flight() {
+    let mut cfg = tempfile::NamedTempFile::new().unwrap();
+    std::io::Write::write_all(
+        &mut cfg,
+        b"rules:\n  - match: GET /v1/**\n    latency: 300ms\n",
+    )
+    .unwrap();
+    let (_, rules) = mimeo::respond::rules::load_config(cfg.path()).unwrap();
+    let server = start(ServeOptions {
+        rules,
+        ..Default::default()
+    })
+    .await;
+    let url = server.url();
+    let in_flight = tokio::spawn(async move { send(&url, "GET", &fetch_path(), &[], None).await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let addr = server.addr();
+    server.shutdown().await;
+    let r = in_flight.await.unwrap();
+    assert_eq!(r.status, 200, "the request in flight was answered");
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "no longer accepting"
+    );
+}
