@@ -358,8 +358,11 @@ async fn answer(state: &State, req: Request<Incoming>) -> Outcome {
         let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
         let msg = format!("Invalid request: {}", list.join("; "));
         let reason = format!("{} violation(s): {}", violations.len(), list.join("; "));
+        let status = invalid_request_status(operation);
         return plain(
-            state.responder.error(contract, Some(operation), 400, &msg),
+            state
+                .responder
+                .error(contract, Some(operation), status, &msg),
             reason,
         );
     }
@@ -434,6 +437,21 @@ async fn choose_and_respond(
         built,
         reason,
         close: false,
+    }
+}
+
+/// The status for a request that breaks the contract: 400, or 422 when that is
+/// what the operation documents for it.
+fn invalid_request_status(op: &Operation) -> u16 {
+    let exact = |c: u16| {
+        op.responses
+            .iter()
+            .any(|r| r.status == crate::contract::StatusKey::Code(c))
+    };
+    if !exact(400) && exact(422) {
+        422
+    } else {
+        400
     }
 }
 

@@ -7,12 +7,7 @@ mod common;
 
 use std::sync::{Arc, OnceLock};
 
-use bytes::Bytes;
 use common::*;
-use http_body_util::{BodyExt, Full};
-use hyper::{Method, Request};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use mimeo::checks::check_response;
 use mimeo::contract::Contract;
 use mimeo::serve::{MockServer, ServeOptions};
@@ -88,38 +83,6 @@ fn valid_body(op_id: &str) -> Option<&'static str> {
         CREATE => Some(CREATE_BODY),
         PATCH => Some(PATCH_BODY),
         _ => None,
-    }
-}
-
-/// Like `common::send`, but sends exactly the headers given: no Content-Type is added.
-async fn send_exact(
-    base: &str,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &str,
-) -> Reply {
-    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
-    let mut req = Request::builder()
-        .method(Method::from_bytes(method.as_bytes()).unwrap())
-        .uri(format!("{base}{path}"));
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    let req = req.body(Full::new(Bytes::from(body.to_string()))).unwrap();
-    let resp = client.request(req).await.expect("request sent");
-    let status = resp.status().as_u16();
-    let headers = resp.headers().clone();
-    let body = resp
-        .into_body()
-        .collect()
-        .await
-        .expect("body read")
-        .to_bytes();
-    Reply {
-        status,
-        headers,
-        body,
     }
 }
 

@@ -129,10 +129,7 @@ impl SchemaBuilder {
                 .collect();
             root.insert("definitions".into(), Value::Object(defs));
             let root_value = Value::Object(std::mem::take(&mut root));
-            let result = jsonschema::options()
-                .with_draft(jsonschema::Draft::Draft4)
-                .should_validate_formats(true)
-                .build_map(&root_value);
+            let result = options().build_map(&root_value);
             root = match root_value {
                 Value::Object(o) => o,
                 _ => unreachable!("root was built as an object"),
@@ -180,6 +177,38 @@ impl SchemaBuilder {
     }
 }
 
+/// Draft 4 with format checks, plus the OpenAPI formats draft 4 does not know.
+fn options() -> jsonschema::ValidationOptions<'static> {
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft4)
+        .should_validate_formats(true)
+        .with_format("uuid", is_uuid)
+        .with_format("date", is_date)
+}
+
+fn is_uuid(s: &str) -> bool {
+    s.len() == 36
+        && s.char_indices().all(|(i, c)| {
+            if [8, 13, 18, 23].contains(&i) {
+                c == '-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
+}
+
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && matches!(s[5..7].parse::<u8>(), Ok(1..=12))
+        && matches!(s[8..10].parse::<u8>(), Ok(1..=31))
+}
+
 /// Compiles schemas one at a time to find one that fails; used only when the
 /// combined compile failed without saying where.
 fn find_culprit(sources: &[Value], broken: &[bool], root: &Map<String, Value>) -> Option<usize> {
@@ -191,10 +220,7 @@ fn find_culprit(sources: &[Value], broken: &[bool], root: &Map<String, Value>) -
         let mut defs = Map::new();
         defs.insert("0".into(), s.clone());
         single.insert("definitions".into(), Value::Object(defs));
-        let ok = jsonschema::options()
-            .with_draft(jsonschema::Draft::Draft4)
-            .build_map(&Value::Object(single.clone()))
-            .is_ok();
+        let ok = options().build_map(&Value::Object(single.clone())).is_ok();
         if !ok {
             return Some(i);
         }

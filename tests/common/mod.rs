@@ -43,6 +43,7 @@ impl Reply {
     }
 }
 
+/// Sends a request; a JSON Content-Type is added when there is a body and none is given.
 pub async fn send(
     base: &str,
     method: &str,
@@ -50,22 +51,33 @@ pub async fn send(
     headers: &[(&str, &str)],
     body: Option<&str>,
 ) -> Reply {
+    let mut all = headers.to_vec();
+    if body.is_some()
+        && !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+    {
+        all.push(("content-type", "application/json"));
+    }
+    send_exact(base, method, path, &all, body.unwrap_or("")).await
+}
+
+/// Sends exactly the headers given: no Content-Type is added.
+pub async fn send_exact(
+    base: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Reply {
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
     let mut req = Request::builder()
         .method(Method::from_bytes(method.as_bytes()).unwrap())
         .uri(format!("{base}{path}"));
-    let has_ct = headers
-        .iter()
-        .any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
-    if body.is_some() && !has_ct {
-        req = req.header("content-type", "application/json");
-    }
-    let req = req
-        .body(Full::new(Bytes::from(body.unwrap_or("").to_string())))
-        .unwrap();
+    let req = req.body(Full::new(Bytes::from(body.to_string()))).unwrap();
     let resp = client.request(req).await.expect("request sent");
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();

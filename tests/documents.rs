@@ -1,0 +1,152 @@
+//! Real-world documents load: extensions, nullable, composition, discriminators,
+//! recursion, ranges and defaults, and hundreds of operations. What mimeo cannot
+//! serve is a warning, not a crash.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{send, Reply};
+use mimeo::checks::check_response;
+use mimeo::contract::Contract;
+use mimeo::serve::{MockServer, ServeOptions};
+
+async fn serve(c: &Arc<Contract>) -> MockServer {
+    MockServer::start(c.clone(), ServeOptions::default())
+        .await
+        .expect("starts")
+}
+
+fn assert_valid(c: &Contract, op_id: &str, r: &Reply) {
+    let op = c.operation_by_id(op_id).unwrap();
+    let failures = check_response(c, op, r.status, &r.headers, &r.body, None);
+    assert!(
+        failures.is_empty(),
+        "{op_id} {}: {failures:#?} {:?}",
+        r.status,
+        r.body
+    );
+}
+
+#[tokio::test]
+async fn a_document_with_the_common_features_loads_and_serves() {
+    let c = Arc::new(Contract::from_file("tests/fixtures/features.yaml").expect("loads"));
+    assert_eq!(c.operations.len(), 4);
+    assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+    assert!(
+        c.warnings[0].contains("/paths/~1elsewhere") && c.warnings[0].contains("not served"),
+        "{:?}",
+        c.warnings
+    );
+    let server = serve(&c).await;
+    assert!(server.warnings().is_empty(), "{:?}", server.warnings());
+    let url = server.url();
+
+    let r = send(&url, "GET", "/pets/7?fields=name,tree&limit=3", &[], None).await;
+    assert_eq!(r.status, 200);
+    assert_valid(&c, "getPet", &r);
+    for i in 0..20 {
+        let r = send(&url, "GET", "/pets/7", &[("prefer", "dynamic=true")], None).await;
+        assert_eq!(r.status, 200, "{i}");
+        assert_valid(&c, "getPet", &r);
+    }
+    // A 4XX range and default answer with their documented media type.
+    let r = send(&url, "GET", "/pets/7", &[("prefer", "code=418")], None).await;
+    assert_eq!(r.status, 418);
+    assert_eq!(r.header("content-type"), Some("application/problem+json"));
+    assert_valid(&c, "getPet", &r);
+    let r = send(&url, "GET", "/pets/7?__code=502", &[], None).await;
+    assert_eq!(r.status, 502);
+    assert_valid(&c, "getPet", &r);
+
+    // Validation across composition, nullable and integers in the path.
+    let bad = send(
+        &url,
+        "GET",
+        "/pets/0?limit=11&fields=name,color",
+        &[("x-trace", "nope")],
+        None,
+    )
+    .await;
+    assert_eq!(bad.status, 400, "{:?}", bad.body);
+    let msg = bad.json()["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    for needle in [
+        "path parameter petId: minimum",
+        "query parameter limit: maximum",
+        "query parameter fields/1: enum",
+        "header X-Trace: format",
+    ] {
+        assert!(msg.contains(needle), "{needle} missing from {msg}");
+    }
+    let pet =
+        r#"{"name":"Rex","kind":"dog","owner":null,"born":null,"weight":12.5,"extra":"abcd"}"#;
+    assert_eq!(
+        send(&url, "PUT", "/pets/7", &[], Some(pet)).await.status,
+        204
+    );
+    let no_name = r#"{"kind":"dog"}"#;
+    assert_eq!(
+        send(&url, "PUT", "/pets/7", &[], Some(no_name))
+            .await
+            .status,
+        422,
+        "documented 422 stands in for 400"
+    );
+
+    let r = send(&url, "GET", "/trees", &[("prefer", "dynamic=true")], None).await;
+    assert_valid(&c, "getTree", &r);
+    let r = send(
+        &url,
+        "POST",
+        "/shapes",
+        &[],
+        Some(r#"{"type":"circle","radius":2}"#),
+    )
+    .await;
+    assert_eq!(r.status, 201);
+    assert_valid(&c, "addShape", &r);
+    let r = send(
+        &url,
+        "POST",
+        "/shapes",
+        &[],
+        Some(r#"{"type":"circle","side":2}"#),
+    )
+    .await;
+    assert_eq!(r.status, 400);
+}
+
+#[tokio::test]
+async fn hundreds_of_operations_load_and_route() {
+    let mut doc = String::from("openapi: 3.0.3\ninfo: {title: big, version: '1'}\npaths:\n");
+    for i in 0..400 {
+        doc.push_str(&format!(
+            "  /r{i}/{{id}}/items/{{item}}:\n    get:\n      operationId: get{i}\n      parameters:\n        - {{name: id, in: path, required: true, schema: {{type: string, pattern: '^[a-z]+$'}}}}\n        - {{name: item, in: path, required: true, schema: {{type: integer}}}}\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/S{}'}}\n",
+            i % 50
+        ));
+    }
+    doc.push_str("components:\n  schemas:\n");
+    for i in 0..50 {
+        doc.push_str(&format!(
+            "    S{i}:\n      type: object\n      required: [n{i}]\n      properties:\n        n{i}: {{type: integer, minimum: {i}}}\n        next: {{$ref: '#/components/schemas/S{}'}}\n",
+            (i + 1) % 50
+        ));
+    }
+    let c = Arc::new(Contract::from_text("big.yaml", &doc).expect("loads"));
+    assert_eq!(c.operations.len(), 400);
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    let server = serve(&c).await;
+    assert!(server.warnings().is_empty(), "{:?}", server.warnings());
+    let r = send(&server.url(), "GET", "/r399/abc/items/5", &[], None).await;
+    assert_eq!(r.status, 200);
+    assert_valid(&c, "get399", &r);
+    assert_eq!(
+        send(&server.url(), "GET", "/r399/ABC/items/x", &[], None)
+            .await
+            .status,
+        400
+    );
+}
