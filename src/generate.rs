@@ -62,6 +62,9 @@ pub struct Generator<'a> {
 struct Limits {
     /// `$ref` hops along one path after which optional content is left out.
     ref_depth: u32,
+    /// Times one reference may recur along a path (recursive schemas) before
+    /// optional content is left out.
+    recursion: u32,
     /// Nesting depth after which values are cut short (no recursion at all).
     depth: u32,
     /// Longest unconstrained string in dynamic mode.
@@ -76,12 +79,17 @@ struct Limits {
     attempts: usize,
     /// Regenerations allowed during one `generate` call, across all levels.
     retry_budget: u32,
+    /// Schema nodes visited in one `generate` call after which optional content is
+    /// left out, and after which nothing nested is generated at all.
+    soft_nodes: u32,
+    hard_nodes: u32,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             ref_depth: 8,
+            recursion: 2,
             depth: 48,
             string_len: 24,
             items: 3,
@@ -89,6 +97,8 @@ impl Default for Limits {
             null: 0.1,
             attempts: 6,
             retry_budget: 64,
+            soft_nodes: 5_000,
+            hard_nodes: 50_000,
         }
     }
 }
@@ -112,8 +122,20 @@ const ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 #[derive(Clone, Copy)]
 struct Ctx<'c> {
     depth: u32,
+    /// `$ref` hops taken to get here.
     refs: u32,
+    /// Most times any reference on the way here had already been taken before.
+    recursion: u32,
+    /// The references taken to get here, innermost first.
+    path: Option<&'c RefPath<'c>>,
     budget: &'c Cell<u32>,
+    nodes: &'c Cell<u32>,
+}
+
+/// One reference on the way to the schema being generated.
+struct RefPath<'c> {
+    reference: &'c str,
+    parent: Option<&'c RefPath<'c>>,
 }
 
 impl Ctx<'_> {
@@ -196,10 +218,14 @@ impl<'a> Generator<'a> {
     /// Generates a value for `schema`. Same schema + same rng state => same value.
     pub fn generate(&self, schema: &Value, rng: &mut StdRng) -> Value {
         let budget = Cell::new(self.limits.retry_budget);
+        let nodes = Cell::new(0);
         let ctx = Ctx {
             depth: 0,
             refs: 0,
+            recursion: 0,
+            path: None,
             budget: &budget,
+            nodes: &nodes,
         };
         let first = self.gen(schema, ctx, self.mode, rng);
         if self.valid(schema, &first) {
@@ -209,6 +235,7 @@ impl<'a> Generator<'a> {
             if !ctx.retry() {
                 break;
             }
+            nodes.set(0);
             let again = self.gen(schema, ctx, Mode::Dynamic, rng);
             if self.valid(schema, &again) {
                 return again;
@@ -257,15 +284,45 @@ impl<'a> Generator<'a> {
     // ----------------------------------------------------------------------------
     // Generation
 
+    /// Whether generation should stop adding optional content: too many `$ref`s
+    /// deep (recursive schemas) or too much generated already.
+    fn at_limit(&self, ctx: Ctx<'_>) -> bool {
+        ctx.refs >= self.limits.ref_depth
+            || ctx.recursion >= self.limits.recursion
+            || ctx.nodes.get() >= self.limits.soft_nodes
+    }
+
     fn gen(&self, schema: &Value, ctx: Ctx<'_>, mode: Mode, rng: &mut StdRng) -> Value {
-        if ctx.depth >= self.limits.depth {
+        ctx.nodes.set(ctx.nodes.get().saturating_add(1));
+        if ctx.depth >= self.limits.depth || ctx.nodes.get() >= self.limits.hard_nodes {
             return self.shallow(schema, rng);
         }
         let (schema, hops, via) = self.resolve(schema);
-        let ctx = Ctx {
-            depth: ctx.depth + 1,
-            refs: ctx.refs.saturating_add(hops),
-            ..ctx
+        let node;
+        let ctx = match via {
+            Some(reference) => {
+                let mut seen = 0;
+                let mut at = ctx.path;
+                while let Some(p) = at {
+                    seen += u32::from(p.reference == reference);
+                    at = p.parent;
+                }
+                node = RefPath {
+                    reference,
+                    parent: ctx.path,
+                };
+                Ctx {
+                    depth: ctx.depth + 1,
+                    refs: ctx.refs.saturating_add(hops),
+                    recursion: ctx.recursion.max(seen),
+                    path: Some(&node),
+                    ..ctx
+                }
+            }
+            None => Ctx {
+                depth: ctx.depth + 1,
+                ..ctx
+            },
         };
         let obj = match schema {
             Value::Object(o) => o,
@@ -371,7 +428,7 @@ impl<'a> Generator<'a> {
         let ok = |v: &&Value| self.valid(schema, v);
         let pick = match mode {
             Mode::Static => {
-                let null = if ctx.refs >= self.limits.ref_depth {
+                let null = if self.at_limit(ctx) {
                     members.iter().filter(|v| v.is_null()).find(ok)
                 } else {
                     None
@@ -411,8 +468,7 @@ impl<'a> Generator<'a> {
             return Ty::Null;
         }
         if has_null
-            && (ctx.refs >= self.limits.ref_depth
-                || (mode == Mode::Dynamic && rng.random_bool(self.limits.null)))
+            && (self.at_limit(ctx) || (mode == Mode::Dynamic && rng.random_bool(self.limits.null)))
         {
             return Ty::Null;
         }
@@ -603,7 +659,7 @@ impl<'a> Generator<'a> {
             return None;
         }
         let nulls: Vec<bool> = branches.iter().map(|b| self.is_null_schema(b)).collect();
-        if ctx.refs >= self.limits.ref_depth {
+        if self.at_limit(ctx) {
             if let Some(i) = nulls.iter().position(|n| *n) {
                 return Some(i);
             }
@@ -941,7 +997,7 @@ impl<'a> Generator<'a> {
             .unwrap_or(0)
             .min(MAX_PROPERTIES);
         let max_props = get_usize(obj, "maxProperties");
-        let at_limit = ctx.refs >= self.limits.ref_depth;
+        let at_limit = self.at_limit(ctx);
 
         // Which declared properties to include.
         let mut include: Vec<(&str, bool)> = Vec::with_capacity(props.len());
@@ -1073,7 +1129,7 @@ impl<'a> Generator<'a> {
                     break;
                 };
                 let Some(key) =
-                    self.from_pattern(&[pattern.as_str()], 1, Some(32), Mode::Dynamic, rng)
+                    self.string_from_pattern(&[pattern.as_str()], 1, Some(32), Mode::Dynamic, rng)
                 else {
                     continue;
                 };
@@ -1120,7 +1176,7 @@ impl<'a> Generator<'a> {
             tuple.len()
         };
         let cap = max.unwrap_or(usize::MAX).min(possible);
-        let count = if ctx.refs >= self.limits.ref_depth {
+        let count = if self.at_limit(ctx) {
             min
         } else {
             match mode {
@@ -1184,7 +1240,7 @@ impl<'a> Generator<'a> {
                     }
                 }
             }
-            if let Some(s) = self.from_pattern(&patterns, min, max, mode, rng) {
+            if let Some(s) = self.string_from_pattern(&patterns, min, max, mode, rng) {
                 return s;
             }
         }
@@ -1223,7 +1279,7 @@ impl<'a> Generator<'a> {
 
     /// A string matching every pattern in `patterns`, with a length in `min..=max`
     /// when possible. `None` when the first pattern cannot be generated from.
-    fn from_pattern(
+    fn string_from_pattern(
         &self,
         patterns: &[&str],
         min: usize,
@@ -1604,12 +1660,8 @@ impl<'a> Generator<'a> {
                             }
                         }
                     }
-                    Some(s) => {
-                        if !items.iter().all(|item| self.check(s, item, d)) {
-                            return false;
-                        }
-                    }
-                    None => {}
+                    Some(s) if !items.iter().all(|item| self.check(s, item, d)) => return false,
+                    _ => {}
                 }
             }
             Value::Object(m) => {
@@ -1845,7 +1897,7 @@ fn as_usize(v: &Value) -> Option<usize> {
         return Some(usize::try_from(u).unwrap_or(usize::MAX));
     }
     let f = v.as_f64()?;
-    (f.is_finite() && f >= 0.0).then(|| if f > 1e18 { usize::MAX } else { f as usize })
+    (f.is_finite() && f >= 0.0).then_some(if f > 1e18 { usize::MAX } else { f as usize })
 }
 
 fn get_usize(o: &Map<String, Value>, key: &str) -> Option<usize> {
@@ -1895,12 +1947,9 @@ fn number_value(x: f64) -> Value {
 fn combine_multiples(a: f64, b: f64) -> f64 {
     if a.fract() == 0.0 && b.fract() == 0.0 && a < 1e15 && b < 1e15 {
         let (x, y) = (a as u64, b as u64);
-        let g = gcd(x, y);
-        if g > 0 {
-            if let Some(l) = (x / g).checked_mul(y) {
-                if l < (1u64 << 53) {
-                    return l as f64;
-                }
+        if let Some(l) = x.checked_div(gcd(x, y)).and_then(|q| q.checked_mul(y)) {
+            if l < (1u64 << 53) {
+                return l as f64;
             }
         }
     }
@@ -1924,7 +1973,7 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
 
 /// The smallest positive integer that is a multiple of `m`.
 fn integer_step(m: f64) -> i128 {
-    if !(m > 0.0) || !m.is_finite() {
+    if m.is_nan() || m <= 0.0 || !m.is_finite() {
         return 1;
     }
     if m.fract() == 0.0 {
@@ -1961,7 +2010,7 @@ fn decimal_parts(x: f64) -> Option<(i128, u32)> {
 /// Whether `value / m` is an integer in the decimal reading both print as (the rule
 /// the validators use).
 fn is_multiple_of(value: f64, m: f64) -> bool {
-    if !(m > 0.0) || !m.is_finite() {
+    if m.is_nan() || m <= 0.0 || !m.is_finite() {
         return true;
     }
     if value == 0.0 {
@@ -2439,7 +2488,7 @@ fn digits(s: &str) -> Option<u32> {
 
 fn is_date(s: &str) -> bool {
     let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+    if b.len() != 10 || !s.is_ascii() || b[4] != b'-' || b[7] != b'-' {
         return false;
     }
     let (Some(y), Some(m), Some(d)) = (digits(&s[0..4]), digits(&s[5..7]), digits(&s[8..10]))
@@ -2611,7 +2660,7 @@ fn ecma_to_rust(pattern: &str) -> String {
                 if hex.len() == 4 {
                     out.push_str(&format!("\\u{{{hex}}}"));
                 } else {
-                    out.push_str("u");
+                    out.push('u');
                     out.push_str(&hex);
                 }
             }
@@ -2852,11 +2901,7 @@ impl Prog {
                     stack.push(*b);
                     stack.push(*a);
                 }
-                Inst::Look(look) => {
-                    if look_holds(*look, chars, pos) {
-                        stack.push(pc + 1);
-                    }
-                }
+                Inst::Look(look) if look_holds(*look, chars, pos) => stack.push(pc + 1),
                 _ => {}
             }
         }
@@ -3009,5 +3054,630 @@ fn look_holds(look: Look, chars: &[char], pos: usize) -> bool {
         Look::WordEndHalfAscii => !ascii(next),
         Look::WordStartHalfUnicode => !unicode(prev),
         Look::WordEndHalfUnicode => !unicode(next),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use serde_json::json;
+
+    const DYNAMIC_SEEDS: u64 = 200;
+    const STATIC_SEEDS: u64 = 20;
+
+    fn rng(seed: u64) -> StdRng {
+        StdRng::seed_from_u64(seed)
+    }
+
+    fn document(defs: &Value) -> Value {
+        json!({ "definitions": defs })
+    }
+
+    fn validator(root: &Value, name: &str) -> jsonschema::Validator {
+        let mut doc = root.clone();
+        doc["allOf"] = json!([{ "$ref": format!("#/definitions/{name}") }]);
+        jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft4)
+            .should_validate_formats(true)
+            .build(&doc)
+            .expect("test schema compiles")
+    }
+
+    /// Generates `definitions/name` in both modes over many seeds, asserting that
+    /// jsonschema accepts every value. Returns (static values, dynamic values).
+    fn generate_valid(defs: Value, name: &str) -> (Vec<Value>, Vec<Value>) {
+        let root = document(&defs);
+        let check = validator(&root, name);
+        let schema = json!({ "$ref": format!("#/definitions/{name}") });
+        let mut out = (Vec::new(), Vec::new());
+        for (mode, seeds) in [(Mode::Static, STATIC_SEEDS), (Mode::Dynamic, DYNAMIC_SEEDS)] {
+            let generator = Generator::new(&root, mode);
+            for seed in 0..seeds {
+                let v = generator.generate(&schema, &mut rng(seed));
+                assert!(
+                    check.is_valid(&v),
+                    "{mode:?} seed {seed}: {v} is not valid for {name}: {:?}",
+                    check
+                        .iter_errors(&v)
+                        .map(|e| e.to_string())
+                        .collect::<Vec<_>>()
+                );
+                // The built-in validator agrees.
+                assert!(
+                    generator.valid(&schema, &v),
+                    "{mode:?} seed {seed}: {v} (built-in)"
+                );
+                match mode {
+                    Mode::Static => out.0.push(v),
+                    Mode::Dynamic => out.1.push(v),
+                }
+            }
+        }
+        out
+    }
+
+    fn one(schema: Value) -> (Vec<Value>, Vec<Value>) {
+        generate_valid(json!({ "T": schema }), "T")
+    }
+
+    fn distinct(values: &[Value]) -> usize {
+        let mut seen: Vec<String> = values.iter().map(Value::to_string).collect();
+        seen.sort();
+        seen.dedup();
+        seen.len()
+    }
+
+    #[test]
+    fn ttid_patterns() {
+        for (pattern, prefix) in [
+            ("^mem_(store|service)_[0-7][0-9a-z]{25}$", "mem_s"),
+            ("^mem_profile_[0-7][0-9a-z]{25}$", "mem_profile_"),
+        ] {
+            let (st, dy) = one(json!({ "type": "string", "pattern": pattern }));
+            for v in st.iter().chain(&dy) {
+                let s = v.as_str().expect("a string");
+                assert!(s.starts_with(prefix), "{s}");
+                assert!(s.is_ascii());
+            }
+            assert!(distinct(&dy) > 150, "dynamic ids vary");
+        }
+    }
+
+    #[test]
+    fn digit_pattern_with_lengths() {
+        let (st, dy) = one(
+            json!({ "type": "string", "pattern": "^[0-9]+$", "minLength": 5, "maxLength": 12 }),
+        );
+        assert!(st.iter().chain(&dy).all(|v| v
+            .as_str()
+            .is_some_and(|s| s.bytes().all(|b| b.is_ascii_digit()))));
+        one(json!({ "type": "string", "pattern": "^[0-9]+$", "minLength": 40, "maxLength": 45 }));
+        one(json!({ "type": "string", "pattern": "^[0-9]{3,}$", "maxLength": 4 }));
+        one(
+            json!({ "type": "string", "pattern": "^[a-z]+(-[a-z]+)*$", "minLength": 20, "maxLength": 22 }),
+        );
+        // Unanchored: only has to contain a match, so padding is fine.
+        one(json!({ "type": "string", "pattern": "abc", "minLength": 10 }));
+        one(json!({ "type": "string", "pattern": "^\\d{3}-\\d{4}$" }));
+        one(json!({ "type": "string", "pattern": "^[A-Z]{2}\\/\\d+$" }));
+        one(json!({ "type": "string", "pattern": "^\\u0041+$" }));
+        one(json!({ "type": "string", "pattern": "^a$|^bb$" }));
+        one(json!({ "type": "string", "pattern": "\\bword\\b" }));
+        one(json!({ "type": "string", "pattern": "^[^\\s@]+@[^\\s@]+\\.[a-z]{2,}$" }));
+    }
+
+    #[test]
+    fn plain_strings_and_lengths() {
+        let (st, dy) = one(json!({ "type": "string", "minLength": 2, "maxLength": 30 }));
+        assert!(st.iter().all(|v| v == "string"));
+        assert!(distinct(&dy) > 150);
+        let (st, _) = one(json!({ "type": "string", "maxLength": 3 }));
+        assert_eq!(st[0], "str");
+        let (st, _) = one(json!({ "type": "string", "minLength": 10 }));
+        assert_eq!(st[0], "stringstri");
+        one(json!({ "type": "string", "maxLength": 0 }));
+        one(json!({ "type": "string", "minLength": 100 }));
+    }
+
+    #[test]
+    fn examples_defaults_and_enums() {
+        let (st, dy) = one(json!({ "type": "string", "example": "hello", "default": "bye" }));
+        assert!(st.iter().all(|v| v == "hello"));
+        assert!(dy.iter().any(|v| v != "hello"));
+        let (st, _) = one(json!({ "type": "integer", "example": "not a number", "default": 5 }));
+        assert!(st.iter().all(|v| v == 5));
+        let (st, _) = one(json!({ "type": "string", "enum": ["b", "a"], "example": "zzz" }));
+        assert!(st.iter().all(|v| v == "b"));
+        let (st, dy) = one(json!({ "type": "string", "enum": ["red", "green", "blue"] }));
+        assert!(st.iter().all(|v| v == "red"));
+        assert_eq!(distinct(&dy), 3);
+        let (st, dy) = one(json!({ "type": ["string", "null"], "enum": ["x", "y", null] }));
+        assert!(st.iter().all(|v| v == "x"));
+        assert_eq!(distinct(&dy), 3);
+        let (st, _) = one(json!({ "type": "string", "enum": [1, "ok"] }));
+        assert_eq!(st[0], "ok", "enum members of the wrong type are skipped");
+        one(json!({ "const": { "a": 1 } }));
+    }
+
+    #[test]
+    fn nullable_types() {
+        let (st, dy) = one(json!({ "type": ["string", "null"], "minLength": 1 }));
+        assert!(st.iter().all(|v| v == "string"));
+        assert!(dy.iter().any(Value::is_null));
+        assert!(dy.iter().any(Value::is_string));
+        let (st, _) = one(json!({ "type": ["null", "integer"] }));
+        assert!(st.iter().all(|v| v == 0));
+        one(json!({ "type": "null" }));
+        one(json!({ "type": ["boolean", "null"] }));
+    }
+
+    #[test]
+    fn integers() {
+        let (st, dy) =
+            one(json!({ "type": "integer", "minimum": 10, "maximum": 100, "multipleOf": 7 }));
+        assert_eq!(st[0], 14);
+        assert!(distinct(&dy) > 5);
+        let (st, dy) = one(
+            json!({ "type": "integer", "minimum": 0, "exclusiveMinimum": true, "maximum": 5, "exclusiveMaximum": true }),
+        );
+        assert_eq!(st[0], 1);
+        assert_eq!(distinct(&dy), 4);
+        one(json!({ "type": "integer", "maximum": -5 }));
+        one(json!({ "type": "integer", "minimum": 1e12 }));
+        one(json!({ "type": "integer", "format": "int32" }));
+        one(json!({ "type": "integer", "format": "int64", "minimum": -9000000000000000000i64 }));
+        one(json!({ "type": "integer", "multipleOf": 0.5, "minimum": 3.2 }));
+        one(json!({ "type": "integer", "multipleOf": 2.5 }));
+        let (st, dy) = one(
+            json!({ "type": "integer", "minimum": -4.5, "maximum": -3, "exclusiveMaximum": true }),
+        );
+        assert!(st.iter().chain(&dy).all(|v| v == -4));
+    }
+
+    #[test]
+    fn numbers() {
+        one(json!({ "type": "number" }));
+        one(json!({ "type": "number", "minimum": 0.5, "maximum": 2.5, "multipleOf": 0.1 }));
+        one(json!({ "type": "number", "minimum": 0, "exclusiveMinimum": true }));
+        one(json!({ "type": "number", "minimum": 0, "maximum": 0.001, "exclusiveMaximum": true }));
+        one(json!({ "type": "number", "multipleOf": 0.01, "minimum": -1, "maximum": 1 }));
+        one(json!({ "type": "number", "multipleOf": 0.3 }));
+        one(json!({ "type": "number", "format": "float" }));
+        one(json!({ "type": "number", "format": "double", "maximum": -1e6 }));
+        one(json!({ "type": "number", "format": "int32", "minimum": 3 }));
+        one(json!({ "type": "number", "minimum": -1e300, "maximum": 1e300 }));
+    }
+
+    #[test]
+    fn formats() {
+        for format in [
+            "date-time",
+            "date",
+            "time",
+            "email",
+            "idn-email",
+            "uri",
+            "url",
+            "iri",
+            "uri-reference",
+            "iri-reference",
+            "uri-template",
+            "hostname",
+            "idn-hostname",
+            "ipv4",
+            "ipv6",
+            "uuid",
+            "byte",
+            "binary",
+            "password",
+            "json-pointer",
+            "relative-json-pointer",
+            "regex",
+            "duration",
+            "no-such-format",
+        ] {
+            let (st, dy) = one(json!({ "type": "string", "format": format }));
+            for v in st.iter().chain(&dy) {
+                let s = v.as_str().expect("a string");
+                assert!(format_ok(format, s), "{format}: {s}");
+            }
+        }
+        let (st, _) = one(json!({ "type": "string", "format": "date-time" }));
+        assert_eq!(st[0], "2024-01-01T00:00:00Z");
+        let (_, dy) = one(json!({ "type": "string", "format": "uuid" }));
+        for v in &dy {
+            let s = v.as_str().unwrap_or_default();
+            assert!(is_uuid(s) && s.as_bytes()[14] == b'4', "{s}");
+        }
+        let (st, _) = one(json!({ "type": "string", "format": "uri" }));
+        assert!(st[0]
+            .as_str()
+            .is_some_and(|s| s.starts_with("https://example.com/")));
+        let (st, dy) =
+            one(json!({ "type": "string", "format": "byte", "minLength": 10, "maxLength": 20 }));
+        for v in st.iter().chain(&dy) {
+            let s = v.as_str().unwrap_or_default();
+            assert!(s.len() % 4 == 0 && (10..=20).contains(&s.len()), "{s}");
+        }
+        assert_eq!(base64(b"string"), "c3RyaW5n");
+        assert_eq!(base64(b"st"), "c3Q=");
+        one(json!({ "type": "string", "format": "email", "maxLength": 10 }));
+        one(json!({ "type": "string", "format": "email", "minLength": 40 }));
+        one(json!({ "type": "string", "format": "uri", "minLength": 50, "maxLength": 60 }));
+        one(json!({ "type": "string", "format": "hostname", "minLength": 80 }));
+        one(json!({ "type": "string", "format": "password", "minLength": 12, "maxLength": 14 }));
+        // A format and a pattern: the format value is used when it matches.
+        let (st, _) =
+            one(json!({ "type": "string", "format": "date", "pattern": "^\\d{4}-\\d{2}-\\d{2}$" }));
+        assert_eq!(st[0], "2024-01-01");
+    }
+
+    #[test]
+    fn arrays() {
+        let (st, dy) = one(
+            json!({ "type": "array", "items": { "type": "integer", "minimum": 0, "maximum": 3 }, "minItems": 2, "maxItems": 4, "uniqueItems": true }),
+        );
+        assert!(st
+            .iter()
+            .all(|v| v.as_array().is_some_and(|a| a.len() == 2)));
+        assert!(distinct(&dy) > 10);
+        let (st, _) = one(
+            json!({ "type": "array", "items": { "type": "string" }, "minItems": 3, "uniqueItems": true }),
+        );
+        assert_eq!(st[0].as_array().map(Vec::len), Some(3));
+        let (st, dy) = one(json!({ "type": "array", "items": { "type": "string" } }));
+        assert_eq!(st[0], json!(["string"]));
+        assert!(dy
+            .iter()
+            .all(|v| v.as_array().is_some_and(|a| a.len() <= 3)));
+        one(json!({ "type": "array", "items": { "type": "string" }, "maxItems": 0 }));
+        one(
+            json!({ "type": "array", "items": [{ "type": "integer" }, { "type": "string" }], "additionalItems": false }),
+        );
+        one(
+            json!({ "type": "array", "items": [{ "type": "integer" }], "minItems": 3, "additionalItems": { "type": "boolean" } }),
+        );
+        one(json!({ "type": "array", "minItems": 2, "uniqueItems": true }));
+        one(
+            json!({ "type": "array", "items": { "enum": ["a", "b"] }, "minItems": 2, "uniqueItems": true }),
+        );
+    }
+
+    #[test]
+    fn objects() {
+        let schema = json!({
+            "type": "object",
+            "required": ["id"],
+            "additionalProperties": false,
+            "properties": {
+                "id": { "type": "string", "readOnly": true },
+                "name": { "type": "string" },
+                "secret": { "type": "string", "writeOnly": true },
+                "age": { "type": "integer", "minimum": 0 }
+            }
+        });
+        let (st, dy) = one(schema);
+        assert_eq!(st[0], json!({ "id": "string", "name": "string", "age": 0 }));
+        assert!(dy
+            .iter()
+            .all(|v| v.get("id").is_some() && v.get("secret").is_none()));
+        assert!(dy.iter().any(|v| v.get("name").is_none()));
+        assert!(dy.iter().any(|v| v.get("name").is_some()));
+        // A required writeOnly property stays: validity first.
+        one(
+            json!({ "type": "object", "required": ["pw"], "properties": { "pw": { "type": "string", "writeOnly": true } } }),
+        );
+        // Maps.
+        let (st, dy) =
+            one(json!({ "type": "object", "additionalProperties": { "type": "integer" } }));
+        assert_eq!(st[0], json!({ "additionalProp1": 0 }));
+        assert!(dy
+            .iter()
+            .all(|v| v.as_object().is_some_and(|m| (1..=3).contains(&m.len()))));
+        one(
+            json!({ "type": "object", "minProperties": 3, "maxProperties": 4, "properties": { "a": { "type": "string" } } }),
+        );
+        one(
+            json!({ "type": "object", "maxProperties": 1, "properties": { "a": { "type": "string" }, "b": { "type": "string" } } }),
+        );
+        one(
+            json!({ "type": "object", "required": ["x"], "additionalProperties": { "type": "boolean" } }),
+        );
+        one(json!({
+            "type": "object",
+            "additionalProperties": false,
+            "minProperties": 2,
+            "patternProperties": { "^x-[a-z]+$": { "type": "integer" } }
+        }));
+        one(json!({
+            "type": "object",
+            "properties": { "foo": { "type": "string" } },
+            "patternProperties": { "^f": { "minLength": 8 } }
+        }));
+        one(
+            json!({ "type": "object", "properties": { "a": { "type": "string" } }, "dependencies": { "a": ["b"] } }),
+        );
+        // The object from the contract: an id type and a bounded list of values.
+        let (st, _) = one(json!({
+            "type": "object",
+            "required": ["idType", "values"],
+            "properties": {
+                "idType": { "type": "string", "minLength": 2, "maxLength": 30 },
+                "values": { "type": "array", "maxItems": 100, "items": { "type": "string" } }
+            }
+        }));
+        assert_eq!(st[0], json!({ "idType": "string", "values": ["string"] }));
+    }
+
+    fn pets() -> Value {
+        json!({
+            "Pet": {
+                "type": "object",
+                "required": ["petType", "name"],
+                "discriminator": { "propertyName": "petType" },
+                "properties": {
+                    "petType": { "type": "string" },
+                    "name": { "type": "string", "minLength": 1 }
+                }
+            },
+            "Dog": {
+                "allOf": [
+                    { "$ref": "#/definitions/Pet" },
+                    { "type": "object", "required": ["bark"], "properties": { "bark": { "type": "boolean" } } }
+                ]
+            },
+            "Cat": {
+                "allOf": [
+                    { "$ref": "#/definitions/Pet" },
+                    { "type": "object", "properties": { "lives": { "type": "integer", "minimum": 1, "maximum": 9 } } }
+                ]
+            },
+            "AnyPet": {
+                "oneOf": [{ "$ref": "#/definitions/Dog" }, { "$ref": "#/definitions/Cat" }],
+                "discriminator": { "propertyName": "petType", "mapping": { "dog": "#/definitions/Dog", "cat": "#/definitions/Cat" } }
+            },
+            "MaybePet": {
+                "anyOf": [{ "$ref": "#/definitions/AnyPet" }, { "type": "null" }]
+            }
+        })
+    }
+
+    #[test]
+    fn composition() {
+        let (st, _) = generate_valid(pets(), "Dog");
+        assert_eq!(
+            st[0],
+            json!({ "petType": "Dog", "name": "string", "bark": true })
+        );
+        // Every dog is also a cat (cats allow any extra property), so oneOf only
+        // admits cats; the discriminator follows the branch.
+        let (st, dy) = generate_valid(pets(), "AnyPet");
+        for v in st.iter().chain(&dy) {
+            let expected = if v.get("bark").is_some() {
+                "dog"
+            } else {
+                "cat"
+            };
+            assert_eq!(v["petType"], expected, "{v}");
+        }
+        let (st, dy) = generate_valid(pets(), "MaybePet");
+        assert!(st.iter().all(Value::is_object));
+        assert!(dy.iter().any(Value::is_null));
+        // Overlapping branches: a value must match exactly one.
+        one(
+            json!({ "oneOf": [{ "type": "string", "maxLength": 5 }, { "type": "string", "minLength": 3 }] }),
+        );
+        one(json!({ "oneOf": [{ "type": "integer" }, { "type": "number" }] }));
+        one(json!({ "anyOf": [{ "type": "string", "format": "email" }, { "type": "integer" }] }));
+        one(
+            json!({ "allOf": [{ "type": "string", "minLength": 4 }, { "maxLength": 6 }, { "pattern": "^[a-c]+$" }] }),
+        );
+        one(
+            json!({ "allOf": [{ "type": "number", "minimum": 3 }, { "type": "integer", "maximum": 9, "multipleOf": 4 }] }),
+        );
+        one(
+            json!({ "allOf": [{ "pattern": "^[a-z0-9]{6}$" }, { "pattern": "[0-9]" }], "type": "string" }),
+        );
+        one(json!({
+            "allOf": [
+                { "type": "object", "properties": { "a": { "type": "string" } }, "additionalProperties": false },
+                { "type": "object", "properties": { "a": { "maxLength": 2 }, "b": { "type": "string" } } }
+            ]
+        }));
+        one(
+            json!({ "type": "object", "properties": { "k": { "type": "string" } }, "oneOf": [{ "required": ["k"] }, { "required": ["z"] }] }),
+        );
+        one(json!({ "type": "string", "not": { "enum": ["string"] } }));
+        one(json!({ "type": "integer", "minimum": 0, "maximum": 3, "not": { "enum": [0, 1, 2] } }));
+        one(json!({ "not": { "type": "object" } }));
+        one(json!({ "anyOf": [{ "type": "null" }, { "type": "string", "format": "date" }] }));
+    }
+
+    fn tree() -> Value {
+        json!({
+            "Node": {
+                "type": "object",
+                "required": ["name", "children"],
+                "properties": {
+                    "name": { "type": "string" },
+                    "parent": { "$ref": "#/definitions/Node" },
+                    "children": { "type": "array", "items": { "$ref": "#/definitions/Node" } }
+                }
+            },
+            "Nullable": {
+                "type": ["object", "null"],
+                "required": ["next"],
+                "properties": { "next": { "$ref": "#/definitions/Nullable" } }
+            },
+            "Loop": {
+                "type": "object",
+                "required": ["next"],
+                "properties": { "next": { "$ref": "#/definitions/Loop" } }
+            },
+            "A": { "$ref": "#/definitions/B" },
+            "B": { "$ref": "#/definitions/A" },
+            "Self": { "allOf": [{ "$ref": "#/definitions/Self" }, { "type": "integer" }] }
+        })
+    }
+
+    #[test]
+    fn recursion_is_bounded() {
+        let (st, dy) = generate_valid(tree(), "Node");
+        fn depth(v: &Value) -> usize {
+            match v {
+                Value::Object(m) => 1 + m.values().map(depth).max().unwrap_or(0),
+                Value::Array(a) => 1 + a.iter().map(depth).max().unwrap_or(0),
+                _ => 0,
+            }
+        }
+        assert!(st.iter().chain(&dy).all(|v| depth(v) < 40));
+        generate_valid(tree(), "Nullable");
+        generate_valid(tree(), "Self");
+        // Unsatisfiable or looping: no hang, no overflow.
+        let root = document(&tree());
+        for mode in [Mode::Static, Mode::Dynamic] {
+            let generator = Generator::new(&root, mode);
+            for name in ["Loop", "A", "B"] {
+                let schema = json!({ "$ref": format!("#/definitions/{name}") });
+                for seed in 0..10 {
+                    let _ = generator.generate(&schema, &mut rng(seed));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn deterministic_and_varied() {
+        let root = document(&pets());
+        let schema = json!({ "$ref": "#/definitions/AnyPet" });
+        for mode in [Mode::Static, Mode::Dynamic] {
+            let generator = Generator::new(&root, mode);
+            for seed in 0..20 {
+                let a = generator.generate(&schema, &mut rng(seed));
+                let b = Generator::new(&root, mode).generate(&schema, &mut rng(seed));
+                assert_eq!(a.to_string(), b.to_string());
+            }
+        }
+        let generator = Generator::new(&root, Mode::Dynamic);
+        let values: Vec<Value> = (0..20)
+            .map(|s| generator.generate(&schema, &mut rng(s)))
+            .collect();
+        assert!(distinct(&values) > 15);
+        // One rng, successive calls: different values in dynamic mode.
+        let mut r = rng(7);
+        let a = generator.generate(&schema, &mut r);
+        let b = generator.generate(&schema, &mut r);
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn garbage_does_not_panic() {
+        let mut deep = json!({ "type": "string" });
+        for _ in 0..300 {
+            deep = json!({ "type": "array", "minItems": 1, "items": deep });
+        }
+        let mut deep_all = json!({ "type": "integer" });
+        for _ in 0..200 {
+            deep_all = json!({ "allOf": [deep_all] });
+        }
+        let schemas = vec![
+            Value::Null,
+            json!(true),
+            json!(false),
+            json!("string"),
+            json!(42),
+            json!([1, 2]),
+            json!({}),
+            json!({ "type": 5 }),
+            json!({ "type": ["weird"] }),
+            json!({ "type": [] }),
+            json!({ "$ref": 7 }),
+            json!({ "$ref": "http://example.com/x" }),
+            json!({ "$ref": "#/nope" }),
+            json!({ "$ref": "#" }),
+            json!({ "$ref": "#/definitions/a%20b" }),
+            json!({ "type": "string", "minLength": -1, "maxLength": "x" }),
+            json!({ "type": "string", "minLength": 10, "maxLength": 2 }),
+            json!({ "type": "string", "minLength": 1e30 }),
+            json!({ "type": "string", "pattern": "(" }),
+            json!({ "type": "string", "pattern": "[a&&b]" }),
+            json!({ "type": "string", "pattern": "a{1000000}" }),
+            json!({ "type": "string", "pattern": "((a{1000}){1000}){1000}" }),
+            json!({ "type": "string", "pattern": "^(?=.*[A-Z]).{8,}$" }),
+            json!({ "type": "string", "pattern": "(a*)*b$", "minLength": 50 }),
+            json!({ "type": "string", "pattern": 12 }),
+            json!({ "type": "string", "format": 12 }),
+            json!({ "type": "integer", "minimum": 10, "maximum": 1 }),
+            json!({ "type": "integer", "minimum": 1e300 }),
+            json!({ "type": "integer", "multipleOf": -3 }),
+            json!({ "type": "integer", "multipleOf": 1e-300 }),
+            json!({ "type": "number", "minimum": 1e308, "maximum": 1.7e308 }),
+            json!({ "type": "number", "minimum": 5, "maximum": 5, "exclusiveMaximum": true }),
+            json!({ "type": "number", "multipleOf": 1e-320 }),
+            json!({ "enum": [] }),
+            json!({ "enum": "x" }),
+            json!({ "type": "array", "items": 3 }),
+            json!({ "type": "array", "items": false, "minItems": 2 }),
+            json!({ "type": "array", "minItems": 1e20 }),
+            json!({ "type": "array", "uniqueItems": true, "minItems": 5, "items": { "type": "boolean" } }),
+            json!({ "properties": "x", "required": [1, 2] }),
+            json!({ "type": "object", "minProperties": 5, "additionalProperties": false }),
+            json!({ "type": "object", "patternProperties": { "(": {} }, "additionalProperties": false, "minProperties": 1 }),
+            json!({ "allOf": "x", "oneOf": [], "anyOf": [1, 2] }),
+            json!({ "allOf": [{ "$ref": "#" }] }),
+            json!({ "oneOf": [{ "type": "string" }, { "type": "string" }] }),
+            json!({ "not": {} }),
+            json!({ "discriminator": { "propertyName": 3 }, "oneOf": [{ "$ref": "#/x" }] }),
+            deep,
+            deep_all,
+        ];
+        let root =
+            json!({ "definitions": { "a b": { "type": "integer" } }, "allOf": [{ "$ref": "#" }] });
+        for mode in [Mode::Static, Mode::Dynamic] {
+            let generator = Generator::new(&root, mode);
+            for schema in &schemas {
+                for seed in 0..5 {
+                    let _ = generator.generate(schema, &mut rng(seed));
+                }
+            }
+        }
+        let generator = Generator::new(&root, Mode::Static);
+        assert_eq!(
+            generator.generate(&json!({ "$ref": "#/definitions/a%20b" }), &mut rng(0)),
+            0
+        );
+        assert_eq!(generator.generate(&Value::Null, &mut rng(0)), Value::Null);
+    }
+
+    #[test]
+    fn pattern_matcher() {
+        let root = json!({});
+        let g = Generator::new(&root, Mode::Static);
+        let cases = [
+            ("^abc$", "abc", true),
+            ("^abc$", "abcd", false),
+            ("abc", "xxabcxx", true),
+            ("^a$|^bb$", "bb", true),
+            ("^a$|^bb$", "abb", false),
+            ("^[0-9]{3}$", "123", true),
+            ("^[0-9]{3}$", "12", false),
+            ("\\bfoo\\b", "a foo b", true),
+            ("\\bfoo\\b", "afoob", false),
+            ("^(a|b)*c$", "ababc", true),
+            ("^(a*)*$", "aaaa", true),
+            ("^x?y+$", "yyy", true),
+            ("^\\/api$", "/api", true),
+            ("^\\u0041$", "A", true),
+            ("^[^\\s]+$", "a b", false),
+        ];
+        for (pattern, text, expected) in cases {
+            assert_eq!(
+                g.is_match(pattern, text),
+                Some(expected),
+                "{pattern} on {text}"
+            );
+        }
+        assert_eq!(g.is_match("(?=a)", "a"), None);
     }
 }
