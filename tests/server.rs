@@ -324,3 +324,46 @@ async fn shutdown_finishes_requests_in_flight() {
         "no longer accepting"
     );
 }
+
+#[tokio::test]
+async fn dropping_the_handle_stops_the_server() {
+    let server = start(ServeOptions::default()).await;
+    let addr = server.addr();
+    assert_eq!(
+        send(&server.url(), "GET", &fetch_path(), &[], None)
+            .await
+            .status,
+        200
+    );
+    drop(server);
+    let mut refused = false;
+    for _ in 0..50 {
+        if tokio::net::TcpStream::connect(addr).await.is_err() {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(refused, "still accepting after drop");
+}
+
+#[tokio::test]
+async fn the_same_seed_gives_the_same_dynamic_data() {
+    let path = format!("/v1/Stores/{STORE}/Profiles/{PROFILE}/Identifiers");
+    let mut runs = Vec::new();
+    for seed in [7, 7, 8] {
+        let server = start(ServeOptions {
+            seed,
+            dynamic: true,
+            ..Default::default()
+        })
+        .await;
+        let mut bodies = Vec::new();
+        for _ in 0..3 {
+            bodies.push(send(&server.url(), "GET", &path, &[], None).await.body);
+        }
+        runs.push(bodies);
+    }
+    assert_eq!(runs[0], runs[1], "seed 7 twice");
+    assert_ne!(runs[0], runs[2], "seed 8 differs");
+}
