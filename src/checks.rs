@@ -223,7 +223,7 @@ fn undocumented(
     let Some(schema) = schema::resolve(doc, schema) else {
         return;
     };
-    let branches = branches(doc, schema, 0);
+    let branches = branches(doc, schema);
     match value {
         Value::Object(map) => {
             let declares = branches
@@ -267,19 +267,28 @@ fn undocumented(
 }
 
 /// A schema and everything it composes (allOf/oneOf/anyOf), refs resolved.
-fn branches<'a>(doc: &'a Value, schema: &'a Value, depth: usize) -> Vec<&'a Value> {
-    let mut out = vec![schema];
-    if depth > 8 {
-        return out;
-    }
-    for key in ["allOf", "oneOf", "anyOf"] {
-        if let Some(Value::Array(items)) = schema.get(key) {
-            for item in items {
+/// Each schema appears once (a self-referencing composition cannot multiply), and
+/// at most 64 are collected.
+fn branches<'a>(doc: &'a Value, schema: &'a Value) -> Vec<&'a Value> {
+    let mut out: Vec<&Value> = vec![schema];
+    let mut i = 0;
+    while i < out.len() && out.len() < 64 {
+        let current = out[i];
+        for key in ["allOf", "oneOf", "anyOf"] {
+            for item in current
+                .get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 if let Some(r) = schema::resolve(doc, item) {
-                    out.extend(branches(doc, r, depth + 1));
+                    if !out.iter().any(|seen| std::ptr::eq(*seen, r)) && out.len() < 64 {
+                        out.push(r);
+                    }
                 }
             }
         }
+        i += 1;
     }
     out
 }

@@ -93,6 +93,7 @@ pub enum ServeError {
 }
 
 struct State {
+    addr: SocketAddr,
     contract: Arc<Contract>,
     responder: Responder,
     opts: ServeOptions,
@@ -129,6 +130,7 @@ impl MockServer {
                 .unwrap_or_else(|_| HeaderValue::from_static("-"))
         });
         let state = Arc::new(State {
+            addr,
             contract,
             responder,
             opts,
@@ -216,6 +218,8 @@ struct Outcome {
     built: Built,
     reason: Option<String>,
     close: bool,
+    /// A matching rule's latency; otherwise the server-wide one applies.
+    latency: Option<Latency>,
 }
 
 async fn handle(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> {
@@ -227,6 +231,11 @@ async fn handle(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> 
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "/".into());
     let outcome = answer(state, req).await;
+    // Latency applies to every answer, errors included, as a slow network would.
+    if let Some(latency) = outcome.latency.or(state.opts.latency) {
+        let entropy: u64 = rand::RngExt::random(&mut rand::rng());
+        tokio::time::sleep(latency.pick(entropy)).await;
+    }
     let latency = started.elapsed();
     if !state.opts.quiet {
         let reason = outcome
@@ -259,6 +268,7 @@ async fn answer(state: &State, req: Request<Incoming>) -> Outcome {
         built,
         reason: Some(reason),
         close: false,
+        latency: None,
     };
     let (operation, path_params) = match contract.router.find(req.method(), req.uri().path()) {
         RouteMatch::NotFound => {
@@ -308,6 +318,7 @@ async fn answer(state: &State, req: Request<Incoming>) -> Outcome {
                 built: state.responder.error(contract, Some(operation), 400, &msg),
                 reason: Some(msg),
                 close: true,
+                latency: None,
             };
         }
     };
@@ -325,7 +336,7 @@ async fn answer(state: &State, req: Request<Incoming>) -> Outcome {
     if let Some(expected) = &state.auth_header {
         if operation.documents(401) && operation.auth != crate::contract::Auth::None {
             let given = parts.headers.get(AUTHORIZATION);
-            if given != Some(expected) {
+            if !basic_matches(given, expected) {
                 let why = if given.is_some() {
                     "wrong credentials"
                 } else {
@@ -391,10 +402,12 @@ async fn choose_and_respond(
             (!prefer.is_empty()).then(|| format!("Prefer {}", prefer.describe())),
         ),
     };
-    let example = prefer
-        .example
-        .as_deref()
-        .or_else(|| rule.and_then(|r| r.example.as_deref()));
+    // A rule's example belongs to the statuses the rule was checked against, so it
+    // applies only when Prefer did not pick the status.
+    let example = prefer.example.as_deref().or_else(|| {
+        rule.filter(|_| prefer.code.is_none())
+            .and_then(|r| r.example.as_deref())
+    });
     if reason.is_none() {
         if let Some(r) = rule.filter(|r| r.example.is_some()) {
             reason = Some(format!("rule {}", r.origin));
@@ -404,7 +417,8 @@ async fn choose_and_respond(
         .headers
         .get(HOST)
         .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
+        .map(str::to_string)
+        .unwrap_or_else(|| state.addr.to_string());
     let base_url = format!("http://{host}");
     let info = RequestInfo {
         path_params,
@@ -417,26 +431,34 @@ async fn choose_and_respond(
     {
         Ok(b) => b,
         Err(e) => {
-            let kind = if prefer.code.is_some() {
-                "undocumented-status"
-            } else {
-                "unknown-example"
-            };
             return Outcome {
-                built: mock_error(kind, &e.0),
-                reason: Some(e.0),
+                built: mock_error(e.kind, &e.message),
+                reason: Some(e.message),
                 close: false,
+                latency: None,
             };
         }
     };
-    if let Some(latency) = rule.and_then(|r| r.latency).or(state.opts.latency) {
-        let entropy: u64 = rand::RngExt::random(&mut rand::rng());
-        tokio::time::sleep(latency.pick(entropy)).await;
-    }
     Outcome {
         built,
         reason,
         close: false,
+        latency: rule.and_then(|r| r.latency),
+    }
+}
+
+/// Whether an Authorization header carries the expected Basic credentials (the
+/// scheme name is case-insensitive, the token is not).
+fn basic_matches(given: Option<&HeaderValue>, expected: &HeaderValue) -> bool {
+    let (Some(given), Ok(expected)) = (given.and_then(|g| g.to_str().ok()), expected.to_str())
+    else {
+        return false;
+    };
+    match (given.trim().split_once(' '), expected.split_once(' ')) {
+        (Some((scheme, token)), Some((_, want))) => {
+            scheme.eq_ignore_ascii_case("basic") && token.trim() == want
+        }
+        _ => false,
     }
 }
 
@@ -466,5 +488,6 @@ fn too_large(state: &State, operation: &Operation) -> Outcome {
             .error(&state.contract, Some(operation), 413, &msg),
         reason: Some(msg),
         close: true,
+        latency: None,
     }
 }

@@ -316,7 +316,8 @@ fn cookies(headers: &HeaderMap) -> impl Iterator<Item = (&str, &str)> {
 fn coerce(kind: &ValueKind, raw: &[Cow<'_, str>], explode: bool) -> Result<Value, String> {
     match kind {
         ValueKind::Array(item) => {
-            let items: Vec<&str> = if explode && raw.len() > 1 {
+            // Exploded arrays repeat the key (`a=1&a=2`); others separate by commas.
+            let items: Vec<&str> = if explode {
                 raw.iter().map(|s| s.as_ref()).collect()
             } else {
                 raw.iter().flat_map(|s| s.split(',')).collect()

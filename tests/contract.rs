@@ -156,3 +156,15 @@ fn broken_documents_are_refused_with_a_pointer() {
         Contract::from_text("s.yaml", "openapi: 3.0.0\ninfo: {title: t\npaths: {}\n").unwrap_err();
     assert!(e.line.is_some(), "{e}");
 }
+
+#[test]
+fn self_referencing_parameter_schemas_do_not_overflow() {
+    let doc = "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      parameters:\n        - {name: q, in: query, schema: {$ref: '#/components/schemas/A'}}\n      responses:\n        '4XX': {description: only errors}\ncomponents:\n  schemas:\n    A: {type: array, items: {$ref: '#/components/schemas/A'}}\n    B: {allOf: [{$ref: '#/components/schemas/B'}, {$ref: '#/components/schemas/B'}]}\n";
+    let c = Contract::from_text("loop.yaml", doc).expect("loads");
+    let op = &c.operations[0];
+    assert_eq!(
+        op.default_status(),
+        400,
+        "a range-only operation answers a status it documents"
+    );
+}

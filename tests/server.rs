@@ -40,6 +40,14 @@ async fn auth_is_enforced_when_asked() {
     }
     let r = send(&server.url(), "GET", &fetch_path(), &[good], None).await;
     assert_eq!(r.status, 200);
+    let lower = ("authorization", "basic QUN4eDpzZWNyZXQ=");
+    assert_eq!(
+        send(&server.url(), "GET", &fetch_path(), &[lower], None)
+            .await
+            .status,
+        200,
+        "the scheme is case-insensitive"
+    );
     // DeleteStore documents no 401, so it is not guarded.
     let r = send(
         &server.url(),

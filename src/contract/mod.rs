@@ -796,7 +796,11 @@ pub fn template_params(template: &str) -> Vec<&str> {
 
 /// How a parameter's text is turned into a JSON value before validation.
 fn value_kind(document: &Value, schema: &Value) -> ValueKind {
-    let Some(s) = schema::resolve(document, schema) else {
+    value_kind_at(document, schema, 0)
+}
+
+fn value_kind_at(document: &Value, schema: &Value, depth: usize) -> ValueKind {
+    let Some(s) = schema::resolve(document, schema).filter(|_| depth < 8) else {
         return ValueKind::String;
     };
     let ty = match s.get("type") {
@@ -812,9 +816,10 @@ fn value_kind(document: &Value, schema: &Value) -> ValueKind {
         "integer" => ValueKind::Integer,
         "number" => ValueKind::Number,
         "boolean" => ValueKind::Boolean,
-        "array" => ValueKind::Array(Box::new(value_kind(
+        "array" => ValueKind::Array(Box::new(value_kind_at(
             document,
             s.get("items").unwrap_or(&Value::Null),
+            depth + 1,
         ))),
         "object" => ValueKind::Json,
         "string" => ValueKind::String,

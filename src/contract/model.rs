@@ -99,6 +99,7 @@ impl Operation {
             })
             .or_else(|| codes.iter().copied().find(|c| (300..400).contains(c)))
             .or_else(|| codes.first().copied())
+            .or_else(|| self.responses.first().map(|r| r.status.representative()))
             .unwrap_or(200)
     }
 

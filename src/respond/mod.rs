@@ -81,7 +81,12 @@ pub struct RequestInfo<'a> {
 
 /// Why a requested response cannot be produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChoiceError(pub String);
+pub struct ChoiceError {
+    /// `undocumented-status` or `unknown-example`: the `mimeo-error` header value.
+    pub kind: &'static str,
+    /// What was asked and what the contract has.
+    pub message: String,
+}
 
 impl Responder {
     /// Builds every default response; problems (an example that breaks its own
@@ -134,18 +139,30 @@ impl Responder {
         req: &RequestInfo<'_>,
     ) -> Result<Built, ChoiceError> {
         let Some(ri) = response_index(op, status) else {
-            return Err(ChoiceError(format!(
-                "status {status} is not documented for {} ({}); documented: {}",
-                op.label(),
-                op.name(),
-                op.documented_list()
-            )));
+            return Err(ChoiceError {
+                kind: "undocumented-status",
+                message: format!(
+                    "status {status} is not documented for {} ({}); documented: {}",
+                    op.label(),
+                    op.name(),
+                    op.documented_list()
+                ),
+            });
         };
         let response = &op.responses[ri];
         let canned = &self.canned[op.index][ri];
         let mut headers = canned.headers.clone();
 
         let mut body: Option<(HeaderValue, Bytes)> = None;
+        if let (Some(name), None) = (example, &canned.body) {
+            return Err(ChoiceError {
+                kind: "unknown-example",
+                message: format!(
+                    "{} documents no body for status {status}, so no example `{name}`",
+                    op.label()
+                ),
+            });
+        }
         if let Some(cb) = &canned.body {
             let media = &response.content[cb.media];
             let mut value: Option<Value> = None;
@@ -155,15 +172,14 @@ impl Responder {
                     None => {
                         let names: Vec<&str> =
                             media.examples.iter().map(|e| e.name.as_str()).collect();
-                        return Err(ChoiceError(format!(
-                            "{} has no example named `{name}` for status {status}; examples: {}",
-                            op.label(),
-                            if names.is_empty() {
-                                "none".to_string()
-                            } else {
-                                names.join(", ")
-                            }
-                        )));
+                        return Err(ChoiceError {
+                            kind: "unknown-example",
+                            message: format!(
+                                "{} has no example named `{name}` for status {status}; examples: {}",
+                                op.label(),
+                                if names.is_empty() { "none".to_string() } else { names.join(", ") }
+                            ),
+                        });
                     }
                 }
             } else if dynamic || self.dynamic {
@@ -189,12 +205,18 @@ impl Responder {
                         }
                     }
                 }
-                value = Some(v);
+                // The rewrite points the body at the mock; keep it only if it still validates.
+                if cb.schema.is_none_or(|s| contract.schemas.is_valid(s, &v)) {
+                    value = Some(v);
+                } else if echoed.is_some() {
+                    value = echoed;
+                }
             } else if echoed.is_some() {
                 value = echoed;
             }
             let bytes = match value {
-                Some(v) => Bytes::from(serde_json::to_vec(&v).unwrap_or_default()),
+                Some(v) if media.json => Bytes::from(serde_json::to_vec(&v).unwrap_or_default()),
+                Some(v) => Bytes::from(value_text(&v)),
                 None => cb.bytes.clone(),
             };
             body = Some((cb.content_type.clone(), bytes));
@@ -202,8 +224,10 @@ impl Responder {
             let (_, url) = redirect_target(op, r, &headers, req);
             headers.push((LOCATION, header_value(&url)));
         }
-        let status = StatusCode::from_u16(status)
-            .map_err(|_| ChoiceError(format!("{status} is not a status")))?;
+        let status = StatusCode::from_u16(status).map_err(|_| ChoiceError {
+            kind: "undocumented-status",
+            message: format!("{status} is not an HTTP status"),
+        })?;
         Ok(finish(status, headers, body))
     }
 
@@ -295,7 +319,7 @@ impl Responder {
         let template = &template_op.responses[ri];
         let canned = &self.canned[oi][ri];
         let same_status = template.status == StatusKey::Code(status);
-        let headers = if same_status {
+        let headers = if same_status && op.is_some_and(|o| o.index == oi) {
             canned.headers.clone()
         } else {
             Vec::new()
@@ -344,6 +368,19 @@ fn finish(
         headers,
         body,
     }
+}
+
+/// A Content-Type to send for a documented media type: wildcards (`*/*`,
+/// `application/*`) are not valid Content-Types, so a concrete one stands in.
+fn concrete_type(documented: &str, json: bool) -> HeaderValue {
+    if documented.contains('*') {
+        return if json {
+            json_type()
+        } else {
+            HeaderValue::from_static("application/octet-stream")
+        };
+    }
+    HeaderValue::from_str(documented).unwrap_or_else(|_| json_type())
 }
 
 fn json_type() -> HeaderValue {
@@ -439,7 +476,7 @@ fn canned_response(
             Bytes::from(value_text(&value))
         };
         CannedBody {
-            content_type: HeaderValue::from_str(&media.name).unwrap_or_else(|_| json_type()),
+            content_type: concrete_type(&media.name, media.json),
             media: media_index,
             value,
             bytes,
