@@ -30,8 +30,7 @@ use rand::distr::Distribution;
 use rand::rngs::StdRng;
 use rand::RngExt;
 use regex_syntax::hir::{
-    Class, ClassBytes, ClassBytesRange, ClassUnicode, ClassUnicodeRange, Hir, HirKind, Look,
-    Repetition,
+    Class, ClassBytes, ClassBytesRange, ClassUnicode, ClassUnicodeRange, Hir, HirKind, Repetition,
 };
 use serde_json::{Map, Number, Value};
 
@@ -2620,10 +2619,10 @@ fn is_uuid(s: &str) -> bool {
 // --------------------------------------------------------------------------------
 // Patterns: parsing, generation-friendly rewriting, and matching
 
-/// A parsed `pattern`: its syntax tree (to generate from) and a matcher program.
+/// A parsed `pattern`: its syntax tree (to generate from) and a compiled matcher.
 struct Pattern {
     hir: Hir,
-    prog: Option<Prog>,
+    regex: Option<regex::Regex>,
 }
 
 impl Pattern {
@@ -2632,13 +2631,22 @@ impl Pattern {
             return None;
         }
         let parse = |p: &str| regex_syntax::ParserBuilder::new().build().parse(p).ok();
-        let hir = parse(pattern).or_else(|| parse(&ecma_to_rust(pattern)))?;
-        let prog = Prog::compile(&hir);
-        Some(Pattern { hir, prog })
+        let (hir, source) = match parse(pattern) {
+            Some(h) => (h, pattern.to_string()),
+            None => {
+                let rewritten = ecma_to_rust(pattern);
+                (parse(&rewritten)?, rewritten)
+            }
+        };
+        let regex = regex::RegexBuilder::new(&source)
+            .size_limit(1 << 20)
+            .build()
+            .ok();
+        Some(Pattern { hir, regex })
     }
 
     fn matches(&self, text: &str) -> Option<bool> {
-        self.prog.as_ref()?.is_match(text)
+        Some(self.regex.as_ref()?.is_match(text))
     }
 }
 
@@ -2812,248 +2820,6 @@ fn count_flexible(hir: &Hir) -> usize {
             usize::from(rep.max != Some(rep.min)) + count_flexible(&rep.sub)
         }
         _ => 0,
-    }
-}
-
-/// Instructions of the matcher (a Pike VM: linear time, no recursion when running).
-enum Inst {
-    Char(char),
-    Class(Box<[(char, char)]>),
-    Bytes(Box<[(u8, u8)]>),
-    Look(Look),
-    Split(usize, usize),
-    Jmp(usize),
-    Match,
-}
-
-struct Prog {
-    insts: Vec<Inst>,
-}
-
-const MAX_INSTS: usize = 20_000;
-
-impl Prog {
-    fn compile(hir: &Hir) -> Option<Prog> {
-        let mut insts = Vec::new();
-        emit(hir, &mut insts, 0)?;
-        insts.push(Inst::Match);
-        Some(Prog { insts })
-    }
-
-    /// Whether the program matches anywhere in `text`; `None` if too costly.
-    fn is_match(&self, text: &str) -> Option<bool> {
-        let chars: Vec<char> = text.chars().collect();
-        let n = chars.len();
-        let m = self.insts.len();
-        if (n + 1).saturating_mul(m) > 8_000_000 {
-            return None;
-        }
-        let mut current = Threads::new(m);
-        let mut next = Threads::new(m);
-        let mut stack = Vec::new();
-        for pos in 0..=n {
-            if self.add(&mut current, 0, pos, &chars, &mut stack) {
-                return Some(true);
-            }
-            if pos == n {
-                break;
-            }
-            next.clear();
-            let c = chars[pos];
-            for i in 0..current.dense.len() {
-                let pc = current.dense[i];
-                let step = match &self.insts[pc] {
-                    Inst::Char(x) => *x == c,
-                    Inst::Class(r) => in_ranges(r, c),
-                    Inst::Bytes(r) => u8::try_from(c).is_ok_and(|b| b < 128 && in_ranges(r, b)),
-                    _ => false,
-                };
-                if step && self.add(&mut next, pc + 1, pos + 1, &chars, &mut stack) {
-                    return Some(true);
-                }
-            }
-            std::mem::swap(&mut current, &mut next);
-            next.clear();
-        }
-        Some(false)
-    }
-
-    /// Adds the thread at `pc` and everything reachable from it without consuming
-    /// input. Returns true when that reaches `Match`.
-    fn add(
-        &self,
-        set: &mut Threads,
-        pc: usize,
-        pos: usize,
-        chars: &[char],
-        stack: &mut Vec<usize>,
-    ) -> bool {
-        stack.clear();
-        stack.push(pc);
-        while let Some(pc) = stack.pop() {
-            if pc >= self.insts.len() || !set.insert(pc) {
-                continue;
-            }
-            match &self.insts[pc] {
-                Inst::Match => return true,
-                Inst::Jmp(t) => stack.push(*t),
-                Inst::Split(a, b) => {
-                    stack.push(*b);
-                    stack.push(*a);
-                }
-                Inst::Look(look) if look_holds(*look, chars, pos) => stack.push(pc + 1),
-                _ => {}
-            }
-        }
-        false
-    }
-}
-
-struct Threads {
-    dense: Vec<usize>,
-    marked: Vec<bool>,
-}
-
-impl Threads {
-    fn new(n: usize) -> Self {
-        Threads {
-            dense: Vec::with_capacity(n),
-            marked: vec![false; n],
-        }
-    }
-
-    fn insert(&mut self, pc: usize) -> bool {
-        if self.marked[pc] {
-            return false;
-        }
-        self.marked[pc] = true;
-        self.dense.push(pc);
-        true
-    }
-
-    fn clear(&mut self) {
-        for &pc in &self.dense {
-            self.marked[pc] = false;
-        }
-        self.dense.clear();
-    }
-}
-
-fn in_ranges<T: PartialOrd + Copy>(ranges: &[(T, T)], x: T) -> bool {
-    let i = ranges.partition_point(|r| r.1 < x);
-    i < ranges.len() && ranges[i].0 <= x
-}
-
-fn emit(hir: &Hir, out: &mut Vec<Inst>, depth: u32) -> Option<()> {
-    if out.len() > MAX_INSTS || depth > 300 {
-        return None;
-    }
-    let d = depth + 1;
-    match hir.kind() {
-        HirKind::Empty => {}
-        HirKind::Literal(lit) => {
-            let s = std::str::from_utf8(&lit.0).ok()?;
-            out.extend(s.chars().map(Inst::Char));
-        }
-        HirKind::Class(Class::Unicode(c)) => out.push(Inst::Class(
-            c.ranges().iter().map(|r| (r.start(), r.end())).collect(),
-        )),
-        HirKind::Class(Class::Bytes(c)) => out.push(Inst::Bytes(
-            c.ranges().iter().map(|r| (r.start(), r.end())).collect(),
-        )),
-        HirKind::Look(look) => out.push(Inst::Look(*look)),
-        HirKind::Capture(c) => emit(&c.sub, out, d)?,
-        HirKind::Concat(subs) => {
-            for s in subs {
-                emit(s, out, d)?;
-            }
-        }
-        HirKind::Alternation(subs) => {
-            let mut jumps = Vec::new();
-            for (i, s) in subs.iter().enumerate() {
-                if i + 1 < subs.len() {
-                    let split = out.len();
-                    out.push(Inst::Split(0, 0));
-                    emit(s, out, d)?;
-                    jumps.push(out.len());
-                    out.push(Inst::Jmp(0));
-                    let next = out.len();
-                    out[split] = Inst::Split(split + 1, next);
-                } else {
-                    emit(s, out, d)?;
-                }
-            }
-            let end = out.len();
-            for j in jumps {
-                out[j] = Inst::Jmp(end);
-            }
-        }
-        HirKind::Repetition(rep) => {
-            let min = rep.min as usize;
-            if min > 2_000 {
-                return None;
-            }
-            for _ in 0..min {
-                emit(&rep.sub, out, d)?;
-            }
-            match rep.max {
-                None => {
-                    let split = out.len();
-                    out.push(Inst::Split(0, 0));
-                    emit(&rep.sub, out, d)?;
-                    out.push(Inst::Jmp(split));
-                    let end = out.len();
-                    out[split] = Inst::Split(split + 1, end);
-                }
-                Some(max) => {
-                    let optional = (max as usize).saturating_sub(min);
-                    if optional > 2_000 {
-                        return None;
-                    }
-                    let mut splits = Vec::with_capacity(optional);
-                    for _ in 0..optional {
-                        splits.push(out.len());
-                        out.push(Inst::Split(0, 0));
-                        emit(&rep.sub, out, d)?;
-                        if out.len() > MAX_INSTS {
-                            return None;
-                        }
-                    }
-                    let end = out.len();
-                    for s in splits {
-                        out[s] = Inst::Split(s + 1, end);
-                    }
-                }
-            }
-        }
-    }
-    (out.len() <= MAX_INSTS).then_some(())
-}
-
-fn look_holds(look: Look, chars: &[char], pos: usize) -> bool {
-    let prev = pos.checked_sub(1).and_then(|i| chars.get(i)).copied();
-    let next = chars.get(pos).copied();
-    let ascii = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
-    let unicode = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-    match look {
-        Look::Start => pos == 0,
-        Look::End => pos == chars.len(),
-        Look::StartLF => prev.is_none_or(|c| c == '\n'),
-        Look::EndLF => next.is_none_or(|c| c == '\n'),
-        Look::StartCRLF => prev.is_none_or(|c| c == '\n' || (c == '\r' && next != Some('\n'))),
-        Look::EndCRLF => next.is_none_or(|c| c == '\r' || (c == '\n' && prev != Some('\r'))),
-        Look::WordAscii => ascii(prev) != ascii(next),
-        Look::WordAsciiNegate => ascii(prev) == ascii(next),
-        Look::WordUnicode => unicode(prev) != unicode(next),
-        Look::WordUnicodeNegate => unicode(prev) == unicode(next),
-        Look::WordStartAscii => !ascii(prev) && ascii(next),
-        Look::WordEndAscii => ascii(prev) && !ascii(next),
-        Look::WordStartUnicode => !unicode(prev) && unicode(next),
-        Look::WordEndUnicode => unicode(prev) && !unicode(next),
-        Look::WordStartHalfAscii => !ascii(prev),
-        Look::WordEndHalfAscii => !ascii(next),
-        Look::WordStartHalfUnicode => !unicode(prev),
-        Look::WordEndHalfUnicode => !unicode(next),
     }
 }
 
