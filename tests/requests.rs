@@ -8,7 +8,6 @@ mod common;
 use std::sync::{Arc, OnceLock};
 
 use common::*;
-use mimeo::checks::check_response;
 use mimeo::contract::Contract;
 use mimeo::serve::{MockServer, ServeOptions};
 
@@ -119,20 +118,7 @@ fn violations(message: &str) -> Vec<String> {
 fn assert_rejected(op_id: &str, reply: &Reply, expected: &[&str]) -> String {
     let contract = shared_contract();
     let op = contract.operation_by_id(op_id).expect("operation");
-    assert_eq!(reply.status, 400, "{op_id}: {:?}", reply.body);
-    let failures = check_response(
-        contract,
-        op,
-        reply.status,
-        &reply.headers,
-        &reply.body,
-        Some(&[400]),
-    );
-    assert!(
-        failures.is_empty(),
-        "{op_id} 400 breaks the contract: {failures:#?}\nbody: {:?}",
-        reply.body
-    );
+    assert_conforms(contract, op, reply, 400);
     assert_eq!(reply.header("content-type"), Some("application/json"));
     let body = reply.json();
     assert_eq!(body["code"], 400);
@@ -164,20 +150,7 @@ fn assert_rejected(op_id: &str, reply: &Reply, expected: &[&str]) -> String {
 fn assert_answered(op_id: &str, reply: &Reply, status: u16) {
     let contract = shared_contract();
     let op = contract.operation_by_id(op_id).expect("operation");
-    assert_eq!(reply.status, status, "{op_id}: {:?}", reply.body);
-    let failures = check_response(
-        contract,
-        op,
-        reply.status,
-        &reply.headers,
-        &reply.body,
-        Some(&[status]),
-    );
-    assert!(
-        failures.is_empty(),
-        "{op_id} {status} breaks the contract: {failures:#?}\nbody: {:?}",
-        reply.body
-    );
+    assert_conforms(contract, op, reply, status);
 }
 
 /// Sends `op_id` with the given path parameter values and its valid body.
@@ -932,9 +905,7 @@ async fn a_long_list_of_violations_keeps_the_message_limit() {
     .await;
     let contract = shared_contract();
     let op = contract.operation_by_id(PATCH).unwrap();
-    assert_eq!(reply.status, 400);
-    let failures = check_response(contract, op, 400, &reply.headers, &reply.body, Some(&[400]));
-    assert!(failures.is_empty(), "{failures:#?}");
+    assert_conforms(contract, op, &reply, 400);
     let message = reply.json()["message"].as_str().unwrap().to_string();
     assert!(
         message.chars().count() <= 1024,

@@ -10,6 +10,7 @@ use hyper::header::HeaderMap;
 use hyper::{Method, Request};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
+use mimeo::checks::check_response;
 use mimeo::contract::{Contract, Operation};
 use mimeo::serve::{MockServer, ServeOptions};
 
@@ -110,4 +111,29 @@ pub fn valid_request(op: &Operation) -> (String, Option<&'static str>) {
         _ => None,
     };
     (path, body)
+}
+
+/// Asserts that `reply` has `status` and keeps the contract of `op` (every named check).
+pub fn assert_conforms(contract: &Contract, op: &Operation, reply: &Reply, status: u16) {
+    assert_eq!(
+        reply.status,
+        status,
+        "{} {status}: {:?}",
+        op.name(),
+        reply.body
+    );
+    let failures = check_response(
+        contract,
+        op,
+        reply.status,
+        &reply.headers,
+        &reply.body,
+        Some(&[status]),
+    );
+    assert!(
+        failures.is_empty(),
+        "{} {status} breaks the contract: {failures:#?}\nbody: {:?}",
+        op.name(),
+        reply.body
+    );
 }
