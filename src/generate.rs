@@ -24,7 +24,7 @@
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rand::distr::Distribution;
 use rand::rngs::StdRng;
@@ -52,9 +52,11 @@ pub struct Generator<'a> {
     root: &'a Value,
     mode: Mode,
     limits: Limits,
-    /// Parsed patterns by source text; `None` when a pattern cannot be parsed.
-    patterns: Mutex<HashMap<String, Arc<Option<Pattern>>>>,
 }
+
+/// Parsed patterns by source text (`None` when a pattern cannot be parsed), shared
+/// by every generator so a per-request generator does not parse them again.
+static PATTERNS: OnceLock<Mutex<HashMap<String, Arc<Option<Pattern>>>>> = OnceLock::new();
 
 /// Bounds that keep generation small and finite.
 #[derive(Clone, Copy, Debug)]
@@ -210,7 +212,6 @@ impl<'a> Generator<'a> {
             root,
             mode,
             limits: Limits::default(),
-            patterns: Mutex::new(HashMap::new()),
         }
     }
 
@@ -1254,7 +1255,7 @@ impl<'a> Generator<'a> {
 
     /// The parsed form of `pattern`, cached.
     fn pattern(&self, pattern: &str) -> Arc<Option<Pattern>> {
-        let mut cache = match self.patterns.lock() {
+        let mut cache = match PATTERNS.get_or_init(Default::default).lock() {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
         };
