@@ -1906,23 +1906,21 @@ fn get_usize(o: &Map<String, Value>, key: &str) -> Option<usize> {
 
 /// `minimum` with its exclusivity (draft-4 boolean or later numeric form).
 fn lower_bound(o: &Map<String, Value>) -> Option<(f64, bool)> {
-    let mut bound = o
-        .get("minimum")
-        .and_then(Value::as_f64)
-        .map(|m| (m, o.get("exclusiveMinimum") == Some(&Value::Bool(true))));
-    if let Some(x) = o.get("exclusiveMinimum").and_then(Value::as_f64) {
-        bound = Some(tighter(bound, (x, true), true));
-    }
-    bound.filter(|b| !b.0.is_nan())
+    bound(o, "minimum", "exclusiveMinimum", true)
 }
 
+/// `maximum` with its exclusivity.
 fn upper_bound(o: &Map<String, Value>) -> Option<(f64, bool)> {
+    bound(o, "maximum", "exclusiveMaximum", false)
+}
+
+fn bound(o: &Map<String, Value>, key: &str, exclusive: &str, lower: bool) -> Option<(f64, bool)> {
     let mut bound = o
-        .get("maximum")
+        .get(key)
         .and_then(Value::as_f64)
-        .map(|m| (m, o.get("exclusiveMaximum") == Some(&Value::Bool(true))));
-    if let Some(x) = o.get("exclusiveMaximum").and_then(Value::as_f64) {
-        bound = Some(tighter(bound, (x, true), false));
+        .map(|m| (m, o.get(exclusive) == Some(&Value::Bool(true))));
+    if let Some(x) = o.get(exclusive).and_then(Value::as_f64) {
+        bound = Some(tighter(bound, (x, true), lower));
     }
     bound.filter(|b| !b.0.is_nan())
 }

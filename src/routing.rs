@@ -110,16 +110,6 @@ impl Router {
             params,
         }
     }
-
-    /// The template of the route an operation index is served under.
-    pub fn len(&self) -> usize {
-        self.routes.len()
-    }
-
-    /// Whether no route was compiled.
-    pub fn is_empty(&self) -> bool {
-        self.routes.is_empty()
-    }
 }
 
 /// Rewrites `/a/{id}/b` to `/a/{p0}/b` and returns the real names.

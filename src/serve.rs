@@ -389,11 +389,13 @@ async fn choose_and_respond(
     prefer: &prefer::Prefer,
 ) -> Outcome {
     let contract = &*state.contract;
-    let rule = state
-        .opts
-        .rules
-        .iter()
-        .find(|r| r.matches(&parts.method, parts.uri.path()));
+    let rule = match state.opts.rules.as_slice() {
+        [] => None,
+        rules => {
+            let path = crate::respond::rules::segments(parts.uri.path());
+            rules.iter().find(|r| r.matches(&parts.method, &path))
+        }
+    };
     let (status, mut reason) = match (prefer.code, rule.and_then(Rule::next_status)) {
         (Some(code), _) => (code, Some(format!("Prefer {}", prefer.describe()))),
         (None, Some((code, why))) => (code, Some(why)),

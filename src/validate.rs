@@ -324,7 +324,7 @@ fn coerce(kind: &ValueKind, raw: &[Cow<'_, str>], explode: bool) -> Result<Value
             };
             items
                 .into_iter()
-                .map(|s| scalar(item, s))
+                .map(|s| parse_text(item, s))
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array)
         }
@@ -332,11 +332,12 @@ fn coerce(kind: &ValueKind, raw: &[Cow<'_, str>], explode: bool) -> Result<Value
             "given {} times; a single value is expected",
             raw.len()
         )),
-        _ => scalar(kind, &raw[0]),
+        _ => parse_text(kind, &raw[0]),
     }
 }
 
-fn scalar(kind: &ValueKind, s: &str) -> Result<Value, String> {
+/// Reads one piece of parameter or header text as the JSON value `kind` describes.
+pub fn parse_text(kind: &ValueKind, s: &str) -> Result<Value, String> {
     match kind {
         ValueKind::String | ValueKind::Array(_) => Ok(Value::String(s.to_string())),
         ValueKind::Integer => s
@@ -388,9 +389,12 @@ mod tests {
 
     #[test]
     fn booleans_are_strict() {
-        assert_eq!(scalar(&ValueKind::Boolean, "true"), Ok(Value::Bool(true)));
-        assert!(scalar(&ValueKind::Boolean, "True").is_err());
-        assert!(scalar(&ValueKind::Boolean, "1").is_err());
+        assert_eq!(
+            parse_text(&ValueKind::Boolean, "true"),
+            Ok(Value::Bool(true))
+        );
+        assert!(parse_text(&ValueKind::Boolean, "True").is_err());
+        assert!(parse_text(&ValueKind::Boolean, "1").is_err());
     }
 
     #[test]

@@ -388,13 +388,10 @@ impl<'a> Loader<'a> {
             }
             for (method, op) in item.iter() {
                 let op_ptr = format!("{item_ptr}/{method}");
-                match self.operation(template, &item.parameters, &item_ptr, method, op, &op_ptr)? {
-                    Some(mut o) => {
-                        o.index = operations.len();
-                        operations.push(o);
-                    }
-                    None => continue,
-                }
+                let mut o =
+                    self.operation(template, &item.parameters, &item_ptr, method, op, &op_ptr)?;
+                o.index = operations.len();
+                operations.push(o);
             }
         }
         let schemas = std::mem::take(&mut self.schemas).build(self.document, &mut self.warnings);
@@ -409,7 +406,7 @@ impl<'a> Loader<'a> {
         method: &str,
         op: &openapiv3::Operation,
         op_ptr: &str,
-    ) -> Result<Option<Operation>, SpecError> {
+    ) -> Result<Operation, SpecError> {
         let method_upper = method.to_ascii_uppercase();
         let http_method = hyper::Method::from_bytes(method_upper.as_bytes()).map_err(|_| {
             SpecError::at(self.name, op_ptr, format!("unknown HTTP method {method}"))
@@ -427,9 +424,7 @@ impl<'a> Loader<'a> {
             .enumerate()
             .map(|(i, p)| (p, format!("{op_ptr}/parameters/{i}")));
         for (p, at) in shared.chain(own) {
-            let Some(param) = self.parameter(p, &at)? else {
-                continue;
-            };
+            let param = self.parameter(p, &at)?;
             params.retain(|q| !(q.name == param.name && q.location == param.location));
             params.push(param);
         }
@@ -530,7 +525,7 @@ impl<'a> Loader<'a> {
             }
         };
 
-        Ok(Some(Operation {
+        Ok(Operation {
             index: 0,
             method: http_method,
             path: template.to_string(),
@@ -541,14 +536,14 @@ impl<'a> Loader<'a> {
             body,
             responses,
             auth,
-        }))
+        })
     }
 
     fn parameter(
         &mut self,
         p: &ReferenceOr<openapiv3::Parameter>,
         at: &str,
-    ) -> Result<Option<Parameter>, SpecError> {
+    ) -> Result<Parameter, SpecError> {
         use openapiv3::Parameter as P;
         let (p, at) = self.resolve(
             self.api.components.as_ref().map(|c| &c.parameters),
@@ -557,13 +552,29 @@ impl<'a> Loader<'a> {
             at.to_string(),
         )?;
         let data = p.parameter_data_ref();
-        let (location, style) = match p {
-            P::Path { style, .. } => (ParamIn::Path, format!("{style:?}")),
-            P::Query { style, .. } => (ParamIn::Query, format!("{style:?}")),
-            P::Header { style, .. } => (ParamIn::Header, format!("{style:?}")),
-            P::Cookie { style, .. } => (ParamIn::Cookie, format!("{style:?}")),
+        let (location, plain_style, style) = match p {
+            P::Path { style, .. } => (
+                ParamIn::Path,
+                matches!(style, openapiv3::PathStyle::Simple),
+                format!("{style:?}"),
+            ),
+            P::Query { style, .. } => (
+                ParamIn::Query,
+                matches!(style, openapiv3::QueryStyle::Form),
+                format!("{style:?}"),
+            ),
+            P::Header { style, .. } => (
+                ParamIn::Header,
+                matches!(style, openapiv3::HeaderStyle::Simple),
+                format!("{style:?}"),
+            ),
+            P::Cookie { style, .. } => (
+                ParamIn::Cookie,
+                matches!(style, openapiv3::CookieStyle::Form),
+                format!("{style:?}"),
+            ),
         };
-        if !matches!(style.as_str(), "Simple" | "Form") {
+        if !plain_style {
             self.warnings.push(format!(
                 "#{at}: parameter `{}` uses style {style}, which mimeo reads as a plain value",
                 data.name
@@ -581,21 +592,13 @@ impl<'a> Loader<'a> {
                 None => (None, false),
             },
         };
-        let kind = match schema {
-            Some(id) if json_content => {
-                let _ = id;
-                ValueKind::Json
-            }
-            Some(_) => value_kind(
-                self.document,
-                self.document
-                    .pointer(&format!("{at}/schema"))
-                    .unwrap_or(&Value::Null),
-            ),
-            None => ValueKind::String,
+        let kind = if json_content {
+            ValueKind::Json
+        } else {
+            self.kind_of(schema)
         };
         let required = data.required || location == ParamIn::Path;
-        Ok(Some(Parameter {
+        Ok(Parameter {
             name: data.name.clone(),
             location,
             required,
@@ -605,7 +608,15 @@ impl<'a> Loader<'a> {
                 .explode
                 .unwrap_or(matches!(location, ParamIn::Query | ParamIn::Cookie)),
             pointer: at,
-        }))
+        })
+    }
+
+    /// How text for a value of this schema is read (parameters, headers).
+    fn kind_of(&self, schema: Option<SchemaId>) -> ValueKind {
+        match schema {
+            Some(id) => value_kind(self.document, self.schemas.source(id)),
+            None => ValueKind::String,
+        }
     }
 
     fn response(
@@ -642,6 +653,7 @@ impl<'a> Loader<'a> {
             headers.push(Header {
                 name: name.clone(),
                 required: h.required,
+                kind: self.kind_of(schema),
                 schema,
                 example,
                 pointer: hat,

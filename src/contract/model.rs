@@ -254,6 +254,8 @@ pub struct Header {
     pub schema: Option<SchemaId>,
     /// `example` (or the first of `examples`).
     pub example: Option<Value>,
+    /// How its text is read before validation.
+    pub kind: ValueKind,
     /// JSON pointer of the header (after `$ref`).
     pub pointer: String,
 }

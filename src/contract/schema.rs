@@ -63,16 +63,6 @@ impl Schemas {
             })
             .collect()
     }
-
-    /// Number of schemas.
-    pub fn len(&self) -> usize {
-        self.sources.len()
-    }
-
-    /// Whether there are no schemas.
-    pub fn is_empty(&self) -> bool {
-        self.sources.is_empty()
-    }
 }
 
 /// Collects schemas while the contract is being read, then compiles them together.
@@ -84,6 +74,11 @@ pub struct SchemaBuilder {
 }
 
 impl SchemaBuilder {
+    /// The schema registered under `id`.
+    pub fn source(&self, id: SchemaId) -> &Value {
+        &self.sources[id]
+    }
+
     /// Registers the (already converted) schema found at `location`. Identical
     /// `$ref`s share one id so a shared component compiles once.
     pub fn add(&mut self, location: &str, schema: &Value) -> SchemaId {
@@ -292,7 +287,7 @@ pub fn convert(schema: &mut Value) {
 }
 
 /// Follows `$ref`s (local pointers) from `schema` to the schema they name, at most
-/// `limit` hops. Returns `None` for a dangling or non-local reference.
+/// 32 hops. Returns `None` for a dangling, non-local or circular reference.
 pub fn resolve<'a>(document: &'a Value, mut schema: &'a Value) -> Option<&'a Value> {
     for _ in 0..32 {
         match schema.get("$ref").and_then(Value::as_str) {

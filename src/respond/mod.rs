@@ -65,6 +65,8 @@ struct CannedBody {
     value: Value,
     bytes: Bytes,
     schema: Option<SchemaId>,
+    /// `maxLength` of the body's message field, for errors the mock fills in.
+    message_limit: Option<usize>,
 }
 
 struct Redirect {
@@ -326,8 +328,7 @@ impl Responder {
         };
         let body = canned.body.as_ref().map(|cb| {
             let mut v = cb.value.clone();
-            let limit = cb.schema.and_then(|s| message_limit(contract, s));
-            patch_error(&mut v, status, same_status, message, limit);
+            patch_error(&mut v, status, same_status, message, cb.message_limit);
             (
                 cb.content_type.clone(),
                 Bytes::from(serde_json::to_vec(&v).unwrap_or_default()),
@@ -481,6 +482,7 @@ fn canned_response(
             value,
             bytes,
             schema: media.schema,
+            message_limit: media.schema.and_then(|s| message_limit(contract, s)),
         }
     });
     Canned {

@@ -59,19 +59,15 @@ pub fn parse(
             let (k, v) = pref.split_once('=').unwrap_or((pref, ""));
             let v = v.trim().trim_matches('"');
             // Other preferences (return=minimal, respond-async, ...) belong to the API, not to mimeo.
-            if let Err(e) = set(&mut prefer, k.trim(), v, "Prefer:") {
-                if !e.is_empty() {
-                    return Err(e);
-                }
-            }
+            set(&mut prefer, k.trim(), v, "Prefer:")?;
         }
     }
     let mut err = None;
     query.retain(|(k, v)| match k.strip_prefix("__") {
         Some(key) => {
             match set(&mut prefer, key, v, "query") {
-                Ok(()) => {}
-                Err(e) if e.is_empty() => {
+                Ok(true) => {}
+                Ok(false) => {
                     err.get_or_insert(format!(
                         "unknown mimeo query control `{k}`; mimeo understands __code, __example and __dynamic"
                     ));
@@ -90,8 +86,8 @@ pub fn parse(
     }
 }
 
-/// Sets one control. `Err("")` means "not a mimeo control".
-fn set(prefer: &mut Prefer, key: &str, value: &str, whence: &str) -> Result<(), String> {
+/// Sets one control; `Ok(false)` when `key` is not one of mimeo's.
+fn set(prefer: &mut Prefer, key: &str, value: &str, whence: &str) -> Result<bool, String> {
     match key.to_ascii_lowercase().as_str() {
         "code" => {
             let code = value
@@ -116,9 +112,9 @@ fn set(prefer: &mut Prefer, key: &str, value: &str, whence: &str) -> Result<(), 
                 _ => return Err(format!("{whence} dynamic=`{value}` must be true or false")),
             });
         }
-        _ => return Err(String::new()),
+        _ => return Ok(false),
     }
-    Ok(())
+    Ok(true)
 }
 
 #[cfg(test)]

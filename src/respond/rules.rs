@@ -65,13 +65,13 @@ impl Latency {
 }
 
 impl Rule {
-    /// Whether the rule applies to a request routed to `op` with this raw path.
-    pub fn matches(&self, method: &Method, path: &str) -> bool {
+    /// Whether the rule applies to a request with this method and raw path, given
+    /// as [`segments`] (split once per request, however many rules there are).
+    pub fn matches(&self, method: &Method, path: &[&str]) -> bool {
         if self.method.as_ref().is_some_and(|m| m != method) {
             return false;
         }
-        let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-        glob(&self.segments, &parts, |lit, seg| lit == seg)
+        glob(&self.segments, path, |lit, seg| lit == seg)
     }
 
     /// Whether the rule could apply to some request of `op` (checked at start-up).
@@ -79,8 +79,7 @@ impl Rule {
         if self.method.as_ref().is_some_and(|m| *m != op.method) {
             return false;
         }
-        let parts: Vec<&str> = op.path.trim_start_matches('/').split('/').collect();
-        glob(&self.segments, &parts, |lit, seg| {
+        glob(&self.segments, &segments(&op.path), |lit, seg| {
             lit == seg || seg.contains('{')
         })
     }
@@ -100,6 +99,11 @@ impl Rule {
         };
         Some((self.statuses[i], format!("rule {}{step}", self.origin)))
     }
+}
+
+/// A path's segments as rules see them (`/a/b` -> `["a", "b"]`).
+pub fn segments(path: &str) -> Vec<&str> {
+    path.trim_start_matches('/').split('/').collect()
 }
 
 fn glob(pattern: &[Segment], parts: &[&str], eq: impl Fn(&str, &str) -> bool + Copy) -> bool {
@@ -407,11 +411,20 @@ mod tests {
     fn flags_parse_and_match() {
         let r = parse_status_flag("PATCH /v1/Stores/*/Profiles/*/Identifiers/*=409").unwrap();
         assert_eq!(r.statuses, vec![409]);
-        assert!(r.matches(&Method::PATCH, "/v1/Stores/a/Profiles/b/Identifiers/email"));
-        assert!(!r.matches(&Method::GET, "/v1/Stores/a/Profiles/b/Identifiers/email"));
-        assert!(!r.matches(&Method::PATCH, "/v1/Stores/a/Profiles/b/Identifiers"));
+        assert!(r.matches(
+            &Method::PATCH,
+            &segments("/v1/Stores/a/Profiles/b/Identifiers/email")
+        ));
+        assert!(!r.matches(
+            &Method::GET,
+            &segments("/v1/Stores/a/Profiles/b/Identifiers/email")
+        ));
+        assert!(!r.matches(
+            &Method::PATCH,
+            &segments("/v1/Stores/a/Profiles/b/Identifiers")
+        ));
         let any = parse_status_flag("/v1/**=500").unwrap();
-        assert!(any.matches(&Method::GET, "/v1/a/b/c"));
+        assert!(any.matches(&Method::GET, &segments("/v1/a/b/c")));
         assert!(parse_status_flag("GET /x").is_err());
         assert!(parse_status_flag("GET /x=abc").is_err());
         assert!(parse_status_flag("GET /x=999").is_err());
