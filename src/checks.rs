@@ -12,7 +12,7 @@ use crate::contract::{schema, Contract, Operation};
 use crate::validate::{media_matches, parse_text};
 
 /// One failed check.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct CheckFailure {
     /// The check's name.
     pub check: &'static str,
@@ -36,6 +36,22 @@ pub const CHECKS: [&str; 6] = [
     "undocumented_fields",
 ];
 
+/// Which checks ran on a response, and which of them failed.
+#[derive(Debug, Clone, Default)]
+pub struct Checked {
+    /// Names of the checks that applied, in order (each once).
+    pub ran: Vec<&'static str>,
+    /// The failures; a check may fail more than once (one per broken field).
+    pub failures: Vec<CheckFailure>,
+}
+
+impl Checked {
+    /// Whether `check` ran and did not fail.
+    pub fn passed(&self, check: &str) -> bool {
+        self.ran.contains(&check) && !self.failures.iter().any(|f| f.check == check)
+    }
+}
+
 /// Checks one response of `op`. `expected` is the set of statuses the caller
 /// expects, if any.
 pub fn check_response(
@@ -46,23 +62,58 @@ pub fn check_response(
     body: &[u8],
     expected: Option<&[u16]>,
 ) -> Vec<CheckFailure> {
-    let mut out = Vec::new();
+    run_checks(contract, op, status, headers, body, expected).failures
+}
+
+/// Like [`check_response`], and also says which checks applied, so reports can
+/// count passes by name.
+pub fn run_checks(
+    contract: &Contract,
+    op: &Operation,
+    status: u16,
+    headers: &HeaderMap,
+    body: &[u8],
+    expected: Option<&[u16]>,
+) -> Checked {
+    let mut checked = Checked::default();
+    run(&mut checked, contract, op, status, headers, body, expected);
+    checked
+}
+
+fn run(
+    checked: &mut Checked,
+    contract: &Contract,
+    op: &Operation,
+    status: u16,
+    headers: &HeaderMap,
+    body: &[u8],
+    expected: Option<&[u16]>,
+) {
+    let out = &mut checked.failures;
+    let ran = &mut checked.ran;
     let fail = |out: &mut Vec<CheckFailure>, check: &'static str, message: String| {
         out.push(CheckFailure { check, message })
     };
+    let mut ran = |name: &'static str| {
+        if !ran.contains(&name) {
+            ran.push(name);
+        }
+    };
     if let Some(exp) = expected {
+        ran("status_expected");
         if !exp.contains(&status) {
             let list: Vec<String> = exp.iter().map(u16::to_string).collect();
             fail(
-                &mut out,
+                out,
                 "status_expected",
                 format!("got {status}, expected {}", list.join(" or ")),
             );
         }
     }
+    ran("status_documented");
     let Some(response) = op.response_for(status) else {
         fail(
-            &mut out,
+            out,
             "status_documented",
             format!(
                 "{status} is not documented for {}; documented: {}",
@@ -70,9 +121,12 @@ pub fn check_response(
                 op.documented_list()
             ),
         );
-        return out;
+        return;
     };
 
+    if !response.headers.is_empty() {
+        ran("headers");
+    }
     for h in &response.headers {
         let values: Vec<&str> = headers
             .get_all(h.name.as_str())
@@ -81,7 +135,7 @@ pub fn check_response(
             .collect();
         match values.first() {
             None if h.required => fail(
-                &mut out,
+                out,
                 "headers",
                 format!("{} is required for {status} but missing", h.name),
             ),
@@ -94,7 +148,7 @@ pub fn check_response(
                         parse_text(&h.kind, v).unwrap_or_else(|_| Value::String(v.to_string()));
                     for viol in contract.schemas.violations(s, &value) {
                         fail(
-                            &mut out,
+                            out,
                             "headers",
                             format!("{}: `{v}` breaks {}: {}", h.name, viol.rule, viol.message),
                         );
@@ -105,60 +159,60 @@ pub fn check_response(
     }
 
     if response.content.is_empty() {
-        return out;
+        return;
     }
+    ran("content_type");
     let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
     let documented: Vec<&str> = response.content.iter().map(|m| m.name.as_str()).collect();
     let media = match content_type {
         None if body.is_empty() => {
+            ran("body_schema");
             fail(
-                &mut out,
+                out,
                 "body_schema",
                 format!(
                     "the body is empty; {status} documents {}",
                     documented.join(" or ")
                 ),
             );
-            return out;
+            return;
         }
         None => {
             fail(
-                &mut out,
+                out,
                 "content_type",
                 format!("missing; {status} documents {}", documented.join(" or ")),
             );
-            return out;
+            return;
         }
         Some(ct) => match response.content.iter().find(|m| media_matches(&m.name, ct)) {
             Some(m) => m,
             None => {
                 fail(
-                    &mut out,
+                    out,
                     "content_type",
                     format!(
                         "`{ct}` is not documented for {status}; documented: {}",
                         documented.join(" or ")
                     ),
                 );
-                return out;
+                return;
             }
         },
     };
     if !media.json {
-        return out;
+        return;
     }
+    ran("body_schema");
     let value: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(e) => {
-            fail(
-                &mut out,
-                "body_schema",
-                format!("the body is not JSON: {e}"),
-            );
-            return out;
+            fail(out, "body_schema", format!("the body is not JSON: {e}"));
+            return;
         }
     };
     if let Some(s) = media.schema {
+        ran("undocumented_fields");
         for v in contract.schemas.violations(s, &value) {
             let at = if v.pointer.is_empty() {
                 "/".to_string()
@@ -166,7 +220,7 @@ pub fn check_response(
                 v.pointer
             };
             fail(
-                &mut out,
+                out,
                 "body_schema",
                 format!("at {at}: {}: {}", v.rule, v.message),
             );
@@ -182,13 +236,12 @@ pub fn check_response(
         );
         for p in extra {
             fail(
-                &mut out,
+                out,
                 "undocumented_fields",
                 format!("{p} is not declared by the schema"),
             );
         }
     }
-    out
 }
 
 /// Collects JSON pointers of object members no schema branch declares. Objects whose

@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::contract::Contract;
+use crate::replay::session::Settings;
 use crate::respond::rules::{self, Latency};
 use crate::serve::{MockServer, ServeOptions};
 
@@ -23,6 +24,62 @@ pub struct Cli {
 enum Command {
     /// Run the mock server (the Memory v1 contract unless --spec says otherwise).
     Serve(ServeArgs),
+    /// Replay scenarios against a target (an in-process mock by default), check every
+    /// response against the contract, and compare the results with snapshots.
+    Replay(ReplayArgs),
+}
+
+/// Flags of `mimeo replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// Scenario files or directories of them.
+    #[arg(value_name = "PATH", default_value = "conformance")]
+    paths: Vec<PathBuf>,
+    /// OpenAPI 3.0 document the responses are checked against; the embedded Memory v1
+    /// contract by default.
+    #[arg(long, value_name = "FILE")]
+    spec: Option<PathBuf>,
+    /// Base URL to replay against, e.g. https://memory.twilio.com. Without it, mimeo
+    /// starts its own mock on a free port.
+    #[arg(long, value_name = "URL")]
+    target: Option<String>,
+    /// The --target is a mimeo mock, so scenarios marked `needs: mock` run against it.
+    #[arg(long, requires = "target")]
+    target_is_mock: bool,
+    /// Basic-auth credentials; TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are used when
+    /// this is not given.
+    #[arg(long, value_name = "SID:TOKEN")]
+    auth: Option<String>,
+    /// Override a scenario variable, repeatable: --var storeId=mem_store_...
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    vars: Vec<String>,
+    /// Time to wait for each response (a step may set its own), e.g. 10s or 500ms.
+    #[arg(long, default_value = "10s", value_name = "DURATION")]
+    timeout: String,
+    /// Scenarios run at once (steps within a scenario always run in order).
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    concurrency: usize,
+    /// Run only slice I of N (1-based), e.g. 2/4, so a CI matrix can split the suite.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+    /// Directory of the snapshot files.
+    #[arg(long, default_value = "snapshots", value_name = "DIR")]
+    snapshots: PathBuf,
+    /// Accept every new or changed result (and any pending .snap.new) as the snapshot.
+    #[arg(long, conflicts_with = "review")]
+    accept: bool,
+    /// After the run, go through pending results one by one: accept, reject or skip.
+    #[arg(long)]
+    review: bool,
+    /// Write JUnit XML here (one test case per step).
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Write the full results as JSON here.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Colour: auto (when stdout is a terminal and NO_COLOR is unset), always or never.
+    #[arg(long, default_value = "auto", value_name = "WHEN", value_parser = ["auto", "always", "never"])]
+    color: String,
 }
 
 /// Flags of `mimeo serve`.
@@ -72,6 +129,10 @@ pub fn main() -> i32 {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => run_serve(args),
+        Command::Replay(args) => match replay_settings(args) {
+            Ok(settings) => crate::replay::session::run(settings),
+            Err(e) => fail(e),
+        },
     }
 }
 
@@ -119,13 +180,109 @@ fn run_serve(args: ServeArgs) -> i32 {
     })
 }
 
+fn replay_settings(args: ReplayArgs) -> Result<Settings, String> {
+    let auth = match &args.auth {
+        Some(a) => Some(parse_auth("--auth", a)?),
+        None => {
+            let sid = std::env::var("TWILIO_ACCOUNT_SID")
+                .ok()
+                .filter(|v| !v.is_empty());
+            let token = std::env::var("TWILIO_AUTH_TOKEN")
+                .ok()
+                .filter(|v| !v.is_empty());
+            match (sid, token) {
+                (Some(s), Some(t)) => Some((s, t)),
+                (None, None) => None,
+                (Some(_), None) => return Err("TWILIO_ACCOUNT_SID is set but TWILIO_AUTH_TOKEN is not; set both, or pass --auth SID:TOKEN".into()),
+                (None, Some(_)) => return Err("TWILIO_AUTH_TOKEN is set but TWILIO_ACCOUNT_SID is not; set both, or pass --auth SID:TOKEN".into()),
+            }
+        }
+    };
+    let mut vars = indexmap::IndexMap::new();
+    for v in &args.vars {
+        match v.split_once('=') {
+            Some((name, value)) if crate::scenario::template::is_name(name) => {
+                vars.insert(name.to_string(), value.to_string());
+            }
+            _ => return Err(format!("--var '{v}': expected NAME=VALUE")),
+        }
+    }
+    let timeout = rules::parse_duration(&args.timeout)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| {
+            format!(
+                "--timeout '{}': expected a duration such as 10s or 500ms",
+                args.timeout
+            )
+        })?;
+    if args.concurrency == 0 {
+        return Err("--concurrency 0: at least one scenario must run at a time".into());
+    }
+    let shard = match &args.shard {
+        None => None,
+        Some(text) => {
+            let parsed = text.split_once('/').and_then(|(i, n)| {
+                Some((
+                    i.trim().parse::<usize>().ok()?,
+                    n.trim().parse::<usize>().ok()?,
+                ))
+            });
+            match parsed {
+                Some((i, n)) if n >= 1 && (1..=n).contains(&i) => Some((i, n)),
+                _ => {
+                    return Err(format!(
+                        "--shard '{text}': expected I/N with 1 <= I <= N, e.g. 1/4"
+                    ))
+                }
+            }
+        }
+    };
+    if let Some(t) = &args.target {
+        if !(t.starts_with("http://") || t.starts_with("https://")) {
+            return Err(format!(
+                "--target '{t}': expected an http:// or https:// URL"
+            ));
+        }
+    }
+    use std::io::IsTerminal;
+    let color = match args.color.as_str() {
+        "always" => true,
+        "never" => false,
+        _ => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    Ok(Settings {
+        spec: args.spec,
+        scenarios: args.paths,
+        snapshots: args.snapshots,
+        target: args.target,
+        target_is_mock: args.target_is_mock,
+        auth,
+        vars,
+        timeout,
+        concurrency: args.concurrency,
+        shard,
+        junit: args.junit,
+        json: args.json,
+        accept: args.accept,
+        review: args.review,
+        ci: crate::replay::session::ci_from_env(),
+        color,
+        progress: std::io::stderr().is_terminal(),
+    })
+}
+
+fn parse_auth(flag: &str, a: &str) -> Result<(String, String), String> {
+    match a.split_once(':') {
+        Some((user, pass)) if !user.is_empty() => Ok((user.to_string(), pass.to_string())),
+        _ => Err(format!("{flag}: expected SID:TOKEN")),
+    }
+}
+
 fn serve_options(args: &ServeArgs) -> Result<ServeOptions, String> {
     let auth = match &args.auth {
         None => None,
-        Some(a) => match a.split_once(':') {
-            Some((user, pass)) if !user.is_empty() => Some((user.to_string(), pass.to_string())),
-            _ => return Err(format!("--auth '{a}': expected SID:TOKEN")),
-        },
+        Some(a) => Some(parse_auth(&format!("--auth '{a}'"), a)?),
     };
     let mut rule_list = Vec::new();
     for flag in &args.status {

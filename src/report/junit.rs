@@ -1,0 +1,77 @@
+//! JUnit XML: one test suite per scenario, one test case per step, so CI systems
+//! show each broken step with the check that failed.
+
+use std::path::Path;
+use std::time::Duration;
+
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+
+use super::{ScenarioReport, SnapshotState};
+use crate::replay::Outcome;
+
+/// Writes the report to `path` (atomically).
+pub fn write_junit(path: &Path, reports: &[ScenarioReport]) -> Result<(), String> {
+    let mut report = Report::new("mimeo replay");
+    for r in reports {
+        let mut suite = TestSuite::new(r.run.name.as_str());
+        suite.set_time(Duration::from_secs_f64(r.run.duration_ms / 1e3));
+        if let Some(reason) = &r.run.skipped {
+            let mut status = TestCaseStatus::skipped();
+            status.set_message(reason.as_str());
+            let mut case = TestCase::new("scenario", status);
+            case.set_classname(r.run.file.as_str());
+            suite.add_test_case(case);
+            report.add_test_suite(suite);
+            continue;
+        }
+        for (i, step) in r.run.steps.iter().enumerate() {
+            let status = if let Outcome::Skipped { reason } = &step.outcome {
+                let mut s = TestCaseStatus::skipped();
+                s.set_message(reason.as_str());
+                s
+            } else if let Some(first) = step.failures.first() {
+                let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                s.set_type(first.check);
+                s.set_message(format!("{}: {}", first.check, first.message));
+                let all: Vec<String> = step.failures.iter().map(|f| f.to_string()).collect();
+                s.set_description(format!(
+                    "{}:{}: {}\n{}",
+                    r.run.file,
+                    step.line,
+                    step.request_line,
+                    all.join("\n")
+                ));
+                s
+            } else {
+                TestCaseStatus::success()
+            };
+            let mut case = TestCase::new(format!("{}. {}", i + 1, step.name), status);
+            case.set_classname(r.run.file.as_str());
+            case.set_time(Duration::from_secs_f64(step.duration_ms / 1e3));
+            case.set_assertions(step.checks_ran.len());
+            suite.add_test_case(case);
+        }
+        if !matches!(r.snapshot, SnapshotState::NotCompared) {
+            let status = if r.snapshot.fails() {
+                let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                s.set_type("snapshot");
+                s.set_message(format!("snapshot: {}", r.snapshot.describe()));
+                if let SnapshotState::Changed { diff, .. } = &r.snapshot {
+                    s.set_description(diff.as_str());
+                }
+                s
+            } else {
+                TestCaseStatus::success()
+            };
+            let mut case = TestCase::new("snapshot", status);
+            case.set_classname(r.run.file.as_str());
+            suite.add_test_case(case);
+        }
+        report.add_test_suite(suite);
+    }
+    let xml = report
+        .to_string()
+        .map_err(|e| format!("cannot build the JUnit report: {e}"))?;
+    crate::snapshot::write_atomic(path, &xml)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}

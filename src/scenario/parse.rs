@@ -1,0 +1,620 @@
+//! From YAML text to a checked [`Scenario`]: the file's shape first (serde, with
+//! spans), then its meaning against the contract. Every problem found is reported,
+//! each with its line and column.
+
+use std::path::PathBuf;
+
+use hyper::header::HeaderName;
+use hyper::Method;
+use indexmap::IndexMap;
+use serde::Deserialize;
+use serde_json::Value;
+use serde_saphyr::{Location, Spanned};
+
+use super::template::{self, is_name, Template};
+use super::{
+    Body, Capture, CaptureFrom, RedactTarget, Redaction, Scenario, ScenarioError, Step, StepAuth,
+};
+use crate::contract::Contract;
+use crate::routing::RouteMatch;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    name: Spanned<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    needs: Option<Spanned<String>>,
+    #[serde(default)]
+    vars: IndexMap<String, Spanned<String>>,
+    #[serde(default)]
+    redact: Vec<Spanned<RawRedaction>>,
+    steps: Spanned<Vec<Spanned<RawStep>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRedaction {
+    #[serde(default)]
+    header: Option<String>,
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default)]
+    matching: Option<String>,
+    #[serde(default)]
+    with: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    #[serde(default)]
+    name: Option<String>,
+    request: Spanned<RawRequest>,
+    #[serde(default)]
+    expect: Option<RawExpect>,
+    #[serde(default)]
+    capture: IndexMap<String, Spanned<RawCapture>>,
+    #[serde(default)]
+    auth: Option<Spanned<String>>,
+    #[serde(default)]
+    timeout: Option<Spanned<String>>,
+    #[serde(default)]
+    outside_contract: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRequest {
+    method: Spanned<String>,
+    path: Spanned<String>,
+    #[serde(default)]
+    query: IndexMap<String, Spanned<OneOrMany<String>>>,
+    #[serde(default)]
+    headers: IndexMap<String, Spanned<String>>,
+    #[serde(default)]
+    body: Option<Spanned<Value>>,
+    #[serde(default)]
+    raw_body: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExpect {
+    status: Spanned<OneOrMany<u16>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T: Clone> OneOrMany<T> {
+    fn to_vec(&self) -> Vec<T> {
+        match self {
+            OneOrMany::One(v) => vec![v.clone()],
+            OneOrMany::Many(v) => v.clone(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCapture {
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default)]
+    header: Option<String>,
+}
+
+/// Collects errors for one file.
+struct Errors {
+    file: PathBuf,
+    list: Vec<ScenarioError>,
+}
+
+impl Errors {
+    fn at(&mut self, loc: &Location, message: impl Into<String>) {
+        self.list.push(ScenarioError {
+            file: self.file.clone(),
+            at: Some((loc.line() as usize, loc.column() as usize)),
+            message: message.into(),
+        });
+    }
+}
+
+pub(super) fn scenario(
+    file: PathBuf,
+    text: &str,
+    contract: &Contract,
+) -> Result<Scenario, Vec<ScenarioError>> {
+    let raw: RawScenario = serde_saphyr::from_str(text).map_err(|e| {
+        let plain = e.without_snippet().to_string();
+        // The plain message starts with "error: line L column C: "; keep what follows.
+        let message = plain
+            .split_once(": ")
+            .map(|(_, rest)| rest)
+            .and_then(|rest| {
+                rest.strip_prefix("line ")
+                    .and_then(|r| r.split_once(": "))
+                    .map(|(_, m)| m)
+                    .or(Some(rest))
+            })
+            .unwrap_or(&plain)
+            .to_string();
+        vec![ScenarioError {
+            file: file.clone(),
+            at: e
+                .location()
+                .map(|l| (l.line() as usize, l.column() as usize)),
+            message,
+        }]
+    })?;
+    let mut errors = Errors {
+        file: file.clone(),
+        list: Vec::new(),
+    };
+
+    if raw.name.value.trim().is_empty() {
+        errors.at(&raw.name.referenced, "`name` is empty");
+    }
+    let needs_mock = match &raw.needs {
+        None => false,
+        Some(n) if n.value == "mock" => true,
+        Some(n) => {
+            errors.at(
+                &n.referenced,
+                format!(
+                    "`needs: {}` is not known; the only value is `mock`",
+                    n.value
+                ),
+            );
+            false
+        }
+    };
+    let mut vars = IndexMap::new();
+    for (name, value) in &raw.vars {
+        if !is_name(name) {
+            errors.at(
+                &value.referenced,
+                format!("`{name}` is not a variable name (letters, digits and _)"),
+            );
+        }
+        vars.insert(name.clone(), value.value.clone());
+    }
+    let redact = raw
+        .redact
+        .iter()
+        .filter_map(|r| redaction(r, &mut errors))
+        .collect();
+
+    if raw.steps.value.is_empty() {
+        errors.at(
+            &raw.steps.referenced,
+            "`steps` is empty; a scenario needs at least one step",
+        );
+    }
+    // Variables known so far: declared ones, then each step's captures.
+    let mut known: Vec<String> = vars.keys().cloned().collect();
+    let mut steps = Vec::new();
+    for raw_step in &raw.steps.value {
+        if let Some(step) = step(raw_step, contract, needs_mock, &mut known, &mut errors) {
+            steps.push(step);
+        }
+    }
+
+    if !errors.list.is_empty() {
+        return Err(errors.list);
+    }
+    let snapshot = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scenario".into());
+    Ok(Scenario {
+        file,
+        snapshot,
+        name: raw.name.value.trim().to_string(),
+        description: raw.description,
+        needs_mock,
+        vars,
+        redact,
+        steps,
+    })
+}
+
+fn redaction(r: &Spanned<RawRedaction>, errors: &mut Errors) -> Option<Redaction> {
+    let raw = &r.value;
+    let with = raw.with.clone().unwrap_or_else(|| "[redacted]".into());
+    let given = [&raw.header, &raw.body, &raw.matching]
+        .iter()
+        .filter(|v| v.is_some())
+        .count();
+    if given != 1 {
+        errors.at(
+            &r.referenced,
+            "a redaction rule takes exactly one of `header`, `body` (a JSON pointer) or `matching` (a regular expression)",
+        );
+        return None;
+    }
+    let target = if let Some(h) = &raw.header {
+        match HeaderName::from_bytes(h.as_bytes()) {
+            Ok(name) => RedactTarget::Header(name),
+            Err(_) => {
+                errors.at(&r.referenced, format!("`{h}` is not a header name"));
+                return None;
+            }
+        }
+    } else if let Some(p) = &raw.body {
+        match pointer_tokens(p) {
+            Some(tokens) => RedactTarget::Body(tokens),
+            None => {
+                errors.at(
+                    &r.referenced,
+                    format!("`{p}` is not a JSON pointer (it must start with `/`)"),
+                );
+                return None;
+            }
+        }
+    } else {
+        let pattern = raw.matching.as_deref().unwrap_or_default();
+        match regex::Regex::new(pattern) {
+            Ok(re) if re.is_match("") => {
+                errors.at(
+                    &r.referenced,
+                    format!("`{pattern}` matches the empty string, so it would redact everywhere"),
+                );
+                return None;
+            }
+            Ok(re) => RedactTarget::Matching(re),
+            Err(e) => {
+                errors.at(
+                    &r.referenced,
+                    format!("`{pattern}` is not a regular expression: {e}"),
+                );
+                return None;
+            }
+        }
+    };
+    Some(Redaction { target, with })
+}
+
+/// `/a/b~1c/*` to `["a", "b/c", "*"]`.
+fn pointer_tokens(p: &str) -> Option<Vec<String>> {
+    let rest = p.strip_prefix('/')?;
+    Some(
+        rest.split('/')
+            .map(|t| t.replace("~1", "/").replace("~0", "~"))
+            .collect(),
+    )
+}
+
+fn step(
+    raw: &Spanned<RawStep>,
+    contract: &Contract,
+    needs_mock: bool,
+    known: &mut Vec<String>,
+    errors: &mut Errors,
+) -> Option<Step> {
+    let step_loc = raw.referenced;
+    let raw = &raw.value;
+    let req = &raw.request.value;
+    let before = errors.list.len();
+
+    let method_text = req.method.value.trim().to_ascii_uppercase();
+    let method = match Method::from_bytes(method_text.as_bytes()) {
+        Ok(m) if !method_text.is_empty() => Some(m),
+        _ => {
+            errors.at(
+                &req.method.referenced,
+                format!("`{}` is not an HTTP method", req.method.value),
+            );
+            None
+        }
+    };
+
+    let path = check_template(errors, known, &req.path.value, &req.path.referenced, "path");
+    if !req.path.value.starts_with('/') {
+        errors.at(
+            &req.path.referenced,
+            format!("the path `{}` must start with `/`", req.path.value),
+        );
+    }
+    let mut query = Vec::new();
+    for (name, value) in &req.query {
+        for v in value.value.to_vec() {
+            if let Some(t) = check_template(
+                errors,
+                known,
+                &v,
+                &value.referenced,
+                &format!("query parameter {name}"),
+            ) {
+                query.push((name.clone(), t));
+            }
+        }
+    }
+    let mut headers = Vec::new();
+    for (name, value) in &req.headers {
+        let t = check_template(
+            errors,
+            known,
+            &value.value,
+            &value.referenced,
+            &format!("header {name}"),
+        );
+        match HeaderName::from_bytes(name.as_bytes()) {
+            Ok(h) => {
+                if h == hyper::header::AUTHORIZATION {
+                    errors.at(
+                        &value.referenced,
+                        "do not write credentials into a scenario: use `auth: default|none|invalid` and give the real ones with --auth or TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN",
+                    );
+                }
+                if let Some(t) = t {
+                    headers.push((h, t));
+                }
+            }
+            Err(_) => errors.at(&value.referenced, format!("`{name}` is not a header name")),
+        }
+    }
+    let body = req.body.as_ref().map(|b| {
+        if let Err((at, e)) = template::check_body(&b.value, &mut String::new()) {
+            errors.at(&b.referenced, format!("body at {at}: {e}"));
+        } else {
+            let mut used = Vec::new();
+            template::body_vars(&b.value, &mut used);
+            for v in used {
+                if !known.iter().any(|k| k == v) {
+                    errors.at(&b.referenced, unknown_var(v, "body", known));
+                }
+            }
+        }
+        Body::Json(b.value.clone())
+    });
+    let body = match (&req.raw_body, body) {
+        (Some(r), None) => {
+            check_template(errors, known, &r.value, &r.referenced, "raw_body").map(Body::Raw)
+        }
+        (Some(r), Some(_)) => {
+            errors.at(
+                &r.referenced,
+                "a request takes `body` (JSON) or `raw_body` (text), not both",
+            );
+            None
+        }
+        (None, b) => b,
+    };
+
+    // Mock-only controls in a scenario that does not say it needs the mock would be
+    // sent to a real server and silently ignored there.
+    if !needs_mock {
+        if let Some((_, v)) = req
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("prefer"))
+        {
+            errors.at(
+                &v.referenced,
+                "`Prefer` steers mimeo's mock only; add `needs: mock` to the scenario so it is skipped against other targets",
+            );
+        }
+        if let Some((k, v)) = req.query.iter().find(|(k, _)| k.starts_with("__")) {
+            errors.at(
+                &v.referenced,
+                format!("`{k}` steers mimeo's mock only; add `needs: mock` to the scenario so it is skipped against other targets"),
+            );
+        }
+    }
+
+    // The request must be one of the contract's operations, unless it is meant not to be.
+    let mut operation = None;
+    if let (Some(m), Some(p)) = (&method, &path) {
+        let probe: String = p
+            .source()
+            .split("{{")
+            .enumerate()
+            .map(|(i, piece)| {
+                if i == 0 {
+                    piece.to_string()
+                } else {
+                    piece
+                        .split_once("}}")
+                        .map(|(_, rest)| format!("x{rest}"))
+                        .unwrap_or_default()
+                }
+            })
+            .collect();
+        let probe = probe.split('?').next().unwrap_or_default();
+        match contract.router.find(m, probe) {
+            RouteMatch::Found { operation: op, .. } => {
+                if raw.outside_contract {
+                    errors.at(
+                        &req.path.referenced,
+                        format!(
+                            "the step says `outside_contract: true` but {m} {} is {}",
+                            p.source(),
+                            contract.operations[op].name()
+                        ),
+                    );
+                }
+                operation = Some(op);
+            }
+            RouteMatch::MethodNotAllowed { allow, template } if !raw.outside_contract => {
+                errors.at(
+                    &req.method.referenced,
+                    format!(
+                        "{m} {} matches no operation: {template} allows {allow}; mark the step `outside_contract: true` if that is what it tests",
+                        p.source()
+                    ),
+                );
+            }
+            RouteMatch::NotFound if !raw.outside_contract => {
+                errors.at(
+                    &req.path.referenced,
+                    format!(
+                        "{m} {} matches no operation of the contract ({}); mark the step `outside_contract: true` if that is what it tests",
+                        p.source(),
+                        contract.title
+                    ),
+                );
+            }
+            _ => {}
+        }
+    }
+
+    let expect = raw.expect.as_ref().map(|e| {
+        let codes = e.status.value.to_vec();
+        if codes.is_empty() {
+            errors.at(&e.status.referenced, "`status` lists no status");
+        }
+        for c in &codes {
+            if !(100..=599).contains(c) {
+                errors.at(&e.status.referenced, format!("{c} is not an HTTP status"));
+            } else if let Some(op) = operation.map(|i| &contract.operations[i]) {
+                if !op.documents(*c) {
+                    errors.at(
+                        &e.status.referenced,
+                        format!(
+                            "{} does not document {c}; it documents {}",
+                            op.name(),
+                            op.documented_list()
+                        ),
+                    );
+                }
+            }
+        }
+        codes
+    });
+
+    let auth = match raw.auth.as_ref().map(|a| (a.value.as_str(), a)) {
+        None | Some(("default", _)) => StepAuth::Default,
+        Some(("none", _)) => StepAuth::None,
+        Some(("invalid", _)) => StepAuth::Invalid,
+        Some((other, a)) => {
+            errors.at(
+                &a.referenced,
+                format!("`auth: {other}` is not known; use default, none or invalid (credentials never go in a scenario file)"),
+            );
+            StepAuth::Default
+        }
+    };
+    let timeout =
+        raw.timeout
+            .as_ref()
+            .and_then(|t| match crate::respond::rules::parse_duration(&t.value) {
+                Ok(d) if !d.is_zero() => Some(d),
+                Ok(_) => {
+                    errors.at(&t.referenced, "a timeout of zero would fail every request");
+                    None
+                }
+                Err(e) => {
+                    errors.at(&t.referenced, format!("timeout: {e}"));
+                    None
+                }
+            });
+
+    let mut captures = Vec::new();
+    for (var, c) in &raw.capture {
+        if !is_name(var) {
+            errors.at(
+                &c.referenced,
+                format!("`{var}` is not a variable name (letters, digits and _)"),
+            );
+        }
+        let from = match (&c.value.body, &c.value.header) {
+            (Some(p), None) if p.is_empty() || p.starts_with('/') => {
+                Some(CaptureFrom::Body(p.clone()))
+            }
+            (Some(p), None) => {
+                errors.at(
+                    &c.referenced,
+                    format!("`{p}` is not a JSON pointer (it must start with `/`)"),
+                );
+                None
+            }
+            (None, Some(h)) => match HeaderName::from_bytes(h.as_bytes()) {
+                Ok(h) => Some(CaptureFrom::Header(h)),
+                Err(_) => {
+                    errors.at(&c.referenced, format!("`{h}` is not a header name"));
+                    None
+                }
+            },
+            _ => {
+                errors.at(
+                    &c.referenced,
+                    "a capture takes exactly one of `body` (a JSON pointer) or `header`",
+                );
+                None
+            }
+        };
+        if let Some(from) = from {
+            captures.push(Capture {
+                var: var.clone(),
+                from,
+            });
+        }
+        if !known.contains(var) {
+            known.push(var.clone());
+        }
+    }
+
+    if errors.list.len() > before {
+        return None;
+    }
+    let (method, path) = (method?, path?);
+    let mut step = Step {
+        name: String::new(),
+        line: step_loc.line() as usize,
+        method,
+        path,
+        query,
+        headers,
+        body,
+        auth,
+        timeout,
+        expect,
+        operation,
+        captures,
+    };
+    step.name = match &raw.name {
+        Some(n) if !n.trim().is_empty() => n.trim().to_string(),
+        _ => step.request_line(),
+    };
+    Some(step)
+}
+
+/// Parses a template and checks that it reads only variables known at this point.
+fn check_template(
+    errors: &mut Errors,
+    known: &[String],
+    text: &str,
+    loc: &Location,
+    what: &str,
+) -> Option<Template> {
+    match Template::parse(text) {
+        Ok(t) => {
+            for v in t.vars() {
+                if !known.iter().any(|k| k == v) {
+                    errors.at(loc, unknown_var(v, what, known));
+                }
+            }
+            Some(t)
+        }
+        Err(e) => {
+            errors.at(loc, format!("{what}: {e}"));
+            None
+        }
+    }
+}
+
+fn unknown_var(name: &str, what: &str, known: &[String]) -> String {
+    let list = if known.is_empty() {
+        "none are declared".to_string()
+    } else {
+        format!("known here: {}", known.join(", "))
+    };
+    format!("{what}: unknown variable `{{{{{name}}}}}` ({list}); declare it under `vars` or capture it in an earlier step")
+}

@@ -1,0 +1,527 @@
+//! Snapshots: each scenario's results as a plain text file a reviewer can read.
+//!
+//! Files are insta's format (`---` metadata `---` then the text), one per scenario
+//! in `snapshots/`, so `cargo insta review` works on them too. A result that differs
+//! from the stored one is written beside it as `.snap.new`; nothing replaces a
+//! `.snap` unless the user accepts it. Every write goes to a temporary file first and
+//! is renamed into place, so an interrupted run never leaves half a snapshot.
+//!
+//! Rendering hides what changes from run to run or target to target: the target's
+//! address becomes `[target]`, values of variables become `{{name}}`, credentials
+//! become `[redacted]`, and the scenario's own `redact` rules apply last.
+
+use std::io::{self, BufRead, Write};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use similar::{ChangeTag, TextDiff};
+
+use crate::contract::Contract;
+use crate::replay::{Outcome, ScenarioRun};
+use crate::scenario::{RedactTarget, Scenario};
+
+/// Variable values shorter than this are not turned back into `{{name}}`: short
+/// values (`email`, `1`) would match unrelated text.
+const MIN_VAR_LEN: usize = 8;
+
+/// Headers shown in a snapshot besides Content-Type and those the contract documents
+/// for the status.
+const ALWAYS_SHOWN: [&str; 3] = ["location", "allow", "www-authenticate"];
+
+/// Text that must never reach a snapshot (credentials).
+#[derive(Debug, Clone, Default)]
+pub struct Secrets(Vec<String>);
+
+impl Secrets {
+    /// Hides each of `values` (empty ones are ignored).
+    pub fn new(values: impl IntoIterator<Item = String>) -> Secrets {
+        Secrets(values.into_iter().filter(|v| v.len() >= 4).collect())
+    }
+}
+
+/// Renders one scenario's run as snapshot text.
+pub fn render(
+    contract: &Contract,
+    scenario: &Scenario,
+    run: &ScenarioRun,
+    target_base: &str,
+    secrets: &Secrets,
+) -> String {
+    let redactor = Redactor::new(scenario, run, target_base, secrets);
+    let mut out = String::new();
+    for (i, (step, result)) in scenario.steps.iter().zip(&run.steps).enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&format!("## {}. {}\n", i + 1, step.name));
+        out.push_str(&result.request_line);
+        out.push('\n');
+        match &result.outcome {
+            Outcome::Skipped { reason } => out.push_str(&format!("-> skipped: {reason}\n")),
+            Outcome::NoResponse { error } => {
+                out.push_str(&format!("-> no response: {}\n", redactor.text(error)))
+            }
+            Outcome::Response {
+                status,
+                headers,
+                body,
+            } => {
+                let reason = hyper::StatusCode::from_u16(*status)
+                    .ok()
+                    .and_then(|s| s.canonical_reason())
+                    .unwrap_or("");
+                out.push_str(&format!("-> {status} {reason}\n").replace(" \n", "\n"));
+                let documented: Vec<String> = step
+                    .operation
+                    .and_then(|o| contract.operations[o].response_for(*status))
+                    .map(|r| {
+                        r.headers
+                            .iter()
+                            .map(|h| h.name.to_ascii_lowercase())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let shown = |name: &str| {
+                    name == "content-type"
+                        || documented.iter().any(|d| d == name)
+                        || ALWAYS_SHOWN.contains(&name)
+                };
+                for (name, value) in headers {
+                    if shown(name) {
+                        out.push_str(&format!("{name}: {}\n", redactor.header(name, value)));
+                    }
+                }
+                if !body.is_empty() {
+                    out.push('\n');
+                    out.push_str(&redactor.body(body));
+                    out.push('\n');
+                }
+            }
+        }
+    }
+    out
+}
+
+struct Redactor<'a> {
+    scenario: &'a Scenario,
+    target: String,
+    /// (value, placeholder), longest value first.
+    vars: Vec<(String, String)>,
+    secrets: &'a Secrets,
+}
+
+impl<'a> Redactor<'a> {
+    fn new(
+        scenario: &'a Scenario,
+        run: &ScenarioRun,
+        target_base: &str,
+        secrets: &'a Secrets,
+    ) -> Redactor<'a> {
+        let mut vars: Vec<(String, String)> = run
+            .vars
+            .iter()
+            .filter(|(_, v)| v.len() >= MIN_VAR_LEN)
+            .map(|(k, v)| (v.clone(), format!("{{{{{k}}}}}")))
+            .collect();
+        vars.sort_by_key(|v| std::cmp::Reverse(v.0.len()));
+        Redactor {
+            scenario,
+            target: target_base.trim_end_matches('/').to_string(),
+            vars,
+            secrets,
+        }
+    }
+
+    fn text(&self, s: &str) -> String {
+        let mut s = s.to_string();
+        for secret in &self.secrets.0 {
+            s = s.replace(secret.as_str(), "[redacted]");
+        }
+        if !self.target.is_empty() {
+            s = s.replace(self.target.as_str(), "[target]");
+        }
+        for (value, name) in &self.vars {
+            s = s.replace(value.as_str(), name);
+        }
+        for r in &self.scenario.redact {
+            if let RedactTarget::Matching(re) = &r.target {
+                s = re.replace_all(&s, regex::NoExpand(&r.with)).into_owned();
+            }
+        }
+        s
+    }
+
+    fn header(&self, name: &str, value: &str) -> String {
+        let ruled = self
+            .scenario
+            .redact
+            .iter()
+            .find(|r| matches!(&r.target, RedactTarget::Header(h) if h.as_str() == name));
+        match ruled {
+            Some(r) => r.with.clone(),
+            None => self.text(value),
+        }
+    }
+
+    fn body(&self, body: &str) -> String {
+        let Ok(mut value) = serde_json::from_str::<Value>(body) else {
+            return self.text(body.trim_end());
+        };
+        self.strings(&mut value);
+        for r in &self.scenario.redact {
+            if let RedactTarget::Body(tokens) = &r.target {
+                replace_at(&mut value, tokens, &r.with);
+            }
+        }
+        serde_json::to_string_pretty(&value).unwrap_or_else(|_| body.to_string())
+    }
+
+    fn strings(&self, value: &mut Value) {
+        match value {
+            Value::String(s) => *s = self.text(s),
+            Value::Array(items) => items.iter_mut().for_each(|v| self.strings(v)),
+            Value::Object(map) => map.values_mut().for_each(|v| self.strings(v)),
+            _ => {}
+        }
+    }
+}
+
+/// Replaces every value at `tokens` (`*` matches any member or index).
+fn replace_at(value: &mut Value, tokens: &[String], with: &str) {
+    let Some((first, rest)) = tokens.split_first() else {
+        *value = Value::String(with.to_string());
+        return;
+    };
+    match value {
+        Value::Object(map) => {
+            if first == "*" {
+                map.values_mut().for_each(|v| replace_at(v, rest, with));
+            } else if let Some(v) = map.get_mut(first) {
+                replace_at(v, rest, with);
+            }
+        }
+        Value::Array(items) => {
+            if first == "*" {
+                items.iter_mut().for_each(|v| replace_at(v, rest, with));
+            } else if let Some(v) = first.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
+                replace_at(v, rest, with);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// How a fresh result compares with the stored snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Same text.
+    Matched,
+    /// No stored snapshot.
+    Missing,
+    /// Different text; the unified diff, old to new (no colour).
+    Changed(String),
+}
+
+/// The snapshot directory.
+#[derive(Debug, Clone)]
+pub struct Snapshots {
+    dir: PathBuf,
+}
+
+impl Snapshots {
+    /// Snapshots live in `dir` (created when the first one is written).
+    pub fn new(dir: impl Into<PathBuf>) -> Snapshots {
+        Snapshots { dir: dir.into() }
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// `dir/NAME.snap`.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(format!("{name}.snap"))
+    }
+
+    /// `dir/NAME.snap.new`.
+    pub fn pending_path(&self, name: &str) -> PathBuf {
+        self.dir.join(format!("{name}.snap.new"))
+    }
+
+    /// Compares `content` with the stored snapshot `name`. A stale `.snap.new` for a
+    /// snapshot that now matches is removed.
+    pub fn compare(&self, name: &str, content: &str) -> io::Result<Verdict> {
+        let stored = match std::fs::read_to_string(self.path(name)) {
+            Ok(text) => contents(&text),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Verdict::Missing),
+            Err(e) => return Err(e),
+        };
+        if normalize(&stored) == normalize(content) {
+            match std::fs::remove_file(self.pending_path(name)) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+            return Ok(Verdict::Matched);
+        }
+        Ok(Verdict::Changed(unified_diff(&stored, content, false)))
+    }
+
+    /// Writes `content` as `NAME.snap.new` (never touching `NAME.snap`).
+    pub fn write_pending(
+        &self,
+        name: &str,
+        source: &str,
+        expression: &str,
+        content: &str,
+    ) -> io::Result<PathBuf> {
+        let path = self.pending_path(name);
+        write_atomic(&path, &file_text(source, expression, content))?;
+        Ok(path)
+    }
+
+    /// Writes `content` straight to `NAME.snap` (the caller was told to accept).
+    pub fn write_accepted(
+        &self,
+        name: &str,
+        source: &str,
+        expression: &str,
+        content: &str,
+    ) -> io::Result<PathBuf> {
+        let path = self.path(name);
+        write_atomic(&path, &file_text(source, expression, content))?;
+        match std::fs::remove_file(self.pending_path(name)) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+        Ok(path)
+    }
+
+    /// Every pending `.snap.new` in the directory, sorted.
+    pub fn pending(&self) -> io::Result<Vec<String>> {
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                e.file_name()
+                    .to_str()
+                    .and_then(|n| n.strip_suffix(".snap.new"))
+                    .map(str::to_string)
+            })
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    /// Moves `NAME.snap.new` over `NAME.snap`.
+    pub fn accept(&self, name: &str) -> io::Result<()> {
+        std::fs::rename(self.pending_path(name), self.path(name))
+    }
+
+    /// Deletes `NAME.snap.new`.
+    pub fn reject(&self, name: &str) -> io::Result<()> {
+        std::fs::remove_file(self.pending_path(name))
+    }
+
+    /// The diff a pending snapshot would make (against nothing when new).
+    pub fn pending_diff(&self, name: &str, color: bool) -> io::Result<String> {
+        let new = contents(&std::fs::read_to_string(self.pending_path(name))?);
+        let old = match std::fs::read_to_string(self.path(name)) {
+            Ok(text) => contents(&text),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(e),
+        };
+        Ok(unified_diff(&old, &new, color))
+    }
+
+    /// Walks through pending snapshots one by one, asking on `output` and reading
+    /// answers from `input`: a(ccept), r(eject), s(kip). Returns what was decided.
+    pub fn review(
+        &self,
+        input: &mut dyn BufRead,
+        output: &mut dyn Write,
+        color: bool,
+    ) -> io::Result<ReviewTally> {
+        let mut tally = ReviewTally::default();
+        let pending = self.pending()?;
+        let total = pending.len();
+        for (i, name) in pending.iter().enumerate() {
+            writeln!(
+                output,
+                "\n[{}/{total}] {}",
+                i + 1,
+                self.pending_path(name).display()
+            )?;
+            write!(output, "{}", self.pending_diff(name, color)?)?;
+            loop {
+                write!(output, "accept (a), reject (r), skip (s)? ")?;
+                output.flush()?;
+                let mut line = String::new();
+                if input.read_line(&mut line)? == 0 {
+                    // End of input: leave the rest pending.
+                    writeln!(output)?;
+                    tally.skipped += total - i;
+                    return Ok(tally);
+                }
+                match line.trim() {
+                    "a" | "accept" => {
+                        self.accept(name)?;
+                        tally.accepted_names.push(name.clone());
+                    }
+                    "r" | "reject" => {
+                        self.reject(name)?;
+                        tally.rejected_names.push(name.clone());
+                    }
+                    "s" | "skip" | "" => tally.skipped += 1,
+                    other => {
+                        writeln!(output, "`{other}`: answer a, r or s")?;
+                        continue;
+                    }
+                }
+                break;
+            }
+        }
+        Ok(tally)
+    }
+}
+
+/// What a review did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ReviewTally {
+    /// Snapshots accepted.
+    pub accepted_names: Vec<String>,
+    /// Pending results deleted.
+    pub rejected_names: Vec<String>,
+    /// Left pending.
+    pub skipped: usize,
+}
+
+/// The text of a snapshot file: metadata, then the content.
+fn file_text(source: &str, expression: &str, content: &str) -> String {
+    let quoted = serde_json::to_string(expression).unwrap_or_else(|_| "\"\"".into());
+    format!(
+        "---\nsource: {source}\nexpression: {quoted}\n---\n{}\n",
+        normalize(content)
+    )
+}
+
+/// The content part of a snapshot file (what follows the metadata block).
+fn contents(text: &str) -> String {
+    let mut lines = text.lines();
+    if lines.next().map(str::trim_end) != Some("---") {
+        return text.to_string();
+    }
+    for line in lines.by_ref() {
+        if line.trim_end() == "---" {
+            break;
+        }
+    }
+    lines.collect::<Vec<_>>().join("\n")
+}
+
+/// insta's comparison: trailing whitespace and CRLF do not count.
+fn normalize(s: &str) -> String {
+    s.trim_end().replace("\r\n", "\n")
+}
+
+/// A unified diff, `-` old and `+` new, optionally coloured for a terminal.
+pub fn unified_diff(old: &str, new: &str, color: bool) -> String {
+    let (old, new) = (normalize(old), normalize(new));
+    let diff = TextDiff::from_lines(&old, &new);
+    let mut out = String::new();
+    for group in diff.grouped_ops(3) {
+        let (first, last) = (&group[0], &group[group.len() - 1]);
+        let (o, n) = (first.old_range().start, first.new_range().start);
+        let (ol, nl) = (last.old_range().end - o, last.new_range().end - n);
+        let hunk = format!("@@ -{},{ol} +{},{nl} @@\n", o + 1, n + 1);
+        out.push_str(&paint(&hunk, "36", color));
+        for op in &group {
+            for change in diff.iter_changes(op) {
+                let (sign, code) = match change.tag() {
+                    ChangeTag::Delete => ('-', "31"),
+                    ChangeTag::Insert => ('+', "32"),
+                    ChangeTag::Equal => (' ', ""),
+                };
+                let mut line = format!("{sign}{}", change.value());
+                if !line.ends_with('\n') {
+                    line.push('\n');
+                }
+                out.push_str(&if code.is_empty() {
+                    line
+                } else {
+                    paint(&line, code, color)
+                });
+            }
+        }
+    }
+    out
+}
+
+fn paint(text: &str, code: &str, color: bool) -> String {
+    if color {
+        let body = text.trim_end_matches('\n');
+        format!("\x1b[{code}m{body}\x1b[0m\n")
+    } else {
+        text.to_string()
+    }
+}
+
+/// Writes through a temporary file in the same directory and renames it into place.
+pub fn write_atomic(path: &Path, text: &str) -> io::Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    if let Some(dir) = dir {
+        std::fs::create_dir_all(dir)?;
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.tmp{}", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_round_trip_and_insta_normalisation() {
+        let text = file_text("conformance/a.yaml", "a \"b\"", "line 1\nline 2\n\n");
+        assert!(
+            text.starts_with("---\nsource: conformance/a.yaml\nexpression: \"a \\\"b\\\"\"\n---\n")
+        );
+        assert_eq!(contents(&text), "line 1\nline 2");
+        assert_eq!(normalize("x\r\ny  \n\n"), "x\ny");
+    }
+
+    #[test]
+    fn diff_marks_changes() {
+        let d = unified_diff("a\nb\nc\n", "a\nB\nc\n", false);
+        assert!(d.contains("-b\n") && d.contains("+B\n") && d.starts_with("@@ -1,3 +1,3 @@"));
+        assert_eq!(unified_diff("same", "same\n", false), "");
+    }
+
+    #[test]
+    fn pointer_redaction_with_wildcards() {
+        let mut v = serde_json::json!({"items": [{"at": 1, "k": 2}, {"at": 3}], "at": 4});
+        replace_at(&mut v, &["items".into(), "*".into(), "at".into()], "[date]");
+        assert_eq!(
+            v,
+            serde_json::json!({"items": [{"at": "[date]", "k": 2}, {"at": "[date]"}], "at": 4})
+        );
+    }
+}
