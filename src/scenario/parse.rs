@@ -70,7 +70,7 @@ struct RawRequest {
     method: Spanned<String>,
     path: Spanned<String>,
     #[serde(default)]
-    query: IndexMap<String, Spanned<OneOrMany<String>>>,
+    query: IndexMap<String, Spanned<OneOrMany<QueryText>>>,
     #[serde(default)]
     headers: IndexMap<String, Spanned<String>>,
     #[serde(default)]
@@ -82,11 +82,11 @@ struct RawRequest {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawExpect {
-    status: Spanned<OneOrMany<u16>>,
+    status: Spanned<OneOrMany<Status>>,
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// A value or a list of values. Hand-written so a wrong type gets a message that
+/// says what to write instead of "did not match any variant".
 enum OneOrMany<T> {
     One(T),
     Many(Vec<T>),
@@ -98,6 +98,97 @@ impl<T: Clone> OneOrMany<T> {
             OneOrMany::One(v) => vec![v.clone()],
             OneOrMany::Many(v) => v.clone(),
         }
+    }
+}
+
+/// Query values are text. Numbers are taken as written; a YAML boolean is refused
+/// because `yes` or `on` would silently become `true`.
+struct QueryText(String);
+
+impl<'de> Deserialize<'de> for QueryText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = QueryText;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a query value (text; quote it: \"true\")")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<QueryText, E> {
+                Ok(QueryText(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<QueryText, E> {
+                Ok(QueryText(v.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<QueryText, E> {
+                Ok(QueryText(v.to_string()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<QueryText, E> {
+                Ok(QueryText(v.to_string()))
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<QueryText, E> {
+                Err(E::custom(format!(
+                    "a query value read as the boolean {v}; put it in quotes so it is sent exactly as written (for example \"{v}\" or \"yes\")"
+                )))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Clone for QueryText {
+    fn clone(&self) -> Self {
+        QueryText(self.0.clone())
+    }
+}
+
+/// A status code.
+#[derive(Clone)]
+struct Status(u16);
+
+impl<'de> Deserialize<'de> for Status {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let n = u64::deserialize(d)?;
+        u16::try_from(n)
+            .map(Status)
+            .map_err(|_| serde::de::Error::custom(format!("{n} is not an HTTP status")))
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for V<T> {
+            type Value = OneOrMany<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a value or a list of values")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(v) = seq.next_element()? {
+                    out.push(v);
+                }
+                Ok(OneOrMany::Many(out))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                T::deserialize(serde::de::value::StrDeserializer::new(v)).map(OneOrMany::One)
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                T::deserialize(serde::de::value::U64Deserializer::new(v)).map(OneOrMany::One)
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                T::deserialize(serde::de::value::I64Deserializer::new(v)).map(OneOrMany::One)
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                T::deserialize(serde::de::value::F64Deserializer::new(v)).map(OneOrMany::One)
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                T::deserialize(serde::de::value::BoolDeserializer::new(v)).map(OneOrMany::One)
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
     }
 }
 
@@ -132,19 +223,22 @@ pub(super) fn scenario(
     contract: &Contract,
 ) -> Result<Scenario, Vec<ScenarioError>> {
     let raw: RawScenario = serde_saphyr::from_str(text).map_err(|e| {
-        let plain = e.without_snippet().to_string();
-        // The plain message starts with "error: line L column C: "; keep what follows.
-        let message = plain
-            .split_once(": ")
-            .map(|(_, rest)| rest)
-            .and_then(|rest| {
-                rest.strip_prefix("line ")
-                    .and_then(|r| r.split_once(": "))
-                    .map(|(_, m)| m)
-                    .or(Some(rest))
-            })
-            .unwrap_or(&plain)
-            .to_string();
+        let mut message = yaml_message(&e.without_snippet().to_string());
+        // An unquoted `{{var}}` is a YAML flow mapping, the most common slip.
+        if let Some(loc) = e.location() {
+            let at = text
+                .lines()
+                .nth((loc.line() as usize).saturating_sub(1))
+                .and_then(|l| {
+                    l.chars()
+                        .skip((loc.column() as usize).saturating_sub(1))
+                        .collect::<String>()
+                        .into()
+                });
+            if at.is_some_and(|rest: String| rest.starts_with("{{")) {
+                message.push_str("; a value that starts with `{{` must be quoted: \"{{var}}\"");
+            }
+        }
         vec![ScenarioError {
             file: file.clone(),
             at: e
@@ -328,7 +422,7 @@ fn step(
             if let Some(t) = check_template(
                 errors,
                 known,
-                &v,
+                &v.0,
                 &value.referenced,
                 &format!("query parameter {name}"),
             ) {
@@ -466,7 +560,7 @@ fn step(
     }
 
     let expect = raw.expect.as_ref().map(|e| {
-        let codes = e.status.value.to_vec();
+        let codes: Vec<u16> = e.status.value.to_vec().into_iter().map(|s| s.0).collect();
         if codes.is_empty() {
             errors.at(&e.status.referenced, "`status` lists no status");
         }
@@ -617,4 +711,25 @@ fn unknown_var(name: &str, what: &str, known: &[String]) -> String {
         format!("known here: {}", known.join(", "))
     };
     format!("{what}: unknown variable `{{{{{name}}}}}` ({list}); declare it under `vars` or capture it in an earlier step")
+}
+
+/// serde-saphyr's message without its own position text (we print `file:line:col`
+/// in front): "error: line 4 column 5: unknown field ... at line 4, column 5".
+fn yaml_message(plain: &str) -> String {
+    let mut m = plain.strip_prefix("error: ").unwrap_or(plain);
+    if let Some(rest) = m.strip_prefix("line ") {
+        if let Some((_, after)) = rest.split_once(": ") {
+            m = after;
+        }
+    }
+    let mut m = m.to_string();
+    if let Some(i) = m.rfind(" at line ") {
+        if m[i + 9..]
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ',' || c == ' ' || c.is_ascii_alphabetic())
+        {
+            m.truncate(i);
+        }
+    }
+    m
 }

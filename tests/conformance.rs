@@ -1,0 +1,93 @@
+//! The shipped conformance suite against the in-process mock, through insta: any
+//! change in what the mock answers shows up as a snapshot diff in review
+//! (`cargo insta review`, or `mimeo replay --review`, on the same files).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use mimeo::contract::Contract;
+use mimeo::replay::session::MOCK_CREDENTIALS;
+use mimeo::replay::{run_all, ReplayOptions, Target};
+use mimeo::scenario;
+use mimeo::serve::{MockServer, ServeOptions};
+use mimeo::snapshot::{self, Secrets};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shipped_suite_keeps_the_contract_and_its_snapshots() {
+    let contract = Arc::new(Contract::embedded().expect("embedded contract"));
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("conformance");
+    let scenarios = scenario::load(&[dir], &contract).unwrap_or_else(|errors| {
+        let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        panic!("the shipped scenarios do not load:\n{}", list.join("\n"))
+    });
+    assert!(
+        scenarios.len() >= 10,
+        "the suite shrank to {}",
+        scenarios.len()
+    );
+    let auth = Some((
+        MOCK_CREDENTIALS.0.to_string(),
+        MOCK_CREDENTIALS.1.to_string(),
+    ));
+    let server = MockServer::start(
+        contract.clone(),
+        ServeOptions {
+            auth: auth.clone(),
+            ..ServeOptions::default()
+        },
+    )
+    .await
+    .expect("mock starts");
+    let target = Target {
+        base: server.url(),
+        is_mock: true,
+    };
+    let scenarios = Arc::new(scenarios);
+    let opts = ReplayOptions {
+        auth: auth.clone(),
+        concurrency: 4,
+        ..ReplayOptions::default()
+    };
+    let runs = run_all(
+        contract.clone(),
+        scenarios.clone(),
+        target.clone(),
+        opts,
+        |_| {},
+    )
+    .await
+    .expect("replay runs");
+
+    let mut broken = Vec::new();
+    for run in &runs {
+        assert!(
+            run.skipped.is_none(),
+            "{} was skipped against the mock",
+            run.name
+        );
+        for (i, step) in run.steps.iter().enumerate() {
+            for f in &step.failures {
+                broken.push(format!("{} step {} `{}`: {f}", run.file, i + 1, step.name));
+            }
+        }
+    }
+    assert!(broken.is_empty(), "checks failed:\n{}", broken.join("\n"));
+
+    let secrets = Secrets::new(auth.iter().flat_map(|(u, p)| [u.clone(), p.clone()]));
+    for (scenario, run) in scenarios.iter().zip(&runs) {
+        let text = snapshot::render(&contract, scenario, run, &target.base, &secrets);
+        assert!(
+            !text.contains(&target.base),
+            "the mock's address leaked into {}",
+            run.snapshot
+        );
+        insta::with_settings!({
+            snapshot_path => "../snapshots",
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!(run.snapshot.as_str(), text);
+        });
+    }
+    server.shutdown().await;
+}
