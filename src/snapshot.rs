@@ -33,9 +33,31 @@ const ALWAYS_SHOWN: [&str; 3] = ["location", "allow", "www-authenticate"];
 pub struct Secrets(Vec<String>);
 
 impl Secrets {
-    /// Hides each of `values` (empty ones are ignored).
+    /// Hides each of `values` (shorter than 4 characters: ignored, they would
+    /// match everywhere).
     pub fn new(values: impl IntoIterator<Item = String>) -> Secrets {
-        Secrets(values.into_iter().filter(|v| v.len() >= 4).collect())
+        let mut list: Vec<String> = values.into_iter().filter(|v| v.len() >= 4).collect();
+        list.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        Secrets(list)
+    }
+
+    /// The secrets of Basic credentials: the SID, the token, and the header's
+    /// base64 form (a server might echo it).
+    pub fn basic(sid: &str, token: &str) -> Vec<String> {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD.encode(format!("{sid}:{token}"));
+        vec![sid.to_string(), token.to_string(), b64]
+    }
+
+    /// `text` with every secret replaced by `[redacted]`.
+    pub fn scrub(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for secret in &self.0 {
+            if out.contains(secret.as_str()) {
+                out = out.replace(secret.as_str(), "[redacted]");
+            }
+        }
+        out
     }
 }
 
@@ -133,10 +155,7 @@ impl<'a> Redactor<'a> {
     }
 
     fn text(&self, s: &str) -> String {
-        let mut s = s.to_string();
-        for secret in &self.secrets.0 {
-            s = s.replace(secret.as_str(), "[redacted]");
-        }
+        let mut s = self.secrets.scrub(s);
         if !self.target.is_empty() {
             s = s.replace(self.target.as_str(), "[target]");
         }

@@ -73,7 +73,7 @@ async fn shipped_suite_keeps_the_contract_and_its_snapshots() {
     }
     assert!(broken.is_empty(), "checks failed:\n{}", broken.join("\n"));
 
-    let secrets = Secrets::new(auth.iter().flat_map(|(u, p)| [u.clone(), p.clone()]));
+    let secrets = Secrets::new(auth.iter().flat_map(|(u, p)| Secrets::basic(u, p)));
     for (scenario, run) in scenarios.iter().zip(&runs) {
         let text = snapshot::render(&contract, scenario, run, &target.base, &secrets);
         assert!(

@@ -209,10 +209,25 @@ pub async fn run_scenario(
         duration_ms: 0.0,
     };
     if scenario.needs_mock && !target.is_mock {
-        run.skipped = Some(format!(
-            "needs mimeo's mock; {} is another server (pass --target-is-mock if it is a mimeo mock)",
-            target.base
-        ));
+        let reason = "needs mimeo's mock (add --target-is-mock if the target is one)".to_string();
+        run.steps = scenario
+            .steps
+            .iter()
+            .map(|step| StepRun {
+                name: step.name.clone(),
+                line: step.line,
+                request_line: step.request_line(),
+                operation: step.operation.map(|o| contract.operations[o].name()),
+                request: None,
+                outcome: Outcome::Skipped {
+                    reason: reason.clone(),
+                },
+                checks_ran: Vec::new(),
+                failures: Vec::new(),
+                duration_ms: 0.0,
+            })
+            .collect();
+        run.skipped = Some(reason);
         run.vars = vars;
         return run;
     }

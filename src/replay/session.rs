@@ -207,11 +207,7 @@ async fn replay(settings: Settings, contract: Arc<Contract>, scenarios: Vec<Scen
         ProgressBar::hidden()
     };
 
-    let secrets = Secrets::new(
-        auth.iter()
-            .flat_map(|(u, p)| [u.clone(), p.clone()])
-            .chain(settings.auth.iter().map(|(u, p)| format!("{u}:{p}"))),
-    );
+    let secrets = Secrets::new(auth.iter().flat_map(|(u, p)| Secrets::basic(u, p)));
     let store = Snapshots::new(&settings.snapshots);
     let scenarios = Arc::new(scenarios);
     let states: Arc<Mutex<HashMap<String, SnapshotState>>> = Arc::default();
@@ -223,7 +219,7 @@ async fn replay(settings: Settings, contract: Arc<Contract>, scenarios: Vec<Scen
             bar.clone(),
             store.clone(),
         );
-        let (base, settings) = (target.base.clone(), settings.clone());
+        let (base, settings, secrets) = (target.base.clone(), settings.clone(), secrets.clone());
         move |run: &super::ScenarioRun| {
             let Some(scenario) = scenarios.iter().find(|s| s.snapshot == run.snapshot) else {
                 return;
@@ -244,6 +240,7 @@ async fn replay(settings: Settings, contract: Arc<Contract>, scenarios: Vec<Scen
                     lines.push_str(&indent(&diff));
                 }
             }
+            let lines = secrets.scrub(&lines);
             bar.suspend(|| {
                 let mut out = std::io::stdout().lock();
                 let _ = out.write_all(lines.as_bytes());
@@ -325,13 +322,13 @@ async fn replay(settings: Settings, contract: Arc<Contract>, scenarios: Vec<Scen
         0
     };
     if let Some(path) = &settings.junit {
-        if let Err(e) = report::write_junit(path, &reports) {
+        if let Err(e) = report::write_junit(path, &reports, &secrets) {
             eprintln!("error: {e}");
             code = 2;
         }
     }
     if let Some(path) = &settings.json {
-        if let Err(e) = report::write_json(path, &target.base, &summary, &reports) {
+        if let Err(e) = report::write_json(path, &target.base, &summary, &reports, &secrets) {
             eprintln!("error: {e}");
             code = 2;
         }

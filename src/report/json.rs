@@ -5,6 +5,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::{ScenarioReport, Summary};
+use crate::snapshot::Secrets;
 
 #[derive(Serialize)]
 struct Document<'a> {
@@ -14,12 +15,13 @@ struct Document<'a> {
     scenarios: &'a [ScenarioReport],
 }
 
-/// Writes the results to `path` (atomically).
+/// Writes the results to `path` (atomically), credentials scrubbed.
 pub fn write_json(
     path: &Path,
     target: &str,
     summary: &Summary,
     reports: &[ScenarioReport],
+    secrets: &Secrets,
 ) -> Result<(), String> {
     let doc = Document {
         target,
@@ -30,6 +32,6 @@ pub fn write_json(
     let mut text = serde_json::to_string_pretty(&doc)
         .map_err(|e| format!("cannot build the JSON report: {e}"))?;
     text.push('\n');
-    crate::snapshot::write_atomic(path, &text)
+    crate::snapshot::write_atomic(path, &secrets.scrub(&text))
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }

@@ -8,22 +8,18 @@ use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::{ScenarioReport, SnapshotState};
 use crate::replay::Outcome;
+use crate::snapshot::Secrets;
 
-/// Writes the report to `path` (atomically).
-pub fn write_junit(path: &Path, reports: &[ScenarioReport]) -> Result<(), String> {
+/// Writes the report to `path` (atomically), credentials scrubbed.
+pub fn write_junit(
+    path: &Path,
+    reports: &[ScenarioReport],
+    secrets: &Secrets,
+) -> Result<(), String> {
     let mut report = Report::new("mimeo replay");
     for r in reports {
         let mut suite = TestSuite::new(r.run.name.as_str());
         suite.set_time(Duration::from_secs_f64(r.run.duration_ms / 1e3));
-        if let Some(reason) = &r.run.skipped {
-            let mut status = TestCaseStatus::skipped();
-            status.set_message(reason.as_str());
-            let mut case = TestCase::new("scenario", status);
-            case.set_classname(r.run.file.as_str());
-            suite.add_test_case(case);
-            report.add_test_suite(suite);
-            continue;
-        }
         for (i, step) in r.run.steps.iter().enumerate() {
             let status = if let Outcome::Skipped { reason } = &step.outcome {
                 let mut s = TestCaseStatus::skipped();
@@ -72,6 +68,6 @@ pub fn write_junit(path: &Path, reports: &[ScenarioReport]) -> Result<(), String
     let xml = report
         .to_string()
         .map_err(|e| format!("cannot build the JUnit report: {e}"))?;
-    crate::snapshot::write_atomic(path, &xml)
+    crate::snapshot::write_atomic(path, &secrets.scrub(&xml))
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
