@@ -52,21 +52,8 @@ impl Checked {
     }
 }
 
-/// Checks one response of `op`. `expected` is the set of statuses the caller
-/// expects, if any.
-pub fn check_response(
-    contract: &Contract,
-    op: &Operation,
-    status: u16,
-    headers: &HeaderMap,
-    body: &[u8],
-    expected: Option<&[u16]>,
-) -> Vec<CheckFailure> {
-    run_checks(contract, op, status, headers, body, expected).failures
-}
-
-/// Like [`check_response`], and also says which checks applied, so reports can
-/// count passes by name.
+/// Checks one response of `op`, and says which checks applied so reports can
+/// count passes by name. `expected` is the set of statuses the caller expects, if any.
 pub fn run_checks(
     contract: &Contract,
     op: &Operation,
@@ -76,172 +63,162 @@ pub fn run_checks(
     expected: Option<&[u16]>,
 ) -> Checked {
     let mut checked = Checked::default();
-    run(&mut checked, contract, op, status, headers, body, expected);
-    checked
-}
-
-fn run(
-    checked: &mut Checked,
-    contract: &Contract,
-    op: &Operation,
-    status: u16,
-    headers: &HeaderMap,
-    body: &[u8],
-    expected: Option<&[u16]>,
-) {
-    let out = &mut checked.failures;
-    let ran = &mut checked.ran;
-    let fail = |out: &mut Vec<CheckFailure>, check: &'static str, message: String| {
-        out.push(CheckFailure { check, message })
-    };
-    let mut ran = |name: &'static str| {
-        if !ran.contains(&name) {
-            ran.push(name);
+    'checks: {
+        let out = &mut checked.failures;
+        let ran = &mut checked.ran;
+        let fail = |out: &mut Vec<CheckFailure>, check: &'static str, message: String| {
+            out.push(CheckFailure { check, message })
+        };
+        let mut ran = |name: &'static str| {
+            if !ran.contains(&name) {
+                ran.push(name);
+            }
+        };
+        if let Some(exp) = expected {
+            ran("status_expected");
+            if !exp.contains(&status) {
+                let list: Vec<String> = exp.iter().map(u16::to_string).collect();
+                fail(
+                    out,
+                    "status_expected",
+                    format!("got {status}, expected {}", list.join(" or ")),
+                );
+            }
         }
-    };
-    if let Some(exp) = expected {
-        ran("status_expected");
-        if !exp.contains(&status) {
-            let list: Vec<String> = exp.iter().map(u16::to_string).collect();
+        ran("status_documented");
+        let Some(response) = op.response_for(status) else {
             fail(
                 out,
-                "status_expected",
-                format!("got {status}, expected {}", list.join(" or ")),
+                "status_documented",
+                format!(
+                    "{status} is not documented for {}; documented: {}",
+                    op.name(),
+                    op.documented_list()
+                ),
             );
-        }
-    }
-    ran("status_documented");
-    let Some(response) = op.response_for(status) else {
-        fail(
-            out,
-            "status_documented",
-            format!(
-                "{status} is not documented for {}; documented: {}",
-                op.name(),
-                op.documented_list()
-            ),
-        );
-        return;
-    };
+            break 'checks;
+        };
 
-    if !response.headers.is_empty() {
-        ran("headers");
-    }
-    for h in &response.headers {
-        let values: Vec<&str> = headers
-            .get_all(h.name.as_str())
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect();
-        match values.first() {
-            None if h.required => fail(
-                out,
-                "headers",
-                format!("{} is required for {status} but missing", h.name),
-            ),
-            None => {}
-            Some(v) => {
-                if let Some(s) = h.schema {
-                    // Text that does not read as the schema's type is judged as a string,
-                    // so the schema's own `type` rule reports it.
-                    let value =
-                        parse_text(&h.kind, v).unwrap_or_else(|_| Value::String(v.to_string()));
-                    for viol in contract.schemas.violations(s, &value) {
-                        fail(
-                            out,
-                            "headers",
-                            format!("{}: `{v}` breaks {}: {}", h.name, viol.rule, viol.message),
-                        );
+        if !response.headers.is_empty() {
+            ran("headers");
+        }
+        for h in &response.headers {
+            let values: Vec<&str> = headers
+                .get_all(h.name.as_str())
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect();
+            match values.first() {
+                None if h.required => fail(
+                    out,
+                    "headers",
+                    format!("{} is required for {status} but missing", h.name),
+                ),
+                None => {}
+                Some(v) => {
+                    if let Some(s) = h.schema {
+                        // Text that does not read as the schema's type is judged as a string,
+                        // so the schema's own `type` rule reports it.
+                        let value =
+                            parse_text(&h.kind, v).unwrap_or_else(|_| Value::String(v.to_string()));
+                        for viol in contract.schemas.violations(s, &value) {
+                            fail(
+                                out,
+                                "headers",
+                                format!("{}: `{v}` breaks {}: {}", h.name, viol.rule, viol.message),
+                            );
+                        }
                     }
                 }
             }
         }
-    }
 
-    if response.content.is_empty() {
-        return;
-    }
-    ran("content_type");
-    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
-    let documented: Vec<&str> = response.content.iter().map(|m| m.name.as_str()).collect();
-    let media = match content_type {
-        None if body.is_empty() => {
-            ran("body_schema");
-            fail(
-                out,
-                "body_schema",
-                format!(
-                    "the body is empty; {status} documents {}",
-                    documented.join(" or ")
-                ),
-            );
-            return;
+        if response.content.is_empty() {
+            break 'checks;
         }
-        None => {
-            fail(
-                out,
-                "content_type",
-                format!("missing; {status} documents {}", documented.join(" or ")),
-            );
-            return;
-        }
-        Some(ct) => match response.content.iter().find(|m| media_matches(&m.name, ct)) {
-            Some(m) => m,
+        ran("content_type");
+        let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+        let documented: Vec<&str> = response.content.iter().map(|m| m.name.as_str()).collect();
+        let media = match content_type {
+            None if body.is_empty() => {
+                ran("body_schema");
+                fail(
+                    out,
+                    "body_schema",
+                    format!(
+                        "the body is empty; {status} documents {}",
+                        documented.join(" or ")
+                    ),
+                );
+                break 'checks;
+            }
             None => {
                 fail(
                     out,
                     "content_type",
-                    format!(
-                        "`{ct}` is not documented for {status}; documented: {}",
-                        documented.join(" or ")
-                    ),
+                    format!("missing; {status} documents {}", documented.join(" or ")),
                 );
-                return;
+                break 'checks;
             }
-        },
-    };
-    if !media.json {
-        return;
-    }
-    ran("body_schema");
-    let value: Value = match serde_json::from_slice(body) {
-        Ok(v) => v,
-        Err(e) => {
-            fail(out, "body_schema", format!("the body is not JSON: {e}"));
-            return;
+            Some(ct) => match response.content.iter().find(|m| media_matches(&m.name, ct)) {
+                Some(m) => m,
+                None => {
+                    fail(
+                        out,
+                        "content_type",
+                        format!(
+                            "`{ct}` is not documented for {status}; documented: {}",
+                            documented.join(" or ")
+                        ),
+                    );
+                    break 'checks;
+                }
+            },
+        };
+        if !media.json {
+            break 'checks;
         }
-    };
-    if let Some(s) = media.schema {
-        ran("undocumented_fields");
-        for v in contract.schemas.violations(s, &value) {
-            let at = if v.pointer.is_empty() {
-                "/".to_string()
-            } else {
-                v.pointer
-            };
-            fail(
-                out,
-                "body_schema",
-                format!("at {at}: {}: {}", v.rule, v.message),
+        ran("body_schema");
+        let value: Value = match serde_json::from_slice(body) {
+            Ok(v) => v,
+            Err(e) => {
+                fail(out, "body_schema", format!("the body is not JSON: {e}"));
+                break 'checks;
+            }
+        };
+        if let Some(s) = media.schema {
+            ran("undocumented_fields");
+            for v in contract.schemas.violations(s, &value) {
+                let at = if v.pointer.is_empty() {
+                    "/".to_string()
+                } else {
+                    v.pointer
+                };
+                fail(
+                    out,
+                    "body_schema",
+                    format!("at {at}: {}: {}", v.rule, v.message),
+                );
+            }
+            let mut extra = Vec::new();
+            undocumented(
+                &contract.document,
+                contract.schemas.source(s),
+                &value,
+                &mut String::new(),
+                &mut extra,
+                0,
             );
-        }
-        let mut extra = Vec::new();
-        undocumented(
-            &contract.document,
-            contract.schemas.source(s),
-            &value,
-            &mut String::new(),
-            &mut extra,
-            0,
-        );
-        for p in extra {
-            fail(
-                out,
-                "undocumented_fields",
-                format!("{p} is not declared by the schema"),
-            );
+            for p in extra {
+                fail(
+                    out,
+                    "undocumented_fields",
+                    format!("{p} is not declared by the schema"),
+                );
+            }
         }
     }
+    checked
 }
 
 /// Collects JSON pointers of object members no schema branch declares. Objects whose

@@ -287,32 +287,28 @@ impl Snapshots {
         Ok(Verdict::Changed(unified_diff(&stored, content, false)))
     }
 
-    /// Writes `content` as `NAME.snap.new` (never touching `NAME.snap`).
-    pub fn write_pending(
+    /// Writes `content` as `NAME.snap.new` when `pending` (never touching
+    /// `NAME.snap`), else straight to `NAME.snap` (the caller was told to accept),
+    /// removing a pending file that would now be stale.
+    pub fn write(
         &self,
         name: &str,
+        pending: bool,
         source: &str,
         expression: &str,
         content: &str,
     ) -> io::Result<PathBuf> {
-        let path = self.pending_path(name);
+        let path = if pending {
+            self.pending_path(name)
+        } else {
+            self.path(name)
+        };
         write_atomic(&path, &file_text(source, expression, content))?;
-        Ok(path)
-    }
-
-    /// Writes `content` straight to `NAME.snap` (the caller was told to accept).
-    pub fn write_accepted(
-        &self,
-        name: &str,
-        source: &str,
-        expression: &str,
-        content: &str,
-    ) -> io::Result<PathBuf> {
-        let path = self.path(name);
-        write_atomic(&path, &file_text(source, expression, content))?;
-        match std::fs::remove_file(self.pending_path(name)) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-            _ => {}
+        if !pending {
+            match std::fs::remove_file(self.pending_path(name)) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
         }
         Ok(path)
     }

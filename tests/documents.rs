@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 
 use common::{send, Reply};
-use mimeo::checks::check_response;
+use mimeo::checks::run_checks;
 use mimeo::contract::Contract;
 use mimeo::serve::{MockServer, ServeOptions};
 
@@ -19,7 +19,7 @@ async fn serve(c: &Arc<Contract>) -> MockServer {
 
 fn assert_valid(c: &Contract, op_id: &str, r: &Reply) {
     let op = c.operation_by_id(op_id).unwrap();
-    let failures = check_response(c, op, r.status, &r.headers, &r.body, None);
+    let failures = run_checks(c, op, r.status, &r.headers, &r.body, None).failures;
     assert!(
         failures.is_empty(),
         "{op_id} {}: {failures:#?} {:?}",

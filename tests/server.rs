@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use mimeo::checks::check_response;
+use mimeo::checks::run_checks;
 use mimeo::respond::rules::parse_status_flag;
 use mimeo::serve::ServeOptions;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -36,7 +36,9 @@ async fn auth_is_enforced_when_asked() {
             "{:?}",
             r.headers
         );
-        assert!(check_response(&contract, op, 401, &r.headers, &r.body, None).is_empty());
+        assert!(run_checks(&contract, op, 401, &r.headers, &r.body, None)
+            .failures
+            .is_empty());
     }
     let r = send(&server.url(), "GET", &fetch_path(), &[good], None).await;
     assert_eq!(r.status, 200);
@@ -211,7 +213,9 @@ async fn named_examples_and_dynamic_bodies() {
         .await;
         assert_eq!(r.status, 200);
         assert!(
-            check_response(&contract, op, 200, &r.headers, &r.body, None).is_empty(),
+            run_checks(&contract, op, 200, &r.headers, &r.body, None)
+                .failures
+                .is_empty(),
             "{:?}",
             r.body
         );

@@ -354,7 +354,7 @@ fn settle(
     match verdict {
         Verdict::Matched => SnapshotState::Matched,
         _ if settings.accept => {
-            match store.write_accepted(&scenario.snapshot, &source, &scenario.name, text) {
+            match store.write(&scenario.snapshot, false, &source, &scenario.name, text) {
                 Ok(p) => SnapshotState::Accepted {
                     path: p.display().to_string(),
                 },
@@ -366,7 +366,7 @@ fn settle(
             fails: true,
         },
         Verdict::Missing | Verdict::Changed(_) => {
-            match store.write_pending(&scenario.snapshot, &source, &scenario.name, text) {
+            match store.write(&scenario.snapshot, true, &source, &scenario.name, text) {
                 Ok(p) => {
                     let pending = p.display().to_string();
                     match verdict {

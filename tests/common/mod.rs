@@ -2,6 +2,8 @@
 //! plain HTTP client.
 #![allow(dead_code)]
 
+pub mod replay;
+
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -10,7 +12,7 @@ use hyper::header::HeaderMap;
 use hyper::{Method, Request};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use mimeo::checks::check_response;
+use mimeo::checks::run_checks;
 use mimeo::contract::{Contract, Operation};
 use mimeo::serve::{MockServer, ServeOptions};
 
@@ -122,14 +124,15 @@ pub fn assert_conforms(contract: &Contract, op: &Operation, reply: &Reply, statu
         op.name(),
         reply.body
     );
-    let failures = check_response(
+    let failures = run_checks(
         contract,
         op,
         reply.status,
         &reply.headers,
         &reply.body,
         Some(&[status]),
-    );
+    )
+    .failures;
     assert!(
         failures.is_empty(),
         "{} {status} breaks the contract: {failures:#?}\nbody: {:?}",
