@@ -1,0 +1,398 @@
+//! `mimeo replay` against a deliberately broken target: a small hyper server whose
+//! answers break the contract in one chosen way each (the scenario picks the way
+//! with an `X-Break` header). Every break must fail the run with exit 1 and be
+//! named by its check on the terminal and in the JUnit file; a correct answer from
+//! the same server must pass, so these tests can fail.
+
+mod common;
+
+use std::convert::Infallible;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use common::replay::{junit_failures, replay, run, write, Run};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+
+const STORE: &str = "mem_store_01jc6xv5q8m2t7w4n9r3k0h2f6";
+const PROFILE: &str = "mem_profile_01jc6xv5q8m2t7w4n9r3k0h2f6";
+/// The canonical profile redirects point at.
+const CANONICAL: &str = "mem_profile_02kd7yw6r9n3v8x5p0s4m1j3g7";
+
+/// The broken server: its URL and every request it received (`METHOD /path`).
+struct Broken {
+    base: String,
+    hits: Arc<Mutex<Vec<String>>>,
+}
+
+impl Broken {
+    fn start() -> Broken {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).expect("non-blocking");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let hits: Arc<Mutex<Vec<String>>> = Arc::default();
+        let (server_base, server_hits) = (base.clone(), hits.clone());
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+                loop {
+                    let Ok((stream, _)) = listener.accept().await else {
+                        continue;
+                    };
+                    let (base, hits) = (server_base.clone(), server_hits.clone());
+                    tokio::spawn(async move {
+                        let service =
+                            service_fn(move |req| answer(req, base.clone(), hits.clone()));
+                        let _ = hyper::server::conn::http1::Builder::new()
+                            .serve_connection(TokioIo::new(stream), service)
+                            .await;
+                    });
+                }
+            });
+        });
+        Broken { base, hits }
+    }
+
+    fn hits(&self) -> Vec<String> {
+        self.hits.lock().unwrap().clone()
+    }
+}
+
+fn reply(status: u16, headers: &[(&str, &str)], body: &str) -> Response<Full<Bytes>> {
+    let mut r = Response::builder().status(status);
+    for (k, v) in headers {
+        r = r.header(*k, *v);
+    }
+    r.body(Full::new(Bytes::from(body.to_string())))
+        .expect("response")
+}
+
+const JSON: (&str, &str) = ("content-type", "application/json");
+
+async fn answer(
+    req: Request<Incoming>,
+    base: String,
+    hits: Arc<Mutex<Vec<String>>>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    hits.lock()
+        .unwrap()
+        .push(format!("{} {}", req.method(), req.uri().path()));
+    let mode = req
+        .headers()
+        .get("x-break")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("none")
+        .to_string();
+    let moved = format!(
+        r#"{{"message":"This resource has moved.","uri":"/v1/Stores/{STORE}/Profiles/{CANONICAL}/Identifiers"}}"#
+    );
+    Ok(match mode.as_str() {
+        // Keeps the contract: FetchProfileIdentifier 200, CreateProfileIdentifier 202.
+        "none" if req.method() == hyper::Method::GET => reply(
+            200,
+            &[JSON],
+            r#"{"idType":"email","values":["ada@example.com"]}"#,
+        ),
+        "none" => reply(
+            202,
+            &[JSON],
+            r#"{"message":"Identifier accepted for processing."}"#,
+        ),
+        // `values` must be an array of strings.
+        "schema" => reply(
+            200,
+            &[JSON],
+            r#"{"idType":"email","values":"ada@example.com"}"#,
+        ),
+        // No operation documents 418.
+        "teapot" => reply(418, &[JSON], r#"{"message":"I'm a teapot"}"#),
+        // 308 requires Location and Canonical-Profile-Id; Location is left out.
+        "no-location" => reply(308, &[JSON, ("canonical-profile-id", CANONICAL)], &moved),
+        // 200 documents application/json only.
+        "text" => reply(
+            200,
+            &[("content-type", "text/plain")],
+            "email: ada@example.com",
+        ),
+        // IdentifierCreateAccepted declares only `message`.
+        "extra" => reply(
+            202,
+            &[JSON],
+            r#"{"message":"Identifier accepted for processing.","surprise":1}"#,
+        ),
+        // Never answers.
+        "hang" => std::future::pending().await,
+        // A valid 308 whose Location is another path on this server.
+        "redirect" => {
+            let location = format!("{base}/v1/Stores/{STORE}/Profiles/{CANONICAL}/Identifiers");
+            reply(
+                308,
+                &[
+                    JSON,
+                    ("location", location.as_str()),
+                    ("canonical-profile-id", CANONICAL),
+                ],
+                &moved,
+            )
+        }
+        other => reply(500, &[JSON], &format!(r#"{{"unknown mode":"{other}"}}"#)),
+    })
+}
+
+/// A scenario of one step against `/v1/Stores/{storeId}/Profiles/{profileId}/Identifiers{tail}`.
+fn scenario(method: &str, tail: &str, mode: &str, expect: Option<&str>) -> String {
+    let body = if method == "GET" {
+        String::new()
+    } else {
+        "      body:\n        idType: email\n        value: ada@example.com\n".to_string()
+    };
+    let expect = expect
+        .map(|e| format!("    expect:\n      status: {e}\n"))
+        .unwrap_or_default();
+    format!(
+        "name: broken {mode}\nvars:\n  storeId: {STORE}\n  profileId: {PROFILE}\nsteps:\n  - name: the {mode} step\n    request:\n      method: {method}\n      path: /v1/Stores/{{{{storeId}}}}/Profiles/{{{{profileId}}}}/Identifiers{tail}\n      headers:\n        X-Break: {mode}\n{body}{expect}"
+    )
+}
+
+struct Outcome {
+    run: Run,
+    junit: String,
+    dir: tempfile::TempDir,
+}
+
+impl Outcome {
+    fn snapshot_dir(&self) -> PathBuf {
+        self.dir.path().join("snaps")
+    }
+}
+
+/// Replays `yaml` against `server` with a JUnit report; `extra` flags are appended.
+fn replay_against(server: &Broken, yaml: &str, extra: &[&str]) -> Outcome {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "broken.yaml", yaml);
+    let junit = dir.path().join("junit.xml");
+    let mut cmd = replay();
+    cmd.arg(&file)
+        .args(["--target", &server.base, "--snapshots"])
+        .arg(dir.path().join("snaps"))
+        .arg("--junit")
+        .arg(&junit)
+        .args(extra);
+    let run = run(cmd);
+    let junit =
+        std::fs::read_to_string(&junit).unwrap_or_else(|e| panic!("no JUnit file ({e})\n{run}"));
+    Outcome { run, junit, dir }
+}
+
+/// Exit 1; a stdout failure line names `check` and holds every `needle`; the JUnit
+/// file's failure has type `check` and a message that names it and holds every needle.
+fn assert_fails_with(out: &Outcome, check: &str, needles: &[&str]) {
+    let run = &out.run;
+    assert_eq!(run.code, Some(1), "exit 1 expected\n{run}");
+    let marker = format!(": {check}: ");
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.contains(&marker))
+        .unwrap_or_else(|| panic!("no stdout line names `{check}`\n{run}"));
+    for n in needles {
+        assert!(line.contains(n), "`{n}` missing from `{line}`\n{run}");
+    }
+    let failures = junit_failures(&out.junit);
+    let (kind, message) = failures
+        .iter()
+        .find(|(kind, _)| kind == check)
+        .unwrap_or_else(|| {
+            panic!(
+                "no JUnit failure of type `{check}`: {failures:?}\n{}\n{run}",
+                out.junit
+            )
+        });
+    assert!(
+        message.starts_with(&format!("{check}: ")),
+        "{kind}: {message}"
+    );
+    for n in needles {
+        assert!(message.contains(n), "`{n}` missing from `{message}`");
+    }
+}
+
+#[test]
+fn a_correct_answer_passes() {
+    let server = Broken::start();
+    let out = replay_against(
+        &server,
+        &scenario("GET", "/email", "none", Some("200")),
+        &[],
+    );
+    assert_eq!(out.run.code, Some(0), "{}", out.run);
+    assert!(out.run.stdout.contains("PASS broken none"), "{}", out.run);
+    assert!(
+        junit_failures(&out.junit).is_empty(),
+        "no failures expected:\n{}",
+        out.junit
+    );
+    assert!(out.junit.contains("the none step"), "{}", out.junit);
+    assert_eq!(
+        server.hits(),
+        [format!(
+            "GET /v1/Stores/{STORE}/Profiles/{PROFILE}/Identifiers/email"
+        )]
+    );
+    // Outside CI the new result waits for review; it does not fail the run.
+    assert!(out.snapshot_dir().join("broken.snap.new").exists());
+}
+
+#[test]
+fn a_body_that_breaks_its_schema_fails_body_schema() {
+    let server = Broken::start();
+    let out = replay_against(
+        &server,
+        &scenario("GET", "/email", "schema", Some("200")),
+        &[],
+    );
+    assert_fails_with(&out, "body_schema", &["/values", "type"]);
+}
+
+#[test]
+fn an_undocumented_status_fails_status_documented() {
+    let server = Broken::start();
+    // No `expect`: an expected status must be documented, and 418 is not.
+    let out = replay_against(&server, &scenario("GET", "", "teapot", None), &[]);
+    assert_fails_with(
+        &out,
+        "status_documented",
+        &["418", "ListProfileIdentifiers"],
+    );
+}
+
+#[test]
+fn a_redirect_without_location_fails_headers() {
+    let server = Broken::start();
+    let out = replay_against(
+        &server,
+        &scenario("POST", "", "no-location", Some("308")),
+        &[],
+    );
+    assert_fails_with(&out, "headers", &["Location", "308"]);
+    // Only Location is missing: Canonical-Profile-Id is there and valid.
+    assert!(
+        !out.run.stdout.contains("Canonical-Profile-Id"),
+        "{}",
+        out.run
+    );
+}
+
+#[test]
+fn a_wrong_content_type_fails_content_type() {
+    let server = Broken::start();
+    let out = replay_against(
+        &server,
+        &scenario("GET", "/email", "text", Some("200")),
+        &[],
+    );
+    assert_fails_with(&out, "content_type", &["text/plain", "application/json"]);
+}
+
+#[test]
+fn an_extra_field_fails_undocumented_fields() {
+    let server = Broken::start();
+    let out = replay_against(&server, &scenario("POST", "", "extra", Some("202")), &[]);
+    assert_fails_with(&out, "undocumented_fields", &["/surprise"]);
+    assert!(
+        !out.run.stdout.contains("body_schema:"),
+        "an extra field is not a schema violation here\n{}",
+        out.run
+    );
+}
+
+#[test]
+fn an_unexpected_status_fails_status_expected() {
+    let server = Broken::start();
+    // The server answers a valid 200; the scenario expects 404.
+    let out = replay_against(
+        &server,
+        &scenario("GET", "/email", "none", Some("404")),
+        &[],
+    );
+    assert_fails_with(&out, "status_expected", &["got 200, expected 404"]);
+    assert!(
+        !out.run.stdout.contains("status_documented:"),
+        "200 is documented\n{}",
+        out.run
+    );
+}
+
+#[test]
+fn a_server_that_never_answers_fails_transport_without_hanging() {
+    let server = Broken::start();
+    let out = replay_against(
+        &server,
+        &scenario("GET", "/email", "hang", Some("200")),
+        &["--timeout", "300ms"],
+    );
+    assert_fails_with(&out, "transport", &["no response within 300ms"]);
+    assert_eq!(server.hits().len(), 1, "sent once, not retried");
+    let pending = std::fs::read_to_string(out.snapshot_dir().join("broken.snap.new"))
+        .unwrap_or_else(|e| panic!("no pending snapshot ({e})\n{}", out.run));
+    assert!(
+        pending.contains("-> no response: no response within 300ms"),
+        "{pending}"
+    );
+}
+
+#[test]
+fn a_step_timeout_overrides_the_run_timeout() {
+    let server = Broken::start();
+    let yaml = scenario("GET", "/email", "hang", Some("200")) + "    timeout: 200ms\n";
+    let out = replay_against(&server, &yaml, &["--timeout", "30s"]);
+    assert_fails_with(&out, "transport", &["no response within 200ms"]);
+}
+
+#[test]
+fn redirects_are_recorded_not_followed() {
+    let server = Broken::start();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("report.json");
+    let out = replay_against(
+        &server,
+        &scenario("POST", "", "redirect", Some("308")),
+        &["--json", json.to_str().unwrap()],
+    );
+    assert_eq!(out.run.code, Some(0), "a valid 308 passes\n{}", out.run);
+    assert!(junit_failures(&out.junit).is_empty(), "{}", out.junit);
+    let hits = server.hits();
+    let target = format!("/v1/Stores/{STORE}/Profiles/{CANONICAL}/Identifiers");
+    assert_eq!(
+        hits.iter().filter(|h| h.ends_with(&target)).count(),
+        0,
+        "the redirect was followed: {hits:?}"
+    );
+    assert_eq!(
+        hits,
+        [format!(
+            "POST /v1/Stores/{STORE}/Profiles/{PROFILE}/Identifiers"
+        )]
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let outcome = &report["scenarios"][0]["steps"][0]["outcome"];
+    assert_eq!(outcome["kind"], "response", "{report:#}");
+    assert_eq!(outcome["status"], 308, "{report:#}");
+    let pending = std::fs::read_to_string(out.snapshot_dir().join("broken.snap.new")).unwrap();
+    assert!(pending.contains("-> 308 Permanent Redirect"), "{pending}");
+    assert!(
+        pending.contains(&format!(
+            "location: [target]/v1/Stores/{{{{storeId}}}}/Profiles/{CANONICAL}/Identifiers"
+        )),
+        "{pending}"
+    );
+}
