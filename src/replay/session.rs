@@ -180,9 +180,11 @@ async fn replay(settings: Settings, contract: Arc<Contract>, scenarios: Vec<Scen
         }
     };
     let steps: usize = scenarios.iter().map(|s| s.steps.len()).sum();
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     println!(
-        "mimeo: replaying {} scenarios ({steps} steps) against {}{}",
-        scenarios.len(),
+        "mimeo: replaying {} ({}) against {}{}",
+        plural(scenarios.len(), "scenario"),
+        plural(steps, "step"),
         target.base,
         if mock.is_some() {
             " (in-process mock)"

@@ -455,16 +455,18 @@ fn step(
         }
     }
     let body = req.body.as_ref().map(|b| {
-        if let Err((at, e)) = template::check_body(&b.value, &mut String::new()) {
-            errors.at(&b.referenced, format!("body at {at}: {e}"));
-        } else {
-            let mut used = Vec::new();
-            template::body_vars(&b.value, &mut used);
-            for v in used {
-                if !known.iter().any(|k| k == v) {
-                    errors.at(&b.referenced, unknown_var(v, "body", known));
-                }
-            }
+        // serde_json values carry no positions: errors point at the body and name
+        // the JSON pointer of the string inside it.
+        let mut strings = Vec::new();
+        template::body_strings(&b.value, &mut String::new(), &mut strings);
+        for (pointer, text) in strings {
+            check_template(
+                errors,
+                known,
+                text,
+                &b.referenced,
+                &format!("body at {pointer}"),
+            );
         }
         Body::Json(b.value.clone())
     });

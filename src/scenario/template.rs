@@ -95,51 +95,50 @@ pub fn is_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// Checks every string in a JSON body; returns `(pointer, error)` for the first bad one.
-pub fn check_body(value: &Value, at: &mut String) -> Result<(), (String, String)> {
+/// Every string in a JSON body with its JSON pointer, in document order.
+pub fn body_strings<'a>(value: &'a Value, at: &mut String, out: &mut Vec<(String, &'a str)>) {
     match value {
-        Value::String(s) => Template::parse(s).map(|_| ()).map_err(|e| (at.clone(), e)),
+        Value::String(s) => out.push((
+            if at.is_empty() {
+                "/".into()
+            } else {
+                at.clone()
+            },
+            s,
+        )),
         Value::Array(items) => {
             for (i, v) in items.iter().enumerate() {
                 let len = at.len();
                 at.push_str(&format!("/{i}"));
-                check_body(v, at)?;
+                body_strings(v, at, out);
                 at.truncate(len);
             }
-            Ok(())
         }
         Value::Object(map) => {
             for (k, v) in map {
                 let len = at.len();
                 at.push('/');
                 at.push_str(&crate::contract::source::escape_pointer_token(k));
-                check_body(v, at)?;
+                body_strings(v, at, out);
                 at.truncate(len);
             }
-            Ok(())
         }
-        _ => Ok(()),
+        _ => {}
     }
 }
 
-/// Collects the variables used by the strings of a body (already checked).
+/// The variables the strings of a body read (the body was checked at load).
 pub fn body_vars<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
-    match value {
-        Value::String(s) => {
-            let mut rest = s.as_str();
-            while let Some(start) = rest.find("{{") {
-                let after = &rest[start + 2..];
-                let Some(end) = after.find("}}") else { return };
-                let name = after[..end].trim();
-                if !out.contains(&name) {
-                    out.push(name);
-                }
-                rest = &after[end + 2..];
-            }
+    let mut strings = Vec::new();
+    body_strings(value, &mut String::new(), &mut strings);
+    for (_, s) in strings {
+        let mut rest = s;
+        while let Some(start) = rest.find("{{") {
+            let after = &rest[start + 2..];
+            let Some(end) = after.find("}}") else { break };
+            out.push(after[..end].trim());
+            rest = &after[end + 2..];
         }
-        Value::Array(items) => items.iter().for_each(|v| body_vars(v, out)),
-        Value::Object(map) => map.values().for_each(|v| body_vars(v, out)),
-        _ => {}
     }
 }
 
