@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::contract::Contract;
+use crate::proxy::{ProxyOptions, ProxyServer, RecordOptions};
 use crate::replay::session::Settings;
 use crate::respond::rules::{self, Latency};
 use crate::serve::{MockServer, ServeOptions};
@@ -27,6 +28,9 @@ enum Command {
     /// Replay scenarios against a target (an in-process mock by default), check every
     /// response against the contract, and compare the results with snapshots.
     Replay(ReplayArgs),
+    /// Forward requests to a target, check each request and answer against the
+    /// contract, and optionally record the traffic as scenarios for `mimeo replay`.
+    Proxy(ProxyArgs),
 }
 
 /// Flags of `mimeo replay`.
@@ -39,7 +43,7 @@ pub struct ReplayArgs {
     /// contract by default.
     #[arg(long, value_name = "FILE")]
     spec: Option<PathBuf>,
-    /// Base URL to replay against, e.g. https://memory.twilio.com. Without it, mimeo
+    /// Base URL to replay against, e.g. `https://memory.twilio.com`. Without it, mimeo
     /// starts its own mock on a free port.
     #[arg(long, value_name = "URL")]
     target: Option<String>,
@@ -82,18 +86,36 @@ pub struct ReplayArgs {
     color: String,
 }
 
-/// Flags of `mimeo serve`.
+/// Where a server listens: `mimeo serve` and `mimeo proxy`.
 #[derive(Debug, Args)]
-pub struct ServeArgs {
-    /// OpenAPI 3.0 document (JSON or YAML) to serve; the embedded Memory v1 contract by default.
-    #[arg(long, value_name = "FILE")]
-    spec: Option<PathBuf>,
+pub struct BindArgs {
     /// Address to listen on. Use 0.0.0.0 to accept connections from other machines.
     #[arg(long, default_value = "127.0.0.1", value_name = "IP")]
     host: IpAddr,
     /// Port to listen on; 0 picks a free port (printed at start-up).
     #[arg(long, default_value_t = 4010, value_name = "PORT")]
     port: u16,
+}
+
+/// Limits on what clients send: `mimeo serve` and `mimeo proxy`.
+#[derive(Debug, Args)]
+pub struct LimitArgs {
+    /// Largest accepted request body; larger ones get 413.
+    #[arg(long, default_value_t = 1024 * 1024, value_name = "BYTES")]
+    max_body_size: usize,
+    /// Seconds a client may take to send its request headers before it is disconnected.
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    header_timeout: f64,
+}
+
+/// Flags of `mimeo serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// OpenAPI 3.0 document (JSON or YAML) to serve; the embedded Memory v1 contract by default.
+    #[arg(long, value_name = "FILE")]
+    spec: Option<PathBuf>,
+    #[command(flatten)]
+    bind: BindArgs,
     /// Enforce HTTP Basic auth with these credentials on operations that document 401.
     #[arg(long, value_name = "SID:TOKEN")]
     auth: Option<String>,
@@ -116,12 +138,49 @@ pub struct ServeArgs {
     /// Do not log one line per request on stderr.
     #[arg(long, short)]
     quiet: bool,
-    /// Largest accepted request body; larger ones get 413.
-    #[arg(long, default_value_t = 1024 * 1024, value_name = "BYTES")]
-    max_body_size: usize,
-    /// Seconds a client may take to send its request headers before it is disconnected.
-    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
-    header_timeout: f64,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// Flags of `mimeo proxy`.
+#[derive(Debug, Args)]
+pub struct ProxyArgs {
+    /// Base URL to forward to: the real service, a staging server or a `mimeo serve`.
+    #[arg(long, value_name = "URL")]
+    target: String,
+    /// OpenAPI 3.0 document the traffic is checked against; the embedded Memory v1
+    /// contract by default.
+    #[arg(long, value_name = "FILE")]
+    spec: Option<PathBuf>,
+    #[command(flatten)]
+    bind: BindArgs,
+    /// Time the target may take to answer a request, e.g. 10s or 500ms; then the
+    /// client gets a 504.
+    #[arg(long, default_value = "10s", value_name = "DURATION")]
+    timeout: String,
+    /// Answer a request that breaks the contract with the contract's 400 instead of
+    /// forwarding it.
+    #[arg(long)]
+    strict: bool,
+    /// Record the exchanges as scenario files in this directory.
+    #[arg(long, value_name = "DIR")]
+    record: Option<PathBuf>,
+    /// A client's recorded session (one scenario) ends after this long without a request.
+    #[arg(
+        long,
+        default_value = "30s",
+        value_name = "DURATION",
+        requires = "record"
+    )]
+    session_gap: String,
+    /// Record one scenario for the whole run instead of one per client session.
+    #[arg(long, requires = "record", conflicts_with = "session_gap")]
+    one_scenario: bool,
+    /// Do not log one line per request on stderr (the summary at shutdown is still printed).
+    #[arg(long, short)]
+    quiet: bool,
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 /// Runs the command line; returns the process exit code.
@@ -133,6 +192,7 @@ pub fn main() -> i32 {
             Ok(settings) => crate::replay::session::run(settings),
             Err(e) => fail(e),
         },
+        Command::Proxy(args) => run_proxy(args),
     }
 }
 
@@ -142,29 +202,20 @@ fn fail(message: impl std::fmt::Display) -> i32 {
 }
 
 fn run_serve(args: ServeArgs) -> i32 {
-    let contract = match &args.spec {
-        Some(path) => Contract::from_file(path),
-        None => Contract::embedded(),
-    };
-    let contract = match contract {
-        Ok(c) => Arc::new(c),
+    let contract = match load_contract(args.spec.as_deref()) {
+        Ok(c) => c,
         Err(e) => return fail(e),
     };
-    for w in &contract.warnings {
-        eprintln!("warning: {w}");
-    }
     let opts = match serve_options(&args) {
         Ok(o) => o,
         Err(e) => return fail(e),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime() {
         Ok(r) => r,
-        Err(e) => return fail(format!("cannot start the runtime: {e}")),
+        Err(e) => return fail(e),
     };
     runtime.block_on(async move {
+        let stop = stop_signal();
         let server = match MockServer::start(contract.clone(), opts).await {
             Ok(s) => s,
             Err(e) => return fail(e),
@@ -173,11 +224,31 @@ fn run_serve(args: ServeArgs) -> i32 {
             eprintln!("warning: {w}");
         }
         print_banner(&contract, &server);
-        wait_for_signal().await;
+        stop.await;
         eprintln!("mimeo: stopping; finishing requests in flight");
         server.shutdown().await;
         0
     })
+}
+
+/// The contract of `--spec` (the embedded one without it); its warnings are printed.
+fn load_contract(spec: Option<&std::path::Path>) -> Result<Arc<Contract>, String> {
+    let contract = match spec {
+        Some(path) => Contract::from_file(path),
+        None => Contract::embedded(),
+    }
+    .map_err(|e| e.to_string())?;
+    for w in &contract.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(Arc::new(contract))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))
 }
 
 fn replay_settings(args: ReplayArgs) -> Result<Settings, String> {
@@ -297,23 +368,114 @@ fn serve_options(args: &ServeArgs) -> Result<ServeOptions, String> {
     if let Some(text) = &args.latency {
         latency = Some(parse_latency_flag(text)?);
     }
-    if !(args.header_timeout > 0.0 && args.header_timeout <= 3600.0) {
-        return Err(format!(
-            "--header-timeout {}: expected seconds between 0 and 3600",
-            args.header_timeout
-        ));
-    }
+    let header_timeout = header_timeout(args.limits.header_timeout)?;
     Ok(ServeOptions {
-        host: args.host,
-        port: args.port,
+        host: args.bind.host,
+        port: args.bind.port,
         auth,
         rules: rule_list,
         latency,
         seed: args.seed,
         dynamic: args.dynamic,
         quiet: args.quiet,
-        max_body: args.max_body_size,
-        header_timeout: Duration::from_secs_f64(args.header_timeout),
+        max_body: args.limits.max_body_size,
+        header_timeout,
+    })
+}
+
+fn header_timeout(seconds: f64) -> Result<Duration, String> {
+    if !(seconds > 0.0 && seconds <= 3600.0) {
+        return Err(format!(
+            "--header-timeout {seconds}: expected seconds between 0 and 3600"
+        ));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+fn proxy_options(args: &ProxyArgs) -> Result<ProxyOptions, String> {
+    let duration = |flag: &str, text: &str| {
+        rules::parse_duration(text)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| format!("{flag} '{text}': expected a duration such as 10s or 500ms"))
+    };
+    let t = &args.target;
+    if !(t.starts_with("http://") || t.starts_with("https://")) {
+        return Err(format!(
+            "--target '{t}': expected an http:// or https:// URL"
+        ));
+    }
+    let record = match &args.record {
+        None => None,
+        Some(dir) => Some(RecordOptions {
+            dir: dir.clone(),
+            session_gap: if args.one_scenario {
+                None
+            } else {
+                Some(duration("--session-gap", &args.session_gap)?)
+            },
+        }),
+    };
+    Ok(ProxyOptions {
+        target: args.target.clone(),
+        host: args.bind.host,
+        port: args.bind.port,
+        timeout: duration("--timeout", &args.timeout)?,
+        strict: args.strict,
+        quiet: args.quiet,
+        max_body: args.limits.max_body_size,
+        header_timeout: header_timeout(args.limits.header_timeout)?,
+        record,
+    })
+}
+
+fn run_proxy(args: ProxyArgs) -> i32 {
+    let contract = match load_contract(args.spec.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let opts = match proxy_options(&args) {
+        Ok(o) => o,
+        Err(e) => return fail(e),
+    };
+    let runtime = match runtime() {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    runtime.block_on(async move {
+        let stop = stop_signal();
+        let record = opts.record.clone();
+        let proxy = match ProxyServer::start(contract.clone(), opts).await {
+            Ok(p) => p,
+            Err(e) => return fail(e),
+        };
+        {
+            use std::io::Write;
+            let mut out = format!(
+                "mimeo: proxying to {}, checking against {} {} from {} ({} operations)\n",
+                proxy.target(),
+                contract.title,
+                contract.version,
+                contract.source,
+                contract.operations.len()
+            );
+            if let Some(r) = &record {
+                out.push_str(&format!("mimeo: recording to {}\n", r.describe()));
+            }
+            out.push_str(&format!("mimeo: listening on {}\n", proxy.url()));
+            let mut stdout = std::io::stdout().lock();
+            let _ = stdout.write_all(out.as_bytes());
+            let _ = stdout.flush();
+        }
+        stop.await;
+        eprintln!("mimeo: stopping; finishing requests in flight");
+        let summary = proxy.shutdown().await;
+        eprint!("{summary}");
+        if summary.recording_errors.is_empty() {
+            0
+        } else {
+            1
+        }
     })
 }
 
@@ -362,24 +524,30 @@ fn print_banner(contract: &Contract, server: &MockServer) {
     let _ = stdout.flush();
 }
 
-async fn wait_for_signal() {
+/// Ctrl-C or SIGTERM. The handlers are installed when this is called, not when the
+/// future is first polled, so a signal sent as soon as the banner is out is caught.
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
+        let interrupt = signal(SignalKind::interrupt()).ok();
+        let terminate = signal(SignalKind::terminate()).ok();
+        async move {
+            match (interrupt, terminate) {
+                (Some(mut interrupt), Some(mut terminate)) => {
+                    tokio::select! {
+                        _ = interrupt.recv() => {}
+                        _ = terminate.recv() => {}
+                    }
                 }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
         }
     }
     #[cfg(not(unix))]
-    {
+    async {
         let _ = tokio::signal::ctrl_c().await;
     }
 }

@@ -25,6 +25,7 @@ pub mod checks;
 pub mod cli;
 pub mod contract;
 pub mod generate;
+pub mod proxy;
 pub mod replay;
 pub mod report;
 pub mod respond;

@@ -116,13 +116,7 @@ impl MockServer {
         opts: ServeOptions,
     ) -> Result<MockServer, ServeError> {
         crate::respond::rules::check_rules(&opts.rules, &contract).map_err(ServeError::Rules)?;
-        let addr = SocketAddr::new(opts.host, opts.port);
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|source| ServeError::Bind { addr, source })?;
-        let addr = listener
-            .local_addr()
-            .map_err(|source| ServeError::Bind { addr, source })?;
+        let (listener, addr) = bind(opts.host, opts.port).await?;
         let (responder, warnings) = Responder::new(&contract, opts.seed, opts.dynamic);
         let auth_header = opts.auth.as_ref().map(|(user, pass)| {
             let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
@@ -180,22 +174,56 @@ impl Drop for MockServer {
     }
 }
 
-async fn accept_loop(listener: TcpListener, state: Arc<State>, mut stopped: oneshot::Receiver<()>) {
+/// Binds `host:port` (port 0: any free one) and returns the listener and the bound address.
+pub(crate) async fn bind(host: IpAddr, port: u16) -> Result<(TcpListener, SocketAddr), ServeError> {
+    let addr = SocketAddr::new(host, port);
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServeError::Bind { addr, source })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| ServeError::Bind { addr, source })?;
+    Ok((listener, addr))
+}
+
+async fn accept_loop(listener: TcpListener, state: Arc<State>, stopped: oneshot::Receiver<()>) {
+    let header_timeout = state.opts.header_timeout;
+    serve_connections(listener, header_timeout, stopped, move |req, _peer| {
+        let state = state.clone();
+        async move { handle(&state, req).await }
+    })
+    .await;
+}
+
+/// Serves HTTP/1 connections from `listener`, each request through `handle` (which
+/// also gets the client's address), until `stopped` fires; then stops accepting and
+/// lets requests in flight finish (up to 10 s). The mock and the proxy share it.
+pub(crate) async fn serve_connections<H, F, B>(
+    listener: TcpListener,
+    header_timeout: Duration,
+    mut stopped: oneshot::Receiver<()>,
+    handle: H,
+) where
+    H: Fn(Request<Incoming>, SocketAddr) -> F + Clone + Send + 'static,
+    F: std::future::Future<Output = Response<B>> + Send + 'static,
+    B: hyper::body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let graceful = GracefulShutdown::new();
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let Ok((stream, _peer)) = accepted else {
+                let Ok((stream, peer)) = accepted else {
                     // Out of file descriptors and the like: back off instead of spinning.
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 };
                 let _ = stream.set_nodelay(true);
-                let header_timeout = state.opts.header_timeout;
-                let state = state.clone();
+                let handle = handle.clone();
                 let service = service_fn(move |req| {
-                    let state = state.clone();
-                    async move { Ok::<_, Infallible>(handle(&state, req).await) }
+                    let answer = handle(req, peer);
+                    async move { Ok::<_, Infallible>(answer.await) }
                 });
                 let conn = hyper::server::conn::http1::Builder::new()
                     .timer(TokioTimer::new())
@@ -293,26 +321,11 @@ async fn answer(state: &State, req: Request<Incoming>) -> Outcome {
         RouteMatch::Found { operation, params } => (&contract.operations[operation], params),
     };
 
-    // The body, bounded: a declared length over the limit is refused unread.
-    let limit = state.opts.max_body;
-    let declared = req
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return too_large(state, operation);
-    }
     let (parts, body) = req.into_parts();
-    let body = match Limited::new(body, limit).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e)
-            if e.downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some() =>
-        {
-            return too_large(state, operation)
-        }
-        Err(e) => {
+    let body = match read_body(&parts.headers, body, state.opts.max_body).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => return too_large(state, operation),
+        Err(BodyError::Unreadable(e)) => {
             let msg = format!("The request body could not be read: {e}");
             return Outcome {
                 built: state.responder.error(contract, Some(operation), 400, &msg),
@@ -379,6 +392,39 @@ async fn answer(state: &State, req: Request<Incoming>) -> Outcome {
     }
 
     choose_and_respond(state, operation, &parts, &path_params, &prefer).await
+}
+
+/// Why a request body was not read.
+pub(crate) enum BodyError {
+    /// Larger than the limit (declared or actual).
+    TooLarge,
+    /// The connection failed while reading.
+    Unreadable(String),
+}
+
+/// Reads a request body, bounded: a declared length over `limit` is refused unread.
+pub(crate) async fn read_body(
+    headers: &hyper::HeaderMap,
+    body: Incoming,
+    limit: usize,
+) -> Result<Bytes, BodyError> {
+    let declared = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e)
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            Err(BodyError::TooLarge)
+        }
+        Err(e) => Err(BodyError::Unreadable(e.to_string())),
+    }
 }
 
 async fn choose_and_respond(
@@ -466,7 +512,7 @@ fn basic_matches(given: Option<&HeaderValue>, expected: &HeaderValue) -> bool {
 
 /// The status for a request that breaks the contract: 400, or 422 when that is
 /// what the operation documents for it.
-fn invalid_request_status(op: &Operation) -> u16 {
+pub(crate) fn invalid_request_status(op: &Operation) -> u16 {
     let exact = |c: u16| {
         op.responses
             .iter()

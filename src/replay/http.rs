@@ -111,9 +111,15 @@ impl Client {
     pub fn base(&self) -> &str {
         &self.base
     }
+
+    /// The underlying client (redirects off, no decompression), for the proxy.
+    pub(crate) fn inner(&self) -> &reqwest::Client {
+        &self.inner
+    }
 }
 
-fn describe_error(e: &reqwest::Error, timeout: Duration) -> String {
+/// What went wrong, readably: `no response within 10s`, `cannot connect: ...`.
+pub(crate) fn describe_error(e: &reqwest::Error, timeout: Duration) -> String {
     if e.is_timeout() {
         return format!("no response within {}", format_duration(timeout));
     }

@@ -6,7 +6,7 @@
 //! decides pass or fail for a whole run or touches snapshots; that is the job of
 //! [`crate::snapshot`] and [`crate::report`].
 
-mod http;
+pub(crate) mod http;
 pub mod session;
 
 use std::sync::Arc;

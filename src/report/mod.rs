@@ -2,7 +2,7 @@
 //!
 //! The terminal gets a line per scenario and a summary table; `--junit` writes
 //! JUnit XML (one test case per step, failures named by check); `--json` writes
-//! everything. All of them read the same [`Outcome`] so they cannot disagree.
+//! everything. All of them read the same [`ScenarioReport`]s so they cannot disagree.
 
 mod json;
 mod junit;

@@ -2,6 +2,8 @@
 //! plain HTTP client.
 #![allow(dead_code)]
 
+pub mod broken;
+pub mod proxy;
 pub mod replay;
 
 use std::sync::Arc;

@@ -1,0 +1,119 @@
+//! What the proxy saw: exchanges counted by outcome and violations counted by
+//! check name, printed when it stops.
+
+use std::fmt;
+
+use super::record::Recording;
+
+/// The name request violations are reported under (each with its rule, from
+/// [`crate::validate::Violation`]'s text).
+pub const REQUEST_VALID: &str = "request_valid";
+/// The name of a request no operation of the contract serves.
+pub const UNKNOWN: &str = "unknown";
+
+/// Every name a violation is reported under, in the order the summary lists them.
+const ORDER: [&str; 7] = [
+    REQUEST_VALID,
+    UNKNOWN,
+    "status_documented",
+    "content_type",
+    "body_schema",
+    "headers",
+    "undocumented_fields",
+];
+
+/// Violations of one check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckCount {
+    /// The check's name (`body_schema`, `request_valid`, `unknown`, ...).
+    pub check: &'static str,
+    /// How many times it failed.
+    pub count: usize,
+    /// The first failure: `METHOD /path: message`.
+    pub first: String,
+}
+
+/// Counts over a proxy run.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// Requests received.
+    pub exchanges: usize,
+    /// Answered by the target.
+    pub forwarded: usize,
+    /// Answered by the proxy itself: `--strict` refusals and bodies over the limit.
+    pub refused: usize,
+    /// The target could not be reached or did not answer in time (502 or 504).
+    pub target_errors: usize,
+    /// Exchanges with at least one violation.
+    pub with_violations: usize,
+    /// Violations by check, in a fixed order.
+    pub checks: Vec<CheckCount>,
+    /// Scenario files written by `--record`.
+    pub recordings: Vec<Recording>,
+    /// Recordings that could not be written or did not load.
+    pub recording_errors: Vec<String>,
+}
+
+impl Summary {
+    /// How many times `check` failed.
+    pub fn count(&self, check: &str) -> usize {
+        self.checks
+            .iter()
+            .find(|c| c.check == check)
+            .map_or(0, |c| c.count)
+    }
+
+    /// The first failure of `check`, if any.
+    pub fn first(&self, check: &str) -> Option<&str> {
+        self.checks
+            .iter()
+            .find(|c| c.check == check)
+            .map(|c| c.first.as_str())
+    }
+
+    /// Counts one failure of `check` on the request `line`.
+    pub(crate) fn add(&mut self, check: &'static str, line: &str, message: &str) {
+        match self.checks.iter_mut().find(|c| c.check == check) {
+            Some(c) => c.count += 1,
+            None => {
+                self.checks.push(CheckCount {
+                    check,
+                    count: 1,
+                    first: format!("{line}: {message}"),
+                });
+                let rank = |c: &CheckCount| ORDER.iter().position(|o| *o == c.check);
+                self.checks.sort_by_key(rank);
+            }
+        }
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "mimeo proxy: {} exchange(s): {} answered by the target, {} by the proxy, {} target error(s); {} with violations",
+            self.exchanges, self.forwarded, self.refused, self.target_errors, self.with_violations
+        )?;
+        let width = self.checks.iter().map(|c| c.check.len()).max().unwrap_or(0);
+        for c in &self.checks {
+            writeln!(
+                f,
+                "  {:<width$}  {:>5}  first: {}",
+                c.check, c.count, c.first
+            )?;
+        }
+        for r in &self.recordings {
+            writeln!(
+                f,
+                "mimeo proxy: recorded {} ({} steps)",
+                r.file.display(),
+                r.steps
+            )?;
+        }
+        for e in &self.recording_errors {
+            writeln!(f, "mimeo proxy: recording failed: {e}")?;
+        }
+        Ok(())
+    }
+}
