@@ -45,11 +45,16 @@ pub struct Checked {
     pub failures: Vec<CheckFailure>,
 }
 
-impl Checked {
-    /// Whether `check` ran and did not fail.
-    pub fn passed(&self, check: &str) -> bool {
-        self.ran.contains(&check) && !self.failures.iter().any(|f| f.check == check)
+/// `status_expected`: whether `status` is one of `expected`.
+pub fn status_expected(status: u16, expected: &[u16]) -> Option<CheckFailure> {
+    if expected.contains(&status) {
+        return None;
     }
+    let list: Vec<String> = expected.iter().map(u16::to_string).collect();
+    Some(CheckFailure {
+        check: "status_expected",
+        message: format!("got {status}, expected {}", list.join(" or ")),
+    })
 }
 
 /// Checks one response of `op`, and says which checks applied so reports can
@@ -76,14 +81,7 @@ pub fn run_checks(
         };
         if let Some(exp) = expected {
             ran("status_expected");
-            if !exp.contains(&status) {
-                let list: Vec<String> = exp.iter().map(u16::to_string).collect();
-                fail(
-                    out,
-                    "status_expected",
-                    format!("got {status}, expected {}", list.join(" or ")),
-                );
-            }
+            out.extend(status_expected(status, exp));
         }
         ran("status_documented");
         let Some(response) = op.response_for(status) else {
@@ -136,7 +134,6 @@ pub fn run_checks(
         if response.content.is_empty() {
             break 'checks;
         }
-        ran("content_type");
         let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
         let documented: Vec<&str> = response.content.iter().map(|m| m.name.as_str()).collect();
         let media = match content_type {
@@ -153,6 +150,7 @@ pub fn run_checks(
                 break 'checks;
             }
             None => {
+                ran("content_type");
                 fail(
                     out,
                     "content_type",
@@ -160,20 +158,24 @@ pub fn run_checks(
                 );
                 break 'checks;
             }
-            Some(ct) => match response.content.iter().find(|m| media_matches(&m.name, ct)) {
-                Some(m) => m,
-                None => {
-                    fail(
-                        out,
-                        "content_type",
-                        format!(
-                            "`{ct}` is not documented for {status}; documented: {}",
-                            documented.join(" or ")
-                        ),
-                    );
-                    break 'checks;
+            Some(ct) => {
+                ran("content_type");
+                let found = response.content.iter().find(|m| media_matches(&m.name, ct));
+                match found {
+                    Some(m) => m,
+                    None => {
+                        fail(
+                            out,
+                            "content_type",
+                            format!(
+                                "`{ct}` is not documented for {status}; documented: {}",
+                                documented.join(" or ")
+                            ),
+                        );
+                        break 'checks;
+                    }
                 }
-            },
+            }
         };
         if !media.json {
             break 'checks;

@@ -188,10 +188,7 @@ pub fn main() -> i32 {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => run_serve(args),
-        Command::Replay(args) => match replay_settings(args) {
-            Ok(settings) => crate::replay::session::run(settings),
-            Err(e) => fail(e),
-        },
+        Command::Replay(args) => run_replay(args),
         Command::Proxy(args) => run_proxy(args),
     }
 }
@@ -251,7 +248,51 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .map_err(|e| format!("cannot start the runtime: {e}"))
 }
 
-fn replay_settings(args: ReplayArgs) -> Result<Settings, String> {
+fn run_replay(args: ReplayArgs) -> i32 {
+    let settings = match replay_settings(&args) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let contract = match load_contract(args.spec.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    match runtime() {
+        Ok(rt) => crate::replay::session::run(settings, contract, &rt),
+        Err(e) => fail(e),
+    }
+}
+
+/// A duration flag: a number with its unit (`10s`, `250ms`). A bare number is
+/// refused rather than guessed.
+fn duration_flag(flag: &str, text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    if !(t.ends_with("ms") || t.ends_with('s')) {
+        return Err(format!("{flag} '{text}': give a unit, e.g. 10s or 250ms"));
+    }
+    match rules::parse_duration(t) {
+        Ok(d) if !d.is_zero() => Ok(d),
+        Ok(_) => Err(format!("{flag} '{text}': must be more than zero")),
+        Err(e) => Err(format!("{flag}: {e}")),
+    }
+}
+
+/// More scenarios at once than this only adds contention (and tokio's semaphore
+/// has a ceiling).
+const MAX_CONCURRENCY: usize = 1024;
+
+/// `--target`: an http:// or https:// URL (the HTTP client checks the rest).
+fn target_flag(t: &str) -> Result<(), String> {
+    if t.starts_with("http://") || t.starts_with("https://") {
+        Ok(())
+    } else {
+        Err(format!(
+            "--target '{t}': expected an http:// or https:// URL"
+        ))
+    }
+}
+
+fn replay_settings(args: &ReplayArgs) -> Result<Settings, String> {
     let auth = match &args.auth {
         Some(a) => Some(parse_auth("--auth", a)?),
         None => {
@@ -278,17 +319,12 @@ fn replay_settings(args: ReplayArgs) -> Result<Settings, String> {
             _ => return Err(format!("--var '{v}': expected NAME=VALUE")),
         }
     }
-    let timeout = rules::parse_duration(&args.timeout)
-        .ok()
-        .filter(|d| !d.is_zero())
-        .ok_or_else(|| {
-            format!(
-                "--timeout '{}': expected a duration such as 10s or 500ms",
-                args.timeout
-            )
-        })?;
-    if args.concurrency == 0 {
-        return Err("--concurrency 0: at least one scenario must run at a time".into());
+    let timeout = duration_flag("--timeout", &args.timeout)?;
+    if !(1..=MAX_CONCURRENCY).contains(&args.concurrency) {
+        return Err(format!(
+            "--concurrency {}: expected 1 to {MAX_CONCURRENCY}",
+            args.concurrency
+        ));
     }
     let shard = match &args.shard {
         None => None,
@@ -310,11 +346,7 @@ fn replay_settings(args: ReplayArgs) -> Result<Settings, String> {
         }
     };
     if let Some(t) = &args.target {
-        if !(t.starts_with("http://") || t.starts_with("https://")) {
-            return Err(format!(
-                "--target '{t}': expected an http:// or https:// URL"
-            ));
-        }
+        target_flag(t)?;
     }
     use std::io::IsTerminal;
     let color = match args.color.as_str() {
@@ -323,18 +355,17 @@ fn replay_settings(args: ReplayArgs) -> Result<Settings, String> {
         _ => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
     Ok(Settings {
-        spec: args.spec,
-        scenarios: args.paths,
-        snapshots: args.snapshots,
-        target: args.target,
+        scenarios: args.paths.clone(),
+        snapshots: args.snapshots.clone(),
+        target: args.target.clone(),
         target_is_mock: args.target_is_mock,
         auth,
         vars,
         timeout,
         concurrency: args.concurrency,
         shard,
-        junit: args.junit,
-        json: args.json,
+        junit: args.junit.clone(),
+        json: args.json.clone(),
         accept: args.accept,
         review: args.review,
         ci: crate::replay::session::ci_from_env(),
@@ -393,18 +424,7 @@ fn header_timeout(seconds: f64) -> Result<Duration, String> {
 }
 
 fn proxy_options(args: &ProxyArgs) -> Result<ProxyOptions, String> {
-    let duration = |flag: &str, text: &str| {
-        rules::parse_duration(text)
-            .ok()
-            .filter(|d| !d.is_zero())
-            .ok_or_else(|| format!("{flag} '{text}': expected a duration such as 10s or 500ms"))
-    };
-    let t = &args.target;
-    if !(t.starts_with("http://") || t.starts_with("https://")) {
-        return Err(format!(
-            "--target '{t}': expected an http:// or https:// URL"
-        ));
-    }
+    target_flag(&args.target)?;
     let record = match &args.record {
         None => None,
         Some(dir) => Some(RecordOptions {
@@ -412,7 +432,7 @@ fn proxy_options(args: &ProxyArgs) -> Result<ProxyOptions, String> {
             session_gap: if args.one_scenario {
                 None
             } else {
-                Some(duration("--session-gap", &args.session_gap)?)
+                Some(duration_flag("--session-gap", &args.session_gap)?)
             },
         }),
     };
@@ -420,7 +440,7 @@ fn proxy_options(args: &ProxyArgs) -> Result<ProxyOptions, String> {
         target: args.target.clone(),
         host: args.bind.host,
         port: args.bind.port,
-        timeout: duration("--timeout", &args.timeout)?,
+        timeout: duration_flag("--timeout", &args.timeout)?,
         strict: args.strict,
         quiet: args.quiet,
         max_body: args.limits.max_body_size,
@@ -530,14 +550,18 @@ fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
+        // SIGHUP too: a closed terminal or a dropped ssh session must stop the proxy
+        // the graceful way, so a recording in memory is written.
         let interrupt = signal(SignalKind::interrupt()).ok();
         let terminate = signal(SignalKind::terminate()).ok();
+        let hangup = signal(SignalKind::hangup()).ok();
         async move {
-            match (interrupt, terminate) {
-                (Some(mut interrupt), Some(mut terminate)) => {
+            match (interrupt, terminate, hangup) {
+                (Some(mut interrupt), Some(mut terminate), Some(mut hangup)) => {
                     tokio::select! {
                         _ = interrupt.recv() => {}
                         _ = terminate.recv() => {}
+                        _ = hangup.recv() => {}
                     }
                 }
                 _ => {

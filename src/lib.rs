@@ -31,6 +31,7 @@ pub mod report;
 pub mod respond;
 pub mod routing;
 pub mod scenario;
+pub mod secrets;
 pub mod serve;
 pub mod snapshot;
 pub mod validate;

@@ -28,38 +28,7 @@ const MIN_VAR_LEN: usize = 8;
 /// for the status.
 const ALWAYS_SHOWN: [&str; 3] = ["location", "allow", "www-authenticate"];
 
-/// Text that must never reach a snapshot (credentials).
-#[derive(Debug, Clone, Default)]
-pub struct Secrets(Vec<String>);
-
-impl Secrets {
-    /// Hides each of `values` (shorter than 4 characters: ignored, they would
-    /// match everywhere).
-    pub fn new(values: impl IntoIterator<Item = String>) -> Secrets {
-        let mut list: Vec<String> = values.into_iter().filter(|v| v.len() >= 4).collect();
-        list.sort_by_key(|v| std::cmp::Reverse(v.len()));
-        Secrets(list)
-    }
-
-    /// The secrets of Basic credentials: the SID, the token, and the header's
-    /// base64 form (a server might echo it).
-    pub fn basic(sid: &str, token: &str) -> Vec<String> {
-        use base64::Engine;
-        let b64 = base64::engine::general_purpose::STANDARD.encode(format!("{sid}:{token}"));
-        vec![sid.to_string(), token.to_string(), b64]
-    }
-
-    /// `text` with every secret replaced by `[redacted]`.
-    pub fn scrub(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for secret in &self.0 {
-            if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), "[redacted]");
-            }
-        }
-        out
-    }
-}
+pub use crate::secrets::Secrets;
 
 /// Renders one scenario's run as snapshot text.
 pub fn render(
@@ -486,17 +455,37 @@ fn paint(text: &str, code: &str, color: bool) -> String {
     }
 }
 
+/// Writes a new file atomically without ever replacing one: fails with
+/// `AlreadyExists` when `path` exists, even if another process creates it at the
+/// same moment (the temporary file is hard-linked into place, which refuses an
+/// existing name, where a rename would silently replace it).
+pub fn write_new(path: &Path, text: &str) -> io::Result<()> {
+    let tmp = temp_path(path);
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        std::fs::hard_link(&tmp, path)
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    result
+}
+
+fn temp_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.tmp{}", std::process::id()))
+}
+
 /// Writes through a temporary file in the same directory and renames it into place.
 pub fn write_atomic(path: &Path, text: &str) -> io::Result<()> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
     if let Some(dir) = dir {
         std::fs::create_dir_all(dir)?;
     }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp{}", std::process::id()));
+    let tmp = temp_path(path);
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(text.as_bytes())?;
@@ -528,6 +517,23 @@ mod tests {
         let d = unified_diff("a\nb\nc\n", "a\nB\nc\n", false);
         assert!(d.contains("-b\n") && d.contains("+B\n") && d.starts_with("@@ -1,3 +1,3 @@"));
         assert_eq!(unified_diff("same", "same\n", false), "");
+    }
+
+    #[test]
+    fn write_new_never_replaces_a_file() {
+        let dir = std::env::temp_dir().join(format!("mimeo-write-new-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("a.yaml");
+        write_new(&path, "first").unwrap();
+        let err = write_new(&path, "second").unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "first");
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -280,6 +280,31 @@ async fn strict_answers_a_contract_breaking_request_itself() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proxy_whose_target_is_itself_answers_508_instead_of_looping() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut opts = ProxyOptions::new(format!("http://127.0.0.1:{port}"));
+    opts.port = port;
+    opts.quiet = true;
+    let proxy = proxy(opts).await;
+    let reply = within(send(&proxy.url(), "GET", "/v1/Nowhere", &[], None)).await;
+    assert_eq!(reply.status, 508, "{:?}", reply.body);
+    assert!(
+        reply.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("came back to the proxy"),
+        "{}",
+        reply.json()
+    );
+    // One request from the client, one that came back: no more.
+    let summary = proxy.shutdown().await;
+    assert_eq!(summary.exchanges, 2, "{summary}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_target_that_refuses_connections_gets_the_client_a_502() {
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

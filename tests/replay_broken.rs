@@ -260,3 +260,67 @@ fn redirects_are_recorded_not_followed() {
         "{pending}"
     );
 }
+
+#[test]
+fn credentials_echoed_or_handed_out_by_the_target_reach_no_report() {
+    let server = Broken::start();
+    // Characters that JSON and XML escape, so only an escaping-aware scrub catches them.
+    let (sid, token) = ("ACsecretsid0000000000000000000001", r#"p&ss<w>"x'token"#);
+    let json = tempfile::tempdir().unwrap();
+    let json = json.path().join("out.json");
+    let out = replay_against(
+        &server,
+        &scenario("POST", "", "echo-secrets", Some("202")),
+        &[
+            "--auth",
+            &format!("{sid}:{token}"),
+            "--json",
+            json.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.run.code, Some(0), "{}", out.run);
+    let json = std::fs::read_to_string(&json).unwrap();
+    let b64 = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(format!("{sid}:{token}"))
+    };
+    let escaped_json = serde_json::to_string(token).unwrap();
+    let escaped_json = escaped_json.trim_matches('"');
+    let escaped_xml = "p&amp;ss&lt;w&gt;";
+    for (name, text) in [
+        ("json", json.as_str()),
+        ("junit", out.junit.as_str()),
+        ("stdout", out.run.stdout.as_str()),
+        ("stderr", out.run.stderr.as_str()),
+    ] {
+        for secret in [
+            sid,
+            token,
+            escaped_json,
+            escaped_xml,
+            b64.as_str(),
+            "SESSION-COOKIE-SECRET",
+        ] {
+            assert!(!text.contains(secret), "{name} holds `{secret}`:\n{text}");
+        }
+    }
+    for entry in std::fs::read_dir(out.dir.path().join("snaps")).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for secret in [sid, token, b64.as_str(), "SESSION-COOKIE-SECRET"] {
+            assert!(
+                !text.contains(secret),
+                "a snapshot holds `{secret}`:\n{text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_run_where_every_scenario_is_skipped_fails() {
+    let server = Broken::start();
+    let yaml = scenario("POST", "", "none", Some("202")).replacen("vars:", "needs: mock\nvars:", 1);
+    let out = replay_against(&server, &yaml, &[]);
+    assert_eq!(out.run.code, Some(1), "{}", out.run);
+    assert!(out.run.stderr.contains("no step ran"), "{}", out.run);
+    assert!(server.hits().is_empty(), "a skipped step was sent");
+}

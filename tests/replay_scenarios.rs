@@ -403,7 +403,9 @@ fn bad_flags_exit_2_and_send_nothing() {
         ("--var", "no-equals"),
         ("--timeout", "soon"),
         ("--timeout", "0s"),
+        ("--timeout", "10"),
         ("--concurrency", "0"),
+        ("--concurrency", "18446744073709551615"),
         ("--auth", "no-colon"),
     ] {
         let out = replay_file(&file, &target, &[flag, value]);

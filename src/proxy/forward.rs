@@ -61,6 +61,10 @@ pub fn end_to_end(headers: &HeaderMap) -> HeaderMap {
 pub struct Target {
     client: Client,
     timeout: Duration,
+    /// `1.1 mimeo-<random>`: added to `Via` on every forwarded request, so a request
+    /// that comes back to this proxy (a target pointing at itself, directly or through
+    /// a chain) is recognised and refused instead of multiplying without end.
+    via: String,
 }
 
 /// Why the target gave no answer.
@@ -86,10 +90,22 @@ pub struct Answer {
 impl Target {
     /// A target at `base` (`http://` or `https://`); each request may take `timeout`.
     pub fn new(base: &str, timeout: Duration) -> Result<Target, String> {
+        let mut id = [0u8; 8];
+        rand::fill(&mut id);
         Ok(Target {
             client: Client::new(base)?,
             timeout,
+            via: format!("1.1 mimeo-{:016x}", u64::from_le_bytes(id)),
         })
+    }
+
+    /// Whether `headers` show the request already passed through this proxy.
+    pub fn looped(&self, headers: &HeaderMap) -> bool {
+        headers
+            .get_all(hyper::header::VIA)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.contains(&self.via[4..]))
     }
 
     /// The target's base URL.
@@ -107,8 +123,13 @@ impl Target {
         body: Option<Bytes>,
     ) -> Result<Answer, Failure> {
         let mut forwarded = end_to_end(headers);
-        for h in [HOST, CONTENT_LENGTH, EXPECT] {
+        // Accept-Encoding goes too: the answer must be checked (and recorded) as
+        // JSON, and this client does not decompress.
+        for h in [HOST, CONTENT_LENGTH, EXPECT, hyper::header::ACCEPT_ENCODING] {
             forwarded.remove(h);
+        }
+        if let Ok(v) = hyper::header::HeaderValue::from_str(&self.via) {
+            forwarded.append(hyper::header::VIA, v);
         }
         let url = format!("{}{}", self.client.base(), path_and_query);
         let mut request = self

@@ -280,7 +280,16 @@ async fn handle(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Resp
         }
     };
 
+    let looped = state.target.looped(&parts.headers);
     let answered = match read_body(&parts.headers, body, state.max_body).await {
+        _ if looped => {
+            let msg = format!(
+                "mimeo proxy: this request came back to the proxy; the target {} leads to the proxy itself",
+                state.target.base()
+            );
+            let built = state.responder.error(contract, operation, 508, &msg);
+            Answered::Proxy(built, "loop-detected", msg)
+        }
         Err(BodyError::TooLarge) => {
             let msg = format!("The request body is larger than {} bytes", state.max_body);
             let built = state.responder.error(contract, operation, 413, &msg);
@@ -473,7 +482,8 @@ fn logged(uri: &Uri) -> String {
     };
     let pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> =
         form_urlencoded::parse(query.as_bytes()).collect();
-    let secret = |k: &str, v: &str| record::secret_name(k) || record::secret_value(v);
+    let secret =
+        |k: &str, v: &str| crate::secrets::secret_name(k) || crate::secrets::secret_value(v);
     if !pairs.iter().any(|(k, v)| secret(k, v)) {
         return format!("{path}?{query}");
     }

@@ -31,7 +31,7 @@ use serde_json::Value;
 use super::forward::is_hop_by_hop;
 use crate::contract::{Contract, Operation, ParamIn};
 use crate::routing::RouteMatch;
-use crate::snapshot::{write_atomic, Secrets};
+use crate::snapshot::{write_new, Secrets};
 
 /// Where and how to record.
 #[derive(Debug, Clone)]
@@ -156,28 +156,6 @@ impl Volatile {
         self.operation_ids |= other.operation_ids;
         self.timestamps |= other.timestamps;
     }
-}
-
-/// Words that make a header or query parameter name look like it carries a secret.
-const SECRET_WORDS: [&str; 7] = [
-    "token", "secret", "password", "key", "session", "cookie", "auth",
-];
-
-/// Whether a header or query parameter name looks like it carries a secret.
-pub(crate) fn secret_name(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    SECRET_WORDS.iter().any(|w| name.contains(w))
-}
-
-/// Whether a value looks like a credential: an HTTP auth scheme and its token, a
-/// Twilio Account or API key SID, a 32-hex auth token, or a JWT.
-pub(crate) fn secret_value(value: &str) -> bool {
-    static R: OnceLock<Regex> = OnceLock::new();
-    regex(
-        &R,
-        r"(?i)^\s*(basic|bearer|digest|token)\s+\S|\b(AC|SK)[0-9a-f]{32}\b|\b[0-9a-f]{32}\b|\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.",
-    )
-    .is_match(value)
 }
 
 /// Request headers a recording never keeps: the connection's own, what the replay
@@ -311,24 +289,33 @@ impl Recorder {
     /// Writes one session; `announce` logs the file (unless quiet).
     fn write(&self, mut session: Session, announce: bool) {
         session.exchanges.sort_by_key(|e| e.seq);
-        let stamp = Utc::of(session.started);
-        let path = self.free_path(&stamp.compact());
-        let name = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let rendered = render(&self.contract, &session.exchanges, &name, &self.target);
-        if rendered.steps == 0 {
-            self.error(format!(
-                "a session of {} exchange(s) had nothing a scenario can hold; no file written",
-                session.exchanges.len()
-            ));
-            return;
-        }
-        if let Err(e) = write_atomic(&path, &rendered.text) {
-            self.error(format!("cannot write {}: {e}", path.display()));
-            return;
-        }
+        let stamp = Utc::of(session.started).compact();
+        // Another proxy may record into the same directory: a name taken between
+        // choosing it and writing it is skipped, never overwritten.
+        let path = loop {
+            let path = self.free_path(&stamp);
+            let name = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let rendered = render(&self.contract, &session.exchanges, &name, &self.target);
+            if rendered.steps == 0 {
+                self.error(format!(
+                    "a session of {} exchange(s) had nothing a scenario can hold; no file written",
+                    session.exchanges.len()
+                ));
+                return;
+            }
+            match write_new(&path, &rendered.text) {
+                Ok(()) => break (path, rendered.steps),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => {
+                    self.error(format!("cannot write {}: {e}", path.display()));
+                    return;
+                }
+            }
+        };
+        let (path, steps) = path;
         if let Err(errors) = crate::scenario::from_file(&path, &self.contract) {
             let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
             self.error(format!(
@@ -338,16 +325,9 @@ impl Recorder {
             ));
         }
         if announce && !self.quiet {
-            eprintln!(
-                "mimeo proxy: recorded {} ({} steps)",
-                path.display(),
-                rendered.steps
-            );
+            eprintln!("mimeo proxy: recorded {} ({} steps)", path.display(), steps);
         }
-        lock(&self.written).push(Recording {
-            file: path,
-            steps: rendered.steps,
-        });
+        lock(&self.written).push(Recording { file: path, steps });
     }
 
     fn error(&self, message: String) {
@@ -729,7 +709,7 @@ fn step(
     // The query, decoded, secrets left out.
     let mut query: IndexMap<String, Vec<String>> = IndexMap::new();
     for (k, v) in form_urlencoded::parse(ex.query.as_deref().unwrap_or("").as_bytes()) {
-        if secret_name(&k) || secret_value(&v) {
+        if crate::secrets::secret_name(&k) || crate::secrets::secret_value(&v) {
             scrub_too(secrets, &v);
             notes.push(format!("query parameter {k} (it looks like a credential)"));
             continue;
@@ -755,7 +735,7 @@ fn step(
             notes.push(format!("header {n} (not text)"));
             continue;
         };
-        if secret_name(n) || secret_value(text) {
+        if crate::secrets::secret_name(n) || crate::secrets::secret_value(text) {
             scrub_too(secrets, text);
             notes.push(format!("header {n} (it looks like a credential)"));
             continue;
@@ -984,14 +964,20 @@ mod tests {
 
     #[test]
     fn secrets_by_name_and_shape() {
-        assert!(secret_name("X-Api-Key"));
-        assert!(secret_name("access_token"));
-        assert!(!secret_name("Prefer"));
-        assert!(secret_value("Bearer abc.def"));
-        assert!(secret_value("AC0123456789abcdef0123456789abcdef"));
-        assert!(secret_value("0123456789abcdef0123456789abcdef"));
-        assert!(!secret_value("mem_store_00000000000000000000000000"));
-        assert!(!secret_value("application/json"));
+        assert!(crate::secrets::secret_name("X-Api-Key"));
+        assert!(crate::secrets::secret_name("access_token"));
+        assert!(!crate::secrets::secret_name("Prefer"));
+        assert!(crate::secrets::secret_value("Bearer abc.def"));
+        assert!(crate::secrets::secret_value(
+            "AC0123456789abcdef0123456789abcdef"
+        ));
+        assert!(crate::secrets::secret_value(
+            "0123456789abcdef0123456789abcdef"
+        ));
+        assert!(!crate::secrets::secret_value(
+            "mem_store_00000000000000000000000000"
+        ));
+        assert!(!crate::secrets::secret_value("application/json"));
     }
 
     #[test]

@@ -145,7 +145,7 @@ pub struct Prepared {
 }
 
 impl Prepared {
-    /// What was sent, for reports; `Authorization` is never kept.
+    /// What was sent, for reports; credentials and secret-looking headers are never kept.
     pub fn describe(&self) -> SentRequest {
         SentRequest {
             method: self.method.to_string(),
@@ -154,10 +154,13 @@ impl Prepared {
                 .headers
                 .iter()
                 .map(|(k, v)| {
-                    let value = if k == AUTHORIZATION {
+                    let value = String::from_utf8_lossy(v.as_bytes());
+                    let value = if k == AUTHORIZATION
+                        || crate::secrets::secret_header(k.as_str(), &value)
+                    {
                         "[redacted]".to_string()
                     } else {
-                        String::from_utf8_lossy(v.as_bytes()).into_owned()
+                        value.into_owned()
                     };
                     (k.as_str().to_string(), value)
                 })

@@ -337,13 +337,9 @@ async fn run_step(
         None => {
             if let Some(exp) = &step.expect {
                 result.checks_ran.push("status_expected");
-                if !exp.contains(&status) {
-                    let list: Vec<String> = exp.iter().map(u16::to_string).collect();
-                    result.failures.push(CheckFailure {
-                        check: "status_expected",
-                        message: format!("got {status}, expected {}", list.join(" or ")),
-                    });
-                }
+                result
+                    .failures
+                    .extend(crate::checks::status_expected(status, exp));
             }
         }
     }
@@ -374,10 +370,13 @@ async fn run_step(
         headers: headers
             .iter()
             .map(|(k, v)| {
-                (
-                    k.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
+                // Reports keep every header except what hands out credentials.
+                let value = if crate::secrets::secret_response_header(k.as_str()) {
+                    "[redacted]".to_string()
+                } else {
+                    String::from_utf8_lossy(v.as_bytes()).into_owned()
+                };
+                (k.as_str().to_string(), value)
             })
             .collect(),
         body: String::from_utf8_lossy(&body).into_owned(),

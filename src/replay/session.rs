@@ -27,8 +27,6 @@ pub const MOCK_CREDENTIALS: (&str, &str) = ("AC0000000000000000000000000000mock"
 /// Everything a replay run needs, already parsed from flags and environment.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// Contract file; the embedded one when `None`.
-    pub spec: Option<PathBuf>,
     /// Scenario files and directories.
     pub scenarios: Vec<PathBuf>,
     /// Snapshot directory.
@@ -69,19 +67,8 @@ pub fn ci_from_env() -> bool {
 }
 
 /// Runs the whole command; returns the exit code.
-pub fn run(settings: Settings) -> i32 {
-    let fail = |message: String| {
-        eprintln!("error: {message}");
-        2
-    };
-    let contract = match &settings.spec {
-        Some(p) => Contract::from_file(p),
-        None => Contract::embedded(),
-    };
-    let contract = match contract {
-        Ok(c) => Arc::new(c),
-        Err(e) => return fail(e.to_string()),
-    };
+/// Runs the whole command on `runtime` against `contract`; returns the exit code.
+pub fn run(settings: Settings, contract: Arc<Contract>, runtime: &tokio::runtime::Runtime) -> i32 {
     let mut scenarios = match scenario::load(&settings.scenarios, &contract) {
         Ok(s) => s,
         Err(errors) => {
@@ -97,26 +84,22 @@ pub fn run(settings: Settings) -> i32 {
     };
     for name in settings.vars.keys() {
         if !scenarios.iter().any(|s| s.vars.contains_key(name)) {
-            return fail(format!(
-                "--var {name}: no scenario declares a variable `{name}` (declared: {})",
+            eprintln!(
+                "error: --var {name}: no scenario declares a variable `{name}` (declared: {})",
                 declared_vars(&scenarios)
-            ));
+            );
+            return 2;
         }
     }
     let all_snapshots: Vec<String> = scenarios.iter().map(|s| s.snapshot.clone()).collect();
     if let Some((i, n)) = settings.shard {
         scenarios = shard(scenarios, i, n);
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => return fail(format!("cannot start the runtime: {e}")),
-    };
     let started = Instant::now();
     let code = runtime.block_on(replay(settings.clone(), contract, scenarios));
-    if settings.shard.is_none() {
+    // Only a run over whole directories knows every scenario; a single file or a
+    // shard would call the others' snapshots orphans.
+    if settings.shard.is_none() && settings.scenarios.iter().all(|p| p.is_dir()) {
         warn_orphans(&settings.snapshots, &all_snapshots);
     }
     if code != 2 {
@@ -323,6 +306,12 @@ async fn replay(settings: Settings, contract: Arc<Contract>, scenarios: Vec<Scen
     } else {
         0
     };
+    if summary.steps.passed + summary.steps.failed == 0 {
+        // A green run that checked nothing (say, every scenario needs the mock and the
+        // target is another server) must not look like a pass in CI.
+        eprintln!("error: no step ran, so nothing was checked; see the SKIP lines above");
+        code = 1;
+    }
     if let Some(path) = &settings.junit {
         if let Err(e) = report::write_junit(path, &reports, &secrets) {
             eprintln!("error: {e}");
@@ -385,8 +374,9 @@ fn settle(
     }
 }
 
-/// `--accept`: this run's results were written straight away; earlier pending
-/// results in the directory are accepted too.
+/// `--accept`: this run's results were written straight away; results of these
+/// scenarios still pending from earlier runs are accepted too. Other scenarios'
+/// pending files are left alone (a single-file run must not accept them).
 fn accept_all(store: &Snapshots, states: &mut HashMap<String, SnapshotState>) {
     let pending = match store.pending() {
         Ok(p) => p,
@@ -395,7 +385,11 @@ fn accept_all(store: &Snapshots, states: &mut HashMap<String, SnapshotState>) {
             return;
         }
     };
-    for name in pending {
+    let ours: Vec<String> = pending
+        .into_iter()
+        .filter(|n| states.contains_key(n))
+        .collect();
+    for name in ours {
         match store.accept(&name) {
             Ok(()) => {
                 println!("accepted {}", store.path(&name).display());

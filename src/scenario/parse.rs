@@ -441,7 +441,10 @@ fn step(
         );
         match HeaderName::from_bytes(name.as_bytes()) {
             Ok(h) => {
-                if h == hyper::header::AUTHORIZATION {
+                if h == hyper::header::AUTHORIZATION
+                    || h == hyper::header::PROXY_AUTHORIZATION
+                    || h == hyper::header::COOKIE
+                {
                     errors.at(
                         &value.referenced,
                         "do not write credentials into a scenario: use `auth: default|none|invalid` and give the real ones with --auth or TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN",

@@ -85,6 +85,12 @@ pub async fn answer(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("none")
         .to_string();
+    let authorization = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
     let moved = format!(
         r#"{{"message":"This resource has moved.","uri":"/v1/Stores/{STORE}/Profiles/{CANONICAL}/Identifiers"}}"#
     );
@@ -121,6 +127,19 @@ pub async fn answer(
             202,
             &[JSON],
             r#"{"message":"Identifier accepted for processing.","surprise":1}"#,
+        ),
+        // A valid 202 that hands out a session cookie and echoes the credentials it got
+        // (a careless server): neither may reach a report.
+        "echo-secrets" => reply(
+            202,
+            &[
+                JSON,
+                ("set-cookie", "session=SESSION-COOKIE-SECRET; HttpOnly"),
+            ],
+            &format!(
+                r#"{{"message":"Identifier accepted for processing. You sent {}"}}"#,
+                authorization.replace('"', "'")
+            ),
         ),
         // Never answers.
         "hang" => std::future::pending().await,
