@@ -105,65 +105,66 @@ impl SchemaBuilder {
     /// Compiles every registered schema against `document` (the converted document,
     /// which `$ref`s point into). Schemas that cannot compile are reported in
     /// `warnings` and accept everything.
+    ///
+    /// The document (with the registered schemas added under `definitions`) is one
+    /// resource in a registry, and each schema is compiled on its own through a
+    /// `$ref` to it: only what a schema reaches is compiled, never every object of
+    /// the document (examples, paths), which on a large document (GitHub's REST
+    /// API) cost seconds and gigabytes.
     pub fn build(self, document: &Value, warnings: &mut Vec<String>) -> Schemas {
         let mut root = match document {
             Value::Object(o) => o.clone(),
             _ => Map::new(),
         };
-        let mut broken = vec![false; self.sources.len()];
-        let mut validators: Vec<Option<jsonschema::Validator>> = vec![None; self.sources.len()];
-        // One compile of the whole set; when one schema is broken, set it aside and
-        // compile the rest again, so one bad pattern does not cost every validator.
-        for _attempt in 0..=self.sources.len() {
-            let defs: Map<String, Value> = self
-                .sources
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| !broken[*i])
-                .map(|(i, s)| (i.to_string(), s.clone()))
-                .collect();
-            root.insert("definitions".into(), Value::Object(defs));
-            let root_value = Value::Object(std::mem::take(&mut root));
-            let result = options().build_map(&root_value);
-            root = match root_value {
-                Value::Object(o) => o,
-                _ => unreachable!("root was built as an object"),
-            };
-            match result {
-                Ok(map) => {
-                    for (i, slot) in validators.iter_mut().enumerate() {
-                        if !broken[i] {
-                            *slot = map.get(&format!("#/definitions/{i}")).cloned();
-                        }
-                    }
-                    break;
-                }
-                Err(e) => {
-                    let path = e.schema_path().as_str().to_string();
-                    let culprit = path
-                        .strip_prefix("/definitions/")
-                        .and_then(|rest| rest.split('/').next())
-                        .and_then(|n| n.parse::<usize>().ok())
-                        .filter(|&n| n < broken.len() && !broken[n])
-                        .or_else(|| find_culprit(&self.sources, &broken, &root));
-                    match culprit {
-                        Some(n) => {
-                            broken[n] = true;
-                            warnings.push(format!(
-                                "schema at {} cannot be compiled ({e}); values there are not validated",
-                                self.locations[n]
-                            ));
-                        }
-                        None => {
-                            warnings.push(format!(
-                                "schemas cannot be compiled ({e}); no value is validated"
-                            ));
-                            break;
-                        }
-                    }
-                }
+        let defs: Map<String, Value> = self
+            .sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (i.to_string(), s.clone()))
+            .collect();
+        root.insert("definitions".into(), Value::Object(defs));
+        let root = Value::Object(root);
+        let registry = jsonschema::Registry::new()
+            .draft(jsonschema::Draft::Draft4)
+            .add(DOCUMENT_URI, &root)
+            .and_then(|b| b.prepare());
+        let registry = match registry {
+            Ok(r) => Some(r),
+            Err(e) => {
+                warnings.push(format!(
+                    "schemas cannot be compiled ({e}); no value is validated"
+                ));
+                None
             }
-        }
+        };
+        let validators = self
+            .sources
+            .iter()
+            .enumerate()
+            .map(|(i, source)| {
+                let registry = registry.as_ref()?;
+                let compiled = jsonschema::draft4::meta::validate(source)
+                    .map_err(|e| e.to_string())
+                    .and_then(|()| {
+                        let entry =
+                            serde_json::json!({"$ref": format!("{DOCUMENT_URI}#/definitions/{i}")});
+                        options()
+                            .with_registry(registry)
+                            .build(&entry)
+                            .map_err(|e| e.to_string())
+                    });
+                match compiled {
+                    Ok(v) => Some(v),
+                    Err(e) => {
+                        warnings.push(format!(
+                            "schema at {} cannot be compiled ({e}); values there are not validated",
+                            self.locations[i]
+                        ));
+                        None
+                    }
+                }
+            })
+            .collect();
         Schemas {
             validators,
             sources: self.sources,
@@ -171,6 +172,9 @@ impl SchemaBuilder {
         }
     }
 }
+
+/// The name of the converted document in the registry schemas are compiled against.
+const DOCUMENT_URI: &str = "urn:mimeo:contract";
 
 /// Draft 4 with format checks, plus the OpenAPI formats draft 4 does not know.
 fn options() -> jsonschema::ValidationOptions<'static> {
@@ -202,25 +206,6 @@ fn is_date(s: &str) -> bool {
             .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
         && matches!(s[5..7].parse::<u8>(), Ok(1..=12))
         && matches!(s[8..10].parse::<u8>(), Ok(1..=31))
-}
-
-/// Compiles schemas one at a time to find one that fails; used only when the
-/// combined compile failed without saying where.
-fn find_culprit(sources: &[Value], broken: &[bool], root: &Map<String, Value>) -> Option<usize> {
-    let mut single = root.clone();
-    for (i, s) in sources.iter().enumerate() {
-        if broken[i] {
-            continue;
-        }
-        let mut defs = Map::new();
-        defs.insert("0".into(), s.clone());
-        single.insert("definitions".into(), Value::Object(defs));
-        let ok = options().build_map(&Value::Object(single.clone())).is_ok();
-        if !ok {
-            return Some(i);
-        }
-    }
-    None
 }
 
 /// Rewrites one OpenAPI 3.0 schema (and everything nested in it) into draft 4.
