@@ -96,10 +96,7 @@ fn run_serve(args: ServeArgs) -> i32 {
         Ok(o) => o,
         Err(e) => return fail(e),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match crate::serve::runtime() {
         Ok(r) => r,
         Err(e) => return fail(format!("cannot start the runtime: {e}")),
     };

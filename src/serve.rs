@@ -33,6 +33,14 @@ use crate::respond::{mock_error, prefer, Built, RequestInfo, Responder};
 use crate::routing::RouteMatch;
 use crate::validate::{validate_request, RequestParts};
 
+/// The tokio runtime `mimeo serve` runs on (and the benchmark's bare hyper
+/// server, so that the two compare on equal terms).
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+}
+
 /// How the mock behaves. `Default` is what `mimeo serve` does with no flags,
 /// except that the port is 0 (any free port), which is what tests want.
 #[derive(Debug)]
