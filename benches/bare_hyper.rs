@@ -36,10 +36,8 @@ fn main() {
         .next()
         .and_then(|p| p.parse().ok())
         .expect("usage: bare_hyper PORT [WORKERS]");
-    let runtime = mimeo::serve::runtime().expect("runtime");
-    if args.next().is_some() {
-        eprintln!("bare_hyper: WORKERS is not supported by this build; ignored");
-    }
+    let workers = args.next().and_then(|w| w.parse().ok());
+    let runtime = mimeo::serve::runtime(workers).expect("runtime");
     runtime.block_on(async move {
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         let listener = TcpListener::bind(addr).await.expect("bind");

@@ -65,6 +65,9 @@ pub struct ServeArgs {
     /// Seconds a client may take to send its request headers before it is disconnected.
     #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
     header_timeout: f64,
+    /// Worker threads; by default one per CPU the process may run on (1: a single thread).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    workers: Option<u16>,
 }
 
 /// Runs the command line; returns the process exit code.
@@ -96,7 +99,7 @@ fn run_serve(args: ServeArgs) -> i32 {
         Ok(o) => o,
         Err(e) => return fail(e),
     };
-    let runtime = match crate::serve::runtime() {
+    let runtime = match crate::serve::runtime(args.workers.map(usize::from)) {
         Ok(r) => r,
         Err(e) => return fail(format!("cannot start the runtime: {e}")),
     };

@@ -34,11 +34,25 @@ use crate::routing::RouteMatch;
 use crate::validate::{validate_request, RequestParts};
 
 /// The tokio runtime `mimeo serve` runs on (and the benchmark's bare hyper
-/// server, so that the two compare on equal terms).
-pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
+/// server, so that the two compare on equal terms), with `workers` threads; by
+/// default one per CPU this process may run on (`available_parallelism`, which
+/// respects `taskset` and cgroup limits). One worker is a current-thread runtime:
+/// the whole server on one thread, with no wake-ups across threads, which is what
+/// a mock pinned to one core wants (several workers there only take turns).
+pub fn runtime(workers: Option<usize>) -> std::io::Result<tokio::runtime::Runtime> {
+    let workers = workers
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if workers == 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .enable_all()
+            .build()
+    }
 }
 
 /// How the mock behaves. `Default` is what `mimeo serve` does with no flags,
