@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use std::convert::Infallible;
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -120,6 +120,44 @@ struct State {
     responder: Responder,
     opts: ServeOptions,
     auth_header: Option<HeaderValue>,
+    log: Arc<LogSink>,
+}
+
+/// The per-request log, written to stderr in batches: a line joins the pending
+/// batch, and the first line of a batch schedules one write for after the
+/// requests that are ready now have been answered. Under load that is one write
+/// for many requests instead of one each; a lone request's line is written at
+/// once. Lines are never reordered.
+#[derive(Default)]
+struct LogSink {
+    pending: Mutex<Vec<u8>>,
+    /// Held while a batch is taken and written, so batches leave in order.
+    writer: Mutex<()>,
+}
+
+impl LogSink {
+    fn push(self: &Arc<Self>, line: impl FnOnce(&mut Vec<u8>)) {
+        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        let first = pending.is_empty();
+        line(&mut pending);
+        drop(pending);
+        if first {
+            let sink = self.clone();
+            tokio::spawn(async move {
+                tokio::task::yield_now().await;
+                sink.flush();
+            });
+        }
+    }
+
+    fn flush(&self) {
+        let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let batch =
+            std::mem::take(&mut *self.pending.lock().unwrap_or_else(PoisonError::into_inner));
+        if !batch.is_empty() {
+            let _ = std::io::stderr().lock().write_all(&batch);
+        }
+    }
 }
 
 /// A running mock. Dropping it stops the server.
@@ -157,6 +195,7 @@ impl MockServer {
             responder,
             opts,
             auth_header,
+            log: Arc::default(),
         });
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(accept_loop(listener, state, stopped));
@@ -233,6 +272,7 @@ async fn accept_loop(listener: TcpListener, state: Arc<State>, mut stopped: ones
     }
     drop(listener);
     let _ = tokio::time::timeout(Duration::from_secs(10), graceful.shutdown()).await;
+    state.log.flush();
 }
 
 /// What the log line says about a request.
@@ -244,33 +284,33 @@ struct Outcome {
     latency: Option<Latency>,
 }
 
-async fn handle(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> {
+async fn handle(state: &Arc<State>, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let started = Instant::now();
-    let method = req.method().clone();
-    let path_and_query = req
-        .uri()
-        .path_and_query()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "/".into());
+    // What the log line needs of the request, taken only when there is a log (a
+    // Uri clone shares its bytes).
+    let logged = (!state.opts.quiet).then(|| (req.method().clone(), req.uri().clone()));
     let outcome = answer(state, req).await;
     // Latency applies to every answer, errors included, as a slow network would.
     if let Some(latency) = outcome.latency.or(state.opts.latency) {
         let entropy: u64 = rand::RngExt::random(&mut rand::rng());
         tokio::time::sleep(latency.pick(entropy)).await;
     }
-    let latency = started.elapsed();
-    if !state.opts.quiet {
-        let reason = outcome
-            .reason
-            .as_deref()
-            .map(|r| format!(" ({r})"))
-            .unwrap_or_default();
-        let line = format!(
-            "{method} {path_and_query} -> {} {:.2}ms{reason}\n",
-            outcome.built.status.as_u16(),
-            latency.as_secs_f64() * 1000.0
-        );
-        let _ = std::io::stderr().lock().write_all(line.as_bytes());
+    if let Some((method, uri)) = logged {
+        let micros = started.elapsed().as_micros();
+        let target = uri.path_and_query().map_or("/", |p| p.as_str());
+        state.log.push(|buf| {
+            let _ = write!(
+                buf,
+                "{method} {target} -> {} {}.{:02}ms",
+                outcome.built.status.as_u16(),
+                micros / 1000,
+                micros % 1000 / 10
+            );
+            if let Some(reason) = &outcome.reason {
+                let _ = write!(buf, " ({reason})");
+            }
+            buf.push(b'\n');
+        });
     }
     let mut response = Response::new(Full::new(outcome.built.body));
     *response.status_mut() = outcome.built.status;
@@ -292,9 +332,10 @@ async fn answer(state: &State, req: Request<Incoming>) -> Outcome {
         close: false,
         latency: None,
     };
-    let (operation, path_params) = match contract.router.find(req.method(), req.uri().path()) {
+    let (parts, body) = req.into_parts();
+    let (operation, path_params) = match contract.router.find(&parts.method, parts.uri.path()) {
         RouteMatch::NotFound => {
-            let msg = format!("The requested resource {} was not found", req.uri().path());
+            let msg = format!("The requested resource {} was not found", parts.uri.path());
             return plain(
                 state.responder.error(contract, None, 404, &msg),
                 "no operation has this path".into(),
@@ -303,7 +344,7 @@ async fn answer(state: &State, req: Request<Incoming>) -> Outcome {
         RouteMatch::MethodNotAllowed { allow, template } => {
             let msg = format!(
                 "Method {} is not allowed on {template}; allowed: {allow}",
-                req.method()
+                parts.method
             );
             let mut built = state.responder.error(contract, None, 405, &msg);
             built.headers.push((
@@ -317,15 +358,14 @@ async fn answer(state: &State, req: Request<Incoming>) -> Outcome {
 
     // The body, bounded: a declared length over the limit is refused unread.
     let limit = state.opts.max_body;
-    let declared = req
-        .headers()
+    let declared = parts
+        .headers
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         return too_large(state, operation);
     }
-    let (parts, body) = req.into_parts();
     let body = match Limited::new(body, limit).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(e)
@@ -389,15 +429,18 @@ async fn answer(state: &State, req: Request<Incoming>) -> Outcome {
     );
     if !violations.is_empty() {
         let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
-        let msg = format!("Invalid request: {}", list.join("; "));
-        let reason = format!("{} violation(s): {}", violations.len(), list.join("; "));
+        let list = list.join("; ");
+        let msg = format!("Invalid request: {list}");
         let status = invalid_request_status(operation);
-        return plain(
-            state
+        return Outcome {
+            built: state
                 .responder
                 .error(contract, Some(operation), status, &msg),
-            reason,
-        );
+            reason: (!state.opts.quiet)
+                .then(|| format!("{} violation(s): {list}", violations.len())),
+            close: false,
+            latency: None,
+        };
     }
 
     choose_and_respond(state, operation, &parts, &path_params, &prefer).await
@@ -407,7 +450,7 @@ async fn choose_and_respond(
     state: &State,
     operation: &Operation,
     parts: &hyper::http::request::Parts,
-    path_params: &[(String, Result<String, String>)],
+    path_params: &[(&str, Result<Cow<'_, str>, String>)],
     prefer: &prefer::Prefer,
 ) -> Outcome {
     let contract = &*state.contract;
@@ -418,12 +461,16 @@ async fn choose_and_respond(
             rules.iter().find(|r| r.matches(&parts.method, &path))
         }
     };
+    let logging = !state.opts.quiet;
     let (status, mut reason) = match (prefer.code, rule.and_then(Rule::next_status)) {
-        (Some(code), _) => (code, Some(format!("Prefer {}", prefer.describe()))),
+        (Some(code), _) => (
+            code,
+            logging.then(|| format!("Prefer {}", prefer.describe())),
+        ),
         (None, Some((code, why))) => (code, Some(why)),
         (None, None) => (
-            operation.default_status(),
-            (!prefer.is_empty()).then(|| format!("Prefer {}", prefer.describe())),
+            state.responder.default_status(operation),
+            (logging && !prefer.is_empty()).then(|| format!("Prefer {}", prefer.describe())),
         ),
     };
     // A rule's example belongs to the statuses the rule was checked against, so it
@@ -437,16 +484,13 @@ async fn choose_and_respond(
             reason = Some(format!("rule {}", r.origin));
         }
     }
-    let host = parts
-        .headers
-        .get(HOST)
-        .and_then(|h| h.to_str().ok())
-        .map(str::to_string)
-        .unwrap_or_else(|| state.addr.to_string());
-    let base_url = format!("http://{host}");
+    let host = match parts.headers.get(HOST).and_then(|h| h.to_str().ok()) {
+        Some(h) => Cow::Borrowed(h),
+        None => Cow::Owned(state.addr.to_string()),
+    };
     let info = RequestInfo {
         path_params,
-        base_url: &base_url,
+        host: &host,
     };
     let dynamic = prefer.dynamic.unwrap_or(state.opts.dynamic);
     let built = match state

@@ -9,6 +9,7 @@
 pub mod prefer;
 pub mod rules;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -46,6 +47,8 @@ pub struct Responder {
     /// For each status, the first (operation, response) documenting it exactly:
     /// the shape of errors the mock makes up itself (unknown path, 405, 413).
     error_shapes: HashMap<u16, (usize, usize)>,
+    /// Per operation: the status answered when nothing asks for another.
+    defaults: Vec<u16>,
     seed: u64,
     dynamic: bool,
     counter: AtomicU64,
@@ -76,9 +79,9 @@ struct Redirect {
 /// The request facts a response may reflect.
 pub struct RequestInfo<'a> {
     /// Path template variables as decoded by the router.
-    pub path_params: &'a [(String, Result<String, String>)],
-    /// `http://host:port` as the client addressed the mock.
-    pub base_url: &'a str,
+    pub path_params: &'a [(&'a str, Result<Cow<'a, str>, String>)],
+    /// `host:port` as the client addressed the mock (the `Host` header).
+    pub host: &'a str,
 }
 
 /// Why a requested response cannot be produced.
@@ -122,11 +125,22 @@ impl Responder {
             canned,
             echo,
             error_shapes,
+            defaults: contract
+                .operations
+                .iter()
+                .map(Operation::default_status)
+                .collect(),
             seed,
             dynamic,
             counter: AtomicU64::new(0),
         };
         (responder, warnings)
+    }
+
+    /// The status `op` answers when neither `Prefer` nor a rule picks one
+    /// ([`Operation::default_status`], computed once).
+    pub fn default_status(&self, op: &Operation) -> u16 {
+        self.defaults[op.index]
     }
 
     /// The documented response for `status`: its body (`example` by name, else the
@@ -153,7 +167,9 @@ impl Responder {
         };
         let response = &op.responses[ri];
         let canned = &self.canned[op.index][ri];
-        let mut headers = canned.headers.clone();
+        // Room for the Location and Content-Type added below.
+        let mut headers = Vec::with_capacity(canned.headers.len() + 2);
+        headers.extend_from_slice(&canned.headers);
 
         let mut body: Option<(HeaderValue, Bytes)> = None;
         if let (Some(name), None) = (example, &canned.body) {
@@ -270,7 +286,7 @@ impl Responder {
         let map = v.as_object_mut()?;
         for field in fields {
             if let Some((_, Ok(val))) = req.path_params.iter().find(|(n, _)| n == field) {
-                map.insert(field.clone(), Value::String(val.clone()));
+                map.insert(field.clone(), Value::String(val.to_string()));
             }
         }
         match cb.schema {
@@ -552,18 +568,18 @@ fn redirect_target(
                     .find(|(n, _)| n.as_str().eq_ignore_ascii_case(h))
                     .and_then(|(_, v)| v.to_str().ok())
             });
-        let value = replaced.map(str::to_string).or_else(|| {
+        let value = replaced.or_else(|| {
             req.path_params
                 .iter()
-                .find(|(n, _)| n == name)
-                .and_then(|(_, v)| v.as_ref().ok().cloned())
+                .find(|(n, _)| *n == name)
+                .and_then(|(_, v)| v.as_deref().ok())
         });
         let value = value.unwrap_or_default();
-        path.push_str(&percent_encoding::utf8_percent_encode(&value, SEGMENT).to_string());
+        path.extend(percent_encoding::utf8_percent_encode(value, SEGMENT));
         rest = &rest[start + len + 1..];
     }
     path.push_str(rest);
-    let url = format!("{}{}", req.base_url, path);
+    let url = format!("http://{}{}", req.host, path);
     (path, url)
 }
 

@@ -4,7 +4,9 @@
 
 use std::borrow::Cow;
 
-use hyper::header::HeaderMap;
+use hyper::header::{HeaderMap, HeaderName};
+
+const PREFER: HeaderName = HeaderName::from_static("prefer");
 
 /// What a request asked for.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -47,7 +49,7 @@ pub fn parse(
     query: &mut Vec<(Cow<'_, str>, Cow<'_, str>)>,
 ) -> Result<Prefer, String> {
     let mut prefer = Prefer::default();
-    for value in headers.get_all("prefer") {
+    for value in headers.get_all(PREFER) {
         let text = value
             .to_str()
             .map_err(|_| "the Prefer header is not ASCII".to_string())?;
