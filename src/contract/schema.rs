@@ -5,7 +5,7 @@
 //! load time into plain draft 4 and compile every schema the contract uses into a
 //! validator, so no request ever pays for parsing or compiling a schema.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// Index of a compiled schema inside [`Schemas`].
 pub type SchemaId = usize;
@@ -106,27 +106,14 @@ impl SchemaBuilder {
     /// which `$ref`s point into). Schemas that cannot compile are reported in
     /// `warnings` and accept everything.
     ///
-    /// The document (with the registered schemas added under `definitions`) is one
-    /// resource in a registry, and each schema is compiled on its own through a
-    /// `$ref` to it: only what a schema reaches is compiled, never every object of
-    /// the document (examples, paths), which on a large document (GitHub's REST
-    /// API) cost seconds and gigabytes.
+    /// The document is one resource in a registry, and each schema is compiled on
+    /// its own with its local `$ref`s pointed at that resource: only what a schema
+    /// reaches is compiled, never every object of the document (examples, paths),
+    /// which on a large document (GitHub's REST API) cost seconds and gigabytes.
     pub fn build(self, document: &Value, warnings: &mut Vec<String>) -> Schemas {
-        let mut root = match document {
-            Value::Object(o) => o.clone(),
-            _ => Map::new(),
-        };
-        let defs: Map<String, Value> = self
-            .sources
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (i.to_string(), s.clone()))
-            .collect();
-        root.insert("definitions".into(), Value::Object(defs));
-        let root = Value::Object(root);
         let registry = jsonschema::Registry::new()
             .draft(jsonschema::Draft::Draft4)
-            .add(DOCUMENT_URI, &root)
+            .add(DOCUMENT_URI, document)
             .and_then(|b| b.prepare());
         let registry = match registry {
             Ok(r) => Some(r),
@@ -146,11 +133,12 @@ impl SchemaBuilder {
                 let compiled = jsonschema::draft4::meta::validate(source)
                     .map_err(|e| e.to_string())
                     .and_then(|()| {
-                        let entry =
-                            serde_json::json!({"$ref": format!("{DOCUMENT_URI}#/definitions/{i}")});
+                        let mut schema = source.clone();
+                        absolute_refs(&mut schema);
                         options()
                             .with_registry(registry)
-                            .build(&entry)
+                            .with_base_uri(format!("urn:mimeo:schema:{i}"))
+                            .build(&schema)
                             .map_err(|e| e.to_string())
                     });
                 match compiled {
@@ -170,6 +158,31 @@ impl SchemaBuilder {
             sources: self.sources,
             locations: self.locations,
         }
+    }
+}
+
+/// Points a schema's local `$ref`s (`#/components/...`) at the document in the
+/// registry; values that are data rather than schemas are left alone.
+fn absolute_refs(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            for (key, value) in map.iter_mut() {
+                match (key.as_str(), value) {
+                    ("$ref", Value::String(r)) if r.starts_with('#') => {
+                        r.insert_str(0, DOCUMENT_URI);
+                    }
+                    // Maps from names (which may be anything, `default` included) to schemas.
+                    (
+                        "properties" | "patternProperties" | "definitions" | "dependencies",
+                        Value::Object(schemas),
+                    ) => schemas.values_mut().for_each(absolute_refs),
+                    ("enum" | "const" | "default" | "example" | "examples", _) => {}
+                    (_, value) => absolute_refs(value),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(absolute_refs),
+        _ => {}
     }
 }
 
@@ -323,6 +336,27 @@ mod tests {
         assert_eq!(v.len(), 1);
         assert_eq!(v[0].pointer, "/children/0/name");
         assert_eq!(v[0].rule, "maxLength");
+    }
+
+    #[test]
+    fn refs_under_any_property_name_resolve_and_data_is_left_alone() {
+        let doc = json!({"components": {"schemas": {"Short": {"type": "string", "maxLength": 2}}}});
+        let mut b = SchemaBuilder::default();
+        let id = b.add(
+            "/x",
+            &json!({"properties": {
+                "default": {"$ref": "#/components/schemas/Short"},
+                "enum": {"enum": [{"$ref": "#/literal"}]}}}),
+        );
+        let mut warnings = Vec::new();
+        let s = b.build(&doc, &mut warnings);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert!(s.is_valid(id, &json!({"default": "ab", "enum": {"$ref": "#/literal"}})));
+        assert!(!s.is_valid(id, &json!({"default": "abc"})));
+        assert!(!s.is_valid(
+            id,
+            &json!({"enum": {"$ref": "urn:mimeo:contract#/literal"}})
+        ));
     }
 
     #[test]
