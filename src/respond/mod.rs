@@ -658,7 +658,8 @@ fn patch_error(v: &mut Value, status: u16, same_status: bool, message: &str, lim
 }
 
 fn truncate_chars(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
+    // A string has at most as many characters as bytes: count only when it may be too long.
+    if s.len() <= max || s.chars().count() <= max {
         return s.to_string();
     }
     let keep = max.saturating_sub(1);

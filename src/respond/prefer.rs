@@ -27,17 +27,26 @@ impl Prefer {
 
     /// `code=409` style, for logs.
     pub fn describe(&self) -> String {
-        let mut parts = Vec::new();
+        self.to_string()
+    }
+}
+
+/// `code=409, example=NAME, dynamic=true`: what was asked, for logs.
+impl std::fmt::Display for Prefer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut sep = "";
         if let Some(c) = self.code {
-            parts.push(format!("code={c}"));
+            write!(f, "code={c}")?;
+            sep = ", ";
         }
         if let Some(e) = &self.example {
-            parts.push(format!("example={e}"));
+            write!(f, "{sep}example={e}")?;
+            sep = ", ";
         }
         if let Some(d) = self.dynamic {
-            parts.push(format!("dynamic={d}"));
+            write!(f, "{sep}dynamic={d}")?;
         }
-        parts.join(", ")
+        Ok(())
     }
 }
 
