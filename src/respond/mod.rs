@@ -12,6 +12,7 @@ pub mod rules;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
 use hyper::header::{HeaderName, HeaderValue, CONTENT_TYPE, LOCATION};
@@ -49,6 +50,8 @@ pub struct Responder {
     error_shapes: HashMap<u16, (usize, usize)>,
     /// Per operation: the status answered when nothing asks for another.
     defaults: Vec<u16>,
+    /// Error bodies by (template operation, response, status), made on first use.
+    error_bodies: Mutex<HashMap<(usize, usize, u16), Arc<ErrorTemplate>>>,
     seed: u64,
     dynamic: bool,
     counter: AtomicU64,
@@ -130,6 +133,7 @@ impl Responder {
                 .iter()
                 .map(Operation::default_status)
                 .collect(),
+            error_bodies: Mutex::default(),
             seed,
             dynamic,
             counter: AtomicU64::new(0),
@@ -343,15 +347,68 @@ impl Responder {
             Vec::new()
         };
         let body = canned.body.as_ref().map(|cb| {
-            let mut v = cb.value.clone();
-            patch_error(&mut v, status, same_status, message, cb.message_limit);
-            (
-                cb.content_type.clone(),
-                Bytes::from(serde_json::to_vec(&v).unwrap_or_default()),
-            )
+            let template = self.error_template(cb, (oi, ri, status), same_status);
+            let bytes = match &template.after {
+                None => template.before.clone(),
+                Some(after) => {
+                    let message = truncate_chars(message, cb.message_limit.unwrap_or(usize::MAX));
+                    let mut buf =
+                        Vec::with_capacity(template.before.len() + message.len() + 8 + after.len());
+                    buf.extend_from_slice(&template.before);
+                    let _ = serde_json::to_writer(&mut buf, &message);
+                    buf.extend_from_slice(after);
+                    Bytes::from(buf)
+                }
+            };
+            (cb.content_type.clone(), bytes)
         });
         finish(code, headers, body)
     }
+
+    /// The error body of template response `(operation, response)` patched for
+    /// `status`, serialized once and cut around its message field.
+    fn error_template(
+        &self,
+        cb: &CannedBody,
+        key: (usize, usize, u16),
+        same_status: bool,
+    ) -> Arc<ErrorTemplate> {
+        let mut cache = self
+            .error_bodies
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        cache
+            .entry(key)
+            .or_insert_with(|| {
+                let mut v = cb.value.clone();
+                patch_error(&mut v, key.2, same_status, MESSAGE_MARK, None);
+                let bytes = serde_json::to_vec(&v).unwrap_or_default();
+                let mark = serde_json::to_vec(MESSAGE_MARK).unwrap_or_default();
+                let at = bytes.windows(mark.len()).position(|w| w == mark.as_slice());
+                Arc::new(match at {
+                    Some(at) => ErrorTemplate {
+                        before: Bytes::copy_from_slice(&bytes[..at]),
+                        after: Some(Bytes::copy_from_slice(&bytes[at + mark.len()..])),
+                    },
+                    None => ErrorTemplate {
+                        before: Bytes::from(bytes),
+                        after: None,
+                    },
+                })
+            })
+            .clone()
+    }
+}
+
+/// Stands for the message while an error template is serialized (no document
+/// has it: it contains NUL characters).
+const MESSAGE_MARK: &str = "\u{0}mimeo:message\u{0}";
+
+/// A serialized error body: the bytes before and after the (quoted) message, or
+/// the whole body when the template has no message field.
+struct ErrorTemplate {
+    before: Bytes,
+    after: Option<Bytes>,
 }
 
 /// A mimeo error (not the API's): a `Prefer` the contract cannot satisfy. Status
