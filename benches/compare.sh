@@ -9,7 +9,8 @@
 # Settings (environment): ROUNDS, DURATION (s per load run), WARMUP (s),
 # CONNECTIONS (32), COLD_RUNS (launches per server per round), SERVER_CPU (0),
 # LOAD_CPU (1), RESULTS (benches/RESULTS.md; QUICK writes benches/.work/RESULTS.md),
-# SKIP_PRISM=1, SKIP_BIGDOC=1, PRISM_BIGDOC_TIMEOUT (s, 120).
+# SKIP_PRISM=1, SKIP_BIGDOC=1, SKIP_CALLGRIND=1, CALLGRIND_DURATION (s, 10),
+# PRISM_BIGDOC_TIMEOUT (s, 120).
 #
 # Installs what it needs when missing: wrk (Debian's package), Prism 5 and
 # @octokit/openapi (npm, into benches/.node/, which git ignores).
@@ -20,6 +21,7 @@ ROOT=$PWD
 QUICK=${QUICK:-0}
 if [ "$QUICK" = 1 ]; then
   ROUNDS=${ROUNDS:-1}; DURATION=${DURATION:-3}; WARMUP=${WARMUP:-1}; COLD_RUNS=${COLD_RUNS:-3}
+  CALLGRIND_DURATION=${CALLGRIND_DURATION:-3}
   RESULTS=${RESULTS:-benches/.work/RESULTS.md}
 else
   ROUNDS=${ROUNDS:-5}; DURATION=${DURATION:-10}; WARMUP=${WARMUP:-3}; COLD_RUNS=${COLD_RUNS:-5}
@@ -104,6 +106,16 @@ hwm_kb() {
   echo "${total:-0}"
 }
 
+# CPU time (user + system, clock ticks) a process and its children have used.
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() {
+  local pid=$1 total kids k
+  total=$(awk '{print $14 + $15}' /proc/"$pid"/stat 2>/dev/null || echo 0)
+  kids=$(cat /proc/"$pid"/task/*/children 2>/dev/null || true)
+  for k in $kids; do total=$((total + $(cpu_ticks "$k"))); done
+  echo "${total:-0}"
+}
+
 wait_port() {
   local port=$1 pid=$2 i
   for i in $(seq 1 1200); do
@@ -138,11 +150,12 @@ load_run() {
   fi
   MIX=$mix taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" --timeout 10s \
     -s benches/mix.lua "http://127.0.0.1:$port" > /dev/null
-  local out line
+  local out line cpu0 cpu1 rss
+  cpu0=$(cpu_ticks "$pid")
   out=$(MIX=$mix taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s \
     -s benches/mix.lua "http://127.0.0.1:$port")
+  cpu1=$(cpu_ticks "$pid")
   line=$(grep '^MIX ' <<<"$out" || true)
-  local rss
   rss=$(hwm_kb "$pid")
   stop_pid "$pid"
   if [ -z "$line" ]; then log "$name: no result from wrk"; echo "$out" >&2; return 0; fi
@@ -153,6 +166,8 @@ load_run() {
   record "$round" "$name" unexpected "$(field "$line" unexpected)"
   record "$round" "$name" errors "$(( $(field "$line" socket_errors) + $(field "$line" timeouts) ))"
   record "$round" "$name" rss_mb "$(awk -v k="$rss" 'BEGIN{printf "%.1f", k/1024}')"
+  record "$round" "$name" cpu_us_per_req "$(awk -v t=$((cpu1 - cpu0)) -v hz="$CLK_TCK" -v n="$(field "$line" requests)" \
+    'BEGIN{printf "%.2f", (n > 0 ? t / hz * 1e6 / n : 0)}')"
   record "$round" "$name" statuses "$(field "$line" statuses)"
   rm -f "$logf"
 }
@@ -203,6 +218,41 @@ for round in $(seq 1 "$ROUNDS"); do
     fi
   fi
 done
+
+# ---------------------------------------------------------------- instructions
+# Instructions per request under callgrind: counted, not timed, so the same on a
+# busy machine (valgrind counts user-space instructions; system calls are not in it).
+ir_total() { awk '/^(summary|totals):/ {print $2; exit}' "$1"; }
+callgrind_run() {
+  local name=$1 mix=$2; shift 2
+  local port=$((PORT + 3)) out=$WORK/callgrind.$name pid requests=0 line
+  for phase in start load; do
+    # shellcheck disable=SC2046
+    taskset -c "$SERVER_CPU" valgrind --tool=callgrind --callgrind-out-file="$out.$phase" \
+      $("$@" "$port") > "$WORK/logs/callgrind.$name.log" 2>&1 &
+    pid=$!
+    if ! wait_port "$port" "$pid"; then log "$name under callgrind did not start"; stop_pid "$pid"; return 0; fi
+    if [ "$phase" = load ]; then
+      line=$(MIX=$mix taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"${CALLGRIND_DURATION}s" --timeout 30s \
+        -s benches/mix.lua "http://127.0.0.1:$port" | grep '^MIX ' || true)
+      requests=$(field "$line" requests)
+    fi
+    stop_pid "$pid"
+  done
+  local start load
+  start=$(ir_total "$out.start"); load=$(ir_total "$out.load")
+  if [ -n "$start" ] && [ -n "$load" ] && [ "${requests:-0}" -gt 0 ]; then
+    record 1 "$name" ir_per_req "$(awk -v a="$load" -v b="$start" -v n="$requests" 'BEGIN{printf "%.0f", (a-b)/n}')"
+    log "$name: $(( (load - start) / requests )) instructions per request (callgrind, $requests requests)"
+  fi
+}
+CALLGRIND_DURATION=${CALLGRIND_DURATION:-10}
+if [ "${SKIP_CALLGRIND:-0}" != 1 ]; then
+  command -v valgrind >/dev/null || apt_install valgrind
+  callgrind_run mimeo full server_cmd mimeo
+  callgrind_run mimeo-quiet full server_cmd mimeo-quiet
+  callgrind_run bare-hyper bare server_cmd bare-hyper
+fi
 
 # ---------------------------------------------------------------- replay
 REPLAY_NOTE=""
@@ -264,6 +314,13 @@ python3 benches/report.py table "$TSV" > "$WORK/table.md"
   echo "  server answers everything with a fixed 202 JSON body and is checked for 202s."
   echo "- **Logging**: \`mimeo\` logs one line per request and Prism logs at its default level (info),"
   echo "  both into a file: that is the headline comparison. \`mimeo-quiet\` is \`mimeo serve --quiet\`."
+  echo "- **Server CPU per request**: user + system CPU time the server used during the load run, divided"
+  echo "  by the requests it answered. Unlike requests per second it hardly moves when other work shares the"
+  echo "  machine, so its ratios are the ones to trust on a busy machine."
+  echo "- **Instructions per request**: user-space instructions counted by \`valgrind --tool=callgrind\`"
+  echo "  over a ${CALLGRIND_DURATION}s run of the same mix (start-up subtracted; once, not per round). A count,"
+  echo "  not a time: it does not move with the machine's load, but it leaves out the kernel's share"
+  echo "  (socket reads and writes), which is the same for every Rust server here."
   echo "- **Peak RSS under load**: VmHWM of the server process (and children) after warm-up and load."
   echo "- **Cold start**: launch to first 2xx of GET FetchProfileIdentifier (\`benches/coldstart.py\`,"
   echo "  polling every 0.5 ms); mimeo uses its embedded contract, which is \`$SPEC\`."

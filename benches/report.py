@@ -17,6 +17,8 @@ ROWS = [
     ("rps", "throughput, mixed requests (req/s)", 0, False),
     ("p50_ms", "latency p50 (ms)", 3, True),
     ("p99_ms", "latency p99 (ms)", 3, True),
+    ("cpu_us_per_req", "server CPU per request (µs)", 2, True),
+    ("ir_per_req", "instructions per request (callgrind)", 0, True),
     ("rss_mb", "peak RSS under load (MB)", 1, True),
     ("cold_ms", "cold start to first 200 (ms)", 1, True),
     ("cold_rss_mb", "RSS at first 200 (MB)", 1, True),
@@ -130,6 +132,13 @@ def table(path):
         )
     if bare_rps and prism_rps:
         out.append(f"| (ceiling: bare hyper / Prism) | {bare_rps / prism_rps:.3g}x | |")
+    cpu = {s: get(s, "cpu_us_per_req") for s in SERVERS}
+    if cpu["mimeo"] and cpu["prism"] and cpu["bare-hyper"]:
+        out.append(
+            f"| (by server CPU per request: mimeo does {cpu['prism'] / cpu['mimeo']:.3g}x Prism's work per "
+            f"CPU-second, {cpu['bare-hyper'] / cpu['mimeo']:.3g}x bare hyper's; bare hyper / Prism "
+            f"{cpu['prism'] / cpu['bare-hyper']:.3g}x) | | |"
+        )
     out.append("")
 
     # Per round, to show the noise.
