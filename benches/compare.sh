@@ -10,7 +10,7 @@
 # CONNECTIONS (32), COLD_RUNS (launches per server per round), SERVER_CPU (0),
 # LOAD_CPU (1), RESULTS (benches/RESULTS.md; QUICK writes benches/.work/RESULTS.md),
 # SKIP_PRISM=1, SKIP_BIGDOC=1, SKIP_CALLGRIND=1, CALLGRIND_DURATION (s, 10),
-# PRISM_BIGDOC_TIMEOUT (s, 120).
+# PRISM_BIGDOC_TIMEOUT (s, 120), CLEAN_SHARE (0.85: see "Clean rounds" in the results).
 #
 # Installs what it needs when missing: wrk (Debian's package), Prism 5 and
 # @octokit/openapi (npm, into benches/.node/, which git ignores).
@@ -33,6 +33,7 @@ LOAD_CPU=${LOAD_CPU:-1}
 SKIP_PRISM=${SKIP_PRISM:-0}
 SKIP_BIGDOC=${SKIP_BIGDOC:-0}
 PRISM_BIGDOC_TIMEOUT=${PRISM_BIGDOC_TIMEOUT:-120}
+CLEAN_SHARE=${CLEAN_SHARE:-0.85}
 PORT=${PORT:-4790}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 BIN=$CARGO_TARGET_DIR/release
@@ -168,6 +169,10 @@ load_run() {
   record "$round" "$name" rss_mb "$(awk -v k="$rss" 'BEGIN{printf "%.1f", k/1024}')"
   record "$round" "$name" cpu_us_per_req "$(awk -v t=$((cpu1 - cpu0)) -v hz="$CLK_TCK" -v n="$(field "$line" requests)" \
     'BEGIN{printf "%.2f", (n > 0 ? t / hz * 1e6 / n : 0)}')"
+  # The share of its core the server used: in this closed loop a server that was
+  # not disturbed (nor its load generator) keeps its core busy.
+  record "$round" "$name" core_share "$(awk -v t=$((cpu1 - cpu0)) -v hz="$CLK_TCK" \
+    -v us="$(field "$line" duration_us)" 'BEGIN{printf "%.3f", (us > 0 ? t / hz / (us / 1e6) : 0)}')"
   record "$round" "$name" statuses "$(field "$line" statuses)"
   rm -f "$logf"
 }
@@ -283,7 +288,7 @@ fi
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 CMD="bash benches/compare.sh"
 [ "$QUICK" = 1 ] && CMD="QUICK=1 $CMD"
-python3 benches/report.py table "$TSV" > "$WORK/table.md"
+CLEAN_SHARE=$CLEAN_SHARE python3 benches/report.py table "$TSV" > "$WORK/table.md"
 {
   echo "# Benchmark results"
   echo
@@ -321,6 +326,11 @@ python3 benches/report.py table "$TSV" > "$WORK/table.md"
   echo "  over a ${CALLGRIND_DURATION}s run of the same mix (start-up subtracted; once, not per round). A count,"
   echo "  not a time: it does not move with the machine's load, but it leaves out the kernel's share"
   echo "  (socket reads and writes), which is the same for every Rust server here."
+  echo "- **Clean rounds**: in this closed loop (wrk waits for each answer) an undisturbed server keeps"
+  echo "  its core busy; when other work takes the server's core or the load generator's, the server idles."
+  echo "  A round is clean when every server used at least ${CLEAN_SHARE} of its core during its load run;"
+  echo "  the load rows (throughput, latency, CPU per request, RSS) are medians over clean rounds when"
+  echo "  there are any, else over all rounds."
   echo "- **Peak RSS under load**: VmHWM of the server process (and children) after warm-up and load."
   echo "- **Cold start**: launch to first 2xx of GET FetchProfileIdentifier (\`benches/coldstart.py\`,"
   echo "  polling every 0.5 ms); mimeo uses its embedded contract, which is \`$SPEC\`."

@@ -6,6 +6,7 @@
 """
 
 import json
+import os
 import statistics
 import sys
 from collections import defaultdict
@@ -68,11 +69,44 @@ def ratio(a, b, lower_better):
     return f"{r:.3g}x"
 
 
+LOAD_METRICS = {"rps", "p50_ms", "p99_ms", "cpu_us_per_req", "rss_mb", "unexpected", "errors"}
+
+
+def clean_rounds(rounds, servers, threshold):
+    """Rounds in which every server kept at least `threshold` of its core busy."""
+    measured = sorted({r for s in servers for r in rounds.get((s, "rps"), {})}, key=int)
+    loaded = [s for s in servers if rounds.get((s, "rps"))]
+    return measured, [
+        r
+        for r in measured
+        if all(rounds.get((s, "core_share"), {}).get(r, [0])[0] >= threshold for s in loaded)
+    ]
+
+
 def table(path):
     samples, fails, rounds = load(path)
     servers = [s for s in SERVERS if any(k[0] == s for k in list(samples) + list(fails))]
+    threshold = float(os.environ.get("CLEAN_SHARE", "0.85"))
+    measured, clean = clean_rounds(rounds, servers, threshold)
     out = []
     out.append("## Medians")
+    out.append("")
+    if clean:
+        for (s, m), by_round in rounds.items():
+            if m in LOAD_METRICS and m not in ("unexpected", "errors"):
+                samples[(s, m)] = [v for r, vs in by_round.items() if r in clean for v in vs]
+        disturbed = [r for r in measured if r not in clean]
+        out.append(
+            f"Load rows: medians over the clean rounds ({', '.join(clean)} of {len(measured)}: every server "
+            f"kept at least {threshold:g} of its core busy)"
+            + (f"; rounds {', '.join(disturbed)} were disturbed by other work on the machine." if disturbed else ".")
+        )
+    elif measured:
+        out.append(
+            f"**No round was clean** (no round in which every server kept {threshold:g} of its core busy): "
+            "the load rows are medians over all rounds, disturbed by other work on the machine; "
+            "trust the CPU-per-request and instruction rows more than requests per second."
+        )
     out.append("")
     head = ["", *servers, "mimeo / prism", "mimeo / bare-hyper"]
     out.append("| " + " | ".join(head) + " |")
@@ -118,12 +152,15 @@ def table(path):
     out.append("")
     out.append("| target | measured | |")
     out.append("|---|---|---|")
-    for name, value, unit, ok in targets:
+    for i, (name, value, unit, ok) in enumerate(targets):
         if value is None:
             out.append(f"| {name} | not measured | – |")
         else:
             shown = f"{value:.3g}" if unit == "x" else f"{value:,.3f}".rstrip("0").rstrip(".")
-            out.append(f"| {name} | {shown}{unit} | {'met' if ok(value) else '**missed**'} |")
+            verdict = "met" if ok(value) else "**missed**"
+            if i < 3 and measured and not clean:
+                verdict += " (no clean round: not conclusive)"
+            out.append(f"| {name} | {shown}{unit} | {verdict} |")
     quiet_rps = get("mimeo-quiet", "rps")
     if quiet_rps and prism_rps and bare_rps:
         out.append(
@@ -142,17 +179,25 @@ def table(path):
     out.append("")
 
     # Per round, to show the noise.
-    out.append("## Per round (throughput req/s; p99 ms)")
+    out.append("## Per round (throughput req/s; p99 ms; share of its core the server used)")
     out.append("")
-    nrounds = sorted({r for k, v in rounds.items() for r in v}, key=int)
-    out.append("| server | " + " | ".join(f"round {r}" for r in nrounds) + " |")
+    nrounds = measured
+    out.append(
+        "| server | "
+        + " | ".join(f"round {r}{' (clean)' if r in clean else ''}" for r in nrounds)
+        + " |"
+    )
     out.append("|---|" + "---|" * len(nrounds))
     for s in servers:
         cells = [s]
         for r in nrounds:
             rps = rounds.get((s, "rps"), {}).get(r)
             p99 = rounds.get((s, "p99_ms"), {}).get(r)
-            cells.append(f"{rps[0]:,.0f}; {p99[0]:.2f}" if rps and p99 else "–")
+            share = rounds.get((s, "core_share"), {}).get(r)
+            cell = f"{rps[0]:,.0f}; {p99[0]:.2f}" if rps and p99 else "–"
+            if share:
+                cell += f"; {share[0]:.2f}"
+            cells.append(cell)
         out.append("| " + " | ".join(cells) + " |")
     out.append("")
     print("\n".join(out))
