@@ -10,7 +10,8 @@
 # CONNECTIONS (32), COLD_RUNS (launches per server per round), SERVER_CPU (0),
 # LOAD_CPU (1), RESULTS (benches/RESULTS.md; QUICK writes benches/.work/RESULTS.md),
 # SKIP_PRISM=1, SKIP_BIGDOC=1, SKIP_CALLGRIND=1, CALLGRIND_DURATION (s, 10),
-# PRISM_BIGDOC_TIMEOUT (s, 120), CLEAN_SHARE (0.85: see "Clean rounds" in the results).
+# PRISM_BIGDOC_TIMEOUT (s, 120), CLEAN_SHARE (0.85: see "Clean rounds" in the results),
+# QUIET_WAIT (s, 60: how long each load run may wait for other work on the machine to stop).
 #
 # Installs what it needs when missing: wrk (Debian's package), Prism 5 and
 # @octokit/openapi (npm, into benches/.node/, which git ignores).
@@ -34,6 +35,7 @@ SKIP_PRISM=${SKIP_PRISM:-0}
 SKIP_BIGDOC=${SKIP_BIGDOC:-0}
 PRISM_BIGDOC_TIMEOUT=${PRISM_BIGDOC_TIMEOUT:-120}
 CLEAN_SHARE=${CLEAN_SHARE:-0.85}
+QUIET_WAIT=${QUIET_WAIT:-60}
 PORT=${PORT:-4790}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 BIN=$CARGO_TARGET_DIR/release
@@ -117,6 +119,32 @@ cpu_ticks() {
   echo "${total:-0}"
 }
 
+# Share (0-1) of both CPUs that was busy during the next second.
+busy_share() {
+  local a b
+  a=$(awk '/^cpu / {print $2+$3+$4+$7+$8+$9, $5+$6}' /proc/stat)
+  sleep 1
+  b=$(awk '/^cpu / {print $2+$3+$4+$7+$8+$9, $5+$6}' /proc/stat)
+  awk -v a="$a" -v b="$b" 'BEGIN{split(a, x, " "); split(b, y, " ");
+    busy = y[1] - x[1]; idle = y[2] - x[2]; printf "%.2f", (busy + idle > 0 ? busy / (busy + idle) : 0)}'
+}
+
+# Before a load run: wait (up to QUIET_WAIT seconds) until other work leaves the
+# machine mostly idle, so that fewer rounds are disturbed.
+wait_quiet() {
+  local waited=0 share
+  while :; do
+    share=$(busy_share)
+    awk -v s="$share" 'BEGIN{exit !(s < 0.15)}' && break
+    if [ "$waited" -ge "$QUIET_WAIT" ]; then
+      log "the machine is still busy (${share} of both CPUs) after ${waited}s; measuring anyway"
+      break
+    fi
+    [ "$waited" = 0 ] && log "waiting for other work to finish (${share} of both CPUs busy)"
+    sleep 4; waited=$((waited + 5))
+  done
+}
+
 wait_port() {
   local port=$1 pid=$2 i
   for i in $(seq 1 1200); do
@@ -149,6 +177,7 @@ load_run() {
     log "$name did not start; see $logf"; tail -5 "$logf" >&2; record "$round" "$name" rps fail
     stop_pid "$pid"; return 0
   fi
+  wait_quiet
   MIX=$mix taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" --timeout 10s \
     -s benches/mix.lua "http://127.0.0.1:$port" > /dev/null
   local out line cpu0 cpu1 rss
