@@ -158,6 +158,11 @@ def table(path):
         else:
             shown = f"{value:.3g}" if unit == "x" else f"{value:,.3f}".rstrip("0").rstrip(".")
             verdict = "met" if ok(value) else "**missed**"
+            if i == 0 and not ok(value) and bare_rps and prism_rps and bare_rps / prism_rps < 100:
+                verdict += (
+                    f" (out of reach on this machine: the bare hyper ceiling itself is "
+                    f"{bare_rps / prism_rps:.3g}x Prism)"
+                )
             if i < 3 and measured and not clean:
                 verdict += " (no clean round: not conclusive)"
             out.append(f"| {name} | {shown}{unit} | {verdict} |")
