@@ -138,6 +138,9 @@ pub struct ServeArgs {
     /// Do not log one line per request on stderr.
     #[arg(long, short)]
     quiet: bool,
+    /// Worker threads; by default one per CPU the process may run on (1: a single thread).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    workers: Option<u16>,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -207,7 +210,7 @@ fn run_serve(args: ServeArgs) -> i32 {
         Ok(o) => o,
         Err(e) => return fail(e),
     };
-    let runtime = match runtime() {
+    let runtime = match runtime(args.workers.map(usize::from)) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
@@ -241,11 +244,9 @@ fn load_contract(spec: Option<&std::path::Path>) -> Result<Arc<Contract>, String
     Ok(Arc::new(contract))
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))
+/// The tokio runtime: `workers` threads, by default one per CPU the process may use.
+fn runtime(workers: Option<usize>) -> Result<tokio::runtime::Runtime, String> {
+    crate::serve::runtime(workers).map_err(|e| format!("cannot start the runtime: {e}"))
 }
 
 fn run_replay(args: ReplayArgs) -> i32 {
@@ -257,7 +258,7 @@ fn run_replay(args: ReplayArgs) -> i32 {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
-    match runtime() {
+    match runtime(None) {
         Ok(rt) => crate::replay::session::run(settings, contract, &rt),
         Err(e) => fail(e),
     }
@@ -458,7 +459,7 @@ fn run_proxy(args: ProxyArgs) -> i32 {
         Ok(o) => o,
         Err(e) => return fail(e),
     };
-    let runtime = match runtime() {
+    let runtime = match runtime(None) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };

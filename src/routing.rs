@@ -5,6 +5,8 @@
 //! documents' naming habits (`/a/{id}/b` next to `/a/{name}/c`) never conflict;
 //! the real names are kept beside each route.
 
+use std::borrow::Cow;
+
 use hyper::Method;
 use percent_encoding::percent_decode_str;
 
@@ -25,15 +27,20 @@ struct Route {
     allow: String,
 }
 
+/// Path template variables of a request: `(name, value)` in template order, each
+/// value percent-decoded (borrowed from the path when nothing needed decoding), or
+/// why it could not be.
+pub type PathParams<'a> = Vec<(&'a str, Result<Cow<'a, str>, String>)>;
+
 /// The outcome of routing one request.
 #[derive(Debug)]
-pub enum RouteMatch {
+pub enum RouteMatch<'a> {
     /// An operation serves this method and path; path parameters are percent-decoded.
     Found {
         /// Index into the contract's operations.
         operation: usize,
         /// `(name, value)` for each template variable, in template order.
-        params: Vec<(String, Result<String, String>)>,
+        params: PathParams<'a>,
     },
     /// The path exists but not for this method; `allow` lists the methods that do.
     MethodNotAllowed {
@@ -82,7 +89,7 @@ impl Router {
     }
 
     /// Routes a request. `path` is the raw (still percent-encoded) path, without query.
-    pub fn find(&self, method: &Method, path: &str) -> RouteMatch {
+    pub fn find<'a>(&'a self, method: &Method, path: &'a str) -> RouteMatch<'a> {
         let Ok(m) = self.tree.at(path) else {
             return RouteMatch::NotFound;
         };
@@ -98,11 +105,14 @@ impl Router {
             .iter()
             .zip(m.params.iter())
             .map(|(name, (_, raw))| {
-                let value = percent_decode_str(raw)
-                    .decode_utf8()
-                    .map(|v| v.into_owned())
-                    .map_err(|_| format!("`{raw}` is not valid UTF-8 once percent-decoded"));
-                (name.clone(), value)
+                let value = if raw.contains('%') {
+                    percent_decode_str(raw)
+                        .decode_utf8()
+                        .map_err(|_| format!("`{raw}` is not valid UTF-8 once percent-decoded"))
+                } else {
+                    Ok(Cow::Borrowed(raw)) // Nothing to decode (the common case).
+                };
+                (name.as_str(), value)
             })
             .collect();
         RouteMatch::Found {

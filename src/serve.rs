@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use std::convert::Infallible;
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -32,6 +32,28 @@ use crate::respond::rules::{Latency, Rule};
 use crate::respond::{mock_error, prefer, Built, RequestInfo, Responder};
 use crate::routing::RouteMatch;
 use crate::validate::{validate_request, RequestParts};
+
+/// The tokio runtime `mimeo serve` runs on (and the benchmark's bare hyper
+/// server, so that the two compare on equal terms), with `workers` threads; by
+/// default one per CPU this process may run on (`available_parallelism`, which
+/// respects `taskset` and cgroup limits). One worker is a current-thread runtime:
+/// the whole server on one thread, with no wake-ups across threads, which is what
+/// a mock pinned to one core wants (several workers there only take turns).
+pub fn runtime(workers: Option<usize>) -> std::io::Result<tokio::runtime::Runtime> {
+    let workers = workers
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if workers == 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .enable_all()
+            .build()
+    }
+}
 
 /// How the mock behaves. `Default` is what `mimeo serve` does with no flags,
 /// except that the port is 0 (any free port), which is what tests want.
@@ -98,6 +120,44 @@ struct State {
     responder: Responder,
     opts: ServeOptions,
     auth_header: Option<HeaderValue>,
+    log: Arc<LogSink>,
+}
+
+/// The per-request log, written to stderr in batches: a line joins the pending
+/// batch, and the first line of a batch schedules one write for after the
+/// requests that are ready now have been answered. Under load that is one write
+/// for many requests instead of one each; a lone request's line is written at
+/// once. Lines are never reordered.
+#[derive(Default)]
+struct LogSink {
+    pending: Mutex<Vec<u8>>,
+    /// Held while a batch is taken and written, so batches leave in order.
+    writer: Mutex<()>,
+}
+
+impl LogSink {
+    fn push(self: &Arc<Self>, line: impl FnOnce(&mut Vec<u8>)) {
+        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        let first = pending.is_empty();
+        line(&mut pending);
+        drop(pending);
+        if first {
+            let sink = self.clone();
+            tokio::spawn(async move {
+                tokio::task::yield_now().await;
+                sink.flush();
+            });
+        }
+    }
+
+    fn flush(&self) {
+        let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let batch =
+            std::mem::take(&mut *self.pending.lock().unwrap_or_else(PoisonError::into_inner));
+        if !batch.is_empty() {
+            let _ = std::io::stderr().lock().write_all(&batch);
+        }
+    }
 }
 
 /// A running mock. Dropping it stops the server.
@@ -129,6 +189,7 @@ impl MockServer {
             responder,
             opts,
             auth_header,
+            log: Arc::default(),
         });
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(accept_loop(listener, state, stopped));
@@ -188,11 +249,14 @@ pub(crate) async fn bind(host: IpAddr, port: u16) -> Result<(TcpListener, Socket
 
 async fn accept_loop(listener: TcpListener, state: Arc<State>, stopped: oneshot::Receiver<()>) {
     let header_timeout = state.opts.header_timeout;
+    let served = state.clone();
     serve_connections(listener, header_timeout, stopped, move |req, _peer| {
-        let state = state.clone();
+        let state = served.clone();
         async move { handle(&state, req).await }
     })
     .await;
+    // Log lines are written in batches; the last batch goes out now.
+    state.log.flush();
 }
 
 /// Serves HTTP/1 connections from `listener`, each request through `handle` (which
@@ -241,6 +305,20 @@ pub(crate) async fn serve_connections<H, F, B>(
     let _ = tokio::time::timeout(Duration::from_secs(10), graceful.shutdown()).await;
 }
 
+fn push_decimal(buf: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buf.extend_from_slice(&digits[start..]);
+}
+
 /// What the log line says about a request.
 struct Outcome {
     built: Built,
@@ -250,33 +328,40 @@ struct Outcome {
     latency: Option<Latency>,
 }
 
-async fn handle(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> {
+async fn handle(state: &Arc<State>, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let started = Instant::now();
-    let method = req.method().clone();
-    let path_and_query = req
-        .uri()
-        .path_and_query()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "/".into());
+    // What the log line needs of the request, taken only when there is a log (a
+    // Uri clone shares its bytes).
+    let logged = (!state.opts.quiet).then(|| (req.method().clone(), req.uri().clone()));
     let outcome = answer(state, req).await;
     // Latency applies to every answer, errors included, as a slow network would.
     if let Some(latency) = outcome.latency.or(state.opts.latency) {
         let entropy: u64 = rand::RngExt::random(&mut rand::rng());
         tokio::time::sleep(latency.pick(entropy)).await;
     }
-    let latency = started.elapsed();
-    if !state.opts.quiet {
-        let reason = outcome
-            .reason
-            .as_deref()
-            .map(|r| format!(" ({r})"))
-            .unwrap_or_default();
-        let line = format!(
-            "{method} {path_and_query} -> {} {:.2}ms{reason}\n",
-            outcome.built.status.as_u16(),
-            latency.as_secs_f64() * 1000.0
-        );
-        let _ = std::io::stderr().lock().write_all(line.as_bytes());
+    if let Some((method, uri)) = logged {
+        let micros = started.elapsed().as_micros();
+        let target = uri.path_and_query().map_or("/", |p| p.as_str());
+        // `GET /path?query -> 200 0.01ms (reason)`, written without the formatting
+        // machinery: this runs for every request.
+        state.log.push(|buf| {
+            buf.extend_from_slice(method.as_str().as_bytes());
+            buf.push(b' ');
+            buf.extend_from_slice(target.as_bytes());
+            buf.extend_from_slice(b" -> ");
+            push_decimal(buf, u64::from(outcome.built.status.as_u16()));
+            buf.push(b' ');
+            push_decimal(buf, (micros / 1000) as u64);
+            let hundredths = (micros % 1000 / 10) as u8;
+            buf.extend_from_slice(&[b'.', b'0' + hundredths / 10, b'0' + hundredths % 10]);
+            buf.extend_from_slice(b"ms");
+            if let Some(reason) = &outcome.reason {
+                buf.extend_from_slice(b" (");
+                buf.extend_from_slice(reason.as_bytes());
+                buf.push(b')');
+            }
+            buf.push(b'\n');
+        });
     }
     let mut response = Response::new(Full::new(outcome.built.body));
     *response.status_mut() = outcome.built.status;
@@ -298,9 +383,10 @@ async fn answer(state: &State, req: Request<Incoming>) -> Outcome {
         close: false,
         latency: None,
     };
-    let (operation, path_params) = match contract.router.find(req.method(), req.uri().path()) {
+    let (parts, body) = req.into_parts();
+    let (operation, path_params) = match contract.router.find(&parts.method, parts.uri.path()) {
         RouteMatch::NotFound => {
-            let msg = format!("The requested resource {} was not found", req.uri().path());
+            let msg = format!("The requested resource {} was not found", parts.uri.path());
             return plain(
                 state.responder.error(contract, None, 404, &msg),
                 "no operation has this path".into(),
@@ -309,7 +395,7 @@ async fn answer(state: &State, req: Request<Incoming>) -> Outcome {
         RouteMatch::MethodNotAllowed { allow, template } => {
             let msg = format!(
                 "Method {} is not allowed on {template}; allowed: {allow}",
-                req.method()
+                parts.method
             );
             let mut built = state.responder.error(contract, None, 405, &msg);
             built.headers.push((
@@ -321,7 +407,6 @@ async fn answer(state: &State, req: Request<Incoming>) -> Outcome {
         RouteMatch::Found { operation, params } => (&contract.operations[operation], params),
     };
 
-    let (parts, body) = req.into_parts();
     let body = match read_body(&parts.headers, body, state.opts.max_body).await {
         Ok(body) => body,
         Err(BodyError::TooLarge) => return too_large(state, operation),
@@ -380,15 +465,18 @@ async fn answer(state: &State, req: Request<Incoming>) -> Outcome {
     );
     if !violations.is_empty() {
         let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
-        let msg = format!("Invalid request: {}", list.join("; "));
-        let reason = format!("{} violation(s): {}", violations.len(), list.join("; "));
+        let list = list.join("; ");
+        let msg = format!("Invalid request: {list}");
         let status = invalid_request_status(operation);
-        return plain(
-            state
+        return Outcome {
+            built: state
                 .responder
                 .error(contract, Some(operation), status, &msg),
-            reason,
-        );
+            reason: (!state.opts.quiet)
+                .then(|| format!("{} violation(s): {list}", violations.len())),
+            close: false,
+            latency: None,
+        };
     }
 
     choose_and_respond(state, operation, &parts, &path_params, &prefer).await
@@ -431,7 +519,7 @@ async fn choose_and_respond(
     state: &State,
     operation: &Operation,
     parts: &hyper::http::request::Parts,
-    path_params: &[(String, Result<String, String>)],
+    path_params: &[(&str, Result<Cow<'_, str>, String>)],
     prefer: &prefer::Prefer,
 ) -> Outcome {
     let contract = &*state.contract;
@@ -442,12 +530,13 @@ async fn choose_and_respond(
             rules.iter().find(|r| r.matches(&parts.method, &path))
         }
     };
+    let logging = !state.opts.quiet;
     let (status, mut reason) = match (prefer.code, rule.and_then(Rule::next_status)) {
-        (Some(code), _) => (code, Some(format!("Prefer {}", prefer.describe()))),
+        (Some(code), _) => (code, logging.then(|| format!("Prefer {prefer}"))),
         (None, Some((code, why))) => (code, Some(why)),
         (None, None) => (
-            operation.default_status(),
-            (!prefer.is_empty()).then(|| format!("Prefer {}", prefer.describe())),
+            state.responder.default_status(operation),
+            (logging && !prefer.is_empty()).then(|| format!("Prefer {prefer}")),
         ),
     };
     // A rule's example belongs to the statuses the rule was checked against, so it
@@ -461,16 +550,13 @@ async fn choose_and_respond(
             reason = Some(format!("rule {}", r.origin));
         }
     }
-    let host = parts
-        .headers
-        .get(HOST)
-        .and_then(|h| h.to_str().ok())
-        .map(str::to_string)
-        .unwrap_or_else(|| state.addr.to_string());
-    let base_url = format!("http://{host}");
+    let host = match parts.headers.get(HOST).and_then(|h| h.to_str().ok()) {
+        Some(h) => Cow::Borrowed(h),
+        None => Cow::Owned(state.addr.to_string()),
+    };
     let info = RequestInfo {
         path_params,
-        base_url: &base_url,
+        host: &host,
     };
     let dynamic = prefer.dynamic.unwrap_or(state.opts.dynamic);
     let built = match state

@@ -70,7 +70,7 @@ impl fmt::Display for Violation {
 /// The parts of a request that validation looks at.
 pub struct RequestParts<'a> {
     /// Path template variables, percent-decoded (or why they could not be).
-    pub path: &'a [(String, Result<String, String>)],
+    pub path: &'a [(&'a str, Result<Cow<'a, str>, String>)],
     /// Query pairs, decoded, with mimeo's own `__` controls already removed.
     pub query: &'a [(Cow<'a, str>, Cow<'a, str>)],
     /// Request headers.
@@ -87,9 +87,15 @@ pub fn validate_request(
 ) -> Vec<Violation> {
     let mut out = Vec::new();
     for p in &op.params {
-        let raw: Vec<Cow<'_, str>> = match p.location {
+        // A path parameter has exactly one value: no list is allocated for it.
+        let one: [Cow<'_, str>; 1];
+        let many: Vec<Cow<'_, str>>;
+        let raw: &[Cow<'_, str>] = match p.location {
             ParamIn::Path => match req.path.iter().find(|(n, _)| *n == p.name) {
-                Some((_, Ok(v))) => vec![Cow::Borrowed(v.as_str())],
+                Some((_, Ok(v))) => {
+                    one = [Cow::Borrowed(v.as_ref())];
+                    &one
+                }
                 Some((_, Err(why))) => {
                     out.push(violation(
                         p.location.into(),
@@ -99,28 +105,36 @@ pub fn validate_request(
                     ));
                     continue;
                 }
-                None => Vec::new(),
+                None => &[],
             },
-            ParamIn::Query => req
-                .query
-                .iter()
-                .filter(|(k, _)| *k == p.name)
-                .map(|(_, v)| v.clone())
-                .collect(),
+            ParamIn::Query => {
+                many = req
+                    .query
+                    .iter()
+                    .filter(|(k, _)| *k == p.name)
+                    .map(|(_, v)| Cow::Borrowed(v.as_ref()))
+                    .collect();
+                &many
+            }
             ParamIn::Header => {
                 if is_reserved_header(&p.name) {
                     continue; // OpenAPI: these header parameters are ignored.
                 }
-                req.headers
+                many = req
+                    .headers
                     .get_all(p.name.as_str())
                     .iter()
                     .map(|v| String::from_utf8_lossy(v.as_bytes()))
-                    .collect()
+                    .collect();
+                &many
             }
-            ParamIn::Cookie => cookies(req.headers)
-                .filter(|(k, _)| *k == p.name)
-                .map(|(_, v)| Cow::Borrowed(v))
-                .collect(),
+            ParamIn::Cookie => {
+                many = cookies(req.headers)
+                    .filter(|(k, _)| *k == p.name)
+                    .map(|(_, v)| Cow::Borrowed(v))
+                    .collect();
+                &many
+            }
         };
         if raw.is_empty() {
             if p.required {
@@ -133,14 +147,14 @@ pub fn validate_request(
             }
             continue;
         }
-        let value = match coerce(&p.kind, &raw, p.explode) {
+        let value = match coerce(&p.kind, raw, p.explode) {
             Ok(v) => v,
             Err(message) => {
                 out.push(violation(p.location.into(), &p.name, "type", message));
                 continue;
             }
         };
-        if let Some(schema) = p.schema {
+        if let Some(schema) = p.schema.filter(|&s| !contract.schemas.is_valid(s, &value)) {
             for v in contract.schemas.violations(schema, &value) {
                 let name = if v.pointer.is_empty() {
                     p.name.clone()
@@ -239,7 +253,11 @@ fn validate_body(
             return;
         }
     };
-    if let Some(schema) = media.schema {
+    // Most requests are valid: a yes/no check first, the full list only when needed.
+    if let Some(schema) = media
+        .schema
+        .filter(|&s| !contract.schemas.is_valid(s, &value))
+    {
         for v in contract.schemas.violations(schema, &value) {
             out.push(violation(
                 Place::Body,
@@ -280,19 +298,18 @@ fn media_list<'a>(types: impl Iterator<Item = &'a str>) -> String {
 /// Whether a request's Content-Type is covered by a documented media type
 /// (parameters such as `charset` are ignored; `*/*` and `application/*` match).
 pub fn media_matches(documented: &str, actual: &str) -> bool {
-    let essence = |s: &str| {
-        s.split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase()
-    };
+    fn essence(s: &str) -> &str {
+        s.split(';').next().unwrap_or("").trim()
+    }
     let (d, a) = (essence(documented), essence(actual));
-    if d == a || d == "*/*" {
+    if d.eq_ignore_ascii_case(a) || d == "*/*" {
         return true;
     }
     match d.strip_suffix("/*") {
-        Some(prefix) => a.split('/').next() == Some(prefix),
+        Some(prefix) => a
+            .split('/')
+            .next()
+            .is_some_and(|t| t.eq_ignore_ascii_case(prefix)),
         None => false,
     }
 }

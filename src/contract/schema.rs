@@ -5,7 +5,7 @@
 //! load time into plain draft 4 and compile every schema the contract uses into a
 //! validator, so no request ever pays for parsing or compiling a schema.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// Index of a compiled schema inside [`Schemas`].
 pub type SchemaId = usize;
@@ -105,65 +105,54 @@ impl SchemaBuilder {
     /// Compiles every registered schema against `document` (the converted document,
     /// which `$ref`s point into). Schemas that cannot compile are reported in
     /// `warnings` and accept everything.
+    ///
+    /// The document is one resource in a registry, and each schema is compiled on
+    /// its own with its local `$ref`s pointed at that resource: only what a schema
+    /// reaches is compiled, never every object of the document (examples, paths),
+    /// which on a large document (GitHub's REST API) cost seconds and gigabytes.
     pub fn build(self, document: &Value, warnings: &mut Vec<String>) -> Schemas {
-        let mut root = match document {
-            Value::Object(o) => o.clone(),
-            _ => Map::new(),
-        };
-        let mut broken = vec![false; self.sources.len()];
-        let mut validators: Vec<Option<jsonschema::Validator>> = vec![None; self.sources.len()];
-        // One compile of the whole set; when one schema is broken, set it aside and
-        // compile the rest again, so one bad pattern does not cost every validator.
-        for _attempt in 0..=self.sources.len() {
-            let defs: Map<String, Value> = self
-                .sources
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| !broken[*i])
-                .map(|(i, s)| (i.to_string(), s.clone()))
-                .collect();
-            root.insert("definitions".into(), Value::Object(defs));
-            let root_value = Value::Object(std::mem::take(&mut root));
-            let result = options().build_map(&root_value);
-            root = match root_value {
-                Value::Object(o) => o,
-                _ => unreachable!("root was built as an object"),
-            };
-            match result {
-                Ok(map) => {
-                    for (i, slot) in validators.iter_mut().enumerate() {
-                        if !broken[i] {
-                            *slot = map.get(&format!("#/definitions/{i}")).cloned();
-                        }
-                    }
-                    break;
-                }
-                Err(e) => {
-                    let path = e.schema_path().as_str().to_string();
-                    let culprit = path
-                        .strip_prefix("/definitions/")
-                        .and_then(|rest| rest.split('/').next())
-                        .and_then(|n| n.parse::<usize>().ok())
-                        .filter(|&n| n < broken.len() && !broken[n])
-                        .or_else(|| find_culprit(&self.sources, &broken, &root));
-                    match culprit {
-                        Some(n) => {
-                            broken[n] = true;
-                            warnings.push(format!(
-                                "schema at {} cannot be compiled ({e}); values there are not validated",
-                                self.locations[n]
-                            ));
-                        }
-                        None => {
-                            warnings.push(format!(
-                                "schemas cannot be compiled ({e}); no value is validated"
-                            ));
-                            break;
-                        }
-                    }
-                }
+        let registry = jsonschema::Registry::new()
+            .draft(jsonschema::Draft::Draft4)
+            .add(DOCUMENT_URI, document)
+            .and_then(|b| b.prepare());
+        let registry = match registry {
+            Ok(r) => Some(r),
+            Err(e) => {
+                warnings.push(format!(
+                    "schemas cannot be compiled ({e}); no value is validated"
+                ));
+                None
             }
-        }
+        };
+        let validators = self
+            .sources
+            .iter()
+            .enumerate()
+            .map(|(i, source)| {
+                let registry = registry.as_ref()?;
+                let compiled = jsonschema::draft4::meta::validate(source)
+                    .map_err(|e| e.to_string())
+                    .and_then(|()| {
+                        let mut schema = source.clone();
+                        absolute_refs(&mut schema);
+                        options()
+                            .with_registry(registry)
+                            .with_base_uri(format!("urn:mimeo:schema:{i}"))
+                            .build(&schema)
+                            .map_err(|e| e.to_string())
+                    });
+                match compiled {
+                    Ok(v) => Some(v),
+                    Err(e) => {
+                        warnings.push(format!(
+                            "schema at {} cannot be compiled ({e}); values there are not validated",
+                            self.locations[i]
+                        ));
+                        None
+                    }
+                }
+            })
+            .collect();
         Schemas {
             validators,
             sources: self.sources,
@@ -171,6 +160,34 @@ impl SchemaBuilder {
         }
     }
 }
+
+/// Points a schema's local `$ref`s (`#/components/...`) at the document in the
+/// registry; values that are data rather than schemas are left alone.
+fn absolute_refs(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            for (key, value) in map.iter_mut() {
+                match (key.as_str(), value) {
+                    ("$ref", Value::String(r)) if r.starts_with('#') => {
+                        r.insert_str(0, DOCUMENT_URI);
+                    }
+                    // Maps from names (which may be anything, `default` included) to schemas.
+                    (
+                        "properties" | "patternProperties" | "definitions" | "dependencies",
+                        Value::Object(schemas),
+                    ) => schemas.values_mut().for_each(absolute_refs),
+                    ("enum" | "const" | "default" | "example" | "examples", _) => {}
+                    (_, value) => absolute_refs(value),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(absolute_refs),
+        _ => {}
+    }
+}
+
+/// The name of the converted document in the registry schemas are compiled against.
+const DOCUMENT_URI: &str = "urn:mimeo:contract";
 
 /// Draft 4 with format checks, plus the OpenAPI formats draft 4 does not know.
 fn options() -> jsonschema::ValidationOptions<'static> {
@@ -202,25 +219,6 @@ fn is_date(s: &str) -> bool {
             .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
         && matches!(s[5..7].parse::<u8>(), Ok(1..=12))
         && matches!(s[8..10].parse::<u8>(), Ok(1..=31))
-}
-
-/// Compiles schemas one at a time to find one that fails; used only when the
-/// combined compile failed without saying where.
-fn find_culprit(sources: &[Value], broken: &[bool], root: &Map<String, Value>) -> Option<usize> {
-    let mut single = root.clone();
-    for (i, s) in sources.iter().enumerate() {
-        if broken[i] {
-            continue;
-        }
-        let mut defs = Map::new();
-        defs.insert("0".into(), s.clone());
-        single.insert("definitions".into(), Value::Object(defs));
-        let ok = options().build_map(&Value::Object(single.clone())).is_ok();
-        if !ok {
-            return Some(i);
-        }
-    }
-    None
 }
 
 /// Rewrites one OpenAPI 3.0 schema (and everything nested in it) into draft 4.
@@ -338,6 +336,27 @@ mod tests {
         assert_eq!(v.len(), 1);
         assert_eq!(v[0].pointer, "/children/0/name");
         assert_eq!(v[0].rule, "maxLength");
+    }
+
+    #[test]
+    fn refs_under_any_property_name_resolve_and_data_is_left_alone() {
+        let doc = json!({"components": {"schemas": {"Short": {"type": "string", "maxLength": 2}}}});
+        let mut b = SchemaBuilder::default();
+        let id = b.add(
+            "/x",
+            &json!({"properties": {
+                "default": {"$ref": "#/components/schemas/Short"},
+                "enum": {"enum": [{"$ref": "#/literal"}]}}}),
+        );
+        let mut warnings = Vec::new();
+        let s = b.build(&doc, &mut warnings);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert!(s.is_valid(id, &json!({"default": "ab", "enum": {"$ref": "#/literal"}})));
+        assert!(!s.is_valid(id, &json!({"default": "abc"})));
+        assert!(!s.is_valid(
+            id,
+            &json!({"enum": {"$ref": "urn:mimeo:contract#/literal"}})
+        ));
     }
 
     #[test]

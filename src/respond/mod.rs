@@ -9,8 +9,10 @@
 pub mod prefer;
 pub mod rules;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
 use hyper::header::{HeaderName, HeaderValue, CONTENT_TYPE, LOCATION};
@@ -46,6 +48,10 @@ pub struct Responder {
     /// For each status, the first (operation, response) documenting it exactly:
     /// the shape of errors the mock makes up itself (unknown path, 405, 413).
     error_shapes: HashMap<u16, (usize, usize)>,
+    /// Per operation: the status answered when nothing asks for another.
+    defaults: Vec<u16>,
+    /// Error bodies by (template operation, response, status), made on first use.
+    error_bodies: Mutex<HashMap<(usize, usize, u16), Arc<ErrorTemplate>>>,
     seed: u64,
     dynamic: bool,
     counter: AtomicU64,
@@ -76,9 +82,9 @@ struct Redirect {
 /// The request facts a response may reflect.
 pub struct RequestInfo<'a> {
     /// Path template variables as decoded by the router.
-    pub path_params: &'a [(String, Result<String, String>)],
-    /// `http://host:port` as the client addressed the mock.
-    pub base_url: &'a str,
+    pub path_params: &'a [(&'a str, Result<Cow<'a, str>, String>)],
+    /// `host:port` as the client addressed the mock (the `Host` header).
+    pub host: &'a str,
 }
 
 /// Why a requested response cannot be produced.
@@ -122,11 +128,23 @@ impl Responder {
             canned,
             echo,
             error_shapes,
+            defaults: contract
+                .operations
+                .iter()
+                .map(Operation::default_status)
+                .collect(),
+            error_bodies: Mutex::default(),
             seed,
             dynamic,
             counter: AtomicU64::new(0),
         };
         (responder, warnings)
+    }
+
+    /// The status `op` answers when neither `Prefer` nor a rule picks one
+    /// ([`Operation::default_status`], computed once).
+    pub fn default_status(&self, op: &Operation) -> u16 {
+        self.defaults[op.index]
     }
 
     /// The documented response for `status`: its body (`example` by name, else the
@@ -153,7 +171,9 @@ impl Responder {
         };
         let response = &op.responses[ri];
         let canned = &self.canned[op.index][ri];
-        let mut headers = canned.headers.clone();
+        // Room for the Location and Content-Type added below.
+        let mut headers = Vec::with_capacity(canned.headers.len() + 2);
+        headers.extend_from_slice(&canned.headers);
 
         let mut body: Option<(HeaderValue, Bytes)> = None;
         if let (Some(name), None) = (example, &canned.body) {
@@ -270,7 +290,7 @@ impl Responder {
         let map = v.as_object_mut()?;
         for field in fields {
             if let Some((_, Ok(val))) = req.path_params.iter().find(|(n, _)| n == field) {
-                map.insert(field.clone(), Value::String(val.clone()));
+                map.insert(field.clone(), Value::String(val.to_string()));
             }
         }
         match cb.schema {
@@ -327,15 +347,68 @@ impl Responder {
             Vec::new()
         };
         let body = canned.body.as_ref().map(|cb| {
-            let mut v = cb.value.clone();
-            patch_error(&mut v, status, same_status, message, cb.message_limit);
-            (
-                cb.content_type.clone(),
-                Bytes::from(serde_json::to_vec(&v).unwrap_or_default()),
-            )
+            let template = self.error_template(cb, (oi, ri, status), same_status);
+            let bytes = match &template.after {
+                None => template.before.clone(),
+                Some(after) => {
+                    let message = truncate_chars(message, cb.message_limit.unwrap_or(usize::MAX));
+                    let mut buf =
+                        Vec::with_capacity(template.before.len() + message.len() + 8 + after.len());
+                    buf.extend_from_slice(&template.before);
+                    let _ = serde_json::to_writer(&mut buf, &message);
+                    buf.extend_from_slice(after);
+                    Bytes::from(buf)
+                }
+            };
+            (cb.content_type.clone(), bytes)
         });
         finish(code, headers, body)
     }
+
+    /// The error body of template response `(operation, response)` patched for
+    /// `status`, serialized once and cut around its message field.
+    fn error_template(
+        &self,
+        cb: &CannedBody,
+        key: (usize, usize, u16),
+        same_status: bool,
+    ) -> Arc<ErrorTemplate> {
+        let mut cache = self
+            .error_bodies
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        cache
+            .entry(key)
+            .or_insert_with(|| {
+                let mut v = cb.value.clone();
+                patch_error(&mut v, key.2, same_status, MESSAGE_MARK, None);
+                let bytes = serde_json::to_vec(&v).unwrap_or_default();
+                let mark = serde_json::to_vec(MESSAGE_MARK).unwrap_or_default();
+                let at = bytes.windows(mark.len()).position(|w| w == mark.as_slice());
+                Arc::new(match at {
+                    Some(at) => ErrorTemplate {
+                        before: Bytes::copy_from_slice(&bytes[..at]),
+                        after: Some(Bytes::copy_from_slice(&bytes[at + mark.len()..])),
+                    },
+                    None => ErrorTemplate {
+                        before: Bytes::from(bytes),
+                        after: None,
+                    },
+                })
+            })
+            .clone()
+    }
+}
+
+/// Stands for the message while an error template is serialized (no document
+/// has it: it contains NUL characters).
+const MESSAGE_MARK: &str = "\u{0}mimeo:message\u{0}";
+
+/// A serialized error body: the bytes before and after the (quoted) message, or
+/// the whole body when the template has no message field.
+struct ErrorTemplate {
+    before: Bytes,
+    after: Option<Bytes>,
 }
 
 /// A mimeo error (not the API's): a `Prefer` the contract cannot satisfy. Status
@@ -552,18 +625,18 @@ fn redirect_target(
                     .find(|(n, _)| n.as_str().eq_ignore_ascii_case(h))
                     .and_then(|(_, v)| v.to_str().ok())
             });
-        let value = replaced.map(str::to_string).or_else(|| {
+        let value = replaced.or_else(|| {
             req.path_params
                 .iter()
-                .find(|(n, _)| n == name)
-                .and_then(|(_, v)| v.as_ref().ok().cloned())
+                .find(|(n, _)| *n == name)
+                .and_then(|(_, v)| v.as_deref().ok())
         });
         let value = value.unwrap_or_default();
-        path.push_str(&percent_encoding::utf8_percent_encode(&value, SEGMENT).to_string());
+        path.extend(percent_encoding::utf8_percent_encode(value, SEGMENT));
         rest = &rest[start + len + 1..];
     }
     path.push_str(rest);
-    let url = format!("{}{}", req.base_url, path);
+    let url = format!("http://{}{}", req.host, path);
     (path, url)
 }
 
@@ -642,7 +715,8 @@ fn patch_error(v: &mut Value, status: u16, same_status: bool, message: &str, lim
 }
 
 fn truncate_chars(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
+    // A string has at most as many characters as bytes: count only when it may be too long.
+    if s.len() <= max || s.chars().count() <= max {
         return s.to_string();
     }
     let keep = max.saturating_sub(1);

@@ -4,7 +4,9 @@
 
 use std::borrow::Cow;
 
-use hyper::header::HeaderMap;
+use hyper::header::{HeaderMap, HeaderName};
+
+const PREFER: HeaderName = HeaderName::from_static("prefer");
 
 /// What a request asked for.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -25,17 +27,26 @@ impl Prefer {
 
     /// `code=409` style, for logs.
     pub fn describe(&self) -> String {
-        let mut parts = Vec::new();
+        self.to_string()
+    }
+}
+
+/// `code=409, example=NAME, dynamic=true`: what was asked, for logs.
+impl std::fmt::Display for Prefer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut sep = "";
         if let Some(c) = self.code {
-            parts.push(format!("code={c}"));
+            write!(f, "code={c}")?;
+            sep = ", ";
         }
         if let Some(e) = &self.example {
-            parts.push(format!("example={e}"));
+            write!(f, "{sep}example={e}")?;
+            sep = ", ";
         }
         if let Some(d) = self.dynamic {
-            parts.push(format!("dynamic={d}"));
+            write!(f, "{sep}dynamic={d}")?;
         }
-        parts.join(", ")
+        Ok(())
     }
 }
 
@@ -47,7 +58,7 @@ pub fn parse(
     query: &mut Vec<(Cow<'_, str>, Cow<'_, str>)>,
 ) -> Result<Prefer, String> {
     let mut prefer = Prefer::default();
-    for value in headers.get_all("prefer") {
+    for value in headers.get_all(PREFER) {
         let text = value
             .to_str()
             .map_err(|_| "the Prefer header is not ASCII".to_string())?;
