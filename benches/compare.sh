@@ -309,7 +309,7 @@ if "$BIN/mimeo" replay --help >/dev/null 2>&1; then
     fi
   done
 else
-  REPLAY_NOTE="\`mimeo replay\` is not in this build (the subcommand is being built on main): replay throughput was skipped."
+  REPLAY_NOTE="\`mimeo replay\` is not in this build: replay throughput was skipped."
   log "$REPLAY_NOTE"
 fi
 
