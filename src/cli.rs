@@ -69,7 +69,8 @@ pub struct ReplayArgs {
     /// Directory of the snapshot files.
     #[arg(long, default_value = "snapshots", value_name = "DIR")]
     snapshots: PathBuf,
-    /// Accept every new or changed result (and any pending .snap.new) as the snapshot.
+    /// Accept every new or changed result as the snapshot (and earlier pending .snap.new
+    /// files of the scenarios run).
     #[arg(long, conflicts_with = "review")]
     accept: bool,
     /// After the run, go through pending results one by one: accept, reject or skip.
