@@ -29,6 +29,7 @@ use regex::Regex;
 use serde_json::Value;
 
 use super::forward::is_hop_by_hop;
+use super::lock;
 use crate::contract::{Contract, Operation, ParamIn};
 use crate::routing::RouteMatch;
 use crate::snapshot::{write_new, Secrets};
@@ -347,10 +348,6 @@ impl Recorder {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 /// A scenario's text and how many steps it has.
 pub(crate) struct Rendered {
     pub text: String,
@@ -603,10 +600,13 @@ enum RecordedBody {
     Text(String),
 }
 
+/// Why an exchange whose text holds `{{` is left out: a scenario would read it as a
+/// placeholder.
+const BRACES: &str = "contains `{{`, which a scenario cannot express";
+
 /// The body: JSON when the request said so and it is; otherwise the text as sent.
 /// Recorded values become `{{var}}`.
 fn request_body(ex: &Exchange, vars: &Vars) -> Result<Option<RecordedBody>, &'static str> {
-    const BRACES: &str = "contains `{{`, which a scenario cannot express";
     if ex.body.is_empty() {
         return Ok(None);
     }
@@ -656,7 +656,6 @@ fn step(
     secrets: &mut Vec<String>,
     needs_mock: &mut bool,
 ) -> Result<String, String> {
-    let braces = "contains `{{`, which a scenario cannot express";
     let mut notes = Vec::new();
     let mut out = String::new();
     let sent_auth = ex.headers.get(AUTHORIZATION);
@@ -695,7 +694,7 @@ fn step(
             }
             Segment::Raw(r) => {
                 if r.contains("{{") {
-                    return Err(format!("its path {braces}"));
+                    return Err(format!("its path {BRACES}"));
                 }
                 let decoded = percent_decode_str(r).decode_utf8_lossy();
                 match vars.var_of(&decoded).filter(|_| routed.operation.is_none()) {
@@ -715,7 +714,7 @@ fn step(
             continue;
         }
         if k.contains("{{") || v.contains("{{") {
-            return Err(format!("its query {braces}"));
+            return Err(format!("its query {BRACES}"));
         }
         *needs_mock |= k.starts_with("__");
         query
@@ -741,7 +740,7 @@ fn step(
             continue;
         }
         if text.contains("{{") {
-            return Err(format!("its header {n} {braces}"));
+            return Err(format!("its header {n} {BRACES}"));
         }
         *needs_mock |= n == "prefer";
         headers.push((n.to_string(), vars.substitute(text)));

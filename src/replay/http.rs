@@ -15,7 +15,7 @@ use indexmap::IndexMap;
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 
 use super::{ReplayOptions, SentRequest};
-use crate::scenario::{template, Body, Part, Step, StepAuth};
+use crate::scenario::{Body, Part, Step, StepAuth};
 
 /// Characters a variable's value may not carry raw inside a path segment.
 const SEGMENT: &AsciiSet = &CONTROLS
@@ -221,7 +221,7 @@ pub fn build(
     let body = match &step.body {
         None => None,
         Some(Body::Json(v)) => {
-            let v = template::render_body(v, vars).map_err(missing)?;
+            let v = v.render(vars).map_err(missing)?;
             if !headers.contains_key(CONTENT_TYPE) {
                 headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
             }

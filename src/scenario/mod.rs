@@ -18,7 +18,6 @@ use hyper::header::HeaderName;
 use hyper::Method;
 use indexmap::IndexMap;
 use regex::Regex;
-use serde_json::Value;
 
 use crate::contract::Contract;
 
@@ -95,14 +94,12 @@ impl Step {
             .chain(self.query.iter().map(|(_, t)| t))
             .chain(self.headers.iter().map(|(_, t)| t))
             .chain(match &self.body {
-                Some(Body::Raw(t)) => Some(t),
-                _ => None,
+                Some(Body::Raw(t)) => vec![t],
+                Some(Body::Json(b)) => b.templates.iter().map(|(_, t)| t).collect(),
+                None => Vec::new(),
             });
         for t in templates {
             out.extend(t.vars());
-        }
-        if let Some(Body::Json(b)) = &self.body {
-            template::body_vars(b, &mut out);
         }
         let mut seen = Vec::new();
         out.retain(|v| {
@@ -119,7 +116,7 @@ impl Step {
 pub enum Body {
     /// JSON, sent as `application/json` unless the step sets Content-Type; strings
     /// may hold placeholders.
-    Json(Value),
+    Json(template::JsonBody),
     /// Text sent exactly as written (placeholders filled), for malformed bodies.
     Raw(Template),
 }

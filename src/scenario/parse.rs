@@ -462,16 +462,20 @@ fn step(
         // the JSON pointer of the string inside it.
         let mut strings = Vec::new();
         template::body_strings(&b.value, &mut String::new(), &mut strings);
+        let mut templates = Vec::new();
         for (pointer, text) in strings {
-            check_template(
-                errors,
-                known,
-                text,
-                &b.referenced,
-                &format!("body at {pointer}"),
-            );
+            let shown = if pointer.is_empty() { "/" } else { &pointer };
+            let what = format!("body at {shown}");
+            if let Some(t) = check_template(errors, known, text, &b.referenced, &what) {
+                if t.vars().next().is_some() {
+                    templates.push((pointer, t));
+                }
+            }
         }
-        Body::Json(b.value.clone())
+        Body::Json(template::JsonBody {
+            value: b.value.clone(),
+            templates,
+        })
     });
     let body = match (&req.raw_body, body) {
         (Some(r), None) => {

@@ -95,17 +95,11 @@ pub fn is_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// Every string in a JSON body with its JSON pointer, in document order.
+/// Every string in a JSON body with its JSON pointer (`""` for a body that is a
+/// single string), in document order.
 pub fn body_strings<'a>(value: &'a Value, at: &mut String, out: &mut Vec<(String, &'a str)>) {
     match value {
-        Value::String(s) => out.push((
-            if at.is_empty() {
-                "/".into()
-            } else {
-                at.clone()
-            },
-            s,
-        )),
+        Value::String(s) => out.push((at.clone(), s)),
         Value::Array(items) => {
             for (i, v) in items.iter().enumerate() {
                 let len = at.len();
@@ -127,38 +121,27 @@ pub fn body_strings<'a>(value: &'a Value, at: &mut String, out: &mut Vec<(String
     }
 }
 
-/// The variables the strings of a body read (the body was checked at load).
-pub fn body_vars<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
-    let mut strings = Vec::new();
-    body_strings(value, &mut String::new(), &mut strings);
-    for (_, s) in strings {
-        let mut rest = s;
-        while let Some(start) = rest.find("{{") {
-            let after = &rest[start + 2..];
-            let Some(end) = after.find("}}") else { break };
-            out.push(after[..end].trim());
-            rest = &after[end + 2..];
-        }
-    }
+/// A JSON body whose strings may hold placeholders, parsed once at load.
+#[derive(Debug, Clone)]
+pub struct JsonBody {
+    /// The body as written.
+    pub value: Value,
+    /// The strings that read variables, by JSON pointer.
+    pub templates: Vec<(String, Template)>,
 }
 
-/// Fills the placeholders of every string in a body. Keys are not templated.
-pub fn render_body(value: &Value, vars: &IndexMap<String, String>) -> Result<Value, String> {
-    Ok(match value {
-        Value::String(s) => Value::String(Template::parse(s)?.render(vars)?),
-        Value::Array(items) => Value::Array(
-            items
-                .iter()
-                .map(|v| render_body(v, vars))
-                .collect::<Result<_, _>>()?,
-        ),
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| Ok((k.clone(), render_body(v, vars)?)))
-                .collect::<Result<_, String>>()?,
-        ),
-        other => other.clone(),
-    })
+impl JsonBody {
+    /// The body with its placeholders filled. Keys are not templated. Errors name
+    /// the first variable without a value.
+    pub fn render(&self, vars: &IndexMap<String, String>) -> Result<Value, String> {
+        let mut value = self.value.clone();
+        for (pointer, t) in &self.templates {
+            if let Some(slot) = value.pointer_mut(pointer) {
+                *slot = Value::String(t.render(vars)?);
+            }
+        }
+        Ok(value)
+    }
 }
 
 #[cfg(test)]
@@ -174,6 +157,31 @@ mod tests {
         assert_eq!(t.render(&vars), Err("id".to_string()));
         vars.insert("id".to_string(), "7".to_string());
         assert_eq!(t.render(&vars).unwrap(), "/v1/Stores/s1/x/7");
+    }
+
+    #[test]
+    fn json_bodies_fill_strings_in_place() {
+        let value = serde_json::json!({"a": ["x{{v}}", 2], "b~/c": "{{v}}", "k": "plain"});
+        let mut strings = Vec::new();
+        body_strings(&value, &mut String::new(), &mut strings);
+        let templates = strings
+            .into_iter()
+            .map(|(p, s)| (p, Template::parse(s).unwrap()))
+            .filter(|(_, t)| t.vars().next().is_some())
+            .collect();
+        let body = JsonBody { value, templates };
+        let mut vars = IndexMap::new();
+        assert_eq!(body.render(&vars), Err("v".to_string()));
+        vars.insert("v".to_string(), "1".to_string());
+        assert_eq!(
+            body.render(&vars).unwrap(),
+            serde_json::json!({"a": ["x1", 2], "b~/c": "1", "k": "plain"})
+        );
+        let root = JsonBody {
+            value: serde_json::json!("{{v}}"),
+            templates: vec![(String::new(), Template::parse("{{v}}").unwrap())],
+        };
+        assert_eq!(root.render(&vars).unwrap(), serde_json::json!("1"));
     }
 
     #[test]
