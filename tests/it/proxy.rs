@@ -1,13 +1,11 @@
 //! `mimeo proxy`: forwarding that changes nothing, the contract's checks on live
 //! traffic, `--strict`, and a target that is down or silent.
 
-mod common;
-
 use std::future::Future;
 use std::time::Duration;
 
-use common::broken::Broken;
-use common::{send, send_exact, valid_request, Reply, PROFILE, STORE};
+use crate::common::broken::Broken;
+use crate::common::{send, send_exact, valid_request, Reply, PROFILE, STORE};
 use hyper::header::HeaderMap;
 use mimeo::proxy::{ProxyOptions, ProxyServer, Summary, MAX_CHECKED_BODY};
 use mimeo::serve::ServeOptions;
@@ -22,7 +20,7 @@ async fn within<T>(f: impl Future<Output = T>) -> T {
 }
 
 async fn proxy(opts: ProxyOptions) -> ProxyServer {
-    ProxyServer::start(common::contract(), opts)
+    ProxyServer::start(crate::common::contract(), opts)
         .await
         .expect("proxy starts")
 }
@@ -62,8 +60,8 @@ fn assert_same(what: &str, direct: &Reply, via: &Reply) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_client_gets_exactly_what_the_mock_sent() {
-    let contract = common::contract();
-    let mock = common::start(ServeOptions::default()).await;
+    let contract = crate::common::contract();
+    let mock = crate::common::start(ServeOptions::default()).await;
     let proxy = proxy(ProxyOptions::new(mock.url())).await;
     let mut cases: Vec<(String, String, String, Option<&str>)> = Vec::new();
     for op in &contract.operations {
@@ -120,7 +118,7 @@ async fn a_body_over_the_checked_limit_passes_through_unchanged_and_unjudged() {
     let target = Broken::start();
     let proxy = proxy(ProxyOptions::new(&target.base)).await;
     let via = broken(&proxy, "GET", "/email", "huge").await;
-    let big = common::broken::huge_body();
+    let big = crate::common::broken::huge_body();
     assert!(big.len() > MAX_CHECKED_BODY);
     assert_eq!(via.status, 200);
     assert_eq!(via.body.len(), big.len());
@@ -134,8 +132,8 @@ async fn a_body_over_the_checked_limit_passes_through_unchanged_and_unjudged() {
 async fn broken(proxy: &ProxyServer, method: &str, tail: &str, mode: &str) -> Reply {
     let path = format!(
         "/v1/Stores/{}/Profiles/{}/Identifiers{tail}",
-        common::broken::STORE,
-        common::broken::PROFILE
+        crate::common::broken::STORE,
+        crate::common::broken::PROFILE
     );
     let body = (method != "GET").then_some(r#"{"idType":"email","value":"ada@example.com"}"#);
     within(send(
@@ -177,7 +175,7 @@ async fn each_named_violation_of_the_target_is_reported() {
     // The client breaks the contract: reported, and forwarded all the same.
     let path = format!(
         "/v1/Stores/nope/Profiles/{}/Identifiers",
-        common::broken::PROFILE
+        crate::common::broken::PROFILE
     );
     let invalid = within(send(
         &proxy.url(),
@@ -244,7 +242,7 @@ async fn strict_answers_a_contract_breaking_request_itself() {
     let proxy = proxy(opts).await;
     let path = format!(
         "/v1/Stores/nope/Profiles/{}/Identifiers",
-        common::broken::PROFILE
+        crate::common::broken::PROFILE
     );
     let refused = within(send(
         &proxy.url(),
@@ -368,8 +366,8 @@ fn the_binary_logs_each_exchange_and_prints_the_summary_at_shutdown() {
     let target = Broken::start();
     let path = format!(
         "/v1/Stores/{}/Profiles/{}/Identifiers/email",
-        common::broken::STORE,
-        common::broken::PROFILE
+        crate::common::broken::STORE,
+        crate::common::broken::PROFILE
     );
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -380,7 +378,7 @@ fn the_binary_logs_each_exchange_and_prints_the_summary_at_shutdown() {
         if quiet {
             args.push("--quiet");
         }
-        let running = common::proxy::spawn(&args);
+        let running = crate::common::proxy::spawn(&args);
         let url = running.url.clone();
         let reply = runtime.block_on(within(send_exact(
             &url,

@@ -2,13 +2,11 @@
 //! problem with `file:line:column`; bad flags are refused with exit 2; sharding
 //! splits a suite without losing or repeating a scenario; `--json` is complete.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::net::TcpListener;
 use std::path::Path;
 
-use common::replay::{replay, run, write, Run};
+use crate::common::replay::{replay, run, write, Run};
 use mimeo::contract::Contract;
 use mimeo::scenario::{from_text, ScenarioError};
 

@@ -1,14 +1,12 @@
 //! `mimeo proxy --record`: traffic through the proxy becomes scenario files that
 //! `mimeo replay` plays back unchanged, with no credential the client sent.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::common::replay::{replay, run};
+use crate::common::{send, MAPPING, PROFILE, STORE};
 use base64::Engine;
-use common::replay::{replay, run};
-use common::{send, MAPPING, PROFILE, STORE};
 use mimeo::proxy::{ProxyOptions, ProxyServer, RecordOptions};
 use mimeo::serve::ServeOptions;
 
@@ -68,10 +66,10 @@ fn basic() -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_recorded_session_replays_against_the_mock_and_holds_no_credential() {
-    let mock = common::start(ServeOptions::default()).await;
+    let mock = crate::common::start(ServeOptions::default()).await;
     let dir = tempfile::tempdir().unwrap();
     let rec = dir.path().join("recorded");
-    let running = common::proxy::spawn(&[
+    let running = crate::common::proxy::spawn(&[
         "--target",
         &mock.url(),
         "--port",
@@ -197,7 +195,7 @@ async fn a_recorded_session_replays_against_the_mock_and_holds_no_credential() {
         assert!(text.contains(expected), "`{expected}` missing:\n{text}");
     }
     assert_eq!(text.matches("  - auth: default\n").count(), n, "{text}");
-    let scenario = mimeo::scenario::from_file(file, &common::contract())
+    let scenario = mimeo::scenario::from_file(file, &crate::common::contract())
         .unwrap_or_else(|e| panic!("{e:?}\n{text}"));
     assert_eq!(scenario.steps.len(), n);
     let expected: Vec<Option<Vec<u16>>> = traffic.iter().map(|c| Some(vec![c.status])).collect();
@@ -260,14 +258,14 @@ async fn start(target: &str, rec: &Path, gap: Option<Duration>) -> ProxyServer {
         dir: rec.to_path_buf(),
         session_gap: gap,
     });
-    ProxyServer::start(common::contract(), opts)
+    ProxyServer::start(crate::common::contract(), opts)
         .await
         .expect("proxy starts")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_ends_after_the_idle_gap_and_is_written_at_once() {
-    let mock = common::start(ServeOptions::default()).await;
+    let mock = crate::common::start(ServeOptions::default()).await;
     let dir = tempfile::tempdir().unwrap();
     let proxy = start(&mock.url(), dir.path(), Some(Duration::from_millis(100))).await;
     let ids = format!("/v1/Stores/{STORE}/Profiles/{PROFILE}/Identifiers");
@@ -292,13 +290,13 @@ async fn a_session_ends_after_the_idle_gap_and_is_written_at_once() {
         let text = std::fs::read_to_string(f).unwrap();
         // No credentials were sent: the step says so.
         assert!(text.contains("  - auth: none\n"), "{text}");
-        mimeo::scenario::from_file(f, &common::contract()).expect("loads");
+        mimeo::scenario::from_file(f, &crate::common::contract()).expect("loads");
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_scenario_per_run_and_a_401_is_recorded_as_invalid_credentials() {
-    let mock = common::start(ServeOptions {
+    let mock = crate::common::start(ServeOptions {
         auth: Some((SID.into(), "the-right-token".into())),
         ..ServeOptions::default()
     })
@@ -332,5 +330,5 @@ async fn one_scenario_per_run_and_a_401_is_recorded_as_invalid_credentials() {
         !text.contains("the-right-token") && !text.contains(TOKEN),
         "{text}"
     );
-    mimeo::scenario::from_file(&files[0], &common::contract()).expect("loads");
+    mimeo::scenario::from_file(&files[0], &crate::common::contract()).expect("loads");
 }

@@ -3,11 +3,9 @@
 //! and the rule and whose body keeps the contract; the same request made valid
 //! gets the operation's 2xx.
 
-mod common;
-
 use std::sync::{Arc, OnceLock};
 
-use common::*;
+use crate::common::*;
 use mimeo::contract::Contract;
 use mimeo::serve::{MockServer, ServeOptions};
 

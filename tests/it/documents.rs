@@ -2,11 +2,9 @@
 //! recursion, ranges and defaults, and hundreds of operations. What mimeo cannot
 //! serve is a warning, not a crash.
 
-mod common;
-
 use std::sync::Arc;
 
-use common::{send, Reply};
+use crate::common::{send, Reply};
 use mimeo::checks::run_checks;
 use mimeo::contract::Contract;
 use mimeo::serve::{MockServer, ServeOptions};

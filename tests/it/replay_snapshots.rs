@@ -4,13 +4,11 @@
 //! stored snapshot by itself, and snapshots hide ports, credentials and what the
 //! scenario asks to redact.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
 
-use common::replay::{junit_failures, replay, run, run_with_input, write, Run};
+use crate::common::replay::{junit_failures, replay, run, run_with_input, write, Run};
 
 const STORE: &str = "mem_store_01jc6xv5q8m2t7w4n9r3k0h2f6";
 const PROFILE: &str = "mem_profile_01jc6xv5q8m2t7w4n9r3k0h2f6";

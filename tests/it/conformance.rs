@@ -82,7 +82,7 @@ async fn shipped_suite_keeps_the_contract_and_its_snapshots() {
             run.snapshot
         );
         insta::with_settings!({
-            snapshot_path => "../snapshots",
+            snapshot_path => "../../snapshots",
             prepend_module_to_snapshot => false,
             omit_expression => true,
         }, {

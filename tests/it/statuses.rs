@@ -1,9 +1,7 @@
 //! Every operation answers every documented status, through `Prefer` and through a
 //! server-side rule, with headers and a body that keep the contract.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use mimeo::contract::Operation;
 use mimeo::respond::rules::parse_status_flag;
 use mimeo::serve::ServeOptions;

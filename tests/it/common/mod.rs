@@ -1,6 +1,5 @@
 //! Helpers shared by the integration tests: a real server on 127.0.0.1:0 and a
 //! plain HTTP client.
-#![allow(dead_code)]
 
 pub mod broken;
 pub mod proxy;

@@ -4,12 +4,10 @@
 //! named by its check on the terminal and in the JUnit file; a correct answer from
 //! the same server must pass, so these tests can fail.
 
-mod common;
-
 use std::path::PathBuf;
 
-use common::broken::{Broken, CANONICAL, PROFILE, STORE};
-use common::replay::{junit_failures, replay, run, write, Run};
+use crate::common::broken::{Broken, CANONICAL, PROFILE, STORE};
+use crate::common::replay::{junit_failures, replay, run, write, Run};
 
 /// A scenario of one step against `/v1/Stores/{storeId}/Profiles/{profileId}/Identifiers{tail}`.
 fn scenario(method: &str, tail: &str, mode: &str, expect: Option<&str>) -> String {

@@ -1,12 +1,10 @@
 //! The real binary: start-up output, serving on a real socket, refusals of bad
 //! input with exit status 2, and a clean stop on SIGTERM.
 
-mod common;
-
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
 
-use common::*;
+use crate::common::*;
 
 fn mimeo() -> Command {
     Command::new(env!("CARGO_BIN_EXE_mimeo"))

@@ -1,11 +1,9 @@
 //! The mock's behaviour around the contract: auth, unknown routes, limits, misuse
 //! of `Prefer`, rule sequences and latency.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use mimeo::checks::run_checks;
 use mimeo::respond::rules::parse_status_flag;
 use mimeo::serve::ServeOptions;
