@@ -37,7 +37,7 @@ fn main() {
         .and_then(|p| p.parse().ok())
         .expect("usage: bare_hyper PORT [WORKERS]");
     let workers = args.next().and_then(|w| w.parse().ok());
-    let runtime = mimeo::serve::runtime(workers).expect("runtime");
+    let runtime = mimeo::runtime(workers).expect("runtime");
     runtime.block_on(async move {
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         let listener = TcpListener::bind(addr).await.expect("bind");

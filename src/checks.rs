@@ -1,65 +1,149 @@
 //! Response checks: does a response keep the contract?
 //!
-//! Each check has a name (`status_documented`, `status_expected`, `content_type`,
-//! `body_schema`, `headers`, `undocumented_fields`) so reports, JUnit files and
-//! proxy logs can say exactly which promise was broken. The mock's own tests, the
-//! conformance runner and the proxy all use these same checks.
+//! Each check has a name ([`Check`]) so reports, JUnit files and proxy logs can
+//! say exactly which promise was broken. The mock's own tests, the conformance
+//! runner and the proxy all use these same checks.
+
+use std::fmt;
 
 use hyper::header::{HeaderMap, CONTENT_TYPE};
 use serde_json::Value;
 
 use crate::contract::{schema, Contract, Operation};
-use crate::validate::{media_matches, parse_text};
+use crate::support::{media, pointer};
+use crate::validate::parse_text;
 
-/// One failed check.
+/// A named promise mimeo checks. The contract's own checks judge one response;
+/// the runner and the proxy add theirs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Check {
+    /// The status is one the operation documents.
+    StatusDocumented,
+    /// The status is one the scenario step expects.
+    StatusExpected,
+    /// The Content-Type is one documented for the status.
+    ContentType,
+    /// The body matches the documented schema.
+    BodySchema,
+    /// Documented headers are present (when required) and match their schemas.
+    Headers,
+    /// The body has no member its schema does not declare.
+    UndocumentedFields,
+    /// An answer arrived (replay): no connection failure or timeout.
+    Transport,
+    /// A value a step captures was in the answer (replay).
+    Capture,
+    /// The scenario's results match its stored snapshot (replay).
+    Snapshot,
+    /// The request keeps the contract (proxy).
+    RequestValid,
+    /// An operation of the contract serves the request (proxy).
+    Unknown,
+}
+
+impl Check {
+    /// The checks that judge one response against the contract, in the order they run.
+    pub const CONTRACT: [Check; 6] = [
+        Check::StatusDocumented,
+        Check::StatusExpected,
+        Check::ContentType,
+        Check::BodySchema,
+        Check::Headers,
+        Check::UndocumentedFields,
+    ];
+
+    /// The checks a replay run adds.
+    pub const RUNNER: [Check; 3] = [Check::Transport, Check::Capture, Check::Snapshot];
+
+    /// The name used in reports: `status_documented`, `body_schema`, ...
+    pub fn name(self) -> &'static str {
+        match self {
+            Check::StatusDocumented => "status_documented",
+            Check::StatusExpected => "status_expected",
+            Check::ContentType => "content_type",
+            Check::BodySchema => "body_schema",
+            Check::Headers => "headers",
+            Check::UndocumentedFields => "undocumented_fields",
+            Check::Transport => "transport",
+            Check::Capture => "capture",
+            Check::Snapshot => "snapshot",
+            Check::RequestValid => "request_valid",
+            Check::Unknown => "unknown",
+        }
+    }
+}
+
+impl fmt::Display for Check {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One failed check, with what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct CheckFailure {
-    /// The check's name.
-    pub check: &'static str,
+    /// The check.
+    pub check: Check,
     /// What is wrong.
     pub message: String,
 }
 
-impl std::fmt::Display for CheckFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Display for CheckFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.check, self.message)
     }
 }
 
-/// Every check name, in the order they run.
-pub const CHECKS: [&str; 6] = [
-    "status_documented",
-    "status_expected",
-    "content_type",
-    "body_schema",
-    "headers",
-    "undocumented_fields",
-];
-
 /// Which checks ran on a response, and which of them failed.
 #[derive(Debug, Clone, Default)]
 pub struct Checked {
-    /// Names of the checks that applied, in order (each once).
-    pub ran: Vec<&'static str>,
+    /// The checks that applied, in order (each once).
+    pub ran: Vec<Check>,
     /// The failures; a check may fail more than once (one per broken field).
     pub failures: Vec<CheckFailure>,
 }
 
-/// `status_expected`: whether `status` is one of `expected`.
-pub fn status_expected(status: u16, expected: &[u16]) -> Option<CheckFailure> {
+impl Checked {
+    /// Whether every check that ran held.
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+/// [`Check::StatusExpected`]: whether `status` is one of `expected`.
+pub(crate) fn status_expected(status: u16, expected: &[u16]) -> Option<CheckFailure> {
     if expected.contains(&status) {
         return None;
     }
     let list: Vec<String> = expected.iter().map(u16::to_string).collect();
     Some(CheckFailure {
-        check: "status_expected",
+        check: Check::StatusExpected,
         message: format!("got {status}, expected {}", list.join(" or ")),
     })
 }
 
-/// Checks one response of `op`, and says which checks applied so reports can
-/// count passes by name. `expected` is the set of statuses the caller expects, if any.
-pub fn run_checks(
+/// Checks one response of `op` against the contract, and says which checks
+/// applied so reports can count passes by name. `expected` is the set of
+/// statuses the caller expects, if any.
+///
+/// # Examples
+///
+/// ```
+/// use mimeo::{check_response, Check, Contract};
+/// use hyper::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
+///
+/// let contract = Contract::embedded()?;
+/// let fetch = contract.operation_by_id("FetchProfileIdentifier").unwrap();
+/// let mut headers = HeaderMap::new();
+/// headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+/// let ok = check_response(&contract, fetch, 200, &headers, br#"{"idType":"email","values":["a@x.io"]}"#, None);
+/// assert!(ok.passed());
+/// let bad = check_response(&contract, fetch, 200, &headers, br#"{"values":"a@x.io"}"#, Some(&[200]));
+/// assert_eq!(bad.failures[0].check, Check::BodySchema);
+/// # Ok::<(), mimeo::Diagnostic>(())
+/// ```
+pub fn check_response(
     contract: &Contract,
     op: &Operation,
     status: u16,
@@ -71,23 +155,23 @@ pub fn run_checks(
     'checks: {
         let out = &mut checked.failures;
         let ran = &mut checked.ran;
-        let fail = |out: &mut Vec<CheckFailure>, check: &'static str, message: String| {
+        let fail = |out: &mut Vec<CheckFailure>, check: Check, message: String| {
             out.push(CheckFailure { check, message })
         };
-        let mut ran = |name: &'static str| {
-            if !ran.contains(&name) {
-                ran.push(name);
+        let mut ran = |check: Check| {
+            if !ran.contains(&check) {
+                ran.push(check);
             }
         };
         if let Some(exp) = expected {
-            ran("status_expected");
+            ran(Check::StatusExpected);
             out.extend(status_expected(status, exp));
         }
-        ran("status_documented");
+        ran(Check::StatusDocumented);
         let Some(response) = op.response_for(status) else {
             fail(
                 out,
-                "status_documented",
+                Check::StatusDocumented,
                 format!(
                     "{status} is not documented for {}; documented: {}",
                     op.name(),
@@ -98,7 +182,7 @@ pub fn run_checks(
         };
 
         if !response.headers.is_empty() {
-            ran("headers");
+            ran(Check::Headers);
         }
         for h in &response.headers {
             let values: Vec<&str> = headers
@@ -109,7 +193,7 @@ pub fn run_checks(
             match values.first() {
                 None if h.required => fail(
                     out,
-                    "headers",
+                    Check::Headers,
                     format!("{} is required for {status} but missing", h.name),
                 ),
                 None => {}
@@ -122,7 +206,7 @@ pub fn run_checks(
                         for viol in contract.schemas.violations(s, &value) {
                             fail(
                                 out,
-                                "headers",
+                                Check::Headers,
                                 format!("{}: `{v}` breaks {}: {}", h.name, viol.rule, viol.message),
                             );
                         }
@@ -138,10 +222,10 @@ pub fn run_checks(
         let documented: Vec<&str> = response.content.iter().map(|m| m.name.as_str()).collect();
         let media = match content_type {
             None if body.is_empty() => {
-                ran("body_schema");
+                ran(Check::BodySchema);
                 fail(
                     out,
-                    "body_schema",
+                    Check::BodySchema,
                     format!(
                         "the body is empty; {status} documents {}",
                         documented.join(" or ")
@@ -150,23 +234,26 @@ pub fn run_checks(
                 break 'checks;
             }
             None => {
-                ran("content_type");
+                ran(Check::ContentType);
                 fail(
                     out,
-                    "content_type",
+                    Check::ContentType,
                     format!("missing; {status} documents {}", documented.join(" or ")),
                 );
                 break 'checks;
             }
             Some(ct) => {
-                ran("content_type");
-                let found = response.content.iter().find(|m| media_matches(&m.name, ct));
+                ran(Check::ContentType);
+                let found = response
+                    .content
+                    .iter()
+                    .find(|m| media::matches(&m.name, ct));
                 match found {
                     Some(m) => m,
                     None => {
                         fail(
                             out,
-                            "content_type",
+                            Check::ContentType,
                             format!(
                                 "`{ct}` is not documented for {status}; documented: {}",
                                 documented.join(" or ")
@@ -180,16 +267,16 @@ pub fn run_checks(
         if !media.json {
             break 'checks;
         }
-        ran("body_schema");
+        ran(Check::BodySchema);
         let value: Value = match serde_json::from_slice(body) {
             Ok(v) => v,
             Err(e) => {
-                fail(out, "body_schema", format!("the body is not JSON: {e}"));
+                fail(out, Check::BodySchema, format!("the body is not JSON: {e}"));
                 break 'checks;
             }
         };
         if let Some(s) = media.schema {
-            ran("undocumented_fields");
+            ran(Check::UndocumentedFields);
             for v in contract.schemas.violations(s, &value) {
                 let at = if v.pointer.is_empty() {
                     "/".to_string()
@@ -198,7 +285,7 @@ pub fn run_checks(
                 };
                 fail(
                     out,
-                    "body_schema",
+                    Check::BodySchema,
                     format!("at {at}: {}: {}", v.rule, v.message),
                 );
             }
@@ -214,7 +301,7 @@ pub fn run_checks(
             for p in extra {
                 fail(
                     out,
-                    "undocumented_fields",
+                    Check::UndocumentedFields,
                     format!("{p} is not declared by the schema"),
                 );
             }
@@ -254,8 +341,7 @@ fn undocumented(
                     .iter()
                     .find_map(|b| b.get("properties").and_then(|p| p.get(k)));
                 let len = at.len();
-                at.push('/');
-                at.push_str(&crate::contract::source::escape_pointer_token(k));
+                pointer::push(at, k);
                 match prop {
                     Some(p) => undocumented(doc, p, v, at, out, depth + 1),
                     None if declares && !open_map => out.push(at.clone()),

@@ -1,37 +1,129 @@
 //! mimeo: contract testing for HTTP APIs described by OpenAPI 3.0.
 //!
-//! One loaded [`contract::Contract`] serves two halves: the mock
-//! ([`serve::MockServer`], `mimeo serve`) and the conformance checks
-//! ([`checks`]). Start the mock in-process on a free port and talk to it:
+//! One loaded [`Contract`] serves three tools:
+//!
+//! - [`MockServer`]: a mock on a real socket that answers every documented
+//!   operation with responses that keep the contract, validates every request
+//!   strictly, and lets a test choose statuses with `Prefer` or server-side
+//!   [`Rule`]s;
+//! - [`run_scenarios`]: a conformance runner that replays [`Scenario`] files
+//!   against the mock or any implementation, judges every answer with the named
+//!   [`Check`]s, and compares the results with reviewable [`Snapshots`];
+//! - [`ProxyServer`]: a validating proxy in front of a real service that checks
+//!   live traffic against the same contract, and can record it as scenarios.
+//!
+//! # The mock
 //!
 //! ```
 //! use std::sync::Arc;
-//! use mimeo::contract::Contract;
-//! use mimeo::serve::{MockServer, ServeOptions};
+//! use mimeo::{Contract, MockServer, ServeOptions};
 //!
-//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
-//! let contract = Arc::new(Contract::embedded().unwrap()); // Memory v1
-//! let server = MockServer::start(contract, ServeOptions::default()).await.unwrap();
-//! assert!(server.url().starts_with("http://127.0.0.1:"));
+//! # tokio::runtime::Runtime::new()?.block_on(async {
+//! let contract = Arc::new(Contract::embedded()?); // Twilio Memory v1
+//! let server = MockServer::start(contract, ServeOptions::default()).await?;
 //! // Point the client under test at server.url(); dropping `server` stops it.
-//! # });
+//! assert!(server.url().starts_with("http://127.0.0.1:"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # })?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! The modules follow the data: [`contract`] loading → [`routing`] →
-//! [`validate`] (requests) → [`respond`] (status choice, bodies via [`generate`])
-//! → [`serve`]; [`checks`] judges responses.
+//! # Replaying scenarios
+//!
+//! ```
+//! use std::sync::Arc;
+//! use mimeo::{render_snapshot, Contract, MockServer, ReplayOptions, Secrets, ServeOptions, Target};
+//!
+//! # tokio::runtime::Runtime::new()?.block_on(async {
+//! let contract = Arc::new(Contract::embedded()?);
+//! let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance");
+//! let scenarios = Arc::new(mimeo::load_scenarios(&[dir], &contract).map_err(|e| e[0].clone())?);
+//! let mock = MockServer::start(contract.clone(), ServeOptions::default()).await?;
+//! let target = Target { base: mock.url(), is_mock: true };
+//! let runs = mimeo::run_scenarios(contract.clone(), scenarios.clone(), target, ReplayOptions::default(), |_| {}).await?;
+//! for (scenario, run) in scenarios.iter().zip(&runs) {
+//!     let text = render_snapshot(&contract, scenario, run, &mock.url(), &Secrets::default());
+//!     // Compare `text` with a stored snapshot: insta::assert_snapshot!(scenario.snapshot_name(), text)
+//!     assert!(!text.is_empty());
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # })?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Checking live traffic
+//!
+//! ```
+//! use std::sync::Arc;
+//! use mimeo::{Check, Contract, MockServer, ProxyOptions, ProxyServer, ServeOptions};
+//!
+//! # tokio::runtime::Runtime::new()?.block_on(async {
+//! let contract = Arc::new(Contract::embedded()?);
+//! let real = MockServer::start(contract.clone(), ServeOptions::default()).await?; // stands in for the real API
+//! let proxy = ProxyServer::start(contract, ProxyOptions::new(real.url())).await?;
+//! // Send the client's traffic to proxy.url() ...
+//! let summary = proxy.shutdown().await;
+//! assert_eq!(summary.count(Check::BodySchema), 0);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # })?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The modules follow the data: contract loading → routing → request validation
+//! → response choice → serving; scenarios → replay → checks → snapshots →
+//! reports. Without default features the crate is the contract and the mock only
+//! (`default-features = false`); `replay`, `proxy` and `cli` add the rest.
 
-pub mod checks;
-pub mod cli;
-pub mod contract;
-pub mod generate;
-pub mod proxy;
-pub mod replay;
+mod checks;
+mod contract;
+mod diagnostic;
+mod generate;
+mod http;
+mod respond;
+mod routing;
+#[cfg(feature = "replay")]
+mod secrets;
+mod serve;
+mod support;
+mod validate;
+
+#[cfg(feature = "proxy")]
+mod proxy;
+#[cfg(feature = "replay")]
+mod replay;
+#[cfg(feature = "replay")]
 pub mod report;
-pub mod respond;
-pub mod routing;
-pub mod scenario;
-pub mod secrets;
-pub mod serve;
-pub mod snapshot;
-pub mod validate;
+#[cfg(feature = "replay")]
+mod scenario;
+#[cfg(feature = "replay")]
+mod snapshot;
+
+pub use checks::{check_response, Check, CheckFailure, Checked};
+pub use contract::{Contract, Operation, StatusKey};
+pub use diagnostic::{Diagnostic, Location};
+pub use http::server::{runtime, BindError};
+pub use respond::rules::{load_config, Config, Latency, Rule, RuleError};
+#[cfg(feature = "replay")]
+pub use secrets::Secrets;
+pub use serve::{MockServer, ServeError, ServeOptions};
+pub use support::duration::{parse_duration, DurationError};
+
+#[cfg(feature = "replay")]
+pub use http::client::TargetError;
+#[cfg(feature = "replay")]
+pub use replay::{
+    run_scenarios, shard, Outcome, ReplayOptions, ScenarioRun, SentRequest, StepRun, Target,
+    MOCK_CREDENTIALS,
+};
+#[cfg(feature = "replay")]
+pub use scenario::{load_scenarios, Scenario, Step};
+#[cfg(feature = "replay")]
+pub use snapshot::{
+    render_snapshot, ReviewTally, SnapshotPolicy, SnapshotState, Snapshots, Verdict,
+};
+
+#[cfg(feature = "proxy")]
+pub use proxy::{
+    CheckCount, ProxyError, ProxyOptions, ProxyServer, ProxySummary, RecordOptions, Recording,
+    MAX_CHECKED_BODY,
+};

@@ -20,7 +20,7 @@ const CREDENTIAL_HEADERS: [&str; 4] = [
 /// Whether a response header's value must not be written anywhere: `Set-Cookie`,
 /// or a name that looks like a credential. Challenges (`WWW-Authenticate`) are
 /// not credentials and stay, so snapshots can show them.
-pub fn secret_response_header(name: &str) -> bool {
+pub(crate) fn secret_response_header(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
     CREDENTIAL_HEADERS.contains(&name.as_str())
         || (secret_name(&name) && !name.ends_with("-authenticate"))
@@ -28,7 +28,7 @@ pub fn secret_response_header(name: &str) -> bool {
 
 /// Whether a request header's value must not be written anywhere: a credential
 /// header, or a name or value that looks like one.
-pub fn secret_header(name: &str, value: &str) -> bool {
+pub(crate) fn secret_header(name: &str, value: &str) -> bool {
     CREDENTIAL_HEADERS.contains(&name.to_ascii_lowercase().as_str())
         || secret_name(name)
         || secret_value(value)
@@ -40,25 +40,36 @@ const SECRET_WORDS: [&str; 7] = [
 ];
 
 /// Whether a header or query parameter name looks like it carries a secret.
-pub fn secret_name(name: &str) -> bool {
+pub(crate) fn secret_name(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
     SECRET_WORDS.iter().any(|w| name.contains(w))
 }
 
-/// Whether a value looks like a credential: an HTTP auth scheme and its token, a
-/// Twilio Account or API key SID, a 32-hex auth token, or a JWT.
-pub fn secret_value(value: &str) -> bool {
+/// Whether a value looks like a credential in any API: an HTTP auth scheme and
+/// its token, a 32-hex token, or a JWT. An API's own credential shapes (Twilio's
+/// SIDs) are declared in its contract and checked by the contract's profile.
+pub(crate) fn secret_value(value: &str) -> bool {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
         Regex::new(
-            r"(?i)^\s*(basic|bearer|digest|token)\s+\S|\b(AC|SK)[0-9a-f]{32}\b|\b[0-9a-f]{32}\b|\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.",
+            r"(?i)^\s*(basic|bearer|digest|token)\s+\S|\b[0-9a-f]{32}\b|\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.",
         )
         .expect("a valid built-in pattern")
     })
     .is_match(value)
 }
 
-/// Text that must never reach a snapshot (credentials).
+/// Text that must never reach a snapshot, report or log (credentials): each is
+/// replaced by `[redacted]`, in its plain, JSON-escaped and XML-escaped forms.
+///
+/// # Examples
+///
+/// ```
+/// use mimeo::Secrets;
+///
+/// let secrets = Secrets::new(Secrets::basic("AC123", "s3cr3t-token"));
+/// assert_eq!(secrets.scrub("token=s3cr3t-token"), "token=[redacted]");
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct Secrets(Vec<String>);
 

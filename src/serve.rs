@@ -6,57 +6,43 @@
 //! choose a status, and copy out a response that was mostly built at start-up.
 
 use std::borrow::Cow;
-use std::convert::Infallible;
-use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::header::{
-    HeaderValue, ALLOW, AUTHORIZATION, CONNECTION, CONTENT_LENGTH, HOST, WWW_AUTHENTICATE,
-};
-use hyper::service::service_fn;
+use hyper::header::{HeaderValue, ALLOW, AUTHORIZATION, CONNECTION, HOST, WWW_AUTHENTICATE};
+use hyper::http::request::Parts;
 use hyper::{Request, Response};
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
-use crate::contract::{Contract, Operation};
-use crate::respond::rules::{Latency, Rule};
-use crate::respond::{mock_error, prefer, Built, RequestInfo, Responder};
-use crate::routing::RouteMatch;
-use crate::validate::{validate_request, RequestParts};
-
-/// The tokio runtime `mimeo serve` runs on (and the benchmark's bare hyper
-/// server, so that the two compare on equal terms), with `workers` threads; by
-/// default one per CPU this process may run on (`available_parallelism`, which
-/// respects `taskset` and cgroup limits). One worker is a current-thread runtime:
-/// the whole server on one thread, with no wake-ups across threads, which is what
-/// a mock pinned to one core wants (several workers there only take turns).
-pub fn runtime(workers: Option<usize>) -> std::io::Result<tokio::runtime::Runtime> {
-    let workers = workers
-        .filter(|&n| n > 0)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    if workers == 1 {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-    } else {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(workers)
-            .enable_all()
-            .build()
-    }
-}
+use crate::contract::{Auth, Contract, Operation};
+use crate::http::intake::{invalid_request_status, Intake, Route};
+use crate::http::log::{push_decimal, push_millis, LogSink};
+use crate::http::server::{bind, read_body, serve_connections, BindError, BodyError, ServerHandle};
+use crate::respond::rules::{check_rules, segments, Latency, Rule, RuleError};
+use crate::respond::{mock_error, prefer, Built, MockError, RequestInfo, Responder};
 
 /// How the mock behaves. `Default` is what `mimeo serve` does with no flags,
-/// except that the port is 0 (any free port), which is what tests want.
+/// except that the port is 0 (any free port) and nothing is logged, which is
+/// what tests want.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use mimeo::{Latency, Rule, ServeOptions};
+///
+/// let opts = ServeOptions {
+///     rules: vec![Rule::from_flag("DELETE /v1/ControlPlane/**=429")?],
+///     latency: Some(Latency::fixed(Duration::from_millis(5))),
+///     ..ServeOptions::default()
+/// };
+/// # let _ = opts;
+/// # Ok::<(), mimeo::RuleError>(())
+/// ```
 #[derive(Debug)]
 pub struct ServeOptions {
     /// Address to bind (127.0.0.1 unless asked otherwise).
@@ -73,8 +59,9 @@ pub struct ServeOptions {
     pub seed: u64,
     /// Generate fresh data for every response.
     pub dynamic: bool,
-    /// No per-request log lines.
-    pub quiet: bool,
+    /// Write one line per request on stderr (off by default: the library prints
+    /// nothing unless asked).
+    pub log: bool,
     /// Largest accepted request body in bytes.
     pub max_body: usize,
     /// How long a client may take to send its request headers.
@@ -91,27 +78,22 @@ impl Default for ServeOptions {
             latency: None,
             seed: 0,
             dynamic: false,
-            quiet: true,
+            log: false,
             max_body: 1024 * 1024,
             header_timeout: Duration::from_secs(10),
         }
     }
 }
 
-/// Why the server did not start.
+/// Why the mock did not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     /// The address could not be bound.
-    #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        /// The address.
-        addr: SocketAddr,
-        /// The OS error.
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Bind(#[from] BindError),
     /// A rule does not fit the contract.
-    #[error("{0}")]
-    Rules(String),
+    #[error(transparent)]
+    Rules(#[from] RuleError),
 }
 
 struct State {
@@ -123,61 +105,39 @@ struct State {
     log: Arc<LogSink>,
 }
 
-/// The per-request log, written to stderr in batches: a line joins the pending
-/// batch, and the first line of a batch schedules one write for after the
-/// requests that are ready now have been answered. Under load that is one write
-/// for many requests instead of one each; a lone request's line is written at
-/// once. Lines are never reordered.
-#[derive(Default)]
-struct LogSink {
-    pending: Mutex<Vec<u8>>,
-    /// Held while a batch is taken and written, so batches leave in order.
-    writer: Mutex<()>,
-}
-
-impl LogSink {
-    fn push(self: &Arc<Self>, line: impl FnOnce(&mut Vec<u8>)) {
-        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-        let first = pending.is_empty();
-        line(&mut pending);
-        drop(pending);
-        if first {
-            let sink = self.clone();
-            tokio::spawn(async move {
-                tokio::task::yield_now().await;
-                sink.flush();
-            });
-        }
-    }
-
-    fn flush(&self) {
-        let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
-        let batch =
-            std::mem::take(&mut *self.pending.lock().unwrap_or_else(PoisonError::into_inner));
-        if !batch.is_empty() {
-            let _ = std::io::stderr().lock().write_all(&batch);
-        }
-    }
-}
-
-/// A running mock. Dropping it stops the server.
+/// A running mock of a contract, on a real socket. Dropping it stops the server.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use mimeo::{Contract, MockServer, ServeOptions};
+///
+/// # tokio::runtime::Runtime::new()?.block_on(async {
+/// let contract = Arc::new(Contract::embedded()?);
+/// let server = MockServer::start(contract, ServeOptions::default()).await?;
+/// assert!(server.url().starts_with("http://127.0.0.1:"));
+/// // Point the client under test at server.url().
+/// server.shutdown().await;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct MockServer {
-    addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
+    handle: ServerHandle,
     warnings: Vec<String>,
 }
 
 impl MockServer {
-    /// Binds, builds every default response, and starts serving on the current
-    /// tokio runtime. Rules are checked against the contract first.
+    /// Checks the rules against the contract, builds every default response, binds,
+    /// and starts serving on the current tokio runtime.
     pub async fn start(
         contract: Arc<Contract>,
         opts: ServeOptions,
     ) -> Result<MockServer, ServeError> {
-        crate::respond::rules::check_rules(&opts.rules, &contract).map_err(ServeError::Rules)?;
-        let (listener, addr) = bind(opts.host, opts.port).await?;
+        check_rules(&opts.rules, &contract)?;
         let (responder, warnings) = Responder::new(&contract, opts.seed, opts.dynamic);
+        let (listener, addr) = bind(opts.host, opts.port).await?;
         let auth_header = opts.auth.as_ref().map(|(user, pass)| {
             let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
             HeaderValue::from_str(&format!("Basic {token}"))
@@ -191,132 +151,40 @@ impl MockServer {
             auth_header,
             log: Arc::default(),
         });
-        let (stop, stopped) = oneshot::channel();
-        let task = tokio::spawn(accept_loop(listener, state, stopped));
-        Ok(MockServer {
-            addr,
-            stop: Some(stop),
-            task: Some(task),
-            warnings,
-        })
+        let handle = ServerHandle::spawn(addr, |stopped| async move {
+            let header_timeout = state.opts.header_timeout;
+            let served = state.clone();
+            serve_connections(listener, header_timeout, stopped, move |req, _peer| {
+                let state = served.clone();
+                async move { handle(&state, req).await }
+            })
+            .await;
+            // Log lines are written in batches; the last batch goes out now.
+            state.log.flush();
+        });
+        Ok(MockServer { handle, warnings })
     }
 
     /// The bound address.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.handle.addr()
     }
 
     /// `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.handle.url()
     }
 
-    /// Problems found while building the default responses.
+    /// Problems found while building the default responses (an example that
+    /// breaks its schema, a body that cannot be generated validly).
     pub fn warnings(&self) -> &[String] {
         &self.warnings
     }
 
     /// Stops accepting, lets in-flight requests finish (up to 10 s), then returns.
     pub async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
+        self.handle.shutdown().await;
     }
-}
-
-impl Drop for MockServer {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
-}
-
-/// Binds `host:port` (port 0: any free one) and returns the listener and the bound address.
-pub(crate) async fn bind(host: IpAddr, port: u16) -> Result<(TcpListener, SocketAddr), ServeError> {
-    let addr = SocketAddr::new(host, port);
-    let listener = TcpListener::bind(addr)
-        .await
-        .map_err(|source| ServeError::Bind { addr, source })?;
-    let addr = listener
-        .local_addr()
-        .map_err(|source| ServeError::Bind { addr, source })?;
-    Ok((listener, addr))
-}
-
-async fn accept_loop(listener: TcpListener, state: Arc<State>, stopped: oneshot::Receiver<()>) {
-    let header_timeout = state.opts.header_timeout;
-    let served = state.clone();
-    serve_connections(listener, header_timeout, stopped, move |req, _peer| {
-        let state = served.clone();
-        async move { handle(&state, req).await }
-    })
-    .await;
-    // Log lines are written in batches; the last batch goes out now.
-    state.log.flush();
-}
-
-/// Serves HTTP/1 connections from `listener`, each request through `handle` (which
-/// also gets the client's address), until `stopped` fires; then stops accepting and
-/// lets requests in flight finish (up to 10 s). The mock and the proxy share it.
-pub(crate) async fn serve_connections<H, F, B>(
-    listener: TcpListener,
-    header_timeout: Duration,
-    mut stopped: oneshot::Receiver<()>,
-    handle: H,
-) where
-    H: Fn(Request<Incoming>, SocketAddr) -> F + Clone + Send + 'static,
-    F: std::future::Future<Output = Response<B>> + Send + 'static,
-    B: hyper::body::Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
-    let graceful = GracefulShutdown::new();
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let Ok((stream, peer)) = accepted else {
-                    // Out of file descriptors and the like: back off instead of spinning.
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                };
-                let _ = stream.set_nodelay(true);
-                let handle = handle.clone();
-                let service = service_fn(move |req| {
-                    let answer = handle(req, peer);
-                    async move { Ok::<_, Infallible>(answer.await) }
-                });
-                let conn = hyper::server::conn::http1::Builder::new()
-                    .timer(TokioTimer::new())
-                    .header_read_timeout(header_timeout)
-                    .serve_connection(TokioIo::new(stream), service);
-                let conn = graceful.watch(conn);
-                tokio::spawn(async move {
-                    let _ = conn.await;
-                });
-            }
-            _ = &mut stopped => break,
-        }
-    }
-    drop(listener);
-    let _ = tokio::time::timeout(Duration::from_secs(10), graceful.shutdown()).await;
-}
-
-fn push_decimal(buf: &mut Vec<u8>, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    buf.extend_from_slice(&digits[start..]);
 }
 
 /// What the log line says about a request.
@@ -328,11 +196,25 @@ struct Outcome {
     latency: Option<Latency>,
 }
 
+impl Outcome {
+    fn plain(built: Built, reason: String) -> Outcome {
+        Outcome {
+            built,
+            reason: Some(reason),
+            close: false,
+            latency: None,
+        }
+    }
+}
+
 async fn handle(state: &Arc<State>, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let started = Instant::now();
     // What the log line needs of the request, taken only when there is a log (a
     // Uri clone shares its bytes).
-    let logged = (!state.opts.quiet).then(|| (req.method().clone(), req.uri().clone()));
+    let logged = state
+        .opts
+        .log
+        .then(|| (req.method().clone(), req.uri().clone()));
     let outcome = answer(state, req).await;
     // Latency applies to every answer, errors included, as a slow network would.
     if let Some(latency) = outcome.latency.or(state.opts.latency) {
@@ -351,10 +233,7 @@ async fn handle(state: &Arc<State>, req: Request<Incoming>) -> Response<Full<Byt
             buf.extend_from_slice(b" -> ");
             push_decimal(buf, u64::from(outcome.built.status.as_u16()));
             buf.push(b' ');
-            push_decimal(buf, (micros / 1000) as u64);
-            let hundredths = (micros % 1000 / 10) as u8;
-            buf.extend_from_slice(&[b'.', b'0' + hundredths / 10, b'0' + hundredths % 10]);
-            buf.extend_from_slice(b"ms");
+            push_millis(buf, micros);
             if let Some(reason) = &outcome.reason {
                 buf.extend_from_slice(b" (");
                 buf.extend_from_slice(reason.as_bytes());
@@ -377,22 +256,17 @@ async fn handle(state: &Arc<State>, req: Request<Incoming>) -> Response<Full<Byt
 
 async fn answer(state: &State, req: Request<Incoming>) -> Outcome {
     let contract = &*state.contract;
-    let plain = |built: Built, reason: String| Outcome {
-        built,
-        reason: Some(reason),
-        close: false,
-        latency: None,
-    };
     let (parts, body) = req.into_parts();
-    let (operation, path_params) = match contract.router.find(&parts.method, parts.uri.path()) {
-        RouteMatch::NotFound => {
+    let mut intake = Intake::new(contract, &parts);
+    let (operation, path_params) = match &intake.route {
+        Route::NotFound => {
             let msg = format!("The requested resource {} was not found", parts.uri.path());
-            return plain(
+            return Outcome::plain(
                 state.responder.error(contract, None, 404, &msg),
                 "no operation has this path".into(),
             );
         }
-        RouteMatch::MethodNotAllowed { allow, template } => {
+        Route::MethodNotAllowed { allow, template } => {
             let msg = format!(
                 "Method {} is not allowed on {template}; allowed: {allow}",
                 parts.method
@@ -400,11 +274,11 @@ async fn answer(state: &State, req: Request<Incoming>) -> Outcome {
             let mut built = state.responder.error(contract, None, 405, &msg);
             built.headers.push((
                 ALLOW,
-                HeaderValue::from_str(&allow).unwrap_or(HeaderValue::from_static("")),
+                HeaderValue::from_str(allow).unwrap_or(HeaderValue::from_static("")),
             ));
-            return plain(built, format!("allowed: {allow}"));
+            return Outcome::plain(built, format!("allowed: {allow}"));
         }
-        RouteMatch::Found { operation, params } => (&contract.operations[operation], params),
+        Route::Operation(op, params) => (*op, params),
     };
 
     let body = match read_body(&parts.headers, body, state.opts.max_body).await {
@@ -421,18 +295,13 @@ async fn answer(state: &State, req: Request<Incoming>) -> Outcome {
         }
     };
 
-    let mut query: Vec<(Cow<'_, str>, Cow<'_, str>)> = parts
-        .uri
-        .query()
-        .map(|q| form_urlencoded::parse(q.as_bytes()).collect())
-        .unwrap_or_default();
-    let prefer = match prefer::parse(&parts.headers, &mut query) {
+    let prefer = match prefer::parse(&parts.headers, &mut intake.query) {
         Ok(p) => p,
-        Err(msg) => return plain(mock_error("invalid-prefer", &msg), msg),
+        Err(msg) => return Outcome::plain(mock_error(MockError::InvalidPrefer, &msg), msg),
     };
 
     if let Some(expected) = &state.auth_header {
-        if operation.documents(401) && operation.auth != crate::contract::Auth::None {
+        if operation.documents(401) && operation.auth != Auth::None {
             let given = parts.headers.get(AUTHORIZATION);
             if !basic_matches(given, expected) {
                 let why = if given.is_some() {
@@ -448,21 +317,12 @@ async fn answer(state: &State, req: Request<Incoming>) -> Outcome {
                         HeaderValue::from_static("Basic realm=\"mimeo\""),
                     ));
                 }
-                return plain(built, why.into());
+                return Outcome::plain(built, why.into());
             }
         }
     }
 
-    let violations = validate_request(
-        contract,
-        operation,
-        &RequestParts {
-            path: &path_params,
-            query: &query,
-            headers: &parts.headers,
-            body: &body,
-        },
-    );
+    let violations = intake.violations(contract, &parts, &body);
     if !violations.is_empty() {
         let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
         let list = list.join("; ");
@@ -472,53 +332,22 @@ async fn answer(state: &State, req: Request<Incoming>) -> Outcome {
             built: state
                 .responder
                 .error(contract, Some(operation), status, &msg),
-            reason: (!state.opts.quiet)
+            reason: state
+                .opts
+                .log
                 .then(|| format!("{} violation(s): {list}", violations.len())),
             close: false,
             latency: None,
         };
     }
 
-    choose_and_respond(state, operation, &parts, &path_params, &prefer).await
+    choose_and_respond(state, operation, &parts, path_params, &prefer)
 }
 
-/// Why a request body was not read.
-pub(crate) enum BodyError {
-    /// Larger than the limit (declared or actual).
-    TooLarge,
-    /// The connection failed while reading.
-    Unreadable(String),
-}
-
-/// Reads a request body, bounded: a declared length over `limit` is refused unread.
-pub(crate) async fn read_body(
-    headers: &hyper::HeaderMap,
-    body: Incoming,
-    limit: usize,
-) -> Result<Bytes, BodyError> {
-    let declared = headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return Err(BodyError::TooLarge);
-    }
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e)
-            if e.downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some() =>
-        {
-            Err(BodyError::TooLarge)
-        }
-        Err(e) => Err(BodyError::Unreadable(e.to_string())),
-    }
-}
-
-async fn choose_and_respond(
+fn choose_and_respond(
     state: &State,
     operation: &Operation,
-    parts: &hyper::http::request::Parts,
+    parts: &Parts,
     path_params: &[(&str, Result<Cow<'_, str>, String>)],
     prefer: &prefer::Prefer,
 ) -> Outcome {
@@ -526,11 +355,11 @@ async fn choose_and_respond(
     let rule = match state.opts.rules.as_slice() {
         [] => None,
         rules => {
-            let path = crate::respond::rules::segments(parts.uri.path());
+            let path = segments(parts.uri.path());
             rules.iter().find(|r| r.matches(&parts.method, &path))
         }
     };
-    let logging = !state.opts.quiet;
+    let logging = state.opts.log;
     let (status, mut reason) = match (prefer.code, rule.and_then(Rule::next_status)) {
         (Some(code), _) => (code, logging.then(|| format!("Prefer {prefer}"))),
         (None, Some((code, why))) => (code, Some(why)),
@@ -565,12 +394,7 @@ async fn choose_and_respond(
     {
         Ok(b) => b,
         Err(e) => {
-            return Outcome {
-                built: mock_error(e.kind, &e.message),
-                reason: Some(e.message),
-                close: false,
-                latency: None,
-            };
+            return Outcome::plain(mock_error(e.kind, &e.message), e.message);
         }
     };
     Outcome {
@@ -593,21 +417,6 @@ fn basic_matches(given: Option<&HeaderValue>, expected: &HeaderValue) -> bool {
             scheme.eq_ignore_ascii_case("basic") && token.trim() == want
         }
         _ => false,
-    }
-}
-
-/// The status for a request that breaks the contract: 400, or 422 when that is
-/// what the operation documents for it.
-pub(crate) fn invalid_request_status(op: &Operation) -> u16 {
-    let exact = |c: u16| {
-        op.responses
-            .iter()
-            .any(|r| r.status == crate::contract::StatusKey::Code(c))
-    };
-    if !exact(400) && exact(422) {
-        422
-    } else {
-        400
     }
 }
 

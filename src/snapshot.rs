@@ -14,11 +14,13 @@ use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use similar::{ChangeTag, TextDiff};
+use similar::TextDiff;
 
 use crate::contract::Contract;
 use crate::replay::{Outcome, ScenarioRun};
-use crate::scenario::{RedactTarget, Scenario};
+use crate::scenario::{placeholder, RedactTarget, Scenario};
+use crate::secrets::Secrets;
+use crate::support::files::write_atomic;
 
 /// Variable values shorter than this are not turned back into `{{name}}`: short
 /// values (`email`, `1`) would match unrelated text.
@@ -28,10 +30,8 @@ const MIN_VAR_LEN: usize = 8;
 /// for the status.
 const ALWAYS_SHOWN: [&str; 3] = ["location", "allow", "www-authenticate"];
 
-pub use crate::secrets::Secrets;
-
 /// Renders one scenario's run as snapshot text.
-pub fn render(
+pub fn render_snapshot(
     contract: &Contract,
     scenario: &Scenario,
     run: &ScenarioRun,
@@ -64,7 +64,7 @@ pub fn render(
                 out.push_str(&format!("-> {status} {reason}\n").replace(" \n", "\n"));
                 let documented: Vec<String> = step
                     .operation
-                    .and_then(|o| contract.operations[o].response_for(*status))
+                    .and_then(|o| contract.op(o).response_for(*status))
                     .map(|r| {
                         r.headers
                             .iter()
@@ -112,7 +112,7 @@ impl<'a> Redactor<'a> {
             .vars
             .iter()
             .filter(|(_, v)| v.len() >= MIN_VAR_LEN)
-            .map(|(k, v)| (v.clone(), format!("{{{{{k}}}}}")))
+            .map(|(k, v)| (v.clone(), placeholder(k)))
             .collect();
         vars.sort_by_key(|v| std::cmp::Reverse(v.0.len()));
         Redactor {
@@ -253,7 +253,7 @@ impl Snapshots {
             }
             return Ok(Verdict::Matched);
         }
-        Ok(Verdict::Changed(unified_diff(&stored, content, false)))
+        Ok(Verdict::Changed(unified_diff(&stored, content)))
     }
 
     /// Writes `content` as `NAME.snap.new` when `pending` (never touching
@@ -313,23 +313,24 @@ impl Snapshots {
     }
 
     /// The diff a pending snapshot would make (against nothing when new).
-    pub fn pending_diff(&self, name: &str, color: bool) -> io::Result<String> {
+    pub fn pending_diff(&self, name: &str) -> io::Result<String> {
         let new = contents(&std::fs::read_to_string(self.pending_path(name))?);
         let old = match std::fs::read_to_string(self.path(name)) {
             Ok(text) => contents(&text),
             Err(e) if e.kind() == io::ErrorKind::NotFound => String::new(),
             Err(e) => return Err(e),
         };
-        Ok(unified_diff(&old, &new, color))
+        Ok(unified_diff(&old, &new))
     }
 
-    /// Walks through pending snapshots one by one, asking on `output` and reading
-    /// answers from `input`: a(ccept), r(eject), s(kip). Returns what was decided.
+    /// Walks through pending snapshots one by one, showing each diff (through
+    /// `show`, which may colour it) on `output` and reading answers from `input`:
+    /// a(ccept), r(eject), s(kip). Returns what was decided.
     pub fn review(
         &self,
         input: &mut dyn BufRead,
         output: &mut dyn Write,
-        color: bool,
+        show: &dyn Fn(&str) -> String,
     ) -> io::Result<ReviewTally> {
         let mut tally = ReviewTally::default();
         let pending = self.pending()?;
@@ -341,7 +342,7 @@ impl Snapshots {
                 i + 1,
                 self.pending_path(name).display()
             )?;
-            write!(output, "{}", self.pending_diff(name, color)?)?;
+            write!(output, "{}", show(&self.pending_diff(name)?))?;
             loop {
                 write!(output, "accept (a), reject (r), skip (s)? ")?;
                 output.flush()?;
@@ -371,6 +372,124 @@ impl Snapshots {
             }
         }
         Ok(tally)
+    }
+}
+
+/// What happened to a scenario's snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum SnapshotState {
+    /// The scenario did not run; nothing compared.
+    NotCompared,
+    /// Same as the stored one.
+    Matched,
+    /// Differs; the new result is pending as `.snap.new`.
+    Changed {
+        /// Unified diff, old to new.
+        diff: String,
+        /// Where the new result went.
+        pending: String,
+    },
+    /// No stored snapshot; written as `.snap.new` unless in CI.
+    New {
+        /// Where it went, if written.
+        pending: Option<String>,
+        /// Whether it fails the run (in CI).
+        fails: bool,
+    },
+    /// Written to `.snap` because the run was told to accept.
+    Accepted {
+        /// The file.
+        path: String,
+    },
+    /// The snapshot could not be read or written.
+    Error {
+        /// What went wrong.
+        message: String,
+    },
+}
+
+impl SnapshotState {
+    /// Whether this state fails the run.
+    pub fn fails(&self) -> bool {
+        match self {
+            SnapshotState::Changed { .. } | SnapshotState::Error { .. } => true,
+            SnapshotState::New { fails, .. } => *fails,
+            _ => false,
+        }
+    }
+
+    /// A short phrase for the terminal and JUnit.
+    pub fn describe(&self) -> String {
+        match self {
+            SnapshotState::NotCompared => "not compared".into(),
+            SnapshotState::Matched => "matches".into(),
+            SnapshotState::Changed { pending, .. } => {
+                format!("differs from the stored snapshot; new result in {pending}")
+            }
+            SnapshotState::New {
+                pending: Some(p), ..
+            } => format!("new; written to {p} for review"),
+            SnapshotState::New { pending: None, .. } => {
+                "missing, and CI is set: record it locally and commit it".into()
+            }
+            SnapshotState::Accepted { path } => format!("accepted into {path}"),
+            SnapshotState::Error { message } => message.clone(),
+        }
+    }
+}
+
+/// How a run treats a result that differs from its snapshot, or has none.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SnapshotPolicy {
+    /// Write results straight to `.snap` (`--accept`).
+    pub accept: bool,
+    /// Running in CI: a missing snapshot fails instead of being written for review.
+    pub ci: bool,
+}
+
+impl Snapshots {
+    /// Compares one scenario's rendered result with its snapshot and writes what
+    /// `policy` allows: nothing when it matches, `.snap` when accepting, else
+    /// `.snap.new` for review (or, in CI, nothing for a missing one).
+    pub fn settle(&self, scenario: &Scenario, text: &str, policy: SnapshotPolicy) -> SnapshotState {
+        let name = &scenario.snapshot;
+        let source = scenario.file.display().to_string();
+        let io_error = |e: io::Error, path: PathBuf| SnapshotState::Error {
+            message: format!("{}: {e}", path.display()),
+        };
+        let verdict = match self.compare(name, text) {
+            Ok(v) => v,
+            Err(e) => return io_error(e, self.path(name)),
+        };
+        match verdict {
+            Verdict::Matched => SnapshotState::Matched,
+            _ if policy.accept => match self.write(name, false, &source, &scenario.name, text) {
+                Ok(p) => SnapshotState::Accepted {
+                    path: p.display().to_string(),
+                },
+                Err(e) => io_error(e, self.path(name)),
+            },
+            Verdict::Missing if policy.ci => SnapshotState::New {
+                pending: None,
+                fails: true,
+            },
+            Verdict::Missing | Verdict::Changed(_) => {
+                match self.write(name, true, &source, &scenario.name, text) {
+                    Ok(p) => {
+                        let pending = p.display().to_string();
+                        match verdict {
+                            Verdict::Changed(diff) => SnapshotState::Changed { diff, pending },
+                            _ => SnapshotState::New {
+                                pending: Some(pending),
+                                fails: false,
+                            },
+                        }
+                    }
+                    Err(e) => io_error(e, self.pending_path(name)),
+                }
+            }
+        }
     }
 }
 
@@ -413,89 +532,15 @@ fn normalize(s: &str) -> String {
     s.trim_end().replace("\r\n", "\n")
 }
 
-/// A unified diff, `-` old and `+` new, optionally coloured for a terminal.
-pub fn unified_diff(old: &str, new: &str, color: bool) -> String {
+/// A unified diff, `-` old and `+` new, three lines of context (what `similar`
+/// writes; the terminal colours it).
+pub(crate) fn unified_diff(old: &str, new: &str) -> String {
     let (old, new) = (normalize(old), normalize(new));
-    let diff = TextDiff::from_lines(&old, &new);
-    let mut out = String::new();
-    for group in diff.grouped_ops(3) {
-        let (first, last) = (&group[0], &group[group.len() - 1]);
-        let (o, n) = (first.old_range().start, first.new_range().start);
-        let (ol, nl) = (last.old_range().end - o, last.new_range().end - n);
-        let hunk = format!("@@ -{},{ol} +{},{nl} @@\n", o + 1, n + 1);
-        out.push_str(&paint(&hunk, "36", color));
-        for op in &group {
-            for change in diff.iter_changes(op) {
-                let (sign, code) = match change.tag() {
-                    ChangeTag::Delete => ('-', "31"),
-                    ChangeTag::Insert => ('+', "32"),
-                    ChangeTag::Equal => (' ', ""),
-                };
-                let mut line = format!("{sign}{}", change.value());
-                if !line.ends_with('\n') {
-                    line.push('\n');
-                }
-                out.push_str(&if code.is_empty() {
-                    line
-                } else {
-                    paint(&line, code, color)
-                });
-            }
-        }
-    }
-    out
-}
-
-fn paint(text: &str, code: &str, color: bool) -> String {
-    if color {
-        let body = text.trim_end_matches('\n');
-        format!("\x1b[{code}m{body}\x1b[0m\n")
-    } else {
-        text.to_string()
-    }
-}
-
-/// Writes a new file atomically without ever replacing one: fails with
-/// `AlreadyExists` when `path` exists, even if another process creates it at the
-/// same moment (the temporary file is hard-linked into place, which refuses an
-/// existing name, where a rename would silently replace it).
-pub fn write_new(path: &Path, text: &str) -> io::Result<()> {
-    let tmp = temp_path(path);
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        std::fs::hard_link(&tmp, path)
-    })();
-    let _ = std::fs::remove_file(&tmp);
-    result
-}
-
-fn temp_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    path.with_file_name(format!(".{name}.tmp{}", std::process::id()))
-}
-
-/// Writes through a temporary file in the same directory and renames it into place.
-pub fn write_atomic(path: &Path, text: &str) -> io::Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-    if let Some(dir) = dir {
-        std::fs::create_dir_all(dir)?;
-    }
-    let tmp = temp_path(path);
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    TextDiff::from_lines(&old, &new)
+        .unified_diff()
+        .context_radius(3)
+        .missing_newline_hint(false)
+        .to_string()
 }
 
 #[cfg(test)]
@@ -514,26 +559,12 @@ mod tests {
 
     #[test]
     fn diff_marks_changes() {
-        let d = unified_diff("a\nb\nc\n", "a\nB\nc\n", false);
-        assert!(d.contains("-b\n") && d.contains("+B\n") && d.starts_with("@@ -1,3 +1,3 @@"));
-        assert_eq!(unified_diff("same", "same\n", false), "");
-    }
-
-    #[test]
-    fn write_new_never_replaces_a_file() {
-        let dir = std::env::temp_dir().join(format!("mimeo-write-new-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("a.yaml");
-        write_new(&path, "first").unwrap();
-        let err = write_new(&path, "second").unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "first");
-        assert_eq!(
-            std::fs::read_dir(&dir).unwrap().count(),
-            1,
-            "no temporary file left"
+        let d = unified_diff("a\nb\nc\n", "a\nB\nc\n");
+        assert!(
+            d.contains("-b\n") && d.contains("+B\n") && d.starts_with("@@ -1,3 +1,3 @@"),
+            "{d}"
         );
-        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(unified_diff("same", "same\n"), "");
     }
 
     #[test]

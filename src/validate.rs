@@ -12,10 +12,11 @@ use hyper::header::{HeaderMap, CONTENT_TYPE, COOKIE};
 use serde_json::Value;
 
 use crate::contract::{Contract, Operation, ParamIn, ValueKind};
+use crate::support::media;
 
 /// Where in the request a violation is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Place {
+pub(crate) enum Place {
     /// A path template variable.
     Path,
     /// A query parameter.
@@ -41,16 +42,16 @@ impl From<ParamIn> for Place {
 
 /// One broken rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Violation {
+pub(crate) struct Violation {
     /// Where.
-    pub place: Place,
+    pub(crate) place: Place,
     /// The parameter or header name, or the body JSON pointer (`""` for the whole body).
-    pub name: String,
+    pub(crate) name: String,
     /// The rule: a JSON Schema keyword (`pattern`, `maxLength`, `required`, `type`,
     /// `additionalProperties`, ...) or `content-type`, `json`, `body`.
-    pub rule: String,
+    pub(crate) rule: String,
     /// What is wrong, readably.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 impl fmt::Display for Violation {
@@ -68,19 +69,19 @@ impl fmt::Display for Violation {
 }
 
 /// The parts of a request that validation looks at.
-pub struct RequestParts<'a> {
+pub(crate) struct RequestParts<'a> {
     /// Path template variables, percent-decoded (or why they could not be).
-    pub path: &'a [(&'a str, Result<Cow<'a, str>, String>)],
+    pub(crate) path: &'a [(&'a str, Result<Cow<'a, str>, String>)],
     /// Query pairs, decoded, with mimeo's own `__` controls already removed.
-    pub query: &'a [(Cow<'a, str>, Cow<'a, str>)],
+    pub(crate) query: &'a [(Cow<'a, str>, Cow<'a, str>)],
     /// Request headers.
-    pub headers: &'a HeaderMap,
+    pub(crate) headers: &'a HeaderMap,
     /// The body bytes.
-    pub body: &'a [u8],
+    pub(crate) body: &'a [u8],
 }
 
 /// Validates a request against `op`; an empty list means the request keeps the contract.
-pub fn validate_request(
+pub(crate) fn validate_request(
     contract: &Contract,
     op: &Operation,
     req: &RequestParts<'_>,
@@ -228,7 +229,7 @@ fn validate_body(
     let Some(media) = body
         .content
         .iter()
-        .find(|m| media_matches(&m.name, content_type))
+        .find(|m| media::matches(&m.name, content_type))
     else {
         out.push(violation(
             Place::Header,
@@ -295,25 +296,6 @@ fn media_list<'a>(types: impl Iterator<Item = &'a str>) -> String {
     types.collect::<Vec<_>>().join(" or ")
 }
 
-/// Whether a request's Content-Type is covered by a documented media type
-/// (parameters such as `charset` are ignored; `*/*` and `application/*` match).
-pub fn media_matches(documented: &str, actual: &str) -> bool {
-    fn essence(s: &str) -> &str {
-        s.split(';').next().unwrap_or("").trim()
-    }
-    let (d, a) = (essence(documented), essence(actual));
-    if d.eq_ignore_ascii_case(a) || d == "*/*" {
-        return true;
-    }
-    match d.strip_suffix("/*") {
-        Some(prefix) => a
-            .split('/')
-            .next()
-            .is_some_and(|t| t.eq_ignore_ascii_case(prefix)),
-        None => false,
-    }
-}
-
 fn is_reserved_header(name: &str) -> bool {
     ["accept", "content-type", "authorization"]
         .iter()
@@ -354,7 +336,7 @@ fn coerce(kind: &ValueKind, raw: &[Cow<'_, str>], explode: bool) -> Result<Value
 }
 
 /// Reads one piece of parameter or header text as the JSON value `kind` describes.
-pub fn parse_text(kind: &ValueKind, s: &str) -> Result<Value, String> {
+pub(crate) fn parse_text(kind: &ValueKind, s: &str) -> Result<Value, String> {
     match kind {
         ValueKind::String | ValueKind::Array(_) => Ok(Value::String(s.to_string())),
         ValueKind::Integer => s
@@ -390,19 +372,6 @@ pub fn parse_text(kind: &ValueKind, s: &str) -> Result<Value, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn media_types_match_by_essence_and_wildcards() {
-        assert!(media_matches(
-            "application/json",
-            "application/json; charset=utf-8"
-        ));
-        assert!(media_matches(
-            "application/*",
-            "application/merge-patch+json"
-        ));
-        assert!(!media_matches("application/json", "text/plain"));
-    }
 
     #[test]
     fn booleans_are_strict() {

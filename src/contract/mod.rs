@@ -1,104 +1,64 @@
 //! Contract loading: an OpenAPI 3.0 document read once, checked, and compiled.
 //!
-//! Both halves of mimeo (the mock and the conformance runner) work from one
-//! [`Contract`]: operations with their parameters, bodies and responses resolved
-//! (no `$ref` left to chase at request time), every schema compiled, and the
-//! routes built. A broken document is refused with the file and the JSON pointer
-//! of what is wrong; what mimeo cannot serve is reported as a warning.
+//! Every part of mimeo (the mock, the conformance runner, the proxy) works from
+//! one [`Contract`]: operations with their parameters, bodies and responses
+//! resolved (no `$ref` left to chase at request time), every schema compiled, and
+//! the routes built. A broken document is refused with the file and the JSON
+//! pointer of what is wrong; what mimeo cannot serve is reported as a warning.
 
+mod load;
 mod model;
-pub mod schema;
-pub mod source;
+pub(crate) mod profile;
+pub(crate) mod schema;
+mod source;
 
-pub use model::*;
-pub use schema::{SchemaId, SchemaViolation, Schemas};
+pub(crate) use model::*;
+pub use model::{Operation, StatusKey};
+pub(crate) use schema::{SchemaId, Schemas};
 
 use std::fmt;
 use std::path::Path;
 
-use indexmap::IndexMap;
 use openapiv3::{OpenAPI, ReferenceOr};
 use serde_json::Value;
 
-use crate::routing::Router;
-use schema::SchemaBuilder;
-use source::{escape_pointer_token, pointer};
+use crate::diagnostic::Diagnostic;
+use crate::routing::{RouteMatch, Router};
+use crate::support::pointer;
+use load::{convert_document, Loader};
 
 /// The Memory v1 contract that ships inside the binary.
-pub const EMBEDDED_SPEC: &str = include_str!("../../spec/memory-v1.yaml");
+const EMBEDDED_SPEC: &str = include_str!("../../spec/memory-v1.yaml");
 /// The name the embedded contract goes by in messages.
-pub const EMBEDDED_NAME: &str = "spec/memory-v1.yaml (embedded)";
+const EMBEDDED_NAME: &str = "spec/memory-v1.yaml (embedded)";
 
-/// Why a document was refused: the file, and where in it (line or JSON pointer).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SpecError {
-    /// The file (or name) of the document.
-    pub file: String,
-    /// 1-based line and column, for syntax errors.
-    pub line: Option<(usize, usize)>,
-    /// JSON pointer to the offending value, for structural errors.
-    pub pointer: Option<String>,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl SpecError {
-    pub(crate) fn new(file: &str, message: impl Into<String>) -> Self {
-        SpecError {
-            file: file.to_string(),
-            line: None,
-            pointer: None,
-            message: message.into(),
-        }
-    }
-
-    pub(crate) fn at(file: &str, pointer: &str, message: impl Into<String>) -> Self {
-        SpecError {
-            file: file.to_string(),
-            line: None,
-            pointer: Some(if pointer.is_empty() {
-                "/".into()
-            } else {
-                pointer.to_string()
-            }),
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for SpecError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
-        if let Some((line, col)) = self.line {
-            write!(f, ":{line}:{col}")?;
-        }
-        if let Some(p) = &self.pointer {
-            write!(f, ": at #{p}")?;
-        }
-        write!(f, ": {}", self.message)
-    }
-}
-
-impl std::error::Error for SpecError {}
-
-/// A loaded, compiled OpenAPI contract.
+/// A loaded, compiled OpenAPI 3.0 contract: what every part of mimeo serves,
+/// checks and replays against. Load it once and share it (`Arc<Contract>`).
+///
+/// # Examples
+///
+/// ```
+/// let contract = mimeo::Contract::embedded()?; // Twilio Memory v1
+/// assert_eq!(contract.title(), "Twilio - Memory");
+/// let fetch = contract.operation_by_id("FetchProfileIdentifier").unwrap();
+/// assert_eq!(fetch.path(), "/v1/Stores/{storeId}/Profiles/{profileId}/Identifiers/{idType}");
+/// assert!(fetch.documents(404));
+/// # Ok::<(), mimeo::Diagnostic>(())
+/// ```
 pub struct Contract {
-    /// Where the document came from (file path or embedded name).
-    pub source: String,
-    /// `info.title`.
-    pub title: String,
-    /// `info.version`.
-    pub version: String,
-    /// Every operation, in document order.
-    pub operations: Vec<Operation>,
-    /// What was skipped or cannot be served, one line each.
-    pub warnings: Vec<String>,
+    source: String,
+    title: String,
+    version: String,
+    pub(crate) operations: Vec<Operation>,
+    warnings: Vec<String>,
     /// Compiled schemas, indexed by [`SchemaId`].
-    pub schemas: Schemas,
+    pub(crate) schemas: Schemas,
     /// The document with its schemas rewritten to draft 4; the root `$ref`s point into.
-    pub document: Value,
+    pub(crate) document: Value,
     /// Path templates compiled into a router.
-    pub router: Router,
+    router: Router<OpIndex>,
+    /// The API's habits declared in `x-mimeo` extensions.
+    pub(crate) profile: profile::Profile,
 }
 
 impl fmt::Debug for Contract {
@@ -113,18 +73,18 @@ impl fmt::Debug for Contract {
 
 impl Contract {
     /// The Memory v1 contract embedded in the binary.
-    pub fn embedded() -> Result<Contract, SpecError> {
+    pub fn embedded() -> Result<Contract, Diagnostic> {
         Contract::from_text(EMBEDDED_NAME, EMBEDDED_SPEC)
     }
 
     /// Loads a JSON or YAML document from a file.
-    pub fn from_file(path: impl AsRef<Path>) -> Result<Contract, SpecError> {
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Contract, Diagnostic> {
         let path = path.as_ref();
         let name = path.display().to_string();
         let bytes = std::fs::read(path)
-            .map_err(|e| SpecError::new(&name, format!("cannot read the file: {e}")))?;
+            .map_err(|e| Diagnostic::new(&name, format!("cannot read the file: {e}")))?;
         let text = String::from_utf8(bytes).map_err(|e| {
-            SpecError::new(
+            Diagnostic::new(
                 &name,
                 format!(
                     "the file is not UTF-8 (invalid byte at offset {})",
@@ -136,41 +96,69 @@ impl Contract {
     }
 
     /// Loads a JSON or YAML document from text; `name` is used in messages.
-    pub fn from_text(name: &str, text: &str) -> Result<Contract, SpecError> {
+    pub fn from_text(name: &str, text: &str) -> Result<Contract, Diagnostic> {
         let raw = source::parse(name, text)?;
         check_version(name, &raw)?;
         let api: OpenAPI = serde_path_to_error::deserialize(raw.clone()).map_err(|e| {
             let (ptr, msg) = narrow_error(&raw)
                 .unwrap_or_else(|| (path_to_pointer(e.path()), e.inner().to_string()));
-            SpecError::at(
+            Diagnostic::at_pointer(
                 name,
                 &ptr,
                 format!("not a valid OpenAPI 3.0 document: {msg}"),
             )
         })?;
+        let profile = profile::Profile::read(name, api.extensions.get(profile::ROOT))?;
         let mut document = raw;
         convert_document(&mut document);
-        Loader {
+        let (operations, schemas, mut warnings) = Loader {
             name,
             api: &api,
             document: &document,
-            schemas: SchemaBuilder::default(),
+            schemas: Default::default(),
             warnings: Vec::new(),
         }
-        .load()
-        .map(|(operations, schemas, mut warnings)| {
-            let router = Router::new(&operations, &mut warnings);
-            Contract {
-                source: name.to_string(),
-                title: api.info.title.clone(),
-                version: api.info.version.clone(),
-                operations,
-                warnings,
-                schemas,
-                document,
-                router,
-            }
+        .load()?;
+        let router = Router::new(
+            operations.iter().map(|o| (&o.method, &o.path, o.index)),
+            &mut warnings,
+        );
+        Ok(Contract {
+            source: name.to_string(),
+            title: api.info.title.clone(),
+            version: api.info.version.clone(),
+            operations,
+            warnings,
+            schemas,
+            document,
+            router,
+            profile,
         })
+    }
+
+    /// Where the document came from: its path, or the embedded contract's name.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// `info.title`.
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+
+    /// `info.version`.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// Every operation, in document order.
+    pub fn operations(&self) -> &[Operation] {
+        &self.operations
+    }
+
+    /// What was skipped or cannot be served, one line each.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// The operation with this `operationId`.
@@ -180,42 +168,56 @@ impl Contract {
             .find(|o| o.operation_id.as_deref() == Some(id))
     }
 
-    /// The operation for a method and path template (`GET /v1/x/{id}`).
+    /// The operation for a method and path template (`GET`, `/v1/x/{id}`).
     pub fn operation(&self, method: &str, template: &str) -> Option<&Operation> {
         self.operations
             .iter()
-            .find(|o| o.method.as_str().eq_ignore_ascii_case(method) && o.path == template)
+            .find(|o| o.method.as_str().eq_ignore_ascii_case(method) && o.path == *template)
+    }
+
+    /// The operation at `index`.
+    pub(crate) fn op(&self, index: OpIndex) -> &Operation {
+        &self.operations[index.0]
+    }
+
+    /// Routes a request's method and raw path (no query) to its operation.
+    pub(crate) fn route<'a>(
+        &'a self,
+        method: &hyper::Method,
+        path: &'a str,
+    ) -> RouteMatch<'a, OpIndex> {
+        self.router.find(method, path)
     }
 }
 
-fn check_version(name: &str, raw: &Value) -> Result<(), SpecError> {
+fn check_version(name: &str, raw: &Value) -> Result<(), Diagnostic> {
     if !raw.is_object() {
-        return Err(SpecError::at(
+        return Err(Diagnostic::at_pointer(
             name,
             "",
             "expected an OpenAPI document (a mapping at the top level)",
         ));
     }
     if raw.get("swagger").is_some() {
-        return Err(SpecError::at(
+        return Err(Diagnostic::at_pointer(
             name,
             "/swagger",
             "this is a Swagger 2.0 document; mimeo reads OpenAPI 3.0 (convert it first, e.g. with swagger2openapi)",
         ));
     }
     match raw.get("openapi") {
-        None => Err(SpecError::at(
+        None => Err(Diagnostic::at_pointer(
             name,
             "",
             "missing `openapi` field; expected an OpenAPI 3.0 document",
         )),
         Some(Value::String(v)) if v.starts_with("3.0") => Ok(()),
-        Some(Value::String(v)) => Err(SpecError::at(
+        Some(Value::String(v)) => Err(Diagnostic::at_pointer(
             name,
             "/openapi",
             format!("OpenAPI version {v} is not supported; mimeo reads OpenAPI 3.0.x"),
         )),
-        Some(other) => Err(SpecError::at(
+        Some(other) => Err(Diagnostic::at_pointer(
             name,
             "/openapi",
             format!("`openapi` must be a string like \"3.0.3\", found {other}"),
@@ -252,12 +254,12 @@ fn narrow_error(raw: &Value) -> Option<(String, String)> {
             .flat_map(|m| m.iter())
     }
     for (path, item) in each(raw.get("paths")) {
-        let at = pointer(["paths", path]);
+        let at = pointer::join("", ["paths", path]);
         if try_item::<o::PathItem>(item, &at).is_none() {
             continue;
         }
         for (method, op) in each(Some(item)) {
-            let op_at = pointer_join(&at, &[method]);
+            let op_at = pointer::join(&at, [method.as_str()]);
             if ![
                 "get", "put", "post", "delete", "options", "head", "patch", "trace",
             ]
@@ -273,7 +275,7 @@ fn narrow_error(raw: &Value) -> Option<(String, String)> {
             }
             for (code, resp) in each(op.get("responses")) {
                 if let Some(e) =
-                    try_item::<o::Response>(resp, &pointer_join(&op_at, &["responses", code]))
+                    try_item::<o::Response>(resp, &pointer::join(&op_at, ["responses", code]))
                 {
                     return Some(e);
                 }
@@ -294,7 +296,7 @@ fn narrow_error(raw: &Value) -> Option<(String, String)> {
     ];
     for (section, read) in sections {
         for (name, item) in each(raw.pointer(&format!("/components/{section}"))) {
-            if let Some(e) = read(item, &pointer(["components", section, name])) {
+            if let Some(e) = read(item, &pointer::join("", ["components", section, name])) {
                 return Some(e);
             }
         }
@@ -302,7 +304,7 @@ fn narrow_error(raw: &Value) -> Option<(String, String)> {
     None
 }
 
-fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
+pub(super) fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     let mut out = String::new();
     for seg in path.iter() {
@@ -313,7 +315,7 @@ fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
             }
             Segment::Map { key } => {
                 out.push('/');
-                out.push_str(&escape_pointer_token(key));
+                out.push_str(&pointer::escape(key));
             }
             Segment::Enum { .. } | Segment::Unknown => {}
         }
@@ -321,520 +323,42 @@ fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
     out
 }
 
-/// Rewrites every schema position in the document (components.schemas and every
-/// `schema` key outside schemas and examples) from OpenAPI 3.0 to draft 4.
-fn convert_document(doc: &mut Value) {
-    if let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") {
-        for s in schemas.values_mut() {
-            schema::convert(s);
-        }
-    }
-    fn walk(v: &mut Value, top: bool) {
-        match v {
-            Value::Object(map) => {
-                for (k, child) in map.iter_mut() {
-                    if top && k == "components" {
-                        if let Value::Object(c) = child {
-                            for (ck, cv) in c.iter_mut() {
-                                if ck != "schemas" {
-                                    walk(cv, false);
-                                }
-                            }
-                        }
-                    } else if k == "schema" {
-                        schema::convert(child);
-                    } else if !(k.starts_with("x-") || k == "example" || k == "examples") {
-                        walk(child, false);
-                    }
-                }
-            }
-            Value::Array(items) => items.iter_mut().for_each(|i| walk(i, false)),
-            _ => {}
-        }
-    }
-    walk(doc, true);
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-struct Loader<'a> {
-    name: &'a str,
-    api: &'a OpenAPI,
-    document: &'a Value,
-    schemas: SchemaBuilder,
-    warnings: Vec<String>,
-}
-
-type Loaded = (Vec<Operation>, Schemas, Vec<String>);
-
-impl<'a> Loader<'a> {
-    fn load(mut self) -> Result<Loaded, SpecError> {
-        let mut operations = Vec::new();
-        for (template, item) in self.api.paths.paths.iter() {
-            let item_ptr = pointer(["paths", template]);
-            let item = match item {
-                ReferenceOr::Item(i) => i,
-                ReferenceOr::Reference { reference } => {
-                    self.warnings.push(format!(
-                        "#{item_ptr}: path item $ref `{reference}` is not supported; {template} is not served"
-                    ));
-                    continue;
-                }
-            };
-            if !template.starts_with('/') {
-                return Err(SpecError::at(
-                    self.name,
-                    &item_ptr,
-                    "a path template must start with `/`",
-                ));
-            }
-            for (method, op) in item.iter() {
-                let op_ptr = format!("{item_ptr}/{method}");
-                let mut o =
-                    self.operation(template, &item.parameters, &item_ptr, method, op, &op_ptr)?;
-                o.index = operations.len();
-                operations.push(o);
-            }
-        }
-        let schemas = std::mem::take(&mut self.schemas).build(self.document, &mut self.warnings);
-        Ok((operations, schemas, self.warnings))
-    }
-
-    fn operation(
-        &mut self,
-        template: &str,
-        shared_params: &[ReferenceOr<openapiv3::Parameter>],
-        item_ptr: &str,
-        method: &str,
-        op: &openapiv3::Operation,
-        op_ptr: &str,
-    ) -> Result<Operation, SpecError> {
-        let method_upper = method.to_ascii_uppercase();
-        let http_method = hyper::Method::from_bytes(method_upper.as_bytes()).map_err(|_| {
-            SpecError::at(self.name, op_ptr, format!("unknown HTTP method {method}"))
-        })?;
-
-        // Path-item parameters first, then the operation's, which override by (name, in).
-        let mut params: Vec<Parameter> = Vec::new();
-        let shared = shared_params
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p, format!("{item_ptr}/parameters/{i}")));
-        let own = op
-            .parameters
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p, format!("{op_ptr}/parameters/{i}")));
-        for (p, at) in shared.chain(own) {
-            let param = self.parameter(p, &at)?;
-            params.retain(|q| !(q.name == param.name && q.location == param.location));
-            params.push(param);
-        }
-        for name in template_params(template) {
-            if !params
-                .iter()
-                .any(|p| p.location == ParamIn::Path && p.name == name)
-            {
-                return Err(SpecError::at(
-                    self.name,
-                    op_ptr,
-                    format!(
-                        "path parameter `{name}` of {template} is not declared in `parameters`"
-                    ),
-                ));
-            }
-        }
-
-        let body = match &op.request_body {
-            None => None,
-            Some(rb) => {
-                let at = format!("{op_ptr}/requestBody");
-                let (rb, at) = self.resolve(
-                    self.api.components.as_ref().map(|c| &c.request_bodies),
-                    "requestBodies",
-                    rb,
-                    at,
-                )?;
-                Some(RequestBody {
-                    required: rb.required,
-                    content: self.content(&rb.content, &at)?,
-                    pointer: at,
-                })
-            }
-        };
-
-        let mut responses = Vec::new();
-        let components_responses = self.api.components.as_ref().map(|c| &c.responses);
-        for (code, r) in op.responses.responses.iter() {
-            let (status, token) = match code {
-                openapiv3::StatusCode::Code(c) => (StatusKey::Code(*c), c.to_string()),
-                openapiv3::StatusCode::Range(r) => (StatusKey::Range(*r), format!("{r}XX")),
-            };
-            let at = format!("{op_ptr}/responses/{token}");
-            if let StatusKey::Code(c) = status {
-                if !(100..=599).contains(&c) {
-                    return Err(SpecError::at(
-                        self.name,
-                        &at,
-                        format!("status {c} is not an HTTP status (100-599)"),
-                    ));
-                }
-            }
-            let (r, at) = self.resolve(components_responses, "responses", r, at)?;
-            responses.push(self.response(status, r, at)?);
-        }
-        if let Some(r) = &op.responses.default {
-            let (r, at) = self.resolve(
-                components_responses,
-                "responses",
-                r,
-                format!("{op_ptr}/responses/default"),
-            )?;
-            responses.push(self.response(StatusKey::Default, r, at)?);
-        }
-        if responses.is_empty() {
-            return Err(SpecError::at(
-                self.name,
-                &format!("{op_ptr}/responses"),
-                "an operation must document at least one response",
-            ));
-        }
-        // Sorted by status so "the lowest 2xx" and tables read naturally.
-        responses.sort_by_key(|r| r.status.sort_key());
-
-        let security = op.security.as_ref().or(self.api.security.as_ref());
-        let auth = match security {
-            None => Auth::None,
-            Some(reqs) if reqs.is_empty() || reqs.iter().any(|r| r.is_empty()) => Auth::None,
-            Some(reqs) => {
-                let basic = reqs.iter().any(|req| {
-                    req.keys().any(|name| {
-                        self.api
-                            .components
-                            .as_ref()
-                            .and_then(|c| c.security_schemes.get(name))
-                            .and_then(|s| s.as_item())
-                            .is_some_and(|s| {
-                                matches!(s, openapiv3::SecurityScheme::HTTP { scheme, .. } if scheme.eq_ignore_ascii_case("basic"))
-                            })
-                    })
-                });
-                if basic {
-                    Auth::Basic
-                } else {
-                    Auth::Other
-                }
-            }
-        };
-
-        Ok(Operation {
-            index: 0,
-            method: http_method,
-            path: template.to_string(),
-            operation_id: op.operation_id.clone(),
-            summary: op.summary.clone(),
-            pointer: op_ptr.to_string(),
-            params,
+    #[test]
+    fn embedded_contract_constraints_are_compiled() {
+        let c = Contract::embedded().unwrap();
+        let patch = c.operation_by_id("PatchProfileIdentifier").unwrap();
+        let store = patch
+            .params_in(ParamIn::Path)
+            .find(|p| p.name == "storeId")
+            .unwrap();
+        let id = store.schema.unwrap();
+        assert!(c
+            .schemas
+            .is_valid(id, &"mem_store_00000000000000000000000000".into()));
+        assert!(c
+            .schemas
+            .is_valid(id, &"mem_service_7zzzzzzzzzzzzzzzzzzzzzzzzz".into()));
+        assert!(!c
+            .schemas
+            .is_valid(id, &"mem_store_80000000000000000000000000".into()));
+        let body = patch.body.as_ref().unwrap().content[0].schema.unwrap();
+        let v = c.schemas.violations(
             body,
-            responses,
-            auth,
-        })
-    }
-
-    fn parameter(
-        &mut self,
-        p: &ReferenceOr<openapiv3::Parameter>,
-        at: &str,
-    ) -> Result<Parameter, SpecError> {
-        use openapiv3::Parameter as P;
-        let (p, at) = self.resolve(
-            self.api.components.as_ref().map(|c| &c.parameters),
-            "parameters",
-            p,
-            at.to_string(),
-        )?;
-        let data = p.parameter_data_ref();
-        let (location, plain_style, style) = match p {
-            P::Path { style, .. } => (
-                ParamIn::Path,
-                matches!(style, openapiv3::PathStyle::Simple),
-                format!("{style:?}"),
-            ),
-            P::Query { style, .. } => (
-                ParamIn::Query,
-                matches!(style, openapiv3::QueryStyle::Form),
-                format!("{style:?}"),
-            ),
-            P::Header { style, .. } => (
-                ParamIn::Header,
-                matches!(style, openapiv3::HeaderStyle::Simple),
-                format!("{style:?}"),
-            ),
-            P::Cookie { style, .. } => (
-                ParamIn::Cookie,
-                matches!(style, openapiv3::CookieStyle::Form),
-                format!("{style:?}"),
-            ),
-        };
-        if !plain_style {
-            self.warnings.push(format!(
-                "#{at}: parameter `{}` uses style {style}, which mimeo reads as a plain value",
-                data.name
-            ));
-        }
-        let (schema, json_content) = match &data.format {
-            openapiv3::ParameterSchemaOrContent::Schema(_) => {
-                (self.schema_at(&format!("{at}/schema")), false)
-            }
-            openapiv3::ParameterSchemaOrContent::Content(c) => match c.keys().next() {
-                Some(mt) => (
-                    self.schema_at(&pointer_join(&at, &["content", mt, "schema"])),
-                    is_json(mt),
-                ),
-                None => (None, false),
-            },
-        };
-        let kind = if json_content {
-            ValueKind::Json
-        } else {
-            self.kind_of(schema)
-        };
-        let required = data.required || location == ParamIn::Path;
-        Ok(Parameter {
-            name: data.name.clone(),
-            location,
-            required,
-            schema,
-            kind,
-            explode: data
-                .explode
-                .unwrap_or(matches!(location, ParamIn::Query | ParamIn::Cookie)),
-            pointer: at,
-        })
-    }
-
-    /// How text for a value of this schema is read (parameters, headers).
-    fn kind_of(&self, schema: Option<SchemaId>) -> ValueKind {
-        match schema {
-            Some(id) => value_kind(self.document, self.schemas.source(id)),
-            None => ValueKind::String,
-        }
-    }
-
-    fn response(
-        &mut self,
-        status: StatusKey,
-        r: &openapiv3::Response,
-        at: String,
-    ) -> Result<Response, SpecError> {
-        let mut headers = Vec::new();
-        for (name, h) in r.headers.iter() {
-            if name.eq_ignore_ascii_case("content-type") {
-                continue; // OpenAPI: a Content-Type header definition is ignored.
-            }
-            let hat = pointer_join(&at, &["headers", name]);
-            let (h, hat) = self.resolve(
-                self.api.components.as_ref().map(|c| &c.headers),
-                "headers",
-                h,
-                hat,
-            )?;
-            let schema = match &h.format {
-                openapiv3::ParameterSchemaOrContent::Schema(_) => {
-                    self.schema_at(&format!("{hat}/schema"))
-                }
-                openapiv3::ParameterSchemaOrContent::Content(c) => c
-                    .keys()
-                    .next()
-                    .and_then(|mt| self.schema_at(&pointer_join(&hat, &["content", mt, "schema"]))),
-            };
-            let example = h
-                .example
-                .clone()
-                .or_else(|| h.examples.values().find_map(|e| self.example_value(e)));
-            headers.push(Header {
-                name: name.clone(),
-                required: h.required,
-                kind: self.kind_of(schema),
-                schema,
-                example,
-                pointer: hat,
-            });
-        }
-        let content = self.content(&r.content, &at)?;
-        Ok(Response {
-            status,
-            description: r.description.clone(),
-            headers,
-            content,
-            pointer: at,
-        })
-    }
-
-    fn content(
-        &mut self,
-        content: &IndexMap<String, openapiv3::MediaType>,
-        at: &str,
-    ) -> Result<Vec<MediaType>, SpecError> {
-        let mut out = Vec::new();
-        for (name, mt) in content.iter() {
-            let mat = pointer_join(at, &["content", name]);
-            let schema = mt
-                .schema
-                .as_ref()
-                .and_then(|_| self.schema_at(&format!("{mat}/schema")));
-            let mut examples = Vec::new();
-            if let Some(e) = &mt.example {
-                examples.push(Example {
-                    name: "example".into(),
-                    value: e.clone(),
-                });
-            }
-            for (ename, e) in mt.examples.iter() {
-                match self.example_value(e) {
-                    Some(v) => examples.push(Example {
-                        name: ename.clone(),
-                        value: v,
-                    }),
-                    None => self.warnings.push(format!(
-                        "#{}: example `{ename}` has no inline value (externalValue is not fetched)",
-                        pointer_join(&mat, &["examples", ename])
-                    )),
-                }
-            }
-            let name_lower = name.to_ascii_lowercase();
-            out.push(MediaType {
-                json: is_json(&name_lower),
-                name: name.clone(),
-                schema,
-                examples,
-                pointer: mat,
-            });
-        }
-        Ok(out)
-    }
-
-    fn example_value(&self, e: &ReferenceOr<openapiv3::Example>) -> Option<Value> {
-        let examples = self.api.components.as_ref().map(|c| &c.examples);
-        let (e, _) = self.resolve(examples, "examples", e, String::new()).ok()?;
-        e.value.clone()
-    }
-
-    /// Registers the schema at `at` in the converted document.
-    fn schema_at(&mut self, at: &str) -> Option<SchemaId> {
-        let s = self.document.pointer(at)?;
-        if let Some(r) = s.get("$ref").and_then(Value::as_str) {
-            if !r.starts_with("#/") || schema::resolve(self.document, s).is_none() {
-                self.warnings.push(format!(
-                    "#{at}: schema $ref `{r}` cannot be resolved; values there are not validated"
-                ));
-                return None;
-            }
-        }
-        Some(self.schemas.add(at, s))
-    }
-
-    /// Follows `$ref`s to `#/components/<kind>/<name>`, returning the item and its pointer.
-    fn resolve<'b, T>(
-        &self,
-        items: Option<&'b IndexMap<String, ReferenceOr<T>>>,
-        kind: &str,
-        mut r: &'b ReferenceOr<T>,
-        mut at: String,
-    ) -> Result<(&'b T, String), SpecError> {
-        for _ in 0..32 {
-            match r {
-                ReferenceOr::Item(item) => return Ok((item, at)),
-                ReferenceOr::Reference { reference } => {
-                    let prefix = format!("#/components/{kind}/");
-                    let name = reference.strip_prefix(&prefix).ok_or_else(|| {
-                        SpecError::at(
-                            self.name,
-                            &at,
-                            format!("$ref `{reference}` is not supported here; expected a local `{prefix}<name>`"),
-                        )
-                    })?;
-                    let name = name.replace("~1", "/").replace("~0", "~");
-                    let next = items.and_then(|m| m.get(&name)).ok_or_else(|| {
-                        SpecError::at(
-                            self.name,
-                            &at,
-                            format!("$ref `{reference}` points at nothing"),
-                        )
-                    })?;
-                    at = pointer(["components", kind, &name]);
-                    r = next;
-                }
-            }
-        }
-        Err(SpecError::at(
-            self.name,
-            &at,
-            "$ref chain is circular or longer than 32 hops",
-        ))
-    }
-}
-
-fn pointer_join(base: &str, tokens: &[&str]) -> String {
-    let mut out = base.to_string();
-    for t in tokens {
-        out.push('/');
-        out.push_str(&escape_pointer_token(t));
-    }
-    out
-}
-
-fn is_json(media_type: &str) -> bool {
-    let essence = media_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    essence == "application/json" || essence.ends_with("+json") || essence == "*/*"
-}
-
-/// The `{name}`s of a path template, in order.
-pub fn template_params(template: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut rest = template;
-    while let Some(start) = rest.find('{') {
-        let Some(len) = rest[start..].find('}') else {
-            break;
-        };
-        out.push(&rest[start + 1..start + len]);
-        rest = &rest[start + len + 1..];
-    }
-    out
-}
-
-/// How a parameter's text is turned into a JSON value before validation.
-fn value_kind(document: &Value, schema: &Value) -> ValueKind {
-    value_kind_at(document, schema, 0)
-}
-
-fn value_kind_at(document: &Value, schema: &Value, depth: usize) -> ValueKind {
-    let Some(s) = schema::resolve(document, schema).filter(|_| depth < 8) else {
-        return ValueKind::String;
-    };
-    let ty = match s.get("type") {
-        Some(Value::String(t)) => t.as_str(),
-        Some(Value::Array(ts)) => ts
-            .iter()
-            .filter_map(Value::as_str)
-            .find(|t| *t != "null")
-            .unwrap_or("string"),
-        _ => "",
-    };
-    match ty {
-        "integer" => ValueKind::Integer,
-        "number" => ValueKind::Number,
-        "boolean" => ValueKind::Boolean,
-        "array" => ValueKind::Array(Box::new(value_kind_at(
-            document,
-            s.get("items").unwrap_or(&Value::Null),
-            depth + 1,
-        ))),
-        "object" => ValueKind::Json,
-        "string" => ValueKind::String,
-        _ => ValueKind::Any,
+            &serde_json::json!({"idType": "e", "oldValue": "a", "extra": 1}),
+        );
+        let rules: Vec<&str> = v.iter().map(|v| v.rule.as_str()).collect();
+        assert!(rules.contains(&"required"), "{v:?}");
+        assert!(rules.contains(&"minLength"), "{v:?}");
+        assert!(rules.contains(&"additionalProperties"), "{v:?}");
+        let del = c.operation_by_id("DeleteProfileIdentifier").unwrap();
+        let remove_all = del
+            .params_in(ParamIn::Query)
+            .find(|p| p.name == "removeAll")
+            .unwrap();
+        assert!(!remove_all.required);
     }
 }

@@ -4,33 +4,88 @@ use hyper::Method;
 use serde_json::Value;
 
 use super::SchemaId;
+use crate::routing::PathTemplate;
+
+/// Position of an operation in the contract (an index into its operation list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct OpIndex(pub(crate) usize);
+
+/// A table with one entry per operation, indexed by [`OpIndex`].
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PerOperation<T>(pub(crate) Vec<T>);
+
+impl<T> std::ops::Index<OpIndex> for PerOperation<T> {
+    type Output = T;
+    fn index(&self, i: OpIndex) -> &T {
+        &self.0[i.0]
+    }
+}
 
 /// One documented operation (a method on a path template).
+///
+/// # Examples
+///
+/// ```
+/// let contract = mimeo::Contract::embedded()?;
+/// let op = contract.operation("PATCH", "/v1/Stores/{storeId}/Profiles/{profileId}/Identifiers/{idType}").unwrap();
+/// assert_eq!(op.operation_id(), Some("PatchProfileIdentifier"));
+/// assert_eq!(op.default_status(), 202);
+/// assert!(op.documented_codes().contains(&409));
+/// # Ok::<(), mimeo::Diagnostic>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Operation {
-    /// Position in [`super::Contract::operations`].
-    pub index: usize,
-    /// The HTTP method.
-    pub method: Method,
-    /// The path template, e.g. `/v1/Stores/{storeId}`.
-    pub path: String,
-    /// `operationId`, when the document gives one.
-    pub operation_id: Option<String>,
-    /// `summary`, when the document gives one.
-    pub summary: Option<String>,
-    /// JSON pointer of the operation in the document.
-    pub pointer: String,
+    /// Position in the contract's operations.
+    pub(crate) index: OpIndex,
+    pub(crate) method: Method,
+    pub(crate) path: PathTemplate,
+    pub(crate) operation_id: Option<String>,
+    pub(crate) summary: Option<String>,
     /// Path, query, header and cookie parameters (path-item ones merged in).
-    pub params: Vec<Parameter>,
+    pub(crate) params: Vec<Parameter>,
     /// The request body, when the operation takes one.
-    pub body: Option<RequestBody>,
+    pub(crate) body: Option<RequestBody>,
     /// Documented responses, sorted by status (codes, then ranges, then default).
-    pub responses: Vec<Response>,
+    pub(crate) responses: Vec<Response>,
     /// What the security requirements ask for.
-    pub auth: Auth,
+    pub(crate) auth: Auth,
 }
 
 impl Operation {
+    /// The HTTP method.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// The path template as written, e.g. `/v1/Stores/{storeId}`.
+    pub fn path(&self) -> &str {
+        self.path.as_str()
+    }
+
+    /// `operationId`, when the document gives one.
+    pub fn operation_id(&self) -> Option<&str> {
+        self.operation_id.as_deref()
+    }
+
+    /// `summary`, when the document gives one.
+    pub fn summary(&self) -> Option<&str> {
+        self.summary.as_deref()
+    }
+
+    /// The names of the examples documented for `status` (what `Prefer:
+    /// example=NAME` picks from); a single `example` is named `example`.
+    pub fn example_names(&self, status: u16) -> Vec<&str> {
+        self.response_for(status)
+            .and_then(Response::primary_content)
+            .map(|m| m.examples.iter().map(|e| e.name.as_str()).collect())
+            .unwrap_or_default()
+    }
+
+    /// The documented response keys (`200`, `4XX`, `default`), sorted.
+    pub fn statuses(&self) -> impl Iterator<Item = StatusKey> + '_ {
+        self.responses.iter().map(|r| r.status)
+    }
+
     /// `GET /v1/x/{id}` — how operations are named in messages.
     pub fn label(&self) -> String {
         format!("{} {}", self.method, self.path)
@@ -43,7 +98,7 @@ impl Operation {
 
     /// The response documented for `status`: the exact code first, then its range
     /// (`4XX`), then `default`.
-    pub fn response_for(&self, status: u16) -> Option<&Response> {
+    pub(crate) fn response_for(&self, status: u16) -> Option<&Response> {
         self.responses
             .iter()
             .find(|r| r.status == StatusKey::Code(status))
@@ -104,14 +159,14 @@ impl Operation {
     }
 
     /// Parameters in one location.
-    pub fn params_in(&self, location: ParamIn) -> impl Iterator<Item = &Parameter> {
+    pub(crate) fn params_in(&self, location: ParamIn) -> impl Iterator<Item = &Parameter> {
         self.params.iter().filter(move |p| p.location == location)
     }
 }
 
 /// What an operation's security requirements ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Auth {
+pub(crate) enum Auth {
     /// No requirement (or an explicit empty one).
     None,
     /// HTTP Basic.
@@ -122,7 +177,7 @@ pub enum Auth {
 
 /// Where a parameter lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ParamIn {
+pub(crate) enum ParamIn {
     /// A path template variable.
     Path,
     /// A query string parameter.
@@ -133,21 +188,9 @@ pub enum ParamIn {
     Cookie,
 }
 
-impl ParamIn {
-    /// The word used in messages: `path`, `query`, `header`, `cookie`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ParamIn::Path => "path",
-            ParamIn::Query => "query",
-            ParamIn::Header => "header",
-            ParamIn::Cookie => "cookie",
-        }
-    }
-}
-
 /// How a parameter's text becomes a JSON value before schema validation.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ValueKind {
+pub(crate) enum ValueKind {
     /// Taken as a string.
     String,
     /// Parsed as an integer.
@@ -166,76 +209,72 @@ pub enum ValueKind {
 
 /// One parameter of an operation.
 #[derive(Debug, Clone)]
-pub struct Parameter {
+pub(crate) struct Parameter {
     /// The name (case-insensitive for headers).
-    pub name: String,
+    pub(crate) name: String,
     /// Where it is.
-    pub location: ParamIn,
+    pub(crate) location: ParamIn,
     /// Whether it must be present (always true for path parameters).
-    pub required: bool,
+    pub(crate) required: bool,
     /// Its compiled schema.
-    pub schema: Option<SchemaId>,
+    pub(crate) schema: Option<SchemaId>,
     /// How its text is read.
-    pub kind: ValueKind,
+    pub(crate) kind: ValueKind,
     /// Whether arrays are repeated keys (`a=1&a=2`) rather than `a=1,2`.
-    pub explode: bool,
-    /// JSON pointer of the parameter (after `$ref`).
-    pub pointer: String,
+    pub(crate) explode: bool,
 }
 
 /// A request body.
 #[derive(Debug, Clone)]
-pub struct RequestBody {
+pub(crate) struct RequestBody {
     /// Whether a body must be sent.
-    pub required: bool,
+    pub(crate) required: bool,
     /// Accepted media types.
-    pub content: Vec<MediaType>,
-    /// JSON pointer of the request body (after `$ref`).
-    pub pointer: String,
+    pub(crate) content: Vec<MediaType>,
 }
 
 /// A media type with its schema and examples.
 #[derive(Debug, Clone)]
-pub struct MediaType {
+pub(crate) struct MediaType {
     /// The media type as written (`application/json`).
-    pub name: String,
+    pub(crate) name: String,
     /// Whether it is JSON (`application/json`, `*/*`, or `+json`).
-    pub json: bool,
+    pub(crate) json: bool,
     /// Its compiled schema.
-    pub schema: Option<SchemaId>,
+    pub(crate) schema: Option<SchemaId>,
     /// Named examples; a single `example` is named `example`.
-    pub examples: Vec<Example>,
+    pub(crate) examples: Vec<Example>,
     /// JSON pointer of the media type object.
-    pub pointer: String,
+    pub(crate) pointer: String,
 }
 
 /// A named example value.
 #[derive(Debug, Clone)]
-pub struct Example {
+pub(crate) struct Example {
     /// Its key in `examples` (or `example`).
-    pub name: String,
+    pub(crate) name: String,
     /// The value.
-    pub value: Value,
+    pub(crate) value: Value,
 }
 
 /// A documented response.
 #[derive(Debug, Clone)]
-pub struct Response {
+pub(crate) struct Response {
     /// The status it is documented for.
-    pub status: StatusKey,
-    /// `description`.
-    pub description: String,
+    pub(crate) status: StatusKey,
     /// Documented headers (Content-Type excluded).
-    pub headers: Vec<Header>,
+    pub(crate) headers: Vec<Header>,
     /// Documented bodies by media type; empty for no body.
-    pub content: Vec<MediaType>,
+    pub(crate) content: Vec<MediaType>,
+    /// For a redirect: the path parameter its `Location` replaces, and from which header.
+    pub(crate) redirect: Option<super::profile::RedirectRule>,
     /// JSON pointer of the response (after `$ref`).
-    pub pointer: String,
+    pub(crate) pointer: String,
 }
 
 impl Response {
     /// The first JSON media type, else the first media type.
-    pub fn primary_content(&self) -> Option<&MediaType> {
+    pub(crate) fn primary_content(&self) -> Option<&MediaType> {
         self.content
             .iter()
             .find(|m| m.json)
@@ -245,19 +284,19 @@ impl Response {
 
 /// A documented response header.
 #[derive(Debug, Clone)]
-pub struct Header {
+pub(crate) struct Header {
     /// The header name as written.
-    pub name: String,
+    pub(crate) name: String,
     /// Whether it must be sent.
-    pub required: bool,
+    pub(crate) required: bool,
     /// Its compiled schema.
-    pub schema: Option<SchemaId>,
+    pub(crate) schema: Option<SchemaId>,
     /// `example` (or the first of `examples`).
-    pub example: Option<Value>,
+    pub(crate) example: Option<Value>,
     /// How its text is read before validation.
-    pub kind: ValueKind,
+    pub(crate) kind: ValueKind,
     /// JSON pointer of the header (after `$ref`).
-    pub pointer: String,
+    pub(crate) pointer: String,
 }
 
 /// A response key: `200`, `4XX` or `default`.

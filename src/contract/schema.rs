@@ -8,51 +8,45 @@
 use serde_json::Value;
 
 /// Index of a compiled schema inside [`Schemas`].
-pub type SchemaId = usize;
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct SchemaId(usize);
 
 /// One violation of a schema, with where it is in the instance and which rule broke.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SchemaViolation {
+pub(crate) struct SchemaViolation {
     /// JSON pointer into the validated value ("" for the value itself).
-    pub pointer: String,
+    pub(crate) pointer: String,
     /// The JSON Schema keyword that failed (`pattern`, `maxLength`, `required`, ...).
-    pub rule: String,
+    pub(crate) rule: String,
     /// A readable description of the failure.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 /// Every schema the contract uses, compiled once.
-pub struct Schemas {
+pub(crate) struct Schemas {
     validators: Vec<Option<jsonschema::Validator>>,
     /// The converted schema at each id, for generating values and reading limits.
     sources: Vec<Value>,
-    /// Where each schema came from in the document, for messages.
-    locations: Vec<String>,
 }
 
 impl Schemas {
     /// The converted (draft 4) schema with this id.
-    pub fn source(&self, id: SchemaId) -> &Value {
-        &self.sources[id]
-    }
-
-    /// The JSON pointer in the document the schema with this id was taken from.
-    pub fn location(&self, id: SchemaId) -> &str {
-        &self.locations[id]
+    pub(crate) fn source(&self, id: SchemaId) -> &Value {
+        &self.sources[id.0]
     }
 
     /// Whether `value` is valid. A schema that failed to compile accepts everything
     /// (and was reported as a warning at load time).
-    pub fn is_valid(&self, id: SchemaId, value: &Value) -> bool {
-        match &self.validators[id] {
+    pub(crate) fn is_valid(&self, id: SchemaId, value: &Value) -> bool {
+        match &self.validators[id.0] {
             Some(v) => v.is_valid(value),
             None => true,
         }
     }
 
     /// Every violation of schema `id` by `value`.
-    pub fn violations(&self, id: SchemaId, value: &Value) -> Vec<SchemaViolation> {
-        let Some(v) = &self.validators[id] else {
+    pub(crate) fn violations(&self, id: SchemaId, value: &Value) -> Vec<SchemaViolation> {
+        let Some(v) = &self.validators[id.0] else {
             return Vec::new();
         };
         v.iter_errors(value)
@@ -67,7 +61,7 @@ impl Schemas {
 
 /// Collects schemas while the contract is being read, then compiles them together.
 #[derive(Default)]
-pub struct SchemaBuilder {
+pub(crate) struct SchemaBuilder {
     sources: Vec<Value>,
     locations: Vec<String>,
     by_ref: std::collections::HashMap<String, SchemaId>,
@@ -75,13 +69,13 @@ pub struct SchemaBuilder {
 
 impl SchemaBuilder {
     /// The schema registered under `id`.
-    pub fn source(&self, id: SchemaId) -> &Value {
-        &self.sources[id]
+    pub(crate) fn source(&self, id: SchemaId) -> &Value {
+        &self.sources[id.0]
     }
 
     /// Registers the (already converted) schema found at `location`. Identical
     /// `$ref`s share one id so a shared component compiles once.
-    pub fn add(&mut self, location: &str, schema: &Value) -> SchemaId {
+    pub(crate) fn add(&mut self, location: &str, schema: &Value) -> SchemaId {
         let key = schema
             .as_object()
             .filter(|o| o.len() == 1)
@@ -93,7 +87,7 @@ impl SchemaBuilder {
                 return id;
             }
         }
-        let id = self.sources.len();
+        let id = SchemaId(self.sources.len());
         self.sources.push(schema.clone());
         self.locations.push(location.to_string());
         if let Some(k) = key {
@@ -110,7 +104,7 @@ impl SchemaBuilder {
     /// its own with its local `$ref`s pointed at that resource: only what a schema
     /// reaches is compiled, never every object of the document (examples, paths),
     /// which on a large document (GitHub's REST API) cost seconds and gigabytes.
-    pub fn build(self, document: &Value, warnings: &mut Vec<String>) -> Schemas {
+    pub(crate) fn build(self, document: &Value, warnings: &mut Vec<String>) -> Schemas {
         let registry = jsonschema::Registry::new()
             .draft(jsonschema::Draft::Draft4)
             .add(DOCUMENT_URI, document)
@@ -156,7 +150,6 @@ impl SchemaBuilder {
         Schemas {
             validators,
             sources: self.sources,
-            locations: self.locations,
         }
     }
 }
@@ -222,7 +215,7 @@ fn is_date(s: &str) -> bool {
 }
 
 /// Rewrites one OpenAPI 3.0 schema (and everything nested in it) into draft 4.
-pub fn convert(schema: &mut Value) {
+pub(crate) fn convert(schema: &mut Value) {
     let Value::Object(map) = schema else { return };
     if map.contains_key("$ref") {
         // OpenAPI 3.0: siblings of $ref are ignored.
@@ -286,7 +279,7 @@ pub fn convert(schema: &mut Value) {
 
 /// Follows `$ref`s (local pointers) from `schema` to the schema they name, at most
 /// 32 hops. Returns `None` for a dangling, non-local or circular reference.
-pub fn resolve<'a>(document: &'a Value, mut schema: &'a Value) -> Option<&'a Value> {
+pub(crate) fn resolve<'a>(document: &'a Value, mut schema: &'a Value) -> Option<&'a Value> {
     for _ in 0..32 {
         match schema.get("$ref").and_then(Value::as_str) {
             Some(r) => schema = document.pointer(r.strip_prefix('#')?)?,

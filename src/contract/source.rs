@@ -6,39 +6,42 @@
 
 use serde_json::{Map, Number, Value};
 
-use super::SpecError;
+use crate::diagnostic::Diagnostic;
+use crate::support::pointer;
 
 /// Parses `text` as JSON when it looks like JSON, otherwise as YAML.
-pub fn parse(file: &str, text: &str) -> Result<Value, SpecError> {
+pub(super) fn parse(file: &str, text: &str) -> Result<Value, Diagnostic> {
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     if trimmed.is_empty() {
-        return Err(SpecError::new(
+        return Err(Diagnostic::new(
             file,
             "the file is empty; expected an OpenAPI 3.0 document",
         ));
     }
     if trimmed.starts_with('{') {
-        return serde_json::from_str(trimmed).map_err(|e| SpecError {
-            file: file.to_string(),
-            line: Some((e.line(), e.column())),
-            pointer: None,
-            message: format!("invalid JSON: {e}"),
+        return serde_json::from_str(trimmed).map_err(|e| {
+            Diagnostic::at_line(file, e.line(), e.column(), format!("invalid JSON: {e}"))
         });
     }
-    let mut yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| SpecError {
-        file: file.to_string(),
-        line: e.location().map(|l| (l.line(), l.column())),
-        pointer: None,
-        message: format!("invalid YAML: {e}"),
-    })?;
+    let mut yaml: serde_yaml::Value =
+        serde_yaml::from_str(text).map_err(|e| match e.location() {
+            Some(l) => {
+                Diagnostic::at_line(file, l.line(), l.column(), format!("invalid YAML: {e}"))
+            }
+            None => Diagnostic::new(file, format!("invalid YAML: {e}")),
+        })?;
     yaml.apply_merge()
-        .map_err(|e| SpecError::new(file, format!("invalid YAML merge key: {e}")))?;
+        .map_err(|e| Diagnostic::new(file, format!("invalid YAML merge key: {e}")))?;
     yaml_to_json(file, yaml, &mut String::new())
 }
 
 /// Converts YAML to JSON. Mapping keys become strings (`200:` is an integer key in
 /// YAML but a status code string in OpenAPI).
-fn yaml_to_json(file: &str, value: serde_yaml::Value, at: &mut String) -> Result<Value, SpecError> {
+fn yaml_to_json(
+    file: &str,
+    value: serde_yaml::Value,
+    at: &mut String,
+) -> Result<Value, Diagnostic> {
     use serde_yaml::Value as Y;
     Ok(match value {
         Y::Null => Value::Null,
@@ -53,7 +56,7 @@ fn yaml_to_json(file: &str, value: serde_yaml::Value, at: &mut String) -> Result
                 match Number::from_f64(f) {
                     Some(n) => Value::Number(n),
                     None => {
-                        return Err(SpecError::at(
+                        return Err(Diagnostic::at_pointer(
                             file,
                             at,
                             format!("number {f} cannot be represented in JSON"),
@@ -83,7 +86,7 @@ fn yaml_to_json(file: &str, value: serde_yaml::Value, at: &mut String) -> Result
                     Y::Bool(b) => b.to_string(),
                     Y::Null => "null".to_string(),
                     other => {
-                        return Err(SpecError::at(
+                        return Err(Diagnostic::at_pointer(
                             file,
                             at,
                             format!(
@@ -94,7 +97,7 @@ fn yaml_to_json(file: &str, value: serde_yaml::Value, at: &mut String) -> Result
                 };
                 let len = at.len();
                 at.push('/');
-                at.push_str(&escape_pointer_token(&key));
+                at.push_str(&pointer::escape(&key));
                 let v = yaml_to_json(file, v, at)?;
                 at.truncate(len);
                 out.insert(key, v);
@@ -103,25 +106,6 @@ fn yaml_to_json(file: &str, value: serde_yaml::Value, at: &mut String) -> Result
         }
         Y::Tagged(tagged) => yaml_to_json(file, tagged.value, at)?,
     })
-}
-
-/// Escapes one JSON pointer reference token (RFC 6901).
-pub fn escape_pointer_token(token: &str) -> String {
-    if token.contains(['~', '/']) {
-        token.replace('~', "~0").replace('/', "~1")
-    } else {
-        token.to_string()
-    }
-}
-
-/// Joins tokens into a JSON pointer.
-pub fn pointer<'a>(tokens: impl IntoIterator<Item = &'a str>) -> String {
-    let mut out = String::new();
-    for t in tokens {
-        out.push('/');
-        out.push_str(&escape_pointer_token(t));
-    }
-    out
 }
 
 #[cfg(test)]
@@ -137,18 +121,13 @@ mod tests {
     #[test]
     fn yaml_syntax_error_has_line() {
         let e = parse("t.yaml", "a: [1, 2\nb: c\n").unwrap_err();
-        assert!(e.line.is_some(), "{e}");
+        assert!(e.line_column().is_some(), "{e}");
         assert!(e.to_string().starts_with("t.yaml:"), "{e}");
     }
 
     #[test]
     fn json_syntax_error_has_line() {
         let e = parse("t.json", "{\n  \"a\": 1,\n  \"b\": }\n").unwrap_err();
-        assert_eq!(e.line.map(|l| l.0), Some(3), "{e}");
-    }
-
-    #[test]
-    fn pointer_escapes() {
-        assert_eq!(pointer(["paths", "/v1/{a}", "get"]), "/paths/~1v1~1{a}/get");
+        assert_eq!(e.line_column().map(|l| l.0), Some(3), "{e}");
     }
 }

@@ -1,6 +1,6 @@
 //! Forwarding: one client request to the target, and the target's answer back.
 //!
-//! The replay runner's client does the sending ([`crate::replay::http::Client`]):
+//! The replay runner's client does the sending ([`crate::http::client`]):
 //! redirects are never followed and bodies are never decompressed, so what the
 //! target sent is what the client gets. Headers that belong to one connection
 //! (hop-by-hop) are dropped both ways; everything else passes unchanged, except
@@ -16,7 +16,8 @@ use hyper::body::{Body, Frame, SizeHint};
 use hyper::header::{HeaderMap, HeaderName, CONNECTION, CONTENT_LENGTH, EXPECT, HOST};
 use hyper::{Method, StatusCode};
 
-use crate::replay::http::{describe_error, format_duration, Client};
+use crate::http::client::{describe_error, Client, TargetError};
+use crate::support::duration;
 
 /// The most of a response body the proxy holds to check it (16 MiB).
 pub const MAX_CHECKED_BODY: usize = 16 * 1024 * 1024;
@@ -33,13 +34,13 @@ const HOP_BY_HOP: [&str; 6] = [
 ];
 
 /// Whether `name` is hop-by-hop, given the names the message's `Connection` header lists.
-pub fn is_hop_by_hop(name: &HeaderName, connection_lists: &[String]) -> bool {
+pub(crate) fn is_hop_by_hop(name: &HeaderName, connection_lists: &[String]) -> bool {
     let n = name.as_str();
     HOP_BY_HOP.contains(&n) || n.starts_with("proxy-") || connection_lists.iter().any(|c| c == n)
 }
 
 /// `headers` without the hop-by-hop ones.
-pub fn end_to_end(headers: &HeaderMap) -> HeaderMap {
+pub(crate) fn end_to_end(headers: &HeaderMap) -> HeaderMap {
     let listed: Vec<String> = headers
         .get_all(CONNECTION)
         .iter()
@@ -58,7 +59,7 @@ pub fn end_to_end(headers: &HeaderMap) -> HeaderMap {
 }
 
 /// The target and how long it may take.
-pub struct Target {
+pub(crate) struct Target {
     client: Client,
     timeout: Duration,
     /// `1.1 mimeo-<random>`: added to `Via` on every forwarded request, so a request
@@ -68,28 +69,28 @@ pub struct Target {
 }
 
 /// Why the target gave no answer.
-pub struct Failure {
+pub(crate) struct Failure {
     /// 502 (unreachable, broken answer) or 504 (no answer in time).
-    pub status: u16,
+    pub(crate) status: u16,
     /// What happened, naming the target.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 /// The target's answer, hop-by-hop headers removed.
-pub struct Answer {
+pub(crate) struct Answer {
     /// Status.
-    pub status: StatusCode,
+    pub(crate) status: StatusCode,
     /// Headers, as the target sent them (minus hop-by-hop).
-    pub headers: HeaderMap,
+    pub(crate) headers: HeaderMap,
     /// The body, or its first [`MAX_CHECKED_BODY`] bytes when `rest` is set.
-    pub body: Bytes,
+    pub(crate) body: Bytes,
     /// The unread remainder of a body longer than [`MAX_CHECKED_BODY`].
-    pub rest: Option<reqwest::Response>,
+    pub(crate) rest: Option<reqwest::Response>,
 }
 
 impl Target {
     /// A target at `base` (`http://` or `https://`); each request may take `timeout`.
-    pub fn new(base: &str, timeout: Duration) -> Result<Target, String> {
+    pub(crate) fn new(base: &str, timeout: Duration) -> Result<Target, TargetError> {
         let mut id = [0u8; 8];
         rand::fill(&mut id);
         Ok(Target {
@@ -100,7 +101,7 @@ impl Target {
     }
 
     /// Whether `headers` show the request already passed through this proxy.
-    pub fn looped(&self, headers: &HeaderMap) -> bool {
+    pub(crate) fn looped(&self, headers: &HeaderMap) -> bool {
         headers
             .get_all(hyper::header::VIA)
             .iter()
@@ -109,7 +110,7 @@ impl Target {
     }
 
     /// The target's base URL.
-    pub fn base(&self) -> &str {
+    pub(crate) fn base(&self) -> &str {
         self.client.base()
     }
 
@@ -178,7 +179,7 @@ impl Target {
                 status: 504,
                 message: format!(
                     "mimeo proxy: the target {base} did not answer in time ({what}; --timeout {})",
-                    format_duration(self.timeout)
+                    duration::format(self.timeout)
                 ),
             }
         } else if e.is_connect() {
@@ -196,14 +197,14 @@ impl Target {
 }
 
 /// A response body: bytes in hand, then possibly the rest of the target's body.
-pub struct ProxyBody {
+pub(crate) struct ProxyBody {
     head: Option<Bytes>,
     rest: Option<reqwest::Body>,
 }
 
 impl ProxyBody {
     /// A body that is all in hand.
-    pub fn full(bytes: Bytes) -> ProxyBody {
+    pub(crate) fn full(bytes: Bytes) -> ProxyBody {
         ProxyBody {
             head: Some(bytes),
             rest: None,
@@ -211,7 +212,7 @@ impl ProxyBody {
     }
 
     /// `head`, then whatever `rest` still has to give.
-    pub fn streamed(head: Bytes, rest: Option<reqwest::Response>) -> ProxyBody {
+    pub(crate) fn streamed(head: Bytes, rest: Option<reqwest::Response>) -> ProxyBody {
         ProxyBody {
             head: Some(head),
             rest: rest.map(reqwest::Body::from),

@@ -19,7 +19,6 @@ mod record;
 mod summary;
 
 use std::borrow::Cow;
-use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -31,22 +30,20 @@ use hyper::header::{HeaderName, HeaderValue, CONNECTION};
 use hyper::{Request, Response, Uri};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
-use crate::checks::run_checks;
+use crate::checks::{check_response, Check};
 use crate::contract::{Contract, Operation};
+use crate::http::client::TargetError;
+use crate::http::intake::{invalid_request_status, Intake, Route};
+use crate::http::log::LogSink;
+use crate::http::server::{bind, read_body, serve_connections, BindError, BodyError, ServerHandle};
 use crate::respond::{Built, Responder, MOCK_ERROR_HEADER};
-use crate::routing::RouteMatch;
-use crate::serve::{
-    bind, invalid_request_status, read_body, serve_connections, BodyError, ServeError,
-};
-use crate::validate::{validate_request, RequestParts};
 use forward::{Answer, ProxyBody, Target};
 use record::{Exchange, Recorder, Volatile};
 
 pub use forward::MAX_CHECKED_BODY;
 pub use record::{RecordOptions, Recording};
-pub use summary::{CheckCount, Summary, REQUEST_VALID, UNKNOWN};
+pub use summary::{CheckCount, ProxySummary};
 
 /// How the proxy behaves. [`ProxyOptions::new`] gives what `mimeo proxy --target URL`
 /// does, except that the port is 0 (any free one) and nothing is logged per request.
@@ -62,8 +59,9 @@ pub struct ProxyOptions {
     pub timeout: Duration,
     /// Answer requests that break the contract with its 400 instead of forwarding them.
     pub strict: bool,
-    /// No per-request log lines.
-    pub quiet: bool,
+    /// Write one line per exchange on stderr (off by default: the library prints
+    /// nothing unless asked).
+    pub log: bool,
     /// Largest accepted request body in bytes (larger: 413 from the proxy).
     pub max_body: usize,
     /// How long a client may take to send its request headers.
@@ -81,7 +79,7 @@ impl ProxyOptions {
             port: 0,
             timeout: Duration::from_secs(10),
             strict: false,
-            quiet: true,
+            log: false,
             max_body: 1024 * 1024,
             header_timeout: Duration::from_secs(10),
             record: None,
@@ -94,13 +92,59 @@ impl ProxyOptions {
 pub enum ProxyError {
     /// The address could not be bound.
     #[error(transparent)]
-    Listen(#[from] ServeError),
+    Listen(#[from] BindError),
     /// The target URL is not usable.
-    #[error("{0}")]
-    Target(String),
+    #[error(transparent)]
+    Target(#[from] TargetError),
     /// The recording directory cannot be created.
     #[error("{0}")]
     Record(String),
+}
+
+/// Who answered the client when it was not the target: the proxy itself, and
+/// why. The value of the `mimeo-error` header on such answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ProxyAnswer {
+    /// The request came back to this proxy (508).
+    LoopDetected,
+    /// The request body is over the limit (413).
+    RequestTooLarge,
+    /// The request body could not be read (400).
+    RequestUnreadable,
+    /// `--strict`: the request breaks the contract (400 or 422).
+    RequestInvalid,
+    /// The target cannot be reached or gave no usable answer (502).
+    TargetUnreachable,
+    /// The target did not answer in time (504).
+    TargetTimeout,
+}
+
+impl ProxyAnswer {
+    fn header(self) -> &'static str {
+        match self {
+            ProxyAnswer::LoopDetected => "loop-detected",
+            ProxyAnswer::RequestTooLarge => "request-too-large",
+            ProxyAnswer::RequestUnreadable => "request-unreadable",
+            ProxyAnswer::RequestInvalid => "request-invalid",
+            ProxyAnswer::TargetUnreachable => "target-unreachable",
+            ProxyAnswer::TargetTimeout => "target-timeout",
+        }
+    }
+
+    fn is_target_error(self) -> bool {
+        matches!(
+            self,
+            ProxyAnswer::TargetUnreachable | ProxyAnswer::TargetTimeout
+        )
+    }
+
+    /// A request whose body was not (fully) read leaves the connection unusable.
+    fn closes_connection(self) -> bool {
+        matches!(
+            self,
+            ProxyAnswer::RequestTooLarge | ProxyAnswer::RequestUnreadable
+        )
+    }
 }
 
 struct State {
@@ -108,19 +152,36 @@ struct State {
     responder: Responder,
     target: Target,
     strict: bool,
-    quiet: bool,
     max_body: usize,
+    log: Option<Arc<LogSink>>,
     recorder: Option<Arc<Recorder>>,
-    summary: Mutex<Summary>,
+    summary: Mutex<ProxySummary>,
     seq: AtomicU64,
 }
 
-/// A running proxy. Dropping it stops the proxy (open recordings are still written
-/// while the runtime lives); [`ProxyServer::shutdown`] also waits for that.
+/// A running validating proxy. Dropping it stops the proxy (open recordings are
+/// still written while the runtime lives); [`ProxyServer::shutdown`] also waits
+/// for that and returns what the proxy saw.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use mimeo::{Contract, MockServer, ProxyOptions, ProxyServer, ServeOptions};
+///
+/// # tokio::runtime::Runtime::new()?.block_on(async {
+/// let contract = Arc::new(Contract::embedded()?);
+/// let mock = MockServer::start(contract.clone(), ServeOptions::default()).await?;
+/// let proxy = ProxyServer::start(contract, ProxyOptions::new(mock.url())).await?;
+/// // Point the client at proxy.url(); every exchange is checked against the contract.
+/// let summary = proxy.shutdown().await;
+/// assert_eq!(summary.exchanges, 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct ProxyServer {
-    addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
+    handle: ServerHandle,
     state: Arc<State>,
 }
 
@@ -131,46 +192,44 @@ impl ProxyServer {
         contract: Arc<Contract>,
         opts: ProxyOptions,
     ) -> Result<ProxyServer, ProxyError> {
-        let target = Target::new(&opts.target, opts.timeout).map_err(ProxyError::Target)?;
+        let target = Target::new(&opts.target, opts.timeout)?;
+        let log = opts.log.then(Arc::<LogSink>::default);
         let recorder = match opts.record.clone() {
             Some(r) => Some(Arc::new(
-                Recorder::new(contract.clone(), r, target.base(), opts.quiet)
+                Recorder::new(contract.clone(), r, target.base(), log.clone())
                     .map_err(ProxyError::Record)?,
             )),
             None => None,
         };
-        let (listener, addr) = bind(opts.host, opts.port).await?;
         // Only its error shapes are used: the proxy's own answers look like the API's.
         let (responder, _) = Responder::new(&contract, 0, false);
+        let (listener, addr) = bind(opts.host, opts.port).await?;
         let state = Arc::new(State {
             contract,
             responder,
             target,
             strict: opts.strict,
-            quiet: opts.quiet,
             max_body: opts.max_body,
+            log,
             recorder,
-            summary: Mutex::new(Summary::default()),
+            summary: Mutex::new(ProxySummary::default()),
             seq: AtomicU64::new(0),
         });
-        let (stop, stopped) = oneshot::channel();
-        let task = tokio::spawn(run(listener, state.clone(), opts.header_timeout, stopped));
-        Ok(ProxyServer {
-            addr,
-            stop: Some(stop),
-            task: Some(task),
-            state,
-        })
+        let running = state.clone();
+        let handle = ServerHandle::spawn(addr, move |stopped| {
+            run(listener, running, opts.header_timeout, stopped)
+        });
+        Ok(ProxyServer { handle, state })
     }
 
     /// The bound address.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.handle.addr()
     }
 
     /// `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.handle.url()
     }
 
     /// The target's base URL.
@@ -179,7 +238,7 @@ impl ProxyServer {
     }
 
     /// What the proxy has seen so far.
-    pub fn summary(&self) -> Summary {
+    pub fn summary(&self) -> ProxySummary {
         let mut s = lock(&self.state.summary).clone();
         if let Some(r) = &self.state.recorder {
             s.recordings = r.written();
@@ -190,22 +249,9 @@ impl ProxyServer {
 
     /// Stops accepting, lets requests in flight finish (up to 10 s), writes the
     /// open recordings, and returns the summary.
-    pub async fn shutdown(mut self) -> Summary {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
+    pub async fn shutdown(mut self) -> ProxySummary {
+        self.handle.shutdown().await;
         self.summary()
-    }
-}
-
-impl Drop for ProxyServer {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
     }
 }
 
@@ -245,14 +291,17 @@ async fn run(
     if let Some(r) = &state.recorder {
         r.flush_all();
     }
+    if let Some(log) = &state.log {
+        log.flush();
+    }
 }
 
 /// Who answered the client.
 enum Answered {
     /// The target.
     Target(Answer),
-    /// The proxy itself: the response, the `mimeo-error` value, and why.
-    Proxy(Built, &'static str, String),
+    /// The proxy itself: the response, what kind of answer, and why.
+    Proxy(Built, ProxyAnswer, String),
 }
 
 async fn handle(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Response<ProxyBody> {
@@ -261,26 +310,25 @@ async fn handle(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Resp
     let seq = state.seq.fetch_add(1, Ordering::Relaxed);
     let contract = &*state.contract;
     let (parts, body) = req.into_parts();
-    let line = format!("{} {}", parts.method, logged(&parts.uri));
+    let line = format!("{} {}", parts.method, logged(contract, &parts.uri));
     // (check, message) for every violation of this exchange.
-    let mut found: Vec<(&'static str, String)> = Vec::new();
-    let (operation, path_params) = match contract.router.find(&parts.method, parts.uri.path()) {
-        RouteMatch::Found { operation, params } => (Some(&contract.operations[operation]), params),
-        RouteMatch::MethodNotAllowed { allow, template } => {
-            found.push((
-                UNKNOWN,
-                format!(
-                    "{template} has no {} operation (it allows {allow})",
-                    parts.method
-                ),
-            ));
-            (None, Vec::new())
-        }
-        RouteMatch::NotFound => {
-            found.push((UNKNOWN, "no operation of the contract has this path".into()));
-            (None, Vec::new())
-        }
-    };
+    let mut found: Vec<(Check, String)> = Vec::new();
+    let intake = Intake::new(contract, &parts);
+    match &intake.route {
+        Route::Operation(..) => {}
+        Route::MethodNotAllowed { allow, template } => found.push((
+            Check::Unknown,
+            format!(
+                "{template} has no {} operation (it allows {allow})",
+                parts.method
+            ),
+        )),
+        Route::NotFound => found.push((
+            Check::Unknown,
+            "no operation of the contract has this path".into(),
+        )),
+    }
+    let operation = intake.operation();
 
     let looped = state.target.looped(&parts.headers);
     let answered = match read_body(&parts.headers, body, state.max_body).await {
@@ -290,47 +338,35 @@ async fn handle(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Resp
                 state.target.base()
             );
             let built = state.responder.error(contract, operation, 508, &msg);
-            Answered::Proxy(built, "loop-detected", msg)
+            Answered::Proxy(built, ProxyAnswer::LoopDetected, msg)
         }
         Err(BodyError::TooLarge) => {
             let msg = format!("The request body is larger than {} bytes", state.max_body);
             let built = state.responder.error(contract, operation, 413, &msg);
-            Answered::Proxy(built, "request-too-large", msg)
+            Answered::Proxy(built, ProxyAnswer::RequestTooLarge, msg)
         }
         Err(BodyError::Unreadable(e)) => {
             let msg = format!("The request body could not be read: {e}");
             let built = state.responder.error(contract, operation, 400, &msg);
-            Answered::Proxy(built, "request-unreadable", msg)
+            Answered::Proxy(built, ProxyAnswer::RequestUnreadable, msg)
         }
         Ok(body) => {
-            let mut invalid = Vec::new();
-            if let Some(op) = operation {
-                let query: Vec<(Cow<'_, str>, Cow<'_, str>)> = parts
-                    .uri
-                    .query()
-                    .map(|q| form_urlencoded::parse(q.as_bytes()).collect())
-                    .unwrap_or_default();
-                invalid = validate_request(
-                    contract,
-                    op,
-                    &RequestParts {
-                        path: &path_params,
-                        query: &query,
-                        headers: &parts.headers,
-                        body: &body,
-                    },
-                )
+            let invalid: Vec<String> = intake
+                .violations(contract, &parts, &body)
                 .iter()
                 .map(ToString::to_string)
                 .collect();
-            }
-            found.extend(invalid.iter().map(|v| (REQUEST_VALID, v.clone())));
+            found.extend(invalid.iter().map(|v| (Check::RequestValid, v.clone())));
             match operation {
                 Some(op) if state.strict && !invalid.is_empty() => {
                     let msg = format!("Invalid request: {}", invalid.join("; "));
                     let status = invalid_request_status(op);
                     let built = state.responder.error(contract, Some(op), status, &msg);
-                    Answered::Proxy(built, "request-invalid", "refused (--strict)".into())
+                    Answered::Proxy(
+                        built,
+                        ProxyAnswer::RequestInvalid,
+                        "refused (--strict)".into(),
+                    )
                 }
                 _ => forward(state, &parts, body, operation, peer, at, seq, &mut found).await,
             }
@@ -346,17 +382,17 @@ async fn handle(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Resp
         s.exchanges += 1;
         match &answered {
             Answered::Target(_) => s.forwarded += 1,
-            Answered::Proxy(_, kind, _) if kind.starts_with("target-") => s.target_errors += 1,
+            Answered::Proxy(_, kind, _) if kind.is_target_error() => s.target_errors += 1,
             Answered::Proxy(..) => s.refused += 1,
         }
         if !found.is_empty() {
             s.with_violations += 1;
         }
         for (check, message) in &found {
-            s.add(check, &line, message);
+            s.add(*check, &line, message);
         }
     }
-    if !state.quiet {
+    if let Some(log) = &state.log {
         let mut text = format!(
             "{line} -> {status} {:.2}ms",
             started.elapsed().as_secs_f64() * 1000.0
@@ -377,7 +413,7 @@ async fn handle(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Resp
             ));
         }
         text.push('\n');
-        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+        log.push(|buf| buf.extend_from_slice(text.as_bytes()));
     }
 
     match answered {
@@ -388,7 +424,6 @@ async fn handle(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Resp
             response
         }
         Answered::Proxy(built, kind, _) => {
-            let close = kind.starts_with("request-") && kind != "request-invalid";
             let mut response = Response::new(ProxyBody::full(built.body));
             *response.status_mut() = built.status;
             let headers = response.headers_mut();
@@ -397,9 +432,9 @@ async fn handle(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Resp
             }
             headers.insert(
                 HeaderName::from_static(MOCK_ERROR_HEADER),
-                HeaderValue::from_static(kind),
+                HeaderValue::from_static(kind.header()),
             );
-            if close {
+            if kind.closes_connection() {
                 headers.insert(CONNECTION, HeaderValue::from_static("close"));
             }
             response
@@ -417,7 +452,7 @@ async fn forward(
     peer: SocketAddr,
     at: SystemTime,
     seq: u64,
-    found: &mut Vec<(&'static str, String)>,
+    found: &mut Vec<(Check, String)>,
 ) -> Answered {
     let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str());
     let sent_body = (!body.is_empty() || parts.headers.contains_key(hyper::header::CONTENT_LENGTH))
@@ -430,9 +465,9 @@ async fn forward(
         Ok(a) => a,
         Err(f) => {
             let kind = if f.status == 504 {
-                "target-timeout"
+                ProxyAnswer::TargetTimeout
             } else {
-                "target-unreachable"
+                ProxyAnswer::TargetUnreachable
             };
             let built = state
                 .responder
@@ -442,7 +477,7 @@ async fn forward(
     };
     let status = answer.status.as_u16();
     if let Some(op) = operation {
-        let checked = run_checks(
+        let checked = check_response(
             &state.contract,
             op,
             status,
@@ -452,7 +487,7 @@ async fn forward(
         );
         for f in checked.failures {
             // A body cut at the limit is not judged: it would never parse.
-            let body_check = matches!(f.check, "body_schema" | "undocumented_fields");
+            let body_check = matches!(f.check, Check::BodySchema | Check::UndocumentedFields);
             if !(body_check && answer.rest.is_some()) {
                 found.push((f.check, f.message));
             }
@@ -469,7 +504,13 @@ async fn forward(
             headers: parts.headers.clone(),
             body,
             status,
-            volatile: Volatile::scan(operation, status, &answer.headers, &answer.body),
+            volatile: Volatile::scan(
+                &state.contract,
+                operation,
+                status,
+                &answer.headers,
+                &answer.body,
+            ),
         });
     }
     Answered::Target(answer)
@@ -477,15 +518,18 @@ async fn forward(
 
 /// The request target for the log, with values of query parameters that look like
 /// credentials hidden.
-fn logged(uri: &Uri) -> String {
+fn logged(contract: &Contract, uri: &Uri) -> String {
     let path = uri.path();
     let Some(query) = uri.query() else {
         return path.to_string();
     };
     let pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> =
         form_urlencoded::parse(query.as_bytes()).collect();
-    let secret =
-        |k: &str, v: &str| crate::secrets::secret_name(k) || crate::secrets::secret_value(v);
+    let secret = |k: &str, v: &str| {
+        crate::secrets::secret_name(k)
+            || crate::secrets::secret_value(v)
+            || contract.profile.is_credential(v)
+    };
     if !pairs.iter().any(|(k, v)| secret(k, v)) {
         return format!("{path}?{query}");
     }

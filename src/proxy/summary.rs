@@ -4,29 +4,24 @@
 use std::fmt;
 
 use super::record::Recording;
+use crate::checks::Check;
 
-/// The name request violations are reported under (each with its rule, from
-/// [`crate::validate::Violation`]'s text).
-pub const REQUEST_VALID: &str = "request_valid";
-/// The name of a request no operation of the contract serves.
-pub const UNKNOWN: &str = "unknown";
-
-/// Every name a violation is reported under, in the order the summary lists them.
-const ORDER: [&str; 7] = [
-    REQUEST_VALID,
-    UNKNOWN,
-    "status_documented",
-    "content_type",
-    "body_schema",
-    "headers",
-    "undocumented_fields",
+/// Every check a violation is reported under, in the order the summary lists them.
+const ORDER: [Check; 7] = [
+    Check::RequestValid,
+    Check::Unknown,
+    Check::StatusDocumented,
+    Check::ContentType,
+    Check::BodySchema,
+    Check::Headers,
+    Check::UndocumentedFields,
 ];
 
 /// Violations of one check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckCount {
-    /// The check's name (`body_schema`, `request_valid`, `unknown`, ...).
-    pub check: &'static str,
+    /// The check (`body_schema`, `request_valid`, `unknown`, ...).
+    pub check: Check,
     /// How many times it failed.
     pub count: usize,
     /// The first failure: `METHOD /path: message`.
@@ -35,7 +30,7 @@ pub struct CheckCount {
 
 /// Counts over a proxy run.
 #[derive(Debug, Clone, Default)]
-pub struct Summary {
+pub struct ProxySummary {
     /// Requests received.
     pub exchanges: usize,
     /// Answered by the target.
@@ -54,9 +49,9 @@ pub struct Summary {
     pub recording_errors: Vec<String>,
 }
 
-impl Summary {
+impl ProxySummary {
     /// How many times `check` failed.
-    pub fn count(&self, check: &str) -> usize {
+    pub fn count(&self, check: Check) -> usize {
         self.checks
             .iter()
             .find(|c| c.check == check)
@@ -64,7 +59,7 @@ impl Summary {
     }
 
     /// The first failure of `check`, if any.
-    pub fn first(&self, check: &str) -> Option<&str> {
+    pub fn first(&self, check: Check) -> Option<&str> {
         self.checks
             .iter()
             .find(|c| c.check == check)
@@ -72,7 +67,7 @@ impl Summary {
     }
 
     /// Counts one failure of `check` on the request `line`.
-    pub(crate) fn add(&mut self, check: &'static str, line: &str, message: &str) {
+    pub(crate) fn add(&mut self, check: Check, line: &str, message: &str) {
         match self.checks.iter_mut().find(|c| c.check == check) {
             Some(c) => c.count += 1,
             None => {
@@ -88,19 +83,26 @@ impl Summary {
     }
 }
 
-impl fmt::Display for Summary {
+impl fmt::Display for ProxySummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
             "mimeo proxy: {} exchange(s): {} answered by the target, {} by the proxy, {} target error(s); {} with violations",
             self.exchanges, self.forwarded, self.refused, self.target_errors, self.with_violations
         )?;
-        let width = self.checks.iter().map(|c| c.check.len()).max().unwrap_or(0);
+        let width = self
+            .checks
+            .iter()
+            .map(|c| c.check.name().len())
+            .max()
+            .unwrap_or(0);
         for c in &self.checks {
             writeln!(
                 f,
                 "  {:<width$}  {:>5}  first: {}",
-                c.check, c.count, c.first
+                c.check.name(),
+                c.count,
+                c.first
             )?;
         }
         for r in &self.recordings {

@@ -6,8 +6,7 @@
 //! decides pass or fail for a whole run or touches snapshots; that is the job of
 //! [`crate::snapshot`] and [`crate::report`].
 
-pub(crate) mod http;
-pub mod session;
+mod request;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,11 +17,14 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::Semaphore;
 
-use crate::checks::{run_checks, CheckFailure};
+use crate::checks::{check_response, status_expected, Check, CheckFailure};
 use crate::contract::Contract;
-use crate::scenario::{CaptureFrom, Scenario, Step};
+use crate::http::client::{Client, TargetError};
+use crate::scenario::{placeholder, CaptureFrom, Scenario, Step};
 
-pub use http::Client;
+/// Credentials the in-process mock of `mimeo replay` demands when the user gives
+/// none, and that replay then sends: `auth: none` steps still meet a real 401.
+pub const MOCK_CREDENTIALS: (&str, &str) = ("AC0000000000000000000000000000mock", "mimeo-replay");
 
 /// Where requests go.
 #[derive(Debug, Clone)]
@@ -98,8 +100,8 @@ pub struct StepRun {
     pub request: Option<SentRequest>,
     /// What came back.
     pub outcome: Outcome,
-    /// Checks that ran, by name.
-    pub checks_ran: Vec<&'static str>,
+    /// Checks that ran.
+    pub checks_ran: Vec<Check>,
     /// Checks that failed.
     pub failures: Vec<CheckFailure>,
     /// Round-trip time.
@@ -144,15 +146,34 @@ pub enum Outcome {
     },
 }
 
-/// Runs every scenario; `done` is called as each one finishes (in any order).
-/// Results come back in the order of `scenarios`.
-pub async fn run_all(
+/// Runs every scenario against `target`; `done` is called as each one finishes
+/// (in any order). Results come back in the order of `scenarios`.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use mimeo::{Contract, MockServer, ReplayOptions, ServeOptions, Target};
+///
+/// # tokio::runtime::Runtime::new()?.block_on(async {
+/// let contract = Arc::new(Contract::embedded()?);
+/// let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance");
+/// let scenarios = mimeo::load_scenarios(&[dir], &contract).map_err(|e| e[0].clone())?;
+/// let mock = MockServer::start(contract.clone(), ServeOptions::default()).await?;
+/// let target = Target { base: mock.url(), is_mock: true };
+/// let runs = mimeo::run_scenarios(contract, Arc::new(scenarios), target, ReplayOptions::default(), |_| {}).await?;
+/// assert!(runs.iter().all(|run| run.skipped.is_none()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub async fn run_scenarios(
     contract: Arc<Contract>,
     scenarios: Arc<Vec<Scenario>>,
     target: Target,
     opts: ReplayOptions,
     done: impl Fn(&ScenarioRun) + Send + Sync + 'static,
-) -> Result<Vec<ScenarioRun>, String> {
+) -> Result<Vec<ScenarioRun>, TargetError> {
     let client = Client::new(&target.base)?;
     let permits = Arc::new(Semaphore::new(opts.concurrency.max(1)));
     let done = Arc::new(done);
@@ -178,14 +199,18 @@ pub async fn run_all(
     }
     let mut results: Vec<Option<ScenarioRun>> = vec![None; scenarios.len()];
     while let Some(joined) = tasks.join_next().await {
-        let (i, run) = joined.map_err(|e| format!("a scenario task failed: {e}"))?;
-        results[i] = Some(run);
+        match joined {
+            Ok((i, run)) => results[i] = Some(run),
+            // A scenario task only ends early if it panicked: say so instead of
+            // losing the scenario silently.
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
     }
     Ok(results.into_iter().flatten().collect())
 }
 
 /// Runs one scenario's steps in order.
-pub async fn run_scenario(
+async fn run_scenario(
     contract: &Contract,
     client: &Client,
     target: &Target,
@@ -217,7 +242,7 @@ pub async fn run_scenario(
                 name: step.name.clone(),
                 line: step.line,
                 request_line: step.request_line(),
-                operation: step.operation.map(|o| contract.operations[o].name()),
+                operation: step.operation.map(|o| contract.op(o).name()),
                 request: None,
                 outcome: Outcome::Skipped {
                     reason: reason.clone(),
@@ -260,7 +285,7 @@ async fn run_step(
     failed_captures: &mut IndexMap<String, usize>,
     opts: &ReplayOptions,
 ) -> StepRun {
-    let op = step.operation.map(|i| &contract.operations[i]);
+    let op = step.operation.map(|i| contract.op(i));
     let mut result = StepRun {
         name: step.name.clone(),
         line: step.line,
@@ -277,10 +302,11 @@ async fn run_step(
     if let Some(missing) = step.uses().into_iter().find(|v| !vars.contains_key(*v)) {
         let reason = match failed_captures.get(missing) {
             Some(at) => format!(
-                "`{{{{{missing}}}}}` has no value: its capture in step {} failed",
+                "`{}` has no value: its capture in step {} failed",
+                placeholder(missing),
                 at + 1
             ),
-            None => format!("`{{{{{missing}}}}}` has no value"),
+            None => format!("`{}` has no value", placeholder(missing)),
         };
         result.outcome = Outcome::Skipped { reason };
         for c in &step.captures {
@@ -288,30 +314,38 @@ async fn run_step(
         }
         return result;
     }
-    let request = match http::build(step, vars, opts) {
+    let request = match request::build(step, vars, opts) {
         Ok(r) => r,
         Err(e) => {
             result.outcome = Outcome::NoResponse { error: e.clone() };
             result.failures.push(CheckFailure {
-                check: "transport",
+                check: Check::Transport,
                 message: e,
             });
-            result.checks_ran.push("transport");
+            result.checks_ran.push(Check::Transport);
             return result;
         }
     };
     result.request = Some(request.describe());
     let timeout = step.timeout.unwrap_or(opts.timeout);
     let started = Instant::now();
-    let answer = client.send(request, timeout).await;
+    let answer = client
+        .send(
+            request.method,
+            &request.path_and_query,
+            request.headers,
+            request.body,
+            timeout,
+        )
+        .await;
     result.duration_ms = started.elapsed().as_secs_f64() * 1e3;
-    result.checks_ran.push("transport");
+    result.checks_ran.push(Check::Transport);
     let (status, headers, body) = match answer {
         Ok(a) => a,
         Err(e) => {
             result.outcome = Outcome::NoResponse { error: e.clone() };
             result.failures.push(CheckFailure {
-                check: "transport",
+                check: Check::Transport,
                 message: e,
             });
             for c in &step.captures {
@@ -323,7 +357,7 @@ async fn run_step(
 
     match op {
         Some(op) => {
-            let checked = run_checks(
+            let checked = check_response(
                 contract,
                 op,
                 status,
@@ -336,16 +370,14 @@ async fn run_step(
         }
         None => {
             if let Some(exp) = &step.expect {
-                result.checks_ran.push("status_expected");
-                result
-                    .failures
-                    .extend(crate::checks::status_expected(status, exp));
+                result.checks_ran.push(Check::StatusExpected);
+                result.failures.extend(status_expected(status, exp));
             }
         }
     }
 
     if !step.captures.is_empty() {
-        result.checks_ran.push("capture");
+        result.checks_ran.push(Check::Capture);
         let json: Option<Value> = serde_json::from_slice(&body).ok();
         for c in &step.captures {
             match capture(&c.from, &headers, json.as_ref()) {
@@ -355,7 +387,7 @@ async fn run_step(
                 }
                 Err(e) => {
                     result.failures.push(CheckFailure {
-                        check: "capture",
+                        check: Check::Capture,
                         message: format!("{}: {e}", c.var),
                     });
                     vars.shift_remove(&c.var);
@@ -410,6 +442,18 @@ fn capture(
 
 /// Keeps scenario `i` of `n` (1-based `i`), dealing sorted snapshot names round-robin
 /// so each shard of the same suite gets a stable, even slice.
+///
+/// # Examples
+///
+/// ```
+/// # let contract = mimeo::Contract::embedded()?;
+/// # let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance");
+/// let all = mimeo::load_scenarios(&[dir], &contract).map_err(|e| e[0].clone())?;
+/// let (n, count) = (3, all.len());
+/// let sizes: usize = (1..=n).map(|i| mimeo::shard(all.clone(), i, n).len()).sum();
+/// assert_eq!(sizes, count);
+/// # Ok::<(), mimeo::Diagnostic>(())
+/// ```
 pub fn shard(mut scenarios: Vec<Scenario>, i: usize, n: usize) -> Vec<Scenario> {
     scenarios.sort_by(|a, b| a.snapshot.cmp(&b.snapshot));
     scenarios

@@ -4,8 +4,9 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{ScenarioReport, Summary};
-use crate::snapshot::Secrets;
+use super::{ReportError, ScenarioReport, Summary};
+use crate::secrets::Secrets;
+use crate::support::files::write_atomic;
 
 #[derive(Serialize)]
 struct Document<'a> {
@@ -22,7 +23,7 @@ pub fn write_json(
     summary: &Summary,
     reports: &[ScenarioReport],
     secrets: &Secrets,
-) -> Result<(), String> {
+) -> Result<(), ReportError> {
     let doc = Document {
         target,
         passed: reports.iter().all(|r| !r.failed()),
@@ -30,8 +31,7 @@ pub fn write_json(
         scenarios: reports,
     };
     let mut text = serde_json::to_string_pretty(&doc)
-        .map_err(|e| format!("cannot build the JSON report: {e}"))?;
+        .map_err(|e| ReportError::new(path, format!("cannot build the JSON report: {e}")))?;
     text.push('\n');
-    crate::snapshot::write_atomic(path, &secrets.scrub(&text))
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    write_atomic(path, &secrets.scrub(&text)).map_err(|e| ReportError::new(path, e.to_string()))
 }

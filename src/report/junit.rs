@@ -6,16 +6,18 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
-use super::{ScenarioReport, SnapshotState};
+use super::{ReportError, ScenarioReport};
 use crate::replay::Outcome;
-use crate::snapshot::Secrets;
+use crate::secrets::Secrets;
+use crate::snapshot::SnapshotState;
+use crate::support::files::write_atomic;
 
 /// Writes the report to `path` (atomically), credentials scrubbed.
 pub fn write_junit(
     path: &Path,
     reports: &[ScenarioReport],
     secrets: &Secrets,
-) -> Result<(), String> {
+) -> Result<(), ReportError> {
     let mut report = Report::new("mimeo replay");
     for r in reports {
         let mut suite = TestSuite::new(r.run.name.as_str());
@@ -27,7 +29,7 @@ pub fn write_junit(
                 s
             } else if let Some(first) = step.failures.first() {
                 let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                s.set_type(first.check);
+                s.set_type(first.check.name());
                 s.set_message(format!("{}: {}", first.check, first.message));
                 let all: Vec<String> = step.failures.iter().map(|f| f.to_string()).collect();
                 s.set_description(format!(
@@ -67,7 +69,6 @@ pub fn write_junit(
     }
     let xml = report
         .to_string()
-        .map_err(|e| format!("cannot build the JUnit report: {e}"))?;
-    crate::snapshot::write_atomic(path, &secrets.scrub(&xml))
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+        .map_err(|e| ReportError::new(path, format!("cannot build the JUnit report: {e}")))?;
+    write_atomic(path, &secrets.scrub(&xml)).map_err(|e| ReportError::new(path, e.to_string()))
 }

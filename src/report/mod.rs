@@ -12,75 +12,26 @@ use std::fmt::Write as _;
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use crate::checks::CHECKS;
+use crate::checks::Check;
 use crate::replay::{Outcome as StepOutcome, ScenarioRun};
+use crate::snapshot::SnapshotState;
 
 pub use json::write_json;
 pub use junit::write_junit;
 
-/// Check names a replay can report besides the contract checks.
-pub const RUNNER_CHECKS: [&str; 3] = ["transport", "capture", "snapshot"];
-
-/// What happened to a scenario's snapshot.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum SnapshotState {
-    /// The scenario did not run; nothing compared.
-    NotCompared,
-    /// Same as the stored one.
-    Matched,
-    /// Differs; the new result is pending as `.snap.new`.
-    Changed {
-        /// Unified diff, old to new.
-        diff: String,
-        /// Where the new result went.
-        pending: String,
-    },
-    /// No stored snapshot; written as `.snap.new` unless in CI.
-    New {
-        /// Where it went, if written.
-        pending: Option<String>,
-        /// Whether it fails the run (in CI).
-        fails: bool,
-    },
-    /// Written to `.snap` because the run was told to accept.
-    Accepted {
-        /// The file.
-        path: String,
-    },
-    /// The snapshot could not be read or written.
-    Error {
-        /// What went wrong.
-        message: String,
-    },
+/// A report file that could not be written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot write {path}: {why}")]
+pub struct ReportError {
+    path: String,
+    why: String,
 }
 
-impl SnapshotState {
-    /// Whether this state fails the run.
-    pub fn fails(&self) -> bool {
-        match self {
-            SnapshotState::Changed { .. } | SnapshotState::Error { .. } => true,
-            SnapshotState::New { fails, .. } => *fails,
-            _ => false,
-        }
-    }
-
-    /// A short phrase for the terminal and JUnit.
-    pub fn describe(&self) -> String {
-        match self {
-            SnapshotState::NotCompared => "not compared".into(),
-            SnapshotState::Matched => "matches".into(),
-            SnapshotState::Changed { pending, .. } => {
-                format!("differs from the stored snapshot; new result in {pending}")
-            }
-            SnapshotState::New {
-                pending: Some(p), ..
-            } => format!("new; written to {p} for review"),
-            SnapshotState::New { pending: None, .. } => {
-                "missing, and CI is set: record it locally and commit it".into()
-            }
-            SnapshotState::Accepted { path } => format!("accepted into {path}"),
-            SnapshotState::Error { message } => message.clone(),
+impl ReportError {
+    fn new(path: &std::path::Path, why: String) -> ReportError {
+        ReportError {
+            path: path.display().to_string(),
+            why,
         }
     }
 }
@@ -120,9 +71,9 @@ pub struct Summary {
     pub scenarios: Counts,
     /// Steps.
     pub steps: Counts,
-    /// By check name; `skipped` counts steps that were not sent, so none of their
+    /// By check; `skipped` counts steps that were not sent, so none of their
     /// checks ran.
-    pub checks: IndexMap<&'static str, Counts>,
+    pub checks: IndexMap<Check, Counts>,
     /// Snapshots by state: matched, changed, new, accepted, error.
     pub snapshots: IndexMap<&'static str, usize>,
 }
@@ -131,8 +82,8 @@ impl Summary {
     /// Adds up the reports.
     pub fn of(reports: &[ScenarioReport]) -> Summary {
         let mut s = Summary::default();
-        for name in CHECKS.iter().chain(RUNNER_CHECKS.iter()) {
-            s.checks.insert(name, Counts::default());
+        for check in Check::CONTRACT.into_iter().chain(Check::RUNNER) {
+            s.checks.insert(check, Counts::default());
         }
         for name in ["matched", "changed", "new", "accepted", "error"] {
             s.snapshots.insert(name, 0);
@@ -155,7 +106,7 @@ impl Summary {
             };
             if let Some(k) = snap {
                 *s.snapshots.entry(k).or_default() += 1;
-                let c = s.checks.entry("snapshot").or_default();
+                let c = s.checks.entry(Check::Snapshot).or_default();
                 if r.snapshot.fails() {
                     c.failed += 1;
                 } else {
@@ -172,9 +123,9 @@ impl Summary {
                 } else {
                     s.steps.failed += 1;
                 }
-                for name in &step.checks_ran {
-                    let c = s.checks.entry(name).or_default();
-                    if step.failures.iter().any(|f| f.check == *name) {
+                for check in &step.checks_ran {
+                    let c = s.checks.entry(*check).or_default();
+                    if step.failures.iter().any(|f| f.check == *check) {
                         c.failed += 1;
                     } else {
                         c.passed += 1;
@@ -188,8 +139,8 @@ impl Summary {
     /// A step that was not sent: none of its checks ran.
     fn skip_step(&mut self) {
         self.steps.skipped += 1;
-        for (name, c) in self.checks.iter_mut() {
-            if *name != "snapshot" {
+        for (check, c) in self.checks.iter_mut() {
+            if *check != Check::Snapshot {
                 c.skipped += 1;
             }
         }
@@ -212,9 +163,9 @@ impl Summary {
         };
         row("scenarios", &self.scenarios);
         row("steps", &self.steps);
-        for (name, c) in &self.checks {
+        for (check, c) in &self.checks {
             if c.passed + c.failed + c.skipped > 0 {
-                row(&format!("  {name}"), c);
+                row(&format!("  {check}"), c);
             }
         }
         let snaps: Vec<String> = self
@@ -228,60 +179,4 @@ impl Summary {
         }
         out
     }
-}
-
-/// The line printed when a scenario finishes, plus one indented line per failure.
-pub fn scenario_lines(r: &ScenarioReport, color: bool) -> String {
-    let paint = |text: &str, code: &str| {
-        if color {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
-    };
-    let mut out = String::new();
-    if let Some(reason) = &r.run.skipped {
-        let _ = writeln!(out, "{} {} ({reason})", paint("SKIP", "33"), r.run.name);
-        return out;
-    }
-    let label = if r.failed() {
-        paint("FAIL", "31")
-    } else {
-        paint("PASS", "32")
-    };
-    let _ = writeln!(
-        out,
-        "{label} {} ({} steps, {:.0} ms)",
-        r.run.name,
-        r.run.steps.len(),
-        r.run.duration_ms
-    );
-    for (i, step) in r.run.steps.iter().enumerate() {
-        for f in &step.failures {
-            let _ = writeln!(
-                out,
-                "     {}:{} step {} `{}`: {}: {}",
-                r.run.file,
-                step.line,
-                i + 1,
-                step.name,
-                paint(f.check, "1"),
-                f.message
-            );
-        }
-        if let StepOutcome::Skipped { reason } = &step.outcome {
-            let _ = writeln!(
-                out,
-                "     {}:{} step {} `{}`: skipped: {reason}",
-                r.run.file,
-                step.line,
-                i + 1,
-                step.name
-            );
-        }
-    }
-    if r.snapshot.fails() || matches!(r.snapshot, SnapshotState::New { .. }) {
-        let _ = writeln!(out, "     snapshot: {}", r.snapshot.describe());
-    }
-    out
 }

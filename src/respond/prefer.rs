@@ -10,24 +10,19 @@ const PREFER: HeaderName = HeaderName::from_static("prefer");
 
 /// What a request asked for.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Prefer {
+pub(crate) struct Prefer {
     /// `code=NNN`.
-    pub code: Option<u16>,
+    pub(crate) code: Option<u16>,
     /// `example=NAME`.
-    pub example: Option<String>,
+    pub(crate) example: Option<String>,
     /// `dynamic=true|false`.
-    pub dynamic: Option<bool>,
+    pub(crate) dynamic: Option<bool>,
 }
 
 impl Prefer {
     /// Whether the request asked for anything.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.code.is_none() && self.example.is_none() && self.dynamic.is_none()
-    }
-
-    /// `code=409` style, for logs.
-    pub fn describe(&self) -> String {
-        self.to_string()
     }
 }
 
@@ -53,7 +48,7 @@ impl std::fmt::Display for Prefer {
 /// Reads `Prefer` headers and `__` query controls. Query pairs starting with `__`
 /// that mimeo knows are removed from `query`; an unknown `__` control or a bad
 /// value is an error naming it (never silently ignored).
-pub fn parse(
+pub(crate) fn parse(
     headers: &HeaderMap,
     query: &mut Vec<(Cow<'_, str>, Cow<'_, str>)>,
 ) -> Result<Prefer, String> {

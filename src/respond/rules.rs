@@ -14,26 +14,51 @@ use hyper::Method;
 use serde::Deserialize;
 
 use crate::contract::{Contract, Operation};
+use crate::diagnostic::Diagnostic;
+use crate::support::duration::DurationText;
+use crate::support::yaml;
+use serde_saphyr::Spanned;
 
-/// One rule.
+/// A server-side rule: the status (or sequence of statuses), example and latency
+/// the mock gives requests matching a method and path pattern (`*` one segment,
+/// `**` any number). Rules are checked against the contract when the server
+/// starts.
+///
+/// # Examples
+///
+/// ```
+/// use mimeo::Rule;
+///
+/// // Every modify conflicts; two throttled adds, then success.
+/// let conflict = Rule::from_flag("PATCH /v1/Stores/*/Profiles/*/Identifiers/*=409")?;
+/// let retry = Rule::from_flag("POST /v1/Stores/*/Profiles/*/Identifiers=429,429,202")?;
+/// assert_eq!(retry.statuses(), [429, 429, 202]);
+/// # let _ = conflict;
+/// # Ok::<(), mimeo::RuleError>(())
+/// ```
 #[derive(Debug)]
 pub struct Rule {
     /// Where it came from, for messages (`--status 'X=409'`, `mimeo.yaml: rules[1]`).
-    pub origin: String,
+    pub(crate) origin: String,
     /// `METHOD /path/pattern` as written.
-    pub pattern: String,
+    pub(crate) pattern: String,
     method: Option<Method>,
     segments: Vec<Segment>,
     /// Statuses in order; empty when the rule only sets latency or an example.
-    pub statuses: Vec<u16>,
+    pub(crate) statuses: Vec<u16>,
     /// After the last status of a sequence: start again (true) or keep the last.
-    pub repeat: bool,
+    pub(crate) repeat: bool,
     /// A named example to answer with.
-    pub example: Option<String>,
+    pub(crate) example: Option<String>,
     /// Added delay.
-    pub latency: Option<Latency>,
+    pub(crate) latency: Option<Latency>,
     hits: AtomicUsize,
 }
+
+/// A rule that cannot be read, or that does not fit the contract.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct RuleError(pub(crate) String);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Segment {
@@ -44,7 +69,20 @@ enum Segment {
     Literal(String),
 }
 
-/// A fixed or ranged delay.
+/// A fixed delay, or one picked uniformly from a range, added to answers.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use mimeo::Latency;
+///
+/// let fixed = Latency::fixed(Duration::from_millis(5));
+/// let range = Latency::parse("20ms..200ms")?;
+/// assert_eq!(range.max, Duration::from_millis(200));
+/// # let _ = fixed;
+/// # Ok::<(), mimeo::RuleError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Latency {
     /// Shortest delay.
@@ -54,8 +92,30 @@ pub struct Latency {
 }
 
 impl Latency {
+    /// Always `d`.
+    pub fn fixed(d: Duration) -> Latency {
+        Latency { min: d, max: d }
+    }
+
+    /// `50ms`, or a range `20ms..200ms`.
+    pub fn parse(text: &str) -> Result<Latency, RuleError> {
+        let parse = |s: &str| {
+            crate::support::duration::parse_duration(s).map_err(|e| RuleError(e.to_string()))
+        };
+        match text.split_once("..") {
+            Some((a, b)) => {
+                let (min, max) = (parse(a)?, parse(b)?);
+                if max < min {
+                    return Err(RuleError(format!("`{text}`: the range is reversed")));
+                }
+                Ok(Latency { min, max })
+            }
+            None => parse(text).map(Latency::fixed),
+        }
+    }
+
     /// A delay in `[min, max]`, picked from `entropy`.
-    pub fn pick(&self, entropy: u64) -> Duration {
+    pub(crate) fn pick(&self, entropy: u64) -> Duration {
         if self.max <= self.min {
             return self.min;
         }
@@ -65,9 +125,38 @@ impl Latency {
 }
 
 impl Rule {
+    /// Parses a `--status` flag: `METHOD /path/*=409`, or `=429,429,202` for a
+    /// sequence (after its end the last status stays).
+    pub fn from_flag(flag: &str) -> Result<Rule, RuleError> {
+        parse_status_flag(flag)
+    }
+
+    /// The statuses the rule answers with, in order.
+    pub fn statuses(&self) -> &[u16] {
+        &self.statuses
+    }
+
+    /// Starts the sequence again after its end instead of keeping the last status.
+    pub fn repeat(mut self) -> Rule {
+        self.repeat = true;
+        self
+    }
+
+    /// Also answers with the documented example of this name.
+    pub fn example(mut self, name: impl Into<String>) -> Rule {
+        self.example = Some(name.into());
+        self
+    }
+
+    /// Also delays matching answers.
+    pub fn latency(mut self, latency: Latency) -> Rule {
+        self.latency = Some(latency);
+        self
+    }
+
     /// Whether the rule applies to a request with this method and raw path, given
     /// as [`segments`] (split once per request, however many rules there are).
-    pub fn matches(&self, method: &Method, path: &[&str]) -> bool {
+    pub(crate) fn matches(&self, method: &Method, path: &[&str]) -> bool {
         if self.method.as_ref().is_some_and(|m| m != method) {
             return false;
         }
@@ -79,13 +168,20 @@ impl Rule {
         if self.method.as_ref().is_some_and(|m| *m != op.method) {
             return false;
         }
-        glob(&self.segments, &segments(&op.path), |lit, seg| {
-            lit == seg || seg.contains('{')
+        let template: Vec<&str> = op
+            .path
+            .segments()
+            .iter()
+            .map(|s| s.literal().unwrap_or("{}"))
+            .collect();
+        // A template segment with a parameter could hold any literal.
+        glob(&self.segments, &template, |lit, seg| {
+            lit == seg || seg == "{}"
         })
     }
 
     /// The status for this hit and a description for the log ("2/3").
-    pub fn next_status(&self) -> Option<(u16, String)> {
+    pub(crate) fn next_status(&self) -> Option<(u16, String)> {
         if self.statuses.is_empty() {
             return None;
         }
@@ -102,7 +198,7 @@ impl Rule {
 }
 
 /// A path's segments as rules see them (`/a/b` -> `["a", "b"]`).
-pub fn segments(path: &str) -> Vec<&str> {
+pub(crate) fn segments(path: &str) -> Vec<&str> {
     path.trim_start_matches('/').split('/').collect()
 }
 
@@ -154,16 +250,16 @@ fn parse_pattern(pattern: &str) -> Result<(Option<Method>, Vec<Segment>), String
 }
 
 /// Parses a `--status` flag: `METHOD /path/*=409` or `=429,429,202` for a sequence.
-pub fn parse_status_flag(flag: &str) -> Result<Rule, String> {
-    let (pattern, statuses) = flag
-        .rsplit_once('=')
-        .ok_or_else(|| format!("--status '{flag}': expected METHOD /path/pattern=STATUS, e.g. 'PATCH /v1/Stores/*=409'"))?;
+fn parse_status_flag(flag: &str) -> Result<Rule, RuleError> {
+    let err = |e: String| RuleError(format!("--status '{flag}': {e}"));
+    let (pattern, statuses) = flag.rsplit_once('=').ok_or_else(|| {
+        err("expected METHOD /path/pattern=STATUS, e.g. 'PATCH /v1/Stores/*=409'".into())
+    })?;
     let statuses = statuses
         .split(',')
-        .map(|s| parse_status(s.trim()).map_err(|e| format!("--status '{flag}': {e}")))
+        .map(|s| parse_status(s.trim()).map_err(err))
         .collect::<Result<Vec<_>, _>>()?;
-    let (method, segments) =
-        parse_pattern(pattern).map_err(|e| format!("--status '{flag}': {e}"))?;
+    let (method, segments) = parse_pattern(pattern).map_err(err)?;
     Ok(Rule {
         origin: format!("--status '{flag}'"),
         pattern: pattern.trim().to_string(),
@@ -184,42 +280,31 @@ fn parse_status(s: &str) -> Result<u16, String> {
     }
 }
 
-/// Parses `250ms`, `2s`, `1.5s` or a bare number of milliseconds.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let (num, scale) = if let Some(n) = s.strip_suffix("ms") {
-        (n, 1e-3)
-    } else if let Some(n) = s.strip_suffix('s') {
-        (n, 1.0)
-    } else {
-        (s, 1e-3)
-    };
-    match num.trim().parse::<f64>() {
-        Ok(v) if v >= 0.0 && v.is_finite() && v * scale < 3600.0 => {
-            Ok(Duration::from_secs_f64(v * scale))
-        }
-        _ => Err(format!(
-            "`{s}` is not a duration (use e.g. 250ms or 2s, at most an hour)"
-        )),
-    }
-}
-
 /// The config file (`--config mimeo.yaml`).
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-pub struct ConfigFile {
+struct ConfigFile {
     /// Latency for every request (a rule's own latency wins).
     #[serde(default)]
-    pub latency: Option<LatencySpec>,
+    latency: Option<Spanned<LatencySpec>>,
     /// Rules, tried in order after `--status` flags.
     #[serde(default)]
-    pub rules: Vec<RuleSpec>,
+    rules: Vec<Spanned<RuleSpec>>,
+}
+
+/// What a config file sets: rules, and a latency for every answer.
+#[derive(Debug, Default)]
+pub struct Config {
+    /// The file's rules, in order.
+    pub rules: Vec<Rule>,
+    /// Latency for every answer without a rule latency.
+    pub latency: Option<Latency>,
 }
 
 /// A latency as written: `100ms` or `{min: 50ms, max: 200ms}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(untagged)]
-pub enum LatencySpec {
+enum LatencySpec {
     /// Fixed.
     Fixed(DurationText),
     /// Uniform in a range.
@@ -231,36 +316,19 @@ pub enum LatencySpec {
     },
 }
 
-/// A duration as text or a number of milliseconds.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-pub enum DurationText {
-    /// `250ms`, `2s`.
-    Text(String),
-    /// Milliseconds.
-    Millis(f64),
-}
-
-impl DurationText {
-    fn get(&self) -> Result<Duration, String> {
-        match self {
-            DurationText::Text(t) => parse_duration(t),
-            DurationText::Millis(m) => parse_duration(&m.to_string()),
-        }
-    }
-}
-
 impl LatencySpec {
     /// The latency this describes.
-    pub fn get(&self) -> Result<Latency, String> {
-        match self {
-            LatencySpec::Fixed(d) => d.get().map(|d| Latency { min: d, max: d }),
+    fn get(&self) -> Result<Latency, String> {
+        match *self {
+            LatencySpec::Fixed(d) => Ok(Latency::fixed(d.0)),
             LatencySpec::Range { min, max } => {
-                let (min, max) = (min.get()?, max.get()?);
-                if max < min {
+                if max.0 < min.0 {
                     return Err("latency max is smaller than min".into());
                 }
-                Ok(Latency { min, max })
+                Ok(Latency {
+                    min: min.0,
+                    max: max.0,
+                })
             }
         }
     }
@@ -269,68 +337,72 @@ impl LatencySpec {
 /// One rule as written in the config file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RuleSpec {
+struct RuleSpec {
     /// `METHOD /path/pattern` (`*` one segment, `**` any number).
     #[serde(rename = "match")]
-    pub pattern: String,
+    pattern: String,
     /// A single status.
     #[serde(default)]
-    pub status: Option<u16>,
+    status: Option<u16>,
     /// Statuses for successive matching requests.
     #[serde(default)]
-    pub sequence: Option<Vec<u16>>,
+    sequence: Option<Vec<u16>>,
     /// Start the sequence again after its end (default: keep the last status).
     #[serde(default)]
-    pub repeat: bool,
+    repeat: bool,
     /// A named example.
     #[serde(default)]
-    pub example: Option<String>,
+    example: Option<String>,
     /// Added delay.
     #[serde(default)]
-    pub latency: Option<LatencySpec>,
+    latency: Option<LatencySpec>,
 }
 
-/// Reads a config file; errors say file:line:column.
-pub fn load_config(path: &Path) -> Result<(ConfigFile, Vec<Rule>), String> {
+/// Reads a config file (`--config mimeo.yaml`); every error says file:line:column.
+///
+/// # Examples
+///
+/// ```
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("mimeo.yaml");
+/// std::fs::write(&path, "latency: 5ms\nrules:\n  - match: DELETE /v1/ControlPlane/**\n    status: 429\n")?;
+/// let config = mimeo::load_config(&path)?;
+/// assert_eq!(config.rules[0].statuses(), [429]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn load_config(path: &Path) -> Result<Config, Diagnostic> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("{name}: cannot read the config file: {e}"))?;
-    let config: ConfigFile = if text.trim().is_empty() {
-        ConfigFile::default()
-    } else {
-        serde_yaml::from_str(&text).map_err(|e| match e.location() {
-            Some(l) => format!("{name}:{}:{}: {e}", l.line(), l.column()),
-            None => format!("{name}: {e}"),
-        })?
-    };
+        .map_err(|e| Diagnostic::new(&name, format!("cannot read the config file: {e}")))?;
+    if text.trim().is_empty() {
+        return Ok(Config::default());
+    }
+    let config: ConfigFile = yaml::from_str(&name, &text)?;
     let mut rules = Vec::new();
-    for (i, spec) in config.rules.iter().enumerate() {
+    for (i, spanned) in config.rules.iter().enumerate() {
+        let spec = &spanned.value;
+        let err = |e: String| yaml::at(&name, &spanned.referenced, e);
         let origin = format!("{name}: rules[{i}] `{}`", spec.pattern);
-        let (method, segments) =
-            parse_pattern(&spec.pattern).map_err(|e| format!("{origin}: {e}"))?;
+        let (method, segments) = parse_pattern(&spec.pattern).map_err(err)?;
         let statuses = match (&spec.status, &spec.sequence) {
-            (Some(_), Some(_)) => {
-                return Err(format!("{origin}: give `status` or `sequence`, not both"))
-            }
+            (Some(_), Some(_)) => return Err(err("give `status` or `sequence`, not both".into())),
             (Some(s), None) => vec![*s],
-            (None, Some(seq)) if seq.is_empty() => {
-                return Err(format!("{origin}: `sequence` is empty"))
-            }
+            (None, Some(seq)) if seq.is_empty() => return Err(err("`sequence` is empty".into())),
             (None, Some(seq)) => seq.clone(),
             (None, None) => Vec::new(),
         };
         for s in &statuses {
-            parse_status(&s.to_string()).map_err(|e| format!("{origin}: {e}"))?;
+            parse_status(&s.to_string()).map_err(err)?;
         }
         let latency = spec
             .latency
             .as_ref()
             .map(LatencySpec::get)
             .transpose()
-            .map_err(|e| format!("{origin}: {e}"))?;
+            .map_err(err)?;
         if statuses.is_empty() && spec.example.is_none() && latency.is_none() {
-            return Err(format!(
-                "{origin}: the rule sets nothing; give status, sequence, example or latency"
+            return Err(err(
+                "the rule sets nothing; give status, sequence, example or latency".into(),
             ));
         }
         rules.push(Rule {
@@ -345,15 +417,20 @@ pub fn load_config(path: &Path) -> Result<(ConfigFile, Vec<Rule>), String> {
             hits: AtomicUsize::new(0),
         });
     }
-    if let Some(l) = &config.latency {
-        l.get().map_err(|e| format!("{name}: latency: {e}"))?;
-    }
-    Ok((config, rules))
+    let latency = match &config.latency {
+        Some(l) => Some(
+            l.value
+                .get()
+                .map_err(|e| yaml::at(&name, &l.referenced, format!("latency: {e}")))?,
+        ),
+        None => None,
+    };
+    Ok(Config { rules, latency })
 }
 
 /// Checks rules against the contract: each must match an operation, and every
 /// status (and example) it names must be documented by every operation it matches.
-pub fn check_rules(rules: &[Rule], contract: &Contract) -> Result<(), String> {
+pub(crate) fn check_rules(rules: &[Rule], contract: &Contract) -> Result<(), RuleError> {
     for rule in rules {
         let matched: Vec<&Operation> = contract
             .operations
@@ -361,21 +438,21 @@ pub fn check_rules(rules: &[Rule], contract: &Contract) -> Result<(), String> {
             .filter(|op| rule.could_match(op))
             .collect();
         if matched.is_empty() {
-            return Err(format!(
+            return Err(RuleError(format!(
                 "{}: `{}` matches no operation of the contract (use `*` for one path segment, `**` for any number)",
                 rule.origin, rule.pattern
-            ));
+            )));
         }
         for op in &matched {
             for s in &rule.statuses {
                 if !op.documents(*s) {
-                    return Err(format!(
+                    return Err(RuleError(format!(
                         "{}: status {s} is not documented for {} ({}); documented: {}",
                         rule.origin,
                         op.label(),
                         op.name(),
                         op.documented_list()
-                    ));
+                    )));
                 }
             }
             if let Some(name) = &rule.example {
@@ -390,11 +467,11 @@ pub fn check_rules(rules: &[Rule], contract: &Contract) -> Result<(), String> {
                         .and_then(|r| r.primary_content())
                         .is_some_and(|m| m.examples.iter().any(|e| &e.name == name));
                     if !has {
-                        return Err(format!(
+                        return Err(RuleError(format!(
                             "{}: {} has no example named `{name}` for status {s}",
                             rule.origin,
                             op.label()
-                        ));
+                        )));
                     }
                 }
             }
@@ -443,11 +520,20 @@ mod tests {
     }
 
     #[test]
-    fn durations() {
-        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
-        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
-        assert_eq!(parse_duration("20").unwrap(), Duration::from_millis(20));
-        assert!(parse_duration("fast").is_err());
+    fn latencies() {
+        assert_eq!(
+            Latency::parse("20ms..1.5s").unwrap(),
+            Latency {
+                min: Duration::from_millis(20),
+                max: Duration::from_millis(1500)
+            }
+        );
+        let bare = Latency::parse("5").unwrap_err().to_string();
+        assert_eq!(
+            bare,
+            "`5` is not a duration: give a unit, e.g. 250ms or 10s"
+        );
+        assert!(Latency::parse("2s..1s").is_err());
         let l = Latency {
             min: Duration::from_millis(10),
             max: Duration::from_millis(20),

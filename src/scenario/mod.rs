@@ -8,9 +8,8 @@
 //! `file:line:column`. The format is documented in `conformance/README.md`.
 
 mod parse;
-pub mod template;
+pub(crate) mod template;
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -19,61 +18,88 @@ use hyper::Method;
 use indexmap::IndexMap;
 use regex::Regex;
 
-use crate::contract::Contract;
+use crate::contract::{Contract, OpIndex};
+use crate::diagnostic::Diagnostic;
 
-pub use template::{Part, Template};
+pub(crate) use template::{placeholder, Part, Template};
 
 /// A scenario, checked against the contract.
 #[derive(Debug, Clone)]
+///
+/// # Examples
+///
+/// ```
+/// let contract = mimeo::Contract::embedded()?;
+/// let text = "name: fetch\nvars:\n  storeId: mem_store_00000000000000000000000000\n  profileId: mem_profile_00000000000000000000000000\nsteps:\n  - request:\n      method: GET\n      path: /v1/Stores/{{storeId}}/Profiles/{{profileId}}/Identifiers/email\n    expect:\n      status: 200\n";
+/// let scenario = mimeo::Scenario::from_text("fetch.yaml", text, &contract).map_err(|e| e[0].clone())?;
+/// assert_eq!(scenario.name(), "fetch");
+/// assert_eq!(scenario.step_count(), 1);
+/// # Ok::<(), mimeo::Diagnostic>(())
+/// ```
 pub struct Scenario {
     /// The file it came from, as given (relative paths stay relative).
-    pub file: PathBuf,
+    pub(crate) file: PathBuf,
     /// The snapshot's name: the file stem.
-    pub snapshot: String,
+    pub(crate) snapshot: String,
     /// What the scenario is about.
-    pub name: String,
+    pub(crate) name: String,
     /// Free text for readers.
-    pub description: Option<String>,
+    pub(crate) description: Option<String>,
     /// Only meaningful against mimeo's mock (it asks for statuses with `Prefer`).
-    pub needs_mock: bool,
+    pub(crate) needs_mock: bool,
     /// Declared variables and their defaults, in file order.
-    pub vars: IndexMap<String, String>,
+    pub(crate) vars: IndexMap<String, String>,
     /// How volatile values are hidden in the snapshot.
-    pub redact: Vec<Redaction>,
+    pub(crate) redact: Vec<Redaction>,
     /// The steps, in order.
-    pub steps: Vec<Step>,
+    pub(crate) steps: Vec<Step>,
 }
 
-/// One request and what is expected of its answer.
+/// One request of a scenario and what is expected of its answer.
 #[derive(Debug, Clone)]
 pub struct Step {
     /// A label for reports; defaults to the request line.
-    pub name: String,
+    pub(crate) name: String,
     /// Where the step starts in the file.
-    pub line: usize,
+    pub(crate) line: usize,
     /// HTTP method.
-    pub method: Method,
+    pub(crate) method: Method,
     /// Path, with `{{var}}` placeholders.
-    pub path: Template,
+    pub(crate) path: Template,
     /// Query parameters in order; repeated names stay repeated.
-    pub query: Vec<(String, Template)>,
+    pub(crate) query: Vec<(String, Template)>,
     /// Request headers in order.
-    pub headers: Vec<(HeaderName, Template)>,
+    pub(crate) headers: Vec<(HeaderName, Template)>,
     /// The request body, if any.
-    pub body: Option<Body>,
+    pub(crate) body: Option<Body>,
     /// Which credentials the request carries.
-    pub auth: StepAuth,
+    pub(crate) auth: StepAuth,
     /// Overrides the run's per-request timeout.
-    pub timeout: Option<Duration>,
+    pub(crate) timeout: Option<Duration>,
     /// Allowed statuses, if the step states them.
-    pub expect: Option<Vec<u16>>,
-    /// Index into `Contract::operations`; `None` for a step deliberately outside the contract.
-    pub operation: Option<usize>,
+    pub(crate) expect: Option<Vec<u16>>,
+    /// The operation it exercises; `None` for a step deliberately outside the contract.
+    pub(crate) operation: Option<OpIndex>,
     /// Values taken from the response for later steps.
-    pub captures: Vec<Capture>,
+    pub(crate) captures: Vec<Capture>,
 }
 
 impl Step {
+    /// Its label: `name:` in the file, else the request line.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The statuses it expects, when it states them.
+    pub fn expected(&self) -> Option<&[u16]> {
+        self.expect.as_deref()
+    }
+
+    /// Whether it is deliberately outside the contract (`outside_contract: true`).
+    pub fn outside_contract(&self) -> bool {
+        self.operation.is_none()
+    }
+
     /// `GET /v1/Stores/{{storeId}}?x=1`: the request line as written, placeholders kept,
     /// so snapshots do not change with the values.
     pub fn request_line(&self) -> String {
@@ -87,7 +113,7 @@ impl Step {
         line
     }
 
-    /// Every variable the step's request reads.
+    /// Every variable the step's request reads, in order of first use.
     pub fn uses(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
         let templates = std::iter::once(&self.path)
@@ -113,7 +139,7 @@ impl Step {
 
 /// A request body.
 #[derive(Debug, Clone)]
-pub enum Body {
+pub(crate) enum Body {
     /// JSON, sent as `application/json` unless the step sets Content-Type; strings
     /// may hold placeholders.
     Json(template::JsonBody),
@@ -123,7 +149,7 @@ pub enum Body {
 
 /// Credentials a step sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StepAuth {
+pub(crate) enum StepAuth {
     /// The run's credentials (`--auth` or the environment), if any.
     Default,
     /// No `Authorization` header.
@@ -134,16 +160,16 @@ pub enum StepAuth {
 
 /// A value taken from a response into a variable.
 #[derive(Debug, Clone)]
-pub struct Capture {
+pub(crate) struct Capture {
     /// The variable it sets.
-    pub var: String,
+    pub(crate) var: String,
     /// Where the value comes from.
-    pub from: CaptureFrom,
+    pub(crate) from: CaptureFrom,
 }
 
 /// The source of a captured value.
 #[derive(Debug, Clone)]
-pub enum CaptureFrom {
+pub(crate) enum CaptureFrom {
     /// A JSON pointer into the response body.
     Body(String),
     /// A response header.
@@ -152,16 +178,16 @@ pub enum CaptureFrom {
 
 /// A rule that hides a volatile value in the snapshot.
 #[derive(Debug, Clone)]
-pub struct Redaction {
+pub(crate) struct Redaction {
     /// What it applies to.
-    pub target: RedactTarget,
+    pub(crate) target: RedactTarget,
     /// The text that replaces the value.
-    pub with: String,
+    pub(crate) with: String,
 }
 
 /// What a redaction rule replaces.
 #[derive(Debug, Clone)]
-pub enum RedactTarget {
+pub(crate) enum RedactTarget {
     /// The whole value of a response header.
     Header(HeaderName),
     /// Body values at a JSON pointer; a `*` token matches any member or index.
@@ -170,55 +196,99 @@ pub enum RedactTarget {
     Matching(Regex),
 }
 
-/// A scenario file that cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScenarioError {
-    /// The file.
-    pub file: PathBuf,
-    /// 1-based line and column, when known.
-    pub at: Option<(usize, usize)>,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl fmt::Display for ScenarioError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.at {
-            Some((line, col)) => {
-                write!(f, "{}:{line}:{col}: {}", self.file.display(), self.message)
-            }
-            None => write!(f, "{}: {}", self.file.display(), self.message),
-        }
-    }
-}
-
-impl std::error::Error for ScenarioError {}
-
 /// Reads one scenario from text; `file` names it in errors and snapshots.
-pub fn from_text(
+fn from_text(
     file: impl Into<PathBuf>,
     text: &str,
     contract: &Contract,
-) -> Result<Scenario, Vec<ScenarioError>> {
+) -> Result<Scenario, Vec<Diagnostic>> {
     parse::scenario(file.into(), text, contract)
 }
 
 /// Reads one scenario file.
-pub fn from_file(path: &Path, contract: &Contract) -> Result<Scenario, Vec<ScenarioError>> {
+fn from_file(path: &Path, contract: &Contract) -> Result<Scenario, Vec<Diagnostic>> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        vec![ScenarioError {
-            file: path.to_path_buf(),
-            at: None,
-            message: format!("cannot read: {e}"),
-        }]
+        vec![Diagnostic::new(
+            path.display().to_string(),
+            format!("cannot read: {e}"),
+        )]
     })?;
     from_text(path, &text, contract)
+}
+
+impl Scenario {
+    /// Reads one scenario from text; `file` names it in errors and snapshots.
+    pub fn from_text(
+        file: impl Into<PathBuf>,
+        text: &str,
+        contract: &Contract,
+    ) -> Result<Scenario, Vec<Diagnostic>> {
+        from_text(file, text, contract)
+    }
+
+    /// Reads one scenario file.
+    pub fn from_file(path: &Path, contract: &Contract) -> Result<Scenario, Vec<Diagnostic>> {
+        from_file(path, contract)
+    }
+
+    /// What the scenario is about.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Its free-text description, if it has one.
+    pub fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+
+    /// The file it came from.
+    pub fn file(&self) -> &Path {
+        &self.file
+    }
+
+    /// Its snapshot's name (the file stem).
+    pub fn snapshot_name(&self) -> &str {
+        &self.snapshot
+    }
+
+    /// Whether it only means something against mimeo's mock (`needs: mock`).
+    pub fn needs_mock(&self) -> bool {
+        self.needs_mock
+    }
+
+    /// How many steps it has.
+    pub fn step_count(&self) -> usize {
+        self.steps.len()
+    }
+
+    /// Its steps, in order.
+    pub fn steps(&self) -> &[Step] {
+        &self.steps
+    }
+
+    /// Its variables and their defaults, in file order.
+    pub fn vars(&self) -> &IndexMap<String, String> {
+        &self.vars
+    }
 }
 
 /// Loads scenarios from files and directories (each directory's `*.yaml` and
 /// `*.yml` files, sorted by name). Every error in every file is reported, and
 /// two scenarios may not share a name or a snapshot.
-pub fn load(paths: &[PathBuf], contract: &Contract) -> Result<Vec<Scenario>, Vec<ScenarioError>> {
+///
+/// # Examples
+///
+/// ```
+/// let contract = mimeo::Contract::embedded()?;
+/// let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance");
+/// let scenarios = mimeo::load_scenarios(&[dir], &contract).map_err(|e| e[0].clone())?;
+/// assert!(scenarios.iter().any(|s| s.name() == "Identifier lifecycle" || s.step_count() > 0));
+/// # Ok::<(), mimeo::Diagnostic>(())
+/// ```
+pub fn load_scenarios(
+    paths: &[PathBuf],
+    contract: &Contract,
+) -> Result<Vec<Scenario>, Vec<Diagnostic>> {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     for p in paths {
@@ -237,28 +307,25 @@ pub fn load(paths: &[PathBuf], contract: &Contract) -> Result<Vec<Scenario>, Vec
                         .collect();
                     found.sort();
                     if found.is_empty() {
-                        errors.push(ScenarioError {
-                            file: p.clone(),
-                            at: None,
-                            message: "no scenario files (*.yaml) in this directory".into(),
-                        });
+                        errors.push(Diagnostic::new(
+                            p.display().to_string(),
+                            "no scenario files (*.yaml) in this directory",
+                        ));
                     }
                     files.extend(found);
                 }
-                Err(e) => errors.push(ScenarioError {
-                    file: p.clone(),
-                    at: None,
-                    message: format!("cannot read the directory: {e}"),
-                }),
+                Err(e) => errors.push(Diagnostic::new(
+                    p.display().to_string(),
+                    format!("cannot read the directory: {e}"),
+                )),
             }
         } else if p.exists() {
             files.push(p.clone());
         } else {
-            errors.push(ScenarioError {
-                file: p.clone(),
-                at: None,
-                message: "no such file or directory".into(),
-            });
+            errors.push(Diagnostic::new(
+                p.display().to_string(),
+                "no such file or directory",
+            ));
         }
     }
     let mut scenarios: Vec<Scenario> = Vec::new();
@@ -266,25 +333,23 @@ pub fn load(paths: &[PathBuf], contract: &Contract) -> Result<Vec<Scenario>, Vec
         match from_file(&f, contract) {
             Ok(s) => {
                 if let Some(other) = scenarios.iter().find(|o| o.snapshot == s.snapshot) {
-                    errors.push(ScenarioError {
-                        file: f.clone(),
-                        at: None,
-                        message: format!(
+                    errors.push(Diagnostic::new(
+                        f.display().to_string(),
+                        format!(
                             "its snapshot name `{}` is taken by {}; rename one file",
                             s.snapshot,
                             other.file.display()
                         ),
-                    });
+                    ));
                 } else if let Some(other) = scenarios.iter().find(|o| o.name == s.name) {
-                    errors.push(ScenarioError {
-                        file: f.clone(),
-                        at: None,
-                        message: format!(
+                    errors.push(Diagnostic::new(
+                        f.display().to_string(),
+                        format!(
                             "scenario name `{}` is also used by {}",
                             s.name,
                             other.file.display()
                         ),
-                    });
+                    ));
                 } else {
                     scenarios.push(s);
                 }

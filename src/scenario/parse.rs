@@ -11,12 +11,13 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_saphyr::{Location, Spanned};
 
-use super::template::{self, is_name, Template};
-use super::{
-    Body, Capture, CaptureFrom, RedactTarget, Redaction, Scenario, ScenarioError, Step, StepAuth,
-};
+use super::template::{self, is_name, placeholder, Template};
+use super::{Body, Capture, CaptureFrom, RedactTarget, Redaction, Scenario, Step, StepAuth};
 use crate::contract::Contract;
+use crate::diagnostic::Diagnostic;
 use crate::routing::RouteMatch;
+use crate::support::duration::DurationText;
+use crate::support::{pointer, yaml};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -59,7 +60,7 @@ struct RawStep {
     #[serde(default)]
     auth: Option<Spanned<String>>,
     #[serde(default)]
-    timeout: Option<Spanned<String>>,
+    timeout: Option<Spanned<DurationText>>,
     #[serde(default)]
     outside_contract: bool,
 }
@@ -203,17 +204,13 @@ struct RawCapture {
 
 /// Collects errors for one file.
 struct Errors {
-    file: PathBuf,
-    list: Vec<ScenarioError>,
+    file: String,
+    list: Vec<Diagnostic>,
 }
 
 impl Errors {
     fn at(&mut self, loc: &Location, message: impl Into<String>) {
-        self.list.push(ScenarioError {
-            file: self.file.clone(),
-            at: Some((loc.line() as usize, loc.column() as usize)),
-            message: message.into(),
-        });
+        self.list.push(yaml::at(&self.file, loc, message));
     }
 }
 
@@ -221,34 +218,11 @@ pub(super) fn scenario(
     file: PathBuf,
     text: &str,
     contract: &Contract,
-) -> Result<Scenario, Vec<ScenarioError>> {
-    let raw: RawScenario = serde_saphyr::from_str(text).map_err(|e| {
-        let mut message = yaml_message(&e.without_snippet().to_string());
-        // An unquoted `{{var}}` is a YAML flow mapping, the most common slip.
-        if let Some(loc) = e.location() {
-            let at = text
-                .lines()
-                .nth((loc.line() as usize).saturating_sub(1))
-                .and_then(|l| {
-                    l.chars()
-                        .skip((loc.column() as usize).saturating_sub(1))
-                        .collect::<String>()
-                        .into()
-                });
-            if at.is_some_and(|rest: String| rest.starts_with("{{")) {
-                message.push_str("; a value that starts with `{{` must be quoted: \"{{var}}\"");
-            }
-        }
-        vec![ScenarioError {
-            file: file.clone(),
-            at: e
-                .location()
-                .map(|l| (l.line() as usize, l.column() as usize)),
-            message,
-        }]
-    })?;
+) -> Result<Scenario, Vec<Diagnostic>> {
+    let name = file.display().to_string();
+    let raw: RawScenario = yaml::from_str(&name, text).map_err(|e| vec![e])?;
     let mut errors = Errors {
-        file: file.clone(),
+        file: name,
         list: Vec::new(),
     };
 
@@ -342,7 +316,7 @@ fn redaction(r: &Spanned<RawRedaction>, errors: &mut Errors) -> Option<Redaction
             }
         }
     } else if let Some(p) = &raw.body {
-        match pointer_tokens(p) {
+        match pointer::tokens(p).filter(|_| !p.is_empty()) {
             Some(tokens) => RedactTarget::Body(tokens),
             None => {
                 errors.at(
@@ -373,16 +347,6 @@ fn redaction(r: &Spanned<RawRedaction>, errors: &mut Errors) -> Option<Redaction
         }
     };
     Some(Redaction { target, with })
-}
-
-/// `/a/b~1c/*` to `["a", "b/c", "*"]`.
-fn pointer_tokens(p: &str) -> Option<Vec<String>> {
-    let rest = p.strip_prefix('/')?;
-    Some(
-        rest.split('/')
-            .map(|t| t.replace("~1", "/").replace("~0", "~"))
-            .collect(),
-    )
 }
 
 fn step(
@@ -531,15 +495,15 @@ fn step(
             })
             .collect();
         let probe = probe.split('?').next().unwrap_or_default();
-        match contract.router.find(m, probe) {
-            RouteMatch::Found { operation: op, .. } => {
+        match contract.route(m, probe) {
+            RouteMatch::Found { handle: op, .. } => {
                 if raw.outside_contract {
                     errors.at(
                         &req.path.referenced,
                         format!(
                             "the step says `outside_contract: true` but {m} {} is {}",
                             p.source(),
-                            contract.operations[op].name()
+                            contract.op(op).name()
                         ),
                     );
                 }
@@ -560,7 +524,7 @@ fn step(
                     format!(
                         "{m} {} matches no operation of the contract ({}); mark the step `outside_contract: true` if that is what it tests",
                         p.source(),
-                        contract.title
+                        contract.title()
                     ),
                 );
             }
@@ -576,7 +540,7 @@ fn step(
         for c in &codes {
             if !(100..=599).contains(c) {
                 errors.at(&e.status.referenced, format!("{c} is not an HTTP status"));
-            } else if let Some(op) = operation.map(|i| &contract.operations[i]) {
+            } else if let Some(op) = operation.map(|i| contract.op(i)) {
                 if !op.documents(*c) {
                     errors.at(
                         &e.status.referenced,
@@ -604,20 +568,13 @@ fn step(
             StepAuth::Default
         }
     };
-    let timeout =
-        raw.timeout
-            .as_ref()
-            .and_then(|t| match crate::respond::rules::parse_duration(&t.value) {
-                Ok(d) if !d.is_zero() => Some(d),
-                Ok(_) => {
-                    errors.at(&t.referenced, "a timeout of zero would fail every request");
-                    None
-                }
-                Err(e) => {
-                    errors.at(&t.referenced, format!("timeout: {e}"));
-                    None
-                }
-            });
+    let timeout = raw.timeout.as_ref().and_then(|t| {
+        if t.value.0.is_zero() {
+            errors.at(&t.referenced, "a timeout of zero would fail every request");
+            return None;
+        }
+        Some(t.value.0)
+    });
 
     let mut captures = Vec::new();
     for (var, c) in &raw.capture {
@@ -719,26 +676,8 @@ fn unknown_var(name: &str, what: &str, known: &[String]) -> String {
     } else {
         format!("known here: {}", known.join(", "))
     };
-    format!("{what}: unknown variable `{{{{{name}}}}}` ({list}); declare it under `vars` or capture it in an earlier step")
-}
-
-/// serde-saphyr's message without its own position text (we print `file:line:col`
-/// in front): "error: line 4 column 5: unknown field ... at line 4, column 5".
-fn yaml_message(plain: &str) -> String {
-    let mut m = plain.strip_prefix("error: ").unwrap_or(plain);
-    if let Some(rest) = m.strip_prefix("line ") {
-        if let Some((_, after)) = rest.split_once(": ") {
-            m = after;
-        }
-    }
-    let mut m = m.to_string();
-    if let Some(i) = m.rfind(" at line ") {
-        if m[i + 9..]
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == ',' || c == ' ' || c.is_ascii_alphabetic())
-        {
-            m.truncate(i);
-        }
-    }
-    m
+    format!(
+        "{what}: unknown variable `{}` ({list}); declare it under `vars` or capture it in an earlier step",
+        placeholder(name)
+    )
 }

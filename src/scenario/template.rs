@@ -8,14 +8,14 @@ use serde_json::Value;
 
 /// Text with placeholders.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Template {
+pub(crate) struct Template {
     source: String,
     parts: Vec<Part>,
 }
 
 /// A piece of a template.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Part {
+pub(crate) enum Part {
     /// Literal text.
     Text(String),
     /// A variable's value.
@@ -24,7 +24,7 @@ pub enum Part {
 
 impl Template {
     /// Parses `text`; `{{ name }}` (spaces allowed) is a placeholder.
-    pub fn parse(text: &str) -> Result<Template, String> {
+    pub(crate) fn parse(text: &str) -> Result<Template, String> {
         let mut parts = Vec::new();
         let mut rest = text;
         while let Some(start) = rest.find("{{") {
@@ -38,8 +38,8 @@ impl Template {
             let name = after[..end].trim();
             if !is_name(name) {
                 return Err(format!(
-                    "`{{{{{}}}}}` is not a variable name (letters, digits and _; not starting with a digit)",
-                    &after[..end]
+                    "`{}` is not a variable name (letters, digits and _; not starting with a digit)",
+                    placeholder(&after[..end])
                 ));
             }
             parts.push(Part::Var(name.to_string()));
@@ -55,17 +55,17 @@ impl Template {
     }
 
     /// The text as written.
-    pub fn source(&self) -> &str {
+    pub(crate) fn source(&self) -> &str {
         &self.source
     }
 
     /// Its pieces, in order.
-    pub fn parts(&self) -> &[Part] {
+    pub(crate) fn parts(&self) -> &[Part] {
         &self.parts
     }
 
     /// The variables it reads, in order of appearance.
-    pub fn vars(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn vars(&self) -> impl Iterator<Item = &str> {
         self.parts.iter().filter_map(|p| match p {
             Part::Var(v) => Some(v.as_str()),
             Part::Text(_) => None,
@@ -73,7 +73,7 @@ impl Template {
     }
 
     /// Fills the placeholders. Errors name the first variable without a value.
-    pub fn render(&self, vars: &IndexMap<String, String>) -> Result<String, String> {
+    pub(crate) fn render(&self, vars: &IndexMap<String, String>) -> Result<String, String> {
         let mut out = String::with_capacity(self.source.len());
         for p in &self.parts {
             match p {
@@ -88,8 +88,13 @@ impl Template {
     }
 }
 
+/// `{{name}}`: how a variable is written in a scenario.
+pub(crate) fn placeholder(name: &str) -> String {
+    format!("{{{{{name}}}}}")
+}
+
 /// Whether `name` can be a variable.
-pub fn is_name(name: &str) -> bool {
+pub(crate) fn is_name(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
@@ -97,7 +102,11 @@ pub fn is_name(name: &str) -> bool {
 
 /// Every string in a JSON body with its JSON pointer (`""` for a body that is a
 /// single string), in document order.
-pub fn body_strings<'a>(value: &'a Value, at: &mut String, out: &mut Vec<(String, &'a str)>) {
+pub(crate) fn body_strings<'a>(
+    value: &'a Value,
+    at: &mut String,
+    out: &mut Vec<(String, &'a str)>,
+) {
     match value {
         Value::String(s) => out.push((at.clone(), s)),
         Value::Array(items) => {
@@ -111,8 +120,7 @@ pub fn body_strings<'a>(value: &'a Value, at: &mut String, out: &mut Vec<(String
         Value::Object(map) => {
             for (k, v) in map {
                 let len = at.len();
-                at.push('/');
-                at.push_str(&crate::contract::source::escape_pointer_token(k));
+                crate::support::pointer::push(at, k);
                 body_strings(v, at, out);
                 at.truncate(len);
             }
@@ -123,17 +131,17 @@ pub fn body_strings<'a>(value: &'a Value, at: &mut String, out: &mut Vec<(String
 
 /// A JSON body whose strings may hold placeholders, parsed once at load.
 #[derive(Debug, Clone)]
-pub struct JsonBody {
+pub(crate) struct JsonBody {
     /// The body as written.
-    pub value: Value,
+    pub(crate) value: Value,
     /// The strings that read variables, by JSON pointer.
-    pub templates: Vec<(String, Template)>,
+    pub(crate) templates: Vec<(String, Template)>,
 }
 
 impl JsonBody {
     /// The body with its placeholders filled. Keys are not templated. Errors name
     /// the first variable without a value.
-    pub fn render(&self, vars: &IndexMap<String, String>) -> Result<Value, String> {
+    pub(crate) fn render(&self, vars: &IndexMap<String, String>) -> Result<Value, String> {
         let mut value = self.value.clone();
         for (pointer, t) in &self.templates {
             if let Some(slot) = value.pointer_mut(pointer) {

@@ -5,18 +5,16 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use mimeo::contract::Contract;
-use mimeo::replay::session::MOCK_CREDENTIALS;
-use mimeo::replay::{run_all, ReplayOptions, Target};
-use mimeo::scenario;
-use mimeo::serve::{MockServer, ServeOptions};
-use mimeo::snapshot::{self, Secrets};
+use mimeo::Contract;
+use mimeo::{render_snapshot, Secrets};
+use mimeo::{run_scenarios, ReplayOptions, Target, MOCK_CREDENTIALS};
+use mimeo::{MockServer, ServeOptions};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shipped_suite_keeps_the_contract_and_its_snapshots() {
     let contract = Arc::new(Contract::embedded().expect("embedded contract"));
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("conformance");
-    let scenarios = scenario::load(&[dir], &contract).unwrap_or_else(|errors| {
+    let scenarios = mimeo::load_scenarios(&[dir], &contract).unwrap_or_else(|errors| {
         let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
         panic!("the shipped scenarios do not load:\n{}", list.join("\n"))
     });
@@ -48,7 +46,7 @@ async fn shipped_suite_keeps_the_contract_and_its_snapshots() {
         concurrency: 4,
         ..ReplayOptions::default()
     };
-    let runs = run_all(
+    let runs = run_scenarios(
         contract.clone(),
         scenarios.clone(),
         target.clone(),
@@ -75,7 +73,7 @@ async fn shipped_suite_keeps_the_contract_and_its_snapshots() {
 
     let secrets = Secrets::new(auth.iter().flat_map(|(u, p)| Secrets::basic(u, p)));
     for (scenario, run) in scenarios.iter().zip(&runs) {
-        let text = snapshot::render(&contract, scenario, run, &target.base, &secrets);
+        let text = render_snapshot(&contract, scenario, run, &target.base, &secrets);
         assert!(
             !text.contains(&target.base),
             "the mock's address leaked into {}",

@@ -5,9 +5,9 @@
 use std::sync::Arc;
 
 use crate::common::{send, Reply};
-use mimeo::checks::run_checks;
-use mimeo::contract::Contract;
-use mimeo::serve::{MockServer, ServeOptions};
+use mimeo::check_response as run_checks;
+use mimeo::Contract;
+use mimeo::{MockServer, ServeOptions};
 
 async fn serve(c: &Arc<Contract>) -> MockServer {
     MockServer::start(c.clone(), ServeOptions::default())
@@ -29,12 +29,12 @@ fn assert_valid(c: &Contract, op_id: &str, r: &Reply) {
 #[tokio::test]
 async fn a_document_with_the_common_features_loads_and_serves() {
     let c = Arc::new(Contract::from_file("tests/fixtures/features.yaml").expect("loads"));
-    assert_eq!(c.operations.len(), 4);
-    assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+    assert_eq!(c.operations().len(), 4);
+    assert_eq!(c.warnings().len(), 1, "{:?}", c.warnings());
     assert!(
-        c.warnings[0].contains("/paths/~1elsewhere") && c.warnings[0].contains("not served"),
+        c.warnings()[0].contains("/paths/~1elsewhere") && c.warnings()[0].contains("not served"),
         "{:?}",
-        c.warnings
+        c.warnings()
     );
     let server = serve(&c).await;
     assert!(server.warnings().is_empty(), "{:?}", server.warnings());
@@ -134,8 +134,8 @@ async fn hundreds_of_operations_load_and_route() {
         ));
     }
     let c = Arc::new(Contract::from_text("big.yaml", &doc).expect("loads"));
-    assert_eq!(c.operations.len(), 400);
-    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    assert_eq!(c.operations().len(), 400);
+    assert!(c.warnings().is_empty(), "{:?}", c.warnings());
     let server = serve(&c).await;
     assert!(server.warnings().is_empty(), "{:?}", server.warnings());
     let r = send(&server.url(), "GET", "/r399/abc/items/5", &[], None).await;

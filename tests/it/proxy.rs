@@ -7,8 +7,8 @@ use std::time::Duration;
 use crate::common::broken::Broken;
 use crate::common::{send, send_exact, valid_request, Reply, PROFILE, STORE};
 use hyper::header::HeaderMap;
-use mimeo::proxy::{ProxyOptions, ProxyServer, Summary, MAX_CHECKED_BODY};
-use mimeo::serve::ServeOptions;
+use mimeo::ServeOptions;
+use mimeo::{Check, ProxyOptions, ProxyServer, ProxySummary as Summary, MAX_CHECKED_BODY};
 
 /// Long enough never to fire; only there to turn a hang into a failure.
 const WATCHDOG: Duration = Duration::from_secs(60);
@@ -64,9 +64,9 @@ async fn the_client_gets_exactly_what_the_mock_sent() {
     let mock = crate::common::start(ServeOptions::default()).await;
     let proxy = proxy(ProxyOptions::new(mock.url())).await;
     let mut cases: Vec<(String, String, String, Option<&str>)> = Vec::new();
-    for op in &contract.operations {
+    for op in contract.operations() {
         let (path, body) = valid_request(op);
-        let method = op.method.as_str().to_string();
+        let method = op.method().as_str().to_string();
         cases.push((
             format!("{} default", op.name()),
             method.clone(),
@@ -106,9 +106,9 @@ async fn the_client_gets_exactly_what_the_mock_sent() {
     assert_eq!(summary.forwarded, n, "{summary}");
     assert_eq!(summary.target_errors + summary.refused, 0, "{summary}");
     // The mock keeps the contract: only the requests that do not are reported.
-    assert_eq!(summary.count("request_valid"), 2, "{summary}"); // pattern and required value
-    assert_eq!(summary.count("unknown"), 2, "{summary}");
-    for check in mimeo::checks::CHECKS {
+    assert_eq!(summary.count(Check::RequestValid), 2, "{summary}"); // pattern and required value
+    assert_eq!(summary.count(Check::Unknown), 2, "{summary}");
+    for check in Check::CONTRACT {
         assert_eq!(summary.count(check), 0, "{check}\n{summary}");
     }
 }
@@ -146,7 +146,7 @@ async fn broken(proxy: &ProxyServer, method: &str, tail: &str, mode: &str) -> Re
     .await
 }
 
-fn assert_reported(summary: &Summary, check: &str, needles: &[&str]) {
+fn assert_reported(summary: &Summary, check: Check, needles: &[&str]) {
     assert_eq!(summary.count(check), 1, "{check}\n{summary}");
     let first = summary.first(check).unwrap();
     for n in needles {
@@ -198,24 +198,28 @@ async fn each_named_violation_of_the_target_is_reported() {
     assert_eq!(summary.with_violations, 7, "{summary}");
     assert_reported(
         &summary,
-        "status_documented",
+        Check::StatusDocumented,
         &["418", "ListProfileIdentifiers"],
     );
-    assert_reported(&summary, "body_schema", &["/values", "type"]);
-    assert_reported(&summary, "headers", &["Location", "308"]);
+    assert_reported(&summary, Check::BodySchema, &["/values", "type"]);
+    assert_reported(&summary, Check::Headers, &["Location", "308"]);
     assert_reported(
         &summary,
-        "content_type",
+        Check::ContentType,
         &["text/plain", "application/json"],
     );
-    assert_reported(&summary, "undocumented_fields", &["/surprise"]);
-    assert_eq!(summary.count("request_valid"), 2, "{summary}");
-    let first = summary.first("request_valid").unwrap();
+    assert_reported(&summary, Check::UndocumentedFields, &["/surprise"]);
+    assert_eq!(summary.count(Check::RequestValid), 2, "{summary}");
+    let first = summary.first(Check::RequestValid).unwrap();
     assert!(
         first.contains("path parameter storeId: pattern:"),
         "{first}"
     );
-    assert_reported(&summary, "unknown", &["GET /v1/Nowhere", "no operation"]);
+    assert_reported(
+        &summary,
+        Check::Unknown,
+        &["GET /v1/Nowhere", "no operation"],
+    );
     let text = summary.to_string();
     for check in [
         "status_documented",
@@ -273,7 +277,7 @@ async fn strict_answers_a_contract_breaking_request_itself() {
     assert_eq!(broken(&proxy, "GET", "/email", "none").await.status, 200);
     let summary = proxy.shutdown().await;
     assert_eq!((summary.refused, summary.forwarded), (1, 1), "{summary}");
-    assert_eq!(summary.count("request_valid"), 2, "{summary}");
+    assert_eq!(summary.count(Check::RequestValid), 2, "{summary}");
     assert_eq!(target.hits().len(), 1);
 }
 
@@ -285,7 +289,6 @@ async fn a_proxy_whose_target_is_itself_answers_508_instead_of_looping() {
     };
     let mut opts = ProxyOptions::new(format!("http://127.0.0.1:{port}"));
     opts.port = port;
-    opts.quiet = true;
     let proxy = proxy(opts).await;
     let reply = within(send(&proxy.url(), "GET", "/v1/Nowhere", &[], None)).await;
     assert_eq!(reply.status, 508, "{:?}", reply.body);

@@ -7,8 +7,8 @@ use std::time::Duration;
 use crate::common::replay::{replay, run};
 use crate::common::{send, MAPPING, PROFILE, STORE};
 use base64::Engine;
-use mimeo::proxy::{ProxyOptions, ProxyServer, RecordOptions};
-use mimeo::serve::ServeOptions;
+use mimeo::ServeOptions;
+use mimeo::{ProxyOptions, ProxyServer, RecordOptions};
 
 /// Long enough never to fire; only there to turn a hang into a failure.
 const WATCHDOG: Duration = Duration::from_secs(60);
@@ -195,11 +195,15 @@ async fn a_recorded_session_replays_against_the_mock_and_holds_no_credential() {
         assert!(text.contains(expected), "`{expected}` missing:\n{text}");
     }
     assert_eq!(text.matches("  - auth: default\n").count(), n, "{text}");
-    let scenario = mimeo::scenario::from_file(file, &crate::common::contract())
+    let scenario = mimeo::Scenario::from_file(file, &crate::common::contract())
         .unwrap_or_else(|e| panic!("{e:?}\n{text}"));
-    assert_eq!(scenario.steps.len(), n);
+    assert_eq!(scenario.step_count(), n);
     let expected: Vec<Option<Vec<u16>>> = traffic.iter().map(|c| Some(vec![c.status])).collect();
-    let got: Vec<Option<Vec<u16>>> = scenario.steps.iter().map(|s| s.expect.clone()).collect();
+    let got: Vec<Option<Vec<u16>>> = scenario
+        .steps()
+        .iter()
+        .map(|s| s.expected().map(<[u16]>::to_vec))
+        .collect();
     assert_eq!(got, expected, "the expectations are the statuses observed");
 
     // The recording replays unchanged against the in-process mock, with replay's
@@ -290,7 +294,7 @@ async fn a_session_ends_after_the_idle_gap_and_is_written_at_once() {
         let text = std::fs::read_to_string(f).unwrap();
         // No credentials were sent: the step says so.
         assert!(text.contains("  - auth: none\n"), "{text}");
-        mimeo::scenario::from_file(f, &crate::common::contract()).expect("loads");
+        mimeo::Scenario::from_file(f, &crate::common::contract()).expect("loads");
     }
 }
 
@@ -330,5 +334,5 @@ async fn one_scenario_per_run_and_a_401_is_recorded_as_invalid_credentials() {
         !text.contains("the-right-token") && !text.contains(TOKEN),
         "{text}"
     );
-    mimeo::scenario::from_file(&files[0], &crate::common::contract()).expect("loads");
+    mimeo::Scenario::from_file(&files[0], &crate::common::contract()).expect("loads");
 }

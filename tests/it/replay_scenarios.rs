@@ -7,8 +7,8 @@ use std::net::TcpListener;
 use std::path::Path;
 
 use crate::common::replay::{replay, run, write, Run};
-use mimeo::contract::Contract;
-use mimeo::scenario::{from_text, ScenarioError};
+use mimeo::Contract;
+use mimeo::{Diagnostic, Scenario};
 
 const STORE: &str = "mem_store_01jc6xv5q8m2t7w4n9r3k0h2f6";
 const PROFILE: &str = "mem_profile_01jc6xv5q8m2t7w4n9r3k0h2f6";
@@ -18,24 +18,24 @@ fn contract() -> Contract {
 }
 
 /// The errors of `text`, which must not load.
-fn errors(text: &str) -> Vec<ScenarioError> {
-    match from_text("s.yaml", text, &contract()) {
+fn errors(text: &str) -> Vec<Diagnostic> {
+    match Scenario::from_text("s.yaml", text, &contract()) {
         Ok(s) => panic!("loaded, but should not have: {s:#?}\n{text}"),
         Err(e) => e,
     }
 }
 
 /// The only error of `text`.
-fn error(text: &str) -> ScenarioError {
+fn error(text: &str) -> Diagnostic {
     let mut e = errors(text);
     assert_eq!(e.len(), 1, "one error expected: {e:#?}");
     e.remove(0)
 }
 
-fn assert_at(e: &ScenarioError, line: usize, col: usize, needles: &[&str]) {
-    assert_eq!(e.at, Some((line, col)), "{e}");
+fn assert_at(e: &Diagnostic, line: usize, col: usize, needles: &[&str]) {
+    assert_eq!(e.line_column(), Some((line, col)), "{e}");
     for n in needles {
-        assert!(e.message.contains(n), "`{n}` missing from: {e}");
+        assert!(e.message().contains(n), "`{n}` missing from: {e}");
     }
     assert!(
         e.to_string().starts_with(&format!("s.yaml:{line}:{col}: ")),
@@ -97,9 +97,9 @@ fn unknown_variables_are_found_in_path_headers_and_body() {
         "request:\n      method: POST\n      path: {LIST}\n      body:\n        idType: email\n        value: \"{{{{email}}}}\"\n"
     )));
     // The body's position (its first line), and the variable by name.
-    assert_eq!(e.at.map(|(line, _)| line), Some(10), "{e}");
+    assert_eq!(e.line_column().map(|(line, _)| line), Some(10), "{e}");
     assert!(
-        e.message.contains("body") && e.message.contains("`{{email}}`"),
+        e.message().contains("body") && e.message().contains("`{{email}}`"),
         "{e}"
     );
 
@@ -149,8 +149,8 @@ steps:
       path: {LIST}/{{{{listedType}}}}
 "
     );
-    let s = from_text("s.yaml", &fixed, &contract()).unwrap_or_else(|e| panic!("{e:#?}"));
-    assert_eq!(s.steps[1].uses(), ["storeId", "profileId", "listedType"]);
+    let s = Scenario::from_text("s.yaml", &fixed, &contract()).unwrap_or_else(|e| panic!("{e:#?}"));
+    assert_eq!(s.steps()[1].uses(), ["storeId", "profileId", "listedType"]);
 }
 
 #[test]
@@ -159,8 +159,8 @@ fn a_request_outside_the_contract_must_say_so() {
     assert_at(&e, 5, 13, &["POST /v1/Nope", "matches no operation"]);
 
     let marked = "name: t\nsteps:\n  - request:\n      method: POST\n      path: /v1/Nope\n    outside_contract: true\n";
-    let s = from_text("s.yaml", marked, &contract()).unwrap_or_else(|e| panic!("{e:#?}"));
-    assert_eq!(s.steps[0].operation, None);
+    let s = Scenario::from_text("s.yaml", marked, &contract()).unwrap_or_else(|e| panic!("{e:#?}"));
+    assert!(s.steps()[0].outside_contract());
 
     // The mark on a request the contract does have is a mistake too.
     let e = error(&one_step(&format!(
@@ -195,7 +195,7 @@ fn an_expected_status_must_be_documented() {
     let e = error(&one_step(&format!(
         "request:\n      method: GET\n      path: {LIST}\n    expect:\n      status: [200, 202]\n"
     )));
-    assert!(e.message.contains("does not document 202"), "{e}");
+    assert!(e.message().contains("does not document 202"), "{e}");
 }
 
 #[test]
@@ -206,8 +206,9 @@ fn prefer_needs_the_mock() {
     let e = error(&one_step(&step));
     assert_at(&e, 10, 17, &["Prefer", "needs: mock"]);
     let with_mock = one_step(&step).replacen("name: t\n", "name: t\nneeds: mock\n", 1);
-    let s = from_text("s.yaml", &with_mock, &contract()).unwrap_or_else(|e| panic!("{e:#?}"));
-    assert!(s.needs_mock);
+    let s =
+        Scenario::from_text("s.yaml", &with_mock, &contract()).unwrap_or_else(|e| panic!("{e:#?}"));
+    assert!(s.needs_mock());
 }
 
 #[test]
@@ -219,7 +220,7 @@ fn credentials_do_not_go_in_a_scenario() {
     let e = error(&one_step(&format!(
         "auth: secret\n    request:\n      method: GET\n      path: {LIST}\n"
     )));
-    assert!(e.message.contains("default, none or invalid"), "{e}");
+    assert!(e.message().contains("default, none or invalid"), "{e}");
 }
 
 #[test]
@@ -242,7 +243,10 @@ steps:
 "
     );
     let all = errors(&text);
-    let lines: Vec<usize> = all.iter().filter_map(|e| e.at.map(|(l, _)| l)).collect();
+    let lines: Vec<usize> = all
+        .iter()
+        .filter_map(|e| e.line_column().map(|(l, _)| l))
+        .collect();
     assert_eq!(lines, [7, 9, 11, 14], "{all:#?}");
 }
 
@@ -395,7 +399,11 @@ fn bad_flags_exit_2_and_send_nothing() {
     for bad in ["0/2", "3/2", "1/0", "2", "a/b"] {
         let out = replay_file(&file, &target, &["--shard", bad]);
         assert_eq!(out.code, Some(2), "--shard {bad}\n{out}");
-        assert!(out.stderr.contains(&format!("--shard '{bad}'")), "{out}");
+        assert!(
+            out.stderr
+                .contains(&format!("invalid value '{bad}' for '--shard")),
+            "{out}"
+        );
     }
     for (flag, value) in [
         ("--var", "no-equals"),
@@ -414,7 +422,11 @@ fn bad_flags_exit_2_and_send_nothing() {
     cmd.arg(&file).args(["--target", "ftp://example.com"]);
     let out = run(cmd);
     assert_eq!(out.code, Some(2), "{out}");
-    assert!(out.stderr.contains("--target 'ftp://example.com'"), "{out}");
+    assert!(
+        out.stderr
+            .contains("invalid value 'ftp://example.com' for '--target"),
+        "{out}"
+    );
 
     let out = replay_file(&dir.path().join("missing.yaml"), &target, &[]);
     assert_eq!(out.code, Some(2), "{out}");

@@ -6,8 +6,8 @@
 use std::sync::{Arc, OnceLock};
 
 use crate::common::*;
-use mimeo::contract::Contract;
-use mimeo::serve::{MockServer, ServeOptions};
+use mimeo::Contract;
+use mimeo::{MockServer, ServeOptions};
 
 const CREATE: &str = "CreateProfileIdentifier";
 const LIST: &str = "ListProfileIdentifiers";

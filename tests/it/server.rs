@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use crate::common::*;
-use mimeo::checks::run_checks;
-use mimeo::respond::rules::parse_status_flag;
-use mimeo::serve::ServeOptions;
+use mimeo::check_response as run_checks;
+use mimeo::Rule;
+use mimeo::ServeOptions;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn fetch_path() -> String {
@@ -188,8 +188,7 @@ async fn named_examples_and_dynamic_bodies() {
     let server = start(ServeOptions::default()).await;
     let contract = contract();
     let op = contract.operation_by_id("FetchProfileIdentifier").unwrap();
-    let media = op.response_for(200).unwrap().primary_content().unwrap();
-    let name = media.examples[0].name.clone();
+    let name = op.example_names(200)[0].to_string();
     let r = send(
         &server.url(),
         "GET",
@@ -229,7 +228,7 @@ async fn named_examples_and_dynamic_bodies() {
 
 #[tokio::test]
 async fn a_rule_sequence_drives_retries() {
-    let rule = parse_status_flag("POST /v1/Stores/*/Profiles/*/Identifiers=429,429,202").unwrap();
+    let rule = Rule::from_flag("POST /v1/Stores/*/Profiles/*/Identifiers=429,429,202").unwrap();
     let server = start(ServeOptions {
         rules: vec![rule],
         ..Default::default()
@@ -261,8 +260,8 @@ async fn a_rule_sequence_drives_retries() {
 #[tokio::test]
 async fn rules_are_checked_against_the_contract_at_start_up() {
     let c = contract();
-    let undocumented = parse_status_flag("DELETE /v1/ControlPlane/Stores/*=409").unwrap();
-    let err = mimeo::serve::MockServer::start(
+    let undocumented = Rule::from_flag("DELETE /v1/ControlPlane/Stores/*=409").unwrap();
+    let err = mimeo::MockServer::start(
         c.clone(),
         ServeOptions {
             rules: vec![undocumented],
@@ -277,8 +276,8 @@ async fn rules_are_checked_against_the_contract_at_start_up() {
         msg.contains("409 is not documented for DELETE /v1/ControlPlane/Stores/{storeId}"),
         "{msg}"
     );
-    let nothing = parse_status_flag("GET /v9/*=200").unwrap();
-    let err = mimeo::serve::MockServer::start(
+    let nothing = Rule::from_flag("GET /v9/*=200").unwrap();
+    let err = mimeo::MockServer::start(
         c,
         ServeOptions {
             rules: vec![nothing],
@@ -316,7 +315,7 @@ async fn shutdown_finishes_requests_in_flight() {
         b"rules:\n  - match: GET /v1/**\n    latency: 300ms\n",
     )
     .unwrap();
-    let (_, rules) = mimeo::respond::rules::load_config(cfg.path()).unwrap();
+    let rules = mimeo::load_config(cfg.path()).unwrap().rules;
     let server = start(ServeOptions {
         rules,
         ..Default::default()

@@ -2,9 +2,9 @@
 //! server-side rule, with headers and a body that keep the contract.
 
 use crate::common::*;
-use mimeo::contract::Operation;
-use mimeo::respond::rules::parse_status_flag;
-use mimeo::serve::ServeOptions;
+use mimeo::Operation;
+use mimeo::Rule;
+use mimeo::ServeOptions;
 
 /// Checks one answer against the contract and the status-specific promises.
 fn assert_keeps_contract(op: &Operation, status: u16, reply: &Reply, server_url: &str) {
@@ -45,7 +45,7 @@ fn assert_keeps_contract(op: &Operation, status: u16, reply: &Reply, server_url:
                 "{retry}"
             );
         }
-        202 if op.path.starts_with("/v1/ControlPlane") => {
+        202 if op.path().starts_with("/v1/ControlPlane") => {
             for h in ["operation-id", "location", "retry-after"] {
                 assert!(reply.header(h).is_some(), "{} 202 lacks {h}", op.label());
             }
@@ -68,13 +68,13 @@ async fn every_documented_status_through_prefer() {
     assert!(server.warnings().is_empty(), "{:?}", server.warnings());
     let contract = contract();
     let mut seen = 0;
-    for op in &contract.operations {
+    for op in contract.operations() {
         let (path, body) = valid_request(op);
         for status in op.documented_codes() {
             let prefer = format!("code={status}");
             let reply = send(
                 &server.url(),
-                op.method.as_str(),
+                op.method().as_str(),
                 &path,
                 &[("prefer", &prefer)],
                 body,
@@ -85,7 +85,7 @@ async fn every_documented_status_through_prefer() {
             let sep = if path.contains('?') { '&' } else { '?' };
             let q = send(
                 &server.url(),
-                op.method.as_str(),
+                op.method().as_str(),
                 &format!("{path}{sep}__code={status}"),
                 &[],
                 body,
@@ -102,16 +102,16 @@ async fn every_documented_status_through_prefer() {
 #[tokio::test]
 async fn every_documented_status_through_a_rule() {
     let contract = contract();
-    for op in &contract.operations {
+    for op in contract.operations() {
         let (path, body) = valid_request(op);
         for status in op.documented_codes() {
-            let rule = parse_status_flag(&format!("{} {path}={status}", op.method)).unwrap();
+            let rule = Rule::from_flag(&format!("{} {path}={status}", op.method())).unwrap();
             let server = start(ServeOptions {
                 rules: vec![rule],
                 ..Default::default()
             })
             .await;
-            let reply = send(&server.url(), op.method.as_str(), &path, &[], body).await;
+            let reply = send(&server.url(), op.method().as_str(), &path, &[], body).await;
             assert_keeps_contract(op, status, &reply, &server.url());
         }
     }

@@ -13,9 +13,9 @@ use hyper::header::HeaderMap;
 use hyper::{Method, Request};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use mimeo::checks::run_checks;
-use mimeo::contract::{Contract, Operation};
-use mimeo::serve::{MockServer, ServeOptions};
+use mimeo::check_response as run_checks;
+use mimeo::{Contract, Operation};
+use mimeo::{MockServer, ServeOptions};
 
 pub const STORE: &str = "mem_store_00000000000000000000000000";
 pub const PROFILE: &str = "mem_profile_00000000000000000000000000";
@@ -101,12 +101,12 @@ pub async fn send_exact(
 /// A request that keeps the contract for `op`: (path, body).
 pub fn valid_request(op: &Operation) -> (String, Option<&'static str>) {
     let path = op
-        .path
+        .path()
         .replace("{storeId}", STORE)
         .replace("{profileId}", PROFILE)
         .replace("{idType}", "email")
         .replace("{dataMappingId}", MAPPING);
-    let body = match op.operation_id.as_deref() {
+    let body = match op.operation_id() {
         Some("CreateProfileIdentifier") => Some(r#"{"idType":"email","value":"ada@example.com"}"#),
         Some("PatchProfileIdentifier") => {
             Some(r#"{"idType":"email","oldValue":"ada@example.com","newValue":"ada@example.org"}"#)

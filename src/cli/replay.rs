@@ -1,106 +1,94 @@
-//! One `mimeo replay` invocation from start to exit code: load, run, compare
-//! snapshots, review, report.
+//! `mimeo replay`: load the scenarios, run them against `--target` or an
+//! in-process mock, settle every snapshot, review or accept if asked, and report
+//! on the terminal, in JUnit and in JSON.
 //!
-//! Exit codes: 0 when every check and snapshot holds, 1 when any fails, 2 when the
-//! run could not start (bad flags, spec, scenario files, target URL).
+//! Exit codes: 0 when every check and snapshot holds, 1 when any fails (or when
+//! nothing ran), 2 when the run could not start (bad flags, spec, scenario files,
+//! target URL).
 
 use std::collections::HashMap;
-use std::io::Write;
-use std::path::PathBuf;
+use std::io::{IsTerminal, Write};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use indexmap::IndexMap;
 use indicatif::{ProgressBar, ProgressStyle};
+use mimeo::report::{self, ScenarioReport, Summary};
+use mimeo::{
+    Contract, MockServer, ReplayOptions, Scenario, ScenarioRun, Secrets, ServeOptions,
+    SnapshotPolicy, SnapshotState, Snapshots, Target, MOCK_CREDENTIALS,
+};
 
-use super::{run_all, shard, ReplayOptions, Target};
-use crate::contract::Contract;
-use crate::report::{self, ScenarioReport, SnapshotState, Summary};
-use crate::scenario::{self, Scenario};
-use crate::serve::{MockServer, ServeOptions};
-use crate::snapshot::{self, Secrets, Snapshots, Verdict};
-
-/// Credentials of the in-process mock when the user gives none: the mock demands
-/// them and replay sends them, so `auth: none` steps still meet a real 401.
-pub const MOCK_CREDENTIALS: (&str, &str) = ("AC0000000000000000000000000000mock", "mimeo-replay");
-
-/// Everything a replay run needs, already parsed from flags and environment.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// Scenario files and directories.
-    pub scenarios: Vec<PathBuf>,
-    /// Snapshot directory.
-    pub snapshots: PathBuf,
-    /// Target URL; an in-process mock when `None`.
-    pub target: Option<String>,
-    /// The target is a mimeo mock, so `needs: mock` scenarios run against it.
-    pub target_is_mock: bool,
-    /// Basic credentials.
-    pub auth: Option<(String, String)>,
-    /// `--var` overrides.
-    pub vars: IndexMap<String, String>,
-    /// Per-request timeout.
-    pub timeout: Duration,
-    /// Scenarios at once.
-    pub concurrency: usize,
-    /// `(i, n)`: run the i-th of n slices.
-    pub shard: Option<(usize, usize)>,
-    /// JUnit XML output.
-    pub junit: Option<PathBuf>,
-    /// JSON output.
-    pub json: Option<PathBuf>,
-    /// Accept every changed or new result.
-    pub accept: bool,
-    /// Walk through pending results interactively after the run.
-    pub review: bool,
-    /// Running in CI: a missing snapshot fails.
-    pub ci: bool,
-    /// Colour on the terminal.
-    pub color: bool,
-    /// Show a progress bar (stderr is a terminal).
-    pub progress: bool,
-}
+use super::args::ReplayArgs;
+use super::terminal::{indent, Painter};
+use super::{fail, load_contract, runtime};
 
 /// Whether the `CI` environment variable says this is a CI run.
-pub fn ci_from_env() -> bool {
+fn ci_from_env() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
 }
 
-/// Runs the whole command; returns the exit code.
-/// Runs the whole command on `runtime` against `contract`; returns the exit code.
-pub fn run(settings: Settings, contract: Arc<Contract>, runtime: &tokio::runtime::Runtime) -> i32 {
-    let mut scenarios = match scenario::load(&settings.scenarios, &contract) {
+/// `--auth`, else TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (both or neither).
+fn credentials(args: &ReplayArgs) -> Result<Option<(String, String)>, String> {
+    if let Some(a) = &args.auth {
+        return Ok(Some(a.clone()));
+    }
+    let var = |name| std::env::var(name).ok().filter(|v| !v.is_empty());
+    match (var("TWILIO_ACCOUNT_SID"), var("TWILIO_AUTH_TOKEN")) {
+        (Some(s), Some(t)) => Ok(Some((s, t))),
+        (None, None) => Ok(None),
+        (Some(_), None) => Err("TWILIO_ACCOUNT_SID is set but TWILIO_AUTH_TOKEN is not; set both, or pass --auth SID:TOKEN".into()),
+        (None, Some(_)) => Err("TWILIO_AUTH_TOKEN is set but TWILIO_ACCOUNT_SID is not; set both, or pass --auth SID:TOKEN".into()),
+    }
+}
+
+pub(crate) fn run(args: ReplayArgs) -> i32 {
+    let auth = match credentials(&args) {
+        Ok(a) => a,
+        Err(e) => return fail(e),
+    };
+    let contract = match load_contract(args.spec.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let mut scenarios = match mimeo::load_scenarios(&args.paths, &contract) {
         Ok(s) => s,
         Err(errors) => {
             for e in &errors {
                 eprintln!("error: {e}");
             }
-            eprintln!(
-                "error: {} problem(s) in the scenario files; nothing was sent",
+            return fail(format!(
+                "{} problem(s) in the scenario files; nothing was sent",
                 errors.len()
-            );
-            return 2;
+            ));
         }
     };
-    for name in settings.vars.keys() {
-        if !scenarios.iter().any(|s| s.vars.contains_key(name)) {
-            eprintln!(
-                "error: --var {name}: no scenario declares a variable `{name}` (declared: {})",
+    for (name, _) in &args.vars {
+        if !scenarios.iter().any(|s| s.vars().contains_key(name)) {
+            return fail(format!(
+                "--var {name}: no scenario declares a variable `{name}` (declared: {})",
                 declared_vars(&scenarios)
-            );
-            return 2;
+            ));
         }
     }
-    let all_snapshots: Vec<String> = scenarios.iter().map(|s| s.snapshot.clone()).collect();
-    if let Some((i, n)) = settings.shard {
-        scenarios = shard(scenarios, i, n);
+    let all_snapshots: Vec<String> = scenarios
+        .iter()
+        .map(|s| s.snapshot_name().to_string())
+        .collect();
+    if let Some((i, n)) = args.shard {
+        scenarios = mimeo::shard(scenarios, i, n);
     }
+    let runtime = match runtime(None) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
     let started = Instant::now();
-    let code = runtime.block_on(replay(settings.clone(), contract, scenarios));
+    let code = runtime.block_on(replay(&args, auth, contract, scenarios));
     // Only a run over whole directories knows every scenario; a single file or a
     // shard would call the others' snapshots orphans.
-    if settings.shard.is_none() && settings.scenarios.iter().all(|p| p.is_dir()) {
-        warn_orphans(&settings.snapshots, &all_snapshots);
+    if args.shard.is_none() && args.paths.iter().all(|p| p.is_dir()) {
+        warn_orphans(&args.snapshots, &all_snapshots);
     }
     if code != 2 {
         println!("finished in {:.2} s", started.elapsed().as_secs_f64());
@@ -111,7 +99,7 @@ pub fn run(settings: Settings, contract: Arc<Contract>, runtime: &tokio::runtime
 fn declared_vars(scenarios: &[Scenario]) -> String {
     let mut names: Vec<&str> = scenarios
         .iter()
-        .flat_map(|s| s.vars.keys().map(String::as_str))
+        .flat_map(|s| s.vars().keys().map(String::as_str))
         .collect();
     names.sort_unstable();
     names.dedup();
@@ -122,13 +110,32 @@ fn declared_vars(scenarios: &[Scenario]) -> String {
     }
 }
 
-async fn replay(settings: Settings, contract: Arc<Contract>, scenarios: Vec<Scenario>) -> i32 {
+fn progress_bar(show: bool, len: usize) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len as u64);
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} scenarios {elapsed}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.enable_steady_tick(Duration::from_millis(100));
+    bar
+}
+
+async fn replay(
+    args: &ReplayArgs,
+    given_auth: Option<(String, String)>,
+    contract: Arc<Contract>,
+    scenarios: Vec<Scenario>,
+) -> i32 {
     if scenarios.is_empty() {
-        println!("no scenarios to run (shard {:?})", settings.shard);
+        println!("no scenarios to run (shard {:?})", args.shard);
         return 0;
     }
     // Without a target, replay against our own mock, demanding the credentials we send.
-    let auth = match (&settings.target, &settings.auth) {
+    let auth = match (&args.target, &given_auth) {
         (None, None) => Some((
             MOCK_CREDENTIALS.0.to_string(),
             MOCK_CREDENTIALS.1.to_string(),
@@ -136,10 +143,10 @@ async fn replay(settings: Settings, contract: Arc<Contract>, scenarios: Vec<Scen
         (_, a) => a.clone(),
     };
     let mut mock = None;
-    let target = match &settings.target {
+    let target = match &args.target {
         Some(url) => Target {
             base: url.trim_end_matches('/').to_string(),
-            is_mock: settings.target_is_mock,
+            is_mock: args.target_is_mock,
         },
         None => {
             let opts = ServeOptions {
@@ -155,14 +162,11 @@ async fn replay(settings: Settings, contract: Arc<Contract>, scenarios: Vec<Scen
                         is_mock: true,
                     }
                 }
-                Err(e) => {
-                    eprintln!("error: cannot start the in-process mock: {e}");
-                    return 2;
-                }
+                Err(e) => return fail(format!("cannot start the in-process mock: {e}")),
             }
         }
     };
-    let steps: usize = scenarios.iter().map(|s| s.steps.len()).sum();
+    let steps: usize = scenarios.iter().map(Scenario::step_count).sum();
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     println!(
         "mimeo: replaying {} ({}) against {}{}",
@@ -175,25 +179,24 @@ async fn replay(settings: Settings, contract: Arc<Contract>, scenarios: Vec<Scen
             ""
         }
     );
-    if settings.target.is_some() && settings.auth.is_none() {
+    if args.target.is_some() && given_auth.is_none() {
         println!("mimeo: no credentials given (--auth or TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN); requests go without Authorization");
     }
 
-    let bar = if settings.progress {
-        let bar = ProgressBar::new(scenarios.len() as u64);
-        if let Ok(style) =
-            ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} scenarios {elapsed}")
-        {
-            bar.set_style(style.progress_chars("=> "));
-        }
-        bar.enable_steady_tick(Duration::from_millis(100));
-        bar
-    } else {
-        ProgressBar::hidden()
+    let painter = Painter {
+        color: match args.color.as_str() {
+            "always" => true,
+            "never" => false,
+            _ => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        },
     };
-
+    let bar = progress_bar(std::io::stderr().is_terminal(), scenarios.len());
     let secrets = Secrets::new(auth.iter().flat_map(|(u, p)| Secrets::basic(u, p)));
-    let store = Snapshots::new(&settings.snapshots);
+    let store = Snapshots::new(&args.snapshots);
+    let policy = SnapshotPolicy {
+        accept: args.accept,
+        ci: ci_from_env(),
+    };
     let scenarios = Arc::new(scenarios);
     let states: Arc<Mutex<HashMap<String, SnapshotState>>> = Arc::default();
     let on_done = {
@@ -204,25 +207,26 @@ async fn replay(settings: Settings, contract: Arc<Contract>, scenarios: Vec<Scen
             bar.clone(),
             store.clone(),
         );
-        let (base, settings, secrets) = (target.base.clone(), settings.clone(), secrets.clone());
-        move |run: &super::ScenarioRun| {
-            let Some(scenario) = scenarios.iter().find(|s| s.snapshot == run.snapshot) else {
+        let (base, secrets) = (target.base.clone(), secrets.clone());
+        move |run: &ScenarioRun| {
+            let Some(scenario) = scenarios.iter().find(|s| s.snapshot_name() == run.snapshot)
+            else {
                 return;
             };
             let state = if run.skipped.is_some() {
                 SnapshotState::NotCompared
             } else {
-                let text = snapshot::render(&contract, scenario, run, &base, &secrets);
-                settle(&store, scenario, &text, &settings)
+                let text = mimeo::render_snapshot(&contract, scenario, run, &base, &secrets);
+                store.settle(scenario, &text, policy)
             };
             let report = ScenarioReport {
                 run: run.clone(),
                 snapshot: state.clone(),
             };
-            let mut lines = report::scenario_lines(&report, settings.color);
+            let mut lines = painter.scenario_lines(&report);
             if let SnapshotState::Changed { .. } = &state {
-                if let Ok(diff) = store.pending_diff(&scenario.snapshot, settings.color) {
-                    lines.push_str(&indent(&diff));
+                if let Ok(diff) = store.pending_diff(scenario.snapshot_name()) {
+                    lines.push_str(&indent(&painter.diff(&diff)));
                 }
             }
             let lines = secrets.scrub(&lines);
@@ -239,11 +243,11 @@ async fn replay(settings: Settings, contract: Arc<Contract>, scenarios: Vec<Scen
     };
     let opts = ReplayOptions {
         auth,
-        vars: settings.vars.clone(),
-        timeout: settings.timeout,
-        concurrency: settings.concurrency,
+        vars: args.vars.iter().cloned().collect::<IndexMap<_, _>>(),
+        timeout: args.timeout,
+        concurrency: usize::from(args.concurrency),
     };
-    let runs = run_all(
+    let runs = mimeo::run_scenarios(
         contract.clone(),
         scenarios.clone(),
         target.clone(),
@@ -257,17 +261,14 @@ async fn replay(settings: Settings, contract: Arc<Contract>, scenarios: Vec<Scen
     }
     let runs = match runs {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 2;
-        }
+        Err(e) => return fail(e),
     };
     let mut states = states.lock().map(|m| m.clone()).unwrap_or_default();
 
-    if settings.accept {
+    if args.accept {
         accept_all(&store, &mut states);
-    } else if settings.review {
-        review(&store, &mut states, settings.color);
+    } else if args.review {
+        review(&store, &mut states, painter);
     }
 
     let reports: Vec<ScenarioReport> = runs
@@ -312,66 +313,17 @@ async fn replay(settings: Settings, contract: Arc<Contract>, scenarios: Vec<Scen
         eprintln!("error: no step ran, so nothing was checked; see the SKIP lines above");
         code = 1;
     }
-    if let Some(path) = &settings.junit {
+    if let Some(path) = &args.junit {
         if let Err(e) = report::write_junit(path, &reports, &secrets) {
-            eprintln!("error: {e}");
-            code = 2;
+            code = fail(e);
         }
     }
-    if let Some(path) = &settings.json {
+    if let Some(path) = &args.json {
         if let Err(e) = report::write_json(path, &target.base, &summary, &reports, &secrets) {
-            eprintln!("error: {e}");
-            code = 2;
+            code = fail(e);
         }
     }
     code
-}
-
-/// Compares one result with its snapshot and writes what the settings allow.
-fn settle(
-    store: &Snapshots,
-    scenario: &Scenario,
-    text: &str,
-    settings: &Settings,
-) -> SnapshotState {
-    let source = scenario.file.display().to_string();
-    let io_error = |e: std::io::Error, path: PathBuf| SnapshotState::Error {
-        message: format!("{}: {e}", path.display()),
-    };
-    let verdict = match store.compare(&scenario.snapshot, text) {
-        Ok(v) => v,
-        Err(e) => return io_error(e, store.path(&scenario.snapshot)),
-    };
-    match verdict {
-        Verdict::Matched => SnapshotState::Matched,
-        _ if settings.accept => {
-            match store.write(&scenario.snapshot, false, &source, &scenario.name, text) {
-                Ok(p) => SnapshotState::Accepted {
-                    path: p.display().to_string(),
-                },
-                Err(e) => io_error(e, store.path(&scenario.snapshot)),
-            }
-        }
-        Verdict::Missing if settings.ci => SnapshotState::New {
-            pending: None,
-            fails: true,
-        },
-        Verdict::Missing | Verdict::Changed(_) => {
-            match store.write(&scenario.snapshot, true, &source, &scenario.name, text) {
-                Ok(p) => {
-                    let pending = p.display().to_string();
-                    match verdict {
-                        Verdict::Changed(diff) => SnapshotState::Changed { diff, pending },
-                        _ => SnapshotState::New {
-                            pending: Some(pending),
-                            fails: false,
-                        },
-                    }
-                }
-                Err(e) => io_error(e, store.pending_path(&scenario.snapshot)),
-            }
-        }
-    }
 }
 
 /// `--accept`: this run's results were written straight away; results of these
@@ -409,11 +361,11 @@ fn accept_all(store: &Snapshots, states: &mut HashMap<String, SnapshotState>) {
 
 /// `--review`: asks about each pending result on the terminal (or reads answers
 /// from stdin when it is not one).
-fn review(store: &Snapshots, states: &mut HashMap<String, SnapshotState>, color: bool) {
+fn review(store: &Snapshots, states: &mut HashMap<String, SnapshotState>, painter: Painter) {
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     let mut output = std::io::stdout();
-    let tally = match store.review(&mut input, &mut output, color) {
+    let tally = match store.review(&mut input, &mut output, &|diff| painter.diff(diff)) {
         Ok(tally) => tally,
         Err(e) => {
             eprintln!("error: review stopped: {e}");
@@ -445,7 +397,7 @@ fn review(store: &Snapshots, states: &mut HashMap<String, SnapshotState>, color:
     }
 }
 
-fn warn_orphans(dir: &std::path::Path, names: &[String]) {
+fn warn_orphans(dir: &Path, names: &[String]) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -462,8 +414,4 @@ fn warn_orphans(dir: &std::path::Path, names: &[String]) {
             dir.join(format!("{o}.snap")).display()
         );
     }
-}
-
-fn indent(text: &str) -> String {
-    text.lines().map(|l| format!("     {l}\n")).collect()
 }

@@ -1,0 +1,233 @@
+//! Every flag, defined once with its help text. Values are checked by clap as
+//! they are read (durations need a unit, counts have bounds), so a bad flag is
+//! refused with exit status 2 before anything starts.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Contract testing for HTTP APIs described by OpenAPI.
+#[derive(Debug, Parser)]
+#[command(name = "mimeo", version, about, long_about = None)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Run the mock server (the Memory v1 contract unless --spec says otherwise).
+    Serve(ServeArgs),
+    /// Replay scenarios against a target (an in-process mock by default), check every
+    /// response against the contract, and compare the results with snapshots.
+    Replay(ReplayArgs),
+    /// Forward requests to a target, check each request and answer against the
+    /// contract, and optionally record the traffic as scenarios for `mimeo replay`.
+    Proxy(ProxyArgs),
+}
+
+/// A duration flag: a number with its unit (`10s`, `250ms`), more than zero.
+fn positive_duration(text: &str) -> Result<Duration, String> {
+    match mimeo::parse_duration(text) {
+        Ok(d) if d.is_zero() => Err("it must be more than zero".into()),
+        Ok(d) => Ok(d),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// `--latency`: a duration, or a range `20ms..200ms`.
+fn latency(text: &str) -> Result<mimeo::Latency, String> {
+    mimeo::Latency::parse(text).map_err(|e| e.to_string())
+}
+
+/// `--target`: an http:// or https:// URL (the HTTP client checks the rest).
+fn target(t: &str) -> Result<String, String> {
+    if t.starts_with("http://") || t.starts_with("https://") {
+        Ok(t.to_string())
+    } else {
+        Err("expected an http:// or https:// URL".into())
+    }
+}
+
+/// `SID:TOKEN`.
+fn credentials(a: &str) -> Result<(String, String), String> {
+    match a.split_once(':') {
+        Some((user, pass)) if !user.is_empty() => Ok((user.to_string(), pass.to_string())),
+        _ => Err("expected SID:TOKEN".into()),
+    }
+}
+
+/// `NAME=VALUE` for a scenario variable (whether a scenario declares NAME is
+/// checked once the scenarios are loaded).
+fn var(v: &str) -> Result<(String, String), String> {
+    match v.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok((name.to_string(), value.to_string())),
+        _ => Err("expected NAME=VALUE".into()),
+    }
+}
+
+/// `I/N` with 1 <= I <= N.
+fn shard(text: &str) -> Result<(usize, usize), String> {
+    let parsed = text.split_once('/').and_then(|(i, n)| {
+        Some((
+            i.trim().parse::<usize>().ok()?,
+            n.trim().parse::<usize>().ok()?,
+        ))
+    });
+    match parsed {
+        Some((i, n)) if n >= 1 && (1..=n).contains(&i) => Ok((i, n)),
+        _ => Err("expected I/N with 1 <= I <= N, e.g. 1/4".into()),
+    }
+}
+
+/// Flags of `mimeo replay`.
+#[derive(Debug, Args)]
+pub(crate) struct ReplayArgs {
+    /// Scenario files or directories of them.
+    #[arg(value_name = "PATH", default_value = "conformance")]
+    pub(crate) paths: Vec<PathBuf>,
+    /// OpenAPI 3.0 document the responses are checked against; the embedded Memory v1
+    /// contract by default.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) spec: Option<PathBuf>,
+    /// Base URL to replay against, e.g. `https://memory.twilio.com`. Without it, mimeo
+    /// starts its own mock on a free port.
+    #[arg(long, value_name = "URL", value_parser = target)]
+    pub(crate) target: Option<String>,
+    /// The --target is a mimeo mock, so scenarios marked `needs: mock` run against it.
+    #[arg(long, requires = "target")]
+    pub(crate) target_is_mock: bool,
+    /// Basic-auth credentials; TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are used when
+    /// this is not given.
+    #[arg(long, value_name = "SID:TOKEN", value_parser = credentials)]
+    pub(crate) auth: Option<(String, String)>,
+    /// Override a scenario variable, repeatable: --var storeId=mem_store_...
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = var)]
+    pub(crate) vars: Vec<(String, String)>,
+    /// Time to wait for each response (a step may set its own), e.g. 10s or 500ms.
+    #[arg(long, default_value = "10s", value_name = "DURATION", value_parser = positive_duration)]
+    pub(crate) timeout: Duration,
+    /// Scenarios run at once (steps within a scenario always run in order).
+    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub(crate) concurrency: u16,
+    /// Run only slice I of N (1-based), e.g. 2/4, so a CI matrix can split the suite.
+    #[arg(long, value_name = "I/N", value_parser = shard)]
+    pub(crate) shard: Option<(usize, usize)>,
+    /// Directory of the snapshot files.
+    #[arg(long, default_value = "snapshots", value_name = "DIR")]
+    pub(crate) snapshots: PathBuf,
+    /// Accept every new or changed result as the snapshot (and earlier pending .snap.new
+    /// files of the scenarios run).
+    #[arg(long, conflicts_with = "review")]
+    pub(crate) accept: bool,
+    /// After the run, go through pending results one by one: accept, reject or skip.
+    #[arg(long)]
+    pub(crate) review: bool,
+    /// Write JUnit XML here (one test case per step).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) junit: Option<PathBuf>,
+    /// Write the full results as JSON here.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) json: Option<PathBuf>,
+    /// Colour: auto (when stdout is a terminal and NO_COLOR is unset), always or never.
+    #[arg(long, default_value = "auto", value_name = "WHEN", value_parser = ["auto", "always", "never"])]
+    pub(crate) color: String,
+}
+
+/// Where a server listens: `mimeo serve` and `mimeo proxy`.
+#[derive(Debug, Args)]
+pub(crate) struct BindArgs {
+    /// Address to listen on. Use 0.0.0.0 to accept connections from other machines.
+    #[arg(long, default_value = "127.0.0.1", value_name = "IP")]
+    pub(crate) host: IpAddr,
+    /// Port to listen on; 0 picks a free port (printed at start-up).
+    #[arg(long, default_value_t = 4010, value_name = "PORT")]
+    pub(crate) port: u16,
+}
+
+/// Limits on what clients send: `mimeo serve` and `mimeo proxy`.
+#[derive(Debug, Args)]
+pub(crate) struct LimitArgs {
+    /// Largest accepted request body; larger ones get 413.
+    #[arg(long, default_value_t = 1024 * 1024, value_name = "BYTES")]
+    pub(crate) max_body_size: usize,
+    /// How long a client may take to send its request headers before it is
+    /// disconnected, e.g. 10s.
+    #[arg(long, default_value = "10s", value_name = "DURATION", value_parser = positive_duration)]
+    pub(crate) header_timeout: Duration,
+}
+
+/// Flags of `mimeo serve`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// OpenAPI 3.0 document (JSON or YAML) to serve; the embedded Memory v1 contract by default.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) spec: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) bind: BindArgs,
+    /// Enforce HTTP Basic auth with these credentials on operations that document 401.
+    #[arg(long, value_name = "SID:TOKEN", value_parser = credentials)]
+    pub(crate) auth: Option<(String, String)>,
+    /// Server-side rule, repeatable: 'METHOD /path/*=STATUS' or '=429,429,202' for a sequence.
+    /// `*` matches one path segment, `**` any number. Checked against the contract at start-up.
+    #[arg(long = "status", value_name = "RULE")]
+    pub(crate) status: Vec<String>,
+    /// YAML config file with rules (status, sequence, example, latency) and a global latency.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// Added latency for every response, e.g. 50ms, or a range 20ms..200ms.
+    #[arg(long, value_name = "DURATION", value_parser = latency)]
+    pub(crate) latency: Option<mimeo::Latency>,
+    /// Seed for generated data; the same seed gives the same bodies.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub(crate) seed: u64,
+    /// Generate fresh data for every response instead of the documented examples.
+    #[arg(long)]
+    pub(crate) dynamic: bool,
+    /// Do not log one line per request on stderr.
+    #[arg(long, short)]
+    pub(crate) quiet: bool,
+    /// Worker threads; by default one per CPU the process may run on (1: a single thread).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub(crate) workers: Option<u16>,
+    #[command(flatten)]
+    pub(crate) limits: LimitArgs,
+}
+
+/// Flags of `mimeo proxy`.
+#[derive(Debug, Args)]
+pub(crate) struct ProxyArgs {
+    /// Base URL to forward to: the real service, a staging server or a `mimeo serve`.
+    #[arg(long, value_name = "URL", value_parser = target)]
+    pub(crate) target: String,
+    /// OpenAPI 3.0 document the traffic is checked against; the embedded Memory v1
+    /// contract by default.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) spec: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) bind: BindArgs,
+    /// Time the target may take to answer a request, e.g. 10s or 500ms; then the
+    /// client gets a 504.
+    #[arg(long, default_value = "10s", value_name = "DURATION", value_parser = positive_duration)]
+    pub(crate) timeout: Duration,
+    /// Answer a request that breaks the contract with the contract's 400 instead of
+    /// forwarding it.
+    #[arg(long)]
+    pub(crate) strict: bool,
+    /// Record the exchanges as scenario files in this directory.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) record: Option<PathBuf>,
+    /// A client's recorded session (one scenario) ends after this long without a request.
+    #[arg(long, default_value = "30s", value_name = "DURATION", requires = "record", value_parser = positive_duration)]
+    pub(crate) session_gap: Duration,
+    /// Record one scenario for the whole run instead of one per client session.
+    #[arg(long, requires = "record", conflicts_with = "session_gap")]
+    pub(crate) one_scenario: bool,
+    /// Do not log one line per request on stderr (the summary at shutdown is still printed).
+    #[arg(long, short)]
+    pub(crate) quiet: bool,
+    #[command(flatten)]
+    pub(crate) limits: LimitArgs,
+}

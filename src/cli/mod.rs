@@ -1,0 +1,92 @@
+//! The command line: parse the flags, load the contract, run one command, and
+//! turn its outcome into output and an exit status (0 success, 1 a check or
+//! recording failed, 2 a usage or configuration error).
+
+mod args;
+mod proxy;
+mod replay;
+mod serve;
+mod terminal;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use clap::Parser;
+use mimeo::Contract;
+
+use args::{Cli, Command};
+
+/// Runs the command line; returns the process exit code.
+pub(crate) fn main() -> i32 {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => serve::run(args),
+        Command::Replay(args) => replay::run(args),
+        Command::Proxy(args) => proxy::run(args),
+    }
+}
+
+/// Prints a usage or configuration error; exit status 2.
+fn fail(message: impl std::fmt::Display) -> i32 {
+    eprintln!("error: {message}");
+    2
+}
+
+/// The contract of `--spec` (the embedded one without it); its warnings are printed.
+fn load_contract(spec: Option<&Path>) -> Result<Arc<Contract>, String> {
+    let contract = match spec {
+        Some(path) => Contract::from_file(path),
+        None => Contract::embedded(),
+    }
+    .map_err(|e| e.to_string())?;
+    for w in contract.warnings() {
+        eprintln!("warning: {w}");
+    }
+    Ok(Arc::new(contract))
+}
+
+/// The tokio runtime: `workers` threads, by default one per CPU the process may use.
+fn runtime(workers: Option<usize>) -> Result<tokio::runtime::Runtime, String> {
+    mimeo::runtime(workers).map_err(|e| format!("cannot start the runtime: {e}"))
+}
+
+/// Ctrl-C, SIGTERM or SIGHUP. The handlers are installed when this is called, not
+/// when the future is first polled, so a signal sent as soon as the banner is out
+/// is caught.
+fn stop_signal() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        // SIGHUP too: a closed terminal or a dropped ssh session must stop the proxy
+        // the graceful way, so a recording in memory is written.
+        let interrupt = signal(SignalKind::interrupt()).ok();
+        let terminate = signal(SignalKind::terminate()).ok();
+        let hangup = signal(SignalKind::hangup()).ok();
+        async move {
+            match (interrupt, terminate, hangup) {
+                (Some(mut interrupt), Some(mut terminate), Some(mut hangup)) => {
+                    tokio::select! {
+                        _ = interrupt.recv() => {}
+                        _ = terminate.recv() => {}
+                        _ = hangup.recv() => {}
+                    }
+                }
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Writes `text` to stdout at once and flushes it (banners that wrappers wait for).
+fn print_now(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+}

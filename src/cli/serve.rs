@@ -1,0 +1,93 @@
+//! `mimeo serve`: the mock on the embedded contract or `--spec`, with its banner,
+//! one log line per request, and a graceful stop on a signal.
+
+use mimeo::{Contract, MockServer, Rule, ServeOptions};
+
+use super::args::ServeArgs;
+use super::{fail, load_contract, print_now, runtime, stop_signal};
+
+pub(crate) fn run(args: ServeArgs) -> i32 {
+    let contract = match load_contract(args.spec.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let opts = match options(&args) {
+        Ok(o) => o,
+        Err(e) => return fail(e),
+    };
+    let runtime = match runtime(args.workers.map(usize::from)) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    runtime.block_on(async move {
+        let stop = stop_signal();
+        let server = match MockServer::start(contract.clone(), opts).await {
+            Ok(s) => s,
+            Err(e) => return fail(e),
+        };
+        for w in server.warnings() {
+            eprintln!("warning: {w}");
+        }
+        print_now(&banner(&contract, &server));
+        stop.await;
+        eprintln!("mimeo: stopping; finishing requests in flight");
+        server.shutdown().await;
+        0
+    })
+}
+
+fn options(args: &ServeArgs) -> Result<ServeOptions, String> {
+    let mut rules = Vec::new();
+    for flag in &args.status {
+        rules.push(Rule::from_flag(flag).map_err(|e| e.to_string())?);
+    }
+    let mut latency = None;
+    if let Some(path) = &args.config {
+        let config = mimeo::load_config(path).map_err(|e| e.to_string())?;
+        rules.extend(config.rules);
+        latency = config.latency;
+    }
+    if args.latency.is_some() {
+        latency = args.latency;
+    }
+    Ok(ServeOptions {
+        host: args.bind.host,
+        port: args.bind.port,
+        auth: args.auth.clone(),
+        rules,
+        latency,
+        seed: args.seed,
+        dynamic: args.dynamic,
+        log: !args.quiet,
+        max_body: args.limits.max_body_size,
+        header_timeout: args.limits.header_timeout,
+    })
+}
+
+/// What is served, one operation a line, then `mimeo: listening on URL`.
+fn banner(contract: &Contract, server: &MockServer) -> String {
+    let mut out = format!(
+        "mimeo: serving {} {} from {} ({} operations)\n",
+        contract.title(),
+        contract.version(),
+        contract.source(),
+        contract.operations().len()
+    );
+    let width = contract
+        .operations()
+        .iter()
+        .map(|o| o.path().len())
+        .max()
+        .unwrap_or(0);
+    for op in contract.operations() {
+        out.push_str(&format!(
+            "  {:<7} {:<width$}  {:<26} {}\n",
+            op.method().as_str(),
+            op.path(),
+            op.operation_id().unwrap_or("-"),
+            op.documented_list().replace(", ", " "),
+        ));
+    }
+    out.push_str(&format!("mimeo: listening on {}\n", server.url()));
+    out
+}

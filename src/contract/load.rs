@@ -1,0 +1,523 @@
+//! Reading the operations out of a parsed document: parameters, bodies and
+//! responses with every `$ref` resolved, and each schema registered for
+//! compilation. What mimeo cannot serve becomes a warning; what makes the
+//! document unusable is a [`Diagnostic`] with the JSON pointer of the problem.
+
+use indexmap::IndexMap;
+use openapiv3::{OpenAPI, ReferenceOr};
+use serde_json::Value;
+
+use super::model::*;
+use super::schema::{self, SchemaBuilder, SchemaId, Schemas};
+use crate::diagnostic::Diagnostic;
+use crate::routing::PathTemplate;
+use crate::support::{media, pointer};
+
+/// Rewrites every schema position in the document (components.schemas and every
+/// `schema` key outside schemas and examples) from OpenAPI 3.0 to draft 4.
+pub(super) fn convert_document(doc: &mut Value) {
+    if let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") {
+        for s in schemas.values_mut() {
+            schema::convert(s);
+        }
+    }
+    fn walk(v: &mut Value, top: bool) {
+        match v {
+            Value::Object(map) => {
+                for (k, child) in map.iter_mut() {
+                    if top && k == "components" {
+                        if let Value::Object(c) = child {
+                            for (ck, cv) in c.iter_mut() {
+                                if ck != "schemas" {
+                                    walk(cv, false);
+                                }
+                            }
+                        }
+                    } else if k == "schema" {
+                        schema::convert(child);
+                    } else if !(k.starts_with("x-") || k == "example" || k == "examples") {
+                        walk(child, false);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|i| walk(i, false)),
+            _ => {}
+        }
+    }
+    walk(doc, true);
+}
+
+pub(super) struct Loader<'a> {
+    pub(super) name: &'a str,
+    pub(super) api: &'a OpenAPI,
+    pub(super) document: &'a Value,
+    pub(super) schemas: SchemaBuilder,
+    pub(super) warnings: Vec<String>,
+}
+
+pub(super) type Loaded = (Vec<Operation>, Schemas, Vec<String>);
+
+impl<'a> Loader<'a> {
+    pub(super) fn load(mut self) -> Result<Loaded, Diagnostic> {
+        let mut operations = Vec::new();
+        for (template, item) in self.api.paths.paths.iter() {
+            let item_ptr = pointer::join("", ["paths", template]);
+            let item = match item {
+                ReferenceOr::Item(i) => i,
+                ReferenceOr::Reference { reference } => {
+                    self.warnings.push(format!(
+                        "#{item_ptr}: path item $ref `{reference}` is not supported; {template} is not served"
+                    ));
+                    continue;
+                }
+            };
+            if !template.starts_with('/') {
+                return Err(Diagnostic::at_pointer(
+                    self.name,
+                    &item_ptr,
+                    "a path template must start with `/`",
+                ));
+            }
+            for (method, op) in item.iter() {
+                let op_ptr = format!("{item_ptr}/{method}");
+                let mut o =
+                    self.operation(template, &item.parameters, &item_ptr, method, op, &op_ptr)?;
+                o.index = OpIndex(operations.len());
+                operations.push(o);
+            }
+        }
+        let schemas = std::mem::take(&mut self.schemas).build(self.document, &mut self.warnings);
+        Ok((operations, schemas, self.warnings))
+    }
+
+    fn operation(
+        &mut self,
+        template: &str,
+        shared_params: &[ReferenceOr<openapiv3::Parameter>],
+        item_ptr: &str,
+        method: &str,
+        op: &openapiv3::Operation,
+        op_ptr: &str,
+    ) -> Result<Operation, Diagnostic> {
+        let method_upper = method.to_ascii_uppercase();
+        let http_method = hyper::Method::from_bytes(method_upper.as_bytes()).map_err(|_| {
+            Diagnostic::at_pointer(self.name, op_ptr, format!("unknown HTTP method {method}"))
+        })?;
+
+        // Path-item parameters first, then the operation's, which override by (name, in).
+        let mut params: Vec<Parameter> = Vec::new();
+        let shared = shared_params
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p, format!("{item_ptr}/parameters/{i}")));
+        let own = op
+            .parameters
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p, format!("{op_ptr}/parameters/{i}")));
+        for (p, at) in shared.chain(own) {
+            let param = self.parameter(p, &at)?;
+            params.retain(|q| !(q.name == param.name && q.location == param.location));
+            params.push(param);
+        }
+        let path = PathTemplate::parse(template);
+        for name in path.params() {
+            if !params
+                .iter()
+                .any(|p| p.location == ParamIn::Path && p.name == name)
+            {
+                return Err(Diagnostic::at_pointer(
+                    self.name,
+                    op_ptr,
+                    format!(
+                        "path parameter `{name}` of {template} is not declared in `parameters`"
+                    ),
+                ));
+            }
+        }
+
+        let body = match &op.request_body {
+            None => None,
+            Some(rb) => {
+                let at = format!("{op_ptr}/requestBody");
+                let (rb, at) = self.resolve(
+                    self.api.components.as_ref().map(|c| &c.request_bodies),
+                    "requestBodies",
+                    rb,
+                    at,
+                )?;
+                Some(RequestBody {
+                    required: rb.required,
+                    content: self.content(&rb.content, &at)?,
+                })
+            }
+        };
+
+        let mut responses = Vec::new();
+        let components_responses = self.api.components.as_ref().map(|c| &c.responses);
+        for (code, r) in op.responses.responses.iter() {
+            let (status, token) = match code {
+                openapiv3::StatusCode::Code(c) => (StatusKey::Code(*c), c.to_string()),
+                openapiv3::StatusCode::Range(r) => (StatusKey::Range(*r), format!("{r}XX")),
+            };
+            let at = format!("{op_ptr}/responses/{token}");
+            if let StatusKey::Code(c) = status {
+                if !(100..=599).contains(&c) {
+                    return Err(Diagnostic::at_pointer(
+                        self.name,
+                        &at,
+                        format!("status {c} is not an HTTP status (100-599)"),
+                    ));
+                }
+            }
+            let (r, at) = self.resolve(components_responses, "responses", r, at)?;
+            responses.push(self.response(status, r, at)?);
+        }
+        if let Some(r) = &op.responses.default {
+            let (r, at) = self.resolve(
+                components_responses,
+                "responses",
+                r,
+                format!("{op_ptr}/responses/default"),
+            )?;
+            responses.push(self.response(StatusKey::Default, r, at)?);
+        }
+        if responses.is_empty() {
+            return Err(Diagnostic::at_pointer(
+                self.name,
+                &format!("{op_ptr}/responses"),
+                "an operation must document at least one response",
+            ));
+        }
+        for r in &responses {
+            let Some(rule) = &r.redirect else { continue };
+            let param = params
+                .iter()
+                .any(|p| p.location == ParamIn::Path && p.name == rule.parameter);
+            let header = r
+                .headers
+                .iter()
+                .any(|h| h.name.eq_ignore_ascii_case(&rule.header));
+            let problem = if !param {
+                format!("`{}` is not a path parameter of {template}", rule.parameter)
+            } else if !header {
+                format!("the response documents no `{}` header", rule.header)
+            } else {
+                continue;
+            };
+            return Err(Diagnostic::at_pointer(
+                self.name,
+                &r.pointer,
+                format!("x-mimeo-redirect: {problem}"),
+            ));
+        }
+        // Sorted by status so "the lowest 2xx" and tables read naturally.
+        responses.sort_by_key(|r| r.status.sort_key());
+
+        let security = op.security.as_ref().or(self.api.security.as_ref());
+        let auth = match security {
+            None => Auth::None,
+            Some(reqs) if reqs.is_empty() || reqs.iter().any(|r| r.is_empty()) => Auth::None,
+            Some(reqs) => {
+                let basic = reqs.iter().any(|req| {
+                    req.keys().any(|name| {
+                        self.api
+                            .components
+                            .as_ref()
+                            .and_then(|c| c.security_schemes.get(name))
+                            .and_then(|s| s.as_item())
+                            .is_some_and(|s| {
+                                matches!(s, openapiv3::SecurityScheme::HTTP { scheme, .. } if scheme.eq_ignore_ascii_case("basic"))
+                            })
+                    })
+                });
+                if basic {
+                    Auth::Basic
+                } else {
+                    Auth::Other
+                }
+            }
+        };
+
+        Ok(Operation {
+            index: OpIndex(0),
+            method: http_method,
+            path,
+            operation_id: op.operation_id.clone(),
+            summary: op.summary.clone(),
+            params,
+            body,
+            responses,
+            auth,
+        })
+    }
+
+    fn parameter(
+        &mut self,
+        p: &ReferenceOr<openapiv3::Parameter>,
+        at: &str,
+    ) -> Result<Parameter, Diagnostic> {
+        use openapiv3::Parameter as P;
+        let (p, at) = self.resolve(
+            self.api.components.as_ref().map(|c| &c.parameters),
+            "parameters",
+            p,
+            at.to_string(),
+        )?;
+        let data = p.parameter_data_ref();
+        let (location, plain_style, style) = match p {
+            P::Path { style, .. } => (
+                ParamIn::Path,
+                matches!(style, openapiv3::PathStyle::Simple),
+                format!("{style:?}"),
+            ),
+            P::Query { style, .. } => (
+                ParamIn::Query,
+                matches!(style, openapiv3::QueryStyle::Form),
+                format!("{style:?}"),
+            ),
+            P::Header { style, .. } => (
+                ParamIn::Header,
+                matches!(style, openapiv3::HeaderStyle::Simple),
+                format!("{style:?}"),
+            ),
+            P::Cookie { style, .. } => (
+                ParamIn::Cookie,
+                matches!(style, openapiv3::CookieStyle::Form),
+                format!("{style:?}"),
+            ),
+        };
+        if !plain_style {
+            self.warnings.push(format!(
+                "#{at}: parameter `{}` uses style {style}, which mimeo reads as a plain value",
+                data.name
+            ));
+        }
+        let (schema, json_content) = match &data.format {
+            openapiv3::ParameterSchemaOrContent::Schema(_) => {
+                (self.schema_at(&format!("{at}/schema")), false)
+            }
+            openapiv3::ParameterSchemaOrContent::Content(c) => match c.keys().next() {
+                Some(mt) => (
+                    self.schema_at(&pointer::join(&at, ["content", mt, "schema"])),
+                    media::is_json(mt),
+                ),
+                None => (None, false),
+            },
+        };
+        let kind = if json_content {
+            ValueKind::Json
+        } else {
+            self.kind_of(schema)
+        };
+        let required = data.required || location == ParamIn::Path;
+        Ok(Parameter {
+            name: data.name.clone(),
+            location,
+            required,
+            schema,
+            kind,
+            explode: data
+                .explode
+                .unwrap_or(matches!(location, ParamIn::Query | ParamIn::Cookie)),
+        })
+    }
+
+    /// How text for a value of this schema is read (parameters, headers).
+    fn kind_of(&self, schema: Option<SchemaId>) -> ValueKind {
+        match schema {
+            Some(id) => value_kind(self.document, self.schemas.source(id)),
+            None => ValueKind::String,
+        }
+    }
+
+    fn response(
+        &mut self,
+        status: StatusKey,
+        r: &openapiv3::Response,
+        at: String,
+    ) -> Result<Response, Diagnostic> {
+        let mut headers = Vec::new();
+        for (name, h) in r.headers.iter() {
+            if name.eq_ignore_ascii_case("content-type") {
+                continue; // OpenAPI: a Content-Type header definition is ignored.
+            }
+            let hat = pointer::join(&at, ["headers", name]);
+            let (h, hat) = self.resolve(
+                self.api.components.as_ref().map(|c| &c.headers),
+                "headers",
+                h,
+                hat,
+            )?;
+            let schema = match &h.format {
+                openapiv3::ParameterSchemaOrContent::Schema(_) => {
+                    self.schema_at(&format!("{hat}/schema"))
+                }
+                openapiv3::ParameterSchemaOrContent::Content(c) => c
+                    .keys()
+                    .next()
+                    .and_then(|mt| self.schema_at(&pointer::join(&hat, ["content", mt, "schema"]))),
+            };
+            let example = h
+                .example
+                .clone()
+                .or_else(|| h.examples.values().find_map(|e| self.example_value(e)));
+            headers.push(Header {
+                name: name.clone(),
+                required: h.required,
+                kind: self.kind_of(schema),
+                schema,
+                example,
+                pointer: hat,
+            });
+        }
+        let content = self.content(&r.content, &at)?;
+        let redirect = super::profile::redirect_rule(
+            self.name,
+            &at,
+            r.extensions.get(super::profile::REDIRECT),
+        )?;
+        Ok(Response {
+            status,
+            headers,
+            content,
+            redirect,
+            pointer: at,
+        })
+    }
+
+    fn content(
+        &mut self,
+        content: &IndexMap<String, openapiv3::MediaType>,
+        at: &str,
+    ) -> Result<Vec<MediaType>, Diagnostic> {
+        let mut out = Vec::new();
+        for (name, mt) in content.iter() {
+            let mat = pointer::join(at, ["content", name]);
+            let schema = mt
+                .schema
+                .as_ref()
+                .and_then(|_| self.schema_at(&format!("{mat}/schema")));
+            let mut examples = Vec::new();
+            if let Some(e) = &mt.example {
+                examples.push(Example {
+                    name: "example".into(),
+                    value: e.clone(),
+                });
+            }
+            for (ename, e) in mt.examples.iter() {
+                match self.example_value(e) {
+                    Some(v) => examples.push(Example {
+                        name: ename.clone(),
+                        value: v,
+                    }),
+                    None => self.warnings.push(format!(
+                        "#{}: example `{ename}` has no inline value (externalValue is not fetched)",
+                        pointer::join(&mat, ["examples", ename])
+                    )),
+                }
+            }
+            out.push(MediaType {
+                json: media::is_json(name),
+                name: name.clone(),
+                schema,
+                examples,
+                pointer: mat,
+            });
+        }
+        Ok(out)
+    }
+
+    fn example_value(&self, e: &ReferenceOr<openapiv3::Example>) -> Option<Value> {
+        let examples = self.api.components.as_ref().map(|c| &c.examples);
+        let (e, _) = self.resolve(examples, "examples", e, String::new()).ok()?;
+        e.value.clone()
+    }
+
+    /// Registers the schema at `at` in the converted document.
+    fn schema_at(&mut self, at: &str) -> Option<SchemaId> {
+        let s = self.document.pointer(at)?;
+        if let Some(r) = s.get("$ref").and_then(Value::as_str) {
+            if !r.starts_with("#/") || schema::resolve(self.document, s).is_none() {
+                self.warnings.push(format!(
+                    "#{at}: schema $ref `{r}` cannot be resolved; values there are not validated"
+                ));
+                return None;
+            }
+        }
+        Some(self.schemas.add(at, s))
+    }
+
+    /// Follows `$ref`s to `#/components/<kind>/<name>`, returning the item and its pointer.
+    fn resolve<'b, T>(
+        &self,
+        items: Option<&'b IndexMap<String, ReferenceOr<T>>>,
+        kind: &str,
+        mut r: &'b ReferenceOr<T>,
+        mut at: String,
+    ) -> Result<(&'b T, String), Diagnostic> {
+        for _ in 0..32 {
+            match r {
+                ReferenceOr::Item(item) => return Ok((item, at)),
+                ReferenceOr::Reference { reference } => {
+                    let prefix = format!("#/components/{kind}/");
+                    let name = reference.strip_prefix(&prefix).ok_or_else(|| {
+                        Diagnostic::at_pointer(
+                            self.name,
+                            &at,
+                            format!("$ref `{reference}` is not supported here; expected a local `{prefix}<name>`"),
+                        )
+                    })?;
+                    let name = pointer::unescape(name);
+                    let next = items.and_then(|m| m.get(name.as_ref())).ok_or_else(|| {
+                        Diagnostic::at_pointer(
+                            self.name,
+                            &at,
+                            format!("$ref `{reference}` points at nothing"),
+                        )
+                    })?;
+                    at = pointer::join("", ["components", kind, &name]);
+                    r = next;
+                }
+            }
+        }
+        Err(Diagnostic::at_pointer(
+            self.name,
+            &at,
+            "$ref chain is circular or longer than 32 hops",
+        ))
+    }
+}
+
+/// How a parameter's text is turned into a JSON value before validation.
+fn value_kind(document: &Value, schema: &Value) -> ValueKind {
+    value_kind_at(document, schema, 0)
+}
+
+fn value_kind_at(document: &Value, schema: &Value, depth: usize) -> ValueKind {
+    let Some(s) = schema::resolve(document, schema).filter(|_| depth < 8) else {
+        return ValueKind::String;
+    };
+    let ty = match s.get("type") {
+        Some(Value::String(t)) => t.as_str(),
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|t| *t != "null")
+            .unwrap_or("string"),
+        _ => "",
+    };
+    match ty {
+        "integer" => ValueKind::Integer,
+        "number" => ValueKind::Number,
+        "boolean" => ValueKind::Boolean,
+        "array" => ValueKind::Array(Box::new(value_kind_at(
+            document,
+            s.get("items").unwrap_or(&Value::Null),
+            depth + 1,
+        ))),
+        "object" => ValueKind::Json,
+        "string" => ValueKind::String,
+        _ => ValueKind::Any,
+    }
+}

@@ -1,0 +1,222 @@
+//! What is particular to one API rather than to OpenAPI: how its error bodies
+//! carry a message, which answer values change from call to call, what its
+//! credentials look like, and how its redirects name the new resource. A contract
+//! declares these in `x-mimeo` extensions (documented in the README); the engine
+//! reads them here and never hard-codes one API's habits. Without declarations,
+//! generic behaviour applies.
+
+use regex::Regex;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::diagnostic::Diagnostic;
+
+/// The root extension: `x-mimeo: {errors, volatile, credentials}`.
+pub(crate) const ROOT: &str = "x-mimeo";
+/// On a response: `x-mimeo-redirect: {parameter, header}`.
+pub(crate) const REDIRECT: &str = "x-mimeo-redirect";
+
+/// The API's habits, read from the document's `x-mimeo` extension.
+#[derive(Debug, Default)]
+// Volatile values and credential shapes are read by the proxy's recorder only,
+// but every build checks them, so a typo in a contract is refused the same way.
+#[cfg_attr(not(feature = "proxy"), allow(dead_code))]
+pub(crate) struct Profile {
+    pub(crate) errors: ErrorFields,
+    pub(crate) volatile: Volatile,
+    /// Value shapes that are credentials (besides the generic ones).
+    pub(crate) credentials: Vec<Regex>,
+}
+
+/// How the contract's error bodies are filled when mimeo makes an error itself.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ErrorFields {
+    /// The member that carries the message; by default the first of `message`,
+    /// `detail`, `error_description`, `error`, `title` the body has.
+    #[serde(default)]
+    pub(crate) message: Option<String>,
+    /// A numeric member set to the HTTP status.
+    #[serde(default = "status_field")]
+    pub(crate) status: Option<String>,
+    /// A numeric API error code, set to the HTTP status when mimeo borrows the
+    /// error shape of another status (its own code would be wrong there).
+    #[serde(default)]
+    pub(crate) code: Option<String>,
+    /// A URL ending in the code (`.../errors/20404`) that follows the code.
+    #[serde(default)]
+    pub(crate) more_info: Option<String>,
+}
+
+fn status_field() -> Option<String> {
+    Some("status".into())
+}
+
+impl Default for ErrorFields {
+    fn default() -> Self {
+        ErrorFields {
+            message: None,
+            status: status_field(),
+            code: None,
+            more_info: None,
+        }
+    }
+}
+
+/// Members tried, in order, for an error's message when none is declared.
+pub(crate) const MESSAGE_FIELDS: [&str; 5] =
+    ["message", "detail", "error_description", "error", "title"];
+
+/// Answer values that change from call to call, which a recording redacts so its
+/// snapshots are stable.
+#[derive(Debug, Default)]
+pub(crate) struct Volatile {
+    /// Response headers, with the text that replaces their value.
+    pub(crate) headers: Vec<(String, String)>,
+    /// Patterns in headers and bodies, with the text that replaces a match.
+    pub(crate) patterns: Vec<(Regex, String)>,
+}
+
+/// Response headers volatile in any API (RFC 9110 validators and back-off).
+#[cfg(feature = "proxy")]
+pub(crate) const GENERIC_VOLATILE_HEADERS: [&str; 3] = ["ETag", "Last-Modified", "Retry-After"];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    #[serde(default)]
+    errors: Option<ErrorFields>,
+    #[serde(default)]
+    volatile: Option<RawVolatile>,
+    #[serde(default)]
+    credentials: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVolatile {
+    #[serde(default)]
+    headers: Vec<String>,
+    #[serde(default)]
+    patterns: Vec<RawPattern>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPattern {
+    pattern: String,
+    with: String,
+}
+
+/// A redirect response's rule: the path parameter that takes the value of a
+/// header of the same response (`profileId` <- `Canonical-Profile-Id`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RedirectRule {
+    pub(crate) parameter: String,
+    pub(crate) header: String,
+}
+
+impl Profile {
+    /// Reads `x-mimeo` from the document root (`extension` is its value).
+    pub(crate) fn read(file: &str, extension: Option<&Value>) -> Result<Profile, Diagnostic> {
+        let at = format!("/{ROOT}");
+        let Some(value) = extension else {
+            return Ok(Profile::default());
+        };
+        let raw: Raw = serde_path_to_error::deserialize(value.clone()).map_err(|e| {
+            let place = format!("{at}{}", super::path_to_pointer(e.path()));
+            Diagnostic::at_pointer(file, &place, e.inner().to_string())
+        })?;
+        let regex = |p: &str, where_: String| {
+            Regex::new(p).map_err(|e| {
+                Diagnostic::at_pointer(
+                    file,
+                    &where_,
+                    format!("`{p}` is not a regular expression: {e}"),
+                )
+            })
+        };
+        let mut volatile = Volatile::default();
+        if let Some(v) = raw.volatile {
+            for h in v.headers {
+                let with = format!("[{}]", h.to_ascii_lowercase());
+                volatile.headers.push((h, with));
+            }
+            for (i, p) in v.patterns.into_iter().enumerate() {
+                let re = regex(&p.pattern, format!("{at}/volatile/patterns/{i}/pattern"))?;
+                volatile.patterns.push((re, p.with));
+            }
+        }
+        let credentials = raw
+            .credentials
+            .iter()
+            .enumerate()
+            .map(|(i, p)| regex(p, format!("{at}/credentials/{i}")))
+            .collect::<Result<_, _>>()?;
+        Ok(Profile {
+            errors: raw.errors.unwrap_or_default(),
+            volatile,
+            credentials,
+        })
+    }
+
+    /// Whether `value` has the shape of one of the API's own credentials.
+    #[cfg(feature = "proxy")]
+    pub(crate) fn is_credential(&self, value: &str) -> bool {
+        self.credentials.iter().any(|re| re.is_match(value))
+    }
+
+    #[cfg(feature = "proxy")]
+    /// Whether `value` looks like a credential: a generic one (an auth scheme and
+    /// token, a JWT, a long hex token) or one of the API's own shapes.
+    pub(crate) fn is_secret(&self, value: &str) -> bool {
+        crate::secrets::secret_value(value) || self.is_credential(value)
+    }
+}
+
+/// Reads a response's `x-mimeo-redirect` (at `at` in `file`).
+pub(crate) fn redirect_rule(
+    file: &str,
+    at: &str,
+    extension: Option<&Value>,
+) -> Result<Option<RedirectRule>, Diagnostic> {
+    extension
+        .map(|v| {
+            serde_json::from_value(v.clone()).map_err(|e| {
+                Diagnostic::at_pointer(file, &format!("{at}/{REDIRECT}"), e.to_string())
+            })
+        })
+        .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn reads_declarations_and_refuses_typos() {
+        let p = Profile::read(
+            "a.yaml",
+            Some(&json!({
+                "errors": {"message": "msg", "code": "code"},
+                "volatile": {"headers": ["Operation-Id"], "patterns": [{"pattern": "op_[0-9]+", "with": "[op]"}]},
+                "credentials": ["AC[0-9a-f]{32}"]
+            })),
+        )
+        .unwrap();
+        assert_eq!(p.errors.message.as_deref(), Some("msg"));
+        assert_eq!(p.errors.status.as_deref(), Some("status"));
+        assert_eq!(p.volatile.headers[0].1, "[operation-id]");
+        assert_eq!(p.credentials.len(), 1);
+        let e = Profile::read("a.yaml", Some(&json!({"error": {}}))).unwrap_err();
+        assert!(e.to_string().contains("unknown field `error`"), "{e}");
+        let e = Profile::read("a.yaml", Some(&json!({"credentials": ["("]}))).unwrap_err();
+        assert_eq!(e.pointer(), Some("/x-mimeo/credentials/0"), "{e}");
+        assert!(Profile::read("a.yaml", None)
+            .unwrap()
+            .credentials
+            .is_empty());
+    }
+}

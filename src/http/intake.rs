@@ -1,0 +1,99 @@
+//! Request intake, the first steps every request takes in the mock and the
+//! proxy alike: route it to the contract's operation, decode its query, and
+//! validate it against the operation (after the body has been read, within its
+//! limit, by [`super::server::read_body`]). One pipeline, so the mock's 400 and the
+//! proxy's `request_valid` report can never disagree about a request.
+
+use std::borrow::Cow;
+
+use hyper::http::request::Parts;
+
+use crate::contract::{Contract, Operation};
+use crate::routing::{PathParams, RouteMatch};
+use crate::validate::{validate_request, RequestParts, Violation};
+
+/// Where a request goes in the contract.
+pub(crate) enum Route<'a> {
+    /// An operation serves it; its path parameters, percent-decoded.
+    Operation(&'a Operation, PathParams<'a>),
+    /// The path exists, but not for this method.
+    MethodNotAllowed {
+        /// The methods that are served (the `Allow` value).
+        allow: &'a str,
+        /// The matched template.
+        template: &'a str,
+    },
+    /// No template matches the path.
+    NotFound,
+}
+
+/// A request routed and its query decoded.
+pub(crate) struct Intake<'a> {
+    pub(crate) route: Route<'a>,
+    /// Decoded query pairs, in order (empty unless an operation serves the request).
+    pub(crate) query: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+}
+
+impl<'a> Intake<'a> {
+    pub(crate) fn new(contract: &'a Contract, parts: &'a Parts) -> Intake<'a> {
+        let route = match contract.route(&parts.method, parts.uri.path()) {
+            RouteMatch::Found { handle, params } => Route::Operation(contract.op(handle), params),
+            RouteMatch::MethodNotAllowed { allow, template } => {
+                Route::MethodNotAllowed { allow, template }
+            }
+            RouteMatch::NotFound => Route::NotFound,
+        };
+        let query = match (&route, parts.uri.query()) {
+            (Route::Operation(..), Some(q)) => form_urlencoded::parse(q.as_bytes()).collect(),
+            _ => Vec::new(),
+        };
+        Intake { route, query }
+    }
+
+    /// The operation that serves the request, if one does.
+    #[cfg(feature = "proxy")]
+    pub(crate) fn operation(&self) -> Option<&'a Operation> {
+        match self.route {
+            Route::Operation(op, _) => Some(op),
+            _ => None,
+        }
+    }
+
+    /// Every way the request breaks its operation's contract (empty: it keeps it,
+    /// or no operation serves it).
+    pub(crate) fn violations(
+        &self,
+        contract: &Contract,
+        parts: &Parts,
+        body: &[u8],
+    ) -> Vec<Violation> {
+        let Route::Operation(op, params) = &self.route else {
+            return Vec::new();
+        };
+        validate_request(
+            contract,
+            op,
+            &RequestParts {
+                path: params,
+                query: &self.query,
+                headers: &parts.headers,
+                body,
+            },
+        )
+    }
+}
+
+/// The status for a request that breaks the contract: 400, or 422 when that is
+/// what the operation documents for it.
+pub(crate) fn invalid_request_status(op: &Operation) -> u16 {
+    let exact = |c: u16| {
+        op.responses
+            .iter()
+            .any(|r| r.status == crate::contract::StatusKey::Code(c))
+    };
+    if !exact(400) && exact(422) {
+        422
+    } else {
+        400
+    }
+}

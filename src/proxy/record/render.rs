@@ -1,0 +1,597 @@
+//! A recorded session as a scenario file: each exchange as a step, path
+//! parameters as variables, credentials left out (and scrubbed from the whole text
+//! as a last guard), the observed status as the expectation, and redaction rules
+//! for the volatile values the answers had.
+
+use std::time::SystemTime;
+
+use base64::Engine;
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE};
+use hyper::Method;
+use indexmap::IndexMap;
+use percent_encoding::percent_decode_str;
+use serde_json::Value;
+
+use super::vars::Vars;
+use super::volatile::Volatile;
+use super::yaml::{q, yaml};
+use super::Exchange;
+use crate::contract::{Contract, Operation, ParamIn};
+use crate::proxy::forward::is_hop_by_hop;
+use crate::routing::{RouteMatch, Segment as TemplateSegment};
+use crate::scenario::placeholder;
+use crate::secrets::Secrets;
+use crate::support::media;
+
+/// Request headers a recording never keeps: the connection's own, what the replay
+/// client sets itself, and credentials.
+const NOT_RECORDED: [&str; 7] = [
+    "host",
+    "content-length",
+    "authorization",
+    "cookie",
+    "user-agent",
+    "accept-encoding",
+    "expect",
+];
+
+/// A scenario's text and how many steps it has.
+pub(super) struct Rendered {
+    pub(super) text: String,
+    pub(super) steps: usize,
+}
+
+/// A path segment of a recorded request.
+enum Segment<'a> {
+    /// Written as sent.
+    Raw(&'a str),
+    /// A path parameter's valid value, which becomes a variable.
+    Param { name: &'a str, value: String },
+}
+
+/// How a request relates to the contract.
+struct Routed<'a> {
+    /// The operation that serves it.
+    operation: Option<&'a Operation>,
+    segments: Vec<Segment<'a>>,
+}
+
+fn route<'a>(contract: &'a Contract, method: &Method, path: &'a str) -> Routed<'a> {
+    let (operation, params_of) = match contract.route(method, path) {
+        RouteMatch::Found { handle, .. } => {
+            let op = contract.op(handle);
+            (Some(op), Some(op))
+        }
+        // Another method's operation names the parameters of this path.
+        RouteMatch::MethodNotAllowed { template, .. } => (
+            None,
+            contract.operations.iter().find(|o| o.path == *template),
+        ),
+        RouteMatch::NotFound => (None, None),
+    };
+    // `/a/b` is `["", "a", "b"]`: the first piece is what comes before the `/`.
+    let raw: Vec<&str> = path.split('/').collect();
+    let segments = match params_of {
+        Some(op) if op.path.segments().len() + 1 == raw.len() => {
+            std::iter::once(Segment::Raw(raw[0]))
+                .chain(op.path.segments().iter().zip(&raw[1..]).map(|(t, r)| {
+                    match param_segment(contract, op, t, r) {
+                        Some((name, value)) => Segment::Param { name, value },
+                        None => Segment::Raw(r),
+                    }
+                }))
+                .collect()
+        }
+        _ => raw.iter().map(|r| Segment::Raw(r)).collect(),
+    };
+    Routed {
+        operation,
+        segments,
+    }
+}
+
+/// `(parameter, value)` when template segment `t` is one whole parameter and the
+/// raw segment `r` holds a value that keeps its schema. Values that break the
+/// contract stay literal: as variables, `--var` would make the request valid.
+fn param_segment<'a>(
+    contract: &Contract,
+    op: &'a Operation,
+    t: &TemplateSegment,
+    r: &str,
+) -> Option<(&'a str, String)> {
+    let name = t.whole_param()?;
+    let p = op.params_in(ParamIn::Path).find(|p| p.name == name)?;
+    let value = percent_decode_str(r).decode_utf8().ok()?.into_owned();
+    if value.is_empty() {
+        return None;
+    }
+    let valid = match p.schema {
+        None => true,
+        Some(s) => crate::validate::parse_text(&p.kind, &value)
+            .is_ok_and(|v| contract.schemas.is_valid(s, &v)),
+    };
+    valid.then_some((p.name.as_str(), value))
+}
+
+/// Every string of a JSON value with `f` applied.
+fn map_strings(value: &Value, f: &dyn Fn(&str) -> String) -> Value {
+    match value {
+        Value::String(s) => Value::String(f(s)),
+        Value::Array(items) => Value::Array(items.iter().map(|v| map_strings(v, f)).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), map_strings(v, f)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn any_string(value: &Value, f: &dyn Fn(&str) -> bool) -> bool {
+    match value {
+        Value::String(s) => f(s),
+        Value::Array(items) => items.iter().any(|v| any_string(v, f)),
+        Value::Object(map) => map.iter().any(|(k, v)| f(k) || any_string(v, f)),
+        _ => false,
+    }
+}
+
+/// The credentials in an `Authorization` value: the header itself, the token after
+/// the scheme, and for Basic the decoded SID and token.
+fn credentials(value: &str, out: &mut Vec<String>) {
+    out.push(value.to_string());
+    let Some((scheme, token)) = value.trim().split_once(' ') else {
+        return;
+    };
+    let token = token.trim();
+    out.push(token.to_string());
+    if scheme.eq_ignore_ascii_case("basic") {
+        if let Some((sid, secret)) = base64::engine::general_purpose::STANDARD
+            .decode(token)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .as_deref()
+            .and_then(|t| t.split_once(':'))
+        {
+            out.extend(Secrets::basic(sid, secret));
+        }
+    }
+}
+
+/// A request body as a step holds it.
+enum RecordedBody {
+    /// `body:`, sent as JSON.
+    Json(Value),
+    /// `raw_body:`, sent exactly as written.
+    Text(String),
+}
+
+/// Why an exchange whose text holds `{{` is left out: a scenario would read it as a
+/// placeholder.
+const BRACES: &str = "contains `{{`, which a scenario cannot express";
+
+/// The body: JSON when the request said so and it is; otherwise the text as sent.
+/// Recorded values become `{{var}}`.
+fn request_body(ex: &Exchange, vars: &Vars) -> Result<Option<RecordedBody>, &'static str> {
+    if ex.body.is_empty() {
+        return Ok(None);
+    }
+    let json_type = ex
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| media::is_json(ct) && media::essence(ct) != "*/*");
+    match serde_json::from_slice::<Value>(&ex.body) {
+        Ok(v) if json_type => {
+            if any_string(&v, &|s| s.contains("{{")) {
+                return Err(BRACES);
+            }
+            Ok(Some(RecordedBody::Json(map_strings(&v, &|s| {
+                vars.substitute(s)
+            }))))
+        }
+        _ => match std::str::from_utf8(&ex.body) {
+            Ok(text) if text.contains("{{") => Err(BRACES),
+            Ok(text) => Ok(Some(RecordedBody::Text(vars.substitute(text)))),
+            Err(_) => Err("is not text"),
+        },
+    }
+}
+
+/// A value left out as a credential is also scrubbed from the whole file, unless
+/// it is so short it would match unrelated text.
+fn scrub_too(secrets: &mut Vec<String>, value: &str) {
+    if value.len() >= 8 {
+        secrets.push(value.to_string());
+    }
+}
+
+/// One step's YAML, or why the exchange cannot be a step.
+fn step(
+    contract: &Contract,
+    ex: &Exchange,
+    routed: &Routed<'_>,
+    vars: &Vars,
+    secrets: &mut Vec<String>,
+    needs_mock: &mut bool,
+) -> Result<String, String> {
+    let mut notes = Vec::new();
+    let mut out = String::new();
+    let sent_auth = ex.headers.get(AUTHORIZATION);
+    for v in ex
+        .headers
+        .get_all(AUTHORIZATION)
+        .iter()
+        .chain(ex.headers.get_all("proxy-authorization"))
+    {
+        credentials(&String::from_utf8_lossy(v.as_bytes()), secrets);
+    }
+    for v in ex.headers.get_all(COOKIE).iter() {
+        let text = String::from_utf8_lossy(v.as_bytes());
+        scrub_too(secrets, &text);
+        for (_, value) in text.split(';').filter_map(|c| c.split_once('=')) {
+            scrub_too(secrets, value.trim());
+        }
+    }
+
+    // The path: parameters as variables; outside the contract, segments that hold a
+    // recorded value.
+    let mut path = String::new();
+    for (i, seg) in routed.segments.iter().enumerate() {
+        if i > 0 {
+            path.push('/');
+        }
+        match seg {
+            Segment::Param { name, value } => {
+                let var = vars
+                    .names
+                    .iter()
+                    .find(|(p, v, _)| p == name && v == value)
+                    .map(|(_, _, var)| var.as_str())
+                    .unwrap_or_default();
+                path.push_str(&placeholder(var));
+            }
+            Segment::Raw(r) => {
+                if r.contains("{{") {
+                    return Err(format!("its path {BRACES}"));
+                }
+                let decoded = percent_decode_str(r).decode_utf8_lossy();
+                match vars.var_of(&decoded).filter(|_| routed.operation.is_none()) {
+                    Some(var) => path.push_str(&placeholder(var)),
+                    None => path.push_str(r),
+                }
+            }
+        }
+    }
+
+    // The query, decoded, secrets left out.
+    let mut query: IndexMap<String, Vec<String>> = IndexMap::new();
+    for (k, v) in form_urlencoded::parse(ex.query.as_deref().unwrap_or("").as_bytes()) {
+        if crate::secrets::secret_name(&k) || contract.profile.is_secret(&v) {
+            scrub_too(secrets, &v);
+            notes.push(format!("query parameter {k} (it looks like a credential)"));
+            continue;
+        }
+        if k.contains("{{") || v.contains("{{") {
+            return Err(format!("its query {BRACES}"));
+        }
+        *needs_mock |= k.starts_with("__");
+        query
+            .entry(k.into_owned())
+            .or_default()
+            .push(vars.substitute(&v));
+    }
+
+    // Headers: the client's, minus the connection's, credentials and what replay sets.
+    let mut headers: Vec<(String, String)> = Vec::new();
+    for (name, value) in &ex.headers {
+        let n = name.as_str();
+        if NOT_RECORDED.contains(&n) || is_hop_by_hop(name, &[]) {
+            continue;
+        }
+        let Ok(text) = value.to_str() else {
+            notes.push(format!("header {n} (not text)"));
+            continue;
+        };
+        if crate::secrets::secret_name(n) || contract.profile.is_secret(text) {
+            scrub_too(secrets, text);
+            notes.push(format!("header {n} (it looks like a credential)"));
+            continue;
+        }
+        if text.contains("{{") {
+            return Err(format!("its header {n} {BRACES}"));
+        }
+        *needs_mock |= n == "prefer";
+        headers.push((n.to_string(), vars.substitute(text)));
+    }
+
+    let body = request_body(ex, vars).map_err(|why| format!("its body {why}"))?;
+
+    let operation = routed.operation;
+    let what = operation.map_or_else(|| "outside the contract".to_string(), Operation::name);
+    out.push_str(&format!("  # {what}: {} observed\n", ex.status));
+    for n in &notes {
+        out.push_str(&format!("  # not recorded: {n}\n"));
+    }
+    let auth = match (sent_auth.is_some(), ex.status) {
+        (true, 401) => "invalid",
+        (true, _) => "default",
+        (false, _) => "none",
+    };
+    out.push_str(&format!("  - auth: {auth}\n"));
+    if operation.is_none() {
+        out.push_str("    outside_contract: true\n");
+    }
+    out.push_str("    request:\n");
+    out.push_str(&format!("      method: {}\n", q(ex.method.as_str())));
+    out.push_str(&format!("      path: {}\n", q(&path)));
+    if !query.is_empty() {
+        out.push_str("      query:\n");
+        for (k, values) in &query {
+            let list: Vec<String> = values.iter().map(|v| q(v)).collect();
+            match list.as_slice() {
+                [one] => out.push_str(&format!("        {}: {one}\n", q(k))),
+                many => out.push_str(&format!("        {}: [{}]\n", q(k), many.join(", "))),
+            }
+        }
+    }
+    if !headers.is_empty() {
+        out.push_str("      headers:\n");
+        for (k, v) in &headers {
+            out.push_str(&format!("        {}: {}\n", q(k), q(v)));
+        }
+    }
+    match body {
+        Some(RecordedBody::Json(v)) => yaml(&mut out, 6, "      body:", &v),
+        Some(RecordedBody::Text(text)) => out.push_str(&format!("      raw_body: {}\n", q(&text))),
+        None => {}
+    }
+    match operation {
+        Some(op) if !op.documents(ex.status) => out.push_str(&format!(
+            "    # {} is not documented for {}: no expectation is written, and replay's status_documented check will report it\n",
+            ex.status,
+            op.name()
+        )),
+        _ => out.push_str(&format!("    expect:\n      status: {}\n", ex.status)),
+    }
+    Ok(out)
+}
+
+/// A session's exchanges (in order) as a scenario file named `name`.
+pub(super) fn render(
+    contract: &Contract,
+    exchanges: &[Exchange],
+    name: &str,
+    target: &str,
+) -> Rendered {
+    let routed: Vec<Routed<'_>> = exchanges
+        .iter()
+        .map(|e| route(contract, &e.method, &e.path))
+        .collect();
+    let mut vars = Vars::default();
+    for r in &routed {
+        for seg in &r.segments {
+            if let Segment::Param { name, value } = seg {
+                vars.name_for(name, value);
+            }
+        }
+    }
+    vars.seal();
+
+    let mut secrets = Vec::new();
+    let mut needs_mock = false;
+    let mut volatile = Volatile::default();
+    let mut steps = String::new();
+    let mut count = 0;
+    for (i, (ex, r)) in exchanges.iter().zip(&routed).enumerate() {
+        match step(contract, ex, r, &vars, &mut secrets, &mut needs_mock) {
+            Ok(text) => {
+                if count > 0 {
+                    steps.push('\n');
+                }
+                steps.push_str(&text);
+                volatile.merge(&ex.volatile);
+                count += 1;
+            }
+            Err(why) => {
+                steps.push_str(&format!(
+                    "  # exchange {} ({} {}) is not recorded: {why}\n",
+                    i + 1,
+                    ex.method,
+                    ex.status
+                ));
+            }
+        }
+    }
+
+    let first = exchanges.first().map_or(SystemTime::now(), |e| e.at);
+    let last = exchanges.last().map_or(first, |e| e.at);
+    let mut text = String::new();
+    text.push_str(&format!(
+        "# Recorded by `mimeo proxy` from {target}: {} exchange(s), {} to {}.\n",
+        exchanges.len(),
+        utc(first, "%Y-%m-%dT%H:%M:%SZ"),
+        utc(last, "%Y-%m-%dT%H:%M:%SZ")
+    ));
+    text.push_str(
+        "# No credentials are kept: each step says which `auth` it used, and replay sends\n\
+         # its own (--auth SID:TOKEN). Replay against another store with --var NAME=VALUE.\n",
+    );
+    text.push_str(&format!("name: {}\n", q(name)));
+    if needs_mock {
+        text.push_str("needs: mock  # it steers the mock with Prefer or __ query controls\n");
+    }
+    if !vars.values.is_empty() {
+        text.push_str("vars:\n");
+        for (k, v) in &vars.values {
+            text.push_str(&format!("  {k}: {}\n", q(v)));
+        }
+    }
+    let volatile = volatile.rules(contract);
+    let mut rules: Vec<String> = volatile
+        .headers
+        .iter()
+        .map(|(h, with)| format!("  - header: {}\n    with: {}\n", q(h), q(with)))
+        .collect();
+    rules.extend(
+        volatile
+            .patterns
+            .iter()
+            .map(|(p, with)| format!("  - matching: {}\n    with: {}\n", q(p), q(with))),
+    );
+    if !rules.is_empty() {
+        text.push_str("redact:\n");
+        rules.iter().for_each(|r| text.push_str(r));
+    }
+    text.push_str("steps:\n");
+    text.push_str(&steps);
+    // The last guard: nothing the client sent as a credential survives, wherever it went.
+    let text = Secrets::new(secrets).scrub(&text);
+    Rendered { text, steps: count }
+}
+
+/// A time in UTC, formatted (`%Y%m%dT%H%M%SZ` for file names).
+pub(super) fn utc(t: SystemTime, format: &str) -> String {
+    jiff::Timestamp::try_from(t)
+        .map(|t| t.strftime(format).to_string())
+        .unwrap_or_else(|_| "unknown-time".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::IpAddr;
+
+    use bytes::Bytes;
+    use hyper::header::HeaderMap;
+
+    use super::*;
+
+    #[test]
+    fn utc_times() {
+        let t = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(951_782_400 + 3661); // 2000-02-29
+        assert_eq!(utc(t, "%Y-%m-%dT%H:%M:%SZ"), "2000-02-29T01:01:01Z");
+        assert_eq!(utc(t, "%Y%m%dT%H%M%SZ"), "20000229T010101Z");
+    }
+
+    #[test]
+    fn secrets_by_name_and_shape() {
+        let contract = Contract::embedded().unwrap();
+        assert!(crate::secrets::secret_name("X-Api-Key"));
+        assert!(crate::secrets::secret_name("access_token"));
+        assert!(!crate::secrets::secret_name("Prefer"));
+        assert!(contract.profile.is_secret("Bearer abc.def"));
+        assert!(contract
+            .profile
+            .is_secret("AC0123456789abcdef0123456789abcdef"));
+        assert!(contract
+            .profile
+            .is_secret("0123456789abcdef0123456789abcdef"));
+        assert!(!contract
+            .profile
+            .is_secret("mem_store_00000000000000000000000000"));
+        assert!(!contract.profile.is_secret("application/json"));
+    }
+
+    fn exchange(
+        seq: u64,
+        method: &str,
+        target: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+        status: u16,
+    ) -> Exchange {
+        let (path, query) = match target.split_once('?') {
+            Some((p, q)) => (p.to_string(), Some(q.to_string())),
+            None => (target.to_string(), None),
+        };
+        let mut map = HeaderMap::new();
+        for (k, v) in headers {
+            map.append(
+                hyper::header::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
+        }
+        Exchange {
+            seq,
+            client: IpAddr::from([127, 0, 0, 1]),
+            at: SystemTime::UNIX_EPOCH,
+            method: Method::from_bytes(method.as_bytes()).unwrap(),
+            path,
+            query,
+            headers: map,
+            body: Bytes::from(body.to_string()),
+            status,
+            volatile: Volatile::default(),
+        }
+    }
+
+    const IDS: &str = "/v1/Stores/mem_store_00000000000000000000000000/Profiles/mem_profile_00000000000000000000000000/Identifiers";
+
+    #[test]
+    fn what_a_scenario_cannot_hold_is_left_out_and_said_so() {
+        let contract = Contract::embedded().unwrap();
+        let bearer = "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.sig";
+        let json = [
+            ("content-type", "application/json"),
+            ("authorization", bearer),
+        ];
+        let exchanges = [
+            // A placeholder-like string cannot be written (there is no escape).
+            exchange(
+                0,
+                "POST",
+                IDS,
+                &json,
+                r#"{"idType":"email","value":"{{x}}"}"#,
+                202,
+            ),
+            // Not JSON although it says so: sent as written.
+            exchange(1, "POST", IDS, &json, r#"{"idType": "#, 400),
+            // A 418 is not documented: no expectation, a comment instead.
+            exchange(
+                2,
+                "GET",
+                &format!(
+                    "{IDS}?sig=0123456789abcdef0123456789abcdef&page=2&session=true&flag=true"
+                ),
+                &[],
+                "",
+                418,
+            ),
+            // The bearer token echoed in a body is scrubbed all the same.
+            exchange(
+                3,
+                "POST",
+                IDS,
+                &json,
+                &format!(r#"{{"idType":"note","value":"{bearer}"}}"#),
+                202,
+            ),
+        ];
+        let r = render(&contract, &exchanges, "unit", "http://target");
+        let text = &r.text;
+        assert_eq!(r.steps, 3, "{text}");
+        assert!(
+            text.contains("# exchange 1 (POST 202) is not recorded: its body contains `{{`"),
+            "{text}"
+        );
+        assert!(text.contains("raw_body: \"{\\\"idType\\\": \""), "{text}");
+        assert!(
+            text.contains("# 418 is not documented for ListProfileIdentifiers"),
+            "{text}"
+        );
+        assert!(text.contains("not recorded: query parameter sig"), "{text}");
+        assert!(text.contains("\"page\": \"2\""), "{text}");
+        // A short value left out is not scrubbed elsewhere: it would hit `true` everywhere.
+        assert!(
+            text.contains("not recorded: query parameter session"),
+            "{text}"
+        );
+        assert!(text.contains("\"flag\": \"true\""), "{text}");
+        assert!(!text.contains("eyJ"), "{text}");
+        assert!(!text.contains("0123456789abcdef"), "{text}");
+        assert_eq!(text.matches("auth: default").count(), 2, "{text}");
+        crate::scenario::Scenario::from_text("unit.yaml", text, &contract)
+            .unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+    }
+}
