@@ -15,6 +15,17 @@ use crate::validate::parse_text;
 
 /// A named promise mimeo checks. The contract's own checks judge one response;
 /// the runner and the proxy add theirs.
+///
+/// # Examples
+///
+/// ```
+/// use mimeo::Check;
+///
+/// assert_eq!(Check::BodySchema.name(), "body_schema");
+/// assert!(Check::CONTRACT.contains(&Check::StatusDocumented));
+/// assert_eq!(serde_json::to_string(&Check::RequestValid)?, "\"request_valid\"");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Check {
@@ -81,6 +92,15 @@ impl fmt::Display for Check {
 }
 
 /// One failed check, with what is wrong.
+///
+/// # Examples
+///
+/// ```
+/// use mimeo::{Check, CheckFailure};
+///
+/// let f = CheckFailure { check: Check::Headers, message: "Retry-After is required for 429 but missing".into() };
+/// assert_eq!(f.to_string(), "headers: Retry-After is required for 429 but missing");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct CheckFailure {
     /// The check.
@@ -96,6 +116,19 @@ impl fmt::Display for CheckFailure {
 }
 
 /// Which checks ran on a response, and which of them failed.
+///
+/// # Examples
+///
+/// ```
+/// use hyper::header::HeaderMap;
+///
+/// let contract = mimeo::Contract::embedded()?;
+/// let delete = contract.operation_by_id("DeleteStore").unwrap();
+/// let checked = mimeo::check_response(&contract, delete, 418, &HeaderMap::new(), b"", None);
+/// assert_eq!(checked.ran, [mimeo::Check::StatusDocumented]);
+/// assert!(!checked.passed());
+/// # Ok::<(), mimeo::Diagnostic>(())
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct Checked {
     /// The checks that applied, in order (each once).

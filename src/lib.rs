@@ -8,9 +8,14 @@
 //!   [`Rule`]s;
 //! - [`run_scenarios`]: a conformance runner that replays [`Scenario`] files
 //!   against the mock or any implementation, judges every answer with the named
-//!   [`Check`]s, and compares the results with reviewable [`Snapshots`];
+//!   [`Check`]s, and compares the results with reviewable [`Snapshots`]
+//!   (details in [`replay`], [`scenario`], [`snapshot`] and [`report`]);
 //! - [`ProxyServer`]: a validating proxy in front of a real service that checks
-//!   live traffic against the same contract, and can record it as scenarios.
+//!   live traffic against the same contract, and can record it as scenarios
+//!   ([`proxy`]).
+//!
+//! Errors in files a user wrote are [`Diagnostic`]s; every other error type is
+//! in [`errors`].
 //!
 //! # The mock
 //!
@@ -32,7 +37,7 @@
 //!
 //! ```
 //! use std::sync::Arc;
-//! use mimeo::{render_snapshot, Contract, MockServer, ReplayOptions, Secrets, ServeOptions, Target};
+//! use mimeo::{Contract, MockServer, ReplayOptions, Secrets, ServeOptions, Target};
 //!
 //! # tokio::runtime::Runtime::new()?.block_on(async {
 //! let contract = Arc::new(Contract::embedded()?);
@@ -42,7 +47,7 @@
 //! let target = Target { base: mock.url(), is_mock: true };
 //! let runs = mimeo::run_scenarios(contract.clone(), scenarios.clone(), target, ReplayOptions::default(), |_| {}).await?;
 //! for (scenario, run) in scenarios.iter().zip(&runs) {
-//!     let text = render_snapshot(&contract, scenario, run, &mock.url(), &Secrets::default());
+//!     let text = mimeo::snapshot::render(&contract, scenario, run, &mock.url(), &Secrets::default());
 //!     // Compare `text` with a stored snapshot: insta::assert_snapshot!(scenario.snapshot_name(), text)
 //!     assert!(!text.is_empty());
 //! }
@@ -88,42 +93,70 @@ mod support;
 mod validate;
 
 #[cfg(feature = "proxy")]
-mod proxy;
+pub mod proxy;
 #[cfg(feature = "replay")]
-mod replay;
+pub mod replay;
 #[cfg(feature = "replay")]
 pub mod report;
 #[cfg(feature = "replay")]
-mod scenario;
+pub mod scenario;
 #[cfg(feature = "replay")]
-mod snapshot;
+pub mod snapshot;
 
 pub use checks::{check_response, Check, CheckFailure, Checked};
 pub use contract::{Contract, Operation, StatusKey};
-pub use diagnostic::{Diagnostic, Location};
-pub use http::server::{runtime, BindError};
-pub use respond::rules::{load_config, Config, Latency, Rule, RuleError};
-#[cfg(feature = "replay")]
-pub use secrets::Secrets;
-pub use serve::{MockServer, ServeError, ServeOptions};
-pub use support::duration::{parse_duration, DurationError};
-
-#[cfg(feature = "replay")]
-pub use http::client::TargetError;
-#[cfg(feature = "replay")]
-pub use replay::{
-    run_scenarios, shard, Outcome, ReplayOptions, ScenarioRun, SentRequest, StepRun, Target,
-    MOCK_CREDENTIALS,
-};
-#[cfg(feature = "replay")]
-pub use scenario::{load_scenarios, Scenario, Step};
-#[cfg(feature = "replay")]
-pub use snapshot::{
-    render_snapshot, ReviewTally, SnapshotPolicy, SnapshotState, Snapshots, Verdict,
-};
+pub use diagnostic::Diagnostic;
+pub use http::server::runtime;
+pub use respond::rules::{load_config, Config, Latency, Rule};
+pub use serve::{MockServer, ServeOptions};
+pub use support::duration::parse_duration;
 
 #[cfg(feature = "proxy")]
-pub use proxy::{
-    CheckCount, ProxyError, ProxyOptions, ProxyServer, ProxySummary, RecordOptions, Recording,
-    MAX_CHECKED_BODY,
-};
+pub use proxy::{ProxyOptions, ProxyServer, ProxySummary};
+#[cfg(feature = "replay")]
+pub use replay::{run_scenarios, ReplayOptions, ScenarioRun, Target};
+#[cfg(feature = "replay")]
+pub use scenario::{load_scenarios, Scenario};
+#[cfg(feature = "replay")]
+pub use secrets::Secrets;
+#[cfg(feature = "replay")]
+pub use snapshot::Snapshots;
+
+/// Every error mimeo returns, in one place. Problems in files a user wrote are
+/// [`Diagnostic`]s (file, line or JSON pointer, message); these are the rest.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use mimeo::errors::ServeError;
+/// use mimeo::{Contract, MockServer, Rule, ServeOptions};
+///
+/// # tokio::runtime::Runtime::new()?.block_on(async {
+/// let contract = Arc::new(Contract::embedded()?);
+/// // A rule for a status the operation does not document is refused at start-up.
+/// let opts = ServeOptions {
+///     rules: vec![Rule::from_flag("DELETE /v1/ControlPlane/Stores/*=418")?],
+///     ..ServeOptions::default()
+/// };
+/// let err = MockServer::start(contract, opts).await.unwrap_err();
+/// assert!(matches!(err, ServeError::Rules(_)));
+/// assert!(err.to_string().contains("418 is not documented"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub mod errors {
+    pub use crate::diagnostic::{Diagnostic, Location};
+    pub use crate::http::server::BindError;
+    pub use crate::respond::rules::RuleError;
+    pub use crate::serve::ServeError;
+    pub use crate::support::duration::DurationError;
+
+    #[cfg(feature = "replay")]
+    pub use crate::http::client::TargetError;
+    #[cfg(feature = "proxy")]
+    pub use crate::proxy::ProxyError;
+    #[cfg(feature = "replay")]
+    pub use crate::report::ReportError;
+}

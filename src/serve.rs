@@ -41,7 +41,7 @@ use crate::respond::{mock_error, prefer, Built, MockError, RequestInfo, Responde
 ///     ..ServeOptions::default()
 /// };
 /// # let _ = opts;
-/// # Ok::<(), mimeo::RuleError>(())
+/// # Ok::<(), mimeo::errors::RuleError>(())
 /// ```
 #[derive(Debug)]
 pub struct ServeOptions {
@@ -126,6 +126,14 @@ struct State {
 pub struct MockServer {
     handle: ServerHandle,
     warnings: Vec<String>,
+}
+
+impl std::fmt::Debug for MockServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockServer")
+            .field("url", &self.url())
+            .finish()
+    }
 }
 
 impl MockServer {

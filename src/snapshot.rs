@@ -31,7 +31,7 @@ const MIN_VAR_LEN: usize = 8;
 const ALWAYS_SHOWN: [&str; 3] = ["location", "allow", "www-authenticate"];
 
 /// Renders one scenario's run as snapshot text.
-pub fn render_snapshot(
+pub fn render(
     contract: &Contract,
     scenario: &Scenario,
     run: &ScenarioRun,
@@ -211,7 +211,21 @@ pub enum Verdict {
     Changed(String),
 }
 
-/// The snapshot directory.
+/// The snapshot directory: one insta-format `.snap` per scenario, results that
+/// differ written beside them as `.snap.new` until accepted or rejected.
+///
+/// # Examples
+///
+/// ```
+/// use mimeo::Snapshots;
+/// use mimeo::snapshot::Verdict;
+///
+/// let dir = tempfile::tempdir()?;
+/// let store = Snapshots::new(dir.path());
+/// assert_eq!(store.compare("lifecycle", "## 1. add\n-> 202")?, Verdict::Missing);
+/// assert!(store.pending()?.is_empty());
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Snapshots {
     dir: PathBuf,
@@ -259,7 +273,7 @@ impl Snapshots {
     /// Writes `content` as `NAME.snap.new` when `pending` (never touching
     /// `NAME.snap`), else straight to `NAME.snap` (the caller was told to accept),
     /// removing a pending file that would now be stale.
-    pub fn write(
+    pub(crate) fn write(
         &self,
         name: &str,
         pending: bool,

@@ -1,7 +1,8 @@
 //! `mimeo proxy`: forward to `--target`, check and log every exchange, record
 //! if asked, and print the summary when stopped.
 
-use mimeo::{ProxyOptions, ProxyServer, RecordOptions};
+use mimeo::proxy::RecordOptions;
+use mimeo::{ProxyOptions, ProxyServer};
 
 use super::args::ProxyArgs;
 use super::{fail, load_contract, print_now, runtime, stop_signal};

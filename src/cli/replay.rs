@@ -14,10 +14,12 @@ use std::time::{Duration, Instant};
 
 use indexmap::IndexMap;
 use indicatif::{ProgressBar, ProgressStyle};
+use mimeo::replay::MOCK_CREDENTIALS;
 use mimeo::report::{self, ScenarioReport, Summary};
+use mimeo::snapshot::{SnapshotPolicy, SnapshotState};
 use mimeo::{
-    Contract, MockServer, ReplayOptions, Scenario, ScenarioRun, Secrets, ServeOptions,
-    SnapshotPolicy, SnapshotState, Snapshots, Target, MOCK_CREDENTIALS,
+    Contract, MockServer, ReplayOptions, Scenario, ScenarioRun, Secrets, ServeOptions, Snapshots,
+    Target,
 };
 
 use super::args::ReplayArgs;
@@ -77,7 +79,7 @@ pub(crate) fn run(args: ReplayArgs) -> i32 {
         .map(|s| s.snapshot_name().to_string())
         .collect();
     if let Some((i, n)) = args.shard {
-        scenarios = mimeo::shard(scenarios, i, n);
+        scenarios = mimeo::replay::shard(scenarios, i, n);
     }
     let runtime = match runtime(None) {
         Ok(r) => r,
@@ -216,7 +218,7 @@ async fn replay(
             let state = if run.skipped.is_some() {
                 SnapshotState::NotCompared
             } else {
-                let text = mimeo::render_snapshot(&contract, scenario, run, &base, &secrets);
+                let text = mimeo::snapshot::render(&contract, scenario, run, &base, &secrets);
                 store.settle(scenario, &text, policy)
             };
             let report = ScenarioReport {

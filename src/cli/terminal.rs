@@ -5,8 +5,9 @@
 use std::fmt::Write as _;
 
 use console::Style;
+use mimeo::replay::Outcome;
 use mimeo::report::ScenarioReport;
-use mimeo::{Outcome, SnapshotState};
+use mimeo::snapshot::SnapshotState;
 
 /// Paints with colour or not, as decided once for the run.
 #[derive(Clone, Copy)]

@@ -300,6 +300,18 @@ pub(crate) struct Header {
 }
 
 /// A response key: `200`, `4XX` or `default`.
+///
+/// # Examples
+///
+/// ```
+/// use mimeo::StatusKey;
+///
+/// let contract = mimeo::Contract::embedded()?;
+/// let list = contract.operation_by_id("ListProfileIdentifiers").unwrap();
+/// assert!(list.statuses().any(|s| s == StatusKey::Code(301)));
+/// assert_eq!(StatusKey::Range(4).to_string(), "4XX");
+/// # Ok::<(), mimeo::Diagnostic>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StatusKey {
     /// An exact status.

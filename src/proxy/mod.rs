@@ -47,6 +47,19 @@ pub use summary::{CheckCount, ProxySummary};
 
 /// How the proxy behaves. [`ProxyOptions::new`] gives what `mimeo proxy --target URL`
 /// does, except that the port is 0 (any free one) and nothing is logged per request.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use mimeo::ProxyOptions;
+/// use mimeo::proxy::RecordOptions;
+///
+/// let mut opts = ProxyOptions::new("https://memory.twilio.com");
+/// opts.strict = true; // answer contract-breaking requests with the contract's 400
+/// opts.timeout = Duration::from_secs(5);
+/// opts.record = Some(RecordOptions { dir: "recorded".into(), session_gap: Some(Duration::from_secs(30)) });
+/// ```
 #[derive(Debug, Clone)]
 pub struct ProxyOptions {
     /// Base URL of the target, e.g. `https://memory.twilio.com`.
@@ -183,6 +196,15 @@ struct State {
 pub struct ProxyServer {
     handle: ServerHandle,
     state: Arc<State>,
+}
+
+impl std::fmt::Debug for ProxyServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProxyServer")
+            .field("url", &self.url())
+            .field("target", &self.target())
+            .finish()
+    }
 }
 
 impl ProxyServer {

@@ -28,7 +28,18 @@ pub struct CheckCount {
     pub first: String,
 }
 
-/// Counts over a proxy run.
+/// Counts over a proxy run: what [`crate::ProxyServer::shutdown`] returns, and
+/// what `mimeo proxy` prints when it stops.
+///
+/// # Examples
+///
+/// ```
+/// use mimeo::{Check, ProxySummary};
+///
+/// let summary = ProxySummary::default();
+/// assert_eq!(summary.count(Check::BodySchema), 0);
+/// assert!(summary.to_string().starts_with("mimeo proxy: 0 exchange(s)"));
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct ProxySummary {
     /// Requests received.

@@ -27,6 +27,14 @@ use crate::scenario::{placeholder, CaptureFrom, Scenario, Step};
 pub const MOCK_CREDENTIALS: (&str, &str) = ("AC0000000000000000000000000000mock", "mimeo-replay");
 
 /// Where requests go.
+///
+/// # Examples
+///
+/// ```
+/// // A real implementation: scenarios marked `needs: mock` are skipped.
+/// let staging = mimeo::Target { base: "https://staging.example.com".into(), is_mock: false };
+/// # let _ = staging;
+/// ```
 #[derive(Debug, Clone)]
 pub struct Target {
     /// Base URL without a trailing slash, e.g. `http://127.0.0.1:4010`.
@@ -36,6 +44,18 @@ pub struct Target {
 }
 
 /// How to replay.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let mut opts = mimeo::ReplayOptions::default();
+/// opts.auth = Some(("ACxxxxxxxx".into(), "token".into()));
+/// opts.vars.insert("storeId".into(), "mem_store_00000000000000000000000001".into());
+/// opts.timeout = Duration::from_secs(5);
+/// opts.concurrency = 4;
+/// ```
 #[derive(Debug, Clone)]
 pub struct ReplayOptions {
     /// Basic credentials for steps with `auth: default`.
@@ -59,7 +79,8 @@ impl Default for ReplayOptions {
     }
 }
 
-/// The result of one scenario.
+/// The result of one scenario: every step's request, answer and checks. See
+/// [`run_scenarios`] for an example.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScenarioRun {
     /// The scenario's name.
@@ -450,7 +471,7 @@ fn capture(
 /// # let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance");
 /// let all = mimeo::load_scenarios(&[dir], &contract).map_err(|e| e[0].clone())?;
 /// let (n, count) = (3, all.len());
-/// let sizes: usize = (1..=n).map(|i| mimeo::shard(all.clone(), i, n).len()).sum();
+/// let sizes: usize = (1..=n).map(|i| mimeo::replay::shard(all.clone(), i, n).len()).sum();
 /// assert_eq!(sizes, count);
 /// # Ok::<(), mimeo::Diagnostic>(())
 /// ```

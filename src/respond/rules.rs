@@ -34,7 +34,7 @@ use serde_saphyr::Spanned;
 /// let retry = Rule::from_flag("POST /v1/Stores/*/Profiles/*/Identifiers=429,429,202")?;
 /// assert_eq!(retry.statuses(), [429, 429, 202]);
 /// # let _ = conflict;
-/// # Ok::<(), mimeo::RuleError>(())
+/// # Ok::<(), mimeo::errors::RuleError>(())
 /// ```
 #[derive(Debug)]
 pub struct Rule {
@@ -81,7 +81,7 @@ enum Segment {
 /// let range = Latency::parse("20ms..200ms")?;
 /// assert_eq!(range.max, Duration::from_millis(200));
 /// # let _ = fixed;
-/// # Ok::<(), mimeo::RuleError>(())
+/// # Ok::<(), mimeo::errors::RuleError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Latency {
@@ -292,7 +292,20 @@ struct ConfigFile {
     rules: Vec<Spanned<RuleSpec>>,
 }
 
-/// What a config file sets: rules, and a latency for every answer.
+/// What a config file sets: rules, and a latency for every answer. Read it with
+/// [`load_config`] and put both in [`crate::ServeOptions`].
+///
+/// # Examples
+///
+/// ```
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("mimeo.yaml");
+/// std::fs::write(&path, "latency: {min: 1ms, max: 5ms}\n")?;
+/// let config = mimeo::load_config(&path)?;
+/// let opts = mimeo::ServeOptions { rules: config.rules, latency: config.latency, ..Default::default() };
+/// assert!(opts.latency.is_some());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Default)]
 pub struct Config {
     /// The file's rules, in order.
@@ -302,18 +315,60 @@ pub struct Config {
 }
 
 /// A latency as written: `100ms` or `{min: 50ms, max: 200ms}`.
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, Copy)]
 enum LatencySpec {
     /// Fixed.
     Fixed(DurationText),
     /// Uniform in a range.
     Range {
-        /// Shortest.
         min: DurationText,
-        /// Longest.
         max: DurationText,
     },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RangeSpec {
+    min: DurationText,
+    max: DurationText,
+}
+
+/// Hand-written so a bad duration gets its own message, where an untagged enum
+/// would only say that nothing matched.
+impl<'de> Deserialize<'de> for LatencySpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{value, IntoDeserializer};
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = LatencySpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a duration such as 100ms, or {min: 50ms, max: 200ms}")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<LatencySpec, E> {
+                DurationText::deserialize(v.into_deserializer()).map(LatencySpec::Fixed)
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<LatencySpec, E> {
+                DurationText::deserialize(v.into_deserializer()).map(LatencySpec::Fixed)
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<LatencySpec, E> {
+                DurationText::deserialize(v.into_deserializer()).map(LatencySpec::Fixed)
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<LatencySpec, E> {
+                DurationText::deserialize(v.into_deserializer()).map(LatencySpec::Fixed)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<LatencySpec, A::Error> {
+                let r = RangeSpec::deserialize(value::MapAccessDeserializer::new(map))?;
+                Ok(LatencySpec::Range {
+                    min: r.min,
+                    max: r.max,
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 impl LatencySpec {

@@ -29,7 +29,7 @@ pub struct DurationError {
 /// assert_eq!(mimeo::parse_duration("1.5s")?, Duration::from_millis(1500));
 /// let bare = mimeo::parse_duration("5").unwrap_err();
 /// assert_eq!(bare.to_string(), "`5` is not a duration: give a unit, e.g. 250ms or 10s");
-/// # Ok::<(), mimeo::DurationError>(())
+/// # Ok::<(), mimeo::errors::DurationError>(())
 /// ```
 pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
     let t = text.trim();

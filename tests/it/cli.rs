@@ -193,3 +193,78 @@ async fn a_config_file_gives_sequences_and_latency() {
         "--quiet logs no requests: {stderr}"
     );
 }
+
+/// One rule for every duration mimeo reads: a number needs a unit. The same
+/// refusal, word for word, from each flag, the config file and a scenario file.
+#[test]
+fn a_bare_number_is_never_a_duration() {
+    const REFUSAL: &str = "`5` is not a duration: give a unit, e.g. 250ms or 10s";
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("mimeo.yaml");
+    std::fs::write(&config, "latency: 5\n").unwrap();
+    let rule_config = dir.path().join("rule.yaml");
+    std::fs::write(
+        &rule_config,
+        "rules:\n  - match: GET /v1/**\n    latency: {min: 1ms, max: 5}\n",
+    )
+    .unwrap();
+    let scenario = dir.path().join("s.yaml");
+    std::fs::write(
+        &scenario,
+        format!(
+            "name: s\nsteps:\n  - request:\n      method: GET\n      path: /v1/Stores/{STORE}/Profiles/{PROFILE}/Identifiers\n    timeout: 5\n"
+        ),
+    )
+    .unwrap();
+    let (config, rule_config, scenario) = (
+        config.to_str().unwrap(),
+        rule_config.to_str().unwrap(),
+        scenario.to_str().unwrap(),
+    );
+    let target = "http://127.0.0.1:9";
+    let record = dir.path().join("rec");
+    let record = record.to_str().unwrap();
+    let cases: [&[&str]; 8] = [
+        &["serve", "--latency", "5"],
+        &["serve", "--header-timeout", "5"],
+        &["serve", "--config", config],
+        &["serve", "--config", rule_config],
+        &["replay", scenario, "--timeout", "5"],
+        &["replay", scenario],
+        &["proxy", "--target", target, "--timeout", "5"],
+        &[
+            "proxy",
+            "--target",
+            target,
+            "--record",
+            record,
+            "--session-gap",
+            "5",
+        ],
+    ];
+    for args in cases {
+        let out = mimeo()
+            .args(args)
+            .args(["--port", "0"].iter().filter(|_| args[0] != "replay"))
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}\n{stderr}");
+        assert!(stderr.contains(REFUSAL), "{args:?}\n{stderr}");
+    }
+    // Where a file says it, the message says where.
+    let out = mimeo()
+        .args(["replay", scenario])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("{scenario}:6:")), "{stderr}");
+    let out = mimeo()
+        .args(["serve", "--port", "0", "--config", config])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("{config}:1:")), "{stderr}");
+}

@@ -5,9 +5,10 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use mimeo::replay::MOCK_CREDENTIALS;
 use mimeo::Contract;
-use mimeo::{render_snapshot, Secrets};
-use mimeo::{run_scenarios, ReplayOptions, Target, MOCK_CREDENTIALS};
+use mimeo::Secrets;
+use mimeo::{run_scenarios, ReplayOptions, Target};
 use mimeo::{MockServer, ServeOptions};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -73,7 +74,7 @@ async fn shipped_suite_keeps_the_contract_and_its_snapshots() {
 
     let secrets = Secrets::new(auth.iter().flat_map(|(u, p)| Secrets::basic(u, p)));
     for (scenario, run) in scenarios.iter().zip(&runs) {
-        let text = render_snapshot(&contract, scenario, run, &target.base, &secrets);
+        let text = mimeo::snapshot::render(&contract, scenario, run, &target.base, &secrets);
         assert!(
             !text.contains(&target.base),
             "the mock's address leaked into {}",

@@ -7,8 +7,9 @@ use std::time::Duration;
 use crate::common::broken::Broken;
 use crate::common::{send, send_exact, valid_request, Reply, PROFILE, STORE};
 use hyper::header::HeaderMap;
+use mimeo::proxy::MAX_CHECKED_BODY;
 use mimeo::ServeOptions;
-use mimeo::{Check, ProxyOptions, ProxyServer, ProxySummary as Summary, MAX_CHECKED_BODY};
+use mimeo::{Check, ProxyOptions, ProxyServer, ProxySummary as Summary};
 
 /// Long enough never to fire; only there to turn a hang into a failure.
 const WATCHDOG: Duration = Duration::from_secs(60);

@@ -7,8 +7,9 @@ use std::time::Duration;
 use crate::common::replay::{replay, run};
 use crate::common::{send, MAPPING, PROFILE, STORE};
 use base64::Engine;
+use mimeo::proxy::RecordOptions;
 use mimeo::ServeOptions;
-use mimeo::{ProxyOptions, ProxyServer, RecordOptions};
+use mimeo::{ProxyOptions, ProxyServer};
 
 /// Long enough never to fire; only there to turn a hang into a failure.
 const WATCHDOG: Duration = Duration::from_secs(60);
