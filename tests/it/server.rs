@@ -269,8 +269,7 @@ async fn rules_are_checked_against_the_contract_at_start_up() {
         },
     )
     .await
-    .err()
-    .expect("refused");
+    .expect_err("refused");
     let msg = err.to_string();
     assert!(
         msg.contains("409 is not documented for DELETE /v1/ControlPlane/Stores/{storeId}"),
@@ -285,8 +284,7 @@ async fn rules_are_checked_against_the_contract_at_start_up() {
         },
     )
     .await
-    .err()
-    .expect("refused");
+    .expect_err("refused");
     assert!(err.to_string().contains("matches no operation"), "{err}");
 }
 
