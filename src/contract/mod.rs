@@ -15,6 +15,7 @@ pub use schema::{SchemaId, SchemaViolation, Schemas};
 
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 use openapiv3::{OpenAPI, ReferenceOr};
@@ -96,7 +97,8 @@ pub struct Contract {
     /// Compiled schemas, indexed by [`SchemaId`].
     pub schemas: Schemas,
     /// The document with its schemas rewritten to draft 4; the root `$ref`s point into.
-    pub document: Value,
+    /// Shared with [`Schemas`], whose validators are compiled against it.
+    pub document: Arc<Value>,
     /// Path templates compiled into a router.
     pub router: Router,
 }
@@ -150,6 +152,7 @@ impl Contract {
         })?;
         let mut document = raw;
         convert_document(&mut document);
+        let document = Arc::new(document);
         Loader {
             name,
             api: &api,
@@ -358,7 +361,7 @@ fn convert_document(doc: &mut Value) {
 struct Loader<'a> {
     name: &'a str,
     api: &'a OpenAPI,
-    document: &'a Value,
+    document: &'a Arc<Value>,
     schemas: SchemaBuilder,
     warnings: Vec<String>,
 }
@@ -394,7 +397,8 @@ impl<'a> Loader<'a> {
                 operations.push(o);
             }
         }
-        let schemas = std::mem::take(&mut self.schemas).build(self.document, &mut self.warnings);
+        let schemas =
+            std::mem::take(&mut self.schemas).build(Arc::clone(self.document), &mut self.warnings);
         Ok((operations, schemas, self.warnings))
     }
 

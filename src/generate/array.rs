@@ -3,7 +3,7 @@
 use rand::rngs::StdRng;
 use serde_json::{Map, Value};
 
-use super::{get_usize, rand_usize, Ctx, Generator, Mode, TRUE};
+use super::{down, get_usize, rand_usize, At, Ctx, Generator, Mode, Step, TRUE};
 
 const MAX_ITEMS: usize = 1024;
 
@@ -11,6 +11,7 @@ impl Generator<'_> {
     pub(super) fn gen_array(
         &self,
         obj: &Map<String, Value>,
+        place: At<'_>,
         ctx: Ctx<'_>,
         mode: Mode,
         rng: &mut StdRng,
@@ -18,18 +19,20 @@ impl Generator<'_> {
         let min = get_usize(obj, "minItems").unwrap_or(0).min(MAX_ITEMS);
         let max = get_usize(obj, "maxItems");
         let unique = obj.get("uniqueItems") == Some(&Value::Bool(true));
-        let (tuple, rest): (&[Value], Option<&Value>) = match obj.get("items") {
+        // The schema of items past the tuple, with the keyword it is under.
+        type Rest<'s> = Option<(&'s Value, Option<&'static str>)>;
+        let (tuple, rest): (&[Value], Rest) = match obj.get("items") {
             Some(Value::Array(t)) => (
                 t.as_slice(),
                 match obj.get("additionalItems") {
                     Some(Value::Bool(false)) => None,
-                    Some(v @ Value::Object(_)) => Some(v),
-                    _ => Some(&TRUE),
+                    Some(v @ Value::Object(_)) => Some((v, Some("additionalItems"))),
+                    _ => Some((&TRUE, None)),
                 },
             ),
             Some(Value::Bool(false)) => (&[], None),
-            Some(v @ Value::Object(_)) => (&[], Some(v)),
-            _ => (&[], Some(&TRUE)),
+            Some(v @ Value::Object(_)) => (&[], Some((v, Some("items")))),
+            _ => (&[], Some((&TRUE, None))),
         };
         let possible = if rest.is_some() {
             usize::MAX
@@ -52,14 +55,18 @@ impl Generator<'_> {
         .min(cap);
         let mut items: Vec<Value> = Vec::with_capacity(count);
         for i in 0..count {
-            let Some(schema) = tuple.get(i).or(rest) else {
-                break;
+            let mut slot = None;
+            let (schema, at) = match (tuple.get(i), rest) {
+                (Some(s), _) => (s, down(place, Step::Index("items", i), &mut slot)),
+                (None, Some((s, Some(key)))) => (s, down(place, Step::Key(key), &mut slot)),
+                (None, Some((s, None))) => (s, None),
+                (None, None) => break,
             };
-            let mut v = self.gen(schema, ctx, mode, rng);
+            let mut v = self.gen(schema, at, ctx, mode, rng);
             if unique {
                 let mut tries = 0;
                 while tries < 12 && items.iter().any(|x| json_eq(x, &v)) {
-                    v = self.gen(schema, ctx, Mode::Dynamic, rng);
+                    v = self.gen(schema, at, ctx, Mode::Dynamic, rng);
                     tries += 1;
                 }
                 if items.iter().any(|x| json_eq(x, &v)) && i >= min {

@@ -10,7 +10,7 @@ use rand::RngExt;
 use serde_json::{Map, Value};
 
 use super::typed::type_names;
-use super::{Ctx, Generator, Mode};
+use super::{down, At, Ctx, Generator, Mode, Resolved, Step};
 
 /// One node of the merged `allOf` walk: where it was reached from.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -23,8 +23,9 @@ enum Origin {
 /// The schemas an `allOf`/`oneOf`/`anyOf` schema stands for on one attempt.
 struct Flat<'s> {
     maps: Vec<&'s Value>,
-    /// Set when the schema is only a choice: generate this branch as it is.
-    direct: Option<&'s Value>,
+    /// Set when the schema is only a choice: generate this branch as it is (the
+    /// branch, and where it is: `oneOf`/`anyOf` and its index).
+    direct: Option<(&'s Value, &'static str, usize)>,
     hops: u32,
     /// Discriminator properties to set: (property, value).
     fixes: Vec<(String, String)>,
@@ -34,6 +35,7 @@ impl Generator<'_> {
     pub(super) fn gen_composite(
         &self,
         schema: &Value,
+        place: At<'_>,
         via: Option<&str>,
         ctx: Ctx<'_>,
         mode: Mode,
@@ -51,14 +53,24 @@ impl Generator<'_> {
             };
             let flat = self.flatten(schema, via, attempt, ctx, m, rng);
             let mut v = match flat.direct {
-                Some(branch) => self.gen(branch, ctx, m, rng),
+                Some((branch, key, i)) => {
+                    let mut slot = None;
+                    self.gen(
+                        branch,
+                        down(place, Step::Index(key, i), &mut slot),
+                        ctx,
+                        m,
+                        rng,
+                    )
+                }
                 None => {
                     let merged = self.merge(&flat.maps);
                     let inner = Ctx {
                         refs: ctx.refs.saturating_add(flat.hops),
                         ..ctx
                     };
-                    self.gen(&merged, inner, m, rng)
+                    // Built here: checked by its text.
+                    self.gen(&merged, None, inner, m, rng)
                 }
             };
             for (prop, name) in &flat.fixes {
@@ -69,12 +81,12 @@ impl Generator<'_> {
                     let mut fixed = o.clone();
                     fixed.insert(prop.clone(), Value::String(name.clone()));
                     let fixed = Value::Object(fixed);
-                    if self.valid(schema, &fixed) {
+                    if self.valid(schema, place, &fixed) {
                         v = fixed;
                     }
                 }
             }
-            if self.valid(schema, &v) {
+            if self.valid(schema, place, &v) {
                 return v;
             }
             first.get_or_insert(v);
@@ -99,13 +111,17 @@ impl Generator<'_> {
             hops: 0,
             fixes: Vec::new(),
         };
-        let mut chosen_top: Vec<&'s Value> = Vec::new();
+        let mut chosen_top: Vec<(&'s Value, &'static str, usize)> = Vec::new();
         let mut stack: Vec<(&'s Value, u32, Origin)> = vec![(schema, 0, Origin::Top)];
         while let Some((v, hops, origin)) = stack.pop() {
             if flat.maps.len() >= 64 {
                 break;
             }
-            let (r, more, _) = self.resolve(v);
+            let Resolved {
+                schema: r,
+                hops: more,
+                ..
+            } = self.resolve(v);
             let Value::Object(o) = r else { continue };
             if flat.maps.iter().any(|m| std::ptr::eq(*m, r)) {
                 continue;
@@ -136,7 +152,7 @@ impl Generator<'_> {
                 let branch = &branches[i];
                 children.push((branch, Origin::Branch));
                 if origin == Origin::Top {
-                    chosen_top.push(branch);
+                    chosen_top.push((branch, key, i));
                 }
                 if let (Some((d, prop)), Some(r)) =
                     (discriminator, branch.get("$ref").and_then(Value::as_str))
@@ -198,8 +214,9 @@ impl Generator<'_> {
 
     /// Whether a schema only admits `null`.
     fn is_null_schema(&self, schema: &Value) -> bool {
-        let (s, _, _) = self.resolve(schema);
-        let Value::Object(o) = s else { return false };
+        let Value::Object(o) = self.resolve(schema).schema else {
+            return false;
+        };
         match (o.get("type"), o.get("enum"), o.get("const")) {
             (_, _, Some(Value::Null)) => true,
             (_, Some(Value::Array(e)), _) if !e.is_empty() && e.iter().all(Value::is_null) => true,

@@ -36,11 +36,15 @@ mod string;
 mod testing;
 mod typed;
 
+use std::borrow::Cow;
 use std::cell::Cell;
 
 use rand::rngs::StdRng;
 use rand::RngExt;
 use serde_json::{Map, Value};
+
+use crate::contract::{SchemaId, Schemas};
+use check::{down, At, Place, Step};
 
 /// How values are chosen.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -55,9 +59,12 @@ pub enum Mode {
     Dynamic,
 }
 
-/// Generates values for schemas living in (or pointing into) one root document.
+/// Generates values for the schemas of one contract.
 pub struct Generator<'a> {
+    /// The converted document, which `$ref`s point into.
     root: &'a Value,
+    /// The contract's validators, which say whether a value is good enough.
+    schemas: &'a Schemas,
     mode: Mode,
     limits: Limits,
 }
@@ -115,6 +122,17 @@ const EXTRA_PATTERNS: &str = "x-mimeo-patterns";
 /// Most `$ref` hops followed in a row before giving up on a reference chain.
 const MAX_HOPS: u32 = 32;
 
+/// Where a chain of `$ref`s leads.
+struct Resolved<'s> {
+    schema: &'s Value,
+    /// `$ref`s followed.
+    hops: u32,
+    /// The last `$ref` followed, as written.
+    via: Option<&'s str>,
+    /// Where `schema` is in the document, when a `$ref` led there.
+    pointer: Option<Cow<'s, str>>,
+}
+
 /// Per-call state threaded through generation.
 #[derive(Clone, Copy)]
 struct Ctx<'c> {
@@ -148,17 +166,38 @@ impl Ctx<'_> {
 }
 
 impl<'a> Generator<'a> {
-    /// A generator for schemas whose `$ref`s point into `root`.
-    pub fn new(root: &'a Value, mode: Mode) -> Self {
+    /// A generator for the schemas in `schemas` (and their document).
+    pub fn new(schemas: &'a Schemas, mode: Mode) -> Self {
         Generator {
-            root,
+            root: schemas.document(),
+            schemas,
             mode,
             limits: Limits::default(),
         }
     }
 
-    /// Generates a value for `schema`. Same schema + same rng state => same value.
-    pub fn generate(&self, schema: &Value, rng: &mut StdRng) -> Value {
+    /// Generates a value for the contract's schema `id`: `Ok` when the contract's
+    /// validator accepts it, else `Err` with the best attempt (the first). Same
+    /// schema + same rng state => same value.
+    pub fn generate(&self, id: SchemaId, rng: &mut StdRng) -> Result<Value, Value> {
+        let place = Place::Pointer(self.schemas.location(id));
+        self.generate_checked(
+            self.schemas.source(id),
+            Some(&place),
+            |v| self.schemas.is_valid(id, v),
+            rng,
+        )
+    }
+
+    /// Generates a value for `schema` (at `place`), regenerating a bounded number
+    /// of times until `valid` accepts one.
+    fn generate_checked(
+        &self,
+        schema: &Value,
+        place: At<'_>,
+        valid: impl Fn(&Value) -> bool,
+        rng: &mut StdRng,
+    ) -> Result<Value, Value> {
         let budget = Cell::new(self.limits.retry_budget);
         let nodes = Cell::new(0);
         let ctx = Ctx {
@@ -169,55 +208,69 @@ impl<'a> Generator<'a> {
             budget: &budget,
             nodes: &nodes,
         };
-        let first = self.gen(schema, ctx, self.mode, rng);
-        if self.valid(schema, &first) {
-            return first;
+        let first = self.gen(schema, place, ctx, self.mode, rng);
+        if valid(&first) {
+            return Ok(first);
         }
         for _ in 0..3 {
             if !ctx.retry() {
                 break;
             }
             nodes.set(0);
-            let again = self.gen(schema, ctx, Mode::Dynamic, rng);
-            if self.valid(schema, &again) {
-                return again;
+            let again = self.gen(schema, place, ctx, Mode::Dynamic, rng);
+            if valid(&again) {
+                return Ok(again);
             }
         }
-        first
+        Err(first)
     }
 
-    /// Follows `$ref`s from `schema`. Returns the target, the number of hops and the
-    /// last reference followed. A dangling or looping reference stands for `true`.
-    fn resolve<'s>(&'s self, schema: &'s Value) -> (&'s Value, u32, Option<&'s str>) {
-        let mut current = schema;
-        let mut hops = 0;
-        let mut via = None;
-        while let Some(r) = current.get("$ref").and_then(Value::as_str) {
-            if hops >= MAX_HOPS {
-                return (&TRUE, hops, via);
+    /// Follows `$ref`s from `schema`. A dangling or looping reference stands for
+    /// `true`.
+    fn resolve<'s>(&'s self, schema: &'s Value) -> Resolved<'s> {
+        let mut target = Resolved {
+            schema,
+            hops: 0,
+            via: None,
+            pointer: None,
+        };
+        while let Some(r) = target.schema.get("$ref").and_then(Value::as_str) {
+            if target.hops >= MAX_HOPS {
+                return Resolved {
+                    schema: &TRUE,
+                    pointer: None,
+                    ..target
+                };
             }
             match self.lookup(r) {
-                Some(target) => {
-                    current = target;
-                    hops += 1;
-                    via = Some(r);
+                Some((found, pointer)) => {
+                    target.schema = found;
+                    target.hops += 1;
+                    target.via = Some(r);
+                    target.pointer = Some(pointer);
                 }
-                None => return (&TRUE, hops + 1, Some(r)),
+                None => {
+                    return Resolved {
+                        schema: &TRUE,
+                        hops: target.hops + 1,
+                        via: Some(r),
+                        pointer: None,
+                    }
+                }
             }
         }
-        (current, hops, via)
+        target
     }
 
-    fn lookup(&self, reference: &str) -> Option<&'a Value> {
+    /// The schema a local `$ref` names, and its JSON pointer in the document.
+    fn lookup<'r>(&self, reference: &'r str) -> Option<(&'a Value, Cow<'r, str>)> {
         let fragment = reference.strip_prefix('#')?;
-        if fragment.is_empty() {
-            return Some(self.root);
-        }
         if let Some(found) = self.root.pointer(fragment) {
-            return Some(found);
+            return Some((found, Cow::Borrowed(fragment)));
         }
         let decoded = percent_decode(fragment)?;
-        self.root.pointer(&decoded)
+        let found = self.root.pointer(&decoded)?;
+        Some((found, Cow::Owned(decoded)))
     }
 
     /// Whether generation should stop adding optional content: too many `$ref`s
@@ -228,12 +281,34 @@ impl<'a> Generator<'a> {
             || ctx.nodes.get() >= self.limits.soft_nodes
     }
 
-    fn gen(&self, schema: &Value, ctx: Ctx<'_>, mode: Mode, rng: &mut StdRng) -> Value {
+    /// A value for `schema`, which sits at `place` in the document (`None` for a
+    /// schema the generator built).
+    fn gen(
+        &self,
+        schema: &Value,
+        place: At<'_>,
+        ctx: Ctx<'_>,
+        mode: Mode,
+        rng: &mut StdRng,
+    ) -> Value {
         ctx.nodes.set(ctx.nodes.get().saturating_add(1));
         if ctx.depth >= self.limits.depth || ctx.nodes.get() >= self.limits.hard_nodes {
             return self.shallow(schema, rng);
         }
-        let (schema, hops, via) = self.resolve(schema);
+        let Resolved {
+            schema,
+            hops,
+            via,
+            pointer,
+        } = self.resolve(schema);
+        let target;
+        let place = match &pointer {
+            Some(p) => {
+                target = Place::Pointer(p);
+                Some(&target)
+            }
+            None => place,
+        };
         let node;
         let ctx = match via {
             Some(reference) => {
@@ -268,7 +343,7 @@ impl<'a> Generator<'a> {
         if mode == Mode::Static {
             for key in ["example", "default"] {
                 if let Some(v) = obj.get(key) {
-                    if self.valid(schema, v) {
+                    if self.valid(schema, place, v) {
                         return v.clone();
                     }
                 }
@@ -278,7 +353,7 @@ impl<'a> Generator<'a> {
             return c.clone();
         }
         if let Some(Value::Array(members)) = obj.get("enum") {
-            if let Some(v) = self.pick_enum(schema, members, ctx, mode, rng) {
+            if let Some(v) = self.pick_enum(schema, place, members, ctx, mode, rng) {
                 return v;
             }
         }
@@ -286,19 +361,21 @@ impl<'a> Generator<'a> {
             .iter()
             .any(|k| obj.contains_key(*k))
         {
-            return self.gen_composite(schema, via, ctx, mode, rng);
+            return self.gen_composite(schema, place, via, ctx, mode, rng);
         }
         let Some(not) = obj.get("not") else {
-            return self.gen_typed(obj, ctx, mode, rng);
+            return self.gen_typed(obj, place, ctx, mode, rng);
         };
+        let mut slot = None;
+        let not_place = down(place, Step::Key("not"), &mut slot);
         let mut first = None;
         for attempt in 0..self.limits.attempts {
             if attempt > 0 && !ctx.retry() {
                 break;
             }
             let m = if attempt == 0 { mode } else { Mode::Dynamic };
-            let v = self.gen_typed(obj, ctx, m, rng);
-            if !self.valid(not, &v) {
+            let v = self.gen_typed(obj, place, ctx, m, rng);
+            if !self.valid(not, not_place, &v) {
                 return v;
             }
             first.get_or_insert(v);
@@ -309,13 +386,14 @@ impl<'a> Generator<'a> {
     fn pick_enum(
         &self,
         schema: &Value,
+        place: At<'_>,
         members: &[Value],
         ctx: Ctx<'_>,
         mode: Mode,
         rng: &mut StdRng,
     ) -> Option<Value> {
         let first = members.first()?;
-        let ok = |v: &&Value| self.valid(schema, v);
+        let ok = |v: &&Value| self.valid(schema, place, v);
         let pick = match mode {
             Mode::Static => {
                 let null = if self.at_limit(ctx) {
@@ -379,8 +457,35 @@ fn rand_usize(rng: &mut StdRng, lo: usize, hi: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contract::Contract;
     use crate::generate::testing::*;
     use serde_json::json;
+
+    #[test]
+    fn contract_schemas_by_id() {
+        // The mock's way in: a schema of the contract by id, judged by its own
+        // validator, its parts checked at their places in the document (debug
+        // builds assert each place).
+        let contract = Contract::from_file("tests/fixtures/features.yaml").expect("loads");
+        let ids: Vec<SchemaId> = contract
+            .operations
+            .iter()
+            .flat_map(|op| &op.responses)
+            .flat_map(|r| &r.content)
+            .filter_map(|m| m.schema)
+            .collect();
+        assert!(ids.len() >= 4, "{ids:?}");
+        for mode in [Mode::Static, Mode::Dynamic] {
+            let generator = Generator::new(&contract.schemas, mode);
+            for &id in &ids {
+                for seed in 0..20 {
+                    let v = generator.generate(id, &mut rng(seed));
+                    let at = contract.schemas.location(id);
+                    assert!(v.is_ok(), "{mode:?} seed {seed}: {v:?} for {at}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn examples_defaults_and_enums() {
@@ -444,12 +549,13 @@ mod tests {
         generate_valid(tree(), "Self");
         // Unsatisfiable or looping: no hang, no overflow.
         let root = document(&tree());
+        let schemas = schemas(&root);
         for mode in [Mode::Static, Mode::Dynamic] {
-            let generator = Generator::new(&root, mode);
+            let generator = Generator::new(&schemas, mode);
             for name in ["Loop", "A", "B"] {
                 let schema = json!({ "$ref": format!("#/definitions/{name}") });
                 for seed in 0..10 {
-                    let _ = generator.generate(&schema, &mut rng(seed));
+                    let _ = generate(&generator, &schema, &mut rng(seed));
                 }
             }
         }
@@ -458,24 +564,25 @@ mod tests {
     #[test]
     fn deterministic_and_varied() {
         let root = document(&pets());
+        let schemas = schemas(&root);
         let schema = json!({ "$ref": "#/definitions/AnyPet" });
         for mode in [Mode::Static, Mode::Dynamic] {
-            let generator = Generator::new(&root, mode);
+            let generator = Generator::new(&schemas, mode);
             for seed in 0..20 {
-                let a = generator.generate(&schema, &mut rng(seed));
-                let b = Generator::new(&root, mode).generate(&schema, &mut rng(seed));
+                let a = generate(&generator, &schema, &mut rng(seed));
+                let b = generate(&Generator::new(&schemas, mode), &schema, &mut rng(seed));
                 assert_eq!(a.to_string(), b.to_string());
             }
         }
-        let generator = Generator::new(&root, Mode::Dynamic);
+        let generator = Generator::new(&schemas, Mode::Dynamic);
         let values: Vec<Value> = (0..20)
-            .map(|s| generator.generate(&schema, &mut rng(s)))
+            .map(|s| generate(&generator, &schema, &mut rng(s)))
             .collect();
         assert!(distinct(&values) > 15);
         // One rng, successive calls: different values in dynamic mode.
         let mut r = rng(7);
-        let a = generator.generate(&schema, &mut r);
-        let b = generator.generate(&schema, &mut r);
+        let a = generate(&generator, &schema, &mut r);
+        let b = generate(&generator, &schema, &mut r);
         assert_ne!(a, b);
     }
 
@@ -489,7 +596,7 @@ mod tests {
         for _ in 0..200 {
             deep_all = json!({ "allOf": [deep_all] });
         }
-        let schemas = vec![
+        let garbage = vec![
             Value::Null,
             json!(true),
             json!(false),
@@ -542,19 +649,24 @@ mod tests {
         ];
         let root =
             json!({ "definitions": { "a b": { "type": "integer" } }, "allOf": [{ "$ref": "#" }] });
+        let schemas = schemas(&root);
         for mode in [Mode::Static, Mode::Dynamic] {
-            let generator = Generator::new(&root, mode);
-            for schema in &schemas {
+            let generator = Generator::new(&schemas, mode);
+            for schema in &garbage {
                 for seed in 0..5 {
-                    let _ = generator.generate(schema, &mut rng(seed));
+                    let _ = generate(&generator, schema, &mut rng(seed));
                 }
             }
         }
-        let generator = Generator::new(&root, Mode::Static);
+        let generator = Generator::new(&schemas, Mode::Static);
         assert_eq!(
-            generator.generate(&json!({ "$ref": "#/definitions/a%20b" }), &mut rng(0)),
+            generate(
+                &generator,
+                &json!({ "$ref": "#/definitions/a%20b" }),
+                &mut rng(0)
+            ),
             0
         );
-        assert_eq!(generator.generate(&Value::Null, &mut rng(0)), Value::Null);
+        assert_eq!(generate(&generator, &Value::Null, &mut rng(0)), Value::Null);
     }
 }

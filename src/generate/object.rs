@@ -4,19 +4,21 @@
 //! followed, `patternProperties` honoured on every name, and extra entries for
 //! `minProperties` and map-like objects (`additionalProperties` schemas).
 
+use std::borrow::Cow;
+
 use rand::rngs::StdRng;
 use rand::RngExt;
 use serde_json::{Map, Value};
 
 use super::string::random_word;
-use super::{get_usize, Ctx, Generator, Mode, TRUE};
+use super::{down, get_usize, At, Ctx, Generator, Mode, Step, TRUE};
 
 const MAX_PROPERTIES: usize = 256;
 
 impl Generator<'_> {
     fn is_write_only(&self, schema: &Value) -> bool {
         schema.get("writeOnly") == Some(&Value::Bool(true))
-            || self.resolve(schema).0.get("writeOnly") == Some(&Value::Bool(true))
+            || self.resolve(schema).schema.get("writeOnly") == Some(&Value::Bool(true))
     }
 
     /// The `patternProperties` schemas that apply to `name`.
@@ -36,6 +38,7 @@ impl Generator<'_> {
     pub(super) fn gen_object(
         &self,
         obj: &Map<String, Value>,
+        place: At<'_>,
         ctx: Ctx<'_>,
         mode: Mode,
         rng: &mut StdRng,
@@ -59,6 +62,11 @@ impl Generator<'_> {
         let additional_schema = match additional {
             Some(v @ Value::Object(_)) => v,
             _ => &TRUE,
+        };
+        let mut slot = None;
+        let additional_place = match additional {
+            Some(Value::Object(_)) => down(place, Step::Key("additionalProperties"), &mut slot),
+            _ => None,
         };
         let min_props = get_usize(obj, "minProperties")
             .unwrap_or(0)
@@ -138,21 +146,24 @@ impl Generator<'_> {
             };
             let extra = self.pattern_schemas(pattern_props, name);
             let v = if extra.is_empty() {
-                self.gen(schema, ctx, mode, rng)
+                let mut slot = None;
+                let at = down(place, Step::Entry("properties", name), &mut slot);
+                self.gen(schema, at, ctx, mode, rng)
             } else {
                 let mut all = vec![schema.clone()];
                 all.extend(extra.into_iter().cloned());
-                self.gen(&all_of(all), ctx, mode, rng)
+                self.gen(&all_of(all), None, ctx, mode, rng)
             };
             out.insert((*name).to_string(), v);
         }
         for name in undeclared {
             let extra = self.pattern_schemas(pattern_props, name);
             let v = if extra.is_empty() {
-                self.gen(additional_schema, ctx, mode, rng)
+                self.gen(additional_schema, additional_place, ctx, mode, rng)
             } else {
                 self.gen(
                     &all_of(extra.into_iter().cloned().collect()),
+                    None,
                     ctx,
                     mode,
                     rng,
@@ -178,19 +189,20 @@ impl Generator<'_> {
         let mut tries = 0;
         while out.len() < target && tries < 64 {
             tries += 1;
-            let (key, schema) = if additional_allowed {
+            // The schema of the new entry, and its place when it is the document's.
+            let (key, schema, at) = if additional_allowed {
                 serial += 1;
                 let key = match mode {
                     Mode::Static => format!("additionalProp{serial}"),
                     Mode::Dynamic => random_word(rng, 4, 10),
                 };
                 let extra = self.pattern_schemas(pattern_props, &key);
-                let schema = if extra.is_empty() {
-                    additional_schema.clone()
+                if extra.is_empty() {
+                    (key, Cow::Borrowed(additional_schema), additional_place)
                 } else {
-                    all_of(extra.into_iter().cloned().collect())
-                };
-                (key, schema)
+                    let all = all_of(extra.into_iter().cloned().collect());
+                    (key, Cow::Owned(all), None)
+                }
             } else if let Some(pp) = pattern_props {
                 let Some((pattern, _)) = pp.iter().nth(tries % pp.len()) else {
                     break;
@@ -201,14 +213,15 @@ impl Generator<'_> {
                     continue;
                 };
                 let extra = self.pattern_schemas(pattern_props, &key);
-                (key, all_of(extra.into_iter().cloned().collect()))
+                let all = all_of(extra.into_iter().cloned().collect());
+                (key, Cow::Owned(all), None)
             } else {
                 break;
             };
             if out.contains_key(&key) || props.contains_key(&key) {
                 continue;
             }
-            let v = self.gen(&schema, ctx, mode, rng);
+            let v = self.gen(&schema, at, ctx, mode, rng);
             out.insert(key, v);
         }
         Value::Object(out)

@@ -255,13 +255,15 @@ pub(super) fn clamp_u32(n: usize) -> u32 {
 
 #[cfg(test)]
 mod tests {
+    use crate::generate::testing::schemas;
     use crate::generate::{Generator, Mode};
     use serde_json::json;
 
     #[test]
     fn pattern_matcher() {
         let root = json!({});
-        let g = Generator::new(&root, Mode::Static);
+        let schemas = schemas(&root);
+        let g = Generator::new(&schemas, Mode::Static);
         let cases = [
             ("^abc$", "abc", true),
             ("^abc$", "abcd", false),

@@ -1,10 +1,13 @@
 //! Helpers shared by the generator's tests.
 
+use std::sync::Arc;
+
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use serde_json::{json, Value};
 
 use super::{Generator, Mode};
+use crate::contract::schema::{SchemaBuilder, Schemas};
 
 pub(super) const DYNAMIC_SEEDS: u64 = 200;
 pub(super) const STATIC_SEEDS: u64 = 20;
@@ -15,6 +18,21 @@ pub(super) fn rng(seed: u64) -> StdRng {
 
 pub(super) fn document(defs: &Value) -> Value {
     json!({ "definitions": defs })
+}
+
+/// The contract's validators for a test document (which holds no schema of its
+/// own: every check compiles a validator on first use).
+pub(super) fn schemas(root: &Value) -> Schemas {
+    SchemaBuilder::default().build(Arc::new(root.clone()), &mut Vec::new())
+}
+
+/// A value for `schema`, a schema outside the document whose `$ref`s point into
+/// it; checked by its text, as the generator checks schemas it built.
+pub(super) fn generate(generator: &Generator<'_>, schema: &Value, rng: &mut StdRng) -> Value {
+    let valid = |v: &Value| generator.valid(schema, None, v);
+    generator
+        .generate_checked(schema, None, valid, rng)
+        .unwrap_or_else(|first| first)
 }
 
 pub(super) fn validator(root: &Value, name: &str) -> jsonschema::Validator {
@@ -32,12 +50,13 @@ pub(super) fn validator(root: &Value, name: &str) -> jsonschema::Validator {
 pub(super) fn generate_valid(defs: Value, name: &str) -> (Vec<Value>, Vec<Value>) {
     let root = document(&defs);
     let check = validator(&root, name);
+    let schemas = schemas(&root);
     let schema = json!({ "$ref": format!("#/definitions/{name}") });
     let mut out = (Vec::new(), Vec::new());
     for (mode, seeds) in [(Mode::Static, STATIC_SEEDS), (Mode::Dynamic, DYNAMIC_SEEDS)] {
-        let generator = Generator::new(&root, mode);
+        let generator = Generator::new(&schemas, mode);
         for seed in 0..seeds {
-            let v = generator.generate(&schema, &mut rng(seed));
+            let v = generate(&generator, &schema, &mut rng(seed));
             assert!(
                 check.is_valid(&v),
                 "{mode:?} seed {seed}: {v} is not valid for {name}: {:?}",
@@ -46,10 +65,10 @@ pub(super) fn generate_valid(defs: Value, name: &str) -> (Vec<Value>, Vec<Value>
                     .map(|e| e.to_string())
                     .collect::<Vec<_>>()
             );
-            // The built-in validator agrees.
+            // The contract's validators (mimeo's formats) agree.
             assert!(
-                generator.valid(&schema, &v),
-                "{mode:?} seed {seed}: {v} (built-in)"
+                generator.valid(&schema, None, &v),
+                "{mode:?} seed {seed}: {v} (contract)"
             );
             match mode {
                 Mode::Static => out.0.push(v),

@@ -9,7 +9,7 @@ use rand::RngExt;
 use serde_json::{Map, Value};
 
 use super::string::random_text;
-use super::{Ctx, Generator, Mode, EXTRA_PATTERNS};
+use super::{At, Ctx, Generator, Mode, EXTRA_PATTERNS};
 
 /// The JSON types a schema can ask for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,8 +50,7 @@ pub(super) fn type_names(v: &Value) -> Vec<&str> {
 impl Generator<'_> {
     /// A value built without recursing, for when the nesting limit is reached.
     pub(super) fn shallow(&self, schema: &Value, rng: &mut StdRng) -> Value {
-        let (schema, _, _) = self.resolve(schema);
-        let Value::Object(o) = schema else {
+        let Value::Object(o) = self.resolve(schema).schema else {
             return Value::Null;
         };
         if let Some(c) = o.get("const") {
@@ -135,6 +134,7 @@ impl Generator<'_> {
     pub(super) fn gen_typed(
         &self,
         obj: &Map<String, Value>,
+        place: At<'_>,
         ctx: Ctx<'_>,
         mode: Mode,
         rng: &mut StdRng,
@@ -151,8 +151,8 @@ impl Generator<'_> {
                 _ => self.gen_number(obj, mode, rng),
             },
             Ty::String => Value::String(self.gen_string(obj, mode, rng)),
-            Ty::Array => self.gen_array(obj, ctx, mode, rng),
-            Ty::Object => self.gen_object(obj, ctx, mode, rng),
+            Ty::Array => self.gen_array(obj, place, ctx, mode, rng),
+            Ty::Object => self.gen_object(obj, place, ctx, mode, rng),
             Ty::Any => self.gen_any(mode, rng),
         }
     }

@@ -101,7 +101,7 @@ impl Responder {
     /// schema, a body that cannot be generated validly) are returned as warnings.
     pub fn new(contract: &Contract, seed: u64, dynamic: bool) -> (Responder, Vec<String>) {
         let mut warnings = Vec::new();
-        let generator = Generator::new(&contract.document, Mode::Static);
+        let generator = Generator::new(&contract.schemas, Mode::Static);
         let mut canned = Vec::with_capacity(contract.operations.len());
         let mut echo = Vec::with_capacity(contract.operations.len());
         let mut error_shapes = HashMap::new();
@@ -257,15 +257,15 @@ impl Responder {
         let Some(schema_id) = cb.schema else {
             return cb.value.clone();
         };
-        let generator = Generator::new(&contract.document, Mode::Dynamic);
+        let generator = Generator::new(&contract.schemas, Mode::Dynamic);
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let mut rng = StdRng::seed_from_u64(
             self.seed
                 .wrapping_add(n.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
         );
         for _ in 0..8 {
-            let v = generator.generate(contract.schemas.source(schema_id), &mut rng);
-            if contract.schemas.is_valid(schema_id, &v) {
+            // Ok means the contract's validator accepted it: no need to ask again.
+            if let Ok(v) = generator.generate(schema_id, &mut rng) {
                 return v;
             }
         }
@@ -496,16 +496,13 @@ fn canned_response(
             .filter(|e| h.schema.is_none_or(|s| contract.schemas.is_valid(s, e)));
         let value = match (example, h.schema) {
             (Some(e), _) => e.clone(),
-            (None, Some(s)) => {
-                let v = generator.generate(contract.schemas.source(s), rng);
-                if !contract.schemas.is_valid(s, &v) {
-                    warnings.push(format!(
-                        "#{}: cannot generate a valid value for header {}",
-                        h.pointer, h.name
-                    ));
-                }
+            (None, Some(s)) => generator.generate(s, rng).unwrap_or_else(|v| {
+                warnings.push(format!(
+                    "#{}: cannot generate a valid value for header {}",
+                    h.pointer, h.name
+                ));
                 v
-            }
+            }),
             (None, None) => Value::String("x".into()),
         };
         headers.push((name, header_value(&value_text(&value))));
@@ -529,19 +526,16 @@ fn canned_response(
             ));
         }
         let value = value.unwrap_or_else(|| match media.schema {
-            Some(s) => {
-                let v = generator.generate(contract.schemas.source(s), rng);
-                if !contract.schemas.is_valid(s, &v) {
-                    let why: Vec<String> =
-                        contract.schemas.violations(s, &v).iter().map(|x| format!("{} {}", x.pointer, x.rule)).collect();
-                    warnings.push(format!(
-                        "#{}: cannot generate a body that matches the schema ({}); the body sent will not validate",
-                        media.pointer,
-                        why.join(", ")
-                    ));
-                }
+            Some(s) => generator.generate(s, rng).unwrap_or_else(|v| {
+                let why: Vec<String> =
+                    contract.schemas.violations(s, &v).iter().map(|x| format!("{} {}", x.pointer, x.rule)).collect();
+                warnings.push(format!(
+                    "#{}: cannot generate a body that matches the schema ({}); the body sent will not validate",
+                    media.pointer,
+                    why.join(", ")
+                ));
                 v
-            }
+            }),
             None => Value::Object(Map::new()),
         });
         let bytes = if media.json {
