@@ -1,4 +1,5 @@
-//! Arrays: how many items, from which schema, and distinct when asked.
+//! Arrays: how many items, from which schema (one for all, or a tuple), and
+//! distinct when `uniqueItems` asks.
 
 use rand::rngs::StdRng;
 use serde_json::{Map, Value};
@@ -79,7 +80,9 @@ impl Generator<'_> {
     }
 }
 
-/// JSON equality with numbers compared by value (`1` equals `1.0`).
+/// JSON equality with numbers compared by value (`1` equals `1.0`), as
+/// `uniqueItems` and `enum` compare: for making distinct items and for merging
+/// `enum`s, not for judging values (the contract's validators do that).
 pub(super) fn json_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64()) {

@@ -1,5 +1,8 @@
 //! Values for string `format`s (`date-time`, `email`, `uuid`, `byte`, ...), fitted
 //! to length limits where the format allows.
+//!
+//! A format promises a shape that no other keyword spells out, so each known one
+//! has a hand-made value here; whether it passes is for the contract's validators.
 
 use rand::rngs::StdRng;
 use rand::RngExt;

@@ -7,8 +7,9 @@
 //! root document). The values are:
 //!
 //! - valid: every keyword the generator understands is honoured, and each value is
-//!   checked and regenerated (a bounded number of times) when a combination of
-//!   keywords defeated the first attempt;
+//!   checked by the contract's own validators (`check.rs`) and regenerated (a
+//!   bounded number of times) when a combination of keywords defeated the first
+//!   attempt;
 //! - deterministic: the same schema and the same random generator state give the same
 //!   value, which keeps snapshot tests stable;
 //! - readable in [`Mode::Static`] (examples, defaults, placeholders such as `"string"`)
@@ -18,7 +19,8 @@
 //! schema's shape. The rest has one file per concern: `typed.rs` (which JSON type,
 //! and `null`), `compose.rs` (`allOf`/`oneOf`/`anyOf`, discriminators) with
 //! `merge.rs`, `object.rs`, `array.rs`, `number.rs`, `string.rs` with `pattern.rs`
-//! (strings from `pattern`s), and `format.rs`.
+//! (strings from `pattern`s), `format.rs`, and `check.rs` (asking the contract's
+//! validators whether a value will do).
 //!
 //! Nothing here panics on any input: unknown or malformed schemas yield `null` or
 //! another sensible value, recursion is bounded, and every loop has a fixed budget.

@@ -37,8 +37,10 @@ impl Generator<'_> {
         parsed
     }
 
-    /// Whether `text` matches `pattern` (anywhere, as JSON Schema's `pattern` does).
-    /// `None` when the pattern is not understood or the check would be too costly.
+    /// Whether `text` matches `pattern` (anywhere, as JSON Schema's `pattern` does),
+    /// for choosing what to generate: the `patternProperties` a name falls under,
+    /// and strings that must match several patterns at once. `None` when the
+    /// pattern is not understood or the check would be too costly.
     pub(super) fn is_match(&self, pattern: &str, text: &str) -> Option<bool> {
         let p = self.pattern(pattern);
         p.as_ref().as_ref()?.matches(text)
