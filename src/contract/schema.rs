@@ -7,7 +7,7 @@
 //!
 //! These validators are mimeo's one definition of a valid value: the mock checks
 //! requests and answers with them, and the value generator asks them (through
-//! [`Schemas::is_valid_at`] and [`Schemas::is_valid_against`], for the parts of
+//! `Schemas::is_valid_at` and `Schemas::is_valid_against`, for the parts of
 //! schemas it generates from) whether a value it made will do. Those extra
 //! validators are compiled the same way, on first use, and kept.
 
@@ -201,7 +201,7 @@ impl SchemaBuilder {
     /// reaches is compiled, never every object of the document (examples, paths),
     /// which on a large document (GitHub's REST API) cost seconds and gigabytes.
     /// The registry shares the document (no copy) and is kept for the validators
-    /// [`Schemas::is_valid_at`] and [`Schemas::is_valid_against`] compile later.
+    /// `Schemas::is_valid_at` and `Schemas::is_valid_against` compile later.
     pub fn build(self, document: Arc<Value>, warnings: &mut Vec<String>) -> Schemas {
         let registry = Registry::new()
             .draft(jsonschema::Draft::Draft4)
