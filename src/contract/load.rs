@@ -3,6 +3,8 @@
 //! compilation. What mimeo cannot serve becomes a warning; what makes the
 //! document unusable is a [`Diagnostic`] with the JSON pointer of the problem.
 
+use std::sync::Arc;
+
 use indexmap::IndexMap;
 use openapiv3::{OpenAPI, ReferenceOr};
 use serde_json::Value;
@@ -50,7 +52,7 @@ pub(super) fn convert_document(doc: &mut Value) {
 pub(super) struct Loader<'a> {
     pub(super) name: &'a str,
     pub(super) api: &'a OpenAPI,
-    pub(super) document: &'a Value,
+    pub(super) document: &'a Arc<Value>,
     pub(super) schemas: SchemaBuilder,
     pub(super) warnings: Vec<String>,
 }
@@ -86,7 +88,8 @@ impl<'a> Loader<'a> {
                 operations.push(o);
             }
         }
-        let schemas = std::mem::take(&mut self.schemas).build(self.document, &mut self.warnings);
+        let schemas =
+            std::mem::take(&mut self.schemas).build(Arc::clone(self.document), &mut self.warnings);
         Ok((operations, schemas, self.warnings))
     }
 

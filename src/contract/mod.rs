@@ -18,6 +18,7 @@ pub(crate) use schema::{SchemaId, Schemas};
 
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 
 use openapiv3::{OpenAPI, ReferenceOr};
 use serde_json::Value;
@@ -53,8 +54,9 @@ pub struct Contract {
     warnings: Vec<String>,
     /// Compiled schemas, indexed by [`SchemaId`].
     pub(crate) schemas: Schemas,
-    /// The document with its schemas rewritten to draft 4; the root `$ref`s point into.
-    pub(crate) document: Value,
+    /// The document with its schemas rewritten to draft 4; the root `$ref`s point
+    /// into. Shared with [`Schemas`], whose validators are compiled against it.
+    pub(crate) document: Arc<Value>,
     /// Path templates compiled into a router.
     router: Router<OpIndex>,
     /// The API's habits declared in `x-mimeo` extensions.
@@ -111,6 +113,7 @@ impl Contract {
         let profile = profile::Profile::read(name, api.extensions.get(profile::ROOT))?;
         let mut document = raw;
         convert_document(&mut document);
+        let document = Arc::new(document);
         let (operations, schemas, mut warnings) = Loader {
             name,
             api: &api,

@@ -4,7 +4,18 @@
 //! `exclusiveMinimum`, `$ref` siblings ignored). We rewrite the dialect once at
 //! load time into plain draft 4 and compile every schema the contract uses into a
 //! validator, so no request ever pays for parsing or compiling a schema.
+//!
+//! These validators are mimeo's one definition of a valid value: the mock checks
+//! requests and answers with them, and the value generator asks them (through
+//! `Schemas::is_valid_at` and `Schemas::is_valid_against`, for the parts of
+//! schemas it generates from) whether a value it made will do. Those extra
+//! validators are compiled the same way, on first use, and kept.
 
+use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock};
+
+use indexmap::IndexMap;
+use jsonschema::{Registry, Validator};
 use serde_json::Value;
 
 /// Index of a compiled schema inside [`Schemas`].
@@ -24,15 +35,46 @@ pub(crate) struct SchemaViolation {
 
 /// Every schema the contract uses, compiled once.
 pub(crate) struct Schemas {
-    validators: Vec<Option<jsonschema::Validator>>,
+    validators: Vec<Option<Validator>>,
     /// The converted schema at each id, for generating values and reading limits.
     sources: Vec<Value>,
+    /// Where each schema came from in the document (its JSON pointer).
+    locations: Vec<String>,
+    /// The converted document, shared with the contract: what `$ref`s point into.
+    document: Arc<Value>,
+    /// The registry holding `document`, kept to compile more validators later
+    /// (`None` when the document cannot be a registry: nothing is validated then).
+    registry: Option<Registry<'static>>,
+    /// Validators for other schemas, compiled on first use.
+    on_demand: OnDemand,
 }
+
+/// Validators compiled after load, when the generator first checks a value against
+/// a schema the contract did not compile: a part of one (a property, a branch), or
+/// a schema the generator built from several (a merged `allOf`).
+#[derive(Default)]
+struct OnDemand {
+    /// By JSON pointer into the document. The document never changes after load, so
+    /// an entry never goes stale, and there is at most one per schema it holds:
+    /// bounded by the document, compiled once per process, shared by all requests.
+    at: RwLock<HashMap<String, Option<Validator>>>,
+    /// By the text of a schema that is not in the document. Those are made per
+    /// request but repeat, so the last [`BUILT_KEPT`] are kept (oldest dropped first).
+    built: RwLock<IndexMap<String, Option<Validator>>>,
+}
+
+/// How many validators of schemas built outside the document are kept.
+const BUILT_KEPT: usize = 256;
 
 impl Schemas {
     /// The converted (draft 4) schema with this id.
     pub(crate) fn source(&self, id: SchemaId) -> &Value {
         &self.sources[id.0]
+    }
+
+    /// The JSON pointer in the document the schema with this id was taken from.
+    pub(crate) fn location(&self, id: SchemaId) -> &str {
+        &self.locations[id.0]
     }
 
     /// Whether `value` is valid. A schema that failed to compile accepts everything
@@ -42,6 +84,61 @@ impl Schemas {
             Some(v) => v.is_valid(value),
             None => true,
         }
+    }
+
+    /// The converted document the schemas were taken from.
+    pub(crate) fn document(&self) -> &Value {
+        &self.document
+    }
+
+    /// Whether `value` is valid against the schema at `pointer` in the document,
+    /// compiled on first use and kept. A pointer to nothing, or a schema that cannot
+    /// compile, accepts everything (as [`Schemas::is_valid`] does).
+    pub(crate) fn is_valid_at(&self, pointer: &str, value: &Value) -> bool {
+        let at = &self.on_demand.at;
+        if let Some(v) = at
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(pointer)
+        {
+            return v.as_ref().is_none_or(|v| v.is_valid(value));
+        }
+        // Compiled outside the lock: another thread may do the same meanwhile, and
+        // the first one stored wins.
+        let compiled = self
+            .document
+            .pointer(pointer)
+            .and_then(|schema| self.compile(schema, "urn:mimeo:part").ok());
+        let mut map = at.write().unwrap_or_else(PoisonError::into_inner);
+        let v = map.entry(pointer.to_string()).or_insert(compiled);
+        v.as_ref().is_none_or(|v| v.is_valid(value))
+    }
+
+    /// Whether `value` is valid against `schema`, a schema whose `$ref`s point into
+    /// the document but which is not in it (the generator's merged `allOf`s).
+    /// Compiled on first use and kept among the last [`BUILT_KEPT`], by its text.
+    pub(crate) fn is_valid_against(&self, schema: &Value, value: &Value) -> bool {
+        let key = schema.to_string();
+        let built = &self.on_demand.built;
+        if let Some(v) = built
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+        {
+            return v.as_ref().is_none_or(|v| v.is_valid(value));
+        }
+        let compiled = self.compile(schema, "urn:mimeo:built").ok();
+        let mut map = built.write().unwrap_or_else(PoisonError::into_inner);
+        if map.len() >= BUILT_KEPT && !map.contains_key(&key) {
+            map.shift_remove_index(0);
+        }
+        let v = map.entry(key).or_insert(compiled);
+        v.as_ref().is_none_or(|v| v.is_valid(value))
+    }
+
+    fn compile(&self, schema: &Value, base: &str) -> Result<Validator, String> {
+        let registry = self.registry.as_ref().ok_or("no registry")?;
+        compile(registry, schema, base)
     }
 
     /// Every violation of schema `id` by `value`.
@@ -104,10 +201,12 @@ impl SchemaBuilder {
     /// its own with its local `$ref`s pointed at that resource: only what a schema
     /// reaches is compiled, never every object of the document (examples, paths),
     /// which on a large document (GitHub's REST API) cost seconds and gigabytes.
-    pub(crate) fn build(self, document: &Value, warnings: &mut Vec<String>) -> Schemas {
-        let registry = jsonschema::Registry::new()
+    /// The registry shares the document (no copy) and is kept for the validators
+    /// `Schemas::is_valid_at` and `Schemas::is_valid_against` compile later.
+    pub(crate) fn build(self, document: Arc<Value>, warnings: &mut Vec<String>) -> Schemas {
+        let registry = Registry::new()
             .draft(jsonschema::Draft::Draft4)
-            .add(DOCUMENT_URI, document)
+            .add(DOCUMENT_URI, Arc::clone(&document))
             .and_then(|b| b.prepare());
         let registry = match registry {
             Ok(r) => Some(r),
@@ -124,18 +223,7 @@ impl SchemaBuilder {
             .enumerate()
             .map(|(i, source)| {
                 let registry = registry.as_ref()?;
-                let compiled = jsonschema::draft4::meta::validate(source)
-                    .map_err(|e| e.to_string())
-                    .and_then(|()| {
-                        let mut schema = source.clone();
-                        absolute_refs(&mut schema);
-                        options()
-                            .with_registry(registry)
-                            .with_base_uri(format!("urn:mimeo:schema:{i}"))
-                            .build(&schema)
-                            .map_err(|e| e.to_string())
-                    });
-                match compiled {
+                match compile(registry, source, &format!("urn:mimeo:schema:{i}")) {
                     Ok(v) => Some(v),
                     Err(e) => {
                         warnings.push(format!(
@@ -150,8 +238,26 @@ impl SchemaBuilder {
         Schemas {
             validators,
             sources: self.sources,
+            locations: self.locations,
+            document,
+            registry,
+            on_demand: OnDemand::default(),
         }
     }
+}
+
+/// Compiles one converted schema, the one way every validator of the contract is
+/// compiled: checked against the draft 4 meta-schema, its local `$ref`s pointed at
+/// the document in `registry`, with mimeo's [`options`].
+fn compile(registry: &Registry<'static>, schema: &Value, base: &str) -> Result<Validator, String> {
+    jsonschema::draft4::meta::validate(schema).map_err(|e| e.to_string())?;
+    let mut schema = schema.clone();
+    absolute_refs(&mut schema);
+    options()
+        .with_registry(registry)
+        .with_base_uri(base)
+        .build(&schema)
+        .map_err(|e| e.to_string())
 }
 
 /// Points a schema's local `$ref`s (`#/components/...`) at the document in the
@@ -322,7 +428,7 @@ mod tests {
         let mut b = SchemaBuilder::default();
         let id = b.add("/x", &json!({"$ref": "#/components/schemas/Node"}));
         let mut warnings = Vec::new();
-        let s = b.build(&doc, &mut warnings);
+        let s = b.build(Arc::new(doc), &mut warnings);
         assert!(warnings.is_empty(), "{warnings:?}");
         assert!(s.is_valid(id, &json!({"name": "a", "children": [{"name": "b"}]})));
         let v = s.violations(id, &json!({"name": "a", "children": [{"name": "long"}]}));
@@ -342,7 +448,7 @@ mod tests {
                 "enum": {"enum": [{"$ref": "#/literal"}]}}}),
         );
         let mut warnings = Vec::new();
-        let s = b.build(&doc, &mut warnings);
+        let s = b.build(Arc::new(doc), &mut warnings);
         assert!(warnings.is_empty(), "{warnings:?}");
         assert!(s.is_valid(id, &json!({"default": "ab", "enum": {"$ref": "#/literal"}})));
         assert!(!s.is_valid(id, &json!({"default": "abc"})));
@@ -353,12 +459,56 @@ mod tests {
     }
 
     #[test]
+    fn parts_and_built_schemas_validate_like_the_contract() {
+        let doc = json!({"components": {"schemas": {
+            "Id": {"type": "string", "format": "uuid"},
+            "Day": {"type": "string", "format": "date"},
+            "Pair": {"type": "object", "properties": {
+                "id": {"$ref": "#/components/schemas/Id"},
+                "a/b": {"type": "integer", "maximum": 3}}}}}});
+        let s = SchemaBuilder::default().build(Arc::new(doc), &mut Vec::new());
+        let id = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
+        // A part of the document, by pointer: `$ref`s and mimeo's formats included.
+        assert!(s.is_valid_at("/components/schemas/Pair", &json!({"id": id})));
+        assert!(!s.is_valid_at("/components/schemas/Pair", &json!({"id": "x"})));
+        assert!(s.is_valid_at("/components/schemas/Pair/properties/a~1b", &json!(3)));
+        assert!(!s.is_valid_at("/components/schemas/Pair/properties/a~1b", &json!(4)));
+        // The `date` check mimeo adds (lenient about the day of the month).
+        assert!(s.is_valid_at("/components/schemas/Day", &json!("2023-02-31")));
+        assert!(!s.is_valid_at("/components/schemas/Day", &json!("2023-13-01")));
+        // Nothing there: anything goes, as for a schema that cannot compile.
+        assert!(s.is_valid_at("/nowhere", &json!(1)));
+        // A schema outside the document whose `$ref`s point into it.
+        let built = json!({"allOf": [{"$ref": "#/components/schemas/Pair"}, {"required": ["id"]}]});
+        assert!(s.is_valid_against(&built, &json!({"id": id})));
+        assert!(!s.is_valid_against(&built, &json!({})));
+        assert!(!s.is_valid_against(&built, &json!({"id": "x"})));
+    }
+
+    #[test]
+    fn built_schemas_kept_are_bounded() {
+        let s = SchemaBuilder::default().build(Arc::new(json!({})), &mut Vec::new());
+        for n in 0..BUILT_KEPT + 10 {
+            assert!(!s.is_valid_against(&json!({"maximum": n}), &json!(n + 1)));
+        }
+        let kept = s
+            .on_demand
+            .built
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        assert_eq!(kept.len(), BUILT_KEPT);
+        // The oldest went first.
+        assert!(!kept.contains_key(&json!({"maximum": 0}).to_string()));
+        assert!(kept.contains_key(&json!({"maximum": BUILT_KEPT + 9}).to_string()));
+    }
+
+    #[test]
     fn a_broken_schema_is_set_aside_with_a_warning() {
         let mut b = SchemaBuilder::default();
         let good = b.add("/good", &json!({"type": "string", "maxLength": 2}));
         let bad = b.add("/bad", &json!({"type": "string", "pattern": "(unclosed"}));
         let mut warnings = Vec::new();
-        let s = b.build(&json!({}), &mut warnings);
+        let s = b.build(Arc::new(json!({})), &mut warnings);
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert!(warnings[0].contains("/bad"), "{warnings:?}");
         assert!(!s.is_valid(good, &json!("abc")));

@@ -60,16 +60,13 @@ impl Canned {
                 .filter(|e| h.schema.is_none_or(|s| contract.schemas.is_valid(s, e)));
             let value = match (example, h.schema) {
                 (Some(e), _) => e.clone(),
-                (None, Some(s)) => {
-                    let v = generator.generate(contract.schemas.source(s), rng);
-                    if !contract.schemas.is_valid(s, &v) {
-                        warnings.push(format!(
-                            "#{}: cannot generate a valid value for header {}",
-                            h.pointer, h.name
-                        ));
-                    }
+                (None, Some(s)) => generator.generate(s, rng).unwrap_or_else(|v| {
+                    warnings.push(format!(
+                        "#{}: cannot generate a valid value for header {}",
+                        h.pointer, h.name
+                    ));
                     v
-                }
+                }),
                 (None, None) => Value::String("x".into()),
             };
             headers.push((name, header_value(&value_text(&value))));
@@ -112,23 +109,20 @@ impl CannedBody {
             ));
         }
         let value = value.unwrap_or_else(|| match media.schema {
-            Some(s) => {
-                let v = generator.generate(contract.schemas.source(s), rng);
-                if !contract.schemas.is_valid(s, &v) {
-                    let why: Vec<String> = contract
-                        .schemas
-                        .violations(s, &v)
-                        .iter()
-                        .map(|x| format!("{} {}", x.pointer, x.rule))
-                        .collect();
-                    warnings.push(format!(
-                        "#{}: cannot generate a body that matches the schema ({}); the body sent will not validate",
-                        media.pointer,
-                        why.join(", ")
-                    ));
-                }
+            Some(s) => generator.generate(s, rng).unwrap_or_else(|v| {
+                let why: Vec<String> = contract
+                    .schemas
+                    .violations(s, &v)
+                    .iter()
+                    .map(|x| format!("{} {}", x.pointer, x.rule))
+                    .collect();
+                warnings.push(format!(
+                    "#{}: cannot generate a body that matches the schema ({}); the body sent will not validate",
+                    media.pointer,
+                    why.join(", ")
+                ));
                 v
-            }
+            }),
             None => Value::Object(Map::new()),
         });
         let bytes = if media.json {
