@@ -34,4 +34,7 @@ pub mod scenario;
 pub mod secrets;
 pub mod serve;
 pub mod snapshot;
+// Wired by the serve integration; until then only the tests call it.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) mod state;
 pub mod validate;

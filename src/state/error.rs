@@ -1,0 +1,137 @@
+//! Errors in state files (models, seeds) and state documents (admin JSON).
+//!
+//! A person fixes these by hand, so each names the file and where in it: line and
+//! column when the text came from YAML, else the JSON pointer of the value (a JSON
+//! document sent to the admin endpoint has no lines). Loading collects every
+//! problem rather than stopping at the first.
+
+use std::fmt;
+
+use serde_saphyr::Location;
+
+/// One problem in a state model or seed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateError {
+    /// The file (or name) the text came from.
+    pub file: String,
+    /// 1-based line and column, when known.
+    pub at: Option<(usize, usize)>,
+    /// JSON pointer of the value, when no line is known.
+    pub pointer: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for StateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.at, &self.pointer) {
+            (Some((line, col)), _) => write!(f, "{}:{line}:{col}: {}", self.file, self.message),
+            (None, Some(p)) => write!(f, "{}: at {p}: {}", self.file, self.message),
+            (None, None) => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+/// Every problem found in one file, in the order found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateErrors(pub Vec<StateError>);
+
+impl fmt::Display for StateErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for StateErrors {}
+
+/// Collects errors for one file.
+pub(crate) struct Errors {
+    file: String,
+    pub(crate) list: Vec<StateError>,
+}
+
+/// Where a value sits: a YAML position, or a JSON pointer when there is none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum At {
+    Line(usize, usize),
+    Pointer(String),
+    Nowhere,
+}
+
+impl At {
+    /// A saphyr location; `Location::UNKNOWN` (line 0) becomes `Nowhere`.
+    pub(crate) fn loc(l: &Location) -> At {
+        if l.line() == 0 {
+            At::Nowhere
+        } else {
+            At::Line(l.line() as usize, l.column() as usize)
+        }
+    }
+}
+
+impl Errors {
+    pub(crate) fn new(file: &str) -> Errors {
+        Errors {
+            file: file.to_string(),
+            list: Vec::new(),
+        }
+    }
+
+    /// Records a problem at a position.
+    pub(crate) fn at(&mut self, at: &At, message: impl Into<String>) {
+        let (line, pointer) = match at {
+            At::Line(l, c) => (Some((*l, *c)), None),
+            At::Pointer(p) => (
+                None,
+                Some(if p.is_empty() { "/".into() } else { p.clone() }),
+            ),
+            At::Nowhere => (None, None),
+        };
+        self.list.push(StateError {
+            file: self.file.clone(),
+            at: line,
+            pointer,
+            message: message.into(),
+        });
+    }
+
+    /// Records a problem at a saphyr location.
+    pub(crate) fn loc(&mut self, l: &Location, message: impl Into<String>) {
+        self.at(&At::loc(l), message);
+    }
+
+    /// `Ok(value)` when nothing was recorded.
+    pub(crate) fn finish<T>(self, value: T) -> Result<T, StateErrors> {
+        if self.list.is_empty() {
+            Ok(value)
+        } else {
+            Err(StateErrors(self.list))
+        }
+    }
+}
+
+/// A saphyr parse error as a `StateErrors` with its position.
+pub(crate) fn yaml_error(file: &str, e: &serde_saphyr::Error) -> StateErrors {
+    let plain = e.without_snippet().to_string();
+    let mut m = plain.strip_prefix("error: ").unwrap_or(&plain).to_string();
+    if let Some(rest) = m.strip_prefix("line ") {
+        if let Some((_, after)) = rest.split_once(": ") {
+            m = after.to_string();
+        }
+    }
+    if let Some(i) = m.rfind(" at line ") {
+        m.truncate(i);
+    }
+    let mut errors = Errors::new(file);
+    match e.location() {
+        Some(l) => errors.loc(&l, m),
+        None => errors.at(&At::Nowhere, m),
+    }
+    StateErrors(errors.list)
+}

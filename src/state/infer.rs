@@ -1,0 +1,1 @@
+//! Guessing a state model from a contract's paths (`mimeo state infer`).
