@@ -59,7 +59,7 @@ pub(crate) fn read(cx: &Cx, world: &World) -> SimOutcome {
 /// Create, replace, merge and delete.
 pub(crate) fn write(cx: &Cx, world: &mut World) -> SimOutcome {
     match &cx.plan.action {
-        Action::Create { res } => create(cx, world, *res),
+        Action::Create { res, client_keys } => create(cx, world, *res, *client_keys),
         Action::Replace { res } | Action::Merge { res } => update(cx, world, *res),
         Action::Delete { res, cascade } => delete(cx, world, *res, *cascade),
         _ => SimOutcome::error(500, "not a document write"),
@@ -98,7 +98,7 @@ fn respond(cx: &Cx, doc: Option<Value>, location: Option<String>) -> SimOutcome 
     }
 }
 
-fn create(cx: &Cx, world: &mut World, res: usize) -> SimOutcome {
+fn create(cx: &Cx, world: &mut World, res: usize, client_keys: bool) -> SimOutcome {
     let r = &cx.model.resources[res];
     let depth = cx.plan.chain.len();
     if depth > 0 {
@@ -115,6 +115,7 @@ fn create(cx: &Cx, world: &mut World, res: usize) -> SimOutcome {
     let given = r
         .field
         .as_deref()
+        .filter(|_| client_keys)
         .and_then(|f| doc.pointer(f))
         .and_then(|v| match v {
             Value::String(s) => Some(s.clone()),

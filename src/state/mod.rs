@@ -11,7 +11,6 @@
 mod cx;
 mod docs;
 pub(crate) mod error;
-mod infer;
 mod merge;
 pub(crate) mod model;
 pub(crate) mod normalize;

@@ -329,12 +329,28 @@ fn derive(
             .find(|p| matches!(p.action, Action::Read { res } if res == ri));
         let create = plans
             .iter()
-            .find(|p| matches!(p.action, Action::Create { res } if res == ri));
-        r.item_schema = read
-            .and_then(|p| fields::response_schema(&contract.operations[p.op_index], p.status))
-            .or_else(|| {
-                create.and_then(|p| fields::request_schema(&contract.operations[p.op_index]))
-            });
+            .find(|p| matches!(p.action, Action::Create { res, .. } if res == ri));
+        // What a read answers, else what a create answers or takes: the first
+        // that has the key field, when there is one.
+        let candidates: Vec<_> = [
+            read.and_then(|p| fields::response_schema(&contract.operations[p.op_index], p.status)),
+            create
+                .and_then(|p| fields::response_schema(&contract.operations[p.op_index], p.status)),
+            create.and_then(|p| fields::request_schema(&contract.operations[p.op_index])),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let has_field = |s: &crate::contract::SchemaId| {
+            r.field
+                .as_ref()
+                .is_none_or(|f| matches!(walk(doc, fields::source(contract, *s), f), Ok(Some(_))))
+        };
+        r.item_schema = candidates
+            .iter()
+            .copied()
+            .find(has_field)
+            .or_else(|| candidates.first().copied());
         r.documents |= plans
             .iter()
             .any(|p| on_r(&p.action) && !matches!(p.action, Action::Delete { .. }));

@@ -9,6 +9,7 @@
 
 mod check;
 pub(crate) mod fields;
+mod infer;
 mod ops;
 mod raw;
 mod write;
@@ -141,8 +142,11 @@ pub(crate) struct OpPlan {
 /// The actions a model can give an operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Action {
+    /// `client_keys`: the request body declares the key field, so a client may
+    /// choose the key (and a taken one is a 409); otherwise keys are generated.
     Create {
         res: usize,
+        client_keys: bool,
     },
     Read {
         res: usize,
@@ -230,6 +234,12 @@ impl StateModel {
     ) -> Result<StateModel, StateErrors> {
         let raw = raw::parse(name, text)?;
         check::model(name, &raw, contract)
+    }
+
+    /// A model guessed from the contract's paths; it always loads. Operations it
+    /// cannot place are listed in `to_yaml`'s output.
+    pub fn infer(contract: &Contract) -> StateModel {
+        infer::infer(contract)
     }
 
     /// The model written as YAML, commented enough to edit.

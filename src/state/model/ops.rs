@@ -23,7 +23,7 @@ pub(crate) enum Target {
 /// The resource an action works on, if it works on one.
 pub(crate) fn resource_of(a: &Action) -> Option<usize> {
     match a {
-        Action::Create { res }
+        Action::Create { res, .. }
         | Action::Read { res }
         | Action::List { res, .. }
         | Action::Replace { res }
@@ -113,7 +113,17 @@ pub(super) fn plan(
         Some(p.value.clone())
     };
     let action = match (verb, t) {
-        ("create", Target::Resource(res)) => Action::Create { res },
+        ("create", Target::Resource(res)) => Action::Create {
+            res,
+            client_keys: resources[res].field.as_ref().is_some_and(|f| {
+                fields::request_schema(op).is_some_and(|s| {
+                    matches!(
+                        walk(&contract.document, fields::source(contract, s), f),
+                        Ok(Some(_))
+                    )
+                })
+            }),
+        },
         ("read", Target::Resource(res)) => Action::Read { res },
         ("read", Target::Set(set)) => Action::ReadEntry { set },
         ("list", Target::Resource(res)) => Action::List {
@@ -179,7 +189,7 @@ pub(super) fn plan(
     options_fit(verb, raw, errors);
 
     let chain = match &action {
-        Action::Create { res } | Action::List { res, .. } => {
+        Action::Create { res, .. } | Action::List { res, .. } => {
             let mut l = lineage(resources, *res);
             l.pop();
             l
@@ -400,11 +410,11 @@ pub(crate) fn needed(
     let mut v = vec![(plan.status, "its success")];
     let parent = !plan.chain.is_empty();
     match &plan.action {
-        Action::Create { res } => {
+        Action::Create { client_keys, .. } => {
             if parent {
                 v.push((404, "a parent that does not exist"));
             }
-            if resources[*res].field.is_some() {
+            if *client_keys {
                 v.push((409, "a body naming a key that exists"));
             }
         }

@@ -1,1 +1,0 @@
-//! Guessing a state model from a contract's paths (`mimeo state infer`).
