@@ -106,11 +106,14 @@ impl Errors {
         self.at(&At::loc(l), message);
     }
 
-    /// `Ok(value)` when nothing was recorded.
-    pub(crate) fn finish<T>(self, value: T) -> Result<T, StateErrors> {
+    /// `Ok(value)` when nothing was recorded; else every problem, in the order
+    /// of the file (those without a line keep the order found, last).
+    pub(crate) fn finish<T>(mut self, value: T) -> Result<T, StateErrors> {
         if self.list.is_empty() {
             Ok(value)
         } else {
+            self.list
+                .sort_by_key(|e| e.at.map_or((usize::MAX, 0), |at| at));
             Err(StateErrors(self.list))
         }
     }

@@ -213,7 +213,7 @@ impl Reader<'_> {
                 self.errors.at(
                     &at.at,
                     format!(
-                        "`{raw}` is not a valid {} (path parameter {}): {}",
+                        "`{raw}` is not a valid {} key (path parameter {}): {}",
                         r.name, r.key, v.message
                     ),
                 );
@@ -515,7 +515,7 @@ impl Reader<'_> {
                     let slot = (si, key.clone(), value.clone());
                     if let Some(other) = held.get(&slot) {
                         self.errors.at(&item.at, format!(
-                            "{key} {value:?} is held by {other} too; with enforceUnique a value belongs to one {} (mark one `mergedInto` the other)",
+                            "{key} {value:?} is held by {other} too; with enforceUnique a value belongs to one of the {} (mark one `mergedInto` the other)",
                             self.model.resources[set.owner].name
                         ));
                     } else {

@@ -128,15 +128,15 @@ pub(super) fn model(
             "`operations` is empty; name at least one operation",
         );
     }
-    derive(&mut resources, &mut sets, &mut plans, contract);
-    for (r, raw_r) in resources.iter().zip(raw.resources.values()) {
-        if let (Some(f), Some(s), Some(raw_f)) = (&r.field, r.item_schema, &raw_r.value.field) {
-            if let Err(e) = walk(&contract.document, fields::source(contract, s), f) {
-                errors.loc(
-                    &raw_f.referenced,
-                    format!("field `{f}` of `{}`: {e}", r.name),
-                );
-            }
+    for (ri, e) in derive(&mut resources, &mut sets, &mut plans, contract) {
+        let r = &resources[ri];
+        if let (Some(f), Some(raw_r)) = (&r.field, raw.resources.get(&r.name)) {
+            let at = raw_r
+                .value
+                .field
+                .as_ref()
+                .map_or(raw_r.referenced, |f| f.referenced);
+            errors.loc(&at, format!("field `{f}` of `{}`: {e}", r.name));
         }
     }
     for (i, (sname, s)) in raw.sets.iter().enumerate() {
@@ -293,12 +293,14 @@ fn value_set(
 
 /// Fills what follows from the operations: key schemas, which resources carry
 /// documents and their schemas, whether bodies are items, and set limits.
+/// Returns, per resource, what is wrong with its `field`.
 fn derive(
     resources: &mut [Resource],
     sets: &mut [ValueSet],
     plans: &mut [OpPlan],
     contract: &Contract,
-) {
+) -> Vec<(usize, String)> {
+    let mut field_errors = Vec::new();
     for plan in plans.iter() {
         let op = &contract.operations[plan.op_index];
         let mut keyed: Vec<(usize, bool)> = plan.chain.iter().map(|r| (*r, true)).collect();
@@ -327,6 +329,9 @@ fn derive(
         let read = plans
             .iter()
             .find(|p| matches!(p.action, Action::Read { res } if res == ri));
+        let list = plans
+            .iter()
+            .find(|p| matches!(p.action, Action::List { res, .. } if res == ri));
         let create = plans
             .iter()
             .find(|p| matches!(p.action, Action::Create { res, .. } if res == ri));
@@ -351,6 +356,35 @@ fn derive(
             .copied()
             .find(has_field)
             .or_else(|| candidates.first().copied());
+        // A key no path shows (created, never read): its field says its type.
+        if let (None, Some(f), Some(s)) = (r.key_schema, &r.field, r.item_schema) {
+            let field = walk(doc, fields::source(contract, s), f).ok().flatten();
+            r.key_integer = field.and_then(|f| fields::type_of(doc, f)) == Some("integer");
+        }
+        // The key field must be in some schema of the item (a list's items count).
+        let mut shapes: Vec<&serde_json::Value> = candidates
+            .iter()
+            .map(|s| fields::source(contract, *s))
+            .collect();
+        if let Some(p) = list {
+            if let (Action::List { array, .. }, Some(s)) = (
+                &p.action,
+                fields::response_schema(&contract.operations[p.op_index], p.status),
+            ) {
+                let items = walk(doc, fields::source(contract, s), &format!("{array}/0"));
+                shapes.extend(items.ok().flatten());
+            }
+        }
+        if let (Some(f), Some(first)) = (&r.field, shapes.first()) {
+            if !shapes
+                .iter()
+                .any(|s| matches!(walk(doc, s, f), Ok(Some(_))))
+            {
+                if let Err(e) = walk(doc, first, f) {
+                    field_errors.push((ri, e));
+                }
+            }
+        }
         r.documents |= plans
             .iter()
             .any(|p| on_r(&p.action) && !matches!(p.action, Action::Delete { .. }));
@@ -409,6 +443,7 @@ fn derive(
             }
         }
     }
+    field_errors
 }
 
 /// The entry fields of a set must exist where its read and list answer them, and

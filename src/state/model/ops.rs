@@ -430,7 +430,7 @@ pub(crate) fn needed(
         Action::Delete { cascade, .. } => {
             v.push((404, "an item that does not exist"));
             if !cascade {
-                v.push((409, "an item that still has children (cascade: false)"));
+                v.push((409, "an item that still has children, with cascade: false"));
             }
         }
         Action::Add { set, .. } | Action::Change { set, .. } => {
