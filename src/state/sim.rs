@@ -259,9 +259,24 @@ impl Simulation {
     fn fresh(&self) -> SessionState {
         SessionState::new(self.start.clone(), self.opts.settle)
     }
+}
 
-    /// The model this simulation follows.
-    pub fn model(&self) -> &StateModel {
-        &self.model
+#[cfg(test)]
+impl Simulation {
+    /// A session's running counts, and the same counted again from scratch.
+    pub(crate) fn counts(&self, session: &str) -> Option<(Counts, Counts)> {
+        let slot = self.sessions.get(session)?;
+        let state = slot.lock();
+        Some((state.latest.counts, state.latest.recount()))
+    }
+}
+
+#[cfg(test)]
+impl Simulation {
+    /// Estimated bytes of a session's data.
+    pub(crate) fn approx_bytes(&self, session: &str) -> Option<usize> {
+        let slot = self.sessions.get(session)?;
+        let state = slot.lock();
+        Some(super::world::size::world(&state.latest))
     }
 }

@@ -302,3 +302,55 @@ pub(crate) fn canonical<'a>(items: &'a Items, key: &'a str) -> Option<&'a str> {
     }
     None
 }
+
+/// Heap and inline bytes a session's data takes, estimated from capacities with
+/// glibc's allocation sizes (16-byte steps, an 8-byte header, 32 at least).
+#[cfg(test)]
+pub(crate) mod size {
+    use std::mem::size_of;
+
+    use super::{Entries, Item, Items, World};
+
+    fn alloc(n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            ((n + 8 + 15) & !15).max(32)
+        }
+    }
+
+    /// An index map: its entries (hash, key, value) and its index table.
+    fn map<K, V>(capacity: usize) -> usize {
+        alloc(capacity * (8 + size_of::<K>() + size_of::<V>())) + alloc(capacity * 9)
+    }
+
+    fn entries(e: &Entries) -> usize {
+        map::<Box<str>, Vec<Box<str>>>(e.capacity())
+            + e.iter()
+                .map(|(k, vs)| {
+                    alloc(k.len())
+                        + alloc(vs.capacity() * size_of::<Box<str>>())
+                        + vs.iter().map(|v| alloc(v.len())).sum::<usize>()
+                })
+                .sum::<usize>()
+    }
+
+    fn item(i: &Item) -> usize {
+        alloc(i.children.capacity() * size_of::<Items>())
+            + alloc(i.sets.capacity() * size_of::<Entries>())
+            + alloc(i.settings.capacity() * size_of::<crate::state::settings::PerKey>())
+            + i.children.iter().map(items).sum::<usize>()
+            + i.sets.iter().map(entries).sum::<usize>()
+    }
+
+    fn items(m: &Items) -> usize {
+        map::<Box<str>, Item>(m.capacity())
+            + m.iter()
+                .map(|(k, i)| alloc(k.len()) + item(i))
+                .sum::<usize>()
+    }
+
+    pub(crate) fn world(w: &World) -> usize {
+        size_of::<World>() + w.roots.iter().map(items).sum::<usize>()
+    }
+}

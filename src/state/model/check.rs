@@ -162,13 +162,7 @@ pub(super) fn model(
             &mut errors,
         );
     }
-    errors.finish(StateModel::assemble(
-        name,
-        resources,
-        sets,
-        plans,
-        Vec::new(),
-    ))
+    errors.finish(StateModel::assemble(resources, sets, plans, Vec::new()))
 }
 
 fn declared_name(

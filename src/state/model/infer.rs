@@ -209,7 +209,7 @@ pub(super) fn infer(contract: &Contract) -> StateModel {
         }
         Err(e) => {
             left_out.extend(e.0.into_iter().map(|e| e.message));
-            StateModel::assemble("inferred", Vec::new(), Vec::new(), Vec::new(), left_out)
+            StateModel::assemble(Vec::new(), Vec::new(), Vec::new(), left_out)
         }
     }
 }

@@ -29,8 +29,6 @@ pub(crate) const RESERVED: [&str; 4] = ["data", "deleted", "mergedInto", "settin
 /// A checked state model, tied to the contract it was checked against.
 #[derive(Debug, Clone)]
 pub struct StateModel {
-    /// The file (or name) it came from.
-    pub(crate) source: String,
     pub(crate) resources: Vec<Resource>,
     pub(crate) sets: Vec<ValueSet>,
     pub(crate) ops: Vec<OpPlan>,
@@ -255,7 +253,6 @@ impl StateModel {
 
     /// A model from checked parts; derived fields are filled in here.
     pub(crate) fn assemble(
-        source: &str,
         mut resources: Vec<Resource>,
         mut sets: Vec<ValueSet>,
         ops: Vec<OpPlan>,
@@ -284,18 +281,12 @@ impl StateModel {
             .map(|(i, p)| (p.op_index, i))
             .collect();
         StateModel {
-            source: source.to_string(),
             resources,
             sets,
             ops,
             left_out,
             by_index,
         }
-    }
-
-    /// The resources from the root down to `res`.
-    pub(crate) fn lineage(&self, res: usize) -> Vec<usize> {
-        ops::lineage(&self.resources, res)
     }
 
     /// The plan of an item-level operation on `res` (whose path names one item).
