@@ -73,7 +73,7 @@ fn document(cx: &Cx, res: usize, key: &str, item: &Item) -> Value {
         return (**d).clone();
     }
     let mut doc = Value::Object(Map::new());
-    complete(cx, res, key, &mut doc, hash(key));
+    complete(cx, res, key, &mut doc, hash(key.as_bytes()));
     doc
 }
 
@@ -257,7 +257,7 @@ fn update(cx: &Cx, world: &mut World, res: usize) -> SimOutcome {
                 set_pointer(&mut doc, f, key_value(&key, r.key_integer));
             }
         }
-        _ => complete(cx, res, &key, &mut doc, hash(&key)),
+        _ => complete(cx, res, &key, &mut doc, hash(key.as_bytes())),
     }
     if let (Action::Merge { .. }, Some(s)) = (&cx.plan.action, r.item_schema) {
         if let Some(v) = cx.contract.schemas.violations(s, &doc).first() {

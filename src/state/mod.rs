@@ -5,11 +5,13 @@
 //! - [`model`]: the model file, checked against the contract; `infer` guesses one.
 //! - [`world`]: one session's data; [`docs`] and [`sets`] act on it, [`merge`]
 //!   resolves identities; [`normalize`] and [`settings`] shape set values.
-//! - [`seed`]: starting state and dumps; [`session`]: sessions and settling.
+//! - [`seed`]: starting state, [`dump`]: the same shape written out;
+//!   [`session`]: sessions and settling.
 //! - [`sim`]: [`Simulation`], what the server calls.
 
 mod cx;
 mod docs;
+pub(crate) mod dump;
 pub(crate) mod error;
 mod merge;
 pub(crate) mod model;

@@ -1,6 +1,6 @@
 //! Seed state: the items a session starts with, from a YAML file or a JSON
-//! document, and the dump of a session in the same shape (so a dump can be fed
-//! back as a seed).
+//! document (the admin endpoint), checked against the model and the contract.
+//! A dump ([`super::dump`]) has the same shape, so it can be fed back as a seed.
 //!
 //! The shape follows the model: resource names at the top, each a mapping from
 //! key to item; an item holds `data` (its document), its children and sets by
@@ -20,7 +20,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::cx::{key_text, key_value, set_pointer};
 use super::error::{yaml_error, At, Errors, StateError, StateErrors};
@@ -530,85 +530,4 @@ impl Reader<'_> {
         }
         out
     }
-}
-
-/// A session's state in the seed's shape.
-pub(crate) fn dump(model: &StateModel, world: &World) -> Value {
-    let mut top = Map::new();
-    for (res, items) in world.roots.iter().enumerate() {
-        if !items.is_empty() {
-            top.insert(
-                model.resources[res].name.clone(),
-                items_json(model, res, items),
-            );
-        }
-    }
-    Value::Object(top)
-}
-
-fn items_json(model: &StateModel, res: usize, items: &Items) -> Value {
-    Value::Object(
-        items
-            .iter()
-            .map(|(k, i)| (k.to_string(), item_json(model, res, i)))
-            .collect(),
-    )
-}
-
-fn item_json(model: &StateModel, res: usize, item: &Item) -> Value {
-    let r = &model.resources[res];
-    let mut m = Map::new();
-    match &item.life {
-        Life::Deleted => {
-            m.insert("deleted".into(), Value::Bool(true));
-        }
-        Life::MergedInto(to) => {
-            m.insert("mergedInto".into(), Value::String(to.to_string()));
-        }
-        Life::Live => {
-            let settings: Map<String, Value> = r
-                .scoped
-                .iter()
-                .zip(&item.settings)
-                .filter(|(_, p)| !p.is_empty())
-                .map(|(s, p)| {
-                    (
-                        model.sets[*s].name.clone(),
-                        p.iter()
-                            .map(|(k, v)| (k.to_string(), v.to_json()))
-                            .collect(),
-                    )
-                })
-                .collect();
-            if !settings.is_empty() {
-                m.insert("settings".into(), Value::Object(settings));
-            }
-            if let Some(d) = &item.data {
-                m.insert("data".into(), (**d).clone());
-            }
-            for (c, items) in r.children.iter().zip(&item.children) {
-                if !items.is_empty() {
-                    m.insert(
-                        model.resources[*c].name.clone(),
-                        items_json(model, *c, items),
-                    );
-                }
-            }
-            for (s, entries) in r.sets.iter().zip(&item.sets) {
-                if !entries.is_empty() {
-                    let e: Map<String, Value> = entries
-                        .iter()
-                        .map(|(k, vs)| {
-                            (
-                                k.to_string(),
-                                vs.iter().map(|v| Value::String(v.to_string())).collect(),
-                            )
-                        })
-                        .collect();
-                    m.insert(model.sets[*s].name.clone(), Value::Object(e));
-                }
-            }
-        }
-    }
-    Value::Object(m)
 }

@@ -6,11 +6,13 @@
 //! the least recently used is dropped. Settling (writes visible to reads only
 //! after a delay) lives here too, as each session's pair of states.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
+use super::cx::hash;
 use super::world::World;
 
 /// Session keys longer than this are kept as a hash of themselves.
@@ -117,12 +119,12 @@ impl Sessions {
     pub(crate) fn get_or_make(&self, key: &str, make: impl FnOnce() -> SessionState) -> Arc<Slot> {
         let key = bounded(key);
         let now = self.tick.fetch_add(1, Ordering::Relaxed);
-        if let Some(slot) = self.read().get(key.as_str()) {
+        if let Some(slot) = self.read().get(&*key) {
             slot.used.store(now, Ordering::Relaxed);
             return Arc::clone(slot);
         }
         let mut map = self.map.write().unwrap_or_else(PoisonError::into_inner);
-        if let Some(slot) = map.get(key.as_str()) {
+        if let Some(slot) = map.get(&*key) {
             slot.used.store(now, Ordering::Relaxed);
             return Arc::clone(slot);
         }
@@ -147,7 +149,7 @@ impl Sessions {
 
     /// The session `key`, if it exists.
     pub(crate) fn get(&self, key: &str) -> Option<Arc<Slot>> {
-        self.read().get(bounded(key).as_str()).cloned()
+        self.read().get(&*bounded(key)).cloned()
     }
 
     /// Drops one session, or all.
@@ -155,7 +157,7 @@ impl Sessions {
         let mut map = self.map.write().unwrap_or_else(PoisonError::into_inner);
         match key {
             Some(k) => {
-                map.remove(bounded(k).as_str());
+                map.remove(&*bounded(k));
             }
             None => map.clear(),
         }
@@ -171,15 +173,13 @@ impl Sessions {
 }
 
 /// A key as stored: as given, or hashed when long (a header can be large).
-fn bounded(key: &str) -> String {
+fn bounded(key: &str) -> Cow<'_, str> {
     if key.len() <= MAX_KEY {
-        key.to_string()
+        Cow::Borrowed(key)
     } else {
-        format!(
-            "#{:016x}{:016x}",
-            super::cx::hash(key),
-            super::cx::hash(&key[key.len() / 2..])
-        )
+        let (a, b) = key.as_bytes().split_at(key.len() / 2);
+        let second = hash(b) ^ hash(a).rotate_left(1);
+        Cow::Owned(format!("#{:016x}{second:016x}", hash(key.as_bytes())))
     }
 }
 
@@ -208,6 +208,10 @@ mod tests {
         let long = "k".repeat(10_000);
         assert!(bounded(&long).len() <= 33);
         assert_ne!(bounded(&long), bounded(&format!("{long}x")));
+        // Cut anywhere, a multi-byte key is hashed as bytes.
+        let wide = "é".repeat(100);
+        assert_eq!(bounded(&wide).len(), 33);
+        assert_eq!(bounded("short"), "short");
     }
 
     #[test]

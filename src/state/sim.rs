@@ -8,9 +8,10 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::cx::{key_text, Cx};
+use super::dump;
 use super::error::StateErrors;
 use super::model::{Action, OpPlan, StateModel};
-use super::seed::{self, Seed};
+use super::seed::Seed;
 use super::session::{SessionState, Sessions};
 use super::world::Counts;
 use super::world::World;
@@ -88,6 +89,20 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// What a whole state passes, if it passes a bound.
+    pub(crate) fn exceeded(&self, c: Counts) -> Option<String> {
+        [
+            ("items", c.items, self.max_items),
+            ("values", c.values, self.max_values),
+            ("bytes of documents", c.bytes, self.max_bytes),
+        ]
+        .into_iter()
+        .find(|(_, have, max)| have > max)
+        .map(|(what, have, max)| {
+            format!("this state holds {have} {what}, and the simulation keeps at most {max} per session")
+        })
+    }
+
     /// `Err` naming the bound when `counts` plus `more` would pass one.
     pub(crate) fn admit(&self, counts: Counts, more: Counts) -> Result<(), SimOutcome> {
         let over = |what: &str, have: usize, add: usize, max: usize| {
@@ -238,14 +253,22 @@ impl Simulation {
     /// A session's state (every write, settled or not) in the seed's shape.
     pub fn dump(&self, session: &str) -> Value {
         match self.sessions.get(session) {
-            Some(slot) => seed::dump(&self.model, &slot.lock().latest),
-            None => seed::dump(&self.model, &self.start),
+            Some(slot) => dump::dump(&self.model, &slot.lock().latest),
+            None => dump::dump(&self.model, &self.start),
         }
     }
 
     /// Replaces a session's state with a document in the seed's shape.
     pub fn load(&self, session: &str, state: &Value) -> Result<(), StateErrors> {
         let seed = Seed::from_json("state", state, &self.contract, &self.model)?;
+        if let Some(message) = self.opts.limits.exceeded(seed.world.counts) {
+            return Err(StateErrors(vec![super::error::StateError {
+                file: "state".into(),
+                at: None,
+                pointer: None,
+                message,
+            }]));
+        }
         let slot = self.sessions.get_or_make(session, || self.fresh());
         slot.lock().replace(seed.world);
         Ok(())

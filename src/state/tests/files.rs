@@ -247,3 +247,60 @@ fn unique_reject_refuses_a_value_held_elsewhere() {
     );
     assert_eq!(m.values(&profile(2), "email").unwrap(), ["b@example.com"]);
 }
+
+#[test]
+fn a_delete_without_cascade_refuses_an_item_with_children() {
+    let contract = crate::contract::Contract::from_text(
+        "shelves.yaml",
+        "\
+openapi: 3.0.3
+info: {title: shelves, version: '1'}
+paths:
+  /shelves/{shelf}:
+    parameters: [{name: shelf, in: path, required: true, schema: {type: string}}]
+    delete:
+      operationId: deleteShelf
+      responses: {'204': {description: gone}, '404': {description: none}, '409': {description: not empty}}
+  /shelves/{shelf}/books/{book}:
+    parameters:
+      - {name: shelf, in: path, required: true, schema: {type: string}}
+      - {name: book, in: path, required: true, schema: {type: string}}
+    put:
+      operationId: putBook
+      requestBody: {content: {application/json: {schema: {type: object}}}}
+      responses: {'200': {description: stored}, '404': {description: none}}
+    delete:
+      operationId: deleteBook
+      responses: {'204': {description: gone}, '404': {description: none}}
+",
+    )
+    .unwrap();
+    let text = "\
+resources:
+  shelves: {key: shelf, implicit: true}
+  books: {key: book, parent: shelves, implicit: true}
+operations:
+  deleteShelf: {delete: shelves, cascade: false}
+  putBook: {replace: books, status: 200}
+  deleteBook: {delete: books}
+";
+    let model = Arc::new(StateModel::from_text("m.yaml", text, &contract).unwrap());
+    let c = Client::new(Arc::new(contract), model, SimOptions::default());
+    let book = [("shelf", "s1"), ("book", "b1")];
+    assert_eq!(
+        status(&c.call("putBook", &book, &[], Some(json!({"title": "x"})))),
+        200
+    );
+    let out = c.call("deleteShelf", &[("shelf", "s1")], &[], None);
+    assert_eq!(
+        (status(&out), message(&out)),
+        (409, "shelves/s1 still has items under it".to_string())
+    );
+    assert_eq!(status(&c.call("deleteBook", &book, &[], None)), 204);
+    // The tombstone of the book is no child: the shelf may go now.
+    assert_eq!(
+        status(&c.call("deleteShelf", &[("shelf", "s1")], &[], None)),
+        204
+    );
+    assert_eq!(status(&c.call("putBook", &book, &[], Some(json!({})))), 404);
+}

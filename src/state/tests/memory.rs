@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use super::{body, message, status, Client};
 use crate::state::seed::Seed;
-use crate::state::sim::{SimOptions, SimOutcome};
+use crate::state::sim::{Limits, SimOptions, SimOutcome};
 
 pub(super) fn store(n: u32) -> String {
     format!("mem_store_{n:026}")
@@ -539,4 +539,46 @@ fn a_dump_loads_back_and_a_bad_state_is_refused_with_pointers() {
     // The refused state left the session as it was.
     assert_eq!(m.c.sim.dump("copy"), dump);
     let _: Value = dump;
+}
+
+#[test]
+fn session_limits_refuse_growth_with_a_mimeo_error_not_a_contract_status() {
+    let limits = Limits {
+        max_items: 2,
+        max_values: 2,
+        ..Limits::default()
+    };
+    let m = Memory::new(SimOptions {
+        limits,
+        ..SimOptions::default()
+    });
+    let p = profile(1);
+    accepted(&m.add(&p, "email", "a@example.com"));
+    accepted(&m.add(&p, "email", "b@example.com"));
+    accepted(&m.add(&p, "email", "B@example.com")); // present: adds nothing
+    let SimOutcome::Refused { message } = m.add(&p, "email", "c@example.com") else {
+        panic!("not refused")
+    };
+    assert!(
+        message.starts_with(
+            "this session holds 2 values, and the simulation keeps at most 2 per session"
+        ),
+        "{message}"
+    );
+    assert!(matches!(
+        m.add(&profile(2), "phone", "3175550100"),
+        SimOutcome::Refused { .. }
+    ));
+    assert!(matches!(
+        m.c.call("DeleteStore", &[("storeId", &store(9))], &[], None),
+        SimOutcome::Refused { .. }
+    ));
+    // Shrinking is always allowed.
+    accepted(&m.remove(&p, "email", true));
+    let big = json!({"stores": {store(1): {}, store(2): {}, store(3): {}}});
+    let e = m.c.sim.load("test", &big).unwrap_err().to_string();
+    assert_eq!(
+        e,
+        "state: this state holds 3 items, and the simulation keeps at most 2 per session"
+    );
 }
