@@ -10,9 +10,10 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 use serde_json::{Map, Value};
 
+use super::limits::Limits;
 use super::model::{fields, OpPlan, StateModel};
 use super::sim::SimOutcome;
-use super::world::{Miss, World};
+use super::world::{Counts, Miss, World};
 use crate::contract::{schema, Contract, Operation};
 use crate::generate::{Generator, Mode};
 
@@ -27,7 +28,9 @@ pub(crate) struct Cx<'a> {
     pub(crate) path: &'a [(&'a str, &'a str)],
     pub(crate) query: &'a [(Cow<'a, str>, Cow<'a, str>)],
     pub(crate) body: Option<&'a Value>,
-    pub(crate) limits: super::sim::Limits,
+    pub(crate) limits: Limits,
+    /// What all sessions held when the request arrived.
+    pub(crate) totals: Counts,
     /// Only seeded items exist: nothing springs into existence.
     pub(crate) strict: bool,
 }
@@ -54,6 +57,11 @@ impl Cx<'_> {
                 format!("the body has no text at {pointer}"),
             )),
         }
+    }
+
+    /// `Err` (a mimeo error) when taking `more` would pass a bound.
+    pub(crate) fn admit(&self, session: Counts, more: Counts) -> Result<(), SimOutcome> {
+        self.limits.admit(session, self.totals, more)
     }
 
     /// The answer for a path that leads to no live item.

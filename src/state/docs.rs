@@ -148,7 +148,7 @@ fn create(cx: &Cx, world: &mut World, res: usize, client_keys: bool) -> SimOutco
         values: 0,
         bytes: json_size(&doc),
     };
-    if let Err(refused) = cx.limits.admit(world.counts, more) {
+    if let Err(refused) = cx.admit(world.counts, more) {
         return refused;
     }
     let slot = r.slot;
@@ -281,7 +281,7 @@ fn update(cx: &Cx, world: &mut World, res: usize) -> SimOutcome {
     } else {
         0
     };
-    if let Err(refused) = cx.limits.admit(
+    if let Err(refused) = cx.admit(
         world.counts,
         Counts {
             items: made,
@@ -338,7 +338,7 @@ fn delete(cx: &Cx, world: &mut World, res: usize, cascade: bool) -> SimOutcome {
     };
     if creates {
         let made = world.would_make(cx.model, &cx.plan.chain, &cx.keys);
-        if let Err(refused) = cx.limits.admit(
+        if let Err(refused) = cx.admit(
             world.counts,
             Counts {
                 items: made,
@@ -370,8 +370,8 @@ fn delete(cx: &Cx, world: &mut World, res: usize, cascade: bool) -> SimOutcome {
         world.counts.add(after);
     } else {
         // Not implicit: the key may be used again, so nothing is kept.
-        let parent = &cx.plan.chain[..depth - 1];
-        let items = match world.find_mut(cx.model, parent, &cx.keys[..depth - 1], false) {
+        let up = depth.saturating_sub(1);
+        let items = match world.find_mut(cx.model, &cx.plan.chain[..up], &cx.keys[..up], false) {
             Ok(Some(p)) => p.children.get_mut(r.slot),
             _ => world.roots.get_mut(res),
         };

@@ -13,6 +13,7 @@ mod cx;
 mod docs;
 pub(crate) mod dump;
 pub(crate) mod error;
+pub(crate) mod limits;
 mod merge;
 pub(crate) mod model;
 pub(crate) mod normalize;

@@ -13,12 +13,14 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use super::cx::hash;
-use super::world::World;
+use super::limits::Totals;
+use super::world::{Counts, World};
 
 /// Session keys longer than this are kept as a hash of themselves.
 const MAX_KEY: usize = 128;
-/// Writes that may wait to settle at once; past it the oldest settles early.
-const MAX_PENDING: usize = 64;
+/// Writes that may wait to settle at once (each a copy of the session's state);
+/// past it the oldest settles early.
+const MAX_PENDING: usize = 16;
 
 /// One session's state.
 #[derive(Debug)]
@@ -27,6 +29,10 @@ pub(crate) struct SessionState {
     pub(crate) latest: World,
     /// With a settle delay: what reads see, and the writes still settling.
     settling: Option<Settling>,
+    /// What this session last added to the totals of all sessions.
+    accounted: Counts,
+    /// Dropped from the sessions: a request still holding it changes no totals.
+    gone: bool,
 }
 
 #[derive(Debug)]
@@ -43,8 +49,26 @@ impl SessionState {
             pending: VecDeque::new(),
         });
         SessionState {
+            accounted: world.counts,
             latest: world,
             settling,
+            gone: false,
+        }
+    }
+
+    /// Brings the totals of all sessions up to date with this one.
+    pub(crate) fn account(&mut self, totals: &Totals) {
+        if !self.gone {
+            totals.change(self.accounted, self.latest.counts);
+            self.accounted = self.latest.counts;
+        }
+    }
+
+    /// Takes this session out of the totals for good.
+    fn leave(&mut self, totals: &Totals) {
+        if !self.gone {
+            totals.change(self.accounted, Counts::default());
+            self.gone = true;
         }
     }
 
@@ -104,6 +128,8 @@ pub(crate) struct Sessions {
     map: RwLock<HashMap<Box<str>, Arc<Slot>>>,
     tick: AtomicU64,
     max: usize,
+    /// What all sessions hold together.
+    pub(crate) totals: Totals,
 }
 
 impl Sessions {
@@ -112,6 +138,7 @@ impl Sessions {
             map: RwLock::new(HashMap::new()),
             tick: AtomicU64::new(0),
             max: max.max(1),
+            totals: Totals::default(),
         }
     }
 
@@ -123,27 +150,35 @@ impl Sessions {
             slot.used.store(now, Ordering::Relaxed);
             return Arc::clone(slot);
         }
-        let mut map = self.map.write().unwrap_or_else(PoisonError::into_inner);
-        if let Some(slot) = map.get(&*key) {
-            slot.used.store(now, Ordering::Relaxed);
-            return Arc::clone(slot);
-        }
-        if map.len() >= self.max {
-            // One scan per new session past the bound; a request in flight keeps
-            // its `Arc` and finishes on the dropped state.
-            let oldest = map
-                .iter()
-                .min_by_key(|(_, s)| s.used.load(Ordering::Relaxed))
-                .map(|(k, _)| k.clone());
-            if let Some(k) = oldest {
-                map.remove(&k);
+        let mut evicted = None;
+        let slot = {
+            let mut map = self.map.write().unwrap_or_else(PoisonError::into_inner);
+            if let Some(slot) = map.get(&*key) {
+                slot.used.store(now, Ordering::Relaxed);
+                return Arc::clone(slot);
             }
+            if map.len() >= self.max {
+                // One scan per new session past the bound.
+                let oldest = map
+                    .iter()
+                    .min_by_key(|(_, s)| s.used.load(Ordering::Relaxed))
+                    .map(|(k, _)| k.clone());
+                evicted = oldest.and_then(|k| map.remove(&k));
+            }
+            let state = make();
+            self.totals.change(Counts::default(), state.accounted);
+            let slot = Arc::new(Slot {
+                used: AtomicU64::new(now),
+                state: Mutex::new(state),
+            });
+            map.insert(key.into(), Arc::clone(&slot));
+            slot
+        };
+        // Outside the map's lock: a request in flight on the evicted session
+        // finishes first, and changes no totals after.
+        if let Some(old) = evicted {
+            old.lock().leave(&self.totals);
         }
-        let slot = Arc::new(Slot {
-            used: AtomicU64::new(now),
-            state: Mutex::new(make()),
-        });
-        map.insert(key.into(), Arc::clone(&slot));
         slot
     }
 
@@ -154,12 +189,15 @@ impl Sessions {
 
     /// Drops one session, or all.
     pub(crate) fn remove(&self, key: Option<&str>) {
-        let mut map = self.map.write().unwrap_or_else(PoisonError::into_inner);
-        match key {
-            Some(k) => {
-                map.remove(&*bounded(k));
+        let dropped: Vec<Arc<Slot>> = {
+            let mut map = self.map.write().unwrap_or_else(PoisonError::into_inner);
+            match key {
+                Some(k) => map.remove(&*bounded(k)).into_iter().collect(),
+                None => map.drain().map(|(_, s)| s).collect(),
             }
-            None => map.clear(),
+        };
+        for slot in dropped {
+            slot.lock().leave(&self.totals);
         }
     }
 
@@ -201,6 +239,7 @@ mod tests {
         assert_eq!(s.len(), 2);
         s.remove(None);
         assert_eq!(s.len(), 0);
+        assert_eq!(s.totals.get(), Counts::default());
     }
 
     #[test]

@@ -116,8 +116,8 @@ fn entry_key(cx: &Cx, set: &ValueSet, body_key: Option<&str>) -> Result<String, 
     }
 }
 
-/// The owner's parent items and the scope's settings overrides, as the request
-/// would find them; `Ok(None)` owner when it would spring into existence.
+/// Whether the owner exists (else this write makes it), and the settings
+/// overrides of its scope (the store), as the request finds them.
 struct Found {
     overrides: Option<PerKey>,
     exists: bool,
@@ -246,7 +246,7 @@ fn add(
     } else {
         world.would_make(cx.model, &cx.plan.chain, &cx.keys)
     };
-    cx.limits.admit(
+    cx.admit(
         world.counts,
         Counts {
             items: made,
@@ -256,12 +256,15 @@ fn add(
     )?;
     if !present {
         let owner = owner_mut(cx, world, !found.exists)?;
-        let values = owner.sets[set.slot].entry(key.as_str().into()).or_default();
+        // Most keys hold one value: start at one slot, not the default four.
+        let values = owner.sets[set.slot]
+            .entry(key.as_str().into())
+            .or_insert_with(|| Vec::with_capacity(1));
         let added = push(values, value.as_str().into(), &s);
         world.counts.values = (world.counts.values + added.0).saturating_sub(added.1);
     }
     if let Some(other) = other {
-        merge_with(cx, world, set, &other)?;
+        merge_with(cx, world, &found, &other)?;
     }
     Ok(SimOutcome::accepted(cx.plan))
 }
@@ -335,7 +338,7 @@ fn change(
         *v = new.as_str().into();
     }
     if let Some(other) = other {
-        merge_with(cx, world, set, &other)?;
+        merge_with(cx, world, &found, &other)?;
     }
     Ok(SimOutcome::accepted(cx.plan))
 }
@@ -403,37 +406,26 @@ pub(crate) fn push(values: &mut Vec<Box<str>>, value: Box<str>, s: &Settings) ->
 }
 
 /// Merges the request's owner with `other`, which holds one of its values.
-fn merge_with(cx: &Cx, world: &mut World, set: &ValueSet, other: &str) -> Result<(), SimOutcome> {
-    let depth = cx.plan.chain.len();
+fn merge_with(cx: &Cx, world: &mut World, found: &Found, other: &str) -> Result<(), SimOutcome> {
+    let (Some(&owner_res), Some(up)) = (cx.plan.chain.last(), cx.plan.chain.len().checked_sub(1))
+    else {
+        return Ok(());
+    };
     let me = cx.keys.last().cloned().unwrap_or_default();
-    let scope_depth = cx
-        .plan
-        .chain
-        .iter()
-        .position(|r| *r == set.scope)
-        .map_or(0, |d| d + 1);
-    let overrides = world
-        .find(
-            cx.model,
-            &cx.plan.chain[..scope_depth],
-            &cx.keys[..scope_depth],
-        )
-        .ok()
-        .flatten()
-        .and_then(|i| i.settings.get(set.scope_slot).cloned());
-    let owner_res = cx.plan.chain[depth - 1];
-    let items = match world.find_mut(
-        cx.model,
-        &cx.plan.chain[..depth - 1],
-        &cx.keys[..depth - 1],
-        false,
-    ) {
+    let items = match world.find_mut(cx.model, &cx.plan.chain[..up], &cx.keys[..up], false) {
         Ok(Some(parent)) => parent.children.get_mut(cx.model.resources[owner_res].slot),
         Ok(None) => world.roots.get_mut(owner_res),
         Err(miss) => return Err(cx.miss(miss)),
     };
     let Some(items) = items else { return Ok(()) };
-    let (before, after) = merge::merge(cx.model, owner_res, items, &me, other, overrides.as_ref());
+    let (before, after) = merge::merge(
+        cx.model,
+        owner_res,
+        items,
+        &me,
+        other,
+        found.overrides.as_ref(),
+    );
     world.counts.sub(before);
     world.counts.add(after);
     Ok(())

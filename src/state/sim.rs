@@ -10,9 +10,11 @@ use serde_json::Value;
 use super::cx::{key_text, Cx};
 use super::dump;
 use super::error::StateErrors;
+use super::limits::Limits;
 use super::model::{Action, OpPlan, StateModel};
 use super::seed::Seed;
 use super::session::{SessionState, Sessions};
+#[cfg(test)]
 use super::world::Counts;
 use super::world::World;
 use super::{docs, sets};
@@ -64,67 +66,6 @@ impl SimOutcome {
     /// Whether the request changed (or may have changed) the state.
     pub(crate) fn is_success(&self) -> bool {
         matches!(self, SimOutcome::Respond { .. })
-    }
-}
-
-/// Bounds on one session's state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// Items (stores, profiles, pets, tombstones included).
-    pub max_items: usize,
-    /// Set values, over all items.
-    pub max_values: usize,
-    /// Approximate bytes of stored documents.
-    pub max_bytes: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_items: 10_000,
-            max_values: 50_000,
-            max_bytes: 8 << 20,
-        }
-    }
-}
-
-impl Limits {
-    /// What a whole state passes, if it passes a bound.
-    pub(crate) fn exceeded(&self, c: Counts) -> Option<String> {
-        [
-            ("items", c.items, self.max_items),
-            ("values", c.values, self.max_values),
-            ("bytes of documents", c.bytes, self.max_bytes),
-        ]
-        .into_iter()
-        .find(|(_, have, max)| have > max)
-        .map(|(what, have, max)| {
-            format!("this state holds {have} {what}, and the simulation keeps at most {max} per session")
-        })
-    }
-
-    /// `Err` naming the bound when `counts` plus `more` would pass one.
-    pub(crate) fn admit(&self, counts: Counts, more: Counts) -> Result<(), SimOutcome> {
-        let over = |what: &str, have: usize, add: usize, max: usize| {
-            (have.saturating_add(add) > max && add > 0).then(|| SimOutcome::Refused {
-                message: format!(
-                    "this session holds {have} {what}, and the simulation keeps at most {max} per session; reset the session (DELETE /__admin/state) or raise the limit"
-                ),
-            })
-        };
-        match over("items", counts.items, more.items, self.max_items)
-            .or_else(|| over("values", counts.values, more.values, self.max_values))
-            .or_else(|| {
-                over(
-                    "bytes of documents",
-                    counts.bytes,
-                    more.bytes,
-                    self.max_bytes,
-                )
-            }) {
-            Some(refused) => Err(refused),
-            None => Ok(()),
-        }
     }
 }
 
@@ -218,6 +159,7 @@ impl Simulation {
             query,
             body,
             limits: self.opts.limits,
+            totals: self.sessions.totals.get(),
             strict: self.opts.strict,
         };
         let slot = self.sessions.get_or_make(session, || self.fresh());
@@ -245,6 +187,7 @@ impl Simulation {
             };
             if outcome.is_success() {
                 state.written(now, self.opts.settle);
+                state.account(&self.sessions.totals);
             }
             outcome
         })
@@ -270,7 +213,9 @@ impl Simulation {
             }]));
         }
         let slot = self.sessions.get_or_make(session, || self.fresh());
-        slot.lock().replace(seed.world);
+        let mut state = slot.lock();
+        state.replace(seed.world);
+        state.account(&self.sessions.totals);
         Ok(())
     }
 
@@ -286,6 +231,11 @@ impl Simulation {
 
 #[cfg(test)]
 impl Simulation {
+    /// What all sessions hold together.
+    pub(crate) fn total(&self) -> Counts {
+        self.sessions.totals.get()
+    }
+
     /// A session's running counts, and the same counted again from scratch.
     pub(crate) fn counts(&self, session: &str) -> Option<(Counts, Counts)> {
         let slot = self.sessions.get(session)?;

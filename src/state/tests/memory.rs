@@ -5,8 +5,9 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use super::{body, message, status, Client};
+use crate::state::limits::Limits;
 use crate::state::seed::Seed;
-use crate::state::sim::{Limits, SimOptions, SimOutcome};
+use crate::state::sim::{SimOptions, SimOutcome};
 
 pub(super) fn store(n: u32) -> String {
     format!("mem_store_{n:026}")
@@ -581,4 +582,34 @@ fn session_limits_refuse_growth_with_a_mimeo_error_not_a_contract_status() {
         e,
         "state: this state holds 3 items, and the simulation keeps at most 2 per session"
     );
+}
+
+#[test]
+fn all_sessions_together_stay_within_the_total_budget() {
+    let limits = Limits {
+        max_total_entries: 6,
+        ..Limits::default()
+    };
+    let mut m = Memory::new(SimOptions {
+        limits,
+        ..SimOptions::default()
+    });
+    // Each session: a store and a profile (2 items) and one value.
+    for s in ["a", "b"] {
+        m.c.session = s.into();
+        accepted(&m.add(&profile(1), "email", "a@example.com"));
+    }
+    m.c.session = "c".into();
+    let SimOutcome::Refused { message } = m.add(&profile(1), "email", "a@example.com") else {
+        panic!("not refused")
+    };
+    assert!(
+        message.starts_with("all sessions together hold 6 items and values"),
+        "{message}"
+    );
+    // Dropping a session gives its share back.
+    m.c.sim.reset(Some("a"));
+    accepted(&m.add(&profile(1), "email", "a@example.com"));
+    m.c.sim.reset(None);
+    assert_eq!(m.c.sim.total(), crate::state::world::Counts::default());
 }

@@ -259,6 +259,7 @@ fn run(seed: u64, steps: usize, settle: Duration) -> std::collections::BTreeMap<
         check_invariants(&defaults, &after, &context);
         if let Some((running, recounted)) = m.c.sim.counts("test") {
             assert_eq!(running, recounted, "{context}: counts drifted");
+            assert_eq!(m.c.sim.total(), running, "{context}: totals drifted");
         }
         if let SimOutcome::Redirect { canonical, .. } = &out {
             let target = &after["stores"][&m.store]["profiles"][canonical];
@@ -330,4 +331,13 @@ fn bytes_per_stored_value_are_few() {
     // A 13-byte value is a 32-byte heap block plus its 16-byte box in the list;
     // the rest is list growth and the profile around it.
     assert!(per_value <= 96, "{per_value} bytes per value");
+    // A typical profile: one email, one phone.
+    let m = Memory::new(SimOptions::default());
+    for p in 1..=1000 {
+        m.add(&profile(p), "email", &format!("user{p}@example.com"));
+        m.add(&profile(p), "phone", &format!("+1317555{p:04}"));
+    }
+    let per_profile = m.c.sim.approx_bytes("test").unwrap() / 1000;
+    println!("{per_profile} bytes per profile with one email and one phone");
+    assert!(per_profile <= 900, "{per_profile} bytes per profile");
 }
