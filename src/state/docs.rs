@@ -52,7 +52,7 @@ pub(crate) fn read(cx: &Cx, world: &World) -> SimOutcome {
                 location: None,
             }
         }
-        _ => SimOutcome::error(500, "not a read"),
+        _ => SimOutcome::internal("not a read"),
     }
 }
 
@@ -62,7 +62,7 @@ pub(crate) fn write(cx: &Cx, world: &mut World) -> SimOutcome {
         Action::Create { res, client_keys } => create(cx, world, *res, *client_keys),
         Action::Replace { res } | Action::Merge { res } => update(cx, world, *res),
         Action::Delete { res, cascade } => delete(cx, world, *res, *cascade),
-        _ => SimOutcome::error(500, "not a document write"),
+        _ => SimOutcome::internal("not a document write"),
     }
 }
 
@@ -129,8 +129,14 @@ fn create(cx: &Cx, world: &mut World, res: usize, client_keys: bool) -> SimOutco
                 return SimOutcome::error(409, format!("{}/{k} already exists", r.name));
             }
             Some(k) => k,
-            None => {
+            // The body's schema let through a key the path's would not.
+            None if cx.op.documents(400) => {
                 return SimOutcome::error(400, format!("{k} is not an integer key for {}", r.name))
+            }
+            None => {
+                return SimOutcome::Refused {
+                    message: format!("{k} is not an integer key for {}", r.name),
+                }
             }
         },
         None => match fresh_key(cx, world, res) {
@@ -160,7 +166,7 @@ fn create(cx: &Cx, world: &mut World, res: usize, client_keys: bool) -> SimOutco
         Err(miss) => return cx.miss(miss),
     };
     let Some(items) = items else {
-        return SimOutcome::error(500, "no place for the item");
+        return SimOutcome::internal("no place for the item");
     };
     items.insert(key.as_str().into(), item);
     world.counts.add(Counts {

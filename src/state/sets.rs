@@ -68,7 +68,7 @@ pub(crate) fn read(cx: &Cx, world: &World) -> SimOutcome {
                 location: None,
             }
         }
-        _ => SimOutcome::error(500, "not a set read"),
+        _ => SimOutcome::internal("not a set read"),
     }
 }
 
@@ -78,7 +78,7 @@ pub(crate) fn write(cx: &Cx, world: &mut World) -> SimOutcome {
         Action::Add { set, key, value } => add(cx, world, *set, key.as_deref(), value),
         Action::Change { set, key, old, new } => change(cx, world, *set, key.as_deref(), old, new),
         Action::Remove { set, key, all } => remove(cx, world, *set, key.as_deref(), all.as_deref()),
-        _ => Err(SimOutcome::error(500, "not a set write")),
+        _ => Err(SimOutcome::internal("not a set write")),
     };
     result.unwrap_or_else(|e| e)
 }

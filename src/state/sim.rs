@@ -54,6 +54,14 @@ impl SimOutcome {
         }
     }
 
+    /// A state the engine never makes (an action reaching the wrong handler):
+    /// a mimeo error rather than an undocumented status.
+    pub(crate) fn internal(what: &str) -> SimOutcome {
+        SimOutcome::Refused {
+            message: format!("internal error in the simulation: {what}"),
+        }
+    }
+
     /// A success without a body of its own.
     pub(crate) fn accepted(plan: &OpPlan) -> SimOutcome {
         SimOutcome::Respond {

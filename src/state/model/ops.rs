@@ -440,7 +440,13 @@ pub(crate) fn needed(
                 v.push((409, "a value already held"));
             }
         }
-        Action::Remove { .. } | Action::ReadEntry { .. } | Action::ListEntries { .. } => {
+        Action::Remove { key, .. } => {
+            v.push((404, "a key or owner that does not exist"));
+            if key.is_some() {
+                v.push((400, "a body key that differs from the path's"));
+            }
+        }
+        Action::ReadEntry { .. } | Action::ListEntries { .. } => {
             v.push((404, "a key or owner that does not exist"))
         }
     }

@@ -80,6 +80,9 @@ impl Client {
             .handle(&self.session, op, path, &query, body.as_ref(), self.now)
             .unwrap_or_else(|| panic!("{op_id} is not in the model"));
         check(&self.contract, op_id, &out);
+        if let Some((running, recounted)) = self.sim.counts(&self.session) {
+            assert_eq!(running, recounted, "{op_id}: the running counts drifted");
+        }
         out
     }
 }
