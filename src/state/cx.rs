@@ -231,6 +231,8 @@ pub(crate) fn hash(s: &[u8]) -> u64 {
 /// Puts `array` where the list response keeps it, with whatever else the
 /// response requires generated around it; cut to the array's `maxItems`.
 pub(crate) fn list_body(cx: &Cx, array_at: &str, mut items: Vec<Value>) -> Value {
+    // All of them, before the array is cut to what the schema shows.
+    let count = items.len();
     let doc = &cx.contract.document;
     let schema_id = fields::response_schema(cx.op, cx.plan.status);
     let src = schema_id.map(|s| fields::source(cx.contract, s));
@@ -247,6 +249,18 @@ pub(crate) fn list_body(cx: &Cx, array_at: &str, mut items: Vec<Value>) -> Value
     set_pointer(&mut body, array_at, Value::Array(items));
     if let Some(s) = src {
         fit(&mut body, s, doc, &cx.generator(Mode::Static), 0);
+        // A count beside the array says how many there are, when the schema
+        // allows that number (it was generated otherwise).
+        for name in ["total", "count", "totalCount", "total_count"] {
+            if let Some(v) = body.get_mut(name).filter(|v| v.is_u64()) {
+                let previous = std::mem::replace(v, Value::from(count));
+                if !schema_id.is_none_or(|id| cx.contract.schemas.is_valid(id, &body)) {
+                    if let Some(v) = body.get_mut(name) {
+                        *v = previous;
+                    }
+                }
+            }
+        }
     }
     body
 }

@@ -59,6 +59,7 @@ fn created_pets_get_keys_locations_and_server_fields() {
     assert_eq!(body(&pet(&c, "7"))["tag"], "cat");
     assert_eq!(body(&pet(&c, "007"))["name"], "Tom");
     let list = body(&c.call("listPets", &[], &[], None));
+    assert_eq!(list["total"], 3);
     let names: Vec<&Value> = list["data"]
         .as_array()
         .unwrap()
