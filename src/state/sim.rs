@@ -1,6 +1,24 @@
 //! The interface the server calls: one [`Simulation`] per contract and model,
 //! answering each request of the model's operations from its session's state.
-
+//!
+//! Wiring it into the server (not done here):
+//! - session key: the `X-Mimeo-Session` header, else the Basic-auth username,
+//!   else one default session;
+//! - after the request is validated, call [`Simulation::handle`] with the
+//!   decoded path parameters, the query pairs, the parsed JSON body and the
+//!   arrival time; `None` means the operation is not in the model (answer as the
+//!   stateless mock). `Respond { body: None }` is the documented default body;
+//!   `Error` goes into the contract's error shape; `Redirect` builds `Location`
+//!   (same operation, `param` set to `canonical`) and `Canonical-Profile-Id`;
+//!   `Refused` is a mimeo error (`mimeo-error: state-limit`), never a contract
+//!   status;
+//! - admin: `GET /__admin/state` is [`Simulation::dump`], `PUT` is
+//!   [`Simulation::load`] (400 with the error lines), `DELETE` is
+//!   [`Simulation::reset`] (`?all=true` for every session);
+//! - CLI: `--stateful` (the embedded Memory model, `spec/memory-v1.state.yaml`,
+//!   or `--state-model FILE` via [`StateModel::from_file`]), `--seed-state FILE`
+//!   ([`Seed::from_file`]), `--state-strict`, `--settle D`; `mimeo state infer
+//!   --spec FILE` prints [`StateModel::infer`]'s `to_yaml`.
 use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
