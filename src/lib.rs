@@ -89,6 +89,9 @@ mod routing;
 #[cfg(feature = "replay")]
 mod secrets;
 mod serve;
+// Wired into the server by the next commit.
+#[cfg_attr(not(test), allow(dead_code))]
+mod state;
 mod support;
 mod validate;
 

@@ -191,6 +191,13 @@ impl<'a> Generator<'a> {
         )
     }
 
+    /// Generates a value for `schema`, a part of a contract schema that has no id
+    /// of its own (a property of a response body): `Ok` when the contract's
+    /// validators accept it, else `Err` with the best attempt.
+    pub(crate) fn generate_value(&self, schema: &Value, rng: &mut StdRng) -> Result<Value, Value> {
+        self.generate_checked(schema, None, |v| self.valid(schema, None, v), rng)
+    }
+
     /// Generates a value for `schema` (at `place`), regenerating a bounded number
     /// of times until `valid` accepts one.
     fn generate_checked(

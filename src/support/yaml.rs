@@ -41,7 +41,7 @@ pub(crate) fn at(file: &str, loc: &Location, message: impl Into<String>) -> Diag
 
 /// serde-saphyr's message without its own position text (we print `file:line:col`
 /// in front): "error: line 4 column 5: unknown field ... at line 4, column 5".
-fn message(plain: &str) -> String {
+pub(crate) fn message(plain: &str) -> String {
     let mut m = plain.strip_prefix("error: ").unwrap_or(plain);
     if let Some(rest) = m.strip_prefix("line ") {
         if let Some((_, after)) = rest.split_once(": ") {

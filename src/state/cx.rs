@@ -1,0 +1,268 @@
+//! What one request brings to the engine, what the engine answers, and the
+//! helpers every action shares: reading keys and body fields, turning a missing
+//! item into the contract's 404 or a redirect, building bodies in the contract's
+//! shapes.
+
+use std::borrow::Cow;
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use serde_json::{Map, Value};
+
+use super::limits::Limits;
+use super::model::{fields, OpPlan, StateModel};
+use super::sim::SimOutcome;
+use super::world::{Counts, Miss, World};
+use crate::contract::{schema, Contract, Operation};
+use crate::generate::{Generator, Mode};
+
+/// One request, as the engine sees it.
+pub(crate) struct Cx<'a> {
+    pub(crate) contract: &'a Contract,
+    pub(crate) model: &'a StateModel,
+    pub(crate) op: &'a Operation,
+    pub(crate) plan: &'a OpPlan,
+    /// Keys along `plan.chain`, integer keys in canonical form.
+    pub(crate) keys: Vec<String>,
+    pub(crate) path: &'a [(&'a str, &'a str)],
+    pub(crate) query: &'a [(Cow<'a, str>, Cow<'a, str>)],
+    pub(crate) body: Option<&'a Value>,
+    pub(crate) limits: Limits,
+    /// What all sessions held when the request arrived.
+    pub(crate) totals: Counts,
+    /// Only seeded items exist: nothing springs into existence.
+    pub(crate) strict: bool,
+}
+
+impl Cx<'_> {
+    pub(crate) fn path_param(&self, name: &str) -> Option<&str> {
+        self.path.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+    }
+
+    pub(crate) fn query_param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_ref())
+    }
+
+    /// The text at a body pointer (numbers as written), or the 400 saying what is wrong.
+    pub(crate) fn body_text(&self, pointer: &str) -> Result<String, SimOutcome> {
+        match self.body.and_then(|b| b.pointer(pointer)) {
+            Some(Value::String(s)) => Ok(s.clone()),
+            Some(Value::Number(n)) => Ok(n.to_string()),
+            _ => Err(SimOutcome::error(
+                400,
+                format!("the body has no text at {pointer}"),
+            )),
+        }
+    }
+
+    /// `Err` (a mimeo error) when taking `more` would pass a bound.
+    pub(crate) fn admit(&self, session: Counts, more: Counts) -> Result<(), SimOutcome> {
+        self.limits.admit(session, self.totals, more)
+    }
+
+    /// The answer for a path that leads to no live item.
+    pub(crate) fn miss(&self, miss: Miss) -> SimOutcome {
+        let name = |res: usize| self.model.resources[res].name.as_str();
+        match miss {
+            Miss::Absent { res, key } => {
+                SimOutcome::error(404, format!("{}/{key} does not exist", name(res)))
+            }
+            Miss::Deleted { res, key } => {
+                SimOutcome::error(404, format!("{}/{key} was deleted", name(res)))
+            }
+            Miss::Merged { res, canonical } => {
+                let (read, write) = self.model.resources[res].redirect.unwrap_or((301, 308));
+                SimOutcome::Redirect {
+                    status: if self.plan.read { read } else { write },
+                    param: self.model.resources[res].key.clone(),
+                    canonical,
+                }
+            }
+        }
+    }
+
+    /// Whether missing items along the chain may spring into existence.
+    pub(crate) fn may_create(&self, world: &World, upto: usize) -> bool {
+        if self.strict {
+            return false;
+        }
+        let missing = world.would_make(self.model, &self.plan.chain[..upto], &self.keys[..upto]);
+        self.plan.chain[upto - missing..upto]
+            .iter()
+            .all(|r| self.model.resources[*r].implicit)
+    }
+
+    /// The path of an item of `res` whose key is `key`, under this request's chain,
+    /// for a `Location` header.
+    pub(crate) fn item_path(&self, res: usize, key: &str) -> String {
+        let template = match self.model.item_plan(res) {
+            Some(p) => self.contract.op(p.op_index).path().to_string(),
+            None => format!("{}/{{{}}}", self.op.path(), self.model.resources[res].key),
+        };
+        let mut out = template;
+        let own = &self.model.resources[res].key;
+        for (r, k) in self.plan.chain.iter().zip(&self.keys) {
+            out = out.replace(&format!("{{{}}}", self.model.resources[*r].key), &encode(k));
+        }
+        out.replace(&format!("{{{own}}}"), &encode(key))
+    }
+
+    /// A generator over the contract's document.
+    pub(crate) fn generator(&self, mode: Mode) -> Generator<'_> {
+        Generator::new(&self.contract.schemas, mode)
+    }
+}
+
+/// A path segment, percent-encoded.
+fn encode(s: &str) -> String {
+    const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    utf8_percent_encode(s, SEGMENT).to_string()
+}
+
+/// The canonical text of a key: integers without leading zeros or `+`.
+pub(crate) fn key_text(raw: &str, integer: bool) -> Option<String> {
+    if integer {
+        raw.parse::<i64>().ok().map(|n| n.to_string())
+    } else {
+        Some(raw.to_string())
+    }
+}
+
+/// A key as a JSON value of its kind.
+pub(crate) fn key_value(key: &str, integer: bool) -> Value {
+    match key.parse::<i64>() {
+        Ok(n) if integer => Value::from(n),
+        _ => Value::String(key.to_string()),
+    }
+}
+
+/// Sets the value at a JSON pointer, making objects on the way; `""` replaces
+/// the whole value. Array positions on the way are not made.
+pub(crate) fn set_pointer(target: &mut Value, pointer: &str, v: Value) {
+    if pointer.is_empty() {
+        *target = v;
+        return;
+    }
+    let mut at = target;
+    let tokens: Vec<String> = pointer
+        .trim_start_matches('/')
+        .split('/')
+        .map(|t| t.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    for (i, t) in tokens.iter().enumerate() {
+        if !at.is_object() {
+            *at = Value::Object(Map::new());
+        }
+        let Value::Object(m) = at else { return };
+        if i + 1 == tokens.len() {
+            m.insert(t.clone(), v);
+            return;
+        }
+        at = m.entry(t.clone()).or_insert(Value::Null);
+    }
+}
+
+/// Adds the required properties an object lacks, generated from `schema`
+/// (one level, through `allOf`), and drops properties a closed schema forbids.
+pub(crate) fn fit(
+    doc: &mut Value,
+    schema_value: &Value,
+    cx_doc: &Value,
+    generator: &Generator,
+    seed: u64,
+) {
+    let Some(s) = schema::resolve(cx_doc, schema_value) else {
+        return;
+    };
+    let Value::Object(m) = doc else { return };
+    let mut parts = vec![s];
+    for member in s
+        .get("allOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(r) = schema::resolve(cx_doc, member) {
+            parts.push(r);
+        }
+    }
+    let mut rng = StdRng::seed_from_u64(seed);
+    for part in &parts {
+        let props = part.get("properties").and_then(Value::as_object);
+        for name in part
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let Some(name) = name.as_str() else { continue };
+            if m.contains_key(name) {
+                continue;
+            }
+            let generated = match props.and_then(|p| p.get(name)) {
+                Some(p) => generator
+                    .generate_value(p, &mut rng)
+                    .unwrap_or_else(|best| best),
+                None => Value::Null,
+            };
+            m.insert(name.to_string(), generated);
+        }
+    }
+    if parts.len() == 1 && s.get("additionalProperties") == Some(&Value::Bool(false)) {
+        if let Some(props) = s.get("properties").and_then(Value::as_object) {
+            m.retain(|k, _| props.contains_key(k));
+        }
+    }
+}
+
+/// A small stable hash (FNV-1a), for seeding generation from a key.
+pub(crate) fn hash(s: &[u8]) -> u64 {
+    s.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Puts `array` where the list response keeps it, with whatever else the
+/// response requires generated around it; cut to the array's `maxItems`.
+pub(crate) fn list_body(cx: &Cx, array_at: &str, mut items: Vec<Value>) -> Value {
+    // All of them, before the array is cut to what the schema shows.
+    let count = items.len();
+    let doc = &cx.contract.document;
+    let schema_id = fields::response_schema(cx.op, cx.plan.status);
+    let src = schema_id.map(|s| fields::source(cx.contract, s));
+    if let Some(max) = src
+        .and_then(|s| fields::walk(doc, s, array_at).ok().flatten())
+        .and_then(|a| fields::max_items(doc, a))
+    {
+        items.truncate(max);
+    }
+    if array_at.is_empty() {
+        return Value::Array(items);
+    }
+    let mut body = Value::Object(Map::new());
+    set_pointer(&mut body, array_at, Value::Array(items));
+    if let Some(s) = src {
+        fit(&mut body, s, doc, &cx.generator(Mode::Static), 0);
+        // A count beside the array says how many there are, when the schema
+        // allows that number (it was generated otherwise).
+        for name in ["total", "count", "totalCount", "total_count"] {
+            if let Some(v) = body.get_mut(name).filter(|v| v.is_u64()) {
+                let previous = std::mem::replace(v, Value::from(count));
+                if !schema_id.is_none_or(|id| cx.contract.schemas.is_valid(id, &body)) {
+                    if let Some(v) = body.get_mut(name) {
+                        *v = previous;
+                    }
+                }
+            }
+        }
+    }
+    body
+}

@@ -1,0 +1,151 @@
+//! Normalization of set values before they are stored or compared.
+//!
+//! Memory normalizes identifier values per idType (E.164 for phones, lower case
+//! for emails), and two spellings of one phone number must be one value. The
+//! phone rule is a documented heuristic rather than the `phonenumber` crate: with
+//! no country context (Memory gets none) the crate's region rules cannot apply,
+//! and its metadata would add about a megabyte to a binary meant to stay small.
+
+use std::fmt;
+
+/// How values of one key are normalized.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Normalization {
+    /// Stored as given.
+    None,
+    /// Leading and trailing whitespace removed.
+    Trim,
+    /// Trimmed and lower-cased.
+    Email,
+    /// E.164, by the heuristic in [`phone`].
+    Phone,
+}
+
+impl Normalization {
+    pub(crate) const NAMES: &'static str = "none, trim, email, phone";
+
+    pub(crate) fn parse(s: &str) -> Option<Normalization> {
+        Some(match s {
+            "none" => Normalization::None,
+            "trim" => Normalization::Trim,
+            "email" => Normalization::Email,
+            "phone" => Normalization::Phone,
+            _ => return None,
+        })
+    }
+
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Normalization::None => "none",
+            Normalization::Trim => "trim",
+            Normalization::Email => "email",
+            Normalization::Phone => "phone",
+        }
+    }
+
+    /// The stored form of `value`, or why it cannot be stored.
+    pub(crate) fn apply(self, value: &str) -> Result<String, NotNormal> {
+        match self {
+            Normalization::None => Ok(value.to_string()),
+            Normalization::Trim => Ok(value.trim().to_string()),
+            Normalization::Email => Ok(value.trim().to_lowercase()),
+            Normalization::Phone => phone(value).ok_or_else(|| NotNormal {
+                value: value.to_string(),
+            }),
+        }
+    }
+}
+
+/// A value that is not a phone number; shown as `"abc" is not a phone number (...)`,
+/// after the name of the field it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NotNormal {
+    pub(crate) value: String,
+}
+
+impl fmt::Display for NotNormal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown: String = self.value.chars().take(64).collect();
+        write!(
+            f,
+            "{} is not a phone number (normalization: phone, E.164: `+` and 8 to 15 digits)",
+            serde_json::Value::String(shown)
+        )
+    }
+}
+
+/// E.164 without a country context: drop spaces, `-`, `.`, `(` and `)`; a leading
+/// `00` is the international prefix (`+`); ten digits without `+` are a US
+/// number (`+1`), eleven starting with 1 are one without its `+`. The result must
+/// be `+` and 8 to 15 digits.
+pub(crate) fn phone(value: &str) -> Option<String> {
+    let kept: String = value
+        .chars()
+        .filter(|c| !(c.is_whitespace() || matches!(c, '-' | '.' | '(' | ')')))
+        .collect();
+    let digits_only = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let e164 = if let Some(rest) = kept.strip_prefix("00") {
+        format!("+{rest}")
+    } else if kept.starts_with('+') {
+        kept
+    } else if digits_only(&kept) && kept.len() == 10 {
+        format!("+1{kept}")
+    } else if digits_only(&kept) && kept.len() == 11 && kept.starts_with('1') {
+        format!("+{kept}")
+    } else {
+        return None;
+    };
+    let digits = e164.strip_prefix('+')?;
+    (digits_only(digits) && (8..=15).contains(&digits.len())).then_some(e164)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phone_numbers_become_e164() {
+        for (raw, want) in [
+            ("+1 (317) 555-6789", "+13175556789"),
+            ("317.555.6789", "+13175556789"),
+            ("13175556789", "+13175556789"),
+            ("0044 20 7946 0958", "+442079460958"),
+            ("+44 20 7946 0958", "+442079460958"),
+            ("+4930123456", "+4930123456"),
+            ("\t+1 317 555 6789 ", "+13175556789"),
+        ] {
+            assert_eq!(phone(raw).as_deref(), Some(want), "{raw}");
+        }
+        for raw in [
+            "abc",
+            "",
+            "+",
+            "+1234567",
+            "+1234567890123456",
+            "3175556789x",
+            "23175556789",
+            "555-6789",
+            "+1 317 555 678٩",
+            "00",
+        ] {
+            assert_eq!(phone(raw), None, "{raw}");
+        }
+    }
+
+    #[test]
+    fn emails_are_trimmed_and_lower_cased() {
+        let n = Normalization::Email;
+        assert_eq!(n.apply("  Ada@Example.COM ").unwrap(), "ada@example.com");
+        assert_eq!(Normalization::Trim.apply(" X ").unwrap(), "X");
+        assert_eq!(Normalization::None.apply(" X ").unwrap(), " X ");
+    }
+
+    #[test]
+    fn the_phone_error_names_the_rule() {
+        let e = Normalization::Phone.apply("abc").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "\"abc\" is not a phone number (normalization: phone, E.164: `+` and 8 to 15 digits)"
+        );
+    }
+}

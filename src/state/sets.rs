@@ -1,0 +1,432 @@
+//! Set actions: a profile's identifiers, per idType an ordered list of values.
+//! Add, change one value, remove one (by policy) or all, read one key, list all.
+//!
+//! Values are normalized by the key's settings before they are stored or
+//! compared, kept in the order written, never duplicated, and cut to the key's
+//! limit by its policy: after an append, while over the limit, the policy's
+//! victim goes (fifo: the oldest; lifo: the newest, so a value added at the
+//! limit is dropped again).
+
+use serde_json::{Map, Value};
+
+use super::cx::{fit, list_body, set_pointer, Cx};
+use super::merge;
+use super::model::{fields, Action, Unique, ValueSet};
+use super::settings::{PerKey, Settings};
+use super::sim::SimOutcome;
+use super::world::{Counts, Entries, Item, Items, Miss, World};
+use crate::generate::Mode;
+
+/// Read one key, or list every key.
+pub(crate) fn read(cx: &Cx, world: &World) -> SimOutcome {
+    let owner = match world.find(cx.model, &cx.plan.chain, &cx.keys) {
+        Ok(Some(o)) => o,
+        Ok(None) => return SimOutcome::error(404, "no owner"),
+        Err(miss) => return cx.miss(miss),
+    };
+    match &cx.plan.action {
+        Action::ReadEntry { set } => {
+            let set = &cx.model.sets[*set];
+            let key = match entry_key(cx, set, None) {
+                Ok(k) => k,
+                Err(e) => return e,
+            };
+            match owner.sets.get(set.slot).and_then(|e| e.get(key.as_str())) {
+                Some(values) if !values.is_empty() => {
+                    let mut body = entry(set, &key, values);
+                    if let Some(s) = fields::response_schema(cx.op, cx.plan.status) {
+                        fit(
+                            &mut body,
+                            fields::source(cx.contract, s),
+                            &cx.contract.document,
+                            &cx.generator(Mode::Static),
+                            0,
+                        );
+                    }
+                    SimOutcome::Respond {
+                        status: cx.plan.status,
+                        body: Some(body),
+                        location: None,
+                    }
+                }
+                _ => SimOutcome::error(
+                    404,
+                    format!("{} has no {} values for {key}", owner_name(cx), set.name),
+                ),
+            }
+        }
+        Action::ListEntries { set, array } => {
+            let set = &cx.model.sets[*set];
+            let entries = owner
+                .sets
+                .get(set.slot)
+                .map(|e| e.iter().map(|(k, v)| entry(set, k, v)).collect())
+                .unwrap_or_default();
+            SimOutcome::Respond {
+                status: cx.plan.status,
+                body: Some(list_body(cx, array, entries)),
+                location: None,
+            }
+        }
+        _ => SimOutcome::internal("not a set read"),
+    }
+}
+
+/// Add, change and remove.
+pub(crate) fn write(cx: &Cx, world: &mut World) -> SimOutcome {
+    let result = match &cx.plan.action {
+        Action::Add { set, key, value } => add(cx, world, *set, key.as_deref(), value),
+        Action::Change { set, key, old, new } => change(cx, world, *set, key.as_deref(), old, new),
+        Action::Remove { set, key, all } => remove(cx, world, *set, key.as_deref(), all.as_deref()),
+        _ => Err(SimOutcome::internal("not a set write")),
+    };
+    result.unwrap_or_else(|e| e)
+}
+
+/// `{idType: key, values: [...]}`, in the set's entry fields.
+fn entry(set: &ValueSet, key: &str, values: &[Box<str>]) -> Value {
+    let mut e = Value::Object(Map::new());
+    set_pointer(&mut e, &set.entry_key, Value::String(key.to_string()));
+    let values = values
+        .iter()
+        .map(|v| Value::String(v.to_string()))
+        .collect();
+    set_pointer(&mut e, &set.entry_values, Value::Array(values));
+    e
+}
+
+fn owner_name(cx: &Cx) -> String {
+    match (cx.plan.chain.last(), cx.keys.last()) {
+        (Some(r), Some(k)) => format!("{}/{k}", cx.model.resources[*r].name),
+        _ => "the owner".into(),
+    }
+}
+
+/// The key named by the path, checked against the body's when both name one.
+fn entry_key(cx: &Cx, set: &ValueSet, body_key: Option<&str>) -> Result<String, SimOutcome> {
+    let from_path = cx.path_param(&set.key).map(str::to_string);
+    let from_body = body_key.map(|p| cx.body_text(p)).transpose()?;
+    match (from_path, from_body) {
+        (Some(p), Some(b)) if p != b => Err(SimOutcome::error(
+            400,
+            format!("the body names {} {b:?}, but the path names {p:?}; the path names the values changed", set.key),
+        )),
+        (Some(k), _) | (None, Some(k)) => Ok(k),
+        (None, None) => Err(SimOutcome::error(400, format!("no {} given", set.key))),
+    }
+}
+
+/// Whether the owner exists (else this write makes it), and the settings
+/// overrides of its scope (the store), as the request finds them.
+struct Found {
+    overrides: Option<PerKey>,
+    exists: bool,
+}
+
+fn locate(cx: &Cx, world: &World, set: &ValueSet, create: bool) -> Result<Found, SimOutcome> {
+    let exists = match world.find(cx.model, &cx.plan.chain, &cx.keys) {
+        Ok(_) => true,
+        Err(Miss::Absent { .. }) if create && cx.may_create(world, cx.plan.chain.len()) => false,
+        Err(miss) => return Err(cx.miss(miss)),
+    };
+    // The scope is the owner or one of its parents: the longest existing prefix
+    // of the chain that reaches it holds the overrides.
+    let depth = cx
+        .plan
+        .chain
+        .iter()
+        .position(|r| *r == set.scope)
+        .map_or(0, |d| d + 1);
+    let overrides = match world.find(cx.model, &cx.plan.chain[..depth], &cx.keys[..depth]) {
+        Ok(Some(item)) => item.settings.get(set.scope_slot).cloned(),
+        _ => None,
+    };
+    Ok(Found { overrides, exists })
+}
+
+fn settings_for(set: &ValueSet, found: &Found, key: &str) -> Settings {
+    set.settings.resolve(key, found.overrides.as_ref())
+}
+
+fn normalized(s: &Settings, value: &str, field: &str) -> Result<String, SimOutcome> {
+    s.normalization.apply(value).map_err(|e| {
+        SimOutcome::error(
+            400,
+            format!("{}: {e}", field.rsplit('/').next().unwrap_or(field)),
+        )
+    })
+}
+
+/// Siblings of the owner (its parent's items of the owner's resource).
+fn siblings<'a>(cx: &Cx, world: &'a World) -> Option<&'a Items> {
+    let depth = cx.plan.chain.len();
+    let owner_res = *cx.plan.chain.last()?;
+    let parent = world
+        .find(cx.model, &cx.plan.chain[..depth - 1], &cx.keys[..depth - 1])
+        .ok()?;
+    world.items(cx.model, owner_res, parent)
+}
+
+/// Another live owner holding `value` under `key`, when uniqueness applies.
+fn holder(
+    cx: &Cx,
+    world: &World,
+    set: &ValueSet,
+    s: &Settings,
+    key: &str,
+    value: &str,
+) -> Option<String> {
+    if set.unique == Unique::Owner || !s.unique {
+        return None;
+    }
+    let me = cx.keys.last()?;
+    siblings(cx, world)?
+        .iter()
+        .filter(|(k, i)| k.as_ref() != me.as_str() && i.life == super::world::Life::Live)
+        .find(|(_, i)| {
+            i.sets
+                .get(set.slot)
+                .and_then(|e| e.get(key))
+                .is_some_and(|vs| vs.iter().any(|v| v.as_ref() == value))
+        })
+        .map(|(k, _)| k.to_string())
+}
+
+fn add(
+    cx: &Cx,
+    world: &mut World,
+    si: usize,
+    body_key: Option<&str>,
+    value_at: &str,
+) -> Result<SimOutcome, SimOutcome> {
+    let set = &cx.model.sets[si];
+    let key = entry_key(cx, set, body_key)?;
+    let raw = cx.body_text(value_at)?;
+    let found = locate(cx, world, set, true)?;
+    let s = settings_for(set, &found, &key);
+    let value = normalized(&s, &raw, value_at)?;
+    let current = world
+        .find(cx.model, &cx.plan.chain, &cx.keys)
+        .ok()
+        .flatten()
+        .and_then(|o| o.sets.get(set.slot));
+    let present = current
+        .and_then(|e| e.get(key.as_str()))
+        .is_some_and(|vs| vs.iter().any(|v| v.as_ref() == value));
+    let keys_held = current.map_or(0, Entries::len);
+    if !present
+        && current.is_none_or(|e| !e.contains_key(key.as_str()))
+        && keys_held >= set.max_keys
+    {
+        return Err(SimOutcome::error(
+            400,
+            format!(
+                "{} already holds {keys_held} {} keys, the most the contract lists",
+                owner_name(cx),
+                set.name
+            ),
+        ));
+    }
+    let other = if present {
+        None
+    } else {
+        holder(cx, world, set, &s, &key, &value)
+    };
+    if other.is_some() && set.unique == Unique::Reject {
+        return Err(SimOutcome::error(
+            409,
+            format!(
+                "{key} value {value:?} belongs to another {}",
+                cx.model.resources[set.owner].name
+            ),
+        ));
+    }
+    let made = if found.exists {
+        0
+    } else {
+        world.would_make(cx.model, &cx.plan.chain, &cx.keys)
+    };
+    cx.admit(
+        world.counts,
+        Counts {
+            items: made,
+            values: usize::from(!present),
+            bytes: 0,
+        },
+    )?;
+    if !present {
+        let owner = owner_mut(cx, world, !found.exists)?;
+        // Most keys hold one value: start at one slot, not the default four.
+        let values = owner.sets[set.slot]
+            .entry(key.as_str().into())
+            .or_insert_with(|| Vec::with_capacity(1));
+        let added = push(values, value.as_str().into(), &s);
+        world.counts.values = (world.counts.values + added.0).saturating_sub(added.1);
+    }
+    if let Some(other) = other {
+        merge_with(cx, world, &found, &other)?;
+    }
+    Ok(SimOutcome::accepted(cx.plan))
+}
+
+fn change(
+    cx: &Cx,
+    world: &mut World,
+    si: usize,
+    body_key: Option<&str>,
+    old_at: &str,
+    new_at: &str,
+) -> Result<SimOutcome, SimOutcome> {
+    let set = &cx.model.sets[si];
+    let key = entry_key(cx, set, body_key)?;
+    let (old_raw, new_raw) = (cx.body_text(old_at)?, cx.body_text(new_at)?);
+    let found = locate(cx, world, set, false)?;
+    let s = settings_for(set, &found, &key);
+    let new = normalized(&s, &new_raw, new_at)?;
+    let owner = world
+        .find(cx.model, &cx.plan.chain, &cx.keys)
+        .ok()
+        .flatten();
+    let Some(values) = owner
+        .and_then(|o| o.sets.get(set.slot))
+        .and_then(|e| e.get(key.as_str()))
+    else {
+        return Err(SimOutcome::error(
+            404,
+            format!("{} has no {} values for {key}", owner_name(cx), set.name),
+        ));
+    };
+    let old = s.normalization.apply(&old_raw).ok();
+    let Some(pos) = old
+        .as_deref()
+        .and_then(|o| values.iter().position(|v| v.as_ref() == o))
+    else {
+        return Err(SimOutcome::error(
+            404,
+            format!(
+                "{} {old_raw:?} is not among the {key} values of {}",
+                last(old_at),
+                owner_name(cx)
+            ),
+        ));
+    };
+    if values.iter().any(|v| v.as_ref() == new) {
+        return Err(SimOutcome::error(
+            409,
+            format!(
+                "{} {new:?} is already a {key} value of {}",
+                last(new_at),
+                owner_name(cx)
+            ),
+        ));
+    }
+    let other = holder(cx, world, set, &s, &key, &new);
+    if other.is_some() && set.unique == Unique::Reject {
+        return Err(SimOutcome::error(
+            409,
+            format!(
+                "{key} value {new:?} belongs to another {}",
+                cx.model.resources[set.owner].name
+            ),
+        ));
+    }
+    let owner = owner_mut(cx, world, false)?;
+    if let Some(v) = owner.sets[set.slot]
+        .get_mut(key.as_str())
+        .and_then(|vs| vs.get_mut(pos))
+    {
+        *v = new.as_str().into();
+    }
+    if let Some(other) = other {
+        merge_with(cx, world, &found, &other)?;
+    }
+    Ok(SimOutcome::accepted(cx.plan))
+}
+
+fn remove(
+    cx: &Cx,
+    world: &mut World,
+    si: usize,
+    body_key: Option<&str>,
+    all_param: Option<&str>,
+) -> Result<SimOutcome, SimOutcome> {
+    let set = &cx.model.sets[si];
+    let key = entry_key(cx, set, body_key)?;
+    let found = locate(cx, world, set, false)?;
+    let s = settings_for(set, &found, &key);
+    let all = all_param
+        .and_then(|p| cx.query_param(p))
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let name = owner_name(cx);
+    let owner = owner_mut(cx, world, false)?;
+    let entries = &mut owner.sets[set.slot];
+    let Some(values) = entries.get_mut(key.as_str()).filter(|v| !v.is_empty()) else {
+        return Err(SimOutcome::error(
+            404,
+            format!("{name} has no {} values for {key}", set.name),
+        ));
+    };
+    let removed = if all {
+        values.len()
+    } else {
+        values.remove(s.policy.victim(values.len()));
+        1
+    };
+    if all || values.is_empty() {
+        entries.shift_remove(key.as_str());
+    }
+    world.counts.values = world.counts.values.saturating_sub(removed);
+    Ok(SimOutcome::accepted(cx.plan))
+}
+
+fn last(pointer: &str) -> &str {
+    pointer.rsplit('/').next().unwrap_or(pointer)
+}
+
+fn owner_mut<'a>(cx: &Cx, world: &'a mut World, create: bool) -> Result<&'a mut Item, SimOutcome> {
+    match world.find_mut(cx.model, &cx.plan.chain, &cx.keys, create) {
+        Ok(Some(o)) => Ok(o),
+        Ok(None) => Err(SimOutcome::error(404, "no owner")),
+        Err(miss) => Err(cx.miss(miss)),
+    }
+}
+
+/// Appends a value not present, then applies the limit; (added, dropped).
+pub(crate) fn push(values: &mut Vec<Box<str>>, value: Box<str>, s: &Settings) -> (usize, usize) {
+    if values.contains(&value) {
+        return (0, 0);
+    }
+    values.push(value);
+    let mut dropped = 0;
+    while values.len() > s.limit.max(1) {
+        values.remove(s.policy.victim(values.len()));
+        dropped += 1;
+    }
+    (1, dropped)
+}
+
+/// Merges the request's owner with `other`, which holds one of its values.
+fn merge_with(cx: &Cx, world: &mut World, found: &Found, other: &str) -> Result<(), SimOutcome> {
+    let (Some(&owner_res), Some(up)) = (cx.plan.chain.last(), cx.plan.chain.len().checked_sub(1))
+    else {
+        return Ok(());
+    };
+    let me = cx.keys.last().cloned().unwrap_or_default();
+    let items = match world.find_mut(cx.model, &cx.plan.chain[..up], &cx.keys[..up], false) {
+        Ok(Some(parent)) => parent.children.get_mut(cx.model.resources[owner_res].slot),
+        Ok(None) => world.roots.get_mut(owner_res),
+        Err(miss) => return Err(cx.miss(miss)),
+    };
+    let Some(items) = items else { return Ok(()) };
+    let (before, after) = merge::merge(
+        cx.model,
+        owner_res,
+        items,
+        &me,
+        other,
+        found.overrides.as_ref(),
+    );
+    world.counts.sub(before);
+    world.counts.add(after);
+    Ok(())
+}

@@ -1,0 +1,356 @@
+//! One session's data, and the way requests find their items in it.
+//!
+//! The data mirrors the model: each item holds its children's items, its sets'
+//! entries and its settings overrides, in vectors parallel to the resource's
+//! `children`, `sets` and `scoped` lists, so nothing is looked up by name at
+//! request time. Maps keep insertion order: lists answer in creation order, and
+//! "the older profile" of a merge is the one written first.
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use super::model::StateModel;
+use super::settings::PerKey;
+
+/// Items of one resource, by key, in creation order.
+pub(crate) type Items = IndexMap<Box<str>, Item>;
+/// A set's entries in one item: key to values, in creation order.
+pub(crate) type Entries = IndexMap<Box<str>, Vec<Box<str>>>;
+
+/// Where an item is in its life.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Life {
+    Live,
+    /// Deleted, remembered so that a later request is 404 rather than a rebirth
+    /// (implicit resources only; others are simply removed).
+    Deleted,
+    /// Merged into the sibling with this key.
+    MergedInto(Box<str>),
+}
+
+/// One item.
+#[derive(Debug, Clone)]
+pub(crate) struct Item {
+    pub(crate) life: Life,
+    /// The document, for resources that carry one.
+    pub(crate) data: Option<Box<Value>>,
+    /// Parallel to the resource's `children`.
+    pub(crate) children: Vec<Items>,
+    /// Parallel to the resource's `sets`.
+    pub(crate) sets: Vec<Entries>,
+    /// Parallel to the resource's `scoped`.
+    pub(crate) settings: Vec<PerKey>,
+}
+
+impl Item {
+    /// An empty live item of resource `res`.
+    pub(crate) fn new(model: &StateModel, res: usize) -> Item {
+        let r = &model.resources[res];
+        Item {
+            life: Life::Live,
+            data: None,
+            children: vec![Items::new(); r.children.len()],
+            sets: vec![Entries::new(); r.sets.len()],
+            settings: vec![PerKey::new(); r.scoped.len()],
+        }
+    }
+
+    /// What this item and everything under it counts for.
+    pub(crate) fn counts(&self) -> Counts {
+        let mut c = Counts {
+            items: 1,
+            values: self
+                .sets
+                .iter()
+                .flat_map(|e| e.values())
+                .map(Vec::len)
+                .sum(),
+            bytes: self.data.as_deref().map_or(0, json_size),
+        };
+        for items in &self.children {
+            for child in items.values() {
+                c.add(child.counts());
+            }
+        }
+        c
+    }
+
+    /// Makes this item a tombstone, dropping what it held.
+    pub(crate) fn bury(&mut self, life: Life) {
+        self.life = life;
+        self.data = None;
+        self.children.iter_mut().for_each(Items::clear);
+        self.sets.iter_mut().for_each(Entries::clear);
+        self.settings.iter_mut().for_each(PerKey::clear);
+    }
+}
+
+/// What a session holds, kept up to date on every change so limits cost nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Counts {
+    /// Items, tombstones included.
+    pub(crate) items: usize,
+    /// Set values.
+    pub(crate) values: usize,
+    /// Approximate size of the documents.
+    pub(crate) bytes: usize,
+}
+
+impl Counts {
+    pub(crate) fn add(&mut self, o: Counts) {
+        self.items += o.items;
+        self.values += o.values;
+        self.bytes += o.bytes;
+    }
+
+    pub(crate) fn sub(&mut self, o: Counts) {
+        self.items = self.items.saturating_sub(o.items);
+        self.values = self.values.saturating_sub(o.values);
+        self.bytes = self.bytes.saturating_sub(o.bytes);
+    }
+}
+
+/// The size a document is counted for: its text length, roughly.
+pub(crate) fn json_size(v: &Value) -> usize {
+    match v {
+        Value::Null | Value::Bool(_) | Value::Number(_) => 8,
+        Value::String(s) => s.len() + 2,
+        Value::Array(a) => 2 + a.iter().map(json_size).sum::<usize>(),
+        Value::Object(m) => {
+            2 + m
+                .iter()
+                .map(|(k, v)| k.len() + 3 + json_size(v))
+                .sum::<usize>()
+        }
+    }
+}
+
+/// One session's data.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct World {
+    /// Items of each resource without a parent, indexed by resource (others empty).
+    pub(crate) roots: Vec<Items>,
+    pub(crate) counts: Counts,
+    /// Advances with every generated key, so generated keys differ.
+    pub(crate) seq: u64,
+}
+
+/// Why a path does not lead to a live item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Miss {
+    /// Never written (or removed).
+    Absent { res: usize, key: String },
+    /// Deleted; a tombstone remains.
+    Deleted { res: usize, key: String },
+    /// Merged: answer with a redirect to the live canonical item.
+    Merged { res: usize, canonical: String },
+}
+
+impl World {
+    pub(crate) fn new(model: &StateModel) -> World {
+        World {
+            roots: vec![Items::new(); model.resources.len()],
+            counts: Counts::default(),
+            seq: 0,
+        }
+    }
+
+    /// The items of resource `res` under `parent` (None for a root resource).
+    pub(crate) fn items<'a>(
+        &'a self,
+        model: &StateModel,
+        res: usize,
+        parent: Option<&'a Item>,
+    ) -> Option<&'a Items> {
+        match parent {
+            None => self.roots.get(res),
+            Some(p) => p.children.get(model.resources[res].slot),
+        }
+    }
+
+    /// The live item at the end of `chain` (resources root first, `keys` parallel).
+    pub(crate) fn find(
+        &self,
+        model: &StateModel,
+        chain: &[usize],
+        keys: &[String],
+    ) -> Result<Option<&Item>, Miss> {
+        let mut at: Option<&Item> = None;
+        for (res, key) in chain.iter().zip(keys) {
+            let items = self
+                .items(model, *res, at)
+                .ok_or_else(|| absent(*res, key))?;
+            at = Some(live(items, *res, key)?);
+        }
+        Ok(at)
+    }
+
+    /// Like [`World::find`], for changing the item; `create` makes missing items
+    /// of implicit resources (the caller has checked the limits).
+    pub(crate) fn find_mut(
+        &mut self,
+        model: &StateModel,
+        chain: &[usize],
+        keys: &[String],
+        create: bool,
+    ) -> Result<Option<&mut Item>, Miss> {
+        // Judge with shared borrows first: below the first item to be made,
+        // everything is made.
+        let mut at: Option<&Item> = None;
+        for (res, key) in chain.iter().zip(keys) {
+            let items = self
+                .items(model, *res, at)
+                .ok_or_else(|| absent(*res, key))?;
+            if create && model.resources[*res].implicit && !items.contains_key(key.as_str()) {
+                break;
+            }
+            at = Some(live(items, *res, key)?);
+        }
+        let (Some(first), true) = (chain.first(), chain.len() == keys.len()) else {
+            return Ok(None);
+        };
+        let counts = &mut self.counts;
+        let mut items = self
+            .roots
+            .get_mut(*first)
+            .ok_or_else(|| absent(*first, ""))?;
+        for (i, (res, key)) in chain.iter().zip(keys).enumerate() {
+            if !items.contains_key(key.as_str()) {
+                items.insert(key.as_str().into(), Item::new(model, *res));
+                counts.items += 1;
+            }
+            let item = items
+                .get_mut(key.as_str())
+                .ok_or_else(|| absent(*res, key))?;
+            match chain.get(i + 1) {
+                None => return Ok(Some(item)),
+                Some(next) => {
+                    items = item
+                        .children
+                        .get_mut(model.resources[*next].slot)
+                        .ok_or_else(|| absent(*next, key))?;
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// How many items a `find_mut(.., create: true)` would make.
+    pub(crate) fn would_make(&self, model: &StateModel, chain: &[usize], keys: &[String]) -> usize {
+        let mut at: Option<&Item> = None;
+        for (i, (res, key)) in chain.iter().zip(keys).enumerate() {
+            match self
+                .items(model, *res, at)
+                .and_then(|m| m.get(key.as_str()))
+            {
+                Some(item) => at = Some(item),
+                None => return chain.len() - i,
+            }
+        }
+        0
+    }
+
+    /// Counts everything again (tests check the running counts against this).
+    pub(crate) fn recount(&self) -> Counts {
+        let mut c = Counts::default();
+        for items in &self.roots {
+            for item in items.values() {
+                c.add(item.counts());
+            }
+        }
+        c
+    }
+}
+
+fn absent(res: usize, key: &str) -> Miss {
+    Miss::Absent {
+        res,
+        key: key.to_string(),
+    }
+}
+
+/// The live item `key` of `items`, or why not.
+fn live<'a>(items: &'a Items, res: usize, key: &str) -> Result<&'a Item, Miss> {
+    let item = items.get(key).ok_or_else(|| absent(res, key))?;
+    match &item.life {
+        Life::Live => Ok(item),
+        Life::Deleted => Err(Miss::Deleted {
+            res,
+            key: key.to_string(),
+        }),
+        Life::MergedInto(_) => match canonical(items, key) {
+            Some(c) => Err(Miss::Merged {
+                res,
+                canonical: c.to_string(),
+            }),
+            None => Err(absent(res, key)),
+        },
+    }
+}
+
+/// Follows `MergedInto` links to the live item they end at. Links form no loops
+/// (a merge always points at a live item, and seeds are checked), but the walk
+/// is bounded by the number of items all the same.
+pub(crate) fn canonical<'a>(items: &'a Items, key: &'a str) -> Option<&'a str> {
+    let mut at = key;
+    for _ in 0..=items.len() {
+        match &items.get(at)?.life {
+            Life::Live => return Some(at),
+            Life::Deleted => return None,
+            Life::MergedInto(next) => at = next,
+        }
+    }
+    None
+}
+
+/// Heap and inline bytes a session's data takes, estimated from capacities with
+/// glibc's allocation sizes (16-byte steps, an 8-byte header, 32 at least).
+#[cfg(test)]
+pub(crate) mod size {
+    use std::mem::size_of;
+
+    use super::{Entries, Item, Items, World};
+
+    fn alloc(n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            ((n + 8 + 15) & !15).max(32)
+        }
+    }
+
+    /// An index map: its entries (hash, key, value) and its index table.
+    fn map<K, V>(capacity: usize) -> usize {
+        alloc(capacity * (8 + size_of::<K>() + size_of::<V>())) + alloc(capacity * 9)
+    }
+
+    fn entries(e: &Entries) -> usize {
+        map::<Box<str>, Vec<Box<str>>>(e.capacity())
+            + e.iter()
+                .map(|(k, vs)| {
+                    alloc(k.len())
+                        + alloc(vs.capacity() * size_of::<Box<str>>())
+                        + vs.iter().map(|v| alloc(v.len())).sum::<usize>()
+                })
+                .sum::<usize>()
+    }
+
+    fn item(i: &Item) -> usize {
+        alloc(i.children.capacity() * size_of::<Items>())
+            + alloc(i.sets.capacity() * size_of::<Entries>())
+            + alloc(i.settings.capacity() * size_of::<crate::state::settings::PerKey>())
+            + i.children.iter().map(items).sum::<usize>()
+            + i.sets.iter().map(entries).sum::<usize>()
+    }
+
+    fn items(m: &Items) -> usize {
+        map::<Box<str>, Item>(m.capacity())
+            + m.iter()
+                .map(|(k, i)| alloc(k.len()) + item(i))
+                .sum::<usize>()
+    }
+
+    pub(crate) fn world(w: &World) -> usize {
+        size_of::<World>() + w.roots.iter().map(items).sum::<usize>()
+    }
+}
