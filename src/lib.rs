@@ -89,9 +89,7 @@ mod routing;
 #[cfg(feature = "replay")]
 mod secrets;
 mod serve;
-// Wired into the server by the next commit.
-#[cfg_attr(not(test), allow(dead_code))]
-mod state;
+pub mod state;
 mod support;
 mod validate;
 

@@ -26,6 +26,57 @@ pub(crate) enum Command {
     /// Forward requests to a target, check each request and answer against the
     /// contract, and optionally record the traffic as scenarios for `mimeo replay`.
     Proxy(ProxyArgs),
+    /// Work with state models (what `mimeo serve --stateful` simulates).
+    #[command(subcommand)]
+    State(StateCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum StateCommand {
+    /// Print the state model mimeo infers from a contract's paths (collections and
+    /// their items), to commit and edit; `--stateful` uses it when there is no model.
+    Infer {
+        /// OpenAPI 3.0 document; the embedded Memory v1 contract by default.
+        #[arg(long, value_name = "FILE")]
+        spec: Option<PathBuf>,
+    },
+}
+
+/// Stateful mode of `mimeo serve`.
+#[derive(Debug, Args)]
+pub(crate) struct StateArgs {
+    /// Simulate the service: every read reflects the writes before it, as the state
+    /// model says (Memory v1's for the embedded contract, else one inferred from the
+    /// contract's paths).
+    #[arg(long)]
+    pub(crate) stateful: bool,
+    /// A state model to simulate with (YAML; see `mimeo state infer`). Implies --stateful.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) state_model: Option<PathBuf>,
+    /// Start every session from this state (YAML or JSON, the shape of
+    /// GET /__admin/state). Implies --stateful.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) seed_state: Option<PathBuf>,
+    /// Only the seeded stores and profiles exist; nothing springs into existence on
+    /// a write.
+    #[arg(long, requires = "seed_state")]
+    pub(crate) state_strict: bool,
+    /// How long a write takes to become visible to reads, e.g. 500ms (the service
+    /// applies writes after answering 202).
+    #[arg(long, default_value = "0s", value_name = "DURATION", value_parser = mimeo_duration)]
+    pub(crate) settle: Duration,
+    /// Sessions kept (state and rule sequences); past it the least recently used
+    /// is dropped.
+    #[arg(long, default_value_t = 10_000, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub(crate) max_sessions: u32,
+    /// Where the control endpoints live (GET/PUT PREFIX/state, POST PREFIX/reset).
+    #[arg(long, default_value = "/__admin", value_name = "PATH")]
+    pub(crate) admin_prefix: String,
+}
+
+/// A duration flag that may be zero.
+fn mimeo_duration(text: &str) -> Result<Duration, String> {
+    mimeo::parse_duration(text).map_err(|e| e.to_string())
 }
 
 /// A duration flag: a number with its unit (`10s`, `250ms`), more than zero.
@@ -99,6 +150,10 @@ pub(crate) struct ReplayArgs {
     /// The --target is a mimeo mock, so scenarios marked `needs: mock` run against it.
     #[arg(long, requires = "target")]
     pub(crate) target_is_mock: bool,
+    /// Run the in-process mock stateful (as `mimeo serve --stateful`), for
+    /// scenarios about behaviour such as conformance/stateful.
+    #[arg(long, conflicts_with = "target")]
+    pub(crate) stateful: bool,
     /// Basic-auth credentials; TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are used when
     /// this is not given.
     #[arg(long, value_name = "SID:TOKEN", value_parser = credentials)]
@@ -194,6 +249,8 @@ pub(crate) struct ServeArgs {
     pub(crate) workers: Option<u16>,
     #[command(flatten)]
     pub(crate) limits: LimitArgs,
+    #[command(flatten)]
+    pub(crate) state: StateArgs,
 }
 
 /// Flags of `mimeo proxy`.

@@ -6,6 +6,7 @@ mod args;
 mod proxy;
 mod replay;
 mod serve;
+mod state;
 mod terminal;
 
 use std::path::Path;
@@ -23,6 +24,7 @@ pub(crate) fn main() -> i32 {
         Command::Serve(args) => serve::run(args),
         Command::Replay(args) => replay::run(args),
         Command::Proxy(args) => proxy::run(args),
+        Command::State(cmd) => state::run(cmd),
     }
 }
 

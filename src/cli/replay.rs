@@ -151,8 +151,16 @@ async fn replay(
             is_mock: args.target_is_mock,
         },
         None => {
+            let stateful = match args.stateful {
+                true => match mimeo::state::StateModel::for_contract(&contract) {
+                    Ok(model) => Some((Arc::new(model), mimeo::state::StateOptions::default())),
+                    Err(e) => return fail(e),
+                },
+                false => None,
+            };
             let opts = ServeOptions {
                 auth: auth.clone(),
+                stateful,
                 ..ServeOptions::default()
             };
             match MockServer::start(contract.clone(), opts).await {

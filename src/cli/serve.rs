@@ -11,7 +11,7 @@ pub(crate) fn run(args: ServeArgs) -> i32 {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
-    let opts = match options(&args) {
+    let opts = match options(&args, &contract) {
         Ok(o) => o,
         Err(e) => return fail(e),
     };
@@ -19,6 +19,19 @@ pub(crate) fn run(args: ServeArgs) -> i32 {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
+    let stateful = opts.stateful.as_ref().map(|(_, o)| {
+        let settle = if o.settle.is_zero() {
+            String::new()
+        } else {
+            format!(", writes visible after {:?}", o.settle)
+        };
+        format!(
+            "mimeo: stateful{}{settle}; sessions by X-Mimeo-Session, else the Basic-auth user; control at {}/state and {}/reset",
+            if o.strict { " (strict: only seeded items exist)" } else { "" },
+            args.state.admin_prefix.trim_end_matches('/'),
+            args.state.admin_prefix.trim_end_matches('/'),
+        )
+    });
     runtime.block_on(async move {
         let stop = stop_signal();
         let server = match MockServer::start(contract.clone(), opts).await {
@@ -28,7 +41,7 @@ pub(crate) fn run(args: ServeArgs) -> i32 {
         for w in server.warnings() {
             eprintln!("warning: {w}");
         }
-        print_now(&banner(&contract, &server));
+        print_now(&banner(&contract, &server, stateful.as_deref()));
         stop.await;
         eprintln!("mimeo: stopping; finishing requests in flight");
         server.shutdown().await;
@@ -36,7 +49,7 @@ pub(crate) fn run(args: ServeArgs) -> i32 {
     })
 }
 
-fn options(args: &ServeArgs) -> Result<ServeOptions, String> {
+fn options(args: &ServeArgs, contract: &Contract) -> Result<ServeOptions, String> {
     let mut rules = Vec::new();
     for flag in &args.status {
         rules.push(Rule::from_flag(flag).map_err(|e| e.to_string())?);
@@ -61,11 +74,14 @@ fn options(args: &ServeArgs) -> Result<ServeOptions, String> {
         log: !args.quiet,
         max_body: args.limits.max_body_size,
         header_timeout: args.limits.header_timeout,
+        stateful: super::state::options(&args.state, contract)?,
+        admin_prefix: args.state.admin_prefix.clone(),
+        max_sessions: args.state.max_sessions as usize,
     })
 }
 
 /// What is served, one operation a line, then `mimeo: listening on URL`.
-fn banner(contract: &Contract, server: &MockServer) -> String {
+fn banner(contract: &Contract, server: &MockServer, stateful: Option<&str>) -> String {
     let mut out = format!(
         "mimeo: serving {} {} from {} ({} operations)\n",
         contract.title(),
@@ -87,6 +103,10 @@ fn banner(contract: &Contract, server: &MockServer) -> String {
             op.operation_id().unwrap_or("-"),
             op.documented_list().replace(", ", " "),
         ));
+    }
+    if let Some(line) = stateful {
+        out.push_str(line);
+        out.push('\n');
     }
     out.push_str(&format!("mimeo: listening on {}\n", server.url()));
     out

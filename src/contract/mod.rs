@@ -178,6 +178,11 @@ impl Contract {
             .find(|o| o.method.as_str().eq_ignore_ascii_case(method) && o.path == *template)
     }
 
+    /// Whether this is the contract embedded in the binary.
+    pub(crate) fn is_embedded(&self) -> bool {
+        self.source == EMBEDDED_NAME
+    }
+
     /// The operation at `index`.
     pub(crate) fn op(&self, index: OpIndex) -> &Operation {
         &self.operations[index.0]

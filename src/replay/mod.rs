@@ -200,6 +200,9 @@ pub async fn run_scenarios(
     let done = Arc::new(done);
     let opts = Arc::new(opts);
     let target = Arc::new(target);
+    // Against mimeo's mock, each scenario runs in a session of its own, so
+    // scenarios side by side never see each other's state or rule sequences.
+    let run: u32 = rand::RngExt::random(&mut rand::rng());
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..scenarios.len() {
         let (contract, scenarios, client, permits, done, opts, target) = (
@@ -213,7 +216,19 @@ pub async fn run_scenarios(
         );
         tasks.spawn(async move {
             let _permit = permits.acquire().await;
-            let run = run_scenario(&contract, &client, &target, &scenarios[i], &opts).await;
+            let scenario = &scenarios[i];
+            let session = target
+                .is_mock
+                .then(|| format!("replay-{run:08x}-{}", scenario.snapshot));
+            let run = run_scenario(
+                &contract,
+                &client,
+                &target,
+                scenario,
+                &opts,
+                session.as_deref(),
+            )
+            .await;
             done(&run);
             (i, run)
         });
@@ -237,6 +252,7 @@ async fn run_scenario(
     target: &Target,
     scenario: &Scenario,
     opts: &ReplayOptions,
+    session: Option<&str>,
 ) -> ScenarioRun {
     let started = Instant::now();
     let mut vars = scenario.vars.clone();
@@ -280,16 +296,13 @@ async fn run_scenario(
     // Captures that failed, by variable, so later steps can say why they skipped.
     let mut failed_captures: IndexMap<String, usize> = IndexMap::new();
     for (i, step) in scenario.steps.iter().enumerate() {
-        let result = run_step(
+        let cx = StepCx {
             contract,
             client,
-            step,
-            i,
-            &mut vars,
-            &mut failed_captures,
             opts,
-        )
-        .await;
+            session,
+        };
+        let result = run_step(&cx, step, i, &mut vars, &mut failed_captures).await;
         run.steps.push(result);
     }
     run.vars = vars;
@@ -297,15 +310,28 @@ async fn run_scenario(
     run
 }
 
+/// What every step of a scenario is sent with.
+struct StepCx<'a> {
+    contract: &'a Contract,
+    client: &'a Client,
+    opts: &'a ReplayOptions,
+    /// The mock session the scenario runs in, when the target is mimeo's mock.
+    session: Option<&'a str>,
+}
+
 async fn run_step(
-    contract: &Contract,
-    client: &Client,
+    cx: &StepCx<'_>,
     step: &Step,
     index: usize,
     vars: &mut IndexMap<String, String>,
     failed_captures: &mut IndexMap<String, usize>,
-    opts: &ReplayOptions,
 ) -> StepRun {
+    let StepCx {
+        contract,
+        client,
+        opts,
+        session,
+    } = *cx;
     let op = step.operation.map(|i| contract.op(i));
     let mut result = StepRun {
         name: step.name.clone(),
@@ -335,7 +361,7 @@ async fn run_step(
         }
         return result;
     }
-    let request = match request::build(step, vars, opts) {
+    let request = match request::build(step, vars, opts, session) {
         Ok(r) => r,
         Err(e) => {
             result.outcome = Outcome::NoResponse { error: e.clone() };

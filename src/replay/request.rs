@@ -10,6 +10,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 
 use super::{ReplayOptions, SentRequest};
 use crate::scenario::{placeholder, Body, Part, Step, StepAuth};
+use crate::serve::SESSION_HEADER;
 
 /// Characters a variable's value may not carry raw inside a path segment.
 const SEGMENT: &AsciiSet = &CONTROLS
@@ -71,6 +72,7 @@ pub(super) fn build(
     step: &Step,
     vars: &IndexMap<String, String>,
     opts: &ReplayOptions,
+    session: Option<&str>,
 ) -> Result<Prepared, String> {
     let missing = |v: String| format!("`{}` has no value", placeholder(&v));
     let mut path = String::new();
@@ -97,6 +99,11 @@ pub(super) fn build(
         let value = HeaderValue::from_str(&value)
             .map_err(|_| format!("header {name}: `{value}` cannot be sent as a header value"))?;
         headers.append(name.clone(), value);
+    }
+    if let Some(session) = session.filter(|_| !headers.contains_key(SESSION_HEADER)) {
+        let value = HeaderValue::from_str(session)
+            .map_err(|_| format!("the session `{session}` cannot be sent as a header value"))?;
+        headers.insert(SESSION_HEADER, value);
     }
     let credentials = match step.auth {
         StepAuth::Default => opts.auth.as_ref().map(|(u, p)| (u.as_str(), p.as_str())),

@@ -30,6 +30,11 @@ pub(crate) enum MockError {
     UndocumentedStatus,
     /// `Prefer: example=` names an example the response does not have.
     UnknownExample,
+    /// A limit of the stateful simulation was reached.
+    StateLimit,
+    /// A body mimeo built breaks the contract (a state model that does not fit
+    /// it): a bug to report, never sent as if the API had answered it.
+    InvalidResponse,
 }
 
 impl MockError {
@@ -38,6 +43,16 @@ impl MockError {
             MockError::InvalidPrefer => "invalid-prefer",
             MockError::UndocumentedStatus => "undocumented-status",
             MockError::UnknownExample => "unknown-example",
+            MockError::StateLimit => "state-limit",
+            MockError::InvalidResponse => "invalid-response",
+        }
+    }
+
+    fn status(self) -> StatusCode {
+        match self {
+            MockError::StateLimit => StatusCode::INSUFFICIENT_STORAGE,
+            MockError::InvalidResponse => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 }
@@ -170,12 +185,13 @@ impl Responder {
     }
 }
 
-/// A mimeo error (not the API's): a `Prefer` the contract cannot satisfy. Status
-/// 422, the `mimeo-error` header, and mimeo's own body shape.
+/// A mimeo error (not the API's): a `Prefer` the contract cannot satisfy (422),
+/// a simulation limit (507), a body mimeo built that breaks the contract (500).
+/// Always the `mimeo-error` header and mimeo's own body shape.
 pub(crate) fn mock_error(kind: MockError, message: &str) -> Built {
     let body = serde_json::json!({"mimeo_error": kind.as_str(), "message": message});
     finish(
-        StatusCode::UNPROCESSABLE_ENTITY,
+        kind.status(),
         vec![(
             HeaderName::from_static(MOCK_ERROR_HEADER),
             header_value(kind.as_str()),

@@ -27,9 +27,7 @@ use serde_json::Value;
 use crate::contract::{Contract, OpIndex, Operation, PerOperation, StatusKey};
 use crate::generate::{Generator, Mode};
 use canned::{Canned, CannedBody};
-#[cfg(feature = "proxy")]
-pub(crate) use errors::MOCK_ERROR_HEADER;
-pub(crate) use errors::{mock_error, MockError};
+pub(crate) use errors::{mock_error, MockError, MOCK_ERROR_HEADER};
 use errors::{ErrorKey, ErrorTemplate};
 
 /// A response ready to send.
@@ -57,6 +55,23 @@ pub(crate) struct Responder {
     seed: u64,
     dynamic: bool,
     counter: AtomicU64,
+}
+
+/// What the mock answers with.
+#[derive(Debug, Default)]
+pub(crate) struct Choice<'a> {
+    pub(crate) status: u16,
+    /// A documented example by name.
+    pub(crate) example: Option<&'a str>,
+    /// Freshly generated data instead of the default body.
+    pub(crate) dynamic: bool,
+    /// A body built from state, in the contract's shape (checked before it is sent).
+    pub(crate) body: Option<Value>,
+    /// For a redirect: the path parameter and the value its `Location` points at
+    /// (a merged profile's canonical profile), instead of the documented example.
+    pub(crate) redirect_to: Option<(&'a str, &'a str)>,
+    /// A `Location` path for a created item.
+    pub(crate) location: Option<&'a str>,
 }
 
 /// The request facts a response may reflect.
@@ -127,17 +142,17 @@ impl Responder {
         self.defaults[op.index]
     }
 
-    /// The documented response for `status`: its body (`example` by name, else the
-    /// default, or freshly generated when `dynamic`), headers and redirect target.
+    /// The documented response for `choice.status`: its body (a body from state,
+    /// an example by name, the default, or freshly generated when `dynamic`),
+    /// headers and redirect target.
     pub(crate) fn respond(
         &self,
         contract: &Contract,
         op: &Operation,
-        status: u16,
-        example: Option<&str>,
-        dynamic: bool,
+        choice: Choice<'_>,
         req: &RequestInfo<'_>,
     ) -> Result<Built, ChoiceError> {
+        let status = choice.status;
         let Some(ri) = response_index(op, status) else {
             return Err(ChoiceError {
                 kind: MockError::UndocumentedStatus,
@@ -154,9 +169,17 @@ impl Responder {
         // Room for the Location and Content-Type added below.
         let mut headers = Vec::with_capacity(canned.headers.len() + 2);
         headers.extend_from_slice(&canned.headers);
+        if let (Some((_, canonical)), Some(rule)) = (choice.redirect_to, &response.redirect) {
+            // The header that names the canonical resource says which one it is.
+            for (name, value) in headers.iter_mut() {
+                if name.as_str().eq_ignore_ascii_case(&rule.header) {
+                    *value = header_value(canonical);
+                }
+            }
+        }
 
         let mut body: Option<(HeaderValue, Bytes)> = None;
-        if let (Some(name), None) = (example, &canned.body) {
+        if let (Some(name), None) = (choice.example, &canned.body) {
             return Err(ChoiceError {
                 kind: MockError::UnknownExample,
                 message: format!(
@@ -168,7 +191,30 @@ impl Responder {
         if let Some(cb) = &canned.body {
             let media = &response.content[cb.media];
             let mut value: Option<Value> = None;
-            if let Some(name) = example {
+            let mut echoed = None;
+            if let Some(state_body) = choice.body {
+                if let Some(s) = cb
+                    .schema
+                    .filter(|&s| !contract.schemas.is_valid(s, &state_body))
+                {
+                    let why: Vec<String> = contract
+                        .schemas
+                        .violations(s, &state_body)
+                        .iter()
+                        .take(5)
+                        .map(|v| format!("{} {}: {}", v.pointer, v.rule, v.message))
+                        .collect();
+                    return Err(ChoiceError {
+                        kind: MockError::InvalidResponse,
+                        message: format!(
+                            "the state model built a {status} body for {} that breaks the contract: {}",
+                            op.name(),
+                            why.join("; ")
+                        ),
+                    });
+                }
+                value = Some(state_body);
+            } else if let Some(name) = choice.example {
                 match media.examples.iter().find(|e| e.name == name) {
                     Some(e) => value = Some(e.value.clone()),
                     None => {
@@ -184,13 +230,15 @@ impl Responder {
                         });
                     }
                 }
-            } else if dynamic || self.dynamic {
-                value = Some(self.fresh_body(contract, cb));
+            } else {
+                if choice.dynamic || self.dynamic {
+                    value = Some(self.fresh_body(contract, cb));
+                }
+                echoed = self.echo_into(contract, op, cb, value.as_ref(), req);
             }
-            let echoed = self.echo_into(contract, op, cb, value.as_ref(), req);
             let redirected = canned
                 .redirect
-                .then(|| redirect_target(op, response, &headers, req));
+                .then(|| redirect_target(op, response, &headers, choice.redirect_to, req));
             if let Some((path, url)) = &redirected {
                 headers.push((LOCATION, header_value(url)));
                 let base = echoed.as_ref().or(value.as_ref()).unwrap_or(&cb.value);
@@ -222,8 +270,15 @@ impl Responder {
             };
             body = Some((cb.content_type.clone(), bytes));
         } else if canned.redirect {
-            let (_, url) = redirect_target(op, response, &headers, req);
+            let (_, url) = redirect_target(op, response, &headers, choice.redirect_to, req);
             headers.push((LOCATION, header_value(&url)));
+        }
+        if let Some(location) = choice.location {
+            headers.retain(|(n, _)| n != LOCATION);
+            headers.push((
+                LOCATION,
+                header_value(&format!("http://{}{location}", req.host)),
+            ));
         }
         let status = StatusCode::from_u16(status).map_err(|_| ChoiceError {
             kind: MockError::UndocumentedStatus,
@@ -279,15 +334,18 @@ impl Responder {
     }
 }
 
-/// The redirect's path and absolute URL: the request's route, with the parameter
-/// the response's `x-mimeo-redirect` names replaced by its header's value.
-fn redirect_target(
+/// The redirect's path and absolute URL: the request's route, with a parameter
+/// replaced: the one `to` names (from state), else the one the response's
+/// `x-mimeo-redirect` names, by its header's value.
+fn redirect_target<'v>(
     op: &Operation,
-    response: &crate::contract::Response,
-    headers: &[(HeaderName, HeaderValue)],
-    req: &RequestInfo<'_>,
+    response: &'v crate::contract::Response,
+    headers: &'v [(HeaderName, HeaderValue)],
+    to: Option<(&'v str, &'v str)>,
+    req: &'v RequestInfo<'_>,
 ) -> (String, String) {
-    let replaced = response.redirect.as_ref().and_then(|rule| {
+    let replaced = to.or_else(|| {
+        let rule = response.redirect.as_ref()?;
         let value = headers
             .iter()
             .find(|(n, _)| n.as_str().eq_ignore_ascii_case(&rule.header))

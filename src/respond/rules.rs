@@ -52,7 +52,6 @@ pub struct Rule {
     pub(crate) example: Option<String>,
     /// Added delay.
     pub(crate) latency: Option<Latency>,
-    hits: AtomicUsize,
 }
 
 /// A rule that cannot be read, or that does not fit the contract.
@@ -180,12 +179,20 @@ impl Rule {
         })
     }
 
-    /// The status for this hit and a description for the log ("2/3").
-    pub(crate) fn next_status(&self) -> Option<(u16, String)> {
+    /// Whether the rule picks the answer (a status or an example) rather than
+    /// only delaying it.
+    pub(crate) fn chooses(&self) -> bool {
+        !self.statuses.is_empty() || self.example.is_some()
+    }
+
+    /// The status for this hit and a description for the log ("2/3"). `hits`
+    /// counts the rule's matches so far (per session, so parallel clients each
+    /// walk their own sequence).
+    pub(crate) fn next_status(&self, hits: &AtomicUsize) -> Option<(u16, String)> {
         if self.statuses.is_empty() {
             return None;
         }
-        let n = self.hits.fetch_add(1, Ordering::Relaxed);
+        let n = hits.fetch_add(1, Ordering::Relaxed);
         let len = self.statuses.len();
         let i = if self.repeat { n % len } else { n.min(len - 1) };
         let step = if len > 1 {
@@ -269,7 +276,6 @@ fn parse_status_flag(flag: &str) -> Result<Rule, RuleError> {
         repeat: false,
         example: None,
         latency: None,
-        hits: AtomicUsize::new(0),
     })
 }
 
@@ -469,7 +475,6 @@ pub fn load_config(path: &Path) -> Result<Config, Diagnostic> {
             repeat: spec.repeat,
             example: spec.example.clone(),
             latency,
-            hits: AtomicUsize::new(0),
         });
     }
     let latency = match &config.latency {
@@ -566,11 +571,12 @@ mod tests {
     #[test]
     fn sequences_keep_last_or_repeat() {
         let r = parse_status_flag("GET /x=429,429,202").unwrap();
-        let got: Vec<u16> = (0..5).map(|_| r.next_status().unwrap().0).collect();
+        let hits = AtomicUsize::new(0);
+        let got: Vec<u16> = (0..5).map(|_| r.next_status(&hits).unwrap().0).collect();
         assert_eq!(got, vec![429, 429, 202, 202, 202]);
-        let mut r = parse_status_flag("GET /x=500,200").unwrap();
-        r.repeat = true;
-        let got: Vec<u16> = (0..4).map(|_| r.next_status().unwrap().0).collect();
+        let r = parse_status_flag("GET /x=500,200").unwrap().repeat();
+        let hits = AtomicUsize::new(0);
+        let got: Vec<u16> = (0..4).map(|_| r.next_status(&hits).unwrap().0).collect();
         assert_eq!(got, vec![500, 200, 500, 200]);
     }
 

@@ -66,13 +66,13 @@ impl Cx<'_> {
 
     /// The answer for a path that leads to no live item.
     pub(crate) fn miss(&self, miss: Miss) -> SimOutcome {
-        let name = |res: usize| self.model.resources[res].name.as_str();
+        let name = |res: usize| singular(&self.model.resources[res].name);
         match miss {
             Miss::Absent { res, key } => {
-                SimOutcome::error(404, format!("{}/{key} does not exist", name(res)))
+                SimOutcome::error(404, format!("{} {key} does not exist", name(res)))
             }
             Miss::Deleted { res, key } => {
-                SimOutcome::error(404, format!("{}/{key} was deleted", name(res)))
+                SimOutcome::error(404, format!("{} {key} was deleted", name(res)))
             }
             Miss::Merged { res, canonical } => {
                 let (read, write) = self.model.resources[res].redirect.unwrap_or((301, 308));
@@ -265,4 +265,15 @@ pub(crate) fn list_body(cx: &Cx, array_at: &str, mut items: Vec<Value>) -> Value
         }
     }
     body
+}
+
+/// A resource's name for one item in messages (`stores` -> `store`).
+pub(crate) fn singular(name: &str) -> String {
+    if let Some(stem) = name.strip_suffix("ies") {
+        format!("{stem}y")
+    } else if let Some(stem) = name.strip_suffix('s').filter(|s| !s.is_empty()) {
+        stem.to_string()
+    } else {
+        name.to_string()
+    }
 }

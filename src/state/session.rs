@@ -201,6 +201,7 @@ impl Sessions {
         }
     }
 
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.read().len()
     }

@@ -97,7 +97,7 @@ fn entry(set: &ValueSet, key: &str, values: &[Box<str>]) -> Value {
 
 fn owner_name(cx: &Cx) -> String {
     match (cx.plan.chain.last(), cx.keys.last()) {
-        (Some(r), Some(k)) => format!("{}/{k}", cx.model.resources[*r].name),
+        (Some(r), Some(k)) => format!("{} {k}", super::cx::singular(&cx.model.resources[*r].name)),
         _ => "the owner".into(),
     }
 }
@@ -314,7 +314,7 @@ fn change(
         return Err(SimOutcome::error(
             409,
             format!(
-                "{} {new:?} is already a {key} value of {}",
+                "{} {new:?} is already among the {key} values of {}",
                 last(new_at),
                 owner_name(cx)
             ),

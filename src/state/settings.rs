@@ -209,6 +209,7 @@ impl SettingsModel {
     }
 
     /// Memory's defaults: email and phone normalized as such, others as given.
+    #[cfg(test)]
     pub(crate) fn memory() -> SettingsModel {
         let mut keys = PerKey::new();
         keys.insert(

@@ -1,26 +1,28 @@
-//! The shipped conformance suite against the in-process mock, through insta: any
-//! change in what the mock answers shows up as a snapshot diff in review
-//! (`cargo insta review`, or `mimeo replay --review`, on the same files).
+//! The shipped conformance suites against the in-process mock, through insta:
+//! any change in what the mock answers shows up as a snapshot diff in review
+//! (`cargo insta review`, or `mimeo replay --review`, on the same files). The
+//! behavioural suite (`conformance/stateful`) runs against the stateful mock.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use mimeo::replay::MOCK_CREDENTIALS;
-use mimeo::Contract;
-use mimeo::Secrets;
-use mimeo::{run_scenarios, ReplayOptions, Target};
-use mimeo::{MockServer, ServeOptions};
+use mimeo::state::{StateModel, StateOptions};
+use mimeo::{run_scenarios, Contract, MockServer, ReplayOptions, Secrets, ServeOptions, Target};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn shipped_suite_keeps_the_contract_and_its_snapshots() {
+/// Replays `conformance/<dir>` against a mock (stateful or not), asserts every
+/// check held, and compares each result with `snapshots/<dir>`.
+async fn suite(dir: &str, min: usize, stateful: bool) {
     let contract = Arc::new(Contract::embedded().expect("embedded contract"));
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("conformance");
-    let scenarios = mimeo::load_scenarios(&[dir], &contract).unwrap_or_else(|errors| {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("conformance")
+        .join(dir);
+    let scenarios = mimeo::load_scenarios(&[path], &contract).unwrap_or_else(|errors| {
         let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
         panic!("the shipped scenarios do not load:\n{}", list.join("\n"))
     });
     assert!(
-        scenarios.len() >= 10,
+        scenarios.len() >= min,
         "the suite shrank to {}",
         scenarios.len()
     );
@@ -28,10 +30,15 @@ async fn shipped_suite_keeps_the_contract_and_its_snapshots() {
         MOCK_CREDENTIALS.0.to_string(),
         MOCK_CREDENTIALS.1.to_string(),
     ));
+    let stateful = stateful.then(|| {
+        let model = StateModel::for_contract(&contract).expect("the shipped model loads");
+        (Arc::new(model), StateOptions::default())
+    });
     let server = MockServer::start(
         contract.clone(),
         ServeOptions {
             auth: auth.clone(),
+            stateful,
             ..ServeOptions::default()
         },
     )
@@ -73,6 +80,7 @@ async fn shipped_suite_keeps_the_contract_and_its_snapshots() {
     assert!(broken.is_empty(), "checks failed:\n{}", broken.join("\n"));
 
     let secrets = Secrets::new(auth.iter().flat_map(|(u, p)| Secrets::basic(u, p)));
+    let snapshots = format!("../../snapshots/{dir}");
     for (scenario, run) in scenarios.iter().zip(&runs) {
         let text = mimeo::snapshot::render(&contract, scenario, run, &target.base, &secrets);
         assert!(
@@ -81,7 +89,7 @@ async fn shipped_suite_keeps_the_contract_and_its_snapshots() {
             run.snapshot
         );
         insta::with_settings!({
-            snapshot_path => "../../snapshots",
+            snapshot_path => snapshots.trim_end_matches('/'),
             prepend_module_to_snapshot => false,
             omit_expression => true,
         }, {
@@ -89,4 +97,14 @@ async fn shipped_suite_keeps_the_contract_and_its_snapshots() {
         });
     }
     server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shipped_suite_keeps_the_contract_and_its_snapshots() {
+    suite("", 10, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stateful_suite_behaves_like_the_service() {
+    suite("stateful", 3, true).await;
 }

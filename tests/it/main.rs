@@ -14,4 +14,5 @@ mod replay_scenarios;
 mod replay_snapshots;
 mod requests;
 mod server;
+mod stateful;
 mod statuses;

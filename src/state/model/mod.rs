@@ -206,6 +206,11 @@ impl Action {
     }
 }
 
+/// The Memory v1 model that ships with the embedded contract.
+const EMBEDDED_MODEL: &str = include_str!("../../../spec/memory-v1.state.yaml");
+/// Its name in messages.
+const EMBEDDED_NAME: &str = "spec/memory-v1.state.yaml (embedded)";
+
 impl StateModel {
     /// Reads and checks a model file.
     pub fn from_file(
@@ -231,6 +236,16 @@ impl StateModel {
     ) -> Result<StateModel, StateErrors> {
         let raw = raw::parse(name, text)?;
         check::model(name, &raw, contract)
+    }
+
+    /// The model `--stateful` uses for `contract`: the shipped Memory model for
+    /// the embedded contract, else the one inferred from its paths.
+    pub fn for_contract(contract: &Contract) -> Result<StateModel, StateErrors> {
+        if contract.is_embedded() {
+            StateModel::from_text(EMBEDDED_NAME, EMBEDDED_MODEL, contract)
+        } else {
+            Ok(StateModel::infer(contract))
+        }
     }
 
     /// A model guessed from the contract's paths; it always loads. Operations it

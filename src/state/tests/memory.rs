@@ -161,7 +161,7 @@ fn reads_of_what_was_never_written_are_404() {
     m.add(&p, "email", "a@example.com");
     assert_eq!(m.values(&p, "phone"), Err(404));
     assert_eq!(status(&m.list(&profile(2))), 404);
-    assert!(message(&m.list(&profile(2))).contains("profiles/mem_profile_"));
+    assert!(message(&m.list(&profile(2))).contains("profile mem_profile_"));
     let other = Memory {
         c: Client::memory(SimOptions::default()),
         store: store(2),
@@ -395,7 +395,7 @@ fn a_deleted_store_takes_everything_under_it() {
     assert_eq!(status(&m.list(&p)), 404);
     assert_eq!(
         message(&m.list(&p)),
-        format!("stores/{} was deleted", m.store)
+        format!("store {} was deleted", m.store)
     );
     assert_eq!(status(&m.add(&p, "email", "b@example.com")), 404);
     assert_eq!(status(&m.add(&profile(2), "email", "b@example.com")), 404);

@@ -3,7 +3,15 @@
 //! [`MockServer`] is the in-process handle (its URL, stopped on drop) that Rust
 //! tests and the conformance runner use; `mimeo serve` wraps the same thing. Per
 //! request the work is: route, read the body (bounded), check auth, validate,
-//! choose a status, and copy out a response that was mostly built at start-up.
+//! choose a status (`Prefer` and rules first, then the state model when the mock
+//! is stateful), and copy out a response that was mostly built at start-up.
+//! Requests under the admin prefix go to [`admin`] instead.
+
+mod admin;
+mod session;
+
+#[cfg(feature = "replay")]
+pub(crate) use session::SESSION_HEADER;
 
 use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -23,7 +31,9 @@ use crate::http::intake::{invalid_request_status, Intake, Route};
 use crate::http::log::{push_decimal, push_millis, LogSink};
 use crate::http::server::{bind, read_body, serve_connections, BindError, BodyError, ServerHandle};
 use crate::respond::rules::{check_rules, segments, Latency, Rule, RuleError};
-use crate::respond::{mock_error, prefer, Built, MockError, RequestInfo, Responder};
+use crate::respond::{mock_error, prefer, Built, Choice, MockError, RequestInfo, Responder};
+use crate::state::{SimOutcome, Simulation, StateErrors, StateModel, StateOptions};
+use session::RuleCounters;
 
 /// How the mock behaves. `Default` is what `mimeo serve` does with no flags,
 /// except that the port is 0 (any free port) and nothing is logged, which is
@@ -66,6 +76,14 @@ pub struct ServeOptions {
     pub max_body: usize,
     /// How long a client may take to send its request headers.
     pub header_timeout: Duration,
+    /// Stateful mode: the model that says what each operation does to the state,
+    /// and how the simulation runs (settle delay, seed, strictness, limits).
+    pub stateful: Option<(Arc<StateModel>, StateOptions)>,
+    /// Where the control endpoints live (`/__admin/state`, `/__admin/reset`).
+    pub admin_prefix: String,
+    /// Sessions kept for rule sequences (and, in the state options, for state);
+    /// past it the least recently used is dropped.
+    pub max_sessions: usize,
 }
 
 impl Default for ServeOptions {
@@ -81,6 +99,9 @@ impl Default for ServeOptions {
             log: false,
             max_body: 1024 * 1024,
             header_timeout: Duration::from_secs(10),
+            stateful: None,
+            admin_prefix: "/__admin".into(),
+            max_sessions: 10_000,
         }
     }
 }
@@ -94,6 +115,14 @@ pub enum ServeError {
     /// A rule does not fit the contract.
     #[error(transparent)]
     Rules(#[from] RuleError),
+    /// The admin prefix is not usable with this contract.
+    #[error("admin prefix `{prefix}`: {why}")]
+    AdminPrefix {
+        /// The prefix.
+        prefix: String,
+        /// What is wrong with it.
+        why: String,
+    },
 }
 
 struct State {
@@ -103,6 +132,9 @@ struct State {
     opts: ServeOptions,
     auth_header: Option<HeaderValue>,
     log: Arc<LogSink>,
+    sim: Option<Simulation>,
+    counters: RuleCounters,
+    admin_prefix: String,
 }
 
 /// A running mock of a contract, on a real socket. Dropping it stops the server.
@@ -126,6 +158,7 @@ struct State {
 pub struct MockServer {
     handle: ServerHandle,
     warnings: Vec<String>,
+    state: Arc<State>,
 }
 
 impl std::fmt::Debug for MockServer {
@@ -144,7 +177,12 @@ impl MockServer {
         opts: ServeOptions,
     ) -> Result<MockServer, ServeError> {
         check_rules(&opts.rules, &contract)?;
+        let admin_prefix = admin_prefix(&opts.admin_prefix, &contract)?;
         let (responder, warnings) = Responder::new(&contract, opts.seed, opts.dynamic);
+        let sim = opts.stateful.as_ref().map(|(model, sim_opts)| {
+            Simulation::new(contract.clone(), model.clone(), sim_opts.clone())
+        });
+        let counters = RuleCounters::new(opts.rules.len(), opts.max_sessions);
         let (listener, addr) = bind(opts.host, opts.port).await?;
         let auth_header = opts.auth.as_ref().map(|(user, pass)| {
             let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
@@ -158,8 +196,13 @@ impl MockServer {
             opts,
             auth_header,
             log: Arc::default(),
+            sim,
+            counters,
+            admin_prefix,
         });
+        let serving = state.clone();
         let handle = ServerHandle::spawn(addr, |stopped| async move {
+            let state = serving;
             let header_timeout = state.opts.header_timeout;
             let served = state.clone();
             serve_connections(listener, header_timeout, stopped, move |req, _peer| {
@@ -170,7 +213,11 @@ impl MockServer {
             // Log lines are written in batches; the last batch goes out now.
             state.log.flush();
         });
-        Ok(MockServer { handle, warnings })
+        Ok(MockServer {
+            handle,
+            warnings,
+            state,
+        })
     }
 
     /// The bound address.
@@ -187,6 +234,38 @@ impl MockServer {
     /// breaks its schema, a body that cannot be generated validly).
     pub fn warnings(&self) -> &[String] {
         &self.warnings
+    }
+
+    /// A session's state as JSON (`None`: the default session), the same as
+    /// `GET /__admin/state`; `null` when the mock is not stateful.
+    pub fn state(&self, session: Option<&str>) -> serde_json::Value {
+        match &self.state.sim {
+            Some(sim) => sim.dump(session.unwrap_or(session::DEFAULT_SESSION)),
+            None => serde_json::Value::Null,
+        }
+    }
+
+    /// Replaces a session's state (`None`: the default session), as
+    /// `PUT /__admin/state` does; a state that does not fit the model is refused
+    /// with every problem. Without a state model, nothing is stored.
+    pub fn set_state(
+        &self,
+        session: Option<&str>,
+        state: &serde_json::Value,
+    ) -> Result<(), StateErrors> {
+        match &self.state.sim {
+            Some(sim) => sim.load(session.unwrap_or(session::DEFAULT_SESSION), state),
+            None => Ok(()),
+        }
+    }
+
+    /// Starts one session (or, with `None`, every session) over: its state from
+    /// the seed and its rule sequences from the first status.
+    pub fn reset(&self, session: Option<&str>) {
+        if let Some(sim) = &self.state.sim {
+            sim.reset(session);
+        }
+        self.state.counters.reset(session);
     }
 
     /// Stops accepting, lets in-flight requests finish (up to 10 s), then returns.
@@ -265,6 +344,10 @@ async fn handle(state: &Arc<State>, req: Request<Incoming>) -> Response<Full<Byt
 async fn answer(state: &State, req: Request<Incoming>) -> Outcome {
     let contract = &*state.contract;
     let (parts, body) = req.into_parts();
+    if let Some(rest) = under(parts.uri.path(), &state.admin_prefix) {
+        let built = admin::answer(state, &parts, body, rest).await;
+        return Outcome::plain(built, "admin".into());
+    }
     let mut intake = Intake::new(contract, &parts);
     let (operation, path_params) = match &intake.route {
         Route::NotFound => {
@@ -349,26 +432,82 @@ async fn answer(state: &State, req: Request<Incoming>) -> Outcome {
         };
     }
 
-    choose_and_respond(state, operation, &parts, path_params, &prefer)
+    choose_and_respond(
+        state,
+        operation,
+        &parts,
+        path_params,
+        &intake.query,
+        &body,
+        &prefer,
+    )
 }
 
+/// Picks the answer: `Prefer` first, then a rule, then the state model (in
+/// stateful mode), then the operation's default. A forced answer changes no state.
 fn choose_and_respond(
     state: &State,
     operation: &Operation,
     parts: &Parts,
     path_params: &[(&str, Result<Cow<'_, str>, String>)],
+    query: &[(Cow<'_, str>, Cow<'_, str>)],
+    body: &[u8],
     prefer: &prefer::Prefer,
 ) -> Outcome {
     let contract = &*state.contract;
+    let session =
+        (state.sim.is_some() || !state.opts.rules.is_empty()).then(|| session::key(&parts.headers));
     let rule = match state.opts.rules.as_slice() {
         [] => None,
         rules => {
             let path = segments(parts.uri.path());
-            rules.iter().find(|r| r.matches(&parts.method, &path))
+            rules
+                .iter()
+                .enumerate()
+                .find(|(_, r)| r.matches(&parts.method, &path))
         }
     };
+    let ruled = rule.and_then(|(i, r)| {
+        let counters = state
+            .counters
+            .session(session.as_deref().unwrap_or_default());
+        r.next_status(counters.of(i))
+    });
+    let rule = rule.map(|(_, r)| r);
     let logging = state.opts.log;
-    let (status, mut reason) = match (prefer.code, rule.and_then(Rule::next_status)) {
+    let host = match parts.headers.get(HOST).and_then(|h| h.to_str().ok()) {
+        Some(h) => Cow::Borrowed(h),
+        None => Cow::Owned(state.addr.to_string()),
+    };
+    let info = RequestInfo {
+        path_params,
+        host: &host,
+    };
+    let forced = prefer.code.is_some()
+        || prefer.example.is_some()
+        || ruled.is_some()
+        || rule.is_some_and(Rule::chooses);
+    if let (Some(sim), false) = (&state.sim, forced) {
+        let decoded: Vec<(&str, &str)> = path_params
+            .iter()
+            .filter_map(|(n, v)| v.as_deref().ok().map(|v| (*n, v)))
+            .collect();
+        let json = (!body.is_empty())
+            .then(|| serde_json::from_slice::<serde_json::Value>(body).ok())
+            .flatten();
+        let session = session.as_deref().unwrap_or(session::DEFAULT_SESSION);
+        if let Some(outcome) = sim.handle(
+            session,
+            operation,
+            &decoded,
+            query,
+            json.as_ref(),
+            Instant::now(),
+        ) {
+            return simulated(state, operation, outcome, &info, rule);
+        }
+    }
+    let (status, mut reason) = match (prefer.code, ruled) {
         (Some(code), _) => (code, logging.then(|| format!("Prefer {prefer}"))),
         (None, Some((code, why))) => (code, Some(why)),
         (None, None) => (
@@ -387,30 +526,112 @@ fn choose_and_respond(
             reason = Some(format!("rule {}", r.origin));
         }
     }
-    let host = match parts.headers.get(HOST).and_then(|h| h.to_str().ok()) {
-        Some(h) => Cow::Borrowed(h),
-        None => Cow::Owned(state.addr.to_string()),
+    let choice = Choice {
+        status,
+        example,
+        dynamic: prefer.dynamic.unwrap_or(state.opts.dynamic),
+        ..Choice::default()
     };
-    let info = RequestInfo {
-        path_params,
-        host: &host,
-    };
-    let dynamic = prefer.dynamic.unwrap_or(state.opts.dynamic);
-    let built = match state
-        .responder
-        .respond(contract, operation, status, example, dynamic, &info)
-    {
-        Ok(b) => b,
-        Err(e) => {
-            return Outcome::plain(mock_error(e.kind, &e.message), e.message);
+    match state.responder.respond(contract, operation, choice, &info) {
+        Ok(built) => Outcome {
+            built,
+            reason,
+            close: false,
+            latency: rule.and_then(|r| r.latency),
+        },
+        Err(e) => Outcome::plain(mock_error(e.kind, &e.message), e.message),
+    }
+}
+
+/// The answer the state model decided.
+fn simulated(
+    state: &State,
+    operation: &Operation,
+    outcome: SimOutcome,
+    info: &RequestInfo<'_>,
+    rule: Option<&Rule>,
+) -> Outcome {
+    let contract = &*state.contract;
+    let latency = rule.and_then(|r| r.latency);
+    let (choice, reason) = match &outcome {
+        SimOutcome::Respond {
+            status,
+            body,
+            location,
+        } => (
+            Choice {
+                status: *status,
+                body: body.clone(),
+                location: location.as_deref(),
+                ..Choice::default()
+            },
+            "state".to_string(),
+        ),
+        SimOutcome::Redirect {
+            status,
+            param,
+            canonical,
+        } => (
+            Choice {
+                status: *status,
+                redirect_to: Some((param, canonical)),
+                ..Choice::default()
+            },
+            format!("state: merged into {canonical}"),
+        ),
+        SimOutcome::Error { status, message } => {
+            return Outcome {
+                built: state
+                    .responder
+                    .error(contract, Some(operation), *status, message),
+                reason: Some(format!("state: {message}")),
+                close: false,
+                latency,
+            }
+        }
+        SimOutcome::Refused { message } => {
+            return Outcome::plain(mock_error(MockError::StateLimit, message), message.clone())
         }
     };
-    Outcome {
-        built,
-        reason,
-        close: false,
-        latency: rule.and_then(|r| r.latency),
+    match state.responder.respond(contract, operation, choice, info) {
+        Ok(built) => Outcome {
+            built,
+            reason: Some(reason),
+            close: false,
+            latency,
+        },
+        Err(e) => Outcome::plain(mock_error(e.kind, &e.message), e.message),
     }
+}
+
+/// The rest of `path` when it is under `prefix` (`/__admin/state` under `/__admin`).
+fn under<'p>(path: &'p str, prefix: &str) -> Option<&'p str> {
+    let rest = path.strip_prefix(prefix)?;
+    (rest.is_empty() || rest.starts_with('/')).then_some(rest)
+}
+
+/// Checks the admin prefix: a path of its own that no operation of the contract
+/// lives under.
+fn admin_prefix(prefix: &str, contract: &Contract) -> Result<String, ServeError> {
+    let err = |why: String| ServeError::AdminPrefix {
+        prefix: prefix.to_string(),
+        why,
+    };
+    let p = prefix.trim_end_matches('/');
+    if !p.starts_with('/') || p.len() < 2 || p.contains(['?', '#', '{', '}']) {
+        return Err(err("expected a path such as /__admin".into()));
+    }
+    if let Some(op) = contract
+        .operations
+        .iter()
+        .find(|o| under(o.path(), p).is_some())
+    {
+        return Err(err(format!(
+            "the contract has {} under it; choose another prefix",
+            op.label()
+        )));
+    }
+    Ok(p.to_string())
 }
 
 /// Whether an Authorization header carries the expected Basic credentials (the

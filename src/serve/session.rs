@@ -1,0 +1,165 @@
+//! Sessions: parallel test clients must not see each other's state, nor walk each
+//! other's rule sequences. A request's session is its `X-Mimeo-Session` header;
+//! else the Basic-auth username (a Twilio AccountSid, so unmodified helper
+//! libraries are kept apart by using different SIDs); else one default session.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
+
+use base64::Engine;
+use hyper::header::{HeaderMap, AUTHORIZATION};
+
+/// The header that names a session.
+pub(crate) const SESSION_HEADER: &str = "x-mimeo-session";
+/// The session of requests that name none.
+pub(crate) const DEFAULT_SESSION: &str = "default";
+/// Longer keys are kept as a hash of their bytes.
+const MAX_KEY: usize = 128;
+
+/// The session `headers` belong to.
+pub(crate) fn key(headers: &HeaderMap) -> String {
+    let named = headers
+        .get(SESSION_HEADER)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_string())
+        .filter(|v| !v.is_empty())
+        .or_else(|| basic_user(headers));
+    match named {
+        Some(k) if k.len() <= MAX_KEY => k,
+        Some(k) => {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            k.hash(&mut h);
+            format!("#{:016x}", h.finish())
+        }
+        None => DEFAULT_SESSION.to_string(),
+    }
+}
+
+/// The username of Basic credentials, if the request has them.
+fn basic_user(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, token) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(token.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let user = text.split_once(':').map_or(text.as_str(), |(u, _)| u);
+    (!user.is_empty()).then(|| user.to_string())
+}
+
+/// How far each session is through each rule's sequence. Sessions find their
+/// counters under a read lock; only a new session takes the write lock. Past
+/// `max` sessions, the least recently used is dropped.
+pub(crate) struct RuleCounters {
+    rules: usize,
+    max: usize,
+    clock: AtomicU64,
+    map: RwLock<HashMap<String, Arc<Counters>>>,
+}
+
+/// One session's counters.
+pub(crate) struct Counters {
+    hits: Vec<AtomicUsize>,
+    used: AtomicU64,
+}
+
+impl Counters {
+    /// The match counter of rule `i`.
+    pub(crate) fn of(&self, i: usize) -> &AtomicUsize {
+        &self.hits[i]
+    }
+}
+
+impl RuleCounters {
+    pub(crate) fn new(rules: usize, max: usize) -> RuleCounters {
+        RuleCounters {
+            rules,
+            max: max.max(1),
+            clock: AtomicU64::new(0),
+            map: RwLock::default(),
+        }
+    }
+
+    /// The counters of `session`, made on first use.
+    pub(crate) fn session(&self, session: &str) -> Arc<Counters> {
+        let now = self.clock.fetch_add(1, Ordering::Relaxed);
+        if let Some(c) = self
+            .map
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(session)
+        {
+            c.used.store(now, Ordering::Relaxed);
+            return c.clone();
+        }
+        let mut map = self.map.write().unwrap_or_else(PoisonError::into_inner);
+        if !map.contains_key(session) && map.len() >= self.max {
+            let oldest = map
+                .iter()
+                .min_by_key(|(_, c)| c.used.load(Ordering::Relaxed))
+                .map(|(k, _)| k.clone());
+            if let Some(k) = oldest {
+                map.remove(&k);
+            }
+        }
+        map.entry(session.to_string())
+            .or_insert_with(|| {
+                Arc::new(Counters {
+                    hits: (0..self.rules).map(|_| AtomicUsize::new(0)).collect(),
+                    used: AtomicU64::new(now),
+                })
+            })
+            .clone()
+    }
+
+    /// Starts one session's sequences (or every session's) over.
+    pub(crate) fn reset(&self, session: Option<&str>) {
+        let mut map = self.map.write().unwrap_or_else(PoisonError::into_inner);
+        match session {
+            Some(s) => {
+                map.remove(s);
+            }
+            None => map.clear(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hyper::header::HeaderValue;
+
+    #[test]
+    fn header_then_basic_user_then_default() {
+        let mut h = HeaderMap::new();
+        assert_eq!(key(&h), DEFAULT_SESSION);
+        // AC123:secret
+        h.insert(
+            AUTHORIZATION,
+            HeaderValue::from_static("Basic QUMxMjM6c2VjcmV0"),
+        );
+        assert_eq!(key(&h), "AC123");
+        h.insert(SESSION_HEADER, HeaderValue::from_static("ci-job-7"));
+        assert_eq!(key(&h), "ci-job-7");
+        let long = "x".repeat(500);
+        h.insert(SESSION_HEADER, HeaderValue::from_str(&long).unwrap());
+        assert!(key(&h).len() <= MAX_KEY);
+    }
+
+    #[test]
+    fn counters_are_per_session_and_bounded() {
+        let c = RuleCounters::new(1, 2);
+        c.session("a").of(0).fetch_add(1, Ordering::Relaxed);
+        assert_eq!(c.session("a").of(0).load(Ordering::Relaxed), 1);
+        assert_eq!(c.session("b").of(0).load(Ordering::Relaxed), 0);
+        c.session("c"); // drops the least recently used, a
+        assert_eq!(c.map.read().unwrap().len(), 2);
+        assert_eq!(c.session("a").of(0).load(Ordering::Relaxed), 0);
+        c.reset(None);
+        assert!(c.map.read().unwrap().is_empty());
+    }
+}

@@ -1,0 +1,681 @@
+//! `mimeo serve --stateful` through the real server: every read reflects the
+//! writes before it, with Memory v1's semantics (normalization, order, limit
+//! policies, 404/409, merges with 301/308, store deletion, settling), seeds,
+//! sessions, the admin endpoints, and `Prefer` and rules winning over state.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mimeo::state::{Seed, StateModel, StateOptions};
+use mimeo::{MockServer, Rule, ServeOptions};
+use serde_json::json;
+
+use crate::common::*;
+
+const OTHER: &str = "mem_profile_00000000000000000000000001";
+const THIRD: &str = "mem_profile_00000000000000000000000002";
+
+fn ids(profile: &str) -> String {
+    format!("/v1/Stores/{STORE}/Profiles/{profile}/Identifiers")
+}
+
+async fn stateful(opts: StateOptions) -> MockServer {
+    let contract = contract();
+    let model = Arc::new(StateModel::for_contract(&contract).expect("the shipped model loads"));
+    start(ServeOptions {
+        stateful: Some((model, opts)),
+        ..ServeOptions::default()
+    })
+    .await
+}
+
+/// Adds `value` as `id_type` to `profile`; the answer must be 202.
+async fn add(base: &str, profile: &str, id_type: &str, value: &str, headers: &[(&str, &str)]) {
+    let body = json!({"idType": id_type, "value": value}).to_string();
+    let r = send(base, "POST", &ids(profile), headers, Some(&body)).await;
+    assert_eq!(r.status, 202, "add {value}: {:?}", r.body);
+}
+
+/// The values of `id_type` on `profile`, or the status when it is not 200.
+async fn values(
+    base: &str,
+    profile: &str,
+    id_type: &str,
+    headers: &[(&str, &str)],
+) -> Result<Vec<String>, u16> {
+    let r = send(
+        base,
+        "GET",
+        &format!("{}/{id_type}", ids(profile)),
+        headers,
+        None,
+    )
+    .await;
+    if r.status != 200 {
+        return Err(r.status);
+    }
+    let body = r.json();
+    assert_eq!(body["idType"], id_type);
+    Ok(serde_json::from_value(body["values"].clone()).unwrap())
+}
+
+#[tokio::test]
+async fn a_client_sees_exactly_the_normalized_ordered_values_at_each_step() {
+    let server = stateful(StateOptions::default()).await;
+    let base = server.url();
+    let contract = contract();
+    let list_op = contract.operation_by_id("ListProfileIdentifiers").unwrap();
+
+    add(&base, PROFILE, "email", "  Ada.Lovelace@Example.COM ", &[]).await;
+    add(&base, PROFILE, "email", "CHARLES@example.org", &[]).await;
+    let list = send(&base, "GET", &ids(PROFILE), &[], None).await;
+    assert_conforms(&contract, list_op, &list, 200);
+    assert_eq!(
+        list.json(),
+        json!({"identifiers": [{"idType": "email", "values": ["ada.lovelace@example.com", "charles@example.org"]}]})
+    );
+
+    let patch = json!({"idType": "email", "oldValue": "charles@example.org", "newValue": " Charles.Babbage@Example.org"}).to_string();
+    let r = send(
+        &base,
+        "PATCH",
+        &format!("{}/email", ids(PROFILE)),
+        &[],
+        Some(&patch),
+    )
+    .await;
+    assert_eq!(r.status, 202, "{:?}", r.body);
+    assert_eq!(
+        values(&base, PROFILE, "email", &[]).await,
+        Ok(vec![
+            "ada.lovelace@example.com".into(),
+            "charles.babbage@example.org".into()
+        ]),
+        "replaced in place, normalized"
+    );
+
+    // Without removeAll, the limit policy's victim goes: fifo, the oldest.
+    let r = send(
+        &base,
+        "DELETE",
+        &format!("{}/email", ids(PROFILE)),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 202);
+    assert_eq!(
+        values(&base, PROFILE, "email", &[]).await,
+        Ok(vec!["charles.babbage@example.org".into()])
+    );
+    // A value already there is not added twice, however it is written.
+    add(&base, PROFILE, "email", "CHARLES.BABBAGE@example.org", &[]).await;
+    assert_eq!(values(&base, PROFILE, "email", &[]).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn phones_are_e164_and_a_non_number_is_the_documented_400() {
+    let server = stateful(StateOptions::default()).await;
+    let base = server.url();
+    add(&base, PROFILE, "phone", "(317) 555-6789", &[]).await;
+    add(&base, PROFILE, "phone", "0044 20 7946 0958", &[]).await;
+    add(&base, PROFILE, "phone", "+1 317.555.6789", &[]).await; // the same number
+    assert_eq!(
+        values(&base, PROFILE, "phone", &[]).await,
+        Ok(vec!["+13175556789".into(), "+442079460958".into()])
+    );
+    let r = send(
+        &base,
+        "POST",
+        &ids(PROFILE),
+        &[],
+        Some(r#"{"idType":"phone","value":"call me"}"#),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{:?}", r.body);
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a phone number"),
+        "{:?}",
+        r.body
+    );
+    // Other idTypes keep their values as given.
+    add(&base, PROFILE, "externalId", " Case Kept ", &[]).await;
+    assert_eq!(
+        values(&base, PROFILE, "externalId", &[]).await,
+        Ok(vec![" Case Kept ".into()])
+    );
+}
+
+#[tokio::test]
+async fn limit_policies_keep_the_first_or_the_last_values() {
+    let contract = contract();
+    let model = StateModel::for_contract(&contract).unwrap();
+    let seed = format!(
+        "stores:\n  {STORE}:\n    settings:\n      identifiers:\n        email: {{limit: 2, limitPolicy: fifo}}\n        phone: {{limit: 2, limitPolicy: lifo}}\n"
+    );
+    let seed =
+        Seed::from_text("seed.yaml", &seed, &contract, &model).unwrap_or_else(|e| panic!("{e}"));
+    let server = stateful(StateOptions {
+        seed: Some(seed),
+        ..StateOptions::default()
+    })
+    .await;
+    let base = server.url();
+    for v in ["a@x.io", "b@x.io", "c@x.io"] {
+        add(&base, PROFILE, "email", v, &[]).await;
+    }
+    assert_eq!(
+        values(&base, PROFILE, "email", &[]).await,
+        Ok(vec!["b@x.io".into(), "c@x.io".into()]),
+        "fifo: the oldest goes"
+    );
+    for v in ["+13175550001", "+13175550002", "+13175550003"] {
+        add(&base, PROFILE, "phone", v, &[]).await;
+    }
+    assert_eq!(
+        values(&base, PROFILE, "phone", &[]).await,
+        Ok(vec!["+13175550001".into(), "+13175550002".into()]),
+        "lifo: the most recent goes"
+    );
+    // A removal takes the policy's victim too.
+    send(
+        &base,
+        "DELETE",
+        &format!("{}/phone", ids(PROFILE)),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(
+        values(&base, PROFILE, "phone", &[]).await,
+        Ok(vec!["+13175550001".into()])
+    );
+}
+
+#[tokio::test]
+async fn what_is_not_there_is_the_documented_404_and_a_taken_value_409() {
+    let server = stateful(StateOptions::default()).await;
+    let base = server.url();
+    let contract = contract();
+    let fetch = contract.operation_by_id("FetchProfileIdentifier").unwrap();
+    let r = send(&base, "GET", &format!("{}/email", ids(PROFILE)), &[], None).await;
+    assert_conforms(&contract, fetch, &r, 404);
+    assert_eq!(
+        send(&base, "GET", &ids(PROFILE), &[], None).await.status,
+        404
+    );
+    add(&base, PROFILE, "email", "a@x.io", &[]).await;
+    add(&base, PROFILE, "email", "b@x.io", &[]).await;
+    assert_eq!(
+        values(&base, PROFILE, "phone", &[]).await,
+        Err(404),
+        "an idType it does not have"
+    );
+    let patch = |old: &str, new: &str| {
+        json!({"idType": "email", "oldValue": old, "newValue": new}).to_string()
+    };
+    let path = format!("{}/email", ids(PROFILE));
+    let r = send(
+        &base,
+        "PATCH",
+        &path,
+        &[],
+        Some(&patch("nobody@x.io", "c@x.io")),
+    )
+    .await;
+    assert_eq!(r.status, 404, "oldValue not present: {:?}", r.body);
+    let r = send(&base, "PATCH", &path, &[], Some(&patch("a@x.io", "B@X.io"))).await;
+    assert_eq!(
+        r.status, 409,
+        "newValue already on the profile: {:?}",
+        r.body
+    );
+    assert_conforms(
+        &contract,
+        contract.operation_by_id("PatchProfileIdentifier").unwrap(),
+        &r,
+        409,
+    );
+    let remove_all = format!("{path}?removeAll=true");
+    assert_eq!(
+        send(&base, "DELETE", &remove_all, &[], None).await.status,
+        202
+    );
+    assert_eq!(
+        send(&base, "DELETE", &path, &[], None).await.status,
+        404,
+        "nothing left to remove"
+    );
+    assert_eq!(values(&base, PROFILE, "email", &[]).await, Err(404));
+}
+
+#[tokio::test]
+async fn a_shared_value_merges_profiles_and_the_merged_one_redirects() {
+    let server = stateful(StateOptions::default()).await;
+    let base = server.url();
+    let contract = contract();
+    add(&base, PROFILE, "email", "ada@x.io", &[]).await; // PROFILE is written first: canonical
+    add(&base, OTHER, "phone", "+13175556789", &[]).await;
+    add(&base, OTHER, "email", "ADA@x.io", &[]).await; // the same email: merge
+    let list = contract.operation_by_id("ListProfileIdentifiers").unwrap();
+    let r = send(&base, "GET", &ids(OTHER), &[], None).await;
+    assert_conforms(&contract, list, &r, 301);
+    assert_eq!(r.header("canonical-profile-id"), Some(PROFILE));
+    let location = r.header("location").unwrap().to_string();
+    assert!(location.ends_with(&ids(PROFILE)), "{location}");
+    // Following the redirect, as a client does, reaches the canonical profile.
+    let path = location
+        .strip_prefix(&base)
+        .expect("the Location points at the mock");
+    let r = send(&base, "GET", path, &[], None).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.json(),
+        json!({"identifiers": [
+            {"idType": "email", "values": ["ada@x.io"]},
+            {"idType": "phone", "values": ["+13175556789"]}
+        ]})
+    );
+    // Writes to the merged profile are 308, and resent to the Location they work.
+    let body = r#"{"idType":"email","value":"second@x.io"}"#;
+    let r = send(&base, "POST", &ids(OTHER), &[], Some(body)).await;
+    assert_conforms(
+        &contract,
+        contract.operation_by_id("CreateProfileIdentifier").unwrap(),
+        &r,
+        308,
+    );
+    let path = r
+        .header("location")
+        .unwrap()
+        .strip_prefix(&base)
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        send(&base, "POST", &path, &[], Some(body)).await.status,
+        202
+    );
+    assert_eq!(
+        values(&base, PROFILE, "email", &[]).await,
+        Ok(vec!["ada@x.io".into(), "second@x.io".into()])
+    );
+    // A merge chain resolves to the last canonical profile.
+    add(&base, THIRD, "email", "second@x.io", &[]).await;
+    let r = send(&base, "GET", &format!("{}/email", ids(THIRD)), &[], None).await;
+    assert_eq!(r.status, 301);
+    assert_eq!(r.header("canonical-profile-id"), Some(PROFILE));
+}
+
+#[tokio::test]
+async fn deleting_a_store_takes_everything_under_it_and_a_mapping_is_gone() {
+    let server = stateful(StateOptions::default()).await;
+    let base = server.url();
+    let contract = contract();
+    add(&base, PROFILE, "email", "ada@x.io", &[]).await;
+    let r = send(
+        &base,
+        "DELETE",
+        &format!("/v1/ControlPlane/Stores/{STORE}"),
+        &[],
+        None,
+    )
+    .await;
+    assert_conforms(
+        &contract,
+        contract.operation_by_id("DeleteStore").unwrap(),
+        &r,
+        202,
+    );
+    assert!(r.header("operation-id").is_some() && r.header("retry-after").is_some());
+    assert_eq!(values(&base, PROFILE, "email", &[]).await, Err(404));
+    let r = send(
+        &base,
+        "POST",
+        &ids(OTHER),
+        &[],
+        Some(r#"{"idType":"email","value":"x@x.io"}"#),
+    )
+    .await;
+    assert_eq!(r.status, 404, "nothing is written under a deleted store");
+    assert_eq!(
+        send(
+            &base,
+            "DELETE",
+            &format!("/v1/ControlPlane/Stores/{STORE}"),
+            &[],
+            None
+        )
+        .await
+        .status,
+        404
+    );
+    let mapping = format!(
+        "/v1/ControlPlane/Stores/mem_store_00000000000000000000000001/DataMappings/{MAPPING}"
+    );
+    assert_eq!(send(&base, "DELETE", &mapping, &[], None).await.status, 202);
+    assert_eq!(send(&base, "DELETE", &mapping, &[], None).await.status, 404);
+}
+
+#[tokio::test]
+async fn writes_become_visible_after_the_settle_delay() {
+    let settle = Duration::from_millis(400);
+    let server = stateful(StateOptions {
+        settle,
+        ..StateOptions::default()
+    })
+    .await;
+    let base = server.url();
+    let added = Instant::now();
+    add(&base, PROFILE, "email", "ada@x.io", &[]).await;
+    let early = values(&base, PROFILE, "email", &[]).await;
+    if added.elapsed() < settle {
+        assert_eq!(early, Err(404), "read before the write settled");
+    }
+    // A write right after is judged against the latest state: the value is there.
+    let patch = r#"{"idType":"email","oldValue":"ada@x.io","newValue":"lovelace@x.io"}"#;
+    let r = send(
+        &base,
+        "PATCH",
+        &format!("{}/email", ids(PROFILE)),
+        &[],
+        Some(patch),
+    )
+    .await;
+    assert_eq!(r.status, 202, "{:?}", r.body);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if values(&base, PROFILE, "email", &[]).await == Ok(vec!["lovelace@x.io".into()]) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the writes never became visible");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(added.elapsed() >= settle, "visible before the settle delay");
+}
+
+#[tokio::test]
+async fn with_a_strict_seed_only_seeded_profiles_exist() {
+    let contract = contract();
+    let model = StateModel::for_contract(&contract).unwrap();
+    let seed = format!(
+        "stores:\n  {STORE}:\n    profiles:\n      {PROFILE}:\n        identifiers:\n          email: [ada@x.io]\n"
+    );
+    let seed = Seed::from_text("seed.yaml", &seed, &contract, &model).unwrap();
+    let server = stateful(StateOptions {
+        seed: Some(seed),
+        strict: true,
+        ..StateOptions::default()
+    })
+    .await;
+    let base = server.url();
+    assert_eq!(
+        values(&base, PROFILE, "email", &[]).await,
+        Ok(vec!["ada@x.io".into()])
+    );
+    let r = send(
+        &base,
+        "POST",
+        &ids(OTHER),
+        &[],
+        Some(r#"{"idType":"email","value":"b@x.io"}"#),
+    )
+    .await;
+    assert_eq!(
+        r.status, 404,
+        "an unseeded profile does not spring into existence"
+    );
+    add(&base, PROFILE, "email", "b@x.io", &[]).await;
+    assert_eq!(values(&base, PROFILE, "email", &[]).await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn sessions_keep_clients_apart_and_reset_one_or_all() {
+    let server = stateful(StateOptions::default()).await;
+    let base = server.url();
+    // Twilio helper libraries send their AccountSid as the Basic user.
+    let ac1 = ("authorization", "Basic QUMxMTExOnRva2Vu"); // AC1111:token
+    let ac2 = ("authorization", "Basic QUMyMjIyOnRva2Vu"); // AC2222:token
+    add(&base, PROFILE, "email", "one@x.io", &[ac1]).await;
+    add(&base, PROFILE, "email", "two@x.io", &[ac2]).await;
+    assert_eq!(
+        values(&base, PROFILE, "email", &[ac1]).await,
+        Ok(vec!["one@x.io".into()])
+    );
+    assert_eq!(
+        values(&base, PROFILE, "email", &[ac2]).await,
+        Ok(vec!["two@x.io".into()])
+    );
+    assert_eq!(
+        values(&base, PROFILE, "email", &[]).await,
+        Err(404),
+        "the default session saw neither"
+    );
+    let named = ("x-mimeo-session", "job-7");
+    add(&base, PROFILE, "email", "seven@x.io", &[named, ac1]).await;
+    assert_eq!(
+        values(&base, PROFILE, "email", &[named]).await,
+        Ok(vec!["seven@x.io".into()])
+    );
+
+    let r = send(&base, "POST", "/__admin/reset", &[ac1], None).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        values(&base, PROFILE, "email", &[ac1]).await,
+        Err(404),
+        "AC1111 starts over"
+    );
+    assert_eq!(
+        values(&base, PROFILE, "email", &[ac2]).await.unwrap().len(),
+        1,
+        "AC2222 kept"
+    );
+    send(&base, "POST", "/__admin/reset?all=true", &[], None).await;
+    assert_eq!(values(&base, PROFILE, "email", &[ac2]).await, Err(404));
+}
+
+#[tokio::test]
+async fn the_state_is_dumped_and_loaded_as_json() {
+    let server = stateful(StateOptions::default()).await;
+    let base = server.url();
+    add(&base, PROFILE, "email", "ada@x.io", &[]).await;
+    let dump = send(&base, "GET", "/__admin/state", &[], None).await;
+    assert_eq!(dump.status, 200);
+    let state = dump.json();
+    assert_eq!(
+        state,
+        json!({"stores": {STORE: {"profiles": {PROFILE: {"identifiers": {"email": ["ada@x.io"]}}}}}})
+    );
+    let other = ("x-mimeo-session", "copy");
+    let r = send(
+        &base,
+        "PUT",
+        "/__admin/state",
+        &[other],
+        Some(&state.to_string()),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(
+        values(&base, PROFILE, "email", &[other]).await,
+        Ok(vec!["ada@x.io".into()])
+    );
+    assert_eq!(
+        server.state(Some("copy")),
+        state,
+        "the Rust API sees the same"
+    );
+    let bad = json!({"stores": {"mem_store_x": {}}});
+    let r = send(
+        &base,
+        "PUT",
+        "/__admin/state",
+        &[other],
+        Some(&bad.to_string()),
+    )
+    .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.header("mimeo-error"), Some("invalid-state"));
+    assert!(
+        r.json()["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("/stores/mem_store_x"),
+        "{:?}",
+        r.body
+    );
+    assert_eq!(
+        values(&base, PROFILE, "email", &[other])
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "a refused state changes nothing"
+    );
+    server.reset(Some("copy"));
+    assert_eq!(values(&base, PROFILE, "email", &[other]).await, Err(404));
+}
+
+#[tokio::test]
+async fn prefer_and_rules_win_over_state_and_change_nothing() {
+    let contract = contract();
+    let model = Arc::new(StateModel::for_contract(&contract).unwrap());
+    let server = start(ServeOptions {
+        stateful: Some((model, StateOptions::default())),
+        rules: vec![
+            Rule::from_flag("DELETE /v1/Stores/*/Profiles/*/Identifiers/*=429,202").unwrap(),
+        ],
+        ..ServeOptions::default()
+    })
+    .await;
+    let base = server.url();
+    let body = r#"{"idType":"email","value":"ada@x.io"}"#;
+    let r = send(
+        &base,
+        "POST",
+        &ids(PROFILE),
+        &[("prefer", "code=503")],
+        Some(body),
+    )
+    .await;
+    assert_eq!(r.status, 503);
+    assert_eq!(
+        values(&base, PROFILE, "email", &[]).await,
+        Err(404),
+        "a forced error wrote nothing"
+    );
+    add(&base, PROFILE, "email", "ada@x.io", &[]).await;
+    // The rule's sequence is per session: each client meets its own 429 first.
+    let path = format!("{}/email", ids(PROFILE));
+    assert_eq!(send(&base, "DELETE", &path, &[], None).await.status, 429);
+    assert_eq!(
+        send(&base, "DELETE", &path, &[("x-mimeo-session", "b")], None)
+            .await
+            .status,
+        429
+    );
+    assert_eq!(
+        values(&base, PROFILE, "email", &[]).await,
+        Ok(vec!["ada@x.io".into()])
+    );
+}
+
+#[tokio::test]
+async fn the_admin_prefix_is_refused_when_the_contract_uses_it() {
+    let err = MockServer::start(
+        contract(),
+        ServeOptions {
+            admin_prefix: "/v1".into(),
+            ..ServeOptions::default()
+        },
+    )
+    .await
+    .expect_err("refused");
+    assert!(err.to_string().contains("admin prefix `/v1`"), "{err}");
+    let server = start(ServeOptions::default()).await;
+    let r = send(&server.url(), "GET", "/__admin/state", &[], None).await;
+    assert_eq!(
+        (r.status, r.header("mimeo-error")),
+        (404, Some("not-stateful"))
+    );
+}
+
+fn mimeo() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_mimeo"))
+}
+
+#[test]
+fn state_infer_prints_a_model_that_loads_back() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let out = mimeo()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["state", "infer", "--spec", "tests/fixtures/petstore.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed = String::from_utf8(out.stdout).unwrap();
+    let expected = std::fs::read_to_string(fixtures.join("petstore.state.yaml")).unwrap();
+    assert_eq!(printed, expected, "the pet store's inferred model");
+
+    let out = mimeo().args(["state", "infer"]).output().unwrap();
+    let memory = String::from_utf8(out.stdout).unwrap();
+    for line in [
+        "  profiles:\n    key: profileId\n    parent: stores\n",
+        "  ListProfileIdentifiers: {list: identifiers, array: /identifiers}",
+        "  DeleteStore: {delete: stores}",
+        "#   CreateProfileIdentifier (POST",
+    ] {
+        assert!(memory.contains(line), "`{line}` missing from:\n{memory}");
+    }
+    // What it prints is a model mimeo takes back.
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("memory.state.yaml");
+    std::fs::write(&model, &memory).unwrap();
+    let contract = contract();
+    StateModel::from_file(&model, &contract).unwrap_or_else(|e| panic!("{e}\n{memory}"));
+}
+
+#[test]
+fn bad_models_and_seeds_stop_serve_with_their_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.yaml");
+    std::fs::write(
+        &model,
+        "resources:\n  stores: {key: storeId}\noperations:\n  DeleteStore: {delete: stores}\n  NoSuchOperation: {read: stores}\n",
+    )
+    .unwrap();
+    let out = mimeo()
+        .args(["serve", "--port", "0", "--state-model"])
+        .arg(&model)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{}:5:", model.display())),
+        "{stderr}"
+    );
+    assert!(stderr.contains("NoSuchOperation"), "{stderr}");
+
+    let seed = dir.path().join("s.yaml");
+    std::fs::write(&seed, "stores:\n  not-a-store-id: {}\n").unwrap();
+    let out = mimeo()
+        .args(["serve", "--port", "0", "--stateful", "--seed-state"])
+        .arg(&seed)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{}:2:", seed.display())),
+        "{stderr}"
+    );
+    assert!(stderr.contains("storeId"), "{stderr}");
+}
