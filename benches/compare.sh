@@ -93,12 +93,13 @@ server_cmd() {
     prism)        echo node "$PRISM_JS" mock -h 127.0.0.1 -p "$port" "$SPEC" ;;
     mimeo)        echo "$BIN/mimeo" serve --port "$port" ;;
     mimeo-quiet)  echo "$BIN/mimeo" serve --port "$port" --quiet ;;
+    mimeo-stateful) echo "$BIN/mimeo" serve --port "$port" --quiet --stateful ;;
     bare-hyper)   echo "$BIN/examples/bare_hyper" "$port" ;;
     *) log "unknown server $name"; return 1 ;;
   esac
 }
-SERVERS=(prism mimeo mimeo-quiet bare-hyper)
-[ "$SKIP_PRISM" = 1 ] && SERVERS=(mimeo mimeo-quiet bare-hyper)
+SERVERS=(prism mimeo mimeo-quiet mimeo-stateful bare-hyper)
+[ "$SKIP_PRISM" = 1 ] && SERVERS=(mimeo mimeo-quiet mimeo-stateful bare-hyper)
 
 # Peak resident memory (kB) of a process and its children.
 hwm_kb() {
@@ -167,8 +168,11 @@ stop_pid() {
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
 
 load_run() {
-  local round=$1 name=$2 port=$((PORT + 1)) mix=full
+  local round=$1 name=$2 port=$((PORT + 1)) mix=full script=benches/mix.lua
   [ "$name" = bare-hyper ] && mix=bare
+  # The stateful mock gets its own mix: adds, reads, changes and removals over
+  # 10,000 profiles in 100 sessions (benches/stateful.lua).
+  [ "$name" = mimeo-stateful ] && script=benches/stateful.lua
   local logf=$WORK/logs/$name.log
   # shellcheck disable=SC2046
   taskset -c "$SERVER_CPU" $(server_cmd "$name" "$port") > "$logf" 2>&1 &
@@ -179,11 +183,11 @@ load_run() {
   fi
   wait_quiet
   MIX=$mix taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" --timeout 10s \
-    -s benches/mix.lua "http://127.0.0.1:$port" > /dev/null
+    -s "$script" "http://127.0.0.1:$port" > /dev/null
   local out line cpu0 cpu1 rss
   cpu0=$(cpu_ticks "$pid")
   out=$(MIX=$mix taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s \
-    -s benches/mix.lua "http://127.0.0.1:$port")
+    -s "$script" "http://127.0.0.1:$port")
   cpu1=$(cpu_ticks "$pid")
   line=$(grep '^MIX ' <<<"$out" || true)
   rss=$(hwm_kb "$pid")
@@ -240,7 +244,7 @@ for round in $(seq 1 "$ROUNDS"); do
   log "round $round of $ROUNDS"
   for name in "${SERVERS[@]}"; do load_run "$round" "$name"; done
   for name in "${SERVERS[@]}"; do
-    [ "$name" = mimeo-quiet ] && continue   # logging does not change start-up
+    case $name in mimeo-quiet|mimeo-stateful) continue ;; esac   # same start-up as mimeo
     cold_run "$round" "$name" cold "$COLD_RUNS" 60 "$FETCH" server_cmd "$name"
   done
   if [ "$SKIP_BIGDOC" != 1 ]; then

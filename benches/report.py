@@ -11,7 +11,7 @@ import statistics
 import sys
 from collections import defaultdict
 
-SERVERS = ["prism", "mimeo", "mimeo-quiet", "bare-hyper"]
+SERVERS = ["prism", "mimeo", "mimeo-quiet", "mimeo-stateful", "bare-hyper"]
 
 # (metric, label, decimals, lower is better)
 ROWS = [
@@ -166,6 +166,16 @@ def table(path):
             if i < 3 and measured and not clean:
                 verdict += " (no clean round: not conclusive)"
             out.append(f"| {name} | {shown}{unit} | {verdict} |")
+    stateful_rps, stateful_p99 = get("mimeo-stateful", "rps"), get("mimeo-stateful", "p99_ms")
+    for name, value, unit, ok in [
+        ("stateful mix >= 0.6x bare hyper's", stateful_rps / bare_rps if stateful_rps and bare_rps else None, "x", lambda r: r >= 0.6),
+        ("stateful mix p99 < 2 ms", stateful_p99, " ms", lambda v: v < 2.0),
+    ]:
+        if value is None:
+            out.append(f"| {name} | not measured | – |")
+        else:
+            shown = f"{value:.3g}" if unit == "x" else f"{value:,.3f}".rstrip("0").rstrip(".")
+            out.append(f"| {name} | {shown}{unit} | {'met' if ok(value) else '**missed**'} |")
     quiet_rps = get("mimeo-quiet", "rps")
     if quiet_rps and prism_rps and bare_rps:
         out.append(
