@@ -1,8 +1,8 @@
 -- wrk script: the stateful mix of benches/compare.sh (`mimeo serve --stateful`).
 --
--- 10,000 profiles spread over 100 sessions (X-Mimeo-Session), each taken through
--- add, add, list, fetch, modify, fetch, remove one, over and over: the state
--- fills with values, then is read, changed and emptied. wrk cannot tell which
+-- 10,000 profiles spread over 100 sessions (X-Mimeo-Session), one after the
+-- other taken through add, add, list, fetch, modify, fetch, remove one; the
+-- next pass over them finds the values the last one left. wrk cannot tell which
 -- request a response answers, so the check is by status: every answer must be
 -- one the stateful mock may give to these requests (200, 202, 404, 409); any
 -- other status is counted as unexpected.
@@ -40,8 +40,8 @@ function init(args)
     function(p, n) return "GET", "/email", nil end,
     function(p, n) return "DELETE", "/email", nil end,
   }
-  for _, op in ipairs(ops) do
-    for n = 0, PROFILES - 1 do
+  for n = 0, PROFILES - 1 do
+    for _, op in ipairs(ops) do
       local p = profile(n)
       local method, tail, body = op(p, n)
       local headers = {

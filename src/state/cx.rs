@@ -151,22 +151,23 @@ pub(crate) fn set_pointer(target: &mut Value, pointer: &str, v: Value) {
         *target = v;
         return;
     }
-    let mut at = target;
-    let tokens: Vec<String> = pointer
+    // Token by token, without collecting them: this runs for every body built.
+    let mut tokens = pointer
         .trim_start_matches('/')
         .split('/')
-        .map(|t| t.replace("~1", "/").replace("~0", "~"))
-        .collect();
-    for (i, t) in tokens.iter().enumerate() {
+        .map(crate::support::pointer::unescape)
+        .peekable();
+    let mut at = target;
+    while let Some(t) = tokens.next() {
         if !at.is_object() {
             *at = Value::Object(Map::new());
         }
         let Value::Object(m) = at else { return };
-        if i + 1 == tokens.len() {
-            m.insert(t.clone(), v);
+        if tokens.peek().is_none() {
+            m.insert(t.into_owned(), v);
             return;
         }
-        at = m.entry(t.clone()).or_insert(Value::Null);
+        at = m.entry(t.into_owned()).or_insert(Value::Null);
     }
 }
 
