@@ -84,6 +84,8 @@ mod contract;
 mod diagnostic;
 mod generate;
 mod http;
+#[cfg(feature = "replay")]
+mod redact;
 mod respond;
 mod routing;
 #[cfg(feature = "replay")]
@@ -93,6 +95,8 @@ pub mod state;
 mod support;
 mod validate;
 
+#[cfg(feature = "replay")]
+pub mod diff;
 #[cfg(feature = "proxy")]
 pub mod proxy;
 #[cfg(feature = "replay")]
