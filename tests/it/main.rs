@@ -6,6 +6,7 @@ mod common;
 mod cli;
 mod conformance;
 mod contract;
+mod differential;
 mod documents;
 mod proxy;
 mod proxy_record;
