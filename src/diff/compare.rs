@@ -139,6 +139,7 @@ pub(super) fn compare(
             differences: Vec::new(),
             diff: String::new(),
             unstable: noise.get(i).is_some_and(|n| n.status_varies),
+            not_compared: not_compared(t, r),
         };
         if !step.target_breaks.is_empty() {
             step.classes.push(Class::TargetNonconformance);
@@ -150,7 +151,7 @@ pub(super) fn compare(
                 Class::ReferenceNonconformance
             });
         }
-        if !step.unstable {
+        if !step.unstable && step.not_compared.is_none() {
             let headers = compared_headers(contract, t, &statuses(&[t, r]));
             let n = noise.get(i).unwrap_or(&none);
             let (vr, vt) = (
@@ -168,6 +169,16 @@ pub(super) fn compare(
         out.push(step);
     }
     out
+}
+
+/// Why a step's answers are not compared: one side did not send it (an earlier
+/// failure there is the difference, already reported).
+fn not_compared(t: &StepRun, r: &StepRun) -> Option<String> {
+    match (&t.outcome, &r.outcome) {
+        (Outcome::Skipped { reason }, _) => Some(format!("not sent to the target: {reason}")),
+        (_, Outcome::Skipped { reason }) => Some(format!("not sent to the reference: {reason}")),
+        _ => None,
+    }
 }
 
 /// The contract failures of one side's step, as text.

@@ -110,6 +110,9 @@ pub struct StepDiff {
     pub diff: String,
     /// The target's status varied between its own two runs: not compared.
     pub unstable: bool,
+    /// Why the step was not compared (it was not sent to one side).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_compared: Option<String>,
 }
 
 /// What `learn_noise` found for one step.

@@ -137,8 +137,9 @@ pub(super) fn view(
                     .unwrap_or_default()
                     .trim()
                     .to_ascii_lowercase(),
-                // An absolute and a relative Location name the same place.
-                "location" => v.strip_prefix("[target]").unwrap_or(&v).to_string(),
+                // An absolute and a relative Location, or two hosts, name the same
+                // place: only the path and query are behaviour.
+                "location" => path_of(&v),
                 // The scheme is behaviour; the realm's name is not.
                 "www-authenticate" => v
                     .split_whitespace()
@@ -171,6 +172,18 @@ pub(super) fn view(
         headers: shown,
         body,
     }
+}
+
+/// A URL's path and query (`[target]/v1/x` and `https://h/v1/x` give `/v1/x`).
+fn path_of(url: &str) -> String {
+    let rest = url
+        .strip_prefix("[target]")
+        .or_else(|| {
+            url.split_once("://")
+                .map(|(_, r)| r.find('/').map_or("", |i| &r[i..]))
+        })
+        .unwrap_or(url);
+    rest.to_string()
 }
 
 fn volatile_patterns(contract: &Contract, s: &str) -> String {

@@ -122,6 +122,20 @@ impl Stop {
     pub fn stopped(&self) -> bool {
         self.0 .0.load(Ordering::SeqCst)
     }
+
+    /// Resolves once a stop is asked for.
+    pub(crate) async fn wait(&self) {
+        loop {
+            let notified = self.0 .1.notified();
+            tokio::pin!(notified);
+            // Registered before the flag is read, so a stop in between is not missed.
+            notified.as_mut().enable();
+            if self.stopped() {
+                return;
+            }
+            notified.await;
+        }
+    }
 }
 
 /// The result of one scenario: every step's request, answer and checks. See

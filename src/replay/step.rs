@@ -16,8 +16,7 @@ use super::{Outcome, ReplayOptions, StepRun, Stop};
 use crate::checks::{check_response, Check, CheckFailure};
 use crate::contract::Contract;
 use crate::http::client::Client;
-use crate::scenario::{CaptureFrom, Step};
-use crate::support::duration;
+use crate::scenario::{CaptureFrom, Phase, Step};
 
 /// What every step of a scenario run is sent with.
 pub(crate) struct StepCx<'a> {
@@ -81,25 +80,31 @@ pub(crate) async fn run_step(
         }
     };
     result.request = Some(prepared.describe());
-    let mut timeout = step.timeout.unwrap_or(cx.opts.timeout);
-    if let Some(limit) = limit {
-        timeout = timeout.min(limit);
-    }
+    let configured = step.timeout.unwrap_or(cx.opts.timeout);
+    let timeout = limit.map_or(configured, |l| configured.min(l));
+    // The scenario's deadline, not the step's own timeout, ends this wait.
+    let cut_short = timeout < configured;
     let started = Instant::now();
     let mut attempts = 0u32;
     let mut until_failed: Option<Judged> = None;
+    // A stop cuts setup and main steps short, even mid-request; cleanup always finishes.
+    let stop = cx.stop.filter(|_| step.phase != Phase::Cleanup);
     let answer: Answer = loop {
         attempts += 1;
-        let answer = cx
-            .client
-            .send(
-                prepared.method.clone(),
-                &prepared.path_and_query,
-                prepared.headers.clone(),
-                prepared.body.clone(),
-                timeout,
-            )
-            .await;
+        let send = cx.client.send(
+            prepared.method.clone(),
+            &prepared.path_and_query,
+            prepared.headers.clone(),
+            prepared.body.clone(),
+            timeout,
+        );
+        let answer = match stop {
+            Some(stop) => tokio::select! {
+                a = send => a,
+                () = stop.wait() => Err("the run was stopped before the answer came".to_string()),
+            },
+            None => send.await,
+        };
         let Some(retry) = &step.retry else {
             break answer;
         };
@@ -119,13 +124,21 @@ pub(crate) async fn run_step(
             break answer;
         }
         until_failed = Some(judged);
+        // Attempts are due at 0, every, 2 x every, ... up to `for`.
         let elapsed = started.elapsed();
-        let out_of_time = elapsed + retry.every > retry.within
+        let out_of_time = retry.every * attempts > retry.within
+            || elapsed > retry.within
             || limit.is_some_and(|l| elapsed + retry.every >= l);
-        if attempts >= retry.max_attempts() || out_of_time || cx.stop.is_some_and(Stop::stopped) {
+        if attempts >= retry.max_attempts() || out_of_time || stop.is_some_and(Stop::stopped) {
             break answer;
         }
-        tokio::time::sleep(retry.every).await;
+        match stop {
+            Some(stop) => tokio::select! {
+                () = tokio::time::sleep(retry.every) => {}
+                () = stop.wait() => break answer,
+            },
+            None => tokio::time::sleep(retry.every).await,
+        }
     };
     result.attempts = attempts;
     result.duration_ms = started.elapsed().as_secs_f64() * 1e3;
@@ -133,6 +146,10 @@ pub(crate) async fn run_step(
     let (status, headers, body) = match answer {
         Ok(a) => a,
         Err(e) => {
+            let e = match cut_short && e.starts_with("no response within") {
+                true => "no response before the scenario's timeout passed".to_string(),
+                false => e,
+            };
             result.outcome = Outcome::NoResponse { error: e.clone() };
             let e = match step.retry.is_some() && attempts > 1 {
                 true => format!("{e} (attempt {attempts})"),
@@ -160,7 +177,7 @@ pub(crate) async fn run_step(
     if let (Some(retry), Some(still)) = (&step.retry, until_failed) {
         let spent = format!(
             "after {attempts} attempt(s) over {}",
-            duration::format(started.elapsed().min(retry.within))
+            rounded(started.elapsed().min(retry.within))
         );
         if result.failures.is_empty() {
             // `until` differs from `expect` and never held.
@@ -222,6 +239,15 @@ impl StepRun {
             self.checks_ran.push(check);
         }
         self.failures.push(CheckFailure { check, message });
+    }
+}
+
+/// A duration for people: `850ms`, `10.2s`.
+fn rounded(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{}ms", d.as_millis())
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
     }
 }
 

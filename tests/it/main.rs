@@ -11,6 +11,7 @@ mod documents;
 mod proxy;
 mod proxy_record;
 mod replay_broken;
+mod replay_phases;
 mod replay_scenarios;
 mod replay_snapshots;
 mod requests;

@@ -171,13 +171,20 @@ async fn start_mock(
 fn options(args: &ReplayArgs, auth: Option<(String, String)>) -> ReplayOptions {
     let stop = Stop::default();
     let on_signal = stop.clone();
+    // The handler is installed now, not when the task first runs, so an early
+    // Ctrl-C is not lost to the default action.
+    #[cfg(unix)]
+    let mut interrupts =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok();
+    #[cfg(not(unix))]
+    let mut interrupts = ();
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_err() {
+        if !interrupted(&mut interrupts).await {
             return;
         }
         on_signal.stop();
         tell!("\nmimeo: stopping; steps not yet sent are skipped, cleanup still runs (Ctrl-C again to quit at once)");
-        if tokio::signal::ctrl_c().await.is_ok() {
+        if interrupted(&mut interrupts).await {
             tell!(
                 "mimeo: quit before cleanup finished; data a scenario created may be left behind"
             );
@@ -196,4 +203,19 @@ fn options(args: &ReplayArgs, auth: Option<(String, String)>) -> ReplayOptions {
         ),
         stop: Some(stop),
     }
+}
+
+/// The next Ctrl-C (`false`: none can come).
+#[cfg(unix)]
+async fn interrupted(signal: &mut Option<tokio::signal::unix::Signal>) -> bool {
+    match signal {
+        Some(s) => s.recv().await.is_some(),
+        None => std::future::pending().await,
+    }
+}
+
+/// The next Ctrl-C (`false`: none can come).
+#[cfg(not(unix))]
+async fn interrupted(_: &mut ()) -> bool {
+    tokio::signal::ctrl_c().await.is_ok()
 }
