@@ -190,9 +190,13 @@ fn regex(pattern: &str, at: &Location, what: &str, errors: &mut Errors) -> Optio
     {
         Ok(re) => Some(re),
         Err(e) => {
+            // The parser's message spans lines (pattern, caret, reason): keep the reason.
+            let text = e.to_string();
+            let why = text.lines().last().unwrap_or_default();
+            let why = why.strip_prefix("error: ").unwrap_or(why);
             errors.at(
                 at,
-                format!("{what}: `{pattern}` is not a regular expression: {e}"),
+                format!("{what}: `{pattern}` is not a regular expression: {why}"),
             );
             None
         }
