@@ -68,6 +68,11 @@ pub(super) async fn run(
     );
     if args.target.is_some() && given_auth.is_none() {
         say!("mimeo: no credentials given (--auth or TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN); requests go without Authorization");
+        if args.target_is_mock {
+            // `mimeo serve` demands no credentials unless told to, so `auth: none`
+            // and `auth: invalid` steps could never meet their 401.
+            say!("mimeo: for steps that expect a 401 from a mock, start it with `mimeo serve --auth SID:TOKEN` and give the same --auth here");
+        }
     }
 
     let painter = Painter::from_flag(&args.color);
