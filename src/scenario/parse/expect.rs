@@ -183,6 +183,15 @@ fn json(
 }
 
 fn regex(pattern: &str, at: &Location, what: &str, errors: &mut Errors) -> Option<Regex> {
+    if let Ok(t) = crate::scenario::Template::parse(pattern) {
+        if let Some(var) = t.vars().next() {
+            errors.at(
+                at,
+                format!("{what}: `matches` takes no placeholders (`{{{{{var}}}}}`); use `contains` or `equals` to compare with a variable's value"),
+            );
+            return None;
+        }
+    }
     // The size limit keeps a pathological pattern from taking the run's memory.
     match regex::RegexBuilder::new(pattern)
         .size_limit(1 << 20)
