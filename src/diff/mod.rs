@@ -1,7 +1,7 @@
 //! Differential replay: one suite, two targets. Every scenario runs against the
 //! implementation under test and against a reference (mimeo's stateful mock by
 //! default) with the same variable values; their answers are compared step by
-//! step ([`compare`]) after hiding what legitimately differs ([`view`]), and
+//! step (`compare`) after hiding what legitimately differs (`view`), and
 //! each difference is classified with the contract as the judge.
 //!
 //! `learn_noise` runs the target twice first and ignores the JSON pointers and

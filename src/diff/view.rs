@@ -344,3 +344,69 @@ pub(super) fn walk(
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn location_is_compared_by_path() {
+        assert_eq!(path_of("[target]/v1/x?y=1"), "/v1/x?y=1");
+        assert_eq!(path_of("https://api.example.com/v1/x"), "/v1/x");
+        assert_eq!(path_of("https://api.example.com"), "");
+        assert_eq!(path_of("/v1/x"), "/v1/x");
+    }
+
+    #[test]
+    fn differences_name_each_place_with_both_sides() {
+        let answer = |status, headers: &[(&str, &str)], body: Value| View::Answer {
+            status,
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            body: Body::Json(body),
+        };
+        let r = answer(
+            200,
+            &[("content-type", "application/json")],
+            serde_json::json!({"values": ["a", "b"], "k": 1}),
+        );
+        let t = answer(
+            202,
+            &[("location", "/x")],
+            serde_json::json!({"values": ["a"], "extra": true, "k": 1}),
+        );
+        let d = differences(&r, &t);
+        let at: Vec<&str> = d.iter().map(|d| d.at.as_str()).collect();
+        assert_eq!(
+            at,
+            [
+                "status",
+                "header content-type",
+                "header location",
+                "/values/1",
+                "/extra"
+            ]
+        );
+        assert_eq!(d[3].reference.as_deref(), Some("\"b\""));
+        assert_eq!(d[3].target, None);
+        assert!(differences(&r, &r).is_empty());
+        let nothing = View::Nothing("no response: timeout".into());
+        assert_eq!(differences(&r, &nothing)[0].at, "answer");
+    }
+
+    #[test]
+    fn a_huge_difference_is_cut() {
+        let a: Vec<u32> = (0..500).collect();
+        let b: Vec<u32> = (1..501).collect();
+        let mut out = Vec::new();
+        walk(
+            Some(&serde_json::json!(a)),
+            Some(&serde_json::json!(b)),
+            &mut String::new(),
+            &mut out,
+        );
+        assert_eq!(out.len(), MAX_DIFFERENCES);
+    }
+}

@@ -1,10 +1,10 @@
 //! Replay: play scenarios against a target and check every answer.
 //!
 //! Steps of one scenario run in order (later steps read what earlier ones
-//! captured), phase by phase ([`run`]: setup, steps, cleanup); scenarios run side
+//! captured), phase by phase (`run`: setup, steps, cleanup); scenarios run side
 //! by side up to `concurrency`, except those that share data (`exclusive`).
-//! Each response goes through the contract's named checks ([`crate::checks`])
-//! and the step's own assertions ([`assert`]). Nothing here decides pass or fail
+//! Each response goes through the contract's named checks (`crate::checks`)
+//! and the step's own assertions (`assert`). Nothing here decides pass or fail
 //! for a whole run or touches snapshots; that is the job of [`crate::snapshot`]
 //! and [`crate::report`].
 

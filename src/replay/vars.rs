@@ -145,4 +145,38 @@ mod tests {
         let t = now();
         assert!(t.ends_with('Z') && t.len() == 24, "{t}");
     }
+
+    #[test]
+    fn values_for_a_mock_and_for_a_real_target() {
+        let contract = crate::Contract::embedded().unwrap();
+        let text = "name: t
+vars:
+  store: {mock: mem_store_00000000000000000000000000, description: a store to delete}
+  email: \"ada+{{run_id}}@example.com\"
+  copy: \"{{email}}\"
+steps:
+  - request: {method: DELETE, path: \"/v1/ControlPlane/Stores/{{store}}\"}
+";
+        let s = crate::Scenario::from_text("t.yaml", text, &contract).unwrap();
+        let none = IndexMap::new();
+        let id = "01jd0000000000000000000000";
+        let mock = resolve(&s, &none, id, true).unwrap();
+        assert_eq!(mock["store"], "mem_store_00000000000000000000000000");
+        assert_eq!(mock["copy"], format!("ada+{id}@example.com"));
+        assert_eq!(mock["run_id"], id);
+        let real = resolve(&s, &none, id, false).unwrap_err();
+        assert!(
+            real.contains("give --var store=... (a store to delete)"),
+            "{real}"
+        );
+        let mut given = IndexMap::new();
+        given.insert(
+            "store".to_string(),
+            "mem_store_00000000000000000000000001".to_string(),
+        );
+        assert_eq!(
+            resolve(&s, &given, id, false).unwrap()["store"],
+            "mem_store_00000000000000000000000001"
+        );
+    }
 }

@@ -222,3 +222,25 @@ fn key_for(op: &Operation, status: u16) -> Option<StatusKey> {
     .into_iter()
     .find(|k| keys.contains(k))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_counts_under_its_documented_key() {
+        let contract = Contract::embedded().unwrap();
+        let fetch = contract.operation_by_id("FetchProfileIdentifier").unwrap();
+        assert_eq!(key_for(fetch, 404), Some(StatusKey::Code(404)));
+        assert_eq!(key_for(fetch, 418), None);
+        assert_eq!(
+            Ratio {
+                covered: 1,
+                total: 4
+            }
+            .percent(),
+            25.0
+        );
+        assert_eq!(Ratio::default().percent(), 100.0);
+    }
+}

@@ -3,7 +3,7 @@
 //! The terminal gets a line per scenario and a summary table; `--junit` writes
 //! JUnit XML (one test case per step, failures named by check, or by the class
 //! of a difference in a differential run); `--json` writes everything, coverage
-//! included ([`coverage`]). All of them read the same [`ScenarioReport`]s so they
+//! included (`coverage`). All of them read the same [`ScenarioReport`]s so they
 //! cannot disagree.
 
 mod coverage;

@@ -10,7 +10,7 @@
 //! A scenario has three phases: `setup` (provider states: what must be true
 //! first), `steps`, and `cleanup` (always run, so a suite against a real store
 //! leaves nothing behind). Steps may assert on the body and headers
-//! ([`expect`]) and retry until an assertion holds.
+//! (`expect`) and retry until an assertion holds.
 
 pub(crate) mod expect;
 mod parse;
