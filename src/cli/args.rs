@@ -195,9 +195,9 @@ pub(crate) struct ReplayArgs {
     #[arg(long, requires = "target")]
     pub(crate) target_is_mock: bool,
     /// Differential replay: run every step against --target and against this
-    /// reference too, and classify every difference (`mock`: mimeo's stateful
-    /// mock, in-process; or a URL). Snapshots are not compared.
-    #[arg(long, value_name = "mock|URL", requires = "target", value_parser = reference)]
+    /// reference too, and classify every difference (`mock`, the default:
+    /// mimeo's stateful mock, in-process; or a URL). Snapshots are not compared.
+    #[arg(long, value_name = "mock|URL", requires = "target", value_parser = reference, num_args = 0..=1, default_missing_value = "mock")]
     pub(crate) reference: Option<Reference>,
     /// With --reference: run the target twice first and ignore the JSON pointers
     /// and headers that differ between its own two runs (reported).

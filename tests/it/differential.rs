@@ -428,3 +428,41 @@ async fn the_shipped_suite_against_a_separate_mimeo_serve_shows_no_difference() 
     );
     serve.stop();
 }
+
+/// `--reference` alone means mimeo's mock; a target that does not answer is a
+/// target nonconformance (no answer is not a contract answer), and a value that
+/// is neither `mock` nor a URL is refused with exit 2.
+#[test]
+fn an_unreachable_target_is_a_nonconformance_and_the_reference_defaults_to_the_mock() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = replay();
+    cmd.arg(conformance("unknown-profile.yaml"))
+        .args(["--target", &url, "--var", &format!("storeId={}", VARS[0].1)])
+        .arg("--snapshots")
+        .arg(dir.path().join("snaps"))
+        .arg("--reference");
+    let out = run(cmd);
+    assert_eq!(out.code, Some(1), "{out}");
+    assert!(out.stdout.contains("(in-process stateful mock)"), "{out}");
+    assert!(
+        out.stdout.contains("differences: 3 target nonconformance"),
+        "{out}"
+    );
+    assert!(
+        out.stdout.contains("target: transport: cannot connect"),
+        "{out}"
+    );
+
+    let mut cmd = replay();
+    cmd.args(["--target", &url, "--reference", "conformance"]);
+    let out = run(cmd);
+    assert_eq!(out.code, Some(2), "{out}");
+    assert!(
+        out.stderr
+            .contains("expected `mock` (mimeo's stateful mock) or an http:// or https:// URL"),
+        "{out}"
+    );
+}
