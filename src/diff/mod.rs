@@ -74,7 +74,8 @@ impl std::fmt::Display for Class {
     }
 }
 
-/// One place where the two answers differ.
+/// One place where the two answers differ. See [`run_differential`] for an
+/// example.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Difference {
     /// `status`, `header NAME`, a JSON pointer into the body, `body` or `answer`.
@@ -85,7 +86,8 @@ pub struct Difference {
     pub target: Option<String>,
 }
 
-/// One step of a scenario, both sides compared.
+/// One step of a scenario, both sides compared. See [`run_differential`] for an
+/// example.
 #[derive(Debug, Clone, Serialize)]
 pub struct StepDiff {
     /// `1`, `setup 1`, `cleanup 1`, ...
@@ -115,7 +117,8 @@ pub struct StepDiff {
     pub not_compared: Option<String>,
 }
 
-/// What `learn_noise` found for one step.
+/// What `learn_noise` found for one step. See [`run_differential`] for an
+/// example.
 #[derive(Debug, Clone, Serialize)]
 pub struct LearnedNoise {
     /// `1`, `setup 1`, ...
@@ -130,7 +133,7 @@ pub struct LearnedNoise {
     pub status_varies: bool,
 }
 
-/// One scenario against both sides.
+/// One scenario against both sides. See [`run_differential`] for an example.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScenarioDiff {
     /// The reference's run (the target's is the report's run).

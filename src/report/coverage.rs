@@ -14,7 +14,7 @@ use crate::checks::Check;
 use crate::contract::{Contract, Operation, StatusKey};
 use crate::replay::Outcome;
 
-/// A part of a whole.
+/// A part of a whole. See [`Coverage`] for an example.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Ratio {
     /// Covered.
@@ -34,7 +34,7 @@ impl Ratio {
     }
 }
 
-/// What a run covered of one operation.
+/// What a run covered of one operation. See [`Coverage`] for an example.
 #[derive(Debug, Clone, Serialize)]
 pub struct OperationCoverage {
     /// operationId (or `METHOD path`).
