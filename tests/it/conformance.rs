@@ -99,3 +99,62 @@ async fn suite(min: usize) {
 async fn shipped_suite_keeps_the_contract_and_its_snapshots() {
     suite(17).await;
 }
+
+/// The suite keeps its promise to real stores: the top level holds no
+/// mock-only scenario, every scenario there says in a header comment what it
+/// does, and one that writes either cleans up after itself or writes only to
+/// data that must be named with --var (no value for a real target) or to ids
+/// made from the run id;
+/// `mock-only/` holds only `needs: mock` scenarios.
+#[test]
+fn the_suite_is_separated_by_what_is_safe_on_a_real_store() {
+    let contract = Contract::embedded().expect("embedded contract");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("conformance");
+    let scenarios = mimeo::load_scenarios(&[root.clone()], &contract).expect("the suite loads");
+    let mut top = 0;
+    for s in &scenarios {
+        let mock_only = s.file().parent() == Some(root.join("mock-only").as_path());
+        assert_eq!(s.needs_mock(), mock_only, "{}", s.file().display());
+        if mock_only {
+            continue;
+        }
+        top += 1;
+        let text = std::fs::read_to_string(s.file()).unwrap();
+        assert!(
+            text.starts_with("# "),
+            "{}: no header comment",
+            s.file().display()
+        );
+        let cleans_up = s
+            .steps()
+            .iter()
+            .any(|st| st.phase() == mimeo::scenario::Phase::Cleanup);
+        for step in s.steps() {
+            let writes = ["POST ", "PATCH ", "PUT ", "DELETE "]
+                .iter()
+                .any(|m| step.request_line().starts_with(m));
+            if !writes || cleans_up {
+                continue;
+            }
+            let decls: Vec<_> = step
+                .uses()
+                .iter()
+                .filter_map(|v| s.vars().get(*v))
+                .collect();
+            let named = decls
+                .iter()
+                .any(|decl| decl.default().is_none() && decl.mock().is_some());
+            // Or it writes only under ids made from the run id, which no one has.
+            let nobodys = decls
+                .iter()
+                .all(|decl| decl.default().is_some_and(|d| d.contains("{{run_id}}")));
+            assert!(
+                named || nobodys,
+                "{}:{}: writes without cleanup to data not named with --var",
+                s.file().display(),
+                step.line()
+            );
+        }
+    }
+    assert_eq!(top, 8, "the behavioural scenarios");
+}
