@@ -211,6 +211,11 @@ pub(crate) struct ReplayArgs {
     /// behavioural scenario then fails).
     #[arg(long, conflicts_with = "target")]
     pub(crate) stateless: bool,
+    /// The state every session of the in-process mock (or the `--reference mock`)
+    /// starts from, as `mimeo serve --seed-state`: identifier settings per store
+    /// (limit, limitPolicy, ...) so the model matches your store, data that exists.
+    #[arg(long, value_name = "FILE", conflicts_with = "stateless")]
+    pub(crate) seed_state: Option<PathBuf>,
     /// The in-process mock is stateful by default; kept so older scripts work.
     #[arg(long, hide = true, conflicts_with_all = ["target", "stateless"])]
     pub(crate) stateful: bool,

@@ -466,3 +466,68 @@ fn an_unreachable_target_is_a_nonconformance_and_the_reference_defaults_to_the_m
         "{out}"
     );
 }
+
+/// A store whose settings differ from the model's defaults (`lifo`: a plain
+/// remove takes the newest value) shows as a behaviour difference; seeding the
+/// reference with the same settings (`--seed-state`) makes the two agree.
+#[test]
+fn a_seeded_reference_matches_a_store_with_other_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = write(
+        dir.path(),
+        "lifo.yaml",
+        &format!(
+            "stores:\n  {}:\n    settings:\n      identifiers:\n        email: {{limitPolicy: lifo}}\n",
+            VARS[0].1
+        ),
+    );
+    let credentials = format!("{SID}:{TOKEN}");
+    let serve = spawn_command(
+        "serve",
+        &[
+            "--stateful",
+            "--port",
+            "0",
+            "--quiet",
+            "--auth",
+            &credentials,
+            "--seed-state",
+            seed.to_str().unwrap(),
+        ],
+    );
+    let file = conformance("remove-one-or-all.yaml");
+    let plain = differential(&file, &serve.url, &VARS[..2], &[]);
+    assert_eq!(plain.run.code, Some(1), "{}", plain.run);
+    assert!(
+        plain
+            .run
+            .stdout
+            .contains("step 2 `one value went, the others stay in order`: behaviour difference"),
+        "{}",
+        plain.run
+    );
+    let seeded = differential(
+        &file,
+        &serve.url,
+        &VARS[..2],
+        &["--seed-state", seed.to_str().unwrap()],
+    );
+    assert_eq!(seeded.run.code, Some(0), "{}", seeded.run);
+    assert!(
+        seeded.run.stdout.contains("differences: none"),
+        "{}",
+        seeded.run
+    );
+
+    // With a target and no mock of mimeo's to seed, the flag is refused.
+    let mut cmd = replay();
+    cmd.arg(&file).args([
+        "--target",
+        &serve.url,
+        "--seed-state",
+        seed.to_str().unwrap(),
+    ]);
+    let refused = run(cmd);
+    assert_eq!(refused.code, Some(2), "{refused}");
+    serve.stop();
+}

@@ -36,7 +36,7 @@ pub(super) async fn run(
     // `auth: none` steps meet a 401 on each.
     let mut mock = None;
     let reference_target = match reference {
-        Reference::Mock => match start_mock(&contract, auth.clone(), true).await {
+        Reference::Mock => match start_mock(&contract, auth.clone(), args).await {
             Ok(server) => {
                 let base = server.url();
                 mock = Some(server);

@@ -22,10 +22,10 @@ use std::time::{Duration, Instant};
 use indexmap::IndexMap;
 use indicatif::{ProgressBar, ProgressStyle};
 use mimeo::replay::Stop;
-use mimeo::state::{StateModel, StateOptions};
+use mimeo::state::{Seed, StateModel, StateOptions};
 use mimeo::{Contract, MockServer, ReplayOptions, Scenario, ServeOptions};
 
-use super::args::ReplayArgs;
+use super::args::{Reference, ReplayArgs};
 use super::out::{say, tell};
 use super::{fail, load_contract, runtime};
 
@@ -51,6 +51,10 @@ fn credentials(args: &ReplayArgs) -> Result<Option<(String, String)>, String> {
 pub(crate) fn run(args: ReplayArgs) -> i32 {
     if args.review {
         return review::run(&args);
+    }
+    let in_process = args.target.is_none() || args.reference == Some(Reference::Mock);
+    if args.seed_state.is_some() && !in_process {
+        return fail("--seed-state seeds mimeo's in-process mock (no --target) or `--reference mock`; this run has neither");
     }
     let auth = match credentials(&args) {
         Ok(a) => a,
@@ -141,19 +145,30 @@ fn progress_bar(show: bool, len: usize) -> ProgressBar {
     bar
 }
 
-/// mimeo's mock on a free port of this machine, stateful unless asked not to
-/// be, demanding `auth` on operations that document 401.
+/// mimeo's mock on a free port of this machine, stateful (from `--seed-state`
+/// when given) unless `--stateless`, demanding `auth` on operations that
+/// document 401.
 async fn start_mock(
     contract: &Arc<Contract>,
     auth: Option<(String, String)>,
-    stateful: bool,
+    args: &ReplayArgs,
 ) -> Result<MockServer, String> {
-    let stateful = match stateful {
-        true => {
+    let stateful = match args.stateless {
+        false => {
             let model = StateModel::for_contract(contract).map_err(|e| e.to_string())?;
-            Some((Arc::new(model), StateOptions::default()))
+            let seed = match &args.seed_state {
+                Some(path) => {
+                    Some(Seed::from_file(path, contract, &model).map_err(|e| e.to_string())?)
+                }
+                None => None,
+            };
+            let opts = StateOptions {
+                seed,
+                ..StateOptions::default()
+            };
+            Some((Arc::new(model), opts))
         }
-        false => None,
+        true => None,
     };
     let opts = ServeOptions {
         auth,

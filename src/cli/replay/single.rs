@@ -38,7 +38,7 @@ pub(super) async fn run(
             base: url.trim_end_matches('/').to_string(),
             is_mock: args.target_is_mock,
         },
-        None => match start_mock(&contract, auth.clone(), !args.stateless).await {
+        None => match start_mock(&contract, auth.clone(), args).await {
             Ok(server) => {
                 let base = server.url();
                 mock = Some(server);
