@@ -110,7 +110,8 @@ async fn shipped_suite_keeps_the_contract_and_its_snapshots() {
 fn the_suite_is_separated_by_what_is_safe_on_a_real_store() {
     let contract = Contract::embedded().expect("embedded contract");
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("conformance");
-    let scenarios = mimeo::load_scenarios(&[root.clone()], &contract).expect("the suite loads");
+    let scenarios =
+        mimeo::load_scenarios(std::slice::from_ref(&root), &contract).expect("the suite loads");
     let mut top = 0;
     for s in &scenarios {
         let mock_only = s.file().parent() == Some(root.join("mock-only").as_path());
