@@ -45,6 +45,10 @@ pub enum Check {
     Transport,
     /// A value a step captures was in the answer (replay).
     Capture,
+    /// The body holds what the step's `expect.body` matchers say (replay).
+    BodyAssertion,
+    /// The headers hold what the step's `expect.headers` matchers say (replay).
+    HeaderAssertion,
     /// The scenario's results match its stored snapshot (replay).
     Snapshot,
     /// The request keeps the contract (proxy).
@@ -65,7 +69,13 @@ impl Check {
     ];
 
     /// The checks a replay run adds.
-    pub const RUNNER: [Check; 3] = [Check::Transport, Check::Capture, Check::Snapshot];
+    pub const RUNNER: [Check; 5] = [
+        Check::Transport,
+        Check::Capture,
+        Check::BodyAssertion,
+        Check::HeaderAssertion,
+        Check::Snapshot,
+    ];
 
     /// The name used in reports: `status_documented`, `body_schema`, ...
     pub fn name(self) -> &'static str {
@@ -78,6 +88,8 @@ impl Check {
             Check::UndocumentedFields => "undocumented_fields",
             Check::Transport => "transport",
             Check::Capture => "capture",
+            Check::BodyAssertion => "body_assertion",
+            Check::HeaderAssertion => "header_assertion",
             Check::Snapshot => "snapshot",
             Check::RequestValid => "request_valid",
             Check::Unknown => "unknown",

@@ -8,8 +8,11 @@
 //!   [`Rule`]s;
 //! - [`run_scenarios`]: a conformance runner that replays [`Scenario`] files
 //!   against the mock or any implementation, judges every answer with the named
-//!   [`Check`]s, and compares the results with reviewable [`Snapshots`]
-//!   (details in [`replay`], [`scenario`], [`snapshot`] and [`report`]);
+//!   [`Check`]s and the scenario's own assertions, and compares the results with
+//!   reviewable [`Snapshots`] (details in [`replay`], [`scenario`], [`snapshot`]
+//!   and [`report`]); [`diff::run_differential`] replays the same scenarios
+//!   against an implementation and a reference (mimeo's stateful mock) and
+//!   classifies every difference;
 //! - [`ProxyServer`]: a validating proxy in front of a real service that checks
 //!   live traffic against the same contract, and can record it as scenarios
 //!   ([`proxy`]).
@@ -75,8 +78,8 @@
 //! ```
 //!
 //! The modules follow the data: contract loading → routing → request validation
-//! → response choice → serving; scenarios → replay → checks → snapshots →
-//! reports. Without default features the crate is the contract and the mock only
+//! → response choice → serving; scenarios → replay → checks → differences
+//! ([`diff`]) → snapshots → reports. Without default features the crate is the contract and the mock only
 //! (`default-features = false`); `replay`, `proxy` and `cli` add the rest.
 
 mod checks;
@@ -84,6 +87,8 @@ mod contract;
 mod diagnostic;
 mod generate;
 mod http;
+#[cfg(feature = "replay")]
+mod redact;
 mod respond;
 mod routing;
 #[cfg(feature = "replay")]
@@ -93,6 +98,8 @@ pub mod state;
 mod support;
 mod validate;
 
+#[cfg(feature = "replay")]
+pub mod diff;
 #[cfg(feature = "proxy")]
 pub mod proxy;
 #[cfg(feature = "replay")]

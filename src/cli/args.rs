@@ -102,6 +102,50 @@ fn target(t: &str) -> Result<String, String> {
     }
 }
 
+/// `--reference`: `mock` (mimeo's in-process stateful mock) or a URL.
+fn reference(t: &str) -> Result<Reference, String> {
+    match t {
+        "mock" => Ok(Reference::Mock),
+        url if url.starts_with("http://") || url.starts_with("https://") => {
+            Ok(Reference::Url(url.to_string()))
+        }
+        _ => Err("expected `mock` (mimeo's stateful mock) or an http:// or https:// URL".into()),
+    }
+}
+
+/// What a differential run compares the target with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Reference {
+    /// mimeo's stateful mock, in-process.
+    Mock,
+    /// Another server.
+    Url(String),
+}
+
+/// `--min-coverage`: a percentage.
+fn percent(t: &str) -> Result<f64, String> {
+    match t.trim_end_matches('%').parse::<f64>() {
+        Ok(p) if (0.0..=100.0).contains(&p) => Ok(p),
+        _ => Err("expected a percentage from 0 to 100, e.g. 80".into()),
+    }
+}
+
+/// `--run-id`: the shape of a TypeID suffix, so `mem_profile_{{run_id}}` stays valid.
+fn run_id(t: &str) -> Result<String, String> {
+    let mut chars = t.chars();
+    let ok = t.len() == 26
+        && chars.next().is_some_and(|c| ('0'..='7').contains(&c))
+        && chars.all(|c| c.is_ascii_digit() || c.is_ascii_lowercase());
+    if ok {
+        Ok(t.to_string())
+    } else {
+        Err(
+            "expected 26 characters, 0-7 then lower-case letters and digits (a TypeID suffix)"
+                .into(),
+        )
+    }
+}
+
 /// `SID:TOKEN`.
 fn credentials(a: &str) -> Result<(String, String), String> {
     match a.split_once(':') {
@@ -150,10 +194,35 @@ pub(crate) struct ReplayArgs {
     /// The --target is a mimeo mock, so scenarios marked `needs: mock` run against it.
     #[arg(long, requires = "target")]
     pub(crate) target_is_mock: bool,
-    /// Run the in-process mock stateful (as `mimeo serve --stateful`), for
-    /// scenarios about behaviour such as conformance/stateful.
+    /// Differential replay: run every step against --target and against this
+    /// reference too, and classify every difference (`mock`, the default:
+    /// mimeo's stateful mock, in-process; or a URL). Snapshots are not compared.
+    #[arg(long, value_name = "mock|URL", requires = "target", value_parser = reference, num_args = 0..=1, default_missing_value = "mock")]
+    pub(crate) reference: Option<Reference>,
+    /// With --reference: run the target twice first and ignore the JSON pointers
+    /// and headers that differ between its own two runs (reported).
+    #[arg(long, requires = "reference")]
+    pub(crate) learn_noise: bool,
+    /// Fail the run when less than this share of the documented statuses was
+    /// exercised, e.g. 80.
+    #[arg(long, value_name = "PCT", value_parser = percent)]
+    pub(crate) min_coverage: Option<f64>,
+    /// Run the in-process mock without state (answers from examples only; every
+    /// behavioural scenario then fails).
     #[arg(long, conflicts_with = "target")]
+    pub(crate) stateless: bool,
+    /// The state every session of the in-process mock (or the `--reference mock`)
+    /// starts from, as `mimeo serve --seed-state`: identifier settings per store
+    /// (limit, limitPolicy, ...) so the model matches your store, data that exists.
+    #[arg(long, value_name = "FILE", conflicts_with = "stateless")]
+    pub(crate) seed_state: Option<PathBuf>,
+    /// The in-process mock is stateful by default; kept so older scripts work.
+    #[arg(long, hide = true, conflicts_with_all = ["target", "stateless"])]
     pub(crate) stateful: bool,
+    /// The run's {{run_id}} (a fresh one by default; printed at the start), to
+    /// repeat a run with the same values or find its data.
+    #[arg(long, value_name = "ID", value_parser = run_id)]
+    pub(crate) run_id: Option<String>,
     /// Basic-auth credentials; TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are used when
     /// this is not given.
     #[arg(long, value_name = "SID:TOKEN", value_parser = credentials)]
@@ -174,11 +243,13 @@ pub(crate) struct ReplayArgs {
     #[arg(long, default_value = "snapshots", value_name = "DIR")]
     pub(crate) snapshots: PathBuf,
     /// Accept every new or changed result as the snapshot (and earlier pending .snap.new
-    /// files of the scenarios run).
-    #[arg(long, conflicts_with = "review")]
+    /// files of the scenarios run). A result with a step that got no answer is never
+    /// accepted.
+    #[arg(long, conflicts_with_all = ["review", "reference"])]
     pub(crate) accept: bool,
-    /// After the run, go through pending results one by one: accept, reject or skip.
-    #[arg(long)]
+    /// Do not run anything: go through the pending .snap.new files in --snapshots one
+    /// by one (accept, reject or skip).
+    #[arg(long, conflicts_with_all = ["target", "reference", "junit", "json", "shard", "min_coverage", "vars", "auth"])]
     pub(crate) review: bool,
     /// Write JUnit XML here (one test case per step).
     #[arg(long, value_name = "FILE")]

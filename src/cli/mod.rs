@@ -3,6 +3,7 @@
 //! recording failed, 2 a usage or configuration error).
 
 mod args;
+mod out;
 mod proxy;
 mod replay;
 mod serve;
@@ -30,7 +31,7 @@ pub(crate) fn main() -> i32 {
 
 /// Prints a usage or configuration error; exit status 2.
 fn fail(message: impl std::fmt::Display) -> i32 {
-    eprintln!("error: {message}");
+    out::tell!("error: {message}");
     2
 }
 
@@ -42,7 +43,7 @@ fn load_contract(spec: Option<&Path>) -> Result<Arc<Contract>, String> {
     }
     .map_err(|e| e.to_string())?;
     for w in contract.warnings() {
-        eprintln!("warning: {w}");
+        out::tell!("warning: {w}");
     }
     Ok(Arc::new(contract))
 }

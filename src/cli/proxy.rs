@@ -38,9 +38,9 @@ pub(crate) fn run(args: ProxyArgs) -> i32 {
         out.push_str(&format!("mimeo: listening on {}\n", proxy.url()));
         print_now(&out);
         stop.await;
-        eprintln!("mimeo: stopping; finishing requests in flight");
+        super::out::tell!("mimeo: stopping; finishing requests in flight");
         let summary = proxy.shutdown().await;
-        eprint!("{summary}");
+        super::out::stderr(&summary.to_string());
         if summary.recording_errors.is_empty() {
             0
         } else {

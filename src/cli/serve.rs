@@ -39,11 +39,11 @@ pub(crate) fn run(args: ServeArgs) -> i32 {
             Err(e) => return fail(e),
         };
         for w in server.warnings() {
-            eprintln!("warning: {w}");
+            super::out::tell!("warning: {w}");
         }
         print_now(&banner(&contract, &server, stateful.as_deref()));
         stop.await;
-        eprintln!("mimeo: stopping; finishing requests in flight");
+        super::out::tell!("mimeo: stopping; finishing requests in flight");
         server.shutdown().await;
         0
     })

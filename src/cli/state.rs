@@ -16,7 +16,7 @@ pub(crate) fn run(cmd: StateCommand) -> i32 {
                 Ok(c) => c,
                 Err(e) => return fail(e),
             };
-            print!("{}", StateModel::infer(&contract).to_yaml(&contract));
+            super::out::stdout(&StateModel::infer(&contract).to_yaml(&contract));
             0
         }
     }

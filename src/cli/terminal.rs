@@ -1,12 +1,16 @@
 //! What `mimeo replay` shows on a terminal: a line per scenario with its
-//! failures, coloured diffs, all through `console` so colour follows `--color`
-//! and `NO_COLOR`.
+//! failures (and, in a differential run, each classified difference with its
+//! two-sided diff), coloured diffs, all through `console` so colour follows
+//! `--color` and `NO_COLOR`.
 
 use std::fmt::Write as _;
+use std::io::IsTerminal;
 
 use console::Style;
+use mimeo::diff::{Class, ScenarioDiff};
 use mimeo::replay::Outcome;
 use mimeo::report::ScenarioReport;
+use mimeo::scenario::step_labels;
 use mimeo::snapshot::SnapshotState;
 
 /// Paints with colour or not, as decided once for the run.
@@ -16,6 +20,17 @@ pub(crate) struct Painter {
 }
 
 impl Painter {
+    /// `--color auto|always|never`; auto: stdout is a terminal and NO_COLOR is unset.
+    pub(crate) fn from_flag(flag: &str) -> Painter {
+        Painter {
+            color: match flag {
+                "always" => true,
+                "never" => false,
+                _ => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            },
+        }
+    }
+
     fn paint(&self, text: &str, style: Style) -> String {
         style.force_styling(self.color).apply_to(text).to_string()
     }
@@ -49,34 +64,49 @@ impl Painter {
         } else {
             self.paint("PASS", Style::new().green())
         };
+        let agree = match &r.diff {
+            Some(d) if d.classes().is_empty() => "; target and reference agree",
+            _ => "",
+        };
         let _ = writeln!(
             out,
-            "{label} {} ({} steps, {:.0} ms)",
+            "{label} {} ({} steps, {:.0} ms{agree})",
             r.run.name,
             r.run.steps.len(),
             r.run.duration_ms
         );
+        let labels = step_labels(r.run.steps.iter().map(|s| s.phase));
+        let file = &r.run.file;
         for (i, step) in r.run.steps.iter().enumerate() {
+            let at = format!(
+                "     {file}:{} step {} `{}`",
+                step.line, labels[i], step.name
+            );
+            if let Some(d) = &r.diff {
+                self.compared(&mut out, &at, d, i);
+            }
             for f in &step.failures {
-                let _ = writeln!(
-                    out,
-                    "     {}:{} step {} `{}`: {}: {}",
-                    r.run.file,
-                    step.line,
-                    i + 1,
-                    step.name,
-                    self.paint(f.check.name(), Style::new().bold()),
-                    f.message
-                );
+                let side = if r.diff.is_some() { "target: " } else { "" };
+                let check = self.paint(f.check.name(), Style::new().bold());
+                let _ = writeln!(out, "{at}: {side}{check}: {}", f.message);
             }
             if let Outcome::Skipped { reason } = &step.outcome {
+                let _ = writeln!(out, "{at}: skipped: {reason}");
+            }
+        }
+        if let Some(d) = &r.diff {
+            for n in &d.noise {
+                let mut what: Vec<String> = n.pointers.clone();
+                what.extend(n.headers.iter().map(|h| format!("header {h}")));
+                if n.status_varies {
+                    what.push("the status (step not compared)".into());
+                }
                 let _ = writeln!(
                     out,
-                    "     {}:{} step {} `{}`: skipped: {reason}",
-                    r.run.file,
-                    step.line,
-                    i + 1,
-                    step.name
+                    "     learned noise: step {} `{}`: {}",
+                    n.step,
+                    n.name,
+                    what.join(", ")
                 );
             }
         }
@@ -85,9 +115,46 @@ impl Painter {
         }
         out
     }
+
+    /// A step's classified differences: the class, what broke, and the diff.
+    fn compared(&self, out: &mut String, at: &str, d: &ScenarioDiff, i: usize) {
+        let Some(step) = d.steps.get(i) else {
+            return;
+        };
+        for class in &step.classes {
+            let (style, name) = match class {
+                Class::MimeoDefect => (
+                    Style::new().red().bold(),
+                    "MIMEO DEFECT (mimeo's mock broke the contract; please report it)".to_string(),
+                ),
+                other => (Style::new().red(), other.to_string()),
+            };
+            let _ = writeln!(out, "{at}: {}", self.paint(&name, style));
+        }
+        for b in &step.reference_breaks {
+            let _ = writeln!(out, "       reference breaks the contract: {b}");
+        }
+        if !step.diff.is_empty() {
+            out.push_str(&indent_by(&self.diff(&step.diff), 7));
+        }
+        if let Some(r) = d.reference.steps.get(i) {
+            for f in r
+                .failures
+                .iter()
+                .filter(|f| !step.reference_breaks.contains(&f.to_string()))
+            {
+                let _ = writeln!(out, "{at}: reference: {}: {}", f.check, f.message);
+            }
+        }
+    }
 }
 
 /// Each line of `text` indented under a scenario's line.
 pub(crate) fn indent(text: &str) -> String {
-    text.lines().map(|l| format!("     {l}\n")).collect()
+    indent_by(text, 5)
+}
+
+fn indent_by(text: &str, n: usize) -> String {
+    let pad = " ".repeat(n);
+    text.lines().map(|l| format!("{pad}{l}\n")).collect()
 }

@@ -78,7 +78,7 @@ pub(crate) struct Volatile {
 }
 
 /// Response headers volatile in any API (RFC 9110 validators and back-off).
-#[cfg(feature = "proxy")]
+#[cfg(feature = "replay")]
 pub(crate) const GENERIC_VOLATILE_HEADERS: [&str; 3] = ["ETag", "Last-Modified", "Retry-After"];
 
 #[derive(Deserialize)]

@@ -1,26 +1,37 @@
 //! Replay: play scenarios against a target and check every answer.
 //!
 //! Steps of one scenario run in order (later steps read what earlier ones
-//! captured); scenarios run side by side up to `concurrency`. Each response goes
-//! through the contract's named checks ([`crate::checks`]). Nothing here
-//! decides pass or fail for a whole run or touches snapshots; that is the job of
-//! [`crate::snapshot`] and [`crate::report`].
+//! captured), phase by phase (`run`: setup, steps, cleanup); scenarios run side
+//! by side up to `concurrency`, except those that share data (`exclusive`).
+//! Each response goes through the contract's named checks (`crate::checks`)
+//! and the step's own assertions (`assert`). Nothing here decides pass or fail
+//! for a whole run or touches snapshots; that is the job of [`crate::snapshot`]
+//! and [`crate::report`].
 
+mod assert;
+mod gate;
 mod request;
+pub(crate) mod run;
+pub(crate) mod step;
+mod vars;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use hyper::header::HeaderMap;
 use indexmap::IndexMap;
 use serde::Serialize;
-use serde_json::Value;
-use tokio::sync::Semaphore;
+use tokio::sync::Notify;
 
-use crate::checks::{check_response, status_expected, Check, CheckFailure};
+use crate::checks::{Check, CheckFailure};
 use crate::contract::Contract;
 use crate::http::client::{Client, TargetError};
-use crate::scenario::{placeholder, CaptureFrom, Scenario, Step};
+use crate::scenario::{Phase, Scenario};
+
+pub use assert::AssertionFailure;
+pub(crate) use gate::Gate;
+pub use vars::new_run_id;
+pub(crate) use vars::resolve;
 
 /// Credentials the in-process mock of `mimeo replay` demands when the user gives
 /// none, and that replay then sends: `auth: none` steps still meet a real 401.
@@ -66,6 +77,11 @@ pub struct ReplayOptions {
     pub timeout: Duration,
     /// Scenarios run at once.
     pub concurrency: usize,
+    /// The run's `{{run_id}}`; a fresh one ([`new_run_id`]) when `None`.
+    pub run_id: Option<String>,
+    /// Stops the run early: setup and main steps not yet sent are skipped,
+    /// cleanup still runs.
+    pub stop: Option<Stop>,
 }
 
 impl Default for ReplayOptions {
@@ -75,6 +91,49 @@ impl Default for ReplayOptions {
             vars: IndexMap::new(),
             timeout: Duration::from_secs(10),
             concurrency: 1,
+            run_id: None,
+            stop: None,
+        }
+    }
+}
+
+/// Asks a running replay to stop: what is not yet sent of setup and the main
+/// steps is skipped, cleanup still runs (Ctrl-C in `mimeo replay`).
+///
+/// # Examples
+///
+/// ```
+/// let stop = mimeo::replay::Stop::default();
+/// let opts = mimeo::ReplayOptions { stop: Some(stop.clone()), ..Default::default() };
+/// stop.stop();
+/// assert!(opts.stop.unwrap().stopped());
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Stop(Arc<(AtomicBool, Notify)>);
+
+impl Stop {
+    /// Asks the run to stop.
+    pub fn stop(&self) {
+        self.0 .0.store(true, Ordering::SeqCst);
+        self.0 .1.notify_waiters();
+    }
+
+    /// Whether a stop was asked for.
+    pub fn stopped(&self) -> bool {
+        self.0 .0.load(Ordering::SeqCst)
+    }
+
+    /// Resolves once a stop is asked for.
+    pub(crate) async fn wait(&self) {
+        loop {
+            let notified = self.0 .1.notified();
+            tokio::pin!(notified);
+            // Registered before the flag is read, so a stop in between is not missed.
+            notified.as_mut().enable();
+            if self.stopped() {
+                return;
+            }
+            notified.await;
         }
     }
 }
@@ -104,6 +163,14 @@ impl ScenarioRun {
     pub fn passed(&self) -> bool {
         self.steps.iter().all(|s| s.failures.is_empty())
     }
+
+    /// Whether a step got no answer (connection failure, timeout): such a result
+    /// is incomplete and never becomes a snapshot.
+    pub fn incomplete(&self) -> Option<&StepRun> {
+        self.steps
+            .iter()
+            .find(|s| matches!(s.outcome, Outcome::NoResponse { .. }))
+    }
 }
 
 /// The result of one step.
@@ -113,6 +180,8 @@ pub struct StepRun {
     pub name: String,
     /// The line where the step starts in its file.
     pub line: usize,
+    /// Setup, main or cleanup.
+    pub phase: Phase,
     /// The request line as written (placeholders kept).
     pub request_line: String,
     /// The operation it exercises (`None` for steps outside the contract).
@@ -125,7 +194,13 @@ pub struct StepRun {
     pub checks_ran: Vec<Check>,
     /// Checks that failed.
     pub failures: Vec<CheckFailure>,
-    /// Round-trip time.
+    /// The body and header assertions among the failures, with where, what was
+    /// expected and what was there.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failed_assertions: Vec<AssertionFailure>,
+    /// Requests sent (more than one when the step retries).
+    pub attempts: u32,
+    /// Round-trip time (every attempt).
     pub duration_ms: f64,
 }
 
@@ -196,39 +271,42 @@ pub async fn run_scenarios(
     done: impl Fn(&ScenarioRun) + Send + Sync + 'static,
 ) -> Result<Vec<ScenarioRun>, TargetError> {
     let client = Client::new(&target.base)?;
-    let permits = Arc::new(Semaphore::new(opts.concurrency.max(1)));
+    let gate = Arc::new(Gate::new(opts.concurrency, &scenarios));
     let done = Arc::new(done);
+    let run_id = opts.run_id.clone().unwrap_or_else(new_run_id);
     let opts = Arc::new(opts);
     let target = Arc::new(target);
-    // Against mimeo's mock, each scenario runs in a session of its own, so
-    // scenarios side by side never see each other's state or rule sequences.
-    let run: u32 = rand::RngExt::random(&mut rand::rng());
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..scenarios.len() {
-        let (contract, scenarios, client, permits, done, opts, target) = (
+        let (contract, scenarios, client, gate, done, opts, target, run_id) = (
             contract.clone(),
             scenarios.clone(),
             client.clone(),
-            permits.clone(),
+            gate.clone(),
             done.clone(),
             opts.clone(),
             target.clone(),
+            run_id.clone(),
         );
         tasks.spawn(async move {
-            let _permit = permits.acquire().await;
             let scenario = &scenarios[i];
+            let _entered = gate.enter(scenario).await;
+            // Against mimeo's mock, each scenario runs in a session of its own, so
+            // scenarios side by side never see each other's state or rule sequences.
             let session = target
                 .is_mock
-                .then(|| format!("replay-{run:08x}-{}", scenario.snapshot));
-            let run = run_scenario(
-                &contract,
-                &client,
-                &target,
-                scenario,
-                &opts,
-                session.as_deref(),
-            )
-            .await;
+                .then(|| format!("replay-{run_id}-{}", scenario.snapshot));
+            let cx = step::StepCx {
+                contract: &contract,
+                client: &client,
+                opts: &opts,
+                session: session.as_deref(),
+                stop: opts.stop.as_ref(),
+            };
+            let run = match prepare(scenario, &opts, &run_id, target.is_mock) {
+                Ok(vars) => run::run_scenario(&cx, scenario, vars).await,
+                Err((reason, vars)) => run::skipped(&cx, scenario, reason, vars),
+            };
             done(&run);
             (i, run)
         });
@@ -245,246 +323,19 @@ pub async fn run_scenarios(
     Ok(results.into_iter().flatten().collect())
 }
 
-/// Runs one scenario's steps in order.
-async fn run_scenario(
-    contract: &Contract,
-    client: &Client,
-    target: &Target,
+/// The starting variables of a scenario against this kind of target, or why it
+/// does not run there (with what is known, for the report).
+pub(crate) fn prepare(
     scenario: &Scenario,
     opts: &ReplayOptions,
-    session: Option<&str>,
-) -> ScenarioRun {
-    let started = Instant::now();
-    let mut vars = scenario.vars.clone();
-    for (k, v) in &opts.vars {
-        if vars.contains_key(k) {
-            vars.insert(k.clone(), v.clone());
-        }
-    }
-    let mut run = ScenarioRun {
-        name: scenario.name.clone(),
-        file: scenario.file.display().to_string(),
-        snapshot: scenario.snapshot.clone(),
-        skipped: None,
-        steps: Vec::new(),
-        vars: IndexMap::new(),
-        duration_ms: 0.0,
-    };
-    if scenario.needs_mock && !target.is_mock {
+    run_id: &str,
+    target_is_mock: bool,
+) -> Result<IndexMap<String, String>, (String, IndexMap<String, String>)> {
+    if scenario.needs_mock && !target_is_mock {
         let reason = "needs mimeo's mock (add --target-is-mock if the target is one)".to_string();
-        run.steps = scenario
-            .steps
-            .iter()
-            .map(|step| StepRun {
-                name: step.name.clone(),
-                line: step.line,
-                request_line: step.request_line(),
-                operation: step.operation.map(|o| contract.op(o).name()),
-                request: None,
-                outcome: Outcome::Skipped {
-                    reason: reason.clone(),
-                },
-                checks_ran: Vec::new(),
-                failures: Vec::new(),
-                duration_ms: 0.0,
-            })
-            .collect();
-        run.skipped = Some(reason);
-        run.vars = vars;
-        return run;
+        return Err((reason, IndexMap::new()));
     }
-    // Captures that failed, by variable, so later steps can say why they skipped.
-    let mut failed_captures: IndexMap<String, usize> = IndexMap::new();
-    for (i, step) in scenario.steps.iter().enumerate() {
-        let cx = StepCx {
-            contract,
-            client,
-            opts,
-            session,
-        };
-        let result = run_step(&cx, step, i, &mut vars, &mut failed_captures).await;
-        run.steps.push(result);
-    }
-    run.vars = vars;
-    run.duration_ms = started.elapsed().as_secs_f64() * 1e3;
-    run
-}
-
-/// What every step of a scenario is sent with.
-struct StepCx<'a> {
-    contract: &'a Contract,
-    client: &'a Client,
-    opts: &'a ReplayOptions,
-    /// The mock session the scenario runs in, when the target is mimeo's mock.
-    session: Option<&'a str>,
-}
-
-async fn run_step(
-    cx: &StepCx<'_>,
-    step: &Step,
-    index: usize,
-    vars: &mut IndexMap<String, String>,
-    failed_captures: &mut IndexMap<String, usize>,
-) -> StepRun {
-    let StepCx {
-        contract,
-        client,
-        opts,
-        session,
-    } = *cx;
-    let op = step.operation.map(|i| contract.op(i));
-    let mut result = StepRun {
-        name: step.name.clone(),
-        line: step.line,
-        request_line: step.request_line(),
-        operation: op.map(|o| o.name()),
-        request: None,
-        outcome: Outcome::Skipped {
-            reason: String::new(),
-        },
-        checks_ran: Vec::new(),
-        failures: Vec::new(),
-        duration_ms: 0.0,
-    };
-    if let Some(missing) = step.uses().into_iter().find(|v| !vars.contains_key(*v)) {
-        let reason = match failed_captures.get(missing) {
-            Some(at) => format!(
-                "`{}` has no value: its capture in step {} failed",
-                placeholder(missing),
-                at + 1
-            ),
-            None => format!("`{}` has no value", placeholder(missing)),
-        };
-        result.outcome = Outcome::Skipped { reason };
-        for c in &step.captures {
-            failed_captures.entry(c.var.clone()).or_insert(index);
-        }
-        return result;
-    }
-    let request = match request::build(step, vars, opts, session) {
-        Ok(r) => r,
-        Err(e) => {
-            result.outcome = Outcome::NoResponse { error: e.clone() };
-            result.failures.push(CheckFailure {
-                check: Check::Transport,
-                message: e,
-            });
-            result.checks_ran.push(Check::Transport);
-            return result;
-        }
-    };
-    result.request = Some(request.describe());
-    let timeout = step.timeout.unwrap_or(opts.timeout);
-    let started = Instant::now();
-    let answer = client
-        .send(
-            request.method,
-            &request.path_and_query,
-            request.headers,
-            request.body,
-            timeout,
-        )
-        .await;
-    result.duration_ms = started.elapsed().as_secs_f64() * 1e3;
-    result.checks_ran.push(Check::Transport);
-    let (status, headers, body) = match answer {
-        Ok(a) => a,
-        Err(e) => {
-            result.outcome = Outcome::NoResponse { error: e.clone() };
-            result.failures.push(CheckFailure {
-                check: Check::Transport,
-                message: e,
-            });
-            for c in &step.captures {
-                failed_captures.insert(c.var.clone(), index);
-            }
-            return result;
-        }
-    };
-
-    match op {
-        Some(op) => {
-            let checked = check_response(
-                contract,
-                op,
-                status,
-                &headers,
-                &body,
-                step.expect.as_deref(),
-            );
-            result.checks_ran.extend(checked.ran);
-            result.failures.extend(checked.failures);
-        }
-        None => {
-            if let Some(exp) = &step.expect {
-                result.checks_ran.push(Check::StatusExpected);
-                result.failures.extend(status_expected(status, exp));
-            }
-        }
-    }
-
-    if !step.captures.is_empty() {
-        result.checks_ran.push(Check::Capture);
-        let json: Option<Value> = serde_json::from_slice(&body).ok();
-        for c in &step.captures {
-            match capture(&c.from, &headers, json.as_ref()) {
-                Ok(v) => {
-                    vars.insert(c.var.clone(), v);
-                    failed_captures.shift_remove(&c.var);
-                }
-                Err(e) => {
-                    result.failures.push(CheckFailure {
-                        check: Check::Capture,
-                        message: format!("{}: {e}", c.var),
-                    });
-                    vars.shift_remove(&c.var);
-                    failed_captures.insert(c.var.clone(), index);
-                }
-            }
-        }
-    }
-
-    result.outcome = Outcome::Response {
-        status,
-        headers: headers
-            .iter()
-            .map(|(k, v)| {
-                // Reports keep every header except what hands out credentials.
-                let value = if crate::secrets::secret_response_header(k.as_str()) {
-                    "[redacted]".to_string()
-                } else {
-                    String::from_utf8_lossy(v.as_bytes()).into_owned()
-                };
-                (k.as_str().to_string(), value)
-            })
-            .collect(),
-        body: String::from_utf8_lossy(&body).into_owned(),
-    };
-    result
-}
-
-fn capture(
-    from: &CaptureFrom,
-    headers: &HeaderMap,
-    json: Option<&Value>,
-) -> Result<String, String> {
-    match from {
-        CaptureFrom::Header(h) => headers
-            .get(h)
-            .ok_or_else(|| format!("the response has no {h} header"))?
-            .to_str()
-            .map(str::to_string)
-            .map_err(|_| format!("the {h} header is not text")),
-        CaptureFrom::Body(pointer) => {
-            let json = json.ok_or("the response body is not JSON")?;
-            match json.pointer(pointer) {
-                None => Err(format!("the body has nothing at {pointer}")),
-                Some(Value::Null) => Err(format!("the body has null at {pointer}")),
-                Some(Value::String(s)) => Ok(s.clone()),
-                Some(v) => Ok(v.to_string()),
-            }
-        }
-    }
+    resolve(scenario, &opts.vars, run_id, target_is_mock).map_err(|r| (r, IndexMap::new()))
 }
 
 /// Keeps scenario `i` of `n` (1-based `i`), dealing sorted snapshot names round-robin

@@ -11,21 +11,26 @@ use crate::support::files::write_atomic;
 #[derive(Serialize)]
 struct Document<'a> {
     target: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reference: Option<&'a str>,
     passed: bool,
     summary: &'a Summary,
     scenarios: &'a [ScenarioReport],
 }
 
-/// Writes the results to `path` (atomically), credentials scrubbed.
+/// Writes the results to `path` (atomically), credentials scrubbed. `reference`
+/// names the reference of a differential run.
 pub fn write_json(
     path: &Path,
     target: &str,
+    reference: Option<&str>,
     summary: &Summary,
     reports: &[ScenarioReport],
     secrets: &Secrets,
 ) -> Result<(), ReportError> {
     let doc = Document {
         target,
+        reference,
         passed: reports.iter().all(|r| !r.failed()),
         summary,
         scenarios: reports,

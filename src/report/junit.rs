@@ -1,5 +1,6 @@
 //! JUnit XML: one test suite per scenario, one test case per step, so CI systems
-//! show each broken step with the check that failed.
+//! show each broken step with the check that failed, or, in a differential run,
+//! with the class of the difference as the failure type and the two-sided diff.
 
 use std::path::Path;
 use std::time::Duration;
@@ -7,7 +8,9 @@ use std::time::Duration;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::{ReportError, ScenarioReport};
-use crate::replay::Outcome;
+use crate::diff::StepDiff;
+use crate::replay::{Outcome, StepRun};
+use crate::scenario::step_labels;
 use crate::secrets::Secrets;
 use crate::snapshot::SnapshotState;
 use crate::support::files::write_atomic;
@@ -22,28 +25,15 @@ pub fn write_junit(
     for r in reports {
         let mut suite = TestSuite::new(r.run.name.as_str());
         suite.set_time(Duration::from_secs_f64(r.run.duration_ms / 1e3));
+        let labels = step_labels(r.run.steps.iter().map(|s| s.phase));
         for (i, step) in r.run.steps.iter().enumerate() {
-            let status = if let Outcome::Skipped { reason } = &step.outcome {
-                let mut s = TestCaseStatus::skipped();
-                s.set_message(reason.as_str());
-                s
-            } else if let Some(first) = step.failures.first() {
-                let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                s.set_type(first.check.name());
-                s.set_message(format!("{}: {}", first.check, first.message));
-                let all: Vec<String> = step.failures.iter().map(|f| f.to_string()).collect();
-                s.set_description(format!(
-                    "{}:{}: {}\n{}",
-                    r.run.file,
-                    step.line,
-                    step.request_line,
-                    all.join("\n")
-                ));
-                s
-            } else {
-                TestCaseStatus::success()
+            let compared = r.diff.as_ref().and_then(|d| d.steps.get(i));
+            let reference = r.diff.as_ref().and_then(|d| d.reference.steps.get(i));
+            let status = match compared.filter(|c| !c.classes.is_empty()) {
+                Some(c) => classified(c, step, reference, &r.run.file),
+                None => checked(step, reference, &r.run.file),
             };
-            let mut case = TestCase::new(format!("{}. {}", i + 1, step.name), status);
+            let mut case = TestCase::new(format!("{}. {}", labels[i], step.name), status);
             case.set_classname(r.run.file.as_str());
             case.set_time(Duration::from_secs_f64(step.duration_ms / 1e3));
             case.set_assertions(step.checks_ran.len());
@@ -71,4 +61,78 @@ pub fn write_junit(
         .to_string()
         .map_err(|e| ReportError::new(path, format!("cannot build the JUnit report: {e}")))?;
     write_atomic(path, &secrets.scrub(&xml)).map_err(|e| ReportError::new(path, e.to_string()))
+}
+
+/// A step judged by its checks (on the reference too, in a differential run).
+fn checked(step: &StepRun, reference: Option<&StepRun>, file: &str) -> TestCaseStatus {
+    if let Outcome::Skipped { reason } = &step.outcome {
+        let mut s = TestCaseStatus::skipped();
+        s.set_message(reason.as_str());
+        return s;
+    }
+    let theirs = reference.map(|r| r.failures.as_slice()).unwrap_or_default();
+    let Some(first) = step.failures.first().or(theirs.first()) else {
+        return TestCaseStatus::success();
+    };
+    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+    s.set_type(first.check.name());
+    let side = if step.failures.is_empty() {
+        "reference: "
+    } else {
+        ""
+    };
+    s.set_message(format!("{side}{}: {}", first.check, first.message));
+    let mut all: Vec<String> = step.failures.iter().map(|f| f.to_string()).collect();
+    all.extend(theirs.iter().map(|f| format!("reference: {f}")));
+    s.set_description(format!(
+        "{file}:{}: {}\n{}",
+        step.line,
+        step.request_line,
+        all.join("\n")
+    ));
+    s
+}
+
+/// A step whose two sides differ: the class is the failure type, the diff the text.
+fn classified(
+    c: &StepDiff,
+    step: &StepRun,
+    reference: Option<&StepRun>,
+    file: &str,
+) -> TestCaseStatus {
+    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+    s.set_type(c.classes[0].name());
+    let first = c
+        .target_breaks
+        .first()
+        .or(c.reference_breaks.first())
+        .cloned()
+        .or_else(|| {
+            c.differences.first().map(|d| {
+                format!(
+                    "at {}: reference {}, target {}",
+                    d.at,
+                    d.reference.as_deref().unwrap_or("nothing"),
+                    d.target.as_deref().unwrap_or("nothing")
+                )
+            })
+        })
+        .unwrap_or_default();
+    s.set_message(format!("{}: {first}", c.classes[0]));
+    let mut text = format!("{file}:{}: {}\n", c.line, c.request_line);
+    for b in &c.target_breaks {
+        text.push_str(&format!("target: {b}\n"));
+    }
+    for b in &c.reference_breaks {
+        text.push_str(&format!("reference: {b}\n"));
+    }
+    for f in &step.failures {
+        text.push_str(&format!("target check: {f}\n"));
+    }
+    for f in reference.map(|r| r.failures.as_slice()).unwrap_or_default() {
+        text.push_str(&format!("reference check: {f}\n"));
+    }
+    text.push_str(&c.diff);
+    s.set_description(text);
+    s
 }

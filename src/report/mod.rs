@@ -1,9 +1,12 @@
 //! Reports: what a replay run found, for people and for CI.
 //!
 //! The terminal gets a line per scenario and a summary table; `--junit` writes
-//! JUnit XML (one test case per step, failures named by check); `--json` writes
-//! everything. All of them read the same [`ScenarioReport`]s so they cannot disagree.
+//! JUnit XML (one test case per step, failures named by check, or by the class
+//! of a difference in a differential run); `--json` writes everything, coverage
+//! included (`coverage`). All of them read the same [`ScenarioReport`]s so they
+//! cannot disagree.
 
+mod coverage;
 mod json;
 mod junit;
 
@@ -13,9 +16,11 @@ use indexmap::IndexMap;
 use serde::Serialize;
 
 use crate::checks::Check;
+use crate::diff::{Class, ScenarioDiff};
 use crate::replay::{Outcome as StepOutcome, ScenarioRun};
 use crate::snapshot::SnapshotState;
 
+pub use coverage::{Coverage, OperationCoverage, Ratio};
 pub use json::write_json;
 pub use junit::write_junit;
 
@@ -36,20 +41,30 @@ impl ReportError {
     }
 }
 
-/// One scenario's run and its snapshot.
+/// One scenario's run and its snapshot; in a differential run, the comparison
+/// with the reference too.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScenarioReport {
-    /// The run.
+    /// The run (the target's, in a differential run).
     #[serde(flatten)]
     pub run: ScenarioRun,
-    /// The snapshot.
+    /// The snapshot (not compared in a differential run: the reference is the oracle).
     pub snapshot: SnapshotState,
+    /// The comparison with the reference.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<ScenarioDiff>,
 }
 
 impl ScenarioReport {
-    /// Whether the scenario fails the run.
+    /// Whether the scenario fails the run: a check failed (on either side), the
+    /// snapshot does not hold, or the two sides differ.
     pub fn failed(&self) -> bool {
-        !self.run.passed() || self.snapshot.fails()
+        !self.run.passed()
+            || self.snapshot.fails()
+            || self
+                .diff
+                .as_ref()
+                .is_some_and(|d| !d.classes().is_empty() || !d.reference.passed())
     }
 }
 
@@ -74,8 +89,18 @@ pub struct Summary {
     /// By check; `skipped` counts steps that were not sent, so none of their
     /// checks ran.
     pub checks: IndexMap<Check, Counts>,
-    /// Snapshots by state: matched, changed, new, accepted, error.
+    /// Snapshots by state: matched, changed, new, accepted, incomplete, error.
     pub snapshots: IndexMap<&'static str, usize>,
+    /// In a differential run: steps by class of difference.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub differences: IndexMap<Class, usize>,
+    /// In a differential run: steps where the reference failed a check of the
+    /// scenario's own (the scenario or the reference is wrong).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference_failures: Option<usize>,
+    /// What the run covered of the contract (when the caller adds it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<Coverage>,
 }
 
 impl Summary {
@@ -85,7 +110,14 @@ impl Summary {
         for check in Check::CONTRACT.into_iter().chain(Check::RUNNER) {
             s.checks.insert(check, Counts::default());
         }
-        for name in ["matched", "changed", "new", "accepted", "error"] {
+        for name in [
+            "matched",
+            "changed",
+            "new",
+            "accepted",
+            "incomplete",
+            "error",
+        ] {
             s.snapshots.insert(name, 0);
         }
         for r in reports {
@@ -102,6 +134,7 @@ impl Summary {
                 SnapshotState::Changed { .. } => Some("changed"),
                 SnapshotState::New { .. } => Some("new"),
                 SnapshotState::Accepted { .. } => Some("accepted"),
+                SnapshotState::Incomplete { .. } => Some("incomplete"),
                 SnapshotState::Error { .. } => Some("error"),
             };
             if let Some(k) = snap {
@@ -112,6 +145,22 @@ impl Summary {
                 } else {
                     c.passed += 1;
                 }
+            }
+            if let Some(d) = &r.diff {
+                for class in Class::ALL {
+                    s.differences.entry(class).or_default();
+                }
+                for step in &d.steps {
+                    for class in &step.classes {
+                        *s.differences.entry(*class).or_default() += 1;
+                    }
+                }
+                *s.reference_failures.get_or_insert(0) += d
+                    .reference
+                    .steps
+                    .iter()
+                    .filter(|st| !st.failures.is_empty())
+                    .count();
             }
             for step in &r.run.steps {
                 if matches!(step.outcome, StepOutcome::Skipped { .. }) {
@@ -176,6 +225,33 @@ impl Summary {
             .collect();
         if !snaps.is_empty() {
             let _ = writeln!(out, "snapshots: {}", snaps.join(", "));
+        }
+        if !self.differences.is_empty() {
+            let found: Vec<String> = self
+                .differences
+                .iter()
+                .filter(|(_, n)| **n > 0)
+                .map(|(c, n)| format!("{n} {c}"))
+                .collect();
+            let _ = writeln!(
+                out,
+                "differences: {}",
+                if found.is_empty() {
+                    "none, target and reference agree".to_string()
+                } else {
+                    found.join(", ")
+                }
+            );
+        }
+        if let Some(n) = self.reference_failures.filter(|n| *n > 0) {
+            let _ = writeln!(
+                out,
+                "reference: {n} step(s) failed the scenario's own checks (the scenario or the reference is wrong)"
+            );
+        }
+        if let Some(c) = &self.coverage {
+            out.push('\n');
+            out.push_str(&c.table());
         }
         out
     }

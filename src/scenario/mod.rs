@@ -6,9 +6,16 @@
 //! unknown fields, unknown variables, requests that match no operation, and
 //! expected statuses the operation does not document. Errors carry
 //! `file:line:column`. The format is documented in `conformance/README.md`.
+//!
+//! A scenario has three phases: `setup` (provider states: what must be true
+//! first), `steps`, and `cleanup` (always run, so a suite against a real store
+//! leaves nothing behind). Steps may assert on the body and headers
+//! (`expect`) and retry until an assertion holds.
 
+pub(crate) mod expect;
 mod parse;
 pub(crate) mod template;
+mod vars;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -21,7 +28,15 @@ use regex::Regex;
 use crate::contract::{Contract, OpIndex};
 use crate::diagnostic::Diagnostic;
 
+pub(crate) use expect::{BodyMatch, Expect, HeaderCheck, HeaderMatch, Matcher, Retry};
 pub(crate) use template::{placeholder, Part, Template};
+pub use vars::VarDecl;
+pub(crate) use vars::{is_built_in, BUILT_INS};
+
+/// Directories are read this deep at most (a symlink loop cannot recurse forever).
+const MAX_DEPTH: usize = 8;
+/// At most this many scenario files in one run.
+const MAX_FILES: usize = 10_000;
 
 /// A scenario, checked against the contract.
 #[derive(Debug, Clone)]
@@ -47,12 +62,84 @@ pub struct Scenario {
     pub(crate) description: Option<String>,
     /// Only meaningful against mimeo's mock (it asks for statuses with `Prefer`).
     pub(crate) needs_mock: bool,
-    /// Declared variables and their defaults, in file order.
-    pub(crate) vars: IndexMap<String, String>,
+    /// Declared variables, in file order.
+    pub(crate) vars: IndexMap<String, VarDecl>,
     /// How volatile values are hidden in the snapshot.
     pub(crate) redact: Vec<Redaction>,
-    /// The steps, in order.
+    /// Every step in the order it runs: setup, then the main steps, then cleanup
+    /// (each step knows its [`Phase`]).
     pub(crate) steps: Vec<Step>,
+    /// How long setup and the main steps may take together; then the rest is
+    /// skipped and cleanup runs.
+    pub(crate) timeout: Option<Duration>,
+    /// Scenarios with the same name here never run at the same time (they share
+    /// data on a real store).
+    pub(crate) exclusive: Option<String>,
+}
+
+/// Where a step belongs in its scenario.
+///
+/// # Examples
+///
+/// ```
+/// use mimeo::scenario::Phase;
+///
+/// assert_eq!(Phase::Cleanup.label(), "cleanup");
+/// assert_eq!(serde_json::to_string(&Phase::Setup)?, "\"setup\"");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Establishes what the scenario needs; a failing setup step stops the setup
+    /// and the main steps (cleanup still runs).
+    Setup,
+    /// The scenario proper.
+    Main,
+    /// Always runs, after a failure or a timeout too.
+    Cleanup,
+}
+
+impl Phase {
+    /// `setup`, `steps` or `cleanup`: the key in the file, and the label in reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Phase::Setup => "setup",
+            Phase::Main => "steps",
+            Phase::Cleanup => "cleanup",
+        }
+    }
+
+    /// Whether this is the scenario proper.
+    pub fn is_main(self) -> bool {
+        self == Phase::Main
+    }
+}
+
+/// How reports number steps: `1`, `2`, ... for the main steps and `setup 1`,
+/// `cleanup 1`, ... for the others, given each step's phase in order.
+///
+/// # Examples
+///
+/// ```
+/// use mimeo::scenario::{step_labels, Phase};
+///
+/// let labels = step_labels([Phase::Setup, Phase::Main, Phase::Main, Phase::Cleanup]);
+/// assert_eq!(labels, ["setup 1", "1", "2", "cleanup 1"]);
+/// ```
+pub fn step_labels(phases: impl IntoIterator<Item = Phase>) -> Vec<String> {
+    let mut counts = [0usize; 3];
+    phases
+        .into_iter()
+        .map(|p| {
+            let slot = &mut counts[p as usize];
+            *slot += 1;
+            match p {
+                Phase::Main => slot.to_string(),
+                other => format!("{} {slot}", other.label()),
+            }
+        })
+        .collect()
 }
 
 /// One request of a scenario and what is expected of its answer.
@@ -62,6 +149,10 @@ pub struct Step {
     pub(crate) name: String,
     /// Where the step starts in the file.
     pub(crate) line: usize,
+    /// Setup, main or cleanup.
+    pub(crate) phase: Phase,
+    /// When it fails, the rest of its phase is skipped (always so in setup).
+    pub(crate) guard: bool,
     /// HTTP method.
     pub(crate) method: Method,
     /// Path, with `{{var}}` placeholders.
@@ -76,8 +167,10 @@ pub struct Step {
     pub(crate) auth: StepAuth,
     /// Overrides the run's per-request timeout.
     pub(crate) timeout: Option<Duration>,
-    /// Allowed statuses, if the step states them.
-    pub(crate) expect: Option<Vec<u16>>,
+    /// What the answer must be besides keeping the contract.
+    pub(crate) expect: Expect,
+    /// Repeat the request until an expectation holds.
+    pub(crate) retry: Option<Retry>,
     /// The operation it exercises; `None` for a step deliberately outside the contract.
     pub(crate) operation: Option<OpIndex>,
     /// Values taken from the response for later steps.
@@ -92,7 +185,17 @@ impl Step {
 
     /// The statuses it expects, when it states them.
     pub fn expected(&self) -> Option<&[u16]> {
-        self.expect.as_deref()
+        self.expect.status.as_deref()
+    }
+
+    /// Setup, main or cleanup.
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    /// The line where the step starts in its file.
+    pub fn line(&self) -> usize {
+        self.line
     }
 
     /// Whether it is deliberately outside the contract (`outside_contract: true`).
@@ -113,7 +216,7 @@ impl Step {
         line
     }
 
-    /// Every variable the step's request reads, in order of first use.
+    /// Every variable the step's request and expectations read, in order of first use.
     pub fn uses(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
         let templates = std::iter::once(&self.path)
@@ -126,6 +229,10 @@ impl Step {
             });
         for t in templates {
             out.extend(t.vars());
+        }
+        out.extend(self.expect.vars());
+        if let Some(r) = &self.retry {
+            out.extend(r.until.vars());
         }
         let mut seen = Vec::new();
         out.retain(|v| {
@@ -266,15 +373,25 @@ impl Scenario {
         &self.steps
     }
 
-    /// Its variables and their defaults, in file order.
-    pub fn vars(&self) -> &IndexMap<String, String> {
+    /// Its declared variables, in file order.
+    pub fn vars(&self) -> &IndexMap<String, VarDecl> {
         &self.vars
+    }
+
+    /// How long setup and the main steps may take together, if limited.
+    pub fn timeout(&self) -> Option<Duration> {
+        self.timeout
+    }
+
+    /// The name of the data it shares with other scenarios (`exclusive:`).
+    pub fn exclusive(&self) -> Option<&str> {
+        self.exclusive.as_deref()
     }
 }
 
 /// Loads scenarios from files and directories (each directory's `*.yaml` and
-/// `*.yml` files, sorted by name). Every error in every file is reported, and
-/// two scenarios may not share a name or a snapshot.
+/// `*.yml` files, its subdirectories included, sorted by path). Every error in
+/// every file is reported, and two scenarios may not share a name or a snapshot.
 ///
 /// # Examples
 ///
@@ -282,7 +399,7 @@ impl Scenario {
 /// let contract = mimeo::Contract::embedded()?;
 /// let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance");
 /// let scenarios = mimeo::load_scenarios(&[dir], &contract).map_err(|e| e[0].clone())?;
-/// assert!(scenarios.iter().any(|s| s.name() == "Identifier lifecycle" || s.step_count() > 0));
+/// assert!(scenarios.iter().any(|s| s.file().components().any(|c| c.as_os_str() == "mock-only")));
 /// # Ok::<(), mimeo::Diagnostic>(())
 /// ```
 pub fn load_scenarios(
@@ -293,31 +410,13 @@ pub fn load_scenarios(
     let mut errors = Vec::new();
     for p in paths {
         if p.is_dir() {
-            match std::fs::read_dir(p) {
-                Ok(entries) => {
-                    let mut found: Vec<PathBuf> = entries
-                        .filter_map(|e| e.ok().map(|e| e.path()))
-                        .filter(|f| {
-                            f.is_file()
-                                && matches!(
-                                    f.extension().and_then(|e| e.to_str()),
-                                    Some("yaml" | "yml")
-                                )
-                        })
-                        .collect();
-                    found.sort();
-                    if found.is_empty() {
-                        errors.push(Diagnostic::new(
-                            p.display().to_string(),
-                            "no scenario files (*.yaml) in this directory",
-                        ));
-                    }
-                    files.extend(found);
-                }
-                Err(e) => errors.push(Diagnostic::new(
+            let before = files.len();
+            walk(p, 0, &mut files, &mut errors);
+            if files.len() == before {
+                errors.push(Diagnostic::new(
                     p.display().to_string(),
-                    format!("cannot read the directory: {e}"),
-                )),
+                    "no scenario files (*.yaml) in this directory",
+                ));
             }
         } else if p.exists() {
             files.push(p.clone());
@@ -326,6 +425,13 @@ pub fn load_scenarios(
                 p.display().to_string(),
                 "no such file or directory",
             ));
+        }
+        if files.len() > MAX_FILES {
+            errors.push(Diagnostic::new(
+                p.display().to_string(),
+                format!("more than {MAX_FILES} scenario files; give fewer paths"),
+            ));
+            return Err(errors);
         }
     }
     let mut scenarios: Vec<Scenario> = Vec::new();
@@ -361,5 +467,53 @@ pub fn load_scenarios(
         Ok(scenarios)
     } else {
         Err(errors)
+    }
+}
+
+/// Collects the scenario files under `dir`, sorted, subdirectories after the
+/// files beside them.
+fn walk(dir: &Path, depth: usize, files: &mut Vec<PathBuf>, errors: &mut Vec<Diagnostic>) {
+    if depth > MAX_DEPTH {
+        errors.push(Diagnostic::new(
+            dir.display().to_string(),
+            format!("directories nest deeper than {MAX_DEPTH} levels; is there a symlink loop?"),
+        ));
+        return;
+    }
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            errors.push(Diagnostic::new(
+                dir.display().to_string(),
+                format!("cannot read the directory: {e}"),
+            ));
+            return;
+        }
+    };
+    let mut found: Vec<PathBuf> = Vec::new();
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+        if path.is_dir() {
+            dirs.push(path);
+        } else if path.is_file()
+            && matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("yaml" | "yml")
+            )
+        {
+            found.push(path);
+        }
+        if found.len() + dirs.len() + files.len() > MAX_FILES {
+            break;
+        }
+    }
+    found.sort();
+    dirs.sort();
+    files.extend(found);
+    for d in dirs {
+        if files.len() > MAX_FILES {
+            return;
+        }
+        walk(&d, depth + 1, files, errors);
     }
 }

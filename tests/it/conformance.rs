@@ -1,7 +1,7 @@
-//! The shipped conformance suites against the in-process mock, through insta:
-//! any change in what the mock answers shows up as a snapshot diff in review
-//! (`cargo insta review`, or `mimeo replay --review`, on the same files). The
-//! behavioural suite (`conformance/stateful`) runs against the stateful mock.
+//! The shipped conformance suite against the in-process stateful mock, through
+//! insta: any change in what the mock answers shows up as a snapshot diff in
+//! review (`cargo insta review`, or `mimeo replay --review`, on the same files).
+//! Every scenario must run (none skipped) and every check hold.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -10,13 +10,11 @@ use mimeo::replay::MOCK_CREDENTIALS;
 use mimeo::state::{StateModel, StateOptions};
 use mimeo::{run_scenarios, Contract, MockServer, ReplayOptions, Secrets, ServeOptions, Target};
 
-/// Replays `conformance/<dir>` against a mock (stateful or not), asserts every
-/// check held, and compares each result with `snapshots/<dir>`.
-async fn suite(dir: &str, min: usize, stateful: bool) {
+/// Replays `conformance/` (its subdirectories too) against the stateful mock,
+/// asserts every check held, and compares each result with `snapshots/`.
+async fn suite(min: usize) {
     let contract = Arc::new(Contract::embedded().expect("embedded contract"));
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("conformance")
-        .join(dir);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("conformance");
     let scenarios = mimeo::load_scenarios(&[path], &contract).unwrap_or_else(|errors| {
         let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
         panic!("the shipped scenarios do not load:\n{}", list.join("\n"))
@@ -30,10 +28,8 @@ async fn suite(dir: &str, min: usize, stateful: bool) {
         MOCK_CREDENTIALS.0.to_string(),
         MOCK_CREDENTIALS.1.to_string(),
     ));
-    let stateful = stateful.then(|| {
-        let model = StateModel::for_contract(&contract).expect("the shipped model loads");
-        (Arc::new(model), StateOptions::default())
-    });
+    let model = StateModel::for_contract(&contract).expect("the shipped model loads");
+    let stateful = Some((Arc::new(model), StateOptions::default()));
     let server = MockServer::start(
         contract.clone(),
         ServeOptions {
@@ -80,7 +76,7 @@ async fn suite(dir: &str, min: usize, stateful: bool) {
     assert!(broken.is_empty(), "checks failed:\n{}", broken.join("\n"));
 
     let secrets = Secrets::new(auth.iter().flat_map(|(u, p)| Secrets::basic(u, p)));
-    let snapshots = format!("../../snapshots/{dir}");
+    let snapshots = "../../snapshots";
     for (scenario, run) in scenarios.iter().zip(&runs) {
         let text = mimeo::snapshot::render(&contract, scenario, run, &target.base, &secrets);
         assert!(
@@ -101,10 +97,65 @@ async fn suite(dir: &str, min: usize, stateful: bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shipped_suite_keeps_the_contract_and_its_snapshots() {
-    suite("", 10, false).await;
+    suite(17).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn stateful_suite_behaves_like_the_service() {
-    suite("stateful", 3, true).await;
+/// The suite keeps its promise to real stores: the top level holds no
+/// mock-only scenario, every scenario there says in a header comment what it
+/// does, and one that writes either cleans up after itself or writes only to
+/// data that must be named with --var (no value for a real target) or to ids
+/// made from the run id;
+/// `mock-only/` holds only `needs: mock` scenarios.
+#[test]
+fn the_suite_is_separated_by_what_is_safe_on_a_real_store() {
+    let contract = Contract::embedded().expect("embedded contract");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("conformance");
+    let scenarios =
+        mimeo::load_scenarios(std::slice::from_ref(&root), &contract).expect("the suite loads");
+    let mut top = 0;
+    for s in &scenarios {
+        let mock_only = s.file().parent() == Some(root.join("mock-only").as_path());
+        assert_eq!(s.needs_mock(), mock_only, "{}", s.file().display());
+        if mock_only {
+            continue;
+        }
+        top += 1;
+        let text = std::fs::read_to_string(s.file()).unwrap();
+        assert!(
+            text.starts_with("# "),
+            "{}: no header comment",
+            s.file().display()
+        );
+        let cleans_up = s
+            .steps()
+            .iter()
+            .any(|st| st.phase() == mimeo::scenario::Phase::Cleanup);
+        for step in s.steps() {
+            let writes = ["POST ", "PATCH ", "PUT ", "DELETE "]
+                .iter()
+                .any(|m| step.request_line().starts_with(m));
+            if !writes || cleans_up {
+                continue;
+            }
+            let decls: Vec<_> = step
+                .uses()
+                .iter()
+                .filter_map(|v| s.vars().get(*v))
+                .collect();
+            let named = decls
+                .iter()
+                .any(|decl| decl.default().is_none() && decl.mock().is_some());
+            // Or it writes only under ids made from the run id, which no one has.
+            let nobodys = decls
+                .iter()
+                .all(|decl| decl.default().is_some_and(|d| d.contains("{{run_id}}")));
+            assert!(
+                named || nobodys,
+                "{}:{}: writes without cleanup to data not named with --var",
+                s.file().display(),
+                step.line()
+            );
+        }
+    }
+    assert_eq!(top, 8, "the behavioural scenarios");
 }

@@ -216,7 +216,7 @@ async fn a_recorded_session_replays_against_the_mock_and_holds_no_credential() {
         let (rec_arg, snaps_arg) = (rec_arg.clone(), snaps_arg.clone());
         move || {
             let mut cmd = replay();
-            cmd.args([&rec_arg, "--snapshots", &snaps_arg]);
+            cmd.args([&rec_arg, "--stateless", "--snapshots", &snaps_arg]);
             run(cmd)
         }
     })
@@ -226,16 +226,22 @@ async fn a_recorded_session_replays_against_the_mock_and_holds_no_credential() {
     assert!(first.stdout.contains("PASS session-"), "{first}");
     let again = tokio::task::spawn_blocking(move || {
         let mut accept = replay();
-        accept.args([&rec_arg, "--snapshots", &snaps_arg, "--accept"]);
+        accept.args([
+            &rec_arg,
+            "--stateless",
+            "--snapshots",
+            &snaps_arg,
+            "--accept",
+        ]);
         let accepted = run(accept);
         let mut ci = replay();
-        ci.args([&rec_arg, "--snapshots", &snaps_arg])
+        ci.args([&rec_arg, "--stateless", "--snapshots", &snaps_arg])
             .env("CI", "1");
         let stable = run(ci);
         // Another store and profile: the same steps, the same snapshot.
         let mut other = replay();
         other
-            .args([&rec_arg, "--snapshots", &snaps_arg])
+            .args([&rec_arg, "--stateless", "--snapshots", &snaps_arg])
             .args(["--var", "storeId=mem_store_01jq8m3f7c2v9w4x6y5z0a1b2c"])
             .args(["--var", "profileId=mem_profile_01jq8m3f7c2v9w4x6y5z0a1b2c"])
             .env("CI", "1");

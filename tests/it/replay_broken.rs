@@ -203,11 +203,57 @@ fn a_server_that_never_answers_fails_transport_without_hanging() {
     );
     assert_fails_with(&out, "transport", &["no response within 300ms"]);
     assert_eq!(server.hits().len(), 1, "sent once, not retried");
-    let pending = std::fs::read_to_string(out.snapshot_dir().join("broken.snap.new"))
-        .unwrap_or_else(|e| panic!("no pending snapshot ({e})\n{}", out.run));
+    // An incomplete result is never written, not even for review.
     assert!(
-        pending.contains("-> no response: no response within 300ms"),
-        "{pending}"
+        !out.snapshot_dir().join("broken.snap.new").exists()
+            && !out.snapshot_dir().join("broken.snap").exists(),
+        "{}",
+        out.run
+    );
+    assert!(
+        out.run
+            .stdout
+            .contains("snapshot: not written: step `the hang step` got no answer"),
+        "{}",
+        out.run
+    );
+}
+
+#[test]
+fn accept_never_replaces_a_snapshot_with_an_incomplete_result() {
+    let server = Broken::start();
+    let good = scenario("GET", "/email", "none", Some("200"));
+    let first = replay_against(&server, &good, &["--accept"]);
+    assert_eq!(first.run.code, Some(0), "{}", first.run);
+    let snap = first.snapshot_dir().join("broken.snap");
+    let stored = std::fs::read(&snap).expect("accepted snapshot");
+    // The same scenario file, now against a target that never answers, with --accept.
+    let file = first.dir.path().join("broken.yaml");
+    write(
+        first.dir.path(),
+        "broken.yaml",
+        &good.replace("X-Break: none", "X-Break: hang"),
+    );
+    let mut cmd = replay();
+    cmd.arg(&file)
+        .args(["--target", &server.base, "--snapshots"])
+        .arg(first.snapshot_dir())
+        .args(["--accept", "--timeout", "300ms"]);
+    let out = run(cmd);
+    assert_eq!(out.code, Some(1), "{out}");
+    assert!(
+        out.stdout
+            .contains("not accepted: broken (step `the none step` got no answer"),
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read(&snap).unwrap(),
+        stored,
+        "the snapshot is left as it was"
+    );
+    assert!(
+        !first.snapshot_dir().join("broken.snap.new").exists(),
+        "{out}"
     );
 }
 

@@ -464,7 +464,7 @@ fn two_shards_run_every_scenario_once() {
         let json = dir.path().join(format!("shard-{}.json", &shard[..1]));
         let mut cmd = replay();
         cmd.arg(&suite)
-            .args(["--shard", shard, "--snapshots"])
+            .args(["--stateless", "--shard", shard, "--snapshots"])
             .arg(dir.path().join("snaps"))
             .arg("--json")
             .arg(&json);
@@ -491,6 +491,7 @@ fn the_json_report_parses_and_counts() {
     let mut cmd = replay();
     cmd.arg(dir.path().join("good.yaml"))
         .arg(dir.path().join("wrong.yaml"))
+        .arg("--stateless")
         .arg("--snapshots")
         .arg(dir.path().join("snaps"))
         .arg("--json")

@@ -238,20 +238,23 @@ fn a_hand_edited_snapshot_shows_the_diff_and_stays_untouched() {
 }
 
 #[test]
-fn review_rejects_skips_and_accepts_from_stdin() {
+fn review_walks_pending_results_without_running_anything() {
     let suite = Suite::new(200);
     assert_eq!(suite.run(&["--accept"]).code, Some(0));
     let stored = bytes(&suite.snap());
     suite.set_code(404);
+    assert_eq!(suite.run(&[]).code, Some(1), "a changed result is pending");
+    assert!(suite.pending().exists());
 
     let skip = suite.review("s\n");
-    assert_eq!(
-        skip.code,
-        Some(1),
-        "skipped stays pending and fails\n{skip}"
+    assert_eq!(skip.code, Some(0), "{skip}");
+    assert!(
+        !skip.stdout.contains("mimeo: replaying"),
+        "--review runs nothing\n{skip}"
     );
     assert!(
-        skip.stdout.contains("accept (a), reject (r), skip (s)?"),
+        skip.stdout.contains("accept (a), reject (r), skip (s)?")
+            && skip.stdout.contains("+-> 404 Not Found"),
         "{skip}"
     );
     assert!(skip.stdout.contains("1 left pending"), "{skip}");
@@ -259,23 +262,40 @@ fn review_rejects_skips_and_accepts_from_stdin() {
     assert_eq!(bytes(&suite.snap()), stored);
 
     let reject = suite.review("r\n");
-    assert_eq!(reject.code, Some(1), "{reject}");
-    assert!(reject.stdout.contains("1 rejected"), "{reject}");
+    assert_eq!(reject.code, Some(0), "{reject}");
+    assert!(
+        reject.stdout.contains("rejected  ") && reject.stdout.contains("1 rejected"),
+        "{reject}"
+    );
+    assert!(!reject.stdout.contains("error:"), "{reject}");
     assert!(
         !suite.pending().exists(),
         "rejected: .snap.new deleted\n{reject}"
     );
     assert_eq!(bytes(&suite.snap()), stored, "rejected: .snap unchanged");
 
+    assert_eq!(
+        suite.run(&[]).code,
+        Some(1),
+        "still different: pending again"
+    );
     let accept = suite.review("a\n");
     assert_eq!(accept.code, Some(0), "{accept}");
-    assert!(accept.stdout.contains("1 accepted"), "{accept}");
+    assert!(
+        accept.stdout.contains("accepted  ") && accept.stdout.contains("1 accepted"),
+        "{accept}"
+    );
     assert!(!suite.pending().exists(), "{accept}");
     assert!(read(&suite.snap()).contains("-> 404 Not Found"));
+    // Accepted: the scenario passes from now on.
+    let after = suite.run(&[]);
+    assert_eq!(after.code, Some(0), "{after}");
+    assert!(after.stdout.contains("PASS fetch an identifier"), "{after}");
 
-    // End of input with nothing pending: nothing to ask.
+    // Nothing pending: nothing to ask.
     let quiet = suite.review("");
     assert_eq!(quiet.code, Some(0), "{quiet}");
+    assert!(quiet.stdout.contains("no pending snapshots"), "{quiet}");
 }
 
 #[test]
@@ -366,7 +386,7 @@ steps:
         cmd.arg(&scenario)
             .arg("--snapshots")
             .arg(&snaps)
-            .args(["--auth", &format!("{sid}:{token}")])
+            .args(["--auth", &format!("{sid}:{token}"), "--stateless"])
             .arg("--junit")
             .arg(&junit)
             .arg("--json")
@@ -378,7 +398,7 @@ steps:
         let line = out
             .stdout
             .lines()
-            .find(|l| l.contains("(in-process mock)"))
+            .find(|l| l.contains("(in-process stateless mock)"))
             .unwrap_or_else(|| panic!("no target line\n{out}"));
         let url = line
             .split_whitespace()

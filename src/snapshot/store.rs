@@ -1,203 +1,17 @@
-//! Snapshots: each scenario's results as a plain text file a reviewer can read.
-//!
-//! Files are insta's format (`---` metadata `---` then the text), one per scenario
-//! in `snapshots/`, so `cargo insta review` works on them too. A result that differs
-//! from the stored one is written beside it as `.snap.new`; nothing replaces a
-//! `.snap` unless the user accepts it. Every write goes to a temporary file first and
-//! is renamed into place, so an interrupted run never leaves half a snapshot.
-//!
-//! Rendering hides what changes from run to run or target to target: the target's
-//! address becomes `[target]`, values of variables become `{{name}}`, credentials
-//! become `[redacted]`, and the scenario's own `redact` rules apply last.
+//! The snapshot directory: one insta-format `.snap` per scenario; results that
+//! differ wait beside it as `.snap.new` until accepted or rejected. Every write
+//! is atomic (`crate::support::files`), and nothing replaces a `.snap` unless the
+//! user accepts it. A result that had no answer for some step is incomplete and
+//! is never written at all.
 
 use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
 use similar::TextDiff;
 
-use crate::contract::Contract;
-use crate::replay::{Outcome, ScenarioRun};
-use crate::scenario::{placeholder, RedactTarget, Scenario};
-use crate::secrets::Secrets;
+use crate::replay::ScenarioRun;
+use crate::scenario::Scenario;
 use crate::support::files::write_atomic;
-
-/// Variable values shorter than this are not turned back into `{{name}}`: short
-/// values (`email`, `1`) would match unrelated text.
-const MIN_VAR_LEN: usize = 8;
-
-/// Headers shown in a snapshot besides Content-Type and those the contract documents
-/// for the status.
-const ALWAYS_SHOWN: [&str; 3] = ["location", "allow", "www-authenticate"];
-
-/// Renders one scenario's run as snapshot text.
-pub fn render(
-    contract: &Contract,
-    scenario: &Scenario,
-    run: &ScenarioRun,
-    target_base: &str,
-    secrets: &Secrets,
-) -> String {
-    let redactor = Redactor::new(scenario, run, target_base, secrets);
-    let mut out = String::new();
-    for (i, (step, result)) in scenario.steps.iter().zip(&run.steps).enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        out.push_str(&format!("## {}. {}\n", i + 1, step.name));
-        out.push_str(&result.request_line);
-        out.push('\n');
-        match &result.outcome {
-            Outcome::Skipped { reason } => out.push_str(&format!("-> skipped: {reason}\n")),
-            Outcome::NoResponse { error } => {
-                out.push_str(&format!("-> no response: {}\n", redactor.text(error)))
-            }
-            Outcome::Response {
-                status,
-                headers,
-                body,
-            } => {
-                let reason = hyper::StatusCode::from_u16(*status)
-                    .ok()
-                    .and_then(|s| s.canonical_reason())
-                    .unwrap_or("");
-                out.push_str(&format!("-> {status} {reason}\n").replace(" \n", "\n"));
-                let documented: Vec<String> = step
-                    .operation
-                    .and_then(|o| contract.op(o).response_for(*status))
-                    .map(|r| {
-                        r.headers
-                            .iter()
-                            .map(|h| h.name.to_ascii_lowercase())
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let shown = |name: &str| {
-                    name == "content-type"
-                        || documented.iter().any(|d| d == name)
-                        || ALWAYS_SHOWN.contains(&name)
-                };
-                for (name, value) in headers {
-                    if shown(name) {
-                        out.push_str(&format!("{name}: {}\n", redactor.header(name, value)));
-                    }
-                }
-                if !body.is_empty() {
-                    out.push('\n');
-                    out.push_str(&redactor.body(body));
-                    out.push('\n');
-                }
-            }
-        }
-    }
-    out
-}
-
-struct Redactor<'a> {
-    scenario: &'a Scenario,
-    target: String,
-    /// (value, placeholder), longest value first.
-    vars: Vec<(String, String)>,
-    secrets: &'a Secrets,
-}
-
-impl<'a> Redactor<'a> {
-    fn new(
-        scenario: &'a Scenario,
-        run: &ScenarioRun,
-        target_base: &str,
-        secrets: &'a Secrets,
-    ) -> Redactor<'a> {
-        let mut vars: Vec<(String, String)> = run
-            .vars
-            .iter()
-            .filter(|(_, v)| v.len() >= MIN_VAR_LEN)
-            .map(|(k, v)| (v.clone(), placeholder(k)))
-            .collect();
-        vars.sort_by_key(|v| std::cmp::Reverse(v.0.len()));
-        Redactor {
-            scenario,
-            target: target_base.trim_end_matches('/').to_string(),
-            vars,
-            secrets,
-        }
-    }
-
-    fn text(&self, s: &str) -> String {
-        let mut s = self.secrets.scrub(s);
-        if !self.target.is_empty() {
-            s = s.replace(self.target.as_str(), "[target]");
-        }
-        for (value, name) in &self.vars {
-            s = s.replace(value.as_str(), name);
-        }
-        for r in &self.scenario.redact {
-            if let RedactTarget::Matching(re) = &r.target {
-                s = re.replace_all(&s, regex::NoExpand(&r.with)).into_owned();
-            }
-        }
-        s
-    }
-
-    fn header(&self, name: &str, value: &str) -> String {
-        let ruled = self
-            .scenario
-            .redact
-            .iter()
-            .find(|r| matches!(&r.target, RedactTarget::Header(h) if h.as_str() == name));
-        match ruled {
-            Some(r) => r.with.clone(),
-            None => self.text(value),
-        }
-    }
-
-    fn body(&self, body: &str) -> String {
-        let Ok(mut value) = serde_json::from_str::<Value>(body) else {
-            return self.text(body.trim_end());
-        };
-        self.strings(&mut value);
-        for r in &self.scenario.redact {
-            if let RedactTarget::Body(tokens) = &r.target {
-                replace_at(&mut value, tokens, &r.with);
-            }
-        }
-        serde_json::to_string_pretty(&value).unwrap_or_else(|_| body.to_string())
-    }
-
-    fn strings(&self, value: &mut Value) {
-        match value {
-            Value::String(s) => *s = self.text(s),
-            Value::Array(items) => items.iter_mut().for_each(|v| self.strings(v)),
-            Value::Object(map) => map.values_mut().for_each(|v| self.strings(v)),
-            _ => {}
-        }
-    }
-}
-
-/// Replaces every value at `tokens` (`*` matches any member or index).
-fn replace_at(value: &mut Value, tokens: &[String], with: &str) {
-    let Some((first, rest)) = tokens.split_first() else {
-        *value = Value::String(with.to_string());
-        return;
-    };
-    match value {
-        Value::Object(map) => {
-            if first == "*" {
-                map.values_mut().for_each(|v| replace_at(v, rest, with));
-            } else if let Some(v) = map.get_mut(first) {
-                replace_at(v, rest, with);
-            }
-        }
-        Value::Array(items) => {
-            if first == "*" {
-                items.iter_mut().for_each(|v| replace_at(v, rest, with));
-            } else if let Some(v) = first.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
-                replace_at(v, rest, with);
-            }
-        }
-        _ => {}
-    }
-}
 
 /// How a fresh result compares with the stored snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -416,6 +230,12 @@ pub enum SnapshotState {
         /// The file.
         path: String,
     },
+    /// A step got no answer, so the result is incomplete: nothing was written
+    /// (not even with `--accept`) and the stored snapshot is left as it was.
+    Incomplete {
+        /// Which step had no answer, and why.
+        reason: String,
+    },
     /// The snapshot could not be read or written.
     Error {
         /// What went wrong.
@@ -427,7 +247,9 @@ impl SnapshotState {
     /// Whether this state fails the run.
     pub fn fails(&self) -> bool {
         match self {
-            SnapshotState::Changed { .. } | SnapshotState::Error { .. } => true,
+            SnapshotState::Changed { .. }
+            | SnapshotState::Error { .. }
+            | SnapshotState::Incomplete { .. } => true,
             SnapshotState::New { fails, .. } => *fails,
             _ => false,
         }
@@ -448,6 +270,9 @@ impl SnapshotState {
                 "missing, and CI is set: record it locally and commit it".into()
             }
             SnapshotState::Accepted { path } => format!("accepted into {path}"),
+            SnapshotState::Incomplete { reason } => {
+                format!("not written: {reason}; the stored snapshot is left as it was")
+            }
             SnapshotState::Error { message } => message.clone(),
         }
     }
@@ -465,9 +290,25 @@ pub struct SnapshotPolicy {
 impl Snapshots {
     /// Compares one scenario's rendered result with its snapshot and writes what
     /// `policy` allows: nothing when it matches, `.snap` when accepting, else
-    /// `.snap.new` for review (or, in CI, nothing for a missing one).
-    pub fn settle(&self, scenario: &Scenario, text: &str, policy: SnapshotPolicy) -> SnapshotState {
+    /// `.snap.new` for review (or, in CI, nothing for a missing one). A run in
+    /// which a step got no answer is never written, accepted or not.
+    pub fn settle(
+        &self,
+        scenario: &Scenario,
+        run: &ScenarioRun,
+        text: &str,
+        policy: SnapshotPolicy,
+    ) -> SnapshotState {
         let name = &scenario.snapshot;
+        if let Some(step) = run.incomplete() {
+            let error = match &step.outcome {
+                crate::replay::Outcome::NoResponse { error } => error.as_str(),
+                _ => "",
+            };
+            return SnapshotState::Incomplete {
+                reason: format!("step `{}` got no answer ({error})", step.name),
+            };
+        }
         let source = scenario.file.display().to_string();
         let io_error = |e: io::Error, path: PathBuf| SnapshotState::Error {
             message: format!("{}: {e}", path.display()),
@@ -579,15 +420,5 @@ mod tests {
             "{d}"
         );
         assert_eq!(unified_diff("same", "same\n"), "");
-    }
-
-    #[test]
-    fn pointer_redaction_with_wildcards() {
-        let mut v = serde_json::json!({"items": [{"at": 1, "k": 2}, {"at": 3}], "at": 4});
-        replace_at(&mut v, &["items".into(), "*".into(), "at".into()], "[date]");
-        assert_eq!(
-            v,
-            serde_json::json!({"items": [{"at": "[date]", "k": 2}, {"at": "[date]"}], "at": 4})
-        );
     }
 }

@@ -1,0 +1,236 @@
+//! `mimeo replay`: load the scenarios, then one of three things:
+//!
+//! - run them against `--target` or an in-process stateful mock, settle every
+//!   snapshot, accept if asked ([`single`]);
+//! - with `--reference`, run them against the target and the reference and
+//!   classify every difference ([`differential`]);
+//! - with `--review`, run nothing and walk the pending snapshots ([`review`]).
+//!
+//! Either run ends in the same reports ([`finish`]). Exit codes: 0 when every
+//! check, snapshot and comparison holds, 1 when any fails (or when nothing ran,
+//! or coverage is below `--min-coverage`), 2 when the run could not start (bad
+//! flags, spec, scenario files, target URL).
+
+mod differential;
+mod finish;
+mod review;
+mod single;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use indexmap::IndexMap;
+use indicatif::{ProgressBar, ProgressStyle};
+use mimeo::replay::Stop;
+use mimeo::state::{Seed, StateModel, StateOptions};
+use mimeo::{Contract, MockServer, ReplayOptions, Scenario, ServeOptions};
+
+use super::args::{Reference, ReplayArgs};
+use super::out::{say, tell};
+use super::{fail, load_contract, runtime};
+
+/// Whether the `CI` environment variable says this is a CI run.
+fn ci_from_env() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
+}
+
+/// `--auth`, else TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (both or neither).
+fn credentials(args: &ReplayArgs) -> Result<Option<(String, String)>, String> {
+    if let Some(a) = &args.auth {
+        return Ok(Some(a.clone()));
+    }
+    let var = |name| std::env::var(name).ok().filter(|v| !v.is_empty());
+    match (var("TWILIO_ACCOUNT_SID"), var("TWILIO_AUTH_TOKEN")) {
+        (Some(s), Some(t)) => Ok(Some((s, t))),
+        (None, None) => Ok(None),
+        (Some(_), None) => Err("TWILIO_ACCOUNT_SID is set but TWILIO_AUTH_TOKEN is not; set both, or pass --auth SID:TOKEN".into()),
+        (None, Some(_)) => Err("TWILIO_AUTH_TOKEN is set but TWILIO_ACCOUNT_SID is not; set both, or pass --auth SID:TOKEN".into()),
+    }
+}
+
+pub(crate) fn run(args: ReplayArgs) -> i32 {
+    if args.review {
+        return review::run(&args);
+    }
+    let in_process = args.target.is_none() || args.reference == Some(Reference::Mock);
+    if args.seed_state.is_some() && !in_process {
+        return fail("--seed-state seeds mimeo's in-process mock (no --target) or `--reference mock`; this run has neither");
+    }
+    let auth = match credentials(&args) {
+        Ok(a) => a,
+        Err(e) => return fail(e),
+    };
+    let contract = match load_contract(args.spec.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let mut scenarios = match mimeo::load_scenarios(&args.paths, &contract) {
+        Ok(s) => s,
+        Err(errors) => {
+            for e in &errors {
+                tell!("error: {e}");
+            }
+            return fail(format!(
+                "{} problem(s) in the scenario files; nothing was sent",
+                errors.len()
+            ));
+        }
+    };
+    for (name, _) in &args.vars {
+        if !scenarios.iter().any(|s| s.vars().contains_key(name)) {
+            return fail(format!(
+                "--var {name}: no scenario declares a variable `{name}` (declared: {})",
+                declared_vars(&scenarios)
+            ));
+        }
+    }
+    let all_snapshots: Vec<String> = scenarios
+        .iter()
+        .map(|s| s.snapshot_name().to_string())
+        .collect();
+    if let Some((i, n)) = args.shard {
+        scenarios = mimeo::replay::shard(scenarios, i, n);
+    }
+    let runtime = match runtime(None) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let started = Instant::now();
+    let code = runtime.block_on(async {
+        if scenarios.is_empty() {
+            say!("no scenarios to run (shard {:?})", args.shard);
+            return 0;
+        }
+        match &args.reference {
+            Some(reference) => differential::run(&args, auth, contract, scenarios, reference).await,
+            None => single::run(&args, auth, contract, scenarios).await,
+        }
+    });
+    // Only a run over whole directories knows every scenario; a single file or a
+    // shard would call the others' snapshots orphans.
+    if args.reference.is_none() && args.shard.is_none() && args.paths.iter().all(|p| p.is_dir()) {
+        finish::warn_orphans(&args.snapshots, &all_snapshots);
+    }
+    if code != 2 {
+        say!("finished in {:.2} s", started.elapsed().as_secs_f64());
+    }
+    code
+}
+
+fn declared_vars(scenarios: &[Scenario]) -> String {
+    let mut names: Vec<&str> = scenarios
+        .iter()
+        .flat_map(|s| s.vars().keys().map(String::as_str))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+fn progress_bar(show: bool, len: usize) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len as u64);
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} scenarios {elapsed}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.enable_steady_tick(Duration::from_millis(100));
+    bar
+}
+
+/// mimeo's mock on a free port of this machine, stateful (from `--seed-state`
+/// when given) unless `--stateless`, demanding `auth` on operations that
+/// document 401.
+async fn start_mock(
+    contract: &Arc<Contract>,
+    auth: Option<(String, String)>,
+    args: &ReplayArgs,
+) -> Result<MockServer, String> {
+    let stateful = match args.stateless {
+        false => {
+            let model = StateModel::for_contract(contract).map_err(|e| e.to_string())?;
+            let seed = match &args.seed_state {
+                Some(path) => {
+                    Some(Seed::from_file(path, contract, &model).map_err(|e| e.to_string())?)
+                }
+                None => None,
+            };
+            let opts = StateOptions {
+                seed,
+                ..StateOptions::default()
+            };
+            Some((Arc::new(model), opts))
+        }
+        true => None,
+    };
+    let opts = ServeOptions {
+        auth,
+        stateful,
+        ..ServeOptions::default()
+    };
+    MockServer::start(contract.clone(), opts)
+        .await
+        .map_err(|e| format!("cannot start the in-process mock: {e}"))
+}
+
+/// The options every run uses, with a [`Stop`] that Ctrl-C pulls: what is not
+/// yet sent of setup and the main steps is skipped, cleanup still runs. A
+/// second Ctrl-C ends the process at once.
+fn options(args: &ReplayArgs, auth: Option<(String, String)>) -> ReplayOptions {
+    let stop = Stop::default();
+    let on_signal = stop.clone();
+    // The handler is installed now, not when the task first runs, so an early
+    // Ctrl-C is not lost to the default action.
+    #[cfg(unix)]
+    let mut interrupts =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok();
+    #[cfg(not(unix))]
+    let mut interrupts = ();
+    tokio::spawn(async move {
+        if !interrupted(&mut interrupts).await {
+            return;
+        }
+        on_signal.stop();
+        tell!("\nmimeo: stopping; steps not yet sent are skipped, cleanup still runs (Ctrl-C again to quit at once)");
+        if interrupted(&mut interrupts).await {
+            tell!(
+                "mimeo: quit before cleanup finished; data a scenario created may be left behind"
+            );
+            std::process::exit(1);
+        }
+    });
+    ReplayOptions {
+        auth,
+        vars: args.vars.iter().cloned().collect::<IndexMap<_, _>>(),
+        timeout: args.timeout,
+        concurrency: usize::from(args.concurrency),
+        run_id: Some(
+            args.run_id
+                .clone()
+                .unwrap_or_else(mimeo::replay::new_run_id),
+        ),
+        stop: Some(stop),
+    }
+}
+
+/// The next Ctrl-C (`false`: none can come).
+#[cfg(unix)]
+async fn interrupted(signal: &mut Option<tokio::signal::unix::Signal>) -> bool {
+    match signal {
+        Some(s) => s.recv().await.is_some(),
+        None => std::future::pending().await,
+    }
+}
+
+/// The next Ctrl-C (`false`: none can come).
+#[cfg(not(unix))]
+async fn interrupted(_: &mut ()) -> bool {
+    tokio::signal::ctrl_c().await.is_ok()
+}

@@ -1,0 +1,150 @@
+//! Hiding what changes from run to run or target to target, so two answers can
+//! be compared as text: snapshots against their stored copy, and a target's
+//! answers against a reference's. The target's address becomes `[target]`,
+//! values of variables (built-ins and captures included) become `{{name}}`,
+//! credentials become `[redacted]`, and the scenario's own `redact` rules apply
+//! last.
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use crate::scenario::{placeholder, RedactTarget, Scenario};
+use crate::secrets::Secrets;
+
+/// Variable values shorter than this are not turned back into `{{name}}`: short
+/// values (`email`, `1`) would match unrelated text.
+const MIN_VAR_LEN: usize = 8;
+
+pub(crate) struct Redactor<'a> {
+    scenario: &'a Scenario,
+    target: String,
+    /// (value, placeholder), longest value first.
+    vars: Vec<(String, String)>,
+    secrets: &'a Secrets,
+}
+
+impl<'a> Redactor<'a> {
+    /// A redactor for one run of `scenario` against `target_base`, whose
+    /// variables ended with these values.
+    pub(crate) fn new(
+        scenario: &'a Scenario,
+        vars: &IndexMap<String, String>,
+        target_base: &str,
+        secrets: &'a Secrets,
+    ) -> Redactor<'a> {
+        let mut vars: Vec<(String, String)> = vars
+            .iter()
+            .filter(|(_, v)| v.len() >= MIN_VAR_LEN)
+            .map(|(k, v)| (v.clone(), placeholder(k)))
+            .collect();
+        vars.sort_by_key(|v| std::cmp::Reverse(v.0.len()));
+        Redactor {
+            scenario,
+            target: target_base.trim_end_matches('/').to_string(),
+            vars,
+            secrets,
+        }
+    }
+
+    /// Free text: credentials, the target, variables, then `matching` rules.
+    pub(crate) fn text(&self, s: &str) -> String {
+        let mut s = self.secrets.scrub(s);
+        if !self.target.is_empty() {
+            s = s.replace(self.target.as_str(), "[target]");
+        }
+        for (value, name) in &self.vars {
+            s = s.replace(value.as_str(), name);
+        }
+        for r in &self.scenario.redact {
+            if let RedactTarget::Matching(re) = &r.target {
+                s = re.replace_all(&s, regex::NoExpand(&r.with)).into_owned();
+            }
+        }
+        s
+    }
+
+    /// A response header's value (`name` lower case).
+    pub(crate) fn header(&self, name: &str, value: &str) -> String {
+        let ruled = self
+            .scenario
+            .redact
+            .iter()
+            .find(|r| matches!(&r.target, RedactTarget::Header(h) if h.as_str() == name));
+        match ruled {
+            Some(r) => r.with.clone(),
+            None => self.text(value),
+        }
+    }
+
+    /// A body: JSON redacted value by value (then `body` rules), pretty-printed;
+    /// anything else as text.
+    pub(crate) fn body(&self, body: &str) -> String {
+        match self.json(body) {
+            Some(value) => {
+                serde_json::to_string_pretty(&value).unwrap_or_else(|_| body.to_string())
+            }
+            None => self.text(body.trim_end()),
+        }
+    }
+
+    /// A JSON body redacted, or `None` when it is not JSON.
+    pub(crate) fn json(&self, body: &str) -> Option<Value> {
+        let mut value = serde_json::from_str::<Value>(body).ok()?;
+        self.strings(&mut value);
+        for r in &self.scenario.redact {
+            if let RedactTarget::Body(tokens) = &r.target {
+                replace_at(&mut value, tokens, &r.with);
+            }
+        }
+        Some(value)
+    }
+
+    fn strings(&self, value: &mut Value) {
+        match value {
+            Value::String(s) => *s = self.text(s),
+            Value::Array(items) => items.iter_mut().for_each(|v| self.strings(v)),
+            Value::Object(map) => map.values_mut().for_each(|v| self.strings(v)),
+            _ => {}
+        }
+    }
+}
+
+/// Replaces every value at `tokens` (`*` matches any member or index).
+pub(crate) fn replace_at(value: &mut Value, tokens: &[String], with: &str) {
+    let Some((first, rest)) = tokens.split_first() else {
+        *value = Value::String(with.to_string());
+        return;
+    };
+    match value {
+        Value::Object(map) => {
+            if first == "*" {
+                map.values_mut().for_each(|v| replace_at(v, rest, with));
+            } else if let Some(v) = map.get_mut(first) {
+                replace_at(v, rest, with);
+            }
+        }
+        Value::Array(items) => {
+            if first == "*" {
+                items.iter_mut().for_each(|v| replace_at(v, rest, with));
+            } else if let Some(v) = first.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
+                replace_at(v, rest, with);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointer_redaction_with_wildcards() {
+        let mut v = serde_json::json!({"items": [{"at": 1, "k": 2}, {"at": 3}], "at": 4});
+        replace_at(&mut v, &["items".into(), "*".into(), "at".into()], "[date]");
+        assert_eq!(
+            v,
+            serde_json::json!({"items": [{"at": "[date]", "k": 2}, {"at": "[date]"}], "at": 4})
+        );
+    }
+}

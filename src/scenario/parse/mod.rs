@@ -1,0 +1,306 @@
+//! From YAML text to a checked [`Scenario`]: the file's shape first (serde, with
+//! spans, in [`raw`]), then its meaning against the contract. Every problem found
+//! is reported, each with its line and column.
+
+mod expect;
+mod raw;
+mod step;
+
+use std::path::PathBuf;
+
+use hyper::header::HeaderName;
+use indexmap::IndexMap;
+use serde_saphyr::{Location, Spanned};
+
+use super::template::{is_name, placeholder, Template};
+use super::{is_built_in, Phase, RedactTarget, Redaction, Scenario, VarDecl, BUILT_INS};
+use crate::contract::Contract;
+use crate::diagnostic::Diagnostic;
+use crate::support::{pointer, yaml};
+use raw::{RawRedaction, RawScenario, RawSteps, RawVar};
+use step::StepCx;
+
+/// Collects errors for one file.
+pub(super) struct Errors {
+    file: String,
+    list: Vec<Diagnostic>,
+}
+
+impl Errors {
+    pub(super) fn at(&mut self, loc: &Location, message: impl Into<String>) {
+        self.list.push(yaml::at(&self.file, loc, message));
+    }
+}
+
+pub(super) fn scenario(
+    file: PathBuf,
+    text: &str,
+    contract: &Contract,
+) -> Result<Scenario, Vec<Diagnostic>> {
+    let name = file.display().to_string();
+    let raw: RawScenario = yaml::from_str(&name, text).map_err(|e| vec![e])?;
+    let mut errors = Errors {
+        file: name,
+        list: Vec::new(),
+    };
+
+    if raw.name.value.trim().is_empty() {
+        errors.at(&raw.name.referenced, "`name` is empty");
+    }
+    let needs_mock = match &raw.needs {
+        None => false,
+        Some(n) if n.value == "mock" => true,
+        Some(n) => {
+            errors.at(
+                &n.referenced,
+                format!(
+                    "`needs: {}` is not known; the only value is `mock`",
+                    n.value
+                ),
+            );
+            false
+        }
+    };
+    // Variables known so far: built-ins and declared ones (each may read the
+    // ones before it), then each step's captures.
+    let mut known: Vec<String> = BUILT_INS.iter().map(|s| s.to_string()).collect();
+    let mut vars = IndexMap::new();
+    for (name, value) in &raw.vars {
+        if let Some(decl) = var(name, value, &known, &mut errors) {
+            vars.insert(name.clone(), decl);
+        }
+        if !known.contains(name) {
+            known.push(name.clone());
+        }
+    }
+    let redact = raw
+        .redact
+        .iter()
+        .filter_map(|r| redaction(r, &mut errors))
+        .collect();
+    let timeout = raw.timeout.as_ref().and_then(|t| {
+        if t.value.0.is_zero() {
+            errors.at(
+                &t.referenced,
+                "a scenario timeout of zero would skip every step",
+            );
+            return None;
+        }
+        Some(t.value.0)
+    });
+    let exclusive = raw.exclusive.as_ref().and_then(|e| {
+        let v = e.value.trim();
+        if v.is_empty() {
+            errors.at(
+                &e.referenced,
+                "`exclusive` is empty; name the data the scenario shares",
+            );
+            return None;
+        }
+        Some(v.to_string())
+    });
+
+    if raw.steps.value.is_empty() {
+        errors.at(
+            &raw.steps.referenced,
+            "`steps` is empty; a scenario needs at least one step",
+        );
+    }
+    let mut cx = StepCx {
+        contract,
+        needs_mock,
+        known: &mut known,
+        errors: &mut errors,
+    };
+    let mut steps = Vec::new();
+    let phases = [
+        (Phase::Setup, raw.setup.as_ref()),
+        (Phase::Main, Some(&raw.steps)),
+        (Phase::Cleanup, raw.cleanup.as_ref()),
+    ];
+    for (phase, list) in phases {
+        phase_steps(list, phase, &mut cx, &mut steps);
+    }
+
+    if !errors.list.is_empty() {
+        return Err(errors.list);
+    }
+    let snapshot = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scenario".into());
+    Ok(Scenario {
+        file,
+        snapshot,
+        name: raw.name.value.trim().to_string(),
+        description: raw.description,
+        needs_mock,
+        vars,
+        redact,
+        steps,
+        timeout,
+        exclusive,
+    })
+}
+
+/// Checks one phase's steps and appends them.
+fn phase_steps(
+    list: Option<&RawSteps>,
+    phase: Phase,
+    cx: &mut StepCx<'_>,
+    out: &mut Vec<super::Step>,
+) {
+    let Some(list) = list else { return };
+    if list.value.is_empty() && phase != Phase::Main {
+        cx.errors.at(
+            &list.referenced,
+            format!("`{}` is empty; leave it out instead", phase.label()),
+        );
+    }
+    for raw_step in &list.value {
+        if let Some(step) = step::step(raw_step, phase, cx) {
+            out.push(step);
+        }
+    }
+}
+
+/// One declared variable: a plain value or `{default, mock, description}`, whose
+/// templates may read built-ins and the variables declared before it.
+fn var(
+    name: &str,
+    value: &Spanned<RawVar>,
+    known: &[String],
+    errors: &mut Errors,
+) -> Option<VarDecl> {
+    let at = &value.referenced;
+    if !is_name(name) {
+        errors.at(
+            at,
+            format!("`{name}` is not a variable name (letters, digits and _)"),
+        );
+        return None;
+    }
+    if is_built_in(name) {
+        errors.at(
+            at,
+            format!(
+                "`{name}` is a built-in variable ({}); it cannot be declared",
+                BUILT_INS.join(", ")
+            ),
+        );
+        return None;
+    }
+    let what = format!("variable {name}");
+    let mut template = |text: &str| check_template(errors, known, text, at, &what);
+    match &value.value {
+        RawVar::Plain(text) => template(text).map(VarDecl::plain),
+        RawVar::Full(full) => {
+            let default = full.default.as_ref().map(|d| template(&d.0));
+            let mock = full.mock.as_ref().map(|m| template(&m.0));
+            if default.is_none() && mock.is_none() {
+                errors.at(
+                    at,
+                    format!("variable {name} has neither `default` nor `mock`; give at least one"),
+                );
+                return None;
+            }
+            Some(VarDecl {
+                default: default.flatten(),
+                mock: mock.flatten(),
+                description: full.description.clone(),
+            })
+        }
+    }
+}
+
+fn redaction(r: &Spanned<RawRedaction>, errors: &mut Errors) -> Option<Redaction> {
+    let raw = &r.value;
+    let with = raw.with.clone().unwrap_or_else(|| "[redacted]".into());
+    let given = [&raw.header, &raw.body, &raw.matching]
+        .iter()
+        .filter(|v| v.is_some())
+        .count();
+    if given != 1 {
+        errors.at(
+            &r.referenced,
+            "a redaction rule takes exactly one of `header`, `body` (a JSON pointer) or `matching` (a regular expression)",
+        );
+        return None;
+    }
+    let target = if let Some(h) = &raw.header {
+        match HeaderName::from_bytes(h.as_bytes()) {
+            Ok(name) => RedactTarget::Header(name),
+            Err(_) => {
+                errors.at(&r.referenced, format!("`{h}` is not a header name"));
+                return None;
+            }
+        }
+    } else if let Some(p) = &raw.body {
+        match pointer::tokens(p).filter(|_| !p.is_empty()) {
+            Some(tokens) => RedactTarget::Body(tokens),
+            None => {
+                errors.at(
+                    &r.referenced,
+                    format!("`{p}` is not a JSON pointer (it must start with `/`)"),
+                );
+                return None;
+            }
+        }
+    } else {
+        let pattern = raw.matching.as_deref().unwrap_or_default();
+        match regex::Regex::new(pattern) {
+            Ok(re) if re.is_match("") => {
+                errors.at(
+                    &r.referenced,
+                    format!("`{pattern}` matches the empty string, so it would redact everywhere"),
+                );
+                return None;
+            }
+            Ok(re) => RedactTarget::Matching(re),
+            Err(e) => {
+                errors.at(
+                    &r.referenced,
+                    format!("`{pattern}` is not a regular expression: {e}"),
+                );
+                return None;
+            }
+        }
+    };
+    Some(Redaction { target, with })
+}
+
+/// Parses a template and checks that it reads only variables known at this point.
+pub(super) fn check_template(
+    errors: &mut Errors,
+    known: &[String],
+    text: &str,
+    loc: &Location,
+    what: &str,
+) -> Option<Template> {
+    match Template::parse(text) {
+        Ok(t) => {
+            for v in t.vars() {
+                if !known.iter().any(|k| k == v) {
+                    errors.at(loc, unknown_var(v, what, known));
+                }
+            }
+            Some(t)
+        }
+        Err(e) => {
+            errors.at(loc, format!("{what}: {e}"));
+            None
+        }
+    }
+}
+
+fn unknown_var(name: &str, what: &str, known: &[String]) -> String {
+    let list = if known.is_empty() {
+        "none are declared".to_string()
+    } else {
+        format!("known here: {}", known.join(", "))
+    };
+    format!(
+        "{what}: unknown variable `{}` ({list}); declare it under `vars` or capture it in an earlier step",
+        placeholder(name)
+    )
+}

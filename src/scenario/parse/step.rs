@@ -1,0 +1,324 @@
+//! One step: its request checked against the contract (method and path route to
+//! an operation, variables are known, no credentials), its expectations, retry
+//! and captures.
+
+use hyper::header::HeaderName;
+use hyper::Method;
+use serde_saphyr::Spanned;
+
+use super::raw::RawStep;
+use super::{check_template, expect, Errors};
+use crate::contract::Contract;
+use crate::routing::RouteMatch;
+use crate::scenario::template::{self, is_name};
+use crate::scenario::{
+    is_built_in, Body, Capture, CaptureFrom, Expect, Phase, Step, StepAuth, BUILT_INS,
+};
+
+/// What every step of a file is checked with.
+pub(super) struct StepCx<'a> {
+    pub(super) contract: &'a Contract,
+    pub(super) needs_mock: bool,
+    /// Variables known at this point: declared, built-in, then captured.
+    pub(super) known: &'a mut Vec<String>,
+    pub(super) errors: &'a mut Errors,
+}
+
+pub(super) fn step(raw: &Spanned<RawStep>, phase: Phase, cx: &mut StepCx<'_>) -> Option<Step> {
+    let contract = cx.contract;
+    let needs_mock = cx.needs_mock;
+    let known: &mut Vec<String> = &mut *cx.known;
+    let errors: &mut Errors = &mut *cx.errors;
+    let step_loc = raw.referenced;
+    let raw = &raw.value;
+    let req = &raw.request.value;
+    let before = errors.list.len();
+
+    let method_text = req.method.value.trim().to_ascii_uppercase();
+    let method = match Method::from_bytes(method_text.as_bytes()) {
+        Ok(m) if !method_text.is_empty() => Some(m),
+        _ => {
+            errors.at(
+                &req.method.referenced,
+                format!("`{}` is not an HTTP method", req.method.value),
+            );
+            None
+        }
+    };
+
+    let path = check_template(errors, known, &req.path.value, &req.path.referenced, "path");
+    if !req.path.value.starts_with('/') {
+        errors.at(
+            &req.path.referenced,
+            format!("the path `{}` must start with `/`", req.path.value),
+        );
+    }
+    let mut query = Vec::new();
+    for (name, value) in &req.query {
+        for v in value.value.to_vec() {
+            if let Some(t) = check_template(
+                errors,
+                known,
+                &v.0,
+                &value.referenced,
+                &format!("query parameter {name}"),
+            ) {
+                query.push((name.clone(), t));
+            }
+        }
+    }
+    let mut headers = Vec::new();
+    for (name, value) in &req.headers {
+        let t = check_template(
+            errors,
+            known,
+            &value.value,
+            &value.referenced,
+            &format!("header {name}"),
+        );
+        match HeaderName::from_bytes(name.as_bytes()) {
+            Ok(h) => {
+                if h == hyper::header::AUTHORIZATION
+                    || h == hyper::header::PROXY_AUTHORIZATION
+                    || h == hyper::header::COOKIE
+                {
+                    errors.at(
+                        &value.referenced,
+                        "do not write credentials into a scenario: use `auth: default|none|invalid` and give the real ones with --auth or TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN",
+                    );
+                }
+                if let Some(t) = t {
+                    headers.push((h, t));
+                }
+            }
+            Err(_) => errors.at(&value.referenced, format!("`{name}` is not a header name")),
+        }
+    }
+    let body = req.body.as_ref().map(|b| {
+        // serde_json values carry no positions: errors point at the body and name
+        // the JSON pointer of the string inside it.
+        let mut strings = Vec::new();
+        template::body_strings(&b.value, &mut String::new(), &mut strings);
+        let mut templates = Vec::new();
+        for (pointer, text) in strings {
+            let shown = if pointer.is_empty() { "/" } else { &pointer };
+            let what = format!("body at {shown}");
+            if let Some(t) = check_template(errors, known, text, &b.referenced, &what) {
+                if t.vars().next().is_some() {
+                    templates.push((pointer, t));
+                }
+            }
+        }
+        Body::Json(template::JsonBody {
+            value: b.value.clone(),
+            templates,
+        })
+    });
+    let body = match (&req.raw_body, body) {
+        (Some(r), None) => {
+            check_template(errors, known, &r.value, &r.referenced, "raw_body").map(Body::Raw)
+        }
+        (Some(r), Some(_)) => {
+            errors.at(
+                &r.referenced,
+                "a request takes `body` (JSON) or `raw_body` (text), not both",
+            );
+            None
+        }
+        (None, b) => b,
+    };
+
+    // Mock-only controls in a scenario that does not say it needs the mock would be
+    // sent to a real server and silently ignored there.
+    if !needs_mock {
+        if let Some((_, v)) = req
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("prefer"))
+        {
+            errors.at(
+                &v.referenced,
+                "`Prefer` steers mimeo's mock only; add `needs: mock` to the scenario so it is skipped against other targets",
+            );
+        }
+        if let Some((k, v)) = req.query.iter().find(|(k, _)| k.starts_with("__")) {
+            errors.at(
+                &v.referenced,
+                format!("`{k}` steers mimeo's mock only; add `needs: mock` to the scenario so it is skipped against other targets"),
+            );
+        }
+    }
+
+    // The request must be one of the contract's operations, unless it is meant not to be.
+    let mut operation = None;
+    if let (Some(m), Some(p)) = (&method, &path) {
+        let probe: String = p
+            .source()
+            .split("{{")
+            .enumerate()
+            .map(|(i, piece)| {
+                if i == 0 {
+                    piece.to_string()
+                } else {
+                    piece
+                        .split_once("}}")
+                        .map(|(_, rest)| format!("x{rest}"))
+                        .unwrap_or_default()
+                }
+            })
+            .collect();
+        let probe = probe.split('?').next().unwrap_or_default();
+        match contract.route(m, probe) {
+            RouteMatch::Found { handle: op, .. } => {
+                if raw.outside_contract {
+                    errors.at(
+                        &req.path.referenced,
+                        format!(
+                            "the step says `outside_contract: true` but {m} {} is {}",
+                            p.source(),
+                            contract.op(op).name()
+                        ),
+                    );
+                }
+                operation = Some(op);
+            }
+            RouteMatch::MethodNotAllowed { allow, template } if !raw.outside_contract => {
+                errors.at(
+                    &req.method.referenced,
+                    format!(
+                        "{m} {} matches no operation: {template} allows {allow}; mark the step `outside_contract: true` if that is what it tests",
+                        p.source()
+                    ),
+                );
+            }
+            RouteMatch::NotFound if !raw.outside_contract => {
+                errors.at(
+                    &req.path.referenced,
+                    format!(
+                        "{m} {} matches no operation of the contract ({}); mark the step `outside_contract: true` if that is what it tests",
+                        p.source(),
+                        contract.title()
+                    ),
+                );
+            }
+            _ => {}
+        }
+    }
+
+    let op = operation.map(|i| contract.op(i));
+    let expect = match &raw.expect {
+        Some(e) => expect::expect(&e.value, &e.referenced, op, known, errors),
+        None => Expect::default(),
+    };
+    let retry = raw
+        .retry
+        .as_ref()
+        .and_then(|r| expect::retry(r, &expect, op, known, errors));
+    if raw.guard && phase == Phase::Setup {
+        errors.at(
+            &step_loc,
+            "`guard: true` is implied in setup: a failing setup step always stops the setup",
+        );
+    }
+
+    let auth = match raw.auth.as_ref().map(|a| (a.value.as_str(), a)) {
+        None | Some(("default", _)) => StepAuth::Default,
+        Some(("none", _)) => StepAuth::None,
+        Some(("invalid", _)) => StepAuth::Invalid,
+        Some((other, a)) => {
+            errors.at(
+                &a.referenced,
+                format!("`auth: {other}` is not known; use default, none or invalid (credentials never go in a scenario file)"),
+            );
+            StepAuth::Default
+        }
+    };
+    let timeout = raw.timeout.as_ref().and_then(|t| {
+        if t.value.0.is_zero() {
+            errors.at(&t.referenced, "a timeout of zero would fail every request");
+            return None;
+        }
+        Some(t.value.0)
+    });
+
+    let mut captures = Vec::new();
+    for (var, c) in &raw.capture {
+        if !is_name(var) {
+            errors.at(
+                &c.referenced,
+                format!("`{var}` is not a variable name (letters, digits and _)"),
+            );
+        }
+        let from = match (&c.value.body, &c.value.header) {
+            (Some(p), None) if p.is_empty() || p.starts_with('/') => {
+                Some(CaptureFrom::Body(p.clone()))
+            }
+            (Some(p), None) => {
+                errors.at(
+                    &c.referenced,
+                    format!("`{p}` is not a JSON pointer (it must start with `/`)"),
+                );
+                None
+            }
+            (None, Some(h)) => match HeaderName::from_bytes(h.as_bytes()) {
+                Ok(h) => Some(CaptureFrom::Header(h)),
+                Err(_) => {
+                    errors.at(&c.referenced, format!("`{h}` is not a header name"));
+                    None
+                }
+            },
+            _ => {
+                errors.at(
+                    &c.referenced,
+                    "a capture takes exactly one of `body` (a JSON pointer) or `header`",
+                );
+                None
+            }
+        };
+        if let Some(from) = from {
+            captures.push(Capture {
+                var: var.clone(),
+                from,
+            });
+        }
+        if is_built_in(var) {
+            errors.at(
+                &c.referenced,
+                format!(
+                    "`{var}` is a built-in variable ({}); capture into another name",
+                    BUILT_INS.join(", ")
+                ),
+            );
+        }
+        if !known.contains(var) {
+            known.push(var.clone());
+        }
+    }
+
+    if errors.list.len() > before {
+        return None;
+    }
+    let (method, path) = (method?, path?);
+    let mut step = Step {
+        name: String::new(),
+        line: step_loc.line() as usize,
+        phase,
+        guard: raw.guard,
+        method,
+        path,
+        query,
+        headers,
+        body,
+        auth,
+        timeout,
+        expect,
+        retry,
+        operation,
+        captures,
+    };
+    step.name = match &raw.name {
+        Some(n) if !n.trim().is_empty() => n.trim().to_string(),
+        _ => step.request_line(),
+    };
+    Some(step)
+}

@@ -1,0 +1,90 @@
+//! Snapshots: each scenario's results as a plain text file a reviewer can read.
+//!
+//! Files are insta's format (`---` metadata `---` then the text), one per scenario
+//! in `snapshots/`, so `cargo insta review` works on them too. A result that differs
+//! from the stored one is written beside it as `.snap.new`; nothing replaces a
+//! `.snap` unless the user accepts it. Every write goes to a temporary file first and
+//! is renamed into place, so an interrupted run never leaves half a snapshot.
+//!
+//! Rendering hides what changes from run to run or target to target: the target's
+//! address becomes `[target]`, values of variables become `{{name}}`, credentials
+//! become `[redacted]`, and the scenario's own `redact` rules apply last.
+
+mod store;
+
+use crate::contract::Contract;
+use crate::redact::Redactor;
+use crate::replay::{Outcome, ScenarioRun};
+use crate::scenario::{step_labels, Scenario};
+use crate::secrets::Secrets;
+
+pub(crate) use store::unified_diff;
+pub use store::{ReviewTally, SnapshotPolicy, SnapshotState, Snapshots, Verdict};
+
+/// Headers shown in a snapshot besides Content-Type and those the contract documents
+/// for the status.
+const ALWAYS_SHOWN: [&str; 3] = ["location", "allow", "www-authenticate"];
+
+/// Renders one scenario's run as snapshot text.
+pub fn render(
+    contract: &Contract,
+    scenario: &Scenario,
+    run: &ScenarioRun,
+    target_base: &str,
+    secrets: &Secrets,
+) -> String {
+    let redactor = Redactor::new(scenario, &run.vars, target_base, secrets);
+    let labels = step_labels(scenario.steps.iter().map(|s| s.phase));
+    let mut out = String::new();
+    for (i, (step, result)) in scenario.steps.iter().zip(&run.steps).enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&format!("## {}. {}\n", labels[i], step.name));
+        out.push_str(&result.request_line);
+        out.push('\n');
+        match &result.outcome {
+            Outcome::Skipped { reason } => out.push_str(&format!("-> skipped: {reason}\n")),
+            Outcome::NoResponse { error } => {
+                out.push_str(&format!("-> no response: {}\n", redactor.text(error)))
+            }
+            Outcome::Response {
+                status,
+                headers,
+                body,
+            } => {
+                let reason = hyper::StatusCode::from_u16(*status)
+                    .ok()
+                    .and_then(|s| s.canonical_reason())
+                    .unwrap_or("");
+                out.push_str(&format!("-> {status} {reason}\n").replace(" \n", "\n"));
+                let documented: Vec<String> = step
+                    .operation
+                    .and_then(|o| contract.op(o).response_for(*status))
+                    .map(|r| {
+                        r.headers
+                            .iter()
+                            .map(|h| h.name.to_ascii_lowercase())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let shown = |name: &str| {
+                    name == "content-type"
+                        || documented.iter().any(|d| d == name)
+                        || ALWAYS_SHOWN.contains(&name)
+                };
+                for (name, value) in headers {
+                    if shown(name) {
+                        out.push_str(&format!("{name}: {}\n", redactor.header(name, value)));
+                    }
+                }
+                if !body.is_empty() {
+                    out.push('\n');
+                    out.push_str(&redactor.body(body));
+                    out.push('\n');
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,187 @@
+//! The scenario features a conformance suite needs (variables with built-ins and
+//! mock-only values, setup and cleanup, guards, body and header matchers,
+//! retry, scenario timeout, exclusive data) are checked at load: every mistake
+//! is reported with `file:line:column`, all of them at once, before anything is
+//! sent. A variable that has no value against a real target skips its scenario
+//! with the `--var` to give.
+
+use mimeo::{Contract, Diagnostic, Scenario};
+
+use crate::common::replay::{replay, run, write};
+
+const MANY: &str = r#"name: t
+vars:
+  run_id: x
+  s: {description: d}
+  a: "{{b}}"
+  b: x
+  storeId: mem_store_01jc6xv5q8m2t7w4n9r3k0h2f6
+exclusive: " "
+timeout: 0s
+setup:
+  - guard: true
+    request: {method: GET, path: "/v1/Stores/{{storeId}}/Profiles/mem_profile_01jc6xv5q8m2t7w4n9r3k0h2f6/Identifiers"}
+steps:
+  - request: {method: GET, path: "/v1/Stores/{{storeId}}/Profiles/mem_profile_01jc6xv5q8m2t7w4n9r3k0h2f6/Identifiers"}
+    expect:
+      body:
+        values: {length: 1}
+        /a: {matches: '('}
+        /b: {}
+        /c: {each: {absent: true}}
+      headers:
+        "bad header": {present: true}
+        Location: {present: false, equals: x}
+    retry: {every: 1s, for: 500ms}
+    capture:
+      uuid: {header: location}
+  - request: {method: GET, path: "/v1/Stores/{{storeId}}/Profiles/mem_profile_01jc6xv5q8m2t7w4n9r3k0h2f6/Identifiers"}
+    retry: {every: 1ms, for: 10s}
+    expect: {status: 200}
+  - request: {method: GET, path: "/v1/Stores/{{storeId}}/Profiles/mem_profile_01jc6xv5q8m2t7w4n9r3k0h2f6/Identifiers"}
+    retry: {every: 1s}
+  - request: {method: GET, path: "/v1/Stores/{{storeId}}/Profiles/mem_profile_01jc6xv5q8m2t7w4n9r3k0h2f6/Identifiers"}
+    expect: {}
+cleanup: []
+"#;
+
+fn errors(text: &str) -> Vec<Diagnostic> {
+    let contract = Contract::embedded().expect("contract");
+    match Scenario::from_text("s.yaml", text, &contract) {
+        Ok(s) => panic!("loaded, but should not have: {s:#?}"),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn every_mistake_in_the_new_syntax_has_its_position() {
+    let all = errors(MANY);
+    let expected: [(usize, usize, &str); 18] = [
+        (
+            3,
+            11,
+            "`run_id` is a built-in variable (run_id, uuid, now); it cannot be declared",
+        ),
+        (4, 6, "variable s has neither `default` nor `mock`"),
+        (5, 6, "variable a: unknown variable `{{b}}`"),
+        (9, 10, "a scenario timeout of zero"),
+        (8, 12, "`exclusive` is empty"),
+        (11, 5, "`guard: true` is implied in setup"),
+        (17, 17, "`values` is not a JSON pointer"),
+        (
+            18,
+            13,
+            "body matcher at /a: `(` is not a regular expression: unclosed group",
+        ),
+        (
+            19,
+            13,
+            "body matcher at /b: no matcher; use equals, contains, matches, length, absent or each",
+        ),
+        (20, 13, "`absent` cannot be used under `each`"),
+        (22, 23, "`bad header` is not a header name"),
+        (
+            23,
+            19,
+            "header matcher location: `present: false` cannot go with `equals` or `matches`",
+        ),
+        (
+            24,
+            12,
+            "`retry.for` (500ms) is shorter than `retry.every` (1s)",
+        ),
+        (26, 13, "`uuid` is a built-in variable"),
+        (28, 12, "this retry would make 10001 attempts; at most 1000"),
+        (31, 12, "`retry` needs something to wait for"),
+        (
+            33,
+            13,
+            "this expects nothing; give `status`, `body` or `headers`",
+        ),
+        (34, 10, "`cleanup` is empty"),
+    ];
+    assert_eq!(all.len(), expected.len(), "{all:#?}");
+    for (line, col, needle) in expected {
+        let e = all
+            .iter()
+            .find(|e| e.message().contains(needle))
+            .unwrap_or_else(|| panic!("no error saying `{needle}`: {all:#?}"));
+        assert_eq!(e.line_column(), Some((line, col)), "{e}");
+        assert!(
+            e.to_string().starts_with(&format!("s.yaml:{line}:{col}: ")),
+            "{e}"
+        );
+        assert!(!e.message().contains('\n'), "one line: {e}");
+    }
+}
+
+#[test]
+fn an_unknown_matcher_names_the_known_ones() {
+    let text = "name: t
+steps:
+  - request: {method: GET, path: /v1/Stores/mem_store_01jc6xv5q8m2t7w4n9r3k0h2f6/Profiles/mem_profile_01jc6xv5q8m2t7w4n9r3k0h2f6/Identifiers}
+    expect:
+      body:
+        /values: {size: 1}
+";
+    let all = errors(text);
+    assert_eq!(all.len(), 1, "{all:#?}");
+    assert_eq!(all[0].line_column(), Some((6, 19)), "{}", all[0]);
+    assert!(all[0].message().contains(
+        "unknown field `size`, expected one of equals, contains, matches, length, absent, each"
+    ));
+}
+
+/// A variable with a value only against mimeo's mock: another target needs it
+/// from `--var`, else the scenario is skipped, saying which and what it names.
+#[test]
+fn a_mock_only_variable_skips_the_scenario_elsewhere_until_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = crate::common::broken::Broken::start();
+    let file = write(
+        dir.path(),
+        "doomed.yaml",
+        "name: doomed
+vars:
+  doomed:
+    mock: mem_store_01jc6xv5q8m2t7w4n9r3k0h2f6
+    description: a store this scenario deletes
+steps:
+  - request: {method: DELETE, path: \"/v1/ControlPlane/Stores/{{doomed}}\"}
+    expect: {status: 202}
+",
+    );
+    let base = |extra: &[&str]| {
+        let mut cmd = replay();
+        cmd.arg(&file)
+            .args(["--target", &target.base, "--snapshots"])
+            .arg(dir.path().join("snaps"))
+            .args(extra);
+        run(cmd)
+    };
+    let skipped = base(&[]);
+    assert_eq!(skipped.code, Some(1), "nothing ran\n{skipped}");
+    assert!(
+        skipped.stdout.contains("SKIP doomed (a variable has no value against a target that is not mimeo's mock; give --var doomed=... (a store this scenario deletes))"),
+        "{skipped}"
+    );
+    assert!(
+        target.hits().is_empty(),
+        "nothing was sent: {:?}",
+        target.hits()
+    );
+    // Named: it runs (this test server's 202 lacks the control-plane headers, so it fails).
+    let given = base(&["--var", "doomed=mem_store_01jc6xv5q8m2t7w4n9r3k0h2f7"]);
+    assert!(given.stdout.contains("FAIL doomed"), "{given}");
+    assert_eq!(
+        target.hits(),
+        ["DELETE /v1/ControlPlane/Stores/mem_store_01jc6xv5q8m2t7w4n9r3k0h2f7"]
+    );
+    // Against mimeo's mock the mock value is used.
+    let mut cmd = replay();
+    cmd.arg(&file)
+        .arg("--snapshots")
+        .arg(dir.path().join("snaps"));
+    let mock = run(cmd);
+    assert_eq!(mock.code, Some(0), "{mock}");
+}
