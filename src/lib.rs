@@ -84,14 +84,15 @@ mod contract;
 mod diagnostic;
 mod generate;
 mod http;
+pub mod journal;
 mod respond;
 mod routing;
-#[cfg(feature = "replay")]
 mod secrets;
 mod serve;
 pub mod state;
 mod support;
 mod validate;
+pub mod verdict;
 
 #[cfg(feature = "proxy")]
 pub mod proxy;
@@ -108,9 +109,14 @@ pub use checks::{check_response, Check, CheckFailure, Checked};
 pub use contract::{Contract, Operation, StatusKey};
 pub use diagnostic::Diagnostic;
 pub use http::server::runtime;
-pub use respond::rules::{load_config, Config, Latency, Rule};
-pub use serve::{MockServer, ServeOptions};
+pub use hyper::Method;
+pub use respond::config::{load_config, Config};
+pub use respond::delay::Latency;
+pub use respond::fault::{Dribble, Fault};
+pub use respond::rules::Rule;
+pub use serve::{MockServer, MockServerBuilder, ServeOptions};
 pub use support::duration::parse_duration;
+pub use verdict::Verdict;
 
 #[cfg(feature = "proxy")]
 pub use proxy::{ProxyOptions, ProxyServer, ProxySummary};
@@ -118,7 +124,6 @@ pub use proxy::{ProxyOptions, ProxyServer, ProxySummary};
 pub use replay::{run_scenarios, ReplayOptions, ScenarioRun, Target};
 #[cfg(feature = "replay")]
 pub use scenario::{load_scenarios, Scenario};
-#[cfg(feature = "replay")]
 pub use secrets::Secrets;
 #[cfg(feature = "replay")]
 pub use snapshot::Snapshots;
@@ -150,6 +155,7 @@ pub use snapshot::Snapshots;
 pub mod errors {
     pub use crate::diagnostic::{Diagnostic, Location};
     pub use crate::http::server::BindError;
+    pub use crate::journal::pattern::PatternError;
     pub use crate::respond::rules::RuleError;
     pub use crate::serve::ServeError;
     pub use crate::support::duration::DurationError;

@@ -8,6 +8,7 @@ mod replay;
 mod serve;
 mod state;
 mod terminal;
+mod verdict;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -1,7 +1,8 @@
 //! `mimeo serve`: the mock on the embedded contract or `--spec`, with its banner,
-//! one log line per request, and a graceful stop on a signal.
+//! one log line per request, and a graceful stop on a signal or
+//! `POST /__admin/shutdown`, after which the verdict is printed and reported.
 
-use mimeo::{Contract, MockServer, Rule, ServeOptions};
+use mimeo::{Contract, MockServer, Rule, Secrets, ServeOptions};
 
 use super::args::ServeArgs;
 use super::{fail, load_contract, print_now, runtime, stop_signal};
@@ -26,12 +27,16 @@ pub(crate) fn run(args: ServeArgs) -> i32 {
             format!(", writes visible after {:?}", o.settle)
         };
         format!(
-            "mimeo: stateful{}{settle}; sessions by X-Mimeo-Session, else the Basic-auth user; control at {}/state and {}/reset",
+            "mimeo: stateful{}{settle}; sessions by X-Mimeo-Session, else the Basic-auth user; state at {}/state, reset at {}/reset",
             if o.strict { " (strict: only seeded items exist)" } else { "" },
             args.state.admin_prefix.trim_end_matches('/'),
             args.state.admin_prefix.trim_end_matches('/'),
         )
     });
+    let secrets = match &args.auth {
+        Some((user, pass)) => Secrets::new(Secrets::basic(user, pass)),
+        None => Secrets::default(),
+    };
     runtime.block_on(async move {
         let stop = stop_signal();
         let server = match MockServer::start(contract.clone(), opts).await {
@@ -42,10 +47,13 @@ pub(crate) fn run(args: ServeArgs) -> i32 {
             eprintln!("warning: {w}");
         }
         print_now(&banner(&contract, &server, stateful.as_deref()));
-        stop.await;
+        tokio::select! {
+            _ = stop => {}
+            _ = server.shutdown_requested() => {}
+        }
         eprintln!("mimeo: stopping; finishing requests in flight");
-        server.shutdown().await;
-        0
+        let verdict = server.shutdown().await;
+        super::verdict::finish(&verdict, &args.verdict, &secrets)
     })
 }
 
@@ -77,6 +85,12 @@ fn options(args: &ServeArgs, contract: &Contract) -> Result<ServeOptions, String
         stateful: super::state::options(&args.state, contract)?,
         admin_prefix: args.state.admin_prefix.clone(),
         max_sessions: args.state.max_sessions as usize,
+        journal_size: if args.journal.no_journal {
+            0
+        } else {
+            args.journal.journal_size as usize
+        },
+        cors: args.cors == "on",
     })
 }
 

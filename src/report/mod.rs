@@ -1,11 +1,15 @@
-//! Reports: what a replay run found, for people and for CI.
+//! Reports: what a replay run found, and what a client's traffic did to the
+//! contract, for people and for CI.
 //!
 //! The terminal gets a line per scenario and a summary table; `--junit` writes
 //! JUnit XML (one test case per step, failures named by check); `--json` writes
 //! everything. All of them read the same [`ScenarioReport`]s so they cannot disagree.
+//! `mimeo serve` and `mimeo proxy` write their [`crate::Verdict`] with
+//! [`write_verdict_junit`] and [`write_verdict_json`].
 
 mod json;
 mod junit;
+mod verdict;
 
 use std::fmt::Write as _;
 
@@ -18,6 +22,7 @@ use crate::snapshot::SnapshotState;
 
 pub use json::write_json;
 pub use junit::write_junit;
+pub use verdict::{write_verdict_json, write_verdict_junit};
 
 /// A report file that could not be written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
