@@ -30,7 +30,7 @@ use crate::respond::MockError;
 use crate::validate::Violation;
 
 pub use near::{Closest, NearMiss};
-pub use pattern::RequestPattern;
+pub use pattern::{BodyPattern, RequestPattern, StringMatcher};
 pub(crate) use redact::Redactor;
 pub use view::{Draw, Draws, JournaledRequest, LoggedRequest, Reason, RequestViolation};
 

@@ -74,7 +74,7 @@ fn status(op: &OperationVerdict) -> TestCaseStatus {
     let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
     let rules: Vec<String> = op.by_rule.iter().map(|(r, n)| format!("{r} {n}")).collect();
     if let Some(first) = op.failures.first() {
-        s.set_type(format!("{}/{}", first.check, first.rule));
+        s.set_type(first.rule_key());
     }
     s.set_message(format!(
         "{} of {} request(s) broke the contract: {}",

@@ -19,7 +19,6 @@ mod pipeline;
 mod session;
 
 pub use builder::MockServerBuilder;
-#[cfg(feature = "replay")]
 pub(crate) use session::SESSION_HEADER;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -451,8 +450,10 @@ fn violation_list(verdict: &Verdict) -> String {
     );
     for (_, f) in verdict.failures() {
         text.push_str(&format!(
-            "  {} [{}/{}] {}\n",
-            f.request, f.check, f.rule, f.message
+            "  {} [{}] {}\n",
+            f.request,
+            f.rule_key(),
+            f.message
         ));
     }
     let kept = verdict.failures().count() as u64;

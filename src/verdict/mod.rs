@@ -117,6 +117,21 @@ pub struct Coverage {
     pub not_called: Vec<String>,
 }
 
+impl Failure {
+    /// `request_valid/required`, or the check alone when it has no rules (`unknown`).
+    pub fn rule_key(&self) -> String {
+        rule_key(&self.check, &self.rule)
+    }
+}
+
+fn rule_key(check: &str, rule: &str) -> String {
+    if rule == check {
+        check.to_string()
+    } else {
+        format!("{check}/{rule}")
+    }
+}
+
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.request, self.message)
@@ -230,11 +245,7 @@ impl Verdicts {
         detail.failing += 1;
         for f in found {
             detail.violations += 1;
-            let key = if f.rule == f.check {
-                f.check.to_string()
-            } else {
-                format!("{}/{}", f.check, f.rule)
-            };
+            let key = rule_key(f.check, f.rule);
             *detail.by_rule.entry(key).or_default() += 1;
             if detail.failures.len() < MAX_FAILURES {
                 detail.failures.push(Failure {
