@@ -33,6 +33,16 @@ pub(crate) fn run(args: ServeArgs) -> i32 {
             args.state.admin_prefix.trim_end_matches('/'),
         )
     });
+    let prefix = args.state.admin_prefix.trim_end_matches('/');
+    let control = format!(
+        "mimeo: journal at {prefix}/requests ({}), health at {prefix}/health, stop with {prefix}/shutdown; CORS {}",
+        if args.journal.no_journal {
+            "off".to_string()
+        } else {
+            format!("the last {}", args.journal.journal_size)
+        },
+        args.cors
+    );
     let secrets = match &args.auth {
         Some((user, pass)) => Secrets::new(Secrets::basic(user, pass)),
         None => Secrets::default(),
@@ -46,7 +56,7 @@ pub(crate) fn run(args: ServeArgs) -> i32 {
         for w in server.warnings() {
             eprintln!("warning: {w}");
         }
-        print_now(&banner(&contract, &server, stateful.as_deref()));
+        print_now(&banner(&contract, &server, stateful.as_deref(), &control));
         tokio::select! {
             _ = stop => {}
             _ = server.shutdown_requested() => {}
@@ -95,7 +105,12 @@ fn options(args: &ServeArgs, contract: &Contract) -> Result<ServeOptions, String
 }
 
 /// What is served, one operation a line, then `mimeo: listening on URL`.
-fn banner(contract: &Contract, server: &MockServer, stateful: Option<&str>) -> String {
+fn banner(
+    contract: &Contract,
+    server: &MockServer,
+    stateful: Option<&str>,
+    control: &str,
+) -> String {
     let mut out = format!(
         "mimeo: serving {} {} from {} ({} operations)\n",
         contract.title(),
@@ -122,6 +137,8 @@ fn banner(contract: &Contract, server: &MockServer, stateful: Option<&str>) -> S
         out.push_str(line);
         out.push('\n');
     }
+    out.push_str(control);
+    out.push('\n');
     out.push_str(&format!("mimeo: listening on {}\n", server.url()));
     out
 }

@@ -2,7 +2,7 @@
 //! client sent. Every request is kept as it arrived (headers and body shared
 //! with the request, not copied or serialized on the request path) with the
 //! verdict and the reason for its answer, in a bounded ring: at most `capacity`
-//! entries and [`BYTE_BUDGET`] bytes, the oldest dropped first.
+//! entries and 64 MiB, the oldest dropped first.
 //!
 //! Nothing leaves the journal unredacted: every reader (the admin endpoints, the
 //! Rust API) goes through [`view`], which hides credentials in every form.

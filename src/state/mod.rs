@@ -26,12 +26,12 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! - [`model`]: the model file, checked against the contract; `infer` guesses one.
-//! - [`world`]: one session's data; [`docs`] and [`sets`] act on it, [`merge`]
-//!   resolves identities; [`normalize`] and [`settings`] shape set values.
-//! - [`seed`]: starting state, [`dump`]: the same shape written out;
-//!   [`session`]: sessions and settling.
-//! - [`sim`]: [`Simulation`], what the server calls.
+//! - `model`: the model file, checked against the contract; `infer` guesses one.
+//! - `world`: one session's data; `docs` and `sets` act on it, `merge`
+//!   resolves identities; `normalize` and `settings` shape set values.
+//! - `seed`: starting state, `dump`: the same shape written out;
+//!   `session`: sessions and settling.
+//! - `sim`: `Simulation`, what the server calls.
 
 mod cx;
 mod docs;
