@@ -4,8 +4,9 @@
 //!
 //! - [`MockServer`]: a mock on a real socket that answers every documented
 //!   operation with responses that keep the contract, validates every request
-//!   strictly, and lets a test choose statuses with `Prefer` or server-side
-//!   [`Rule`]s;
+//!   strictly, lets a test choose statuses, delays and [`Fault`]s with `Prefer`
+//!   or server-side [`Rule`]s, journals what it received ([`journal`]) and
+//!   judges the client's traffic against the contract ([`Verdict`]);
 //! - [`run_scenarios`]: a conformance runner that replays [`Scenario`] files
 //!   against the mock or any implementation, judges every answer with the named
 //!   [`Check`]s, and compares the results with reviewable [`Snapshots`]
@@ -28,6 +29,22 @@
 //! let server = MockServer::start(contract, ServeOptions::default()).await?;
 //! // Point the client under test at server.url(); dropping `server` stops it.
 //! assert!(server.url().starts_with("http://127.0.0.1:"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # })?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! What the client sent, and whether it kept the contract:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use mimeo::{Contract, MockServer};
+//!
+//! # tokio::runtime::Runtime::new()?.block_on(async {
+//! let server = MockServer::builder(Arc::new(Contract::embedded()?)).start().await?;
+//! // ... the client under test runs against server.url() ...
+//! assert!(server.received_requests().is_empty());
+//! server.assert_no_violations(); // panics listing every violation
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! # })?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())

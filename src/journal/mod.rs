@@ -1,8 +1,10 @@
 //! The request journal: what the mock received, so a test can ask what its
-//! client sent. Every request is kept as it arrived (headers and body shared
-//! with the request, not copied or serialized on the request path) with the
-//! verdict and the reason for its answer, in a bounded ring: at most `capacity`
-//! entries and 64 MiB, the oldest dropped first.
+//! client sent. Every request is kept as it arrived, with the verdict and the
+//! reason for its answer, in a bounded ring: at most `capacity` entries and 64
+//! MiB, the oldest dropped first. The request head is copied into one compact
+//! buffer ([`Head`]): keeping hyper's own header values would keep alive the
+//! whole read buffer they were sliced from. Nothing is redacted or serialized
+//! on the request path.
 //!
 //! Nothing leaves the journal unredacted: every reader (the admin endpoints, the
 //! Rust API) goes through [`view`], which hides credentials in every form.
@@ -21,6 +23,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
+use hyper::header::HeaderName;
 use hyper::{HeaderMap, Method, Uri};
 
 use crate::contract::OpIndex;
@@ -94,8 +97,7 @@ pub(crate) struct Entry {
     pub(crate) peer: IpAddr,
     pub(crate) session: Arc<str>,
     pub(crate) method: Method,
-    pub(crate) uri: Uri,
-    pub(crate) headers: HeaderMap,
+    pub(crate) head: Head,
     /// At most [`MAX_BODY`] bytes of the body.
     pub(crate) body: Bytes,
     /// The body's real length.
@@ -109,26 +111,83 @@ pub(crate) struct Entry {
 }
 
 impl Entry {
+    /// Whether no operation of the contract serves the request (a CORS
+    /// preflight is the mock's own business, not a miss).
+    pub(crate) fn unmatched(&self) -> bool {
+        self.operation.is_none() && !matches!(self.why, Why::Preflight)
+    }
+
+    /// Whether the request missed the contract: unmatched, or broke it.
+    pub(crate) fn missed(&self) -> bool {
+        self.unmatched() || !self.violations.is_empty()
+    }
+
     /// Roughly what the entry holds, for the byte budget.
     fn weight(&self) -> usize {
-        let headers: usize = self
-            .headers
-            .iter()
-            .map(|(n, v)| n.as_str().len() + v.len() + 16)
-            .sum();
-        let target = self.uri.path_and_query().map_or(0, |p| p.as_str().len());
-        256 + self.body.len() + headers + target
+        256 + self.body.len() + self.head.bytes.len() + 32 * self.head.headers.len()
     }
 }
 
-/// The body to keep: all of it, or a copy of its first [`MAX_BODY`] bytes (a
-/// slice would keep the whole buffer alive).
-pub(crate) fn kept_body(body: &Bytes) -> Bytes {
-    if body.len() <= MAX_BODY {
-        body.clone()
-    } else {
-        Bytes::copy_from_slice(&body[..MAX_BODY])
+/// A request's target and headers, copied into one buffer.
+#[derive(Debug)]
+pub(crate) struct Head {
+    /// The target, then each header value, back to back.
+    bytes: Box<[u8]>,
+    target: usize,
+    /// Each header's name and the end of its value in `bytes`.
+    headers: Vec<(HeaderName, usize)>,
+}
+
+impl Head {
+    /// Copies `uri`'s path and query and `headers`.
+    pub(crate) fn copy(uri: &Uri, headers: &HeaderMap) -> Head {
+        let target = uri.path_and_query().map_or("/", |p| p.as_str());
+        let len = target.len() + headers.values().map(|v| v.len()).sum::<usize>();
+        let mut bytes = Vec::with_capacity(len);
+        bytes.extend_from_slice(target.as_bytes());
+        let mut names = Vec::with_capacity(headers.len());
+        for (name, value) in headers {
+            bytes.extend_from_slice(value.as_bytes());
+            names.push((name.clone(), bytes.len()));
+        }
+        Head {
+            target: target.len(),
+            bytes: bytes.into_boxed_slice(),
+            headers: names,
+        }
     }
+
+    /// The path (without the query).
+    pub(crate) fn path(&self) -> &str {
+        let t = self.target_str();
+        t.split_once('?').map_or(t, |(p, _)| p)
+    }
+
+    /// The query, if any.
+    pub(crate) fn query(&self) -> Option<&str> {
+        self.target_str().split_once('?').map(|(_, q)| q)
+    }
+
+    fn target_str(&self) -> &str {
+        // Copied from a `Uri`, which holds only ASCII.
+        std::str::from_utf8(&self.bytes[..self.target]).unwrap_or("/")
+    }
+
+    /// Each header, in order.
+    pub(crate) fn headers(&self) -> impl Iterator<Item = (&str, &[u8])> + Clone {
+        let mut start = self.target;
+        self.headers.iter().map(move |(name, end)| {
+            let value = &self.bytes[start..*end];
+            start = *end;
+            (name.as_str(), value)
+        })
+    }
+}
+
+/// The body to keep: a copy of at most its first [`MAX_BODY`] bytes (a slice
+/// would keep the whole read buffer alive).
+pub(crate) fn kept_body(body: &Bytes) -> Bytes {
+    Bytes::copy_from_slice(&body[..body.len().min(MAX_BODY)])
 }
 
 /// The bounded ring of entries.
@@ -217,8 +276,7 @@ mod tests {
             peer: IpAddr::from([127, 0, 0, 1]),
             session: session.into(),
             method: Method::GET,
-            uri: Uri::from_static("/x"),
-            headers: HeaderMap::new(),
+            head: Head::copy(&Uri::from_static("/x"), &HeaderMap::new()),
             body: kept_body(&Bytes::from(vec![b'a'; body])),
             body_len: body,
             operation: None,
@@ -247,6 +305,26 @@ mod tests {
         let n = big.len();
         assert_eq!(big.remove(|_| true), n);
         assert_eq!(big.len(), 0);
+    }
+
+    #[test]
+    fn a_head_is_copied_whole() {
+        let mut h = HeaderMap::new();
+        h.insert("content-type", "application/json".parse().unwrap());
+        h.append("x-a", "1".parse().unwrap());
+        h.append("x-a", "2".parse().unwrap());
+        let head = Head::copy(&Uri::from_static("/v1/x?a=b&c"), &h);
+        assert_eq!(head.path(), "/v1/x");
+        assert_eq!(head.query(), Some("a=b&c"));
+        let all: Vec<(&str, &[u8])> = head.headers().collect();
+        assert_eq!(
+            all,
+            [
+                ("content-type", &b"application/json"[..]),
+                ("x-a", b"1"),
+                ("x-a", b"2")
+            ]
+        );
     }
 
     #[test]

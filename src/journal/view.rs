@@ -361,13 +361,13 @@ impl Entry {
     /// The entry as shown, credentials redacted.
     pub(crate) fn view(&self, cx: &ViewCx<'_>) -> JournaledRequest {
         let profile = &cx.contract.profile;
-        let r = Redactor::new(profile, cx.secrets, &self.headers);
-        let url = r.target(self.uri.path(), self.uri.query());
+        let r = Redactor::of(profile, cx.secrets, self.head.headers());
+        let url = r.target(self.head.path(), self.head.query());
         let mut headers: IndexMap<String, String> = IndexMap::new();
-        for (name, value) in &self.headers {
-            let shown = r.header(name.as_str(), value.as_bytes());
+        for (name, value) in self.head.headers() {
+            let shown = r.header(name, value);
             headers
-                .entry(name.as_str().to_string())
+                .entry(name.to_string())
                 .and_modify(|v| {
                     v.push_str(", ");
                     v.push_str(&shown);
@@ -375,7 +375,7 @@ impl Entry {
                 .or_insert(shown);
         }
         let mut query_params: IndexMap<String, Vec<String>> = IndexMap::new();
-        if let Some(q) = self.uri.query() {
+        if let Some(q) = self.head.query() {
             for (k, v) in form_urlencoded::parse(q.as_bytes()) {
                 let shown = r.query_value(&k, &v);
                 query_params.entry(r.text(&k)).or_default().push(shown);

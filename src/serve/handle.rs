@@ -1,8 +1,8 @@
 //! A request from arrival to the last byte: admin requests and CORS preflights
 //! are answered apart; every other request goes through the [`pipeline`], then
 //! waits its delay, arms its fault, is counted for the verdict, logged
-//! (timestamp, session, request, status, why), and journaled. The request's
-//! headers and body move into the journal; nothing is copied for it.
+//! (timestamp, session, request, status, why), and journaled (its head and
+//! body copied compactly; redaction waits until someone reads the journal).
 //!
 //! [`pipeline`]: super::pipeline
 
@@ -23,7 +23,7 @@ use crate::http::body::MockBody;
 use crate::http::faulty::Conn;
 use crate::http::log::{push_decimal, push_millis};
 use crate::journal::view::timestamp;
-use crate::journal::{kept_body, Entry, Redactor, Why};
+use crate::journal::{kept_body, Entry, Head, Redactor, Why};
 use crate::verdict::Found;
 
 pub(super) async fn handle(
@@ -132,9 +132,8 @@ pub(super) async fn handle(
             session,
             body: kept_body(&outcome.body),
             body_len: outcome.body.len(),
+            head: Head::copy(&parts.uri, &parts.headers),
             method: parts.method,
-            uri: parts.uri,
-            headers: parts.headers,
             operation: outcome.operation,
             violations: outcome.violations,
             status: if fault.is_some() { 0 } else { status },

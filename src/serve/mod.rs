@@ -394,7 +394,7 @@ impl MockServer {
         entries.reverse();
         entries
             .iter()
-            .filter(|e| e.operation.is_none() || !e.violations.is_empty())
+            .filter(|e| e.missed())
             .filter_map(|e| near_miss(&self.state.contract, e.view(&cx)))
             .collect()
     }

@@ -93,7 +93,7 @@ pub(super) fn answer(
             };
             let misses: Vec<_> = newest_first(journal)
                 .iter()
-                .filter(|e| e.operation.is_none() || !e.violations.is_empty())
+                .filter(|e| e.missed())
                 .take(limit)
                 .filter_map(|e| near_miss(cx.contract, e.view(&cx)))
                 .collect();
@@ -144,7 +144,7 @@ fn list(journal: &Journal, cx: &ViewCx<'_>, query: &Query, only_unmatched: bool)
         .iter()
         .filter(|e| since.is_none_or(|t| e.at >= t))
         .filter(|e| session.is_none_or(|s| &*e.session == s))
-        .filter(|e| !unmatched || e.operation.is_none())
+        .filter(|e| !unmatched || e.unmatched())
         .filter(|e| !invalid || !e.violations.is_empty())
         .filter(|e| {
             operation.is_none_or(|o| {
