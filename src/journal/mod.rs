@@ -2,7 +2,7 @@
 //! client sent. Every request is kept as it arrived, with the verdict and the
 //! reason for its answer, in a bounded ring: at most `capacity` entries and 64
 //! MiB, the oldest dropped first. The request head is copied into one compact
-//! buffer ([`Head`]): keeping hyper's own header values would keep alive the
+//! buffer (`Head`): keeping hyper's own header values would keep alive the
 //! whole read buffer they were sliced from. Nothing is redacted or serialized
 //! on the request path.
 //!
