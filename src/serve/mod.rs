@@ -363,6 +363,27 @@ impl MockServer {
 
     /// Every request in the journal, oldest first, credentials redacted (as
     /// `GET /__admin/requests` shows them). Empty without a journal.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use mimeo::{Contract, MockServer};
+    ///
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// let server = MockServer::builder(Arc::new(Contract::embedded()?)).start().await?;
+    /// // The client under test would send this.
+    /// let mut s = tokio::net::TcpStream::connect(server.addr()).await?;
+    /// tokio::io::AsyncWriteExt::write_all(&mut s, b"GET /v1/Nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await?;
+    /// let mut answer = Vec::new();
+    /// tokio::io::AsyncReadExt::read_to_end(&mut s, &mut answer).await?;
+    /// let sent = server.received_requests();
+    /// assert_eq!(sent[0].request.url, "/v1/Nowhere");
+    /// assert!(!sent[0].was_matched);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn received_requests(&self) -> Vec<JournaledRequest> {
         let cx = self.state.view_cx();
         self.journal_entries().iter().map(|e| e.view(&cx)).collect()
@@ -420,6 +441,26 @@ impl MockServer {
     }
 
     /// Panics, listing every violation, if any request broke the contract.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use mimeo::{Contract, MockServer};
+    ///
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// let server = MockServer::builder(Arc::new(Contract::embedded()?)).start().await?;
+    /// // A client that calls a path the contract does not have.
+    /// let mut s = tokio::net::TcpStream::connect(server.addr()).await?;
+    /// tokio::io::AsyncWriteExt::write_all(&mut s, b"GET /v1/Nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await?;
+    /// tokio::io::AsyncReadExt::read_to_end(&mut s, &mut Vec::new()).await?;
+    /// assert_eq!(server.violations()[0].rule, "unknown");
+    /// let failed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| server.assert_no_violations()));
+    /// assert!(failed.is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn assert_no_violations(&self) {
         let verdict = self.verdict();
         if !verdict.passed() {
