@@ -4,8 +4,9 @@
 //!
 //! - [`MockServer`]: a mock on a real socket that answers every documented
 //!   operation with responses that keep the contract, validates every request
-//!   strictly, and lets a test choose statuses with `Prefer` or server-side
-//!   [`Rule`]s;
+//!   strictly, lets a test choose statuses, delays and [`Fault`]s with `Prefer`
+//!   or server-side [`Rule`]s, journals what it received ([`journal`]) and
+//!   judges the client's traffic against the contract ([`Verdict`]);
 //! - [`run_scenarios`]: a conformance runner that replays [`Scenario`] files
 //!   against the mock or any implementation, judges every answer with the named
 //!   [`Check`]s and the scenario's own assertions, and compares the results with
@@ -31,6 +32,22 @@
 //! let server = MockServer::start(contract, ServeOptions::default()).await?;
 //! // Point the client under test at server.url(); dropping `server` stops it.
 //! assert!(server.url().starts_with("http://127.0.0.1:"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # })?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! What the client sent, and whether it kept the contract:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use mimeo::{Contract, MockServer};
+//!
+//! # tokio::runtime::Runtime::new()?.block_on(async {
+//! let server = MockServer::builder(Arc::new(Contract::embedded()?)).start().await?;
+//! // ... the client under test runs against server.url() ...
+//! assert!(server.received_requests().is_empty());
+//! server.assert_no_violations(); // panics listing every violation
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! # })?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -89,14 +106,15 @@ mod generate;
 mod http;
 #[cfg(feature = "replay")]
 mod redact;
+pub mod journal;
 mod respond;
 mod routing;
-#[cfg(feature = "replay")]
 mod secrets;
 mod serve;
 pub mod state;
 mod support;
 mod validate;
+pub mod verdict;
 
 #[cfg(feature = "replay")]
 pub mod diff;
@@ -115,9 +133,14 @@ pub use checks::{check_response, Check, CheckFailure, Checked};
 pub use contract::{Contract, Operation, StatusKey};
 pub use diagnostic::Diagnostic;
 pub use http::server::runtime;
-pub use respond::rules::{load_config, Config, Latency, Rule};
-pub use serve::{MockServer, ServeOptions};
+pub use hyper::Method;
+pub use respond::config::{load_config, Config};
+pub use respond::delay::Latency;
+pub use respond::fault::{Dribble, Fault};
+pub use respond::rules::Rule;
+pub use serve::{MockServer, MockServerBuilder, ServeOptions};
 pub use support::duration::parse_duration;
+pub use verdict::Verdict;
 
 #[cfg(feature = "proxy")]
 pub use proxy::{ProxyOptions, ProxyServer, ProxySummary};
@@ -125,7 +148,6 @@ pub use proxy::{ProxyOptions, ProxyServer, ProxySummary};
 pub use replay::{run_scenarios, ReplayOptions, ScenarioRun, Target};
 #[cfg(feature = "replay")]
 pub use scenario::{load_scenarios, Scenario};
-#[cfg(feature = "replay")]
 pub use secrets::Secrets;
 #[cfg(feature = "replay")]
 pub use snapshot::Snapshots;
@@ -157,6 +179,7 @@ pub use snapshot::Snapshots;
 pub mod errors {
     pub use crate::diagnostic::{Diagnostic, Location};
     pub use crate::http::server::BindError;
+    pub use crate::journal::pattern::PatternError;
     pub use crate::respond::rules::RuleError;
     pub use crate::serve::ServeError;
     pub use crate::support::duration::DurationError;

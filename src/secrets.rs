@@ -20,6 +20,7 @@ const CREDENTIAL_HEADERS: [&str; 4] = [
 /// Whether a response header's value must not be written anywhere: `Set-Cookie`,
 /// or a name that looks like a credential. Challenges (`WWW-Authenticate`) are
 /// not credentials and stay, so snapshots can show them.
+#[cfg(feature = "replay")]
 pub(crate) fn secret_response_header(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
     CREDENTIAL_HEADERS.contains(&name.as_str())
@@ -59,8 +60,23 @@ pub(crate) fn secret_value(value: &str) -> bool {
     .is_match(value)
 }
 
+/// Replaces, in free text (a violation message, a body that is not JSON), every
+/// substring shaped like a credential in any API: an auth scheme and its token,
+/// a 32-hex token, a JWT.
+pub(crate) fn scrub_shapes(text: &str) -> std::borrow::Cow<'_, str> {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(
+            r"(?i)\b(basic|bearer|digest|token)\s+[A-Za-z0-9._~+/=-]{4,}|\b[0-9a-f]{32}\b|\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*",
+        )
+        .expect("a valid built-in pattern")
+    })
+    .replace_all(text, "[redacted]")
+}
+
 /// Text that must never reach a snapshot, report or log (credentials): each is
-/// replaced by `[redacted]`, in its plain, JSON-escaped and XML-escaped forms.
+/// replaced by `[redacted]`, in its plain, JSON-escaped, XML-escaped and
+/// percent-encoded forms.
 ///
 /// # Examples
 ///
@@ -89,7 +105,10 @@ impl Secrets {
                 .replace('>', "&gt;")
                 .replace('"', "&quot;")
                 .replace('\'', "&apos;");
-            for form in [v, json, xml] {
+            let url = percent_encoding::utf8_percent_encode(&v, percent_encoding::NON_ALPHANUMERIC)
+                .to_string();
+            let form_encoded: String = form_urlencoded::byte_serialize(v.as_bytes()).collect();
+            for form in [v, json, xml, url, form_encoded] {
                 if !list.contains(&form) {
                     list.push(form);
                 }
@@ -107,6 +126,22 @@ impl Secrets {
         vec![sid.to_string(), token.to_string(), b64]
     }
 
+    /// Adds more values to hide (shorter than 4 characters: ignored).
+    pub(crate) fn extend(&mut self, values: impl IntoIterator<Item = String>) {
+        let more = Secrets::new(values);
+        for v in more.0 {
+            if !self.0.contains(&v) {
+                self.0.push(v);
+            }
+        }
+        self.0.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    }
+
+    /// Whether there is nothing to hide.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// `text` with every secret replaced by `[redacted]`.
     pub fn scrub(&self, text: &str) -> String {
         let mut out = text.to_string();
@@ -116,5 +151,20 @@ impl Secrets {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes_in_free_text_and_every_form_of_a_known_secret() {
+        let text = "sent Bearer abc.def-123 and eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig and 0123456789abcdef0123456789abcdef";
+        let out = scrub_shapes(text);
+        assert_eq!(out, "sent [redacted] and [redacted] and [redacted]");
+        let s = Secrets::new(vec!["p&ss w/rd".to_string()]);
+        assert_eq!(s.scrub("q=p%26ss%20w%2Frd"), "q=[redacted]");
+        assert_eq!(s.scrub("p&amp;ss w/rd"), "[redacted]");
     }
 }

@@ -285,6 +285,34 @@ pub(crate) struct LimitArgs {
     pub(crate) header_timeout: Duration,
 }
 
+/// Contract verdicts for CI: `mimeo serve` and `mimeo proxy`.
+#[derive(Debug, Args)]
+pub(crate) struct VerdictArgs {
+    /// When the server stops (SIGTERM, Ctrl-C or POST /__admin/shutdown), write a
+    /// JUnit file: one test case per operation the client called, failures naming
+    /// each contract violation with its request.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) report: Option<PathBuf>,
+    /// The same verdict as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) report_json: Option<PathBuf>,
+    /// Exit with status 1 when any request broke the contract (a summary by
+    /// operation and rule is printed either way).
+    #[arg(long)]
+    pub(crate) fail_on_violation: bool,
+}
+
+/// The request journal of `mimeo serve`.
+#[derive(Debug, Args)]
+pub(crate) struct JournalArgs {
+    /// Requests the journal keeps (GET /__admin/requests); the oldest are dropped.
+    #[arg(long, default_value_t = 10_000, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub(crate) journal_size: u32,
+    /// Keep no journal (verdicts and reports still count every request).
+    #[arg(long, conflicts_with = "journal_size")]
+    pub(crate) no_journal: bool,
+}
+
 /// Flags of `mimeo serve`.
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
@@ -300,13 +328,15 @@ pub(crate) struct ServeArgs {
     /// `*` matches one path segment, `**` any number. Checked against the contract at start-up.
     #[arg(long = "status", value_name = "RULE")]
     pub(crate) status: Vec<String>,
-    /// YAML config file with rules (status, sequence, example, latency) and a global latency.
+    /// YAML config file with rules (status, sequence, example, delay, dribble, fault,
+    /// probability) and a delay for every answer.
     #[arg(long, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
     /// Added latency for every response, e.g. 50ms, or a range 20ms..200ms.
     #[arg(long, value_name = "DURATION", value_parser = latency)]
     pub(crate) latency: Option<mimeo::Latency>,
-    /// Seed for generated data; the same seed gives the same bodies.
+    /// Seed for generated data and chaos draws (probabilities, delay
+    /// distributions); the same seed gives the same bodies, faults and delays.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub(crate) seed: u64,
     /// Generate fresh data for every response instead of the documented examples.
@@ -318,10 +348,18 @@ pub(crate) struct ServeArgs {
     /// Worker threads; by default one per CPU the process may run on (1: a single thread).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub(crate) workers: Option<u16>,
+    /// CORS for browsers: answer preflights and add Access-Control-Allow-* headers
+    /// (`--cors off` to leave them out).
+    #[arg(long, default_value = "on", value_name = "on|off", value_parser = ["on", "off"], num_args = 0..=1, default_missing_value = "on")]
+    pub(crate) cors: String,
     #[command(flatten)]
     pub(crate) limits: LimitArgs,
     #[command(flatten)]
     pub(crate) state: StateArgs,
+    #[command(flatten)]
+    pub(crate) journal: JournalArgs,
+    #[command(flatten)]
+    pub(crate) verdict: VerdictArgs,
 }
 
 /// Flags of `mimeo proxy`.
@@ -358,4 +396,6 @@ pub(crate) struct ProxyArgs {
     pub(crate) quiet: bool,
     #[command(flatten)]
     pub(crate) limits: LimitArgs,
+    #[command(flatten)]
+    pub(crate) verdict: VerdictArgs,
 }

@@ -9,6 +9,7 @@ mod replay;
 mod serve;
 mod state;
 mod terminal;
+mod verdict;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -1,5 +1,5 @@
 //! `mimeo proxy`: forward to `--target`, check and log every exchange, record
-//! if asked, and print the summary when stopped.
+//! if asked, and print the summary and the verdict (and report it) when stopped.
 
 use mimeo::proxy::RecordOptions;
 use mimeo::{ProxyOptions, ProxyServer};
@@ -41,8 +41,10 @@ pub(crate) fn run(args: ProxyArgs) -> i32 {
         super::out::tell!("mimeo: stopping; finishing requests in flight");
         let summary = proxy.shutdown().await;
         super::out::stderr(&summary.to_string());
+        let secrets = mimeo::Secrets::default();
+        let code = super::verdict::finish(&summary.verdict, &args.verdict, &secrets);
         if summary.recording_errors.is_empty() {
-            0
+            code
         } else {
             1
         }

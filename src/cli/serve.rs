@@ -1,7 +1,8 @@
 //! `mimeo serve`: the mock on the embedded contract or `--spec`, with its banner,
-//! one log line per request, and a graceful stop on a signal.
+//! one log line per request, and a graceful stop on a signal or
+//! `POST /__admin/shutdown`, after which the verdict is printed and reported.
 
-use mimeo::{Contract, MockServer, Rule, ServeOptions};
+use mimeo::{Contract, MockServer, Rule, Secrets, ServeOptions};
 
 use super::args::ServeArgs;
 use super::{fail, load_contract, print_now, runtime, stop_signal};
@@ -26,12 +27,26 @@ pub(crate) fn run(args: ServeArgs) -> i32 {
             format!(", writes visible after {:?}", o.settle)
         };
         format!(
-            "mimeo: stateful{}{settle}; sessions by X-Mimeo-Session, else the Basic-auth user; control at {}/state and {}/reset",
+            "mimeo: stateful{}{settle}; sessions by X-Mimeo-Session, else the Basic-auth user; state at {}/state, reset at {}/reset",
             if o.strict { " (strict: only seeded items exist)" } else { "" },
             args.state.admin_prefix.trim_end_matches('/'),
             args.state.admin_prefix.trim_end_matches('/'),
         )
     });
+    let prefix = args.state.admin_prefix.trim_end_matches('/');
+    let control = format!(
+        "mimeo: journal at {prefix}/requests ({}), health at {prefix}/health, stop with {prefix}/shutdown; CORS {}",
+        if args.journal.no_journal {
+            "off".to_string()
+        } else {
+            format!("the last {}", args.journal.journal_size)
+        },
+        args.cors
+    );
+    let secrets = match &args.auth {
+        Some((user, pass)) => Secrets::new(Secrets::basic(user, pass)),
+        None => Secrets::default(),
+    };
     runtime.block_on(async move {
         let stop = stop_signal();
         let server = match MockServer::start(contract.clone(), opts).await {
@@ -41,11 +56,14 @@ pub(crate) fn run(args: ServeArgs) -> i32 {
         for w in server.warnings() {
             super::out::tell!("warning: {w}");
         }
-        print_now(&banner(&contract, &server, stateful.as_deref()));
-        stop.await;
+        print_now(&banner(&contract, &server, stateful.as_deref(), &control));
+        tokio::select! {
+            _ = stop => {}
+            _ = server.shutdown_requested() => {}
+        }
         super::out::tell!("mimeo: stopping; finishing requests in flight");
-        server.shutdown().await;
-        0
+        let verdict = server.shutdown().await;
+        super::verdict::finish(&verdict, &args.verdict, &secrets)
     })
 }
 
@@ -77,11 +95,22 @@ fn options(args: &ServeArgs, contract: &Contract) -> Result<ServeOptions, String
         stateful: super::state::options(&args.state, contract)?,
         admin_prefix: args.state.admin_prefix.clone(),
         max_sessions: args.state.max_sessions as usize,
+        journal_size: if args.journal.no_journal {
+            0
+        } else {
+            args.journal.journal_size as usize
+        },
+        cors: args.cors == "on",
     })
 }
 
 /// What is served, one operation a line, then `mimeo: listening on URL`.
-fn banner(contract: &Contract, server: &MockServer, stateful: Option<&str>) -> String {
+fn banner(
+    contract: &Contract,
+    server: &MockServer,
+    stateful: Option<&str>,
+    control: &str,
+) -> String {
     let mut out = format!(
         "mimeo: serving {} {} from {} ({} operations)\n",
         contract.title(),
@@ -108,6 +137,8 @@ fn banner(contract: &Contract, server: &MockServer, stateful: Option<&str>) -> S
         out.push_str(line);
         out.push('\n');
     }
+    out.push_str(control);
+    out.push('\n');
     out.push_str(&format!("mimeo: listening on {}\n", server.url()));
     out
 }

@@ -162,16 +162,26 @@ impl Profile {
     }
 
     /// Whether `value` has the shape of one of the API's own credentials.
-    #[cfg(feature = "proxy")]
     pub(crate) fn is_credential(&self, value: &str) -> bool {
         self.credentials.iter().any(|re| re.is_match(value))
     }
 
-    #[cfg(feature = "proxy")]
     /// Whether `value` looks like a credential: a generic one (an auth scheme and
     /// token, a JWT, a long hex token) or one of the API's own shapes.
     pub(crate) fn is_secret(&self, value: &str) -> bool {
         crate::secrets::secret_value(value) || self.is_credential(value)
+    }
+
+    /// `text` with every substring shaped like a credential (generic or the
+    /// API's own) replaced by `[redacted]`.
+    pub(crate) fn scrub(&self, text: &str) -> String {
+        let mut out = crate::secrets::scrub_shapes(text).into_owned();
+        for re in &self.credentials {
+            if re.is_match(&out) {
+                out = re.replace_all(&out, "[redacted]").into_owned();
+            }
+        }
+        out
     }
 }
 

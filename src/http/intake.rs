@@ -36,7 +36,16 @@ pub(crate) struct Intake<'a> {
 
 impl<'a> Intake<'a> {
     pub(crate) fn new(contract: &'a Contract, parts: &'a Parts) -> Intake<'a> {
-        let route = match contract.route(&parts.method, parts.uri.path()) {
+        Intake::with_method(contract, parts, &parts.method)
+    }
+
+    /// Routes the request as if it had `method` (the mock answers `HEAD` as `GET`).
+    pub(crate) fn with_method(
+        contract: &'a Contract,
+        parts: &'a Parts,
+        method: &hyper::Method,
+    ) -> Intake<'a> {
+        let route = match contract.route(method, parts.uri.path()) {
             RouteMatch::Found { handle, params } => Route::Operation(contract.op(handle), params),
             RouteMatch::MethodNotAllowed { allow, template } => {
                 Route::MethodNotAllowed { allow, template }

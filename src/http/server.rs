@@ -5,6 +5,7 @@
 
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -18,6 +19,8 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+
+use super::faulty::{Conn, FaultyStream};
 
 /// How long requests in flight may take to finish once a server is told to stop.
 const GRACE: Duration = Duration::from_secs(10);
@@ -128,21 +131,32 @@ impl Drop for ServerHandle {
 }
 
 /// Serves HTTP/1 connections from `listener`, each request through `handle` (which
-/// also gets the client's address), until `stopped` fires; then stops accepting and
-/// lets requests in flight finish (up to 10 s).
+/// also gets its connection: the client's address, and the means to break it on
+/// purpose), until `stopped` fires or `stop_asked` is notified; then stops
+/// accepting and lets requests in flight finish (up to 10 s).
 pub(crate) async fn serve_connections<H, F, B>(
     listener: TcpListener,
     header_timeout: Duration,
     mut stopped: oneshot::Receiver<()>,
+    stop_asked: Option<tokio::sync::watch::Receiver<bool>>,
     handle: H,
 ) where
-    H: Fn(Request<Incoming>, SocketAddr) -> F + Clone + Send + 'static,
+    H: Fn(Request<Incoming>, Arc<Conn>) -> F + Clone + Send + 'static,
     F: std::future::Future<Output = Response<B>> + Send + 'static,
     B: hyper::body::Body + Send + 'static,
     B::Data: Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let graceful = GracefulShutdown::new();
+    let asked = async {
+        match stop_asked {
+            Some(mut rx) => {
+                let _ = rx.wait_for(|asked| *asked).await;
+            }
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(asked);
     loop {
         tokio::select! {
             accepted = listener.accept() => {
@@ -153,20 +167,23 @@ pub(crate) async fn serve_connections<H, F, B>(
                 };
                 let _ = stream.set_nodelay(true);
                 let handle = handle.clone();
+                let conn = Arc::new(Conn::new(peer));
+                let io = TokioIo::new(FaultyStream::new(stream, conn.clone()));
                 let service = service_fn(move |req| {
-                    let answer = handle(req, peer);
+                    let answer = handle(req, conn.clone());
                     async move { Ok::<_, Infallible>(answer.await) }
                 });
                 let conn = hyper::server::conn::http1::Builder::new()
                     .timer(TokioTimer::new())
                     .header_read_timeout(header_timeout)
-                    .serve_connection(TokioIo::new(stream), service);
+                    .serve_connection(io, service);
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {
                     let _ = conn.await;
                 });
             }
             _ = &mut stopped => break,
+            _ = &mut asked => break,
         }
     }
     drop(listener);

@@ -38,6 +38,7 @@ use crate::http::intake::{invalid_request_status, Intake, Route};
 use crate::http::log::LogSink;
 use crate::http::server::{bind, read_body, serve_connections, BindError, BodyError, ServerHandle};
 use crate::respond::{Built, Responder, MOCK_ERROR_HEADER};
+use crate::verdict::{Found, Verdicts};
 use forward::{Answer, ProxyBody, Target};
 use record::{Exchange, Recorder, Volatile};
 
@@ -169,6 +170,7 @@ struct State {
     log: Option<Arc<LogSink>>,
     recorder: Option<Arc<Recorder>>,
     summary: Mutex<ProxySummary>,
+    verdicts: Verdicts,
     seq: AtomicU64,
 }
 
@@ -227,6 +229,7 @@ impl ProxyServer {
         let (responder, _) = Responder::new(&contract, 0, false);
         let (listener, addr) = bind(opts.host, opts.port).await?;
         let state = Arc::new(State {
+            verdicts: Verdicts::new("mimeo proxy", &contract),
             contract,
             responder,
             target,
@@ -262,6 +265,7 @@ impl ProxyServer {
     /// What the proxy has seen so far.
     pub fn summary(&self) -> ProxySummary {
         let mut s = lock(&self.state.summary).clone();
+        s.verdict = self.state.verdicts.verdict(&self.state.contract);
         if let Some(r) = &self.state.recorder {
             s.recordings = r.written();
             s.recording_errors = r.errors();
@@ -302,9 +306,9 @@ async fn run(
         }))
     });
     let serving = state.clone();
-    serve_connections(listener, header_timeout, stopped, move |req, peer| {
+    serve_connections(listener, header_timeout, stopped, None, move |req, conn| {
         let state = serving.clone();
-        async move { handle(&state, req, peer).await }
+        async move { handle(&state, req, conn.peer).await }
     })
     .await;
     if let Some(t) = ticker {
@@ -333,13 +337,14 @@ async fn handle(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Resp
     let contract = &*state.contract;
     let (parts, body) = req.into_parts();
     let line = format!("{} {}", parts.method, logged(contract, &parts.uri));
-    // (check, message) for every violation of this exchange.
-    let mut found: Vec<(Check, String)> = Vec::new();
+    // (check, rule, message) for every violation of this exchange.
+    let mut found: Vec<(Check, String, String)> = Vec::new();
     let intake = Intake::new(contract, &parts);
     match &intake.route {
         Route::Operation(..) => {}
         Route::MethodNotAllowed { allow, template } => found.push((
             Check::Unknown,
+            "unknown".into(),
             format!(
                 "{template} has no {} operation (it allows {allow})",
                 parts.method
@@ -347,6 +352,7 @@ async fn handle(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Resp
         )),
         Route::NotFound => found.push((
             Check::Unknown,
+            "unknown".into(),
             "no operation of the contract has this path".into(),
         )),
     }
@@ -373,12 +379,13 @@ async fn handle(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Resp
             Answered::Proxy(built, ProxyAnswer::RequestUnreadable, msg)
         }
         Ok(body) => {
-            let invalid: Vec<String> = intake
-                .violations(contract, &parts, &body)
-                .iter()
-                .map(ToString::to_string)
-                .collect();
-            found.extend(invalid.iter().map(|v| (Check::RequestValid, v.clone())));
+            let violations = intake.violations(contract, &parts, &body);
+            let invalid: Vec<String> = violations.iter().map(ToString::to_string).collect();
+            found.extend(
+                violations
+                    .iter()
+                    .map(|v| (Check::RequestValid, v.rule.clone(), v.to_string())),
+            );
             match operation {
                 Some(op) if state.strict && !invalid.is_empty() => {
                     let msg = format!("Invalid request: {}", invalid.join("; "));
@@ -410,13 +417,30 @@ async fn handle(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Resp
         if !found.is_empty() {
             s.with_violations += 1;
         }
-        for (check, message) in &found {
+        for (check, _, message) in &found {
             s.add(*check, &line, message);
         }
     }
+    let answered_status = match &answered {
+        Answered::Proxy(_, kind, _) if kind.is_target_error() => None,
+        _ => Some(status),
+    };
+    state.verdicts.record(
+        operation,
+        answered_status,
+        found.iter().map(|(check, rule, message)| Found {
+            check: check.name(),
+            rule,
+            message: contract.profile.scrub(message),
+        }),
+        || (line.clone(), peer.ip().to_string()),
+    );
     if let Some(log) = &state.log {
+        // The client's address is its session, as the recorder sees it.
         let mut text = format!(
-            "{line} -> {status} {:.2}ms",
+            "{} [{}] {line} -> {status} {:.2}ms",
+            crate::journal::view::timestamp(at),
+            peer.ip(),
             started.elapsed().as_secs_f64() * 1000.0
         );
         if let Some(op) = operation {
@@ -427,7 +451,7 @@ async fn handle(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Resp
             text.push_str(&format!(" [answered by the proxy: {why}]"));
         }
         if !found.is_empty() {
-            let list: Vec<String> = found.iter().map(|(c, m)| format!("{c}: {m}")).collect();
+            let list: Vec<String> = found.iter().map(|(c, _, m)| format!("{c}: {m}")).collect();
             text.push_str(&format!(
                 " ({} violation(s): {})",
                 found.len(),
@@ -474,7 +498,7 @@ async fn forward(
     peer: SocketAddr,
     at: SystemTime,
     seq: u64,
-    found: &mut Vec<(Check, String)>,
+    found: &mut Vec<(Check, String, String)>,
 ) -> Answered {
     let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str());
     let sent_body = (!body.is_empty() || parts.headers.contains_key(hyper::header::CONTENT_LENGTH))
@@ -511,7 +535,7 @@ async fn forward(
             // A body cut at the limit is not judged: it would never parse.
             let body_check = matches!(f.check, Check::BodySchema | Check::UndocumentedFields);
             if !(body_check && answer.rest.is_some()) {
-                found.push((f.check, f.message));
+                found.push((f.check, f.check.name().to_string(), f.message));
             }
         }
     }

@@ -5,6 +5,7 @@ use std::fmt;
 
 use super::record::Recording;
 use crate::checks::Check;
+use crate::verdict::Verdict;
 
 /// Every check a violation is reported under, in the order the summary lists them.
 const ORDER: [Check; 7] = [
@@ -58,6 +59,9 @@ pub struct ProxySummary {
     pub recordings: Vec<Recording>,
     /// Recordings that could not be written or did not load.
     pub recording_errors: Vec<String>,
+    /// Calls, statuses and violations per operation, and the coverage: what
+    /// `--report`, `--report-json` and `--fail-on-violation` use.
+    pub verdict: Verdict,
 }
 
 impl ProxySummary {

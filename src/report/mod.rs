@@ -1,14 +1,17 @@
-//! Reports: what a replay run found, for people and for CI.
+//! Reports: what a replay run found, and what a client's traffic did to the
+//! contract, for people and for CI.
 //!
 //! The terminal gets a line per scenario and a summary table; `--junit` writes
 //! JUnit XML (one test case per step, failures named by check, or by the class
 //! of a difference in a differential run); `--json` writes everything, coverage
 //! included (`coverage`). All of them read the same [`ScenarioReport`]s so they
-//! cannot disagree.
+//! cannot disagree. `mimeo serve` and `mimeo proxy` write their
+//! [`crate::Verdict`] with [`write_verdict_junit`] and [`write_verdict_json`].
 
 mod coverage;
 mod json;
 mod junit;
+mod verdict;
 
 use std::fmt::Write as _;
 
@@ -23,6 +26,7 @@ use crate::snapshot::SnapshotState;
 pub use coverage::{Coverage, OperationCoverage, Ratio};
 pub use json::write_json;
 pub use junit::write_junit;
+pub use verdict::{write_verdict_json, write_verdict_junit};
 
 /// A report file that could not be written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

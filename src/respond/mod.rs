@@ -8,7 +8,10 @@
 //! for. Errors the mock makes itself take the contract's error shape ([`errors`]).
 
 mod canned;
+pub(crate) mod config;
+pub(crate) mod delay;
 mod errors;
+pub(crate) mod fault;
 pub(crate) mod prefer;
 pub(crate) mod rules;
 

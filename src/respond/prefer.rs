@@ -1,10 +1,16 @@
 //! Per-request choices, in Prism's conventions: `Prefer: code=409, example=NAME,
-//! dynamic=true`, and the query forms `__code`, `__example`, `__dynamic` for
-//! clients that cannot set headers (removed before the request is validated).
+//! dynamic=true`, extended with WireMock's faults and delays (`fault=EMPTY_RESPONSE`,
+//! `delay=200ms`, `dribble=5x1s`), and the query forms `__code`, `__example`,
+//! `__dynamic`, `__fault`, `__delay`, `__dribble` for clients that cannot set
+//! headers (removed before the request is validated).
 
 use std::borrow::Cow;
+use std::time::Duration;
 
 use hyper::header::{HeaderMap, HeaderName};
+
+use super::fault::{Dribble, Fault};
+use crate::support::duration::parse_duration;
 
 const PREFER: HeaderName = HeaderName::from_static("prefer");
 
@@ -17,12 +23,23 @@ pub(crate) struct Prefer {
     pub(crate) example: Option<String>,
     /// `dynamic=true|false`.
     pub(crate) dynamic: Option<bool>,
+    /// `fault=NAME`.
+    pub(crate) fault: Option<Fault>,
+    /// `delay=200ms`.
+    pub(crate) delay: Option<Duration>,
+    /// `dribble=5x1s`.
+    pub(crate) dribble: Option<Dribble>,
 }
 
 impl Prefer {
     /// Whether the request asked for anything.
     pub(crate) fn is_empty(&self) -> bool {
-        self.code.is_none() && self.example.is_none() && self.dynamic.is_none()
+        self.code.is_none()
+            && self.example.is_none()
+            && self.dynamic.is_none()
+            && self.fault.is_none()
+            && self.delay.is_none()
+            && self.dribble.is_none()
     }
 }
 
@@ -40,6 +57,18 @@ impl std::fmt::Display for Prefer {
         }
         if let Some(d) = self.dynamic {
             write!(f, "{sep}dynamic={d}")?;
+            sep = ", ";
+        }
+        if let Some(x) = self.fault {
+            write!(f, "{sep}fault={x}")?;
+            sep = ", ";
+        }
+        if let Some(d) = self.delay {
+            write!(f, "{sep}delay={d:?}")?;
+            sep = ", ";
+        }
+        if let Some(d) = self.dribble {
+            write!(f, "{sep}dribble={d}")?;
         }
         Ok(())
     }
@@ -75,7 +104,7 @@ pub(crate) fn parse(
                 Ok(true) => {}
                 Ok(false) => {
                     err.get_or_insert(format!(
-                        "unknown mimeo query control `{k}`; mimeo understands __code, __example and __dynamic"
+                        "unknown mimeo query control `{k}`; mimeo understands __code, __example, __dynamic, __fault, __delay and __dribble"
                     ));
                 }
                 Err(e) => {
@@ -118,6 +147,17 @@ fn set(prefer: &mut Prefer, key: &str, value: &str, whence: &str) -> Result<bool
                 _ => return Err(format!("{whence} dynamic=`{value}` must be true or false")),
             });
         }
+        "fault" => {
+            prefer.fault = Some(Fault::parse(value).map_err(|e| format!("{whence} fault=: {e}"))?);
+        }
+        "delay" => {
+            prefer.delay =
+                Some(parse_duration(value).map_err(|e| format!("{whence} delay=: {e}"))?);
+        }
+        "dribble" => {
+            prefer.dribble =
+                Some(Dribble::parse(value).map_err(|e| format!("{whence} dribble=: {e}"))?);
+        }
         _ => return Ok(false),
     }
     Ok(true)
@@ -145,10 +185,33 @@ mod tests {
             Prefer {
                 code: Some(409),
                 example: Some("x".into()),
-                dynamic: Some(true)
+                dynamic: Some(true),
+                ..Prefer::default()
             }
         );
         assert_eq!(q.len(), 1, "the __ control is removed before validation");
+    }
+
+    #[test]
+    fn faults_delays_and_dribbles() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "prefer",
+            HeaderValue::from_static("code=503, delay=200ms, dribble=5x1s"),
+        );
+        let mut q = vec![(Cow::from("__fault"), Cow::from("EMPTY_RESPONSE"))];
+        let p = parse(&h, &mut q).unwrap();
+        assert_eq!(p.code, Some(503));
+        assert_eq!(p.delay, Some(Duration::from_millis(200)));
+        assert_eq!(p.dribble.unwrap().chunks, 5);
+        assert_eq!(p.fault, Some(Fault::EmptyResponse));
+        assert!(q.is_empty());
+        h.insert("prefer", HeaderValue::from_static("fault=BOOM"));
+        assert!(parse(&h, &mut Vec::new())
+            .unwrap_err()
+            .contains("not a fault"));
+        h.insert("prefer", HeaderValue::from_static("delay=200"));
+        assert!(parse(&h, &mut Vec::new()).unwrap_err().contains("unit"));
     }
 
     #[test]

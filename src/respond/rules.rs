@@ -1,57 +1,67 @@
-//! Server-side rules: which status (or sequence of statuses) and latency the mock
-//! gives to requests matching a method and path pattern.
+//! Server-side rules: what the mock does to requests matching a method and path
+//! pattern: a status (or a sequence of them), an example, a delay, a dribbled
+//! body or a fault, each optionally for only a share of the requests.
 //!
-//! Rules come from `--status 'METHOD /path/*=409'` flags and from a config file.
-//! They are checked against the contract at start-up: a rule that matches no
-//! operation, or names a status an operation it matches does not document, is
-//! refused before the server listens, so a typo never turns into silent defaults.
-
-use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+//! Rules come from `--status 'METHOD /path/*=409'` flags, a config file
+//! ([`super::config`]) and the Rust API. They are checked against the contract at
+//! start-up: a rule that matches no operation, or names a status an operation it
+//! matches does not document, is refused before the server listens, so a typo
+//! never turns into silent defaults.
 
 use hyper::Method;
-use serde::Deserialize;
 
+use super::delay::Latency;
+use super::fault::{Dribble, Fault};
 use crate::contract::{Contract, Operation};
-use crate::diagnostic::Diagnostic;
-use crate::support::duration::DurationText;
-use crate::support::yaml;
-use serde_saphyr::Spanned;
 
-/// A server-side rule: the status (or sequence of statuses), example and latency
-/// the mock gives requests matching a method and path pattern (`*` one segment,
-/// `**` any number). Rules are checked against the contract when the server
-/// starts.
+/// A server-side rule: the status (or sequence of statuses), example, delay,
+/// dribble or fault the mock gives requests matching a method and path pattern
+/// (`*` one segment, `**` any number), optionally with a probability. Rules are
+/// checked against the contract when the server starts; a mistake in a rule
+/// built in code is reported then too.
 ///
 /// # Examples
 ///
 /// ```
-/// use mimeo::Rule;
+/// use std::time::Duration;
+/// use mimeo::{Fault, Latency, Method, Rule};
 ///
 /// // Every modify conflicts; two throttled adds, then success.
-/// let conflict = Rule::from_flag("PATCH /v1/Stores/*/Profiles/*/Identifiers/*=409")?;
+/// let conflict = Rule::status(Method::PATCH, "/v1/Stores/*/Profiles/*/Identifiers/*", 409);
 /// let retry = Rule::from_flag("POST /v1/Stores/*/Profiles/*/Identifiers=429,429,202")?;
 /// assert_eq!(retry.statuses(), [429, 429, 202]);
-/// # let _ = conflict;
+/// // A tenth of the deletes lose their connection; the others are slow.
+/// let flaky = Rule::fault(Method::DELETE, "/v1/ControlPlane/**", Fault::ConnectionResetByPeer)
+///     .probability(0.1);
+/// let slow = Rule::matching(Method::DELETE, "/v1/ControlPlane/**")
+///     .delay(Latency::fixed(Duration::from_millis(200)));
+/// # let _ = (conflict, flaky, slow);
 /// # Ok::<(), mimeo::errors::RuleError>(())
 /// ```
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Rule {
     /// Where it came from, for messages (`--status 'X=409'`, `mimeo.yaml: rules[1]`).
     pub(crate) origin: String,
     /// `METHOD /path/pattern` as written.
     pub(crate) pattern: String,
-    method: Option<Method>,
-    segments: Vec<Segment>,
-    /// Statuses in order; empty when the rule only sets latency or an example.
+    pub(super) method: Option<Method>,
+    pub(super) segments: Vec<Segment>,
+    /// Statuses in order; empty when the rule does not pick the status.
     pub(crate) statuses: Vec<u16>,
     /// After the last status of a sequence: start again (true) or keep the last.
     pub(crate) repeat: bool,
     /// A named example to answer with.
     pub(crate) example: Option<String>,
     /// Added delay.
-    pub(crate) latency: Option<Latency>,
+    pub(crate) delay: Option<Latency>,
+    /// The body sent in pieces over a duration.
+    pub(crate) dribble: Option<Dribble>,
+    /// A broken answer instead of a response.
+    pub(crate) fault: Option<Fault>,
+    /// The share (0-1) of matching requests the rule applies to; `None`: all.
+    pub(crate) probability: Option<f64>,
+    /// A mistake found while building the rule in code, reported at start-up.
+    pub(super) problem: Option<String>,
 }
 
 /// A rule that cannot be read, or that does not fit the contract.
@@ -60,7 +70,7 @@ pub struct Rule {
 pub struct RuleError(pub(crate) String);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Segment {
+pub(super) enum Segment {
     /// `*`: exactly one segment.
     One,
     /// `**`: any number of segments.
@@ -68,66 +78,79 @@ enum Segment {
     Literal(String),
 }
 
-/// A fixed delay, or one picked uniformly from a range, added to answers.
-///
-/// # Examples
-///
-/// ```
-/// use std::time::Duration;
-/// use mimeo::Latency;
-///
-/// let fixed = Latency::fixed(Duration::from_millis(5));
-/// let range = Latency::parse("20ms..200ms")?;
-/// assert_eq!(range.max, Duration::from_millis(200));
-/// # let _ = fixed;
-/// # Ok::<(), mimeo::errors::RuleError>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Latency {
-    /// Shortest delay.
-    pub min: Duration,
-    /// Longest delay (equal to `min` for a fixed one).
-    pub max: Duration,
-}
-
-impl Latency {
-    /// Always `d`.
-    pub fn fixed(d: Duration) -> Latency {
-        Latency { min: d, max: d }
-    }
-
-    /// `50ms`, or a range `20ms..200ms`.
-    pub fn parse(text: &str) -> Result<Latency, RuleError> {
-        let parse = |s: &str| {
-            crate::support::duration::parse_duration(s).map_err(|e| RuleError(e.to_string()))
-        };
-        match text.split_once("..") {
-            Some((a, b)) => {
-                let (min, max) = (parse(a)?, parse(b)?);
-                if max < min {
-                    return Err(RuleError(format!("`{text}`: the range is reversed")));
-                }
-                Ok(Latency { min, max })
-            }
-            None => parse(text).map(Latency::fixed),
-        }
-    }
-
-    /// A delay in `[min, max]`, picked from `entropy`.
-    pub(crate) fn pick(&self, entropy: u64) -> Duration {
-        if self.max <= self.min {
-            return self.min;
-        }
-        let span = (self.max - self.min).as_micros() as u64;
-        self.min + Duration::from_micros(entropy % (span + 1))
-    }
-}
-
 impl Rule {
     /// Parses a `--status` flag: `METHOD /path/*=409`, or `=429,429,202` for a
     /// sequence (after its end the last status stays).
     pub fn from_flag(flag: &str) -> Result<Rule, RuleError> {
         parse_status_flag(flag)
+    }
+
+    /// Requests of `method` whose path matches `pattern` get `status`.
+    pub fn status(method: Method, pattern: &str, status: u16) -> Rule {
+        Rule::sequence(method, pattern, [status])
+    }
+
+    /// Successive matching requests get `statuses` in turn (then the last stays,
+    /// unless [`Rule::repeat`]).
+    pub fn sequence(
+        method: Method,
+        pattern: &str,
+        statuses: impl IntoIterator<Item = u16>,
+    ) -> Rule {
+        let mut rule = Rule::matching(method, pattern);
+        rule.statuses = statuses.into_iter().collect();
+        if rule.statuses.is_empty() {
+            rule.problem.get_or_insert("the sequence is empty".into());
+        }
+        if let Some(bad) = rule.statuses.iter().find(|s| !(100..=599).contains(*s)) {
+            rule.problem
+                .get_or_insert(format!("{bad} is not an HTTP status (100-599)"));
+        }
+        rule
+    }
+
+    /// Matching requests get `fault` instead of an answer.
+    pub fn fault(method: Method, pattern: &str, fault: Fault) -> Rule {
+        Rule::matching(method, pattern).with_fault(fault)
+    }
+
+    /// A rule for `method` and `pattern` that does nothing yet: add a
+    /// [`delay`](Rule::delay), [`dribble`](Rule::dribble), [`example`](Rule::example)
+    /// or [`fault`](Rule::with_fault).
+    pub fn matching(method: Method, pattern: &str) -> Rule {
+        let written = format!("{method} {pattern}");
+        let origin = format!("`{written}`");
+        match parse_pattern(&written) {
+            Ok((m, segments)) => Rule::blank(origin, &written, m, segments),
+            Err(e) => {
+                let mut rule = Rule::blank(origin, &written, Some(method), Vec::new());
+                rule.problem = Some(e);
+                rule
+            }
+        }
+    }
+
+    /// A rule that matches and sets nothing yet.
+    pub(super) fn blank(
+        origin: String,
+        pattern: &str,
+        method: Option<Method>,
+        segments: Vec<Segment>,
+    ) -> Rule {
+        Rule {
+            origin,
+            pattern: pattern.trim().to_string(),
+            method,
+            segments,
+            statuses: Vec::new(),
+            repeat: false,
+            example: None,
+            delay: None,
+            dribble: None,
+            fault: None,
+            probability: None,
+            problem: None,
+        }
     }
 
     /// The statuses the rule answers with, in order.
@@ -148,8 +171,31 @@ impl Rule {
     }
 
     /// Also delays matching answers.
-    pub fn latency(mut self, latency: Latency) -> Rule {
-        self.latency = Some(latency);
+    pub fn delay(mut self, delay: Latency) -> Rule {
+        self.delay = Some(delay);
+        self
+    }
+
+    /// Sends the body of matching answers in pieces.
+    pub fn dribble(mut self, dribble: Dribble) -> Rule {
+        self.dribble = Some(dribble);
+        self
+    }
+
+    /// Answers matching requests with `fault`.
+    pub fn with_fault(mut self, fault: Fault) -> Rule {
+        self.fault = Some(fault);
+        self
+    }
+
+    /// Applies to only this share (0 to 1) of matching requests, drawn from the
+    /// server's seed per session; the others go on to later rules.
+    pub fn probability(mut self, p: f64) -> Rule {
+        if !(0.0..=1.0).contains(&p) {
+            self.problem
+                .get_or_insert(format!("probability {p} is not between 0 and 1"));
+        }
+        self.probability = Some(p);
         self
     }
 
@@ -179,28 +225,28 @@ impl Rule {
         })
     }
 
-    /// Whether the rule picks the answer (a status or an example) rather than
-    /// only delaying it.
+    /// Whether the rule picks the answer (a status, an example or a fault)
+    /// rather than only shaping how it is sent.
     pub(crate) fn chooses(&self) -> bool {
-        !self.statuses.is_empty() || self.example.is_some()
+        !self.statuses.is_empty() || self.example.is_some() || self.fault.is_some()
     }
 
-    /// The status for this hit and a description for the log ("2/3"). `hits`
-    /// counts the rule's matches so far (per session, so parallel clients each
-    /// walk their own sequence).
-    pub(crate) fn next_status(&self, hits: &AtomicUsize) -> Option<(u16, String)> {
-        if self.statuses.is_empty() {
+    /// The status for the `n`th application of the rule (counted per session, so
+    /// parallel clients each walk their own sequence), and its step (0-based).
+    pub(crate) fn status_at(&self, n: usize) -> Option<(u16, usize)> {
+        let len = self.statuses.len();
+        if len == 0 {
             return None;
         }
-        let n = hits.fetch_add(1, Ordering::Relaxed);
-        let len = self.statuses.len();
         let i = if self.repeat { n % len } else { n.min(len - 1) };
-        let step = if len > 1 {
-            format!(", status {} of {len}", i + 1)
-        } else {
-            String::new()
-        };
-        Some((self.statuses[i], format!("rule {}{step}", self.origin)))
+        Some((self.statuses[i], i))
+    }
+
+    /// The next status, counting on `hits` (for tests of sequences).
+    #[cfg(test)]
+    fn next_status(&self, hits: &std::sync::atomic::AtomicUsize) -> Option<u16> {
+        self.status_at(hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+            .map(|(s, _)| s)
     }
 }
 
@@ -228,7 +274,7 @@ fn glob(pattern: &[Segment], parts: &[&str], eq: impl Fn(&str, &str) -> bool + C
 }
 
 /// Parses `METHOD /path/*`, `/path/*` (any method).
-fn parse_pattern(pattern: &str) -> Result<(Option<Method>, Vec<Segment>), String> {
+pub(super) fn parse_pattern(pattern: &str) -> Result<(Option<Method>, Vec<Segment>), String> {
     let pattern = pattern.trim();
     let (method, path) = match pattern.split_once(char::is_whitespace) {
         Some((m, p)) if !m.starts_with('/') => (Some(m), p.trim()),
@@ -267,231 +313,31 @@ fn parse_status_flag(flag: &str) -> Result<Rule, RuleError> {
         .map(|s| parse_status(s.trim()).map_err(err))
         .collect::<Result<Vec<_>, _>>()?;
     let (method, segments) = parse_pattern(pattern).map_err(err)?;
-    Ok(Rule {
-        origin: format!("--status '{flag}'"),
-        pattern: pattern.trim().to_string(),
-        method,
-        segments,
-        statuses,
-        repeat: false,
-        example: None,
-        latency: None,
-    })
+    let mut rule = Rule::blank(format!("--status '{flag}'"), pattern, method, segments);
+    rule.statuses = statuses;
+    Ok(rule)
 }
 
-fn parse_status(s: &str) -> Result<u16, String> {
+pub(super) fn parse_status(s: &str) -> Result<u16, String> {
     match s.parse::<u16>() {
         Ok(c) if (100..=599).contains(&c) => Ok(c),
         _ => Err(format!("`{s}` is not an HTTP status (100-599)")),
     }
 }
 
-/// The config file (`--config mimeo.yaml`).
-#[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct ConfigFile {
-    /// Latency for every request (a rule's own latency wins).
-    #[serde(default)]
-    latency: Option<Spanned<LatencySpec>>,
-    /// Rules, tried in order after `--status` flags.
-    #[serde(default)]
-    rules: Vec<Spanned<RuleSpec>>,
-}
-
-/// What a config file sets: rules, and a latency for every answer. Read it with
-/// [`load_config`] and put both in [`crate::ServeOptions`].
-///
-/// # Examples
-///
-/// ```
-/// let dir = tempfile::tempdir()?;
-/// let path = dir.path().join("mimeo.yaml");
-/// std::fs::write(&path, "latency: {min: 1ms, max: 5ms}\n")?;
-/// let config = mimeo::load_config(&path)?;
-/// let opts = mimeo::ServeOptions { rules: config.rules, latency: config.latency, ..Default::default() };
-/// assert!(opts.latency.is_some());
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Debug, Default)]
-pub struct Config {
-    /// The file's rules, in order.
-    pub rules: Vec<Rule>,
-    /// Latency for every answer without a rule latency.
-    pub latency: Option<Latency>,
-}
-
-/// A latency as written: `100ms` or `{min: 50ms, max: 200ms}`.
-#[derive(Debug, Clone, Copy)]
-enum LatencySpec {
-    /// Fixed.
-    Fixed(DurationText),
-    /// Uniform in a range.
-    Range {
-        min: DurationText,
-        max: DurationText,
-    },
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RangeSpec {
-    min: DurationText,
-    max: DurationText,
-}
-
-/// Hand-written so a bad duration gets its own message, where an untagged enum
-/// would only say that nothing matched.
-impl<'de> Deserialize<'de> for LatencySpec {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::{value, IntoDeserializer};
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = LatencySpec;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a duration such as 100ms, or {min: 50ms, max: 200ms}")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<LatencySpec, E> {
-                DurationText::deserialize(v.into_deserializer()).map(LatencySpec::Fixed)
-            }
-            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<LatencySpec, E> {
-                DurationText::deserialize(v.into_deserializer()).map(LatencySpec::Fixed)
-            }
-            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<LatencySpec, E> {
-                DurationText::deserialize(v.into_deserializer()).map(LatencySpec::Fixed)
-            }
-            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<LatencySpec, E> {
-                DurationText::deserialize(v.into_deserializer()).map(LatencySpec::Fixed)
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                map: A,
-            ) -> Result<LatencySpec, A::Error> {
-                let r = RangeSpec::deserialize(value::MapAccessDeserializer::new(map))?;
-                Ok(LatencySpec::Range {
-                    min: r.min,
-                    max: r.max,
-                })
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-impl LatencySpec {
-    /// The latency this describes.
-    fn get(&self) -> Result<Latency, String> {
-        match *self {
-            LatencySpec::Fixed(d) => Ok(Latency::fixed(d.0)),
-            LatencySpec::Range { min, max } => {
-                if max.0 < min.0 {
-                    return Err("latency max is smaller than min".into());
-                }
-                Ok(Latency {
-                    min: min.0,
-                    max: max.0,
-                })
-            }
-        }
-    }
-}
-
-/// One rule as written in the config file.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RuleSpec {
-    /// `METHOD /path/pattern` (`*` one segment, `**` any number).
-    #[serde(rename = "match")]
-    pattern: String,
-    /// A single status.
-    #[serde(default)]
-    status: Option<u16>,
-    /// Statuses for successive matching requests.
-    #[serde(default)]
-    sequence: Option<Vec<u16>>,
-    /// Start the sequence again after its end (default: keep the last status).
-    #[serde(default)]
-    repeat: bool,
-    /// A named example.
-    #[serde(default)]
-    example: Option<String>,
-    /// Added delay.
-    #[serde(default)]
-    latency: Option<LatencySpec>,
-}
-
-/// Reads a config file (`--config mimeo.yaml`); every error says file:line:column.
-///
-/// # Examples
-///
-/// ```
-/// let dir = tempfile::tempdir()?;
-/// let path = dir.path().join("mimeo.yaml");
-/// std::fs::write(&path, "latency: 5ms\nrules:\n  - match: DELETE /v1/ControlPlane/**\n    status: 429\n")?;
-/// let config = mimeo::load_config(&path)?;
-/// assert_eq!(config.rules[0].statuses(), [429]);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn load_config(path: &Path) -> Result<Config, Diagnostic> {
-    let name = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Diagnostic::new(&name, format!("cannot read the config file: {e}")))?;
-    if text.trim().is_empty() {
-        return Ok(Config::default());
-    }
-    let config: ConfigFile = yaml::from_str(&name, &text)?;
-    let mut rules = Vec::new();
-    for (i, spanned) in config.rules.iter().enumerate() {
-        let spec = &spanned.value;
-        let err = |e: String| yaml::at(&name, &spanned.referenced, e);
-        let origin = format!("{name}: rules[{i}] `{}`", spec.pattern);
-        let (method, segments) = parse_pattern(&spec.pattern).map_err(err)?;
-        let statuses = match (&spec.status, &spec.sequence) {
-            (Some(_), Some(_)) => return Err(err("give `status` or `sequence`, not both".into())),
-            (Some(s), None) => vec![*s],
-            (None, Some(seq)) if seq.is_empty() => return Err(err("`sequence` is empty".into())),
-            (None, Some(seq)) => seq.clone(),
-            (None, None) => Vec::new(),
-        };
-        for s in &statuses {
-            parse_status(&s.to_string()).map_err(err)?;
-        }
-        let latency = spec
-            .latency
-            .as_ref()
-            .map(LatencySpec::get)
-            .transpose()
-            .map_err(err)?;
-        if statuses.is_empty() && spec.example.is_none() && latency.is_none() {
-            return Err(err(
-                "the rule sets nothing; give status, sequence, example or latency".into(),
-            ));
-        }
-        rules.push(Rule {
-            origin,
-            pattern: spec.pattern.clone(),
-            method,
-            segments,
-            statuses,
-            repeat: spec.repeat,
-            example: spec.example.clone(),
-            latency,
-        });
-    }
-    let latency = match &config.latency {
-        Some(l) => Some(
-            l.value
-                .get()
-                .map_err(|e| yaml::at(&name, &l.referenced, format!("latency: {e}")))?,
-        ),
-        None => None,
-    };
-    Ok(Config { rules, latency })
-}
-
 /// Checks rules against the contract: each must match an operation, and every
 /// status (and example) it names must be documented by every operation it matches.
 pub(crate) fn check_rules(rules: &[Rule], contract: &Contract) -> Result<(), RuleError> {
     for rule in rules {
+        if let Some(problem) = &rule.problem {
+            return Err(RuleError(format!("{}: {problem}", rule.origin)));
+        }
+        if !rule.chooses() && rule.delay.is_none() && rule.dribble.is_none() {
+            return Err(RuleError(format!(
+                "{}: the rule sets nothing; give a status, example, delay, dribble or fault",
+                rule.origin
+            )));
+        }
         let matched: Vec<&Operation> = contract
             .operations
             .iter()
@@ -543,6 +389,8 @@ pub(crate) fn check_rules(rules: &[Rule], contract: &Contract) -> Result<(), Rul
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::respond::fault::Fault;
+    use std::sync::atomic::AtomicUsize;
 
     #[test]
     fn flags_parse_and_match() {
@@ -572,36 +420,33 @@ mod tests {
     fn sequences_keep_last_or_repeat() {
         let r = parse_status_flag("GET /x=429,429,202").unwrap();
         let hits = AtomicUsize::new(0);
-        let got: Vec<u16> = (0..5).map(|_| r.next_status(&hits).unwrap().0).collect();
+        let got: Vec<u16> = (0..5).map(|_| r.next_status(&hits).unwrap()).collect();
         assert_eq!(got, vec![429, 429, 202, 202, 202]);
         let r = parse_status_flag("GET /x=500,200").unwrap().repeat();
         let hits = AtomicUsize::new(0);
-        let got: Vec<u16> = (0..4).map(|_| r.next_status(&hits).unwrap().0).collect();
+        let got: Vec<u16> = (0..4).map(|_| r.next_status(&hits).unwrap()).collect();
         assert_eq!(got, vec![500, 200, 500, 200]);
     }
 
     #[test]
-    fn latencies() {
-        assert_eq!(
-            Latency::parse("20ms..1.5s").unwrap(),
-            Latency {
-                min: Duration::from_millis(20),
-                max: Duration::from_millis(1500)
-            }
-        );
-        let bare = Latency::parse("5").unwrap_err().to_string();
-        assert_eq!(
-            bare,
-            "`5` is not a duration: give a unit, e.g. 250ms or 10s"
-        );
-        assert!(Latency::parse("2s..1s").is_err());
-        let l = Latency {
-            min: Duration::from_millis(10),
-            max: Duration::from_millis(20),
-        };
-        for e in [0, 7, 10_000, u64::MAX] {
-            let d = l.pick(e);
-            assert!(d >= l.min && d <= l.max);
-        }
+    fn rules_built_in_code_report_mistakes_at_start() {
+        let c = Contract::embedded().unwrap();
+        let ok = Rule::status(Method::PATCH, "/v1/**", 409);
+        assert!(check_rules(&[ok], &c).is_ok());
+        let bad = Rule::status(Method::PATCH, "v1/**", 409);
+        assert!(check_rules(&[bad], &c)
+            .unwrap_err()
+            .to_string()
+            .contains("must start with `/`"));
+        let odd = Rule::fault(Method::GET, "/v1/**", Fault::EmptyResponse).probability(1.5);
+        assert!(check_rules(&[odd], &c)
+            .unwrap_err()
+            .to_string()
+            .contains("probability 1.5"));
+        let idle = Rule::matching(Method::GET, "/v1/**");
+        assert!(check_rules(&[idle], &c)
+            .unwrap_err()
+            .to_string()
+            .contains("sets nothing"));
     }
 }

@@ -1,43 +1,51 @@
 //! Serving: the mock as a hyper server on a real socket.
 //!
-//! [`MockServer`] is the in-process handle (its URL, stopped on drop) that Rust
-//! tests and the conformance runner use; `mimeo serve` wraps the same thing. Per
-//! request the work is: route, read the body (bounded), check auth, validate,
-//! choose a status (`Prefer` and rules first, then the state model when the mock
-//! is stateful), and copy out a response that was mostly built at start-up.
-//! Requests under the admin prefix go to [`admin`] instead.
+//! [`MockServer`] is the in-process handle (its URL, its journal and verdict,
+//! stopped on drop) that Rust tests and the conformance runner use; `mimeo
+//! serve` wraps the same thing. Per request ([`handle`], [`pipeline`]): route,
+//! read the body (bounded), check auth, validate, choose a status (`Prefer` and
+//! rules first, then the state model when the mock is stateful) and how it is
+//! sent (delay, dribble, fault: [`chaos`] draws from the seed per session), copy
+//! out a response that was mostly built at start-up, then count it for the
+//! verdict and journal it. Requests under the admin prefix go to [`admin`];
+//! browsers get [`cors`] manners. [`builder`] is the typed way to configure it.
 
 mod admin;
+mod builder;
+mod chaos;
+mod cors;
+mod handle;
+mod pipeline;
 mod session;
 
-#[cfg(feature = "replay")]
+pub use builder::MockServerBuilder;
 pub(crate) use session::SESSION_HEADER;
 
-use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use bytes::Bytes;
-use http_body_util::Full;
-use hyper::body::Incoming;
-use hyper::header::{HeaderValue, ALLOW, AUTHORIZATION, CONNECTION, HOST, WWW_AUTHENTICATE};
-use hyper::http::request::Parts;
-use hyper::{Request, Response};
+use hyper::header::HeaderValue;
 
-use crate::contract::{Auth, Contract, Operation};
-use crate::http::intake::{invalid_request_status, Intake, Route};
-use crate::http::log::{push_decimal, push_millis, LogSink};
-use crate::http::server::{bind, read_body, serve_connections, BindError, BodyError, ServerHandle};
-use crate::respond::rules::{check_rules, segments, Latency, Rule, RuleError};
-use crate::respond::{mock_error, prefer, Built, Choice, MockError, RequestInfo, Responder};
-use crate::state::{SimOutcome, Simulation, StateErrors, StateModel, StateOptions};
+use crate::contract::Contract;
+use crate::http::log::LogSink;
+use crate::http::server::{bind, serve_connections, BindError, ServerHandle};
+use crate::journal::near::near_miss;
+use crate::journal::pattern::PatternError;
+use crate::journal::view::ViewCx;
+use crate::journal::{Journal, JournaledRequest, NearMiss, RequestPattern};
+use crate::respond::delay::Latency;
+use crate::respond::rules::{check_rules, Rule, RuleError};
+use crate::respond::Responder;
+use crate::secrets::Secrets;
+use crate::state::{Simulation, StateErrors, StateModel, StateOptions};
+use crate::verdict::{Failure, Verdict, Verdicts};
 use session::RuleCounters;
 
 /// How the mock behaves. `Default` is what `mimeo serve` does with no flags,
 /// except that the port is 0 (any free port) and nothing is logged, which is
-/// what tests want.
+/// what tests want. [`MockServer::builder`] sets the same options with methods.
 ///
 /// # Examples
 ///
@@ -63,9 +71,9 @@ pub struct ServeOptions {
     pub auth: Option<(String, String)>,
     /// Server-side rules, first match wins.
     pub rules: Vec<Rule>,
-    /// Latency for every request without a rule latency.
+    /// Delay for every answer without a rule delay.
     pub latency: Option<Latency>,
-    /// Seed for generated data.
+    /// Seed for generated data and for chaos draws (probabilities, delays).
     pub seed: u64,
     /// Generate fresh data for every response.
     pub dynamic: bool,
@@ -79,11 +87,16 @@ pub struct ServeOptions {
     /// Stateful mode: the model that says what each operation does to the state,
     /// and how the simulation runs (settle delay, seed, strictness, limits).
     pub stateful: Option<(Arc<StateModel>, StateOptions)>,
-    /// Where the control endpoints live (`/__admin/state`, `/__admin/reset`).
+    /// Where the control endpoints live (`/__admin/state`, `/__admin/requests`, ...).
     pub admin_prefix: String,
     /// Sessions kept for rule sequences (and, in the state options, for state);
     /// past it the least recently used is dropped.
     pub max_sessions: usize,
+    /// Requests the journal keeps (the oldest are dropped); 0: no journal.
+    pub journal_size: usize,
+    /// Answer CORS preflights and add `Access-Control-Allow-*` headers for
+    /// browsers (on by default, as Prism does).
+    pub cors: bool,
 }
 
 impl Default for ServeOptions {
@@ -102,6 +115,8 @@ impl Default for ServeOptions {
             stateful: None,
             admin_prefix: "/__admin".into(),
             max_sessions: 10_000,
+            journal_size: 10_000,
+            cors: true,
         }
     }
 }
@@ -123,21 +138,58 @@ pub enum ServeError {
         /// What is wrong with it.
         why: String,
     },
+    /// The contract has no state model to simulate (`stateful()` on the builder).
+    #[error("stateful: {0}")]
+    Stateful(String),
 }
 
-struct State {
+pub(crate) struct State {
     addr: SocketAddr,
+    base_url: String,
     contract: Arc<Contract>,
     responder: Responder,
     opts: ServeOptions,
     auth_header: Option<HeaderValue>,
+    /// The server's own credentials, hidden wherever they might show.
+    secrets: Secrets,
     log: Arc<LogSink>,
     sim: Option<Simulation>,
     counters: RuleCounters,
     admin_prefix: String,
+    journal: Option<Journal>,
+    verdicts: Verdicts,
+    default_session: Arc<str>,
+    started: Instant,
+    /// Set by `POST /__admin/shutdown`.
+    stop: tokio::sync::watch::Sender<bool>,
 }
 
-/// A running mock of a contract, on a real socket. Dropping it stops the server.
+impl State {
+    /// Starts one session (or, with `None`, every session) over: state, rule
+    /// sequences, chaos draws and its journal entries.
+    fn reset(&self, session: Option<&str>) {
+        if let Some(sim) = &self.sim {
+            sim.reset(session);
+        }
+        self.counters.reset(session);
+        if let Some(j) = &self.journal {
+            j.remove(|e| session.is_none_or(|s| &*e.session == s));
+        }
+    }
+
+    fn view_cx(&self) -> ViewCx<'_> {
+        ViewCx {
+            contract: &self.contract,
+            rules: &self.opts.rules,
+            secrets: &self.secrets,
+            base: &self.base_url,
+        }
+    }
+}
+
+/// A running mock of a contract, on a real socket. Dropping it stops the server
+/// (and, when asked with [`MockServerBuilder::verify_on_drop`], panics if a
+/// request broke the contract).
 ///
 /// # Examples
 ///
@@ -159,6 +211,7 @@ pub struct MockServer {
     handle: ServerHandle,
     warnings: Vec<String>,
     state: Arc<State>,
+    verify_on_drop: bool,
 }
 
 impl std::fmt::Debug for MockServer {
@@ -170,6 +223,29 @@ impl std::fmt::Debug for MockServer {
 }
 
 impl MockServer {
+    /// A typed way to set the options, ending in [`MockServerBuilder::start`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use mimeo::{Contract, Method, MockServer, Rule};
+    ///
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// let server = MockServer::builder(Arc::new(Contract::embedded()?))
+    ///     .rule(Rule::status(Method::PATCH, "/v1/**", 409))
+    ///     .seed(7)
+    ///     .start()
+    ///     .await?;
+    /// # let _ = server;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn builder(contract: Arc<Contract>) -> MockServerBuilder {
+        MockServerBuilder::new(contract)
+    }
+
     /// Checks the rules against the contract, builds every default response, binds,
     /// and starts serving on the current tokio runtime.
     pub async fn start(
@@ -189,26 +265,44 @@ impl MockServer {
             HeaderValue::from_str(&format!("Basic {token}"))
                 .unwrap_or_else(|_| HeaderValue::from_static("-"))
         });
+        let secrets = match &opts.auth {
+            Some((user, pass)) => Secrets::new(Secrets::basic(user, pass)),
+            None => Secrets::default(),
+        };
+        let (stop, stop_asked) = tokio::sync::watch::channel(false);
         let state = Arc::new(State {
             addr,
+            base_url: format!("http://{addr}"),
+            verdicts: Verdicts::new("mimeo serve", &contract),
+            journal: (opts.journal_size > 0).then(|| Journal::new(opts.journal_size)),
             contract,
             responder,
             opts,
             auth_header,
+            secrets,
             log: Arc::default(),
             sim,
             counters,
             admin_prefix,
+            default_session: session::DEFAULT_SESSION.into(),
+            started: Instant::now(),
+            stop,
         });
         let serving = state.clone();
         let handle = ServerHandle::spawn(addr, |stopped| async move {
             let state = serving;
             let header_timeout = state.opts.header_timeout;
             let served = state.clone();
-            serve_connections(listener, header_timeout, stopped, move |req, _peer| {
-                let state = served.clone();
-                async move { handle(&state, req).await }
-            })
+            serve_connections(
+                listener,
+                header_timeout,
+                stopped,
+                Some(stop_asked),
+                move |req, conn| {
+                    let state = served.clone();
+                    async move { handle::handle(&state, req, conn).await }
+                },
+            )
             .await;
             // Log lines are written in batches; the last batch goes out now.
             state.log.flush();
@@ -217,6 +311,7 @@ impl MockServer {
             handle,
             warnings,
             state,
+            verify_on_drop: false,
         })
     }
 
@@ -260,347 +355,165 @@ impl MockServer {
     }
 
     /// Starts one session (or, with `None`, every session) over: its state from
-    /// the seed and its rule sequences from the first status.
+    /// the seed, its rule sequences from the first status, its chaos draws from
+    /// the first, and its journal entries gone, as `POST /__admin/reset` does.
     pub fn reset(&self, session: Option<&str>) {
-        if let Some(sim) = &self.state.sim {
-            sim.reset(session);
-        }
-        self.state.counters.reset(session);
+        self.state.reset(session);
     }
 
-    /// Stops accepting, lets in-flight requests finish (up to 10 s), then returns.
-    pub async fn shutdown(mut self) {
-        self.handle.shutdown().await;
-    }
-}
-
-/// What the log line says about a request.
-struct Outcome {
-    built: Built,
-    reason: Option<String>,
-    close: bool,
-    /// A matching rule's latency; otherwise the server-wide one applies.
-    latency: Option<Latency>,
-}
-
-impl Outcome {
-    fn plain(built: Built, reason: String) -> Outcome {
-        Outcome {
-            built,
-            reason: Some(reason),
-            close: false,
-            latency: None,
-        }
-    }
-}
-
-async fn handle(state: &Arc<State>, req: Request<Incoming>) -> Response<Full<Bytes>> {
-    let started = Instant::now();
-    // What the log line needs of the request, taken only when there is a log (a
-    // Uri clone shares its bytes).
-    let logged = state
-        .opts
-        .log
-        .then(|| (req.method().clone(), req.uri().clone()));
-    let outcome = answer(state, req).await;
-    // Latency applies to every answer, errors included, as a slow network would.
-    if let Some(latency) = outcome.latency.or(state.opts.latency) {
-        let entropy: u64 = rand::RngExt::random(&mut rand::rng());
-        tokio::time::sleep(latency.pick(entropy)).await;
-    }
-    if let Some((method, uri)) = logged {
-        let micros = started.elapsed().as_micros();
-        let target = uri.path_and_query().map_or("/", |p| p.as_str());
-        // `GET /path?query -> 200 0.01ms (reason)`, written without the formatting
-        // machinery: this runs for every request.
-        state.log.push(|buf| {
-            buf.extend_from_slice(method.as_str().as_bytes());
-            buf.push(b' ');
-            buf.extend_from_slice(target.as_bytes());
-            buf.extend_from_slice(b" -> ");
-            push_decimal(buf, u64::from(outcome.built.status.as_u16()));
-            buf.push(b' ');
-            push_millis(buf, micros);
-            if let Some(reason) = &outcome.reason {
-                buf.extend_from_slice(b" (");
-                buf.extend_from_slice(reason.as_bytes());
-                buf.push(b')');
-            }
-            buf.push(b'\n');
-        });
-    }
-    let mut response = Response::new(Full::new(outcome.built.body));
-    *response.status_mut() = outcome.built.status;
-    let headers = response.headers_mut();
-    for (name, value) in outcome.built.headers {
-        headers.append(name, value);
-    }
-    if outcome.close {
-        headers.insert(CONNECTION, HeaderValue::from_static("close"));
-    }
-    response
-}
-
-async fn answer(state: &State, req: Request<Incoming>) -> Outcome {
-    let contract = &*state.contract;
-    let (parts, body) = req.into_parts();
-    if let Some(rest) = under(parts.uri.path(), &state.admin_prefix) {
-        let built = admin::answer(state, &parts, body, rest).await;
-        return Outcome::plain(built, "admin".into());
-    }
-    let mut intake = Intake::new(contract, &parts);
-    let (operation, path_params) = match &intake.route {
-        Route::NotFound => {
-            let msg = format!("The requested resource {} was not found", parts.uri.path());
-            return Outcome::plain(
-                state.responder.error(contract, None, 404, &msg),
-                "no operation has this path".into(),
-            );
-        }
-        Route::MethodNotAllowed { allow, template } => {
-            let msg = format!(
-                "Method {} is not allowed on {template}; allowed: {allow}",
-                parts.method
-            );
-            let mut built = state.responder.error(contract, None, 405, &msg);
-            built.headers.push((
-                ALLOW,
-                HeaderValue::from_str(allow).unwrap_or(HeaderValue::from_static("")),
-            ));
-            return Outcome::plain(built, format!("allowed: {allow}"));
-        }
-        Route::Operation(op, params) => (*op, params),
-    };
-
-    let body = match read_body(&parts.headers, body, state.opts.max_body).await {
-        Ok(body) => body,
-        Err(BodyError::TooLarge) => return too_large(state, operation),
-        Err(BodyError::Unreadable(e)) => {
-            let msg = format!("The request body could not be read: {e}");
-            return Outcome {
-                built: state.responder.error(contract, Some(operation), 400, &msg),
-                reason: Some(msg),
-                close: true,
-                latency: None,
-            };
-        }
-    };
-
-    let prefer = match prefer::parse(&parts.headers, &mut intake.query) {
-        Ok(p) => p,
-        Err(msg) => return Outcome::plain(mock_error(MockError::InvalidPrefer, &msg), msg),
-    };
-
-    if let Some(expected) = &state.auth_header {
-        if operation.documents(401) && operation.auth != Auth::None {
-            let given = parts.headers.get(AUTHORIZATION);
-            if !basic_matches(given, expected) {
-                let why = if given.is_some() {
-                    "wrong credentials"
-                } else {
-                    "no credentials"
-                };
-                let msg = "Authentication Error - invalid username or password";
-                let mut built = state.responder.error(contract, Some(operation), 401, msg);
-                if !built.headers.iter().any(|(n, _)| n == WWW_AUTHENTICATE) {
-                    built.headers.push((
-                        WWW_AUTHENTICATE,
-                        HeaderValue::from_static("Basic realm=\"mimeo\""),
-                    ));
-                }
-                return Outcome::plain(built, why.into());
-            }
-        }
+    /// Every request in the journal, oldest first, credentials redacted (as
+    /// `GET /__admin/requests` shows them). Empty without a journal.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use mimeo::{Contract, MockServer};
+    ///
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// let server = MockServer::builder(Arc::new(Contract::embedded()?)).start().await?;
+    /// // The client under test would send this.
+    /// let mut s = tokio::net::TcpStream::connect(server.addr()).await?;
+    /// tokio::io::AsyncWriteExt::write_all(&mut s, b"GET /v1/Nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await?;
+    /// let mut answer = Vec::new();
+    /// tokio::io::AsyncReadExt::read_to_end(&mut s, &mut answer).await?;
+    /// let sent = server.received_requests();
+    /// assert_eq!(sent[0].request.url, "/v1/Nowhere");
+    /// assert!(!sent[0].was_matched);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn received_requests(&self) -> Vec<JournaledRequest> {
+        let cx = self.state.view_cx();
+        self.journal_entries().iter().map(|e| e.view(&cx)).collect()
     }
 
-    let violations = intake.violations(contract, &parts, &body);
-    if !violations.is_empty() {
-        let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
-        let list = list.join("; ");
-        let msg = format!("Invalid request: {list}");
-        let status = invalid_request_status(operation);
-        return Outcome {
-            built: state
-                .responder
-                .error(contract, Some(operation), status, &msg),
-            reason: state
-                .opts
-                .log
-                .then(|| format!("{} violation(s): {list}", violations.len())),
-            close: false,
-            latency: None,
-        };
-    }
-
-    choose_and_respond(
-        state,
-        operation,
-        &parts,
-        path_params,
-        &intake.query,
-        &body,
-        &prefer,
-    )
-}
-
-/// Picks the answer: `Prefer` first, then a rule, then the state model (in
-/// stateful mode), then the operation's default. A forced answer changes no state.
-fn choose_and_respond(
-    state: &State,
-    operation: &Operation,
-    parts: &Parts,
-    path_params: &[(&str, Result<Cow<'_, str>, String>)],
-    query: &[(Cow<'_, str>, Cow<'_, str>)],
-    body: &[u8],
-    prefer: &prefer::Prefer,
-) -> Outcome {
-    let contract = &*state.contract;
-    let session =
-        (state.sim.is_some() || !state.opts.rules.is_empty()).then(|| session::key(&parts.headers));
-    let rule = match state.opts.rules.as_slice() {
-        [] => None,
-        rules => {
-            let path = segments(parts.uri.path());
-            rules
-                .iter()
-                .enumerate()
-                .find(|(_, r)| r.matches(&parts.method, &path))
-        }
-    };
-    let ruled = rule.and_then(|(i, r)| {
-        let counters = state
-            .counters
-            .session(session.as_deref().unwrap_or_default());
-        r.next_status(counters.of(i))
-    });
-    let rule = rule.map(|(_, r)| r);
-    let logging = state.opts.log;
-    let host = match parts.headers.get(HOST).and_then(|h| h.to_str().ok()) {
-        Some(h) => Cow::Borrowed(h),
-        None => Cow::Owned(state.addr.to_string()),
-    };
-    let info = RequestInfo {
-        path_params,
-        host: &host,
-    };
-    let forced = prefer.code.is_some()
-        || prefer.example.is_some()
-        || ruled.is_some()
-        || rule.is_some_and(Rule::chooses);
-    if let (Some(sim), false) = (&state.sim, forced) {
-        let decoded: Vec<(&str, &str)> = path_params
+    /// The journaled requests `pattern` matches, oldest first.
+    pub fn find(&self, pattern: &RequestPattern) -> Result<Vec<JournaledRequest>, PatternError> {
+        let compiled = pattern.compile().map_err(PatternError)?;
+        let cx = self.state.view_cx();
+        Ok(self
+            .journal_entries()
             .iter()
-            .filter_map(|(n, v)| v.as_deref().ok().map(|v| (*n, v)))
-            .collect();
-        let json = (!body.is_empty())
-            .then(|| serde_json::from_slice::<serde_json::Value>(body).ok())
-            .flatten();
-        let session = session.as_deref().unwrap_or(session::DEFAULT_SESSION);
-        if let Some(outcome) = sim.handle(
-            session,
-            operation,
-            &decoded,
-            query,
-            json.as_ref(),
-            Instant::now(),
-        ) {
-            return simulated(state, operation, outcome, &info, rule);
+            .map(|e| (e.view(&cx), e))
+            .filter(|(v, e)| compiled.matches(v, &e.session))
+            .map(|(v, _)| v)
+            .collect())
+    }
+
+    /// How many journaled requests `pattern` matches.
+    pub fn count(&self, pattern: &RequestPattern) -> Result<usize, PatternError> {
+        self.find(pattern).map(|f| f.len())
+    }
+
+    /// Journaled requests that missed the contract, newest first: unmatched ones
+    /// with the closest operations, invalid ones with their violations.
+    pub fn near_misses(&self) -> Vec<NearMiss> {
+        let cx = self.state.view_cx();
+        let mut entries = self.journal_entries();
+        entries.reverse();
+        entries
+            .iter()
+            .filter(|e| e.missed())
+            .filter_map(|e| near_miss(&self.state.contract, e.view(&cx)))
+            .collect()
+    }
+
+    fn journal_entries(&self) -> Vec<Arc<crate::journal::Entry>> {
+        self.state
+            .journal
+            .as_ref()
+            .map(Journal::entries)
+            .unwrap_or_default()
+    }
+
+    /// The verdict so far: calls, statuses and violations per operation, and
+    /// the coverage (every request counts, journal or not).
+    pub fn verdict(&self) -> Verdict {
+        self.state.verdicts.verdict(&self.state.contract)
+    }
+
+    /// Every contract violation so far (the first 50 per operation), with the
+    /// request that made it. Requests no operation serves are violations too.
+    pub fn violations(&self) -> Vec<Failure> {
+        self.verdict().failures().map(|(_, f)| f.clone()).collect()
+    }
+
+    /// Panics, listing every violation, if any request broke the contract.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use mimeo::{Contract, MockServer};
+    ///
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// let server = MockServer::builder(Arc::new(Contract::embedded()?)).start().await?;
+    /// // A client that calls a path the contract does not have.
+    /// let mut s = tokio::net::TcpStream::connect(server.addr()).await?;
+    /// tokio::io::AsyncWriteExt::write_all(&mut s, b"GET /v1/Nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await?;
+    /// tokio::io::AsyncReadExt::read_to_end(&mut s, &mut Vec::new()).await?;
+    /// assert_eq!(server.violations()[0].rule, "unknown");
+    /// let failed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| server.assert_no_violations()));
+    /// assert!(failed.is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn assert_no_violations(&self) {
+        let verdict = self.verdict();
+        if !verdict.passed() {
+            panic!("{}", violation_list(&verdict));
         }
     }
-    let (status, mut reason) = match (prefer.code, ruled) {
-        (Some(code), _) => (code, logging.then(|| format!("Prefer {prefer}"))),
-        (None, Some((code, why))) => (code, Some(why)),
-        (None, None) => (
-            state.responder.default_status(operation),
-            (logging && !prefer.is_empty()).then(|| format!("Prefer {prefer}")),
-        ),
-    };
-    // A rule's example belongs to the statuses the rule was checked against, so it
-    // applies only when Prefer did not pick the status.
-    let example = prefer.example.as_deref().or_else(|| {
-        rule.filter(|_| prefer.code.is_none())
-            .and_then(|r| r.example.as_deref())
-    });
-    if reason.is_none() {
-        if let Some(r) = rule.filter(|r| r.example.is_some()) {
-            reason = Some(format!("rule {}", r.origin));
-        }
+
+    /// Resolves when `POST /__admin/shutdown` asks the server to stop (the
+    /// server then stops accepting by itself; `mimeo serve` writes its reports).
+    pub async fn shutdown_requested(&self) {
+        let mut rx = self.state.stop.subscribe();
+        let _ = rx.wait_for(|asked| *asked).await;
     }
-    let choice = Choice {
-        status,
-        example,
-        dynamic: prefer.dynamic.unwrap_or(state.opts.dynamic),
-        ..Choice::default()
-    };
-    match state.responder.respond(contract, operation, choice, &info) {
-        Ok(built) => Outcome {
-            built,
-            reason,
-            close: false,
-            latency: rule.and_then(|r| r.latency),
-        },
-        Err(e) => Outcome::plain(mock_error(e.kind, &e.message), e.message),
+
+    /// Stops accepting, lets in-flight requests finish (up to 10 s), then
+    /// returns the final verdict.
+    pub async fn shutdown(mut self) -> Verdict {
+        self.handle.shutdown().await;
+        self.verdict()
     }
 }
 
-/// The answer the state model decided.
-fn simulated(
-    state: &State,
-    operation: &Operation,
-    outcome: SimOutcome,
-    info: &RequestInfo<'_>,
-    rule: Option<&Rule>,
-) -> Outcome {
-    let contract = &*state.contract;
-    let latency = rule.and_then(|r| r.latency);
-    let (choice, reason) = match &outcome {
-        SimOutcome::Respond {
-            status,
-            body,
-            location,
-        } => (
-            Choice {
-                status: *status,
-                body: body.clone(),
-                location: location.as_deref(),
-                ..Choice::default()
-            },
-            "state".to_string(),
-        ),
-        SimOutcome::Redirect {
-            status,
-            param,
-            canonical,
-        } => (
-            Choice {
-                status: *status,
-                redirect_to: Some((param, canonical)),
-                ..Choice::default()
-            },
-            format!("state: merged into {canonical}"),
-        ),
-        SimOutcome::Error { status, message } => {
-            return Outcome {
-                built: state
-                    .responder
-                    .error(contract, Some(operation), *status, message),
-                reason: Some(format!("state: {message}")),
-                close: false,
-                latency,
+/// What `assert_no_violations` says.
+fn violation_list(verdict: &Verdict) -> String {
+    let mut text = format!(
+        "mimeo: {} of {} request(s) broke the contract:\n",
+        verdict.violating, verdict.requests
+    );
+    for (_, f) in verdict.failures() {
+        text.push_str(&format!(
+            "  {} [{}] {}\n",
+            f.request,
+            f.rule_key(),
+            f.message
+        ));
+    }
+    let kept = verdict.failures().count() as u64;
+    let all: u64 =
+        verdict.operations.iter().map(|o| o.violations).sum::<u64>() + verdict.unmatched.violations;
+    if all > kept {
+        text.push_str(&format!("  ... and {} more\n", all - kept));
+    }
+    text
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        if self.verify_on_drop && !std::thread::panicking() {
+            let verdict = self.verdict();
+            if !verdict.passed() {
+                panic!("{}", violation_list(&verdict));
             }
         }
-        SimOutcome::Refused { message } => {
-            return Outcome::plain(mock_error(MockError::StateLimit, message), message.clone())
-        }
-    };
-    match state.responder.respond(contract, operation, choice, info) {
-        Ok(built) => Outcome {
-            built,
-            reason: Some(reason),
-            close: false,
-            latency,
-        },
-        Err(e) => Outcome::plain(mock_error(e.kind, &e.message), e.message),
     }
 }
 
@@ -646,20 +559,5 @@ fn basic_matches(given: Option<&HeaderValue>, expected: &HeaderValue) -> bool {
             scheme.eq_ignore_ascii_case("basic") && token.trim() == want
         }
         _ => false,
-    }
-}
-
-fn too_large(state: &State, operation: &Operation) -> Outcome {
-    let msg = format!(
-        "The request body is larger than {} bytes",
-        state.opts.max_body
-    );
-    Outcome {
-        built: state
-            .responder
-            .error(&state.contract, Some(operation), 413, &msg),
-        reason: Some(msg),
-        close: true,
-        latency: None,
     }
 }

@@ -1,7 +1,8 @@
 //! Sessions: parallel test clients must not see each other's state, nor walk each
-//! other's rule sequences. A request's session is its `X-Mimeo-Session` header;
-//! else the Basic-auth username (a Twilio AccountSid, so unmodified helper
-//! libraries are kept apart by using different SIDs); else one default session.
+//! other's rule sequences and chaos draws. A request's session is its
+//! `X-Mimeo-Session` header; else the Basic-auth username (a Twilio AccountSid,
+//! so unmodified helper libraries are kept apart by using different SIDs); else
+//! one default session.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -20,6 +21,27 @@ const MAX_KEY: usize = 128;
 
 /// The session `headers` belong to.
 pub(crate) fn key(headers: &HeaderMap) -> String {
+    key_or(headers, || DEFAULT_SESSION.to_string())
+}
+
+/// The session `headers` belong to, sharing `default` when they name none (no
+/// allocation for the common case).
+pub(crate) fn shared_key(headers: &HeaderMap, default: &Arc<str>) -> Arc<str> {
+    if !headers.contains_key(SESSION_HEADER) && !headers.contains_key(AUTHORIZATION) {
+        return default.clone();
+    }
+    key(headers).into()
+}
+
+/// A stable hash of a session's name (FNV-1a), the same in every build, so
+/// chaos draws per session are reproducible from the seed.
+pub(crate) fn stable_hash(session: &str) -> u64 {
+    session.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+fn key_or(headers: &HeaderMap, default: impl FnOnce() -> String) -> String {
     let named = headers
         .get(SESSION_HEADER)
         .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_string())
@@ -32,7 +54,7 @@ pub(crate) fn key(headers: &HeaderMap) -> String {
             k.hash(&mut h);
             format!("#{:016x}", h.finish())
         }
-        None => DEFAULT_SESSION.to_string(),
+        None => default(),
     }
 }
 
@@ -51,7 +73,9 @@ fn basic_user(headers: &HeaderMap) -> Option<String> {
     (!user.is_empty()).then(|| user.to_string())
 }
 
-/// How far each session is through each rule's sequence. Sessions find their
+/// How far each session is through each rule: how often it matched (which
+/// numbers its chaos draws) and how often it applied (its sequence step), plus
+/// one more match counter for the server-wide delay. Sessions find their
 /// counters under a read lock; only a new session takes the write lock. Past
 /// `max` sessions, the least recently used is dropped.
 pub(crate) struct RuleCounters {
@@ -63,14 +87,21 @@ pub(crate) struct RuleCounters {
 
 /// One session's counters.
 pub(crate) struct Counters {
+    /// Per rule, then one for the server-wide delay.
     hits: Vec<AtomicUsize>,
+    applied: Vec<AtomicUsize>,
     used: AtomicU64,
 }
 
 impl Counters {
-    /// The match counter of rule `i`.
+    /// The match counter of rule `i` (`rules.len()`: the server-wide delay's).
     pub(crate) fn of(&self, i: usize) -> &AtomicUsize {
         &self.hits[i]
+    }
+
+    /// How often rule `i` applied (its sequence step).
+    pub(crate) fn applied(&self, i: usize) -> &AtomicUsize {
+        &self.applied[i]
     }
 }
 
@@ -109,7 +140,8 @@ impl RuleCounters {
         map.entry(session.to_string())
             .or_insert_with(|| {
                 Arc::new(Counters {
-                    hits: (0..self.rules).map(|_| AtomicUsize::new(0)).collect(),
+                    hits: (0..=self.rules).map(|_| AtomicUsize::new(0)).collect(),
+                    applied: (0..self.rules).map(|_| AtomicUsize::new(0)).collect(),
                     used: AtomicU64::new(now),
                 })
             })
@@ -148,6 +180,16 @@ mod tests {
         let long = "x".repeat(500);
         h.insert(SESSION_HEADER, HeaderValue::from_str(&long).unwrap());
         assert!(key(&h).len() <= MAX_KEY);
+        let default: Arc<str> = DEFAULT_SESSION.into();
+        assert!(Arc::ptr_eq(
+            &shared_key(&HeaderMap::new(), &default),
+            &default
+        ));
+        assert_eq!(
+            stable_hash("a"),
+            0xaf63_dc4c_8601_ec8c,
+            "FNV-1a, fixed forever"
+        );
     }
 
     #[test]

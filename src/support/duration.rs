@@ -73,6 +73,14 @@ pub(crate) fn format(d: Duration) -> String {
     }
 }
 
+/// Writes a duration as milliseconds (the journal and JSON reports).
+pub(crate) fn serialize_millis<S: serde::Serializer>(
+    d: &Duration,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((d.as_secs_f64() * 1e6).round() / 1e3)
+}
+
 /// A duration read from a file (config, scenario): text only, so `timeout: 5` in
 /// YAML gets the same refusal as `--timeout 5` on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -399,14 +399,16 @@ fn the_binary_logs_each_exchange_and_prints_the_summary_at_shutdown() {
                 .contains(&format!("mimeo: proxying to {}", target.base)),
             "{out}"
         );
-        let line = out
-            .stderr
-            .lines()
-            .find(|l| l.starts_with("GET /v1/Stores/"));
+        let line = out.stderr.lines().find(|l| l.contains("] GET /v1/Stores/"));
         if quiet {
             assert!(line.is_none(), "--quiet logs no request line\n{out}");
         } else {
             let line = line.unwrap_or_else(|| panic!("no log line\n{out}"));
+            // TIME [client] GET /v1/... -> 200
+            assert!(
+                line.ends_with(')') && line.contains("Z [127.0.0.1] GET"),
+                "{line}"
+            );
             assert!(line.contains("-> 200"), "{line}");
             assert!(line.contains("FetchProfileIdentifier"), "{line}");
             assert!(line.contains("body_schema: at /values"), "{line}");

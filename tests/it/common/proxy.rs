@@ -107,19 +107,26 @@ pub fn spawn_command(command: &str, args: &[&str]) -> Running {
 
 impl Running {
     /// Sends SIGTERM and waits for the proxy to finish.
-    pub fn stop(mut self) -> Stopped {
-        let mut child = self.child.take().expect("running");
-        let pid = child.id().to_string();
+    pub fn stop(self) -> Stopped {
+        let pid = self.child.as_ref().expect("running").id().to_string();
         let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        self.wait()
+    }
+
+    /// Waits for the process to finish by itself (e.g. after POST /__admin/shutdown).
+    pub fn wait(mut self) -> Stopped {
+        let child = self.child.take().expect("running");
+        let pid = child.id().to_string();
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
+            let mut child = child;
             let _ = tx.send(child.wait());
         });
         let status = match rx.recv_timeout(WATCHDOG) {
             Ok(status) => status.expect("mimeo proxy ran"),
             Err(_) => {
                 let _ = Command::new("kill").args(["-KILL", &pid]).status();
-                panic!("mimeo proxy did not stop within {WATCHDOG:?} of SIGTERM");
+                panic!("mimeo did not stop within {WATCHDOG:?}");
             }
         };
         let stderr = self

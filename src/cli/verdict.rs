@@ -1,0 +1,39 @@
+//! What `mimeo serve` and `mimeo proxy` do with their verdict when they stop:
+//! print the summary (by operation and rule, and the coverage line), write the
+//! reports asked for, and choose the exit status (1 with `--fail-on-violation`
+//! when a request broke the contract, or when a report could not be written).
+
+use mimeo::{Secrets, Verdict};
+
+use super::args::VerdictArgs;
+
+pub(crate) fn finish(verdict: &Verdict, args: &VerdictArgs, secrets: &Secrets) -> i32 {
+    eprint!("{verdict}");
+    let mut code = 0;
+    if let Some(path) = &args.report {
+        match mimeo::report::write_verdict_junit(path, verdict, secrets) {
+            Ok(()) => eprintln!("mimeo: wrote {}", path.display()),
+            Err(e) => {
+                eprintln!("error: {e}");
+                code = 1;
+            }
+        }
+    }
+    if let Some(path) = &args.report_json {
+        match mimeo::report::write_verdict_json(path, verdict, secrets) {
+            Ok(()) => eprintln!("mimeo: wrote {}", path.display()),
+            Err(e) => {
+                eprintln!("error: {e}");
+                code = 1;
+            }
+        }
+    }
+    if args.fail_on_violation && !verdict.passed() {
+        eprintln!(
+            "mimeo: {} request(s) broke the contract (--fail-on-violation)",
+            verdict.violating
+        );
+        code = 1;
+    }
+    code
+}

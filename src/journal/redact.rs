@@ -1,0 +1,233 @@
+//! Credentials out of everything the journal shows: headers that carry them or
+//! look like them, query parameters, JSON body members named like secrets,
+//! values shaped like the contract's declared credentials, and every form of the
+//! credentials the request itself sent (its Basic password, its bearer token),
+//! wherever else they appear in it: URL, body, other headers, messages.
+
+use std::borrow::Cow;
+
+use base64::Engine;
+use hyper::header::{HeaderMap, AUTHORIZATION, COOKIE};
+use serde_json::Value;
+
+use crate::contract::profile::Profile;
+use crate::secrets::{secret_header, secret_name, Secrets};
+use crate::serve::SESSION_HEADER;
+
+/// The stand-in for a hidden value.
+pub(crate) const REDACTED: &str = "[redacted]";
+
+/// Redacts one request's parts.
+pub(crate) struct Redactor<'a> {
+    profile: &'a Profile,
+    known: Secrets,
+}
+
+impl<'a> Redactor<'a> {
+    /// A redactor for a request with `headers`: hides `configured` (the server's
+    /// own credentials) and every credential the request carries.
+    pub(crate) fn new(profile: &'a Profile, configured: &Secrets, headers: &HeaderMap) -> Self {
+        Redactor::of(
+            profile,
+            configured,
+            headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes())),
+        )
+    }
+
+    /// The same, from headers as name and value bytes.
+    pub(crate) fn of<'h>(
+        profile: &'a Profile,
+        configured: &Secrets,
+        headers: impl IntoIterator<Item = (&'h str, &'h [u8])>,
+    ) -> Self {
+        let mut known = configured.clone();
+        let mut found = Vec::new();
+        for (name, value) in headers {
+            let Ok(text) = std::str::from_utf8(value) else {
+                continue;
+            };
+            // The session's name is how tests tell clients apart, not a credential.
+            if name == SESSION_HEADER && !profile.is_secret(text) {
+                continue;
+            }
+            if !(secret_header(name, text) || profile.is_secret(text)) {
+                continue;
+            }
+            found.push(text.trim().to_string());
+            if let Some((scheme, token)) = text.trim().split_once(' ') {
+                let token = token.trim();
+                found.push(token.to_string());
+                if scheme.eq_ignore_ascii_case("basic") && name == AUTHORIZATION.as_str() {
+                    let decoded = base64::engine::general_purpose::STANDARD
+                        .decode(token)
+                        .ok()
+                        .and_then(|d| String::from_utf8(d).ok());
+                    if let Some((user, pass)) = decoded.as_deref().and_then(|d| d.split_once(':')) {
+                        found.push(pass.to_string());
+                        if profile.is_secret(user) {
+                            found.push(user.to_string());
+                        }
+                    }
+                }
+            }
+            if name == COOKIE.as_str() {
+                found.extend(
+                    text.split(';')
+                        .filter_map(|c| c.split_once('=').map(|(_, v)| v.trim().to_string())),
+                );
+            }
+        }
+        known.extend(found);
+        Redactor { profile, known }
+    }
+
+    /// A header's value as shown.
+    pub(crate) fn header(&self, name: &str, value: &[u8]) -> String {
+        let text = String::from_utf8_lossy(value);
+        let session = name.eq_ignore_ascii_case(SESSION_HEADER);
+        if (!session && secret_header(name, &text)) || self.profile.is_secret(&text) {
+            return REDACTED.to_string();
+        }
+        self.text(&text)
+    }
+
+    /// A request target (`/path?query`) as shown: query values that are or look
+    /// like credentials hidden.
+    pub(crate) fn target(&self, path: &str, query: Option<&str>) -> String {
+        let path = self.text(path);
+        let Some(query) = query else { return path };
+        let pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> =
+            form_urlencoded::parse(query.as_bytes()).collect();
+        let hide = |k: &str, v: &str| secret_name(k) || self.profile.is_secret(v);
+        if !pairs.iter().any(|(k, v)| hide(k, v)) {
+            return format!("{path}?{}", self.text(query));
+        }
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &pairs {
+            if hide(k, v) {
+                s.append_pair(k, REDACTED);
+            } else {
+                s.append_pair(k, &self.text(v));
+            }
+        }
+        format!("{path}?{}", s.finish())
+    }
+
+    /// A query parameter's value as shown.
+    pub(crate) fn query_value(&self, name: &str, value: &str) -> String {
+        if secret_name(name) || self.profile.is_secret(value) {
+            REDACTED.to_string()
+        } else {
+            self.text(value)
+        }
+    }
+
+    /// A body as shown: JSON with members named like secrets and values shaped
+    /// like credentials hidden; other text scrubbed; `None` for bytes that are
+    /// not text.
+    pub(crate) fn body(&self, bytes: &[u8]) -> Option<String> {
+        let text = std::str::from_utf8(bytes).ok()?;
+        if let Ok(mut value) = serde_json::from_str::<Value>(text) {
+            if self.json(&mut value, 0) {
+                return Some(value.to_string());
+            }
+        }
+        Some(self.text(text))
+    }
+
+    /// Hides secrets inside a JSON value; `true` if anything changed.
+    fn json(&self, value: &mut Value, depth: usize) -> bool {
+        // Bodies are bounded in size; the depth bound keeps the walk off the stack's edge.
+        if depth > 64 {
+            return false;
+        }
+        match value {
+            Value::Object(map) => {
+                let mut changed = false;
+                for (k, v) in map.iter_mut() {
+                    if secret_name(k)
+                        && !matches!(v, Value::Object(_) | Value::Array(_) | Value::Null)
+                    {
+                        *v = Value::String(REDACTED.into());
+                        changed = true;
+                    } else {
+                        changed |= self.json(v, depth + 1);
+                    }
+                }
+                changed
+            }
+            Value::Array(items) => {
+                // Every item is walked: no short-circuit.
+                let mut changed = false;
+                for v in items.iter_mut() {
+                    changed |= self.json(v, depth + 1);
+                }
+                changed
+            }
+            Value::String(s) => {
+                let shown = if self.profile.is_secret(s) {
+                    REDACTED.to_string()
+                } else {
+                    self.text(s)
+                };
+                let changed = shown != *s;
+                *s = shown;
+                changed
+            }
+            _ => false,
+        }
+    }
+
+    /// Free text (a path, a message, a value) with every known credential and
+    /// every credential shape hidden.
+    pub(crate) fn text(&self, text: &str) -> String {
+        let scrubbed = if self.known.is_empty() {
+            Cow::Borrowed(text)
+        } else {
+            Cow::Owned(self.known.scrub(text))
+        };
+        self.profile.scrub(&scrubbed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hyper::header::HeaderValue;
+
+    #[test]
+    fn hides_every_form_of_what_the_request_sent() {
+        let contract = crate::Contract::embedded().unwrap();
+        let profile = &contract.profile;
+        let mut h = HeaderMap::new();
+        // ACaaaa...:s3cr3t-t0ken
+        let basic = base64::engine::general_purpose::STANDARD
+            .encode(format!("AC{}:s3cr3t-t0ken", "a".repeat(32)));
+        h.insert(
+            AUTHORIZATION,
+            HeaderValue::from_str(&format!("Basic {basic}")).unwrap(),
+        );
+        h.insert("x-api-key", HeaderValue::from_static("k-123456"));
+        h.insert("accept", HeaderValue::from_static("application/json"));
+        let r = Redactor::new(profile, &Secrets::default(), &h);
+        assert_eq!(r.header("authorization", basic.as_bytes()), REDACTED);
+        assert_eq!(r.header("x-api-key", b"k-123456"), REDACTED);
+        assert_eq!(r.header("accept", b"application/json"), "application/json");
+        assert_eq!(
+            r.target("/v1/x", Some("token=abc&q=s3cr3t-t0ken&ok=1")),
+            "/v1/x?token=%5Bredacted%5D&q=%5Bredacted%5D&ok=1"
+        );
+        let body = r
+            .body(br#"{"password":"hunter2","note":"my token is s3cr3t-t0ken","n":1}"#)
+            .unwrap();
+        assert_eq!(
+            body,
+            r#"{"password":"[redacted]","note":"my token is [redacted]","n":1}"#
+        );
+        assert_eq!(
+            r.text(&format!("user AC{}", "a".repeat(32))),
+            "user [redacted]"
+        );
+        assert!(r.body(&[0xff, 0xfe]).is_none());
+    }
+}

@@ -1,0 +1,213 @@
+//! The control surface a test drives the mock through, under a reserved prefix
+//! (`/__admin` unless configured; a contract with paths under it is refused at
+//! start-up): the session's state as JSON, replacing it, resetting state, rule
+//! sequences, chaos draws and the journal for one session or all; the request
+//! journal ([`requests`]); the verdict so far; health for readiness probes; and
+//! a shutdown that writes the reports as SIGTERM would. Answers are mimeo's own,
+//! never the contract's, and errors carry the `mimeo-error` header. Admin
+//! requests are neither journaled nor judged.
+
+mod requests;
+
+use bytes::Bytes;
+use hyper::body::Incoming;
+use hyper::header::{HeaderName, HeaderValue, ALLOW, CONTENT_TYPE};
+use hyper::http::request::Parts;
+use hyper::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use super::session;
+use super::State;
+use crate::http::server::{read_body, BodyError};
+use crate::respond::{Built, MOCK_ERROR_HEADER};
+
+/// The endpoints, for the message on an unknown one.
+const ENDPOINTS: &str = "GET/PUT /state, POST /reset, GET /health, GET /verdict, POST /shutdown, GET/DELETE /requests, GET /requests/{id}, POST /requests/count, /requests/find, /requests/remove, GET /requests/unmatched, /requests/unmatched/near-misses";
+
+/// The decoded query of an admin request.
+pub(super) struct Query(Vec<(String, String)>);
+
+impl Query {
+    fn of(parts: &Parts) -> Query {
+        Query(
+            parts
+                .uri
+                .query()
+                .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+                .unwrap_or_default(),
+        )
+    }
+
+    pub(super) fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Answers a request under the admin prefix (`rest` is the path after it).
+pub(in crate::serve) async fn answer(
+    state: &State,
+    parts: &Parts,
+    body: Incoming,
+    rest: &str,
+) -> Built {
+    let query = Query::of(parts);
+    let session = query
+        .get("session")
+        .map(str::to_string)
+        .unwrap_or_else(|| session::key(&parts.headers));
+    if let Some(sub) = rest.strip_prefix("/requests") {
+        let body = if matches!(parts.method, Method::POST) {
+            match read_admin_body(state, parts, body).await {
+                Ok(b) => b,
+                Err(e) => return e,
+            }
+        } else {
+            Bytes::new()
+        };
+        return requests::answer(state, &parts.method, sub, &query, &body);
+    }
+    match (rest, &parts.method) {
+        ("/state", &Method::GET) => match &state.sim {
+            Some(sim) => ok(sim.dump(&session)),
+            None => not_stateful(),
+        },
+        ("/state", &Method::PUT) => {
+            let Some(sim) = &state.sim else {
+                return not_stateful();
+            };
+            let bytes = match read_admin_body(state, parts, body).await {
+                Ok(b) => b,
+                Err(e) => return e,
+            };
+            let value: Value = match serde_json::from_slice(&bytes) {
+                Ok(v) => v,
+                Err(e) => {
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        "invalid-state",
+                        &format!("the state is not JSON: {e}"),
+                    )
+                }
+            };
+            match sim.load(&session, &value) {
+                Ok(()) => ok(json!({"session": session, "loaded": true})),
+                Err(errors) => {
+                    let list: Vec<String> = errors.0.iter().map(ToString::to_string).collect();
+                    let mut built = error(
+                        StatusCode::BAD_REQUEST,
+                        "invalid-state",
+                        &format!("the state was refused: {}", list.join("; ")),
+                    );
+                    built.body = Bytes::from(
+                        json!({"mimeo_error": "invalid-state", "message": "the state was refused", "errors": list})
+                            .to_string(),
+                    );
+                    built
+                }
+            }
+        }
+        ("/reset", &Method::POST) => {
+            let all = query.get("all") == Some("true");
+            let which = (!all).then_some(session.as_str());
+            state.reset(which);
+            ok(json!({"reset": if all { "all" } else { session.as_str() }}))
+        }
+        ("/health", &Method::GET) => ok(json!({
+            "status": "healthy",
+            "message": "mimeo is ok",
+            "version": env!("CARGO_PKG_VERSION"),
+            "uptimeInSeconds": state.started.elapsed().as_secs(),
+            "timestamp": crate::journal::view::timestamp(std::time::SystemTime::now()),
+            "contract": format!("{} {}", state.contract.title(), state.contract.version()),
+            "operations": state.contract.operations().len(),
+            "stateful": state.sim.is_some(),
+            "journal": {
+                "enabled": state.journal.is_some(),
+                "size": state.journal.as_ref().map_or(0, |j| j.len()),
+                "capacity": state.opts.journal_size,
+            },
+        })),
+        ("/verdict", &Method::GET) => ok(serde_json::to_value(
+            state.verdicts.verdict(&state.contract),
+        )
+        .unwrap_or(Value::Null)),
+        ("/shutdown", &Method::POST) => {
+            // The server stops accepting once this answer is out; requests in
+            // flight finish, then `mimeo serve` writes its reports and exits.
+            let _ = state.stop.send(true);
+            ok(json!({"shutdown": true}))
+        }
+        ("/state", _) => not_allowed("GET, PUT"),
+        ("/reset" | "/shutdown", _) => not_allowed("POST"),
+        ("/health" | "/verdict", _) => not_allowed("GET"),
+        _ => unknown(state, rest),
+    }
+}
+
+async fn read_admin_body(state: &State, parts: &Parts, body: Incoming) -> Result<Bytes, Built> {
+    match read_body(&parts.headers, body, state.opts.max_body).await {
+        Ok(b) => Ok(b),
+        Err(BodyError::TooLarge) => Err(error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "invalid-admin-request",
+            &format!("the body is larger than {} bytes", state.opts.max_body),
+        )),
+        Err(BodyError::Unreadable(e)) => {
+            Err(error(StatusCode::BAD_REQUEST, "invalid-admin-request", &e))
+        }
+    }
+}
+
+pub(super) fn unknown(state: &State, rest: &str) -> Built {
+    error(
+        StatusCode::NOT_FOUND,
+        "unknown-admin",
+        &format!(
+            "{}{rest} is not an admin endpoint; under {} they are {ENDPOINTS}",
+            state.admin_prefix, state.admin_prefix
+        ),
+    )
+}
+
+pub(super) fn ok(value: Value) -> Built {
+    Built {
+        status: StatusCode::OK,
+        headers: vec![(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        body: Bytes::from(value.to_string()),
+    }
+}
+
+pub(super) fn error(status: StatusCode, kind: &'static str, message: &str) -> Built {
+    Built {
+        status,
+        headers: vec![
+            (CONTENT_TYPE, HeaderValue::from_static("application/json")),
+            (
+                HeaderName::from_static(MOCK_ERROR_HEADER),
+                HeaderValue::from_static(kind),
+            ),
+        ],
+        body: Bytes::from(json!({"mimeo_error": kind, "message": message}).to_string()),
+    }
+}
+
+fn not_stateful() -> Built {
+    error(
+        StatusCode::NOT_FOUND,
+        "not-stateful",
+        "the mock runs without a state model (start it with --stateful); there is no state",
+    )
+}
+
+pub(super) fn not_allowed(allow: &'static str) -> Built {
+    let mut built = error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "unknown-admin",
+        &format!("this admin endpoint takes {allow}"),
+    );
+    built.headers.push((ALLOW, HeaderValue::from_static(allow)));
+    built
+}

@@ -1,0 +1,282 @@
+//! A request from arrival to the last byte: admin requests and CORS preflights
+//! are answered apart; every other request goes through the [`pipeline`], then
+//! waits its delay, arms its fault, is counted for the verdict, logged
+//! (timestamp, session, request, status, why), and journaled (its head and
+//! body copied compactly; redaction waits until someone reads the journal).
+//!
+//! [`pipeline`]: super::pipeline
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, CONNECTION, ORIGIN};
+use hyper::http::request::Parts;
+use hyper::{Request, Response};
+
+use super::chaos::Spot;
+use super::pipeline::{answer, Outcome};
+use super::session::{self, stable_hash};
+use super::{admin, cors, under, State};
+use crate::http::body::MockBody;
+use crate::http::faulty::Conn;
+use crate::http::log::{push_decimal, push_millis};
+use crate::journal::view::timestamp;
+use crate::journal::{kept_body, Entry, Head, Redactor, Why};
+use crate::verdict::Found;
+
+pub(super) async fn handle(
+    state: &Arc<State>,
+    req: Request<Incoming>,
+    conn: Arc<Conn>,
+) -> Response<MockBody> {
+    let started = Instant::now();
+    let at = SystemTime::now();
+    let (parts, body) = req.into_parts();
+    if let Some(rest) = under(parts.uri.path(), &state.admin_prefix) {
+        let built = admin::answer(state, &parts, body, rest).await;
+        if state.opts.log {
+            let line = format!(
+                "{} {} {} -> {} {:.2}ms (admin)\n",
+                timestamp(at),
+                parts.method,
+                parts.uri.path(),
+                built.status.as_u16(),
+                started.elapsed().as_secs_f64() * 1e3
+            );
+            state.log.push(|buf| buf.extend_from_slice(line.as_bytes()));
+        }
+        let mut response = Response::new(MockBody::full(built.body));
+        *response.status_mut() = built.status;
+        response.headers_mut().extend(built.headers);
+        return response;
+    }
+    let session = session::shared_key(&parts.headers, &state.default_session);
+    let mut outcome = if state.opts.cors && super::cors::is_preflight(&parts.method, &parts.headers)
+    {
+        Outcome::plain(cors::preflight(&parts.headers), Why::Preflight)
+    } else {
+        answer(state, &parts, body, &session).await
+    };
+    let judged = !matches!(outcome.why, Why::Preflight);
+    if judged && outcome.shape.delay.is_none() {
+        // The server-wide delay applies to every answer, errors included, as a
+        // slow network would.
+        if let Some(latency) = &state.opts.latency {
+            outcome.shape.delay = Some(if latency.is_random() {
+                let slot = state.opts.rules.len();
+                let n = state
+                    .counters
+                    .session(&session)
+                    .of(slot)
+                    .fetch_add(1, Ordering::Relaxed);
+                Spot {
+                    seed: state.opts.seed,
+                    session: stable_hash(&session),
+                    slot,
+                    n,
+                }
+                .delay(latency)
+            } else {
+                (latency.min(), false)
+            });
+        }
+    }
+    if let Some((delay, _)) = outcome.shape.delay.filter(|(d, _)| !d.is_zero()) {
+        tokio::time::sleep(delay).await;
+    }
+    let fault = outcome.shape.fault;
+    if let Some(f) = fault {
+        conn.arm(f);
+    }
+    let status = outcome.built.status.as_u16();
+    if judged {
+        count(
+            state,
+            &parts,
+            &outcome,
+            &session,
+            fault.is_none().then_some(status),
+        );
+    }
+    if state.opts.log {
+        log(state, &parts, &outcome, &session, at, started);
+    }
+
+    let mut response = Response::new(match outcome.shape.dribble {
+        Some(d) => MockBody::dribbled(outcome.built.body, d),
+        None => MockBody::full(outcome.built.body),
+    });
+    *response.status_mut() = outcome.built.status;
+    let headers = response.headers_mut();
+    for (name, value) in outcome.built.headers {
+        headers.append(name, value);
+    }
+    if outcome.close {
+        headers.insert(CONNECTION, HeaderValue::from_static("close"));
+    }
+    if state.opts.cors && !matches!(outcome.why, Why::Preflight) {
+        if let Some(origin) = parts.headers.get(ORIGIN) {
+            cors::decorate(headers, origin);
+        }
+    }
+
+    if let Some(journal) = &state.journal {
+        let mut drawn = std::mem::take(&mut outcome.shape.drawn);
+        drawn.delay = outcome.shape.delay;
+        journal.push(Entry {
+            id: journal.next_id(),
+            at,
+            peer: conn.peer.ip(),
+            session,
+            body: kept_body(&outcome.body),
+            body_len: outcome.body.len(),
+            head: Head::copy(&parts.uri, &parts.headers),
+            method: parts.method,
+            operation: outcome.operation,
+            violations: outcome.violations,
+            status: if fault.is_some() { 0 } else { status },
+            why: outcome.why,
+            drawn,
+            elapsed: started.elapsed(),
+        });
+    }
+    response
+}
+
+/// Counts the request for the verdict; only one that broke the contract (or
+/// that no operation serves) pays for redaction.
+fn count(state: &State, parts: &Parts, outcome: &Outcome, session: &str, status: Option<u16>) {
+    let contract = &*state.contract;
+    let op = outcome.operation.map(|i| contract.op(i));
+    let unknown = match outcome.why {
+        Why::NotFound => Some("no operation of the contract has this path".to_string()),
+        Why::MethodNotAllowed => Some(format!(
+            "no operation of the contract takes {} on this path",
+            parts.method
+        )),
+        _ => None,
+    };
+    if outcome.violations.is_empty() && unknown.is_none() {
+        state
+            .verdicts
+            .record(op, status, [], || (String::new(), String::new()));
+        return;
+    }
+    let r = Redactor::new(&contract.profile, &state.secrets, &parts.headers);
+    let found = outcome
+        .violations
+        .iter()
+        .map(|v| Found {
+            check: "request_valid",
+            rule: &v.rule,
+            message: r.text(&v.to_string()),
+        })
+        .chain(unknown.map(|message| Found {
+            check: "unknown",
+            rule: "unknown",
+            message,
+        }));
+    state.verdicts.record(op, status, found, || {
+        (
+            format!(
+                "{} {}",
+                parts.method,
+                r.target(parts.uri.path(), parts.uri.query())
+            ),
+            shown_session(state, session, &r),
+        )
+    });
+}
+
+/// A session's name as logs and reports show it.
+fn shown_session(state: &State, session: &str, r: &Redactor<'_>) -> String {
+    if state.contract.profile.is_secret(session) {
+        "[redacted]".into()
+    } else {
+        r.text(session)
+    }
+}
+
+/// `TIME [session] GET /path?query -> 200 0.01ms (why)`, written with little
+/// formatting machinery: this runs for every request.
+fn log(
+    state: &State,
+    parts: &Parts,
+    outcome: &Outcome,
+    session: &Arc<str>,
+    at: SystemTime,
+    started: Instant,
+) {
+    let micros = started.elapsed().as_micros();
+    let plain = matches!(
+        outcome.why,
+        Why::Default
+            | Why::Rule { .. }
+            | Why::Fault { .. }
+            | Why::NotFound
+            | Why::MethodNotAllowed
+            | Why::Preflight
+            | Why::NotAcceptable
+            | Why::TooLarge
+            | Why::Auth(_)
+    );
+    // Only text that may carry request values needs the redactor.
+    let redactor =
+        (!plain || parts.uri.query().is_some() || !Arc::ptr_eq(session, &state.default_session))
+            .then(|| Redactor::new(&state.contract.profile, &state.secrets, &parts.headers));
+    let target = match (&redactor, parts.uri.query()) {
+        (Some(r), Some(_)) => r.target(parts.uri.path(), parts.uri.query()),
+        _ => parts.uri.path().to_string(),
+    };
+    let shown = match &redactor {
+        Some(r) => shown_session(state, session, r),
+        None => session.to_string(),
+    };
+    let why = match &outcome.why {
+        Why::Default => None,
+        Why::Invalid => {
+            let r = redactor.as_ref();
+            let list: Vec<String> = outcome
+                .violations
+                .iter()
+                .map(|v| r.map_or_else(|| v.to_string(), |r| r.text(&v.to_string())))
+                .collect();
+            Some(format!("{} violation(s): {}", list.len(), list.join("; ")))
+        }
+        other => {
+            let reason = other.reason(&state.opts.rules, |t| match &redactor {
+                Some(r) => r.text(t),
+                None => t.to_string(),
+            });
+            Some(reason.to_string())
+        }
+    };
+    let stamp = timestamp(at);
+    state.log.push(|buf| {
+        buf.extend_from_slice(stamp.as_bytes());
+        buf.extend_from_slice(b" [");
+        buf.extend_from_slice(shown.as_bytes());
+        buf.extend_from_slice(b"] ");
+        buf.extend_from_slice(parts.method.as_str().as_bytes());
+        buf.push(b' ');
+        buf.extend_from_slice(target.as_bytes());
+        buf.extend_from_slice(b" -> ");
+        match outcome.shape.fault {
+            Some(f) => {
+                buf.extend_from_slice(b"fault ");
+                buf.extend_from_slice(f.name().as_bytes());
+            }
+            None => push_decimal(buf, u64::from(outcome.built.status.as_u16())),
+        }
+        buf.push(b' ');
+        push_millis(buf, micros);
+        if let Some(why) = &why {
+            buf.extend_from_slice(b" (");
+            buf.extend_from_slice(why.as_bytes());
+            buf.push(b')');
+        }
+        buf.push(b'\n');
+    });
+}

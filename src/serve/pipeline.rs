@@ -1,0 +1,415 @@
+//! One request through the mock: route it (`HEAD` as `GET`), read the body
+//! (bounded), check auth, validate, check `Accept`, then choose the answer
+//! (`Prefer`, then a rule, then the state model, then the default) and how it is
+//! sent (delay, dribble, fault). What happened is an [`Outcome`]; [`super::finish`]
+//! sends it, counts it, logs it and journals it.
+
+use std::borrow::Cow;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, ACCEPT, ALLOW, AUTHORIZATION, HOST, WWW_AUTHENTICATE};
+use hyper::http::request::Parts;
+use hyper::Method;
+
+use super::chaos::{self, Picked};
+use super::session::stable_hash;
+use super::{basic_matches, State};
+use crate::contract::{Auth, OpIndex, Operation};
+use crate::http::intake::{invalid_request_status, Intake, Route};
+use crate::http::server::{read_body, BodyError};
+use crate::journal::{Drawn, Why};
+use crate::respond::fault::{Dribble, Fault};
+use crate::respond::rules::segments;
+use crate::respond::{mock_error, prefer, Built, Choice, MockError, RequestInfo};
+use crate::state::SimOutcome;
+use crate::support::media;
+use crate::validate::{Place, Violation};
+
+/// What the mock decided for a request.
+pub(super) struct Outcome {
+    pub(super) built: Built,
+    pub(super) why: Why,
+    /// Close the connection after answering (the body was not read whole).
+    pub(super) close: bool,
+    pub(super) operation: Option<OpIndex>,
+    pub(super) violations: Vec<Violation>,
+    /// The request body as read (empty when it was not read).
+    pub(super) body: Bytes,
+    pub(super) shape: Shape,
+}
+
+/// How the answer is sent, when a rule or `Prefer` says.
+#[derive(Default)]
+pub(super) struct Shape {
+    /// The delay, and whether it was drawn.
+    pub(super) delay: Option<(Duration, bool)>,
+    pub(super) dribble: Option<Dribble>,
+    pub(super) fault: Option<Fault>,
+    pub(super) drawn: Drawn,
+}
+
+impl Outcome {
+    pub(super) fn plain(built: Built, why: Why) -> Outcome {
+        Outcome {
+            built,
+            why,
+            close: false,
+            operation: None,
+            violations: Vec::new(),
+            body: Bytes::new(),
+            shape: Shape::default(),
+        }
+    }
+
+    fn of(mut self, op: &Operation) -> Outcome {
+        self.operation = Some(op.index);
+        self
+    }
+}
+
+pub(super) async fn answer(state: &State, parts: &Parts, body: Incoming, session: &str) -> Outcome {
+    let contract = &*state.contract;
+    let mut intake = Intake::new(contract, parts);
+    if parts.method == Method::HEAD {
+        if let Route::MethodNotAllowed { allow, .. } = &intake.route {
+            if allow.split(", ").any(|m| m == "GET") {
+                intake = Intake::with_method(contract, parts, &Method::GET);
+            }
+        }
+    }
+    let (operation, path_params) = match &intake.route {
+        Route::NotFound => {
+            let msg = format!("The requested resource {} was not found", parts.uri.path());
+            return Outcome::plain(
+                state.responder.error(contract, None, 404, &msg),
+                Why::NotFound,
+            );
+        }
+        Route::MethodNotAllowed { allow, template } => {
+            // `Allow` lists the documented methods; HEAD is answered as a courtesy.
+            let msg = format!(
+                "Method {} is not allowed on {template}; allowed: {allow}",
+                parts.method
+            );
+            let mut built = state.responder.error(contract, None, 405, &msg);
+            built.headers.push((
+                ALLOW,
+                HeaderValue::from_str(allow).unwrap_or(HeaderValue::from_static("")),
+            ));
+            return Outcome::plain(built, Why::MethodNotAllowed);
+        }
+        Route::Operation(op, params) => (*op, params),
+    };
+
+    let body = match read_body(&parts.headers, body, state.opts.max_body).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => {
+            let msg = format!(
+                "The request body is larger than {} bytes",
+                state.opts.max_body
+            );
+            let built = state.responder.error(contract, Some(operation), 413, &msg);
+            let mut out = Outcome::plain(built, Why::TooLarge).of(operation);
+            out.close = true;
+            return out;
+        }
+        Err(BodyError::Unreadable(e)) => {
+            let msg = format!("The request body could not be read: {e}");
+            let built = state.responder.error(contract, Some(operation), 400, &msg);
+            let mut out = Outcome::plain(built, Why::Unreadable(msg.into())).of(operation);
+            out.close = true;
+            return out;
+        }
+    };
+
+    let prefer = match prefer::parse(&parts.headers, &mut intake.query) {
+        Ok(p) => p,
+        Err(msg) => {
+            let built = mock_error(MockError::InvalidPrefer, &msg);
+            let mut out = Outcome::plain(built, Why::Mock(MockError::InvalidPrefer, msg.into()));
+            out.body = body;
+            return out.of(operation);
+        }
+    };
+
+    if let Some(expected) = &state.auth_header {
+        if operation.documents(401) && operation.auth != Auth::None {
+            let given = parts.headers.get(AUTHORIZATION);
+            if !basic_matches(given, expected) {
+                let why = if given.is_some() {
+                    "wrong credentials"
+                } else {
+                    "no credentials"
+                };
+                let msg = "Authentication Error - invalid username or password";
+                let mut built = state.responder.error(contract, Some(operation), 401, msg);
+                if !built.headers.iter().any(|(n, _)| n == WWW_AUTHENTICATE) {
+                    built.headers.push((
+                        WWW_AUTHENTICATE,
+                        HeaderValue::from_static("Basic realm=\"mimeo\""),
+                    ));
+                }
+                let mut out = Outcome::plain(built, Why::Auth(why));
+                out.body = body;
+                return out.of(operation);
+            }
+        }
+    }
+
+    let mut violations = intake.violations(contract, parts, &body);
+    if violations.is_empty() {
+        if let Some(v) = not_acceptable(operation, parts) {
+            let msg = format!("Not acceptable: {v}");
+            let built = state.responder.error(contract, Some(operation), 406, &msg);
+            let mut out = Outcome::plain(built, Why::NotAcceptable);
+            out.violations.push(v);
+            out.body = body;
+            return out.of(operation);
+        }
+    }
+    if !violations.is_empty() {
+        let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
+        let msg = format!("Invalid request: {}", list.join("; "));
+        let status = invalid_request_status(operation);
+        let built = state
+            .responder
+            .error(contract, Some(operation), status, &msg);
+        let mut out = Outcome::plain(built, Why::Invalid);
+        out.violations = std::mem::take(&mut violations);
+        out.body = body;
+        return out.of(operation);
+    }
+
+    let mut out = choose_and_respond(
+        state,
+        operation,
+        parts,
+        path_params,
+        &intake.query,
+        &body,
+        &prefer,
+        session,
+    );
+    out.body = body;
+    out.of(operation)
+}
+
+/// The violation when the request's `Accept` admits none of the media types the
+/// operation documents (an operation with no bodies has nothing to negotiate).
+fn not_acceptable(op: &Operation, parts: &Parts) -> Option<Violation> {
+    let accept = parts.headers.get(ACCEPT)?.to_str().ok()?;
+    let offered: Vec<&str> = op
+        .responses
+        .iter()
+        .flat_map(|r| r.content.iter().map(|m| m.name.as_str()))
+        .collect();
+    if offered.is_empty() || offered.iter().any(|o| media::accepts(accept, o)) {
+        return None;
+    }
+    let mut names = offered.clone();
+    names.sort_unstable();
+    names.dedup();
+    Some(Violation {
+        place: Place::Header,
+        name: "Accept".into(),
+        rule: "accept".into(),
+        message: format!(
+            "`{accept}` admits none of the media types {} documents: {}",
+            op.name(),
+            names.join(", ")
+        ),
+    })
+}
+
+/// Picks the answer: `Prefer` first, then a rule, then the state model (in
+/// stateful mode), then the operation's default. A forced answer changes no
+/// state. Delays, dribbles and faults come from `Prefer`, else from the rule.
+#[allow(clippy::too_many_arguments)]
+fn choose_and_respond(
+    state: &State,
+    operation: &Operation,
+    parts: &Parts,
+    path_params: &[(&str, Result<Cow<'_, str>, String>)],
+    query: &[(Cow<'_, str>, Cow<'_, str>)],
+    body: &[u8],
+    prefer: &prefer::Prefer,
+    session: &str,
+) -> Outcome {
+    let contract = &*state.contract;
+    let picked = match state.opts.rules.as_slice() {
+        [] => Picked {
+            rule: None,
+            step: None,
+            spot: None,
+            drawn: Drawn::default(),
+        },
+        rules => chaos::pick(
+            rules,
+            &state.counters.session(session),
+            state.opts.seed,
+            stable_hash(session),
+            &operation.method,
+            &segments(parts.uri.path()),
+        ),
+    };
+    let rule = picked.rule.map(|(_, r)| r);
+    let rule_index = picked.rule.map(|(i, _)| i);
+    let mut shape = Shape {
+        drawn: picked.drawn,
+        ..Shape::default()
+    };
+    shape.delay = match (prefer.delay, rule.and_then(|r| r.delay), picked.spot) {
+        (Some(d), _, _) => Some((d, false)),
+        (None, Some(l), Some(spot)) => Some(spot.delay(&l)),
+        _ => None,
+    };
+    shape.dribble = prefer.dribble.or_else(|| rule.and_then(|r| r.dribble));
+    if let Some(d) = shape.dribble {
+        shape.drawn.dribble = Some(d);
+    }
+    let fault = match (prefer.fault, rule.and_then(|r| r.fault)) {
+        (Some(f), _) => Some((f, None)),
+        (None, Some(f)) => Some((f, rule_index)),
+        _ => None,
+    };
+    if let Some((fault, rule)) = fault {
+        shape.fault = Some(fault);
+        let mut out = Outcome::plain(
+            crate::respond::finish(hyper::StatusCode::OK, Vec::new(), None),
+            Why::Fault { fault, rule },
+        );
+        out.shape = shape;
+        return out;
+    }
+
+    let host = match parts.headers.get(HOST).and_then(|h| h.to_str().ok()) {
+        Some(h) => Cow::Borrowed(h),
+        None => Cow::Owned(state.addr.to_string()),
+    };
+    let info = RequestInfo {
+        path_params,
+        host: &host,
+    };
+    let forced = prefer.code.is_some()
+        || prefer.example.is_some()
+        || picked.step.is_some()
+        || rule.is_some_and(|r| r.chooses());
+    if let (Some(sim), false) = (&state.sim, forced) {
+        let decoded: Vec<(&str, &str)> = path_params
+            .iter()
+            .filter_map(|(n, v)| v.as_deref().ok().map(|v| (*n, v)))
+            .collect();
+        let json = (!body.is_empty())
+            .then(|| serde_json::from_slice::<serde_json::Value>(body).ok())
+            .flatten();
+        if let Some(outcome) = sim.handle(
+            session,
+            operation,
+            &decoded,
+            query,
+            json.as_ref(),
+            Instant::now(),
+        ) {
+            let mut out = simulated(state, operation, outcome, &info);
+            out.shape = shape;
+            return out;
+        }
+    }
+    let (status, mut why) = match (prefer.code, picked.step) {
+        (Some(code), _) => (code, Why::Prefer(Box::new(prefer.clone()))),
+        (None, Some((code, step))) => (
+            code,
+            Why::Rule {
+                index: rule_index.unwrap_or_default(),
+                step: Some((step, rule.map_or(1, |r| r.statuses.len()))),
+            },
+        ),
+        (None, None) => (state.responder.default_status(operation), Why::Default),
+    };
+    if matches!(why, Why::Default) {
+        if !prefer.is_empty() {
+            why = Why::Prefer(Box::new(prefer.clone()));
+        } else if let Some(index) = rule_index {
+            why = Why::Rule { index, step: None };
+        }
+    }
+    // A rule's example belongs to the statuses the rule was checked against, so it
+    // applies only when Prefer did not pick the status.
+    let example = prefer.example.as_deref().or_else(|| {
+        rule.filter(|_| prefer.code.is_none())
+            .and_then(|r| r.example.as_deref())
+    });
+    let choice = Choice {
+        status,
+        example,
+        dynamic: prefer.dynamic.unwrap_or(state.opts.dynamic),
+        ..Choice::default()
+    };
+    let mut out = match state.responder.respond(contract, operation, choice, &info) {
+        Ok(built) => Outcome::plain(built, why),
+        Err(e) => Outcome::plain(
+            mock_error(e.kind, &e.message),
+            Why::Mock(e.kind, e.message.into()),
+        ),
+    };
+    out.shape = shape;
+    out
+}
+
+/// The answer the state model decided.
+fn simulated(
+    state: &State,
+    operation: &Operation,
+    outcome: SimOutcome,
+    info: &RequestInfo<'_>,
+) -> Outcome {
+    let contract = &*state.contract;
+    let (choice, why) = match &outcome {
+        SimOutcome::Respond {
+            status,
+            body,
+            location,
+        } => (
+            Choice {
+                status: *status,
+                body: body.clone(),
+                location: location.as_deref(),
+                ..Choice::default()
+            },
+            Why::State(None),
+        ),
+        SimOutcome::Redirect {
+            status,
+            param,
+            canonical,
+        } => (
+            Choice {
+                status: *status,
+                redirect_to: Some((param, canonical)),
+                ..Choice::default()
+            },
+            Why::State(Some(format!("merged into {canonical}").into())),
+        ),
+        SimOutcome::Error { status, message } => {
+            let built = state
+                .responder
+                .error(contract, Some(operation), *status, message);
+            return Outcome::plain(built, Why::State(Some(message.as_str().into())));
+        }
+        SimOutcome::Refused { message } => {
+            return Outcome::plain(
+                mock_error(MockError::StateLimit, message),
+                Why::Mock(MockError::StateLimit, message.as_str().into()),
+            )
+        }
+    };
+    match state.responder.respond(contract, operation, choice, info) {
+        Ok(built) => Outcome::plain(built, why),
+        Err(e) => Outcome::plain(
+            mock_error(e.kind, &e.message),
+            Why::Mock(e.kind, e.message.into()),
+        ),
+    }
+}

@@ -1,0 +1,233 @@
+//! Contract verdicts that gate CI, through the real binary: `mimeo serve` and
+//! `mimeo proxy` with `--fail-on-violation --report r.xml --report-json r.json`
+//! exit 1 on SIGTERM (or `POST /__admin/shutdown`) when a client sent one
+//! invalid request, with a JUnit failure naming the rule, and 0 when every
+//! request kept the contract.
+
+use crate::common::proxy::{spawn, spawn_command};
+use crate::common::*;
+
+fn add_path() -> String {
+    format!("/v1/Stores/{STORE}/Profiles/{PROFILE}/Identifiers")
+}
+
+const GOOD: &str = r#"{"idType":"email","value":"ada@example.com"}"#;
+/// Breaks `required` (no value).
+const BAD: &str = r#"{"idType":"email"}"#;
+
+fn read(path: &std::path::Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[tokio::test]
+async fn serve_fails_ci_on_one_invalid_request_and_names_the_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let xml = dir.path().join("r.xml");
+    let json = dir.path().join("r.json");
+    let (xml_s, json_s) = (xml.to_str().unwrap(), json.to_str().unwrap());
+    let server = spawn_command(
+        "serve",
+        &[
+            "--port",
+            "0",
+            "--fail-on-violation",
+            "--report",
+            xml_s,
+            "--report-json",
+            json_s,
+        ],
+    );
+    assert_eq!(
+        send(&server.url, "POST", &add_path(), &[], Some(GOOD))
+            .await
+            .status,
+        202
+    );
+    assert_eq!(
+        send(&server.url, "POST", &add_path(), &[], Some(BAD))
+            .await
+            .status,
+        400
+    );
+    assert_eq!(
+        send(
+            &server.url,
+            "GET",
+            &format!("{}/email", add_path()),
+            &[],
+            None
+        )
+        .await
+        .status,
+        200
+    );
+    let out = server.stop();
+    assert_eq!(out.code, Some(1), "{out}");
+    assert!(out.stderr.contains("CreateProfileIdentifier"), "{out}");
+    assert!(out.stderr.contains("request_valid/required 1"), "{out}");
+    assert!(
+        out.stderr.contains("coverage: 2 of 7 operations called"),
+        "{out}"
+    );
+
+    let junit = read(&xml);
+    assert!(
+        junit.contains("<testsuites name=\"mimeo serve\" tests=\"2\""),
+        "{junit}"
+    );
+    assert!(junit.contains("failures=\"1\""), "{junit}");
+    assert!(junit.contains("name=\"CreateProfileIdentifier (POST /v1/Stores/{storeId}/Profiles/{profileId}/Identifiers)\""), "{junit}");
+    assert!(junit.contains("type=\"request_valid/required\""), "{junit}");
+    assert!(
+        junit.contains("1 of 2 request(s) broke the contract: request_valid/required 1"),
+        "{junit}"
+    );
+    assert!(
+        junit.contains(&format!("POST {}", add_path())),
+        "the request is named: {junit}"
+    );
+    assert!(
+        junit.contains("&quot;value&quot; is a required property"),
+        "{junit}"
+    );
+    assert!(
+        junit.contains("coverage: 2 of 7 operations called"),
+        "{junit}"
+    );
+
+    let report: serde_json::Value = serde_json::from_str(&read(&json)).unwrap();
+    assert_eq!(report["passed"], false);
+    assert_eq!(report["violating"], 1);
+    assert_eq!(report["requests"], 3);
+    let create = report["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["operationId"] == "CreateProfileIdentifier")
+        .unwrap();
+    assert_eq!(create["calls"], 2);
+    assert_eq!(create["statuses"]["202"], 1);
+    assert_eq!(create["statuses"]["400"], 1);
+    assert_eq!(create["failures"][0]["rule"], "required");
+    assert_eq!(report["coverage"]["operationsCalled"], 2);
+}
+
+#[tokio::test]
+async fn serve_exits_0_when_every_request_conforms_and_stops_on_admin_shutdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let xml = dir.path().join("r.xml");
+    let server = spawn_command(
+        "serve",
+        &[
+            "--port",
+            "0",
+            "--fail-on-violation",
+            "--report",
+            xml.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        send(&server.url, "POST", &add_path(), &[], Some(GOOD))
+            .await
+            .status,
+        202
+    );
+    let out = server.stop();
+    assert_eq!(out.code, Some(0), "{out}");
+    let junit = read(&xml);
+    assert!(
+        junit.contains("tests=\"1\"") && junit.contains("failures=\"0\""),
+        "{junit}"
+    );
+
+    // POST /__admin/shutdown stops it the same way, reports written.
+    let xml2 = dir.path().join("r2.xml");
+    let server = spawn_command(
+        "serve",
+        &[
+            "--port",
+            "0",
+            "--fail-on-violation",
+            "--report",
+            xml2.to_str().unwrap(),
+        ],
+    );
+    // A path no operation has is a violation too.
+    assert_eq!(
+        send(&server.url, "GET", "/v1/Nowhere", &[], None)
+            .await
+            .status,
+        404
+    );
+    let r = send(&server.url, "POST", "/__admin/shutdown", &[], None).await;
+    assert_eq!(r.status, 200);
+    let out = server.wait();
+    assert_eq!(out.code, Some(1), "{out}");
+    let junit = read(&xml2);
+    assert!(
+        junit.contains("requests no operation of the contract serves"),
+        "{junit}"
+    );
+    assert!(junit.contains("type=\"unknown\""), "{junit}");
+}
+
+#[tokio::test]
+async fn proxy_gates_ci_the_same_way() {
+    let target = start(mimeo::ServeOptions::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let xml = dir.path().join("p.xml");
+    let json = dir.path().join("p.json");
+    let args = |xml: &std::path::Path, json: &std::path::Path| {
+        vec![
+            "--target".to_string(),
+            target.url(),
+            "--port".into(),
+            "0".into(),
+            "--quiet".into(),
+            "--fail-on-violation".into(),
+            "--report".into(),
+            xml.display().to_string(),
+            "--report-json".into(),
+            json.display().to_string(),
+        ]
+    };
+    let a = args(&xml, &json);
+    let proxy = spawn(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(
+        send(&proxy.url, "POST", &add_path(), &[], Some(GOOD))
+            .await
+            .status,
+        202
+    );
+    assert_eq!(
+        send(&proxy.url, "POST", &add_path(), &[], Some(BAD))
+            .await
+            .status,
+        400
+    );
+    let out = proxy.stop();
+    assert_eq!(out.code, Some(1), "{out}");
+    assert!(out.stderr.contains("request_valid/required 1"), "{out}");
+    let junit = read(&xml);
+    assert!(
+        junit.contains("<testsuites name=\"mimeo proxy\""),
+        "{junit}"
+    );
+    assert!(junit.contains("type=\"request_valid/required\""), "{junit}");
+    let report: serde_json::Value = serde_json::from_str(&read(&json)).unwrap();
+    assert_eq!(report["tool"], "mimeo proxy");
+    assert_eq!(report["violating"], 1);
+
+    let (xml, json) = (dir.path().join("ok.xml"), dir.path().join("ok.json"));
+    let a = args(&xml, &json);
+    let proxy = spawn(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(
+        send(&proxy.url, "POST", &add_path(), &[], Some(GOOD))
+            .await
+            .status,
+        202
+    );
+    let out = proxy.stop();
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(read(&xml).contains("failures=\"0\""));
+}
