@@ -19,7 +19,7 @@ use hyper::http::request::Parts;
 use hyper::{Request, Response};
 
 use crate::contract::{Auth, Contract, Operation};
-use crate::http::intake::{invalid_request_status, Intake, Route};
+use crate::http::intake::{invalid_request_status, violation_list, Intake, Route};
 use crate::http::log::{push_decimal, push_millis, LogSink};
 use crate::http::server::{bind, read_body, serve_connections, BindError, BodyError, ServerHandle};
 use crate::respond::rules::{check_rules, segments, Latency, Rule, RuleError};
@@ -332,8 +332,7 @@ async fn answer(state: &State, req: Request<Incoming>) -> Outcome {
 
     let violations = intake.violations(contract, &parts, &body);
     if !violations.is_empty() {
-        let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
-        let list = list.join("; ");
+        let list = violation_list(&violations);
         let msg = format!("Invalid request: {list}");
         let status = invalid_request_status(operation);
         return Outcome {
@@ -343,7 +342,7 @@ async fn answer(state: &State, req: Request<Incoming>) -> Outcome {
             reason: state
                 .opts
                 .log
-                .then(|| format!("{} violation(s): {list}", violations.len())),
+                .then(|| format!("{} violation(s): {list}", violations.total())),
             close: false,
             latency: None,
         };

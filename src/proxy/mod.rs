@@ -34,7 +34,7 @@ use tokio::sync::oneshot;
 use crate::checks::{check_response, Check};
 use crate::contract::{Contract, Operation};
 use crate::http::client::TargetError;
-use crate::http::intake::{invalid_request_status, Intake, Route};
+use crate::http::intake::{invalid_request_status, violation_list, Intake, Route};
 use crate::http::log::LogSink;
 use crate::http::server::{bind, read_body, serve_connections, BindError, BodyError, ServerHandle};
 use crate::respond::{Built, Responder, MOCK_ERROR_HEADER};
@@ -373,15 +373,21 @@ async fn handle(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Resp
             Answered::Proxy(built, ProxyAnswer::RequestUnreadable, msg)
         }
         Ok(body) => {
-            let invalid: Vec<String> = intake
-                .violations(contract, &parts, &body)
-                .iter()
-                .map(ToString::to_string)
-                .collect();
-            found.extend(invalid.iter().map(|v| (Check::RequestValid, v.clone())));
+            let invalid = intake.violations(contract, &parts, &body);
+            found.extend(
+                invalid
+                    .items
+                    .iter()
+                    .map(|v| (Check::RequestValid, v.to_string())),
+            );
+            found.extend(
+                invalid
+                    .more_text("violations")
+                    .map(|more| (Check::RequestValid, more)),
+            );
             match operation {
                 Some(op) if state.strict && !invalid.is_empty() => {
-                    let msg = format!("Invalid request: {}", invalid.join("; "));
+                    let msg = format!("Invalid request: {}", violation_list(&invalid));
                     let status = invalid_request_status(op);
                     let built = state.responder.error(contract, Some(op), status, &msg);
                     Answered::Proxy(

@@ -7,6 +7,7 @@ mod cli;
 mod conformance;
 mod contract;
 mod documents;
+mod limits;
 mod proxy;
 mod proxy_record;
 mod replay_broken;

@@ -41,15 +41,21 @@ impl std::fmt::Display for Stopped {
 
 /// Starts `mimeo proxy ARGS` (add `--port 0`) and waits until it listens.
 pub fn spawn(args: &[&str]) -> Running {
+    spawn_command("proxy", args)
+}
+
+/// Starts `mimeo COMMAND ARGS` (`serve` or `proxy`; add `--port 0`) and waits
+/// until it listens.
+pub fn spawn_command(command: &str, args: &[&str]) -> Running {
     let mut child = Command::new(env!("CARGO_BIN_EXE_mimeo"))
-        .arg("proxy")
+        .arg(command)
         .args(args)
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("mimeo proxy starts");
+        .expect("mimeo starts");
     let mut err = child.stderr.take().expect("stderr is piped");
     let (err_tx, stderr) = mpsc::channel();
     std::thread::spawn(move || {
@@ -88,7 +94,7 @@ pub fn spawn(args: &[&str]) -> Running {
             let _ = child.wait();
             let err = stderr.recv_timeout(WATCHDOG).unwrap_or_default();
             panic!(
-                "mimeo proxy did not start listening ({}):\n{err}",
+                "mimeo {command} did not start listening ({}):\n{err}",
                 if other.is_ok() {
                     "it exited"
                 } else {
