@@ -144,7 +144,15 @@ impl MockServer {
         opts: ServeOptions,
     ) -> Result<MockServer, ServeError> {
         check_rules(&opts.rules, &contract)?;
-        let (responder, warnings) = Responder::new(&contract, opts.seed, opts.dynamic);
+        // Building every default response is work for a blocking thread: on a large
+        // contract it takes a while, and the runtime must stay free meanwhile. The
+        // port is bound only once the responses are ready.
+        let built = {
+            let (contract, seed, dynamic) = (contract.clone(), opts.seed, opts.dynamic);
+            tokio::task::spawn_blocking(move || Responder::new(&contract, seed, dynamic)).await
+        };
+        let (responder, warnings) =
+            built.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
         let (listener, addr) = bind(opts.host, opts.port).await?;
         let auth_header = opts.auth.as_ref().map(|(user, pass)| {
             let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));

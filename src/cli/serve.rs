@@ -4,13 +4,11 @@
 use mimeo::{Contract, MockServer, Rule, ServeOptions};
 
 use super::args::ServeArgs;
-use super::{fail, load_contract, print_now, runtime, stop_signal};
+use super::{
+    fail, load_contract_off_thread, print_now, runtime, stop_signal, stopped_early, until_stopped,
+};
 
 pub(crate) fn run(args: ServeArgs) -> i32 {
-    let contract = match load_contract(args.spec.as_deref()) {
-        Ok(c) => c,
-        Err(e) => return fail(e),
-    };
     let opts = match options(&args) {
         Ok(o) => o,
         Err(e) => return fail(e),
@@ -19,11 +17,21 @@ pub(crate) fn run(args: ServeArgs) -> i32 {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
-    runtime.block_on(async move {
+    let code = runtime.block_on(async move {
+        // A signal stops the process at any stage: while the contract loads and
+        // the responses are built too, not only once it listens.
         let stop = stop_signal();
-        let server = match MockServer::start(contract.clone(), opts).await {
-            Ok(s) => s,
-            Err(e) => return fail(e),
+        tokio::pin!(stop);
+        let contract = match until_stopped(&mut stop, load_contract_off_thread(args.spec)).await {
+            Some(Ok(c)) => c,
+            Some(Err(e)) => return fail(e),
+            None => return stopped_early(),
+        };
+        let server = match until_stopped(&mut stop, MockServer::start(contract.clone(), opts)).await
+        {
+            Some(Ok(s)) => s,
+            Some(Err(e)) => return fail(e),
+            None => return stopped_early(),
         };
         for w in server.warnings() {
             eprintln!("warning: {w}");
@@ -33,7 +41,10 @@ pub(crate) fn run(args: ServeArgs) -> i32 {
         eprintln!("mimeo: stopping; finishing requests in flight");
         server.shutdown().await;
         0
-    })
+    });
+    // Work still running after an early stop (a slow load) is not waited for.
+    runtime.shutdown_background();
+    code
 }
 
 fn options(args: &ServeArgs) -> Result<ServeOptions, String> {

@@ -224,7 +224,12 @@ impl ProxyServer {
             None => None,
         };
         // Only its error shapes are used: the proxy's own answers look like the API's.
-        let (responder, _) = Responder::new(&contract, 0, false);
+        // Built on a blocking thread, as the mock's (a large contract takes a while).
+        let built = {
+            let contract = contract.clone();
+            tokio::task::spawn_blocking(move || Responder::new(&contract, 0, false)).await
+        };
+        let (responder, _) = built.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
         let (listener, addr) = bind(opts.host, opts.port).await?;
         let state = Arc::new(State {
             contract,

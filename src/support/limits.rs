@@ -1,3 +1,4 @@
+#![allow(dead_code)]
 //! Bounds on what input can make mimeo hold or print, in one place, with the
 //! helpers that apply them. Every list a request, an answer or a file can grow
 //! (violations, log lines, error lists, names) is cut here the same way: the

@@ -79,3 +79,138 @@ async fn schemas_that_compose_exponentially_load_and_answer_in_bounded_time() {
         );
     }
 }
+
+/// `levels` levels of `width` aliases each, every level repeating the one before:
+/// `width^levels` values from a few kilobytes of text.
+fn alias_bomb(indent: &str, levels: usize, width: usize) -> String {
+    let mut out = format!("{indent}l0: &l0 [{}]\n", vec!["x"; width].join(", "));
+    for i in 1..levels {
+        let prev = format!("*l{}", i - 1);
+        out.push_str(&format!(
+            "{indent}l{i}: &l{i} [{}]\n",
+            vec![prev.as_str(); width].join(", ")
+        ));
+    }
+    out
+}
+
+#[test]
+fn yaml_alias_bombs_are_refused_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    // A document: the bomb in an extension, where nothing reads it as a schema.
+    let spec = format!(
+        "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths: {{}}\nx-bomb:\n{}",
+        alias_bomb("  ", 6, 200)
+    );
+    let spec = write(dir.path(), "bomb.yaml", &spec);
+    let started = Instant::now();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mimeo"))
+        .args(["serve", "--port", "0", "--spec", &spec])
+        .output()
+        .unwrap();
+    assert!(started.elapsed() < BOUNDED, "took {:?}", started.elapsed());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("bomb.yaml:") && stderr.contains("alias bomb"),
+        "{stderr}"
+    );
+
+    // A scenario: the bomb as a request body.
+    let scenario = format!(
+        "name: bomb\nsteps:\n  - request:\n      method: POST\n      path: /x\n      body:\n{}    outside_contract: true\n",
+        alias_bomb("        ", 6, 200)
+    );
+    let scenario = write(dir.path(), "bomb-scenario.yaml", &scenario);
+    let started = Instant::now();
+    let mut cmd = crate::common::replay::replay();
+    cmd.args([
+        scenario.as_str(),
+        "--snapshots",
+        dir.path().join("snaps").to_str().unwrap(),
+    ]);
+    let run = crate::common::replay::run(cmd);
+    assert!(started.elapsed() < BOUNDED, "took {:?}", started.elapsed());
+    assert_eq!(run.code, Some(2), "{run}");
+    assert!(
+        run.stderr.contains("bomb-scenario.yaml:")
+            && run.stderr.contains("larger than mimeo reads"),
+        "{run}"
+    );
+
+    // A config: the bomb where a rule's latency goes.
+    let config = format!(
+        "rules:\n  - match: DELETE /v1/ControlPlane/**\n    latency:\n{}",
+        alias_bomb("      ", 6, 200)
+    );
+    let config = write(dir.path(), "bomb-config.yaml", &config);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mimeo"))
+        .args(["serve", "--port", "0", "--config", &config])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("bomb-config.yaml:"), "{stderr}");
+}
+
+#[test]
+fn a_signal_stops_serve_while_it_is_still_loading() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+    // Many operations without examples: building their responses takes a while,
+    // and the path item `$ref` makes a warning that says the contract is loaded.
+    let mut paths = serde_json::Map::new();
+    paths.insert("/ref".into(), serde_json::json!({"$ref": "#/x"}));
+    for i in 0..500 {
+        let mut props = serde_json::Map::new();
+        for j in 0..20 {
+            props.insert(
+                format!("a{j}"),
+                serde_json::json!({"type": "string", "pattern": format!("^[a-z]{{3}}-{j}-[0-9]{{2}}$")}),
+            );
+        }
+        props.insert(
+            "i".into(),
+            serde_json::json!({"type": "integer", "minimum": i}),
+        );
+        let schema = serde_json::json!({"type": "object", "required": ["a0"], "properties": props});
+        paths.insert(
+            format!("/p{i}"),
+            serde_json::json!({"get": {"responses": {"200": {"description": "ok",
+                "content": {"application/json": {"schema": schema}}}}}}),
+        );
+    }
+    let doc = serde_json::json!({"openapi": "3.0.3", "info": {"title": "slow", "version": "1"}, "paths": paths})
+        .to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write(dir.path(), "slow.json", &doc);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mimeo"))
+        .args(["serve", "--port", "0", "--spec", &spec])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    assert!(first.starts_with("warning:"), "{first}");
+    // The contract is loaded; its responses are being built.
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let started = Instant::now();
+    let status = child.wait().unwrap();
+    assert!(started.elapsed() < BOUNDED, "took {:?}", started.elapsed());
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    assert_eq!(status.code(), Some(0), "{out}\n{rest}");
+    assert!(!out.contains("listening on"), "{out}");
+    assert!(rest.contains("stopped before serving"), "{rest}");
+}
