@@ -21,7 +21,9 @@ use hyper::{Request, Response};
 use crate::contract::{Auth, Contract, Operation};
 use crate::http::intake::{invalid_request_status, violation_list, Intake, Route};
 use crate::http::log::{push_decimal, push_millis, LogSink};
-use crate::http::server::{bind, read_body, serve_connections, BindError, BodyError, ServerHandle};
+use crate::http::server::{
+    bind, read_body, serve_connections, BindError, BodyError, Limits, ServerHandle,
+};
 use crate::respond::rules::{check_rules, segments, Latency, Rule, RuleError};
 use crate::respond::{mock_error, prefer, Built, MockError, RequestInfo, Responder};
 
@@ -66,6 +68,11 @@ pub struct ServeOptions {
     pub max_body: usize,
     /// How long a client may take to send its request headers.
     pub header_timeout: Duration,
+    /// How long a client may take to send its request body; then 408 and the
+    /// connection is closed.
+    pub body_timeout: Duration,
+    /// Connections served at once; past this a new one is answered 503 and closed.
+    pub max_connections: usize,
 }
 
 impl Default for ServeOptions {
@@ -81,9 +88,16 @@ impl Default for ServeOptions {
             log: false,
             max_body: 1024 * 1024,
             header_timeout: Duration::from_secs(10),
+            body_timeout: DEFAULT_BODY_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
+
+/// How long a client may take to send a request body, unless told otherwise.
+pub(crate) const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Connections served at once, unless told otherwise.
+pub(crate) const DEFAULT_MAX_CONNECTIONS: usize = 512;
 
 /// Why the mock did not start.
 #[derive(Debug, thiserror::Error)]
@@ -168,9 +182,12 @@ impl MockServer {
             log: Arc::default(),
         });
         let handle = ServerHandle::spawn(addr, |stopped| async move {
-            let header_timeout = state.opts.header_timeout;
+            let limits = Limits {
+                header_timeout: state.opts.header_timeout,
+                max_connections: state.opts.max_connections,
+            };
             let served = state.clone();
-            serve_connections(listener, header_timeout, stopped, move |req, _peer| {
+            serve_connections(listener, limits, stopped, move |req, _peer| {
                 let state = served.clone();
                 async move { handle(&state, req).await }
             })
@@ -297,9 +314,28 @@ async fn answer(state: &State, req: Request<Incoming>) -> Outcome {
         Route::Operation(op, params) => (*op, params),
     };
 
-    let body = match read_body(&parts.headers, body, state.opts.max_body).await {
+    let body = match read_body(
+        &parts.headers,
+        body,
+        state.opts.max_body,
+        state.opts.body_timeout,
+    )
+    .await
+    {
         Ok(body) => body,
         Err(BodyError::TooLarge) => return too_large(state, operation),
+        Err(BodyError::TimedOut) => {
+            let msg = format!(
+                "The request body did not arrive within {}",
+                crate::support::duration::format(state.opts.body_timeout)
+            );
+            return Outcome {
+                built: state.responder.error(contract, Some(operation), 408, &msg),
+                reason: Some(msg),
+                close: true,
+                latency: None,
+            };
+        }
         Err(BodyError::Unreadable(e)) => {
             let msg = format!("The request body could not be read: {e}");
             return Outcome {

@@ -248,6 +248,7 @@ async fn replay(
         vars: args.vars.iter().cloned().collect::<IndexMap<_, _>>(),
         timeout: args.timeout,
         concurrency: usize::from(args.concurrency),
+        max_response: args.max_response_size,
     };
     let runs = mimeo::run_scenarios(
         contract.clone(),

@@ -72,6 +72,8 @@ fn options(args: &ServeArgs) -> Result<ServeOptions, String> {
         log: !args.quiet,
         max_body: args.limits.max_body_size,
         header_timeout: args.limits.header_timeout,
+        body_timeout: args.limits.body_timeout,
+        max_connections: args.limits.max_connections as usize,
     })
 }
 

@@ -36,7 +36,9 @@ use crate::contract::{Contract, Operation};
 use crate::http::client::TargetError;
 use crate::http::intake::{invalid_request_status, violation_list, Intake, Route};
 use crate::http::log::LogSink;
-use crate::http::server::{bind, read_body, serve_connections, BindError, BodyError, ServerHandle};
+use crate::http::server::{
+    bind, read_body, serve_connections, BindError, BodyError, Limits, ServerHandle,
+};
 use crate::respond::{Built, Responder, MOCK_ERROR_HEADER};
 use forward::{Answer, ProxyBody, Target};
 use record::{Exchange, Recorder, Volatile};
@@ -79,6 +81,10 @@ pub struct ProxyOptions {
     pub max_body: usize,
     /// How long a client may take to send its request headers.
     pub header_timeout: Duration,
+    /// How long a client may take to send its request body; then 408 from the proxy.
+    pub body_timeout: Duration,
+    /// Client connections served at once; past this a new one is answered 503.
+    pub max_connections: usize,
     /// Record the exchanges as scenario files.
     pub record: Option<RecordOptions>,
 }
@@ -95,6 +101,8 @@ impl ProxyOptions {
             log: false,
             max_body: 1024 * 1024,
             header_timeout: Duration::from_secs(10),
+            body_timeout: crate::serve::DEFAULT_BODY_TIMEOUT,
+            max_connections: crate::serve::DEFAULT_MAX_CONNECTIONS,
             record: None,
         }
     }
@@ -124,6 +132,8 @@ enum ProxyAnswer {
     RequestTooLarge,
     /// The request body could not be read (400).
     RequestUnreadable,
+    /// The request body did not arrive in time (408).
+    RequestTimeout,
     /// `--strict`: the request breaks the contract (400 or 422).
     RequestInvalid,
     /// The target cannot be reached or gave no usable answer (502).
@@ -138,6 +148,7 @@ impl ProxyAnswer {
             ProxyAnswer::LoopDetected => "loop-detected",
             ProxyAnswer::RequestTooLarge => "request-too-large",
             ProxyAnswer::RequestUnreadable => "request-unreadable",
+            ProxyAnswer::RequestTimeout => "request-timeout",
             ProxyAnswer::RequestInvalid => "request-invalid",
             ProxyAnswer::TargetUnreachable => "target-unreachable",
             ProxyAnswer::TargetTimeout => "target-timeout",
@@ -155,7 +166,9 @@ impl ProxyAnswer {
     fn closes_connection(self) -> bool {
         matches!(
             self,
-            ProxyAnswer::RequestTooLarge | ProxyAnswer::RequestUnreadable
+            ProxyAnswer::RequestTooLarge
+                | ProxyAnswer::RequestUnreadable
+                | ProxyAnswer::RequestTimeout
         )
     }
 }
@@ -166,6 +179,7 @@ struct State {
     target: Target,
     strict: bool,
     max_body: usize,
+    body_timeout: Duration,
     log: Option<Arc<LogSink>>,
     recorder: Option<Arc<Recorder>>,
     summary: Mutex<ProxySummary>,
@@ -237,6 +251,7 @@ impl ProxyServer {
             target,
             strict: opts.strict,
             max_body: opts.max_body,
+            body_timeout: opts.body_timeout,
             log,
             recorder,
             summary: Mutex::new(ProxySummary::default()),
@@ -244,7 +259,11 @@ impl ProxyServer {
         });
         let running = state.clone();
         let handle = ServerHandle::spawn(addr, move |stopped| {
-            run(listener, running, opts.header_timeout, stopped)
+            let limits = Limits {
+                header_timeout: opts.header_timeout,
+                max_connections: opts.max_connections,
+            };
+            run(listener, running, limits, stopped)
         });
         Ok(ProxyServer { handle, state })
     }
@@ -291,7 +310,7 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 async fn run(
     listener: TcpListener,
     state: Arc<State>,
-    header_timeout: Duration,
+    limits: Limits,
     stopped: oneshot::Receiver<()>,
 ) {
     // Sessions that went idle are written while the proxy runs.
@@ -307,7 +326,7 @@ async fn run(
         }))
     });
     let serving = state.clone();
-    serve_connections(listener, header_timeout, stopped, move |req, peer| {
+    serve_connections(listener, limits, stopped, move |req, peer| {
         let state = serving.clone();
         async move { handle(&state, req, peer).await }
     })
@@ -358,7 +377,7 @@ async fn handle(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Resp
     let operation = intake.operation();
 
     let looped = state.target.looped(&parts.headers);
-    let answered = match read_body(&parts.headers, body, state.max_body).await {
+    let answered = match read_body(&parts.headers, body, state.max_body, state.body_timeout).await {
         _ if looped => {
             let msg = format!(
                 "mimeo proxy: this request came back to the proxy; the target {} leads to the proxy itself",
@@ -371,6 +390,14 @@ async fn handle(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Resp
             let msg = format!("The request body is larger than {} bytes", state.max_body);
             let built = state.responder.error(contract, operation, 413, &msg);
             Answered::Proxy(built, ProxyAnswer::RequestTooLarge, msg)
+        }
+        Err(BodyError::TimedOut) => {
+            let msg = format!(
+                "The request body did not arrive within {}",
+                crate::support::duration::format(state.body_timeout)
+            );
+            let built = state.responder.error(contract, operation, 408, &msg);
+            Answered::Proxy(built, ProxyAnswer::RequestTimeout, msg)
         }
         Err(BodyError::Unreadable(e)) => {
             let msg = format!("The request body could not be read: {e}");

@@ -66,7 +66,13 @@ pub struct ReplayOptions {
     pub timeout: Duration,
     /// Scenarios run at once.
     pub concurrency: usize,
+    /// The most of one answer's body that is read; a longer answer fails its
+    /// step with `transport` ([`DEFAULT_MAX_RESPONSE`] by default).
+    pub max_response: usize,
 }
+
+/// How much of one answer replay reads unless told otherwise (32 MiB).
+pub const DEFAULT_MAX_RESPONSE: usize = 32 * 1024 * 1024;
 
 impl Default for ReplayOptions {
     fn default() -> Self {
@@ -75,6 +81,7 @@ impl Default for ReplayOptions {
             vars: IndexMap::new(),
             timeout: Duration::from_secs(10),
             concurrency: 1,
+            max_response: DEFAULT_MAX_RESPONSE,
         }
     }
 }
@@ -357,6 +364,7 @@ async fn run_step(
             request.headers,
             request.body,
             timeout,
+            opts.max_response,
         )
         .await;
     result.duration_ms = started.elapsed().as_secs_f64() * 1e3;

@@ -30,6 +30,22 @@ pub(crate) const MAX_LOG_LINE: usize = 8 * 1024;
 /// per broken value (a 14 MB answer with millions of wrong items took gigabytes).
 pub(crate) const DETAILED_VALUES: usize = 20_000;
 
+/// A size for people: `16 MiB`, `512 KiB`, `100 bytes`.
+pub(crate) fn format_size(bytes: usize) -> String {
+    const UNITS: [(usize, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
+    for (size, unit) in UNITS {
+        if bytes >= size && bytes % size == 0 {
+            return format!("{} {unit}", bytes / size);
+        }
+    }
+    for (size, unit) in UNITS {
+        if bytes >= size {
+            return format!("{:.1} {unit}", bytes as f64 / size as f64);
+        }
+    }
+    format!("{bytes} bytes")
+}
+
 /// `text` cut to at most `max` bytes (at a character boundary), with `…` and
 /// the size of the whole when it was cut.
 pub(crate) fn truncate(text: &str, max: usize) -> Cow<'_, str> {
@@ -178,6 +194,13 @@ pub(crate) fn is_noncharacter(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_for_people() {
+        assert_eq!(format_size(16 * 1024 * 1024), "16 MiB");
+        assert_eq!(format_size(1536), "1.5 KiB");
+        assert_eq!(format_size(100), "100 bytes");
+    }
 
     #[test]
     fn truncation_keeps_characters_whole() {

@@ -214,3 +214,177 @@ fn a_signal_stops_serve_while_it_is_still_loading() {
     assert!(!out.contains("listening on"), "{out}");
     assert!(rest.contains("stopped before serving"), "{rest}");
 }
+
+#[test]
+fn replay_reads_at_most_its_cap_of_an_endless_answer() {
+    let target = crate::common::hostile::Hostile::start(crate::common::hostile::endless);
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(
+        dir.path(),
+        "stream.yaml",
+        "name: stream\nsteps:\n  - request:\n      method: GET\n      path: /stream\n    outside_contract: true\n",
+    );
+    let mut cmd = crate::common::replay::replay();
+    cmd.args([
+        scenario.as_str(),
+        "--target",
+        &target.base,
+        "--max-response-size",
+        "1MiB",
+        "--snapshots",
+        dir.path().join("snaps").to_str().unwrap(),
+    ]);
+    let started = Instant::now();
+    let run = crate::common::replay::run(cmd);
+    assert!(started.elapsed() < BOUNDED, "took {:?}", started.elapsed());
+    assert_eq!(run.code, Some(1), "{run}");
+    assert!(
+        run.stdout
+            .contains("transport: the answer's body is larger than 1 MiB (--max-response-size)"),
+        "{run}"
+    );
+}
+
+/// Opens a raw connection to `url` (`http://host:port`).
+fn connect(url: &str) -> std::net::TcpStream {
+    let stream = std::net::TcpStream::connect(url.trim_start_matches("http://")).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    stream
+}
+
+/// Everything the server sends until it closes the connection.
+fn read_all(stream: &mut std::net::TcpStream) -> String {
+    use std::io::Read;
+    let mut out = Vec::new();
+    let _ = stream.read_to_end(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_bodies_time_out_and_connections_past_the_cap_are_told_to_retry() {
+    use std::io::Write;
+    for command in ["serve", "proxy"] {
+        let mock = crate::common::start(mimeo::ServeOptions::default()).await;
+        let mut args = vec![
+            "--port",
+            "0",
+            "--body-timeout",
+            "1s",
+            "--max-connections",
+            "2",
+        ];
+        if command == "proxy" {
+            args.extend(["--target", mock.url().leak()]);
+        }
+        let running = spawn_command(command, &args);
+        let path = format!(
+            "/v1/Stores/{}/Profiles/{}/Identifiers",
+            crate::common::STORE,
+            crate::common::PROFILE
+        );
+        // Two clients that send headers and then one byte of a 100-byte body.
+        let mut slow: Vec<std::net::TcpStream> = (0..2)
+            .map(|_| {
+                let mut s = connect(&running.url);
+                write!(s, "POST {path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{{").unwrap();
+                s
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(200));
+        // Both slots are taken: a third client is told to come back, at once.
+        let mut third = connect(&running.url);
+        write!(third, "GET {path} HTTP/1.1\r\nhost: x\r\n\r\n").unwrap();
+        let refused = read_all(&mut third);
+        assert!(
+            refused.starts_with("HTTP/1.1 503") && refused.contains("too-many-connections"),
+            "{command}: {refused}"
+        );
+        // The slow bodies are cut off after the body timeout, with a 408.
+        let started = Instant::now();
+        for s in &mut slow {
+            let answer = read_all(s);
+            assert!(answer.starts_with("HTTP/1.1 408"), "{command}: {answer}");
+            assert!(
+                answer.contains("did not arrive within 1s"),
+                "{command}: {answer}"
+            );
+        }
+        assert!(started.elapsed() < BOUNDED);
+        // Their slots are free again.
+        let mut status = 0;
+        for _ in 0..50 {
+            status = send(&running.url, "GET", &path, &[], None).await.status;
+            if status != 503 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(status, 200, "{command}");
+        let stopped = running.stop();
+        assert_eq!(stopped.code, Some(0), "{command}: {stopped}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stderr_nobody_reads_never_stops_the_mock() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mimeo"))
+        .args(["serve", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut url = String::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        if let Some(u) = line.strip_prefix("mimeo: listening on ") {
+            url = u.to_string();
+            break;
+        }
+    }
+    // About 2 MB of log lines, far more than a pipe holds, while nobody reads it.
+    let long = format!("/{}", "x".repeat(2000));
+    let mut tasks = tokio::task::JoinSet::new();
+    for t in 0..8 {
+        let (url, long) = (url.clone(), long.clone());
+        tasks.spawn(async move {
+            for i in 0..125 {
+                let r = send(&url, "GET", &format!("{long}/{t}/{i}"), &[], None).await;
+                assert_eq!(r.status, 404);
+            }
+        });
+    }
+    let all = async {
+        while let Some(done) = tasks.join_next().await {
+            done.unwrap();
+        }
+    };
+    // A mock blocked on its log would never answer: a timeout turns that into a failure.
+    if tokio::time::timeout(BOUNDED, all).await.is_err() {
+        let _ = child.kill();
+        panic!("the mock stopped answering while its stderr was not read");
+    }
+    // Now read it: the mock says how many lines it had to drop.
+    let mut stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let status = child.wait().unwrap();
+    let text = reader.join().unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert!(
+        text.contains("log line(s) dropped"),
+        "{}",
+        &text[text.len().saturating_sub(500)..]
+    );
+    assert!(text.len() < 3 * 1024 * 1024, "{}", text.len());
+}

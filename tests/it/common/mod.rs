@@ -2,6 +2,7 @@
 //! plain HTTP client.
 
 pub mod broken;
+pub mod hostile;
 pub mod proxy;
 pub mod replay;
 

@@ -1,0 +1,79 @@
+//! A misbehaving target written on raw sockets, for what a well-behaved HTTP
+//! library would not send: an endless answer, contradictory framing, a huge
+//! schema-breaking body. Each connection gets one answer chosen by the request
+//! path; the server thread runs until the test process ends.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::time::Duration;
+
+/// A running hostile target.
+pub struct Hostile {
+    pub base: String,
+}
+
+impl Hostile {
+    /// Starts the target on 127.0.0.1 and a free port. `answer` writes the whole
+    /// answer for a request (its path given) on the stream.
+    pub fn start(answer: fn(&str, &mut TcpStream) -> std::io::Result<()>) -> Hostile {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                std::thread::spawn(move || {
+                    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+                    let _ = stream.set_write_timeout(Some(Duration::from_secs(30)));
+                    while let Some(path) = read_request(&mut stream) {
+                        if answer(&path, &mut stream).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+        Hostile { base }
+    }
+}
+
+/// Reads one request (headers, and a body by Content-Length); its path.
+fn read_request(stream: &mut TcpStream) -> Option<String> {
+    let mut reader = BufReader::new(stream.try_clone().ok()?);
+    let mut line = String::new();
+    if reader.read_line(&mut line).ok()? == 0 {
+        return None;
+    }
+    let path = line.split_whitespace().nth(1)?.to_string();
+    let mut length = 0usize;
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header).ok()? == 0 {
+            return None;
+        }
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().unwrap_or(0);
+            }
+        }
+    }
+    let mut body = vec![0u8; length];
+    reader.read_exact(&mut body).ok()?;
+    Some(path)
+}
+
+/// An answer that never ends: chunks of 64 KiB until the client goes away.
+pub fn endless(_path: &str, stream: &mut TcpStream) -> std::io::Result<()> {
+    stream.write_all(
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n",
+    )?;
+    let chunk = vec![b'a'; 64 * 1024];
+    loop {
+        stream.write_all(format!("{:x}\r\n", chunk.len()).as_bytes())?;
+        stream.write_all(&chunk)?;
+        stream.write_all(b"\r\n")?;
+    }
+}
