@@ -9,6 +9,78 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
+/// `url` with the credentials in its userinfo (`https://user:pass@host`) shown
+/// as `[redacted]`: a target URL may carry them, and it is printed, logged and
+/// written into reports and recordings.
+pub(crate) fn redact_userinfo(url: &str) -> std::borrow::Cow<'_, str> {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.into();
+    };
+    let authority_end = url[scheme_end..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| scheme_end + i);
+    match url[scheme_end..authority_end].rfind('@') {
+        Some(at) => format!(
+            "{}[redacted]{}",
+            &url[..scheme_end],
+            &url[scheme_end + at..]
+        )
+        .into(),
+        None => url.into(),
+    }
+}
+
+/// The credentials in a URL's userinfo (user and password, decoded as well as
+/// written), for scrubbing wherever they may have been echoed.
+pub(crate) fn userinfo_secrets(url: &str) -> Vec<String> {
+    let Ok(parsed) = reqwest::Url::parse(url) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for raw in [parsed.username(), parsed.password().unwrap_or("")] {
+        if raw.is_empty() {
+            continue;
+        }
+        out.push(raw.to_string());
+        let decoded = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
+        if decoded != raw {
+            out.push(decoded.into_owned());
+        }
+    }
+    if let (user, Some(pass)) = (parsed.username(), parsed.password()) {
+        let decode = |s: &str| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        };
+        out.extend(Secrets::basic(&decode(user), &decode(pass)));
+    }
+    out
+}
+
+/// The credentials in an `Authorization` value: the value itself, the token after
+/// the scheme, and for Basic the decoded user and password.
+pub(crate) fn authorization_secrets(value: &str, out: &mut Vec<String>) {
+    use base64::Engine;
+    out.push(value.to_string());
+    let Some((scheme, token)) = value.trim().split_once(' ') else {
+        return;
+    };
+    let token = token.trim();
+    out.push(token.to_string());
+    if scheme.eq_ignore_ascii_case("basic") {
+        if let Some((user, pass)) = base64::engine::general_purpose::STANDARD
+            .decode(token)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .as_deref()
+            .and_then(|t| t.split_once(':'))
+        {
+            out.extend(Secrets::basic(user, pass));
+        }
+    }
+}
+
 /// Headers whose values are always credentials.
 const CREDENTIAL_HEADERS: [&str; 4] = [
     "authorization",
@@ -105,6 +177,15 @@ impl Secrets {
         use base64::Engine;
         let b64 = base64::engine::general_purpose::STANDARD.encode(format!("{sid}:{token}"));
         vec![sid.to_string(), token.to_string(), b64]
+    }
+
+    /// `text` with every secret replaced, borrowed when there was none.
+    pub(crate) fn scrub_cow<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
+        if self.0.iter().any(|s| text.contains(s.as_str())) {
+            std::borrow::Cow::Owned(self.scrub(text))
+        } else {
+            std::borrow::Cow::Borrowed(text)
+        }
     }
 
     /// `text` with every secret replaced by `[redacted]`.

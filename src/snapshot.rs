@@ -115,9 +115,12 @@ impl<'a> Redactor<'a> {
             .map(|(k, v)| (v.clone(), placeholder(k)))
             .collect();
         vars.sort_by_key(|v| std::cmp::Reverse(v.0.len()));
+        // The target as it appears in answers: without credentials in its URL.
+        let target = crate::secrets::redact_userinfo(target_base.trim_end_matches('/'))
+            .replace("[redacted]@", "");
         Redactor {
             scenario,
-            target: target_base.trim_end_matches('/').to_string(),
+            target,
             vars,
             secrets,
         }

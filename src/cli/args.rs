@@ -270,6 +270,15 @@ pub(crate) struct ProxyArgs {
     /// Do not log one line per request on stderr (the summary at shutdown is still printed).
     #[arg(long, short)]
     pub(crate) quiet: bool,
+    /// The most of one answer held to check it; a longer answer is passed on
+    /// unchecked (and said so).
+    #[arg(long, default_value = "16MiB", value_name = "BYTES", value_parser = byte_size)]
+    pub(crate) max_checked_size: usize,
+    /// The memory held for checking answers, across all exchanges in flight
+    /// (their bodies and what parsing them takes); past it, answers are passed on
+    /// unchecked (and said so).
+    #[arg(long, default_value = "256MiB", value_name = "BYTES", value_parser = byte_size)]
+    pub(crate) check_memory: usize,
     #[command(flatten)]
     pub(crate) limits: LimitArgs,
 }

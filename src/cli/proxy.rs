@@ -74,6 +74,8 @@ fn options(args: &ProxyArgs) -> ProxyOptions {
         header_timeout: args.limits.header_timeout,
         body_timeout: args.limits.body_timeout,
         max_connections: args.limits.max_connections as usize,
+        max_checked: args.max_checked_size,
+        check_memory: args.check_memory,
         record,
     }
 }

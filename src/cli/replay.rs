@@ -174,7 +174,7 @@ async fn replay(
         "mimeo: replaying {} ({}) against {}{}",
         plural(scenarios.len(), "scenario"),
         plural(steps, "step"),
-        target.base,
+        target.shown(),
         if mock.is_some() {
             " (in-process mock)"
         } else {
@@ -193,7 +193,11 @@ async fn replay(
         },
     };
     let bar = progress_bar(std::io::stderr().is_terminal(), scenarios.len());
-    let secrets = Secrets::new(auth.iter().flat_map(|(u, p)| Secrets::basic(u, p)));
+    let secrets = Secrets::new(
+        auth.iter()
+            .flat_map(|(u, p)| Secrets::basic(u, p))
+            .chain(target.secrets()),
+    );
     let store = Snapshots::new(&args.snapshots);
     let policy = SnapshotPolicy {
         accept: args.accept,
@@ -322,7 +326,7 @@ async fn replay(
         }
     }
     if let Some(path) = &args.json {
-        if let Err(e) = report::write_json(path, &target.base, &summary, &reports, &secrets) {
+        if let Err(e) = report::write_json(path, &target.shown(), &summary, &reports, &secrets) {
             code = fail(e);
         }
     }

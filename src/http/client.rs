@@ -23,7 +23,7 @@ pub struct TargetError {
 impl TargetError {
     fn new(url: &str, why: impl Into<String>) -> TargetError {
         TargetError {
-            url: url.to_string(),
+            url: crate::secrets::redact_userinfo(url).into_owned(),
             why: why.into(),
         }
     }
@@ -33,7 +33,10 @@ impl TargetError {
 #[derive(Clone)]
 pub(crate) struct Client {
     inner: reqwest::Client,
+    /// The base URL requests go to (credentials in it included).
     base: String,
+    /// The base URL as shown in messages: credentials in it hidden.
+    shown: String,
 }
 
 impl Client {
@@ -66,9 +69,11 @@ impl Client {
         let inner = builder
             .build()
             .map_err(|e| TargetError::new(base, format!("cannot build the HTTP client: {e}")))?;
+        let base = base.trim_end_matches('/').to_string();
         Ok(Client {
             inner,
-            base: base.trim_end_matches('/').to_string(),
+            shown: crate::secrets::redact_userinfo(&base).into_owned(),
+            base,
         })
     }
 
@@ -126,10 +131,16 @@ impl Client {
         Ok((status, headers, body.freeze()))
     }
 
-    /// The target's base URL.
+    /// The target's base URL, for sending (credentials in it included).
     #[cfg(feature = "proxy")]
     pub(crate) fn base(&self) -> &str {
         &self.base
+    }
+
+    /// The target's base URL as shown: credentials in it hidden.
+    #[cfg(feature = "proxy")]
+    pub(crate) fn shown(&self) -> &str {
+        &self.shown
     }
 
     /// The underlying client (redirects off, no decompression), for the proxy.

@@ -40,10 +40,11 @@ use crate::http::server::{
     bind, read_body, serve_connections, BindError, BodyError, Limits, ServerHandle,
 };
 use crate::respond::{Built, Responder, MOCK_ERROR_HEADER};
-use forward::{Answer, ProxyBody, Target};
+use crate::secrets::Secrets;
+use forward::{Answer, CheckMemory, ProxyBody, Target};
 use record::{Exchange, Recorder, Volatile};
 
-pub use forward::MAX_CHECKED_BODY;
+pub use forward::{CHECK_MEMORY, MAX_CHECKED_BODY};
 pub use record::{RecordOptions, Recording};
 pub use summary::{CheckCount, ProxySummary};
 
@@ -85,6 +86,12 @@ pub struct ProxyOptions {
     pub body_timeout: Duration,
     /// Client connections served at once; past this a new one is answered 503.
     pub max_connections: usize,
+    /// The most of one answer's body held to check it ([`MAX_CHECKED_BODY`] by
+    /// default); a longer body is passed on unchecked.
+    pub max_checked: usize,
+    /// The memory held for checking answers across all exchanges in flight
+    /// ([`CHECK_MEMORY`] by default); past it, answers are passed on unchecked.
+    pub check_memory: usize,
     /// Record the exchanges as scenario files.
     pub record: Option<RecordOptions>,
 }
@@ -103,6 +110,8 @@ impl ProxyOptions {
             header_timeout: Duration::from_secs(10),
             body_timeout: crate::serve::DEFAULT_BODY_TIMEOUT,
             max_connections: crate::serve::DEFAULT_MAX_CONNECTIONS,
+            max_checked: MAX_CHECKED_BODY,
+            check_memory: CHECK_MEMORY,
             record: None,
         }
     }
@@ -180,11 +189,18 @@ struct State {
     strict: bool,
     max_body: usize,
     body_timeout: Duration,
+    memory: CheckMemory,
+    /// Checks of large answers run on blocking threads, this many at once.
+    heavy: Arc<tokio::sync::Semaphore>,
     log: Option<Arc<LogSink>>,
     recorder: Option<Arc<Recorder>>,
     summary: Mutex<ProxySummary>,
     seq: AtomicU64,
 }
+
+/// Answers up to this size are checked on the async worker; larger ones on a
+/// blocking thread, so a large body never stalls other exchanges.
+const CHECK_INLINE: usize = 64 * 1024;
 
 /// A running validating proxy. Dropping it stops the proxy (open recordings are
 /// still written while the runtime lives); [`ProxyServer::shutdown`] also waits
@@ -232,8 +248,14 @@ impl ProxyServer {
         let log = opts.log.then(Arc::<LogSink>::default);
         let recorder = match opts.record.clone() {
             Some(r) => Some(Arc::new(
-                Recorder::new(contract.clone(), r, target.base(), log.clone())
-                    .map_err(ProxyError::Record)?,
+                Recorder::new(
+                    contract.clone(),
+                    r,
+                    target.base(),
+                    crate::secrets::userinfo_secrets(&opts.target),
+                    log.clone(),
+                )
+                .map_err(ProxyError::Record)?,
             )),
             None => None,
         };
@@ -252,6 +274,10 @@ impl ProxyServer {
             strict: opts.strict,
             max_body: opts.max_body,
             body_timeout: opts.body_timeout,
+            memory: CheckMemory::new(opts.check_memory, opts.max_checked),
+            heavy: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(1, |n| n.get()),
+            )),
             log,
             recorder,
             summary: Mutex::new(ProxySummary::default()),
@@ -345,34 +371,65 @@ async fn run(
 /// Who answered the client.
 enum Answered {
     /// The target.
-    Target(Answer),
+    Target(Box<Answer>),
     /// The proxy itself: the response, what kind of answer, and why.
     Proxy(Built, ProxyAnswer, String),
 }
 
-async fn handle(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Response<ProxyBody> {
+/// What an exchange found: every violation listed (at most 20 per check), the
+/// ones counted but not listed, and why the answer's body was not checked.
+#[derive(Default)]
+struct Found {
+    /// Each violation listed: the check, and what is wrong.
+    listed: Vec<(Check, String)>,
+    /// Where a list was cut: the check, `and N more ...`, and N.
+    more: Vec<(Check, String, usize)>,
+    /// Why the answer's body was not checked, if it was not.
+    unchecked: Option<String>,
+}
+
+impl Found {
+    fn push(&mut self, check: Check, message: String) {
+        self.listed.push((check, message));
+    }
+
+    fn is_empty(&self) -> bool {
+        self.listed.is_empty()
+    }
+
+    /// Violations found, listed or not.
+    fn total(&self) -> usize {
+        self.listed.len() + self.more.iter().map(|(_, _, n)| n).sum::<usize>()
+    }
+}
+
+async fn handle(
+    state: &Arc<State>,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+) -> Response<ProxyBody> {
     let started = Instant::now();
     let at = SystemTime::now();
     let seq = state.seq.fetch_add(1, Ordering::Relaxed);
     let contract = &*state.contract;
     let (parts, body) = req.into_parts();
-    let line = format!("{} {}", parts.method, logged(contract, &parts.uri));
-    // (check, message) for every violation of this exchange.
-    let mut found: Vec<(Check, String)> = Vec::new();
+    let (target, hidden) = logged(contract, &parts.uri);
+    let line = format!("{} {target}", parts.method);
+    let mut found = Found::default();
     let intake = Intake::new(contract, &parts);
     match &intake.route {
         Route::Operation(..) => {}
-        Route::MethodNotAllowed { allow, template } => found.push((
+        Route::MethodNotAllowed { allow, template } => found.push(
             Check::Unknown,
             format!(
                 "{template} has no {} operation (it allows {allow})",
                 parts.method
             ),
-        )),
-        Route::NotFound => found.push((
+        ),
+        Route::NotFound => found.push(
             Check::Unknown,
             "no operation of the contract has this path".into(),
-        )),
+        ),
     }
     let operation = intake.operation();
 
@@ -383,7 +440,12 @@ async fn handle(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Resp
                 "mimeo proxy: this request came back to the proxy; the target {} leads to the proxy itself",
                 state.target.base()
             );
-            let built = state.responder.error(contract, operation, 508, &msg);
+            let mut built = state.responder.error(contract, operation, 508, &msg);
+            // Marked as this proxy's, so the hop that forwarded it knows the
+            // answer is not the target's (and does not record it).
+            if let Ok(v) = HeaderValue::from_str(state.target.via()) {
+                built.headers.push((hyper::header::VIA, v));
+            }
             Answered::Proxy(built, ProxyAnswer::LoopDetected, msg)
         }
         Err(BodyError::TooLarge) => {
@@ -406,17 +468,12 @@ async fn handle(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Resp
         }
         Ok(body) => {
             let invalid = intake.violations(contract, &parts, &body);
-            found.extend(
-                invalid
-                    .items
-                    .iter()
-                    .map(|v| (Check::RequestValid, v.to_string())),
-            );
-            found.extend(
-                invalid
-                    .more_text("violations")
-                    .map(|more| (Check::RequestValid, more)),
-            );
+            for v in &invalid.items {
+                found.push(Check::RequestValid, v.to_string());
+            }
+            if let Some(more) = invalid.more_text("violations") {
+                found.more.push((Check::RequestValid, more, invalid.more));
+            }
             match operation {
                 Some(op) if state.strict && !invalid.is_empty() => {
                     let msg = format!("Invalid request: {}", violation_list(&invalid));
@@ -437,6 +494,23 @@ async fn handle(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Resp
         Answered::Target(a) => a.status.as_u16(),
         Answered::Proxy(b, _, _) => b.status.as_u16(),
     };
+    // Values hidden in the logged URL, and the client's credentials, are hidden in
+    // the messages too (a violation quotes the value that broke a rule).
+    let mut secrets = hidden;
+    for v in parts.headers.get_all(hyper::header::AUTHORIZATION) {
+        crate::secrets::authorization_secrets(&String::from_utf8_lossy(v.as_bytes()), &mut secrets);
+    }
+    let secrets = Secrets::new(secrets);
+    for message in found
+        .listed
+        .iter_mut()
+        .map(|(_, m)| m)
+        .chain(found.more.iter_mut().map(|(_, m, _)| m))
+    {
+        if let std::borrow::Cow::Owned(clean) = secrets.scrub_cow(message) {
+            *message = clean;
+        }
+    }
     {
         let mut s = lock(&state.summary);
         s.exchanges += 1;
@@ -445,11 +519,17 @@ async fn handle(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Resp
             Answered::Proxy(_, kind, _) if kind.is_target_error() => s.target_errors += 1,
             Answered::Proxy(..) => s.refused += 1,
         }
+        if found.unchecked.is_some() {
+            s.unchecked += 1;
+        }
         if !found.is_empty() {
             s.with_violations += 1;
         }
-        for (check, message) in &found {
+        for (check, message) in &found.listed {
             s.add(*check, &line, message);
+        }
+        for (check, _, n) in &found.more {
+            s.add_count(*check, *n);
         }
     }
     if let Some(log) = &state.log {
@@ -464,21 +544,33 @@ async fn handle(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Resp
         if let Answered::Proxy(_, _, why) = &answered {
             text.push_str(&format!(" [answered by the proxy: {why}]"));
         }
+        if let Some(why) = &found.unchecked {
+            text.push_str(&format!(" [body not checked: {why}]"));
+        }
         if !found.is_empty() {
-            let list: Vec<String> = found.iter().map(|(c, m)| format!("{c}: {m}")).collect();
+            let list: Vec<String> = found
+                .listed
+                .iter()
+                .map(|(c, m)| format!("{c}: {m}"))
+                .chain(found.more.iter().map(|(c, m, _)| format!("{c}: {m}")))
+                .collect();
             text.push_str(&format!(
                 " ({} violation(s): {})",
-                found.len(),
+                found.total(),
                 list.join("; ")
             ));
         }
-        text.push('\n');
-        log.push(|buf| buf.extend_from_slice(text.as_bytes()));
+        // The sink cuts a line at 8 KiB and escapes control characters.
+        log.push(|buf| {
+            buf.extend_from_slice(text.as_bytes());
+            buf.push(b'\n');
+        });
     }
 
     match answered {
         Answered::Target(a) => {
-            let mut response = Response::new(ProxyBody::streamed(a.body, a.rest));
+            let a = *a;
+            let mut response = Response::new(ProxyBody::streamed(a.body, a.rest, a.held));
             *response.status_mut() = a.status;
             *response.headers_mut() = a.headers;
             response
@@ -505,21 +597,27 @@ async fn handle(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Resp
 /// Sends the request on, checks the answer, and records the exchange.
 #[allow(clippy::too_many_arguments)]
 async fn forward(
-    state: &State,
+    state: &Arc<State>,
     parts: &hyper::http::request::Parts,
     body: Bytes,
     operation: Option<&Operation>,
     peer: SocketAddr,
     at: SystemTime,
     seq: u64,
-    found: &mut Vec<(Check, String)>,
+    found: &mut Found,
 ) -> Answered {
     let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str());
     let sent_body = (!body.is_empty() || parts.headers.contains_key(hyper::header::CONTENT_LENGTH))
         .then(|| body.clone());
-    let answer = match state
+    let mut answer = match state
         .target
-        .send(&parts.method, path_and_query, &parts.headers, sent_body)
+        .send(
+            &parts.method,
+            path_and_query,
+            &parts.headers,
+            sent_body,
+            &state.memory,
+        )
         .await
     {
         Ok(a) => a,
@@ -535,21 +633,87 @@ async fn forward(
             return Answered::Proxy(built, kind, f.message);
         }
     };
+    // This proxy's own answer, come back through a loop: not the target's, so it
+    // is neither checked nor recorded.
+    if state.target.looped(&answer.headers) {
+        let built = Built {
+            status: answer.status,
+            headers: answer
+                .headers
+                .iter()
+                .map(|(n, v)| (n.clone(), v.clone()))
+                .collect(),
+            body: answer.body,
+        };
+        let msg = "this request came back to the proxy (its own 508)".to_string();
+        return Answered::Proxy(built, ProxyAnswer::LoopDetected, msg);
+    }
     let status = answer.status.as_u16();
-    if let Some(op) = operation {
-        let checked = check_response(
-            &state.contract,
-            op,
-            status,
-            &answer.headers,
-            &answer.body,
-            None,
+    found.unchecked = answer.unchecked.clone();
+    // Parsing the body takes memory too: that is taken from the budget first.
+    let parse = CheckMemory::parse_estimate(&answer.body);
+    if found.unchecked.is_none() && !state.memory.take(parse, &mut answer.held) {
+        found.unchecked = Some(state.memory.exhausted());
+    }
+    let body_checked = found.unchecked.is_none();
+    let (checked, volatile) = {
+        let (contract, headers, bytes) = (
+            state.contract.clone(),
+            answer.headers.clone(),
+            if body_checked {
+                answer.body.clone()
+            } else {
+                Bytes::new()
+            },
         );
-        for f in checked.failures {
-            // A body cut at the limit is not judged: it would never parse.
+        let op = operation.map(|o| o.index);
+        let inline = bytes.len() <= CHECK_INLINE;
+        let work = move || {
+            let op = op.map(|i| contract.op(i));
+            let checked =
+                op.map(|op| check_response(&contract, op, status, &headers, &bytes, None));
+            let volatile = Volatile::scan(&contract, op, status, &headers, &bytes);
+            (checked, volatile)
+        };
+        if inline {
+            work()
+        } else {
+            // A large body is checked on a blocking thread, a few at a time.
+            let permit = state.heavy.clone().acquire_owned().await;
+            let done = tokio::task::spawn_blocking(work).await;
+            drop(permit);
+            match done {
+                Ok(d) => d,
+                Err(e) => std::panic::resume_unwind(e.into_panic()),
+            }
+        }
+    };
+    if let Some(checked) = checked {
+        // A check whose list was cut ends with its "and N more" failure.
+        let last_of = |check: Check| checked.failures.iter().rposition(|f| f.check == check);
+        let cut: Vec<(usize, usize)> = checked
+            .unlisted
+            .iter()
+            .filter_map(|&(check, n)| last_of(check).map(|i| (i, n)))
+            .collect();
+        for (i, f) in checked.failures.iter().enumerate() {
+            // A body not held whole is not judged: it would never parse.
             let body_check = matches!(f.check, Check::BodySchema | Check::UndocumentedFields);
-            if !(body_check && answer.rest.is_some()) {
-                found.push((f.check, f.message));
+            if body_check && !body_checked {
+                continue;
+            }
+            match cut.iter().find(|(at, _)| *at == i) {
+                Some(&(_, n)) => found.more.push((f.check, f.message.clone(), n)),
+                None => found.push(f.check, f.message.clone()),
+            }
+        }
+    }
+    // Only the body bytes stay held until they are sent.
+    if body_checked {
+        let keep = answer.body.len();
+        if let Some(held) = &mut answer.held {
+            if held.num_permits() > keep {
+                drop(held.split(held.num_permits() - keep));
             }
         }
     }
@@ -564,24 +728,18 @@ async fn forward(
             headers: parts.headers.clone(),
             body,
             status,
-            volatile: Volatile::scan(
-                &state.contract,
-                operation,
-                status,
-                &answer.headers,
-                &answer.body,
-            ),
+            volatile,
         });
     }
-    Answered::Target(answer)
+    Answered::Target(Box::new(answer))
 }
 
 /// The request target for the log, with values of query parameters that look like
-/// credentials hidden.
-fn logged(contract: &Contract, uri: &Uri) -> String {
+/// credentials hidden; and the values hidden.
+fn logged(contract: &Contract, uri: &Uri) -> (String, Vec<String>) {
     let path = uri.path();
     let Some(query) = uri.query() else {
-        return path.to_string();
+        return (path.to_string(), Vec::new());
     };
     let pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> =
         form_urlencoded::parse(query.as_bytes()).collect();
@@ -591,11 +749,17 @@ fn logged(contract: &Contract, uri: &Uri) -> String {
             || contract.profile.is_credential(v)
     };
     if !pairs.iter().any(|(k, v)| secret(k, v)) {
-        return format!("{path}?{query}");
+        return (format!("{path}?{query}"), Vec::new());
     }
+    let mut hidden = Vec::new();
     let mut s = form_urlencoded::Serializer::new(String::new());
     for (k, v) in &pairs {
-        s.append_pair(k, if secret(k, v) { "[redacted]" } else { v });
+        if secret(k, v) {
+            hidden.push(v.to_string());
+            s.append_pair(k, "[redacted]");
+        } else {
+            s.append_pair(k, v);
+        }
     }
-    format!("{path}?{}", s.finish())
+    (format!("{path}?{}", s.finish()), hidden)
 }

@@ -26,7 +26,8 @@ use crate::scenario::{placeholder, CaptureFrom, Scenario, Step};
 /// none, and that replay then sends: `auth: none` steps still meet a real 401.
 pub const MOCK_CREDENTIALS: (&str, &str) = ("AC0000000000000000000000000000mock", "mimeo-replay");
 
-/// Where requests go.
+/// Where requests go. A base URL may carry credentials (`https://user:pass@host`):
+/// they are sent, and never shown ([`Target::shown`]).
 ///
 /// # Examples
 ///
@@ -41,6 +42,24 @@ pub struct Target {
     pub base: String,
     /// Whether the target is mimeo's mock (so `needs: mock` scenarios run).
     pub is_mock: bool,
+}
+
+impl Target {
+    /// The base URL as shown in messages and reports: credentials in it hidden.
+    ///
+    /// ```
+    /// let t = mimeo::Target { base: "https://AC1:secret@api.example.com".into(), is_mock: false };
+    /// assert_eq!(t.shown(), "https://[redacted]@api.example.com");
+    /// ```
+    pub fn shown(&self) -> String {
+        crate::secrets::redact_userinfo(&self.base).into_owned()
+    }
+
+    /// The credentials in the base URL (user and password, as written and decoded),
+    /// for [`crate::Secrets`]: a target may echo them.
+    pub fn secrets(&self) -> Vec<String> {
+        crate::secrets::userinfo_secrets(&self.base)
+    }
 }
 
 /// How to replay.

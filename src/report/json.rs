@@ -24,8 +24,9 @@ pub fn write_json(
     reports: &[ScenarioReport],
     secrets: &Secrets,
 ) -> Result<(), ReportError> {
+    let target = crate::secrets::redact_userinfo(target);
     let doc = Document {
-        target,
+        target: &target,
         passed: reports.iter().all(|r| !r.failed()),
         summary,
         scenarios: reports,

@@ -388,3 +388,156 @@ async fn a_stderr_nobody_reads_never_stops_the_mock() {
     );
     assert!(text.len() < 3 * 1024 * 1024, "{}", text.len());
 }
+
+/// The path of FetchProfileIdentifier, which the hostile target's answers are
+/// checked as.
+fn fetch_path() -> String {
+    format!(
+        "/v1/Stores/{}/Profiles/{}/Identifiers/email",
+        crate::common::STORE,
+        crate::common::PROFILE
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_schema_breaking_answer_gets_a_bounded_report() {
+    use crate::common::hostile::{by_size, wrong_items, Hostile};
+    let target = Hostile::start(by_size);
+    let running = spawn_command("proxy", &["--target", &target.base, "--port", "0"]);
+    // 1,000 broken items: 20 listed, the rest counted.
+    let r = send(
+        &running.url,
+        "GET",
+        &format!("{}?wrong=1000", fetch_path()),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(r.body.len(), wrong_items(1000).len());
+    // 300,000 broken items: more values than are looked through one by one.
+    let started = Instant::now();
+    let r = send(
+        &running.url,
+        "GET",
+        &format!("{}?wrong=300000", fetch_path()),
+        &[],
+        None,
+    )
+    .await;
+    assert!(started.elapsed() < BOUNDED);
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        &r.body[..],
+        &wrong_items(300_000)[..],
+        "passed on unchanged"
+    );
+    let stopped = running.stop();
+    let lines: Vec<&str> = stopped
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("GET "))
+        .collect();
+    assert_eq!(lines.len(), 2, "{stopped}");
+    // `values` also allows at most 10 items: 1,001 violations in all.
+    assert!(
+        lines[0].contains("(1001 violation(s): body_schema: at /values: maxItems:")
+            && lines[0].contains("body_schema: at /values/0: type:")
+            && lines[0].contains("and 981 more violations of the schema"),
+        "{}",
+        lines[0]
+    );
+    assert_eq!(lines[0].matches("body_schema: at /values").count(), 20);
+    assert!(
+        lines[1].contains("(1 violation(s): body_schema: at /values")
+            && lines[1].contains("and possibly more violations of the schema (not looked for)"),
+        "{}",
+        lines[1]
+    );
+    for l in &lines {
+        assert!(l.len() <= 9 * 1024, "a log line of {} bytes", l.len());
+    }
+    let counted = stopped
+        .stderr
+        .lines()
+        .find(|l| l.trim_start().starts_with("body_schema"))
+        .unwrap_or_default();
+    assert!(
+        counted.split_whitespace().nth(1) == Some("1002"),
+        "the summary counts every violation found: {stopped}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_past_the_proxys_check_memory_pass_through_unchecked() {
+    use crate::common::hostile::{by_size, many_values, wrong_items, Hostile};
+    let target = Hostile::start(by_size);
+    let running = spawn_command(
+        "proxy",
+        &[
+            "--target",
+            &target.base,
+            "--port",
+            "0",
+            "--check-memory",
+            "8MiB",
+            "--max-checked-size",
+            "1MiB",
+        ],
+    );
+    // Longer than --max-checked-size: streamed on, not checked.
+    let r = send(
+        &running.url,
+        "GET",
+        &format!("{}?wrong=600000", fetch_path()),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(&r.body[..], &wrong_items(600_000)[..]);
+    // Small enough to hold, but parsing its 400,000 values would take more than
+    // the 8 MiB the proxy may use for checking.
+    let r = send(
+        &running.url,
+        "GET",
+        &format!("{}?wrong=400000", fetch_path()),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(&r.body[..], &wrong_items(400_000)[..]);
+    // Within both: checked.
+    let r = send(
+        &running.url,
+        "GET",
+        &format!("{}?good=10", fetch_path()),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(&r.body[..], &many_values(10)[..]);
+    // A small answer is still checked.
+    let r = send(
+        &running.url,
+        "GET",
+        &format!("{}?wrong=3", fetch_path()),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let stopped = running.stop();
+    let log = &stopped.stderr;
+    assert!(
+        log.contains("[body not checked: it is longer than 1 MiB (--max-checked-size)]"),
+        "{stopped}"
+    );
+    assert!(
+        log.contains("[body not checked: the proxy's check memory (--check-memory 8 MiB) was in use by other answers]"),
+        "{stopped}"
+    );
+    assert!(log.contains("(3 violation(s): body_schema"), "{stopped}");
+    assert!(
+        log.contains("2 answer(s) passed on without their body checked"),
+        "{stopped}"
+    );
+}

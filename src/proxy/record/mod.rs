@@ -102,7 +102,11 @@ struct Session {
 pub(crate) struct Recorder {
     contract: Arc<Contract>,
     opts: RecordOptions,
+    /// The target as shown in recordings (credentials in its URL hidden).
     target: String,
+    /// Credentials known before any traffic (those in the target URL): scrubbed
+    /// from every recording.
+    known_secrets: Vec<String>,
     log: Option<Arc<LogSink>>,
     open: Mutex<Vec<Session>>,
     next: AtomicUsize,
@@ -111,19 +115,27 @@ pub(crate) struct Recorder {
 }
 
 impl Recorder {
-    /// A recorder writing to `opts.dir` (created now, so a bad directory stops the start).
+    /// A recorder writing to `opts.dir`: created now, and a file written and removed
+    /// in it, so a directory that cannot hold the recording stops the start
+    /// instead of losing the recording at shutdown.
     pub(crate) fn new(
         contract: Arc<Contract>,
         opts: RecordOptions,
         target: &str,
+        known_secrets: Vec<String>,
         log: Option<Arc<LogSink>>,
     ) -> Result<Recorder, String> {
         std::fs::create_dir_all(&opts.dir)
             .map_err(|e| format!("--record {}: {e}", opts.dir.display()))?;
+        tempfile::Builder::new()
+            .prefix(".mimeo-")
+            .tempfile_in(&opts.dir)
+            .map_err(|e| format!("--record {}: cannot write there: {e}", opts.dir.display()))?;
         Ok(Recorder {
             contract,
             opts,
             target: target.to_string(),
+            known_secrets,
             log,
             open: Mutex::new(Vec::new()),
             next: AtomicUsize::new(1),
@@ -218,7 +230,13 @@ impl Recorder {
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let rendered = render(&self.contract, &session.exchanges, &name, &self.target);
+            let rendered = render(
+                &self.contract,
+                &session.exchanges,
+                &name,
+                &self.target,
+                &self.known_secrets,
+            );
             if rendered.steps == 0 {
                 self.error(format!(
                     "a session of {} exchange(s) had nothing a scenario can hold; no file written",
@@ -291,7 +309,7 @@ mod tests {
             dir: dir.path().to_path_buf(),
             session_gap: None,
         };
-        let recorder = Recorder::new(contract, opts, "http://t", None).unwrap();
+        let recorder = Recorder::new(contract, opts, "http://t", Vec::new(), None).unwrap();
         std::fs::write(dir.path().join("session-S-1.yaml"), "taken").unwrap();
         std::fs::write(dir.path().join("session-S-2.yaml"), "taken").unwrap();
         assert_eq!(recorder.free_path("S"), dir.path().join("session-S-3.yaml"));

@@ -363,6 +363,7 @@ pub(super) fn render(
     exchanges: &[Exchange],
     name: &str,
     target: &str,
+    known_secrets: &[String],
 ) -> Rendered {
     let routed: Vec<Routed<'_>> = exchanges
         .iter()
@@ -378,7 +379,7 @@ pub(super) fn render(
     }
     vars.seal();
 
-    let mut secrets = Vec::new();
+    let mut secrets = known_secrets.to_vec();
     let mut needs_mock = false;
     let mut volatile = Volatile::default();
     let mut steps = String::new();
@@ -568,7 +569,7 @@ mod tests {
                 202,
             ),
         ];
-        let r = render(&contract, &exchanges, "unit", "http://target");
+        let r = render(&contract, &exchanges, "unit", "http://target", &[]);
         let text = &r.text;
         assert_eq!(r.steps, 3, "{text}");
         assert!(

@@ -77,3 +77,66 @@ pub fn endless(_path: &str, stream: &mut TcpStream) -> std::io::Result<()> {
         stream.write_all(b"\r\n")?;
     }
 }
+
+/// `FetchProfileIdentifier`'s 200 with `n` numbers where strings belong: `n`
+/// violations of `values`' item type in one answer.
+pub fn wrong_items(n: usize) -> Vec<u8> {
+    let mut body = br#"{"idType":"email","values":["#.to_vec();
+    for i in 0..n {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.push(b'1');
+    }
+    body.extend_from_slice(b"]}");
+    body
+}
+
+/// `FetchProfileIdentifier`'s 200 that keeps the contract, with `n` values.
+pub fn many_values(n: usize) -> Vec<u8> {
+    let mut body = br#"{"idType":"email","values":["#.to_vec();
+    for i in 0..n {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(b"\"a@x.io\"");
+    }
+    body.extend_from_slice(b"]}");
+    body
+}
+
+/// Writes a 200 JSON answer with `body` and a Content-Length.
+pub fn json(stream: &mut TcpStream, body: &[u8]) -> std::io::Result<()> {
+    write!(
+        stream,
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    )?;
+    stream.write_all(body)
+}
+
+/// Answers by query: `?wrong=N` N wrong items, `?good=N` N good values (the
+/// path is the contract's, so the answer is checked as FetchProfileIdentifier's).
+pub fn by_size(target: &str, stream: &mut TcpStream) -> std::io::Result<()> {
+    let query = target.split_once('?').map_or("", |(_, q)| q);
+    let (kind, n) = query.split_once('=').unwrap_or(("good", "1"));
+    let n: usize = n.parse().unwrap_or(1);
+    if kind == "wrong" {
+        json(stream, &wrong_items(n))
+    } else {
+        json(stream, &many_values(n))
+    }
+}
+
+/// Both `Content-Length: 5` and `Transfer-Encoding: chunked`, with a chunked
+/// body much longer than 5 bytes.
+pub fn both_lengths(_path: &str, stream: &mut TcpStream) -> std::io::Result<()> {
+    let body = br#"{"idType":"email","values":["a@x.io"]}"#;
+    write!(
+        stream,
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 5\r\ntransfer-encoding: chunked\r\n\r\n{:x}\r\n",
+        body.len()
+    )?;
+    stream.write_all(body)?;
+    stream.write_all(b"\r\n0\r\n\r\n")
+}
