@@ -117,6 +117,8 @@ struct State {
     opts: ServeOptions,
     auth_header: Option<HeaderValue>,
     log: Arc<LogSink>,
+    /// Requests generating fresh data at once (one per CPU).
+    generating: Arc<tokio::sync::Semaphore>,
 }
 
 /// A running mock of a contract, on a real socket. Dropping it stops the server.
@@ -180,6 +182,9 @@ impl MockServer {
             opts,
             auth_header,
             log: Arc::default(),
+            generating: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(1, |n| n.get()),
+            )),
         });
         let handle = ServerHandle::spawn(addr, |stopped| async move {
             let limits = Limits {
@@ -287,7 +292,7 @@ async fn handle(state: &Arc<State>, req: Request<Incoming>) -> Response<Full<Byt
     response
 }
 
-async fn answer(state: &State, req: Request<Incoming>) -> Outcome {
+async fn answer(state: &Arc<State>, req: Request<Incoming>) -> Outcome {
     let contract = &*state.contract;
     let (parts, body) = req.into_parts();
     let mut intake = Intake::new(contract, &parts);
@@ -392,7 +397,33 @@ async fn answer(state: &State, req: Request<Incoming>) -> Outcome {
         };
     }
 
+    if prefer.dynamic.unwrap_or(state.opts.dynamic) {
+        return off_the_workers(state, parts, prefer).await;
+    }
     choose_and_respond(state, operation, &parts, path_params, &prefer)
+}
+
+/// Answers a request that asks for fresh data on a blocking thread, a few at a
+/// time: generating is CPU work (bounded in size and time), and it must not hold
+/// up the requests the async workers are serving meanwhile.
+async fn off_the_workers(state: &Arc<State>, parts: Parts, prefer: prefer::Prefer) -> Outcome {
+    let permit = state.generating.clone().acquire_owned().await;
+    let state = Arc::clone(state);
+    let done = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let intake = Intake::new(&state.contract, &parts);
+        match &intake.route {
+            Route::Operation(op, params) => choose_and_respond(&state, op, &parts, params, &prefer),
+            _ => Outcome::plain(
+                state
+                    .responder
+                    .error(&state.contract, None, 404, "not found"),
+                "no operation has this path".into(),
+            ),
+        }
+    })
+    .await;
+    done.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
 }
 
 fn choose_and_respond(

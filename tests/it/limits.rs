@@ -541,3 +541,44 @@ async fn answers_past_the_proxys_check_memory_pass_through_unchecked() {
         "{stopped}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fresh_data_is_bounded_and_never_holds_up_other_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    // A thousand lists of a thousand strings of 4,000 characters: 4 GB as asked.
+    let spec = write(
+        dir.path(),
+        "big.yaml",
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /big:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema:\n                type: array\n                minItems: 1000\n                items:\n                  type: array\n                  minItems: 1000\n                  items: {type: string, minLength: 4000}\n  /small:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {type: object, properties: {a: {type: string}}}\n",
+    );
+    let running = spawn_command("serve", &["--spec", &spec, "--port", "0", "--quiet"]);
+    let started = Instant::now();
+    let mut big = tokio::task::JoinSet::new();
+    for _ in 0..6 {
+        let url = running.url.clone();
+        big.spawn(
+            async move { send(&url, "GET", "/big", &[("prefer", "dynamic=true")], None).await },
+        );
+    }
+    // Meanwhile, other requests are answered.
+    for _ in 0..20 {
+        let r = send(&running.url, "GET", "/small", &[], None).await;
+        assert_eq!(r.status, 200);
+    }
+    while let Some(r) = big.join_next().await {
+        let r = r.unwrap();
+        assert_eq!(r.status, 200);
+        assert!(r.body.len() < 16 * 1024 * 1024, "{} bytes", r.body.len());
+    }
+    assert!(started.elapsed() < BOUNDED, "took {:?}", started.elapsed());
+    let peak = running.peak_rss_mib();
+    let stopped = running.stop();
+    assert_eq!(stopped.code, Some(0), "{stopped}");
+    assert!(peak < 400, "peak RSS {peak} MiB");
+    assert!(
+        stopped
+            .stderr
+            .contains("cannot generate a body that matches the schema"),
+        "{stopped}"
+    );
+}
