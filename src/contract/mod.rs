@@ -7,6 +7,7 @@
 //! pointer of what is wrong; what mimeo cannot serve is reported as a warning.
 
 mod cost;
+mod fancy;
 mod load;
 mod model;
 pub(crate) mod profile;

@@ -12,10 +12,10 @@
 //! reported as a warning: a schema the draft 4 meta-schema refuses, a `$ref` that
 //! points at nothing, a `pattern` that is not a regular expression, and a schema
 //! whose composition would make validating one value take unbounded work
-//! ([`super::cost`]). Such a schema accepts every value. Patterns that need
-//! backtracking (backreferences, lookaround) are matched with a backtracking
-//! limit ([`BACKTRACK_LIMIT`]); a value that needs more is reported as not
-//! matching, so no request can stall the others.
+//! ([`super::cost`]). Such a schema accepts every value. Patterns run on a
+//! linear-time engine, except those that need backtracking (backreferences,
+//! lookaround): those are matched under bounds of length and work
+//! ([`super::fancy`]), so no request can stall the others.
 //!
 //! These validators are mimeo's one definition of a valid value: the mock checks
 //! requests and answers with them, and the value generator asks them (through
@@ -32,6 +32,7 @@ use jsonschema::{Registry, Validator};
 use serde_json::Value;
 
 use super::cost::{Fanouts, MAX_FANOUT};
+use super::fancy::{self, within_budget};
 use crate::support::limits::{self, Capped, DETAILED_VALUES, MAX_LISTED, MAX_MESSAGE};
 
 /// Index of a compiled schema inside [`Schemas`].
@@ -136,7 +137,8 @@ impl Schemas {
     /// Whether `value` is valid. A schema that cannot be compiled accepts everything
     /// (and was reported as a warning at load time).
     pub(crate) fn is_valid(&self, id: SchemaId, value: &Value) -> bool {
-        self.validator(id).is_none_or(|v| v.is_valid(value))
+        self.validator(id)
+            .is_none_or(|v| within_budget(|| v.is_valid(value)))
     }
 
     /// The converted document the schemas were taken from.
@@ -155,7 +157,7 @@ impl Schemas {
             .get(pointer)
             .cloned();
         if let Some(v) = cached {
-            return v.is_none_or(|v| v.is_valid(value));
+            return v.is_none_or(|v| within_budget(|| v.is_valid(value)));
         }
         // Compiled outside the lock: another thread may do the same meanwhile, and
         // the first one stored wins.
@@ -171,7 +173,7 @@ impl Schemas {
             .entry(pointer.to_string())
             .or_insert(compiled)
             .clone();
-        v.is_none_or(|v| v.is_valid(value))
+        v.is_none_or(|v| within_budget(|| v.is_valid(value)))
     }
 
     /// Whether `value` is valid against `schema`, a schema whose `$ref`s point into
@@ -186,7 +188,7 @@ impl Schemas {
             .get(&key)
             .cloned();
         if let Some(v) = cached {
-            return v.is_none_or(|v| v.is_valid(value));
+            return v.is_none_or(|v| within_budget(|| v.is_valid(value)));
         }
         let compiled = self
             .bounded(schema)
@@ -199,7 +201,7 @@ impl Schemas {
         }
         let v = map.entry(key).or_insert(compiled).clone();
         drop(map);
-        v.is_none_or(|v| v.is_valid(value))
+        v.is_none_or(|v| within_budget(|| v.is_valid(value)))
     }
 
     /// Whether validating against `schema` takes bounded work (its fan-out is
@@ -227,24 +229,39 @@ impl Schemas {
         let Some(v) = self.validator(id) else {
             return Capped::default();
         };
-        if v.is_valid(value) {
-            return Capped::default();
-        }
-        let convert = |e: jsonschema::ValidationError<'_>| SchemaViolation {
-            pointer: e.instance_path().as_str().to_string(),
-            rule: e.kind().keyword().to_string(),
-            message: limits::truncate(&e.to_string(), MAX_MESSAGE).into_owned(),
-        };
-        if limits::more_values_than(value, DETAILED_VALUES) {
-            let mut out = Capped::default();
-            if let Err(e) = v.validate(value) {
-                out.items.push(convert(e));
-            }
-            out.open = true;
-            return out;
-        }
-        Capped::collect(v.iter_errors(value).map(convert), MAX_LISTED)
+        within_budget(|| violations_of(v, value))
     }
+}
+
+/// What [`Schemas::violations`] says, for one validator.
+fn violations_of(v: &Validator, value: &Value) -> Capped<SchemaViolation> {
+    if v.is_valid(value) {
+        return Capped::default();
+    }
+    let convert = |e: jsonschema::ValidationError<'_>| {
+        // mimeo's keyword for backtracking patterns is `pattern` to the reader.
+        let keyword = e.kind().keyword();
+        let rule =
+            if keyword == fancy::KEYWORD || e.schema_path().as_str().ends_with(fancy::KEYWORD) {
+                "pattern".to_string()
+            } else {
+                keyword.to_string()
+            };
+        SchemaViolation {
+            pointer: e.instance_path().as_str().to_string(),
+            rule,
+            message: limits::truncate(&e.to_string(), MAX_MESSAGE).into_owned(),
+        }
+    };
+    if limits::more_values_than(value, DETAILED_VALUES) {
+        let mut out = Capped::default();
+        if let Err(e) = v.validate(value) {
+            out.items.push(convert(e));
+        }
+        out.open = true;
+        return out;
+    }
+    Capped::collect(v.iter_errors(value).map(convert), MAX_LISTED)
 }
 
 /// Collects schemas while the contract is being read, then prepares them together.
@@ -422,13 +439,18 @@ impl PatternCheck {
                         }
                     }
                     ("pattern", Value::String(p)) => {
-                        if let Some(why) = self.pattern(p, at, warnings) {
+                        if let Some(why) = self.pattern(p) {
+                            problem.get_or_insert(why);
+                        }
+                    }
+                    (fancy::KEYWORD, Value::String(p)) => {
+                        if let Some(why) = self.backtracking(p, at, warnings) {
                             problem.get_or_insert(why);
                         }
                     }
                     ("patternProperties", Value::Object(props)) => {
                         for (p, s) in props {
-                            if let Some(why) = self.pattern(p, at, warnings) {
+                            if let Some(why) = self.pattern(p) {
                                 problem.get_or_insert(why);
                             }
                             todo.push(s);
@@ -448,44 +470,52 @@ impl PatternCheck {
     }
 
     /// Whether `pattern` compiles as the validator compiles it (`None` when it
-    /// does). A pattern that needs backtracking is reported once.
-    fn pattern(&mut self, pattern: &str, at: &str, warnings: &mut Vec<String>) -> Option<String> {
+    /// does).
+    fn pattern(&mut self, pattern: &str) -> Option<String> {
         if let Some(known) = self.patterns.get(pattern) {
             return known.clone();
         }
         let schema = serde_json::json!({ "pattern": pattern });
-        let result = match options().build(&schema) {
-            Err(e) => Some(format!(
+        let result = options().build(&schema).err().map(|e| {
+            format!(
                 "pattern `{}` is not a regular expression: {}",
                 limits::truncate(pattern, 200),
                 limits::truncate(&e.to_string(), MAX_MESSAGE)
+            )
+        });
+        self.patterns.insert(pattern.to_string(), result.clone());
+        result
+    }
+
+    /// Whether a pattern that needs backtracking compiles (`None` when it does);
+    /// each one is reported once, with the bounds it is matched under.
+    fn backtracking(
+        &mut self,
+        pattern: &str,
+        at: &str,
+        warnings: &mut Vec<String>,
+    ) -> Option<String> {
+        if let Some(known) = self.patterns.get(pattern) {
+            return known.clone();
+        }
+        let shown = limits::truncate(pattern, 200);
+        let result = match fancy::compile(pattern) {
+            Err(e) => Some(format!(
+                "pattern `{shown}` is not a regular expression: {}",
+                limits::truncate(&e, MAX_MESSAGE)
             )),
             Ok(_) => {
-                if regex_syntax::Parser::new().parse(pattern).is_err()
-                    && needs_backtracking(pattern)
-                {
-                    warnings.push(format!(
-                        "schema at {at}: pattern `{}` uses backreferences or lookaround; each match may take at most {BACKTRACK_LIMIT} backtracking steps, and a value that needs more is reported as not matching",
-                        limits::truncate(pattern, 200)
-                    ));
-                }
+                warnings.push(format!(
+                    "schema at {at}: pattern `{shown}` uses backreferences or lookaround, which take unbounded time on long values: a value is matched against it only up to {} characters (and {} KiB of such values per request or answer), each match within {BACKTRACK_LIMIT} backtracking steps; longer values are not checked against it",
+                    fancy::MAX_MATCHED,
+                    fancy::MAX_MATCHED_PER_CHECK / 1024
+                ));
                 None
             }
         };
         self.patterns.insert(pattern.to_string(), result.clone());
         result
     }
-}
-
-/// Whether a pattern uses what only a backtracking engine runs: backreferences
-/// (`\1`, `\k<name>`) or lookaround (`(?=`, `(?!`, `(?<=`, `(?<!`).
-fn needs_backtracking(pattern: &str) -> bool {
-    let b = pattern.as_bytes();
-    b.windows(2)
-        .any(|w| w[0] == b'\\' && (w[1].is_ascii_digit() && w[1] != b'0' || w[1] == b'k'))
-        || ["(?=", "(?!", "(?<=", "(?<!"]
-            .iter()
-            .any(|l| pattern.contains(l))
 }
 
 /// Compiles one converted schema, the one way every validator of the contract is
@@ -546,6 +576,7 @@ fn options() -> jsonschema::ValidationOptions<'static> {
                 .dfa_size_limit(REGEX_SIZE_LIMIT),
         )
         .should_validate_formats(true)
+        .with_keyword(super::fancy::KEYWORD, super::fancy::factory)
         .with_format("uuid", is_uuid)
         .with_format("date", is_date)
 }
@@ -581,6 +612,8 @@ pub(crate) fn convert(schema: &mut Value) {
         map.retain(|k, _| k == "$ref");
         return;
     }
+    // A pattern only a backtracking engine runs is matched under mimeo's bounds.
+    super::fancy::move_pattern(map);
     for key in ["properties", "patternProperties"] {
         if let Some(Value::Object(props)) = map.get_mut(key) {
             for v in props.values_mut() {

@@ -582,3 +582,66 @@ async fn fresh_data_is_bounded_and_never_holds_up_other_requests() {
         "{stopped}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backtracking_patterns_cost_a_bounded_time_per_request() {
+    let dir = tempfile::tempdir().unwrap();
+    // A lookahead that rescans the rest of the value at every position: minutes
+    // of CPU for one value of a megabyte, were it matched in full.
+    let spec = write(
+        dir.path(),
+        "lookahead.yaml",
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /check:\n    post:\n      requestBody:\n        required: true\n        content:\n          application/json:\n            schema:\n              type: object\n              properties:\n                one: {type: string, pattern: '(?=.*x)(.)\\1'}\n                many: {type: array, items: {type: string, pattern: '(?=.*x)(.)\\1'}}\n      responses:\n        '200': {description: ok}\n",
+    );
+    let running = spawn_command(
+        "serve",
+        &["--spec", &spec, "--port", "0", "--max-body-size", "4MiB"],
+    );
+    let url = running.url.clone();
+    let check = |body: String| {
+        let url = url.clone();
+        async move { send(&url, "POST", "/check", &[], Some(&body)).await }
+    };
+    // Short values are matched.
+    assert_eq!(check(r#"{"one":"aax"}"#.into()).await.status, 200);
+    let r = check(r#"{"one":"abx"}"#.into()).await;
+    assert_eq!(r.status, 400);
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("body /one: pattern:"),
+        "{}",
+        r.json()
+    );
+    // One value of a megabyte (too long to match: it passes), and two thousand
+    // of a thousand characters each (the first 16 KiB of them are matched, and
+    // break the pattern).
+    let long = format!(r#"{{"one":"{}"}}"#, "ab".repeat(500_000));
+    let many = format!(
+        r#"{{"many":[{}]}}"#,
+        vec![format!("\"{}\"", "ab".repeat(500)); 2000].join(",")
+    );
+    let started = Instant::now();
+    let mut all = tokio::task::JoinSet::new();
+    for i in 0..4 {
+        let body = if i % 2 == 0 {
+            long.clone()
+        } else {
+            many.clone()
+        };
+        let url = url.clone();
+        all.spawn(async move { (i % 2, send(&url, "POST", "/check", &[], Some(&body)).await) });
+    }
+    while let Some(r) = all.join_next().await {
+        let (kind, r) = r.unwrap();
+        assert_eq!(r.status, if kind == 0 { 200 } else { 400 });
+    }
+    assert!(started.elapsed() < BOUNDED, "took {:?}", started.elapsed());
+    let stopped = running.stop();
+    assert!(
+        stopped.stderr.contains("uses backreferences or lookaround")
+            && stopped.stderr.contains("only up to 1024 characters"),
+        "{stopped}"
+    );
+}
