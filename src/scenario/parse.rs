@@ -17,7 +17,7 @@ use crate::contract::Contract;
 use crate::diagnostic::Diagnostic;
 use crate::routing::RouteMatch;
 use crate::support::duration::DurationText;
-use crate::support::{pointer, yaml};
+use crate::support::{limits, pointer, yaml};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -202,17 +202,53 @@ struct RawCapture {
     header: Option<String>,
 }
 
-/// Collects errors for one file.
+/// Problems listed per file; the rest are counted (a file with thousands of
+/// mistakes gets a readable list, not megabytes of it).
+const MAX_ERRORS: usize = 100;
+
+/// Variables named in an "unknown variable" message.
+const MAX_KNOWN_LISTED: usize = 10;
+
+/// Collects errors for one file: the first [`MAX_ERRORS`], and a count.
 struct Errors {
     file: String,
     list: Vec<Diagnostic>,
+    more: usize,
 }
 
 impl Errors {
     fn at(&mut self, loc: &Location, message: impl Into<String>) {
-        self.list.push(yaml::at(&self.file, loc, message));
+        if self.list.len() < MAX_ERRORS {
+            self.list.push(yaml::at(&self.file, loc, message));
+        } else {
+            self.more += 1;
+        }
+    }
+
+    /// Whether any problem was found.
+    fn any(&self) -> bool {
+        !self.list.is_empty()
+    }
+
+    /// How many were found so far.
+    fn count(&self) -> usize {
+        self.list.len() + self.more
+    }
+
+    /// The list, with a last line counting those not listed.
+    fn finish(mut self) -> Vec<Diagnostic> {
+        if self.more > 0 {
+            self.list.push(Diagnostic::new(
+                &self.file,
+                format!("and {} more problem(s) in this file, not listed", self.more),
+            ));
+        }
+        self.list
     }
 }
+
+/// The variables known at a point of a scenario, in the order they became known.
+type Known = indexmap::IndexSet<String>;
 
 pub(super) fn scenario(
     file: PathBuf,
@@ -224,6 +260,7 @@ pub(super) fn scenario(
     let mut errors = Errors {
         file: name,
         list: Vec::new(),
+        more: 0,
     };
 
     if raw.name.value.trim().is_empty() {
@@ -266,7 +303,7 @@ pub(super) fn scenario(
         );
     }
     // Variables known so far: declared ones, then each step's captures.
-    let mut known: Vec<String> = vars.keys().cloned().collect();
+    let mut known: Known = vars.keys().cloned().collect();
     let mut steps = Vec::new();
     for raw_step in &raw.steps.value {
         if let Some(step) = step(raw_step, contract, needs_mock, &mut known, &mut errors) {
@@ -274,8 +311,8 @@ pub(super) fn scenario(
         }
     }
 
-    if !errors.list.is_empty() {
-        return Err(errors.list);
+    if errors.any() {
+        return Err(errors.finish());
     }
     let snapshot = file
         .file_stem()
@@ -353,13 +390,13 @@ fn step(
     raw: &Spanned<RawStep>,
     contract: &Contract,
     needs_mock: bool,
-    known: &mut Vec<String>,
+    known: &mut Known,
     errors: &mut Errors,
 ) -> Option<Step> {
     let step_loc = raw.referenced;
     let raw = &raw.value;
     let req = &raw.request.value;
-    let before = errors.list.len();
+    let before = errors.count();
 
     let method_text = req.method.value.trim().to_ascii_uppercase();
     let method = match Method::from_bytes(method_text.as_bytes()) {
@@ -616,12 +653,10 @@ fn step(
                 from,
             });
         }
-        if !known.contains(var) {
-            known.push(var.clone());
-        }
+        known.insert(var.clone());
     }
 
-    if errors.list.len() > before {
+    if errors.count() > before {
         return None;
     }
     let (method, path) = (method?, path?);
@@ -649,7 +684,7 @@ fn step(
 /// Parses a template and checks that it reads only variables known at this point.
 fn check_template(
     errors: &mut Errors,
-    known: &[String],
+    known: &Known,
     text: &str,
     loc: &Location,
     what: &str,
@@ -657,7 +692,7 @@ fn check_template(
     match Template::parse(text) {
         Ok(t) => {
             for v in t.vars() {
-                if !known.iter().any(|k| k == v) {
+                if !known.contains(v) {
                     errors.at(loc, unknown_var(v, what, known));
                 }
             }
@@ -670,11 +705,15 @@ fn check_template(
     }
 }
 
-fn unknown_var(name: &str, what: &str, known: &[String]) -> String {
+fn unknown_var(name: &str, what: &str, known: &Known) -> String {
     let list = if known.is_empty() {
         "none are declared".to_string()
     } else {
-        format!("known here: {}", known.join(", "))
+        let names = known.iter().map(String::as_str);
+        format!(
+            "known here: {}",
+            limits::list_names(names, known.len(), MAX_KNOWN_LISTED)
+        )
     };
     format!(
         "{what}: unknown variable `{}` ({list}); declare it under `vars` or capture it in an earlier step",

@@ -127,17 +127,22 @@ impl<T> Capped<T> {
     }
 }
 
-/// `a, b, c` for the first `listed` names, then `and N more`.
-pub(crate) fn list_names<S: AsRef<str>>(names: &[S], listed: usize) -> String {
+/// `a, b, c` for the first `listed` of `total` names, then `and N more`; only
+/// those listed are looked at.
+pub(crate) fn list_names<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+    total: usize,
+    listed: usize,
+) -> String {
     let mut out = String::new();
-    for (i, n) in names.iter().take(listed).enumerate() {
+    for (i, n) in names.into_iter().take(listed).enumerate() {
         if i > 0 {
             out.push_str(", ");
         }
-        out.push_str(n.as_ref());
+        out.push_str(n);
     }
-    if names.len() > listed {
-        let _ = write!(out, " and {} more", names.len() - listed);
+    if total > listed {
+        let _ = write!(out, " and {} more", total - listed);
     }
     out
 }
@@ -222,7 +227,7 @@ mod tests {
         assert!(c.open);
         assert_eq!(c.total(), MAX_COUNTED + 2);
         assert!(Capped::<u8>::default().is_empty());
-        assert_eq!(list_names(&["a", "b", "c"], 2), "a, b and 1 more");
+        assert_eq!(list_names(["a", "b", "c"], 3, 2), "a, b and 1 more");
     }
 
     #[test]

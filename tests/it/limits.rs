@@ -645,3 +645,49 @@ async fn backtracking_patterns_cost_a_bounded_time_per_request() {
         "{stopped}"
     );
 }
+
+#[test]
+fn a_scenario_with_thousands_of_mistakes_gets_a_bounded_list() {
+    // 4,000 declared variables and 4,000 steps that each read an unknown one:
+    // every message listing every known name would be 400 MB.
+    let mut text = String::from("name: many\nvars:\n");
+    for i in 0..4_000 {
+        text.push_str(&format!("  known_variable_number_{i}: v\n"));
+    }
+    text.push_str("steps:\n");
+    for i in 0..4_000 {
+        text.push_str(&format!(
+            "  - request: {{method: GET, path: \"/x/{{{{unknown_{i}}}}}\"}}\n    outside_contract: true\n"
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "many.yaml", &text);
+    let mut cmd = crate::common::replay::replay();
+    cmd.args([
+        file.as_str(),
+        "--snapshots",
+        dir.path().join("s").to_str().unwrap(),
+    ]);
+    let started = Instant::now();
+    let run = crate::common::replay::run(cmd);
+    assert!(started.elapsed() < BOUNDED, "took {:?}", started.elapsed());
+    assert_eq!(run.code, Some(2), "{run}");
+    assert!(
+        run.stderr.len() < 64 * 1024,
+        "{} bytes of errors",
+        run.stderr.len()
+    );
+    assert!(
+        run.stderr
+            .contains("unknown variable `{{unknown_0}}` (known here: known_variable_number_0, ")
+            && run.stderr.contains(" and 3990 more)"),
+        "{}",
+        &run.stderr[..2000.min(run.stderr.len())]
+    );
+    assert!(
+        run.stderr
+            .contains("and 3900 more problem(s) in this file, not listed"),
+        "{}",
+        &run.stderr[run.stderr.len().saturating_sub(500)..]
+    );
+}
