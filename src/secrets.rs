@@ -106,15 +106,56 @@ pub(crate) fn secret_header(name: &str, value: &str) -> bool {
         || secret_value(value)
 }
 
-/// Words that make a header or query parameter name look like it carries a secret.
-const SECRET_WORDS: [&str; 7] = [
-    "token", "secret", "password", "key", "session", "cookie", "auth",
+/// Words that make a name (a header, a query parameter, a member of a JSON
+/// body) look like it carries a secret, wherever they appear in it:
+/// `X-Api-Key`, `authToken`, `client_secret`, `X-Signature`, `X-Credential`.
+const SECRET_WORDS: [&str; 11] = [
+    "token",
+    "secret",
+    "passw",
+    "pwd",
+    "key",
+    "session",
+    "cookie",
+    "auth",
+    "credential",
+    "signature",
+    "jwt",
 ];
 
-/// Whether a header or query parameter name looks like it carries a secret.
+/// Short words that make a name look secret only as a whole word of it (`sig`,
+/// `X-Sig`, `pass`, `otp`; not `design` or `passenger`).
+const SECRET_WHOLE_WORDS: [&str; 4] = ["sig", "pass", "otp", "pin"];
+
+/// Whether a name (a header, a query parameter, a member of a JSON body) looks
+/// like it carries a secret: it contains one of [`SECRET_WORDS`], or one of
+/// [`SECRET_WHOLE_WORDS`] as a word (split at punctuation and case changes).
 pub(crate) fn secret_name(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    SECRET_WORDS.iter().any(|w| name.contains(w))
+    let lower = name.to_ascii_lowercase();
+    if SECRET_WORDS.iter().any(|w| lower.contains(w)) {
+        return true;
+    }
+    // Words: split at anything not a letter or digit, and before an upper-case
+    // letter that follows a lower-case one (`apiSig` is `api`, `sig`).
+    let mut words: Vec<String> = vec![String::new()];
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if !c.is_ascii_alphanumeric() {
+            words.push(String::new());
+            prev_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && prev_lower {
+            words.push(String::new());
+        }
+        prev_lower = c.is_ascii_lowercase();
+        if let Some(w) = words.last_mut() {
+            w.push(c.to_ascii_lowercase());
+        }
+    }
+    words
+        .iter()
+        .any(|w| SECRET_WHOLE_WORDS.contains(&w.as_str()))
 }
 
 /// Whether a value looks like a credential in any API: an HTTP auth scheme and
@@ -132,7 +173,10 @@ pub(crate) fn secret_value(value: &str) -> bool {
 }
 
 /// Text that must never reach a snapshot, report or log (credentials): each is
-/// replaced by `[redacted]`, in its plain, JSON-escaped and XML-escaped forms.
+/// replaced by `[redacted]`, in every form it may take once written: as given,
+/// JSON-escaped (`\"`, and every character as `\u00XX`), XML-escaped,
+/// URL-encoded, and base64 (standard and URL-safe, alone or inside a longer
+/// base64 text). One pass over the text finds them all, however many there are.
 ///
 /// # Examples
 ///
@@ -141,34 +185,59 @@ pub(crate) fn secret_value(value: &str) -> bool {
 ///
 /// let secrets = Secrets::new(Secrets::basic("AC123", "s3cr3t-token"));
 /// assert_eq!(secrets.scrub("token=s3cr3t-token"), "token=[redacted]");
+/// assert_eq!(secrets.scrub("t=czNjcjN0LXRva2Vu"), "t=[redacted]"); // base64
+/// assert_eq!(secrets.scrub("t=s3cr3t%2Dtoken"), "t=[redacted]"); // URL-encoded
 /// ```
-#[derive(Debug, Clone, Default)]
-pub struct Secrets(Vec<String>);
+#[derive(Clone, Default)]
+pub struct Secrets {
+    /// How many forms are hidden (their text is never shown, not even by `Debug`).
+    count: usize,
+    matcher: Option<std::sync::Arc<aho_corasick::AhoCorasick>>,
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Secrets({} forms hidden)", self.count)
+    }
+}
+
+/// What replaces a secret.
+const REDACTED: &str = "[redacted]";
 
 impl Secrets {
     /// Hides each of `values` (shorter than 4 characters: ignored, they would
     /// match everywhere).
     pub fn new(values: impl IntoIterator<Item = String>) -> Secrets {
-        let mut list: Vec<String> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut forms: Vec<String> = Vec::new();
         for v in values.into_iter().filter(|v| v.len() >= 4) {
-            // Reports are scrubbed as text after serialising, so the escaped forms
-            // (JSON, XML) must go too: `p&ss"` is `p&amp;ss&quot;` in JUnit.
-            let json = serde_json::to_string(&v).unwrap_or_default();
-            let json = json.trim_matches('"').to_string();
-            let xml = v
-                .replace('&', "&amp;")
-                .replace('<', "&lt;")
-                .replace('>', "&gt;")
-                .replace('"', "&quot;")
-                .replace('\'', "&apos;");
-            for form in [v, json, xml] {
-                if !list.contains(&form) {
-                    list.push(form);
+            if !seen.insert(v.clone()) {
+                continue;
+            }
+            for form in encoded_forms(&v) {
+                if form.len() >= 4 && seen.insert(form.clone()) {
+                    forms.push(form);
                 }
             }
+            forms.push(v);
         }
-        list.sort_by_key(|v| std::cmp::Reverse(v.len()));
-        Secrets(list)
+        forms.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        let matcher = (!forms.is_empty())
+            .then(|| {
+                // An NFA: cheap to build (a proxy builds one per exchange with
+                // violations), and linear to search like any.
+                aho_corasick::AhoCorasick::builder()
+                    .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                    .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+                    .build(&forms)
+                    .ok()
+            })
+            .flatten()
+            .map(std::sync::Arc::new);
+        Secrets {
+            count: forms.len(),
+            matcher,
+        }
     }
 
     /// The secrets of Basic credentials: the SID, the token, and the header's
@@ -179,23 +248,141 @@ impl Secrets {
         vec![sid.to_string(), token.to_string(), b64]
     }
 
+    /// Whether there is nothing to hide.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.matcher.is_none()
+    }
+
     /// `text` with every secret replaced, borrowed when there was none.
     pub(crate) fn scrub_cow<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
-        if self.0.iter().any(|s| text.contains(s.as_str())) {
-            std::borrow::Cow::Owned(self.scrub(text))
-        } else {
-            std::borrow::Cow::Borrowed(text)
+        match &self.matcher {
+            Some(m) if m.is_match(text) => {
+                let mut out = String::with_capacity(text.len());
+                m.replace_all_with(text, &mut out, |_, _, dst| {
+                    dst.push_str(REDACTED);
+                    true
+                });
+                std::borrow::Cow::Owned(out)
+            }
+            _ => std::borrow::Cow::Borrowed(text),
         }
     }
 
     /// `text` with every secret replaced by `[redacted]`.
     pub fn scrub(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for secret in &self.0 {
-            if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), "[redacted]");
+        self.scrub_cow(text).into_owned()
+    }
+
+    /// Scrubs every string and every key of a JSON value in place; a string that
+    /// is itself JSON (a body) is scrubbed inside too, so a secret written with
+    /// `\u` escapes, or as a key, is found.
+    pub(crate) fn scrub_json(&self, value: &mut serde_json::Value) {
+        use serde_json::Value;
+        if self.is_empty() {
+            return;
+        }
+        match value {
+            Value::String(s) => {
+                if let Some(clean) = self.scrub_json_text(s) {
+                    *s = clean;
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| self.scrub_json(v)),
+            Value::Object(map) => {
+                let old = std::mem::take(map);
+                for (k, mut v) in old {
+                    self.scrub_json(&mut v);
+                    map.insert(self.scrub(&k), v);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `text` scrubbed, looking inside it when it is JSON; `None` when nothing
+    /// changed.
+    pub(crate) fn scrub_json_text(&self, text: &str) -> Option<String> {
+        let trimmed = text.trim_start();
+        if trimmed.starts_with('{') || trimmed.starts_with('[') {
+            if let Ok(mut inner) = serde_json::from_str::<serde_json::Value>(text) {
+                let before = inner.clone();
+                self.scrub_json(&mut inner);
+                if inner != before {
+                    return serde_json::to_string(&inner).ok();
+                }
             }
         }
-        out
+        match self.scrub_cow(text) {
+            std::borrow::Cow::Owned(s) => Some(s),
+            std::borrow::Cow::Borrowed(_) => None,
+        }
     }
+}
+
+/// `%2D` as `%2d`: the hex digits of percent escapes in lower case.
+fn lower_hex_escapes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '%' {
+            for h in chars.by_ref().take(2) {
+                out.push(h.to_ascii_lowercase());
+            }
+        }
+    }
+    out
+}
+
+/// The forms a secret may take once written or echoed (see [`Secrets`]).
+fn encoded_forms(v: &str) -> Vec<String> {
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    use base64::Engine;
+    use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+    let mut out = Vec::new();
+    // JSON (and YAML double-quoted) escapes, and XML's.
+    let json = serde_json::to_string(v).unwrap_or_default();
+    out.push(json.trim_matches('"').to_string());
+    out.push(
+        v.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+            .replace('\'', "&apos;"),
+    );
+    // As a member name in a JSON pointer (`/` is `~1`, `~` is `~0`).
+    out.push(v.replace('~', "~0").replace('/', "~1"));
+    // Every character escaped, as some JSON writers do.
+    if v.is_ascii() {
+        out.push(v.chars().map(|c| format!("\\u{:04x}", c as u32)).collect());
+        out.push(v.chars().map(|c| format!("\\u{:04X}", c as u32)).collect());
+    }
+    // URL-encoded: every byte that is not a letter or digit as %XX, and the form
+    // encoding (spaces as `+`).
+    let percent = utf8_percent_encode(v, NON_ALPHANUMERIC).to_string();
+    out.push(lower_hex_escapes(&percent));
+    out.push(form_urlencoded::byte_serialize(v.as_bytes()).collect());
+    out.push(percent);
+    // base64, alone and inside a longer text (its characters that do not depend
+    // on the bytes around it, for each of the three alignments).
+    for engine in [&STANDARD, &URL_SAFE] {
+        out.push(engine.encode(v));
+    }
+    for engine in [&STANDARD_NO_PAD, &URL_SAFE_NO_PAD] {
+        for shift in 0..3usize {
+            let mut bytes = vec![0u8; shift];
+            bytes.extend_from_slice(v.as_bytes());
+            let encoded = engine.encode(&bytes);
+            let skip = [0, 2, 3][shift];
+            let end = if bytes.len() % 3 == 0 {
+                encoded.len()
+            } else {
+                encoded.len().saturating_sub(1)
+            };
+            if end > skip && end - skip >= 8 {
+                out.push(encoded[skip..end].to_string());
+            }
+        }
+    }
+    out
 }

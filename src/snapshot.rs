@@ -171,7 +171,19 @@ impl<'a> Redactor<'a> {
         match value {
             Value::String(s) => *s = self.text(s),
             Value::Array(items) => items.iter_mut().for_each(|v| self.strings(v)),
-            Value::Object(map) => map.values_mut().for_each(|v| self.strings(v)),
+            Value::Object(map) => {
+                // A credential may be a member's name, too.
+                let secret_key = map
+                    .keys()
+                    .any(|k| matches!(self.secrets.scrub_cow(k), std::borrow::Cow::Owned(_)));
+                if secret_key {
+                    let old = std::mem::take(map);
+                    for (k, v) in old {
+                        map.insert(self.secrets.scrub(&k), v);
+                    }
+                }
+                map.values_mut().for_each(|v| self.strings(v))
+            }
             _ => {}
         }
     }

@@ -361,7 +361,7 @@ async fn run(
         t.abort();
     }
     if let Some(r) = &state.recorder {
-        r.flush_all();
+        r.flush_all().await;
     }
     if let Some(log) = &state.log {
         log.flush();
@@ -497,10 +497,19 @@ async fn handle(
     // Values hidden in the logged URL, and the client's credentials, are hidden in
     // the messages too (a violation quotes the value that broke a rule).
     let mut secrets = hidden;
-    for v in parts.headers.get_all(hyper::header::AUTHORIZATION) {
-        crate::secrets::authorization_secrets(&String::from_utf8_lossy(v.as_bytes()), &mut secrets);
+    if !found.is_empty() {
+        for v in parts.headers.get_all(hyper::header::AUTHORIZATION) {
+            crate::secrets::authorization_secrets(
+                &String::from_utf8_lossy(v.as_bytes()),
+                &mut secrets,
+            );
+        }
     }
-    let secrets = Secrets::new(secrets);
+    let secrets = if found.is_empty() {
+        Secrets::default()
+    } else {
+        Secrets::new(secrets)
+    };
     for message in found
         .listed
         .iter_mut()
@@ -748,14 +757,18 @@ fn logged(contract: &Contract, uri: &Uri) -> (String, Vec<String>) {
             || crate::secrets::secret_value(v)
             || contract.profile.is_credential(v)
     };
-    if !pairs.iter().any(|(k, v)| secret(k, v)) {
+    let hidden: Vec<String> = pairs
+        .iter()
+        .filter(|(k, v)| secret(k, v))
+        .map(|(_, v)| v.to_string())
+        .collect();
+    if hidden.is_empty() {
         return (format!("{path}?{query}"), Vec::new());
     }
-    let mut hidden = Vec::new();
+    // A hidden value is hidden wherever else it appears in the query too.
     let mut s = form_urlencoded::Serializer::new(String::new());
     for (k, v) in &pairs {
-        if secret(k, v) {
-            hidden.push(v.to_string());
+        if hidden.iter().any(|h| h == v) {
             s.append_pair(k, "[redacted]");
         } else {
             s.append_pair(k, v);

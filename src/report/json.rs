@@ -31,7 +31,12 @@ pub fn write_json(
         summary,
         scenarios: reports,
     };
-    let mut text = serde_json::to_string_pretty(&doc)
+    // Every string and key is scrubbed as a value, and bodies inside them as
+    // JSON, so a secret written with `\u` escapes or used as a key is found too.
+    let mut value = serde_json::to_value(&doc)
+        .map_err(|e| ReportError::new(path, format!("cannot build the JSON report: {e}")))?;
+    secrets.scrub_json(&mut value);
+    let mut text = serde_json::to_string_pretty(&value)
         .map_err(|e| ReportError::new(path, format!("cannot build the JSON report: {e}")))?;
     text.push('\n');
     write_atomic(path, &secrets.scrub(&text)).map_err(|e| ReportError::new(path, e.to_string()))

@@ -691,3 +691,151 @@ fn a_scenario_with_thousands_of_mistakes_gets_a_bounded_list() {
         &run.stderr[run.stderr.len().saturating_sub(500)..]
     );
 }
+
+/// One request of [`traffic`]: method, path, headers and body.
+type Request = (&'static str, String, Vec<(String, String)>, Option<String>);
+
+/// Sends `n` requests through `url`, `tasks` at a time; `make(i)` gives each one.
+async fn traffic(url: &str, n: usize, tasks: usize, make: fn(usize) -> Request) {
+    let mut all = tokio::task::JoinSet::new();
+    for t in 0..tasks {
+        let url = url.to_string();
+        all.spawn(async move {
+            for i in (t..n).step_by(tasks) {
+                let (method, path, headers, body) = make(i);
+                let headers: Vec<(&str, &str)> = headers
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                send(&url, method, &path, &headers, body.as_deref()).await;
+            }
+        });
+    }
+    while let Some(done) = all.join_next().await {
+        done.unwrap();
+    }
+}
+
+fn recorded_steps(dir: &Path) -> Vec<(String, usize)> {
+    let contract = crate::common::contract();
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        let scenario = mimeo::Scenario::from_file(&p, &contract)
+            .unwrap_or_else(|e| panic!("{} does not load: {:?}", p.display(), &e[..1]));
+        out.push((p.display().to_string(), scenario.step_count()));
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "heavy: thousands of exchanges and 40 MB of bodies; run by .ci/run"]
+async fn long_sessions_are_split_into_files_that_each_load() {
+    let mock = crate::common::start(mimeo::ServeOptions::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("rec");
+    let running = spawn_command(
+        "proxy",
+        &[
+            "--target",
+            &mock.url(),
+            "--port",
+            "0",
+            "--quiet",
+            "--record",
+            rec.to_str().unwrap(),
+            "--one-scenario",
+        ],
+    );
+    // 2,100 small exchanges, then 40 with a body of a megabyte.
+    traffic(&running.url, 2_100, 8, |i| {
+        (
+            "GET",
+            format!("{}?page={i}", fetch_path()),
+            Vec::new(),
+            None,
+        )
+    })
+    .await;
+    traffic(&running.url, 40, 4, |i| {
+        let path = format!(
+            "/v1/Stores/{}/Profiles/{}/Identifiers",
+            crate::common::STORE,
+            crate::common::PROFILE
+        );
+        let body = format!(
+            r#"{{"idType":"email","value":"{i}{}"}}"#,
+            "v".repeat(1_000_000)
+        );
+        ("POST", path, Vec::new(), Some(body))
+    })
+    .await;
+    let started = Instant::now();
+    let stopped = running.stop();
+    assert!(
+        started.elapsed() < BOUNDED,
+        "stopping took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(stopped.code, Some(0), "{stopped}");
+    assert!(!stopped.stderr.contains("recording failed"), "{stopped}");
+    let files = recorded_steps(&rec);
+    let steps: usize = files.iter().map(|(_, n)| n).sum();
+    assert_eq!(steps, 2_140, "{files:?}");
+    assert!(files.len() >= 5, "{files:?}");
+    assert!(files.iter().all(|(_, n)| *n <= 1000), "{files:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "heavy: thousands of exchanges; run by .ci/run"]
+async fn thousands_of_distinct_credentials_are_scrubbed_and_stop_quickly() {
+    let mock = crate::common::start(mimeo::ServeOptions::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("rec");
+    let running = spawn_command(
+        "proxy",
+        &[
+            "--target",
+            &mock.url(),
+            "--port",
+            "0",
+            "--quiet",
+            "--record",
+            rec.to_str().unwrap(),
+            "--one-scenario",
+        ],
+    );
+    // Every request with a token of its own, echoed in a body field as well.
+    traffic(&running.url, 5_000, 8, |i| {
+        let token = format!("tok{i:06}-distinct-credential");
+        let path = format!(
+            "/v1/Stores/{}/Profiles/{}/Identifiers",
+            crate::common::STORE,
+            crate::common::PROFILE
+        );
+        let body = format!(r#"{{"idType":"note","value":"{token}"}}"#);
+        (
+            "POST",
+            path,
+            vec![("authorization".to_string(), format!("Bearer {token}"))],
+            Some(body),
+        )
+    })
+    .await;
+    let started = Instant::now();
+    let stopped = running.stop();
+    assert!(
+        started.elapsed() < BOUNDED,
+        "stopping took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(stopped.code, Some(0), "{stopped}");
+    let files = recorded_steps(&rec);
+    let steps: usize = files.iter().map(|(_, n)| n).sum();
+    assert_eq!(steps, 5_000, "{files:?}");
+    for e in std::fs::read_dir(&rec).unwrap() {
+        let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+        assert!(!text.contains("-distinct-credential"), "a token leaked");
+    }
+}

@@ -6,6 +6,7 @@ mod common;
 mod cli;
 mod conformance;
 mod contract;
+mod credentials;
 mod documents;
 mod limits;
 mod proxy;
