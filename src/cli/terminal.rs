@@ -15,9 +15,31 @@ pub(crate) struct Painter {
     pub(crate) color: bool,
 }
 
+/// Text from a target or a file made safe for a terminal: control characters
+/// (escape sequences among them) and non-characters shown as `\u{..}`, colour or
+/// not, so an answer cannot move the cursor, clear the screen or retitle it.
+pub(crate) fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            let n = c as u32;
+            let bad = (c.is_control() && c != '\n' && c != '\t')
+                || (0xFDD0..=0xFDEF).contains(&n)
+                || (n & 0xFFFE) == 0xFFFE;
+            if bad {
+                format!("\\u{{{n:x}}}")
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 impl Painter {
     fn paint(&self, text: &str, style: Style) -> String {
-        style.force_styling(self.color).apply_to(text).to_string()
+        style
+            .force_styling(self.color)
+            .apply_to(printable(text))
+            .to_string()
     }
 
     /// A unified diff with removed lines red, added green and hunk headers cyan.
@@ -41,7 +63,12 @@ impl Painter {
         let mut out = String::new();
         if let Some(reason) = &r.run.skipped {
             let skip = self.paint("SKIP", Style::new().yellow());
-            let _ = writeln!(out, "{skip} {} ({reason})", r.run.name);
+            let _ = writeln!(
+                out,
+                "{skip} {} ({})",
+                printable(&r.run.name),
+                printable(reason)
+            );
             return out;
         }
         let label = if r.failed() {
@@ -52,7 +79,7 @@ impl Painter {
         let _ = writeln!(
             out,
             "{label} {} ({} steps, {:.0} ms)",
-            r.run.name,
+            printable(&r.run.name),
             r.run.steps.len(),
             r.run.duration_ms
         );
@@ -61,27 +88,28 @@ impl Painter {
                 let _ = writeln!(
                     out,
                     "     {}:{} step {} `{}`: {}: {}",
-                    r.run.file,
+                    printable(&r.run.file),
                     step.line,
                     i + 1,
-                    step.name,
+                    printable(&step.name),
                     self.paint(f.check.name(), Style::new().bold()),
-                    f.message
+                    printable(&f.message)
                 );
             }
             if let Outcome::Skipped { reason } = &step.outcome {
                 let _ = writeln!(
                     out,
-                    "     {}:{} step {} `{}`: skipped: {reason}",
-                    r.run.file,
+                    "     {}:{} step {} `{}`: skipped: {}",
+                    printable(&r.run.file),
                     step.line,
                     i + 1,
-                    step.name
+                    printable(&step.name),
+                    printable(reason)
                 );
             }
         }
         if r.snapshot.fails() || matches!(r.snapshot, SnapshotState::New { .. }) {
-            let _ = writeln!(out, "     snapshot: {}", r.snapshot.describe());
+            let _ = writeln!(out, "     snapshot: {}", printable(&r.snapshot.describe()));
         }
         out
     }

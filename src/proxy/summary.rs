@@ -136,7 +136,7 @@ impl fmt::Display for ProxySummary {
                 "  {:<width$}  {:>5}  first: {}",
                 c.check.name(),
                 c.count,
-                c.first
+                crate::support::limits::printable(&c.first, false)
             )?;
         }
         for r in &self.recordings {
@@ -148,7 +148,11 @@ impl fmt::Display for ProxySummary {
             )?;
         }
         for e in &self.recording_errors {
-            writeln!(f, "mimeo proxy: recording failed: {e}")?;
+            writeln!(
+                f,
+                "mimeo proxy: recording failed: {}",
+                crate::support::limits::printable(e, false)
+            )?;
         }
         Ok(())
     }

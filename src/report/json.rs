@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::{ReportError, ScenarioReport, Summary};
 use crate::secrets::Secrets;
-use crate::support::files::write_atomic;
+use crate::support::files::write_report;
 
 #[derive(Serialize)]
 struct Document<'a> {
@@ -39,5 +39,5 @@ pub fn write_json(
     let mut text = serde_json::to_string_pretty(&value)
         .map_err(|e| ReportError::new(path, format!("cannot build the JSON report: {e}")))?;
     text.push('\n');
-    write_atomic(path, &secrets.scrub(&text)).map_err(|e| ReportError::new(path, e.to_string()))
+    write_report(path, &secrets.scrub(&text)).map_err(|e| ReportError::new(path, e.to_string()))
 }

@@ -8,6 +8,7 @@ mod conformance;
 mod contract;
 mod credentials;
 mod documents;
+mod files;
 mod limits;
 mod proxy;
 mod proxy_record;

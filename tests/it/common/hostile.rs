@@ -140,3 +140,22 @@ pub fn both_lengths(_path: &str, stream: &mut TcpStream) -> std::io::Result<()> 
     stream.write_all(body)?;
     stream.write_all(b"\r\n0\r\n\r\n")
 }
+
+/// FetchProfileIdentifier's 200, with what no file or terminal should get raw:
+/// as text, an escape sequence, a carriage return and U+FFFE; as JSON, U+FFFE
+/// and U+FFFF in a value that breaks its schema.
+pub fn odd_characters(target: &str, stream: &mut TcpStream) -> std::io::Result<()> {
+    if target.contains("as=text") {
+        let body = "clear: \u{1b}[2J\u{1b}]0;pwned\u{7} back\r over \u{fffe}\n";
+        write!(
+            stream,
+            "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    } else {
+        json(
+            stream,
+            "{\"idType\":\"odd\u{fffe}\u{ffff}\",\"values\":[\"a@x.io\"]}".as_bytes(),
+        )
+    }
+}
