@@ -117,8 +117,9 @@ struct State {
     opts: ServeOptions,
     auth_header: Option<HeaderValue>,
     log: Arc<LogSink>,
-    /// Requests generating fresh data at once (one per CPU).
-    generating: Arc<tokio::sync::Semaphore>,
+    /// Heavy work (fresh data, large bodies) done on blocking threads at once:
+    /// one per CPU.
+    heavy: Arc<tokio::sync::Semaphore>,
 }
 
 /// A running mock of a contract, on a real socket. Dropping it stops the server.
@@ -182,7 +183,7 @@ impl MockServer {
             opts,
             auth_header,
             log: Arc::default(),
-            generating: Arc::new(tokio::sync::Semaphore::new(
+            heavy: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(1, |n| n.get()),
             )),
         });
@@ -379,7 +380,11 @@ async fn answer(state: &Arc<State>, req: Request<Incoming>) -> Outcome {
         }
     }
 
-    let violations = intake.violations(contract, &parts, &body);
+    let violations = if body.len() > CHECK_INLINE {
+        validate_off_the_workers(state, &parts, body).await
+    } else {
+        intake.violations(contract, &parts, &body)
+    };
     if !violations.is_empty() {
         let list = violation_list(&violations);
         let msg = format!("Invalid request: {list}");
@@ -403,11 +408,42 @@ async fn answer(state: &Arc<State>, req: Request<Incoming>) -> Outcome {
     choose_and_respond(state, operation, &parts, path_params, &prefer)
 }
 
+/// Request bodies up to this size are validated on the async worker; larger ones
+/// on a blocking thread, so a large body never stalls other requests.
+const CHECK_INLINE: usize = 64 * 1024;
+
+/// Validates a request with a large body on a blocking thread (a few at a time,
+/// as generation is), so the async workers keep serving meanwhile.
+async fn validate_off_the_workers(
+    state: &Arc<State>,
+    parts: &Parts,
+    body: Bytes,
+) -> crate::support::limits::Capped<crate::validate::Violation> {
+    let mut copy = Request::builder()
+        .method(parts.method.clone())
+        .uri(parts.uri.clone())
+        .body(())
+        .map(|r| r.into_parts().0)
+        .unwrap_or_else(|_| Request::new(()).into_parts().0);
+    copy.headers = parts.headers.clone();
+    let permit = state.heavy.clone().acquire_owned().await;
+    let state = Arc::clone(state);
+    let done = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let mut intake = Intake::new(&state.contract, &copy);
+        // As on the worker: mimeo's own `__` controls are not the request's.
+        let _ = prefer::parse(&copy.headers, &mut intake.query);
+        intake.violations(&state.contract, &copy, &body)
+    })
+    .await;
+    done.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+}
+
 /// Answers a request that asks for fresh data on a blocking thread, a few at a
 /// time: generating is CPU work (bounded in size and time), and it must not hold
 /// up the requests the async workers are serving meanwhile.
 async fn off_the_workers(state: &Arc<State>, parts: Parts, prefer: prefer::Prefer) -> Outcome {
-    let permit = state.generating.clone().acquire_owned().await;
+    let permit = state.heavy.clone().acquire_owned().await;
     let state = Arc::clone(state);
     let done = tokio::task::spawn_blocking(move || {
         let _permit = permit;
