@@ -251,34 +251,31 @@ impl Target {
         if chunked || !bodiless {
             headers.remove(CONTENT_LENGTH);
         }
-        let mut body = BytesMut::new();
+        // Sized from the declared length when there is one (growing by doubling
+        // would hold up to twice what the budget counts).
+        let declared = response.content_length().unwrap_or(0);
+        let mut body = BytesMut::with_capacity(
+            usize::try_from(declared)
+                .unwrap_or(usize::MAX)
+                .min(memory.per_answer + 64 * 1024),
+        );
         let mut held = None;
-        let stop = |body: &BytesMut, why: String, held: Option<OwnedSemaphorePermit>| Answer {
-            status,
-            headers: headers.clone(),
-            body: body.clone().freeze(),
-            rest: None,
-            unchecked: Some(why),
-            held,
-        };
+        let mut unchecked = None;
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
-                    if !memory.take(chunk.len(), &mut held) {
-                        body.extend_from_slice(&chunk);
-                        let mut a = stop(&body, memory.exhausted(), held);
-                        a.rest = Some(response);
-                        return Ok(a);
-                    }
+                    let fits = memory.take(chunk.len(), &mut held);
                     body.extend_from_slice(&chunk);
-                    if body.len() >= memory.per_answer {
-                        let why = format!(
+                    if !fits {
+                        unchecked = Some(memory.exhausted());
+                    } else if body.len() >= memory.per_answer {
+                        unchecked = Some(format!(
                             "it is longer than {} (--max-checked-size)",
                             limits::format_size(memory.per_answer)
-                        );
-                        let mut a = stop(&body, why, held);
-                        a.rest = Some(response);
-                        return Ok(a);
+                        ));
+                    }
+                    if unchecked.is_some() {
+                        break;
                     }
                 }
                 Ok(None) => break,
@@ -289,8 +286,8 @@ impl Target {
             status,
             headers,
             body: body.freeze(),
-            rest: None,
-            unchecked: None,
+            rest: unchecked.is_some().then_some(response),
+            unchecked,
             held,
         })
     }
@@ -352,6 +349,11 @@ impl ProxyBody {
     }
 }
 
+/// The head of an answer is handed to the connection in pieces of this size, so
+/// the memory it takes is given back to the check budget only once the last
+/// piece is on its way (the pieces share one buffer, freed with the last).
+const PIECE: usize = 256 * 1024;
+
 impl Body for ProxyBody {
     type Data = Bytes;
     type Error = reqwest::Error;
@@ -360,11 +362,16 @@ impl Body for ProxyBody {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, reqwest::Error>>> {
-        let head = self.head.take();
-        self.held = None;
-        if let Some(head) = head.filter(|h| !h.is_empty()) {
-            return Poll::Ready(Some(Ok(Frame::data(head))));
+        if let Some(head) = self.head.as_mut().filter(|h| !h.is_empty()) {
+            let piece = head.split_to(head.len().min(PIECE));
+            if head.is_empty() {
+                self.head = None;
+                self.held = None;
+            }
+            return Poll::Ready(Some(Ok(Frame::data(piece))));
         }
+        self.head = None;
+        self.held = None;
         match self.rest.as_mut() {
             Some(rest) => Pin::new(rest).poll_frame(cx),
             None => Poll::Ready(None),

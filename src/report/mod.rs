@@ -3,6 +3,11 @@
 //! The terminal gets a line per scenario and a summary table; `--junit` writes
 //! JUnit XML (one test case per step, failures named by check); `--json` writes
 //! everything. All of them read the same [`ScenarioReport`]s so they cannot disagree.
+//!
+//! A report is written whole or not at all (a temporary file moved into place),
+//! never to a path that is a symbolic link (refused, not replaced nor written
+//! through), with every credential scrubbed in every form it may take, and in
+//! text its format allows (JUnit escapes what XML 1.0 does not).
 
 mod json;
 mod junit;
