@@ -60,6 +60,7 @@ pub(crate) fn userinfo_secrets(url: &str) -> Vec<String> {
 
 /// The credentials in an `Authorization` value: the value itself, the token after
 /// the scheme, and for Basic the decoded user and password.
+#[cfg(feature = "proxy")]
 pub(crate) fn authorization_secrets(value: &str, out: &mut Vec<String>) {
     use base64::Engine;
     out.push(value.to_string());

@@ -36,6 +36,7 @@ pub(crate) struct Client {
     /// The base URL requests go to (credentials in it included).
     base: String,
     /// The base URL as shown in messages: credentials in it hidden.
+    #[cfg(feature = "proxy")]
     shown: String,
 }
 
@@ -72,6 +73,7 @@ impl Client {
         let base = base.trim_end_matches('/').to_string();
         Ok(Client {
             inner,
+            #[cfg(feature = "proxy")]
             shown: crate::secrets::redact_userinfo(&base).into_owned(),
             base,
         })

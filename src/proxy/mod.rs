@@ -2,9 +2,9 @@
 //!
 //! Every request is forwarded to the target and its answer sent back unchanged
 //! (status, headers except hop-by-hop ones, body bytes). On the way, the request is
-//! validated against the contract ([`crate::validate`], reported as `request_valid`)
-//! and the answer goes through the same named checks as `mimeo replay`
-//! ([`crate::checks`]). A request no operation serves is forwarded and reported as
+//! validated against the contract as the mock validates it (reported as
+//! `request_valid`) and the answer goes through the same named checks as `mimeo
+//! replay` ([`Check`]). A request no operation serves is forwarded and reported as
 //! `unknown`. With `strict`, a request that breaks the contract is answered by the
 //! proxy with the contract's 400 and not forwarded. A target that cannot be reached
 //! gets the client a 502, one that does not answer within the timeout a 504, both

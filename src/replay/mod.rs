@@ -2,7 +2,7 @@
 //!
 //! Steps of one scenario run in order (later steps read what earlier ones
 //! captured); scenarios run side by side up to `concurrency`. Each response goes
-//! through the contract's named checks ([`crate::checks`]). Nothing here
+//! through the contract's named checks ([`Check`]). Nothing here
 //! decides pass or fail for a whole run or touches snapshots; that is the job of
 //! [`crate::snapshot`] and [`crate::report`].
 

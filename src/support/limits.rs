@@ -1,4 +1,3 @@
-#![allow(dead_code)]
 //! Bounds on what input can make mimeo hold or print, in one place, with the
 //! helpers that apply them. Every list a request, an answer or a file can grow
 //! (violations, log lines, error lists, names) is cut here the same way: the
@@ -31,6 +30,7 @@ pub(crate) const MAX_LOG_LINE: usize = 8 * 1024;
 pub(crate) const DETAILED_VALUES: usize = 20_000;
 
 /// A size for people: `16 MiB`, `512 KiB`, `100 bytes`.
+#[cfg(feature = "replay")]
 pub(crate) fn format_size(bytes: usize) -> String {
     const UNITS: [(usize, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
     for (size, unit) in UNITS {
@@ -129,6 +129,7 @@ impl<T> Capped<T> {
 
 /// `a, b, c` for the first `listed` of `total` names, then `and N more`; only
 /// those listed are looked at.
+#[cfg(feature = "replay")]
 pub(crate) fn list_names<'a>(
     names: impl IntoIterator<Item = &'a str>,
     total: usize,
@@ -201,6 +202,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(feature = "replay")]
     fn sizes_for_people() {
         assert_eq!(format_size(16 * 1024 * 1024), "16 MiB");
         assert_eq!(format_size(1536), "1.5 KiB");
@@ -227,6 +229,7 @@ mod tests {
         assert!(c.open);
         assert_eq!(c.total(), MAX_COUNTED + 2);
         assert!(Capped::<u8>::default().is_empty());
+        #[cfg(feature = "replay")]
         assert_eq!(list_names(["a", "b", "c"], 3, 2), "a, b and 1 more");
     }
 
