@@ -86,7 +86,6 @@ mod generate;
 mod http;
 mod respond;
 mod routing;
-#[cfg(feature = "replay")]
 mod secrets;
 mod serve;
 mod support;

@@ -12,6 +12,7 @@ use regex::Regex;
 /// `url` with the credentials in its userinfo (`https://user:pass@host`) shown
 /// as `[redacted]`: a target URL may carry them, and it is printed, logged and
 /// written into reports and recordings.
+#[cfg(feature = "replay")]
 pub(crate) fn redact_userinfo(url: &str) -> std::borrow::Cow<'_, str> {
     let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
         return url.into();
@@ -32,6 +33,7 @@ pub(crate) fn redact_userinfo(url: &str) -> std::borrow::Cow<'_, str> {
 
 /// The credentials in a URL's userinfo (user and password, decoded as well as
 /// written), for scrubbing wherever they may have been echoed.
+#[cfg(feature = "replay")]
 pub(crate) fn userinfo_secrets(url: &str) -> Vec<String> {
     let Ok(parsed) = reqwest::Url::parse(url) else {
         return Vec::new();
@@ -83,6 +85,7 @@ pub(crate) fn authorization_secrets(value: &str, out: &mut Vec<String>) {
 }
 
 /// Headers whose values are always credentials.
+#[cfg(feature = "replay")]
 const CREDENTIAL_HEADERS: [&str; 4] = [
     "authorization",
     "proxy-authorization",
@@ -93,6 +96,7 @@ const CREDENTIAL_HEADERS: [&str; 4] = [
 /// Whether a response header's value must not be written anywhere: `Set-Cookie`,
 /// or a name that looks like a credential. Challenges (`WWW-Authenticate`) are
 /// not credentials and stay, so snapshots can show them.
+#[cfg(feature = "replay")]
 pub(crate) fn secret_response_header(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
     CREDENTIAL_HEADERS.contains(&name.as_str())
@@ -101,6 +105,7 @@ pub(crate) fn secret_response_header(name: &str) -> bool {
 
 /// Whether a request header's value must not be written anywhere: a credential
 /// header, or a name or value that looks like one.
+#[cfg(feature = "replay")]
 pub(crate) fn secret_header(name: &str, value: &str) -> bool {
     CREDENTIAL_HEADERS.contains(&name.to_ascii_lowercase().as_str())
         || secret_name(name)
@@ -159,6 +164,42 @@ pub(crate) fn secret_name(name: &str) -> bool {
         .any(|w| SECRET_WHOLE_WORDS.contains(&w.as_str()))
 }
 
+/// The request target of `uri` for a log line: the values of query parameters
+/// that look like credentials (by name, by value, or by the contract's declared
+/// credential shapes) shown as `[redacted]`, wherever the same value appears in
+/// the query; and the values hidden (to hide them in messages too).
+pub(crate) fn logged_target<'u>(
+    contract: &crate::contract::Contract,
+    uri: &'u hyper::Uri,
+) -> (std::borrow::Cow<'u, str>, Vec<String>) {
+    use std::borrow::Cow;
+    let whole = uri.path_and_query().map_or("/", |p| p.as_str());
+    let Some(query) = uri.query() else {
+        return (Cow::Borrowed(whole), Vec::new());
+    };
+    let pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> =
+        form_urlencoded::parse(query.as_bytes()).collect();
+    let secret =
+        |k: &str, v: &str| secret_name(k) || secret_value(v) || contract.profile.is_credential(v);
+    let hidden: Vec<String> = pairs
+        .iter()
+        .filter(|(k, v)| secret(k, v))
+        .map(|(_, v)| v.to_string())
+        .collect();
+    if hidden.is_empty() {
+        return (Cow::Borrowed(whole), Vec::new());
+    }
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in &pairs {
+        if hidden.iter().any(|h| h == v) {
+            s.append_pair(k, "[redacted]");
+        } else {
+            s.append_pair(k, v);
+        }
+    }
+    (Cow::Owned(format!("{}?{}", uri.path(), s.finish())), hidden)
+}
+
 /// Whether a value looks like a credential in any API: an HTTP auth scheme and
 /// its token, a 32-hex token, or a JWT. An API's own credential shapes (Twilio's
 /// SIDs) are declared in its contract and checked by the contract's profile.
@@ -189,6 +230,7 @@ pub(crate) fn secret_value(value: &str) -> bool {
 /// assert_eq!(secrets.scrub("t=czNjcjN0LXRva2Vu"), "t=[redacted]"); // base64
 /// assert_eq!(secrets.scrub("t=s3cr3t%2Dtoken"), "t=[redacted]"); // URL-encoded
 /// ```
+#[cfg(feature = "replay")]
 #[derive(Clone, Default)]
 pub struct Secrets {
     /// How many forms are hidden (their text is never shown, not even by `Debug`).
@@ -196,6 +238,7 @@ pub struct Secrets {
     matcher: Option<std::sync::Arc<aho_corasick::AhoCorasick>>,
 }
 
+#[cfg(feature = "replay")]
 impl std::fmt::Debug for Secrets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Secrets({} forms hidden)", self.count)
@@ -203,8 +246,10 @@ impl std::fmt::Debug for Secrets {
 }
 
 /// What replaces a secret.
+#[cfg(feature = "replay")]
 const REDACTED: &str = "[redacted]";
 
+#[cfg(feature = "replay")]
 impl Secrets {
     /// Hides each of `values` (shorter than 4 characters: ignored, they would
     /// match everywhere).
@@ -321,6 +366,7 @@ impl Secrets {
 }
 
 /// `%2D` as `%2d`: the hex digits of percent escapes in lower case.
+#[cfg(feature = "replay")]
 fn lower_hex_escapes(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars();
@@ -336,6 +382,7 @@ fn lower_hex_escapes(text: &str) -> String {
 }
 
 /// The forms a secret may take once written or echoed (see [`Secrets`]).
+#[cfg(feature = "replay")]
 fn encoded_forms(v: &str) -> Vec<String> {
     use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
     use base64::Engine;

@@ -262,7 +262,8 @@ async fn handle(state: &Arc<State>, req: Request<Incoming>) -> Response<Full<Byt
     }
     if let Some((method, uri)) = logged {
         let micros = started.elapsed().as_micros();
-        let target = uri.path_and_query().map_or("/", |p| p.as_str());
+        // Values of query parameters that look like credentials never reach the log.
+        let (target, _) = crate::secrets::logged_target(&state.contract, &uri);
         // `GET /path?query -> 200 0.01ms (reason)`, written without the formatting
         // machinery: this runs for every request.
         state.log.push(|buf| {

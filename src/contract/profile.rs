@@ -162,7 +162,6 @@ impl Profile {
     }
 
     /// Whether `value` has the shape of one of the API's own credentials.
-    #[cfg(feature = "proxy")]
     pub(crate) fn is_credential(&self, value: &str) -> bool {
         self.credentials.iter().any(|re| re.is_match(value))
     }

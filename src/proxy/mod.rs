@@ -18,7 +18,6 @@ mod forward;
 mod record;
 mod summary;
 
-use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -27,7 +26,7 @@ use std::time::{Duration, Instant, SystemTime};
 use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue, CONNECTION};
-use hyper::{Request, Response, Uri};
+use hyper::{Request, Response};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
@@ -413,7 +412,7 @@ async fn handle(
     let seq = state.seq.fetch_add(1, Ordering::Relaxed);
     let contract = &*state.contract;
     let (parts, body) = req.into_parts();
-    let (target, hidden) = logged(contract, &parts.uri);
+    let (target, hidden) = crate::secrets::logged_target(contract, &parts.uri);
     let line = format!("{} {target}", parts.method);
     let mut found = Found::default();
     let intake = Intake::new(contract, &parts);
@@ -741,38 +740,4 @@ async fn forward(
         });
     }
     Answered::Target(Box::new(answer))
-}
-
-/// The request target for the log, with values of query parameters that look like
-/// credentials hidden; and the values hidden.
-fn logged(contract: &Contract, uri: &Uri) -> (String, Vec<String>) {
-    let path = uri.path();
-    let Some(query) = uri.query() else {
-        return (path.to_string(), Vec::new());
-    };
-    let pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> =
-        form_urlencoded::parse(query.as_bytes()).collect();
-    let secret = |k: &str, v: &str| {
-        crate::secrets::secret_name(k)
-            || crate::secrets::secret_value(v)
-            || contract.profile.is_credential(v)
-    };
-    let hidden: Vec<String> = pairs
-        .iter()
-        .filter(|(k, v)| secret(k, v))
-        .map(|(_, v)| v.to_string())
-        .collect();
-    if hidden.is_empty() {
-        return (format!("{path}?{query}"), Vec::new());
-    }
-    // A hidden value is hidden wherever else it appears in the query too.
-    let mut s = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in &pairs {
-        if hidden.iter().any(|h| h == v) {
-            s.append_pair(k, "[redacted]");
-        } else {
-            s.append_pair(k, v);
-        }
-    }
-    (format!("{path}?{}", s.finish()), hidden)
 }

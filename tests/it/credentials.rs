@@ -236,3 +236,66 @@ async fn echoed_credentials_are_scrubbed_in_every_form() {
     assert!(!everything.contains(&wrapped), "{everything}");
     assert!(everything.contains("[redacted]"), "{everything}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mocks_log_and_replays_reports_keep_no_credential() {
+    // The mock's request log hides query values that look like credentials.
+    let running = crate::common::proxy::spawn_command("serve", &["--port", "0"]);
+    let ids = format!("/v1/Stores/{STORE}/Profiles/{PROFILE}/Identifiers");
+    let r = send(
+        &running.url,
+        "GET",
+        &format!("{ids}?access_token=mocklog-secret-1a&page=2&x=Bearer%20mocklog-secret-2b"),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let stopped = running.stop();
+    assert!(!stopped.stderr.contains("mocklog-secret"), "{stopped}");
+    assert!(
+        stopped
+            .stderr
+            .contains("access_token=%5Bredacted%5D&page=2"),
+        "{stopped}"
+    );
+
+    // Replay shows a --target without the credentials in its URL, everywhere.
+    let mock = crate::common::start(mimeo::ServeOptions::default()).await;
+    let target = mock
+        .url()
+        .replace("http://", "http://AC0url:url-secret-77c@");
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let lifecycle = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("conformance/identifier-lifecycle.yaml");
+    let mut cmd = crate::common::replay::replay();
+    cmd.args([
+        lifecycle.to_str().unwrap(),
+        "--target",
+        &target,
+        "--target-is-mock",
+        "--snapshots",
+        dir.path().join("s").to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    let run = crate::common::replay::run(cmd);
+    let report = std::fs::read_to_string(&json).unwrap();
+    for text in [
+        &run.stdout,
+        &run.stderr,
+        &report,
+        &files_text(&dir.path().join("s")),
+    ] {
+        assert!(!text.contains("url-secret-77c"), "{text}");
+    }
+    assert!(
+        run.stdout.contains("against http://[redacted]@127.0.0.1:"),
+        "{run}"
+    );
+    assert!(
+        report.contains("\"target\": \"http://[redacted]@127.0.0.1:"),
+        "{report}"
+    );
+}
