@@ -49,6 +49,34 @@ fn load_contract(spec: Option<&Path>) -> Result<Arc<Contract>, String> {
     Ok(Arc::new(contract))
 }
 
+/// [`load_contract`] on a blocking thread, so the runtime stays free to notice a
+/// signal while a large document loads.
+async fn load_contract_off_thread(
+    spec: Option<std::path::PathBuf>,
+) -> Result<Arc<Contract>, String> {
+    tokio::task::spawn_blocking(move || load_contract(spec.as_deref()))
+        .await
+        .unwrap_or_else(|e| Err(format!("loading the contract failed: {e}")))
+}
+
+/// Runs `work` until it finishes (`Some`) or `stop` fires first (`None`).
+async fn until_stopped<T>(
+    stop: &mut (impl std::future::Future<Output = ()> + Unpin),
+    work: impl std::future::Future<Output = T>,
+) -> Option<T> {
+    tokio::select! {
+        biased;
+        _ = stop => None,
+        done = work => Some(done),
+    }
+}
+
+/// What a command says and returns when a signal stopped it before it served.
+fn stopped_early() -> i32 {
+    eprintln!("mimeo: stopped before serving");
+    0
+}
+
 /// The tokio runtime: `workers` threads, by default one per CPU the process may use.
 fn runtime(workers: Option<usize>) -> Result<tokio::runtime::Runtime, String> {
     mimeo::runtime(workers).map_err(|e| format!("cannot start the runtime: {e}"))
