@@ -5,7 +5,7 @@
 use mimeo::{Contract, MockServer, Rule, Secrets, ServeOptions};
 
 use super::args::ServeArgs;
-use super::{fail, load_contract, print_now, runtime, stop_signal};
+use super::{fail, load_contract, print_now, ready, runtime, stop_signal};
 
 pub(crate) fn run(args: ServeArgs) -> i32 {
     let contract = match load_contract(args.spec.as_deref()) {
@@ -47,6 +47,11 @@ pub(crate) fn run(args: ServeArgs) -> i32 {
         Some((user, pass)) => Secrets::new(Secrets::basic(user, pass)),
         None => Secrets::default(),
     };
+    if let Some(path) = &args.ready_file {
+        if let Err(e) = ready::clear(path) {
+            return fail(e);
+        }
+    }
     runtime.block_on(async move {
         let stop = stop_signal();
         let server = match MockServer::start(contract.clone(), opts).await {
@@ -56,10 +61,22 @@ pub(crate) fn run(args: ServeArgs) -> i32 {
         for w in server.warnings() {
             super::out::tell!("warning: {w}");
         }
+        // The banner's last line, `mimeo: listening on URL`, is the readiness line
+        // wrappers wait for; the ready file says the same for those that cannot
+        // read stdout. The file first: a run that cannot write it never says ready.
+        if let Some(path) = &args.ready_file {
+            if let Err(e) = ready::write(path, &server.url()) {
+                let _ = server.shutdown().await;
+                return fail(e);
+            }
+        }
         print_now(&banner(&contract, &server, stateful.as_deref(), &control));
         tokio::select! {
             _ = stop => {}
             _ = server.shutdown_requested() => {}
+        }
+        if let Some(path) = &args.ready_file {
+            let _ = ready::clear(path);
         }
         super::out::tell!("mimeo: stopping; finishing requests in flight");
         let verdict = server.shutdown().await;

@@ -13,6 +13,7 @@ mod journal;
 mod manners;
 mod proxy;
 mod proxy_record;
+mod readiness;
 mod replay_assertions;
 mod replay_broken;
 mod replay_phases;
