@@ -29,13 +29,14 @@ done <<< "${MIMEO_RULES:-}"
 # and missing from this mimeo, they stop the job here rather than being
 # silently ignored.
 help=$("$MIMEO" serve --help)
+has_flag() { grep -Eq -e "(^|[[:space:]])$1([[:space:]]|=|\$)" <<< "$help"; }
 if [[ -n ${MIMEO_REPORT:-} ]]; then
-  grep -q -e '--report' <<< "$help" || fail "this mimeo ($("$MIMEO" --version)) has no 'serve --report'"
+  has_flag --report || fail "this mimeo ($("$MIMEO" --version)) has no 'serve --report'"
   args+=(--report "$MIMEO_REPORT")
 fi
 case "${MIMEO_FAIL_ON_VIOLATION:-false}" in
   true)
-    grep -q -e '--fail-on-violation' <<< "$help" ||
+    has_flag --fail-on-violation ||
       fail "this mimeo ($("$MIMEO" --version)) has no 'serve --fail-on-violation'"
     args+=(--fail-on-violation) ;;
   false | "") ;;

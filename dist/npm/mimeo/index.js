@@ -12,6 +12,20 @@ const PLATFORMS = require('./platforms.json');
 
 const READY = /^mimeo: listening on (http:\/\/\S+)$/;
 
+// Mocks still running when this process exits are killed with it, so a test
+// run that never called stop() leaves no server behind. One listener for all.
+const running = new Set();
+let exitHook = false;
+function track(child) {
+  if (!exitHook) {
+    exitHook = true;
+    process.on('exit', () => {
+      for (const c of running) c.kill('SIGKILL');
+    });
+  }
+  running.add(child);
+}
+
 /** The path of the mimeo executable: MIMEO_BINARY, else the platform package's. */
 function binaryPath() {
   const override = process.env.MIMEO_BINARY;
@@ -68,14 +82,13 @@ function startMock(options = {}) {
     stderr.push(line);
     if (stderr.length > 40) stderr.shift();
   });
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
+  track(child);
 
   let exited = null;
   const exit = new Promise((resolve) => {
     child.once('exit', (code, signal) => {
       exited = { code, signal };
-      process.removeListener('exit', killOnExit);
+      running.delete(child);
       resolve(exited);
     });
   });

@@ -19,7 +19,6 @@ import shutil
 import subprocess
 import sysconfig
 import threading
-import weakref
 from pathlib import Path
 from typing import Iterator, Mapping, Optional, Sequence
 
@@ -91,14 +90,15 @@ def serve_args(
 
 
 # Mocks still running when the interpreter exits are killed, so a test run
-# that never stopped one does not leave a server behind.
-_running: "weakref.WeakSet[Mock]" = weakref.WeakSet()
+# that never stopped one (or dropped its Mock) does not leave a server behind.
+_running: "set[subprocess.Popen]" = set()
 
 
 @atexit.register
 def _kill_running() -> None:
-    for mock in list(_running):
-        mock.stop(grace=0)
+    for process in list(_running):
+        process.kill()
+        process.wait()
 
 
 class Mock:
@@ -110,7 +110,6 @@ class Mock:
         self.pid = process.pid
         self._stderr = stderr
         self._readers = readers
-        _running.add(self)
 
     @classmethod
     def start(
@@ -137,6 +136,7 @@ class Mock:
             )
         except OSError as e:
             raise MimeoError(f"mimeo: cannot run {command[0]}: {e}") from e
+        _running.add(process)
         stderr: collections.deque = collections.deque(maxlen=40)
         ready: "queue.Queue[Optional[str]]" = queue.Queue()
 
@@ -161,16 +161,18 @@ class Mock:
         except queue.Empty:
             process.kill()
             process.wait()
+            _running.discard(process)
             raise MimeoError(f"mimeo: not listening after {timeout} s\n" + "\n".join(stderr)) from None
         if url is None:
             code = process.wait()
+            _running.discard(process)
             readers[1].join(timeout=2)
             raise MimeoError(f"mimeo serve exited (status {code}) before listening\n" + "\n".join(stderr))
         return cls(process, url, stderr, readers)
 
     def stop(self, grace: float = 5.0) -> int:
         """Stops the mock (SIGTERM, then SIGKILL after ``grace`` seconds); its exit status."""
-        _running.discard(self)
+        _running.discard(self.process)
         if self.process.poll() is None:
             self.process.terminate()
             try:
