@@ -104,9 +104,9 @@ mod contract;
 mod diagnostic;
 mod generate;
 mod http;
+pub mod journal;
 #[cfg(feature = "replay")]
 mod redact;
-pub mod journal;
 mod respond;
 mod routing;
 mod secrets;
