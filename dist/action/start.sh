@@ -25,19 +25,22 @@ while IFS= read -r rule; do
 done <<< "${MIMEO_RULES:-}"
 [[ -z ${MIMEO_CONFIG:-} ]] || args+=(--config "$MIMEO_CONFIG")
 
-# --report and --fail-on-violation are newer than --ready-file: asked for
-# and missing from this mimeo, they stop the job here rather than being
-# silently ignored.
+# The verdict flags: an older mimeo (`version` or `binary` inputs) may lack
+# them, and then the job stops here rather than run without the check.
 help=$("$MIMEO" serve --help)
 has_flag() { grep -Eq -e "(^|[[:space:]])$1([[:space:]]|=|\$)" <<< "$help"; }
+need() { has_flag "$1" || fail "this mimeo ($("$MIMEO" --version)) has no 'serve $1'"; }
 if [[ -n ${MIMEO_REPORT:-} ]]; then
-  has_flag --report || fail "this mimeo ($("$MIMEO" --version)) has no 'serve --report'"
+  need --report
   args+=(--report "$MIMEO_REPORT")
+fi
+if [[ -n ${MIMEO_REPORT_JSON:-} ]]; then
+  need --report-json
+  args+=(--report-json "$MIMEO_REPORT_JSON")
 fi
 case "${MIMEO_FAIL_ON_VIOLATION:-false}" in
   true)
-    has_flag --fail-on-violation ||
-      fail "this mimeo ($("$MIMEO" --version)) has no 'serve --fail-on-violation'"
+    need --fail-on-violation
     args+=(--fail-on-violation) ;;
   false | "") ;;
   *) fail "fail-on-violation must be true or false, not '$MIMEO_FAIL_ON_VIOLATION'" ;;

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The stop action's step: SIGTERM to the mock the start step ran (requests in
-# flight finish, a report is written), SIGKILL after the timeout, then its log
-# and its exit status. A non-zero status fails the step: with
-# fail-on-violation that is how a contract violation fails the job.
+# flight finish, the verdict is printed and the reports written), SIGKILL
+# after the timeout, then its log and its exit status. A non-zero status fails
+# the step: with fail-on-violation that is how a request that broke the
+# contract fails the job (mimeo exits 1; a report it cannot write, too).
 set -euo pipefail
 
 state="$RUNNER_TEMP/mimeo-serve"

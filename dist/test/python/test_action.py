@@ -5,8 +5,6 @@ must. MIMEO_CI_ROOT is the checkout, MIMEO_CI_NPM_DIR holds the packages."""
 
 import json
 import os
-import re
-import subprocess
 import urllib.request
 from pathlib import Path
 
@@ -15,7 +13,6 @@ from runner import Runner
 
 ROOT = Path(os.environ["MIMEO_CI_ROOT"])
 NPM = Path(os.environ["MIMEO_CI_NPM_DIR"])
-FLAGS = ("--report", "--fail-on-violation")
 BASE = "/v1/Stores/mem_store_00000000000000000000000001/Profiles/mem_profile_00000000000000000000000001/Identifiers"
 
 
@@ -105,23 +102,49 @@ def test_a_crashed_mock_fails_the_stop_step(runner, tmp_path):
     assert "exited with status 137" in stopped.log
 
 
-def test_report_and_fail_on_violation_are_used_when_this_mimeo_has_them(runner, tmp_path):
-    """`serve --report` and `--fail-on-violation` come with a later mimeo; the
-    action passes them on when the binary has them and otherwise refuses to
-    start rather than silently doing without."""
+def test_reports_and_fail_on_violation(runner, tmp_path):
+    """A request that breaks the contract fails the stop step, and the
+    verdict is in the JUnit and JSON reports."""
+    report, report_json = tmp_path / "mimeo.xml", tmp_path / "mimeo.json"
     binary = os.environ["MIMEO_CI_BINARY"]
-    help_text = subprocess.run([binary, "serve", "--help"], capture_output=True, text=True).stdout
-    has = {flag: re.search(rf"(^|\s){flag}(\s|=|$)", help_text, re.M) is not None for flag in FLAGS}
-    report = tmp_path / "report.json"
-    result = runner.run(ROOT, {"binary": binary, "report": str(report), "fail-on-violation": True})
-    if not all(has.values()):
-        assert not result.ok and result.failed_step == "start"
-        assert "has no 'serve --report'" in result.log or "has no 'serve --fail-on-violation'" in result.log
-        return
-    assert result.ok, result.log
-    url = result.outputs["base-url"]
-    with pytest.raises(urllib.error.HTTPError):
-        request(url + BASE, "POST", {"idType": ""})  # breaks the contract
+    inputs = {"binary": binary, "report": str(report), "report-json": str(report_json)}
+    started = runner.run(ROOT, {**inputs, "fail-on-violation": True})
+    assert started.ok, started.log
+    url = started.outputs["base-url"]
+    assert request(url + BASE, "POST", {"idType": "email", "value": "a@example.com"})[0] == 202
+    with pytest.raises(urllib.error.HTTPError) as err:
+        request(url + BASE, "POST", {"idType": "email"})  # no value: breaks the contract
+    assert err.value.code == 400
     stopped = runner.run(ROOT / "stop")
     assert not stopped.ok, "a violation fails the stop step"
-    assert report.exists()
+    assert "exited with status 1" in stopped.log
+    assert "broke the contract" in stopped.log
+    verdict = json.loads(report_json.read_text())
+    assert verdict["passed"] is False and verdict["requests"] == 2, verdict
+    assert "<testsuite" in report.read_text()
+
+    # The same traffic without the violation passes.
+    started = runner.run(ROOT, {**inputs, "fail-on-violation": True})
+    assert started.ok, started.log
+    assert request(started.outputs["base-url"] + BASE + "/email")[0] == 200
+    stopped = runner.run(ROOT / "stop")
+    assert stopped.ok, stopped.log
+    assert json.loads(report_json.read_text())["passed"] is True
+
+
+def test_verdict_flags_missing_from_an_older_mimeo_stop_the_start(runner, tmp_path):
+    """A mimeo without the verdict flags (an older `version`, or any `binary`)
+    is refused at start rather than run without the check."""
+    old = tmp_path / "old-mimeo"
+    real = os.environ["MIMEO_CI_BINARY"]
+    # The real binary, with `serve --help` answered as a mimeo without them would.
+    old.write_text(
+        "#!/bin/sh\n"
+        f'if [ "$1 $2" = "serve --help" ]; then "{real}" serve --help | grep -v -e --report -e --fail-on-violation; exit 0; fi\n'
+        f'exec "{real}" "$@"\n'
+    )
+    old.chmod(0o755)
+    for name, value in (("report", str(tmp_path / "r.xml")), ("report-json", str(tmp_path / "r.json")), ("fail-on-violation", True)):
+        result = runner.run(ROOT, {"binary": str(old), name: value})
+        assert not result.ok and result.failed_step == "start", (name, result.log)
+        assert "has no 'serve --" in result.log, result.log
