@@ -20,8 +20,9 @@ step() { echo; echo "== dist: $* ($(date +%T))"; }
 # change the result unnoticed.
 TWILIO_NODE=6.3.1
 TWILIO_PYTHON=9.13.0
-# A guard against the binary growing unnoticed (it is 15.04 MB at 0.1.0).
-MAX_BYTES=${MIMEO_MAX_BYTES:-16000000}
+# A guard against the binary growing unnoticed, not a target: it was 15.0 MB
+# before the journal, verdicts, faults and differential replay, 16.2 MB after.
+MAX_BYTES=${MIMEO_MAX_BYTES:-18000000}
 
 step "static binary"
 bash dist/build.sh
