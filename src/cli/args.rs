@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 
 /// Contract testing for HTTP APIs described by OpenAPI.
 #[derive(Debug, Parser)]
-#[command(name = "mimeo", version, about, long_about = None)]
+#[command(name = "mimeo", version = super::VERSION, about, long_about = None)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
@@ -387,6 +387,10 @@ pub(crate) struct ServeArgs {
     /// Do not log one line per request on stderr.
     #[arg(long, short)]
     pub(crate) quiet: bool,
+    /// Once listening, write the URL to this file (atomically; removed at start and
+    /// at shutdown), for tools that cannot read stdout.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ready_file: Option<PathBuf>,
     /// Worker threads; by default one per CPU the process may run on (1: a single thread).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub(crate) workers: Option<u16>,

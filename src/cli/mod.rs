@@ -5,6 +5,7 @@
 mod args;
 mod out;
 mod proxy;
+mod ready;
 mod replay;
 mod serve;
 mod state;
@@ -18,6 +19,19 @@ use clap::Parser;
 use mimeo::Contract;
 
 use args::{Cli, Command};
+
+/// What `mimeo --version` prints after the name: the version, the commit and the
+/// embedded contract (from build.rs), on one line that scripts can parse.
+pub(crate) const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("MIMEO_BUILD_COMMIT"),
+    ", contract \"",
+    env!("MIMEO_CONTRACT_TITLE"),
+    "\" ",
+    env!("MIMEO_CONTRACT_VERSION"),
+    ")"
+);
 
 /// Runs the command line; returns the process exit code.
 pub(crate) fn main() -> i32 {

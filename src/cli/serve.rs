@@ -6,7 +6,8 @@ use mimeo::{Contract, MockServer, Rule, Secrets, ServeOptions};
 
 use super::args::ServeArgs;
 use super::{
-    fail, load_contract_off_thread, print_now, runtime, stop_signal, stopped_early, until_stopped,
+    fail, load_contract_off_thread, print_now, ready, runtime, stop_signal, stopped_early,
+    until_stopped,
 };
 
 pub(crate) fn run(args: ServeArgs) -> i32 {
@@ -28,6 +29,11 @@ pub(crate) fn run(args: ServeArgs) -> i32 {
         Some((user, pass)) => Secrets::new(Secrets::basic(user, pass)),
         None => Secrets::default(),
     };
+    if let Some(path) = &args.ready_file {
+        if let Err(e) = ready::clear(path) {
+            return fail(e);
+        }
+    }
     let code = runtime.block_on(async move {
         // A signal stops the process at any stage: while the contract loads and
         // the responses are built too, not only once it listens.
@@ -63,10 +69,22 @@ pub(crate) fn run(args: ServeArgs) -> i32 {
         for w in server.warnings() {
             super::out::tell!("warning: {w}");
         }
+        // The banner's last line, `mimeo: listening on URL`, is the readiness line
+        // wrappers wait for; the ready file says the same for those that cannot
+        // read stdout. The file first: a run that cannot write it never says ready.
+        if let Some(path) = &args.ready_file {
+            if let Err(e) = ready::write(path, &server.url()) {
+                let _ = server.shutdown().await;
+                return fail(e);
+            }
+        }
         print_now(&banner(&contract, &server, stateful.as_deref(), &control));
         tokio::select! {
             _ = &mut stop => {}
             _ = server.shutdown_requested() => {}
+        }
+        if let Some(path) = &args.ready_file {
+            let _ = ready::clear(path);
         }
         super::out::tell!("mimeo: stopping; finishing requests in flight");
         let verdict = server.shutdown().await;

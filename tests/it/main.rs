@@ -16,6 +16,7 @@ mod limits;
 mod manners;
 mod proxy;
 mod proxy_record;
+mod readiness;
 mod replay_assertions;
 mod replay_broken;
 mod replay_phases;
