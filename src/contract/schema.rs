@@ -34,6 +34,7 @@ use serde_json::Value;
 use super::cost::{Fanouts, MAX_FANOUT};
 use super::fancy::{self, within_budget};
 use crate::support::limits::{self, Capped, DETAILED_VALUES, MAX_LISTED, MAX_MESSAGE};
+use crate::support::pointer;
 
 /// Index of a compiled schema inside [`Schemas`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -57,8 +58,10 @@ pub(crate) const BACKTRACK_LIMIT: usize = 100_000;
 
 /// Where a registered schema's text is.
 enum Source {
-    /// In the document, at this JSON pointer (no copy is kept).
-    At(String),
+    /// In the document, at the JSON pointer with these (unescaped) tokens; no
+    /// copy is kept. Split once here, so looking a schema up (which the stateful
+    /// mock does per request) allocates nothing.
+    At(Box<[Box<str>]>),
     /// Given as a value (schemas registered by tests).
     #[cfg(test)]
     Own(Value),
@@ -108,7 +111,7 @@ impl Schemas {
     /// The converted (draft 4) schema with this id.
     pub(crate) fn source(&self, id: SchemaId) -> &Value {
         match &self.sources[id.0] {
-            Source::At(pointer) => self.document.pointer(pointer).unwrap_or(&NOTHING),
+            Source::At(tokens) => pointer::walk(&self.document, tokens).unwrap_or(&NOTHING),
             #[cfg(test)]
             Source::Own(v) => v,
         }
@@ -278,7 +281,7 @@ impl SchemaBuilder {
     /// loader registers schemas from).
     pub(crate) fn source<'a>(&'a self, document: &'a Value, id: SchemaId) -> &'a Value {
         match &self.sources[id.0] {
-            Source::At(pointer) => document.pointer(pointer).unwrap_or(&NOTHING),
+            Source::At(tokens) => pointer::walk(document, tokens).unwrap_or(&NOTHING),
             #[cfg(test)]
             Source::Own(v) => v,
         }
@@ -296,7 +299,7 @@ impl SchemaBuilder {
             }
         }
         let id = SchemaId(self.sources.len());
-        self.sources.push(Source::At(location.to_string()));
+        self.sources.push(Source::At(pointer::split(location)));
         self.locations.push(location.to_string());
         self.by_text.entry(hash).or_default().push(id);
         id
@@ -674,7 +677,7 @@ pub(crate) fn convert(schema: &mut Value) {
 pub(crate) fn resolve<'a>(document: &'a Value, mut schema: &'a Value) -> Option<&'a Value> {
     for _ in 0..32 {
         match schema.get("$ref").and_then(Value::as_str) {
-            Some(r) => schema = document.pointer(r.strip_prefix('#')?)?,
+            Some(r) => schema = pointer::get(document, r.strip_prefix('#')?)?,
             None => return Some(schema),
         }
     }

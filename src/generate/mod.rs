@@ -306,11 +306,11 @@ impl<'a> Generator<'a> {
     /// The schema a local `$ref` names, and its JSON pointer in the document.
     fn lookup<'r>(&self, reference: &'r str) -> Option<(&'a Value, Cow<'r, str>)> {
         let fragment = reference.strip_prefix('#')?;
-        if let Some(found) = self.root.pointer(fragment) {
+        if let Some(found) = crate::support::pointer::get(self.root, fragment) {
             return Some((found, Cow::Borrowed(fragment)));
         }
         let decoded = percent_decode(fragment)?;
-        let found = self.root.pointer(&decoded)?;
+        let found = crate::support::pointer::get(self.root, &decoded)?;
         Some((found, Cow::Owned(decoded)))
     }
 
