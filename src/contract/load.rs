@@ -217,30 +217,12 @@ impl<'a> Loader<'a> {
         // Sorted by status so "the lowest 2xx" and tables read naturally.
         responses.sort_by_key(|r| r.status.sort_key());
 
-        let security = op.security.as_ref().or(self.api.security.as_ref());
-        let auth = match security {
-            None => Auth::None,
-            Some(reqs) if reqs.is_empty() || reqs.iter().any(|r| r.is_empty()) => Auth::None,
-            Some(reqs) => {
-                let basic = reqs.iter().any(|req| {
-                    req.keys().any(|name| {
-                        self.api
-                            .components
-                            .as_ref()
-                            .and_then(|c| c.security_schemes.get(name))
-                            .and_then(|s| s.as_item())
-                            .is_some_and(|s| {
-                                matches!(s, openapiv3::SecurityScheme::HTTP { scheme, .. } if scheme.eq_ignore_ascii_case("basic"))
-                            })
-                    })
-                });
-                if basic {
-                    Auth::Basic
-                } else {
-                    Auth::Other
-                }
-            }
-        };
+        let security = super::security::Security::read(
+            self.api,
+            op.security.as_ref(),
+            op_ptr,
+            &mut self.warnings,
+        );
 
         Ok(Operation {
             index: OpIndex(0),
@@ -251,7 +233,7 @@ impl<'a> Loader<'a> {
             params,
             body,
             responses,
-            auth,
+            security,
         })
     }
 

@@ -10,6 +10,7 @@ mod load;
 mod model;
 pub(crate) mod profile;
 pub(crate) mod schema;
+pub(crate) mod security;
 mod source;
 
 pub(crate) use model::*;

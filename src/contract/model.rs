@@ -48,7 +48,7 @@ pub struct Operation {
     /// Documented responses, sorted by status (codes, then ranges, then default).
     pub(crate) responses: Vec<Response>,
     /// What the security requirements ask for.
-    pub(crate) auth: Auth,
+    pub(crate) security: super::security::Security,
 }
 
 impl Operation {
@@ -162,17 +162,6 @@ impl Operation {
     pub(crate) fn params_in(&self, location: ParamIn) -> impl Iterator<Item = &Parameter> {
         self.params.iter().filter(move |p| p.location == location)
     }
-}
-
-/// What an operation's security requirements ask for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Auth {
-    /// No requirement (or an explicit empty one).
-    None,
-    /// HTTP Basic.
-    Basic,
-    /// Something mimeo does not check (API keys, OAuth, ...).
-    Other,
 }
 
 /// Where a parameter lives.

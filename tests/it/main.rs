@@ -23,6 +23,7 @@ mod replay_serve;
 mod replay_snapshots;
 mod requests;
 mod rust_api;
+mod security;
 mod server;
 mod stateful;
 mod statuses;

@@ -14,6 +14,8 @@ use serde_json::Value;
 use crate::contract::{Contract, Operation, ParamIn, ValueKind};
 use crate::support::media;
 
+pub(crate) mod security;
+
 /// Where in the request a violation is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Place {
@@ -302,7 +304,7 @@ fn is_reserved_header(name: &str) -> bool {
         .any(|h| name.eq_ignore_ascii_case(h))
 }
 
-fn cookies(headers: &HeaderMap) -> impl Iterator<Item = (&str, &str)> {
+pub(crate) fn cookies(headers: &HeaderMap) -> impl Iterator<Item = (&str, &str)> {
     headers
         .get_all(COOKIE)
         .iter()
