@@ -147,10 +147,24 @@ impl Schemas {
             return Vec::new();
         };
         v.iter_errors(value)
-            .map(|e| SchemaViolation {
-                pointer: e.instance_path().as_str().to_string(),
-                rule: e.kind().keyword().to_string(),
-                message: e.to_string(),
+            .map(|e| {
+                let rule = e.kind().keyword();
+                let message = e.to_string();
+                match format_range(rule, &message) {
+                    Some(format) => SchemaViolation {
+                        pointer: e.instance_path().as_str().to_string(),
+                        rule: "format".into(),
+                        message: format!(
+                            "{} is outside the range of format {format}",
+                            e.instance()
+                        ),
+                    },
+                    None => SchemaViolation {
+                        pointer: e.instance_path().as_str().to_string(),
+                        rule: rule.to_string(),
+                        message,
+                    },
+                }
             })
             .collect()
     }
@@ -165,11 +179,6 @@ pub(crate) struct SchemaBuilder {
 }
 
 impl SchemaBuilder {
-    /// The schema registered under `id`.
-    pub(crate) fn source(&self, id: SchemaId) -> &Value {
-        &self.sources[id.0]
-    }
-
     /// Registers the (already converted) schema found at `location`. Identical
     /// `$ref`s share one id so a shared component compiles once.
     pub(crate) fn add(&mut self, location: &str, schema: &Value) -> SchemaId {
@@ -350,6 +359,7 @@ pub(crate) fn convert(schema: &mut Value) {
             items.iter_mut().for_each(convert);
         }
     }
+    int_format_bounds(map);
     if map.get("nullable") == Some(&Value::Bool(true)) {
         map.remove("nullable");
         match map.get_mut("type") {
@@ -381,6 +391,44 @@ pub(crate) fn convert(schema: &mut Value) {
             }
         }
     }
+}
+
+/// The ranges of the integer formats OpenAPI names.
+const INT_FORMATS: [(&str, i64, i64); 2] = [
+    ("int32", i32::MIN as i64, i32::MAX as i64),
+    ("int64", i64::MIN, i64::MAX),
+];
+
+/// JSON Schema checks `format` on strings only, so an `int32` or `int64`
+/// number outside its range would pass: its range is written as `minimum` and
+/// `maximum` (where the schema sets none), and a violation of exactly that
+/// range is reported as the `format` it comes from (see [`Schemas::violations`]).
+fn int_format_bounds(map: &mut serde_json::Map<String, Value>) {
+    let Some((_, lo, hi)) = map
+        .get("format")
+        .and_then(Value::as_str)
+        .and_then(|f| INT_FORMATS.iter().find(|(name, ..)| *name == f))
+    else {
+        return;
+    };
+    if !map.contains_key("minimum") {
+        map.insert("minimum".into(), (*lo).into());
+    }
+    if !map.contains_key("maximum") {
+        map.insert("maximum".into(), (*hi).into());
+    }
+}
+
+/// Whether a `minimum` or `maximum` violation is of an integer format's range:
+/// its message ends with the bound (`... of 2147483647`).
+fn format_range(rule: &str, message: &str) -> Option<&'static str> {
+    if rule != "minimum" && rule != "maximum" {
+        return None;
+    }
+    INT_FORMATS.iter().find_map(|(name, lo, hi)| {
+        let bound = if rule == "minimum" { lo } else { hi };
+        message.ends_with(&format!(" of {bound}")).then_some(*name)
+    })
 }
 
 /// Follows `$ref`s (local pointers) from `schema` to the schema they name, at most

@@ -27,4 +27,5 @@ mod security;
 mod server;
 mod stateful;
 mod statuses;
+mod styles;
 mod verdicts;
