@@ -9,9 +9,9 @@ use indexmap::IndexMap;
 use openapiv3::{OpenAPI, ReferenceOr};
 use serde_json::Value;
 
-use super::kinds;
 use super::model::*;
 use super::schema::{self, SchemaBuilder, SchemaId, Schemas};
+use super::{form, kinds};
 use crate::diagnostic::Diagnostic;
 use crate::routing::PathTemplate;
 use crate::support::{media, pointer};
@@ -150,9 +150,15 @@ impl<'a> Loader<'a> {
                     rb,
                     at,
                 )?;
+                let mut content = self.content(&rb.content, &at)?;
+                for m in &mut content {
+                    if let Some(form) = form::form_kind(&m.name) {
+                        m.form = Some(Box::new(form::shape(self.document, form, &m.pointer)));
+                    }
+                }
                 Some(RequestBody {
                     required: rb.required,
-                    content: self.content(&rb.content, &at)?,
+                    content,
                 })
             }
         };
@@ -405,6 +411,7 @@ impl<'a> Loader<'a> {
                 schema,
                 examples,
                 pointer: mat,
+                form: None,
             });
         }
         Ok(out)

@@ -6,6 +6,7 @@
 //! the routes built. A broken document is refused with the file and the JSON
 //! pointer of what is wrong; what mimeo cannot serve is reported as a warning.
 
+pub(crate) mod form;
 pub(crate) mod kinds;
 mod load;
 mod model;

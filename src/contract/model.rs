@@ -287,6 +287,8 @@ pub(crate) struct MediaType {
     pub(crate) examples: Vec<Example>,
     /// JSON pointer of the media type object.
     pub(crate) pointer: String,
+    /// For a request body that is a form: how it is read into its schema's object.
+    pub(crate) form: Option<Box<super::form::FormShape>>,
 }
 
 /// A named example value.

@@ -14,6 +14,8 @@ use serde_json::Value;
 use crate::contract::{Contract, Operation, ParamIn, ValueKind};
 use crate::support::media;
 
+mod form;
+mod multipart;
 mod params;
 pub(crate) mod security;
 mod styles;
@@ -160,8 +162,19 @@ fn validate_body(
         ));
         return;
     };
+    if let Some(shape) = &media.form {
+        match form::read(&contract.schemas, shape, content_type, req.body) {
+            Ok(value) => check_body(contract, media.schema, &value, out),
+            Err(unreadable) => {
+                for (pointer, why) in unreadable {
+                    out.push(violation(Place::Body, &pointer, "type", why));
+                }
+            }
+        }
+        return;
+    }
     if !media.json {
-        return; // Only JSON bodies are checked against a schema.
+        return; // Other media types are not read.
     }
     let value: Value = match serde_json::from_slice(req.body) {
         Ok(v) => v,
@@ -175,12 +188,19 @@ fn validate_body(
             return;
         }
     };
+    check_body(contract, media.schema, &value, out);
+}
+
+/// Validates a body's value (JSON, or a form read into JSON) against its schema.
+fn check_body(
+    contract: &Contract,
+    schema: Option<crate::contract::SchemaId>,
+    value: &Value,
+    out: &mut Vec<Violation>,
+) {
     // Most requests are valid: a yes/no check first, the full list only when needed.
-    if let Some(schema) = media
-        .schema
-        .filter(|&s| !contract.schemas.is_valid(s, &value))
-    {
-        for v in contract.schemas.violations(schema, &value) {
+    if let Some(schema) = schema.filter(|&s| !contract.schemas.is_valid(s, value)) {
+        for v in contract.schemas.violations(schema, value) {
             out.push(violation(
                 Place::Body,
                 &v.pointer,

@@ -76,7 +76,7 @@ fn gather<'a>(p: &Parameter, req: &'a RequestParts<'a>) -> Result<Option<Raw<'a>
             let text: &str = given.as_ref().map_err(Clone::clone)?;
             Raw::Texts(path_texts(p, text)?)
         }
-        ParamIn::Query => return Ok(query(p, req.query)),
+        ParamIn::Query => return Ok(query(&p.name, p.style, p.explode, &p.kind, req.query)),
         ParamIn::Header => {
             // Several lines of a list header are one list (RFC 9110): each is split.
             let lines: Vec<&str> = req
@@ -136,20 +136,26 @@ fn path_texts<'a>(p: &Parameter, text: &'a str) -> Result<Vec<&'a str>, String> 
     }
 }
 
-/// A query parameter's texts: repeated keys, a deepObject's `name[...]` keys, or
-/// an exploded form object's property keys.
-fn query<'a>(p: &Parameter, pairs: &'a [(Cow<'a, str>, Cow<'a, str>)]) -> Option<Raw<'a>> {
+/// A query parameter's (or url-encoded form field's) texts: repeated keys, a
+/// deepObject's `name[...]` keys, or an exploded form object's property keys.
+pub(super) fn query<'a>(
+    name: &str,
+    style: Style,
+    explode: bool,
+    kind: &ValueKind,
+    pairs: &'a [(Cow<'a, str>, Cow<'a, str>)],
+) -> Option<Raw<'a>> {
     let named = || {
         pairs
             .iter()
-            .filter(|(k, _)| *k == p.name)
+            .filter(|(k, _)| *k == name)
             .map(|(_, v)| v.as_ref())
             .collect::<Vec<&str>>()
     };
-    if p.style == Style::DeepObject {
+    if style == Style::DeepObject {
         let deep: Vec<(Vec<&str>, &str)> = pairs
             .iter()
-            .filter_map(|(k, v)| Some((brackets(k.strip_prefix(p.name.as_str())?)?, v.as_ref())))
+            .filter_map(|(k, v)| Some((brackets(k.strip_prefix(name)?)?, v.as_ref())))
             .collect();
         if !deep.is_empty() {
             return Some(Raw::Deep(deep));
@@ -162,7 +168,7 @@ fn query<'a>(p: &Parameter, pairs: &'a [(Cow<'a, str>, Cow<'a, str>)]) -> Option
         return Some(Raw::Texts(texts));
     }
     // form, exploded: an object's properties are keys of their own (`R=1&G=2`).
-    if let (Style::Form, true, ValueKind::Object(props)) = (p.style, p.explode, &p.kind) {
+    if let (Style::Form, true, ValueKind::Object(props)) = (style, explode, kind) {
         let found: Vec<(&str, &str)> = pairs
             .iter()
             .filter(|(k, _)| props.iter().any(|(n, _)| n == k))

@@ -9,6 +9,7 @@ mod contract;
 mod differential;
 mod documents;
 mod faults;
+mod forms;
 mod journal;
 mod manners;
 mod proxy;
