@@ -14,6 +14,7 @@ pub(crate) mod profile;
 pub(crate) mod schema;
 pub(crate) mod security;
 mod source;
+mod views;
 
 pub(crate) use model::*;
 pub use model::{Operation, StatusKey};
@@ -116,6 +117,7 @@ impl Contract {
         let profile = profile::Profile::read(name, api.extensions.get(profile::ROOT))?;
         let mut document = raw;
         convert_document(&mut document);
+        views::add_views(&mut document);
         let document = Arc::new(document);
         let (operations, schemas, mut warnings) = Loader {
             name,

@@ -14,6 +14,7 @@ mod journal;
 mod manners;
 mod proxy;
 mod proxy_record;
+mod readonly;
 mod replay_assertions;
 mod replay_broken;
 mod replay_phases;
