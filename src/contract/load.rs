@@ -434,7 +434,7 @@ impl<'a> Loader<'a> {
                 return None;
             }
         }
-        Some(self.schemas.add(at, s))
+        Some(self.schemas.add_at(self.document, at, s))
     }
 
     /// Follows `$ref`s to `#/components/<kind>/<name>`, returning the item and its pointer.

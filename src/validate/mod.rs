@@ -12,6 +12,7 @@ use hyper::header::{HeaderMap, CONTENT_TYPE, COOKIE};
 use serde_json::Value;
 
 use crate::contract::{Contract, Operation, ParamIn, ValueKind};
+use crate::support::limits::{Capped, MAX_LISTED};
 use crate::support::media;
 
 mod form;
@@ -86,44 +87,65 @@ pub(crate) struct RequestParts<'a> {
     pub(crate) body: &'a [u8],
 }
 
-/// Validates a request against `op`; an empty list means the request keeps the contract.
+/// Validates a request against `op`; an empty list means the request keeps the
+/// contract. The first [`MAX_LISTED`] violations are listed, the rest counted.
 pub(crate) fn validate_request(
     contract: &Contract,
     op: &Operation,
     req: &RequestParts<'_>,
-) -> Vec<Violation> {
-    let mut out = Vec::new();
+) -> Capped<Violation> {
+    let mut out = Capped::default();
     params::validate_params(contract, &op.params, req, &mut out);
     validate_body(contract, op, req, &mut out);
     out
+}
+
+/// Adds one violation, or counts it when enough are listed.
+pub(super) fn push(out: &mut Capped<Violation>, v: Violation) {
+    out.push_limited(v, MAX_LISTED);
+}
+
+/// Counts the violations a schema check found beyond those it listed.
+pub(super) fn count_rest(
+    out: &mut Capped<Violation>,
+    found: &Capped<crate::contract::schema::SchemaViolation>,
+) {
+    out.more += found.more;
+    out.open |= found.open;
 }
 
 fn validate_body(
     contract: &Contract,
     op: &Operation,
     req: &RequestParts<'_>,
-    out: &mut Vec<Violation>,
+    out: &mut Capped<Violation>,
 ) {
     let Some(body) = &op.body else {
         if !req.body.is_empty() {
-            out.push(violation(
-                Place::Body,
-                "",
-                "body",
-                "this operation takes no request body".into(),
-            ));
+            push(
+                out,
+                violation(
+                    Place::Body,
+                    "",
+                    "body",
+                    "this operation takes no request body".into(),
+                ),
+            );
         }
         return;
     };
     if req.body.is_empty() {
         if body.required {
             let types = media_list(body.content.iter().map(|m| m.name.as_str()));
-            out.push(violation(
-                Place::Body,
-                "",
-                "required",
-                format!("a request body ({types}) is required"),
-            ));
+            push(
+                out,
+                violation(
+                    Place::Body,
+                    "",
+                    "required",
+                    format!("a request body ({types}) is required"),
+                ),
+            );
         }
         return;
     }
@@ -131,21 +153,27 @@ fn validate_body(
     let content_type = match req.headers.get(CONTENT_TYPE).map(|v| v.to_str()) {
         Some(Ok(ct)) => ct,
         Some(Err(_)) => {
-            out.push(violation(
-                Place::Header,
-                "Content-Type",
-                "content-type",
-                format!("is not ASCII (expected {types})"),
-            ));
+            push(
+                out,
+                violation(
+                    Place::Header,
+                    "Content-Type",
+                    "content-type",
+                    format!("is not ASCII (expected {types})"),
+                ),
+            );
             return;
         }
         None => {
-            out.push(violation(
-                Place::Header,
-                "Content-Type",
-                "content-type",
-                format!("is missing (expected {types})"),
-            ));
+            push(
+                out,
+                violation(
+                    Place::Header,
+                    "Content-Type",
+                    "content-type",
+                    format!("is missing (expected {types})"),
+                ),
+            );
             return;
         }
     };
@@ -154,12 +182,15 @@ fn validate_body(
         .iter()
         .find(|m| media::matches(&m.name, content_type))
     else {
-        out.push(violation(
-            Place::Header,
-            "Content-Type",
-            "content-type",
-            format!("`{content_type}` is not accepted (expected {types})"),
-        ));
+        push(
+            out,
+            violation(
+                Place::Header,
+                "Content-Type",
+                "content-type",
+                format!("`{content_type}` is not accepted (expected {types})"),
+            ),
+        );
         return;
     };
     if let Some(shape) = &media.form {
@@ -167,7 +198,7 @@ fn validate_body(
             Ok(value) => check_body(contract, media.schema, &value, out),
             Err(unreadable) => {
                 for (pointer, why) in unreadable {
-                    out.push(violation(Place::Body, &pointer, "type", why));
+                    push(out, violation(Place::Body, &pointer, "type", why));
                 }
             }
         }
@@ -179,12 +210,10 @@ fn validate_body(
     let value: Value = match serde_json::from_slice(req.body) {
         Ok(v) => v,
         Err(e) => {
-            out.push(violation(
-                Place::Body,
-                "",
-                "json",
-                format!("is not valid JSON: {e}"),
-            ));
+            push(
+                out,
+                violation(Place::Body, "", "json", format!("is not valid JSON: {e}")),
+            );
             return;
         }
     };
@@ -196,17 +225,17 @@ fn check_body(
     contract: &Contract,
     schema: Option<crate::contract::SchemaId>,
     value: &Value,
-    out: &mut Vec<Violation>,
+    out: &mut Capped<Violation>,
 ) {
     // Most requests are valid: a yes/no check first, the full list only when needed.
     if let Some(schema) = schema.filter(|&s| !contract.schemas.is_valid(s, value)) {
-        for v in contract.schemas.violations(schema, value) {
-            out.push(violation(
-                Place::Body,
-                &v.pointer,
-                &v.rule,
-                shorten(&v.message),
-            ));
+        let found = contract.schemas.violations(schema, value);
+        count_rest(out, &found);
+        for v in found.items {
+            push(
+                out,
+                violation(Place::Body, &v.pointer, &v.rule, shorten(&v.message)),
+            );
         }
     }
 }

@@ -6,15 +6,16 @@
 use std::borrow::Cow;
 
 use super::styles::{decode, Raw};
-use super::{cookies, shorten, violation, RequestParts, Violation};
+use super::{cookies, count_rest, push, shorten, violation, RequestParts, Violation};
 use crate::contract::{Contract, ParamIn, Parameter, Style, ValueKind};
+use crate::support::limits::Capped;
 
 /// Validates every parameter of the operation, adding what is wrong to `out`.
 pub(super) fn validate_params(
     contract: &Contract,
     params: &[Parameter],
     req: &RequestParts<'_>,
-    out: &mut Vec<Violation>,
+    out: &mut Capped<Violation>,
 ) {
     for p in params {
         if p.location == ParamIn::Header && is_reserved_header(&p.name) {
@@ -23,18 +24,21 @@ pub(super) fn validate_params(
         let raw = match gather(p, req) {
             Ok(raw) => raw,
             Err(why) => {
-                out.push(violation(p.location.into(), &p.name, "encoding", why));
+                push(out, violation(p.location.into(), &p.name, "encoding", why));
                 continue;
             }
         };
         let Some(raw) = raw else {
             if p.required {
-                out.push(violation(
-                    p.location.into(),
-                    &p.name,
-                    "required",
-                    "is required but missing".into(),
-                ));
+                push(
+                    out,
+                    violation(
+                        p.location.into(),
+                        &p.name,
+                        "required",
+                        "is required but missing".into(),
+                    ),
+                );
             }
             continue;
         };
@@ -44,23 +48,23 @@ pub(super) fn validate_params(
         let value = match decode(&contract.schemas, &p.kind, p.style, p.explode, &raw) {
             Ok(v) => v,
             Err(message) => {
-                out.push(violation(p.location.into(), &p.name, "type", message));
+                push(out, violation(p.location.into(), &p.name, "type", message));
                 continue;
             }
         };
         if let Some(schema) = p.schema.filter(|&s| !contract.schemas.is_valid(s, &value)) {
-            for v in contract.schemas.violations(schema, &value) {
+            let found = contract.schemas.violations(schema, &value);
+            count_rest(out, &found);
+            for v in found.items {
                 let name = if v.pointer.is_empty() {
                     p.name.clone()
                 } else {
                     format!("{}{}", p.name, v.pointer)
                 };
-                out.push(violation(
-                    p.location.into(),
-                    &name,
-                    &v.rule,
-                    shorten(&v.message),
-                ));
+                push(
+                    out,
+                    violation(p.location.into(), &name, &v.rule, shorten(&v.message)),
+                );
             }
         }
     }
