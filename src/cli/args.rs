@@ -254,7 +254,8 @@ pub(crate) struct ReplayArgs {
     #[arg(long, value_name = "ID", value_parser = run_id)]
     pub(crate) run_id: Option<String>,
     /// Basic-auth credentials; TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are used when
-    /// this is not given.
+    /// this is not given, else mimeo's own (which any mimeo mock started without
+    /// --auth accepts).
     #[arg(long, value_name = "SID:TOKEN", value_parser = credentials)]
     pub(crate) auth: Option<(String, String)>,
     /// Override a scenario variable, repeatable: --var storeId=mem_store_...
