@@ -312,11 +312,15 @@ fn collect_positions(doc: &Value, dir: Direction, out: &mut Vec<String>) {
             }
         }
     }
-    let (section, read): (&str, &dyn Fn(&str, &mut Vec<String>)) = match dir {
-        Direction::Request => ("requestBodies", &contents),
-        Direction::Response => ("responses", &responses),
+    let section = match dir {
+        Direction::Request => "requestBodies",
+        Direction::Response => "responses",
     };
     for name in each(doc.pointer(&format!("/components/{section}"))) {
-        read(&pointer::join("", ["components", section, &name]), out);
+        let at = pointer::join("", ["components", section, &name]);
+        match dir {
+            Direction::Request => contents(&at, out),
+            Direction::Response => responses(&at, out),
+        }
     }
 }

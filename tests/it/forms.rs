@@ -131,7 +131,10 @@ async fn encodings_say_how_nested_fields_are_sent() {
     }
 }
 
-fn multipart(parts: &[(&str, Option<&str>, &str)]) -> String {
+/// A part: its name, Content-Type and content.
+type PartSpec<'a> = (&'a str, Option<&'a str>, &'a str);
+
+fn multipart(parts: &[PartSpec<'_>]) -> String {
     let mut out = String::new();
     for (name, ct, body) in parts {
         out.push_str(&format!(
@@ -177,7 +180,7 @@ async fn multipart_parts_are_read_by_name_and_type() {
         let (code, body) = post(&s, "/uploads", ct, &multipart(&parts)).await;
         assert_eq!(code, 204, "{parts:?}: {body}");
     }
-    let bad: [(Vec<(&str, Option<&str>, &str)>, &[&str]); 5] = [
+    let bad: [(Vec<PartSpec<'_>>, &[&str]); 5] = [
         (vec![("title", None, "hello")], &["body: required", "file"]),
         (
             vec![file, ("title", None, "far too long")],

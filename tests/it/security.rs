@@ -34,12 +34,15 @@ fn challenge(r: &Reply) -> String {
         .join(" | ")
 }
 
+/// Headers sent with a request.
+type Headers<'a> = &'a [(&'a str, &'a str)];
+
 #[tokio::test]
 async fn each_scheme_is_asked_for_in_its_own_form() {
     let s = server().await;
     let basic = ("authorization", "Basic dXNlcjpwYXNz"); // user:pass
     let bearer = ("authorization", "Bearer eyJhbGciOi.x.y");
-    let cases: &[(&str, &[(&str, &str)], &[(&str, &str)], &str)] = &[
+    let cases: &[(&str, Headers<'_>, Headers<'_>, &str)] = &[
         // (path, credentials that do, credentials that do not, challenge)
         ("/basic", &[basic], &[bearer], "Basic realm="),
         ("/bearer", &[bearer], &[basic], "Bearer realm="),
