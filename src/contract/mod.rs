@@ -8,11 +8,15 @@
 
 mod cost;
 mod fancy;
+pub(crate) mod form;
+pub(crate) mod kinds;
 mod load;
 mod model;
 pub(crate) mod profile;
 pub(crate) mod schema;
+pub(crate) mod security;
 mod source;
+mod views;
 
 pub(crate) use model::*;
 pub use model::{Operation, StatusKey};
@@ -132,6 +136,7 @@ impl Contract {
         let profile = profile::Profile::read(name, api.extensions.get(profile::ROOT))?;
         let mut document = raw;
         convert_document(&mut document);
+        views::add_views(&mut document);
         let document = Arc::new(document);
         let (operations, schemas, mut warnings) = Loader {
             name,

@@ -250,10 +250,19 @@ fn violations_of(v: &Validator, value: &Value) -> Capped<SchemaViolation> {
             } else {
                 keyword.to_string()
             };
+        let message = e.to_string();
+        if let Some(format) = format_range(&rule, &message) {
+            let value = limits::truncate(&e.instance().to_string(), MAX_MESSAGE).into_owned();
+            return SchemaViolation {
+                pointer: e.instance_path().as_str().to_string(),
+                rule: "format".into(),
+                message: format!("{value} is outside the range of format {format}"),
+            };
+        }
         SchemaViolation {
             pointer: e.instance_path().as_str().to_string(),
             rule,
-            message: limits::truncate(&e.to_string(), MAX_MESSAGE).into_owned(),
+            message: limits::truncate(&message, MAX_MESSAGE).into_owned(),
         }
     };
     if limits::more_values_than(value, DETAILED_VALUES) {
@@ -639,6 +648,7 @@ pub(crate) fn convert(schema: &mut Value) {
             items.iter_mut().for_each(convert);
         }
     }
+    int_format_bounds(map);
     if map.get("nullable") == Some(&Value::Bool(true)) {
         map.remove("nullable");
         match map.get_mut("type") {
@@ -670,6 +680,44 @@ pub(crate) fn convert(schema: &mut Value) {
             }
         }
     }
+}
+
+/// The ranges of the integer formats OpenAPI names.
+const INT_FORMATS: [(&str, i64, i64); 2] = [
+    ("int32", i32::MIN as i64, i32::MAX as i64),
+    ("int64", i64::MIN, i64::MAX),
+];
+
+/// JSON Schema checks `format` on strings only, so an `int32` or `int64`
+/// number outside its range would pass: its range is written as `minimum` and
+/// `maximum` (where the schema sets none), and a violation of exactly that
+/// range is reported as the `format` it comes from (see [`Schemas::violations`]).
+fn int_format_bounds(map: &mut serde_json::Map<String, Value>) {
+    let Some((_, lo, hi)) = map
+        .get("format")
+        .and_then(Value::as_str)
+        .and_then(|f| INT_FORMATS.iter().find(|(name, ..)| *name == f))
+    else {
+        return;
+    };
+    if !map.contains_key("minimum") {
+        map.insert("minimum".into(), (*lo).into());
+    }
+    if !map.contains_key("maximum") {
+        map.insert("maximum".into(), (*hi).into());
+    }
+}
+
+/// Whether a `minimum` or `maximum` violation is of an integer format's range:
+/// its message ends with the bound (`... of 2147483647`).
+fn format_range(rule: &str, message: &str) -> Option<&'static str> {
+    if rule != "minimum" && rule != "maximum" {
+        return None;
+    }
+    INT_FORMATS.iter().find_map(|(name, lo, hi)| {
+        let bound = if rule == "minimum" { lo } else { hi };
+        message.ends_with(&format!(" of {bound}")).then_some(*name)
+    })
 }
 
 /// Follows `$ref`s (local pointers) from `schema` to the schema they name, at most

@@ -10,14 +10,14 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, ACCEPT, ALLOW, AUTHORIZATION, HOST, WWW_AUTHENTICATE};
+use hyper::header::{HeaderValue, ACCEPT, ALLOW, HOST};
 use hyper::http::request::Parts;
 use hyper::Method;
 
 use super::chaos::{self, Picked};
 use super::session::stable_hash;
-use super::{basic_matches, State};
-use crate::contract::{Auth, OpIndex, Operation};
+use super::State;
+use crate::contract::{OpIndex, Operation};
 use crate::http::intake::{invalid_request_status, violation_list, Intake, Route};
 use crate::http::server::{read_body, BodyError};
 use crate::journal::{Drawn, Why};
@@ -162,28 +162,10 @@ pub(super) async fn answer(
         }
     };
 
-    if let Some(expected) = &state.auth_header {
-        if operation.documents(401) && operation.auth != Auth::None {
-            let given = parts.headers.get(AUTHORIZATION);
-            if !basic_matches(given, expected) {
-                let why = if given.is_some() {
-                    "wrong credentials"
-                } else {
-                    "no credentials"
-                };
-                let msg = "Authentication Error - invalid username or password";
-                let mut built = state.responder.error(contract, Some(operation), 401, msg);
-                if !built.headers.iter().any(|(n, _)| n == WWW_AUTHENTICATE) {
-                    built.headers.push((
-                        WWW_AUTHENTICATE,
-                        HeaderValue::from_static("Basic realm=\"mimeo\""),
-                    ));
-                }
-                let mut out = Outcome::plain(built, Why::Auth(why));
-                out.body = body;
-                return out.of(operation);
-            }
-        }
+    if let Some((built, why)) = super::auth::refuse(state, operation, parts, &intake.query) {
+        let mut out = Outcome::plain(built, Why::Auth(why));
+        out.body = body;
+        return out.of(operation);
     }
 
     let violations = if body.len() > CHECK_INLINE {
