@@ -175,6 +175,25 @@ pub(crate) fn validate_request(
     out
 }
 
+/// Whether a request's path parameters keep `op`'s schemas: what tells apart
+/// operations whose paths have the same shape (`/a/{id}` beside `/a/{name}`).
+pub(crate) fn path_params_valid(
+    contract: &Contract,
+    op: &Operation,
+    path: &[(&str, Result<Cow<'_, str>, String>)],
+) -> bool {
+    op.params_in(ParamIn::Path).all(|p| {
+        let Some((_, Ok(v))) = path.iter().find(|(n, _)| *n == p.name) else {
+            return false;
+        };
+        let raw = [Cow::Borrowed(v.as_ref())];
+        coerce(&p.kind, &raw, p.explode).is_ok_and(|value| {
+            p.schema
+                .is_none_or(|s| contract.schemas.is_valid(s, &value))
+        })
+    })
+}
+
 fn validate_body(
     contract: &Contract,
     op: &Operation,

@@ -24,6 +24,7 @@ mod replay_serve;
 mod replay_snapshots;
 mod requests;
 mod responses;
+mod routing;
 mod rust_api;
 mod server;
 mod stateful;
