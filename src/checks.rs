@@ -10,6 +10,7 @@ use hyper::header::{HeaderMap, CONTENT_TYPE};
 use serde_json::Value;
 
 use crate::contract::{schema, Contract, Operation};
+use crate::support::limits::{self, Capped, MAX_LISTED, MAX_MESSAGE};
 use crate::support::{media, pointer};
 use crate::validate::parse_text;
 
@@ -145,8 +146,13 @@ impl fmt::Display for CheckFailure {
 pub struct Checked {
     /// The checks that applied, in order (each once).
     pub ran: Vec<Check>,
-    /// The failures; a check may fail more than once (one per broken field).
+    /// The failures; a check may fail more than once (one per broken field). At
+    /// most 20 are listed per check; the last failure of a check with more says
+    /// how many more there were.
     pub failures: Vec<CheckFailure>,
+    /// Failures found but not listed in `failures`, by check (a lower bound when
+    /// counting stopped: a body too large to look for every violation).
+    pub unlisted: Vec<(Check, usize)>,
 }
 
 impl Checked {
@@ -200,6 +206,7 @@ pub fn check_response(
     'checks: {
         let out = &mut checked.failures;
         let ran = &mut checked.ran;
+        let unlisted = &mut checked.unlisted;
         let fail = |out: &mut Vec<CheckFailure>, check: Check, message: String| {
             out.push(CheckFailure { check, message })
         };
@@ -250,13 +257,19 @@ pub fn check_response(
                         // so the schema's own `type` rule reports it.
                         let value =
                             parse_text(&h.kind, v).unwrap_or_else(|_| Value::String(v.to_string()));
-                        for viol in contract.schemas.violations(s, &value) {
+                        let found = contract.schemas.violations(s, &value);
+                        let shown = limits::truncate(v, 200);
+                        for viol in &found.items {
                             fail(
                                 out,
                                 Check::Headers,
-                                format!("{}: `{v}` breaks {}: {}", h.name, viol.rule, viol.message),
+                                format!(
+                                    "{}: `{shown}` breaks {}: {}",
+                                    h.name, viol.rule, viol.message
+                                ),
                             );
                         }
+                        more(out, unlisted, Check::Headers, &found, "violations");
                     }
                 }
             }
@@ -342,34 +355,53 @@ pub fn check_response(
         };
         if let Some(s) = media.schema {
             ran(Check::UndocumentedFields);
-            for v in contract.schemas.violations(s, &value) {
+            let found = contract.schemas.violations(s, &value);
+            for v in &found.items {
                 let at = if v.pointer.is_empty() {
-                    "/".to_string()
+                    "/"
                 } else {
-                    v.pointer
+                    v.pointer.as_str()
                 };
                 fail(
                     out,
                     Check::BodySchema,
-                    format!("at {at}: {}: {}", v.rule, v.message),
+                    format!(
+                        "at {}: {}: {}",
+                        limits::truncate(at, 200),
+                        v.rule,
+                        v.message
+                    ),
                 );
             }
-            let mut extra = Vec::new();
-            undocumented(
-                &contract.document,
-                contract.schemas.source(s),
-                &value,
-                &mut String::new(),
-                &mut extra,
-                0,
+            more(
+                out,
+                unlisted,
+                Check::BodySchema,
+                &found,
+                "violations of the schema",
             );
-            for p in extra {
+            let mut extra = Capped::default();
+            let mut walk = Walk {
+                doc: &contract.document,
+                at: String::new(),
+                out: &mut extra,
+                work: UNDOCUMENTED_WORK,
+            };
+            walk.undocumented(contract.schemas.source(s), &value, 0);
+            for p in &extra.items {
                 fail(
                     out,
                     Check::UndocumentedFields,
-                    format!("{p} is not declared by the schema"),
+                    format!("{} is not declared by the schema", limits::truncate(p, 200)),
                 );
             }
+            more(
+                out,
+                unlisted,
+                Check::UndocumentedFields,
+                &extra,
+                "undeclared members",
+            );
         }
     }
     checked
@@ -426,61 +458,103 @@ fn decode(headers: &HeaderMap, body: &[u8]) -> Result<Option<Vec<u8>>, String> {
     }
 }
 
-/// Collects JSON pointers of object members no schema branch declares. Objects whose
-/// schema declares no properties (free-form maps) are not judged.
-fn undocumented(
-    doc: &Value,
-    schema: &Value,
-    value: &Value,
-    at: &mut String,
-    out: &mut Vec<String>,
-    depth: usize,
+/// Adds the "and N more" failure of a check whose list was cut, and counts them.
+fn more<T>(
+    out: &mut Vec<CheckFailure>,
+    unlisted: &mut Vec<(Check, usize)>,
+    check: Check,
+    found: &Capped<T>,
+    what: &str,
 ) {
-    if depth > 32 {
-        return;
+    if let Some(text) = found.more_text(what) {
+        out.push(CheckFailure {
+            check,
+            message: limits::truncate(&text, MAX_MESSAGE).into_owned(),
+        });
+        unlisted.push((check, found.more));
     }
-    let Some(schema) = schema::resolve(doc, schema) else {
-        return;
-    };
-    let branches = branches(doc, schema);
-    match value {
-        Value::Object(map) => {
-            let declares = branches
-                .iter()
-                .any(|b| b.get("properties").is_some_and(Value::is_object));
-            let open_map = branches.iter().any(|b| {
-                b.get("additionalProperties").is_some_and(Value::is_object)
-                    || b.get("patternProperties").is_some()
-            });
-            for (k, v) in map {
-                let prop = branches
+}
+
+/// Values and schema branches [`Walk::undocumented`] may visit for one body: a
+/// schema whose compositions multiply cannot make the walk unbounded.
+const UNDOCUMENTED_WORK: usize = 1_000_000;
+
+/// The walk looking for undeclared members.
+struct Walk<'a, 'o> {
+    doc: &'a Value,
+    /// The JSON pointer of the value being looked at.
+    at: String,
+    out: &'o mut Capped<String>,
+    /// Work left (values times branches).
+    work: usize,
+}
+
+impl<'a> Walk<'a, '_> {
+    /// Collects JSON pointers of object members no schema branch declares. Objects
+    /// whose schema declares no properties (free-form maps) are not judged. When
+    /// the work budget runs out the rest is not looked at (`open` says so).
+    fn undocumented(&mut self, schema: &'a Value, value: &Value, depth: usize) {
+        if depth > 32 {
+            return;
+        }
+        let Some(schema) = schema::resolve(self.doc, schema) else {
+            return;
+        };
+        let branches = branches(self.doc, schema);
+        let cost = branches.len().max(1);
+        if self.work < cost {
+            self.out.open = true;
+            return;
+        }
+        self.work -= cost;
+        match value {
+            Value::Object(map) => {
+                let declares = branches
                     .iter()
-                    .find_map(|b| b.get("properties").and_then(|p| p.get(k)));
-                let len = at.len();
-                pointer::push(at, k);
-                match prop {
-                    Some(p) => undocumented(doc, p, v, at, out, depth + 1),
-                    None if declares && !open_map => out.push(at.clone()),
-                    None => {}
+                    .any(|b| b.get("properties").is_some_and(Value::is_object));
+                let open_map = branches.iter().any(|b| {
+                    b.get("additionalProperties").is_some_and(Value::is_object)
+                        || b.get("patternProperties").is_some()
+                });
+                for (k, v) in map {
+                    let prop = branches
+                        .iter()
+                        .find_map(|b| b.get("properties").and_then(|p| p.get(k)));
+                    let len = self.at.len();
+                    pointer::push(&mut self.at, k);
+                    match prop {
+                        Some(p) => self.undocumented(p, v, depth + 1),
+                        None if declares && !open_map => {
+                            let at = self.at.clone();
+                            self.out.push_limited(at, MAX_LISTED);
+                        }
+                        None => {}
+                    }
+                    self.at.truncate(len);
+                    if self.out.open {
+                        return;
+                    }
                 }
-                at.truncate(len);
             }
-        }
-        Value::Array(items) => {
-            if let Some(item_schema) = branches
-                .iter()
-                .find_map(|b| b.get("items").filter(|i| i.is_object()))
-            {
-                for (i, v) in items.iter().enumerate() {
-                    let len = at.len();
-                    at.push('/');
-                    at.push_str(&i.to_string());
-                    undocumented(doc, item_schema, v, at, out, depth + 1);
-                    at.truncate(len);
+            Value::Array(items) => {
+                if let Some(item_schema) = branches
+                    .iter()
+                    .find_map(|b| b.get("items").filter(|i| i.is_object()))
+                {
+                    for (i, v) in items.iter().enumerate() {
+                        let len = self.at.len();
+                        self.at.push('/');
+                        self.at.push_str(&i.to_string());
+                        self.undocumented(item_schema, v, depth + 1);
+                        self.at.truncate(len);
+                        if self.out.open {
+                            return;
+                        }
+                    }
                 }
             }
+            _ => {}
         }
-        _ => {}
     }
 }
 

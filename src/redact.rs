@@ -38,9 +38,12 @@ impl<'a> Redactor<'a> {
             .map(|(k, v)| (v.clone(), placeholder(k)))
             .collect();
         vars.sort_by_key(|v| std::cmp::Reverse(v.0.len()));
+        // The target as it appears in answers: without credentials in its URL.
+        let target = crate::secrets::redact_userinfo(target_base.trim_end_matches('/'))
+            .replace("[redacted]@", "");
         Redactor {
             scenario,
-            target: target_base.trim_end_matches('/').to_string(),
+            target,
             vars,
             secrets,
         }
@@ -103,7 +106,19 @@ impl<'a> Redactor<'a> {
         match value {
             Value::String(s) => *s = self.text(s),
             Value::Array(items) => items.iter_mut().for_each(|v| self.strings(v)),
-            Value::Object(map) => map.values_mut().for_each(|v| self.strings(v)),
+            Value::Object(map) => {
+                // A credential may be a member's name, too.
+                let secret_key = map
+                    .keys()
+                    .any(|k| matches!(self.secrets.scrub_cow(k), std::borrow::Cow::Owned(_)));
+                if secret_key {
+                    let old = std::mem::take(map);
+                    for (k, v) in old {
+                        map.insert(self.secrets.scrub(&k), v);
+                    }
+                }
+                map.values_mut().for_each(|v| self.strings(v))
+            }
             _ => {}
         }
     }

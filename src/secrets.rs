@@ -9,6 +9,81 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
+/// `url` with the credentials in its userinfo (`https://user:pass@host`) shown
+/// as `[redacted]`: a target URL may carry them, and it is printed, logged and
+/// written into reports and recordings.
+#[cfg(feature = "replay")]
+pub(crate) fn redact_userinfo(url: &str) -> std::borrow::Cow<'_, str> {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.into();
+    };
+    let authority_end = url[scheme_end..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| scheme_end + i);
+    match url[scheme_end..authority_end].rfind('@') {
+        Some(at) => format!(
+            "{}[redacted]{}",
+            &url[..scheme_end],
+            &url[scheme_end + at..]
+        )
+        .into(),
+        None => url.into(),
+    }
+}
+
+/// The credentials in a URL's userinfo (user and password, decoded as well as
+/// written), for scrubbing wherever they may have been echoed.
+#[cfg(feature = "replay")]
+pub(crate) fn userinfo_secrets(url: &str) -> Vec<String> {
+    let Ok(parsed) = reqwest::Url::parse(url) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for raw in [parsed.username(), parsed.password().unwrap_or("")] {
+        if raw.is_empty() {
+            continue;
+        }
+        out.push(raw.to_string());
+        let decoded = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
+        if decoded != raw {
+            out.push(decoded.into_owned());
+        }
+    }
+    if let (user, Some(pass)) = (parsed.username(), parsed.password()) {
+        let decode = |s: &str| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        };
+        out.extend(Secrets::basic(&decode(user), &decode(pass)));
+    }
+    out
+}
+
+/// The credentials in an `Authorization` value: the value itself, the token after
+/// the scheme, and for Basic the decoded user and password.
+#[cfg(feature = "proxy")]
+pub(crate) fn authorization_secrets(value: &str, out: &mut Vec<String>) {
+    use base64::Engine;
+    out.push(value.to_string());
+    let Some((scheme, token)) = value.trim().split_once(' ') else {
+        return;
+    };
+    let token = token.trim();
+    out.push(token.to_string());
+    if scheme.eq_ignore_ascii_case("basic") {
+        if let Some((user, pass)) = base64::engine::general_purpose::STANDARD
+            .decode(token)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .as_deref()
+            .and_then(|t| t.split_once(':'))
+        {
+            out.extend(Secrets::basic(user, pass));
+        }
+    }
+}
+
 /// Headers whose values are always credentials.
 const CREDENTIAL_HEADERS: [&str; 4] = [
     "authorization",
@@ -35,15 +110,93 @@ pub(crate) fn secret_header(name: &str, value: &str) -> bool {
         || secret_value(value)
 }
 
-/// Words that make a header or query parameter name look like it carries a secret.
-const SECRET_WORDS: [&str; 7] = [
-    "token", "secret", "password", "key", "session", "cookie", "auth",
+/// Words that make a name (a header, a query parameter, a member of a JSON
+/// body) look like it carries a secret, wherever they appear in it:
+/// `X-Api-Key`, `authToken`, `client_secret`, `X-Signature`, `X-Credential`.
+const SECRET_WORDS: [&str; 11] = [
+    "token",
+    "secret",
+    "passw",
+    "pwd",
+    "key",
+    "session",
+    "cookie",
+    "auth",
+    "credential",
+    "signature",
+    "jwt",
 ];
 
-/// Whether a header or query parameter name looks like it carries a secret.
+/// Short words that make a name look secret only as a whole word of it (`sig`,
+/// `X-Sig`, `pass`, `otp`; not `design` or `passenger`).
+const SECRET_WHOLE_WORDS: [&str; 4] = ["sig", "pass", "otp", "pin"];
+
+/// Whether a name (a header, a query parameter, a member of a JSON body) looks
+/// like it carries a secret: it contains one of [`SECRET_WORDS`], or one of
+/// [`SECRET_WHOLE_WORDS`] as a word (split at punctuation and case changes).
 pub(crate) fn secret_name(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    SECRET_WORDS.iter().any(|w| name.contains(w))
+    let lower = name.to_ascii_lowercase();
+    if SECRET_WORDS.iter().any(|w| lower.contains(w)) {
+        return true;
+    }
+    // Words: split at anything not a letter or digit, and before an upper-case
+    // letter that follows a lower-case one (`apiSig` is `api`, `sig`).
+    let mut words: Vec<String> = vec![String::new()];
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if !c.is_ascii_alphanumeric() {
+            words.push(String::new());
+            prev_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && prev_lower {
+            words.push(String::new());
+        }
+        prev_lower = c.is_ascii_lowercase();
+        if let Some(w) = words.last_mut() {
+            w.push(c.to_ascii_lowercase());
+        }
+    }
+    words
+        .iter()
+        .any(|w| SECRET_WHOLE_WORDS.contains(&w.as_str()))
+}
+
+/// The request target of `uri` for a log line: the values of query parameters
+/// that look like credentials (by name, by value, or by the contract's declared
+/// credential shapes) shown as `[redacted]`, wherever the same value appears in
+/// the query; and the values hidden (to hide them in messages too).
+#[cfg(feature = "proxy")]
+pub(crate) fn logged_target<'u>(
+    contract: &crate::contract::Contract,
+    uri: &'u hyper::Uri,
+) -> (std::borrow::Cow<'u, str>, Vec<String>) {
+    use std::borrow::Cow;
+    let whole = uri.path_and_query().map_or("/", |p| p.as_str());
+    let Some(query) = uri.query() else {
+        return (Cow::Borrowed(whole), Vec::new());
+    };
+    let pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> =
+        form_urlencoded::parse(query.as_bytes()).collect();
+    let secret =
+        |k: &str, v: &str| secret_name(k) || secret_value(v) || contract.profile.is_credential(v);
+    let hidden: Vec<String> = pairs
+        .iter()
+        .filter(|(k, v)| secret(k, v))
+        .map(|(_, v)| v.to_string())
+        .collect();
+    if hidden.is_empty() {
+        return (Cow::Borrowed(whole), Vec::new());
+    }
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in &pairs {
+        if hidden.iter().any(|h| h == v) {
+            s.append_pair(k, "[redacted]");
+        } else {
+            s.append_pair(k, v);
+        }
+    }
+    (Cow::Owned(format!("{}?{}", uri.path(), s.finish())), hidden)
 }
 
 /// Whether a value looks like a credential in any API: an HTTP auth scheme and
@@ -75,8 +228,10 @@ pub(crate) fn scrub_shapes(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Text that must never reach a snapshot, report or log (credentials): each is
-/// replaced by `[redacted]`, in its plain, JSON-escaped, XML-escaped and
-/// percent-encoded forms.
+/// replaced by `[redacted]`, in every form it may take once written: as given,
+/// JSON-escaped (`\"`, and every character as `\u00XX`), XML-escaped,
+/// URL-encoded, and base64 (standard and URL-safe, alone or inside a longer
+/// base64 text). One pass over the text finds them all, however many there are.
 ///
 /// # Examples
 ///
@@ -85,37 +240,74 @@ pub(crate) fn scrub_shapes(text: &str) -> std::borrow::Cow<'_, str> {
 ///
 /// let secrets = Secrets::new(Secrets::basic("AC123", "s3cr3t-token"));
 /// assert_eq!(secrets.scrub("token=s3cr3t-token"), "token=[redacted]");
+/// assert_eq!(secrets.scrub("t=czNjcjN0LXRva2Vu"), "t=[redacted]"); // base64
+/// assert_eq!(secrets.scrub("t=s3cr3t%2Dtoken"), "t=[redacted]"); // URL-encoded
 /// ```
-#[derive(Debug, Clone, Default)]
-pub struct Secrets(Vec<String>);
+#[derive(Clone, Default)]
+pub struct Secrets {
+    /// The values given (their text is never shown, not even by `Debug`), so
+    /// more can be added.
+    values: Vec<String>,
+    /// How many forms are hidden.
+    count: usize,
+    matcher: Option<std::sync::Arc<aho_corasick::AhoCorasick>>,
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Secrets({} forms hidden)", self.count)
+    }
+}
+
+/// What replaces a secret.
+const REDACTED: &str = "[redacted]";
 
 impl Secrets {
     /// Hides each of `values` (shorter than 4 characters: ignored, they would
     /// match everywhere).
     pub fn new(values: impl IntoIterator<Item = String>) -> Secrets {
-        let mut list: Vec<String> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut forms: Vec<String> = Vec::new();
+        let mut given = Vec::new();
         for v in values.into_iter().filter(|v| v.len() >= 4) {
-            // Reports are scrubbed as text after serialising, so the escaped forms
-            // (JSON, XML) must go too: `p&ss"` is `p&amp;ss&quot;` in JUnit.
-            let json = serde_json::to_string(&v).unwrap_or_default();
-            let json = json.trim_matches('"').to_string();
-            let xml = v
-                .replace('&', "&amp;")
-                .replace('<', "&lt;")
-                .replace('>', "&gt;")
-                .replace('"', "&quot;")
-                .replace('\'', "&apos;");
-            let url = percent_encoding::utf8_percent_encode(&v, percent_encoding::NON_ALPHANUMERIC)
-                .to_string();
-            let form_encoded: String = form_urlencoded::byte_serialize(v.as_bytes()).collect();
-            for form in [v, json, xml, url, form_encoded] {
-                if !list.contains(&form) {
-                    list.push(form);
+            if !seen.insert(v.clone()) {
+                continue;
+            }
+            given.push(v.clone());
+            for form in encoded_forms(&v) {
+                if form.len() >= 4 && seen.insert(form.clone()) {
+                    forms.push(form);
                 }
             }
+            forms.push(v);
         }
-        list.sort_by_key(|v| std::cmp::Reverse(v.len()));
-        Secrets(list)
+        forms.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        let matcher = (!forms.is_empty())
+            .then(|| {
+                // An NFA: cheap to build (a proxy builds one per exchange with
+                // violations), and linear to search like any.
+                aho_corasick::AhoCorasick::builder()
+                    .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                    .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+                    .build(&forms)
+                    .ok()
+            })
+            .flatten()
+            .map(std::sync::Arc::new);
+        Secrets {
+            values: given,
+            count: forms.len(),
+            matcher,
+        }
+    }
+
+    /// Adds more values to hide (shorter than 4 characters: ignored).
+    pub(crate) fn extend(&mut self, values: impl IntoIterator<Item = String>) {
+        let mut more = values.into_iter().peekable();
+        if more.peek().is_none() {
+            return;
+        }
+        *self = Secrets::new(std::mem::take(&mut self.values).into_iter().chain(more));
     }
 
     /// The secrets of Basic credentials: the SID, the token, and the header's
@@ -126,32 +318,145 @@ impl Secrets {
         vec![sid.to_string(), token.to_string(), b64]
     }
 
-    /// Adds more values to hide (shorter than 4 characters: ignored).
-    pub(crate) fn extend(&mut self, values: impl IntoIterator<Item = String>) {
-        let more = Secrets::new(values);
-        for v in more.0 {
-            if !self.0.contains(&v) {
-                self.0.push(v);
-            }
-        }
-        self.0.sort_by_key(|v| std::cmp::Reverse(v.len()));
-    }
-
     /// Whether there is nothing to hide.
     pub(crate) fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.matcher.is_none()
+    }
+
+    /// `text` with every secret replaced, borrowed when there was none.
+    pub(crate) fn scrub_cow<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
+        match &self.matcher {
+            Some(m) if m.is_match(text) => {
+                let mut out = String::with_capacity(text.len());
+                m.replace_all_with(text, &mut out, |_, _, dst| {
+                    dst.push_str(REDACTED);
+                    true
+                });
+                std::borrow::Cow::Owned(out)
+            }
+            _ => std::borrow::Cow::Borrowed(text),
+        }
     }
 
     /// `text` with every secret replaced by `[redacted]`.
     pub fn scrub(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for secret in &self.0 {
-            if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), "[redacted]");
+        self.scrub_cow(text).into_owned()
+    }
+
+    #[cfg(feature = "replay")]
+    /// Scrubs every string and every key of a JSON value in place; a string that
+    /// is itself JSON (a body) is scrubbed inside too, so a secret written with
+    /// `\u` escapes, or as a key, is found.
+    pub(crate) fn scrub_json(&self, value: &mut serde_json::Value) {
+        use serde_json::Value;
+        if self.is_empty() {
+            return;
+        }
+        match value {
+            Value::String(s) => {
+                if let Some(clean) = self.scrub_json_text(s) {
+                    *s = clean;
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| self.scrub_json(v)),
+            Value::Object(map) => {
+                let old = std::mem::take(map);
+                for (k, mut v) in old {
+                    self.scrub_json(&mut v);
+                    map.insert(self.scrub(&k), v);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    #[cfg(feature = "replay")]
+    /// `text` scrubbed, looking inside it when it is JSON; `None` when nothing
+    /// changed.
+    pub(crate) fn scrub_json_text(&self, text: &str) -> Option<String> {
+        let trimmed = text.trim_start();
+        if trimmed.starts_with('{') || trimmed.starts_with('[') {
+            if let Ok(mut inner) = serde_json::from_str::<serde_json::Value>(text) {
+                let before = inner.clone();
+                self.scrub_json(&mut inner);
+                if inner != before {
+                    return serde_json::to_string(&inner).ok();
+                }
             }
         }
-        out
+        match self.scrub_cow(text) {
+            std::borrow::Cow::Owned(s) => Some(s),
+            std::borrow::Cow::Borrowed(_) => None,
+        }
     }
+}
+
+/// `%2D` as `%2d`: the hex digits of percent escapes in lower case.
+fn lower_hex_escapes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '%' {
+            for h in chars.by_ref().take(2) {
+                out.push(h.to_ascii_lowercase());
+            }
+        }
+    }
+    out
+}
+
+/// The forms a secret may take once written or echoed (see [`Secrets`]).
+fn encoded_forms(v: &str) -> Vec<String> {
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    use base64::Engine;
+    use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+    let mut out = Vec::new();
+    // JSON (and YAML double-quoted) escapes, and XML's.
+    let json = serde_json::to_string(v).unwrap_or_default();
+    out.push(json.trim_matches('"').to_string());
+    out.push(
+        v.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+            .replace('\'', "&apos;"),
+    );
+    // As a member name in a JSON pointer (`/` is `~1`, `~` is `~0`).
+    out.push(v.replace('~', "~0").replace('/', "~1"));
+    // Every character escaped, as some JSON writers do.
+    if v.is_ascii() {
+        out.push(v.chars().map(|c| format!("\\u{:04x}", c as u32)).collect());
+        out.push(v.chars().map(|c| format!("\\u{:04X}", c as u32)).collect());
+    }
+    // URL-encoded: every byte that is not a letter or digit as %XX, and the form
+    // encoding (spaces as `+`).
+    let percent = utf8_percent_encode(v, NON_ALPHANUMERIC).to_string();
+    out.push(lower_hex_escapes(&percent));
+    out.push(form_urlencoded::byte_serialize(v.as_bytes()).collect());
+    out.push(percent);
+    // base64, alone and inside a longer text (its characters that do not depend
+    // on the bytes around it, for each of the three alignments).
+    for engine in [&STANDARD, &URL_SAFE] {
+        out.push(engine.encode(v));
+    }
+    for engine in [&STANDARD_NO_PAD, &URL_SAFE_NO_PAD] {
+        for shift in 0..3usize {
+            let mut bytes = vec![0u8; shift];
+            bytes.extend_from_slice(v.as_bytes());
+            let encoded = engine.encode(&bytes);
+            let skip = [0, 2, 3][shift];
+            let end = if bytes.len() % 3 == 0 {
+                encoded.len()
+            } else {
+                encoded.len().saturating_sub(1)
+            };
+            if end > skip && end - skip >= 8 {
+                out.push(encoded[skip..end].to_string());
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

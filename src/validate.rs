@@ -12,6 +12,7 @@ use hyper::header::{HeaderMap, CONTENT_TYPE, COOKIE};
 use serde_json::Value;
 
 use crate::contract::{Contract, Operation, ParamIn, ValueKind};
+use crate::support::limits::{Capped, MAX_LISTED};
 use crate::support::media;
 
 /// Where in the request a violation is.
@@ -80,13 +81,14 @@ pub(crate) struct RequestParts<'a> {
     pub(crate) body: &'a [u8],
 }
 
-/// Validates a request against `op`; an empty list means the request keeps the contract.
+/// Validates a request against `op`; an empty list means the request keeps the
+/// contract. The first [`MAX_LISTED`] violations are listed, the rest counted.
 pub(crate) fn validate_request(
     contract: &Contract,
     op: &Operation,
     req: &RequestParts<'_>,
-) -> Vec<Violation> {
-    let mut out = Vec::new();
+) -> Capped<Violation> {
+    let mut out = Capped::default();
     for p in &op.params {
         // A path parameter has exactly one value: no list is allocated for it.
         let one: [Cow<'_, str>; 1];
@@ -98,12 +100,10 @@ pub(crate) fn validate_request(
                     &one
                 }
                 Some((_, Err(why))) => {
-                    out.push(violation(
-                        p.location.into(),
-                        &p.name,
-                        "encoding",
-                        why.clone(),
-                    ));
+                    push(
+                        &mut out,
+                        violation(p.location.into(), &p.name, "encoding", why.clone()),
+                    );
                     continue;
                 }
                 None => &[],
@@ -139,35 +139,41 @@ pub(crate) fn validate_request(
         };
         if raw.is_empty() {
             if p.required {
-                out.push(violation(
-                    p.location.into(),
-                    &p.name,
-                    "required",
-                    "is required but missing".into(),
-                ));
+                push(
+                    &mut out,
+                    violation(
+                        p.location.into(),
+                        &p.name,
+                        "required",
+                        "is required but missing".into(),
+                    ),
+                );
             }
             continue;
         }
         let value = match coerce(&p.kind, raw, p.explode) {
             Ok(v) => v,
             Err(message) => {
-                out.push(violation(p.location.into(), &p.name, "type", message));
+                push(
+                    &mut out,
+                    violation(p.location.into(), &p.name, "type", message),
+                );
                 continue;
             }
         };
         if let Some(schema) = p.schema.filter(|&s| !contract.schemas.is_valid(s, &value)) {
-            for v in contract.schemas.violations(schema, &value) {
+            let found = contract.schemas.violations(schema, &value);
+            count_rest(&mut out, &found);
+            for v in found.items {
                 let name = if v.pointer.is_empty() {
                     p.name.clone()
                 } else {
                     format!("{}{}", p.name, v.pointer)
                 };
-                out.push(violation(
-                    p.location.into(),
-                    &name,
-                    &v.rule,
-                    shorten(&v.message),
-                ));
+                push(
+                    &mut out,
+                    violation(p.location.into(), &name, &v.rule, shorten(&v.message)),
+                );
             }
         }
     }
@@ -194,32 +200,52 @@ pub(crate) fn path_params_valid(
     })
 }
 
+/// Adds one violation, or counts it when enough are listed.
+fn push(out: &mut Capped<Violation>, v: Violation) {
+    out.push_limited(v, MAX_LISTED);
+}
+
+/// Counts the violations a schema check found beyond those it listed.
+fn count_rest(
+    out: &mut Capped<Violation>,
+    found: &Capped<crate::contract::schema::SchemaViolation>,
+) {
+    out.more += found.more;
+    out.open |= found.open;
+}
+
 fn validate_body(
     contract: &Contract,
     op: &Operation,
     req: &RequestParts<'_>,
-    out: &mut Vec<Violation>,
+    out: &mut Capped<Violation>,
 ) {
     let Some(body) = &op.body else {
         if !req.body.is_empty() {
-            out.push(violation(
-                Place::Body,
-                "",
-                "body",
-                "this operation takes no request body".into(),
-            ));
+            push(
+                out,
+                violation(
+                    Place::Body,
+                    "",
+                    "body",
+                    "this operation takes no request body".into(),
+                ),
+            );
         }
         return;
     };
     if req.body.is_empty() {
         if body.required {
             let types = media_list(body.content.iter().map(|m| m.name.as_str()));
-            out.push(violation(
-                Place::Body,
-                "",
-                "required",
-                format!("a request body ({types}) is required"),
-            ));
+            push(
+                out,
+                violation(
+                    Place::Body,
+                    "",
+                    "required",
+                    format!("a request body ({types}) is required"),
+                ),
+            );
         }
         return;
     }
@@ -227,21 +253,27 @@ fn validate_body(
     let content_type = match req.headers.get(CONTENT_TYPE).map(|v| v.to_str()) {
         Some(Ok(ct)) => ct,
         Some(Err(_)) => {
-            out.push(violation(
-                Place::Header,
-                "Content-Type",
-                "content-type",
-                format!("is not ASCII (expected {types})"),
-            ));
+            push(
+                out,
+                violation(
+                    Place::Header,
+                    "Content-Type",
+                    "content-type",
+                    format!("is not ASCII (expected {types})"),
+                ),
+            );
             return;
         }
         None => {
-            out.push(violation(
-                Place::Header,
-                "Content-Type",
-                "content-type",
-                format!("is missing (expected {types})"),
-            ));
+            push(
+                out,
+                violation(
+                    Place::Header,
+                    "Content-Type",
+                    "content-type",
+                    format!("is missing (expected {types})"),
+                ),
+            );
             return;
         }
     };
@@ -250,12 +282,15 @@ fn validate_body(
         .iter()
         .find(|m| media::matches(&m.name, content_type))
     else {
-        out.push(violation(
-            Place::Header,
-            "Content-Type",
-            "content-type",
-            format!("`{content_type}` is not accepted (expected {types})"),
-        ));
+        push(
+            out,
+            violation(
+                Place::Header,
+                "Content-Type",
+                "content-type",
+                format!("`{content_type}` is not accepted (expected {types})"),
+            ),
+        );
         return;
     };
     if !media.json {
@@ -264,12 +299,10 @@ fn validate_body(
     let value: Value = match serde_json::from_slice(req.body) {
         Ok(v) => v,
         Err(e) => {
-            out.push(violation(
-                Place::Body,
-                "",
-                "json",
-                format!("is not valid JSON: {e}"),
-            ));
+            push(
+                out,
+                violation(Place::Body, "", "json", format!("is not valid JSON: {e}")),
+            );
             return;
         }
     };
@@ -278,13 +311,13 @@ fn validate_body(
         .schema
         .filter(|&s| !contract.schemas.is_valid(s, &value))
     {
-        for v in contract.schemas.violations(schema, &value) {
-            out.push(violation(
-                Place::Body,
-                &v.pointer,
-                &v.rule,
-                shorten(&v.message),
-            ));
+        let found = contract.schemas.violations(schema, &value);
+        count_rest(out, &found);
+        for v in found.items {
+            push(
+                out,
+                violation(Place::Body, &v.pointer, &v.rule, shorten(&v.message)),
+            );
         }
     }
 }

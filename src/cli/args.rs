@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 
 /// Contract testing for HTTP APIs described by OpenAPI.
 #[derive(Debug, Parser)]
-#[command(name = "mimeo", version, about, long_about = None)]
+#[command(name = "mimeo", version = super::VERSION, about, long_about = None)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
@@ -85,6 +85,36 @@ fn positive_duration(text: &str) -> Result<Duration, String> {
         Ok(d) if d.is_zero() => Err("it must be more than zero".into()),
         Ok(d) => Ok(d),
         Err(e) => Err(e.to_string()),
+    }
+}
+
+/// A size in bytes: `1048576`, or with a unit: `64KiB`, `16MiB`, `1GiB` (also
+/// `KB`, `MB`, `GB`, powers of 1000), more than zero.
+pub(crate) fn byte_size(text: &str) -> Result<usize, String> {
+    let t = text.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(digits);
+    let factor: u64 = match unit.trim() {
+        "" | "B" => 1,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        "KB" | "kB" => 1_000,
+        "MB" => 1_000_000,
+        "GB" => 1_000_000_000,
+        other => {
+            return Err(format!(
+                "`{other}` is not a size unit; give bytes, or KiB, MiB, GiB (e.g. 16MiB)"
+            ))
+        }
+    };
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size; e.g. 1048576 or 16MiB"))?;
+    match n.checked_mul(factor).and_then(|b| usize::try_from(b).ok()) {
+        Some(0) => Err("it must be more than zero".into()),
+        Some(b) => Ok(b),
+        None => Err(format!("`{text}` is too large")),
     }
 }
 
@@ -260,6 +290,10 @@ pub(crate) struct ReplayArgs {
     /// Colour: auto (when stdout is a terminal and NO_COLOR is unset), always or never.
     #[arg(long, default_value = "auto", value_name = "WHEN", value_parser = ["auto", "always", "never"])]
     pub(crate) color: String,
+    /// The most of one answer that is read (its body); a longer answer fails its
+    /// step with `transport`. E.g. 32MiB.
+    #[arg(long, default_value = "32MiB", value_name = "BYTES", value_parser = byte_size)]
+    pub(crate) max_response_size: usize,
 }
 
 /// Where a server listens: `mimeo serve` and `mimeo proxy`.
@@ -276,13 +310,21 @@ pub(crate) struct BindArgs {
 /// Limits on what clients send: `mimeo serve` and `mimeo proxy`.
 #[derive(Debug, Args)]
 pub(crate) struct LimitArgs {
-    /// Largest accepted request body; larger ones get 413.
-    #[arg(long, default_value_t = 1024 * 1024, value_name = "BYTES")]
+    /// Largest accepted request body; larger ones get 413. Bytes, or e.g. 4MiB.
+    #[arg(long, default_value = "1048576", value_name = "BYTES", value_parser = byte_size)]
     pub(crate) max_body_size: usize,
     /// How long a client may take to send its request headers before it is
     /// disconnected, e.g. 10s.
     #[arg(long, default_value = "10s", value_name = "DURATION", value_parser = positive_duration)]
     pub(crate) header_timeout: Duration,
+    /// How long a client may take to send its request body; a slower one gets 408
+    /// and is disconnected.
+    #[arg(long, default_value = "30s", value_name = "DURATION", value_parser = positive_duration)]
+    pub(crate) body_timeout: Duration,
+    /// Client connections served at once; past this a new connection is answered
+    /// 503 (Retry-After: 1) and closed.
+    #[arg(long, default_value_t = 512, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub(crate) max_connections: u32,
 }
 
 /// Contract verdicts for CI: `mimeo serve` and `mimeo proxy`.
@@ -345,6 +387,10 @@ pub(crate) struct ServeArgs {
     /// Do not log one line per request on stderr.
     #[arg(long, short)]
     pub(crate) quiet: bool,
+    /// Once listening, write the URL to this file (atomically; removed at start and
+    /// at shutdown), for tools that cannot read stdout.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ready_file: Option<PathBuf>,
     /// Worker threads; by default one per CPU the process may run on (1: a single thread).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub(crate) workers: Option<u16>,
@@ -394,6 +440,15 @@ pub(crate) struct ProxyArgs {
     /// Do not log one line per request on stderr (the summary at shutdown is still printed).
     #[arg(long, short)]
     pub(crate) quiet: bool,
+    /// The most of one answer held to check it; a longer answer is passed on
+    /// unchecked (and said so).
+    #[arg(long, default_value = "16MiB", value_name = "BYTES", value_parser = byte_size)]
+    pub(crate) max_checked_size: usize,
+    /// The memory held for checking answers, across all exchanges in flight
+    /// (their bodies and what parsing them takes); past it, answers are passed on
+    /// unchecked (and said so).
+    #[arg(long, default_value = "256MiB", value_name = "BYTES", value_parser = byte_size)]
+    pub(crate) check_memory: usize,
     #[command(flatten)]
     pub(crate) limits: LimitArgs,
     #[command(flatten)]

@@ -5,6 +5,7 @@
 mod args;
 mod out;
 mod proxy;
+mod ready;
 mod replay;
 mod serve;
 mod state;
@@ -18,6 +19,19 @@ use clap::Parser;
 use mimeo::Contract;
 
 use args::{Cli, Command};
+
+/// What `mimeo --version` prints after the name: the version, the commit and the
+/// embedded contract (from build.rs), on one line that scripts can parse.
+pub(crate) const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("MIMEO_BUILD_COMMIT"),
+    ", contract \"",
+    env!("MIMEO_CONTRACT_TITLE"),
+    "\" ",
+    env!("MIMEO_CONTRACT_VERSION"),
+    ")"
+);
 
 /// Runs the command line; returns the process exit code.
 pub(crate) fn main() -> i32 {
@@ -47,6 +61,34 @@ fn load_contract(spec: Option<&Path>) -> Result<Arc<Contract>, String> {
         out::tell!("warning: {w}");
     }
     Ok(Arc::new(contract))
+}
+
+/// [`load_contract`] on a blocking thread, so the runtime stays free to notice a
+/// signal while a large document loads.
+async fn load_contract_off_thread(
+    spec: Option<std::path::PathBuf>,
+) -> Result<Arc<Contract>, String> {
+    tokio::task::spawn_blocking(move || load_contract(spec.as_deref()))
+        .await
+        .unwrap_or_else(|e| Err(format!("loading the contract failed: {e}")))
+}
+
+/// Runs `work` until it finishes (`Some`) or `stop` fires first (`None`).
+async fn until_stopped<T>(
+    stop: &mut (impl std::future::Future<Output = ()> + Unpin),
+    work: impl std::future::Future<Output = T>,
+) -> Option<T> {
+    tokio::select! {
+        biased;
+        _ = stop => None,
+        done = work => Some(done),
+    }
+}
+
+/// What a command says and returns when a signal stopped it before it served.
+fn stopped_early() -> i32 {
+    eprintln!("mimeo: stopped before serving");
+    0
 }
 
 /// The tokio runtime: `workers` threads, by default one per CPU the process may use.

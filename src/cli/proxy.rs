@@ -5,24 +5,31 @@ use mimeo::proxy::RecordOptions;
 use mimeo::{ProxyOptions, ProxyServer};
 
 use super::args::ProxyArgs;
-use super::{fail, load_contract, print_now, runtime, stop_signal};
+use super::{
+    fail, load_contract_off_thread, print_now, runtime, stop_signal, stopped_early, until_stopped,
+};
 
 pub(crate) fn run(args: ProxyArgs) -> i32 {
-    let contract = match load_contract(args.spec.as_deref()) {
-        Ok(c) => c,
-        Err(e) => return fail(e),
-    };
     let opts = options(&args);
     let runtime = match runtime(None) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
-    runtime.block_on(async move {
+    let code = runtime.block_on(async move {
+        // As `mimeo serve`: a signal stops the process at any stage.
         let stop = stop_signal();
+        tokio::pin!(stop);
+        let contract = match until_stopped(&mut stop, load_contract_off_thread(args.spec)).await {
+            Some(Ok(c)) => c,
+            Some(Err(e)) => return fail(e),
+            None => return stopped_early(),
+        };
         let record = opts.record.clone();
-        let proxy = match ProxyServer::start(contract.clone(), opts).await {
-            Ok(p) => p,
-            Err(e) => return fail(e),
+        let proxy = match until_stopped(&mut stop, ProxyServer::start(contract.clone(), opts)).await
+        {
+            Some(Ok(p)) => p,
+            Some(Err(e)) => return fail(e),
+            None => return stopped_early(),
         };
         let mut out = format!(
             "mimeo: proxying to {}, checking against {} {} from {} ({} operations)\n",
@@ -48,7 +55,9 @@ pub(crate) fn run(args: ProxyArgs) -> i32 {
         } else {
             1
         }
-    })
+    });
+    runtime.shutdown_background();
+    code
 }
 
 fn options(args: &ProxyArgs) -> ProxyOptions {
@@ -65,6 +74,10 @@ fn options(args: &ProxyArgs) -> ProxyOptions {
         log: !args.quiet,
         max_body: args.limits.max_body_size,
         header_timeout: args.limits.header_timeout,
+        body_timeout: args.limits.body_timeout,
+        max_connections: args.limits.max_connections as usize,
+        max_checked: args.max_checked_size,
+        check_memory: args.check_memory,
         record,
     }
 }

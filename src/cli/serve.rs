@@ -5,35 +5,17 @@
 use mimeo::{Contract, MockServer, Rule, Secrets, ServeOptions};
 
 use super::args::ServeArgs;
-use super::{fail, load_contract, print_now, runtime, stop_signal};
+use super::{
+    fail, load_contract_off_thread, print_now, ready, runtime, stop_signal, stopped_early,
+    until_stopped,
+};
 
 pub(crate) fn run(args: ServeArgs) -> i32 {
-    let contract = match load_contract(args.spec.as_deref()) {
-        Ok(c) => c,
-        Err(e) => return fail(e),
-    };
-    let opts = match options(&args, &contract) {
-        Ok(o) => o,
-        Err(e) => return fail(e),
-    };
     let runtime = match runtime(args.workers.map(usize::from)) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
-    let stateful = opts.stateful.as_ref().map(|(_, o)| {
-        let settle = if o.settle.is_zero() {
-            String::new()
-        } else {
-            format!(", writes visible after {:?}", o.settle)
-        };
-        format!(
-            "mimeo: stateful{}{settle}; sessions by X-Mimeo-Session, else the Basic-auth user; state at {}/state, reset at {}/reset",
-            if o.strict { " (strict: only seeded items exist)" } else { "" },
-            args.state.admin_prefix.trim_end_matches('/'),
-            args.state.admin_prefix.trim_end_matches('/'),
-        )
-    });
-    let prefix = args.state.admin_prefix.trim_end_matches('/');
+    let prefix = args.state.admin_prefix.trim_end_matches('/').to_string();
     let control = format!(
         "mimeo: journal at {prefix}/requests ({}), health at {prefix}/health, stop with {prefix}/shutdown; CORS {}",
         if args.journal.no_journal {
@@ -47,24 +29,70 @@ pub(crate) fn run(args: ServeArgs) -> i32 {
         Some((user, pass)) => Secrets::new(Secrets::basic(user, pass)),
         None => Secrets::default(),
     };
-    runtime.block_on(async move {
+    if let Some(path) = &args.ready_file {
+        if let Err(e) = ready::clear(path) {
+            return fail(e);
+        }
+    }
+    let code = runtime.block_on(async move {
+        // A signal stops the process at any stage: while the contract loads and
+        // the responses are built too, not only once it listens.
         let stop = stop_signal();
-        let server = match MockServer::start(contract.clone(), opts).await {
-            Ok(s) => s,
+        tokio::pin!(stop);
+        let contract =
+            match until_stopped(&mut stop, load_contract_off_thread(args.spec.clone())).await {
+                Some(Ok(c)) => c,
+                Some(Err(e)) => return fail(e),
+                None => return stopped_early(),
+            };
+        let opts = match options(&args, &contract) {
+            Ok(o) => o,
             Err(e) => return fail(e),
+        };
+        let stateful = opts.stateful.as_ref().map(|(_, o)| {
+            let settle = if o.settle.is_zero() {
+                String::new()
+            } else {
+                format!(", writes visible after {:?}", o.settle)
+            };
+            format!(
+                "mimeo: stateful{}{settle}; sessions by X-Mimeo-Session, else the Basic-auth user; state at {prefix}/state, reset at {prefix}/reset",
+                if o.strict { " (strict: only seeded items exist)" } else { "" },
+            )
+        });
+        let server = match until_stopped(&mut stop, MockServer::start(contract.clone(), opts)).await
+        {
+            Some(Ok(s)) => s,
+            Some(Err(e)) => return fail(e),
+            None => return stopped_early(),
         };
         for w in server.warnings() {
             super::out::tell!("warning: {w}");
         }
+        // The banner's last line, `mimeo: listening on URL`, is the readiness line
+        // wrappers wait for; the ready file says the same for those that cannot
+        // read stdout. The file first: a run that cannot write it never says ready.
+        if let Some(path) = &args.ready_file {
+            if let Err(e) = ready::write(path, &server.url()) {
+                let _ = server.shutdown().await;
+                return fail(e);
+            }
+        }
         print_now(&banner(&contract, &server, stateful.as_deref(), &control));
         tokio::select! {
-            _ = stop => {}
+            _ = &mut stop => {}
             _ = server.shutdown_requested() => {}
+        }
+        if let Some(path) = &args.ready_file {
+            let _ = ready::clear(path);
         }
         super::out::tell!("mimeo: stopping; finishing requests in flight");
         let verdict = server.shutdown().await;
         super::verdict::finish(&verdict, &args.verdict, &secrets)
-    })
+    });
+    // Work still running after an early stop (a slow load) is not waited for.
+    runtime.shutdown_background();
+    code
 }
 
 fn options(args: &ServeArgs, contract: &Contract) -> Result<ServeOptions, String> {
@@ -101,6 +129,8 @@ fn options(args: &ServeArgs, contract: &Contract) -> Result<ServeOptions, String
             args.journal.journal_size as usize
         },
         cors: args.cors == "on",
+        body_timeout: args.limits.body_timeout,
+        max_connections: args.limits.max_connections as usize,
     })
 }
 

@@ -19,6 +19,25 @@ pub(crate) struct Painter {
     pub(crate) color: bool,
 }
 
+/// Text from a target or a file made safe for a terminal: control characters
+/// (escape sequences among them) and non-characters shown as `\u{..}`, colour or
+/// not, so an answer cannot move the cursor, clear the screen or retitle it.
+pub(crate) fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            let n = c as u32;
+            let bad = (c.is_control() && c != '\n' && c != '\t')
+                || (0xFDD0..=0xFDEF).contains(&n)
+                || (n & 0xFFFE) == 0xFFFE;
+            if bad {
+                format!("\\u{{{n:x}}}")
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 impl Painter {
     /// `--color auto|always|never`; auto: stdout is a terminal and NO_COLOR is unset.
     pub(crate) fn from_flag(flag: &str) -> Painter {
@@ -32,7 +51,10 @@ impl Painter {
     }
 
     fn paint(&self, text: &str, style: Style) -> String {
-        style.force_styling(self.color).apply_to(text).to_string()
+        style
+            .force_styling(self.color)
+            .apply_to(printable(text))
+            .to_string()
     }
 
     /// A unified diff with removed lines red, added green and hunk headers cyan.
@@ -56,7 +78,12 @@ impl Painter {
         let mut out = String::new();
         if let Some(reason) = &r.run.skipped {
             let skip = self.paint("SKIP", Style::new().yellow());
-            let _ = writeln!(out, "{skip} {} ({reason})", r.run.name);
+            let _ = writeln!(
+                out,
+                "{skip} {} ({})",
+                printable(&r.run.name),
+                printable(reason)
+            );
             return out;
         }
         let label = if r.failed() {
@@ -71,7 +98,7 @@ impl Painter {
         let _ = writeln!(
             out,
             "{label} {} ({} steps, {:.0} ms{agree})",
-            r.run.name,
+            printable(&r.run.name),
             r.run.steps.len(),
             r.run.duration_ms
         );
@@ -79,8 +106,11 @@ impl Painter {
         let file = &r.run.file;
         for (i, step) in r.run.steps.iter().enumerate() {
             let at = format!(
-                "     {file}:{} step {} `{}`",
-                step.line, labels[i], step.name
+                "     {}:{} step {} `{}`",
+                printable(file),
+                step.line,
+                labels[i],
+                printable(&step.name)
             );
             if let Some(d) = &r.diff {
                 self.compared(&mut out, &at, d, i);
@@ -88,10 +118,10 @@ impl Painter {
             for f in &step.failures {
                 let side = if r.diff.is_some() { "target: " } else { "" };
                 let check = self.paint(f.check.name(), Style::new().bold());
-                let _ = writeln!(out, "{at}: {side}{check}: {}", f.message);
+                let _ = writeln!(out, "{at}: {side}{check}: {}", printable(&f.message));
             }
             if let Outcome::Skipped { reason } = &step.outcome {
-                let _ = writeln!(out, "{at}: skipped: {reason}");
+                let _ = writeln!(out, "{at}: skipped: {}", printable(reason));
             }
         }
         if let Some(d) = &r.diff {
@@ -105,13 +135,13 @@ impl Painter {
                     out,
                     "     learned noise: step {} `{}`: {}",
                     n.step,
-                    n.name,
-                    what.join(", ")
+                    printable(&n.name),
+                    printable(&what.join(", "))
                 );
             }
         }
         if r.snapshot.fails() || matches!(r.snapshot, SnapshotState::New { .. }) {
-            let _ = writeln!(out, "     snapshot: {}", r.snapshot.describe());
+            let _ = writeln!(out, "     snapshot: {}", printable(&r.snapshot.describe()));
         }
         out
     }
@@ -132,7 +162,11 @@ impl Painter {
             let _ = writeln!(out, "{at}: {}", self.paint(&name, style));
         }
         for b in &step.reference_breaks {
-            let _ = writeln!(out, "       reference breaks the contract: {b}");
+            let _ = writeln!(
+                out,
+                "       reference breaks the contract: {}",
+                printable(b)
+            );
         }
         if !step.diff.is_empty() {
             out.push_str(&indent_by(&self.diff(&step.diff), 7));
@@ -143,7 +177,12 @@ impl Painter {
                 .iter()
                 .filter(|f| !step.reference_breaks.contains(&f.to_string()))
             {
-                let _ = writeln!(out, "{at}: reference: {}: {}", f.check, f.message);
+                let _ = writeln!(
+                    out,
+                    "{at}: reference: {}: {}",
+                    f.check,
+                    printable(&f.message)
+                );
             }
         }
     }

@@ -329,7 +329,7 @@ impl<'a> Loader<'a> {
     /// How text for a value of this schema is read (parameters, headers).
     fn kind_of(&self, schema: Option<SchemaId>) -> ValueKind {
         match schema {
-            Some(id) => value_kind(self.document, self.schemas.source(id)),
+            Some(id) => value_kind(self.document, self.schemas.source(self.document, id)),
             None => ValueKind::String,
         }
     }
@@ -448,7 +448,7 @@ impl<'a> Loader<'a> {
                 return None;
             }
         }
-        Some(self.schemas.add(at, s))
+        Some(self.schemas.add_at(self.document, at, s))
     }
 
     /// Follows `$ref`s to `#/components/<kind>/<name>`, returning the item and its pointer.

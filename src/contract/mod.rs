@@ -6,6 +6,8 @@
 //! the routes built. A broken document is refused with the file and the JSON
 //! pointer of what is wrong; what mimeo cannot serve is reported as a warning.
 
+mod cost;
+mod fancy;
 mod load;
 mod model;
 pub(crate) mod profile;
@@ -99,9 +101,26 @@ impl Contract {
 
     /// Loads a JSON or YAML document from text; `name` is used in messages.
     pub fn from_text(name: &str, text: &str) -> Result<Contract, Diagnostic> {
-        let raw = source::parse(name, text)?;
+        let mut raw = source::parse(name, text)?;
         check_version(name, &raw)?;
-        let api: OpenAPI = serde_path_to_error::deserialize(raw.clone()).map_err(|e| {
+        // The typed reading (openapiv3) is for everything but schemas, which are
+        // read from the document itself: they are taken out while it reads, so the
+        // document is neither copied nor held a second time as typed schemas.
+        let mut taken = Vec::new();
+        schema_slots(&mut raw, &mut |slot| {
+            taken.push(
+                slot.is_object()
+                    .then(|| std::mem::replace(slot, Value::Object(Default::default()))),
+            )
+        });
+        let api: Result<OpenAPI, _> = serde_path_to_error::deserialize(&raw);
+        let mut back = taken.into_iter();
+        schema_slots(&mut raw, &mut |slot| {
+            if let Some(Some(schema)) = back.next() {
+                *slot = schema;
+            }
+        });
+        let api = api.map_err(|e| {
             let (ptr, msg) = narrow_error(&raw)
                 .unwrap_or_else(|| (path_to_pointer(e.path()), e.inner().to_string()));
             Diagnostic::at_pointer(
@@ -200,6 +219,39 @@ impl Contract {
             crate::validate::path_params_valid(self, self.op(i), params)
         })
     }
+}
+
+/// Calls `f` on every place of the document that holds a schema and is read as
+/// one by openapiv3 (`components.schemas` entries and every `schema` member
+/// outside examples and extensions), always in the same order.
+fn schema_slots(doc: &mut Value, f: &mut dyn FnMut(&mut Value)) {
+    fn walk(v: &mut Value, top: bool, f: &mut dyn FnMut(&mut Value)) {
+        match v {
+            Value::Object(map) => {
+                for (k, child) in map.iter_mut() {
+                    if top && k == "components" {
+                        if let Value::Object(c) = child {
+                            for (ck, cv) in c.iter_mut() {
+                                match (ck.as_str(), cv) {
+                                    ("schemas", Value::Object(schemas)) => {
+                                        schemas.values_mut().for_each(&mut *f)
+                                    }
+                                    (_, cv) => walk(cv, false, f),
+                                }
+                            }
+                        }
+                    } else if k == "schema" {
+                        f(child);
+                    } else if !(k.starts_with("x-") || k == "example" || k == "examples") {
+                        walk(child, false, f);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|i| walk(i, false, f)),
+            _ => {}
+        }
+    }
+    walk(doc, true, f);
 }
 
 fn check_version(name: &str, raw: &Value) -> Result<(), Diagnostic> {
@@ -362,7 +414,7 @@ mod tests {
             body,
             &serde_json::json!({"idType": "e", "oldValue": "a", "extra": 1}),
         );
-        let rules: Vec<&str> = v.iter().map(|v| v.rule.as_str()).collect();
+        let rules: Vec<&str> = v.items.iter().map(|v| v.rule.as_str()).collect();
         assert!(rules.contains(&"required"), "{v:?}");
         assert!(rules.contains(&"minLength"), "{v:?}");
         assert!(rules.contains(&"additionalProperties"), "{v:?}");

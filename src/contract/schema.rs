@@ -2,8 +2,20 @@
 //!
 //! OpenAPI 3.0 speaks a dialect of JSON Schema draft 4 (`nullable`, boolean
 //! `exclusiveMinimum`, `$ref` siblings ignored). We rewrite the dialect once at
-//! load time into plain draft 4 and compile every schema the contract uses into a
-//! validator, so no request ever pays for parsing or compiling a schema.
+//! load time into plain draft 4, register every schema the contract uses, and
+//! compile each into a validator the first time it is needed (kept from then on),
+//! so no request pays for parsing a schema and a large document does not pay at
+//! start-up, in time or memory, for operations nobody calls. Schemas with the
+//! same text share one validator.
+//!
+//! What would make a validator fail or misbehave is found at load instead, and
+//! reported as a warning: a schema the draft 4 meta-schema refuses, a `$ref` that
+//! points at nothing, a `pattern` that is not a regular expression, and a schema
+//! whose composition would make validating one value take unbounded work
+//! ([`super::cost`]). Such a schema accepts every value. Patterns run on a
+//! linear-time engine, except those that need backtracking (backreferences,
+//! lookaround): those are matched under bounds of length and work
+//! ([`super::fancy`]), so no request can stall the others.
 //!
 //! These validators are mimeo's one definition of a valid value: the mock checks
 //! requests and answers with them, and the value generator asks them (through
@@ -12,11 +24,16 @@
 //! validators are compiled the same way, on first use, and kept.
 
 use std::collections::HashMap;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use indexmap::IndexMap;
 use jsonschema::{Registry, Validator};
 use serde_json::Value;
+
+use super::cost::{Fanouts, MAX_FANOUT};
+use super::fancy::{self, within_budget};
+use crate::support::limits::{self, Capped, DETAILED_VALUES, MAX_LISTED, MAX_MESSAGE};
 
 /// Index of a compiled schema inside [`Schemas`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -29,22 +46,40 @@ pub(crate) struct SchemaViolation {
     pub(crate) pointer: String,
     /// The JSON Schema keyword that failed (`pattern`, `maxLength`, `required`, ...).
     pub(crate) rule: String,
-    /// A readable description of the failure.
+    /// A readable description of the failure, at most [`MAX_MESSAGE`] bytes.
     pub(crate) message: String,
 }
 
-/// Every schema the contract uses, compiled once.
+/// Backtracking steps allowed when matching one value against a `pattern` that
+/// needs backtracking (backreferences, lookaround). Patterns without those run on
+/// a linear-time engine and need no limit.
+pub(crate) const BACKTRACK_LIMIT: usize = 100_000;
+
+/// Where a registered schema's text is.
+enum Source {
+    /// In the document, at this JSON pointer (no copy is kept).
+    At(String),
+    /// Given as a value (schemas registered by tests).
+    #[cfg(test)]
+    Own(Value),
+}
+
+/// Every schema the contract uses, compiled on first use.
 pub(crate) struct Schemas {
-    validators: Vec<Option<Validator>>,
+    /// By id: compiled when first needed; set to `None` at load for a schema that
+    /// must not be compiled (see the module docs).
+    validators: Vec<OnceLock<Option<Validator>>>,
     /// The converted schema at each id, for generating values and reading limits.
-    sources: Vec<Value>,
+    sources: Vec<Source>,
     /// Where each schema came from in the document (its JSON pointer).
     locations: Vec<String>,
     /// The converted document, shared with the contract: what `$ref`s point into.
     document: Arc<Value>,
-    /// The registry holding `document`, kept to compile more validators later
+    /// The registry holding `document`, kept to compile validators when needed
     /// (`None` when the document cannot be a registry: nothing is validated then).
     registry: Option<Registry<'static>>,
+    /// How much work validating against each schema of the document can take.
+    fanouts: Fanouts,
     /// Validators for other schemas, compiled on first use.
     on_demand: OnDemand,
 }
@@ -57,19 +92,26 @@ struct OnDemand {
     /// By JSON pointer into the document. The document never changes after load, so
     /// an entry never goes stale, and there is at most one per schema it holds:
     /// bounded by the document, compiled once per process, shared by all requests.
-    at: RwLock<HashMap<String, Option<Validator>>>,
+    at: RwLock<HashMap<String, Option<Arc<Validator>>>>,
     /// By the text of a schema that is not in the document. Those are made per
     /// request but repeat, so the last [`BUILT_KEPT`] are kept (oldest dropped first).
-    built: RwLock<IndexMap<String, Option<Validator>>>,
+    built: RwLock<IndexMap<String, Option<Arc<Validator>>>>,
 }
 
 /// How many validators of schemas built outside the document are kept.
 const BUILT_KEPT: usize = 256;
 
+/// The schema `id` stands for when its source is missing.
+static NOTHING: Value = Value::Bool(true);
+
 impl Schemas {
     /// The converted (draft 4) schema with this id.
     pub(crate) fn source(&self, id: SchemaId) -> &Value {
-        &self.sources[id.0]
+        match &self.sources[id.0] {
+            Source::At(pointer) => self.document.pointer(pointer).unwrap_or(&NOTHING),
+            #[cfg(test)]
+            Source::Own(v) => v,
+        }
     }
 
     /// The JSON pointer in the document the schema with this id was taken from.
@@ -77,13 +119,26 @@ impl Schemas {
         &self.locations[id.0]
     }
 
-    /// Whether `value` is valid. A schema that failed to compile accepts everything
+    /// The validator of schema `id`, compiled now if this is its first use.
+    fn validator(&self, id: SchemaId) -> Option<&Validator> {
+        self.validators[id.0]
+            .get_or_init(|| {
+                let registry = self.registry.as_ref()?;
+                compile(
+                    registry,
+                    self.source(id),
+                    &format!("urn:mimeo:schema:{}", id.0),
+                )
+                .ok()
+            })
+            .as_ref()
+    }
+
+    /// Whether `value` is valid. A schema that cannot be compiled accepts everything
     /// (and was reported as a warning at load time).
     pub(crate) fn is_valid(&self, id: SchemaId, value: &Value) -> bool {
-        match &self.validators[id.0] {
-            Some(v) => v.is_valid(value),
-            None => true,
-        }
+        self.validator(id)
+            .is_none_or(|v| within_budget(|| v.is_valid(value)))
     }
 
     /// The converted document the schemas were taken from.
@@ -96,22 +151,29 @@ impl Schemas {
     /// compile, accepts everything (as [`Schemas::is_valid`] does).
     pub(crate) fn is_valid_at(&self, pointer: &str, value: &Value) -> bool {
         let at = &self.on_demand.at;
-        if let Some(v) = at
+        let cached = at
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .get(pointer)
-        {
-            return v.as_ref().is_none_or(|v| v.is_valid(value));
+            .cloned();
+        if let Some(v) = cached {
+            return v.is_none_or(|v| within_budget(|| v.is_valid(value)));
         }
         // Compiled outside the lock: another thread may do the same meanwhile, and
         // the first one stored wins.
         let compiled = self
             .document
             .pointer(pointer)
-            .and_then(|schema| self.compile(schema, "urn:mimeo:part").ok());
-        let mut map = at.write().unwrap_or_else(PoisonError::into_inner);
-        let v = map.entry(pointer.to_string()).or_insert(compiled);
-        v.as_ref().is_none_or(|v| v.is_valid(value))
+            .filter(|schema| self.bounded(schema))
+            .and_then(|schema| self.compile(schema, "urn:mimeo:part").ok())
+            .map(Arc::new);
+        let v = at
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(pointer.to_string())
+            .or_insert(compiled)
+            .clone();
+        v.is_none_or(|v| within_budget(|| v.is_valid(value)))
     }
 
     /// Whether `value` is valid against `schema`, a schema whose `$ref`s point into
@@ -120,20 +182,38 @@ impl Schemas {
     pub(crate) fn is_valid_against(&self, schema: &Value, value: &Value) -> bool {
         let key = schema.to_string();
         let built = &self.on_demand.built;
-        if let Some(v) = built
+        let cached = built
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .get(&key)
-        {
-            return v.as_ref().is_none_or(|v| v.is_valid(value));
+            .cloned();
+        if let Some(v) = cached {
+            return v.is_none_or(|v| within_budget(|| v.is_valid(value)));
         }
-        let compiled = self.compile(schema, "urn:mimeo:built").ok();
+        let compiled = self
+            .bounded(schema)
+            .then(|| self.compile(schema, "urn:mimeo:built").ok())
+            .flatten()
+            .map(Arc::new);
         let mut map = built.write().unwrap_or_else(PoisonError::into_inner);
         if map.len() >= BUILT_KEPT && !map.contains_key(&key) {
             map.shift_remove_index(0);
         }
-        let v = map.entry(key).or_insert(compiled);
-        v.as_ref().is_none_or(|v| v.is_valid(value))
+        let v = map.entry(key).or_insert(compiled).clone();
+        drop(map);
+        v.is_none_or(|v| within_budget(|| v.is_valid(value)))
+    }
+
+    /// Whether validating against `schema` takes bounded work (its fan-out is
+    /// within [`MAX_FANOUT`]); schemas of the document were measured at load.
+    fn bounded(&self, schema: &Value) -> bool {
+        let fan = match self.fanouts.get(schema) {
+            Some(f) => f,
+            None => Fanouts::analyse(&self.document, [schema], Some(&self.fanouts))
+                .get(schema)
+                .unwrap_or(u64::MAX),
+        };
+        fan <= MAX_FANOUT
     }
 
     fn compile(&self, schema: &Value, base: &str) -> Result<Validator, String> {
@@ -141,68 +221,107 @@ impl Schemas {
         compile(registry, schema, base)
     }
 
-    /// Every violation of schema `id` by `value`.
-    pub(crate) fn violations(&self, id: SchemaId, value: &Value) -> Vec<SchemaViolation> {
-        let Some(v) = &self.validators[id.0] else {
-            return Vec::new();
+    /// The violations of schema `id` by `value`: the first [`MAX_LISTED`], and how
+    /// many more. For a value with more than [`DETAILED_VALUES`] values in it only
+    /// the first violation is looked for (`open` says there may be more): listing
+    /// every one would hold a record per broken value.
+    pub(crate) fn violations(&self, id: SchemaId, value: &Value) -> Capped<SchemaViolation> {
+        let Some(v) = self.validator(id) else {
+            return Capped::default();
         };
-        v.iter_errors(value)
-            .map(|e| SchemaViolation {
-                pointer: e.instance_path().as_str().to_string(),
-                rule: e.kind().keyword().to_string(),
-                message: e.to_string(),
-            })
-            .collect()
+        within_budget(|| violations_of(v, value))
     }
 }
 
-/// Collects schemas while the contract is being read, then compiles them together.
+/// What [`Schemas::violations`] says, for one validator.
+fn violations_of(v: &Validator, value: &Value) -> Capped<SchemaViolation> {
+    if v.is_valid(value) {
+        return Capped::default();
+    }
+    let convert = |e: jsonschema::ValidationError<'_>| {
+        // mimeo's keyword for backtracking patterns is `pattern` to the reader.
+        let keyword = e.kind().keyword();
+        let rule =
+            if keyword == fancy::KEYWORD || e.schema_path().as_str().ends_with(fancy::KEYWORD) {
+                "pattern".to_string()
+            } else {
+                keyword.to_string()
+            };
+        SchemaViolation {
+            pointer: e.instance_path().as_str().to_string(),
+            rule,
+            message: limits::truncate(&e.to_string(), MAX_MESSAGE).into_owned(),
+        }
+    };
+    if limits::more_values_than(value, DETAILED_VALUES) {
+        let mut out = Capped::default();
+        if let Err(e) = v.validate(value) {
+            out.items.push(convert(e));
+        }
+        out.open = true;
+        return out;
+    }
+    Capped::collect(v.iter_errors(value).map(convert), MAX_LISTED)
+}
+
+/// Collects schemas while the contract is being read, then prepares them together.
 #[derive(Default)]
 pub(crate) struct SchemaBuilder {
-    sources: Vec<Value>,
+    sources: Vec<Source>,
     locations: Vec<String>,
-    by_ref: std::collections::HashMap<String, SchemaId>,
+    /// Ids by a hash of the schema's text: schemas with the same text share one.
+    by_text: HashMap<u64, Vec<SchemaId>>,
 }
 
 impl SchemaBuilder {
-    /// The schema registered under `id`.
-    pub(crate) fn source(&self, id: SchemaId) -> &Value {
-        &self.sources[id.0]
+    /// The schema registered under `id` (`document` is the converted document the
+    /// loader registers schemas from).
+    pub(crate) fn source<'a>(&'a self, document: &'a Value, id: SchemaId) -> &'a Value {
+        match &self.sources[id.0] {
+            Source::At(pointer) => document.pointer(pointer).unwrap_or(&NOTHING),
+            #[cfg(test)]
+            Source::Own(v) => v,
+        }
     }
 
-    /// Registers the (already converted) schema found at `location`. Identical
-    /// `$ref`s share one id so a shared component compiles once.
-    pub(crate) fn add(&mut self, location: &str, schema: &Value) -> SchemaId {
-        let key = schema
-            .as_object()
-            .filter(|o| o.len() == 1)
-            .and_then(|o| o.get("$ref"))
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        if let Some(k) = &key {
-            if let Some(&id) = self.by_ref.get(k) {
+    /// Registers the (already converted) schema `schema`, found at `location` in
+    /// `document`; no copy is kept. Schemas with the same text share one id, so a
+    /// shared component, or the same schema written out in many places, compiles
+    /// once.
+    pub(crate) fn add_at(&mut self, document: &Value, location: &str, schema: &Value) -> SchemaId {
+        let hash = text_hash(schema);
+        if let Some(ids) = self.by_text.get(&hash) {
+            if let Some(&id) = ids.iter().find(|&&id| self.source(document, id) == schema) {
                 return id;
             }
         }
         let id = SchemaId(self.sources.len());
-        self.sources.push(schema.clone());
+        self.sources.push(Source::At(location.to_string()));
         self.locations.push(location.to_string());
-        if let Some(k) = key {
-            self.by_ref.insert(k, id);
-        }
+        self.by_text.entry(hash).or_default().push(id);
         id
     }
 
-    /// Compiles every registered schema against `document` (the converted document,
-    /// which `$ref`s point into). Schemas that cannot compile are reported in
-    /// `warnings` and accept everything.
+    /// Registers a schema given as a value (it is kept).
+    #[cfg(test)]
+    pub(crate) fn add(&mut self, location: &str, schema: &Value) -> SchemaId {
+        let id = SchemaId(self.sources.len());
+        self.sources.push(Source::Own(schema.clone()));
+        self.locations.push(location.to_string());
+        id
+    }
+
+    /// Prepares every registered schema against `document` (the converted
+    /// document, which `$ref`s point into); validators are compiled on first use.
+    /// What would make a schema fail to compile, or take unbounded work to check a
+    /// value against, is reported in `warnings`, and such a schema accepts everything.
     ///
     /// The document is one resource in a registry, and each schema is compiled on
     /// its own with its local `$ref`s pointed at that resource: only what a schema
     /// reaches is compiled, never every object of the document (examples, paths),
     /// which on a large document (GitHub's REST API) cost seconds and gigabytes.
     /// The registry shares the document (no copy) and is kept for the validators
-    /// `Schemas::is_valid_at` and `Schemas::is_valid_against` compile later.
+    /// compiled later.
     pub(crate) fn build(self, document: Arc<Value>, warnings: &mut Vec<String>) -> Schemas {
         let registry = Registry::new()
             .draft(jsonschema::Draft::Draft4)
@@ -217,32 +336,185 @@ impl SchemaBuilder {
                 None
             }
         };
-        let validators = self
-            .sources
+        let roots: Vec<&Value> = (0..self.sources.len())
+            .map(|i| self.source(&document, SchemaId(i)))
+            .collect();
+        let fanouts = Fanouts::analyse(&document, roots.iter().copied(), None);
+        let mut patterns = PatternCheck::default();
+        let validators = roots
             .iter()
             .enumerate()
-            .map(|(i, source)| {
-                let registry = registry.as_ref()?;
-                match compile(registry, source, &format!("urn:mimeo:schema:{i}")) {
-                    Ok(v) => Some(v),
-                    Err(e) => {
-                        warnings.push(format!(
-                            "schema at {} cannot be compiled ({e}); values there are not validated",
-                            self.locations[i]
-                        ));
-                        None
-                    }
+            .map(|(i, schema)| {
+                let cell = OnceLock::new();
+                let at = &self.locations[i];
+                let fan = fanouts.get(schema).unwrap_or(u64::MAX);
+                let problem = if fan > MAX_FANOUT {
+                    Some(format!(
+                        "validating one value against it would take more than {MAX_FANOUT} schema checks (allOf/anyOf/oneOf/not and $ref compose it {} times or more)",
+                        if fan >= u64::MAX / 2 { "too many".to_string() } else { fan.to_string() }
+                    ))
+                } else if let Err(e) = jsonschema::draft4::meta::validate(schema) {
+                    Some(limits::truncate(&e.to_string(), MAX_MESSAGE).into_owned())
+                } else {
+                    patterns.check(&document, schema, at, warnings)
+                };
+                if let Some(why) = problem {
+                    warnings.push(format!(
+                        "schema at {at} cannot be compiled ({why}); values there are not validated"
+                    ));
+                    let _ = cell.set(None);
                 }
+                cell
             })
             .collect();
+        drop(roots);
         Schemas {
             validators,
             sources: self.sources,
             locations: self.locations,
             document,
             registry,
+            fanouts,
             on_demand: OnDemand::default(),
         }
+    }
+}
+
+/// A hash of a schema's text, without building the text.
+fn text_hash(schema: &Value) -> u64 {
+    struct HashWriter(std::collections::hash_map::DefaultHasher);
+    impl std::io::Write for HashWriter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.write(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut w = HashWriter(Default::default());
+    let _ = serde_json::to_writer(&mut w, schema);
+    schema.is_object().hash(&mut w.0);
+    w.0.finish()
+}
+
+/// Checks what a schema reaches, once per schema node and pattern for the whole
+/// document: every `$ref` resolves, and every `pattern` compiles (patterns that
+/// need backtracking are reported once, with the limit they run under).
+#[derive(Default)]
+struct PatternCheck {
+    /// Schema nodes already looked at, by address.
+    seen: std::collections::HashSet<usize>,
+    /// Patterns already compiled: `Some(why)` when one cannot be.
+    patterns: HashMap<String, Option<String>>,
+}
+
+impl PatternCheck {
+    /// Why the schema cannot be compiled, if a `$ref` or pattern it reaches is broken.
+    fn check(
+        &mut self,
+        document: &Value,
+        schema: &Value,
+        at: &str,
+        warnings: &mut Vec<String>,
+    ) -> Option<String> {
+        let mut todo = vec![schema];
+        let mut problem = None;
+        let mut first = true;
+        while let Some(v) = todo.pop() {
+            // The root is always looked at: another schema may have reached it
+            // first, but its problem belongs to this one too.
+            if !std::mem::take(&mut first) && !self.seen.insert(v as *const Value as usize) {
+                continue;
+            }
+            let Value::Object(map) = v else { continue };
+            for (k, child) in map {
+                match (k.as_str(), child) {
+                    ("$ref", Value::String(r)) => {
+                        match r.strip_prefix('#').and_then(|p| document.pointer(p)) {
+                            Some(target) => todo.push(target),
+                            None => {
+                                problem.get_or_insert(format!("$ref `{r}` points at nothing"));
+                            }
+                        }
+                    }
+                    ("pattern", Value::String(p)) => {
+                        if let Some(why) = self.pattern(p) {
+                            problem.get_or_insert(why);
+                        }
+                    }
+                    (fancy::KEYWORD, Value::String(p)) => {
+                        if let Some(why) = self.backtracking(p, at, warnings) {
+                            problem.get_or_insert(why);
+                        }
+                    }
+                    ("patternProperties", Value::Object(props)) => {
+                        for (p, s) in props {
+                            if let Some(why) = self.pattern(p) {
+                                problem.get_or_insert(why);
+                            }
+                            todo.push(s);
+                        }
+                    }
+                    ("enum" | "const" | "default" | "example" | "examples", _) => {}
+                    ("properties" | "definitions" | "dependencies", Value::Object(m)) => {
+                        todo.extend(m.values());
+                    }
+                    (_, Value::Object(_)) => todo.push(child),
+                    (_, Value::Array(items)) => todo.extend(items.iter()),
+                    _ => {}
+                }
+            }
+        }
+        problem
+    }
+
+    /// Whether `pattern` compiles as the validator compiles it (`None` when it
+    /// does).
+    fn pattern(&mut self, pattern: &str) -> Option<String> {
+        if let Some(known) = self.patterns.get(pattern) {
+            return known.clone();
+        }
+        let schema = serde_json::json!({ "pattern": pattern });
+        let result = options().build(&schema).err().map(|e| {
+            format!(
+                "pattern `{}` is not a regular expression: {}",
+                limits::truncate(pattern, 200),
+                limits::truncate(&e.to_string(), MAX_MESSAGE)
+            )
+        });
+        self.patterns.insert(pattern.to_string(), result.clone());
+        result
+    }
+
+    /// Whether a pattern that needs backtracking compiles (`None` when it does);
+    /// each one is reported once, with the bounds it is matched under.
+    fn backtracking(
+        &mut self,
+        pattern: &str,
+        at: &str,
+        warnings: &mut Vec<String>,
+    ) -> Option<String> {
+        if let Some(known) = self.patterns.get(pattern) {
+            return known.clone();
+        }
+        let shown = limits::truncate(pattern, 200);
+        let result = match fancy::compile(pattern) {
+            Err(e) => Some(format!(
+                "pattern `{shown}` is not a regular expression: {}",
+                limits::truncate(&e, MAX_MESSAGE)
+            )),
+            Ok(_) => {
+                warnings.push(format!(
+                    "schema at {at}: pattern `{shown}` uses backreferences or lookaround, which take unbounded time on long values: a value is matched against it only up to {} characters (and {} KiB of such values per request or answer), each match within {BACKTRACK_LIMIT} backtracking steps; longer values are not checked against it",
+                    fancy::MAX_MATCHED,
+                    fancy::MAX_MATCHED_PER_CHECK / 1024
+                ));
+                None
+            }
+        };
+        self.patterns.insert(pattern.to_string(), result.clone());
+        result
     }
 }
 
@@ -288,11 +560,23 @@ fn absolute_refs(schema: &mut Value) {
 /// The name of the converted document in the registry schemas are compiled against.
 const DOCUMENT_URI: &str = "urn:mimeo:contract";
 
-/// Draft 4 with format checks, plus the OpenAPI formats draft 4 does not know.
+/// The most memory one compiled pattern may take (a pattern such as `a{1000}{1000}`
+/// is refused instead of compiled into hundreds of megabytes).
+const REGEX_SIZE_LIMIT: usize = 4 * 1024 * 1024;
+
+/// Draft 4 with format checks, plus the OpenAPI formats draft 4 does not know;
+/// patterns matched within the limits above.
 fn options() -> jsonschema::ValidationOptions<'static> {
     jsonschema::options()
         .with_draft(jsonschema::Draft::Draft4)
+        .with_pattern_options(
+            jsonschema::PatternOptions::fancy_regex()
+                .backtrack_limit(BACKTRACK_LIMIT)
+                .size_limit(REGEX_SIZE_LIMIT)
+                .dfa_size_limit(REGEX_SIZE_LIMIT),
+        )
         .should_validate_formats(true)
+        .with_keyword(super::fancy::KEYWORD, super::fancy::factory)
         .with_format("uuid", is_uuid)
         .with_format("date", is_date)
 }
@@ -328,6 +612,8 @@ pub(crate) fn convert(schema: &mut Value) {
         map.retain(|k, _| k == "$ref");
         return;
     }
+    // A pattern only a backtracking engine runs is matched under mimeo's bounds.
+    super::fancy::move_pattern(map);
     for key in ["properties", "patternProperties"] {
         if let Some(Value::Object(props)) = map.get_mut(key) {
             for v in props.values_mut() {
@@ -432,9 +718,9 @@ mod tests {
         assert!(warnings.is_empty(), "{warnings:?}");
         assert!(s.is_valid(id, &json!({"name": "a", "children": [{"name": "b"}]})));
         let v = s.violations(id, &json!({"name": "a", "children": [{"name": "long"}]}));
-        assert_eq!(v.len(), 1);
-        assert_eq!(v[0].pointer, "/children/0/name");
-        assert_eq!(v[0].rule, "maxLength");
+        assert_eq!(v.items.len(), 1);
+        assert_eq!(v.items[0].pointer, "/children/0/name");
+        assert_eq!(v.items[0].rule, "maxLength");
     }
 
     #[test]

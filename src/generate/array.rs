@@ -56,6 +56,10 @@ impl Generator<'_> {
         .min(cap);
         let mut items: Vec<Value> = Vec::with_capacity(count);
         for i in 0..count {
+            // Out of bytes or time: no more than the schema demands.
+            if ctx.spent.get() && i >= min {
+                break;
+            }
             let mut slot = None;
             let (schema, at) = match (tuple.get(i), rest) {
                 (Some(s), _) => (s, down(place, Step::Index("items", i), &mut slot)),

@@ -40,6 +40,7 @@ mod typed;
 
 use std::borrow::Cow;
 use std::cell::Cell;
+use std::time::Instant;
 
 use rand::rngs::StdRng;
 use rand::RngExt;
@@ -69,6 +70,9 @@ pub(crate) struct Generator<'a> {
     schemas: &'a Schemas,
     mode: Mode,
     limits: Limits,
+    /// When generation must stop (per-request generation is bounded in time as
+    /// well as in size); past it, only the smallest values are made.
+    deadline: Option<Instant>,
 }
 
 /// Bounds that keep generation small and finite.
@@ -97,6 +101,9 @@ struct Limits {
     /// left out, and after which nothing nested is generated at all.
     soft_nodes: u32,
     hard_nodes: u32,
+    /// Bytes of string data one `generate` call may produce (retries included);
+    /// past it, only the smallest values are made.
+    bytes: usize,
 }
 
 impl Default for Limits {
@@ -113,9 +120,14 @@ impl Default for Limits {
             retry_budget: 64,
             soft_nodes: 5_000,
             hard_nodes: 50_000,
+            bytes: MAX_BYTES,
         }
     }
 }
+
+/// Bytes of string data one `generate` call may produce: a schema asking for
+/// large arrays of long strings gets a value of about this size, not gigabytes.
+pub(crate) const MAX_BYTES: usize = 1024 * 1024;
 
 /// The schema an unresolvable reference stands for: anything.
 static TRUE: Value = Value::Bool(true);
@@ -147,6 +159,10 @@ struct Ctx<'c> {
     path: Option<&'c RefPath<'c>>,
     budget: &'c Cell<u32>,
     nodes: &'c Cell<u32>,
+    /// Bytes of string data left to produce in this call.
+    bytes: &'c Cell<usize>,
+    /// Whether the bytes or the time ran out: only the smallest values from here.
+    spent: &'c Cell<bool>,
 }
 
 /// One reference on the way to the schema being generated.
@@ -175,7 +191,19 @@ impl<'a> Generator<'a> {
             schemas,
             mode,
             limits: Limits::default(),
+            deadline: None,
         }
+    }
+
+    /// The same generator, stopping at `deadline`.
+    pub(crate) fn until(mut self, deadline: Instant) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// Whether the time allowed is over.
+    pub(crate) fn past_deadline(&self) -> bool {
+        self.deadline.is_some_and(|d| Instant::now() >= d)
     }
 
     /// Generates a value for the contract's schema `id`: `Ok` when the contract's
@@ -209,6 +237,8 @@ impl<'a> Generator<'a> {
     ) -> Result<Value, Value> {
         let budget = Cell::new(self.limits.retry_budget);
         let nodes = Cell::new(0);
+        let bytes = Cell::new(self.limits.bytes);
+        let spent = Cell::new(false);
         let ctx = Ctx {
             depth: 0,
             refs: 0,
@@ -216,13 +246,15 @@ impl<'a> Generator<'a> {
             path: None,
             budget: &budget,
             nodes: &nodes,
+            bytes: &bytes,
+            spent: &spent,
         };
         let first = self.gen(schema, place, ctx, self.mode, rng);
         if valid(&first) {
             return Ok(first);
         }
         for _ in 0..3 {
-            if !ctx.retry() {
+            if spent.get() || !ctx.retry() {
                 break;
             }
             nodes.set(0);
@@ -288,6 +320,7 @@ impl<'a> Generator<'a> {
         ctx.refs >= self.limits.ref_depth
             || ctx.recursion >= self.limits.recursion
             || ctx.nodes.get() >= self.limits.soft_nodes
+            || ctx.spent.get()
     }
 
     /// A value for `schema`, which sits at `place` in the document (`None` for a
@@ -301,9 +334,32 @@ impl<'a> Generator<'a> {
         rng: &mut StdRng,
     ) -> Value {
         ctx.nodes.set(ctx.nodes.get().saturating_add(1));
-        if ctx.depth >= self.limits.depth || ctx.nodes.get() >= self.limits.hard_nodes {
-            return self.shallow(schema, rng);
+        if !ctx.spent.get() && self.past_deadline() {
+            ctx.spent.set(true);
         }
+        if ctx.spent.get() {
+            // Out of bytes or time: the value will not do anyway; the cheapest one.
+            return Value::Null;
+        }
+        if ctx.depth >= self.limits.depth || ctx.nodes.get() >= self.limits.hard_nodes {
+            let v = self.shallow(schema, rng);
+            charge(ctx, &v);
+            return v;
+        }
+        let v = self.gen_node(schema, place, ctx, mode, rng);
+        charge(ctx, &v);
+        v
+    }
+
+    /// [`Generator::gen`] once the budgets allow it.
+    fn gen_node(
+        &self,
+        schema: &Value,
+        place: At<'_>,
+        ctx: Ctx<'_>,
+        mode: Mode,
+        rng: &mut StdRng,
+    ) -> Value {
         let Resolved {
             schema,
             hops,
@@ -420,6 +476,19 @@ impl<'a> Generator<'a> {
             }
         };
         Some(pick.unwrap_or(first).clone())
+    }
+}
+
+/// Counts a generated string against the call's byte budget.
+fn charge(ctx: Ctx<'_>, v: &Value) {
+    if let Value::String(s) = v {
+        let left = ctx.bytes.get();
+        if s.len() >= left {
+            ctx.bytes.set(0);
+            ctx.spent.set(true);
+        } else {
+            ctx.bytes.set(left - s.len());
+        }
     }
 }
 

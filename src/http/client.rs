@@ -7,10 +7,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use hyper::header::HeaderMap;
 
-use crate::support::duration;
+use crate::support::{duration, limits};
 
 /// A target URL that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -23,7 +23,7 @@ pub struct TargetError {
 impl TargetError {
     fn new(url: &str, why: impl Into<String>) -> TargetError {
         TargetError {
-            url: url.to_string(),
+            url: crate::secrets::redact_userinfo(url).into_owned(),
             why: why.into(),
         }
     }
@@ -33,7 +33,11 @@ impl TargetError {
 #[derive(Clone)]
 pub(crate) struct Client {
     inner: reqwest::Client,
+    /// The base URL requests go to (credentials in it included).
     base: String,
+    /// The base URL as shown in messages: credentials in it hidden.
+    #[cfg(feature = "proxy")]
+    shown: String,
 }
 
 impl Client {
@@ -66,13 +70,19 @@ impl Client {
         let inner = builder
             .build()
             .map_err(|e| TargetError::new(base, format!("cannot build the HTTP client: {e}")))?;
+        let base = base.trim_end_matches('/').to_string();
         Ok(Client {
             inner,
-            base: base.trim_end_matches('/').to_string(),
+            #[cfg(feature = "proxy")]
+            shown: crate::secrets::redact_userinfo(&base).into_owned(),
+            base,
         })
     }
 
-    /// Sends one request; `Err` says why no response arrived (in time).
+    /// Sends one request; `Err` says why no (whole) response arrived in time. At
+    /// most `max_body` bytes of the answer's body are read: a longer answer (an
+    /// endless stream, a body of gigabytes) is an error naming the cap, so memory
+    /// stays bounded whatever the target sends.
     pub(crate) async fn send(
         &self,
         method: hyper::Method,
@@ -80,6 +90,7 @@ impl Client {
         headers: HeaderMap,
         body: Option<Vec<u8>>,
         timeout: Duration,
+        max_body: usize,
     ) -> Result<(u16, HeaderMap, Bytes), String> {
         let url = format!("{}{}", self.base, path_and_query);
         let mut builder = self
@@ -90,23 +101,48 @@ impl Client {
         if let Some(body) = body {
             builder = builder.body(body);
         }
-        let response = builder
+        let mut response = builder
             .send()
             .await
             .map_err(|e| describe_error(&e, timeout))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = response
-            .bytes()
+        let too_large = || {
+            format!(
+                "the answer's body is larger than {} (--max-response-size); the rest was not read",
+                limits::format_size(max_body)
+            )
+        };
+        if response
+            .content_length()
+            .is_some_and(|n| n > max_body as u64)
+        {
+            return Err(too_large());
+        }
+        let mut body = BytesMut::new();
+        while let Some(chunk) = response
+            .chunk()
             .await
-            .map_err(|e| describe_error(&e, timeout))?;
-        Ok((status, headers, body))
+            .map_err(|e| describe_error(&e, timeout))?
+        {
+            if body.len() + chunk.len() > max_body {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok((status, headers, body.freeze()))
     }
 
-    /// The target's base URL.
+    /// The target's base URL, for sending (credentials in it included).
     #[cfg(feature = "proxy")]
     pub(crate) fn base(&self) -> &str {
         &self.base
+    }
+
+    /// The target's base URL as shown: credentials in it hidden.
+    #[cfg(feature = "proxy")]
+    pub(crate) fn shown(&self) -> &str {
+        &self.shown
     }
 
     /// The underlying client (redirects off, no decompression), for the proxy.

@@ -10,6 +10,7 @@ use hyper::http::request::Parts;
 
 use crate::contract::{Contract, Operation};
 use crate::routing::{PathParams, RouteMatch};
+use crate::support::limits::Capped;
 use crate::validate::{validate_request, RequestParts, Violation};
 
 /// Where a request goes in the contract.
@@ -68,16 +69,16 @@ impl<'a> Intake<'a> {
         }
     }
 
-    /// Every way the request breaks its operation's contract (empty: it keeps it,
-    /// or no operation serves it).
+    /// How the request breaks its operation's contract (empty: it keeps it, or no
+    /// operation serves it): the first violations, and how many more.
     pub(crate) fn violations(
         &self,
         contract: &Contract,
         parts: &Parts,
         body: &[u8],
-    ) -> Vec<Violation> {
+    ) -> Capped<Violation> {
         let Route::Operation(op, params) = &self.route else {
-            return Vec::new();
+            return Capped::default();
         };
         validate_request(
             contract,
@@ -105,4 +106,11 @@ pub(crate) fn invalid_request_status(op: &Operation) -> u16 {
     } else {
         400
     }
+}
+
+/// A request's violations as one line: `a; b; and 3 more violations`.
+pub(crate) fn violation_list(found: &Capped<Violation>) -> String {
+    let mut list: Vec<String> = found.items.iter().map(ToString::to_string).collect();
+    list.extend(found.more_text("violations"));
+    list.join("; ")
 }

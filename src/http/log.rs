@@ -1,45 +1,172 @@
-//! The per-request log on stderr, written in batches: a line joins the pending
-//! batch, and the first line of a batch schedules one write for after the
-//! requests that are ready now have been answered. Under load that is one write
-//! for many requests instead of one each; a lone request's line is written at
-//! once. Lines are never reordered. Nothing is logged unless the caller asks.
+//! The per-request log on stderr, written by a thread of its own so that logging
+//! never holds up request handling: a line joins the pending batch and the
+//! writer takes whatever is pending at once, so under load one write serves many
+//! requests, and a lone request's line is written at once. Lines are never
+//! reordered.
+//!
+//! Nothing here can grow or block without bound: each line is cut at
+//! [`MAX_LOG_LINE`] bytes and its control characters are escaped (a value from a
+//! client cannot move the cursor of the terminal reading the log), and when
+//! nobody reads stderr (a full pipe) the batch stops growing at
+//! [`MAX_PENDING`]: further lines are dropped and counted, and the count is
+//! written as soon as stderr takes text again. Nothing is logged unless the
+//! caller asks.
 
 use std::io::Write;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
-/// A batched writer of log lines to stderr.
+use crate::support::limits::MAX_LOG_LINE;
+
+/// The most log text held while stderr is not taking it.
+const MAX_PENDING: usize = 1024 * 1024;
+
+/// How long [`LogSink::flush`] waits for stderr to take what is pending.
+const FLUSH_WAIT: Duration = Duration::from_secs(2);
+
+/// A writer of log lines to stderr, on its own thread.
 #[derive(Default)]
 pub(crate) struct LogSink {
-    pending: Mutex<Vec<u8>>,
-    /// Held while a batch is taken and written, so batches leave in order.
-    writer: Mutex<()>,
+    shared: Arc<Shared>,
+}
+
+#[derive(Default)]
+struct Shared {
+    state: Mutex<State>,
+    /// Signalled when there is text to write, and when a write is done.
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct State {
+    pending: Vec<u8>,
+    /// Lines dropped since the last notice.
+    dropped: u64,
+    /// The writer is in a write (stderr may be blocking it).
+    writing: bool,
+    /// The writer thread is running.
+    started: bool,
+}
+
+impl Drop for LogSink {
+    fn drop(&mut self) {
+        // The writer thread ends with the last reference (see `run`).
+        self.shared.changed.notify_all();
+    }
+}
+
+fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl LogSink {
-    /// Adds one line, written by `line` into the batch (newline included).
-    pub(crate) fn push(self: &Arc<Self>, line: impl FnOnce(&mut Vec<u8>)) {
-        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-        let first = pending.is_empty();
-        line(&mut pending);
-        drop(pending);
+    /// Adds one line, written by `line` into the batch (newline included). It is
+    /// cut to [`MAX_LOG_LINE`] bytes and its control characters are escaped; when
+    /// stderr is not being read and the batch is full, it is dropped and counted.
+    pub(crate) fn push(&self, line: impl FnOnce(&mut Vec<u8>)) {
+        let mut state = lock(&self.shared.state);
+        let start = state.pending.len();
+        line(&mut state.pending);
+        tidy(&mut state.pending, start);
+        if state.pending.len() > MAX_PENDING {
+            state.pending.truncate(start);
+            state.dropped += 1;
+            return;
+        }
+        let first = start == 0;
+        if !state.started {
+            state.started = true;
+            let shared = Arc::clone(&self.shared);
+            let spawned = std::thread::Builder::new()
+                .name("mimeo-log".into())
+                .spawn(move || run(&shared));
+            if spawned.is_err() {
+                // No thread: nothing is ever written, but nothing blocks either.
+                state.started = false;
+                state.pending.clear();
+                return;
+            }
+        }
+        drop(state);
         if first {
-            let sink = self.clone();
-            tokio::spawn(async move {
-                tokio::task::yield_now().await;
-                sink.flush();
-            });
+            self.shared.changed.notify_all();
         }
     }
 
-    /// Writes what is pending now.
+    /// Waits (a little) for what is pending to be written: at shutdown, so the
+    /// last lines are not lost. Never waits long for a stderr nobody reads.
     pub(crate) fn flush(&self) {
-        let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
-        let batch =
-            std::mem::take(&mut *self.pending.lock().unwrap_or_else(PoisonError::into_inner));
-        if !batch.is_empty() {
-            let _ = std::io::stderr().lock().write_all(&batch);
+        let deadline = Instant::now() + FLUSH_WAIT;
+        let mut state = lock(&self.shared.state);
+        while state.started && (!state.pending.is_empty() || state.writing || state.dropped > 0) {
+            let now = Instant::now();
+            if now >= deadline {
+                return;
+            }
+            state = self
+                .shared
+                .changed
+                .wait_timeout(state, deadline - now)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
         }
     }
+}
+
+/// The writer: takes the whole pending batch, writes it, repeats; ends when the
+/// sink is gone and nothing is pending.
+fn run(shared: &Arc<Shared>) {
+    let mut state = lock(&shared.state);
+    loop {
+        if state.pending.is_empty() && state.dropped == 0 {
+            // Only the writer's own reference left: the sink was dropped.
+            if Arc::strong_count(shared) == 1 {
+                return;
+            }
+            state = shared
+                .changed
+                .wait_timeout(state, Duration::from_millis(500))
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+            continue;
+        }
+        let mut batch = std::mem::take(&mut state.pending);
+        let dropped = std::mem::take(&mut state.dropped);
+        state.writing = true;
+        drop(state);
+        if dropped > 0 {
+            let notice = format!(
+                "mimeo: {dropped} log line(s) dropped: stderr was not being read fast enough\n"
+            );
+            batch.splice(0..0, notice.into_bytes());
+        }
+        let _ = std::io::stderr().lock().write_all(&batch);
+        state = lock(&shared.state);
+        state.writing = false;
+        shared.changed.notify_all();
+    }
+}
+
+/// Cuts the line written from `start` to [`MAX_LOG_LINE`] bytes and escapes its
+/// control characters (the final newline stays).
+fn tidy(buf: &mut Vec<u8>, start: usize) {
+    let line = &buf[start..];
+    let body_len = line.strip_suffix(b"\n").map_or(line.len(), <[u8]>::len);
+    let needs_escape = line[..body_len]
+        .iter()
+        .any(|&b| b < 0x20 && b != b'\t' || b == 0x7f);
+    if body_len <= MAX_LOG_LINE && !needs_escape {
+        if body_len == line.len() {
+            buf.push(b'\n');
+        }
+        return;
+    }
+    let text = String::from_utf8_lossy(&buf[start..start + body_len]).into_owned();
+    let text = crate::support::limits::printable(&text, false);
+    let text = crate::support::limits::truncate(&text, MAX_LOG_LINE);
+    buf.truncate(start);
+    buf.extend_from_slice(text.as_bytes());
+    buf.push(b'\n');
 }
 
 /// Appends `n` in decimal without the formatting machinery (this runs per request).
@@ -76,5 +203,17 @@ mod tests {
         b.push(b' ');
         push_millis(&mut b, 12_345);
         assert_eq!(b, b"0 12.34ms");
+    }
+
+    #[test]
+    fn lines_are_cut_and_escaped() {
+        let mut b = b"kept\n".to_vec();
+        b.extend_from_slice(b"a\x1b[2Jb\r\n");
+        tidy(&mut b, 5);
+        assert_eq!(b, b"kept\na\\u{1b}[2Jb\\u{d}\n");
+        let mut b = vec![b'x'; MAX_LOG_LINE + 10];
+        tidy(&mut b, 0);
+        assert!(b.len() < MAX_LOG_LINE + 40, "{}", b.len());
+        assert!(b.ends_with(b" bytes in all)\n"));
     }
 }

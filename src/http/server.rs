@@ -1,7 +1,14 @@
-//! The listening side: bind, accept HTTP/1 connections with a header timeout,
-//! read bodies within a limit, and stop gracefully. [`ServerHandle`] is what the
-//! mock and the proxy return to their callers: the address, and a stop that lets
-//! requests in flight finish.
+//! The listening side: bind, accept HTTP/1 connections (at most
+//! [`Limits::max_connections`] at once, each with a header timeout), read bodies
+//! within a size and a time limit, and stop gracefully. [`ServerHandle`] is what
+//! the mock and the proxy return to their callers: the address, and a stop that
+//! lets requests in flight finish.
+//!
+//! Past the connection cap a new connection is answered at once with `503
+//! Service Unavailable` (`Retry-After: 1`, `mimeo-error: too-many-connections`)
+//! and closed, without reading its request: a client is told to come back
+//! instead of waiting in the kernel's queue, and the connections being served
+//! (and the process's file descriptors) stay within the cap.
 
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
@@ -16,8 +23,9 @@ use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{oneshot, Semaphore};
 use tokio::task::JoinHandle;
 
 use super::faulty::{Conn, FaultyStream};
@@ -130,13 +138,36 @@ impl Drop for ServerHandle {
     }
 }
 
+/// What a server holds its clients to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    /// How long a client may take to send its request headers.
+    pub(crate) header_timeout: Duration,
+    /// Connections served at once; more are answered 503 and closed.
+    pub(crate) max_connections: usize,
+}
+
+/// Connections being turned away at once (each for at most a second or so);
+/// past this they are closed without an answer.
+const MAX_REFUSING: usize = 64;
+
+/// The answer to a connection past the cap.
+fn too_many() -> Vec<u8> {
+    let body = "mimeo: too many connections at once; try again shortly\n";
+    format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\nretry-after: 1\r\nmimeo-error: too-many-connections\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
 /// Serves HTTP/1 connections from `listener`, each request through `handle` (which
 /// also gets its connection: the client's address, and the means to break it on
 /// purpose), until `stopped` fires or `stop_asked` is notified; then stops
 /// accepting and lets requests in flight finish (up to 10 s).
 pub(crate) async fn serve_connections<H, F, B>(
     listener: TcpListener,
-    header_timeout: Duration,
+    limits: Limits,
     mut stopped: oneshot::Receiver<()>,
     stop_asked: Option<tokio::sync::watch::Receiver<bool>>,
     handle: H,
@@ -157,12 +188,23 @@ pub(crate) async fn serve_connections<H, F, B>(
         }
     };
     tokio::pin!(asked);
+    let slots = std::sync::Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let refusing = std::sync::Arc::new(Semaphore::new(MAX_REFUSING));
     loop {
         tokio::select! {
             accepted = listener.accept() => {
                 let Ok((stream, peer)) = accepted else {
                     // Out of file descriptors and the like: back off instead of spinning.
                     tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                };
+                let Ok(slot) = slots.clone().try_acquire_owned() else {
+                    if let Ok(permit) = refusing.clone().try_acquire_owned() {
+                        tokio::spawn(async move {
+                            refuse(stream).await;
+                            drop(permit);
+                        });
+                    }
                     continue;
                 };
                 let _ = stream.set_nodelay(true);
@@ -175,11 +217,12 @@ pub(crate) async fn serve_connections<H, F, B>(
                 });
                 let conn = hyper::server::conn::http1::Builder::new()
                     .timer(TokioTimer::new())
-                    .header_read_timeout(header_timeout)
+                    .header_read_timeout(limits.header_timeout)
                     .serve_connection(io, service);
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {
                     let _ = conn.await;
+                    drop(slot);
                 });
             }
             _ = &mut stopped => break,
@@ -190,16 +233,53 @@ pub(crate) async fn serve_connections<H, F, B>(
     let _ = tokio::time::timeout(GRACE, graceful.shutdown()).await;
 }
 
+/// Answers a connection past the cap with a 503 and closes it, reading (and
+/// discarding) a little of its request first so the close does not reset the
+/// connection before the client has read the answer. Bounded in time and bytes.
+async fn refuse(mut stream: TcpStream) {
+    let work = async {
+        stream.write_all(&too_many()).await?;
+        stream.shutdown().await?;
+        let mut sink = [0u8; 4096];
+        let mut left: usize = 64 * 1024;
+        while left > 0 {
+            let n = stream.read(&mut sink).await?;
+            if n == 0 {
+                break;
+            }
+            left = left.saturating_sub(n);
+        }
+        Ok::<(), std::io::Error>(())
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), work).await;
+}
+
 /// Why a request body was not read.
 pub(crate) enum BodyError {
     /// Larger than the limit (declared or actual).
     TooLarge,
+    /// Not all there within the time allowed.
+    TimedOut,
     /// The connection failed while reading.
     Unreadable(String),
 }
 
-/// Reads a request body, bounded: a declared length over `limit` is refused unread.
+/// Reads a request body, bounded in size and time: a declared length over
+/// `limit` is refused unread, and the whole body must arrive within `timeout`
+/// (a client sending one byte a second cannot hold a connection for long).
 pub(crate) async fn read_body(
+    headers: &hyper::HeaderMap,
+    body: Incoming,
+    limit: usize,
+    timeout: Duration,
+) -> Result<Bytes, BodyError> {
+    match tokio::time::timeout(timeout, read_limited(headers, body, limit)).await {
+        Ok(read) => read,
+        Err(_) => Err(BodyError::TimedOut),
+    }
+}
+
+async fn read_limited(
     headers: &hyper::HeaderMap,
     body: Incoming,
     limit: usize,

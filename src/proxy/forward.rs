@@ -4,23 +4,107 @@
 //! redirects are never followed and bodies are never decompressed, so what the
 //! target sent is what the client gets. Headers that belong to one connection
 //! (hop-by-hop) are dropped both ways; everything else passes unchanged, except
-//! that `Host` names the target. The answer's body is read into memory up to
-//! [`MAX_CHECKED_BODY`] so it can be checked; a longer body is passed on unchecked.
+//! that `Host` names the target, and that the framing of the answer is the
+//! proxy's own: a received `Content-Length` is not passed on (RFC 9112, 6.1:
+//! it may disagree with a `Transfer-Encoding` that was also received), and the
+//! client gets the length of the body the proxy actually sends, or chunks.
+//!
+//! The answer's body is read into memory so it can be checked, up to a size per
+//! answer ([`MAX_CHECKED_BODY`] by default) and within a memory budget shared by
+//! every exchange in flight ([`CheckMemory`]): past either, the rest is passed
+//! on as it arrives and the body is not checked (the exchange says why).
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use bytes::{Bytes, BytesMut};
 use hyper::body::{Body, Frame, SizeHint};
-use hyper::header::{HeaderMap, HeaderName, CONNECTION, CONTENT_LENGTH, EXPECT, HOST};
+use hyper::header::{
+    HeaderMap, HeaderName, CONNECTION, CONTENT_LENGTH, EXPECT, HOST, TRANSFER_ENCODING,
+};
 use hyper::{Method, StatusCode};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::http::client::{describe_error, Client, TargetError};
-use crate::support::duration;
+use crate::support::{duration, limits};
 
-/// The most of a response body the proxy holds to check it (16 MiB).
+/// The most of a response body the proxy holds to check it, unless told
+/// otherwise (16 MiB).
 pub const MAX_CHECKED_BODY: usize = 16 * 1024 * 1024;
+
+/// The memory the proxy may hold, across the exchanges in flight, for answers
+/// it checks, unless told otherwise (256 MiB).
+pub const CHECK_MEMORY: usize = 256 * 1024 * 1024;
+
+/// Bytes counted per JSON value when estimating what parsing a body will take
+/// (a value in a parsed document is 32 bytes or more, a member of an object more).
+const BYTES_PER_VALUE: usize = 48;
+
+/// The memory budget for checking answers, shared by every exchange in flight:
+/// the bytes of bodies held, and an estimate of what parsing them takes.
+#[derive(Clone)]
+pub(crate) struct CheckMemory {
+    permits: Arc<Semaphore>,
+    /// The budget, in bytes.
+    pub(crate) total: usize,
+    /// The most of one answer held.
+    pub(crate) per_answer: usize,
+}
+
+impl CheckMemory {
+    pub(crate) fn new(total: usize, per_answer: usize) -> CheckMemory {
+        let total = total.clamp(1, Semaphore::MAX_PERMITS);
+        CheckMemory {
+            permits: Arc::new(Semaphore::new(total)),
+            total,
+            per_answer,
+        }
+    }
+
+    /// Takes `bytes` from the budget, added to `held`; `false` when the budget
+    /// has not that much left now.
+    pub(crate) fn take(&self, bytes: usize, held: &mut Option<OwnedSemaphorePermit>) -> bool {
+        if bytes == 0 {
+            return true;
+        }
+        let Ok(n) = u32::try_from(bytes) else {
+            return false;
+        };
+        match self.permits.clone().try_acquire_many_owned(n) {
+            Ok(p) => {
+                match held {
+                    Some(h) => h.merge(p),
+                    None => *held = Some(p),
+                }
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Why an answer's body was not checked when the budget ran out.
+    pub(crate) fn exhausted(&self) -> String {
+        format!(
+            "the proxy's check memory (--check-memory {}) was in use by other answers",
+            limits::format_size(self.total)
+        )
+    }
+
+    /// What parsing `body` as JSON will take, roughly: its bytes and a record
+    /// per value.
+    pub(crate) fn parse_estimate(body: &[u8]) -> usize {
+        let values = body
+            .iter()
+            .filter(|&&b| matches!(b, b',' | b':' | b'[' | b'{'))
+            .count()
+            + 1;
+        body.len()
+            .saturating_add(values.saturating_mul(BYTES_PER_VALUE))
+    }
+}
 
 /// Headers that describe one connection rather than the message (RFC 9110 7.6.1).
 /// `proxy-*` headers are also never forwarded.
@@ -76,16 +160,20 @@ pub(crate) struct Failure {
     pub(crate) message: String,
 }
 
-/// The target's answer, hop-by-hop headers removed.
+/// The target's answer, hop-by-hop headers and `Content-Length` removed.
 pub(crate) struct Answer {
     /// Status.
     pub(crate) status: StatusCode,
-    /// Headers, as the target sent them (minus hop-by-hop).
+    /// Headers, as the target sent them (minus hop-by-hop ones and the length).
     pub(crate) headers: HeaderMap,
-    /// The body, or its first [`MAX_CHECKED_BODY`] bytes when `rest` is set.
+    /// The body, or its first part when `rest` is set.
     pub(crate) body: Bytes,
-    /// The unread remainder of a body longer than [`MAX_CHECKED_BODY`].
+    /// The unread remainder of a body that was not held whole.
     pub(crate) rest: Option<reqwest::Response>,
+    /// Why the body is not checked, when it was not held whole.
+    pub(crate) unchecked: Option<String>,
+    /// The check memory the held body takes, given back when it has been sent.
+    pub(crate) held: Option<OwnedSemaphorePermit>,
 }
 
 impl Target {
@@ -109,19 +197,26 @@ impl Target {
             .any(|v| v.contains(&self.via[4..]))
     }
 
-    /// The target's base URL.
+    /// The target's base URL as shown (credentials in it hidden).
     pub(crate) fn base(&self) -> &str {
-        self.client.base()
+        self.client.shown()
+    }
+
+    /// This proxy's mark in `Via` headers.
+    pub(crate) fn via(&self) -> &str {
+        &self.via
     }
 
     /// Sends one request as the client sent it (hop-by-hop headers, `Host`,
-    /// `Content-Length` and `Expect` left for the connection to the target to set).
+    /// `Content-Length` and `Expect` left for the connection to the target to set),
+    /// and reads the answer's body within `memory`.
     pub async fn send(
         &self,
         method: &Method,
         path_and_query: &str,
         headers: &HeaderMap,
         body: Option<Bytes>,
+        memory: &CheckMemory,
     ) -> Result<Answer, Failure> {
         let mut forwarded = end_to_end(headers);
         // Accept-Encoding goes too: the answer must be checked (and recorded) as
@@ -144,19 +239,43 @@ impl Target {
         }
         let mut response = request.send().await.map_err(|e| self.failure(&e))?;
         let status = response.status();
-        let headers = end_to_end(response.headers());
-        let mut body = BytesMut::new();
+        let chunked = response.headers().contains_key(TRANSFER_ENCODING);
+        let mut headers = end_to_end(response.headers());
+        // The length the client gets is that of what the proxy sends (hyper sets
+        // it from the body, or sends chunks); a HEAD answer or a 304 keeps the
+        // target's, which describes a body that is not sent, unless it came with
+        // Transfer-Encoding (RFC 9112, 6.1).
+        let bodiless = *method == Method::HEAD
+            || status == StatusCode::NOT_MODIFIED
+            || status == StatusCode::NO_CONTENT;
+        if chunked || !bodiless {
+            headers.remove(CONTENT_LENGTH);
+        }
+        // Sized from the declared length when there is one (growing by doubling
+        // would hold up to twice what the budget counts).
+        let declared = response.content_length().unwrap_or(0);
+        let mut body = BytesMut::with_capacity(
+            usize::try_from(declared)
+                .unwrap_or(usize::MAX)
+                .min(memory.per_answer + 64 * 1024),
+        );
+        let mut held = None;
+        let mut unchecked = None;
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
+                    let fits = memory.take(chunk.len(), &mut held);
                     body.extend_from_slice(&chunk);
-                    if body.len() >= MAX_CHECKED_BODY {
-                        return Ok(Answer {
-                            status,
-                            headers,
-                            body: body.freeze(),
-                            rest: Some(response),
-                        });
+                    if !fits {
+                        unchecked = Some(memory.exhausted());
+                    } else if body.len() >= memory.per_answer {
+                        unchecked = Some(format!(
+                            "it is longer than {} (--max-checked-size)",
+                            limits::format_size(memory.per_answer)
+                        ));
+                    }
+                    if unchecked.is_some() {
+                        break;
                     }
                 }
                 Ok(None) => break,
@@ -167,12 +286,14 @@ impl Target {
             status,
             headers,
             body: body.freeze(),
-            rest: None,
+            rest: unchecked.is_some().then_some(response),
+            unchecked,
+            held,
         })
     }
 
     fn failure(&self, e: &reqwest::Error) -> Failure {
-        let base = self.client.base();
+        let base = self.client.shown();
         let what = describe_error(e, self.timeout);
         if e.is_timeout() {
             Failure {
@@ -200,6 +321,8 @@ impl Target {
 pub(crate) struct ProxyBody {
     head: Option<Bytes>,
     rest: Option<reqwest::Body>,
+    /// The check memory the head takes, given back once it has been sent.
+    held: Option<OwnedSemaphorePermit>,
 }
 
 impl ProxyBody {
@@ -208,17 +331,28 @@ impl ProxyBody {
         ProxyBody {
             head: Some(bytes),
             rest: None,
+            held: None,
         }
     }
 
     /// `head`, then whatever `rest` still has to give.
-    pub(crate) fn streamed(head: Bytes, rest: Option<reqwest::Response>) -> ProxyBody {
+    pub(crate) fn streamed(
+        head: Bytes,
+        rest: Option<reqwest::Response>,
+        held: Option<OwnedSemaphorePermit>,
+    ) -> ProxyBody {
         ProxyBody {
             head: Some(head),
             rest: rest.map(reqwest::Body::from),
+            held,
         }
     }
 }
+
+/// The head of an answer is handed to the connection in pieces of this size, so
+/// the memory it takes is given back to the check budget only once the last
+/// piece is on its way (the pieces share one buffer, freed with the last).
+const PIECE: usize = 256 * 1024;
 
 impl Body for ProxyBody {
     type Data = Bytes;
@@ -228,9 +362,16 @@ impl Body for ProxyBody {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, reqwest::Error>>> {
-        if let Some(head) = self.head.take().filter(|h| !h.is_empty()) {
-            return Poll::Ready(Some(Ok(Frame::data(head))));
+        if let Some(head) = self.head.as_mut().filter(|h| !h.is_empty()) {
+            let piece = head.split_to(head.len().min(PIECE));
+            if head.is_empty() {
+                self.head = None;
+                self.held = None;
+            }
+            return Poll::Ready(Some(Ok(Frame::data(piece))));
         }
+        self.head = None;
+        self.held = None;
         match self.rest.as_mut() {
             Some(rest) => Pin::new(rest).poll_frame(cx),
             None => Poll::Ready(None),

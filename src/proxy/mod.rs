@@ -2,9 +2,9 @@
 //!
 //! Every request is forwarded to the target and its answer sent back unchanged
 //! (status, headers except hop-by-hop ones, body bytes). On the way, the request is
-//! validated against the contract (`crate::validate`, reported as `request_valid`)
-//! and the answer goes through the same named checks as `mimeo replay`
-//! (`crate::checks`). A request no operation serves is forwarded and reported as
+//! validated against the contract as the mock validates it (reported as
+//! `request_valid`) and the answer goes through the same named checks as `mimeo
+//! replay` ([`Check`]). A request no operation serves is forwarded and reported as
 //! `unknown`. With `strict`, a request that breaks the contract is answered by the
 //! proxy with the contract's 400 and not forwarded. A target that cannot be reached
 //! gets the client a 502, one that does not answer within the timeout a 504, both
@@ -18,7 +18,6 @@ mod forward;
 mod record;
 mod summary;
 
-use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -27,22 +26,25 @@ use std::time::{Duration, Instant, SystemTime};
 use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue, CONNECTION};
-use hyper::{Request, Response, Uri};
+use hyper::{Request, Response};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use crate::checks::{check_response, Check};
 use crate::contract::{Contract, Operation};
 use crate::http::client::TargetError;
-use crate::http::intake::{invalid_request_status, Intake, Route};
+use crate::http::intake::{invalid_request_status, violation_list, Intake, Route};
 use crate::http::log::LogSink;
-use crate::http::server::{bind, read_body, serve_connections, BindError, BodyError, ServerHandle};
+use crate::http::server::{
+    bind, read_body, serve_connections, BindError, BodyError, Limits, ServerHandle,
+};
 use crate::respond::{Built, Responder, MOCK_ERROR_HEADER};
+use crate::secrets::Secrets;
 use crate::verdict::{Found, Verdicts};
-use forward::{Answer, ProxyBody, Target};
+use forward::{Answer, CheckMemory, ProxyBody, Target};
 use record::{Exchange, Recorder, Volatile};
 
-pub use forward::MAX_CHECKED_BODY;
+pub use forward::{CHECK_MEMORY, MAX_CHECKED_BODY};
 pub use record::{RecordOptions, Recording};
 pub use summary::{CheckCount, ProxySummary};
 
@@ -80,6 +82,16 @@ pub struct ProxyOptions {
     pub max_body: usize,
     /// How long a client may take to send its request headers.
     pub header_timeout: Duration,
+    /// How long a client may take to send its request body; then 408 from the proxy.
+    pub body_timeout: Duration,
+    /// Client connections served at once; past this a new one is answered 503.
+    pub max_connections: usize,
+    /// The most of one answer's body held to check it ([`MAX_CHECKED_BODY`] by
+    /// default); a longer body is passed on unchecked.
+    pub max_checked: usize,
+    /// The memory held for checking answers across all exchanges in flight
+    /// ([`CHECK_MEMORY`] by default); past it, answers are passed on unchecked.
+    pub check_memory: usize,
     /// Record the exchanges as scenario files.
     pub record: Option<RecordOptions>,
 }
@@ -96,6 +108,10 @@ impl ProxyOptions {
             log: false,
             max_body: 1024 * 1024,
             header_timeout: Duration::from_secs(10),
+            body_timeout: crate::serve::DEFAULT_BODY_TIMEOUT,
+            max_connections: crate::serve::DEFAULT_MAX_CONNECTIONS,
+            max_checked: MAX_CHECKED_BODY,
+            check_memory: CHECK_MEMORY,
             record: None,
         }
     }
@@ -125,6 +141,8 @@ enum ProxyAnswer {
     RequestTooLarge,
     /// The request body could not be read (400).
     RequestUnreadable,
+    /// The request body did not arrive in time (408).
+    RequestTimeout,
     /// `--strict`: the request breaks the contract (400 or 422).
     RequestInvalid,
     /// The target cannot be reached or gave no usable answer (502).
@@ -139,6 +157,7 @@ impl ProxyAnswer {
             ProxyAnswer::LoopDetected => "loop-detected",
             ProxyAnswer::RequestTooLarge => "request-too-large",
             ProxyAnswer::RequestUnreadable => "request-unreadable",
+            ProxyAnswer::RequestTimeout => "request-timeout",
             ProxyAnswer::RequestInvalid => "request-invalid",
             ProxyAnswer::TargetUnreachable => "target-unreachable",
             ProxyAnswer::TargetTimeout => "target-timeout",
@@ -156,7 +175,9 @@ impl ProxyAnswer {
     fn closes_connection(self) -> bool {
         matches!(
             self,
-            ProxyAnswer::RequestTooLarge | ProxyAnswer::RequestUnreadable
+            ProxyAnswer::RequestTooLarge
+                | ProxyAnswer::RequestUnreadable
+                | ProxyAnswer::RequestTimeout
         )
     }
 }
@@ -167,12 +188,20 @@ struct State {
     target: Target,
     strict: bool,
     max_body: usize,
+    body_timeout: Duration,
+    memory: CheckMemory,
+    /// Checks of large answers run on blocking threads, this many at once.
+    heavy: Arc<tokio::sync::Semaphore>,
     log: Option<Arc<LogSink>>,
     recorder: Option<Arc<Recorder>>,
     summary: Mutex<ProxySummary>,
     verdicts: Verdicts,
     seq: AtomicU64,
 }
+
+/// Answers up to this size are checked on the async worker; larger ones on a
+/// blocking thread, so a large body never stalls other exchanges.
+const CHECK_INLINE: usize = 64 * 1024;
 
 /// A running validating proxy. Dropping it stops the proxy (open recordings are
 /// still written while the runtime lives); [`ProxyServer::shutdown`] also waits
@@ -220,13 +249,24 @@ impl ProxyServer {
         let log = opts.log.then(Arc::<LogSink>::default);
         let recorder = match opts.record.clone() {
             Some(r) => Some(Arc::new(
-                Recorder::new(contract.clone(), r, target.base(), log.clone())
-                    .map_err(ProxyError::Record)?,
+                Recorder::new(
+                    contract.clone(),
+                    r,
+                    target.base(),
+                    crate::secrets::userinfo_secrets(&opts.target),
+                    log.clone(),
+                )
+                .map_err(ProxyError::Record)?,
             )),
             None => None,
         };
         // Only its error shapes are used: the proxy's own answers look like the API's.
-        let (responder, _) = Responder::new(&contract, 0, false);
+        // Built on a blocking thread, as the mock's (a large contract takes a while).
+        let built = {
+            let contract = contract.clone();
+            tokio::task::spawn_blocking(move || Responder::new(&contract, 0, false)).await
+        };
+        let (responder, _) = built.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
         let (listener, addr) = bind(opts.host, opts.port).await?;
         let state = Arc::new(State {
             verdicts: Verdicts::new("mimeo proxy", &contract),
@@ -235,6 +275,11 @@ impl ProxyServer {
             target,
             strict: opts.strict,
             max_body: opts.max_body,
+            body_timeout: opts.body_timeout,
+            memory: CheckMemory::new(opts.check_memory, opts.max_checked),
+            heavy: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(1, |n| n.get()),
+            )),
             log,
             recorder,
             summary: Mutex::new(ProxySummary::default()),
@@ -242,7 +287,11 @@ impl ProxyServer {
         });
         let running = state.clone();
         let handle = ServerHandle::spawn(addr, move |stopped| {
-            run(listener, running, opts.header_timeout, stopped)
+            let limits = Limits {
+                header_timeout: opts.header_timeout,
+                max_connections: opts.max_connections,
+            };
+            run(listener, running, limits, stopped)
         });
         Ok(ProxyServer { handle, state })
     }
@@ -290,7 +339,7 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 async fn run(
     listener: TcpListener,
     state: Arc<State>,
-    header_timeout: Duration,
+    limits: Limits,
     stopped: oneshot::Receiver<()>,
 ) {
     // Sessions that went idle are written while the proxy runs.
@@ -306,7 +355,7 @@ async fn run(
         }))
     });
     let serving = state.clone();
-    serve_connections(listener, header_timeout, stopped, None, move |req, conn| {
+    serve_connections(listener, limits, stopped, None, move |req, conn| {
         let state = serving.clone();
         async move { handle(&state, req, conn.peer).await }
     })
@@ -315,7 +364,7 @@ async fn run(
         t.abort();
     }
     if let Some(r) = &state.recorder {
-        r.flush_all();
+        r.flush_all().await;
     }
     if let Some(log) = &state.log {
         log.flush();
@@ -325,47 +374,83 @@ async fn run(
 /// Who answered the client.
 enum Answered {
     /// The target.
-    Target(Answer),
+    Target(Box<Answer>),
     /// The proxy itself: the response, what kind of answer, and why.
     Proxy(Built, ProxyAnswer, String),
 }
 
-async fn handle(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Response<ProxyBody> {
+/// What an exchange found: every violation listed (at most 20 per check), the
+/// ones counted but not listed, and why the answer's body was not checked.
+#[derive(Default)]
+struct Findings {
+    /// Each violation listed: the check, the rule it broke, and what is wrong.
+    listed: Vec<(Check, String, String)>,
+    /// Where a list was cut: the check, `and N more ...`, and N.
+    more: Vec<(Check, String, usize)>,
+    /// Why the answer's body was not checked, if it was not.
+    unchecked: Option<String>,
+}
+
+impl Findings {
+    fn push(&mut self, check: Check, rule: String, message: String) {
+        self.listed.push((check, rule, message));
+    }
+
+    fn is_empty(&self) -> bool {
+        self.listed.is_empty()
+    }
+
+    /// Violations found, listed or not.
+    fn total(&self) -> usize {
+        self.listed.len() + self.more.iter().map(|(_, _, n)| n).sum::<usize>()
+    }
+}
+
+async fn handle(
+    state: &Arc<State>,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+) -> Response<ProxyBody> {
     let started = Instant::now();
     let at = SystemTime::now();
     let seq = state.seq.fetch_add(1, Ordering::Relaxed);
     let contract = &*state.contract;
     let (parts, body) = req.into_parts();
-    let line = format!("{} {}", parts.method, logged(contract, &parts.uri));
-    // (check, rule, message) for every violation of this exchange.
-    let mut found: Vec<(Check, String, String)> = Vec::new();
+    let (target, hidden) = crate::secrets::logged_target(contract, &parts.uri);
+    let line = format!("{} {target}", parts.method);
+    let mut found = Findings::default();
     let intake = Intake::new(contract, &parts);
     match &intake.route {
         Route::Operation(..) => {}
-        Route::MethodNotAllowed { allow, template } => found.push((
+        Route::MethodNotAllowed { allow, template } => found.push(
             Check::Unknown,
             "unknown".into(),
             format!(
                 "{template} has no {} operation (it allows {allow})",
                 parts.method
             ),
-        )),
-        Route::NotFound => found.push((
+        ),
+        Route::NotFound => found.push(
             Check::Unknown,
             "unknown".into(),
             "no operation of the contract has this path".into(),
-        )),
+        ),
     }
     let operation = intake.operation();
 
     let looped = state.target.looped(&parts.headers);
-    let answered = match read_body(&parts.headers, body, state.max_body).await {
+    let answered = match read_body(&parts.headers, body, state.max_body, state.body_timeout).await {
         _ if looped => {
             let msg = format!(
                 "mimeo proxy: this request came back to the proxy; the target {} leads to the proxy itself",
                 state.target.base()
             );
-            let built = state.responder.error(contract, operation, 508, &msg);
+            let mut built = state.responder.error(contract, operation, 508, &msg);
+            // Marked as this proxy's, so the hop that forwarded it knows the
+            // answer is not the target's (and does not record it).
+            if let Ok(v) = HeaderValue::from_str(state.target.via()) {
+                built.headers.push((hyper::header::VIA, v));
+            }
             Answered::Proxy(built, ProxyAnswer::LoopDetected, msg)
         }
         Err(BodyError::TooLarge) => {
@@ -373,22 +458,30 @@ async fn handle(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Resp
             let built = state.responder.error(contract, operation, 413, &msg);
             Answered::Proxy(built, ProxyAnswer::RequestTooLarge, msg)
         }
+        Err(BodyError::TimedOut) => {
+            let msg = format!(
+                "The request body did not arrive within {}",
+                crate::support::duration::format(state.body_timeout)
+            );
+            let built = state.responder.error(contract, operation, 408, &msg);
+            Answered::Proxy(built, ProxyAnswer::RequestTimeout, msg)
+        }
         Err(BodyError::Unreadable(e)) => {
             let msg = format!("The request body could not be read: {e}");
             let built = state.responder.error(contract, operation, 400, &msg);
             Answered::Proxy(built, ProxyAnswer::RequestUnreadable, msg)
         }
         Ok(body) => {
-            let violations = intake.violations(contract, &parts, &body);
-            let invalid: Vec<String> = violations.iter().map(ToString::to_string).collect();
-            found.extend(
-                violations
-                    .iter()
-                    .map(|v| (Check::RequestValid, v.rule.clone(), v.to_string())),
-            );
+            let invalid = intake.violations(contract, &parts, &body);
+            for v in &invalid.items {
+                found.push(Check::RequestValid, v.rule.clone(), v.to_string());
+            }
+            if let Some(more) = invalid.more_text("violations") {
+                found.more.push((Check::RequestValid, more, invalid.more));
+            }
             match operation {
                 Some(op) if state.strict && !invalid.is_empty() => {
-                    let msg = format!("Invalid request: {}", invalid.join("; "));
+                    let msg = format!("Invalid request: {}", violation_list(&invalid));
                     let status = invalid_request_status(op);
                     let built = state.responder.error(contract, Some(op), status, &msg);
                     Answered::Proxy(
@@ -406,6 +499,32 @@ async fn handle(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Resp
         Answered::Target(a) => a.status.as_u16(),
         Answered::Proxy(b, _, _) => b.status.as_u16(),
     };
+    // Values hidden in the logged URL, and the client's credentials, are hidden in
+    // the messages too (a violation quotes the value that broke a rule).
+    let mut secrets = hidden;
+    if !found.is_empty() {
+        for v in parts.headers.get_all(hyper::header::AUTHORIZATION) {
+            crate::secrets::authorization_secrets(
+                &String::from_utf8_lossy(v.as_bytes()),
+                &mut secrets,
+            );
+        }
+    }
+    let secrets = if found.is_empty() {
+        Secrets::default()
+    } else {
+        Secrets::new(secrets)
+    };
+    for message in found
+        .listed
+        .iter_mut()
+        .map(|(_, _, m)| m)
+        .chain(found.more.iter_mut().map(|(_, m, _)| m))
+    {
+        if let std::borrow::Cow::Owned(clean) = secrets.scrub_cow(message) {
+            *message = clean;
+        }
+    }
     {
         let mut s = lock(&state.summary);
         s.exchanges += 1;
@@ -414,11 +533,17 @@ async fn handle(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Resp
             Answered::Proxy(_, kind, _) if kind.is_target_error() => s.target_errors += 1,
             Answered::Proxy(..) => s.refused += 1,
         }
+        if found.unchecked.is_some() {
+            s.unchecked += 1;
+        }
         if !found.is_empty() {
             s.with_violations += 1;
         }
-        for (check, _, message) in &found {
+        for (check, _, message) in &found.listed {
             s.add(*check, &line, message);
+        }
+        for (check, _, n) in &found.more {
+            s.add_count(*check, *n);
         }
     }
     let answered_status = match &answered {
@@ -428,7 +553,7 @@ async fn handle(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Resp
     state.verdicts.record(
         operation,
         answered_status,
-        found.iter().map(|(check, rule, message)| Found {
+        found.listed.iter().map(|(check, rule, message)| Found {
             check: check.name(),
             rule,
             message: contract.profile.scrub(message),
@@ -450,21 +575,33 @@ async fn handle(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Resp
         if let Answered::Proxy(_, _, why) = &answered {
             text.push_str(&format!(" [answered by the proxy: {why}]"));
         }
+        if let Some(why) = &found.unchecked {
+            text.push_str(&format!(" [body not checked: {why}]"));
+        }
         if !found.is_empty() {
-            let list: Vec<String> = found.iter().map(|(c, _, m)| format!("{c}: {m}")).collect();
+            let list: Vec<String> = found
+                .listed
+                .iter()
+                .map(|(c, _, m)| format!("{c}: {m}"))
+                .chain(found.more.iter().map(|(c, m, _)| format!("{c}: {m}")))
+                .collect();
             text.push_str(&format!(
                 " ({} violation(s): {})",
-                found.len(),
+                found.total(),
                 list.join("; ")
             ));
         }
-        text.push('\n');
-        log.push(|buf| buf.extend_from_slice(text.as_bytes()));
+        // The sink cuts a line at 8 KiB and escapes control characters.
+        log.push(|buf| {
+            buf.extend_from_slice(text.as_bytes());
+            buf.push(b'\n');
+        });
     }
 
     match answered {
         Answered::Target(a) => {
-            let mut response = Response::new(ProxyBody::streamed(a.body, a.rest));
+            let a = *a;
+            let mut response = Response::new(ProxyBody::streamed(a.body, a.rest, a.held));
             *response.status_mut() = a.status;
             *response.headers_mut() = a.headers;
             response
@@ -491,21 +628,27 @@ async fn handle(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Resp
 /// Sends the request on, checks the answer, and records the exchange.
 #[allow(clippy::too_many_arguments)]
 async fn forward(
-    state: &State,
+    state: &Arc<State>,
     parts: &hyper::http::request::Parts,
     body: Bytes,
     operation: Option<&Operation>,
     peer: SocketAddr,
     at: SystemTime,
     seq: u64,
-    found: &mut Vec<(Check, String, String)>,
+    found: &mut Findings,
 ) -> Answered {
     let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str());
     let sent_body = (!body.is_empty() || parts.headers.contains_key(hyper::header::CONTENT_LENGTH))
         .then(|| body.clone());
-    let answer = match state
+    let mut answer = match state
         .target
-        .send(&parts.method, path_and_query, &parts.headers, sent_body)
+        .send(
+            &parts.method,
+            path_and_query,
+            &parts.headers,
+            sent_body,
+            &state.memory,
+        )
         .await
     {
         Ok(a) => a,
@@ -521,21 +664,87 @@ async fn forward(
             return Answered::Proxy(built, kind, f.message);
         }
     };
+    // This proxy's own answer, come back through a loop: not the target's, so it
+    // is neither checked nor recorded.
+    if state.target.looped(&answer.headers) {
+        let built = Built {
+            status: answer.status,
+            headers: answer
+                .headers
+                .iter()
+                .map(|(n, v)| (n.clone(), v.clone()))
+                .collect(),
+            body: answer.body,
+        };
+        let msg = "this request came back to the proxy (its own 508)".to_string();
+        return Answered::Proxy(built, ProxyAnswer::LoopDetected, msg);
+    }
     let status = answer.status.as_u16();
-    if let Some(op) = operation {
-        let checked = check_response(
-            &state.contract,
-            op,
-            status,
-            &answer.headers,
-            &answer.body,
-            None,
+    found.unchecked = answer.unchecked.clone();
+    // Parsing the body takes memory too: that is taken from the budget first.
+    let parse = CheckMemory::parse_estimate(&answer.body);
+    if found.unchecked.is_none() && !state.memory.take(parse, &mut answer.held) {
+        found.unchecked = Some(state.memory.exhausted());
+    }
+    let body_checked = found.unchecked.is_none();
+    let (checked, volatile) = {
+        let (contract, headers, bytes) = (
+            state.contract.clone(),
+            answer.headers.clone(),
+            if body_checked {
+                answer.body.clone()
+            } else {
+                Bytes::new()
+            },
         );
-        for f in checked.failures {
-            // A body cut at the limit is not judged: it would never parse.
+        let op = operation.map(|o| o.index);
+        let inline = bytes.len() <= CHECK_INLINE;
+        let work = move || {
+            let op = op.map(|i| contract.op(i));
+            let checked =
+                op.map(|op| check_response(&contract, op, status, &headers, &bytes, None));
+            let volatile = Volatile::scan(&contract, op, status, &headers, &bytes);
+            (checked, volatile)
+        };
+        if inline {
+            work()
+        } else {
+            // A large body is checked on a blocking thread, a few at a time.
+            let permit = state.heavy.clone().acquire_owned().await;
+            let done = tokio::task::spawn_blocking(work).await;
+            drop(permit);
+            match done {
+                Ok(d) => d,
+                Err(e) => std::panic::resume_unwind(e.into_panic()),
+            }
+        }
+    };
+    if let Some(checked) = checked {
+        // A check whose list was cut ends with its "and N more" failure.
+        let last_of = |check: Check| checked.failures.iter().rposition(|f| f.check == check);
+        let cut: Vec<(usize, usize)> = checked
+            .unlisted
+            .iter()
+            .filter_map(|&(check, n)| last_of(check).map(|i| (i, n)))
+            .collect();
+        for (i, f) in checked.failures.iter().enumerate() {
+            // A body not held whole is not judged: it would never parse.
             let body_check = matches!(f.check, Check::BodySchema | Check::UndocumentedFields);
-            if !(body_check && answer.rest.is_some()) {
-                found.push((f.check, f.check.name().to_string(), f.message));
+            if body_check && !body_checked {
+                continue;
+            }
+            match cut.iter().find(|(at, _)| *at == i) {
+                Some(&(_, n)) => found.more.push((f.check, f.message.clone(), n)),
+                None => found.push(f.check, f.check.name().to_string(), f.message.clone()),
+            }
+        }
+    }
+    // Only the body bytes stay held until they are sent.
+    if body_checked {
+        let keep = answer.body.len();
+        if let Some(held) = &mut answer.held {
+            if held.num_permits() > keep {
+                drop(held.split(held.num_permits() - keep));
             }
         }
     }
@@ -550,38 +759,8 @@ async fn forward(
             headers: parts.headers.clone(),
             body,
             status,
-            volatile: Volatile::scan(
-                &state.contract,
-                operation,
-                status,
-                &answer.headers,
-                &answer.body,
-            ),
+            volatile,
         });
     }
-    Answered::Target(answer)
-}
-
-/// The request target for the log, with values of query parameters that look like
-/// credentials hidden.
-fn logged(contract: &Contract, uri: &Uri) -> String {
-    let path = uri.path();
-    let Some(query) = uri.query() else {
-        return path.to_string();
-    };
-    let pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> =
-        form_urlencoded::parse(query.as_bytes()).collect();
-    let secret = |k: &str, v: &str| {
-        crate::secrets::secret_name(k)
-            || crate::secrets::secret_value(v)
-            || contract.profile.is_credential(v)
-    };
-    if !pairs.iter().any(|(k, v)| secret(k, v)) {
-        return format!("{path}?{query}");
-    }
-    let mut s = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in &pairs {
-        s.append_pair(k, if secret(k, v) { "[redacted]" } else { v });
-    }
-    format!("{path}?{}", s.finish())
+    Answered::Target(Box::new(answer))
 }

@@ -51,6 +51,9 @@ pub struct ProxySummary {
     pub refused: usize,
     /// The target could not be reached or did not answer in time (502 or 504).
     pub target_errors: usize,
+    /// Answers passed on without their body checked: longer than the size held to
+    /// check one, or the memory for checking was in use by other answers.
+    pub unchecked: usize,
     /// Exchanges with at least one violation.
     pub with_violations: usize,
     /// Violations by check, in a fixed order.
@@ -89,11 +92,24 @@ impl ProxySummary {
                 self.checks.push(CheckCount {
                     check,
                     count: 1,
-                    first: format!("{line}: {message}"),
+                    first: crate::support::limits::truncate(
+                        &format!("{line}: {message}"),
+                        crate::support::limits::MAX_MESSAGE,
+                    )
+                    .into_owned(),
                 });
                 let rank = |c: &CheckCount| ORDER.iter().position(|o| *o == c.check);
                 self.checks.sort_by_key(rank);
             }
+        }
+    }
+}
+
+impl ProxySummary {
+    /// Counts `n` more failures of `check` that were not listed.
+    pub(crate) fn add_count(&mut self, check: Check, n: usize) {
+        if let Some(c) = self.checks.iter_mut().find(|c| c.check == check) {
+            c.count += n;
         }
     }
 }
@@ -105,6 +121,13 @@ impl fmt::Display for ProxySummary {
             "mimeo proxy: {} exchange(s): {} answered by the target, {} by the proxy, {} target error(s); {} with violations",
             self.exchanges, self.forwarded, self.refused, self.target_errors, self.with_violations
         )?;
+        if self.unchecked > 0 {
+            writeln!(
+                f,
+                "mimeo proxy: {} answer(s) passed on without their body checked (too large, or the check memory was in use; see the log)",
+                self.unchecked
+            )?;
+        }
         let width = self
             .checks
             .iter()
@@ -117,7 +140,7 @@ impl fmt::Display for ProxySummary {
                 "  {:<width$}  {:>5}  first: {}",
                 c.check.name(),
                 c.count,
-                c.first
+                crate::support::limits::printable(&c.first, false)
             )?;
         }
         for r in &self.recordings {
@@ -129,7 +152,11 @@ impl fmt::Display for ProxySummary {
             )?;
         }
         for e in &self.recording_errors {
-            writeln!(f, "mimeo proxy: recording failed: {e}")?;
+            writeln!(
+                f,
+                "mimeo proxy: recording failed: {}",
+                crate::support::limits::printable(e, false)
+            )?;
         }
         Ok(())
     }

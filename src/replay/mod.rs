@@ -37,7 +37,8 @@ pub(crate) use vars::resolve;
 /// none, and that replay then sends: `auth: none` steps still meet a real 401.
 pub const MOCK_CREDENTIALS: (&str, &str) = ("AC0000000000000000000000000000mock", "mimeo-replay");
 
-/// Where requests go.
+/// Where requests go. A base URL may carry credentials (`https://user:pass@host`):
+/// they are sent, and never shown ([`Target::shown`]).
 ///
 /// # Examples
 ///
@@ -52,6 +53,24 @@ pub struct Target {
     pub base: String,
     /// Whether the target is mimeo's mock (so `needs: mock` scenarios run).
     pub is_mock: bool,
+}
+
+impl Target {
+    /// The base URL as shown in messages and reports: credentials in it hidden.
+    ///
+    /// ```
+    /// let t = mimeo::Target { base: "https://AC1:secret@api.example.com".into(), is_mock: false };
+    /// assert_eq!(t.shown(), "https://[redacted]@api.example.com");
+    /// ```
+    pub fn shown(&self) -> String {
+        crate::secrets::redact_userinfo(&self.base).into_owned()
+    }
+
+    /// The credentials in the base URL (user and password, as written and decoded),
+    /// for [`crate::Secrets`]: a target may echo them.
+    pub fn secrets(&self) -> Vec<String> {
+        crate::secrets::userinfo_secrets(&self.base)
+    }
 }
 
 /// How to replay.
@@ -82,7 +101,13 @@ pub struct ReplayOptions {
     /// Stops the run early: setup and main steps not yet sent are skipped,
     /// cleanup still runs.
     pub stop: Option<Stop>,
+    /// The most of one answer's body that is read; a longer answer fails its
+    /// step with `transport` ([`DEFAULT_MAX_RESPONSE`] by default).
+    pub max_response: usize,
 }
+
+/// How much of one answer replay reads unless told otherwise (32 MiB).
+pub const DEFAULT_MAX_RESPONSE: usize = 32 * 1024 * 1024;
 
 impl Default for ReplayOptions {
     fn default() -> Self {
@@ -93,6 +118,7 @@ impl Default for ReplayOptions {
             concurrency: 1,
             run_id: None,
             stop: None,
+            max_response: DEFAULT_MAX_RESPONSE,
         }
     }
 }

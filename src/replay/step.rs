@@ -97,6 +97,7 @@ pub(crate) async fn run_step(
             prepared.headers.clone(),
             prepared.body.clone(),
             timeout,
+            cx.opts.max_response,
         );
         let answer = match stop {
             Some(stop) => tokio::select! {

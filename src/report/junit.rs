@@ -13,7 +13,29 @@ use crate::replay::{Outcome, StepRun};
 use crate::scenario::step_labels;
 use crate::secrets::Secrets;
 use crate::snapshot::SnapshotState;
-use crate::support::files::write_atomic;
+use crate::support::files::write_report;
+
+/// Text XML 1.0 can hold: characters it does not allow (control characters
+/// other than tab and line breaks, U+FFFE, U+FFFF) written as `\u{..}`, so one
+/// odd byte in an answer cannot make the whole report unreadable.
+pub(super) fn xml_safe(text: &str) -> String {
+    let allowed = |c: char| {
+        matches!(c, '\t' | '\n' | '\r')
+            || (!c.is_control() && !matches!(c, '\u{fffe}' | '\u{ffff}'))
+    };
+    if text.chars().all(allowed) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if allowed(c) {
+                c.to_string()
+            } else {
+                format!("\\u{{{:x}}}", c as u32)
+            }
+        })
+        .collect()
+}
 
 /// Writes the report to `path` (atomically), credentials scrubbed.
 pub fn write_junit(
@@ -23,7 +45,7 @@ pub fn write_junit(
 ) -> Result<(), ReportError> {
     let mut report = Report::new("mimeo replay");
     for r in reports {
-        let mut suite = TestSuite::new(r.run.name.as_str());
+        let mut suite = TestSuite::new(xml_safe(&r.run.name));
         suite.set_time(Duration::from_secs_f64(r.run.duration_ms / 1e3));
         let labels = step_labels(r.run.steps.iter().map(|s| s.phase));
         for (i, step) in r.run.steps.iter().enumerate() {
@@ -33,8 +55,9 @@ pub fn write_junit(
                 Some(c) => classified(c, step, reference, &r.run.file),
                 None => checked(step, reference, &r.run.file),
             };
-            let mut case = TestCase::new(format!("{}. {}", labels[i], step.name), status);
-            case.set_classname(r.run.file.as_str());
+            let mut case =
+                TestCase::new(xml_safe(&format!("{}. {}", labels[i], step.name)), status);
+            case.set_classname(xml_safe(&r.run.file));
             case.set_time(Duration::from_secs_f64(step.duration_ms / 1e3));
             case.set_assertions(step.checks_ran.len());
             suite.add_test_case(case);
@@ -43,16 +66,16 @@ pub fn write_junit(
             let status = if r.snapshot.fails() {
                 let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
                 s.set_type("snapshot");
-                s.set_message(format!("snapshot: {}", r.snapshot.describe()));
+                s.set_message(xml_safe(&format!("snapshot: {}", r.snapshot.describe())));
                 if let SnapshotState::Changed { diff, .. } = &r.snapshot {
-                    s.set_description(diff.as_str());
+                    s.set_description(xml_safe(diff));
                 }
                 s
             } else {
                 TestCaseStatus::success()
             };
             let mut case = TestCase::new("snapshot", status);
-            case.set_classname(r.run.file.as_str());
+            case.set_classname(xml_safe(&r.run.file));
             suite.add_test_case(case);
         }
         report.add_test_suite(suite);
@@ -60,14 +83,14 @@ pub fn write_junit(
     let xml = report
         .to_string()
         .map_err(|e| ReportError::new(path, format!("cannot build the JUnit report: {e}")))?;
-    write_atomic(path, &secrets.scrub(&xml)).map_err(|e| ReportError::new(path, e.to_string()))
+    write_report(path, &secrets.scrub(&xml)).map_err(|e| ReportError::new(path, e.to_string()))
 }
 
 /// A step judged by its checks (on the reference too, in a differential run).
 fn checked(step: &StepRun, reference: Option<&StepRun>, file: &str) -> TestCaseStatus {
     if let Outcome::Skipped { reason } = &step.outcome {
         let mut s = TestCaseStatus::skipped();
-        s.set_message(reason.as_str());
+        s.set_message(xml_safe(reason));
         return s;
     }
     let theirs = reference.map(|r| r.failures.as_slice()).unwrap_or_default();
@@ -81,15 +104,18 @@ fn checked(step: &StepRun, reference: Option<&StepRun>, file: &str) -> TestCaseS
     } else {
         ""
     };
-    s.set_message(format!("{side}{}: {}", first.check, first.message));
+    s.set_message(xml_safe(&format!(
+        "{side}{}: {}",
+        first.check, first.message
+    )));
     let mut all: Vec<String> = step.failures.iter().map(|f| f.to_string()).collect();
     all.extend(theirs.iter().map(|f| format!("reference: {f}")));
-    s.set_description(format!(
+    s.set_description(xml_safe(&format!(
         "{file}:{}: {}\n{}",
         step.line,
         step.request_line,
         all.join("\n")
-    ));
+    )));
     s
 }
 
@@ -118,7 +144,7 @@ fn classified(
             })
         })
         .unwrap_or_default();
-    s.set_message(format!("{}: {first}", c.classes[0]));
+    s.set_message(xml_safe(&format!("{}: {first}", c.classes[0])));
     let mut text = format!("{file}:{}: {}\n", c.line, c.request_line);
     for b in &c.target_breaks {
         text.push_str(&format!("target: {b}\n"));
@@ -133,6 +159,6 @@ fn classified(
         text.push_str(&format!("reference check: {f}\n"));
     }
     text.push_str(&c.diff);
-    s.set_description(text);
+    s.set_description(xml_safe(&text));
     s
 }

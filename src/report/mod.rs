@@ -7,6 +7,11 @@
 //! included (`coverage`). All of them read the same [`ScenarioReport`]s so they
 //! cannot disagree. `mimeo serve` and `mimeo proxy` write their
 //! [`crate::Verdict`] with [`write_verdict_junit`] and [`write_verdict_json`].
+//!
+//! A report is written whole or not at all (a temporary file moved into place),
+//! never to a path that is a symbolic link (refused, not replaced nor written
+//! through), with every credential scrubbed in every form it may take, and in
+//! text its format allows (JUnit escapes what XML 1.0 does not).
 
 mod coverage;
 mod json;

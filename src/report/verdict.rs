@@ -9,9 +9,10 @@ use std::path::Path;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use serde::Serialize;
 
+use super::junit::xml_safe;
 use super::ReportError;
 use crate::secrets::Secrets;
-use crate::support::files::write_atomic;
+use crate::support::files::write_report;
 use crate::verdict::{OperationVerdict, Verdict};
 
 /// Writes `verdict` as JUnit XML to `path`.
@@ -37,15 +38,15 @@ pub fn write_verdict_junit(
     secrets: &Secrets,
 ) -> Result<(), ReportError> {
     let mut report = Report::new(verdict.tool.as_str());
-    let mut suite = TestSuite::new(format!("{}: {}", verdict.tool, verdict.contract));
+    let mut suite = TestSuite::new(xml_safe(&format!("{}: {}", verdict.tool, verdict.contract)));
     for op in verdict
         .operations
         .iter()
         .chain(std::iter::once(&verdict.unmatched))
         .filter(|o| o.calls > 0)
     {
-        let mut case = TestCase::new(case_name(op), status(op));
-        case.set_classname(verdict.contract.as_str());
+        let mut case = TestCase::new(xml_safe(&case_name(op)), status(op));
+        case.set_classname(xml_safe(&verdict.contract));
         case.set_assertions(op.calls as usize);
         suite.add_test_case(case);
     }
@@ -54,7 +55,7 @@ pub fn write_verdict_junit(
     let xml = report
         .to_string()
         .map_err(|e| ReportError::new(path, format!("cannot build the JUnit report: {e}")))?;
-    write_atomic(path, &secrets.scrub(&xml)).map_err(|e| ReportError::new(path, e.to_string()))
+    write_report(path, &secrets.scrub(&xml)).map_err(|e| ReportError::new(path, e.to_string()))
 }
 
 fn case_name(op: &OperationVerdict) -> String {
@@ -76,12 +77,12 @@ fn status(op: &OperationVerdict) -> TestCaseStatus {
     if let Some(first) = op.failures.first() {
         s.set_type(first.rule_key());
     }
-    s.set_message(format!(
+    s.set_message(xml_safe(&format!(
         "{} of {} request(s) broke the contract: {}",
         op.failing_requests,
         op.calls,
         rules.join(", ")
-    ));
+    )));
     let mut lines: Vec<String> = op
         .failures
         .iter()
@@ -96,7 +97,7 @@ fn status(op: &OperationVerdict) -> TestCaseStatus {
     if op.violations > kept {
         lines.push(format!("... and {} more", op.violations - kept));
     }
-    s.set_description(lines.join("\n"));
+    s.set_description(xml_safe(&lines.join("\n")));
     s
 }
 
@@ -117,8 +118,12 @@ pub fn write_verdict_json(
         passed: verdict.passed(),
         verdict,
     };
-    let mut text = serde_json::to_string_pretty(&doc)
+    // Every string and key scrubbed as a value, as in the replay report.
+    let mut value = serde_json::to_value(&doc)
+        .map_err(|e| ReportError::new(path, format!("cannot build the JSON report: {e}")))?;
+    secrets.scrub_json(&mut value);
+    let mut text = serde_json::to_string_pretty(&value)
         .map_err(|e| ReportError::new(path, format!("cannot build the JSON report: {e}")))?;
     text.push('\n');
-    write_atomic(path, &secrets.scrub(&text)).map_err(|e| ReportError::new(path, e.to_string()))
+    write_report(path, &secrets.scrub(&text)).map_err(|e| ReportError::new(path, e.to_string()))
 }

@@ -195,6 +195,7 @@ impl CannedBody {
                 let why: Vec<String> = contract
                     .schemas
                     .violations(s, &v)
+                    .items
                     .iter()
                     .map(|x| format!("{} {}", x.pointer, x.rule))
                     .collect();

@@ -35,6 +35,10 @@ use canned::{Canned, CannedBody};
 use errors::{ErrorKey, ErrorTemplate, Shape};
 pub(crate) use errors::{MockError, MOCK_ERROR_HEADER};
 
+/// The time one response's fresh data (`Prefer: dynamic=true`, `--dynamic`) may
+/// take to generate; past it, the documented default body is sent.
+pub(crate) const DYNAMIC_TIME: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// A response ready to send.
 #[derive(Debug, Clone)]
 pub(crate) struct Built {
@@ -239,6 +243,7 @@ impl Responder {
                     let why: Vec<String> = contract
                         .schemas
                         .violations(s, &state_body)
+                        .items
                         .iter()
                         .take(5)
                         .map(|v| format!("{} {}: {}", v.pointer, v.rule, v.message))
@@ -415,7 +420,10 @@ impl Responder {
         let Some(schema_id) = cb.schema else {
             return cb.value.clone();
         };
-        let generator = Generator::new(&contract.schemas, Mode::Dynamic);
+        // Bounded in size (each attempt) and in time (all of them): past it, the
+        // default body is sent.
+        let generator = Generator::new(&contract.schemas, Mode::Dynamic)
+            .until(std::time::Instant::now() + DYNAMIC_TIME);
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let mut rng = StdRng::seed_from_u64(
             self.seed
@@ -425,6 +433,9 @@ impl Responder {
             // Ok means the contract's validator accepted it: no need to ask again.
             if let Ok(v) = generator.generate(schema_id, &mut rng) {
                 return v;
+            }
+            if generator.past_deadline() {
+                break;
             }
         }
         cb.value.clone()

@@ -234,12 +234,8 @@ impl Step {
         if let Some(r) = &self.retry {
             out.extend(r.until.vars());
         }
-        let mut seen = Vec::new();
-        out.retain(|v| {
-            let first = !seen.contains(v);
-            seen.push(*v);
-            first
-        });
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|v| seen.insert(*v));
         out
     }
 }
@@ -435,28 +431,33 @@ pub fn load_scenarios(
         }
     }
     let mut scenarios: Vec<Scenario> = Vec::new();
+    // Index into `scenarios` by snapshot name and by scenario name.
+    let mut by_snapshot: std::collections::HashMap<String, usize> = Default::default();
+    let mut by_name: std::collections::HashMap<String, usize> = Default::default();
     for f in files {
         match from_file(&f, contract) {
             Ok(s) => {
-                if let Some(other) = scenarios.iter().find(|o| o.snapshot == s.snapshot) {
+                if let Some(&other) = by_snapshot.get(&s.snapshot) {
                     errors.push(Diagnostic::new(
                         f.display().to_string(),
                         format!(
                             "its snapshot name `{}` is taken by {}; rename one file",
                             s.snapshot,
-                            other.file.display()
+                            scenarios[other].file.display()
                         ),
                     ));
-                } else if let Some(other) = scenarios.iter().find(|o| o.name == s.name) {
+                } else if let Some(&other) = by_name.get(&s.name) {
                     errors.push(Diagnostic::new(
                         f.display().to_string(),
                         format!(
                             "scenario name `{}` is also used by {}",
                             s.name,
-                            other.file.display()
+                            scenarios[other].file.display()
                         ),
                     ));
                 } else {
+                    by_snapshot.insert(s.snapshot.clone(), scenarios.len());
+                    by_name.insert(s.name.clone(), scenarios.len());
                     scenarios.push(s);
                 }
             }

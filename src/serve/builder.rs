@@ -144,6 +144,19 @@ impl MockServerBuilder {
         self
     }
 
+    /// How long a client may take to send its request body (then 408, and the
+    /// connection is closed).
+    pub fn body_timeout(mut self, d: Duration) -> Self {
+        self.opts.body_timeout = d;
+        self
+    }
+
+    /// Connections served at once; past this a new one is answered 503 and closed.
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.opts.max_connections = n;
+        self
+    }
+
     /// When the server is dropped, panics if any request broke the contract,
     /// listing every violation (like wiremock-rs's expectations). Not while the
     /// thread is already panicking.

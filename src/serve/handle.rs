@@ -243,7 +243,15 @@ fn log(
                 .iter()
                 .map(|v| r.map_or_else(|| v.to_string(), |r| r.text(&v.to_string())))
                 .collect();
-            Some(format!("{} violation(s): {}", list.len(), list.join("; ")))
+            let more = match outcome.unlisted {
+                0 => String::new(),
+                n => format!("; and {n} more"),
+            };
+            Some(format!(
+                "{} violation(s): {}{more}",
+                list.len() + outcome.unlisted,
+                list.join("; ")
+            ))
         }
         other => {
             let reason = other.reason(&state.opts.rules, |t| match &redactor {

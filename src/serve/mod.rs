@@ -30,7 +30,7 @@ use hyper::header::HeaderValue;
 
 use crate::contract::Contract;
 use crate::http::log::LogSink;
-use crate::http::server::{bind, serve_connections, BindError, ServerHandle};
+use crate::http::server::{bind, serve_connections, BindError, Limits, ServerHandle};
 use crate::journal::near::near_miss;
 use crate::journal::pattern::PatternError;
 use crate::journal::view::ViewCx;
@@ -84,6 +84,11 @@ pub struct ServeOptions {
     pub max_body: usize,
     /// How long a client may take to send its request headers.
     pub header_timeout: Duration,
+    /// How long a client may take to send its request body; then 408 and the
+    /// connection is closed.
+    pub body_timeout: Duration,
+    /// Connections served at once; past this a new one is answered 503 and closed.
+    pub max_connections: usize,
     /// Stateful mode: the model that says what each operation does to the state,
     /// and how the simulation runs (settle delay, seed, strictness, limits).
     pub stateful: Option<(Arc<StateModel>, StateOptions)>,
@@ -112,6 +117,8 @@ impl Default for ServeOptions {
             log: false,
             max_body: 1024 * 1024,
             header_timeout: Duration::from_secs(10),
+            body_timeout: DEFAULT_BODY_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
             stateful: None,
             admin_prefix: "/__admin".into(),
             max_sessions: 10_000,
@@ -120,6 +127,11 @@ impl Default for ServeOptions {
         }
     }
 }
+
+/// How long a client may take to send a request body, unless told otherwise.
+pub(crate) const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Connections served at once, unless told otherwise.
+pub(crate) const DEFAULT_MAX_CONNECTIONS: usize = 512;
 
 /// Why the mock did not start.
 #[derive(Debug, thiserror::Error)]
@@ -153,6 +165,9 @@ pub(crate) struct State {
     /// The server's own credentials, hidden wherever they might show.
     secrets: Secrets,
     log: Arc<LogSink>,
+    /// Heavy work (fresh data, large bodies) done on blocking threads at once:
+    /// one per CPU.
+    heavy: Arc<tokio::sync::Semaphore>,
     sim: Option<Simulation>,
     counters: RuleCounters,
     admin_prefix: String,
@@ -254,7 +269,15 @@ impl MockServer {
     ) -> Result<MockServer, ServeError> {
         check_rules(&opts.rules, &contract)?;
         let admin_prefix = admin_prefix(&opts.admin_prefix, &contract)?;
-        let (responder, warnings) = Responder::new(&contract, opts.seed, opts.dynamic);
+        // Building every default response is work for a blocking thread: on a large
+        // contract it takes a while, and the runtime must stay free meanwhile. The
+        // port is bound only once the responses are ready.
+        let built = {
+            let (contract, seed, dynamic) = (contract.clone(), opts.seed, opts.dynamic);
+            tokio::task::spawn_blocking(move || Responder::new(&contract, seed, dynamic)).await
+        };
+        let (responder, warnings) =
+            built.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
         let sim = opts.stateful.as_ref().map(|(model, sim_opts)| {
             Simulation::new(contract.clone(), model.clone(), sim_opts.clone())
         });
@@ -281,6 +304,9 @@ impl MockServer {
             auth_header,
             secrets,
             log: Arc::default(),
+            heavy: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(1, |n| n.get()),
+            )),
             sim,
             counters,
             admin_prefix,
@@ -291,11 +317,14 @@ impl MockServer {
         let serving = state.clone();
         let handle = ServerHandle::spawn(addr, |stopped| async move {
             let state = serving;
-            let header_timeout = state.opts.header_timeout;
+            let limits = Limits {
+                header_timeout: state.opts.header_timeout,
+                max_connections: state.opts.max_connections,
+            };
             let served = state.clone();
             serve_connections(
                 listener,
-                header_timeout,
+                limits,
                 stopped,
                 Some(stop_asked),
                 move |req, conn| {

@@ -5,6 +5,7 @@
 //! sends it, counts it, logs it and journals it.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -19,7 +20,7 @@ use super::chaos::{self, Picked};
 use super::session::stable_hash;
 use super::{basic_matches, State};
 use crate::contract::{Auth, OpIndex, Operation};
-use crate::http::intake::{invalid_request_status, Intake, Route};
+use crate::http::intake::{invalid_request_status, violation_list, Intake, Route};
 use crate::http::server::{read_body, BodyError};
 use crate::journal::{Drawn, Why};
 use crate::respond::fault::{Dribble, Fault};
@@ -28,6 +29,7 @@ use crate::respond::{
     bodiless, negotiate, prefer, Built, Choice, ChoiceError, MockError, RequestInfo,
 };
 use crate::state::SimOutcome;
+use crate::support::limits::Capped;
 use crate::validate::{Place, Violation};
 
 /// What the mock decided for a request.
@@ -38,6 +40,9 @@ pub(super) struct Outcome {
     pub(super) close: bool,
     pub(super) operation: Option<OpIndex>,
     pub(super) violations: Vec<Violation>,
+    /// Violations found beyond those listed (a request breaks at most so many
+    /// rules in the journal and the log; the rest are counted).
+    pub(super) unlisted: usize,
     /// The request body as read (empty when it was not read).
     pub(super) body: Bytes,
     pub(super) shape: Shape,
@@ -61,6 +66,7 @@ impl Outcome {
             close: false,
             operation: None,
             violations: Vec::new(),
+            unlisted: 0,
             body: Bytes::new(),
             shape: Shape::default(),
         }
@@ -72,7 +78,12 @@ impl Outcome {
     }
 }
 
-pub(super) async fn answer(state: &State, parts: &Parts, body: Incoming, session: &str) -> Outcome {
+pub(super) async fn answer(
+    state: &Arc<State>,
+    parts: &Parts,
+    body: Incoming,
+    session: &str,
+) -> Outcome {
     let contract = &*state.contract;
     let mut intake = Intake::new(contract, parts);
     if parts.method == Method::HEAD {
@@ -106,7 +117,14 @@ pub(super) async fn answer(state: &State, parts: &Parts, body: Incoming, session
         Route::Operation(op, params) => (*op, params),
     };
 
-    let body = match read_body(&parts.headers, body, state.opts.max_body).await {
+    let body = match read_body(
+        &parts.headers,
+        body,
+        state.opts.max_body,
+        state.opts.body_timeout,
+    )
+    .await
+    {
         Ok(body) => body,
         Err(BodyError::TooLarge) => {
             let msg = format!(
@@ -115,6 +133,16 @@ pub(super) async fn answer(state: &State, parts: &Parts, body: Incoming, session
             );
             let built = state.responder.error(contract, Some(operation), 413, &msg);
             let mut out = Outcome::plain(built, Why::TooLarge).of(operation);
+            out.close = true;
+            return out;
+        }
+        Err(BodyError::TimedOut) => {
+            let msg = format!(
+                "The request body did not arrive within {}",
+                crate::support::duration::format(state.opts.body_timeout)
+            );
+            let built = state.responder.error(contract, Some(operation), 408, &msg);
+            let mut out = Outcome::plain(built, Why::Unreadable(msg.into())).of(operation);
             out.close = true;
             return out;
         }
@@ -164,7 +192,11 @@ pub(super) async fn answer(state: &State, parts: &Parts, body: Incoming, session
         }
     }
 
-    let mut violations = intake.violations(contract, parts, &body);
+    let violations = if body.len() > CHECK_INLINE {
+        validate_off_the_workers(state, parts, operation, body.clone()).await
+    } else {
+        intake.violations(contract, parts, &body)
+    };
     if violations.is_empty() {
         if let Some(v) = not_acceptable(operation, parts, prefer.code) {
             let msg = format!("Not acceptable: {v}");
@@ -176,15 +208,21 @@ pub(super) async fn answer(state: &State, parts: &Parts, body: Incoming, session
         }
     }
     if !violations.is_empty() {
-        let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
-        let msg = format!("Invalid request: {}", list.join("; "));
+        let msg = format!("Invalid request: {}", violation_list(&violations));
         let status = invalid_request_status(operation);
         let built =
             state
                 .responder
-                .error_listing(contract, Some(operation), status, &msg, &violations);
+                .error_listing(contract, Some(operation), status, &msg, &violations.items);
         let mut out = Outcome::plain(built, Why::Invalid);
-        out.violations = std::mem::take(&mut violations);
+        out.unlisted = violations.total() - violations.items.len();
+        out.violations = violations.items;
+        out.body = body;
+        return out.of(operation);
+    }
+
+    if prefer.dynamic.unwrap_or(state.opts.dynamic) {
+        let mut out = off_the_workers(state, parts, operation, body.clone(), prefer, session).await;
         out.body = body;
         return out.of(operation);
     }
@@ -201,6 +239,84 @@ pub(super) async fn answer(state: &State, parts: &Parts, body: Incoming, session
     );
     out.body = body;
     out.of(operation)
+}
+
+/// Request bodies up to this size are validated on the async worker; larger ones
+/// on a blocking thread, so a large body never stalls other requests.
+const CHECK_INLINE: usize = 64 * 1024;
+
+/// The request head again, owned, for work on another thread; its method is the
+/// operation's (a `HEAD` is routed as the `GET` it stands for).
+fn owned_head(parts: &Parts, operation: &Operation) -> Parts {
+    let (mut copy, ()) = hyper::Request::new(()).into_parts();
+    copy.method = operation.method.clone();
+    copy.uri = parts.uri.clone();
+    copy.version = parts.version;
+    copy.headers = parts.headers.clone();
+    copy
+}
+
+/// Validates a request with a large body on a blocking thread (a few at a time,
+/// as generation is), so the async workers keep serving meanwhile.
+async fn validate_off_the_workers(
+    state: &Arc<State>,
+    parts: &Parts,
+    operation: &Operation,
+    body: Bytes,
+) -> Capped<Violation> {
+    let copy = owned_head(parts, operation);
+    let permit = state.heavy.clone().acquire_owned().await;
+    let state = Arc::clone(state);
+    let done = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let mut intake = Intake::new(&state.contract, &copy);
+        // As on the worker: mimeo's own `__` controls are not the request's.
+        let _ = prefer::parse(&copy.headers, &mut intake.query);
+        intake.violations(&state.contract, &copy, &body)
+    })
+    .await;
+    done.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+}
+
+/// Answers a request that asks for fresh data on a blocking thread, a few at a
+/// time: generating is CPU work (bounded in size and time), and it must not hold
+/// up the requests the async workers are serving meanwhile.
+async fn off_the_workers(
+    state: &Arc<State>,
+    parts: &Parts,
+    operation: &Operation,
+    body: Bytes,
+    prefer: prefer::Prefer,
+    session: &str,
+) -> Outcome {
+    let copy = owned_head(parts, operation);
+    let session = session.to_string();
+    let permit = state.heavy.clone().acquire_owned().await;
+    let state = Arc::clone(state);
+    let done = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let contract = &*state.contract;
+        let mut intake = Intake::new(contract, &copy);
+        let _ = prefer::parse(&copy.headers, &mut intake.query);
+        match &intake.route {
+            Route::Operation(op, params) => choose_and_respond(
+                &state,
+                op,
+                &copy,
+                params,
+                &intake.query,
+                &body,
+                &prefer,
+                &session,
+            ),
+            _ => Outcome::plain(
+                state.responder.error(contract, None, 404, "not found"),
+                Why::NotFound,
+            ),
+        }
+    })
+    .await;
+    done.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
 }
 
 /// The violation when the request's `Accept` admits none of the media types

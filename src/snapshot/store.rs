@@ -3,6 +3,12 @@
 //! is atomic (`crate::support::files`), and nothing replaces a `.snap` unless the
 //! user accepts it. A result that had no answer for some step is incomplete and
 //! is never written at all.
+//!
+//! Symbolic links: the snapshot directory itself may be one (it is the user's
+//! choice where snapshots live), but a `.snap` or `.snap.new` inside it that is a
+//! link is refused (a snapshot error naming it): it is never read, written
+//! through, replaced, accepted or deleted, so a planted link can neither show
+//! another file's content in a diff or report nor get another file overwritten.
 
 use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -45,6 +51,32 @@ pub struct Snapshots {
     dir: PathBuf,
 }
 
+/// Refuses a snapshot file that is a symbolic link (see the module docs).
+fn no_link(path: &Path) -> io::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => Err(io::Error::other(format!(
+            "{} is a symbolic link; mimeo does not follow links inside the snapshot directory (remove it)",
+            path.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Reads a snapshot file that is not a link.
+fn read(path: &Path) -> io::Result<String> {
+    no_link(path)?;
+    std::fs::read_to_string(path)
+}
+
+/// Deletes a snapshot file that is not a link; one that is not there is fine.
+fn remove(path: &Path) -> io::Result<()> {
+    no_link(path)?;
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
 impl Snapshots {
     /// Snapshots live in `dir` (created when the first one is written).
     pub fn new(dir: impl Into<PathBuf>) -> Snapshots {
@@ -69,16 +101,13 @@ impl Snapshots {
     /// Compares `content` with the stored snapshot `name`. A stale `.snap.new` for a
     /// snapshot that now matches is removed.
     pub fn compare(&self, name: &str, content: &str) -> io::Result<Verdict> {
-        let stored = match std::fs::read_to_string(self.path(name)) {
+        let stored = match read(&self.path(name)) {
             Ok(text) => contents(&text),
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Verdict::Missing),
             Err(e) => return Err(e),
         };
         if normalize(&stored) == normalize(content) {
-            match std::fs::remove_file(self.pending_path(name)) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-                _ => {}
-            }
+            remove(&self.pending_path(name))?;
             return Ok(Verdict::Matched);
         }
         Ok(Verdict::Changed(unified_diff(&stored, content)))
@@ -100,12 +129,10 @@ impl Snapshots {
         } else {
             self.path(name)
         };
+        no_link(&path)?;
         write_atomic(&path, &file_text(source, expression, content))?;
         if !pending {
-            match std::fs::remove_file(self.pending_path(name)) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-                _ => {}
-            }
+            remove(&self.pending_path(name))?;
         }
         Ok(path)
     }
@@ -132,18 +159,21 @@ impl Snapshots {
 
     /// Moves `NAME.snap.new` over `NAME.snap`.
     pub fn accept(&self, name: &str) -> io::Result<()> {
+        no_link(&self.pending_path(name))?;
+        no_link(&self.path(name))?;
         std::fs::rename(self.pending_path(name), self.path(name))
     }
 
     /// Deletes `NAME.snap.new`.
     pub fn reject(&self, name: &str) -> io::Result<()> {
+        no_link(&self.pending_path(name))?;
         std::fs::remove_file(self.pending_path(name))
     }
 
     /// The diff a pending snapshot would make (against nothing when new).
     pub fn pending_diff(&self, name: &str) -> io::Result<String> {
-        let new = contents(&std::fs::read_to_string(self.pending_path(name))?);
-        let old = match std::fs::read_to_string(self.path(name)) {
+        let new = contents(&read(&self.pending_path(name))?);
+        let old = match read(&self.path(name)) {
             Ok(text) => contents(&text),
             Err(e) if e.kind() == io::ErrorKind::NotFound => String::new(),
             Err(e) => return Err(e),

@@ -265,7 +265,7 @@ fn update(cx: &Cx, world: &mut World, res: usize) -> SimOutcome {
         _ => complete(cx, res, &key, &mut doc, hash(key.as_bytes())),
     }
     if let (Action::Merge { .. }, Some(s)) = (&cx.plan.action, r.item_schema) {
-        if let Some(v) = cx.contract.schemas.violations(s, &doc).first() {
+        if let Some(v) = cx.contract.schemas.violations(s, &doc).items.first() {
             let at = if v.pointer.is_empty() {
                 "/"
             } else {

@@ -207,6 +207,7 @@ impl Reader<'_> {
                 .contract
                 .schemas
                 .violations(s, &key_value(&key, r.key_integer))
+                .items
                 .first()
             {
                 self.errors.at(
@@ -272,10 +273,14 @@ impl Reader<'_> {
                             None => set_pointer(&mut doc, f, key_value(key, r.key_integer)),
                         }
                     }
-                    if let Some(violation) = r
-                        .item_schema
-                        .and_then(|s| self.contract.schemas.violations(s, &doc).into_iter().next())
-                    {
+                    if let Some(violation) = r.item_schema.and_then(|s| {
+                        self.contract
+                            .schemas
+                            .violations(s, &doc)
+                            .items
+                            .into_iter()
+                            .next()
+                    }) {
                         let at = if violation.pointer.is_empty() {
                             "/".into()
                         } else {
@@ -459,6 +464,7 @@ impl Reader<'_> {
                 self.contract
                     .schemas
                     .violations(s, &json!(key))
+                    .items
                     .into_iter()
                     .next()
             }) {

@@ -61,7 +61,6 @@ fn bare(text: &str) -> DurationError {
     }
 }
 
-#[cfg(feature = "replay")]
 /// `10s`, `250ms`, `1.5s`: the shortest exact way to write `d` for a message.
 pub(crate) fn format(d: Duration) -> String {
     if d.subsec_nanos() == 0 && d.as_secs() > 0 {

@@ -13,6 +13,25 @@ pub(crate) fn write_atomic(path: &Path, text: &str) -> io::Result<()> {
     file.persist(path).map(|_| ()).map_err(|e| e.error)
 }
 
+/// Writes a report the user named (`--json`, `--junit`) to `path`, atomically.
+/// A path that is a symbolic link is refused rather than replaced or written
+/// through: a link planted where a report goes must not get another file
+/// overwritten.
+pub(crate) fn write_report(path: &Path, text: &str) -> io::Result<()> {
+    refuse_link(path)?;
+    write_atomic(path, text)
+}
+
+/// An error when `path` is a symbolic link.
+pub(crate) fn refuse_link(path: &Path) -> io::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => Err(io::Error::other(
+            "it is a symbolic link; give the path of a regular file (mimeo does not write through links)",
+        )),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(feature = "proxy")]
 /// Writes `text` to `path` only if no file has that name; an existing file is
 /// never replaced (`AlreadyExists`), even by a writer racing this one.

@@ -9,10 +9,40 @@ use serde_saphyr::Location;
 
 use crate::diagnostic::Diagnostic;
 
+/// The most values (mappings, sequences and scalars, aliases expanded) one file
+/// may hold. Aliases repeat what an anchor names without repeating its text, so
+/// this is what stops a small file from expanding to billions of values.
+pub(crate) const MAX_NODES: usize = 250_000;
+/// The most bytes of scalar text one file may hold, aliases expanded.
+pub(crate) const MAX_SCALAR_BYTES: usize = 64 * 1024 * 1024;
+/// The most alias uses (`*name`) in one file.
+const MAX_ALIASES: usize = 50_000;
+/// The deepest nesting of mappings and sequences.
+const MAX_DEPTH: usize = 64;
+
+/// How every YAML file people write is read: within the budget above.
+fn options() -> serde_saphyr::Options {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_nodes = MAX_NODES;
+    budget.max_total_scalar_bytes = MAX_SCALAR_BYTES;
+    budget.max_aliases = MAX_ALIASES;
+    budget.max_depth = MAX_DEPTH;
+    budget.max_events = 4 * MAX_NODES;
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    options
+}
+
 /// Reads `text` (from `file`) into `T`; a syntax or shape error is located.
 pub(crate) fn from_str<T: DeserializeOwned>(file: &str, text: &str) -> Result<T, Diagnostic> {
-    serde_saphyr::from_str(text).map_err(|e| {
+    serde_saphyr::from_str_with_options(text, options()).map_err(|e| {
         let mut message = message(&e.without_snippet().to_string());
+        if message.contains("budget breached") {
+            message = format!(
+                "the file is larger than mimeo reads ({message}): at most {MAX_NODES} values, {} MiB of text, {MAX_ALIASES} aliases and {MAX_DEPTH} levels of nesting, aliases expanded",
+                MAX_SCALAR_BYTES / (1024 * 1024)
+            );
+        }
         // An unquoted `{{var}}` is a YAML flow mapping, the most common slip.
         if let Some(loc) = e.location() {
             let rest: Option<String> = text

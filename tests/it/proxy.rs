@@ -288,8 +288,13 @@ async fn a_proxy_whose_target_is_itself_answers_508_instead_of_looping() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
+    let dir = tempfile::tempdir().unwrap();
     let mut opts = ProxyOptions::new(format!("http://127.0.0.1:{port}"));
     opts.port = port;
+    opts.record = Some(mimeo::proxy::RecordOptions {
+        dir: dir.path().to_path_buf(),
+        session_gap: None,
+    });
     let proxy = proxy(opts).await;
     let reply = within(send(&proxy.url(), "GET", "/v1/Nowhere", &[], None)).await;
     assert_eq!(reply.status, 508, "{:?}", reply.body);
@@ -301,9 +306,58 @@ async fn a_proxy_whose_target_is_itself_answers_508_instead_of_looping() {
         "{}",
         reply.json()
     );
-    // One request from the client, one that came back: no more.
+    // One request from the client, one that came back: no more. Both were
+    // answered by the proxy (the client's with the proxy's own 508, come back),
+    // so nothing was recorded as if the API had answered it.
     let summary = proxy.shutdown().await;
     assert_eq!(summary.exchanges, 2, "{summary}");
+    assert_eq!((summary.forwarded, summary.refused), (0, 2), "{summary}");
+    assert!(summary.recordings.is_empty(), "{summary}");
+    assert!(summary.recording_errors.is_empty(), "{summary}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_with_two_lengths_is_framed_by_what_the_proxy_sends() {
+    use std::io::{Read, Write};
+    let target = crate::common::hostile::Hostile::start(crate::common::hostile::both_lengths);
+    let proxy = proxy(ProxyOptions::new(target.base.clone())).await;
+    let path = format!("/v1/Stores/{STORE}/Profiles/{PROFILE}/Identifiers/email");
+    let body = r#"{"idType":"email","values":["a@x.io"]}"#;
+    let addr = proxy.addr();
+    // Two requests pipelined on one connection: the second answer must start
+    // exactly where the first one ends.
+    let raw = tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nhost: x\r\n\r\nGET {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        let _ = stream.read_to_end(&mut out);
+        String::from_utf8_lossy(&out).into_owned()
+    })
+    .await
+    .unwrap();
+    let answers: Vec<&str> = raw.split("HTTP/1.1 ").filter(|a| !a.is_empty()).collect();
+    assert_eq!(answers.len(), 2, "{raw}");
+    for a in answers {
+        let (head, rest) = a.split_once("\r\n\r\n").expect("a head");
+        let head = head.to_ascii_lowercase();
+        assert!(head.starts_with("200"), "{a}");
+        assert!(!head.contains("content-length: 5\r"), "{a}");
+        assert!(
+            head.contains(&format!("content-length: {}", body.len())),
+            "the length of what is sent: {a}"
+        );
+        assert!(rest.starts_with(body), "{a}");
+    }
+    let summary = proxy.shutdown().await;
+    assert_eq!(summary.count(Check::BodySchema), 0, "{summary}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

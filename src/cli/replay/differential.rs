@@ -57,8 +57,8 @@ pub(super) async fn run(
     say!(
         "mimeo: replaying {} against {} and the reference {}{}",
         finish::counted(scenarios.len(), steps),
-        target.base,
-        reference_target.base,
+        target.shown(),
+        reference_target.shown(),
         if mock.is_some() {
             " (in-process stateful mock)"
         } else {
@@ -79,7 +79,12 @@ pub(super) async fn run(
     }
     let painter = Painter::from_flag(&args.color);
     let bar = progress_bar(std::io::stderr().is_terminal(), scenarios.len());
-    let secrets = Secrets::new(auth.iter().flat_map(|(u, p)| Secrets::basic(u, p)));
+    let secrets = Secrets::new(
+        auth.iter()
+            .flat_map(|(u, p)| Secrets::basic(u, p))
+            .chain(target.secrets())
+            .chain(reference_target.secrets()),
+    );
     let on_done = {
         let (bar, secrets) = (bar.clone(), secrets.clone());
         move |run: &mimeo::ScenarioRun, diff: &mimeo::diff::ScenarioDiff| {
@@ -126,8 +131,8 @@ pub(super) async fn run(
         args,
         contract: &contract,
         reports: &reports,
-        target: &target.base,
-        reference: Some(&reference_target.base),
+        target: &target.shown(),
+        reference: Some(&reference_target.shown()),
         secrets: &secrets,
         store: None,
     })

@@ -60,6 +60,18 @@ pub(crate) fn run(args: ReplayArgs) -> i32 {
         Ok(a) => a,
         Err(e) => return fail(e),
     };
+    // Reports go to regular files: a link where one is to be written is refused
+    // now, before anything is sent (see `mimeo::report`).
+    for (flag, path) in [("--json", &args.json), ("--junit", &args.junit)] {
+        if let Some(p) = path {
+            if std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()) {
+                return fail(format!(
+                    "{flag} {}: it is a symbolic link; give the path of a regular file (mimeo does not write through links)",
+                    p.display()
+                ));
+            }
+        }
+    }
     let contract = match load_contract(args.spec.as_deref()) {
         Ok(c) => c,
         Err(e) => return fail(e),
@@ -211,6 +223,7 @@ fn options(args: &ReplayArgs, auth: Option<(String, String)>) -> ReplayOptions {
         vars: args.vars.iter().cloned().collect::<IndexMap<_, _>>(),
         timeout: args.timeout,
         concurrency: usize::from(args.concurrency),
+        max_response: args.max_response_size,
         run_id: Some(
             args.run_id
                 .clone()

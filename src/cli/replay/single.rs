@@ -55,7 +55,7 @@ pub(super) async fn run(
     say!(
         "mimeo: replaying {} against {}{}",
         finish::counted(scenarios.len(), steps),
-        target.base,
+        target.shown(),
         match (&mock, args.stateless) {
             (Some(_), false) => " (in-process stateful mock)",
             (Some(_), true) => " (in-process stateless mock)",
@@ -77,7 +77,11 @@ pub(super) async fn run(
 
     let painter = Painter::from_flag(&args.color);
     let bar = progress_bar(std::io::stderr().is_terminal(), scenarios.len());
-    let secrets = Secrets::new(auth.iter().flat_map(|(u, p)| Secrets::basic(u, p)));
+    let secrets = Secrets::new(
+        auth.iter()
+            .flat_map(|(u, p)| Secrets::basic(u, p))
+            .chain(target.secrets()),
+    );
     let store = Snapshots::new(&args.snapshots);
     let policy = SnapshotPolicy {
         accept: args.accept,
@@ -161,7 +165,7 @@ pub(super) async fn run(
         args,
         contract: &contract,
         reports: &reports,
-        target: &target.base,
+        target: &target.shown(),
         reference: None,
         secrets: &secrets,
         store: Some(&store),

@@ -96,39 +96,108 @@ struct Session {
     started: SystemTime,
     last: Instant,
     exchanges: Vec<Exchange>,
+    /// 1 for a session's first file, then 2, 3... for the files it continues in.
+    part: usize,
+    /// What the exchanges will take in the file, roughly.
+    size: Size,
+}
+
+/// The most one scenario file holds, so that every file loads (the scenario
+/// reader's budget: [`crate::support::yaml::MAX_NODES`] values and
+/// [`crate::support::yaml::MAX_SCALAR_BYTES`] of text) and memory held for a
+/// session stays small: a longer session continues in another file.
+pub(crate) const MAX_STEPS_PER_FILE: usize = 1000;
+/// Bytes of text per file (a quarter of the reader's budget).
+pub(crate) const MAX_FILE_BYTES: usize = crate::support::yaml::MAX_SCALAR_BYTES / 4;
+/// Values per file (less than half the reader's budget).
+const MAX_FILE_NODES: usize = crate::support::yaml::MAX_NODES * 2 / 5;
+/// Bytes held in open sessions, all clients together; past it, the largest one
+/// is written (and continues in another file).
+const MAX_HELD_BYTES: usize = 256 * 1024 * 1024;
+
+/// What exchanges will take in a scenario file, roughly (an upper bound).
+#[derive(Debug, Clone, Copy, Default)]
+struct Size {
+    bytes: usize,
+    nodes: usize,
+}
+
+impl Size {
+    fn of(e: &Exchange) -> Size {
+        let headers: usize = e
+            .headers
+            .iter()
+            .map(|(n, v)| n.as_str().len() + v.len() + 8)
+            .sum();
+        let bytes =
+            e.path.len() + e.query.as_ref().map_or(0, String::len) + headers + e.body.len() + 256;
+        // A body written as JSON is one value per `,`, `:`, `[` or `{`, at most;
+        // one written as text is one value.
+        let body_nodes = render::json_nodes(&e.body).min(render::MAX_BODY_NODES) + 1;
+        let query_nodes = e.query.as_ref().map_or(0, |q| q.matches('&').count() + 1) * 2;
+        Size {
+            bytes,
+            nodes: 24 + 2 * e.headers.len() + query_nodes + body_nodes,
+        }
+    }
+
+    fn add(&mut self, other: Size) {
+        self.bytes += other.bytes;
+        self.nodes += other.nodes;
+    }
+
+    /// Whether a file with `steps` steps of this size is full.
+    fn full(&self, steps: usize) -> bool {
+        steps >= MAX_STEPS_PER_FILE || self.bytes >= MAX_FILE_BYTES || self.nodes >= MAX_FILE_NODES
+    }
 }
 
 /// Collects exchanges into sessions and writes them.
 pub(crate) struct Recorder {
     contract: Arc<Contract>,
     opts: RecordOptions,
+    /// The target as shown in recordings (credentials in its URL hidden).
     target: String,
+    /// Credentials known before any traffic (those in the target URL): scrubbed
+    /// from every recording.
+    known_secrets: Vec<String>,
     log: Option<Arc<LogSink>>,
     open: Mutex<Vec<Session>>,
     next: AtomicUsize,
     written: Mutex<Vec<Recording>>,
     errors: Mutex<Vec<String>>,
+    /// Files being written on blocking threads, waited for at shutdown.
+    writing: Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 impl Recorder {
-    /// A recorder writing to `opts.dir` (created now, so a bad directory stops the start).
+    /// A recorder writing to `opts.dir`: created now, and a file written and removed
+    /// in it, so a directory that cannot hold the recording stops the start
+    /// instead of losing the recording at shutdown.
     pub(crate) fn new(
         contract: Arc<Contract>,
         opts: RecordOptions,
         target: &str,
+        known_secrets: Vec<String>,
         log: Option<Arc<LogSink>>,
     ) -> Result<Recorder, String> {
         std::fs::create_dir_all(&opts.dir)
             .map_err(|e| format!("--record {}: {e}", opts.dir.display()))?;
+        tempfile::Builder::new()
+            .prefix(".mimeo-")
+            .tempfile_in(&opts.dir)
+            .map_err(|e| format!("--record {}: cannot write there: {e}", opts.dir.display()))?;
         Ok(Recorder {
             contract,
             opts,
             target: target.to_string(),
+            known_secrets,
             log,
             open: Mutex::new(Vec::new()),
             next: AtomicUsize::new(1),
             written: Mutex::new(Vec::new()),
             errors: Mutex::new(Vec::new()),
+            writing: Mutex::new(Vec::new()),
         })
     }
 
@@ -140,11 +209,13 @@ impl Recorder {
     }
 
     /// Adds an answered exchange to its client's session; a session of that client
-    /// that has been idle longer than the gap ends first and is written.
-    pub(crate) fn add(&self, exchange: Exchange) {
+    /// that has been idle longer than the gap ends first and is written, and so is
+    /// one that is full (it continues in another file).
+    pub(crate) fn add(self: &Arc<Self>, exchange: Exchange) {
         let now = Instant::now();
         let key = self.opts.session_gap.map(|_| exchange.client);
-        let mut ended = None;
+        let size = Size::of(&exchange);
+        let mut ended = Vec::new();
         {
             let mut open = lock(&self.open);
             if let Some(gap) = self.opts.session_gap {
@@ -152,12 +223,23 @@ impl Recorder {
                     .iter()
                     .position(|s| s.client == key && now.duration_since(s.last) > gap)
                 {
-                    ended = Some(open.remove(i));
+                    ended.push(open.remove(i));
+                }
+            }
+            let mut part = 1;
+            if let Some(i) = open.iter().position(|s| s.client == key) {
+                let s = &open[i];
+                let mut after = s.size;
+                after.add(size);
+                if !s.exchanges.is_empty() && after.full(s.exchanges.len()) {
+                    part = s.part + 1;
+                    ended.push(open.remove(i));
                 }
             }
             match open.iter_mut().find(|s| s.client == key) {
                 Some(s) => {
                     s.last = now;
+                    s.size.add(size);
                     s.exchanges.push(exchange);
                 }
                 None => open.push(Session {
@@ -165,16 +247,53 @@ impl Recorder {
                     started: exchange.at,
                     last: now,
                     exchanges: vec![exchange],
+                    part,
+                    size,
                 }),
             }
+            // All clients together hold at most so much: the largest session is
+            // written early, and continues in another file.
+            let held: usize = open.iter().map(|s| s.size.bytes).sum();
+            if held > MAX_HELD_BYTES {
+                if let Some(i) = (0..open.len()).max_by_key(|&i| open[i].size.bytes) {
+                    let s = open.remove(i);
+                    open.push(Session {
+                        client: s.client,
+                        started: SystemTime::now(),
+                        last: s.last,
+                        exchanges: Vec::new(),
+                        part: s.part + 1,
+                        size: Size::default(),
+                    });
+                    ended.push(s);
+                }
+            }
         }
-        if let Some(s) = ended {
-            self.write(s, true);
+        for s in ended {
+            self.write_soon(s);
+        }
+    }
+
+    /// Writes a session on a blocking thread (rendering and loading a large file
+    /// back takes a while, and must not hold up the exchanges being served).
+    fn write_soon(self: &Arc<Self>, session: Session) {
+        if session.exchanges.is_empty() {
+            return;
+        }
+        let me = Arc::clone(self);
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => {
+                let task = rt.spawn_blocking(move || me.write(session, true));
+                let mut writing = lock(&self.writing);
+                writing.retain(|t| !t.is_finished());
+                writing.push(task);
+            }
+            Err(_) => me.write(session, true),
         }
     }
 
     /// Writes the sessions that have been idle longer than the gap.
-    pub(crate) fn flush_idle(&self) {
+    pub(crate) fn flush_idle(self: &Arc<Self>) {
         let Some(gap) = self.opts.session_gap else {
             return;
         };
@@ -187,13 +306,27 @@ impl Recorder {
             *open = still;
             ended
         };
-        ended.into_iter().for_each(|s| self.write(s, true));
+        ended.into_iter().for_each(|s| self.write_soon(s));
     }
 
-    /// Writes every open session (at shutdown, where the summary lists the files).
-    pub(crate) fn flush_all(&self) {
+    /// Writes every open session, and waits for the files being written (at
+    /// shutdown, where the summary lists the files).
+    pub(crate) async fn flush_all(self: &Arc<Self>) {
         let all = std::mem::take(&mut *lock(&self.open));
-        all.into_iter().for_each(|s| self.write(s, false));
+        for s in all.into_iter().filter(|s| !s.exchanges.is_empty()) {
+            let me = Arc::clone(self);
+            let task = tokio::task::spawn_blocking(move || me.write(s, false));
+            lock(&self.writing).push(task);
+        }
+        loop {
+            let tasks = std::mem::take(&mut *lock(&self.writing));
+            if tasks.is_empty() {
+                break;
+            }
+            for t in tasks {
+                let _ = t.await;
+            }
+        }
     }
 
     /// The files written so far.
@@ -218,7 +351,14 @@ impl Recorder {
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let rendered = render(&self.contract, &session.exchanges, &name, &self.target);
+            let rendered = render(
+                &self.contract,
+                &session.exchanges,
+                &name,
+                &self.target,
+                &self.known_secrets,
+                session.part,
+            );
             if rendered.steps == 0 {
                 self.error(format!(
                     "a session of {} exchange(s) had nothing a scenario can hold; no file written",
@@ -237,7 +377,7 @@ impl Recorder {
         };
         let (path, steps) = path;
         if let Err(errors) = crate::scenario::Scenario::from_file(&path, &self.contract) {
-            let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            let list: Vec<String> = errors.iter().take(5).map(ToString::to_string).collect();
             self.error(format!(
                 "BUG: the recording {} does not load as a scenario; please report it: {}",
                 path.display(),
@@ -291,7 +431,7 @@ mod tests {
             dir: dir.path().to_path_buf(),
             session_gap: None,
         };
-        let recorder = Recorder::new(contract, opts, "http://t", None).unwrap();
+        let recorder = Recorder::new(contract, opts, "http://t", Vec::new(), None).unwrap();
         std::fs::write(dir.path().join("session-S-1.yaml"), "taken").unwrap();
         std::fs::write(dir.path().join("session-S-2.yaml"), "taken").unwrap();
         assert_eq!(recorder.free_path("S"), dir.path().join("session-S-3.yaml"));

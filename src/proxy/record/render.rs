@@ -5,7 +5,6 @@
 
 use std::time::SystemTime;
 
-use base64::Engine;
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE};
 use hyper::Method;
 use indexmap::IndexMap;
@@ -136,28 +135,6 @@ fn any_string(value: &Value, f: &dyn Fn(&str) -> bool) -> bool {
     }
 }
 
-/// The credentials in an `Authorization` value: the header itself, the token after
-/// the scheme, and for Basic the decoded SID and token.
-fn credentials(value: &str, out: &mut Vec<String>) {
-    out.push(value.to_string());
-    let Some((scheme, token)) = value.trim().split_once(' ') else {
-        return;
-    };
-    let token = token.trim();
-    out.push(token.to_string());
-    if scheme.eq_ignore_ascii_case("basic") {
-        if let Some((sid, secret)) = base64::engine::general_purpose::STANDARD
-            .decode(token)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .as_deref()
-            .and_then(|t| t.split_once(':'))
-        {
-            out.extend(Secrets::basic(sid, secret));
-        }
-    }
-}
-
 /// A request body as a step holds it.
 enum RecordedBody {
     /// `body:`, sent as JSON.
@@ -170,30 +147,129 @@ enum RecordedBody {
 /// placeholder.
 const BRACES: &str = "contains `{{`, which a scenario cannot express";
 
+/// Values (JSON values, form fields) above which a body is written as the text
+/// it was (`raw_body`: one value) instead of as YAML (one value each), so that
+/// one large body cannot make a recording too big to load.
+pub(super) const MAX_BODY_NODES: usize = 2_000;
+
+/// The JSON values a body may hold, at most (one per `,`, `:`, `[` and `{`).
+pub(super) fn json_nodes(body: &[u8]) -> usize {
+    body.iter()
+        .filter(|&&b| matches!(b, b',' | b':' | b'[' | b'{'))
+        .count()
+}
+
+/// Replaces the values of members that look like credentials (by name, or by
+/// value) with `[redacted]`, noting each and keeping the value to scrub.
+fn redact_members(
+    contract: &Contract,
+    value: &mut Value,
+    at: &mut String,
+    notes: &mut Vec<String>,
+    secrets: &mut Vec<String>,
+) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                let len = at.len();
+                crate::support::pointer::push(at, k);
+                let by_value = v.as_str().is_some_and(|s| contract.profile.is_secret(s));
+                if crate::secrets::secret_name(k) || by_value {
+                    forget(v, secrets);
+                    *v = Value::String("[redacted]".into());
+                    notes.push(format!("body member {at} (it looks like a credential)"));
+                } else {
+                    redact_members(contract, v, at, notes, secrets);
+                }
+                at.truncate(len);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter_mut().enumerate() {
+                let len = at.len();
+                at.push('/');
+                at.push_str(&i.to_string());
+                if v.as_str().is_some_and(|s| contract.profile.is_secret(s)) {
+                    forget(v, secrets);
+                    *v = Value::String("[redacted]".into());
+                    notes.push(format!("body member {at} (it looks like a credential)"));
+                } else {
+                    redact_members(contract, v, at, notes, secrets);
+                }
+                at.truncate(len);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Every string and number in a value left out: scrubbed from the whole file.
+fn forget(value: &Value, secrets: &mut Vec<String>) {
+    match value {
+        Value::String(s) => scrub_too(secrets, s),
+        Value::Number(n) => scrub_too(secrets, &n.to_string()),
+        Value::Array(items) => items.iter().for_each(|v| forget(v, secrets)),
+        Value::Object(map) => map.values().for_each(|v| forget(v, secrets)),
+        _ => {}
+    }
+}
+
 /// The body: JSON when the request said so and it is; otherwise the text as sent.
-/// Recorded values become `{{var}}`.
-fn request_body(ex: &Exchange, vars: &Vars) -> Result<Option<RecordedBody>, &'static str> {
+/// Members and form fields that look like credentials are left out (`[redacted]`)
+/// and noted; recorded values become `{{var}}`.
+fn request_body(
+    contract: &Contract,
+    ex: &Exchange,
+    vars: &Vars,
+    notes: &mut Vec<String>,
+    secrets: &mut Vec<String>,
+) -> Result<Option<RecordedBody>, String> {
     if ex.body.is_empty() {
         return Ok(None);
     }
-    let json_type = ex
+    if ex.body.len() > super::MAX_FILE_BYTES / 2 {
+        return Err(format!(
+            "is larger than a scenario file holds ({})",
+            crate::support::limits::format_size(super::MAX_FILE_BYTES / 2)
+        ));
+    }
+    let content_type = ex
         .headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| media::is_json(ct) && media::essence(ct) != "*/*");
+        .unwrap_or("");
+    let json_type = media::is_json(content_type) && media::essence(content_type) != "*/*";
     match serde_json::from_slice::<Value>(&ex.body) {
-        Ok(v) if json_type => {
+        Ok(mut v) if json_type => {
             if any_string(&v, &|s| s.contains("{{")) {
-                return Err(BRACES);
+                return Err(BRACES.into());
             }
-            Ok(Some(RecordedBody::Json(map_strings(&v, &|s| {
-                vars.substitute(s)
-            }))))
+            redact_members(contract, &mut v, &mut String::new(), notes, secrets);
+            let v = map_strings(&v, &|s| vars.substitute(s));
+            if json_nodes(&ex.body) > MAX_BODY_NODES {
+                // Too many values to write out one by one: the text, as sent.
+                let text = serde_json::to_string(&v).map_err(|e| e.to_string())?;
+                return Ok(Some(RecordedBody::Text(text)));
+            }
+            Ok(Some(RecordedBody::Json(v)))
         }
         _ => match std::str::from_utf8(&ex.body) {
-            Ok(text) if text.contains("{{") => Err(BRACES),
+            Ok(text) if text.contains("{{") => Err(BRACES.into()),
+            Ok(text) if media::essence(content_type) == "application/x-www-form-urlencoded" => {
+                let mut form = form_urlencoded::Serializer::new(String::new());
+                for (k, v) in form_urlencoded::parse(text.as_bytes()) {
+                    if crate::secrets::secret_name(&k) || contract.profile.is_secret(&v) {
+                        scrub_too(secrets, &v);
+                        notes.push(format!("form field {k} (it looks like a credential)"));
+                        form.append_pair(&k, "[redacted]");
+                    } else {
+                        form.append_pair(&k, &vars.substitute(&v));
+                    }
+                }
+                Ok(Some(RecordedBody::Text(form.finish())))
+            }
             Ok(text) => Ok(Some(RecordedBody::Text(vars.substitute(text)))),
-            Err(_) => Err("is not text"),
+            Err(_) => Err("is not text".into()),
         },
     }
 }
@@ -224,7 +300,7 @@ fn step(
         .iter()
         .chain(ex.headers.get_all("proxy-authorization"))
     {
-        credentials(&String::from_utf8_lossy(v.as_bytes()), secrets);
+        crate::secrets::authorization_secrets(&String::from_utf8_lossy(v.as_bytes()), secrets);
     }
     for v in ex.headers.get_all(COOKIE).iter() {
         let text = String::from_utf8_lossy(v.as_bytes());
@@ -305,13 +381,14 @@ fn step(
         headers.push((n.to_string(), vars.substitute(text)));
     }
 
-    let body = request_body(ex, vars).map_err(|why| format!("its body {why}"))?;
+    let body = request_body(contract, ex, vars, &mut notes, secrets)
+        .map_err(|why| format!("its body {why}"))?;
 
     let operation = routed.operation;
     let what = operation.map_or_else(|| "outside the contract".to_string(), Operation::name);
-    out.push_str(&format!("  # {what}: {} observed\n", ex.status));
+    out.push_str(&format!("  # {}: {} observed\n", comment(&what), ex.status));
     for n in &notes {
-        out.push_str(&format!("  # not recorded: {n}\n"));
+        out.push_str(&format!("  # not recorded: {}\n", comment(n)));
     }
     let auth = match (sent_auth.is_some(), ex.status) {
         (true, 401) => "invalid",
@@ -363,6 +440,8 @@ pub(super) fn render(
     exchanges: &[Exchange],
     name: &str,
     target: &str,
+    known_secrets: &[String],
+    part: usize,
 ) -> Rendered {
     let routed: Vec<Routed<'_>> = exchanges
         .iter()
@@ -378,7 +457,7 @@ pub(super) fn render(
     }
     vars.seal();
 
-    let mut secrets = Vec::new();
+    let mut secrets = known_secrets.to_vec();
     let mut needs_mock = false;
     let mut volatile = Volatile::default();
     let mut steps = String::new();
@@ -395,10 +474,11 @@ pub(super) fn render(
             }
             Err(why) => {
                 steps.push_str(&format!(
-                    "  # exchange {} ({} {}) is not recorded: {why}\n",
+                    "  # exchange {} ({} {}) is not recorded: {}\n",
                     i + 1,
                     ex.method,
-                    ex.status
+                    ex.status,
+                    comment(&why)
                 ));
             }
         }
@@ -408,11 +488,17 @@ pub(super) fn render(
     let last = exchanges.last().map_or(first, |e| e.at);
     let mut text = String::new();
     text.push_str(&format!(
-        "# Recorded by `mimeo proxy` from {target}: {} exchange(s), {} to {}.\n",
+        "# Recorded by `mimeo proxy` from {}: {} exchange(s), {} to {}.\n",
+        comment(&crate::secrets::redact_userinfo(target)),
         exchanges.len(),
         utc(first, "%Y-%m-%dT%H:%M:%SZ"),
         utc(last, "%Y-%m-%dT%H:%M:%SZ")
     ));
+    if part > 1 {
+        text.push_str(&format!(
+            "# Part {part} of a client session too long for one file: it continues the session of the previous file.\n"
+        ));
+    }
     text.push_str(
         "# No credentials are kept: each step says which `auth` it used, and replay sends\n\
          # its own (--auth SID:TOKEN). Replay against another store with --var NAME=VALUE.\n",
@@ -448,6 +534,23 @@ pub(super) fn render(
     // The last guard: nothing the client sent as a credential survives, wherever it went.
     let text = Secrets::new(secrets).scrub(&text);
     Rendered { text, steps: count }
+}
+
+/// Text for a YAML comment: on one line, with control characters and
+/// non-characters escaped, and not too long.
+fn comment(text: &str) -> String {
+    let shown = crate::support::limits::printable(text, false);
+    let shown: String = shown
+        .chars()
+        .map(|c| {
+            if crate::support::limits::is_noncharacter(c) || c == '\u{feff}' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect();
+    crate::support::limits::truncate(&shown, 500).into_owned()
 }
 
 /// A time in UTC, formatted (`%Y%m%dT%H%M%SZ` for file names).
@@ -568,7 +671,7 @@ mod tests {
                 202,
             ),
         ];
-        let r = render(&contract, &exchanges, "unit", "http://target");
+        let r = render(&contract, &exchanges, "unit", "http://target", &[], 1);
         let text = &r.text;
         assert_eq!(r.steps, 3, "{text}");
         assert!(

@@ -9,11 +9,21 @@ pub(super) fn q(s: &str) -> String {
     escape_unprintable(&serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into()))
 }
 
+/// Escapes what YAML does not allow in a document (C1 controls, the byte-order
+/// mark, the non-characters U+FFFE and U+FFFF, line separators YAML 1.1 reads as
+/// line breaks): one odd character in a query value must not make a whole
+/// recording unloadable.
 fn escape_unprintable(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if ('\u{7f}'..='\u{9f}').contains(&c) {
-            out.push_str(&format!("\\u{:04x}", c as u32));
+        let n = c as u32;
+        let escape = ('\u{7f}'..='\u{9f}').contains(&c)
+            || matches!(c, '\u{feff}' | '\u{2028}' | '\u{2029}')
+            || crate::support::limits::is_noncharacter(c);
+        if escape && n <= 0xFFFF {
+            out.push_str(&format!("\\u{n:04x}"));
+        } else if escape {
+            out.push_str(&format!("\\U{n:08x}"));
         } else {
             out.push(c);
         }
@@ -54,6 +64,13 @@ mod tests {
         assert_eq!(q("yes"), "\"yes\"");
         assert_eq!(q("{{x}}"), "\"{{x}}\"");
         assert_eq!(q("a\u{85}b\"c"), "\"a\\u0085b\\\"c\"");
+        assert_eq!(
+            q("x\u{fffe}\u{ffff}\u{1fffe}"),
+            "\"x\\ufffe\\uffff\\U0001fffe\""
+        );
+        let back: String =
+            serde_saphyr::from_str(&q("x\u{fffe}\u{ffff}\u{1fffe}\u{feff}\u{7}")).unwrap();
+        assert_eq!(back, "x\u{fffe}\u{ffff}\u{1fffe}\u{feff}\u{7}");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use serde_json::Value;
 use serde_saphyr::{Location, Spanned};
 
 use super::raw::{RawExpect, RawHeaderMatch, RawMatcher, RawRetry};
-use super::{check_template, Errors};
+use super::{check_template, Errors, Known};
 use crate::contract::Operation;
 use crate::scenario::expect::MAX_ATTEMPTS;
 use crate::scenario::template::{self, JsonBody};
@@ -27,7 +27,7 @@ pub(super) fn expect(
     raw: &RawExpect,
     at: &Location,
     op: Option<&Operation>,
-    known: &[String],
+    known: &Known,
     errors: &mut Errors,
 ) -> Expect {
     let status = raw.status.as_ref().map(|s| {
@@ -109,7 +109,7 @@ fn matchers(
     raw: &RawMatcher,
     at: &Location,
     what: &str,
-    known: &[String],
+    known: &Known,
     errors: &mut Errors,
 ) -> Vec<Matcher> {
     let mut out = Vec::new();
@@ -162,13 +162,13 @@ fn json(
     value: &Value,
     at: &Location,
     what: &str,
-    known: &[String],
+    known: &Known,
     errors: &mut Errors,
 ) -> Option<JsonBody> {
     let mut strings = Vec::new();
     template::body_strings(value, &mut String::new(), &mut strings);
     let mut templates = Vec::new();
-    let before = errors.list.len();
+    let before = errors.count();
     for (pointer, text) in strings {
         if let Some(t) = check_template(errors, known, text, at, what) {
             if t.vars().next().is_some() {
@@ -176,7 +176,7 @@ fn json(
             }
         }
     }
-    (errors.list.len() == before).then(|| JsonBody {
+    (errors.count() == before).then(|| JsonBody {
         value: value.clone(),
         templates,
     })
@@ -216,7 +216,7 @@ fn header_checks(
     raw: &RawHeaderMatch,
     at: &Location,
     name: &HeaderName,
-    known: &[String],
+    known: &Known,
     errors: &mut Errors,
 ) -> Vec<HeaderCheck> {
     let what = format!("header matcher {name}");
@@ -251,7 +251,7 @@ pub(super) fn retry(
     raw: &Spanned<RawRetry>,
     step_expect: &Expect,
     op: Option<&Operation>,
-    known: &[String],
+    known: &Known,
     errors: &mut Errors,
 ) -> Option<Retry> {
     let at = &raw.referenced;

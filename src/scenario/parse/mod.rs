@@ -16,21 +16,58 @@ use super::template::{is_name, placeholder, Template};
 use super::{is_built_in, Phase, RedactTarget, Redaction, Scenario, VarDecl, BUILT_INS};
 use crate::contract::Contract;
 use crate::diagnostic::Diagnostic;
-use crate::support::{pointer, yaml};
+use crate::support::{limits, pointer, yaml};
 use raw::{RawRedaction, RawScenario, RawSteps, RawVar};
 use step::StepCx;
 
-/// Collects errors for one file.
+/// Problems listed per file; the rest are counted (a file with thousands of
+/// mistakes gets a readable list, not megabytes of it).
+const MAX_ERRORS: usize = 100;
+
+/// Variables named in an "unknown variable" message.
+const MAX_KNOWN_LISTED: usize = 10;
+
+/// Collects errors for one file: the first [`MAX_ERRORS`], and a count.
 pub(super) struct Errors {
     file: String,
     list: Vec<Diagnostic>,
+    more: usize,
 }
 
 impl Errors {
     pub(super) fn at(&mut self, loc: &Location, message: impl Into<String>) {
-        self.list.push(yaml::at(&self.file, loc, message));
+        if self.list.len() < MAX_ERRORS {
+            self.list.push(yaml::at(&self.file, loc, message));
+        } else {
+            self.more += 1;
+        }
+    }
+
+    /// Whether any problem was found.
+    fn any(&self) -> bool {
+        !self.list.is_empty()
+    }
+
+    /// How many were found so far.
+    pub(super) fn count(&self) -> usize {
+        self.list.len() + self.more
+    }
+
+    /// The list, with a last line counting those not listed.
+    fn finish(mut self) -> Vec<Diagnostic> {
+        if self.more > 0 {
+            self.list.push(Diagnostic::new(
+                &self.file,
+                format!("and {} more problem(s) in this file, not listed", self.more),
+            ));
+        }
+        self.list
     }
 }
+
+/// The variables known at a point of a scenario, in the order they became known
+/// (a set: looking one up must not cost the length of the list).
+pub(super) type Known = indexmap::IndexSet<String>;
 
 pub(super) fn scenario(
     file: PathBuf,
@@ -42,6 +79,7 @@ pub(super) fn scenario(
     let mut errors = Errors {
         file: name,
         list: Vec::new(),
+        more: 0,
     };
 
     if raw.name.value.trim().is_empty() {
@@ -63,15 +101,13 @@ pub(super) fn scenario(
     };
     // Variables known so far: built-ins and declared ones (each may read the
     // ones before it), then each step's captures.
-    let mut known: Vec<String> = BUILT_INS.iter().map(|s| s.to_string()).collect();
+    let mut known: Known = BUILT_INS.iter().map(|s| s.to_string()).collect();
     let mut vars = IndexMap::new();
     for (name, value) in &raw.vars {
         if let Some(decl) = var(name, value, &known, &mut errors) {
             vars.insert(name.clone(), decl);
         }
-        if !known.contains(name) {
-            known.push(name.clone());
-        }
+        known.insert(name.clone());
     }
     let redact = raw
         .redact
@@ -122,8 +158,8 @@ pub(super) fn scenario(
         phase_steps(list, phase, &mut cx, &mut steps);
     }
 
-    if !errors.list.is_empty() {
-        return Err(errors.list);
+    if errors.any() {
+        return Err(errors.finish());
     }
     let snapshot = file
         .file_stem()
@@ -166,12 +202,7 @@ fn phase_steps(
 
 /// One declared variable: a plain value or `{default, mock, description}`, whose
 /// templates may read built-ins and the variables declared before it.
-fn var(
-    name: &str,
-    value: &Spanned<RawVar>,
-    known: &[String],
-    errors: &mut Errors,
-) -> Option<VarDecl> {
+fn var(name: &str, value: &Spanned<RawVar>, known: &Known, errors: &mut Errors) -> Option<VarDecl> {
     let at = &value.referenced;
     if !is_name(name) {
         errors.at(
@@ -272,7 +303,7 @@ fn redaction(r: &Spanned<RawRedaction>, errors: &mut Errors) -> Option<Redaction
 /// Parses a template and checks that it reads only variables known at this point.
 pub(super) fn check_template(
     errors: &mut Errors,
-    known: &[String],
+    known: &Known,
     text: &str,
     loc: &Location,
     what: &str,
@@ -280,7 +311,7 @@ pub(super) fn check_template(
     match Template::parse(text) {
         Ok(t) => {
             for v in t.vars() {
-                if !known.iter().any(|k| k == v) {
+                if !known.contains(v) {
                     errors.at(loc, unknown_var(v, what, known));
                 }
             }
@@ -293,11 +324,15 @@ pub(super) fn check_template(
     }
 }
 
-fn unknown_var(name: &str, what: &str, known: &[String]) -> String {
+fn unknown_var(name: &str, what: &str, known: &Known) -> String {
     let list = if known.is_empty() {
         "none are declared".to_string()
     } else {
-        format!("known here: {}", known.join(", "))
+        let names = known.iter().map(String::as_str);
+        format!(
+            "known here: {}",
+            limits::list_names(names, known.len(), MAX_KNOWN_LISTED)
+        )
     };
     format!(
         "{what}: unknown variable `{}` ({list}); declare it under `vars` or capture it in an earlier step",

@@ -7,7 +7,7 @@ use hyper::Method;
 use serde_saphyr::Spanned;
 
 use super::raw::RawStep;
-use super::{check_template, expect, Errors};
+use super::{check_template, expect, Errors, Known};
 use crate::contract::Contract;
 use crate::routing::RouteMatch;
 use crate::scenario::template::{self, is_name};
@@ -20,19 +20,19 @@ pub(super) struct StepCx<'a> {
     pub(super) contract: &'a Contract,
     pub(super) needs_mock: bool,
     /// Variables known at this point: declared, built-in, then captured.
-    pub(super) known: &'a mut Vec<String>,
+    pub(super) known: &'a mut Known,
     pub(super) errors: &'a mut Errors,
 }
 
 pub(super) fn step(raw: &Spanned<RawStep>, phase: Phase, cx: &mut StepCx<'_>) -> Option<Step> {
     let contract = cx.contract;
     let needs_mock = cx.needs_mock;
-    let known: &mut Vec<String> = &mut *cx.known;
+    let known: &mut Known = &mut *cx.known;
     let errors: &mut Errors = &mut *cx.errors;
     let step_loc = raw.referenced;
     let raw = &raw.value;
     let req = &raw.request.value;
-    let before = errors.list.len();
+    let before = errors.count();
 
     let method_text = req.method.value.trim().to_ascii_uppercase();
     let method = match Method::from_bytes(method_text.as_bytes()) {
@@ -290,12 +290,10 @@ pub(super) fn step(raw: &Spanned<RawStep>, phase: Phase, cx: &mut StepCx<'_>) ->
                 ),
             );
         }
-        if !known.contains(var) {
-            known.push(var.clone());
-        }
+        known.insert(var.clone());
     }
 
-    if errors.list.len() > before {
+    if errors.count() > before {
         return None;
     }
     let (method, path) = (method?, path?);

@@ -148,7 +148,14 @@ pub(in crate::serve) async fn answer(
 }
 
 async fn read_admin_body(state: &State, parts: &Parts, body: Incoming) -> Result<Bytes, Built> {
-    match read_body(&parts.headers, body, state.opts.max_body).await {
+    match read_body(
+        &parts.headers,
+        body,
+        state.opts.max_body,
+        state.opts.body_timeout,
+    )
+    .await
+    {
         Ok(b) => Ok(b),
         Err(BodyError::TooLarge) => Err(error(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -158,6 +165,11 @@ async fn read_admin_body(state: &State, parts: &Parts, body: Incoming) -> Result
         Err(BodyError::Unreadable(e)) => {
             Err(error(StatusCode::BAD_REQUEST, "invalid-admin-request", &e))
         }
+        Err(BodyError::TimedOut) => Err(error(
+            StatusCode::REQUEST_TIMEOUT,
+            "invalid-admin-request",
+            "the body did not arrive in time",
+        )),
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod broken;
 pub mod deviant;
+pub mod hostile;
 pub mod proxy;
 pub mod replay;
 

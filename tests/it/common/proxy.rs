@@ -94,7 +94,7 @@ pub fn spawn_command(command: &str, args: &[&str]) -> Running {
             let _ = child.wait();
             let err = stderr.recv_timeout(WATCHDOG).unwrap_or_default();
             panic!(
-                "mimeo proxy did not start listening ({}):\n{err}",
+                "mimeo {command} did not start listening ({}):\n{err}",
                 if other.is_ok() {
                     "it exited"
                 } else {
@@ -106,6 +106,19 @@ pub fn spawn_command(command: &str, args: &[&str]) -> Running {
 }
 
 impl Running {
+    /// The most memory the process has held so far (VmHWM), in MiB.
+    pub fn peak_rss_mib(&self) -> u64 {
+        let pid = self.child.as_ref().map_or(0, Child::id);
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmHWM:"))
+                    .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+            })
+            .map_or(0, |kib| kib / 1024)
+    }
+
     /// Sends SIGTERM and waits for the proxy to finish.
     pub fn stop(self) -> Stopped {
         let pid = self.child.as_ref().expect("running").id().to_string();

@@ -1,0 +1,143 @@
+'use strict';
+// The mimeo binary from JavaScript: where it is (the platform package npm
+// installed, or MIMEO_BINARY), and startMock() for test runners, which runs
+// `mimeo serve` on a free port and resolves once its readiness line is out.
+
+const { spawn } = require('node:child_process');
+const readline = require('node:readline');
+
+// process.platform-process.arch -> the package carrying that binary. Only
+// platforms listed here and in optionalDependencies are built and published.
+const PLATFORMS = require('./platforms.json');
+
+const READY = /^mimeo: listening on (http:\/\/\S+)$/;
+
+// Mocks still running when this process exits are killed with it, so a test
+// run that never called stop() leaves no server behind. One listener for all.
+const running = new Set();
+let exitHook = false;
+function track(child) {
+  if (!exitHook) {
+    exitHook = true;
+    process.on('exit', () => {
+      for (const c of running) c.kill('SIGKILL');
+    });
+  }
+  running.add(child);
+}
+
+/** The path of the mimeo executable: MIMEO_BINARY, else the platform package's. */
+function binaryPath() {
+  const override = process.env.MIMEO_BINARY;
+  if (override) return override;
+  const key = `${process.platform}-${process.arch}`;
+  const pkg = PLATFORMS[key];
+  if (!pkg) {
+    throw new Error(
+      `mimeo: no binary is published for ${key} (there are: ${Object.keys(PLATFORMS).join(', ')}); ` +
+        'build one with `cargo install mimeo` and set MIMEO_BINARY to it',
+    );
+  }
+  const exe = process.platform === 'win32' ? 'mimeo.exe' : 'mimeo';
+  try {
+    return require.resolve(`${pkg}/bin/${exe}`);
+  } catch {
+    throw new Error(
+      `mimeo: the package ${pkg} is not installed. npm skips it when optional dependencies ` +
+        'are omitted (--omit=optional, --no-optional) or the lockfile was made on another ' +
+        'platform; install again without that, or set MIMEO_BINARY to a mimeo executable',
+    );
+  }
+}
+
+/** The `mimeo serve` arguments for startMock's options. */
+function serveArgs(o) {
+  const args = ['serve', '--port', String(o.port ?? 0)];
+  if (o.host) args.push('--host', o.host);
+  if (o.spec) args.push('--spec', o.spec);
+  if (o.stateful) args.push('--stateful');
+  if (o.config) args.push('--config', o.config);
+  if (o.seedState) args.push('--seed-state', o.seedState);
+  for (const rule of o.rules ?? []) args.push('--status', rule);
+  if (o.quiet) args.push('--quiet');
+  return args.concat(o.args ?? []);
+}
+
+/**
+ * Starts `mimeo serve` and resolves once it listens, with `{ url, pid, stop() }`.
+ * Rejects if it exits first (with what it printed on stderr) or is not ready
+ * within `timeout` ms. The mock dies with this process if stop() is never called.
+ */
+function startMock(options = {}) {
+  const binary = options.binary ?? binaryPath();
+  const timeout = options.timeout ?? 10_000;
+  const child = spawn(binary, serveArgs(options), {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: options.env ?? process.env,
+  });
+  // The last lines on stderr, for the error message when it fails to start.
+  const stderr = [];
+  readline.createInterface({ input: child.stderr }).on('line', (line) => {
+    if (options.onLog) options.onLog(line);
+    stderr.push(line);
+    if (stderr.length > 40) stderr.shift();
+  });
+  track(child);
+
+  let exited = null;
+  const exit = new Promise((resolve) => {
+    child.once('exit', (code, signal) => {
+      exited = { code, signal };
+      running.delete(child);
+      resolve(exited);
+    });
+  });
+
+  const ready = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`mimeo: not listening after ${timeout} ms\n${stderr.join('\n')}`));
+    }, timeout);
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      reject(new Error(`mimeo: cannot run ${binary}: ${e.message}`));
+    });
+    // stdout is read to its end (not just to the readiness line), so the
+    // server never blocks on a full pipe.
+    readline.createInterface({ input: child.stdout }).on('line', (line) => {
+      const m = READY.exec(line);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    exit.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(
+        new Error(`mimeo serve exited (${signal ?? `status ${code}`}) before listening\n${stderr.join('\n')}`),
+      );
+    });
+  });
+
+  return ready.then((url) => {
+    // A forgotten stop() must not keep the test runner waiting.
+    child.unref();
+    child.stdout.unref?.();
+    child.stderr.unref?.();
+    return {
+      url,
+      pid: child.pid,
+      /** Stops the mock (SIGTERM, then SIGKILL after `grace` ms); resolves with its exit. */
+      stop(grace = 5_000) {
+        if (exited) return Promise.resolve(exited);
+        child.kill('SIGTERM');
+        const force = setTimeout(() => child.kill('SIGKILL'), grace);
+        return exit.finally(() => clearTimeout(force));
+      },
+      /** The last lines the mock wrote on stderr (its request log). */
+      log: () => stderr.slice(),
+    };
+  });
+}
+
+module.exports = { startMock, binaryPath, serveArgs };

@@ -1,0 +1,33 @@
+"""The ``mimeo_mock`` pytest fixture: a mock running for one test.
+
+Options come from a ``mimeo`` marker (``start_mock``'s keyword arguments) or
+from indirect parametrization::
+
+    @pytest.mark.mimeo(stateful=True, rules=["DELETE /v1/ControlPlane/**=429"])
+    def test_client(mimeo_mock):
+        client = make_client(base_url=mimeo_mock.url)
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from . import Mock, start_mock
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "mimeo(**options): options of the mimeo_mock fixture (start_mock's keyword arguments)",
+    )
+
+
+@pytest.fixture
+def mimeo_mock(request: pytest.FixtureRequest) -> Mock:
+    options = {}
+    marker = request.node.get_closest_marker("mimeo")
+    if marker is not None:
+        options.update(marker.kwargs)
+    options.update(getattr(request, "param", None) or {})
+    with start_mock(**options) as mock:
+        yield mock

@@ -1,0 +1,101 @@
+// The `mimeo` npm package itself: the bin shim, MIMEO_BINARY, and startMock's
+// readiness, failure and stop behaviour, with the binary from the platform
+// package npm installed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { startMock, binaryPath, serveArgs } from 'mimeo';
+
+const require = createRequire(import.meta.url);
+const shim = path.join(process.cwd(), 'node_modules', '.bin', 'mimeo');
+
+test('the binary comes from the platform package', () => {
+  assert.equal(process.env.MIMEO_BINARY, undefined);
+  const bin = binaryPath();
+  assert.equal(bin, require.resolve(`mimeo-${process.platform}-${process.arch}/bin/mimeo`));
+  assert.ok(fs.statSync(bin).mode & 0o111, 'executable');
+});
+
+test('the bin shim runs the binary and passes its exit status on', () => {
+  const version = execFileSync(shim, ['--version'], { encoding: 'utf8' });
+  assert.match(version, /^mimeo \d+\.\d+\.\d+ \(commit \w+, contract "Twilio - Memory" /);
+  const bad = spawnSync(shim, ['serve', '--port', 'not-a-port'], { encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /not-a-port/);
+});
+
+test('MIMEO_BINARY overrides the packaged binary', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mimeo-override-'));
+  const fake = path.join(dir, 'fake-mimeo');
+  fs.writeFileSync(fake, '#!/bin/sh\necho "override $*"\nexit 7\n', { mode: 0o755 });
+  const run = spawnSync(shim, ['a', 'b'], { encoding: 'utf8', env: { ...process.env, MIMEO_BINARY: fake } });
+  assert.equal(run.stdout, 'override a b\n');
+  assert.equal(run.status, 7);
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('options become serve flags', () => {
+  assert.deepEqual(
+    serveArgs({ spec: 'api.yaml', stateful: true, rules: ['GET /a=404', 'POST /b=429'], port: 0, args: ['--seed', '3'] }),
+    ['serve', '--port', '0', '--spec', 'api.yaml', '--stateful', '--status', 'GET /a=404', '--status', 'POST /b=429', '--seed', '3'],
+  );
+});
+
+test('startMock answers on its url and stop() ends the process', async () => {
+  const mock = await startMock();
+  const res = await fetch(`${mock.url}/v1/Stores/mem_store_00000000000000000000000000/Profiles/mem_profile_00000000000000000000000000/Identifiers/email`);
+  assert.equal(res.status, 200);
+  assert.equal((await res.json()).idType, 'email');
+  const { code } = await mock.stop();
+  assert.equal(code, 0);
+  assert.throws(() => process.kill(mock.pid, 0));
+  await assert.rejects(fetch(mock.url));
+  // A request log line: `TIME [SESSION] GET /v1/Stores/... -> 200 ...`.
+  assert.ok(mock.log().some((l) => / GET \/v1\/Stores\/\S+ -> 200 /.test(l)), mock.log().join('\n'));
+});
+
+test('startMock rejects with the reason when the mock cannot start', async () => {
+  await assert.rejects(startMock({ spec: '/nonexistent/api.yaml' }), (e) => {
+    assert.match(e.message, /exited \(status 2\) before listening/);
+    assert.match(e.message, /nonexistent/);
+    return true;
+  });
+  await assert.rejects(startMock({ rules: ['GET /v1/Nowhere=200'] }), /matches no operation|Nowhere/);
+});
+
+test('startMock gives up after its timeout', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mimeo-slow-'));
+  const slow = path.join(dir, 'slow');
+  fs.writeFileSync(slow, '#!/bin/sh\nexec sleep 30\n', { mode: 0o755 });
+  const started = Date.now();
+  await assert.rejects(startMock({ binary: slow, timeout: 300 }), /not listening after 300 ms/);
+  assert.ok(Date.now() - started < 5_000);
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('a mock never stopped dies with the process that started it', async () => {
+  const script = "import { startMock } from 'mimeo'; const m = await startMock(); console.log(m.pid);";
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  assert.equal(run.status, 0, run.stderr);
+  const pid = Number(run.stdout.trim());
+  assert.ok(pid > 0, run.stdout);
+  // SIGKILL is sent as the process exits; give the kernel a moment to reap it.
+  for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(alive(pid), false);
+});
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

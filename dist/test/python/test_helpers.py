@@ -1,0 +1,103 @@
+"""The mimeo-mock wheel itself: the `mimeo` command it installs, where the
+module finds the binary, MIMEO_BINARY, and start_mock's readiness, failure and
+stop behaviour."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+import mimeo_mock
+from mimeo_mock import MimeoError, start_mock
+
+IDENTIFIER = (
+    "/v1/Stores/mem_store_00000000000000000000000000"
+    "/Profiles/mem_profile_00000000000000000000000000/Identifiers/email"
+)
+
+
+def test_the_wheel_puts_mimeo_among_the_environments_scripts():
+    assert "MIMEO_BINARY" not in os.environ
+    expected = Path(sysconfig.get_path("scripts")) / "mimeo"
+    assert mimeo_mock.binary_path() == str(expected)
+    assert shutil.which("mimeo", path=str(expected.parent)) == str(expected)
+    out = subprocess.run([str(expected), "--version"], capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("mimeo ") and '"Twilio - Memory"' in out.stdout
+
+
+def test_the_plugin_is_registered_by_entry_point(pytestconfig):
+    assert pytestconfig.pluginmanager.has_plugin("mimeo")
+
+
+def test_mimeo_binary_overrides(tmp_path, monkeypatch):
+    fake = tmp_path / "fake-mimeo"
+    fake.write_text("#!/bin/sh\nexit 0\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("MIMEO_BINARY", str(fake))
+    assert mimeo_mock.binary_path() == str(fake)
+
+
+def test_options_become_serve_flags():
+    assert mimeo_mock.serve_args(
+        "api.yaml", stateful=True, rules=["GET /a=404"], port=0, args=["--seed", "3"]
+    ) == ["serve", "--port", "0", "--spec", "api.yaml", "--stateful", "--status", "GET /a=404", "--seed", "3"]
+
+
+def test_start_mock_answers_then_stops():
+    with start_mock() as mock:
+        with urllib.request.urlopen(mock.url + IDENTIFIER, timeout=5) as res:
+            assert res.status == 200
+            assert json.load(res)["idType"] == "email"
+        pid = mock.pid
+    assert mock.process.returncode == 0
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    # A request log line: `TIME [SESSION] GET /v1/Stores/... -> 200 ...`.
+    assert any(re.search(r" GET /v1/Stores/\S+ -> 200 ", line) for line in mock.log()), mock.log()
+
+
+def test_start_mock_says_why_it_did_not_start():
+    with pytest.raises(MimeoError, match=r"exited \(status 2\) before listening[\s\S]*nonexistent"):
+        with start_mock("/nonexistent/api.yaml"):
+            pass
+
+
+def test_start_mock_gives_up_after_its_timeout(tmp_path):
+    slow = tmp_path / "slow"
+    slow.write_text("#!/bin/sh\nexec sleep 30\n")
+    slow.chmod(0o755)
+    started = time.monotonic()
+    with pytest.raises(MimeoError, match="not listening after 0.3 s"):
+        with start_mock(binary=str(slow), timeout=0.3):
+            pass
+    assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize("mimeo_mock", [{"rules": ["GET /v1/Stores/*/Profiles/*/Identifiers/*=404"]}], indirect=True)
+def test_fixture_takes_indirect_parameters(mimeo_mock):
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(mimeo_mock.url + IDENTIFIER, timeout=5)
+    assert err.value.code == 404
+
+
+def test_a_mock_never_stopped_dies_with_the_interpreter():
+    script = "from mimeo_mock import Mock; print(Mock.start().pid)"
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
+    assert run.returncode == 0, run.stderr
+    pid = int(run.stdout.strip())
+    for _ in range(50):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(pid, 9)
+    raise AssertionError(f"mimeo (pid {pid}) outlived the interpreter")

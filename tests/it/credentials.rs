@@ -1,0 +1,301 @@
+//! Credentials are never written: not from the `--target` URL, not from request
+//! bodies or names the old list missed, not in any encoded form a target echoes
+//! them in, and not in the proxy's log once a value has been hidden.
+
+use std::path::Path;
+
+use base64::Engine;
+
+use crate::common::proxy::spawn;
+use crate::common::{send, PROFILE, STORE};
+
+fn files_text(dir: &Path) -> String {
+    let mut text = String::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_file() {
+            text.push_str(&std::fs::read_to_string(&p).unwrap());
+        }
+    }
+    text
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_proxy_and_its_recordings_keep_no_credential() {
+    let mock = crate::common::start(mimeo::ServeOptions::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("rec");
+    // Credentials in the target URL: used, never shown.
+    let target = mock
+        .url()
+        .replace("http://", "http://AC0target:url-pass-5e1f@");
+    let running = spawn(&[
+        "--target",
+        &target,
+        "--port",
+        "0",
+        "--record",
+        rec.to_str().unwrap(),
+        "--one-scenario",
+    ]);
+    assert!(
+        running
+            .banner
+            .contains("proxying to http://[redacted]@127.0.0.1:"),
+        "{}",
+        running.banner
+    );
+    let ids = format!("/v1/Stores/{STORE}/Profiles/{PROFILE}/Identifiers");
+    // Secrets in a JSON body (by name, nested, and by value) and under names the
+    // old list missed, in the query and in headers.
+    let body = r#"{"idType":"email","value":"a@x.io","password":"pw-body-1b2c","authToken":"tok-body-3d4e","apiKey":"key-body-5f6a","nested":{"client_secret":"cs-body-7b8c"},"note":"Bearer note-body-9d0e"}"#;
+    let r = send(&running.url, "POST", &ids, &[], Some(body)).await;
+    assert_eq!(r.status, 400);
+    let query = format!("{ids}?pwd=pwd-q-1a2b&passwd=passwd-q-3c4d&sig=sig-q-5e6f&signature=signature-q-7a8b&page=2");
+    let r = send(
+        &running.url,
+        "GET",
+        &query,
+        &[
+            ("x-signature", "xsig-h-9c0d"),
+            ("x-credential", "xcred-h-1e2f"),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    // A query value that breaks a rule is hidden in the URL and in the message.
+    let r = send(
+        &running.url,
+        "DELETE",
+        &format!("{ids}/email?removeAll=secret-in-violation-3a4b&token=secret-in-violation-3a4b"),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 400);
+    let stopped = running.stop();
+    assert_eq!(stopped.code, Some(0), "{stopped}");
+    let written = files_text(&rec);
+    let everything = format!("{}\n{}\n{written}", stopped.stdout, stopped.stderr);
+    let b64 = base64::engine::general_purpose::STANDARD.encode("AC0target:url-pass-5e1f");
+    for secret in [
+        "url-pass-5e1f",
+        b64.as_str(),
+        "pw-body-1b2c",
+        "tok-body-3d4e",
+        "key-body-5f6a",
+        "cs-body-7b8c",
+        "note-body-9d0e",
+        "pwd-q-1a2b",
+        "passwd-q-3c4d",
+        "sig-q-5e6f",
+        "signature-q-7a8b",
+        "xsig-h-9c0d",
+        "xcred-h-1e2f",
+        "secret-in-violation-3a4b",
+    ] {
+        assert!(
+            !everything.contains(secret),
+            "`{secret}` leaked:\n{everything}"
+        );
+    }
+    for noted in [
+        "body member /password",
+        "body member /authToken",
+        "body member /apiKey",
+        "body member /nested/client_secret",
+        "body member /note",
+        "query parameter pwd",
+        "query parameter passwd",
+        "query parameter sig ",
+        "query parameter signature",
+        "header x-signature",
+        "header x-credential",
+    ] {
+        assert!(written.contains(noted), "`{noted}` not noted:\n{written}");
+    }
+    assert!(written.contains("\"page\": \"2\""), "{written}");
+    assert!(
+        written.contains("from http://[redacted]@127.0.0.1:"),
+        "{written}"
+    );
+    // What was recorded still loads.
+    assert!(stopped.stderr.contains("recorded "), "{stopped}");
+    assert!(!stopped.stderr.contains("BUG"), "{stopped}");
+}
+
+/// A target that echoes the credentials it was sent, in every form a server
+/// might: as a JSON key, URL-encoded, base64, `\u`-escaped.
+async fn echo(
+    req: hyper::Request<hyper::body::Incoming>,
+) -> Result<hyper::Response<http_body_util::Full<bytes::Bytes>>, std::convert::Infallible> {
+    let auth = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let token = base64::engine::general_purpose::STANDARD
+        .decode(auth.trim_start_matches("Basic "))
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|t| t.split_once(':').map(|(_, p)| p.to_string()))
+        .unwrap_or_default();
+    let escaped: String = token
+        .chars()
+        .map(|c| format!("\\u{:04x}", c as u32))
+        .collect();
+    let encoded: String = form_urlencoded::byte_serialize(token.as_bytes()).collect();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&token);
+    let wrapped =
+        base64::engine::general_purpose::STANDARD.encode(format!("{{\"t\":\"{token}\"}}"));
+    let body = format!(
+        r#"{{"idType":"email","values":["a@x.io"],"{token}":1,"u":"{escaped}","q":"x={encoded}","b":"{b64}","w":"{wrapped}"}}"#
+    );
+    Ok(hyper::Response::builder()
+        .header("content-type", "application/json")
+        .body(http_body_util::Full::new(bytes::Bytes::from(body)))
+        .unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn echoed_credentials_are_scrubbed_in_every_form() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            tokio::spawn(async move {
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(
+                        hyper_util::rt::TokioIo::new(stream),
+                        hyper::service::service_fn(echo),
+                    )
+                    .await;
+            });
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("echo.yaml");
+    std::fs::write(
+        &scenario,
+        format!("name: echo\nvars:\n  storeId: {STORE}\n  profileId: {PROFILE}\nsteps:\n  - request:\n      method: GET\n      path: /v1/Stores/{{{{storeId}}}}/Profiles/{{{{profileId}}}}/Identifiers/email\n    expect:\n      status: 200\n"),
+    )
+    .unwrap();
+    let token = "Sup3r/Secret+Token=9z";
+    let json = dir.path().join("report.json");
+    let junit = dir.path().join("report.xml");
+    let snaps = dir.path().join("snaps");
+    let mut cmd = crate::common::replay::replay();
+    cmd.args([
+        scenario.to_str().unwrap(),
+        "--target",
+        &base,
+        "--auth",
+        &format!("AC0echo:{token}"),
+        "--snapshots",
+        snaps.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    let run = crate::common::replay::run(cmd);
+    // Echoed members the contract does not declare: a failing run, fully reported.
+    assert_eq!(run.code, Some(1), "{run}");
+    let everything = format!(
+        "{}{}{}{}{}",
+        run.stdout,
+        run.stderr,
+        std::fs::read_to_string(&json).unwrap(),
+        std::fs::read_to_string(&junit).unwrap(),
+        files_text(&snaps)
+    );
+    let escaped: String = token
+        .chars()
+        .map(|c| format!("\\u{:04x}", c as u32))
+        .collect();
+    let encoded: String = form_urlencoded::byte_serialize(token.as_bytes()).collect();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(token);
+    for form in [
+        token,
+        escaped.as_str(),
+        encoded.as_str(),
+        b64.as_str(),
+        "Sup3r",
+        "9z\"",
+    ] {
+        assert!(!everything.contains(form), "`{form}` leaked:\n{everything}");
+    }
+    // The base64 of a text that holds the token: the part that encodes it is gone.
+    let wrapped =
+        base64::engine::general_purpose::STANDARD.encode(format!("{{\"t\":\"{token}\"}}"));
+    assert!(!everything.contains(&wrapped), "{everything}");
+    assert!(everything.contains("[redacted]"), "{everything}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mocks_log_and_replays_reports_keep_no_credential() {
+    // The mock's request log hides query values that look like credentials.
+    let running = crate::common::proxy::spawn_command("serve", &["--port", "0"]);
+    let ids = format!("/v1/Stores/{STORE}/Profiles/{PROFILE}/Identifiers");
+    let r = send(
+        &running.url,
+        "GET",
+        &format!("{ids}?access_token=mocklog-secret-1a&page=2&x=Bearer%20mocklog-secret-2b"),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let stopped = running.stop();
+    assert!(!stopped.stderr.contains("mocklog-secret"), "{stopped}");
+    assert!(
+        stopped
+            .stderr
+            .contains("access_token=%5Bredacted%5D&page=2"),
+        "{stopped}"
+    );
+
+    // Replay shows a --target without the credentials in its URL, everywhere.
+    let mock = crate::common::start(mimeo::ServeOptions::default()).await;
+    let target = mock
+        .url()
+        .replace("http://", "http://AC0url:url-secret-77c@");
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let lifecycle = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("conformance/identifier-lifecycle.yaml");
+    let mut cmd = crate::common::replay::replay();
+    cmd.args([
+        lifecycle.to_str().unwrap(),
+        "--target",
+        &target,
+        "--target-is-mock",
+        "--snapshots",
+        dir.path().join("s").to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    let run = crate::common::replay::run(cmd);
+    let report = std::fs::read_to_string(&json).unwrap();
+    for text in [
+        &run.stdout,
+        &run.stderr,
+        &report,
+        &files_text(&dir.path().join("s")),
+    ] {
+        assert!(!text.contains("url-secret-77c"), "{text}");
+    }
+    assert!(
+        run.stdout.contains("against http://[redacted]@127.0.0.1:"),
+        "{run}"
+    );
+    assert!(
+        report.contains("\"target\": \"http://[redacted]@127.0.0.1:"),
+        "{report}"
+    );
+}

@@ -1,0 +1,216 @@
+//! Files mimeo writes are written safely: never through a planted symbolic link,
+//! never into a directory it found out too late it cannot write, and never with
+//! characters that make them unreadable (XML, YAML) or that a terminal acts on.
+
+use std::path::Path;
+
+use crate::common::hostile::{odd_characters, Hostile};
+use crate::common::replay::{replay, run};
+use crate::common::{send, PROFILE, STORE};
+
+const OUTSIDE: &str = "OUTSIDE-CONTENT: a file of the user's, not a snapshot\n";
+
+fn lifecycle() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance/identifier-lifecycle.yaml")
+}
+
+#[test]
+#[cfg(unix)]
+fn links_in_the_snapshot_directory_are_refused_and_followed_never() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = dir.path().join("outside.txt");
+    std::fs::write(&outside, OUTSIDE).unwrap();
+    let snaps = dir.path().join("snaps");
+    std::fs::create_dir(&snaps).unwrap();
+    // A stored snapshot that is a link: its target must not be shown in a diff.
+    std::os::unix::fs::symlink(&outside, snaps.join("identifier-lifecycle.snap")).unwrap();
+    let json = dir.path().join("report.json");
+    let mut cmd = replay();
+    cmd.args([
+        lifecycle().to_str().unwrap(),
+        "--snapshots",
+        snaps.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    let r = run(cmd);
+    assert_eq!(r.code, Some(1), "{r}");
+    let report = std::fs::read_to_string(&json).unwrap();
+    for text in [&r.stdout, &r.stderr, &report] {
+        assert!(!text.contains("OUTSIDE-CONTENT"), "{text}");
+    }
+    assert!(
+        r.stdout
+            .contains("identifier-lifecycle.snap is a symbolic link; mimeo does not follow links"),
+        "{r}"
+    );
+    // A pending result that is a link: never written through.
+    std::fs::remove_file(snaps.join("identifier-lifecycle.snap")).unwrap();
+    std::os::unix::fs::symlink(&outside, snaps.join("identifier-lifecycle.snap.new")).unwrap();
+    let mut cmd = replay();
+    cmd.args([
+        lifecycle().to_str().unwrap(),
+        "--snapshots",
+        snaps.to_str().unwrap(),
+    ]);
+    let r = run(cmd);
+    assert_eq!(r.code, Some(1), "{r}");
+    assert!(r.stdout.contains("is a symbolic link"), "{r}");
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), OUTSIDE);
+    assert!(
+        std::fs::symlink_metadata(snaps.join("identifier-lifecycle.snap.new"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}
+
+#[test]
+#[cfg(unix)]
+fn reports_are_never_written_through_a_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = dir.path().join("outside.txt");
+    std::fs::write(&outside, OUTSIDE).unwrap();
+    for flag in ["--json", "--junit"] {
+        let link = dir.path().join(format!("report{flag}"));
+        std::os::unix::fs::symlink(&outside, &link).unwrap();
+        let mut cmd = replay();
+        cmd.args([
+            lifecycle().to_str().unwrap(),
+            "--snapshots",
+            dir.path().join("snaps").to_str().unwrap(),
+            flag,
+            link.to_str().unwrap(),
+        ]);
+        let r = run(cmd);
+        assert_eq!(r.code, Some(2), "{r}");
+        assert!(
+            r.stderr
+                .contains(&format!("{flag} {}: it is a symbolic link", link.display())),
+            "{r}"
+        );
+        assert!(r.stdout.is_empty(), "nothing ran: {r}");
+        assert_eq!(std::fs::read_to_string(&outside).unwrap(), OUTSIDE);
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+    }
+}
+
+#[test]
+fn a_recording_directory_that_cannot_be_written_stops_the_start() {
+    // /proc/self exists and is a directory, and nobody can create a file in it
+    // (not even root, for whom permission bits do not count).
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mimeo"))
+        .args([
+            "proxy",
+            "--target",
+            "http://127.0.0.1:9",
+            "--port",
+            "0",
+            "--record",
+            "/proc/self",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--record /proc/self: cannot write there"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty(), "it never listened");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn odd_characters_in_traffic_make_recordings_that_load() {
+    let mock = crate::common::start(mimeo::ServeOptions::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("rec");
+    let running = crate::common::proxy::spawn(&[
+        "--target",
+        &mock.url(),
+        "--port",
+        "0",
+        "--record",
+        rec.to_str().unwrap(),
+    ]);
+    let path = format!(
+        "/v1/Stores/{STORE}/Profiles/{PROFILE}/Identifiers?a=%EF%BF%BE%EF%BF%BF&b=%07%1B%5B2J&%0Ax%EF%BB%BF=1&c=%C2%85%E2%80%A8"
+    );
+    let r = send(&running.url, "GET", &path, &[], None).await;
+    assert_eq!(r.status, 200);
+    let stopped = running.stop();
+    assert_eq!(stopped.code, Some(0), "{stopped}");
+    assert!(!stopped.stderr.contains("BUG"), "{stopped}");
+    let file = std::fs::read_dir(&rec)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains(r#""a": "\ufffe\uffff""#), "{text}");
+    assert!(
+        !text.contains('\u{fffe}') && !text.contains('\u{1b}'),
+        "{text}"
+    );
+    let scenario = mimeo::Scenario::from_file(&file, &crate::common::contract())
+        .unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+    assert_eq!(scenario.step_count(), 1);
+}
+
+#[test]
+fn odd_characters_from_a_target_reach_no_report_or_terminal_raw() {
+    let target = Hostile::start(odd_characters);
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("odd.yaml");
+    std::fs::write(
+        &scenario,
+        format!("name: odd\nvars:\n  storeId: {STORE}\n  profileId: {PROFILE}\nsteps:\n  - request:\n      method: GET\n      path: /v1/Stores/{{{{storeId}}}}/Profiles/{{{{profileId}}}}/Identifiers/email\n  - request:\n      method: GET\n      path: /v1/Stores/{{{{storeId}}}}/Profiles/{{{{profileId}}}}/Identifiers/email\n      query: {{as: text}}\n"),
+    )
+    .unwrap();
+    // A stored snapshot that differs, so the diff is printed.
+    let snaps = dir.path().join("snaps");
+    std::fs::create_dir(&snaps).unwrap();
+    std::fs::write(
+        snaps.join("odd.snap"),
+        "---\nsource: odd.yaml\nexpression: \"odd\"\n---\nbefore\n",
+    )
+    .unwrap();
+    let junit = dir.path().join("report.xml");
+    let mut cmd = replay();
+    cmd.args([
+        scenario.to_str().unwrap(),
+        "--target",
+        &target.base,
+        "--snapshots",
+        snaps.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+        "--color",
+        "never",
+    ]);
+    let r = run(cmd);
+    assert_eq!(r.code, Some(1), "{r}");
+    assert!(
+        r.stdout.contains("+clear: \\u{1b}[2J"),
+        "the diff shows it escaped: {r}"
+    );
+    for (what, text) in [("stdout", &r.stdout), ("stderr", &r.stderr)] {
+        assert!(
+            !text
+                .chars()
+                .any(|c| (c.is_control() && c != '\n' && c != '\t') || c == '\u{fffe}'),
+            "{what} has raw control characters: {text:?}"
+        );
+    }
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        !xml.chars().any(|c| matches!(c, '\u{fffe}' | '\u{ffff}')
+            || (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))),
+        "the JUnit file holds characters XML does not allow:\n{xml:?}"
+    );
+    assert!(xml.contains("\\u{fffe}"), "{xml}");
+}
