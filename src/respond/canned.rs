@@ -145,7 +145,14 @@ impl Canned {
                 .iter()
                 .enumerate()
                 .map(|(i, media)| {
-                    CannedBody::build(contract, i, media, coding, generator, rng, warnings)
+                    let mut cb =
+                        CannedBody::build(contract, i, media, coding, generator, rng, warnings);
+                    if let (crate::contract::StatusKey::Code(code @ 400..), true) =
+                        (r.status, media.examples.is_empty())
+                    {
+                        cb.say_status(contract, code, coding);
+                    }
+                    cb
                 })
                 .collect()
         };
@@ -229,6 +236,23 @@ impl CannedBody {
             wildcard,
             json: media.json,
         }
+    }
+}
+
+impl CannedBody {
+    /// A generated error body's status member set to the status it is
+    /// documented for (a generator knows only `minimum: 100`), when the
+    /// schema allows it.
+    fn say_status(&mut self, contract: &Contract, status: u16, coding: Option<Coding>) {
+        let fields = &contract.profile.errors;
+        let Some(v) = super::errors::with_status(fields, &self.value, status)
+            .filter(|v| self.schema.is_none_or(|s| contract.schemas.is_valid(s, v)))
+        else {
+            return;
+        };
+        self.bytes = serialize(self.json, self.wildcard, &v);
+        self.encoded = coding.and_then(|c| c.encode(&self.bytes));
+        self.value = v;
     }
 }
 

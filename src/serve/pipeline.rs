@@ -210,10 +210,13 @@ pub(super) async fn answer(
     if !violations.is_empty() {
         let msg = format!("Invalid request: {}", violation_list(&violations));
         let status = invalid_request_status(operation);
-        let built =
-            state
-                .responder
-                .error_listing(contract, Some(operation), status, &msg, &violations.items);
+        let built = state.responder.error_listing(
+            contract,
+            Some(operation),
+            status,
+            &msg,
+            &violations.items,
+        );
         let mut out = Outcome::plain(built, Why::Invalid);
         out.unlisted = violations.total() - violations.items.len();
         out.violations = violations.items;

@@ -302,3 +302,38 @@ async fn redirects_asked_for_end_at_the_canonical_url() {
         Some(format!("{}/jobs/job_current", server.url()).as_str())
     );
 }
+
+#[tokio::test]
+async fn generated_data_makes_sense() {
+    let c = fixture("responses.yaml");
+    let server = serve(&c, ServeOptions::default()).await;
+    // Static: each property's own example, default or first enum member.
+    let r = send(&server.url(), "GET", "/items", &[], None).await;
+    let item = &r.json()["items"][0];
+    assert_eq!(item["id"], "it_001");
+    assert_eq!(item["name"], "lamp");
+    assert_eq!(item["size"], 3);
+    assert_eq!(item["color"], "red");
+    // Dynamic: list items with declared properties are never empty objects,
+    // and the documented examples show up among the made-up values.
+    let mut texts = std::collections::HashSet::new();
+    for _ in 0..20 {
+        let r = send(
+            &server.url(),
+            "GET",
+            "/notes",
+            &[("prefer", "dynamic=true")],
+            None,
+        )
+        .await;
+        assert_keeps(&c, "listNotes", &r);
+        for note in r.json().as_array().unwrap() {
+            assert!(!note.as_object().unwrap().is_empty(), "{}", r.json());
+            if let Some(t) = note["text"].as_str() {
+                texts.insert(t.to_string());
+            }
+        }
+    }
+    assert!(texts.contains("buy milk"), "{texts:?}");
+    assert!(texts.len() > 2, "{texts:?}");
+}
