@@ -14,6 +14,7 @@ mod errors;
 pub(crate) mod fault;
 pub(crate) mod negotiate;
 pub(crate) mod prefer;
+mod redirect;
 pub(crate) mod rules;
 
 use std::borrow::Cow;
@@ -34,6 +35,7 @@ pub(crate) use canned::bodiless;
 use canned::{Canned, CannedBody};
 use errors::{ErrorKey, ErrorTemplate, Shape};
 pub(crate) use errors::{MockError, MOCK_ERROR_HEADER};
+use redirect::redirect_target;
 
 /// The time one response's fresh data (`Prefer: dynamic=true`, `--dynamic`) may
 /// take to generate; past it, the documented default body is sent.
@@ -377,45 +379,6 @@ impl Responder {
         Ok(finish(status, headers, body))
     }
 
-    /// Whether answering `status` for this request would redirect it to the very
-    /// URL it asked for: the request already names the canonical resource (the
-    /// parameter `x-mimeo-redirect` replaces has the canonical value, or the path
-    /// is the documented `Location`'s). Such a request is not redirected by
-    /// `Prefer` or a rule, so a client that follows a redirect and resends its
-    /// `Prefer` reaches an answer instead of a loop.
-    pub(crate) fn is_canonical(
-        &self,
-        op: &Operation,
-        status: u16,
-        req: &RequestInfo<'_>,
-        path: &str,
-    ) -> bool {
-        let Some(ri) = response_index(op, status) else {
-            return false;
-        };
-        let canned = &self.canned[op.index][ri];
-        if !canned.redirect {
-            return false;
-        }
-        if let Some(rule) = &op.responses[ri].redirect {
-            let canonical = canned
-                .headers
-                .iter()
-                .find(|(n, _)| n.as_str().eq_ignore_ascii_case(&rule.header))
-                .and_then(|(_, v)| v.to_str().ok());
-            let given = req
-                .path_params
-                .iter()
-                .find(|(n, _)| *n == rule.parameter)
-                .and_then(|(_, v)| v.as_deref().ok());
-            return canonical.is_some() && canonical == given;
-        }
-        canned
-            .redirect_path
-            .as_deref()
-            .is_some_and(|p| p.split(['?', '#']).next() == Some(path))
-    }
-
     fn fresh_body(&self, contract: &Contract, cb: &CannedBody) -> Value {
         let Some(schema_id) = cb.schema else {
             return cb.value.clone();
@@ -467,43 +430,6 @@ impl Responder {
             _ => Some(v),
         }
     }
-}
-
-/// The redirect's path and absolute URL: the request's route, with a parameter
-/// replaced: the one `to` names (from state), else the one the response's
-/// `x-mimeo-redirect` names, by its header's value; without a rule, the path
-/// of the documented `Location` when the contract serves it, else the
-/// request's own route.
-fn redirect_target<'v>(
-    op: &Operation,
-    response: &'v crate::contract::Response,
-    canned: &Canned,
-    headers: &'v [(HeaderName, HeaderValue)],
-    to: Option<(&'v str, &'v str)>,
-    req: &'v RequestInfo<'_>,
-) -> (String, String) {
-    let replaced = to.or_else(|| {
-        let rule = response.redirect.as_ref()?;
-        let value = headers
-            .iter()
-            .find(|(n, _)| n.as_str().eq_ignore_ascii_case(&rule.header))
-            .and_then(|(_, v)| v.to_str().ok())?;
-        Some((rule.parameter.as_str(), value))
-    });
-    if let (None, Some(path)) = (replaced, &canned.redirect_path) {
-        // No rule: the documented Location's path, which the contract serves.
-        return (path.clone(), format!("http://{}{path}", req.host));
-    }
-    let path = op.path.render(|name| match replaced {
-        Some((param, value)) if param == name => Some(value),
-        _ => req
-            .path_params
-            .iter()
-            .find(|(n, _)| *n == name)
-            .and_then(|(_, v)| v.as_deref().ok()),
-    });
-    let url = format!("http://{}{}", req.host, path);
-    (path, url)
 }
 
 /// A response from its parts; a status that never carries a body (204, 304)
