@@ -212,13 +212,17 @@ impl Contract {
         &self.operations[index.0]
     }
 
-    /// Routes a request's method and raw path (no query) to its operation.
+    /// Routes a request's method and raw path (no query) to its operation; of
+    /// operations whose paths have the same shape, the first whose path
+    /// parameters validate.
     pub(crate) fn route<'a>(
         &'a self,
         method: &hyper::Method,
         path: &'a str,
     ) -> RouteMatch<'a, OpIndex> {
-        self.router.find(method, path)
+        self.router.find(method, path, |i, params| {
+            crate::validate::path_params_valid(self, self.op(i), params)
+        })
     }
 }
 

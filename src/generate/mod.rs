@@ -58,7 +58,8 @@ pub(crate) enum Mode {
     #[default]
     Static,
     /// Random values within the schema: random enum members, lengths and counts,
-    /// optional properties present with probability 0.7. Examples are ignored.
+    /// optional properties present with probability 0.7 (one at least), the
+    /// schema's example or default half the time.
     Dynamic,
 }
 
@@ -405,7 +406,11 @@ impl<'a> Generator<'a> {
             Value::Bool(true) => return self.gen_any(mode, rng),
             _ => return Value::Null,
         };
-        if mode == Mode::Static {
+        // The schema's own example (else its default) before anything made up:
+        // always in static mode, half the time in dynamic mode, so fresh data
+        // still looks like the API's while it varies.
+        let documented = obj.contains_key("example") || obj.contains_key("default");
+        if documented && (mode == Mode::Static || rng.random_bool(0.5)) {
             for key in ["example", "default"] {
                 if let Some(v) = obj.get(key) {
                     if self.valid(schema, place, v) {

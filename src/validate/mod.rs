@@ -100,6 +100,17 @@ pub(crate) fn validate_request(
     out
 }
 
+/// Whether a request's path parameters keep `op`'s schemas: what tells apart
+/// operations whose paths have the same shape (`/a/{id}` beside `/a/{name}`).
+pub(crate) fn path_params_valid(
+    contract: &Contract,
+    op: &Operation,
+    path: &[(&str, Result<Cow<'_, str>, String>)],
+) -> bool {
+    op.params_in(ParamIn::Path)
+        .all(|p| params::path_value_valid(contract, p, path))
+}
+
 /// Adds one violation, or counts it when enough are listed.
 pub(super) fn push(out: &mut Capped<Violation>, v: Violation) {
     out.push_limited(v, MAX_LISTED);

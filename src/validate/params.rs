@@ -70,6 +70,32 @@ pub(super) fn validate_params(
     }
 }
 
+/// Whether path parameter `p`'s value in `path`, read in its style, keeps its
+/// schema: what tells apart operations whose paths have the same shape.
+pub(super) fn path_value_valid(
+    contract: &Contract,
+    p: &Parameter,
+    path: &[(&str, Result<Cow<'_, str>, String>)],
+) -> bool {
+    let Some((_, Ok(text))) = path.iter().find(|(n, _)| *n == p.name) else {
+        return false;
+    };
+    let Ok(texts) = path_texts(p, text) else {
+        return false;
+    };
+    decode(
+        &contract.schemas,
+        &p.kind,
+        p.style,
+        p.explode,
+        &Raw::Texts(texts),
+    )
+    .is_ok_and(|value| {
+        p.schema
+            .is_none_or(|s| contract.schemas.is_valid(s, &value))
+    })
+}
+
 /// What the request gave for `p` (`None`: nothing), or why it cannot be read.
 fn gather<'a>(p: &Parameter, req: &'a RequestParts<'a>) -> Result<Option<Raw<'a>>, String> {
     let raw = match p.location {
