@@ -159,3 +159,40 @@ fn the_suite_is_separated_by_what_is_safe_on_a_real_store() {
     }
     assert_eq!(top, 8, "the behavioural scenarios");
 }
+
+/// Scenarios of the suite may run at once in one store, where a value one adds
+/// and another holds merges the two profiles (`enforceUnique`): no two safe
+/// scenarios use the same run-unique value (compared as the mock normalizes
+/// emails: lower case), or one would draw the other's profile into a merge.
+#[test]
+fn no_two_safe_scenarios_share_a_value() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("conformance");
+    let mut seen: std::collections::HashMap<String, String> = Default::default();
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "yaml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap().to_lowercase();
+        let file = path.file_name().unwrap().to_string_lossy().to_string();
+        let mut mine = std::collections::HashSet::new();
+        for (at, _) in text.match_indices("+{{run_id}}@") {
+            let start = text[..at]
+                .rfind(|c: char| !c.is_ascii_alphanumeric())
+                .map_or(0, |i| i + 1);
+            let value = &text[start..at];
+            if !value.is_empty() {
+                mine.insert(value.to_string());
+            }
+        }
+        for value in mine {
+            // The disposable store is its own: values there meet no other scenario.
+            if text.contains("disposablestoreid") && file.contains("store-deletion") {
+                continue;
+            }
+            if let Some(other) = seen.insert(value.clone(), file.clone()) {
+                panic!("`{value}+{{{{run_id}}}}@…` is used by both {other} and {file}");
+            }
+        }
+    }
+}
