@@ -11,7 +11,7 @@ use hyper::http::request::Parts;
 use crate::contract::{Contract, Operation};
 use crate::routing::{PathParams, RouteMatch};
 use crate::support::limits::Capped;
-use crate::validate::{validate_request, RequestParts, Violation};
+use crate::validate::{check_request, RequestParts, Violation};
 
 /// Where a request goes in the contract.
 pub(crate) enum Route<'a> {
@@ -71,16 +71,28 @@ impl<'a> Intake<'a> {
 
     /// How the request breaks its operation's contract (empty: it keeps it, or no
     /// operation serves it): the first violations, and how many more.
+    #[cfg(feature = "proxy")]
     pub(crate) fn violations(
         &self,
         contract: &Contract,
         parts: &Parts,
         body: &[u8],
     ) -> Capped<Violation> {
+        self.check(contract, parts, body).0
+    }
+
+    /// [`Intake::violations`], and the body as read (JSON, or a form read into
+    /// JSON) when it could be.
+    pub(crate) fn check(
+        &self,
+        contract: &Contract,
+        parts: &Parts,
+        body: &[u8],
+    ) -> (Capped<Violation>, Option<serde_json::Value>) {
         let Route::Operation(op, params) = &self.route else {
-            return Capped::default();
+            return (Capped::default(), None);
         };
-        validate_request(
+        check_request(
             contract,
             op,
             &RequestParts {

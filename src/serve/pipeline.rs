@@ -29,6 +29,7 @@ use crate::respond::{
 use crate::state::SimOutcome;
 use crate::support::limits::Capped;
 use crate::validate::{Place, Violation};
+use serde_json::Value;
 
 /// What the mock decided for a request.
 pub(super) struct Outcome {
@@ -172,10 +173,11 @@ pub(super) async fn answer(
         return out.of(operation);
     }
 
-    let violations = if body.len() > CHECK_INLINE {
+    // The body is read once: validation parses it, and the state model gets it.
+    let (violations, json) = if body.len() > CHECK_INLINE {
         validate_off_the_workers(state, parts, operation, body.clone()).await
     } else {
-        intake.violations(contract, parts, &body)
+        intake.check(contract, parts, &body)
     };
     if violations.is_empty() {
         if let Some(v) = not_acceptable(operation, parts, prefer.code) {
@@ -205,7 +207,7 @@ pub(super) async fn answer(
     }
 
     if prefer.dynamic.unwrap_or(state.opts.dynamic) {
-        let mut out = off_the_workers(state, parts, operation, body.clone(), prefer, session).await;
+        let mut out = off_the_workers(state, parts, operation, json, prefer, session).await;
         out.body = body;
         return out.of(operation);
     }
@@ -216,7 +218,7 @@ pub(super) async fn answer(
         parts,
         path_params,
         &intake.query,
-        &body,
+        json.as_ref(),
         &prefer,
         session,
     );
@@ -246,7 +248,7 @@ async fn validate_off_the_workers(
     parts: &Parts,
     operation: &Operation,
     body: Bytes,
-) -> Capped<Violation> {
+) -> (Capped<Violation>, Option<Value>) {
     let copy = owned_head(parts, operation);
     let permit = state.heavy.clone().acquire_owned().await;
     let state = Arc::clone(state);
@@ -255,7 +257,7 @@ async fn validate_off_the_workers(
         let mut intake = Intake::new(&state.contract, &copy);
         // As on the worker: mimeo's own `__` controls are not the request's.
         let _ = prefer::parse(&copy.headers, &mut intake.query);
-        intake.violations(&state.contract, &copy, &body)
+        intake.check(&state.contract, &copy, &body)
     })
     .await;
     done.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
@@ -268,7 +270,7 @@ async fn off_the_workers(
     state: &Arc<State>,
     parts: &Parts,
     operation: &Operation,
-    body: Bytes,
+    json: Option<Value>,
     prefer: prefer::Prefer,
     session: &str,
 ) -> Outcome {
@@ -288,7 +290,7 @@ async fn off_the_workers(
                 &copy,
                 params,
                 &intake.query,
-                &body,
+                json.as_ref(),
                 &prefer,
                 &session,
             ),
@@ -381,7 +383,7 @@ fn choose_and_respond(
     parts: &Parts,
     path_params: &[(&str, Result<Cow<'_, str>, String>)],
     query: &[(Cow<'_, str>, Cow<'_, str>)],
-    body: &[u8],
+    json: Option<&Value>,
     prefer: &prefer::Prefer,
     session: &str,
 ) -> Outcome {
@@ -452,17 +454,8 @@ fn choose_and_respond(
             .iter()
             .filter_map(|(n, v)| v.as_deref().ok().map(|v| (*n, v)))
             .collect();
-        let json = (!body.is_empty())
-            .then(|| serde_json::from_slice::<serde_json::Value>(body).ok())
-            .flatten();
-        if let Some(outcome) = sim.handle(
-            session,
-            operation,
-            &decoded,
-            query,
-            json.as_ref(),
-            Instant::now(),
-        ) {
+        if let Some(outcome) = sim.handle(session, operation, &decoded, query, json, Instant::now())
+        {
             let mut out = simulated(state, operation, outcome, &info);
             out.shape = shape;
             return out;

@@ -89,15 +89,17 @@ pub(crate) struct RequestParts<'a> {
 
 /// Validates a request against `op`; an empty list means the request keeps the
 /// contract. The first [`MAX_LISTED`] violations are listed, the rest counted.
-pub(crate) fn validate_request(
+/// Also gives the body as read (JSON, or a form read into JSON) when it could
+/// be, so the state model need not read it again.
+pub(crate) fn check_request(
     contract: &Contract,
     op: &Operation,
     req: &RequestParts<'_>,
-) -> Capped<Violation> {
+) -> (Capped<Violation>, Option<Value>) {
     let mut out = Capped::default();
     params::validate_params(contract, &op.params, req, &mut out);
-    validate_body(contract, op, req, &mut out);
-    out
+    let body = validate_body(contract, op, req, &mut out);
+    (out, body)
 }
 
 /// Whether a request's path parameters keep `op`'s schemas: what tells apart
@@ -125,12 +127,13 @@ pub(super) fn count_rest(
     out.open |= found.open;
 }
 
+/// Validates the body; returns its value when it was read.
 fn validate_body(
     contract: &Contract,
     op: &Operation,
     req: &RequestParts<'_>,
     out: &mut Capped<Violation>,
-) {
+) -> Option<Value> {
     let Some(body) = &op.body else {
         if !req.body.is_empty() {
             push(
@@ -143,7 +146,7 @@ fn validate_body(
                 ),
             );
         }
-        return;
+        return None;
     };
     if req.body.is_empty() {
         if body.required {
@@ -158,7 +161,7 @@ fn validate_body(
                 ),
             );
         }
-        return;
+        return None;
     }
     let types = media_list(body.content.iter().map(|m| m.name.as_str()));
     let content_type = match req.headers.get(CONTENT_TYPE).map(|v| v.to_str()) {
@@ -173,7 +176,7 @@ fn validate_body(
                     format!("is not ASCII (expected {types})"),
                 ),
             );
-            return;
+            return None;
         }
         None => {
             push(
@@ -185,7 +188,7 @@ fn validate_body(
                     format!("is missing (expected {types})"),
                 ),
             );
-            return;
+            return None;
         }
     };
     let Some(media) = body
@@ -202,21 +205,24 @@ fn validate_body(
                 format!("`{content_type}` is not accepted (expected {types})"),
             ),
         );
-        return;
+        return None;
     };
     if let Some(shape) = &media.form {
-        match form::read(&contract.schemas, shape, content_type, req.body) {
-            Ok(value) => check_body(contract, media.schema, &value, out),
+        return match form::read(&contract.schemas, shape, content_type, req.body) {
+            Ok(value) => {
+                check_body(contract, media.schema, &value, out);
+                Some(value)
+            }
             Err(unreadable) => {
                 for (pointer, why) in unreadable {
                     push(out, violation(Place::Body, &pointer, "type", why));
                 }
+                None
             }
-        }
-        return;
+        };
     }
     if !media.json {
-        return; // Other media types are not read.
+        return None; // Other media types are not read.
     }
     let value: Value = match serde_json::from_slice(req.body) {
         Ok(v) => v,
@@ -225,10 +231,11 @@ fn validate_body(
                 out,
                 violation(Place::Body, "", "json", format!("is not valid JSON: {e}")),
             );
-            return;
+            return None;
         }
     };
     check_body(contract, media.schema, &value, out);
+    Some(value)
 }
 
 /// Validates a body's value (JSON, or a form read into JSON) against its schema.
