@@ -224,6 +224,16 @@ impl Responder {
                 value = Some(state_body);
             } else if let Some(name) = choice.example {
                 match media.examples.iter().find(|e| e.name == name) {
+                    Some(e) if e.problem.is_some() => {
+                        return Err(ChoiceError {
+                            kind: MockError::UnknownExample,
+                            message: format!(
+                                "example `{name}` of {} for status {status} does not match its schema ({}); it is never served",
+                                op.label(),
+                                e.problem.as_deref().unwrap_or_default()
+                            ),
+                        });
+                    }
                     Some(e) => value = Some(e.value.clone()),
                     None => {
                         let names: Vec<&str> =
