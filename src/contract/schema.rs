@@ -253,11 +253,6 @@ impl Schemas {
         compile(registry, schema, base, self.dialect)
     }
 
-    /// The JSON Schema the document's schemas are written in.
-    pub(crate) fn dialect(&self) -> Dialect {
-        self.dialect
-    }
-
     /// The violations of schema `id` by `value`: the first [`MAX_LISTED`], and how
     /// many more. For a value with more than [`DETAILED_VALUES`] values in it only
     /// the first violation is looked for (`open` says there may be more): listing

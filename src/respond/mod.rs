@@ -27,7 +27,7 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 use serde_json::Value;
 
-use crate::contract::{Contract, OpIndex, Operation, PerOperation, StatusKey};
+use crate::contract::{schema, Contract, OpIndex, Operation, PerOperation, StatusKey};
 use crate::generate::{Generator, Mode};
 use canned::{Canned, CannedBody};
 pub(crate) use errors::{mock_error, MockError, MOCK_ERROR_HEADER};
@@ -344,9 +344,18 @@ impl Responder {
         if fields.is_empty() {
             return None;
         }
+        // Only into members this body's schema declares (an error body may not
+        // have the success body's `id`).
+        let declared = cb
+            .schema
+            .and_then(|s| schema::resolve(&contract.document, contract.schemas.source(s)))
+            .and_then(|s| s.get("properties"));
         let mut v = value.unwrap_or(&cb.value).clone();
         let map = v.as_object_mut()?;
         for field in fields {
+            if declared.is_some_and(|p| p.get(field).is_none()) {
+                continue;
+            }
             if let Some((_, Ok(val))) = req.path_params.iter().find(|(n, _)| n == field) {
                 map.insert(field.clone(), Value::String(val.to_string()));
             }

@@ -41,7 +41,7 @@ impl Moves {
         match d.location() {
             Some(Location::Pointer(p)) => {
                 let p = if p == "/" { "" } else { p.as_str() };
-                Diagnostic::at_pointer(d.file(), &self.original(p), d.message())
+                Diagnostic::at_pointer(d.file(), &self.original(p), self.message(d.message()))
             }
             _ => d,
         }
@@ -58,12 +58,27 @@ impl Moves {
             let end = tail
                 .find(|c: char| matches!(c, ':' | ' ' | '`' | ')' | ',' | ';'))
                 .unwrap_or(tail.len());
-            out.push_str(&self.original(&tail[..end]));
+            out.push_str(&unrewrite(&self.original(&tail[..end])));
             rest = &tail[end..];
         }
         out.push_str(rest);
         out
     }
+}
+
+/// A pointer into a 3.0 section no recorded move covers (the target of a
+/// `$ref` that points at nothing), in the Swagger 2.0 section it was written as.
+fn unrewrite(pointer: &str) -> String {
+    for (to, from) in [
+        ("/components/schemas/", "/definitions/"),
+        ("/components/parameters/", "/parameters/"),
+        ("/components/responses/", "/responses/"),
+    ] {
+        if let Some(rest) = pointer.strip_prefix(to) {
+            return format!("{from}{rest}");
+        }
+    }
+    pointer.to_string()
 }
 
 /// Where the next pointer in a message starts (after `#` or `schema at `).
