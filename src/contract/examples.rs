@@ -19,56 +19,77 @@ use crate::support::limits;
 /// Checks the examples of every operation's bodies and headers and the
 /// parameter examples in `params`, marking the broken ones and reporting each
 /// once in `warnings`. A header's `example` becomes its first valid one.
+///
+/// Validators of requests (bodies, parameters) compiled only for this are
+/// dropped afterwards: the mock compiles them again on first use, as it would
+/// have without the check, so start-up memory does not grow with them.
 pub(super) fn check(
-    schemas: &Schemas,
+    schemas: &mut Schemas,
     operations: &mut [Operation],
     params: Vec<(SchemaId, Example)>,
     warnings: &mut Vec<String>,
 ) {
-    let mut seen: HashMap<String, Option<String>> = HashMap::new();
-    let mut judge = |schema: SchemaId, e: &mut Example, warnings: &mut Vec<String>| {
-        let key = format!("{}\u{0}{}", e.pointer, schema_key(schemas, schema));
-        let problem = seen
-            .entry(key)
-            .or_insert_with(|| {
-                let problem = problem(schemas, schema, &e.value);
-                if let Some(why) = &problem {
-                    warnings.push(format!(
+    let mut fresh = Vec::new();
+    {
+        let schemas = &*schemas;
+        let mut seen: HashMap<String, Option<String>> = HashMap::new();
+        let mut judge = |schema: SchemaId, e: &mut Example, warnings: &mut Vec<String>| {
+            let key = format!("{}\u{0}{}", e.pointer, schema_key(schemas, schema));
+            let problem = seen
+                .entry(key)
+                .or_insert_with(|| {
+                    let problem = problem(schemas, schema, &e.value);
+                    if let Some(why) = &problem {
+                        warnings.push(format!(
                         "#{}: example `{}` does not match its schema ({why}); it is never served",
                         e.pointer, e.name
                     ));
+                    }
+                    problem
+                })
+                .clone();
+            e.problem = problem;
+        };
+        for op in operations.iter_mut() {
+            for media in op.body.iter_mut().flat_map(|b| b.content.iter_mut()) {
+                let Some(s) = media.schema else { continue };
+                if !schemas.is_prepared(s) {
+                    fresh.push(s);
                 }
-                problem
-            })
-            .clone();
-        e.problem = problem;
-    };
-    for op in operations.iter_mut() {
-        let bodies = op.body.iter_mut().flat_map(|b| b.content.iter_mut());
-        let answers = op.responses.iter_mut().flat_map(|r| r.content.iter_mut());
-        for media in bodies.chain(answers) {
-            let Some(s) = media.schema else { continue };
-            for e in &mut media.examples {
-                judge(s, e, warnings);
+                for e in &mut media.examples {
+                    judge(s, e, warnings);
+                }
+            }
+            for media in op.responses.iter_mut().flat_map(|r| r.content.iter_mut()) {
+                let Some(s) = media.schema else { continue };
+                for e in &mut media.examples {
+                    judge(s, e, warnings);
+                }
+            }
+            for h in op.responses.iter_mut().flat_map(|r| r.headers.iter_mut()) {
+                let Some(s) = h.schema else {
+                    h.example = h.examples.first().map(|e| e.value.clone());
+                    continue;
+                };
+                for e in &mut h.examples {
+                    judge(s, e, warnings);
+                }
+                h.example = h
+                    .examples
+                    .iter()
+                    .find(|e| e.problem.is_none())
+                    .map(|e| e.value.clone());
             }
         }
-        for h in op.responses.iter_mut().flat_map(|r| r.headers.iter_mut()) {
-            let Some(s) = h.schema else {
-                h.example = h.examples.first().map(|e| e.value.clone());
-                continue;
-            };
-            for e in &mut h.examples {
-                judge(s, e, warnings);
+        for (s, mut e) in params {
+            if !schemas.is_prepared(s) {
+                fresh.push(s);
             }
-            h.example = h
-                .examples
-                .iter()
-                .find(|e| e.problem.is_none())
-                .map(|e| e.value.clone());
+            judge(s, &mut e, warnings);
         }
     }
-    for (s, mut e) in params {
-        judge(s, &mut e, warnings);
+    for id in fresh {
+        schemas.forget(id);
     }
 }
 

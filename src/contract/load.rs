@@ -97,10 +97,10 @@ impl<'a> Loader<'a> {
                 operations.push(o);
             }
         }
-        let schemas =
+        let mut schemas =
             std::mem::take(&mut self.schemas).build(Arc::clone(self.document), &mut self.warnings);
         let params = std::mem::take(&mut self.examples);
-        super::examples::check(&schemas, &mut operations, params, &mut self.warnings);
+        super::examples::check(&mut schemas, &mut operations, params, &mut self.warnings);
         Ok((operations, schemas, self.warnings))
     }
 

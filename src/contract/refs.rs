@@ -19,13 +19,28 @@ use crate::support::pointer;
 /// references, which the validator resolves itself.
 pub(super) fn check(file: &str, doc: &Value, dialect_2020: bool) -> Result<(), Diagnostic> {
     let has_ids = dialect_2020 && declares_ids(doc);
-    // An explicit stack: documents can nest deeper than the call stack should.
-    let mut todo: Vec<(&Value, String, Ctx)> = vec![(doc, String::new(), Ctx::Document)];
-    while let Some((v, at, ctx)) = todo.pop() {
+    // An explicit stack (documents can nest deeper than the call stack should)
+    // of (value, its depth, its key, what it is); the path to the value being
+    // looked at is kept as keys, and made a pointer only for an error: a large
+    // document has millions of values.
+    let mut todo: Vec<(&Value, usize, Token, Ctx)> = vec![(doc, 0, Token::Key(""), Ctx::Document)];
+    let mut path: Vec<Token> = Vec::new();
+    while let Some((v, depth, token, ctx)) = todo.pop() {
+        path.truncate(depth.saturating_sub(1));
+        if depth > 0 {
+            path.push(token);
+        }
         match v {
             Value::Object(map) => {
                 if let Some(Value::String(r)) = map.get("$ref") {
                     if let Some(why) = unresolved(doc, r, ctx, has_ids) {
+                        let mut at = String::new();
+                        for t in &path {
+                            match t {
+                                Token::Key(k) => pointer::push(&mut at, k),
+                                Token::Index(i) => at.push_str(&format!("/{i}")),
+                            }
+                        }
                         return Err(Diagnostic::at_pointer(
                             file,
                             &pointer::join(&at, ["$ref"]),
@@ -33,11 +48,11 @@ pub(super) fn check(file: &str, doc: &Value, dialect_2020: bool) -> Result<(), D
                         ));
                     }
                 }
+                let parent_is_components = depth == 1 && matches!(token, Token::Key("components"));
                 for (k, child) in map {
                     if k.starts_with("x-") || k == "$ref" {
                         continue;
                     }
-                    let child_at = pointer::join(&at, [k.as_str()]);
                     let next = match (ctx, k.as_str()) {
                         // Names: whatever they are called, what they name.
                         (Ctx::SchemaMap, _) => Ctx::Schema,
@@ -54,23 +69,34 @@ pub(super) fn check(file: &str, doc: &Value, dialect_2020: bool) -> Result<(), D
                         ) => Ctx::SchemaMap,
                         (Ctx::Schema, _) => Ctx::Schema,
                         (Ctx::Document, "schema") => Ctx::Schema,
-                        (Ctx::Document, "schemas") if at == "/components" => Ctx::SchemaMap,
+                        (Ctx::Document, "schemas") if parent_is_components => Ctx::SchemaMap,
                         _ => Ctx::Document,
                     };
-                    todo.push((child, child_at, next));
+                    if child.is_object() || child.is_array() {
+                        todo.push((child, depth + 1, Token::Key(k), next));
+                    }
                 }
             }
             Value::Array(items) => {
                 // Lists in a schema (`allOf`, tuple `items`) hold schemas; lists
                 // elsewhere (`parameters`, `security`) hold objects of their own.
                 for (i, item) in items.iter().enumerate() {
-                    todo.push((item, format!("{at}/{i}"), ctx));
+                    if item.is_object() || item.is_array() {
+                        todo.push((item, depth + 1, Token::Index(i), ctx));
+                    }
                 }
             }
             _ => {}
         }
     }
     Ok(())
+}
+
+/// One step of the path to a value.
+#[derive(Clone, Copy)]
+enum Token<'a> {
+    Key(&'a str),
+    Index(usize),
 }
 
 /// What the value being walked is.

@@ -166,6 +166,17 @@ impl Schemas {
             .as_ref()
     }
 
+    /// Whether the validator of `id` was compiled (or set aside) already.
+    pub(crate) fn is_prepared(&self, id: SchemaId) -> bool {
+        self.validators[id.0].get().is_some()
+    }
+
+    /// Drops the validator of `id`, compiled only to check examples at load:
+    /// it is compiled again on first use, so what nobody calls costs no memory.
+    pub(crate) fn forget(&mut self, id: SchemaId) {
+        self.validators[id.0] = OnceLock::new();
+    }
+
     /// Whether `value` is valid. A schema that cannot be compiled accepts everything
     /// (and was reported as a warning at load time).
     pub(crate) fn is_valid(&self, id: SchemaId, value: &Value) -> bool {
