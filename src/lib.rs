@@ -140,6 +140,7 @@ pub use respond::fault::{Dribble, Fault};
 pub use respond::rules::Rule;
 pub use serve::{MockServer, MockServerBuilder, ServeOptions};
 pub use support::duration::parse_duration;
+pub use validate::security::REJECTED_CREDENTIALS;
 pub use verdict::Verdict;
 
 #[cfg(feature = "proxy")]

@@ -47,8 +47,8 @@ unshare --net bash -euo pipefail -c '
   for _ in $(seq 200); do grep -q "^mimeo: listening on " "$work/out" && break; sleep 0.1; done
   grep "^mimeo: listening on http://0.0.0.0:4010$" "$work/out" || { cat "$work/err"; exit 1; }
   base=http://127.0.0.1:4010/v1/Stores/mem_store_00000000000000000000000001/Profiles/mem_profile_00000000000000000000000001/Identifiers
-  curl -sS --max-time 5 -f -X POST "$base" -H "Content-Type: application/json" -d "{\"idType\":\"email\",\"value\":\"Ada@Example.com\"}" > /dev/null
-  got=$(curl -sS --max-time 5 -f "$base/email")
+  curl -sS --max-time 5 -f -u AC00000000000000000000000000000001:token -X POST "$base" -H "Content-Type: application/json" -d "{\"idType\":\"email\",\"value\":\"Ada@Example.com\"}" > /dev/null
+  got=$(curl -sS --max-time 5 -f -u AC00000000000000000000000000000001:token "$base/email")
   echo "image: answered $got"
   [[ $got == "{\"idType\":\"email\",\"values\":[\"ada@example.com\"]}" ]]
   kill -TERM "$pid"

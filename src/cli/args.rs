@@ -254,7 +254,8 @@ pub(crate) struct ReplayArgs {
     #[arg(long, value_name = "ID", value_parser = run_id)]
     pub(crate) run_id: Option<String>,
     /// Basic-auth credentials; TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are used when
-    /// this is not given.
+    /// this is not given, else mimeo's own (which any mimeo mock started without
+    /// --auth accepts).
     #[arg(long, value_name = "SID:TOKEN", value_parser = credentials)]
     pub(crate) auth: Option<(String, String)>,
     /// Override a scenario variable, repeatable: --var storeId=mem_store_...
@@ -363,9 +364,14 @@ pub(crate) struct ServeArgs {
     pub(crate) spec: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) bind: BindArgs,
-    /// Enforce HTTP Basic auth with these credentials on operations that document 401.
-    #[arg(long, value_name = "SID:TOKEN", value_parser = credentials)]
+    /// Demand exactly these HTTP Basic credentials where an operation's security
+    /// requirement names HTTP Basic (without it, any user and password will do).
+    #[arg(long, value_name = "SID:TOKEN", value_parser = credentials, conflicts_with = "no_auth")]
     pub(crate) auth: Option<(String, String)>,
+    /// Do not enforce the contract's security requirements (by default a request
+    /// without the credentials its operation asks for gets 401, as Prism does).
+    #[arg(long)]
+    pub(crate) no_auth: bool,
     /// Server-side rule, repeatable: 'METHOD /path/*=STATUS' or '=429,429,202' for a sequence.
     /// `*` matches one path segment, `**` any number. Checked against the contract at start-up.
     #[arg(long = "status", value_name = "RULE")]

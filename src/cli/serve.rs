@@ -112,6 +112,7 @@ fn options(args: &ServeArgs, contract: &Contract) -> Result<ServeOptions, String
     Ok(ServeOptions {
         host: args.bind.host,
         port: args.bind.port,
+        enforce_auth: !args.no_auth,
         auth: args.auth.clone(),
         rules,
         latency,

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::model::*;
 use super::schema::{self, SchemaBuilder, SchemaId, Schemas};
+use super::{form, kinds};
 use crate::diagnostic::Diagnostic;
 use crate::routing::PathTemplate;
 use crate::support::{media, pointer};
@@ -160,9 +161,15 @@ impl<'a> Loader<'a> {
                     rb,
                     at,
                 )?;
+                let mut content = self.content(&rb.content, &at)?;
+                for m in &mut content {
+                    if let Some(form) = form::form_kind(&m.name) {
+                        m.form = Some(Box::new(form::shape(self.document, form, &m.pointer)));
+                    }
+                }
                 Some(RequestBody {
                     required: rb.required,
-                    content: self.content(&rb.content, &at)?,
+                    content,
                 })
             }
         };
@@ -228,30 +235,12 @@ impl<'a> Loader<'a> {
         // Sorted by status so "the lowest 2xx" and tables read naturally.
         responses.sort_by_key(|r| r.status.sort_key());
 
-        let security = op.security.as_ref().or(self.api.security.as_ref());
-        let auth = match security {
-            None => Auth::None,
-            Some(reqs) if reqs.is_empty() || reqs.iter().any(|r| r.is_empty()) => Auth::None,
-            Some(reqs) => {
-                let basic = reqs.iter().any(|req| {
-                    req.keys().any(|name| {
-                        self.api
-                            .components
-                            .as_ref()
-                            .and_then(|c| c.security_schemes.get(name))
-                            .and_then(|s| s.as_item())
-                            .is_some_and(|s| {
-                                matches!(s, openapiv3::SecurityScheme::HTTP { scheme, .. } if scheme.eq_ignore_ascii_case("basic"))
-                            })
-                    })
-                });
-                if basic {
-                    Auth::Basic
-                } else {
-                    Auth::Other
-                }
-            }
-        };
+        let security = super::security::Security::read(
+            self.api,
+            op.security.as_ref(),
+            op_ptr,
+            &mut self.warnings,
+        );
 
         Ok(Operation {
             index: OpIndex(0),
@@ -262,7 +251,7 @@ impl<'a> Loader<'a> {
             params,
             body,
             responses,
-            auth,
+            security,
         })
     }
 
@@ -279,45 +268,57 @@ impl<'a> Loader<'a> {
             at.to_string(),
         )?;
         let data = p.parameter_data_ref();
-        let (location, plain_style, style) = match p {
+        let (location, style, allow_empty) = match p {
             P::Path { style, .. } => (
                 ParamIn::Path,
-                matches!(style, openapiv3::PathStyle::Simple),
-                format!("{style:?}"),
+                match style {
+                    openapiv3::PathStyle::Simple => Style::Simple,
+                    openapiv3::PathStyle::Label => Style::Label,
+                    openapiv3::PathStyle::Matrix => Style::Matrix,
+                },
+                false,
             ),
-            P::Query { style, .. } => (
+            P::Query {
+                style,
+                allow_empty_value,
+                ..
+            } => (
                 ParamIn::Query,
-                matches!(style, openapiv3::QueryStyle::Form),
-                format!("{style:?}"),
+                match style {
+                    openapiv3::QueryStyle::Form => Style::Form,
+                    openapiv3::QueryStyle::SpaceDelimited => Style::SpaceDelimited,
+                    openapiv3::QueryStyle::PipeDelimited => Style::PipeDelimited,
+                    openapiv3::QueryStyle::DeepObject => Style::DeepObject,
+                },
+                allow_empty_value.unwrap_or(false),
             ),
-            P::Header { style, .. } => (
-                ParamIn::Header,
-                matches!(style, openapiv3::HeaderStyle::Simple),
-                format!("{style:?}"),
-            ),
-            P::Cookie { style, .. } => (
-                ParamIn::Cookie,
-                matches!(style, openapiv3::CookieStyle::Form),
-                format!("{style:?}"),
-            ),
+            P::Header { .. } => (ParamIn::Header, Style::Simple, false),
+            P::Cookie { .. } => (ParamIn::Cookie, Style::Form, false),
         };
-        if !plain_style {
-            self.warnings.push(format!(
-                "#{at}: parameter `{}` uses style {style}, which mimeo reads as a plain value",
-                data.name
-            ));
-        }
-        let (schema, json_content, examples_at) = match &data.format {
+        let (schema, kind, examples_at) = match &data.format {
             openapiv3::ParameterSchemaOrContent::Schema(_) => {
-                (self.schema_at(&format!("{at}/schema")), false, at.clone())
+                let sat = format!("{at}/schema");
+                (
+                    self.schema_at(&sat),
+                    kinds::kind_at(self.document, &sat),
+                    at.clone(),
+                )
             }
             openapiv3::ParameterSchemaOrContent::Content(c) => match c.keys().next() {
-                Some(mt) => (
-                    self.schema_at(&pointer::join(&at, ["content", mt, "schema"])),
-                    media::is_json(mt),
-                    pointer::join(&at, ["content", mt]),
-                ),
-                None => (None, false, at.clone()),
+                Some(mt) => {
+                    let sat = pointer::join(&at, ["content", mt, "schema"]);
+                    let kind = if media::is_json(mt) {
+                        ValueKind::Json
+                    } else {
+                        kinds::kind_at(self.document, &sat)
+                    };
+                    (
+                        self.schema_at(&sat),
+                        kind,
+                        pointer::join(&at, ["content", mt]),
+                    )
+                }
+                None => (None, ValueKind::String, at.clone()),
             },
         };
         if let Some(s) = schema {
@@ -325,11 +326,6 @@ impl<'a> Loader<'a> {
                 self.examples.push((s, e));
             }
         }
-        let kind = if json_content {
-            ValueKind::Json
-        } else {
-            self.kind_of(schema)
-        };
         let required = data.required || location == ParamIn::Path;
         Ok(Parameter {
             name: data.name.clone(),
@@ -337,18 +333,11 @@ impl<'a> Loader<'a> {
             required,
             schema,
             kind,
-            explode: data
-                .explode
-                .unwrap_or(matches!(location, ParamIn::Query | ParamIn::Cookie)),
+            // OpenAPI: `form` explodes by default, every other style does not.
+            explode: data.explode.unwrap_or(style == Style::Form),
+            style,
+            allow_empty,
         })
-    }
-
-    /// How text for a value of this schema is read (parameters, headers).
-    fn kind_of(&self, schema: Option<SchemaId>) -> ValueKind {
-        match schema {
-            Some(id) => value_kind(self.document, self.schemas.source(self.document, id)),
-            None => ValueKind::String,
-        }
     }
 
     fn response(
@@ -369,21 +358,24 @@ impl<'a> Loader<'a> {
                 h,
                 hat,
             )?;
-            let schema = match &h.format {
-                openapiv3::ParameterSchemaOrContent::Schema(_) => {
-                    self.schema_at(&format!("{hat}/schema"))
-                }
+            let sat = match &h.format {
+                openapiv3::ParameterSchemaOrContent::Schema(_) => Some(format!("{hat}/schema")),
                 openapiv3::ParameterSchemaOrContent::Content(c) => c
                     .keys()
                     .next()
-                    .and_then(|mt| self.schema_at(&pointer::join(&hat, ["content", mt, "schema"]))),
+                    .map(|mt| pointer::join(&hat, ["content", mt, "schema"])),
+            };
+            let schema = sat.as_deref().and_then(|a| self.schema_at(a));
+            let kind = match &sat {
+                Some(a) => kinds::kind_at(self.document, a),
+                None => ValueKind::String,
             };
             // The first valid one is chosen once schemas are built.
             let examples = self.named_examples(&hat);
             headers.push(Header {
                 name: name.clone(),
                 required: h.required,
-                kind: self.kind_of(schema),
+                kind,
                 schema,
                 example: None,
                 examples,
@@ -424,6 +416,7 @@ impl<'a> Loader<'a> {
                 schema,
                 examples,
                 pointer: mat,
+                form: None,
             });
         }
         Ok(out)
@@ -513,38 +506,5 @@ impl<'a> Loader<'a> {
             &at,
             "$ref chain is circular or longer than 32 hops",
         ))
-    }
-}
-
-/// How a parameter's text is turned into a JSON value before validation.
-fn value_kind(document: &Value, schema: &Value) -> ValueKind {
-    value_kind_at(document, schema, 0)
-}
-
-fn value_kind_at(document: &Value, schema: &Value, depth: usize) -> ValueKind {
-    let Some(s) = schema::resolve(document, schema).filter(|_| depth < 8) else {
-        return ValueKind::String;
-    };
-    let ty = match s.get("type") {
-        Some(Value::String(t)) => t.as_str(),
-        Some(Value::Array(ts)) => ts
-            .iter()
-            .filter_map(Value::as_str)
-            .find(|t| *t != "null")
-            .unwrap_or("string"),
-        _ => "",
-    };
-    match ty {
-        "integer" => ValueKind::Integer,
-        "number" => ValueKind::Number,
-        "boolean" => ValueKind::Boolean,
-        "array" => ValueKind::Array(Box::new(value_kind_at(
-            document,
-            s.get("items").unwrap_or(&Value::Null),
-            depth + 1,
-        ))),
-        "object" => ValueKind::Json,
-        "string" => ValueKind::String,
-        _ => ValueKind::Any,
     }
 }

@@ -16,13 +16,17 @@
 mod cost;
 mod examples;
 mod fancy;
+pub(crate) mod form;
+pub(crate) mod kinds;
 mod load;
 mod model;
 pub(crate) mod profile;
 mod refs;
 pub(crate) mod schema;
+pub(crate) mod security;
 mod source;
 mod swagger2;
+mod views;
 
 pub(crate) use model::*;
 pub use model::{Operation, StatusKey};
@@ -171,6 +175,7 @@ impl Contract {
         let profile = profile::Profile::read(name, api.extensions.get(profile::ROOT))?;
         let mut document = raw;
         convert_document(&mut document, dialect);
+        views::add_views(&mut document);
         let document = Arc::new(document);
         let (operations, schemas, mut warnings) = Loader {
             name,
@@ -247,13 +252,17 @@ impl Contract {
         &self.operations[index.0]
     }
 
-    /// Routes a request's method and raw path (no query) to its operation.
+    /// Routes a request's method and raw path (no query) to its operation; of
+    /// operations whose paths have the same shape, the first whose path
+    /// parameters validate.
     pub(crate) fn route<'a>(
         &'a self,
         method: &hyper::Method,
         path: &'a str,
     ) -> RouteMatch<'a, OpIndex> {
-        self.router.find(method, path)
+        self.router.find(method, path, |i, params| {
+            crate::validate::path_params_valid(self, self.op(i), params)
+        })
     }
 }
 
@@ -353,7 +362,7 @@ fn even_out_31(raw: &mut Value) -> Vec<String> {
             notes.push(format!(
                 "#/webhooks: {} webhook(s) described ({}); mimeo serves paths, it does not send webhooks",
                 hooks.len(),
-                crate::support::limits::list_names(hooks.keys().map(String::as_str), hooks.len(), 5)
+                hooks.keys().take(5).map(String::as_str).collect::<Vec<_>>().join(", ")
             ));
         }
     }

@@ -48,7 +48,7 @@ pub struct Operation {
     /// Documented responses, sorted by status (codes, then ranges, then default).
     pub(crate) responses: Vec<Response>,
     /// What the security requirements ask for.
-    pub(crate) auth: Auth,
+    pub(crate) security: super::security::Security,
 }
 
 impl Operation {
@@ -164,17 +164,6 @@ impl Operation {
     }
 }
 
-/// What an operation's security requirements ask for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Auth {
-    /// No requirement (or an explicit empty one).
-    None,
-    /// HTTP Basic.
-    Basic,
-    /// Something mimeo does not check (API keys, OAuth, ...).
-    Other,
-}
-
 /// Where a parameter lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ParamIn {
@@ -193,18 +182,65 @@ pub(crate) enum ParamIn {
 pub(crate) enum ValueKind {
     /// Taken as a string.
     String,
-    /// Parsed as an integer.
+    /// Parsed as an integer (of any size: the schema's `format` bounds it).
     Integer,
     /// Parsed as a number.
     Number,
     /// `true` or `false`.
     Boolean,
-    /// Comma-separated (or repeated, when exploded) items of a kind.
+    /// Items of a kind, split or repeated as the parameter's style says.
     Array(Box<ValueKind>),
-    /// Parsed as JSON (object schemas and `content` parameters).
+    /// An object: its declared properties' kinds (others are read as `Any`).
+    Object(Vec<(String, ValueKind)>),
+    /// Parsed as JSON (`content` parameters).
     Json,
-    /// No single type: a number or boolean when it parses as one, else a string.
-    Any,
+    /// Several kinds could do (`oneOf`, `anyOf`, no `type`): each is tried, and
+    /// the schema decides which reading is the value.
+    Alternatives(Box<Alternatives>),
+}
+
+/// The readings a value with no single type may have.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Alternatives {
+    /// The kinds to try, in order.
+    pub(crate) kinds: Vec<ValueKind>,
+    /// JSON pointer of the schema in the converted document, which picks among
+    /// the readings (`None`: the first reading that parses).
+    pub(crate) at: Option<String>,
+}
+
+impl ValueKind {
+    /// No single type: a number, a boolean or a string, whichever the schema takes.
+    pub(crate) fn any(at: Option<String>) -> ValueKind {
+        ValueKind::Alternatives(Box::new(Alternatives {
+            kinds: vec![
+                ValueKind::Integer,
+                ValueKind::Number,
+                ValueKind::Boolean,
+                ValueKind::String,
+            ],
+            at,
+        }))
+    }
+}
+
+/// How a parameter is serialized (OpenAPI 3.0 `style`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Style {
+    /// `a=1&a=2` or `a=1,2` (query, cookie).
+    Form,
+    /// `1,2` (path, header).
+    Simple,
+    /// `.1.2` or `.1,2` (path).
+    Label,
+    /// `;a=1;a=2` or `;a=1,2` (path).
+    Matrix,
+    /// `a=1%202` (query arrays and objects).
+    SpaceDelimited,
+    /// `a=1|2` (query arrays and objects).
+    PipeDelimited,
+    /// `a[k]=1&a[j][0]=2` (query objects).
+    DeepObject,
 }
 
 /// One parameter of an operation.
@@ -220,8 +256,13 @@ pub(crate) struct Parameter {
     pub(crate) schema: Option<SchemaId>,
     /// How its text is read.
     pub(crate) kind: ValueKind,
-    /// Whether arrays are repeated keys (`a=1&a=2`) rather than `a=1,2`.
+    /// How its value is serialized.
+    pub(crate) style: Style,
+    /// Whether arrays are repeated keys (`a=1&a=2`) rather than `a=1,2`, and
+    /// objects `k=v` pairs rather than `k,v` lists.
     pub(crate) explode: bool,
+    /// `allowEmptyValue`: an empty query value stands for an absent one.
+    pub(crate) allow_empty: bool,
 }
 
 /// A request body.
@@ -246,6 +287,8 @@ pub(crate) struct MediaType {
     pub(crate) examples: Vec<Example>,
     /// JSON pointer of the media type object.
     pub(crate) pointer: String,
+    /// For a request body that is a form: how it is read into its schema's object.
+    pub(crate) form: Option<Box<super::form::FormShape>>,
 }
 
 /// A named example value.

@@ -34,6 +34,7 @@ use serde_json::Value;
 use super::cost::{Fanouts, MAX_FANOUT};
 use super::fancy::{self, within_budget};
 use crate::support::limits::{self, Capped, DETAILED_VALUES, MAX_LISTED, MAX_MESSAGE};
+use crate::support::pointer;
 
 /// Which JSON Schema a contract's schemas are written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -86,8 +87,10 @@ pub(crate) const BACKTRACK_LIMIT: usize = 100_000;
 
 /// Where a registered schema's text is.
 enum Source {
-    /// In the document, at this JSON pointer (no copy is kept).
-    At(String),
+    /// In the document, at the JSON pointer with these (unescaped) tokens; no
+    /// copy is kept. Split once here, so looking a schema up (which the stateful
+    /// mock does per request) allocates nothing.
+    At(Box<[Box<str>]>),
     /// Given as a value (schemas registered by tests).
     #[cfg(test)]
     Own(Value),
@@ -139,7 +142,7 @@ impl Schemas {
     /// The converted (draft 4) schema with this id.
     pub(crate) fn source(&self, id: SchemaId) -> &Value {
         match &self.sources[id.0] {
-            Source::At(pointer) => self.document.pointer(pointer).unwrap_or(&NOTHING),
+            Source::At(tokens) => pointer::walk(&self.document, tokens).unwrap_or(&NOTHING),
             #[cfg(test)]
             Source::Own(v) => v,
         }
@@ -290,10 +293,19 @@ fn violations_of(v: &Validator, value: &Value) -> Capped<SchemaViolation> {
             } else {
                 keyword.to_string()
             };
+        let message = e.to_string();
+        if let Some(format) = format_range(&rule, &message) {
+            let value = limits::truncate(&e.instance().to_string(), MAX_MESSAGE).into_owned();
+            return SchemaViolation {
+                pointer: e.instance_path().as_str().to_string(),
+                rule: "format".into(),
+                message: format!("{value} is outside the range of format {format}"),
+            };
+        }
         SchemaViolation {
             pointer: e.instance_path().as_str().to_string(),
             rule,
-            message: limits::truncate(&e.to_string(), MAX_MESSAGE).into_owned(),
+            message: limits::truncate(&message, MAX_MESSAGE).into_owned(),
         }
     };
     if limits::more_values_than(value, DETAILED_VALUES) {
@@ -331,7 +343,7 @@ impl SchemaBuilder {
     /// loader registers schemas from).
     pub(crate) fn source<'a>(&'a self, document: &'a Value, id: SchemaId) -> &'a Value {
         match &self.sources[id.0] {
-            Source::At(pointer) => document.pointer(pointer).unwrap_or(&NOTHING),
+            Source::At(tokens) => pointer::walk(document, tokens).unwrap_or(&NOTHING),
             #[cfg(test)]
             Source::Own(v) => v,
         }
@@ -349,7 +361,7 @@ impl SchemaBuilder {
             }
         }
         let id = SchemaId(self.sources.len());
-        self.sources.push(Source::At(location.to_string()));
+        self.sources.push(Source::At(pointer::split(location)));
         self.locations.push(location.to_string());
         self.by_text.entry(hash).or_default().push(id);
         id
@@ -708,6 +720,7 @@ pub(crate) fn convert(schema: &mut Value) {
             items.iter_mut().for_each(convert);
         }
     }
+    int_format_bounds(map);
     if map.get("nullable") == Some(&Value::Bool(true)) {
         map.remove("nullable");
         match map.get_mut("type") {
@@ -749,6 +762,7 @@ pub(crate) fn convert_2020(schema: &mut Value) {
     match schema {
         Value::Object(map) => {
             super::fancy::move_pattern(map);
+            int_format_bounds(map);
             for (key, value) in map.iter_mut() {
                 match (key.as_str(), value) {
                     (
@@ -767,12 +781,50 @@ pub(crate) fn convert_2020(schema: &mut Value) {
     }
 }
 
+/// The ranges of the integer formats OpenAPI names.
+const INT_FORMATS: [(&str, i64, i64); 2] = [
+    ("int32", i32::MIN as i64, i32::MAX as i64),
+    ("int64", i64::MIN, i64::MAX),
+];
+
+/// JSON Schema checks `format` on strings only, so an `int32` or `int64`
+/// number outside its range would pass: its range is written as `minimum` and
+/// `maximum` (where the schema sets none), and a violation of exactly that
+/// range is reported as the `format` it comes from (see [`Schemas::violations`]).
+fn int_format_bounds(map: &mut serde_json::Map<String, Value>) {
+    let Some((_, lo, hi)) = map
+        .get("format")
+        .and_then(Value::as_str)
+        .and_then(|f| INT_FORMATS.iter().find(|(name, ..)| *name == f))
+    else {
+        return;
+    };
+    if !map.contains_key("minimum") {
+        map.insert("minimum".into(), (*lo).into());
+    }
+    if !map.contains_key("maximum") {
+        map.insert("maximum".into(), (*hi).into());
+    }
+}
+
+/// Whether a `minimum` or `maximum` violation is of an integer format's range:
+/// its message ends with the bound (`... of 2147483647`).
+fn format_range(rule: &str, message: &str) -> Option<&'static str> {
+    if rule != "minimum" && rule != "maximum" {
+        return None;
+    }
+    INT_FORMATS.iter().find_map(|(name, lo, hi)| {
+        let bound = if rule == "minimum" { lo } else { hi };
+        message.ends_with(&format!(" of {bound}")).then_some(*name)
+    })
+}
+
 /// Follows `$ref`s (local pointers) from `schema` to the schema they name, at most
 /// 32 hops. Returns `None` for a dangling, non-local or circular reference.
 pub(crate) fn resolve<'a>(document: &'a Value, mut schema: &'a Value) -> Option<&'a Value> {
     for _ in 0..32 {
         match schema.get("$ref").and_then(Value::as_str) {
-            Some(r) => schema = document.pointer(r.strip_prefix('#')?)?,
+            Some(r) => schema = pointer::get(document, r.strip_prefix('#')?)?,
             None => return Some(schema),
         }
     }

@@ -58,7 +58,8 @@ pub(crate) enum Mode {
     #[default]
     Static,
     /// Random values within the schema: random enum members, lengths and counts,
-    /// optional properties present with probability 0.7. Examples are ignored.
+    /// optional properties present with probability 0.7 (one at least), the
+    /// schema's example or default half the time.
     Dynamic,
 }
 
@@ -306,11 +307,11 @@ impl<'a> Generator<'a> {
     /// The schema a local `$ref` names, and its JSON pointer in the document.
     fn lookup<'r>(&self, reference: &'r str) -> Option<(&'a Value, Cow<'r, str>)> {
         let fragment = reference.strip_prefix('#')?;
-        if let Some(found) = self.root.pointer(fragment) {
+        if let Some(found) = crate::support::pointer::get(self.root, fragment) {
             return Some((found, Cow::Borrowed(fragment)));
         }
         let decoded = percent_decode(fragment)?;
-        let found = self.root.pointer(&decoded)?;
+        let found = crate::support::pointer::get(self.root, &decoded)?;
         Some((found, Cow::Owned(decoded)))
     }
 
@@ -409,9 +410,15 @@ impl<'a> Generator<'a> {
             Value::Bool(true) => return self.gen_any(mode, rng),
             _ => return Value::Null,
         };
-        if mode == Mode::Static {
-            // `examples` is 2020-12's list of examples (OpenAPI 3.1).
-            let listed = obj.get("examples").and_then(Value::as_array);
+        // The schema's own example (else its default) before anything made up:
+        // always in static mode, half the time in dynamic mode, so fresh data
+        // still looks like the API's while it varies. `examples` is 2020-12's
+        // list of examples (OpenAPI 3.1).
+        let listed = obj.get("examples").and_then(Value::as_array);
+        let documented = obj.contains_key("example")
+            || obj.contains_key("default")
+            || listed.is_some_and(|l| !l.is_empty());
+        if documented && (mode == Mode::Static || rng.random_bool(0.5)) {
             let candidates = obj
                 .get("example")
                 .into_iter()

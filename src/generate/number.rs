@@ -210,8 +210,16 @@ pub(super) fn upper_bound(o: &Map<String, Value>) -> Option<(f64, bool)> {
 }
 
 fn bound(o: &Map<String, Value>, key: &str, exclusive: &str, lower: bool) -> Option<(f64, bool)> {
+    // The range of an `int32`/`int64` format, written into the schema at load so
+    // it is validated, is no bound the author chose: values stay near zero.
+    let format_range = |m: &Value| match o.get("format").and_then(Value::as_str) {
+        Some("int32") => m == &Value::from(i32::MIN) || m == &Value::from(i32::MAX),
+        Some("int64") => m == &Value::from(i64::MIN) || m == &Value::from(i64::MAX),
+        _ => false,
+    };
     let mut bound = o
         .get(key)
+        .filter(|m| !format_range(m))
         .and_then(Value::as_f64)
         .map(|m| (m, o.get(exclusive) == Some(&Value::Bool(true))));
     if let Some(x) = o.get(exclusive).and_then(Value::as_f64) {

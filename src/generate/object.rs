@@ -21,6 +21,23 @@ impl Generator<'_> {
             || self.resolve(schema).schema.get("writeOnly") == Some(&Value::Bool(true))
     }
 
+    /// Whether a schema asks for a value that cannot hold others (a string, a
+    /// number, a boolean, an enum member), so generating it cannot recurse.
+    fn is_scalar(&self, schema: &Value) -> bool {
+        let s = self.resolve(schema).schema;
+        if s.get("enum").is_some() || s.get("const").is_some() {
+            return true;
+        }
+        let names = s
+            .get("type")
+            .map(super::typed::type_names)
+            .unwrap_or_default();
+        !names.is_empty()
+            && names
+                .iter()
+                .all(|t| matches!(*t, "string" | "integer" | "number" | "boolean" | "null"))
+    }
+
     /// The `patternProperties` schemas that apply to `name`.
     fn pattern_schemas<'s>(
         &self,
@@ -74,18 +91,38 @@ impl Generator<'_> {
         let max_props = get_usize(obj, "maxProperties");
         let at_limit = self.at_limit(ctx);
 
-        // Which declared properties to include.
+        // Which declared properties to include. Past the limits (deep or
+        // recursive references, much generated already) only scalar ones are
+        // added: they cannot recurse, and an item keeps some substance.
         let mut include: Vec<(&str, bool)> = Vec::with_capacity(props.len());
+        let optional =
+            |schema: &Value| !self.is_write_only(schema) && (!at_limit || self.is_scalar(schema));
         for (name, schema) in props {
             let is_required = required.contains(&name.as_str());
             let wanted = is_required
-                || (!at_limit
-                    && !self.is_write_only(schema)
+                || (optional(schema)
                     && match mode {
                         Mode::Static => true,
-                        Mode::Dynamic => rng.random_bool(self.limits.optional),
+                        Mode::Dynamic => at_limit || rng.random_bool(self.limits.optional),
                     });
             include.push((name.as_str(), wanted));
+        }
+        // An object whose schema declares properties is never sent empty (a
+        // list of `{}` says nothing): one optional property at least.
+        if !include.iter().any(|(_, w)| *w) && required.is_empty() && max_props != Some(0) {
+            let open: Vec<usize> = props
+                .values()
+                .enumerate()
+                .filter(|(_, s)| optional(s))
+                .map(|(i, _)| i)
+                .collect();
+            if !open.is_empty() {
+                let pick = match mode {
+                    Mode::Static => 0,
+                    Mode::Dynamic => rng.random_range(0..open.len()),
+                };
+                include[open[pick]].1 = true;
+            }
         }
         // Required names without a declaration.
         let mut undeclared: Vec<&str> = Vec::new();
@@ -263,6 +300,16 @@ mod tests {
         one(
             json!({ "type": "object", "required": ["pw"], "properties": { "pw": { "type": "string", "writeOnly": true } } }),
         );
+        // Never an empty object when properties are declared.
+        let (st, dy) =
+            one(json!({ "type": "object", "properties": { "a": { "type": "string" } } }));
+        assert_eq!(st[0], json!({ "a": "string" }));
+        assert!(dy.iter().all(|v| v.get("a").is_some()));
+        let (_, dy) = one(json!({ "type": "object", "properties": {
+            "a": { "type": "string" }, "b": { "type": "integer" } } }));
+        assert!(dy
+            .iter()
+            .all(|v| v.as_object().is_some_and(|m| !m.is_empty())));
         // Maps.
         let (st, dy) =
             one(json!({ "type": "object", "additionalProperties": { "type": "integer" } }));

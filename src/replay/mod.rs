@@ -33,8 +33,10 @@ pub(crate) use gate::Gate;
 pub use vars::new_run_id;
 pub(crate) use vars::resolve;
 
-/// Credentials the in-process mock of `mimeo replay` demands when the user gives
-/// none, and that replay then sends: `auth: none` steps still meet a real 401.
+/// Credentials `mimeo replay` sends when the user gives none (and the default of
+/// [`ReplayOptions::auth`]): a mimeo mock started without exact credentials
+/// accepts any user and password, so these reach its operations, while `auth:
+/// none` steps still meet a real 401.
 pub const MOCK_CREDENTIALS: (&str, &str) = ("AC0000000000000000000000000000mock", "mimeo-replay");
 
 /// Where requests go. A base URL may carry credentials (`https://user:pass@host`):
@@ -88,7 +90,8 @@ impl Target {
 /// ```
 #[derive(Debug, Clone)]
 pub struct ReplayOptions {
-    /// Basic credentials for steps with `auth: default`.
+    /// Basic credentials for steps with `auth: default` ([`MOCK_CREDENTIALS`] by
+    /// default, which any mimeo mock started without exact ones accepts).
     pub auth: Option<(String, String)>,
     /// Variable values that replace the scenarios' defaults.
     pub vars: IndexMap<String, String>,
@@ -112,7 +115,10 @@ pub const DEFAULT_MAX_RESPONSE: usize = 32 * 1024 * 1024;
 impl Default for ReplayOptions {
     fn default() -> Self {
         ReplayOptions {
-            auth: None,
+            auth: Some((
+                MOCK_CREDENTIALS.0.to_string(),
+                MOCK_CREDENTIALS.1.to_string(),
+            )),
             vars: IndexMap::new(),
             timeout: Duration::from_secs(10),
             concurrency: 1,

@@ -26,8 +26,9 @@ const SEGMENT: &AsciiSet = &CONTROLS
     .add(b'{')
     .add(b'}');
 
-/// Credentials that no server accepts, for steps with `auth: invalid`.
-const INVALID_AUTH: (&str, &str) = ("AC00000000000000000000000000000000", "not-a-valid-token");
+/// Credentials that no server accepts (a mimeo mock refuses them whatever its
+/// settings), for steps with `auth: invalid`.
+const INVALID_AUTH: (&str, &str) = crate::validate::security::REJECTED_CREDENTIALS;
 
 /// A request ready to send.
 pub(super) struct Prepared {

@@ -12,26 +12,30 @@ pub(crate) mod config;
 pub(crate) mod delay;
 mod errors;
 pub(crate) mod fault;
+pub(crate) mod negotiate;
 pub(crate) mod prefer;
+mod redirect;
 pub(crate) mod rules;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use hyper::header::{HeaderName, HeaderValue, CONTENT_TYPE, LOCATION};
+use hyper::header::{HeaderName, HeaderValue, CONTENT_ENCODING, CONTENT_TYPE, LOCATION, VARY};
 use hyper::StatusCode;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use serde_json::Value;
 
-use crate::contract::{schema, Contract, OpIndex, Operation, PerOperation, StatusKey};
+use crate::contract::{schema, Contract, Operation, PerOperation, StatusKey};
 use crate::generate::{Generator, Mode};
+pub(crate) use canned::bodiless;
 use canned::{Canned, CannedBody};
-pub(crate) use errors::{mock_error, MockError, MOCK_ERROR_HEADER};
-use errors::{ErrorKey, ErrorTemplate};
+use errors::{ErrorKey, ErrorTemplate, Shape};
+pub(crate) use errors::{MockError, MOCK_ERROR_HEADER};
+use redirect::redirect_target;
 
 /// The time one response's fresh data (`Prefer: dynamic=true`, `--dynamic`) may
 /// take to generate; past it, the documented default body is sent.
@@ -52,13 +56,17 @@ pub(crate) struct Responder {
     canned: PerOperation<Vec<Canned>>,
     /// Per operation: body fields that echo a path parameter of the same name.
     echo: PerOperation<Vec<String>>,
-    /// For each status, the first (operation, response) documenting it exactly:
-    /// the shape of errors the mock makes up itself (unknown path, 405, 413).
-    error_shapes: HashMap<u16, (OpIndex, usize)>,
+    /// The document's error templates for errors no operation documents.
+    shapes: errors::Shapes,
+    /// Per operation, where the body of each error mimeo makes itself
+    /// ([`errors::STANDARD`]) comes from.
+    op_shapes: PerOperation<[Shape; errors::STANDARD.len()]>,
+    /// The error templates of `op_shapes`, made at start-up.
+    error_templates: HashMap<ErrorKey, Arc<ErrorTemplate>>,
     /// Per operation: the status answered when nothing asks for another.
     defaults: PerOperation<u16>,
-    /// Error bodies by template and status, made on first use.
-    error_bodies: Mutex<HashMap<ErrorKey, std::sync::Arc<ErrorTemplate>>>,
+    /// Error bodies for other statuses (a state model's, a proxy's), made on first use.
+    error_bodies: Mutex<HashMap<ErrorKey, Arc<ErrorTemplate>>>,
     seed: u64,
     dynamic: bool,
     counter: AtomicU64,
@@ -87,6 +95,10 @@ pub(crate) struct RequestInfo<'a> {
     pub(crate) path_params: &'a [(&'a str, Result<Cow<'a, str>, String>)],
     /// `host:port` as the client addressed the mock (the `Host` header).
     pub(crate) host: &'a str,
+    /// The request's `Accept`, which picks among documented media types.
+    pub(crate) accept: Option<&'a str>,
+    /// The request's `Accept-Encoding`, which allows a documented coding.
+    pub(crate) accept_encoding: Option<&'a str>,
 }
 
 /// Why a requested response cannot be produced.
@@ -105,16 +117,13 @@ impl Responder {
         let generator = Generator::new(&contract.schemas, Mode::Static);
         let mut canned = Vec::with_capacity(contract.operations.len());
         let mut echo = Vec::with_capacity(contract.operations.len());
-        let mut error_shapes = HashMap::new();
         for op in &contract.operations {
             let mut per_op = Vec::with_capacity(op.responses.len());
             for (ri, r) in op.responses.iter().enumerate() {
-                if let StatusKey::Code(c) = r.status {
-                    error_shapes.entry(c).or_insert((op.index, ri));
-                }
                 let mut rng = StdRng::seed_from_u64(seed ^ ((op.index.0 as u64) << 16) ^ ri as u64);
                 per_op.push(Canned::build(
                     contract,
+                    op,
                     r,
                     &generator,
                     &mut rng,
@@ -124,10 +133,38 @@ impl Responder {
             canned.push(per_op);
             echo.push(canned::echo_fields(contract, op));
         }
+        let shapes = errors::Shapes::new(contract);
+        let op_shapes: Vec<_> = contract
+            .operations
+            .iter()
+            .map(|op| errors::STANDARD.map(|status| shapes.resolve(Some(op), status)))
+            .collect();
+        let mut error_templates = HashMap::new();
+        for per_op in &op_shapes {
+            for (&status, shape) in errors::STANDARD.iter().zip(per_op) {
+                let Shape::Documented(oi, ri, _) = *shape else {
+                    continue;
+                };
+                let key = ErrorKey::new(oi, ri, status);
+                if error_templates.contains_key(&key) {
+                    continue;
+                }
+                let Some(cb) = canned[oi.0][ri].primary() else {
+                    continue;
+                };
+                let same = contract.op(oi).responses[ri].status == StatusKey::Code(status);
+                error_templates.insert(
+                    key,
+                    Arc::new(errors::make_template(contract, cb, status, same)),
+                );
+            }
+        }
         let responder = Responder {
             canned: PerOperation(canned),
             echo: PerOperation(echo),
-            error_shapes,
+            shapes,
+            op_shapes: PerOperation(op_shapes),
+            error_templates,
             defaults: PerOperation(
                 contract
                     .operations
@@ -173,8 +210,8 @@ impl Responder {
         };
         let response = &op.responses[ri];
         let canned = &self.canned[op.index][ri];
-        // Room for the Location and Content-Type added below.
-        let mut headers = Vec::with_capacity(canned.headers.len() + 2);
+        // Room for the Location, Content-Encoding and Vary added below.
+        let mut headers = Vec::with_capacity(canned.headers.len() + 3);
         headers.extend_from_slice(&canned.headers);
         if let (Some((_, canonical)), Some(rule)) = (choice.redirect_to, &response.redirect) {
             // The header that names the canonical resource says which one it is.
@@ -186,7 +223,7 @@ impl Responder {
         }
 
         let mut body: Option<(HeaderValue, Bytes)> = None;
-        if let (Some(name), None) = (choice.example, &canned.body) {
+        if let (Some(name), true) = (choice.example, canned.bodies.is_empty()) {
             return Err(ChoiceError {
                 kind: MockError::UnknownExample,
                 message: format!(
@@ -195,7 +232,8 @@ impl Responder {
                 ),
             });
         }
-        if let Some(cb) = &canned.body {
+        if !canned.bodies.is_empty() {
+            let cb = pick_body(op, canned, response, req.accept, status)?;
             let media = &response.content[cb.media];
             let mut value: Option<Value> = None;
             let mut echoed = None;
@@ -241,8 +279,9 @@ impl Responder {
                         return Err(ChoiceError {
                             kind: MockError::UnknownExample,
                             message: format!(
-                                "{} has no example named `{name}` for status {status}; examples: {}",
+                                "{} has no example named `{name}` for status {status} ({}); examples: {}",
                                 op.label(),
+                                media.name,
                                 if names.is_empty() { "none".to_string() } else { names.join(", ") }
                             ),
                         });
@@ -254,9 +293,18 @@ impl Responder {
                 }
                 echoed = self.echo_into(contract, op, cb, value.as_ref(), req);
             }
+            if status >= 400 {
+                // An error body's status member says the status it is sent with.
+                let base = value.as_ref().unwrap_or(&cb.value);
+                if let Some(v) = errors::with_status(&contract.profile.errors, base, status)
+                    .filter(|v| cb.schema.is_none_or(|s| contract.schemas.is_valid(s, v)))
+                {
+                    value = Some(v);
+                }
+            }
             let redirected = canned
                 .redirect
-                .then(|| redirect_target(op, response, &headers, choice.redirect_to, req));
+                .then(|| redirect_target(op, response, canned, &headers, choice.redirect_to, req));
             if let Some((path, url)) = &redirected {
                 headers.push((LOCATION, header_value(url)));
                 let base = echoed.as_ref().or(value.as_ref()).unwrap_or(&cb.value);
@@ -281,15 +329,51 @@ impl Responder {
             } else if echoed.is_some() {
                 value = echoed;
             }
-            let bytes = match value {
-                Some(v) if media.json => Bytes::from(serde_json::to_vec(&v).unwrap_or_default()),
-                Some(v) => Bytes::from(value_text(&v)),
+            let sent = value.as_ref().unwrap_or(&cb.value);
+            let content_type = if cb.wildcard && sent.is_string() {
+                // A wildcard's text goes as text the client accepts, never as a JSON string.
+                let Some(t) = negotiate::text_type(req.accept, &media.name) else {
+                    return Err(ChoiceError {
+                        kind: MockError::NotAcceptable,
+                        message: format!(
+                            "{} answers {status} with text ({}), and `Accept` admits no text type",
+                            op.name(),
+                            media.name
+                        ),
+                    });
+                };
+                header_value(&t)
+            } else {
+                cb.content_type.clone()
+            };
+            let mut bytes = match &value {
+                Some(v) => canned::serialize(media.json, cb.wildcard, v),
                 None => cb.bytes.clone(),
             };
-            body = Some((cb.content_type.clone(), bytes));
+            if let Some(coding) = canned.coding {
+                // The body differs by Accept-Encoding whether or not this one is encoded.
+                headers.push((VARY, HeaderValue::from_static("Accept-Encoding")));
+                if coding.accepted_by(req.accept_encoding) {
+                    let encoded = match value {
+                        None => cb.encoded.clone(),
+                        Some(_) => coding.encode(&bytes),
+                    };
+                    if let Some(encoded) = encoded {
+                        bytes = encoded;
+                        headers.push((CONTENT_ENCODING, HeaderValue::from_static(coding.as_str())));
+                    }
+                }
+            }
+            body = Some((content_type, bytes));
         } else if canned.redirect {
-            let (_, url) = redirect_target(op, response, &headers, choice.redirect_to, req);
+            let (_, url) = redirect_target(op, response, canned, &headers, choice.redirect_to, req);
             headers.push((LOCATION, header_value(&url)));
+        }
+        if let Some((at, path)) = &canned.location_path {
+            // The documented URL's path under the mock's own address, never production's.
+            if let Some((_, value)) = headers.get_mut(*at) {
+                *value = header_value(&format!("http://{}{path}", req.host));
+            }
         }
         if let Some(location) = choice.location {
             headers.retain(|(n, _)| n != LOCATION);
@@ -367,41 +451,14 @@ impl Responder {
     }
 }
 
-/// The redirect's path and absolute URL: the request's route, with a parameter
-/// replaced: the one `to` names (from state), else the one the response's
-/// `x-mimeo-redirect` names, by its header's value.
-fn redirect_target<'v>(
-    op: &Operation,
-    response: &'v crate::contract::Response,
-    headers: &'v [(HeaderName, HeaderValue)],
-    to: Option<(&'v str, &'v str)>,
-    req: &'v RequestInfo<'_>,
-) -> (String, String) {
-    let replaced = to.or_else(|| {
-        let rule = response.redirect.as_ref()?;
-        let value = headers
-            .iter()
-            .find(|(n, _)| n.as_str().eq_ignore_ascii_case(&rule.header))
-            .and_then(|(_, v)| v.to_str().ok())?;
-        Some((rule.parameter.as_str(), value))
-    });
-    let path = op.path.render(|name| match replaced {
-        Some((param, value)) if param == name => Some(value),
-        _ => req
-            .path_params
-            .iter()
-            .find(|(n, _)| *n == name)
-            .and_then(|(_, v)| v.as_deref().ok()),
-    });
-    let url = format!("http://{}{}", req.host, path);
-    (path, url)
-}
-
+/// A response from its parts; a status that never carries a body (204, 304)
+/// is sent without one and without a Content-Type, whatever was given.
 pub(crate) fn finish(
     status: StatusCode,
     mut headers: Vec<(HeaderName, HeaderValue)>,
     body: Option<(HeaderValue, Bytes)>,
 ) -> Built {
+    let body = body.filter(|_| !bodiless(status.as_u16()));
     let body = match body {
         Some((ct, bytes)) => {
             headers.push((CONTENT_TYPE, ct));
@@ -413,6 +470,39 @@ pub(crate) fn finish(
         status,
         headers,
         body,
+    }
+}
+
+/// The documented body that answers: the media type the request's `Accept`
+/// prefers; an error goes out in its first media type even when `Accept`
+/// admits none (RFC 9110 §12.5.1 allows it, and a client learns more from the
+/// error than from a 406); any other status is then refused.
+fn pick_body<'c>(
+    op: &Operation,
+    canned: &'c Canned,
+    response: &crate::contract::Response,
+    accept: Option<&str>,
+    status: u16,
+) -> Result<&'c CannedBody, ChoiceError> {
+    let chosen = negotiate::choose(accept, &response.content).and_then(|i| canned.bodies.get(i));
+    match chosen {
+        Some(cb) => Ok(cb),
+        None if status >= 400 || accept.is_none() => canned.primary().ok_or_else(|| ChoiceError {
+            kind: MockError::InvalidResponse,
+            message: format!("{} has no body for {status}", op.name()),
+        }),
+        None => {
+            let names: Vec<&str> = response.content.iter().map(|m| m.name.as_str()).collect();
+            Err(ChoiceError {
+                kind: MockError::NotAcceptable,
+                message: format!(
+                    "`{}` admits none of the media types {} documents for {status}: {}",
+                    accept.unwrap_or_default(),
+                    op.name(),
+                    names.join(", ")
+                ),
+            })
+        }
     }
 }
 

@@ -74,9 +74,10 @@ impl std::fmt::Display for Prefer {
     }
 }
 
-/// Reads `Prefer` headers and `__` query controls. Query pairs starting with `__`
-/// that mimeo knows are removed from `query`; an unknown `__` control or a bad
-/// value is an error naming it (never silently ignored).
+/// Reads `Prefer` headers and `__` query controls. Query pairs that are mimeo's
+/// controls are removed from `query`, and a bad value of one is an error naming
+/// it; other `__` parameters stay, to be validated as the API's own (an unknown
+/// one is then treated like any other unknown parameter).
 pub(crate) fn parse(
     headers: &HeaderMap,
     query: &mut Vec<(Cow<'_, str>, Cow<'_, str>)>,
@@ -99,20 +100,15 @@ pub(crate) fn parse(
     }
     let mut err = None;
     query.retain(|(k, v)| match k.strip_prefix("__") {
-        Some(key) => {
-            match set(&mut prefer, key, v, "query") {
-                Ok(true) => {}
-                Ok(false) => {
-                    err.get_or_insert(format!(
-                        "unknown mimeo query control `{k}`; mimeo understands __code, __example, __dynamic, __fault, __delay and __dribble"
-                    ));
-                }
-                Err(e) => {
-                    err.get_or_insert(e);
-                }
+        Some(key) => match set(&mut prefer, key, v, "query") {
+            Ok(true) => false,
+            // Not one of mimeo's controls: the API's own parameter, like any other.
+            Ok(false) => true,
+            Err(e) => {
+                err.get_or_insert(e);
+                false
             }
-            false
-        }
+        },
         None => true,
     });
     match err {
@@ -221,9 +217,13 @@ mod tests {
         assert!(parse(&h, &mut Vec::new())
             .unwrap_err()
             .contains("code=`abc`"));
-        let mut q = vec![(Cow::from("__cod"), Cow::from("409"))];
+        let mut q = vec![(Cow::from("__code"), Cow::from("4O9"))];
         assert!(parse(&HeaderMap::new(), &mut q)
             .unwrap_err()
-            .contains("__cod"));
+            .contains("code=`4O9`"));
+        // Not a control: the API's own parameter, left for validation.
+        let mut q = vec![(Cow::from("__cod"), Cow::from("409"))];
+        assert!(parse(&HeaderMap::new(), &mut q).unwrap().is_empty());
+        assert_eq!(q.len(), 1);
     }
 }

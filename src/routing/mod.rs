@@ -3,8 +3,14 @@
 //! Path templates are compiled once into a radix tree (matchit). Template
 //! variables are renamed by position (`{p0}`, `{p1}`) inside the tree so that two
 //! templates' naming habits (`/a/{id}/b` next to `/a/{name}/c`) never conflict;
-//! the real names are kept beside each route. The router knows nothing of
-//! OpenAPI: the contract gives it templates and gets back its own handles.
+//! the real names are kept beside each route. Templates that differ only in
+//! their parameter names (`/orgs/{org}/attestations/{subject_digest}` beside
+//! `.../{attestation_id}`) share one tree entry and are all served: a request
+//! goes to the first whose parameters the caller accepts (the contract checks
+//! them against their schemas), else to the first. A segment with several
+//! parameters (`{base}...{head}`) is one capture in the tree, split after the
+//! match. The router knows nothing of OpenAPI: the contract gives it
+//! templates and gets back its own handles.
 
 mod template;
 
@@ -14,7 +20,6 @@ use hyper::Method;
 use percent_encoding::percent_decode_str;
 
 pub use template::PathTemplate;
-#[cfg(feature = "proxy")]
 pub(crate) use template::Segment;
 
 /// Compiled routes to handles of type `V` (the contract's operation indexes).
@@ -24,12 +29,27 @@ pub(crate) struct Router<V> {
     routes: Vec<Route<V>>,
 }
 
+/// One tree entry: the templates of that shape, in document order.
 #[derive(Debug)]
 struct Route<V> {
-    template: String,
-    params: Vec<String>,
-    methods: Vec<(Method, V)>,
+    candidates: Vec<Candidate<V>>,
+    /// Every method the candidates serve (the `Allow` value).
     allow: String,
+}
+
+#[derive(Debug)]
+struct Candidate<V> {
+    template: PathTemplate,
+    /// For each tree capture, in order: the parameter it is, or the segment
+    /// (with several parameters) it is split by.
+    captures: Vec<Capture>,
+    methods: Vec<(Method, V)>,
+}
+
+#[derive(Debug)]
+enum Capture {
+    One(String),
+    Split(Segment),
 }
 
 /// Path template variables of a request: `(name, value)` in template order, each
@@ -49,7 +69,8 @@ pub(crate) enum RouteMatch<'a, V> {
 }
 
 impl<V: Copy> Router<V> {
-    /// Builds the router; templates the tree cannot hold are reported in `warnings`.
+    /// Builds the router; templates the tree cannot hold, and templates of the
+    /// same shape that serve the same method, are reported in `warnings`.
     pub(crate) fn new<'t>(
         routes: impl IntoIterator<Item = (&'t Method, &'t PathTemplate, V)>,
         warnings: &mut Vec<String>,
@@ -58,56 +79,160 @@ impl<V: Copy> Router<V> {
             tree: matchit::Router::new(),
             routes: Vec::new(),
         };
+        let mut keys: Vec<String> = Vec::new();
         for (method, template, handle) in routes {
-            if let Some(route) = router
-                .routes
-                .iter_mut()
-                .find(|r| r.template == template.as_str())
-            {
-                route.methods.push((method.clone(), handle));
+            let key = template.route_key();
+            if let Some(idx) = keys.iter().position(|k| *k == key) {
+                let route = &mut router.routes[idx];
+                match route
+                    .candidates
+                    .iter_mut()
+                    .find(|c| c.template == *template)
+                {
+                    Some(c) => c.methods.push((method.clone(), handle)),
+                    None => route
+                        .candidates
+                        .push(Candidate::new(template, method, handle)),
+                }
                 continue;
             }
-            let idx = router.routes.len();
-            match router.tree.insert(template.positional(), idx) {
-                Ok(()) => router.routes.push(Route {
-                    template: template.as_str().to_string(),
-                    params: template.params().map(str::to_string).collect(),
-                    methods: vec![(method.clone(), handle)],
-                    allow: String::new(),
-                }),
+            if template
+                .segments()
+                .iter()
+                .any(|s| s.param_count() > 1 && s.split_ambiguous())
+            {
+                warnings.push(format!(
+                    "path {template} has two parameters with nothing between them; its operations are not served"
+                ));
+                continue;
+            }
+            match router.tree.insert(key.clone(), router.routes.len()) {
+                Ok(()) => {
+                    keys.push(key);
+                    router.routes.push(Route {
+                        candidates: vec![Candidate::new(template, method, handle)],
+                        allow: String::new(),
+                    });
+                }
                 Err(e) => warnings.push(format!(
                     "path {template} cannot be routed ({e}); its operations are not served"
                 )),
             }
         }
         for r in &mut router.routes {
-            let names: Vec<&str> = r.methods.iter().map(|(m, _)| m.as_str()).collect();
+            let mut names: Vec<&str> = Vec::new();
+            for c in &r.candidates {
+                for (m, _) in &c.methods {
+                    if !names.contains(&m.as_str()) {
+                        names.push(m.as_str());
+                    }
+                }
+            }
             r.allow = names.join(", ");
+            same_shape_warnings(&r.candidates, warnings);
         }
         router
     }
 
-    /// Routes a request. `path` is the raw (still percent-encoded) path, without query.
-    pub(crate) fn find<'a>(&'a self, method: &Method, path: &'a str) -> RouteMatch<'a, V> {
+    /// Routes a request. `path` is the raw (still percent-encoded) path, without
+    /// query. When several templates of one shape serve the method, `accept`
+    /// says whether a handle takes these parameters; the first that does wins,
+    /// else the first.
+    pub(crate) fn find<'a>(
+        &'a self,
+        method: &Method,
+        path: &'a str,
+        accept: impl Fn(V, &PathParams<'a>) -> bool,
+    ) -> RouteMatch<'a, V> {
         let Ok(m) = self.tree.at(path) else {
             return RouteMatch::NotFound;
         };
         let route = &self.routes[*m.value];
-        let Some((_, handle)) = route.methods.iter().find(|(meth, _)| meth == method) else {
-            return RouteMatch::MethodNotAllowed {
-                allow: &route.allow,
-                template: &route.template,
+        let raw: Vec<&'a str> = m.params.iter().map(|(_, v)| v).collect();
+        let mut shaped: Option<&Candidate<V>> = None;
+        let mut fallback: Option<(V, PathParams<'a>)> = None;
+        for c in &route.candidates {
+            let Some(params) = c.bind(&raw) else {
+                continue;
             };
-        };
-        let params = route
-            .params
-            .iter()
-            .zip(m.params.iter())
-            .map(|(name, (_, raw))| (name.as_str(), decode(raw)))
-            .collect();
-        RouteMatch::Found {
-            handle: *handle,
-            params,
+            shaped.get_or_insert(c);
+            let Some((_, handle)) = c.methods.iter().find(|(meth, _)| meth == method) else {
+                continue;
+            };
+            if route.candidates.len() == 1 || accept(*handle, &params) {
+                return RouteMatch::Found {
+                    handle: *handle,
+                    params,
+                };
+            }
+            fallback.get_or_insert((*handle, params));
+        }
+        match (fallback, shaped) {
+            (Some((handle, params)), _) => RouteMatch::Found { handle, params },
+            (None, Some(c)) => RouteMatch::MethodNotAllowed {
+                allow: &route.allow,
+                template: c.template.as_str(),
+            },
+            (None, None) => RouteMatch::NotFound,
+        }
+    }
+}
+
+impl<V> Candidate<V> {
+    fn new(template: &PathTemplate, method: &Method, handle: V) -> Candidate<V> {
+        let mut captures = Vec::new();
+        for seg in template.segments() {
+            if seg.param_count() > 1 {
+                captures.push(Capture::Split(seg.clone()));
+            } else {
+                captures.extend(seg.params().map(|n| Capture::One(n.to_string())));
+            }
+        }
+        Candidate {
+            template: template.clone(),
+            captures,
+            methods: vec![(method.clone(), handle)],
+        }
+    }
+
+    /// The parameters of this template from the tree's raw captures, `None`
+    /// when a split segment does not have this template's shape.
+    fn bind<'a>(&'a self, raw: &[&'a str]) -> Option<PathParams<'a>> {
+        let mut params = Vec::with_capacity(raw.len() + 1);
+        for (capture, value) in self.captures.iter().zip(raw) {
+            match capture {
+                Capture::One(name) => params.push((name.as_str(), decode(value))),
+                Capture::Split(seg) => {
+                    for (name, v) in seg.split(value)? {
+                        params.push((name, decode(v)));
+                    }
+                }
+            }
+        }
+        Some(params)
+    }
+}
+
+/// Start-up warnings for templates of one shape that serve the same method.
+fn same_shape_warnings<V>(candidates: &[Candidate<V>], warnings: &mut Vec<String>) {
+    for (i, c) in candidates.iter().enumerate() {
+        for later in &candidates[i + 1..] {
+            let shared: Vec<&str> = c
+                .methods
+                .iter()
+                .filter(|(m, _)| later.methods.iter().any(|(n, _)| n == m))
+                .map(|(m, _)| m.as_str())
+                .collect();
+            if shared.is_empty() {
+                continue;
+            }
+            warnings.push(format!(
+                "paths {} and {} have the same shape ({}): a request matching both goes to the one whose path parameters validate, else to {}",
+                c.template,
+                later.template,
+                shared.join(", "),
+                c.template
+            ));
         }
     }
 }
@@ -136,7 +261,7 @@ mod tests {
             &mut warnings,
         );
         assert!(warnings.is_empty(), "{warnings:?}");
-        match r.find(&Method::GET, "/a/x%20y/c") {
+        match r.find(&Method::GET, "/a/x%20y/c", |_, _| true) {
             RouteMatch::Found { handle, params } => {
                 assert_eq!(handle, 2);
                 assert_eq!(params[0].0, "name");
@@ -145,9 +270,85 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(
-            r.find(&Method::POST, "/a/x/b"),
+            r.find(&Method::POST, "/a/x/b", |_, _| true),
             RouteMatch::MethodNotAllowed { allow: "GET", .. }
         ));
-        assert!(matches!(r.find(&Method::GET, "/z"), RouteMatch::NotFound));
+        assert!(matches!(
+            r.find(&Method::GET, "/z", |_, _| true),
+            RouteMatch::NotFound
+        ));
+    }
+
+    #[test]
+    fn same_shape_templates_are_all_served() {
+        let digest = PathTemplate::parse("/orgs/{org}/attestations/{subject_digest}");
+        let id = PathTemplate::parse("/orgs/{org}/attestations/{attestation_id}");
+        let compare = PathTemplate::parse("/compare/{base}...{head}");
+        let one = PathTemplate::parse("/compare/{ref}");
+        let mut warnings = Vec::new();
+        let r = Router::new(
+            [
+                (&Method::GET, &digest, 1),
+                (&Method::GET, &id, 2),
+                (&Method::DELETE, &id, 3),
+                (&Method::GET, &compare, 4),
+                (&Method::GET, &one, 5),
+            ],
+            &mut warnings,
+        );
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].contains("else to /orgs/{org}/attestations/{subject_digest}"));
+        let numeric = |_: i32, p: &PathParams<'_>| {
+            p.iter().all(|(n, v)| {
+                *n != "attestation_id" || v.as_ref().is_ok_and(|v| v.parse::<u64>().is_ok())
+            })
+        };
+        let digests = |h: i32, p: &PathParams<'_>| {
+            h == 1 && p[1].1.as_deref().is_ok_and(|v| v.starts_with("sha256:"))
+        };
+        let found = |m: RouteMatch<'_, i32>| match m {
+            RouteMatch::Found { handle, params } => (handle, params.len()),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            found(r.find(&Method::GET, "/orgs/o/attestations/sha256:ab", digests)),
+            (1, 2)
+        );
+        assert_eq!(
+            found(
+                r.find(&Method::GET, "/orgs/o/attestations/42", |h, p| h == 2
+                    && numeric(h, p))
+            ),
+            (2, 2)
+        );
+        // Neither validates: the first.
+        assert_eq!(
+            found(r.find(&Method::GET, "/orgs/o/attestations/x", |_, _| false)),
+            (1, 2)
+        );
+        // Only one serves the method.
+        assert_eq!(
+            found(r.find(&Method::DELETE, "/orgs/o/attestations/x", |_, _| false)),
+            (3, 2)
+        );
+        assert!(matches!(
+            r.find(&Method::POST, "/orgs/o/attestations/x", |_, _| true),
+            RouteMatch::MethodNotAllowed {
+                allow: "GET, DELETE",
+                ..
+            }
+        ));
+        match r.find(&Method::GET, "/compare/main...fix%2Fa", |_, _| true) {
+            RouteMatch::Found { handle, params } => {
+                assert_eq!(handle, 4);
+                assert_eq!(params[0].1.as_deref(), Ok("main"));
+                assert_eq!(params[1].1.as_deref(), Ok("fix/a"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            found(r.find(&Method::GET, "/compare/main", |_, _| true)),
+            (5, 1)
+        );
     }
 }

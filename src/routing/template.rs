@@ -89,15 +89,31 @@ impl PathTemplate {
             })
     }
 
-    /// The template with parameters renamed by position (`/a/{p0}/b/{p1}`): two
-    /// templates that differ only in parameter names route the same way.
-    pub(crate) fn positional(&self) -> String {
+    /// The key the router's tree holds: parameters renamed by position, and a
+    /// segment with two or more parameters (`{base}...{head}`, `{name}.{ext}`),
+    /// which the tree cannot split, made one capture that [`Segment::split`]
+    /// takes apart after the match.
+    pub(crate) fn route_key(&self) -> String {
+        let mut out = String::with_capacity(self.source.len() + 8);
         let mut i = 0;
-        self.fill(|_| {
-            let name = format!("{{p{i}}}");
-            i += 1;
-            name
-        })
+        for seg in &self.segments {
+            out.push('/');
+            if seg.param_count() > 1 {
+                out.push_str(&format!("{{p{i}}}"));
+                i += 1;
+                continue;
+            }
+            for piece in &seg.pieces {
+                match piece {
+                    Piece::Text(t) => out.push_str(t),
+                    Piece::Param(_) => {
+                        out.push_str(&format!("{{p{i}}}"));
+                        i += 1;
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// A concrete path: each parameter's value (from `value`) percent-encoded so it
@@ -131,6 +147,62 @@ impl Segment {
         }
     }
 
+    /// The names of the segment's parameters, in order.
+    pub(crate) fn params(&self) -> impl Iterator<Item = &str> {
+        self.pieces.iter().filter_map(|p| match p {
+            Piece::Param(name) => Some(name.as_str()),
+            Piece::Text(_) => None,
+        })
+    }
+
+    /// Whether two of its parameters have no text between them, so a value
+    /// cannot be split between them.
+    pub(crate) fn split_ambiguous(&self) -> bool {
+        self.pieces
+            .windows(2)
+            .any(|w| matches!(w, [Piece::Param(_), Piece::Param(_)]))
+    }
+
+    /// How many parameters the segment holds.
+    pub(crate) fn param_count(&self) -> usize {
+        self.pieces
+            .iter()
+            .filter(|p| matches!(p, Piece::Param(_)))
+            .count()
+    }
+
+    /// A raw segment taken apart into this segment's parameters
+    /// (`main...dev` by `{base}...{head}`), each value ending at the first
+    /// occurrence of the text after it (a value is never empty); `None` when
+    /// the segment does not have this shape. Two parameters with no text
+    /// between them cannot be told apart: such a segment never matches.
+    pub(crate) fn split<'r>(&self, raw: &'r str) -> Option<Vec<(&str, &'r str)>> {
+        let mut out = Vec::with_capacity(self.pieces.len());
+        let mut rest = raw;
+        let mut pieces = self.pieces.iter().peekable();
+        while let Some(piece) = pieces.next() {
+            match piece {
+                Piece::Text(t) => rest = rest.strip_prefix(t.as_str())?,
+                Piece::Param(name) => {
+                    let end = match pieces.peek() {
+                        None => rest.len(),
+                        Some(Piece::Text(t)) => {
+                            let first = rest.chars().next()?.len_utf8();
+                            first + rest[first..].find(t.as_str())?
+                        }
+                        Some(Piece::Param(_)) => return None,
+                    };
+                    if end == 0 {
+                        return None;
+                    }
+                    out.push((name.as_str(), &rest[..end]));
+                    rest = &rest[end..];
+                }
+            }
+        }
+        rest.is_empty().then_some(out)
+    }
+
     /// The text when the segment has no parameter.
     pub(crate) fn literal(&self) -> Option<&str> {
         match self.pieces.as_slice() {
@@ -160,15 +232,59 @@ mod tests {
     fn parses_params_and_pieces() {
         let t = PathTemplate::parse("/a/{x}/b/{y}");
         assert_eq!(t.params().collect::<Vec<_>>(), ["x", "y"]);
-        assert_eq!(t.positional(), "/a/{p0}/b/{p1}");
+        assert_eq!(t.route_key(), "/a/{p0}/b/{p1}");
         assert_eq!(t.segments()[0].literal(), Some("a"));
         assert_eq!(t.segments()[1].literal(), None);
         let f = PathTemplate::parse("/files/{name}.json");
-        assert_eq!(f.positional(), "/files/{p0}.json");
+        assert_eq!(f.route_key(), "/files/{p0}.json");
         assert_eq!(f.segments()[1].literal(), None);
         let two = PathTemplate::parse("/compare/{base}...{head}");
         assert_eq!(two.params().collect::<Vec<_>>(), ["base", "head"]);
-        assert_eq!(two.positional(), "/compare/{p0}...{p1}");
+        assert_eq!(two.route_key(), "/compare/{p0}");
+    }
+
+    #[test]
+    fn segments_with_several_parameters_are_one_capture_split_after() {
+        let t = PathTemplate::parse("/repos/{owner}/compare/{base}...{head}");
+        assert_eq!(t.route_key(), "/repos/{p0}/compare/{p1}");
+        let seg = &t.segments()[3];
+        assert_eq!(
+            seg.split("main...dev"),
+            Some(vec![("base", "main"), ("head", "dev")])
+        );
+        assert_eq!(
+            seg.split("a.b...c...d"),
+            Some(vec![("base", "a.b"), ("head", "c...d")])
+        );
+        assert_eq!(seg.split("main..dev"), None);
+        assert_eq!(seg.split("...dev"), None);
+        assert_eq!(seg.split("main..."), None);
+        let f = PathTemplate::parse("/files/{name}.{ext}");
+        assert_eq!(
+            f.segments()[1].split("archive.tar.gz"),
+            Some(vec![("name", "archive"), ("ext", "tar.gz")])
+        );
+        let v = PathTemplate::parse("/v{major}.{minor}/x");
+        assert_eq!(v.route_key(), "/{p0}/x");
+        assert_eq!(
+            v.segments()[0].split("v2.1"),
+            Some(vec![("major", "2"), ("minor", "1")])
+        );
+        assert_eq!(v.segments()[0].split("w2.1"), None);
+        assert_eq!(
+            PathTemplate::parse("/a/{x}{y}").segments()[1].split("ab"),
+            None
+        );
+        // One parameter with text around it stays the tree's own.
+        assert_eq!(
+            PathTemplate::parse("/a/{id}.json").route_key(),
+            "/a/{p0}.json"
+        );
+        // Multi-byte text is split on character boundaries.
+        assert_eq!(
+            f.segments()[1].split("é.ü"),
+            Some(vec![("name", "é"), ("ext", "ü")])
+        );
     }
 
     #[cfg(feature = "proxy")]

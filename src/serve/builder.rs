@@ -108,9 +108,17 @@ impl MockServerBuilder {
         self
     }
 
-    /// Enforces HTTP Basic with these credentials on operations that document 401.
+    /// Demands exactly these HTTP Basic credentials where an operation's security
+    /// requirement names HTTP Basic (by default any user and password will do).
     pub fn auth(mut self, sid: impl Into<String>, token: impl Into<String>) -> Self {
         self.opts.auth = Some((sid.into(), token.into()));
+        self
+    }
+
+    /// Turns off security enforcement: requests need no credentials (by default
+    /// every operation's security requirement is enforced, as `--no-auth` turns off).
+    pub fn no_auth(mut self) -> Self {
+        self.opts.enforce_auth = false;
         self
     }
 

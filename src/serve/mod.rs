@@ -11,6 +11,7 @@
 //! browsers get [`cors`] manners. [`builder`] is the typed way to configure it.
 
 mod admin;
+mod auth;
 mod builder;
 mod chaos;
 mod cors;
@@ -67,7 +68,12 @@ pub struct ServeOptions {
     pub host: IpAddr,
     /// Port; 0 picks a free one.
     pub port: u16,
-    /// Basic credentials to enforce on operations that document 401.
+    /// Enforce every operation's security requirement (on by default, as Prism
+    /// does): a request without the credentials its operation asks for, in the
+    /// form the scheme defines, gets 401 with `WWW-Authenticate`.
+    pub enforce_auth: bool,
+    /// The exact Basic credentials to demand where a requirement names HTTP
+    /// Basic (`None`: any user and password, but `REJECTED_CREDENTIALS`).
     pub auth: Option<(String, String)>,
     /// Server-side rules, first match wins.
     pub rules: Vec<Rule>,
@@ -109,6 +115,7 @@ impl Default for ServeOptions {
         ServeOptions {
             host: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 0,
+            enforce_auth: true,
             auth: None,
             rules: Vec::new(),
             latency: None,
@@ -574,19 +581,4 @@ fn admin_prefix(prefix: &str, contract: &Contract) -> Result<String, ServeError>
         )));
     }
     Ok(p.to_string())
-}
-
-/// Whether an Authorization header carries the expected Basic credentials (the
-/// scheme name is case-insensitive, the token is not).
-fn basic_matches(given: Option<&HeaderValue>, expected: &HeaderValue) -> bool {
-    let (Some(given), Ok(expected)) = (given.and_then(|g| g.to_str().ok()), expected.to_str())
-    else {
-        return false;
-    };
-    match (given.trim().split_once(' '), expected.split_once(' ')) {
-        (Some((scheme, token)), Some((_, want))) => {
-            scheme.eq_ignore_ascii_case("basic") && token.trim() == want
-        }
-        _ => false,
-    }
 }

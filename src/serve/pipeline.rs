@@ -10,23 +10,24 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, ACCEPT, ALLOW, AUTHORIZATION, HOST, WWW_AUTHENTICATE};
+use hyper::header::{HeaderValue, ACCEPT, ACCEPT_ENCODING, ALLOW, HOST};
 use hyper::http::request::Parts;
 use hyper::Method;
 
 use super::chaos::{self, Picked};
 use super::session::stable_hash;
-use super::{basic_matches, State};
-use crate::contract::{Auth, OpIndex, Operation};
+use super::State;
+use crate::contract::{OpIndex, Operation};
 use crate::http::intake::{invalid_request_status, violation_list, Intake, Route};
 use crate::http::server::{read_body, BodyError};
 use crate::journal::{Drawn, Why};
 use crate::respond::fault::{Dribble, Fault};
 use crate::respond::rules::segments;
-use crate::respond::{mock_error, prefer, Built, Choice, MockError, RequestInfo};
+use crate::respond::{
+    bodiless, negotiate, prefer, Built, Choice, ChoiceError, MockError, RequestInfo,
+};
 use crate::state::SimOutcome;
 use crate::support::limits::Capped;
-use crate::support::media;
 use crate::validate::{Place, Violation};
 
 /// What the mock decided for a request.
@@ -155,35 +156,20 @@ pub(super) async fn answer(
     let prefer = match prefer::parse(&parts.headers, &mut intake.query) {
         Ok(p) => p,
         Err(msg) => {
-            let built = mock_error(MockError::InvalidPrefer, &msg);
+            let built =
+                state
+                    .responder
+                    .mock_error(contract, operation, MockError::InvalidPrefer, &msg);
             let mut out = Outcome::plain(built, Why::Mock(MockError::InvalidPrefer, msg.into()));
             out.body = body;
             return out.of(operation);
         }
     };
 
-    if let Some(expected) = &state.auth_header {
-        if operation.documents(401) && operation.auth != Auth::None {
-            let given = parts.headers.get(AUTHORIZATION);
-            if !basic_matches(given, expected) {
-                let why = if given.is_some() {
-                    "wrong credentials"
-                } else {
-                    "no credentials"
-                };
-                let msg = "Authentication Error - invalid username or password";
-                let mut built = state.responder.error(contract, Some(operation), 401, msg);
-                if !built.headers.iter().any(|(n, _)| n == WWW_AUTHENTICATE) {
-                    built.headers.push((
-                        WWW_AUTHENTICATE,
-                        HeaderValue::from_static("Basic realm=\"mimeo\""),
-                    ));
-                }
-                let mut out = Outcome::plain(built, Why::Auth(why));
-                out.body = body;
-                return out.of(operation);
-            }
-        }
+    if let Some((built, why)) = super::auth::refuse(state, operation, parts, &intake.query) {
+        let mut out = Outcome::plain(built, Why::Auth(why));
+        out.body = body;
+        return out.of(operation);
     }
 
     let violations = if body.len() > CHECK_INLINE {
@@ -192,7 +178,7 @@ pub(super) async fn answer(
         intake.violations(contract, parts, &body)
     };
     if violations.is_empty() {
-        if let Some(v) = not_acceptable(operation, parts) {
+        if let Some(v) = not_acceptable(operation, parts, prefer.code) {
             let msg = format!("Not acceptable: {v}");
             let built = state.responder.error(contract, Some(operation), 406, &msg);
             let mut out = Outcome::plain(built, Why::NotAcceptable);
@@ -204,9 +190,13 @@ pub(super) async fn answer(
     if !violations.is_empty() {
         let msg = format!("Invalid request: {}", violation_list(&violations));
         let status = invalid_request_status(operation);
-        let built = state
-            .responder
-            .error(contract, Some(operation), status, &msg);
+        let built = state.responder.error_listing(
+            contract,
+            Some(operation),
+            status,
+            &msg,
+            &violations.items,
+        );
         let mut out = Outcome::plain(built, Why::Invalid);
         out.unlisted = violations.total() - violations.items.len();
         out.violations = violations.items;
@@ -312,19 +302,37 @@ async fn off_the_workers(
     done.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
 }
 
-/// The violation when the request's `Accept` admits none of the media types the
-/// operation documents (an operation with no bodies has nothing to negotiate).
-fn not_acceptable(op: &Operation, parts: &Parts) -> Option<Violation> {
+/// The violation when the request's `Accept` admits none of the media types
+/// of the responses it may get: the one `Prefer: code=` asks for, else the
+/// operation's success and redirect responses (errors are sent whatever
+/// `Accept` says). Checked before the state model runs, so a 406 changes no
+/// state. There is no exception for an operation with a single media type: a
+/// client that says it cannot read it is told so rather than sent it anyway.
+fn not_acceptable(op: &Operation, parts: &Parts, code: Option<u16>) -> Option<Violation> {
     let accept = parts.headers.get(ACCEPT)?.to_str().ok()?;
-    let offered: Vec<&str> = op
-        .responses
+    let candidates: Vec<&crate::contract::Response> = match code {
+        Some(c) => op.response_for(c).into_iter().collect(),
+        None => op
+            .responses
+            .iter()
+            .filter(|r| r.status.representative() < 400)
+            .collect(),
+    };
+    let candidates: Vec<_> = candidates
+        .into_iter()
+        .filter(|r| !r.content.is_empty() && !bodiless(r.status.representative()))
+        .collect();
+    if candidates.is_empty()
+        || candidates
+            .iter()
+            .any(|r| negotiate::choose(Some(accept), &r.content).is_some())
+    {
+        return None;
+    }
+    let mut names: Vec<&str> = candidates
         .iter()
         .flat_map(|r| r.content.iter().map(|m| m.name.as_str()))
         .collect();
-    if offered.is_empty() || offered.iter().any(|o| media::accepts(accept, o)) {
-        return None;
-    }
-    let mut names = offered.clone();
     names.sort_unstable();
     names.dedup();
     Some(Violation {
@@ -337,6 +345,30 @@ fn not_acceptable(op: &Operation, parts: &Parts) -> Option<Violation> {
             names.join(", ")
         ),
     })
+}
+
+/// The answer when the chosen response cannot be produced: the contract's 406
+/// when no documented media type fits `Accept`, else mimeo's own error.
+fn refused(state: &State, operation: &Operation, e: ChoiceError) -> Outcome {
+    let contract = &*state.contract;
+    if e.kind == MockError::NotAcceptable {
+        let msg = format!("Not acceptable: {}", e.message);
+        let built = state.responder.error(contract, Some(operation), 406, &msg);
+        let mut out = Outcome::plain(built, Why::NotAcceptable);
+        out.violations.push(Violation {
+            place: Place::Header,
+            name: "Accept".into(),
+            rule: "accept".into(),
+            message: e.message,
+        });
+        return out;
+    }
+    Outcome::plain(
+        state
+            .responder
+            .mock_error(contract, operation, e.kind, &e.message),
+        Why::Mock(e.kind, e.message.into()),
+    )
 }
 
 /// Picks the answer: `Prefer` first, then a rule, then the state model (in
@@ -404,9 +436,12 @@ fn choose_and_respond(
         Some(h) => Cow::Borrowed(h),
         None => Cow::Owned(state.addr.to_string()),
     };
+    let header = |name| parts.headers.get(name).and_then(|v| v.to_str().ok());
     let info = RequestInfo {
         path_params,
         host: &host,
+        accept: header(ACCEPT),
+        accept_encoding: header(ACCEPT_ENCODING),
     };
     let forced = prefer.code.is_some()
         || prefer.example.is_some()
@@ -433,7 +468,7 @@ fn choose_and_respond(
             return out;
         }
     }
-    let (status, mut why) = match (prefer.code, picked.step) {
+    let (mut status, mut why) = match (prefer.code, picked.step) {
         (Some(code), _) => (code, Why::Prefer(Box::new(prefer.clone()))),
         (None, Some((code, step))) => (
             code,
@@ -444,6 +479,16 @@ fn choose_and_respond(
         ),
         (None, None) => (state.responder.default_status(operation), Why::Default),
     };
+    if !matches!(why, Why::Default)
+        && state
+            .responder
+            .is_canonical(operation, status, &info, parts.uri.path())
+    {
+        // The URL a redirect points at is never redirected itself: a client that
+        // follows it (resending its Prefer) gets an answer, not a loop.
+        status = state.responder.default_status(operation);
+        why = Why::Default;
+    }
     if matches!(why, Why::Default) {
         if !prefer.is_empty() {
             why = Why::Prefer(Box::new(prefer.clone()));
@@ -465,10 +510,7 @@ fn choose_and_respond(
     };
     let mut out = match state.responder.respond(contract, operation, choice, &info) {
         Ok(built) => Outcome::plain(built, why),
-        Err(e) => Outcome::plain(
-            mock_error(e.kind, &e.message),
-            Why::Mock(e.kind, e.message.into()),
-        ),
+        Err(e) => refused(state, operation, e),
     };
     out.shape = shape;
     out
@@ -516,16 +558,15 @@ fn simulated(
         }
         SimOutcome::Refused { message } => {
             return Outcome::plain(
-                mock_error(MockError::StateLimit, message),
+                state
+                    .responder
+                    .mock_error(contract, operation, MockError::StateLimit, message),
                 Why::Mock(MockError::StateLimit, message.as_str().into()),
             )
         }
     };
     match state.responder.respond(contract, operation, choice, info) {
         Ok(built) => Outcome::plain(built, why),
-        Err(e) => Outcome::plain(
-            mock_error(e.kind, &e.message),
-            Why::Mock(e.kind, e.message.into()),
-        ),
+        Err(e) => refused(state, operation, e),
     }
 }

@@ -49,7 +49,10 @@ impl Cx<'_> {
 
     /// The text at a body pointer (numbers as written), or the 400 saying what is wrong.
     pub(crate) fn body_text(&self, pointer: &str) -> Result<String, SimOutcome> {
-        match self.body.and_then(|b| b.pointer(pointer)) {
+        match self
+            .body
+            .and_then(|b| crate::support::pointer::get(b, pointer))
+        {
             Some(Value::String(s)) => Ok(s.clone()),
             Some(Value::Number(n)) => Ok(n.to_string()),
             _ => Err(SimOutcome::error(

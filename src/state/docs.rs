@@ -116,7 +116,7 @@ fn create(cx: &Cx, world: &mut World, res: usize, client_keys: bool) -> SimOutco
         .field
         .as_deref()
         .filter(|_| client_keys)
-        .and_then(|f| doc.pointer(f))
+        .and_then(|f| crate::support::pointer::get(&doc, f))
         .and_then(|v| match v {
             Value::String(s) => Some(s.clone()),
             Value::Number(n) => Some(n.to_string()),

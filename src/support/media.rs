@@ -32,26 +32,6 @@ pub(crate) fn matches(documented: &str, actual: &str) -> bool {
     }
 }
 
-/// Whether a request's `Accept` value admits the documented media type
-/// `offered`: some range in it (`application/json`, `application/*`, `*/*`)
-/// covers it without `q=0`. A documented wildcard admits anything.
-pub(crate) fn accepts(accept: &str, offered: &str) -> bool {
-    if essence(offered).contains('*') {
-        return true;
-    }
-    accept.split(',').any(|range| {
-        let mut parts = range.split(';');
-        let r = parts.next().unwrap_or("").trim();
-        let refused = parts.any(|p| {
-            p.trim()
-                .strip_prefix("q=")
-                .and_then(|q| q.trim().parse::<f32>().ok())
-                .is_some_and(|q| q <= 0.0)
-        });
-        !r.is_empty() && !refused && matches(r, offered)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,14 +49,5 @@ mod tests {
         assert!(is_json("Application/JSON; charset=utf-8"));
         assert!(!is_json("text/plain"));
         assert_eq!(essence(" text/html ; q=1"), "text/html");
-        assert!(accepts(
-            "text/html, application/json;q=0.9",
-            "application/json"
-        ));
-        assert!(accepts("*/*", "application/json"));
-        assert!(accepts("application/*", "application/problem+json"));
-        assert!(!accepts("text/xml", "application/json"));
-        assert!(!accepts("application/json;q=0", "application/json"));
-        assert!(accepts("text/xml", "*/*"));
     }
 }

@@ -3,6 +3,8 @@
 
 use std::borrow::Cow;
 
+use serde_json::Value;
+
 /// Escapes one reference token (`~` as `~0`, `/` as `~1`).
 pub(crate) fn escape(token: &str) -> Cow<'_, str> {
     if token.contains(['~', '/']) {
@@ -36,6 +38,49 @@ pub(crate) fn join<'a>(base: &str, tokens: impl IntoIterator<Item = &'a str>) ->
     out
 }
 
+/// The value at `pointer` in `value`, as `serde_json::Value::pointer` finds it,
+/// without allocating for tokens that need no unescaping (schema lookups run per
+/// request).
+pub(crate) fn get<'v>(value: &'v Value, pointer: &str) -> Option<&'v Value> {
+    if pointer.is_empty() {
+        return Some(value);
+    }
+    pointer
+        .strip_prefix('/')?
+        .split('/')
+        .try_fold(value, |v, t| step(v, &unescape(t)))
+}
+
+/// The value at the pointer made of these (unescaped) tokens.
+pub(crate) fn walk<'v>(value: &'v Value, tokens: &[Box<str>]) -> Option<&'v Value> {
+    tokens.iter().try_fold(value, |v, t| step(v, t))
+}
+
+/// A pointer's unescaped tokens, kept to [`walk`] it later; a text that is not a
+/// pointer has none (it then names the whole document, as `""` does).
+pub(crate) fn split(pointer: &str) -> Box<[Box<str>]> {
+    match pointer.strip_prefix('/') {
+        Some(rest) => rest.split('/').map(|t| unescape(t).into()).collect(),
+        None => Box::default(),
+    }
+}
+
+/// One step down: a member of an object, or an element of an array by its
+/// decimal index (no sign, no leading zero, as RFC 6901 says).
+fn step<'v>(value: &'v Value, token: &str) -> Option<&'v Value> {
+    match value {
+        Value::Object(m) => m.get(token),
+        Value::Array(items) => {
+            let digits = !token.is_empty() && token.bytes().all(|b| b.is_ascii_digit());
+            if !digits || (token.len() > 1 && token.starts_with('0')) {
+                return None;
+            }
+            items.get(token.parse::<usize>().ok()?)
+        }
+        _ => None,
+    }
+}
+
 #[cfg(feature = "replay")]
 /// The unescaped tokens of a pointer (`/a/b~1c` is `["a", "b/c"]`; `""` is none);
 /// `None` when it is not a pointer (it does not start with `/`).
@@ -50,6 +95,27 @@ pub(crate) fn tokens(pointer: &str) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn get_finds_what_serde_json_finds() {
+        let doc = serde_json::json!({"paths": {"/v1/{a}": {"get": [1, {"x~y": 2}]}}, "": 3});
+        for p in [
+            "",
+            "/paths/~1v1~1{a}/get/1/x~0y",
+            "/paths/~1v1~1{a}/get/0",
+            "/paths/~1v1~1{a}/get/01",
+            "/paths/~1v1~1{a}/get/+1",
+            "/paths/~1v1~1{a}/get/9",
+            "/",
+            "/nope",
+            "nope",
+        ] {
+            assert_eq!(get(&doc, p), doc.pointer(p), "{p}");
+            if p.starts_with('/') || p.is_empty() {
+                assert_eq!(walk(&doc, &split(p)), doc.pointer(p), "{p}");
+            }
+        }
+    }
 
     #[test]
     fn round_trip() {

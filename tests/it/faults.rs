@@ -32,7 +32,9 @@ enum Seen {
 /// One request on a fresh connection (so no pooled retry can hide a failure).
 async fn get(url: &str, path: &str, headers: &[(&str, &str)]) -> Seen {
     let client = Client::builder(TokioExecutor::new()).build_http::<Empty<Bytes>>();
-    let mut req = Request::builder().uri(format!("{url}{path}"));
+    let mut req = Request::builder()
+        .uri(format!("{url}{path}"))
+        .header("authorization", AUTHORIZATION);
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
@@ -176,6 +178,7 @@ async fn delays_and_dribbles_take_their_time() {
     let req = Request::builder()
         .uri(format!("{url}{}", fetch()))
         .header("prefer", "dribble=4x800ms")
+        .header("authorization", AUTHORIZATION)
         .body(Empty::new())
         .unwrap();
     let t = Instant::now();

@@ -163,12 +163,13 @@ async fn log_lines_carry_a_timestamp_and_the_session() {
         None,
     )
     .await;
-    send(
+    // Without credentials (and so in the default session): refused, and logged.
+    send_anonymous(
         &server.url,
         "GET",
         &format!("{}?token=abc123", add_path()),
         &[],
-        None,
+        "",
     )
     .await;
     let out = server.stop();

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::common::replay::{replay, run};
-use crate::common::{send, MAPPING, PROFILE, STORE};
+use crate::common::{send, send_anonymous, MAPPING, PROFILE, STORE};
 use base64::Engine;
 use mimeo::proxy::RecordOptions;
 use mimeo::ServeOptions;
@@ -276,11 +276,20 @@ async fn start(target: &str, rec: &Path, gap: Option<Duration>) -> ProxyServer {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_ends_after_the_idle_gap_and_is_written_at_once() {
-    let mock = crate::common::start(ServeOptions::default()).await;
+    // A mock that asks for no credentials, so a client that sends none is recorded.
+    let mock = crate::common::start(ServeOptions {
+        enforce_auth: false,
+        ..ServeOptions::default()
+    })
+    .await;
     let dir = tempfile::tempdir().unwrap();
     let proxy = start(&mock.url(), dir.path(), Some(Duration::from_millis(100))).await;
     let ids = format!("/v1/Stores/{STORE}/Profiles/{PROFILE}/Identifiers");
-    assert_eq!(send(&proxy.url(), "GET", &ids, &[], None).await.status, 200);
+    let anonymous = |url: String| {
+        let ids = ids.clone();
+        async move { send_anonymous(&url, "GET", &ids, &[], "").await.status }
+    };
+    assert_eq!(anonymous(proxy.url()).await, 200);
     // Written by the proxy while it runs, once the session has been idle for the gap.
     tokio::time::timeout(WATCHDOG, async {
         while yaml_files(dir.path()).is_empty() {
@@ -290,7 +299,7 @@ async fn a_session_ends_after_the_idle_gap_and_is_written_at_once() {
     .await
     .expect("the ended session is written without a shutdown");
     assert_eq!(proxy.summary().recordings.len(), 1);
-    assert_eq!(send(&proxy.url(), "GET", &ids, &[], None).await.status, 200);
+    assert_eq!(anonymous(proxy.url()).await, 200);
     let summary = proxy.shutdown().await;
     let files = yaml_files(dir.path());
     assert_eq!(files.len(), 2, "{files:?}");
@@ -325,7 +334,7 @@ async fn one_scenario_per_run_and_a_401_is_recorded_as_invalid_credentials() {
         let reply = send(&proxy.url(), "GET", &ids, &[("authorization", auth)], None).await;
         assert_eq!(reply.status, status);
     }
-    let reply = send(&proxy.url(), "GET", &ids, &[], None).await;
+    let reply = send_anonymous(&proxy.url(), "GET", &ids, &[], "").await;
     assert_eq!(reply.status, 401);
     let summary = proxy.shutdown().await;
     let files = yaml_files(dir.path());

@@ -1,7 +1,9 @@
 //! Replaying against a separately started `mimeo serve`, the way the README
-//! says: both sides given the same credentials, the target marked as a mock so
-//! every scenario runs (each in a session of its own), and the results equal to
-//! the shipped snapshots.
+//! says: no credentials on either side (the mock enforces the contract's
+//! security and accepts the credentials replay sends by default, and refuses
+//! the ones `auth: invalid` steps send), the target marked as a mock so every
+//! scenario runs (each in a session of its own), and the results equal to the
+//! shipped snapshots. With `--auth` on both sides the same holds.
 
 use std::path::Path;
 
@@ -20,9 +22,37 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+fn replay_against(url: &str, snaps: &Path, extra: &[&str]) -> crate::common::replay::Run {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut cmd = replay();
+    cmd.arg(root.join("conformance"))
+        .args(["--target", url, "--target-is-mock"])
+        .args(extra)
+        .arg("--snapshots")
+        .arg(snaps);
+    run(cmd)
+}
+
 #[test]
 fn the_shipped_suite_against_a_separate_mimeo_serve_matches_its_snapshots() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let snaps = dir.path().join("snapshots");
+    copy_dir(&root.join("snapshots"), &snaps);
+
+    // No flags about credentials on either side.
+    let serve = spawn_command("serve", &["--stateful", "--port", "0", "--quiet"]);
+    let out = replay_against(&serve.url, &snaps, &[]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(out.stdout.contains("snapshots: 17 matched"), "{out}");
+    assert!(!out.stdout.contains("SKIP"), "{out}");
+    assert!(
+        out.stdout.contains("no credentials given") && out.stdout.contains("sending mimeo's own"),
+        "{out}"
+    );
+    serve.stop();
+
+    // The same credentials on both sides.
     let serve = spawn_command(
         "serve",
         &[
@@ -34,36 +64,13 @@ fn the_shipped_suite_against_a_separate_mimeo_serve_matches_its_snapshots() {
             "--quiet",
         ],
     );
-    let dir = tempfile::tempdir().unwrap();
-    let snaps = dir.path().join("snapshots");
-    copy_dir(&root.join("snapshots"), &snaps);
-    let mut cmd = replay();
-    cmd.arg(root.join("conformance"))
-        .args([
-            "--target",
-            &serve.url,
-            "--target-is-mock",
-            "--auth",
-            CREDENTIALS,
-        ])
-        .arg("--snapshots")
-        .arg(&snaps);
-    let out = run(cmd);
+    let out = replay_against(&serve.url, &snaps, &["--auth", CREDENTIALS]);
     assert_eq!(out.code, Some(0), "{out}");
     assert!(out.stdout.contains("snapshots: 17 matched"), "{out}");
-    assert!(!out.stdout.contains("SKIP"), "{out}");
 
-    // Without credentials the runner says what the mock needs.
-    let mut cmd = replay();
-    cmd.arg(root.join("conformance/routing-and-auth.yaml"))
-        .args(["--target", &serve.url, "--target-is-mock"])
-        .arg("--snapshots")
-        .arg(&snaps);
-    let out = run(cmd);
-    assert!(
-        out.stdout
-            .contains("start it with `mimeo serve --auth SID:TOKEN` and give the same --auth here"),
-        "{out}"
-    );
+    // Credentials the server was not given: every step that needs them fails.
+    let out = replay_against(&serve.url, &snaps, &[]);
+    assert_eq!(out.code, Some(1), "{out}");
+    assert!(out.stdout.contains("expected 404, got 401"), "{out}");
     serve.stop();
 }

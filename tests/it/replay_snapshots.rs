@@ -343,6 +343,7 @@ needs: mock
 vars:
   storeId: {STORE}
   profileId: {PROFILE}
+  mergedId: mem_profile_00000000000000000000000000
 redact:
   - header: content-type
     with: "[ct]"
@@ -360,7 +361,8 @@ steps:
   - name: redirected
     request:
       method: POST
-      path: /v1/Stores/{{{{storeId}}}}/Profiles/{{{{profileId}}}}/Identifiers
+      # A merged profile (the canonical one is never redirected).
+      path: /v1/Stores/{{{{storeId}}}}/Profiles/{{{{mergedId}}}}/Identifiers
       headers:
         Prefer: code=308
       body:

@@ -47,7 +47,9 @@ test('options become serve flags', () => {
 
 test('startMock answers on its url and stop() ends the process', async () => {
   const mock = await startMock();
-  const res = await fetch(`${mock.url}/v1/Stores/mem_store_00000000000000000000000000/Profiles/mem_profile_00000000000000000000000000/Identifiers/email`);
+  // Basic credentials, as the twilio libraries send them: the mock enforces the contract's security.
+  const authorization = `Basic ${Buffer.from('AC00000000000000000000000000000001:token').toString('base64')}`;
+  const res = await fetch(`${mock.url}/v1/Stores/mem_store_00000000000000000000000000/Profiles/mem_profile_00000000000000000000000000/Identifiers/email`, { headers: { authorization } });
   assert.equal(res.status, 200);
   assert.equal((await res.json()).idType, 'email');
   const { code } = await mock.stop();

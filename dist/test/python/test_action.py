@@ -3,6 +3,7 @@ runner runs composite actions (runner.py): installing from the npm packages
 built from this checkout, starting, answering, stopping, and failing where it
 must. MIMEO_CI_ROOT is the checkout, MIMEO_CI_NPM_DIR holds the packages."""
 
+import base64
 import json
 import os
 import urllib.request
@@ -22,9 +23,15 @@ def packages():
     return " ".join(found)
 
 
+# What the twilio helper libraries send: an Account SID and a token, as Basic
+# credentials (the mock enforces the contract's security and takes any).
+AUTHORIZATION = "Basic " + base64.b64encode(b"AC00000000000000000000000000000001:token").decode()
+
+
 def request(url, method="GET", body=None):
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json", "Authorization": AUTHORIZATION}
+    req = urllib.request.Request(url, data=data, method=method, headers=headers)
     with urllib.request.urlopen(req, timeout=5) as res:
         return res.status, json.load(res)
 

@@ -2,6 +2,7 @@
 module finds the binary, MIMEO_BINARY, and start_mock's readiness, failure and
 stop behaviour."""
 
+import base64
 import json
 import os
 import re
@@ -22,6 +23,14 @@ IDENTIFIER = (
     "/v1/Stores/mem_store_00000000000000000000000000"
     "/Profiles/mem_profile_00000000000000000000000000/Identifiers/email"
 )
+
+
+def get(url):
+    """GET with Basic credentials, as the twilio libraries send them: the mock
+    enforces the contract's security (and takes any user and password)."""
+    token = base64.b64encode(b"AC00000000000000000000000000000001:token").decode()
+    req = urllib.request.Request(url, headers={"Authorization": f"Basic {token}"})
+    return urllib.request.urlopen(req, timeout=5)
 
 
 def test_the_wheel_puts_mimeo_among_the_environments_scripts():
@@ -53,7 +62,7 @@ def test_options_become_serve_flags():
 
 def test_start_mock_answers_then_stops():
     with start_mock() as mock:
-        with urllib.request.urlopen(mock.url + IDENTIFIER, timeout=5) as res:
+        with get(mock.url + IDENTIFIER) as res:
             assert res.status == 200
             assert json.load(res)["idType"] == "email"
         pid = mock.pid
@@ -84,7 +93,7 @@ def test_start_mock_gives_up_after_its_timeout(tmp_path):
 @pytest.mark.parametrize("mimeo_mock", [{"rules": ["GET /v1/Stores/*/Profiles/*/Identifiers/*=404"]}], indirect=True)
 def test_fixture_takes_indirect_parameters(mimeo_mock):
     with pytest.raises(urllib.error.HTTPError) as err:
-        urllib.request.urlopen(mimeo_mock.url + IDENTIFIER, timeout=5)
+        get(mimeo_mock.url + IDENTIFIER)
     assert err.value.code == 404
 
 

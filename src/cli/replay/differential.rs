@@ -20,7 +20,7 @@ use crate::cli::terminal::Painter;
 
 pub(super) async fn run(
     args: &ReplayArgs,
-    auth: Option<(String, String)>,
+    given_auth: Option<(String, String)>,
     contract: Arc<Contract>,
     scenarios: Vec<Scenario>,
     reference: &Reference,
@@ -32,11 +32,12 @@ pub(super) async fn run(
         base: url.trim_end_matches('/').to_string(),
         is_mock: args.target_is_mock,
     };
-    // The reference mock demands the credentials the run sends to both sides, so
-    // `auth: none` steps meet a 401 on each.
+    // The reference mock demands the given credentials (else any), and the run
+    // sends the same to both sides, so `auth: none` steps meet a 401 on each.
+    let auth = Some(super::sent_credentials(&given_auth));
     let mut mock = None;
     let reference_target = match reference {
-        Reference::Mock => match start_mock(&contract, auth.clone(), args).await {
+        Reference::Mock => match start_mock(&contract, given_auth.clone(), args).await {
             Ok(server) => {
                 let base = server.url();
                 mock = Some(server);
@@ -74,8 +75,8 @@ pub(super) async fn run(
             ""
         }
     );
-    if auth.is_none() {
-        say!("mimeo: no credentials given (--auth or TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN); requests go without Authorization");
+    if given_auth.is_none() {
+        say!("{}", super::NO_CREDENTIALS);
     }
     let painter = Painter::from_flag(&args.color);
     let bar = progress_bar(std::io::stderr().is_terminal(), scenarios.len());

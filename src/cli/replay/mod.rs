@@ -48,6 +48,20 @@ fn credentials(args: &ReplayArgs) -> Result<Option<(String, String)>, String> {
     }
 }
 
+/// What replay says when it sends its own credentials to a target.
+const NO_CREDENTIALS: &str = "mimeo: no credentials given (--auth or TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN); sending mimeo's own, which any mimeo mock started without --auth accepts and a real service refuses";
+
+/// The credentials a run sends: those given, else mimeo's own
+/// ([`mimeo::replay::MOCK_CREDENTIALS`]), which a mimeo mock started without
+/// `--auth` accepts (as it accepts any user and password), so the shipped suite
+/// replays against the in-process mock and a separate `mimeo serve` alike.
+fn sent_credentials(given: &Option<(String, String)>) -> (String, String) {
+    given.clone().unwrap_or_else(|| {
+        let (user, pass) = mimeo::replay::MOCK_CREDENTIALS;
+        (user.to_string(), pass.to_string())
+    })
+}
+
 pub(crate) fn run(args: ReplayArgs) -> i32 {
     if args.review {
         return review::run(&args);
@@ -158,8 +172,9 @@ fn progress_bar(show: bool, len: usize) -> ProgressBar {
 }
 
 /// mimeo's mock on a free port of this machine, stateful (from `--seed-state`
-/// when given) unless `--stateless`, demanding `auth` on operations that
-/// document 401.
+/// when given) unless `--stateless`, enforcing the contract's security as
+/// `mimeo serve` does: exactly `auth` where HTTP Basic is required, when given,
+/// else any user and password.
 async fn start_mock(
     contract: &Arc<Contract>,
     auth: Option<(String, String)>,

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 
-use mimeo::replay::MOCK_CREDENTIALS;
 use mimeo::report::ScenarioReport;
 use mimeo::snapshot::{SnapshotPolicy, SnapshotState};
 use mimeo::{Contract, Scenario, ScenarioRun, Secrets, Snapshots, Target};
@@ -24,21 +23,16 @@ pub(super) async fn run(
     contract: Arc<Contract>,
     scenarios: Vec<Scenario>,
 ) -> i32 {
-    // Without a target, replay against our own mock, demanding the credentials we send.
-    let auth = match (&args.target, &given_auth) {
-        (None, None) => Some((
-            MOCK_CREDENTIALS.0.to_string(),
-            MOCK_CREDENTIALS.1.to_string(),
-        )),
-        (_, a) => a.clone(),
-    };
+    // What is sent: the given credentials, else mimeo's own, which any mimeo mock
+    // (in-process or `mimeo serve`) accepts unless it was given exact ones.
+    let auth = Some(super::sent_credentials(&given_auth));
     let mut mock = None;
     let target = match &args.target {
         Some(url) => Target {
             base: url.trim_end_matches('/').to_string(),
             is_mock: args.target_is_mock,
         },
-        None => match start_mock(&contract, auth.clone(), args).await {
+        None => match start_mock(&contract, given_auth.clone(), args).await {
             Ok(server) => {
                 let base = server.url();
                 mock = Some(server);
@@ -67,12 +61,7 @@ pub(super) async fn run(
         opts.run_id.as_deref().unwrap_or_default()
     );
     if args.target.is_some() && given_auth.is_none() {
-        say!("mimeo: no credentials given (--auth or TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN); requests go without Authorization");
-        if args.target_is_mock {
-            // `mimeo serve` demands no credentials unless told to, so `auth: none`
-            // and `auth: invalid` steps could never meet their 401.
-            say!("mimeo: for steps that expect a 401 from a mock, start it with `mimeo serve --auth SID:TOKEN` and give the same --auth here");
-        }
+        say!("{}", super::NO_CREDENTIALS);
     }
 
     let painter = Painter::from_flag(&args.color);

@@ -56,7 +56,7 @@ impl Moves {
             out.push_str(&rest[..i]);
             let tail = &rest[i..];
             let end = tail
-                .find(|c: char| matches!(c, ':' | ' ' | '`' | ')' | ',' | ';'))
+                .find([':', ' ', '`', ')', ',', ';'])
                 .unwrap_or(tail.len());
             out.push_str(&unrewrite(&self.original(&tail[..end])));
             rest = &tail[end..];

@@ -23,6 +23,13 @@ pub const STORE: &str = "mem_store_00000000000000000000000000";
 pub const PROFILE: &str = "mem_profile_00000000000000000000000000";
 pub const MAPPING: &str = "mem_datamapping_00000000000000000000000000";
 
+/// The HTTP Basic credentials the helpers send, as a Twilio helper library
+/// would (`AC0123456789abcdef0123456789abcdef:test-token`, an Account SID and
+/// an auth token): the mock enforces the contract's security by default and
+/// accepts any user and password.
+pub const AUTHORIZATION: &str =
+    "Basic QUMwMTIzNDU2Nzg5YWJjZGVmMDEyMzQ1Njc4OWFiY2RlZjp0ZXN0LXRva2Vu";
+
 pub fn contract() -> Arc<Contract> {
     Arc::new(Contract::embedded().expect("embedded contract"))
 }
@@ -68,8 +75,27 @@ pub async fn send(
     send_exact(base, method, path, &all, body.unwrap_or("")).await
 }
 
-/// Sends exactly the headers given: no Content-Type is added.
+/// Sends exactly the headers given (no Content-Type is added), with
+/// [`CREDENTIALS`] unless an `Authorization` header is given.
 pub async fn send_exact(
+    base: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Reply {
+    let mut all = headers.to_vec();
+    if !headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+    {
+        all.push(("authorization", AUTHORIZATION));
+    }
+    send_anonymous(base, method, path, &all, body).await
+}
+
+/// Sends exactly the headers given: no Content-Type, no credentials.
+pub async fn send_anonymous(
     base: &str,
     method: &str,
     path: &str,

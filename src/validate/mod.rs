@@ -15,6 +15,12 @@ use crate::contract::{Contract, Operation, ParamIn, ValueKind};
 use crate::support::limits::{Capped, MAX_LISTED};
 use crate::support::media;
 
+mod form;
+mod multipart;
+mod params;
+pub(crate) mod security;
+mod styles;
+
 /// Where in the request a violation is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Place {
@@ -89,105 +95,29 @@ pub(crate) fn validate_request(
     req: &RequestParts<'_>,
 ) -> Capped<Violation> {
     let mut out = Capped::default();
-    for p in &op.params {
-        // A path parameter has exactly one value: no list is allocated for it.
-        let one: [Cow<'_, str>; 1];
-        let many: Vec<Cow<'_, str>>;
-        let raw: &[Cow<'_, str>] = match p.location {
-            ParamIn::Path => match req.path.iter().find(|(n, _)| *n == p.name) {
-                Some((_, Ok(v))) => {
-                    one = [Cow::Borrowed(v.as_ref())];
-                    &one
-                }
-                Some((_, Err(why))) => {
-                    push(
-                        &mut out,
-                        violation(p.location.into(), &p.name, "encoding", why.clone()),
-                    );
-                    continue;
-                }
-                None => &[],
-            },
-            ParamIn::Query => {
-                many = req
-                    .query
-                    .iter()
-                    .filter(|(k, _)| *k == p.name)
-                    .map(|(_, v)| Cow::Borrowed(v.as_ref()))
-                    .collect();
-                &many
-            }
-            ParamIn::Header => {
-                if is_reserved_header(&p.name) {
-                    continue; // OpenAPI: these header parameters are ignored.
-                }
-                many = req
-                    .headers
-                    .get_all(p.name.as_str())
-                    .iter()
-                    .map(|v| String::from_utf8_lossy(v.as_bytes()))
-                    .collect();
-                &many
-            }
-            ParamIn::Cookie => {
-                many = cookies(req.headers)
-                    .filter(|(k, _)| *k == p.name)
-                    .map(|(_, v)| Cow::Borrowed(v))
-                    .collect();
-                &many
-            }
-        };
-        if raw.is_empty() {
-            if p.required {
-                push(
-                    &mut out,
-                    violation(
-                        p.location.into(),
-                        &p.name,
-                        "required",
-                        "is required but missing".into(),
-                    ),
-                );
-            }
-            continue;
-        }
-        let value = match coerce(&p.kind, raw, p.explode) {
-            Ok(v) => v,
-            Err(message) => {
-                push(
-                    &mut out,
-                    violation(p.location.into(), &p.name, "type", message),
-                );
-                continue;
-            }
-        };
-        if let Some(schema) = p.schema.filter(|&s| !contract.schemas.is_valid(s, &value)) {
-            let found = contract.schemas.violations(schema, &value);
-            count_rest(&mut out, &found);
-            for v in found.items {
-                let name = if v.pointer.is_empty() {
-                    p.name.clone()
-                } else {
-                    format!("{}{}", p.name, v.pointer)
-                };
-                push(
-                    &mut out,
-                    violation(p.location.into(), &name, &v.rule, shorten(&v.message)),
-                );
-            }
-        }
-    }
+    params::validate_params(contract, &op.params, req, &mut out);
     validate_body(contract, op, req, &mut out);
     out
 }
 
+/// Whether a request's path parameters keep `op`'s schemas: what tells apart
+/// operations whose paths have the same shape (`/a/{id}` beside `/a/{name}`).
+pub(crate) fn path_params_valid(
+    contract: &Contract,
+    op: &Operation,
+    path: &[(&str, Result<Cow<'_, str>, String>)],
+) -> bool {
+    op.params_in(ParamIn::Path)
+        .all(|p| params::path_value_valid(contract, p, path))
+}
+
 /// Adds one violation, or counts it when enough are listed.
-fn push(out: &mut Capped<Violation>, v: Violation) {
+pub(super) fn push(out: &mut Capped<Violation>, v: Violation) {
     out.push_limited(v, MAX_LISTED);
 }
 
 /// Counts the violations a schema check found beyond those it listed.
-fn count_rest(
+pub(super) fn count_rest(
     out: &mut Capped<Violation>,
     found: &Capped<crate::contract::schema::SchemaViolation>,
 ) {
@@ -274,8 +204,19 @@ fn validate_body(
         );
         return;
     };
+    if let Some(shape) = &media.form {
+        match form::read(&contract.schemas, shape, content_type, req.body) {
+            Ok(value) => check_body(contract, media.schema, &value, out),
+            Err(unreadable) => {
+                for (pointer, why) in unreadable {
+                    push(out, violation(Place::Body, &pointer, "type", why));
+                }
+            }
+        }
+        return;
+    }
     if !media.json {
-        return; // Only JSON bodies are checked against a schema.
+        return; // Other media types are not read.
     }
     let value: Value = match serde_json::from_slice(req.body) {
         Ok(v) => v,
@@ -287,12 +228,19 @@ fn validate_body(
             return;
         }
     };
+    check_body(contract, media.schema, &value, out);
+}
+
+/// Validates a body's value (JSON, or a form read into JSON) against its schema.
+fn check_body(
+    contract: &Contract,
+    schema: Option<crate::contract::SchemaId>,
+    value: &Value,
+    out: &mut Capped<Violation>,
+) {
     // Most requests are valid: a yes/no check first, the full list only when needed.
-    if let Some(schema) = media
-        .schema
-        .filter(|&s| !contract.schemas.is_valid(s, &value))
-    {
-        let found = contract.schemas.violations(schema, &value);
+    if let Some(schema) = schema.filter(|&s| !contract.schemas.is_valid(s, value)) {
+        let found = contract.schemas.violations(schema, value);
         count_rest(out, &found);
         for v in found.items {
             push(
@@ -329,13 +277,7 @@ fn media_list<'a>(types: impl Iterator<Item = &'a str>) -> String {
     types.collect::<Vec<_>>().join(" or ")
 }
 
-fn is_reserved_header(name: &str) -> bool {
-    ["accept", "content-type", "authorization"]
-        .iter()
-        .any(|h| name.eq_ignore_ascii_case(h))
-}
-
-fn cookies(headers: &HeaderMap) -> impl Iterator<Item = (&str, &str)> {
+pub(crate) fn cookies(headers: &HeaderMap) -> impl Iterator<Item = (&str, &str)> {
     headers
         .get_all(COOKIE)
         .iter()
@@ -344,41 +286,17 @@ fn cookies(headers: &HeaderMap) -> impl Iterator<Item = (&str, &str)> {
         .filter_map(|kv| kv.trim().split_once('='))
 }
 
-/// Turns parameter text into the JSON value its schema describes.
-fn coerce(kind: &ValueKind, raw: &[Cow<'_, str>], explode: bool) -> Result<Value, String> {
-    match kind {
-        ValueKind::Array(item) => {
-            // Exploded arrays repeat the key (`a=1&a=2`); others separate by commas.
-            let items: Vec<&str> = if explode {
-                raw.iter().map(|s| s.as_ref()).collect()
-            } else {
-                raw.iter().flat_map(|s| s.split(',')).collect()
-            };
-            items
-                .into_iter()
-                .map(|s| parse_text(item, s))
-                .collect::<Result<Vec<_>, _>>()
-                .map(Value::Array)
-        }
-        _ if raw.len() > 1 => Err(format!(
-            "given {} times; a single value is expected",
-            raw.len()
-        )),
-        _ => parse_text(kind, &raw[0]),
-    }
-}
-
-/// Reads one piece of parameter or header text as the JSON value `kind` describes.
+/// Reads one piece of parameter or header text as the JSON value `kind`
+/// describes, without a schema to choose among alternatives (the first reading
+/// that parses): what response headers and recorded path values need.
 pub(crate) fn parse_text(kind: &ValueKind, s: &str) -> Result<Value, String> {
     match kind {
-        ValueKind::String | ValueKind::Array(_) => Ok(Value::String(s.to_string())),
-        ValueKind::Integer => s
-            .parse::<i64>()
-            .map(Value::from)
-            .map_err(|_| format!("expected an integer, got `{}`", shorten(s))),
+        ValueKind::String => Ok(Value::String(s.to_string())),
+        ValueKind::Integer => integer(s),
         ValueKind::Number => s
             .parse::<f64>()
             .ok()
+            .filter(|f| f.is_finite())
             .and_then(serde_json::Number::from_f64)
             .map(Value::Number)
             .ok_or_else(|| format!("expected a number, got `{}`", shorten(s))),
@@ -389,17 +307,58 @@ pub(crate) fn parse_text(kind: &ValueKind, s: &str) -> Result<Value, String> {
         },
         ValueKind::Json => serde_json::from_str(s)
             .map_err(|e| format!("expected JSON ({e}), got `{}`", shorten(s))),
-        ValueKind::Any => Ok(s
-            .parse::<i64>()
-            .map(Value::from)
-            .ok()
-            .or_else(|| match s {
-                "true" => Some(Value::Bool(true)),
-                "false" => Some(Value::Bool(false)),
-                _ => None,
-            })
-            .unwrap_or_else(|| Value::String(s.to_string()))),
+        ValueKind::Array(item) => s
+            .split(',')
+            .filter(|_| !s.is_empty())
+            .map(|i| parse_text(item, i))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array),
+        ValueKind::Object(_) => match serde_json::from_str::<Value>(s) {
+            Ok(v @ Value::Object(_)) => Ok(v),
+            _ => {
+                let parts: Vec<&str> = s.split(',').collect();
+                if parts.len() % 2 != 0 {
+                    return Err(format!("expected key,value pairs, got `{}`", shorten(s)));
+                }
+                Ok(Value::Object(
+                    parts
+                        .chunks(2)
+                        .map(|kv| (kv[0].to_string(), Value::String(kv[1].to_string())))
+                        .collect(),
+                ))
+            }
+        },
+        ValueKind::Alternatives(alt) => alt
+            .kinds
+            .iter()
+            .find_map(|k| parse_text(k, s).ok())
+            .ok_or_else(|| format!("no reading of `{}` fits", shorten(s))),
     }
+}
+
+/// An integer of any size: an `i64` or `u64` when it fits, else the nearest
+/// float (whose `format`, if any, then rejects it as out of range).
+fn integer(s: &str) -> Result<Value, String> {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || s.starts_with('+') {
+        return Err(format!("expected an integer, got `{}`", shorten(s)));
+    }
+    if let Ok(i) = s.parse::<i64>() {
+        return Ok(Value::from(i));
+    }
+    if let Ok(u) = s.parse::<u64>() {
+        return Ok(Value::from(u));
+    }
+    // Past i64 below zero, the nearest float may be i64::MIN itself: the next
+    // float down keeps the value outside an `int64` range, as it is.
+    const BELOW_I64: f64 = -9_223_372_036_854_777_856.0;
+    s.parse::<f64>()
+        .ok()
+        .filter(|f| f.is_finite())
+        .map(|f| if f == i64::MIN as f64 { BELOW_I64 } else { f })
+        .and_then(serde_json::Number::from_f64)
+        .map(Value::Number)
+        .ok_or_else(|| format!("expected an integer, got `{}`", shorten(s)))
 }
 
 #[cfg(test)]
@@ -417,11 +376,13 @@ mod tests {
     }
 
     #[test]
-    fn arrays_split_or_repeat() {
-        let kind = ValueKind::Array(Box::new(ValueKind::Integer));
-        let one = [Cow::Borrowed("1,2")];
-        assert_eq!(coerce(&kind, &one, false), Ok(serde_json::json!([1, 2])));
-        let many = [Cow::Borrowed("1"), Cow::Borrowed("3")];
-        assert_eq!(coerce(&kind, &many, true), Ok(serde_json::json!([1, 3])));
+    fn integers_of_any_size() {
+        assert_eq!(integer("-12"), Ok(Value::from(-12)));
+        assert_eq!(integer("18446744073709551615"), Ok(Value::from(u64::MAX)));
+        let big = integer("123456789012345678901234567890").unwrap();
+        assert!(big.as_f64().unwrap() > 1e29);
+        for bad in ["", "-", "1.5", "1e3", "+1", "0x10", "12a"] {
+            assert!(integer(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -1,0 +1,120 @@
+//! Routing through the real server: paths of the same shape with different
+//! parameter names are both served (the one whose parameters validate wins,
+//! else the first, and the start-up warning says so), and segments holding two
+//! parameters (`{base}...{head}`, `{name}.{ext}`) are routed with each
+//! parameter validated on its own.
+
+use std::sync::Arc;
+
+use crate::common::send;
+use mimeo::{Contract, MockServer, ServeOptions};
+
+async fn server() -> (Arc<Contract>, MockServer) {
+    let c = Arc::new(Contract::from_file("tests/fixtures/routing.yaml").expect("loads"));
+    let s = MockServer::start(c.clone(), ServeOptions::default())
+        .await
+        .expect("starts");
+    (c, s)
+}
+
+#[tokio::test]
+async fn same_shape_paths_are_both_served() {
+    let (c, server) = server().await;
+    let warned: Vec<&String> = c
+        .warnings()
+        .iter()
+        .filter(|w| w.contains("same shape"))
+        .collect();
+    assert_eq!(warned.len(), 1, "{:?}", c.warnings());
+    assert!(
+        warned[0].contains("/orgs/{org}/attestations/{attestation_id}")
+            && warned[0].ends_with("else to /orgs/{org}/attestations/{subject_digest}"),
+        "{}",
+        warned[0]
+    );
+    let url = server.url();
+    let r = send(
+        &url,
+        "GET",
+        "/orgs/acme/attestations/sha256:beef",
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!((r.status, r.json()["kind"].as_str()), (200, Some("digest")));
+    let r = send(&url, "GET", "/orgs/acme/attestations/42", &[], None).await;
+    assert_eq!((r.status, r.json()["kind"].as_str()), (200, Some("id")));
+    // Neither validates: the first, which names what is wrong.
+    let r = send(&url, "GET", "/orgs/acme/attestations/nope", &[], None).await;
+    assert_eq!(r.status, 400);
+    let message = r.json()["message"].as_str().unwrap().to_string();
+    assert!(
+        message.contains("path parameter subject_digest: pattern"),
+        "{message}"
+    );
+    // A method only one of them has goes to it; one neither has is a 405.
+    let r = send(&url, "DELETE", "/orgs/acme/attestations/42", &[], None).await;
+    assert_eq!(r.status, 204);
+    let r = send(
+        &url,
+        "DELETE",
+        "/orgs/acme/attestations/sha256:beef",
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 400, "DELETE's only template validates its id");
+    let r = send(&url, "POST", "/orgs/acme/attestations/42", &[], None).await;
+    assert_eq!(r.status, 405);
+    assert_eq!(r.header("allow"), Some("GET, DELETE"));
+    let ids: Vec<Option<String>> = server
+        .received_requests()
+        .iter()
+        .map(|e| e.operation_id.clone())
+        .collect();
+    assert_eq!(ids[0].as_deref(), Some("listAttestationsByDigest"));
+    assert_eq!(ids[1].as_deref(), Some("getAttestation"));
+}
+
+#[tokio::test]
+async fn two_parameters_in_one_segment_are_routed_and_validated() {
+    let (_, server) = server().await;
+    let url = server.url();
+    let r = send(
+        &url,
+        "GET",
+        "/repos/acme/compare/main...fix%2Fbug",
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    // Each parameter's value is echoed into the body field of its name.
+    assert_eq!(r.json()["base"], "main");
+    assert_eq!(r.json()["head"], "fix/bug");
+    let r = send(&url, "GET", "/repos/acme/compare/main...DEV", &[], None).await;
+    assert_eq!(r.status, 400);
+    let message = r.json()["message"].as_str().unwrap().to_string();
+    assert!(
+        message.contains("path parameter head: pattern"),
+        "{message}"
+    );
+    assert!(!message.contains("base"), "{message}");
+    let r = send(&url, "GET", "/repos/acme/compare/main..dev", &[], None).await;
+    assert_eq!(r.status, 404);
+
+    let r = send(&url, "GET", "/files/notes.txt", &[], None).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        (r.json()["name"].as_str(), r.json()["ext"].as_str()),
+        (Some("notes"), Some("txt"))
+    );
+    let r = send(&url, "GET", "/files/notes.exe", &[], None).await;
+    assert_eq!(r.status, 400);
+    assert!(r.json()["message"]
+        .as_str()
+        .unwrap()
+        .contains("path parameter ext: enum"));
+    let r = send(&url, "GET", "/files/notes", &[], None).await;
+    assert_eq!(r.status, 404);
+}
