@@ -36,7 +36,7 @@ pub(crate) enum StateCommand {
     /// Print the state model mimeo infers from a contract's paths (collections and
     /// their items), to commit and edit; `--stateful` uses it when there is no model.
     Infer {
-        /// OpenAPI 3.0 document; the embedded Memory v1 contract by default.
+        /// OpenAPI 3.0 or 3.1 (or Swagger 2.0) document; the embedded Memory v1 contract by default.
         #[arg(long, value_name = "FILE")]
         spec: Option<PathBuf>,
     },
@@ -213,7 +213,7 @@ pub(crate) struct ReplayArgs {
     /// Scenario files or directories of them.
     #[arg(value_name = "PATH", default_value = "conformance")]
     pub(crate) paths: Vec<PathBuf>,
-    /// OpenAPI 3.0 document the responses are checked against; the embedded Memory v1
+    /// OpenAPI 3.0 or 3.1 (or Swagger 2.0) document the responses are checked against; the embedded Memory v1
     /// contract by default.
     #[arg(long, value_name = "FILE")]
     pub(crate) spec: Option<PathBuf>,
@@ -359,7 +359,7 @@ pub(crate) struct JournalArgs {
 /// Flags of `mimeo serve`.
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
-    /// OpenAPI 3.0 document (JSON or YAML) to serve; the embedded Memory v1 contract by default.
+    /// OpenAPI 3.0 or 3.1 (or Swagger 2.0) document (JSON or YAML) to serve; the embedded Memory v1 contract by default.
     #[arg(long, value_name = "FILE")]
     pub(crate) spec: Option<PathBuf>,
     #[command(flatten)]
@@ -420,7 +420,7 @@ pub(crate) struct ProxyArgs {
     /// Base URL to forward to: the real service, a staging server or a `mimeo serve`.
     #[arg(long, value_name = "URL", value_parser = target)]
     pub(crate) target: String,
-    /// OpenAPI 3.0 document the traffic is checked against; the embedded Memory v1
+    /// OpenAPI 3.0 or 3.1 (or Swagger 2.0) document the traffic is checked against; the embedded Memory v1
     /// contract by default.
     #[arg(long, value_name = "FILE")]
     pub(crate) spec: Option<PathBuf>,

@@ -159,7 +159,9 @@ impl<'a> Graph<'a, '_> {
             for (k, v) in map {
                 match (k.as_str(), v) {
                     ("$ref", Value::String(r)) => {
-                        let target = r.strip_prefix('#').and_then(|p| self.document.pointer(p));
+                        let target = r
+                            .strip_prefix('#')
+                            .and_then(|p| super::refs::lookup(self.document, p));
                         if let Some(t) = target {
                             same.push(self.id(t));
                         }
@@ -169,8 +171,9 @@ impl<'a> Graph<'a, '_> {
                             same.push(self.id(i));
                         }
                     }
-                    ("not", v @ Value::Object(_)) => same.push(self.id(v)),
-                    ("dependencies", Value::Object(deps)) => {
+                    // 2020-12 applies these to the same value too.
+                    ("not" | "if" | "then" | "else", v @ Value::Object(_)) => same.push(self.id(v)),
+                    ("dependencies" | "dependentSchemas", Value::Object(deps)) => {
                         for d in deps.values().filter(|d| d.is_object()) {
                             same.push(self.id(d));
                         }
@@ -185,13 +188,16 @@ impl<'a> Graph<'a, '_> {
                             children.push((Key::Wild, self.id(p)));
                         }
                     }
-                    ("additionalProperties", v @ Value::Object(_)) => {
+                    ("additionalProperties" | "unevaluatedProperties", v @ Value::Object(_)) => {
                         children.push((Key::Wild, self.id(v)));
                     }
-                    ("items", v @ Value::Object(_)) | ("additionalItems", v @ Value::Object(_)) => {
+                    (
+                        "items" | "additionalItems" | "unevaluatedItems" | "contains",
+                        v @ Value::Object(_),
+                    ) => {
                         children.push((Key::Item, self.id(v)));
                     }
-                    ("items", Value::Array(items)) => {
+                    ("items" | "prefixItems", Value::Array(items)) => {
                         for i in items {
                             children.push((Key::Item, self.id(i)));
                         }

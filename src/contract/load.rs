@@ -17,14 +17,21 @@ use crate::routing::PathTemplate;
 use crate::support::{media, pointer};
 
 /// Rewrites every schema position in the document (components.schemas and every
-/// `schema` key outside schemas and examples) from OpenAPI 3.0 to draft 4.
-pub(super) fn convert_document(doc: &mut Value) {
+/// `schema` key outside schemas and examples) into what the validator of
+/// `dialect` reads: OpenAPI 3.0 into draft 4, OpenAPI 3.1 as written but for
+/// backtracking patterns.
+pub(super) fn convert_document(doc: &mut Value, dialect: schema::Dialect) {
+    let convert = match dialect {
+        schema::Dialect::Draft4 => schema::convert,
+        schema::Dialect::Draft202012 => schema::convert_2020,
+    };
     if let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") {
         for s in schemas.values_mut() {
-            schema::convert(s);
+            convert(s);
         }
     }
-    fn walk(v: &mut Value, top: bool) {
+    walk(doc, true, convert);
+    fn walk(v: &mut Value, top: bool, convert: fn(&mut Value)) {
         match v {
             Value::Object(map) => {
                 for (k, child) in map.iter_mut() {
@@ -32,22 +39,21 @@ pub(super) fn convert_document(doc: &mut Value) {
                         if let Value::Object(c) = child {
                             for (ck, cv) in c.iter_mut() {
                                 if ck != "schemas" {
-                                    walk(cv, false);
+                                    walk(cv, false, convert);
                                 }
                             }
                         }
                     } else if k == "schema" {
-                        schema::convert(child);
+                        convert(child);
                     } else if !(k.starts_with("x-") || k == "example" || k == "examples") {
-                        walk(child, false);
+                        walk(child, false, convert);
                     }
                 }
             }
-            Value::Array(items) => items.iter_mut().for_each(|i| walk(i, false)),
+            Value::Array(items) => items.iter_mut().for_each(|i| walk(i, false, convert)),
             _ => {}
         }
     }
-    walk(doc, true);
 }
 
 pub(super) struct Loader<'a> {
@@ -56,6 +62,9 @@ pub(super) struct Loader<'a> {
     pub(super) document: &'a Arc<Value>,
     pub(super) schemas: SchemaBuilder,
     pub(super) warnings: Vec<String>,
+    /// Examples of parameters, checked once the schemas are built (those of
+    /// bodies and headers are in the model).
+    pub(super) examples: Vec<(SchemaId, Example)>,
 }
 
 pub(super) type Loaded = (Vec<Operation>, Schemas, Vec<String>);
@@ -89,8 +98,10 @@ impl<'a> Loader<'a> {
                 operations.push(o);
             }
         }
-        let schemas =
+        let mut schemas =
             std::mem::take(&mut self.schemas).build(Arc::clone(self.document), &mut self.warnings);
+        let params = std::mem::take(&mut self.examples);
+        super::examples::check(&mut schemas, &mut operations, params, &mut self.warnings);
         Ok((operations, schemas, self.warnings))
     }
 
@@ -284,10 +295,14 @@ impl<'a> Loader<'a> {
             P::Header { .. } => (ParamIn::Header, Style::Simple, false),
             P::Cookie { .. } => (ParamIn::Cookie, Style::Form, false),
         };
-        let (schema, kind) = match &data.format {
+        let (schema, kind, examples_at) = match &data.format {
             openapiv3::ParameterSchemaOrContent::Schema(_) => {
                 let sat = format!("{at}/schema");
-                (self.schema_at(&sat), kinds::kind_at(self.document, &sat))
+                (
+                    self.schema_at(&sat),
+                    kinds::kind_at(self.document, &sat),
+                    at.clone(),
+                )
             }
             openapiv3::ParameterSchemaOrContent::Content(c) => match c.keys().next() {
                 Some(mt) => {
@@ -297,11 +312,20 @@ impl<'a> Loader<'a> {
                     } else {
                         kinds::kind_at(self.document, &sat)
                     };
-                    (self.schema_at(&sat), kind)
+                    (
+                        self.schema_at(&sat),
+                        kind,
+                        pointer::join(&at, ["content", mt]),
+                    )
                 }
-                None => (None, ValueKind::String),
+                None => (None, ValueKind::String, at.clone()),
             },
         };
+        if let Some(s) = schema {
+            for e in self.named_examples(&examples_at) {
+                self.examples.push((s, e));
+            }
+        }
         let required = data.required || location == ParamIn::Path;
         Ok(Parameter {
             name: data.name.clone(),
@@ -346,16 +370,15 @@ impl<'a> Loader<'a> {
                 Some(a) => kinds::kind_at(self.document, a),
                 None => ValueKind::String,
             };
-            let example = h
-                .example
-                .clone()
-                .or_else(|| h.examples.values().find_map(|e| self.example_value(e)));
+            // The first valid one is chosen once schemas are built.
+            let examples = self.named_examples(&hat);
             headers.push(Header {
                 name: name.clone(),
                 required: h.required,
                 kind,
                 schema,
-                example,
+                example: None,
+                examples,
                 pointer: hat,
             });
         }
@@ -386,25 +409,7 @@ impl<'a> Loader<'a> {
                 .schema
                 .as_ref()
                 .and_then(|_| self.schema_at(&format!("{mat}/schema")));
-            let mut examples = Vec::new();
-            if let Some(e) = &mt.example {
-                examples.push(Example {
-                    name: "example".into(),
-                    value: e.clone(),
-                });
-            }
-            for (ename, e) in mt.examples.iter() {
-                match self.example_value(e) {
-                    Some(v) => examples.push(Example {
-                        name: ename.clone(),
-                        value: v,
-                    }),
-                    None => self.warnings.push(format!(
-                        "#{}: example `{ename}` has no inline value (externalValue is not fetched)",
-                        pointer::join(&mat, ["examples", ename])
-                    )),
-                }
-            }
+            let examples = self.named_examples(&mat);
             out.push(MediaType {
                 json: media::is_json(name),
                 name: name.clone(),
@@ -417,23 +422,49 @@ impl<'a> Loader<'a> {
         Ok(out)
     }
 
-    fn example_value(&self, e: &ReferenceOr<openapiv3::Example>) -> Option<Value> {
-        let examples = self.api.components.as_ref().map(|c| &c.examples);
-        let (e, _) = self.resolve(examples, "examples", e, String::new()).ok()?;
-        e.value.clone()
+    /// The `example` and every entry of `examples` of the object at `at` (a
+    /// media type, parameter or header), read from the document: `$ref`s are
+    /// followed (every one resolves: the document was checked), an entry with
+    /// no inline value is a warning.
+    fn named_examples(&mut self, at: &str) -> Vec<Example> {
+        let Some(Value::Object(object)) = self.document.pointer(at) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        if let Some(v) = object.get("example") {
+            out.push(Example {
+                name: "example".into(),
+                value: v.clone(),
+                pointer: pointer::join(at, ["example"]),
+                problem: None,
+            });
+        }
+        let Some(Value::Object(named)) = object.get("examples") else {
+            return out;
+        };
+        for (name, e) in named {
+            let listed = pointer::join(at, ["examples", name]);
+            match schema::resolve(self.document, e).and_then(|e| e.get("value")) {
+                Some(v) => out.push(Example {
+                    name: name.clone(),
+                    value: v.clone(),
+                    pointer: listed,
+                    problem: None,
+                }),
+                None => self.warnings.push(format!(
+                    "#{listed}: example `{name}` has no inline value (externalValue is not fetched)"
+                )),
+            }
+        }
+        out
     }
 
     /// Registers the schema at `at` in the converted document.
     fn schema_at(&mut self, at: &str) -> Option<SchemaId> {
+        // Every `$ref` resolves (checked before loading); what is left is a
+        // chain that never ends in a schema, which the validator refuses and
+        // the loader reports when it builds the schemas.
         let s = self.document.pointer(at)?;
-        if let Some(r) = s.get("$ref").and_then(Value::as_str) {
-            if !r.starts_with("#/") || schema::resolve(self.document, s).is_none() {
-                self.warnings.push(format!(
-                    "#{at}: schema $ref `{r}` cannot be resolved; values there are not validated"
-                ));
-                return None;
-            }
-        }
         Some(self.schemas.add_at(self.document, at, s))
     }
 

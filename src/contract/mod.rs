@@ -1,4 +1,11 @@
-//! Contract loading: an OpenAPI 3.0 document read once, checked, and compiled.
+//! Contract loading: an OpenAPI 3.0 or 3.1 (or Swagger 2.0) document read once,
+//! checked, and compiled.
+//!
+//! One loader reads every format: a Swagger 2.0 document is converted first
+//! ([`swagger2`]) into the OpenAPI 3.0 shape, and an OpenAPI 3.1 document
+//! differs from 3.0 outside its schemas in few ways that matter here (`paths`
+//! optional, `webhooks`), which are evened out before the typed reading; its
+//! schemas stay JSON Schema 2020-12 and are validated as such ([`Dialect`]).
 //!
 //! Every part of mimeo (the mock, the conformance runner, the proxy) works from
 //! one [`Contract`]: operations with their parameters, bodies and responses
@@ -7,20 +14,23 @@
 //! pointer of what is wrong; what mimeo cannot serve is reported as a warning.
 
 mod cost;
+mod examples;
 mod fancy;
 pub(crate) mod form;
 pub(crate) mod kinds;
 mod load;
 mod model;
 pub(crate) mod profile;
+mod refs;
 pub(crate) mod schema;
 pub(crate) mod security;
 mod source;
+mod swagger2;
 mod views;
 
 pub(crate) use model::*;
 pub use model::{Operation, StatusKey};
-pub(crate) use schema::{SchemaId, Schemas};
+pub(crate) use schema::{Dialect, SchemaId, Schemas};
 
 use std::fmt;
 use std::path::Path;
@@ -39,7 +49,7 @@ const EMBEDDED_SPEC: &str = include_str!("../../spec/memory-v1.yaml");
 /// The name the embedded contract goes by in messages.
 const EMBEDDED_NAME: &str = "spec/memory-v1.yaml (embedded)";
 
-/// A loaded, compiled OpenAPI 3.0 contract: what every part of mimeo serves,
+/// A loaded, compiled OpenAPI contract: what every part of mimeo serves,
 /// checks and replays against. Load it once and share it (`Arc<Contract>`).
 ///
 /// # Examples
@@ -103,10 +113,43 @@ impl Contract {
         Contract::from_text(&name, &text)
     }
 
-    /// Loads a JSON or YAML document from text; `name` is used in messages.
+    /// Loads a JSON or YAML document from text (OpenAPI 3.0, 3.1 or Swagger
+    /// 2.0); `name` is used in messages.
     pub fn from_text(name: &str, text: &str) -> Result<Contract, Diagnostic> {
-        let mut raw = source::parse(name, text)?;
-        check_version(name, &raw)?;
+        let raw = source::parse(name, text)?;
+        match check_version(name, &raw)? {
+            Format::OpenApi30 => Contract::from_value(name, raw, Dialect::Draft4, Vec::new()),
+            Format::OpenApi31 => {
+                let mut raw = raw;
+                let notes = even_out_31(&mut raw);
+                Contract::from_value(name, raw, Dialect::Draft202012, notes)
+            }
+            Format::Swagger20 => {
+                // Messages name places in the document as the user wrote it.
+                let converted = swagger2::convert(name, raw)?;
+                let moves = converted.moves;
+                let mut c = Contract::from_value(
+                    name,
+                    converted.document,
+                    Dialect::Draft4,
+                    converted.warnings,
+                )
+                .map_err(|d| moves.diagnostic(d))?;
+                c.warnings = c.warnings.iter().map(|w| moves.message(w)).collect();
+                Ok(c)
+            }
+        }
+    }
+
+    /// Loads a document already in the OpenAPI 3.x shape whose schemas are
+    /// written in `dialect`; `notes` are warnings found before.
+    fn from_value(
+        name: &str,
+        mut raw: Value,
+        dialect: Dialect,
+        notes: Vec<String>,
+    ) -> Result<Contract, Diagnostic> {
+        refs::check(name, &raw, dialect == Dialect::Draft202012)?;
         // The typed reading (openapiv3) is for everything but schemas, which are
         // read from the document itself: they are taken out while it reads, so the
         // document is neither copied nor held a second time as typed schemas.
@@ -127,23 +170,20 @@ impl Contract {
         let api = api.map_err(|e| {
             let (ptr, msg) = narrow_error(&raw)
                 .unwrap_or_else(|| (path_to_pointer(e.path()), e.inner().to_string()));
-            Diagnostic::at_pointer(
-                name,
-                &ptr,
-                format!("not a valid OpenAPI 3.0 document: {msg}"),
-            )
+            Diagnostic::at_pointer(name, &ptr, format!("not a valid OpenAPI document: {msg}"))
         })?;
         let profile = profile::Profile::read(name, api.extensions.get(profile::ROOT))?;
         let mut document = raw;
-        convert_document(&mut document);
+        convert_document(&mut document, dialect);
         views::add_views(&mut document);
         let document = Arc::new(document);
         let (operations, schemas, mut warnings) = Loader {
             name,
             api: &api,
             document: &document,
-            schemas: Default::default(),
-            warnings: Vec::new(),
+            schemas: schema::SchemaBuilder::new(dialect),
+            warnings: notes,
+            examples: Vec::new(),
         }
         .load()?;
         let router = Router::new(
@@ -259,7 +299,14 @@ fn schema_slots(doc: &mut Value, f: &mut dyn FnMut(&mut Value)) {
     walk(doc, true, f);
 }
 
-fn check_version(name: &str, raw: &Value) -> Result<(), Diagnostic> {
+/// The formats mimeo reads.
+enum Format {
+    OpenApi30,
+    OpenApi31,
+    Swagger20,
+}
+
+fn check_version(name: &str, raw: &Value) -> Result<Format, Diagnostic> {
     if !raw.is_object() {
         return Err(Diagnostic::at_pointer(
             name,
@@ -267,24 +314,28 @@ fn check_version(name: &str, raw: &Value) -> Result<(), Diagnostic> {
             "expected an OpenAPI document (a mapping at the top level)",
         ));
     }
-    if raw.get("swagger").is_some() {
-        return Err(Diagnostic::at_pointer(
-            name,
-            "/swagger",
-            "this is a Swagger 2.0 document; mimeo reads OpenAPI 3.0 (convert it first, e.g. with swagger2openapi)",
-        ));
+    if let Some(v) = raw.get("swagger") {
+        return match v {
+            Value::String(s) if s == "2.0" => Ok(Format::Swagger20),
+            other => Err(Diagnostic::at_pointer(
+                name,
+                "/swagger",
+                format!("Swagger version {other} is not supported; mimeo reads Swagger \"2.0\", OpenAPI 3.0.x and 3.1.x"),
+            )),
+        };
     }
     match raw.get("openapi") {
         None => Err(Diagnostic::at_pointer(
             name,
             "",
-            "missing `openapi` field; expected an OpenAPI 3.0 document",
+            "missing `openapi` field; expected an OpenAPI 3.0 or 3.1 document (or Swagger 2.0)",
         )),
-        Some(Value::String(v)) if v.starts_with("3.0") => Ok(()),
+        Some(Value::String(v)) if v.starts_with("3.0") => Ok(Format::OpenApi30),
+        Some(Value::String(v)) if v.starts_with("3.1") => Ok(Format::OpenApi31),
         Some(Value::String(v)) => Err(Diagnostic::at_pointer(
             name,
             "/openapi",
-            format!("OpenAPI version {v} is not supported; mimeo reads OpenAPI 3.0.x"),
+            format!("OpenAPI version {v} is not supported; mimeo reads OpenAPI 3.0.x and 3.1.x (and Swagger 2.0)"),
         )),
         Some(other) => Err(Diagnostic::at_pointer(
             name,
@@ -292,6 +343,30 @@ fn check_version(name: &str, raw: &Value) -> Result<(), Diagnostic> {
             format!("`openapi` must be a string like \"3.0.3\", found {other}"),
         )),
     }
+}
+
+/// Evens out what OpenAPI 3.1 changed outside schemas so the typed reading
+/// (which knows 3.0) accepts it: `paths` may be missing (a document of webhooks
+/// or components only). `webhooks`, `jsonSchemaDialect`, `info.summary` and
+/// `license.identifier` are read past; webhooks are described requests mimeo
+/// would send, not paths it serves, which a note says.
+fn even_out_31(raw: &mut Value) -> Vec<String> {
+    let mut notes = Vec::new();
+    let Value::Object(map) = raw else {
+        return notes;
+    };
+    map.entry("paths")
+        .or_insert_with(|| Value::Object(Default::default()));
+    if let Some(Value::Object(hooks)) = map.get("webhooks") {
+        if !hooks.is_empty() {
+            notes.push(format!(
+                "#/webhooks: {} webhook(s) described ({}); mimeo serves paths, it does not send webhooks",
+                hooks.len(),
+                hooks.keys().take(5).map(String::as_str).collect::<Vec<_>>().join(", ")
+            ));
+        }
+    }
+    notes
 }
 
 /// Finds the innermost object that fails to read. openapiv3 flattens some maps

@@ -298,6 +298,10 @@ pub(crate) struct Example {
     pub(crate) name: String,
     /// The value.
     pub(crate) value: Value,
+    /// JSON pointer of where it is listed (`.../examples/NAME` or `.../example`).
+    pub(crate) pointer: String,
+    /// Why it breaks its schema (checked at load); such an example is never served.
+    pub(crate) problem: Option<String>,
 }
 
 /// A documented response.
@@ -334,8 +338,10 @@ pub(crate) struct Header {
     pub(crate) required: bool,
     /// Its compiled schema.
     pub(crate) schema: Option<SchemaId>,
-    /// `example` (or the first of `examples`).
+    /// The first of `example` and `examples` that keeps the schema.
     pub(crate) example: Option<Value>,
+    /// `example` and every entry of `examples`, each checked at load.
+    pub(crate) examples: Vec<Example>,
     /// How its text is read before validation.
     pub(crate) kind: ValueKind,
     /// JSON pointer of the header (after `$ref`).

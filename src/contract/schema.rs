@@ -36,6 +36,35 @@ use super::fancy::{self, within_budget};
 use crate::support::limits::{self, Capped, DETAILED_VALUES, MAX_LISTED, MAX_MESSAGE};
 use crate::support::pointer;
 
+/// Which JSON Schema a contract's schemas are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Dialect {
+    /// OpenAPI 3.0 (and Swagger 2.0, converted): draft 4 once `nullable` and
+    /// `$ref` siblings are rewritten ([`convert`]).
+    #[default]
+    Draft4,
+    /// OpenAPI 3.1: JSON Schema 2020-12 as written.
+    Draft202012,
+}
+
+impl Dialect {
+    fn draft(self) -> jsonschema::Draft {
+        match self {
+            Dialect::Draft4 => jsonschema::Draft::Draft4,
+            Dialect::Draft202012 => jsonschema::Draft::Draft202012,
+        }
+    }
+
+    /// Checks a schema against the dialect's meta-schema.
+    fn meta_validate(self, schema: &Value) -> Result<(), String> {
+        match self {
+            Dialect::Draft4 => jsonschema::draft4::meta::validate(schema),
+            Dialect::Draft202012 => jsonschema::draft202012::meta::validate(schema),
+        }
+        .map_err(|e| e.to_string())
+    }
+}
+
 /// Index of a compiled schema inside [`Schemas`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct SchemaId(usize);
@@ -85,6 +114,8 @@ pub(crate) struct Schemas {
     fanouts: Fanouts,
     /// Validators for other schemas, compiled on first use.
     on_demand: OnDemand,
+    /// The JSON Schema the document's schemas are written in.
+    dialect: Dialect,
 }
 
 /// Validators compiled after load, when the generator first checks a value against
@@ -131,10 +162,22 @@ impl Schemas {
                     registry,
                     self.source(id),
                     &format!("urn:mimeo:schema:{}", id.0),
+                    self.dialect,
                 )
                 .ok()
             })
             .as_ref()
+    }
+
+    /// Whether the validator of `id` was compiled (or set aside) already.
+    pub(crate) fn is_prepared(&self, id: SchemaId) -> bool {
+        self.validators[id.0].get().is_some()
+    }
+
+    /// Drops the validator of `id`, compiled only to check examples at load:
+    /// it is compiled again on first use, so what nobody calls costs no memory.
+    pub(crate) fn forget(&mut self, id: SchemaId) {
+        self.validators[id.0] = OnceLock::new();
     }
 
     /// Whether `value` is valid. A schema that cannot be compiled accepts everything
@@ -221,7 +264,7 @@ impl Schemas {
 
     fn compile(&self, schema: &Value, base: &str) -> Result<Validator, String> {
         let registry = self.registry.as_ref().ok_or("no registry")?;
-        compile(registry, schema, base)
+        compile(registry, schema, base, self.dialect)
     }
 
     /// The violations of schema `id` by `value`: the first [`MAX_LISTED`], and how
@@ -283,9 +326,19 @@ pub(crate) struct SchemaBuilder {
     locations: Vec<String>,
     /// Ids by a hash of the schema's text: schemas with the same text share one.
     by_text: HashMap<u64, Vec<SchemaId>>,
+    /// The JSON Schema the schemas are written in.
+    pub(crate) dialect: Dialect,
 }
 
 impl SchemaBuilder {
+    /// A builder for schemas written in `dialect`.
+    pub(crate) fn new(dialect: Dialect) -> SchemaBuilder {
+        SchemaBuilder {
+            dialect,
+            ..SchemaBuilder::default()
+        }
+    }
+
     /// The schema registered under `id` (`document` is the converted document the
     /// loader registers schemas from).
     pub(crate) fn source<'a>(&'a self, document: &'a Value, id: SchemaId) -> &'a Value {
@@ -336,7 +389,7 @@ impl SchemaBuilder {
     /// compiled later.
     pub(crate) fn build(self, document: Arc<Value>, warnings: &mut Vec<String>) -> Schemas {
         let registry = Registry::new()
-            .draft(jsonschema::Draft::Draft4)
+            .draft(self.dialect.draft())
             .add(DOCUMENT_URI, Arc::clone(&document))
             .and_then(|b| b.prepare());
         let registry = match registry {
@@ -365,8 +418,8 @@ impl SchemaBuilder {
                         "validating one value against it would take more than {MAX_FANOUT} schema checks (allOf/anyOf/oneOf/not and $ref compose it {} times or more)",
                         if fan >= u64::MAX / 2 { "too many".to_string() } else { fan.to_string() }
                     ))
-                } else if let Err(e) = jsonschema::draft4::meta::validate(schema) {
-                    Some(limits::truncate(&e.to_string(), MAX_MESSAGE).into_owned())
+                } else if let Err(e) = self.dialect.meta_validate(schema) {
+                    Some(limits::truncate(&e, MAX_MESSAGE).into_owned())
                 } else {
                     patterns.check(&document, schema, at, warnings)
                 };
@@ -388,6 +441,7 @@ impl SchemaBuilder {
             registry,
             fanouts,
             on_demand: OnDemand::default(),
+            dialect: self.dialect,
         }
     }
 }
@@ -443,11 +497,19 @@ impl PatternCheck {
             for (k, child) in map {
                 match (k.as_str(), child) {
                     ("$ref", Value::String(r)) => {
-                        match r.strip_prefix('#').and_then(|p| document.pointer(p)) {
-                            Some(target) => todo.push(target),
-                            None => {
-                                problem.get_or_insert(format!("$ref `{r}` points at nothing"));
+                        match r.strip_prefix('#') {
+                            Some(p) if p.is_empty() || p.starts_with('/') => {
+                                match super::refs::lookup(document, p) {
+                                    Some(target) => todo.push(target),
+                                    None => {
+                                        problem
+                                            .get_or_insert(format!("$ref `{r}` points at nothing"));
+                                    }
+                                }
                             }
+                            // Anchors and `$id`s (2020-12): the validator resolves them,
+                            // and the loader checked they exist.
+                            _ => {}
                         }
                     }
                     ("pattern", Value::String(p)) => {
@@ -469,7 +531,11 @@ impl PatternCheck {
                         }
                     }
                     ("enum" | "const" | "default" | "example" | "examples", _) => {}
-                    ("properties" | "definitions" | "dependencies", Value::Object(m)) => {
+                    (
+                        "properties" | "definitions" | "dependencies" | "$defs"
+                        | "dependentSchemas",
+                        Value::Object(m),
+                    ) => {
                         todo.extend(m.values());
                     }
                     (_, Value::Object(_)) => todo.push(child),
@@ -488,7 +554,7 @@ impl PatternCheck {
             return known.clone();
         }
         let schema = serde_json::json!({ "pattern": pattern });
-        let result = options().build(&schema).err().map(|e| {
+        let result = options(Dialect::Draft4).build(&schema).err().map(|e| {
             format!(
                 "pattern `{}` is not a regular expression: {}",
                 limits::truncate(pattern, 200),
@@ -533,11 +599,16 @@ impl PatternCheck {
 /// Compiles one converted schema, the one way every validator of the contract is
 /// compiled: checked against the draft 4 meta-schema, its local `$ref`s pointed at
 /// the document in `registry`, with mimeo's [`options`].
-fn compile(registry: &Registry<'static>, schema: &Value, base: &str) -> Result<Validator, String> {
-    jsonschema::draft4::meta::validate(schema).map_err(|e| e.to_string())?;
+fn compile(
+    registry: &Registry<'static>,
+    schema: &Value,
+    base: &str,
+    dialect: Dialect,
+) -> Result<Validator, String> {
+    dialect.meta_validate(schema)?;
     let mut schema = schema.clone();
     absolute_refs(&mut schema);
-    options()
+    options(dialect)
         .with_registry(registry)
         .with_base_uri(base)
         .build(&schema)
@@ -556,7 +627,8 @@ fn absolute_refs(schema: &mut Value) {
                     }
                     // Maps from names (which may be anything, `default` included) to schemas.
                     (
-                        "properties" | "patternProperties" | "definitions" | "dependencies",
+                        "properties" | "patternProperties" | "definitions" | "dependencies"
+                        | "$defs" | "dependentSchemas",
                         Value::Object(schemas),
                     ) => schemas.values_mut().for_each(absolute_refs),
                     ("enum" | "const" | "default" | "example" | "examples", _) => {}
@@ -576,11 +648,11 @@ const DOCUMENT_URI: &str = "urn:mimeo:contract";
 /// is refused instead of compiled into hundreds of megabytes).
 const REGEX_SIZE_LIMIT: usize = 4 * 1024 * 1024;
 
-/// Draft 4 with format checks, plus the OpenAPI formats draft 4 does not know;
-/// patterns matched within the limits above.
-fn options() -> jsonschema::ValidationOptions<'static> {
+/// The dialect's draft with format checks, plus the OpenAPI formats draft 4
+/// does not know; patterns matched within the limits above.
+fn options(dialect: Dialect) -> jsonschema::ValidationOptions<'static> {
     jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft4)
+        .with_draft(dialect.draft())
         .with_pattern_options(
             jsonschema::PatternOptions::fancy_regex()
                 .backtrack_limit(BACKTRACK_LIMIT)
@@ -679,6 +751,33 @@ pub(crate) fn convert(schema: &mut Value) {
                 }
             }
         }
+    }
+}
+
+/// Prepares one OpenAPI 3.1 schema (JSON Schema 2020-12, kept as written) for
+/// the validator: only patterns that need backtracking move to mimeo's bounded
+/// keyword, at every depth. Nothing else changes: `$ref` siblings, `type`
+/// arrays and `const` mean what 2020-12 says they mean.
+pub(crate) fn convert_2020(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            super::fancy::move_pattern(map);
+            int_format_bounds(map);
+            for (key, value) in map.iter_mut() {
+                match (key.as_str(), value) {
+                    (
+                        "properties" | "patternProperties" | "$defs" | "definitions"
+                        | "dependentSchemas",
+                        Value::Object(schemas),
+                    ) => schemas.values_mut().for_each(convert_2020),
+                    ("enum" | "const" | "default" | "example" | "examples", _) => {}
+                    (k, _) if k.starts_with("x-") => {}
+                    (_, value) => convert_2020(value),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(convert_2020),
+        _ => {}
     }
 }
 

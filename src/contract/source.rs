@@ -19,7 +19,7 @@ pub(super) fn parse(file: &str, text: &str) -> Result<Value, Diagnostic> {
     if trimmed.is_empty() {
         return Err(Diagnostic::new(
             file,
-            "the file is empty; expected an OpenAPI 3.0 document",
+            "the file is empty; expected an OpenAPI document",
         ));
     }
     if trimmed.starts_with('{') {

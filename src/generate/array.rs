@@ -22,8 +22,21 @@ impl Generator<'_> {
         let unique = obj.get("uniqueItems") == Some(&Value::Bool(true));
         // The schema of items past the tuple, with the keyword it is under.
         type Rest<'s> = Option<(&'s Value, Option<&'static str>)>;
-        let (tuple, rest): (&[Value], Rest) = match obj.get("items") {
-            Some(Value::Array(t)) => (
+        let mut tuple_key = "items";
+        let (tuple, rest): (&[Value], Rest) = match (obj.get("prefixItems"), obj.get("items")) {
+            // 2020-12 (OpenAPI 3.1): the tuple is `prefixItems`, the rest `items`.
+            (Some(Value::Array(t)), rest) => {
+                tuple_key = "prefixItems";
+                (
+                    t.as_slice(),
+                    match rest {
+                        Some(Value::Bool(false)) => None,
+                        Some(v @ Value::Object(_)) => Some((v, Some("items"))),
+                        _ => Some((&TRUE, None)),
+                    },
+                )
+            }
+            (_, Some(Value::Array(t))) => (
                 t.as_slice(),
                 match obj.get("additionalItems") {
                     Some(Value::Bool(false)) => None,
@@ -31,8 +44,8 @@ impl Generator<'_> {
                     _ => Some((&TRUE, None)),
                 },
             ),
-            Some(Value::Bool(false)) => (&[], None),
-            Some(v @ Value::Object(_)) => (&[], Some((v, Some("items")))),
+            (_, Some(Value::Bool(false))) => (&[], None),
+            (_, Some(v @ Value::Object(_))) => (&[], Some((v, Some("items")))),
             _ => (&[], Some((&TRUE, None))),
         };
         let possible = if rest.is_some() {
@@ -62,7 +75,7 @@ impl Generator<'_> {
             }
             let mut slot = None;
             let (schema, at) = match (tuple.get(i), rest) {
-                (Some(s), _) => (s, down(place, Step::Index("items", i), &mut slot)),
+                (Some(s), _) => (s, down(place, Step::Index(tuple_key, i), &mut slot)),
                 (None, Some((s, Some(key)))) => (s, down(place, Step::Key(key), &mut slot)),
                 (None, Some((s, None))) => (s, None),
                 (None, None) => break,

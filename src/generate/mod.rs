@@ -361,6 +361,10 @@ impl<'a> Generator<'a> {
         mode: Mode,
         rng: &mut StdRng,
     ) -> Value {
+        if let Some(both) = ref_with_siblings(schema) {
+            // 2020-12: a `$ref`'s siblings apply too, as if both were `allOf`.
+            return self.gen(&both, None, ctx, mode, rng);
+        }
         let Resolved {
             schema,
             hops,
@@ -408,14 +412,21 @@ impl<'a> Generator<'a> {
         };
         // The schema's own example (else its default) before anything made up:
         // always in static mode, half the time in dynamic mode, so fresh data
-        // still looks like the API's while it varies.
-        let documented = obj.contains_key("example") || obj.contains_key("default");
+        // still looks like the API's while it varies. `examples` is 2020-12's
+        // list of examples (OpenAPI 3.1).
+        let listed = obj.get("examples").and_then(Value::as_array);
+        let documented = obj.contains_key("example")
+            || obj.contains_key("default")
+            || listed.is_some_and(|l| !l.is_empty());
         if documented && (mode == Mode::Static || rng.random_bool(0.5)) {
-            for key in ["example", "default"] {
-                if let Some(v) = obj.get(key) {
-                    if self.valid(schema, place, v) {
-                        return v.clone();
-                    }
+            let candidates = obj
+                .get("example")
+                .into_iter()
+                .chain(listed.into_iter().flatten())
+                .chain(obj.get("default"));
+            for v in candidates {
+                if self.valid(schema, place, v) {
+                    return v.clone();
                 }
             }
         }
@@ -482,6 +493,37 @@ impl<'a> Generator<'a> {
         };
         Some(pick.unwrap_or(first).clone())
     }
+}
+
+/// A schema with a `$ref` and keywords beside it that constrain the value (OpenAPI
+/// 3.1; 3.0's are dropped when the document is read) as `allOf` of the two.
+fn ref_with_siblings(schema: &Value) -> Option<Value> {
+    let Value::Object(o) = schema else {
+        return None;
+    };
+    let reference = o.get("$ref")?;
+    let rest: Map<String, Value> = o
+        .iter()
+        .filter(|(k, _)| {
+            !matches!(
+                k.as_str(),
+                "$ref" | "title" | "description" | "summary" | "$comment" | "deprecated"
+            ) && !k.starts_with("x-")
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if rest.is_empty() {
+        return None;
+    }
+    let mut both = Map::new();
+    both.insert(
+        "allOf".into(),
+        Value::Array(vec![
+            serde_json::json!({ "$ref": reference }),
+            Value::Object(rest),
+        ]),
+    );
+    Some(Value::Object(both))
 }
 
 /// Counts a generated string against the call's byte budget.

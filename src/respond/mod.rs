@@ -29,7 +29,7 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 use serde_json::Value;
 
-use crate::contract::{Contract, Operation, PerOperation, StatusKey};
+use crate::contract::{schema, Contract, Operation, PerOperation, StatusKey};
 use crate::generate::{Generator, Mode};
 pub(crate) use canned::bodiless;
 use canned::{Canned, CannedBody};
@@ -262,6 +262,16 @@ impl Responder {
                 value = Some(state_body);
             } else if let Some(name) = choice.example {
                 match media.examples.iter().find(|e| e.name == name) {
+                    Some(e) if e.problem.is_some() => {
+                        return Err(ChoiceError {
+                            kind: MockError::UnknownExample,
+                            message: format!(
+                                "example `{name}` of {} for status {status} does not match its schema ({}); it is never served",
+                                op.label(),
+                                e.problem.as_deref().unwrap_or_default()
+                            ),
+                        });
+                    }
                     Some(e) => value = Some(e.value.clone()),
                     None => {
                         let names: Vec<&str> =
@@ -418,9 +428,18 @@ impl Responder {
         if fields.is_empty() {
             return None;
         }
+        // Only into members this body's schema declares (an error body may not
+        // have the success body's `id`).
+        let declared = cb
+            .schema
+            .and_then(|s| schema::resolve(&contract.document, contract.schemas.source(s)))
+            .and_then(|s| s.get("properties"));
         let mut v = value.unwrap_or(&cb.value).clone();
         let map = v.as_object_mut()?;
         for field in fields {
+            if declared.is_some_and(|p| p.get(field).is_none()) {
+                continue;
+            }
             if let Some((_, Ok(val))) = req.path_params.iter().find(|(n, _)| n == field) {
                 map.insert(field.clone(), Value::String(val.to_string()));
             }

@@ -101,18 +101,22 @@ fn broken_documents_are_refused_with_a_pointer() {
 
     let e = Contract::from_text(
         "v.yaml",
-        "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n",
+        "openapi: 4.0.0\ninfo: {title: t, version: '1'}\npaths: {}\n",
     )
     .unwrap_err();
-    assert!(e.to_string().contains("3.1.0 is not supported"), "{e}");
+    assert!(e.to_string().contains("4.0.0 is not supported"), "{e}");
 
     let e = Contract::from_text("r.yaml", "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /a/{id}:\n    get:\n      parameters:\n        - $ref: '#/components/parameters/nope'\n      responses:\n        '200': {description: ok}\n").unwrap_err();
     assert_eq!(
         e.pointer(),
-        Some("/paths/~1a~1{id}/get/parameters/0"),
+        Some("/paths/~1a~1{id}/get/parameters/0/$ref"),
         "{e}"
     );
-    assert!(e.message().contains("points at nothing"), "{e}");
+    assert!(
+        e.message()
+            .contains("`#/components/parameters/nope` points at nothing"),
+        "{e}"
+    );
 
     let e = Contract::from_text("m.yaml", "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /a/{id}:\n    get:\n      responses:\n        '200': {description: ok}\n").unwrap_err();
     assert!(e.message().contains("`id`"), "{e}");

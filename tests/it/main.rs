@@ -11,6 +11,7 @@ mod differential;
 mod documents;
 mod faults;
 mod files;
+mod formats;
 mod forms;
 mod journal;
 mod limits;

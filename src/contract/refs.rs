@@ -1,0 +1,221 @@
+//! Every `$ref` of a document resolves, checked once before anything is read.
+//!
+//! A `$ref` that points at nothing used to become a warning and a body nobody
+//! validated; a contract that silently checks less than it says is worse than
+//! one that does not load. So one pass over the whole document (paths, webhooks,
+//! components, schemas at any depth) finds each `$ref` and looks its target up;
+//! the first that does not resolve is an error naming where the `$ref` is and
+//! what it points at. Values that are data, not description (`example`,
+//! `examples` values, `enum`, `const`, `default`, extensions), are skipped: an
+//! example may well contain a member named `$ref`.
+
+use serde_json::Value;
+
+use crate::diagnostic::Diagnostic;
+use crate::support::pointer;
+
+/// Checks every `$ref` of `doc`. `dialect_2020` allows what JSON Schema
+/// 2020-12 allows inside schemas (OpenAPI 3.1): `$anchor`s and `$id`-based
+/// references, which the validator resolves itself.
+pub(super) fn check(file: &str, doc: &Value, dialect_2020: bool) -> Result<(), Diagnostic> {
+    let has_ids = dialect_2020 && declares_ids(doc);
+    // An explicit stack (documents can nest deeper than the call stack should)
+    // of (value, its depth, its key, what it is); the path to the value being
+    // looked at is kept as keys, and made a pointer only for an error: a large
+    // document has millions of values.
+    let mut todo: Vec<(&Value, usize, Token, Ctx)> = vec![(doc, 0, Token::Key(""), Ctx::Document)];
+    let mut path: Vec<Token> = Vec::new();
+    while let Some((v, depth, token, ctx)) = todo.pop() {
+        path.truncate(depth.saturating_sub(1));
+        if depth > 0 {
+            path.push(token);
+        }
+        match v {
+            Value::Object(map) => {
+                // A path item's `$ref` is not followed: the loader reports that
+                // path as not served, so nothing goes unchecked because of it.
+                let path_item = matches!(path.as_slice(), [Token::Key("paths" | "webhooks"), _]);
+                if let Some(Value::String(r)) = map.get("$ref").filter(|_| !path_item) {
+                    if let Some(why) = unresolved(doc, r, ctx, has_ids) {
+                        let mut at = String::new();
+                        for t in &path {
+                            match t {
+                                Token::Key(k) => pointer::push(&mut at, k),
+                                Token::Index(i) => at.push_str(&format!("/{i}")),
+                            }
+                        }
+                        return Err(Diagnostic::at_pointer(
+                            file,
+                            &pointer::join(&at, ["$ref"]),
+                            format!("$ref `{r}` {why}"),
+                        ));
+                    }
+                }
+                let parent_is_components = depth == 1 && matches!(token, Token::Key("components"));
+                for (k, child) in map {
+                    if k.starts_with("x-") || k == "$ref" {
+                        continue;
+                    }
+                    let next = match (ctx, k.as_str()) {
+                        // Names: whatever they are called, what they name.
+                        (Ctx::SchemaMap, _) => Ctx::Schema,
+                        (Ctx::Examples, _) => Ctx::Example,
+                        (_, "example") => continue,
+                        (Ctx::Schema, "enum" | "const" | "default" | "examples") => continue,
+                        // Named Example objects: their `value` is data.
+                        (Ctx::Document, "examples") => Ctx::Examples,
+                        (Ctx::Example, "value") => continue,
+                        (
+                            Ctx::Schema,
+                            "properties" | "patternProperties" | "definitions" | "$defs"
+                            | "dependentSchemas" | "dependencies",
+                        ) => Ctx::SchemaMap,
+                        (Ctx::Schema, _) => Ctx::Schema,
+                        (Ctx::Document, "schema") => Ctx::Schema,
+                        (Ctx::Document, "schemas") if parent_is_components => Ctx::SchemaMap,
+                        _ => Ctx::Document,
+                    };
+                    if child.is_object() || child.is_array() {
+                        todo.push((child, depth + 1, Token::Key(k), next));
+                    }
+                }
+            }
+            Value::Array(items) => {
+                // Lists in a schema (`allOf`, tuple `items`) hold schemas; lists
+                // elsewhere (`parameters`, `security`) hold objects of their own.
+                for (i, item) in items.iter().enumerate() {
+                    if item.is_object() || item.is_array() {
+                        todo.push((item, depth + 1, Token::Index(i), ctx));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// One step of the path to a value.
+#[derive(Clone, Copy)]
+enum Token<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// What the value being walked is.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Ctx {
+    /// Part of the OpenAPI description outside schemas.
+    Document,
+    /// A schema: `enum`, `const`, `default` and `examples` are data.
+    Schema,
+    /// A map from names to schemas (`properties`, `components/schemas`, ...).
+    SchemaMap,
+    /// A map from names to Example objects.
+    Examples,
+    /// One Example object: `value` is data.
+    Example,
+}
+
+/// Why `reference` does not resolve, or `None` when it does.
+fn unresolved(doc: &Value, reference: &str, ctx: Ctx, has_ids: bool) -> Option<String> {
+    let in_schema = matches!(ctx, Ctx::Schema | Ctx::SchemaMap);
+    let Some(fragment) = reference.strip_prefix('#') else {
+        if in_schema && has_ids {
+            return None; // A `$id`-based reference: the validator resolves it.
+        }
+        return Some(
+            "points outside the document; mimeo reads one self-contained document and fetches nothing (bundle it first)".into(),
+        );
+    };
+    if !fragment.is_empty() && !fragment.starts_with('/') {
+        // A 2020-12 `$anchor`.
+        if in_schema && has_ids {
+            return None;
+        }
+        return Some(format!(
+            "names an anchor `{fragment}`, which no `$anchor` here declares"
+        ));
+    }
+    if lookup(doc, fragment).is_some() {
+        return None;
+    }
+    Some(format!(
+        "points at nothing (no `#{fragment}` in the document)"
+    ))
+}
+
+/// The value at a `$ref`'s fragment, which may be percent-encoded.
+pub(crate) fn lookup<'a>(doc: &'a Value, fragment: &str) -> Option<&'a Value> {
+    doc.pointer(fragment).or_else(|| {
+        let decoded = percent_encoding::percent_decode_str(fragment)
+            .decode_utf8()
+            .ok()?;
+        doc.pointer(&decoded)
+    })
+}
+
+/// Whether any schema of the document declares `$id` or `$anchor` (then
+/// references that are not pointers may resolve, and the validator decides).
+fn declares_ids(doc: &Value) -> bool {
+    let mut todo = vec![doc];
+    while let Some(v) = todo.pop() {
+        match v {
+            Value::Object(m) => {
+                if m.contains_key("$anchor") || m.contains_key("$id") {
+                    return true;
+                }
+                todo.extend(m.values());
+            }
+            Value::Array(a) => todo.extend(a.iter()),
+            _ => {}
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn err(doc: Value) -> String {
+        check("t.yaml", &doc, false)
+            .map(|_| String::new())
+            .unwrap_or_else(|e| e.to_string())
+    }
+
+    #[test]
+    fn dangling_refs_anywhere_are_errors_with_pointer_and_target() {
+        let ok = json!({"paths": {"/a": {"get": {"responses": {"default": {"$ref": "#/components/responses/E"}}}}},
+            "components": {"responses": {"E": {"description": "e", "content": {"application/json": {
+                "schema": {"properties": {"default": {"$ref": "#/components/schemas/S"}, "enum": {"enum": [{"$ref": "#/nope"}]}}},
+                "examples": {"a": {"value": {"$ref": "#/data"}}}}}}},
+                "schemas": {"S": {"type": "string", "example": {"$ref": "#/x"}}}}});
+        assert_eq!(err(ok), "");
+        let e = err(
+            json!({"components": {"schemas": {"S": {"properties": {"p": {"items": {"$ref": "#/components/schemas/T"}}}}}}}),
+        );
+        assert!(
+            e.contains("/components/schemas/S/properties/p/items/$ref"),
+            "{e}"
+        );
+        assert!(e.contains("#/components/schemas/T"), "{e}");
+        let e = err(
+            json!({"paths": {"/a": {"get": {"parameters": [{"$ref": "#/components/parameters/P"}]}}}}),
+        );
+        assert!(e.contains("/paths/~1a/get/parameters/0/$ref"), "{e}");
+        let e = err(
+            json!({"paths": {"/a": {"get": {"responses": {"200": {"content": {"a/b": {"examples": {"x": {"$ref": "#/components/examples/X"}}}}}}}}}}),
+        );
+        assert!(e.contains("examples/x/$ref"), "{e}");
+        let e =
+            err(json!({"webhooks": {"w": {"post": {"requestBody": {"$ref": "other.yaml#/B"}}}}}));
+        assert!(e.contains("outside the document"), "{e}");
+        // Percent-encoded pointers resolve.
+        assert_eq!(
+            err(json!({"a": {"b c": 1}, "r": {"$ref": "#/a/b%20c"}})),
+            ""
+        );
+    }
+}
