@@ -178,8 +178,12 @@ pub(crate) fn logged_target<'u>(
     };
     let pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> =
         form_urlencoded::parse(query.as_bytes()).collect();
-    let secret =
-        |k: &str, v: &str| secret_name(k) || secret_value(v) || contract.profile.is_credential(v);
+    let secret = |k: &str, v: &str| {
+        secret_name(k)
+            || secret_value(v)
+            || contract.profile.is_credential(v)
+            || contract.profile.is_key_name(k)
+    };
     let hidden: Vec<String> = pairs
         .iter()
         .filter(|(k, v)| secret(k, v))
@@ -245,10 +249,7 @@ pub(crate) fn scrub_shapes(text: &str) -> std::borrow::Cow<'_, str> {
 /// ```
 #[derive(Clone, Default)]
 pub struct Secrets {
-    /// The values given (their text is never shown, not even by `Debug`), so
-    /// more can be added.
-    values: Vec<String>,
-    /// How many forms are hidden.
+    /// How many forms are hidden (their text is never shown, not even by `Debug`).
     count: usize,
     matcher: Option<std::sync::Arc<aho_corasick::AhoCorasick>>,
 }
@@ -266,20 +267,22 @@ impl Secrets {
     /// Hides each of `values` (shorter than 4 characters: ignored, they would
     /// match everywhere).
     pub fn new(values: impl IntoIterator<Item = String>) -> Secrets {
-        let mut seen = std::collections::HashSet::new();
+        // Values and forms are deduplicated apart: a value that happens to be
+        // another's encoding still gets its own encodings.
+        let (mut given, mut seen) = (
+            std::collections::HashSet::new(),
+            std::collections::HashSet::new(),
+        );
         let mut forms: Vec<String> = Vec::new();
-        let mut given = Vec::new();
         for v in values.into_iter().filter(|v| v.len() >= 4) {
-            if !seen.insert(v.clone()) {
+            if !given.insert(v.clone()) {
                 continue;
             }
-            given.push(v.clone());
-            for form in encoded_forms(&v) {
+            for form in encoded_forms(&v).into_iter().chain(std::iter::once(v)) {
                 if form.len() >= 4 && seen.insert(form.clone()) {
                     forms.push(form);
                 }
             }
-            forms.push(v);
         }
         forms.sort_by_key(|v| std::cmp::Reverse(v.len()));
         let matcher = (!forms.is_empty())
@@ -295,19 +298,9 @@ impl Secrets {
             .flatten()
             .map(std::sync::Arc::new);
         Secrets {
-            values: given,
             count: forms.len(),
             matcher,
         }
-    }
-
-    /// Adds more values to hide (shorter than 4 characters: ignored).
-    pub(crate) fn extend(&mut self, values: impl IntoIterator<Item = String>) {
-        let mut more = values.into_iter().peekable();
-        if more.peek().is_none() {
-            return;
-        }
-        *self = Secrets::new(std::mem::take(&mut self.values).into_iter().chain(more));
     }
 
     /// The secrets of Basic credentials: the SID, the token, and the header's
@@ -318,6 +311,7 @@ impl Secrets {
         vec![sid.to_string(), token.to_string(), b64]
     }
 
+    #[cfg(feature = "replay")]
     /// Whether there is nothing to hide.
     pub(crate) fn is_empty(&self) -> bool {
         self.matcher.is_none()
@@ -403,6 +397,21 @@ fn lower_hex_escapes(text: &str) -> String {
             }
         }
     }
+    out
+}
+
+/// Every form of each of `values` (itself and its encodings, 4 characters or
+/// more), longest first, for a few values scrubbed without a matcher.
+pub(crate) fn forms(values: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for v in values.into_iter().filter(|v| v.len() >= 4) {
+        for form in encoded_forms(&v).into_iter().chain(std::iter::once(v)) {
+            if form.len() >= 4 && !out.contains(&form) {
+                out.push(form);
+            }
+        }
+    }
+    out.sort_by_key(|f| std::cmp::Reverse(f.len()));
     out
 }
 

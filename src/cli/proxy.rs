@@ -10,6 +10,9 @@ use super::{
 };
 
 pub(crate) fn run(args: ProxyArgs) -> i32 {
+    if let Err(e) = super::verdict::check_paths(&args.verdict) {
+        return fail(e);
+    }
     let opts = options(&args);
     let runtime = match runtime(None) {
         Ok(r) => r,

@@ -11,6 +11,9 @@ use super::{
 };
 
 pub(crate) fn run(args: ServeArgs) -> i32 {
+    if let Err(e) = super::verdict::check_paths(&args.verdict) {
+        return fail(e);
+    }
     let runtime = match runtime(args.workers.map(usize::from)) {
         Ok(r) => r,
         Err(e) => return fail(e),

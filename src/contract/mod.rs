@@ -172,7 +172,8 @@ impl Contract {
                 .unwrap_or_else(|| (path_to_pointer(e.path()), e.inner().to_string()));
             Diagnostic::at_pointer(name, &ptr, format!("not a valid OpenAPI document: {msg}"))
         })?;
-        let profile = profile::Profile::read(name, api.extensions.get(profile::ROOT))?;
+        let mut profile = profile::Profile::read(name, api.extensions.get(profile::ROOT))?;
+        profile.key_names = security::key_names(&api);
         let mut document = raw;
         convert_document(&mut document, dialect);
         views::add_views(&mut document);

@@ -26,6 +26,10 @@ pub(crate) struct Profile {
     pub(crate) volatile: Volatile,
     /// Value shapes that are credentials (besides the generic ones).
     pub(crate) credentials: Vec<Regex>,
+    /// Names of the headers, query parameters and cookies the contract's
+    /// security schemes declare as API keys (lower case): their values are
+    /// credentials whatever the names look like.
+    pub(crate) key_names: Vec<String>,
 }
 
 /// How the contract's error bodies are filled when mimeo makes an error itself.
@@ -158,6 +162,7 @@ impl Profile {
             errors: raw.errors.unwrap_or_default(),
             volatile,
             credentials,
+            key_names: Vec::new(),
         })
     }
 
@@ -168,6 +173,12 @@ impl Profile {
 
     /// Whether `value` looks like a credential: a generic one (an auth scheme and
     /// token, a JWT, a long hex token) or one of the API's own shapes.
+    /// Whether a header, query parameter or cookie of this name carries an API
+    /// key the contract declares.
+    pub(crate) fn is_key_name(&self, name: &str) -> bool {
+        self.key_names.iter().any(|k| k.eq_ignore_ascii_case(name))
+    }
+
     pub(crate) fn is_secret(&self, value: &str) -> bool {
         crate::secrets::secret_value(value) || self.is_credential(value)
     }

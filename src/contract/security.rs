@@ -57,8 +57,9 @@ impl Security {
 
     /// Reads an operation's requirement (`own`, else the document's), naming
     /// each scheme from `components.securitySchemes`. A scheme the document does
-    /// not define is left out with a warning; a requirement left with none is
-    /// dropped (it cannot be satisfied, and must not silently mean "none").
+    /// not define is left out with a warning, and a requirement left with none
+    /// is dropped; when none is left at all, the operation is served without
+    /// credentials (each warning says the scheme is not enforced).
     pub(crate) fn read(
         api: &OpenAPI,
         own: Option<&Vec<SecurityRequirement>>,
@@ -89,6 +90,25 @@ impl Security {
         }
         Security { alternatives }
     }
+}
+
+/// The names of every API key the document's security schemes declare (lower
+/// case), so their values are treated as credentials wherever they are shown.
+pub(crate) fn key_names(api: &OpenAPI) -> Vec<String> {
+    let mut names: Vec<String> = api
+        .components
+        .iter()
+        .flat_map(|c| c.security_schemes.values())
+        .filter_map(|s| match s {
+            ReferenceOr::Item(openapiv3::SecurityScheme::APIKey { name, .. }) => {
+                Some(name.to_ascii_lowercase())
+            }
+            _ => None,
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 fn scheme(s: &openapiv3::SecurityScheme) -> Scheme {

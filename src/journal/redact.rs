@@ -20,13 +20,18 @@ pub(crate) const REDACTED: &str = "[redacted]";
 /// Redacts one request's parts.
 pub(crate) struct Redactor<'a> {
     profile: &'a Profile,
-    known: Secrets,
+    /// The server's own credentials (one matcher, built once at start).
+    configured: &'a Secrets,
+    /// Every form of the credentials this request carries, longest first: a few
+    /// strings, replaced one by one (building a matcher per request would cost
+    /// more than it saves).
+    found: Vec<String>,
 }
 
 impl<'a> Redactor<'a> {
     /// A redactor for a request with `headers`: hides `configured` (the server's
     /// own credentials) and every credential the request carries.
-    pub(crate) fn new(profile: &'a Profile, configured: &Secrets, headers: &HeaderMap) -> Self {
+    pub(crate) fn new(profile: &'a Profile, configured: &'a Secrets, headers: &HeaderMap) -> Self {
         Redactor::of(
             profile,
             configured,
@@ -37,10 +42,9 @@ impl<'a> Redactor<'a> {
     /// The same, from headers as name and value bytes.
     pub(crate) fn of<'h>(
         profile: &'a Profile,
-        configured: &Secrets,
+        configured: &'a Secrets,
         headers: impl IntoIterator<Item = (&'h str, &'h [u8])>,
     ) -> Self {
-        let mut known = configured.clone();
         let mut found = Vec::new();
         for (name, value) in headers {
             let Ok(text) = std::str::from_utf8(value) else {
@@ -50,7 +54,8 @@ impl<'a> Redactor<'a> {
             if name == SESSION_HEADER && !profile.is_secret(text) {
                 continue;
             }
-            if !(secret_header(name, text) || profile.is_secret(text)) {
+            if !(secret_header(name, text) || profile.is_secret(text) || profile.is_key_name(name))
+            {
                 continue;
             }
             found.push(text.trim().to_string());
@@ -77,15 +82,20 @@ impl<'a> Redactor<'a> {
                 );
             }
         }
-        known.extend(found);
-        Redactor { profile, known }
+        Redactor {
+            profile,
+            configured,
+            found: crate::secrets::forms(found),
+        }
     }
 
     /// A header's value as shown.
     pub(crate) fn header(&self, name: &str, value: &[u8]) -> String {
         let text = String::from_utf8_lossy(value);
         let session = name.eq_ignore_ascii_case(SESSION_HEADER);
-        if (!session && secret_header(name, &text)) || self.profile.is_secret(&text) {
+        if (!session && (secret_header(name, &text) || self.profile.is_key_name(name)))
+            || self.profile.is_secret(&text)
+        {
             return REDACTED.to_string();
         }
         self.text(&text)
@@ -98,7 +108,9 @@ impl<'a> Redactor<'a> {
         let Some(query) = query else { return path };
         let pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> =
             form_urlencoded::parse(query.as_bytes()).collect();
-        let hide = |k: &str, v: &str| secret_name(k) || self.profile.is_secret(v);
+        let hide = |k: &str, v: &str| {
+            secret_name(k) || self.profile.is_key_name(k) || self.profile.is_secret(v)
+        };
         if !pairs.iter().any(|(k, v)| hide(k, v)) {
             return format!("{path}?{}", self.text(query));
         }
@@ -115,7 +127,7 @@ impl<'a> Redactor<'a> {
 
     /// A query parameter's value as shown.
     pub(crate) fn query_value(&self, name: &str, value: &str) -> String {
-        if secret_name(name) || self.profile.is_secret(value) {
+        if secret_name(name) || self.profile.is_key_name(name) || self.profile.is_secret(value) {
             REDACTED.to_string()
         } else {
             self.text(value)
@@ -181,11 +193,12 @@ impl<'a> Redactor<'a> {
     /// Free text (a path, a message, a value) with every known credential and
     /// every credential shape hidden.
     pub(crate) fn text(&self, text: &str) -> String {
-        let scrubbed = if self.known.is_empty() {
-            Cow::Borrowed(text)
-        } else {
-            Cow::Owned(self.known.scrub(text))
-        };
+        let mut scrubbed = self.configured.scrub_cow(text);
+        for form in &self.found {
+            if scrubbed.contains(form.as_str()) {
+                scrubbed = Cow::Owned(scrubbed.replace(form.as_str(), REDACTED));
+            }
+        }
         self.profile.scrub(&scrubbed)
     }
 }
@@ -209,7 +222,8 @@ mod tests {
         );
         h.insert("x-api-key", HeaderValue::from_static("k-123456"));
         h.insert("accept", HeaderValue::from_static("application/json"));
-        let r = Redactor::new(profile, &Secrets::default(), &h);
+        let none = Secrets::default();
+        let r = Redactor::new(profile, &none, &h);
         assert_eq!(r.header("authorization", basic.as_bytes()), REDACTED);
         assert_eq!(r.header("x-api-key", b"k-123456"), REDACTED);
         assert_eq!(r.header("accept", b"application/json"), "application/json");

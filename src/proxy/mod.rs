@@ -509,6 +509,24 @@ async fn handle(
                 &mut secrets,
             );
         }
+        // Every other header that carries or looks like a credential (API keys
+        // the contract declares, cookies and their values), as the mock hides them.
+        for (name, v) in &parts.headers {
+            let Ok(text) = v.to_str() else { continue };
+            let (name, text) = (name.as_str(), text.trim());
+            if name == "cookie" {
+                secrets.extend(
+                    text.split(';')
+                        .filter_map(|c| c.split_once('=').map(|(_, v)| v.trim().to_string())),
+                );
+            }
+            if crate::secrets::secret_header(name, text)
+                || contract.profile.is_key_name(name)
+                || contract.profile.is_secret(text)
+            {
+                secrets.push(text.to_string());
+            }
+        }
     }
     let secrets = if found.is_empty() {
         Secrets::default()
@@ -560,6 +578,9 @@ async fn handle(
         }),
         || (line.clone(), peer.ip().to_string()),
     );
+    state
+        .verdicts
+        .add_unlisted(operation, found.more.iter().map(|(_, _, n)| n).sum());
     if let Some(log) = &state.log {
         // The client's address is its session, as the recorder sees it.
         let mut text = format!(

@@ -132,7 +132,9 @@ impl Shapes {
         for op in &contract.operations {
             for (ri, r) in op.responses.iter().enumerate() {
                 match r.status {
-                    StatusKey::Code(c) => {
+                    // Only a response with a body can lend its shape to another
+                    // operation's error; one without would send an empty error.
+                    StatusKey::Code(c) if !r.content.is_empty() => {
                         shapes.exact.entry(c).or_insert((op.index, ri));
                     }
                     StatusKey::Default if !r.content.is_empty() => {

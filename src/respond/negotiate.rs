@@ -134,7 +134,9 @@ pub(crate) fn text_type(accept: Option<&str>, documented: &str) -> Option<String
     let mut best: Option<(Q, &str, &str)> = None;
     for (ty, sub, specific, q) in ranges(accept) {
         let json = sub.eq_ignore_ascii_case("json")
-            || sub.len() > 5 && sub[sub.len() - 5..].eq_ignore_ascii_case("+json");
+            || sub
+                .get(sub.len().saturating_sub(5)..)
+                .is_some_and(|t| sub.len() > 5 && t.eq_ignore_ascii_case("+json"));
         if specific == 2 && q > 0 && !json && covered(ty) && best.is_none_or(|(b, _, _)| q > b) {
             best = Some((q, ty, sub));
         }

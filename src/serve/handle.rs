@@ -188,6 +188,7 @@ fn count(state: &State, parts: &Parts, outcome: &Outcome, session: &str, status:
             shown_session(state, session, &r),
         )
     });
+    state.verdicts.add_unlisted(op, outcome.unlisted);
 }
 
 /// A session's name as logs and reports show it.

@@ -141,7 +141,11 @@ pub(super) async fn answer(
                 crate::support::duration::format(state.opts.body_timeout)
             );
             let built = state.responder.error(contract, Some(operation), 408, &msg);
-            let mut out = Outcome::plain(built, Why::Unreadable(msg.into())).of(operation);
+            let why = format!(
+                "it did not arrive within {}",
+                crate::support::duration::format(state.opts.body_timeout)
+            );
+            let mut out = Outcome::plain(built, Why::Unreadable(why.into())).of(operation);
             out.close = true;
             return out;
         }
@@ -154,7 +158,15 @@ pub(super) async fn answer(
         }
     };
 
-    let prefer = match prefer::parse(&parts.headers, &mut intake.query) {
+    // Credentials first, as Prism does: a request without them is 401 whatever
+    // else it asks (the `__` controls are taken out of the query before either).
+    let prefer = prefer::parse(&parts.headers, &mut intake.query);
+    if let Some((built, why)) = super::auth::refuse(state, operation, parts, &intake.query) {
+        let mut out = Outcome::plain(built, Why::Auth(why));
+        out.body = body;
+        return out.of(operation);
+    }
+    let prefer = match prefer {
         Ok(p) => p,
         Err(msg) => {
             let built =
@@ -167,18 +179,17 @@ pub(super) async fn answer(
         }
     };
 
-    if let Some((built, why)) = super::auth::refuse(state, operation, parts, &intake.query) {
-        let mut out = Outcome::plain(built, Why::Auth(why));
-        out.body = body;
-        return out.of(operation);
-    }
-
     // The body is read once: validation parses it, and the state model gets it.
-    let (violations, json) = if body.len() > CHECK_INLINE {
+    let (violations, mut json) = if body.len() > CHECK_INLINE {
         validate_off_the_workers(state, parts, operation, body.clone()).await
     } else {
         intake.check(contract, parts, &body)
     };
+    if json.is_none() && state.sim.is_some() && !body.is_empty() {
+        // A body validation did not read (a media type it leaves alone, such as
+        // `application/*`): the state model still takes it when it is JSON.
+        json = serde_json::from_slice(&body).ok();
+    }
     if violations.is_empty() {
         if let Some(v) = not_acceptable(operation, parts, prefer.code) {
             let msg = format!("Not acceptable: {v}");

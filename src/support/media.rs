@@ -12,7 +12,9 @@ pub(crate) fn essence(media_type: &str) -> &str {
 pub(crate) fn is_json(media_type: &str) -> bool {
     let e = essence(media_type);
     e.eq_ignore_ascii_case("application/json")
-        || e.len() > 5 && e[e.len() - 5..].eq_ignore_ascii_case("+json")
+        || e.len() > 5
+            && e.get(e.len() - 5..)
+                .is_some_and(|t| t.eq_ignore_ascii_case("+json"))
         || e == "*/*"
 }
 

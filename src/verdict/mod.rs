@@ -215,6 +215,20 @@ impl Verdicts {
     /// Counts one request: its operation, the status answered (`None`: no
     /// answer, a fault), and its violations. `line` and `session` are only
     /// called when there are violations (and must be redacted).
+    /// Counts `n` more violations of one request already recorded, found beyond
+    /// those listed (their rules unknown), so the totals agree with the log.
+    pub(crate) fn add_unlisted(&self, op: Option<&Operation>, n: usize) {
+        if n == 0 {
+            return;
+        }
+        let tally = match op {
+            Some(op) => &self.ops[op.index.0],
+            None => &self.unmatched,
+        };
+        let mut detail = tally.detail.lock().unwrap_or_else(PoisonError::into_inner);
+        detail.violations += n as u64;
+    }
+
     pub(crate) fn record<'f>(
         &self,
         op: Option<&Operation>,

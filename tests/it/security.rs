@@ -249,3 +249,69 @@ async fn the_memory_mock_refuses_anonymous_requests_and_takes_helper_credentials
     assert_eq!(r.status, 200);
     open.stop();
 }
+
+fn key_names() -> Arc<Contract> {
+    Arc::new(Contract::from_file("tests/fixtures/keynames.yaml").expect("loads"))
+}
+
+/// API keys the contract declares are credentials whatever their names look
+/// like: the journal never shows them, in the URL, its query or its headers.
+#[tokio::test]
+async fn declared_api_keys_never_reach_the_journal() {
+    let s = MockServer::builder(key_names()).start().await.unwrap();
+    let r = get(
+        &s,
+        "/things?appid=supersecretvalue1",
+        &[("x-client", "TopSecretKEY99")],
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let journal = get(&s, "/__admin/requests", &[]).await;
+    assert_eq!(journal.status, 200);
+    let text = String::from_utf8_lossy(&journal.body).to_string();
+    assert!(text.contains("/things"), "{text}");
+    for secret in ["supersecretvalue1", "TopSecretKEY99"] {
+        assert!(!text.contains(secret), "{secret} in the journal: {text}");
+    }
+}
+
+/// Credentials first: a request without them is 401 even when it also asks
+/// for something the mock refuses (a malformed `Prefer`).
+#[tokio::test]
+async fn credentials_are_checked_before_prefer() {
+    let s = MockServer::builder(key_names()).start().await.unwrap();
+    let r = get(&s, "/things", &[("prefer", "code=abc")]).await;
+    assert_eq!(r.status, 401, "{}", String::from_utf8_lossy(&r.body));
+    let r = get(
+        &s,
+        "/things?appid=k1",
+        &[("x-client", "k2"), ("prefer", "code=abc")],
+    )
+    .await;
+    assert_eq!(r.status, 422, "{}", String::from_utf8_lossy(&r.body));
+}
+
+/// An error mimeo makes is never given the shape of a documented response that
+/// has no body: the contract documents none, so it is an RFC 9457 problem.
+#[tokio::test]
+async fn an_error_never_borrows_a_response_without_a_body() {
+    let s = MockServer::builder(key_names()).start().await.unwrap();
+    let r = send_anonymous(
+        &s.url(),
+        "POST",
+        "/things?appid=k1",
+        &[("x-client", "k2"), ("content-type", "application/json")],
+        r#"{"name": 5}"#,
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(
+        r.headers.get("content-type").unwrap(),
+        "application/problem+json"
+    );
+    assert!(
+        String::from_utf8_lossy(&r.body).contains("name"),
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+}
