@@ -400,12 +400,25 @@ fn lower_hex_escapes(text: &str) -> String {
     out
 }
 
-/// Every form of each of `values` (itself and its encodings, 4 characters or
-/// more), longest first, for a few values scrubbed without a matcher.
-pub(crate) fn forms(values: Vec<String>) -> Vec<String> {
+/// The forms a request's own credentials take in text made from that request
+/// (its URL, the violations quoting its values): as sent, percent-encoded
+/// (either hex case, spaces as `+` too) and JSON-escaped; 4 characters or more,
+/// longest first. Fewer than [`Secrets`] covers, which also hides what a target
+/// may echo (base64, `\u` escapes), because this runs per request.
+pub(crate) fn request_forms(values: &[String]) -> Vec<String> {
+    use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
     let mut out: Vec<String> = Vec::new();
-    for v in values.into_iter().filter(|v| v.len() >= 4) {
-        for form in encoded_forms(&v).into_iter().chain(std::iter::once(v)) {
+    for v in values.iter().filter(|v| v.len() >= 4) {
+        let percent = utf8_percent_encode(v, NON_ALPHANUMERIC).to_string();
+        let json = serde_json::to_string(v).unwrap_or_default();
+        let candidates = [
+            v.clone(),
+            lower_hex_escapes(&percent),
+            form_urlencoded::byte_serialize(v.as_bytes()).collect(),
+            percent,
+            json.trim_matches('"').to_string(),
+        ];
+        for form in candidates {
             if form.len() >= 4 && !out.contains(&form) {
                 out.push(form);
             }

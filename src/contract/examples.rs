@@ -29,7 +29,16 @@ pub(super) fn check(
     params: Vec<(SchemaId, Example)>,
     warnings: &mut Vec<String>,
 ) {
-    let mut fresh = Vec::new();
+    // Request validators not compiled yet are compiled only for this check, and
+    // dropped after it.
+    let request_ids = operations
+        .iter()
+        .flat_map(|op| op.body.iter().flat_map(|b| b.content.iter()))
+        .filter(|m| !m.examples.is_empty())
+        .filter_map(|m| m.schema)
+        .chain(params.iter().map(|(s, _)| *s));
+    let fresh: Vec<SchemaId> = request_ids.filter(|&s| !schemas.is_prepared(s)).collect();
+    prepare_all(schemas, operations, &params);
     {
         let schemas = &*schemas;
         let mut seen: HashMap<String, Option<String>> = HashMap::new();
@@ -53,9 +62,6 @@ pub(super) fn check(
         for op in operations.iter_mut() {
             for media in op.body.iter_mut().flat_map(|b| b.content.iter_mut()) {
                 let Some(s) = media.schema else { continue };
-                if !schemas.is_prepared(s) {
-                    fresh.push(s);
-                }
                 for e in &mut media.examples {
                     judge(s, e, warnings);
                 }
@@ -82,15 +88,52 @@ pub(super) fn check(
             }
         }
         for (s, mut e) in params {
-            if !schemas.is_prepared(s) {
-                fresh.push(s);
-            }
             judge(s, &mut e, warnings);
         }
     }
     for id in fresh {
         schemas.forget(id);
     }
+}
+
+/// Compiles, over the CPUs, the validator of every schema an example will be
+/// checked against: compiling is most of the check's cost on a large contract,
+/// and validators compile independently of each other.
+fn prepare_all(schemas: &Schemas, operations: &[Operation], params: &[(SchemaId, Example)]) {
+    let mut ids: Vec<SchemaId> = operations
+        .iter()
+        .flat_map(|op| {
+            let bodies = op.body.iter().flat_map(|b| b.content.iter());
+            let responses = op.responses.iter().flat_map(|r| r.content.iter());
+            bodies
+                .chain(responses)
+                .filter(|m| !m.examples.is_empty())
+                .filter_map(|m| m.schema)
+                .chain(
+                    op.responses
+                        .iter()
+                        .flat_map(|r| r.headers.iter())
+                        .filter(|h| !h.examples.is_empty())
+                        .filter_map(|h| h.schema),
+                )
+        })
+        .chain(params.iter().map(|(s, _)| *s))
+        .filter(|&s| !schemas.is_prepared(s))
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    ids.retain(|s| seen.insert(*s));
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    if threads < 2 || ids.len() < 32 {
+        return; // Compiled on first use, one by one, as before.
+    }
+    let chunk = ids.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        for part in ids.chunks(chunk) {
+            scope.spawn(move || part.iter().for_each(|&id| schemas.prepare(id)));
+        }
+    });
 }
 
 /// What the same example is checked against: schemas are shared by text, so

@@ -169,6 +169,11 @@ impl Schemas {
             .as_ref()
     }
 
+    /// Compiles the validator of `id` now, if it was not yet (from any thread).
+    pub(crate) fn prepare(&self, id: SchemaId) {
+        let _ = self.validator(id);
+    }
+
     /// Whether the validator of `id` was compiled (or set aside) already.
     pub(crate) fn is_prepared(&self, id: SchemaId) -> bool {
         self.validators[id.0].get().is_some()

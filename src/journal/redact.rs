@@ -22,10 +22,12 @@ pub(crate) struct Redactor<'a> {
     profile: &'a Profile,
     /// The server's own credentials (one matcher, built once at start).
     configured: &'a Secrets,
-    /// Every form of the credentials this request carries, longest first: a few
-    /// strings, replaced one by one (building a matcher per request would cost
-    /// more than it saves).
+    /// The credentials this request carries.
     found: Vec<String>,
+    /// Their forms as a request's own text may show them (as sent,
+    /// percent-encoded, JSON-escaped), longest first: made on first use, and
+    /// replaced one by one (a matcher per request would cost more than it saves).
+    forms: std::sync::OnceLock<Vec<String>>,
 }
 
 impl<'a> Redactor<'a> {
@@ -85,7 +87,8 @@ impl<'a> Redactor<'a> {
         Redactor {
             profile,
             configured,
-            found: crate::secrets::forms(found),
+            found,
+            forms: std::sync::OnceLock::new(),
         }
     }
 
@@ -194,7 +197,14 @@ impl<'a> Redactor<'a> {
     /// every credential shape hidden.
     pub(crate) fn text(&self, text: &str) -> String {
         let mut scrubbed = self.configured.scrub_cow(text);
-        for form in &self.found {
+        let forms = if self.found.is_empty() {
+            &[][..]
+        } else {
+            self.forms
+                .get_or_init(|| crate::secrets::request_forms(&self.found))
+                .as_slice()
+        };
+        for form in forms {
             if scrubbed.contains(form.as_str()) {
                 scrubbed = Cow::Owned(scrubbed.replace(form.as_str(), REDACTED));
             }

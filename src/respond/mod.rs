@@ -115,23 +115,58 @@ impl Responder {
     pub(crate) fn new(contract: &Contract, seed: u64, dynamic: bool) -> (Responder, Vec<String>) {
         let mut warnings = Vec::new();
         let generator = Generator::new(&contract.schemas, Mode::Static);
-        let mut canned = Vec::with_capacity(contract.operations.len());
-        let mut echo = Vec::with_capacity(contract.operations.len());
-        for op in &contract.operations {
-            let mut per_op = Vec::with_capacity(op.responses.len());
-            for (ri, r) in op.responses.iter().enumerate() {
-                let mut rng = StdRng::seed_from_u64(seed ^ ((op.index.0 as u64) << 16) ^ ri as u64);
-                per_op.push(Canned::build(
-                    contract,
-                    op,
-                    r,
-                    &generator,
-                    &mut rng,
-                    &mut warnings,
-                ));
+        // Every operation's bodies are built (and checked) apart from the others:
+        // on a large contract that is most of the start-up, so it is shared out
+        // over the CPUs, in contiguous chunks joined in order (the same bodies
+        // and warnings, in the same order, whatever the number of threads).
+        let build = |ops: &[Operation]| {
+            let mut warnings = Vec::new();
+            let built: Vec<_> = ops
+                .iter()
+                .map(|op| {
+                    let per_op: Vec<Canned> = op
+                        .responses
+                        .iter()
+                        .enumerate()
+                        .map(|(ri, r)| {
+                            let mut rng = StdRng::seed_from_u64(
+                                seed ^ ((op.index.0 as u64) << 16) ^ ri as u64,
+                            );
+                            Canned::build(contract, op, r, &generator, &mut rng, &mut warnings)
+                        })
+                        .collect();
+                    (per_op, canned::echo_fields(contract, op))
+                })
+                .collect();
+            (built, warnings)
+        };
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8);
+        let ops = &contract.operations;
+        let parts: Vec<_> = if threads > 1 && ops.len() >= 64 {
+            let chunk = ops.len().div_ceil(threads);
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = ops
+                    .chunks(chunk)
+                    .map(|c| scope.spawn(move || build(c)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                    .collect()
+            })
+        } else {
+            vec![build(ops)]
+        };
+        let mut canned = Vec::with_capacity(ops.len());
+        let mut echo = Vec::with_capacity(ops.len());
+        for (built, w) in parts {
+            warnings.extend(w);
+            for (per_op, e) in built {
+                canned.push(per_op);
+                echo.push(e);
             }
-            canned.push(per_op);
-            echo.push(canned::echo_fields(contract, op));
         }
         let shapes = errors::Shapes::new(contract);
         let op_shapes: Vec<_> = contract
