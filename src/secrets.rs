@@ -105,10 +105,27 @@ pub(crate) fn secret_response_header(name: &str) -> bool {
 /// Whether a request header's value must not be written anywhere: a credential
 /// header, or a name or value that looks like one.
 pub(crate) fn secret_header(name: &str, value: &str) -> bool {
-    CREDENTIAL_HEADERS.contains(&name.to_ascii_lowercase().as_str())
-        || secret_name(name)
+    // Names every client sends are known not to be secret: no word search.
+    let plain = PLAIN_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name));
+    CREDENTIAL_HEADERS
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(name))
+        || (!plain && secret_name(name))
         || secret_value(value)
 }
+
+/// Request headers whose names are not secret (their values are still judged).
+const PLAIN_HEADERS: [&str; 9] = [
+    "host",
+    "content-type",
+    "content-length",
+    "accept",
+    "accept-encoding",
+    "user-agent",
+    "connection",
+    "prefer",
+    "x-mimeo-session",
+];
 
 /// Words that make a name (a header, a query parameter, a member of a JSON
 /// body) look like it carries a secret, wherever they appear in it:
@@ -135,31 +152,39 @@ const SECRET_WHOLE_WORDS: [&str; 4] = ["sig", "pass", "otp", "pin"];
 /// like it carries a secret: it contains one of [`SECRET_WORDS`], or one of
 /// [`SECRET_WHOLE_WORDS`] as a word (split at punctuation and case changes).
 pub(crate) fn secret_name(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    if SECRET_WORDS.iter().any(|w| lower.contains(w)) {
+    // Without allocating: this runs for every header of every logged request.
+    let bytes = name.as_bytes();
+    let contains = |w: &str| {
+        bytes
+            .windows(w.len())
+            .any(|win| win.eq_ignore_ascii_case(w.as_bytes()))
+    };
+    if SECRET_WORDS.iter().any(|w| contains(w)) {
         return true;
     }
     // Words: split at anything not a letter or digit, and before an upper-case
     // letter that follows a lower-case one (`apiSig` is `api`, `sig`).
-    let mut words: Vec<String> = vec![String::new()];
+    let whole = |w: &str| SECRET_WHOLE_WORDS.iter().any(|s| s.eq_ignore_ascii_case(w));
+    let mut start = 0;
     let mut prev_lower = false;
-    for c in name.chars() {
+    for (i, c) in name.char_indices() {
         if !c.is_ascii_alphanumeric() {
-            words.push(String::new());
+            if whole(&name[start..i]) {
+                return true;
+            }
+            start = i + c.len_utf8();
             prev_lower = false;
             continue;
         }
         if c.is_ascii_uppercase() && prev_lower {
-            words.push(String::new());
+            if whole(&name[start..i]) {
+                return true;
+            }
+            start = i;
         }
         prev_lower = c.is_ascii_lowercase();
-        if let Some(w) = words.last_mut() {
-            w.push(c.to_ascii_lowercase());
-        }
     }
-    words
-        .iter()
-        .any(|w| SECRET_WHOLE_WORDS.contains(&w.as_str()))
+    whole(&name[start..])
 }
 
 /// The request target of `uri` for a log line: the values of query parameters
@@ -484,6 +509,38 @@ fn encoded_forms(v: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_that_look_secret_by_word_or_whole_word() {
+        for yes in [
+            "X-Api-Key",
+            "authToken",
+            "client_secret",
+            "apiSig",
+            "X-Sig",
+            "pass",
+            "otp",
+            "PIN",
+            "naïve-sig",
+            "sig",
+            "userPwd",
+            "X-Credential",
+        ] {
+            assert!(secret_name(yes), "{yes}");
+        }
+        for no in [
+            "design",
+            "passenger",
+            "shipping",
+            "signal",
+            "options",
+            "naïve",
+            "",
+            "-",
+        ] {
+            assert!(!secret_name(no), "{no}");
+        }
+    }
 
     #[test]
     fn shapes_in_free_text_and_every_form_of_a_known_secret() {

@@ -197,7 +197,12 @@ impl<'a> Redactor<'a> {
     /// every credential shape hidden.
     pub(crate) fn text(&self, text: &str) -> String {
         let mut scrubbed = self.configured.scrub_cow(text);
-        let forms = if self.found.is_empty() {
+        // Encoded forms differ from the values only by `%`, `+` or `\`: text
+        // without those can hold the values only as sent (the usual case: a
+        // session name, a plain path), and needs no forms made.
+        let encoded = text.contains(['%', '+', '\\']);
+        let plain_only = !encoded && !self.found.iter().any(|v| text.contains(v.as_str()));
+        let forms = if self.found.is_empty() || plain_only {
             &[][..]
         } else {
             self.forms
