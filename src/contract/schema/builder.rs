@@ -1,0 +1,294 @@
+//! Registering the schemas a contract uses while it is read, then checking
+//! what would make their validators fail (dangling `$ref`s, bad patterns,
+//! unbounded composition) once for the whole document.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, OnceLock};
+
+use jsonschema::Registry;
+use serde_json::Value;
+
+use super::super::cost::{Fanouts, MAX_FANOUT};
+use super::super::fancy;
+use super::compile::{options, BACKTRACK_LIMIT, DOCUMENT_URI};
+use super::{Dialect, OnDemand, SchemaId, Schemas, Source, NOTHING};
+use crate::support::limits::{self, MAX_MESSAGE};
+use crate::support::pointer;
+
+/// Collects schemas while the contract is being read, then prepares them together.
+#[derive(Default)]
+pub(crate) struct SchemaBuilder {
+    sources: Vec<Source>,
+    locations: Vec<String>,
+    /// Ids by a hash of the schema's text: schemas with the same text share one.
+    by_text: HashMap<u64, Vec<SchemaId>>,
+    /// The JSON Schema the schemas are written in.
+    pub(crate) dialect: Dialect,
+}
+
+impl SchemaBuilder {
+    /// A builder for schemas written in `dialect`.
+    pub(crate) fn new(dialect: Dialect) -> SchemaBuilder {
+        SchemaBuilder {
+            dialect,
+            ..SchemaBuilder::default()
+        }
+    }
+
+    /// The schema registered under `id` (`document` is the converted document the
+    /// loader registers schemas from).
+    pub(crate) fn source<'a>(&'a self, document: &'a Value, id: SchemaId) -> &'a Value {
+        match &self.sources[id.0] {
+            Source::At(tokens) => pointer::walk(document, tokens).unwrap_or(&NOTHING),
+            #[cfg(test)]
+            Source::Own(v) => v,
+        }
+    }
+
+    /// Registers the (already converted) schema `schema`, found at `location` in
+    /// `document`; no copy is kept. Schemas with the same text share one id, so a
+    /// shared component, or the same schema written out in many places, compiles
+    /// once.
+    pub(crate) fn add_at(&mut self, document: &Value, location: &str, schema: &Value) -> SchemaId {
+        let hash = text_hash(schema);
+        if let Some(ids) = self.by_text.get(&hash) {
+            if let Some(&id) = ids.iter().find(|&&id| self.source(document, id) == schema) {
+                return id;
+            }
+        }
+        let id = SchemaId(self.sources.len());
+        self.sources.push(Source::At(pointer::split(location)));
+        self.locations.push(location.to_string());
+        self.by_text.entry(hash).or_default().push(id);
+        id
+    }
+
+    /// Registers a schema given as a value (it is kept).
+    #[cfg(test)]
+    pub(crate) fn add(&mut self, location: &str, schema: &Value) -> SchemaId {
+        let id = SchemaId(self.sources.len());
+        self.sources.push(Source::Own(schema.clone()));
+        self.locations.push(location.to_string());
+        id
+    }
+
+    /// Prepares every registered schema against `document` (the converted
+    /// document, which `$ref`s point into); validators are compiled on first use.
+    /// What would make a schema fail to compile, or take unbounded work to check a
+    /// value against, is reported in `warnings`, and such a schema accepts everything.
+    ///
+    /// The document is one resource in a registry, and each schema is compiled on
+    /// its own with its local `$ref`s pointed at that resource: only what a schema
+    /// reaches is compiled, never every object of the document (examples, paths),
+    /// which on a large document (GitHub's REST API) cost seconds and gigabytes.
+    /// The registry shares the document (no copy) and is kept for the validators
+    /// compiled later.
+    pub(crate) fn build(self, document: Arc<Value>, warnings: &mut Vec<String>) -> Schemas {
+        let registry = Registry::new()
+            .draft(self.dialect.draft())
+            .add(DOCUMENT_URI, Arc::clone(&document))
+            .and_then(|b| b.prepare());
+        let registry = match registry {
+            Ok(r) => Some(r),
+            Err(e) => {
+                warnings.push(format!(
+                    "schemas cannot be compiled ({e}); no value is validated"
+                ));
+                None
+            }
+        };
+        let roots: Vec<&Value> = (0..self.sources.len())
+            .map(|i| self.source(&document, SchemaId(i)))
+            .collect();
+        let fanouts = Fanouts::analyse(&document, roots.iter().copied(), None);
+        let mut patterns = PatternCheck::default();
+        let validators = roots
+            .iter()
+            .enumerate()
+            .map(|(i, schema)| {
+                let cell = OnceLock::new();
+                let at = &self.locations[i];
+                let fan = fanouts.get(schema).unwrap_or(u64::MAX);
+                let problem = if fan > MAX_FANOUT {
+                    Some(format!(
+                        "validating one value against it would take more than {MAX_FANOUT} schema checks (allOf/anyOf/oneOf/not and $ref compose it {} times or more)",
+                        if fan >= u64::MAX / 2 { "too many".to_string() } else { fan.to_string() }
+                    ))
+                } else if let Err(e) = self.dialect.meta_validate(schema) {
+                    Some(limits::truncate(&e, MAX_MESSAGE).into_owned())
+                } else {
+                    patterns.check(&document, schema, at, warnings)
+                };
+                if let Some(why) = problem {
+                    warnings.push(format!(
+                        "schema at {at} cannot be compiled ({why}); values there are not validated"
+                    ));
+                    let _ = cell.set(None);
+                }
+                cell
+            })
+            .collect();
+        drop(roots);
+        Schemas {
+            validators,
+            sources: self.sources,
+            locations: self.locations,
+            document,
+            registry,
+            fanouts,
+            on_demand: OnDemand::default(),
+            dialect: self.dialect,
+        }
+    }
+}
+
+/// A hash of a schema's text, without building the text.
+pub(super) fn text_hash(schema: &Value) -> u64 {
+    struct HashWriter(std::collections::hash_map::DefaultHasher);
+    impl std::io::Write for HashWriter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.write(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut w = HashWriter(Default::default());
+    let _ = serde_json::to_writer(&mut w, schema);
+    schema.is_object().hash(&mut w.0);
+    w.0.finish()
+}
+
+/// Checks what a schema reaches, once per schema node and pattern for the whole
+/// document: every `$ref` resolves, and every `pattern` compiles (patterns that
+/// need backtracking are reported once, with the limit they run under).
+#[derive(Default)]
+struct PatternCheck {
+    /// Schema nodes already looked at, by address.
+    seen: std::collections::HashSet<usize>,
+    /// Patterns already compiled: `Some(why)` when one cannot be.
+    patterns: HashMap<String, Option<String>>,
+}
+
+impl PatternCheck {
+    /// Why the schema cannot be compiled, if a `$ref` or pattern it reaches is broken.
+    fn check(
+        &mut self,
+        document: &Value,
+        schema: &Value,
+        at: &str,
+        warnings: &mut Vec<String>,
+    ) -> Option<String> {
+        let mut todo = vec![schema];
+        let mut problem = None;
+        let mut first = true;
+        while let Some(v) = todo.pop() {
+            // The root is always looked at: another schema may have reached it
+            // first, but its problem belongs to this one too.
+            if !std::mem::take(&mut first) && !self.seen.insert(v as *const Value as usize) {
+                continue;
+            }
+            let Value::Object(map) = v else { continue };
+            for (k, child) in map {
+                match (k.as_str(), child) {
+                    ("$ref", Value::String(r)) => {
+                        match r.strip_prefix('#') {
+                            Some(p) if p.is_empty() || p.starts_with('/') => {
+                                match super::super::refs::lookup(document, p) {
+                                    Some(target) => todo.push(target),
+                                    None => {
+                                        problem
+                                            .get_or_insert(format!("$ref `{r}` points at nothing"));
+                                    }
+                                }
+                            }
+                            // Anchors and `$id`s (2020-12): the validator resolves them,
+                            // and the loader checked they exist.
+                            _ => {}
+                        }
+                    }
+                    ("pattern", Value::String(p)) => {
+                        if let Some(why) = self.pattern(p) {
+                            problem.get_or_insert(why);
+                        }
+                    }
+                    (fancy::KEYWORD, Value::String(p)) => {
+                        if let Some(why) = self.backtracking(p, at, warnings) {
+                            problem.get_or_insert(why);
+                        }
+                    }
+                    ("patternProperties", Value::Object(props)) => {
+                        for (p, s) in props {
+                            if let Some(why) = self.pattern(p) {
+                                problem.get_or_insert(why);
+                            }
+                            todo.push(s);
+                        }
+                    }
+                    ("enum" | "const" | "default" | "example" | "examples", _) => {}
+                    (
+                        "properties" | "definitions" | "dependencies" | "$defs"
+                        | "dependentSchemas",
+                        Value::Object(m),
+                    ) => {
+                        todo.extend(m.values());
+                    }
+                    (_, Value::Object(_)) => todo.push(child),
+                    (_, Value::Array(items)) => todo.extend(items.iter()),
+                    _ => {}
+                }
+            }
+        }
+        problem
+    }
+
+    /// Whether `pattern` compiles as the validator compiles it (`None` when it
+    /// does).
+    fn pattern(&mut self, pattern: &str) -> Option<String> {
+        if let Some(known) = self.patterns.get(pattern) {
+            return known.clone();
+        }
+        let schema = serde_json::json!({ "pattern": pattern });
+        let result = options(Dialect::Draft4).build(&schema).err().map(|e| {
+            format!(
+                "pattern `{}` is not a regular expression: {}",
+                limits::truncate(pattern, 200),
+                limits::truncate(&e.to_string(), MAX_MESSAGE)
+            )
+        });
+        self.patterns.insert(pattern.to_string(), result.clone());
+        result
+    }
+
+    /// Whether a pattern that needs backtracking compiles (`None` when it does);
+    /// each one is reported once, with the bounds it is matched under.
+    fn backtracking(
+        &mut self,
+        pattern: &str,
+        at: &str,
+        warnings: &mut Vec<String>,
+    ) -> Option<String> {
+        if let Some(known) = self.patterns.get(pattern) {
+            return known.clone();
+        }
+        let shown = limits::truncate(pattern, 200);
+        let result = match fancy::compile(pattern) {
+            Err(e) => Some(format!(
+                "pattern `{shown}` is not a regular expression: {}",
+                limits::truncate(&e, MAX_MESSAGE)
+            )),
+            Ok(_) => {
+                warnings.push(format!(
+                    "schema at {at}: pattern `{shown}` uses backreferences or lookaround, which take unbounded time on long values: a value is matched against it only up to {} characters (and {} KiB of such values per request or answer), each match within {BACKTRACK_LIMIT} backtracking steps; longer values are not checked against it",
+                    fancy::MAX_MATCHED,
+                    fancy::MAX_MATCHED_PER_CHECK / 1024
+                ));
+                None
+            }
+        };
+        self.patterns.insert(pattern.to_string(), result.clone());
+        result
+    }
+}
