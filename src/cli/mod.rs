@@ -50,6 +50,23 @@ fn fail(message: impl std::fmt::Display) -> i32 {
     2
 }
 
+/// Refuses a report path that is a symbolic link, before anything runs: reports
+/// are written to regular files only, never through links (see `mimeo::report`),
+/// and a long run must not find that out at its end.
+fn refuse_links(paths: &[(&str, Option<&Path>)]) -> Result<(), String> {
+    for (flag, path) in paths {
+        if let Some(p) = path {
+            if std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()) {
+                return Err(format!(
+                    "{flag} {}: it is a symbolic link; give the path of a regular file (mimeo does not write through links)",
+                    p.display()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The contract of `--spec` (the embedded one without it); its warnings are printed.
 fn load_contract(spec: Option<&Path>) -> Result<Arc<Contract>, String> {
     let contract = match spec {

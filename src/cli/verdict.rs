@@ -11,20 +11,10 @@ use super::args::VerdictArgs;
 /// are written to regular files only), so the verdict of a long run is not lost
 /// at the end.
 pub(crate) fn check_paths(args: &VerdictArgs) -> Result<(), String> {
-    for (flag, path) in [
-        ("--report", &args.report),
-        ("--report-json", &args.report_json),
-    ] {
-        if let Some(p) = path {
-            if std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()) {
-                return Err(format!(
-                    "{flag} {}: it is a symbolic link; give the path of a regular file (mimeo does not write through links)",
-                    p.display()
-                ));
-            }
-        }
-    }
-    Ok(())
+    super::refuse_links(&[
+        ("--report", args.report.as_deref()),
+        ("--report-json", args.report_json.as_deref()),
+    ])
 }
 
 pub(crate) fn finish(verdict: &Verdict, args: &VerdictArgs, secrets: &Secrets) -> i32 {

@@ -47,51 +47,64 @@ impl<'a> Redactor<'a> {
         configured: &'a Secrets,
         headers: impl IntoIterator<Item = (&'h str, &'h [u8])>,
     ) -> Self {
-        let mut found = Vec::new();
-        for (name, value) in headers {
-            let Ok(text) = std::str::from_utf8(value) else {
-                continue;
-            };
-            // The session's name is how tests tell clients apart, not a credential.
-            if name == SESSION_HEADER && !profile.is_secret(text) {
-                continue;
-            }
-            if !(secret_header(name, text) || profile.is_secret(text) || profile.is_key_name(name))
-            {
-                continue;
-            }
-            found.push(text.trim().to_string());
-            if let Some((scheme, token)) = text.trim().split_once(' ') {
-                let token = token.trim();
-                found.push(token.to_string());
-                if scheme.eq_ignore_ascii_case("basic") && name == AUTHORIZATION.as_str() {
-                    let decoded = base64::engine::general_purpose::STANDARD
-                        .decode(token)
-                        .ok()
-                        .and_then(|d| String::from_utf8(d).ok());
-                    if let Some((user, pass)) = decoded.as_deref().and_then(|d| d.split_once(':')) {
-                        found.push(pass.to_string());
-                        if profile.is_secret(user) {
-                            found.push(user.to_string());
-                        }
-                    }
-                }
-            }
-            if name == COOKIE.as_str() {
-                found.extend(
-                    text.split(';')
-                        .filter_map(|c| c.split_once('=').map(|(_, v)| v.trim().to_string())),
-                );
-            }
-        }
         Redactor {
             profile,
             configured,
-            found,
+            found: carried_credentials(profile, headers),
             forms: std::sync::OnceLock::new(),
         }
     }
+}
 
+/// The credentials a request carries in its headers: values of headers that
+/// are or look like credentials (the contract's API keys included), the token
+/// after an auth scheme, Basic's password (and its user when that looks like a
+/// credential), cookie values. What the mock's journal and log, and the
+/// proxy's messages, hide wherever the request's own text shows them.
+pub(crate) fn carried_credentials<'h>(
+    profile: &Profile,
+    headers: impl IntoIterator<Item = (&'h str, &'h [u8])>,
+) -> Vec<String> {
+    let mut found = Vec::new();
+    for (name, value) in headers {
+        let Ok(text) = std::str::from_utf8(value) else {
+            continue;
+        };
+        // The session's name is how tests tell clients apart, not a credential.
+        if name == SESSION_HEADER && !profile.is_secret(text) {
+            continue;
+        }
+        if !(secret_header(name, text) || profile.is_secret(text) || profile.is_key_name(name)) {
+            continue;
+        }
+        found.push(text.trim().to_string());
+        if let Some((scheme, token)) = text.trim().split_once(' ') {
+            let token = token.trim();
+            found.push(token.to_string());
+            if scheme.eq_ignore_ascii_case("basic") && name == AUTHORIZATION.as_str() {
+                let decoded = base64::engine::general_purpose::STANDARD
+                    .decode(token)
+                    .ok()
+                    .and_then(|d| String::from_utf8(d).ok());
+                if let Some((user, pass)) = decoded.as_deref().and_then(|d| d.split_once(':')) {
+                    found.push(pass.to_string());
+                    if profile.is_secret(user) {
+                        found.push(user.to_string());
+                    }
+                }
+            }
+        }
+        if name == COOKIE.as_str() {
+            found.extend(
+                text.split(';')
+                    .filter_map(|c| c.split_once('=').map(|(_, v)| v.trim().to_string())),
+            );
+        }
+    }
+    found
+}
+
+impl Redactor<'_> {
     /// A header's value as shown.
     pub(crate) fn header(&self, name: &str, value: &[u8]) -> String {
         let text = String::from_utf8_lossy(value);

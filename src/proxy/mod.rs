@@ -509,24 +509,15 @@ async fn handle(
                 &mut secrets,
             );
         }
-        // Every other header that carries or looks like a credential (API keys
-        // the contract declares, cookies and their values), as the mock hides them.
-        for (name, v) in &parts.headers {
-            let Ok(text) = v.to_str() else { continue };
-            let (name, text) = (name.as_str(), text.trim());
-            if name == "cookie" {
-                secrets.extend(
-                    text.split(';')
-                        .filter_map(|c| c.split_once('=').map(|(_, v)| v.trim().to_string())),
-                );
-            }
-            if crate::secrets::secret_header(name, text)
-                || contract.profile.is_key_name(name)
-                || contract.profile.is_secret(text)
-            {
-                secrets.push(text.to_string());
-            }
-        }
+        // Every other credential the request carries (API keys the contract
+        // declares, cookies), as the mock's journal hides them.
+        secrets.extend(crate::journal::carried_credentials(
+            &contract.profile,
+            parts
+                .headers
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_bytes())),
+        ));
     }
     let secrets = if found.is_empty() {
         Secrets::default()

@@ -98,6 +98,38 @@ fn reports_are_never_written_through_a_link() {
     }
 }
 
+/// `serve` and `proxy` refuse a verdict report path that is a link at start,
+/// before serving, rather than losing the verdict when they stop.
+#[test]
+#[cfg(unix)]
+fn verdict_reports_through_a_link_are_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = dir.path().join("outside.txt");
+    std::fs::write(&outside, OUTSIDE).unwrap();
+    for (command, flag) in [
+        ("serve", "--report"),
+        ("serve", "--report-json"),
+        ("proxy", "--report"),
+    ] {
+        let link = dir.path().join(format!("{command}{flag}"));
+        std::os::unix::fs::symlink(&outside, &link).unwrap();
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_mimeo"));
+        cmd.args([command, "--port", "0", flag, link.to_str().unwrap()]);
+        if command == "proxy" {
+            cmd.args(["--target", "http://127.0.0.1:9"]);
+        }
+        let r = run(cmd);
+        assert_eq!(r.code, Some(2), "{command} {flag}: {r}");
+        assert!(
+            r.stderr
+                .contains(&format!("{flag} {}: it is a symbolic link", link.display())),
+            "{r}"
+        );
+        assert!(!r.stdout.contains("listening"), "it never served: {r}");
+        assert_eq!(std::fs::read_to_string(&outside).unwrap(), OUTSIDE);
+    }
+}
+
 #[test]
 fn a_recording_directory_that_cannot_be_written_stops_the_start() {
     // /proc/self exists and is a directory, and nobody can create a file in it

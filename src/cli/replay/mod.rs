@@ -76,15 +76,11 @@ pub(crate) fn run(args: ReplayArgs) -> i32 {
     };
     // Reports go to regular files: a link where one is to be written is refused
     // now, before anything is sent (see `mimeo::report`).
-    for (flag, path) in [("--json", &args.json), ("--junit", &args.junit)] {
-        if let Some(p) = path {
-            if std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()) {
-                return fail(format!(
-                    "{flag} {}: it is a symbolic link; give the path of a regular file (mimeo does not write through links)",
-                    p.display()
-                ));
-            }
-        }
+    if let Err(e) = super::refuse_links(&[
+        ("--json", args.json.as_deref()),
+        ("--junit", args.junit.as_deref()),
+    ]) {
+        return fail(e);
     }
     let contract = match load_contract(args.spec.as_deref()) {
         Ok(c) => c,
