@@ -107,20 +107,7 @@ impl Conv<'_> {
             }
             None => return Err(self.error(at, "a parameter needs `in`")),
         };
-        let mut out = Map::new();
-        for (key, value) in p {
-            match key.as_str() {
-                "x-example" => {
-                    out.insert("example".into(), value.clone());
-                }
-                "collectionFormat" => {}
-                k if SCHEMA_KEYS.contains(&k) => {}
-                _ => {
-                    out.insert(key.clone(), value.clone());
-                }
-            }
-        }
-        out.insert("schema".into(), value_schema(p));
+        let mut out = with_schema(p);
         if p.get("type").and_then(Value::as_str) == Some("array") {
             let (style, explode) = self.style(p, place, at);
             if let Some(style) = style {
@@ -138,21 +125,7 @@ impl Conv<'_> {
         let Value::Object(h) = h else {
             return Err(self.error(at, "a header must be a mapping"));
         };
-        let mut out = Map::new();
-        for (key, value) in h {
-            match key.as_str() {
-                "x-example" => {
-                    out.insert("example".into(), value.clone());
-                }
-                "collectionFormat" => {}
-                k if SCHEMA_KEYS.contains(&k) => {}
-                _ => {
-                    out.insert(key.clone(), value.clone());
-                }
-            }
-        }
-        out.insert("schema".into(), value_schema(h));
-        Ok(Value::Object(out))
+        Ok(Value::Object(with_schema(h)))
     }
 
     /// `collectionFormat` as `style` and `explode` for a parameter `in` a place.
@@ -299,4 +272,25 @@ fn value_schema(p: &Map<String, Value>) -> Value {
         }
     }
     schema(&Value::Object(s))
+}
+
+/// A parameter or header (`x-example` as `example`) with its value keywords
+/// moved into a `schema`, as OpenAPI 3.0 has them; `collectionFormat` is read
+/// apart, as a style.
+fn with_schema(p: &Map<String, Value>) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (key, value) in p {
+        match key.as_str() {
+            "x-example" => {
+                out.insert("example".into(), value.clone());
+            }
+            "collectionFormat" => {}
+            k if SCHEMA_KEYS.contains(&k) => {}
+            _ => {
+                out.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    out.insert("schema".into(), value_schema(p));
+    out
 }
