@@ -232,6 +232,9 @@ pub(crate) fn logged_target<'u>(
 /// its token, a 32-hex token, or a JWT. An API's own credential shapes (Twilio's
 /// SIDs) are declared in its contract and checked by the contract's profile.
 pub(crate) fn secret_value(value: &str) -> bool {
+    if !may_hold_shape(value) {
+        return false;
+    }
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
         Regex::new(
@@ -242,10 +245,41 @@ pub(crate) fn secret_value(value: &str) -> bool {
     .is_match(value)
 }
 
+/// Whether `text` could hold one of the generic credential shapes (an auth
+/// scheme's name, a run of 32 hex digits, a JWT's `eyJ`): a pass over the bytes
+/// that spares the regular expressions (which have no literal to skip ahead
+/// by) the text of almost every request.
+fn may_hold_shape(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut run = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        run = if b.is_ascii_hexdigit() { run + 1 } else { 0 };
+        if run == 32 {
+            return true;
+        }
+        let rest = &bytes[i..];
+        let word = |w: &[u8]| rest.len() >= w.len() && rest[..w.len()].eq_ignore_ascii_case(w);
+        let found = match b | 0x20 {
+            b'b' => word(b"basic") || word(b"bearer"),
+            b'd' => word(b"digest"),
+            b't' => word(b"token"),
+            b'e' => word(b"eyj"),
+            _ => false,
+        };
+        if found {
+            return true;
+        }
+    }
+    false
+}
+
 /// Replaces, in free text (a violation message, a body that is not JSON), every
 /// substring shaped like a credential in any API: an auth scheme and its token,
 /// a 32-hex token, a JWT.
 pub(crate) fn scrub_shapes(text: &str) -> std::borrow::Cow<'_, str> {
+    if !may_hold_shape(text) {
+        return std::borrow::Cow::Borrowed(text);
+    }
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
         Regex::new(
@@ -430,14 +464,14 @@ fn lower_hex_escapes(text: &str) -> String {
 /// (either hex case, spaces as `+` too) and JSON-escaped; 4 characters or more,
 /// longest first. Fewer than [`Secrets`] covers, which also hides what a target
 /// may echo (base64, `\u` escapes), because this runs per request.
-pub(crate) fn request_forms(values: &[String]) -> Vec<String> {
+pub(crate) fn request_forms(values: &[impl AsRef<str>]) -> Vec<String> {
     use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
     let mut out: Vec<String> = Vec::new();
-    for v in values.iter().filter(|v| v.len() >= 4) {
+    for v in values.iter().map(AsRef::as_ref).filter(|v| v.len() >= 4) {
         let percent = utf8_percent_encode(v, NON_ALPHANUMERIC).to_string();
         let json = serde_json::to_string(v).unwrap_or_default();
         let candidates = [
-            v.clone(),
+            v.to_string(),
             lower_hex_escapes(&percent),
             form_urlencoded::byte_serialize(v.as_bytes()).collect(),
             percent,

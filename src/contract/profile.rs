@@ -185,11 +185,11 @@ impl Profile {
 
     /// `text` with every substring shaped like a credential (generic or the
     /// API's own) replaced by `[redacted]`.
-    pub(crate) fn scrub(&self, text: &str) -> String {
-        let mut out = crate::secrets::scrub_shapes(text).into_owned();
+    pub(crate) fn scrub<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
+        let mut out = crate::secrets::scrub_shapes(text);
         for re in &self.credentials {
             if re.is_match(&out) {
-                out = re.replace_all(&out, "[redacted]").into_owned();
+                out = std::borrow::Cow::Owned(re.replace_all(&out, "[redacted]").into_owned());
             }
         }
         out

@@ -3,6 +3,7 @@
 //! dribbled), request intake (route, bounded body, query, validation), the
 //! batched request log, and the outgoing client that replay and the proxy use.
 
+pub(crate) mod basic;
 pub(crate) mod body;
 #[cfg(feature = "replay")]
 pub(crate) mod client;

@@ -6,7 +6,6 @@
 
 use std::borrow::Cow;
 
-use base64::Engine;
 use hyper::header::{HeaderMap, AUTHORIZATION, COOKIE};
 use serde_json::Value;
 
@@ -22,8 +21,8 @@ pub(crate) struct Redactor<'a> {
     profile: &'a Profile,
     /// The server's own credentials (one matcher, built once at start).
     configured: &'a Secrets,
-    /// The credentials this request carries.
-    found: Vec<String>,
+    /// The credentials this request carries (mostly borrowed from its headers).
+    found: Vec<Cow<'a, str>>,
     /// Their forms as a request's own text may show them (as sent,
     /// percent-encoded, JSON-escaped), longest first: made on first use, and
     /// replaced one by one (a matcher per request would cost more than it saves).
@@ -33,7 +32,11 @@ pub(crate) struct Redactor<'a> {
 impl<'a> Redactor<'a> {
     /// A redactor for a request with `headers`: hides `configured` (the server's
     /// own credentials) and every credential the request carries.
-    pub(crate) fn new(profile: &'a Profile, configured: &'a Secrets, headers: &HeaderMap) -> Self {
+    pub(crate) fn new(
+        profile: &'a Profile,
+        configured: &'a Secrets,
+        headers: &'a HeaderMap,
+    ) -> Self {
         Redactor::of(
             profile,
             configured,
@@ -42,18 +45,29 @@ impl<'a> Redactor<'a> {
     }
 
     /// The same, from headers as name and value bytes.
-    pub(crate) fn of<'h>(
+    pub(crate) fn of(
         profile: &'a Profile,
         configured: &'a Secrets,
-        headers: impl IntoIterator<Item = (&'h str, &'h [u8])>,
+        headers: impl IntoIterator<Item = (&'a str, &'a [u8])>,
     ) -> Self {
         Redactor {
             profile,
             configured,
-            found: carried_credentials(profile, headers),
+            found: carried(profile, headers),
             forms: std::sync::OnceLock::new(),
         }
     }
+}
+
+/// [`carried`], owned.
+pub(crate) fn carried_credentials<'h>(
+    profile: &Profile,
+    headers: impl IntoIterator<Item = (&'h str, &'h [u8])>,
+) -> Vec<String> {
+    carried(profile, headers)
+        .into_iter()
+        .map(Cow::into_owned)
+        .collect()
 }
 
 /// The credentials a request carries in its headers: values of headers that
@@ -61,35 +75,43 @@ impl<'a> Redactor<'a> {
 /// after an auth scheme, Basic's password (and its user when that looks like a
 /// credential), cookie values. What the mock's journal and log, and the
 /// proxy's messages, hide wherever the request's own text shows them.
-pub(crate) fn carried_credentials<'h>(
+fn carried<'h>(
     profile: &Profile,
     headers: impl IntoIterator<Item = (&'h str, &'h [u8])>,
-) -> Vec<String> {
+) -> Vec<Cow<'h, str>> {
     let mut found = Vec::new();
     for (name, value) in headers {
-        let Ok(text) = std::str::from_utf8(value) else {
-            continue;
+        // (Header values are mostly ASCII: checked as such first, more cheaply.)
+        let text = if value.is_ascii() {
+            std::str::from_utf8(value).unwrap_or_default()
+        } else {
+            let Ok(text) = std::str::from_utf8(value) else {
+                continue;
+            };
+            text
         };
         // The session's name is how tests tell clients apart, not a credential.
         if name == SESSION_HEADER && !profile.is_secret(text) {
             continue;
         }
-        if !(secret_header(name, text) || profile.is_secret(text) || profile.is_key_name(name)) {
+        // (`secret_header` judges the generic value shapes; the API's own are
+        // the profile's.)
+        if !(secret_header(name, text) || profile.is_credential(text) || profile.is_key_name(name))
+        {
             continue;
         }
-        found.push(text.trim().to_string());
+        found.push(Cow::Borrowed(text.trim()));
         if let Some((scheme, token)) = text.trim().split_once(' ') {
             let token = token.trim();
-            found.push(token.to_string());
+            found.push(Cow::Borrowed(token));
             if scheme.eq_ignore_ascii_case("basic") && name == AUTHORIZATION.as_str() {
-                let decoded = base64::engine::general_purpose::STANDARD
-                    .decode(token)
-                    .ok()
-                    .and_then(|d| String::from_utf8(d).ok());
-                if let Some((user, pass)) = decoded.as_deref().and_then(|d| d.split_once(':')) {
-                    found.push(pass.to_string());
-                    if profile.is_secret(user) {
-                        found.push(user.to_string());
+                let decoded = crate::http::basic::decode(token);
+                if let Some(b) = decoded.as_deref() {
+                    if let Some(pass) = &b.password {
+                        found.push(Cow::Owned(pass.to_string()));
+                        if profile.is_secret(&b.user) {
+                            found.push(Cow::Owned(b.user.to_string()));
+                        }
                     }
                 }
             }
@@ -97,7 +119,7 @@ pub(crate) fn carried_credentials<'h>(
         if name == COOKIE.as_str() {
             found.extend(
                 text.split(';')
-                    .filter_map(|c| c.split_once('=').map(|(_, v)| v.trim().to_string())),
+                    .filter_map(|c| c.split_once('=').map(|(_, v)| Cow::Borrowed(v.trim()))),
             );
         }
     }
@@ -214,7 +236,7 @@ impl Redactor<'_> {
         // without those can hold the values only as sent (the usual case: a
         // session name, a plain path), and needs no forms made.
         let encoded = text.contains(['%', '+', '\\']);
-        let plain_only = !encoded && !self.found.iter().any(|v| text.contains(v.as_str()));
+        let plain_only = !encoded && !self.found.iter().any(|v| text.contains(v.as_ref()));
         let forms = if self.found.is_empty() || plain_only {
             &[][..]
         } else {
@@ -227,13 +249,14 @@ impl Redactor<'_> {
                 scrubbed = Cow::Owned(scrubbed.replace(form.as_str(), REDACTED));
             }
         }
-        self.profile.scrub(&scrubbed)
+        self.profile.scrub(&scrubbed).into_owned()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine;
     use hyper::header::HeaderValue;
 
     #[test]

@@ -442,8 +442,75 @@ impl Entry {
 
 /// `2026-11-28T10:00:00.123Z`.
 pub(crate) fn timestamp(at: std::time::SystemTime) -> String {
-    match jiff::Timestamp::try_from(at) {
-        Ok(ts) => ts.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
-        Err(_) => String::new(),
+    let mut out = Vec::with_capacity(24);
+    push_timestamp(&mut out, at);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+thread_local! {
+    /// The last second formatted on this thread, and its text: every log line
+    /// has a timestamp, and lines of one second share all but the milliseconds.
+    static SECOND: std::cell::RefCell<(u64, String)> = const {
+        std::cell::RefCell::new((0, String::new()))
+    };
+}
+
+/// Appends `at` as [`timestamp`] writes it (nothing for an instant jiff cannot
+/// represent).
+pub(crate) fn push_timestamp(out: &mut Vec<u8>, at: std::time::SystemTime) {
+    let Ok(since) = at.duration_since(std::time::UNIX_EPOCH) else {
+        // Before 1970: rare enough to format in full.
+        if let Ok(ts) = jiff::Timestamp::try_from(at) {
+            out.extend_from_slice(ts.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string().as_bytes());
+        }
+        return;
+    };
+    let secs = since.as_secs();
+    let done = SECOND.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.0 != secs || cache.1.is_empty() {
+            let Ok(ts) = jiff::Timestamp::try_from(
+                std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs),
+            ) else {
+                return false;
+            };
+            *cache = (secs, ts.strftime("%Y-%m-%dT%H:%M:%S").to_string());
+        }
+        out.extend_from_slice(cache.1.as_bytes());
+        true
+    });
+    if done {
+        let ms = since.subsec_millis();
+        out.extend_from_slice(&[
+            b'.',
+            b'0' + (ms / 100) as u8,
+            b'0' + (ms / 10 % 10) as u8,
+            b'0' + (ms % 10) as u8,
+            b'Z',
+        ]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    #[test]
+    fn timestamps_match_a_full_format() {
+        let full = |at: SystemTime| {
+            jiff::Timestamp::try_from(at)
+                .unwrap()
+                .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
+                .to_string()
+        };
+        let base = UNIX_EPOCH + Duration::from_secs(1_795_000_000);
+        // The same second twice (the cached text), the next, milliseconds at the edges.
+        for ms in [0, 5, 42, 999, 1000, 1999, 61_001] {
+            let at = base + Duration::from_millis(ms);
+            assert_eq!(super::timestamp(at), full(at));
+        }
+        let before = UNIX_EPOCH - Duration::from_millis(1500);
+        assert_eq!(super::timestamp(before), full(before));
+        assert_eq!(super::timestamp(base), "2026-11-18T11:06:40.000Z");
     }
 }

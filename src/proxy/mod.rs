@@ -565,7 +565,7 @@ async fn handle(
         found.listed.iter().map(|(check, rule, message)| Found {
             check: check.name(),
             rule,
-            message: contract.profile.scrub(message),
+            message: Box::new(|| contract.profile.scrub(message).into_owned()),
         }),
         || (line.clone(), peer.ip().to_string()),
     );

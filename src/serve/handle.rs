@@ -22,7 +22,7 @@ use super::{admin, cors, under, State};
 use crate::http::body::MockBody;
 use crate::http::faulty::Conn;
 use crate::http::log::{push_decimal, push_millis};
-use crate::journal::view::timestamp;
+use crate::journal::view::{push_timestamp, timestamp};
 use crate::journal::{kept_body, Entry, Head, Redactor, Why};
 use crate::verdict::Found;
 
@@ -164,28 +164,30 @@ fn count(state: &State, parts: &Parts, outcome: &Outcome, session: &str, status:
             .record(op, status, [], || (String::new(), String::new()));
         return;
     }
-    let r = Redactor::new(&contract.profile, &state.secrets, &parts.headers);
+    // Made when the verdict lists a failure (the first ones only).
+    let r = std::cell::OnceCell::new();
+    let r = || r.get_or_init(|| Redactor::new(&contract.profile, &state.secrets, &parts.headers));
     let found = outcome
         .violations
         .iter()
         .map(|v| Found {
             check: "request_valid",
             rule: &v.rule,
-            message: r.text(&v.to_string()),
+            message: Box::new(move || r().text(&v.to_string())),
         })
         .chain(unknown.map(|message| Found {
             check: "unknown",
             rule: "unknown",
-            message,
+            message: Box::new(|| message),
         }));
     state.verdicts.record(op, status, found, || {
         (
             format!(
                 "{} {}",
                 parts.method,
-                r.target(parts.uri.path(), parts.uri.query())
+                r().target(parts.uri.path(), parts.uri.query())
             ),
-            shown_session(state, session, &r),
+            shown_session(state, session, r()),
         )
     });
     state.verdicts.add_unlisted(op, outcome.unlisted);
@@ -262,9 +264,8 @@ fn log(
             Some(reason.to_string())
         }
     };
-    let stamp = timestamp(at);
     state.log.push(|buf| {
-        buf.extend_from_slice(stamp.as_bytes());
+        push_timestamp(buf, at);
         buf.extend_from_slice(b" [");
         buf.extend_from_slice(shown.as_bytes());
         buf.extend_from_slice(b"] ");

@@ -9,8 +9,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
-use base64::Engine;
-use hyper::header::{HeaderMap, AUTHORIZATION};
+use hyper::header::HeaderMap;
 
 /// The header that names a session.
 pub(crate) const SESSION_HEADER: &str = "x-mimeo-session";
@@ -27,8 +26,13 @@ pub(crate) fn key(headers: &HeaderMap) -> String {
 /// The session `headers` belong to, sharing `default` when they name none (no
 /// allocation for the common case).
 pub(crate) fn shared_key(headers: &HeaderMap, default: &Arc<str>) -> Arc<str> {
-    if !headers.contains_key(SESSION_HEADER) && !headers.contains_key(AUTHORIZATION) {
-        return default.clone();
+    if !headers.contains_key(SESSION_HEADER) {
+        // The common case: a client's Basic user, shared from its decoding.
+        return match basic_user(headers) {
+            Some(user) if user.len() <= MAX_KEY => user,
+            Some(user) => hashed(&user).into(),
+            None => default.clone(),
+        };
     }
     key(headers).into()
 }
@@ -46,31 +50,25 @@ fn key_or(headers: &HeaderMap, default: impl FnOnce() -> String) -> String {
         .get(SESSION_HEADER)
         .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_string())
         .filter(|v| !v.is_empty())
-        .or_else(|| basic_user(headers));
+        .or_else(|| basic_user(headers).map(|u| u.to_string()));
     match named {
         Some(k) if k.len() <= MAX_KEY => k,
-        Some(k) => {
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            k.hash(&mut h);
-            format!("#{:016x}", h.finish())
-        }
+        Some(k) => hashed(&k),
         None => default(),
     }
 }
 
+/// A long session name's stand-in.
+fn hashed(name: &str) -> String {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    name.hash(&mut h);
+    format!("#{:016x}", h.finish())
+}
+
 /// The username of Basic credentials, if the request has them.
-fn basic_user(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(AUTHORIZATION)?.to_str().ok()?.trim();
-    let (scheme, token) = value.split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return None;
-    }
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(token.trim())
-        .ok()?;
-    let text = String::from_utf8(decoded).ok()?;
-    let user = text.split_once(':').map_or(text.as_str(), |(u, _)| u);
-    (!user.is_empty()).then(|| user.to_string())
+fn basic_user(headers: &HeaderMap) -> Option<Arc<str>> {
+    let user = crate::http::basic::of_headers(headers)?.user.clone();
+    (!user.is_empty()).then_some(user)
 }
 
 /// How far each session is through each rule: how often it matched (which
@@ -164,6 +162,7 @@ impl RuleCounters {
 mod tests {
     use super::*;
     use hyper::header::HeaderValue;
+    use hyper::header::AUTHORIZATION;
 
     #[test]
     fn header_then_basic_user_then_default() {

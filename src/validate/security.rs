@@ -10,7 +10,6 @@
 
 use std::borrow::Cow;
 
-use base64::Engine;
 use hyper::header::{HeaderMap, HeaderValue, AUTHORIZATION};
 
 use crate::contract::security::{KeyIn, Scheme, Security};
@@ -131,12 +130,10 @@ fn satisfied(scheme: &Scheme, req: &Presented<'_>, basic: BasicPolicy<'_>) -> Gi
 /// The credentials of an `Authorization` header with scheme `scheme`
 /// (case-insensitive), when there is one and it carries something.
 fn authorization<'h>(headers: &'h HeaderMap, scheme: &str) -> Option<&'h str> {
-    headers.get_all(AUTHORIZATION).iter().find_map(|v| {
-        let text = v.to_str().ok()?.trim();
-        let (given, rest) = text.split_once(' ')?;
-        let rest = rest.trim();
-        (given.eq_ignore_ascii_case(scheme) && !rest.is_empty()).then_some(rest)
-    })
+    headers
+        .get_all(AUTHORIZATION)
+        .iter()
+        .find_map(|v| crate::http::basic::token(v.to_str().ok()?, scheme))
 }
 
 fn basic_given(headers: &HeaderMap, policy: BasicPolicy<'_>) -> Given {
@@ -157,12 +154,12 @@ fn basic_given(headers: &HeaderMap, policy: BasicPolicy<'_>) -> Given {
             }
         }
         BasicPolicy::Any => {
-            let decoded = base64::engine::general_purpose::STANDARD
-                .decode(token)
-                .ok()
-                .and_then(|d| String::from_utf8(d).ok());
-            match decoded.as_deref().and_then(|d| d.split_once(':')) {
-                Some((user, pass)) if (user, pass) == REJECTED_CREDENTIALS => Given::Wrong,
+            let decoded = crate::http::basic::decode(token);
+            match decoded
+                .as_deref()
+                .and_then(|b| Some((&*b.user, b.password.as_deref()?)))
+            {
+                Some(given) if given == REJECTED_CREDENTIALS => Given::Wrong,
                 Some((user, _)) if !user.is_empty() => Given::Right,
                 // Not `user:password` in base64: malformed, so not accepted.
                 _ => Given::Wrong,
@@ -209,6 +206,7 @@ fn challenge(scheme: &Scheme) -> HeaderValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine;
 
     fn basic(user_pass: &str) -> HeaderMap {
         let mut h = HeaderMap::new();

@@ -157,8 +157,9 @@ impl Verdict {
 pub(crate) struct Found<'a> {
     pub(crate) check: &'a str,
     pub(crate) rule: &'a str,
-    /// Already redacted.
-    pub(crate) message: String,
+    /// Makes the message, redacted: called only while the verdict still lists
+    /// failures (redaction is the costly part of counting a violation).
+    pub(crate) message: Box<dyn FnOnce() -> String + 'a>,
 }
 
 /// Counts as requests go by.
@@ -253,22 +254,32 @@ impl Verdicts {
             return;
         }
         self.violating.fetch_add(1, Ordering::Relaxed);
-        let (request, session) = line();
-        let operation = op.map_or_else(|| "(no operation)".to_string(), Operation::label);
         let mut detail = tally.detail.lock().unwrap_or_else(PoisonError::into_inner);
         detail.failing += 1;
+        // The request's line and its operation's label, made for the first
+        // listed failure only.
+        let mut line = Some(line);
+        let mut shown: Option<(String, String, String)> = None;
         for f in found {
             detail.violations += 1;
             let key = rule_key(f.check, f.rule);
             *detail.by_rule.entry(key).or_default() += 1;
             if detail.failures.len() < MAX_FAILURES {
+                let (operation, request, session) = shown
+                    .get_or_insert_with(|| {
+                        let (request, session) = line.take().map(|l| l()).unwrap_or_default();
+                        let operation =
+                            op.map_or_else(|| "(no operation)".to_string(), Operation::label);
+                        (operation, request, session)
+                    })
+                    .clone();
                 detail.failures.push(Failure {
-                    operation: operation.clone(),
-                    request: request.clone(),
-                    session: session.clone(),
+                    operation,
+                    request,
+                    session,
                     check: f.check.to_string(),
                     rule: f.rule.to_string(),
-                    message: f.message,
+                    message: (f.message)(),
                 });
             }
         }

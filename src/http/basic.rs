@@ -1,0 +1,114 @@
+//! HTTP Basic credentials (`Authorization: Basic base64(user:password)`),
+//! decoded in one place. Three steps of every request need them (the session
+//! is the user, the security check accepts or refuses them, the redactor hides
+//! the password), and a test client sends the same header on every request, so
+//! each thread keeps the last few decodings: a repeated header costs a
+//! comparison, not a base64 decode and three allocations.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use base64::Engine;
+use hyper::header::{HeaderMap, AUTHORIZATION};
+
+/// Decoded Basic credentials.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Basic {
+    /// The user (shared: it is also a session's name).
+    pub(crate) user: Arc<str>,
+    /// `None` when the decoded text has no `:` (not valid Basic, but its user
+    /// still names a session).
+    pub(crate) password: Option<Box<str>>,
+}
+
+/// Tokens remembered per thread.
+const REMEMBERED: usize = 8;
+/// Longer tokens are decoded every time (a bound on what the cache holds).
+const MAX_REMEMBERED_TOKEN: usize = 512;
+
+type Slot = (Box<str>, Option<Arc<Basic>>);
+
+thread_local! {
+    static RECENT: RefCell<(usize, Vec<Slot>)> = const { RefCell::new((0, Vec::new())) };
+}
+
+/// The credentials of a Basic `token` (the text after `Basic `); `None` when it
+/// is not base64 of UTF-8 text.
+pub(crate) fn decode(token: &str) -> Option<Arc<Basic>> {
+    if token.len() > MAX_REMEMBERED_TOKEN {
+        return decode_now(token);
+    }
+    RECENT.with(|recent| {
+        let mut recent = recent.borrow_mut();
+        if let Some((_, found)) = recent.1.iter().find(|(t, _)| **t == *token) {
+            return found.clone();
+        }
+        let decoded = decode_now(token);
+        let (next, slots) = &mut *recent;
+        let slot = (Box::from(token), decoded.clone());
+        if slots.len() < REMEMBERED {
+            slots.push(slot);
+        } else {
+            slots[*next] = slot;
+            *next = (*next + 1) % REMEMBERED;
+        }
+        decoded
+    })
+}
+
+fn decode_now(token: &str) -> Option<Arc<Basic>> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(token.trim())
+        .ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (user, password) = match text.split_once(':') {
+        Some((user, password)) => (user, Some(Box::from(password))),
+        None => (text.as_str(), None),
+    };
+    Some(Arc::new(Basic {
+        user: Arc::from(user),
+        password,
+    }))
+}
+
+/// The token of an `Authorization: <scheme> <token>` value when the scheme is
+/// `scheme` (case-insensitive) and the token is not empty.
+pub(crate) fn token<'v>(value: &'v str, scheme: &str) -> Option<&'v str> {
+    let (given, rest) = value.trim().split_once(' ')?;
+    let rest = rest.trim();
+    (given.eq_ignore_ascii_case(scheme) && !rest.is_empty()).then_some(rest)
+}
+
+/// The Basic credentials of the first `Authorization` header, when it has them.
+pub(crate) fn of_headers(headers: &HeaderMap) -> Option<Arc<Basic>> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    decode(token(value, "basic")?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_and_remembers() {
+        let b = decode("QUMxMjM6c2VjcmV0").unwrap();
+        assert_eq!(&*b.user, "AC123");
+        assert_eq!(b.password.as_deref(), Some("secret"));
+        // The same token again: the same decoding, shared.
+        assert!(Arc::ptr_eq(&b, &decode("QUMxMjM6c2VjcmV0").unwrap()));
+        // A colon in the password stays in it; no colon is not Basic.
+        let b = decode(&base64::engine::general_purpose::STANDARD.encode("u:p:q")).unwrap();
+        assert_eq!((&*b.user, b.password.as_deref()), ("u", Some("p:q")));
+        let b = decode("bm9jb2xvbg==").unwrap(); // "nocolon"
+        assert_eq!((&*b.user, b.password.as_deref()), ("nocolon", None));
+        assert!(decode("!!!").is_none());
+        // More tokens than remembered: each still decoded right.
+        for i in 0..3 * REMEMBERED {
+            let t = base64::engine::general_purpose::STANDARD.encode(format!("user{i}:pw{i}"));
+            assert_eq!(&*decode(&t).unwrap().user, format!("user{i}"));
+        }
+        assert_eq!(token("  basic  abc ", "Basic"), Some("abc"));
+        assert_eq!(token("Bearer abc", "basic"), None);
+        assert_eq!(token("Basic ", "basic"), None);
+    }
+}
