@@ -143,7 +143,7 @@ type Scoped = Vec<Option<PerKey>>;
 impl Reader<'_> {
     fn items(&mut self, res: usize, node: &Node, scoped: &Scoped) -> Items {
         let r = &self.model.resources[res];
-        let mut items = Items::new();
+        let mut items = Items::default();
         let Tree::Map(entries) = &node.v else {
             if node.v != Tree::Null {
                 self.errors.at(
@@ -437,7 +437,7 @@ impl Reader<'_> {
         held: &mut HashMap<(usize, String, String), String>,
     ) -> Entries {
         let set = &self.model.sets[si];
-        let mut out = Entries::new();
+        let mut out = Entries::default();
         let Tree::Map(keys) = &node.v else {
             self.errors.at(
                 &node.at,

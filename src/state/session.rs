@@ -125,7 +125,7 @@ impl Slot {
 /// Every session, by key.
 #[derive(Debug)]
 pub(crate) struct Sessions {
-    map: RwLock<HashMap<Box<str>, Arc<Slot>>>,
+    map: RwLock<HashMap<Box<str>, Arc<Slot>, super::world::Hasher>>,
     tick: AtomicU64,
     max: usize,
     /// What all sessions hold together.
@@ -135,7 +135,7 @@ pub(crate) struct Sessions {
 impl Sessions {
     pub(crate) fn new(max: usize) -> Sessions {
         Sessions {
-            map: RwLock::new(HashMap::new()),
+            map: RwLock::new(HashMap::default()),
             tick: AtomicU64::new(0),
             max: max.max(1),
             totals: Totals::default(),
@@ -206,7 +206,9 @@ impl Sessions {
         self.read().len()
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<Box<str>, Arc<Slot>>> {
+    fn read(
+        &self,
+    ) -> std::sync::RwLockReadGuard<'_, HashMap<Box<str>, Arc<Slot>, super::world::Hasher>> {
         self.map.read().unwrap_or_else(PoisonError::into_inner)
     }
 }

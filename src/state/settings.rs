@@ -165,11 +165,11 @@ impl Partial {
 }
 
 /// Settings overrides per key, in the order written.
-pub(crate) type PerKey = IndexMap<Box<str>, Partial>;
+pub(crate) type PerKey = IndexMap<Box<str>, Partial, super::world::Hasher>;
 
 /// Reads `{key: {settings...}}`.
 pub(crate) fn read_per_key(node: &Node, errors: &mut Errors) -> PerKey {
-    let mut out = PerKey::new();
+    let mut out = PerKey::default();
     match &node.v {
         Tree::Map(entries) => {
             for (key, v) in entries {
@@ -211,7 +211,7 @@ impl SettingsModel {
     /// Memory's defaults: email and phone normalized as such, others as given.
     #[cfg(test)]
     pub(crate) fn memory() -> SettingsModel {
-        let mut keys = PerKey::new();
+        let mut keys = PerKey::default();
         keys.insert(
             "email".into(),
             Partial {
