@@ -26,6 +26,9 @@ pub(crate) struct Profile {
     pub(crate) volatile: Volatile,
     /// Value shapes that are credentials (besides the generic ones).
     pub(crate) credentials: Vec<Regex>,
+    /// The shortest text any of them can match: shorter values (most header
+    /// values) are not run through them.
+    pub(crate) credential_min_len: usize,
     /// Names of the headers, query parameters and cookies the contract's
     /// security schemes declare as API keys (lower case): their values are
     /// credentials whatever the names look like.
@@ -158,17 +161,25 @@ impl Profile {
             .enumerate()
             .map(|(i, p)| regex(p, format!("{at}/credentials/{i}")))
             .collect::<Result<_, _>>()?;
+        let credential_min_len = raw
+            .credentials
+            .iter()
+            .map(|p| min_len(p))
+            .min()
+            .unwrap_or(0);
         Ok(Profile {
             errors: raw.errors.unwrap_or_default(),
             volatile,
             credentials,
+            credential_min_len,
             key_names: Vec::new(),
         })
     }
 
     /// Whether `value` has the shape of one of the API's own credentials.
     pub(crate) fn is_credential(&self, value: &str) -> bool {
-        self.credentials.iter().any(|re| re.is_match(value))
+        value.len() >= self.credential_min_len
+            && self.credentials.iter().any(|re| re.is_match(value))
     }
 
     /// Whether `value` looks like a credential: a generic one (an auth scheme and
@@ -187,6 +198,9 @@ impl Profile {
     /// API's own) replaced by `[redacted]`.
     pub(crate) fn scrub<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
         let mut out = crate::secrets::scrub_shapes(text);
+        if out.len() < self.credential_min_len {
+            return out;
+        }
         for re in &self.credentials {
             if re.is_match(&out) {
                 out = std::borrow::Cow::Owned(re.replace_all(&out, "[redacted]").into_owned());
@@ -194,6 +208,16 @@ impl Profile {
         }
         out
     }
+}
+
+/// The fewest bytes a match of `pattern` (already known to compile) can have;
+/// 0 when that cannot be told.
+fn min_len(pattern: &str) -> usize {
+    regex_syntax::Parser::new()
+        .parse(pattern)
+        .ok()
+        .and_then(|hir| hir.properties().minimum_len())
+        .unwrap_or(0)
 }
 
 /// Reads a response's `x-mimeo-redirect` (at `at` in `file`).

@@ -81,14 +81,8 @@ fn carried<'h>(
 ) -> Vec<Cow<'h, str>> {
     let mut found = Vec::new();
     for (name, value) in headers {
-        // (Header values are mostly ASCII: checked as such first, more cheaply.)
-        let text = if value.is_ascii() {
-            std::str::from_utf8(value).unwrap_or_default()
-        } else {
-            let Ok(text) = std::str::from_utf8(value) else {
-                continue;
-            };
-            text
+        let Ok(text) = std::str::from_utf8(value) else {
+            continue;
         };
         // The session's name is how tests tell clients apart, not a credential.
         if name == SESSION_HEADER && !profile.is_secret(text) {

@@ -13,6 +13,9 @@ use hyper::header::HeaderMap;
 
 /// The header that names a session.
 pub(crate) const SESSION_HEADER: &str = "x-mimeo-session";
+/// The same, made once: a lookup by `&str` parses and hashes the name each time.
+static SESSION_NAME: hyper::header::HeaderName =
+    hyper::header::HeaderName::from_static(SESSION_HEADER);
 /// The session of requests that name none.
 pub(crate) const DEFAULT_SESSION: &str = "default";
 /// Longer keys are kept as a hash of their bytes.
@@ -26,7 +29,7 @@ pub(crate) fn key(headers: &HeaderMap) -> String {
 /// The session `headers` belong to, sharing `default` when they name none (no
 /// allocation for the common case).
 pub(crate) fn shared_key(headers: &HeaderMap, default: &Arc<str>) -> Arc<str> {
-    if !headers.contains_key(SESSION_HEADER) {
+    if !headers.contains_key(&SESSION_NAME) {
         // The common case: a client's Basic user, shared from its decoding.
         return match basic_user(headers) {
             Some(user) if user.len() <= MAX_KEY => user,
@@ -47,7 +50,7 @@ pub(crate) fn stable_hash(session: &str) -> u64 {
 
 fn key_or(headers: &HeaderMap, default: impl FnOnce() -> String) -> String {
     let named = headers
-        .get(SESSION_HEADER)
+        .get(&SESSION_NAME)
         .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_string())
         .filter(|v| !v.is_empty())
         .or_else(|| basic_user(headers).map(|u| u.to_string()));
