@@ -368,10 +368,11 @@ cold_run() {
     warnings=$(grep -c '^warning' "$errf" || true)
     record "$round" "$name" "${metric}_warnings" "$warnings"
     if [ "${warnings:-0}" -gt 0 ]; then
-      note "mimeo on the $metric document: $warnings warnings at start-up, e.g. $(grep -m1 '^warning' "$errf")"
+      note "mimeo on $(doc_name "$metric") document: $warnings warnings at start-up, e.g. $(grep -m1 '^warning' "$errf")"
     fi
   fi
 }
+doc_name() { case $1 in bigdoc) echo "GitHub's" ;; stripe) echo "Stripe's" ;; *) echo "the $1" ;; esac; }
 # bigdoc_cmd TOOL DOC PORT
 bigdoc_cmd() {
   case $1 in
