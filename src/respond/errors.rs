@@ -87,16 +87,6 @@ pub(super) struct ErrorKey {
     status: u16,
 }
 
-impl ErrorKey {
-    pub(super) fn new(op: OpIndex, response: usize, status: u16) -> ErrorKey {
-        ErrorKey {
-            op,
-            response,
-            status,
-        }
-    }
-}
-
 /// A serialized error body: the bytes before and after the (quoted) message, or
 /// the whole body when the template has no message field.
 pub(super) struct ErrorTemplate {
@@ -275,12 +265,17 @@ impl Responder {
         key: ErrorKey,
         same_status: bool,
     ) -> Arc<ErrorTemplate> {
-        if let Some(t) = self.error_templates.get(&key) {
+        if let Some(t) = self
+            .error_bodies
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+        {
             return t.clone();
         }
         let mut cache = self
             .error_bodies
-            .lock()
+            .write()
             .unwrap_or_else(PoisonError::into_inner);
         cache
             .entry(key)

@@ -20,7 +20,7 @@ pub(crate) mod rules;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 
 use bytes::Bytes;
 use hyper::header::{HeaderName, HeaderValue, CONTENT_ENCODING, CONTENT_TYPE, LOCATION, VARY};
@@ -29,7 +29,7 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 use serde_json::Value;
 
-use crate::contract::{schema, Contract, Operation, PerOperation, StatusKey};
+use crate::contract::{schema, Contract, Operation, PerOperation};
 use crate::generate::{Generator, Mode};
 pub(crate) use canned::bodiless;
 use canned::{Canned, CannedBody};
@@ -61,12 +61,12 @@ pub(crate) struct Responder {
     /// Per operation, where the body of each error mimeo makes itself
     /// ([`errors::STANDARD`]) comes from.
     op_shapes: PerOperation<[Shape; errors::STANDARD.len()]>,
-    /// The error templates of `op_shapes`, made at start-up.
-    error_templates: HashMap<ErrorKey, Arc<ErrorTemplate>>,
     /// Per operation: the status answered when nothing asks for another.
     defaults: PerOperation<u16>,
-    /// Error bodies for other statuses (a state model's, a proxy's), made on first use.
-    error_bodies: Mutex<HashMap<ErrorKey, Arc<ErrorTemplate>>>,
+    /// Error bodies, made on first use: a large document's every operation
+    /// documents errors whose bodies (cloned, checked, serialized) took most of
+    /// its start-up when they were all made then (Stripe's: seconds).
+    error_bodies: RwLock<HashMap<ErrorKey, Arc<ErrorTemplate>>>,
     seed: u64,
     dynamic: bool,
     counter: AtomicU64,
@@ -174,32 +174,11 @@ impl Responder {
             .iter()
             .map(|op| errors::STANDARD.map(|status| shapes.resolve(Some(op), status)))
             .collect();
-        let mut error_templates = HashMap::new();
-        for per_op in &op_shapes {
-            for (&status, shape) in errors::STANDARD.iter().zip(per_op) {
-                let Shape::Documented(oi, ri, _) = *shape else {
-                    continue;
-                };
-                let key = ErrorKey::new(oi, ri, status);
-                if error_templates.contains_key(&key) {
-                    continue;
-                }
-                let Some(cb) = canned[oi.0][ri].primary() else {
-                    continue;
-                };
-                let same = contract.op(oi).responses[ri].status == StatusKey::Code(status);
-                error_templates.insert(
-                    key,
-                    Arc::new(errors::make_template(contract, cb, status, same)),
-                );
-            }
-        }
         let responder = Responder {
             canned: PerOperation(canned),
             echo: PerOperation(echo),
             shapes,
             op_shapes: PerOperation(op_shapes),
-            error_templates,
             defaults: PerOperation(
                 contract
                     .operations
@@ -207,7 +186,7 @@ impl Responder {
                     .map(Operation::default_status)
                     .collect(),
             ),
-            error_bodies: Mutex::default(),
+            error_bodies: RwLock::default(),
             seed,
             dynamic,
             counter: AtomicU64::new(0),
