@@ -72,6 +72,13 @@ pub(crate) fn run(args: ServeArgs) -> i32 {
         for w in server.warnings() {
             super::out::tell!("warning: {w}");
         }
+        if server.bodies_built_later() {
+            super::out::tell!(
+                "{} operations: response bodies are built on first use and by a warm-up after start; problems found then are logged{}",
+                contract.operations().len(),
+                if args.quiet { " (not with --quiet)" } else { "" }
+            );
+        }
         // The banner's last line, `mimeo: listening on URL`, is the readiness line
         // wrappers wait for; the ready file says the same for those that cannot
         // read stdout. The file first: a run that cannot write it never says ready.

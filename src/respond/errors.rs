@@ -200,7 +200,7 @@ impl Responder {
         let Shape::Documented(oi, ri, own) = shape else {
             return problem(code, message, violations);
         };
-        let canned = &self.canned[oi][ri];
+        let canned = &self.canned(contract, contract.op(oi))[ri];
         let headers = if own {
             canned.headers.clone()
         } else {
@@ -244,7 +244,7 @@ impl Responder {
     ) -> Built {
         let status = kind.status().as_u16();
         let documented = super::response_index(op, status)
-            .is_some_and(|ri| !self.canned[op.index][ri].bodies.is_empty());
+            .is_some_and(|ri| !self.canned(contract, op)[ri].bodies.is_empty());
         if !documented {
             return mock_error(kind, message);
         }

@@ -19,8 +19,8 @@ pub(crate) mod rules;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use bytes::Bytes;
 use hyper::header::{HeaderName, HeaderValue, CONTENT_ENCODING, CONTENT_TYPE, LOCATION, VARY};
@@ -50,10 +50,23 @@ pub(crate) struct Built {
     pub(crate) body: Bytes,
 }
 
+/// Contracts with more operations than this have their bodies built on first
+/// use (and by a warm-up after start) rather than before the server answers:
+/// generating and checking every documented body was most of the start-up of
+/// large public descriptions (GitHub's 1,000-odd operations, Stripe's 452 with
+/// a large error object each), while a test exercises a few of them.
+pub(crate) const EAGER_OPERATIONS: usize = 200;
+
 /// Precomputed responses for one contract.
 pub(crate) struct Responder {
-    /// Per operation, parallel to `Operation::responses`.
-    canned: PerOperation<Vec<Canned>>,
+    /// Per operation, parallel to `Operation::responses`: built at start, or on
+    /// first use for a large contract (see [`EAGER_OPERATIONS`]).
+    canned: PerOperation<OnceLock<Vec<Canned>>>,
+    /// Problems found building bodies after start (a large contract's), until
+    /// someone takes them ([`Responder::take_late_warnings`]).
+    late: Mutex<Vec<String>>,
+    /// Whether `late` has anything (read per request without the lock).
+    has_late: AtomicBool,
     /// Per operation: body fields that echo a path parameter of the same name.
     echo: PerOperation<Vec<String>>,
     /// The document's error templates for errors no operation documents.
@@ -114,58 +127,51 @@ impl Responder {
     /// schema, a body that cannot be generated validly) are returned as warnings.
     pub(crate) fn new(contract: &Contract, seed: u64, dynamic: bool) -> (Responder, Vec<String>) {
         let mut warnings = Vec::new();
-        let generator = Generator::new(&contract.schemas, Mode::Static);
-        // Every operation's bodies are built (and checked) apart from the others:
-        // on a large contract that is most of the start-up, so it is shared out
-        // over the CPUs, in contiguous chunks joined in order (the same bodies
-        // and warnings, in the same order, whatever the number of threads).
-        let build = |ops: &[Operation]| {
-            let mut warnings = Vec::new();
-            let built: Vec<_> = ops
-                .iter()
-                .map(|op| {
-                    let per_op: Vec<Canned> = op
-                        .responses
-                        .iter()
-                        .enumerate()
-                        .map(|(ri, r)| {
-                            let mut rng = StdRng::seed_from_u64(
-                                seed ^ ((op.index.0 as u64) << 16) ^ ri as u64,
-                            );
-                            Canned::build(contract, op, r, &generator, &mut rng, &mut warnings)
-                        })
-                        .collect();
-                    (per_op, canned::echo_fields(contract, op))
-                })
-                .collect();
-            (built, warnings)
-        };
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(8);
         let ops = &contract.operations;
-        let parts: Vec<_> = if threads > 1 && ops.len() >= 64 {
-            let chunk = ops.len().div_ceil(threads);
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = ops
-                    .chunks(chunk)
-                    .map(|c| scope.spawn(move || build(c)))
+        let echo = ops
+            .iter()
+            .map(|op| canned::echo_fields(contract, op))
+            .collect();
+        let canned: Vec<OnceLock<Vec<Canned>>> = ops.iter().map(|_| OnceLock::new()).collect();
+        if ops.len() <= EAGER_OPERATIONS {
+            // Every operation's bodies are built (and checked) apart from the
+            // others, shared out over the CPUs in contiguous chunks joined in
+            // order (the same bodies and warnings, in the same order, whatever
+            // the number of threads).
+            let build = |ops: &[Operation]| {
+                let mut warnings = Vec::new();
+                let built: Vec<_> = ops
+                    .iter()
+                    .map(|op| build_operation(contract, op, seed, &mut warnings))
                     .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                    .collect()
-            })
-        } else {
-            vec![build(ops)]
-        };
-        let mut canned = Vec::with_capacity(ops.len());
-        let mut echo = Vec::with_capacity(ops.len());
-        for (built, w) in parts {
-            warnings.extend(w);
-            for (per_op, e) in built {
-                canned.push(per_op);
-                echo.push(e);
+                (built, warnings)
+            };
+            let threads = std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .min(8);
+            let parts: Vec<_> = if threads > 1 && ops.len() >= 64 {
+                let chunk = ops.len().div_ceil(threads);
+                std::thread::scope(|scope| {
+                    let handles: Vec<_> = ops
+                        .chunks(chunk)
+                        .map(|c| scope.spawn(move || build(c)))
+                        .collect();
+                    handles
+                        .into_iter()
+                        .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                        .collect()
+                })
+            } else {
+                vec![build(ops)]
+            };
+            let mut slots = canned.iter();
+            for (built, w) in parts {
+                warnings.extend(w);
+                for per_op in built {
+                    if let Some(slot) = slots.next() {
+                        let _ = slot.set(per_op);
+                    }
+                }
             }
         }
         let shapes = errors::Shapes::new(contract);
@@ -176,6 +182,8 @@ impl Responder {
             .collect();
         let responder = Responder {
             canned: PerOperation(canned),
+            late: Mutex::default(),
+            has_late: AtomicBool::new(false),
             echo: PerOperation(echo),
             shapes,
             op_shapes: PerOperation(op_shapes),
@@ -192,6 +200,42 @@ impl Responder {
             counter: AtomicU64::new(0),
         };
         (responder, warnings)
+    }
+
+    /// `op`'s canned responses, built now if they were not yet.
+    fn canned(&self, contract: &Contract, op: &Operation) -> &[Canned] {
+        self.canned[op.index].get_or_init(|| {
+            let mut warnings = Vec::new();
+            let built = build_operation(contract, op, self.seed, &mut warnings);
+            if !warnings.is_empty() {
+                self.late
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .extend(warnings);
+                self.has_late.store(true, Ordering::Release);
+            }
+            built
+        })
+    }
+
+    /// Builds `op`'s bodies if they are not built yet (the warm-up of a large
+    /// contract, on a thread of its own).
+    pub(crate) fn prepare(&self, contract: &Contract, op: &Operation) {
+        self.canned(contract, op);
+    }
+
+    /// Problems found building bodies since start that nobody took yet.
+    pub(crate) fn take_late_warnings(&self) -> Vec<String> {
+        // A load first: this runs after every request, and most find nothing.
+        if !self.has_late.load(Ordering::Relaxed) || !self.has_late.swap(false, Ordering::Acquire) {
+            return Vec::new();
+        }
+        std::mem::take(
+            &mut *self
+                .late
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
     }
 
     /// The status `op` answers when neither `Prefer` nor a rule picks one
@@ -223,7 +267,7 @@ impl Responder {
             });
         };
         let response = &op.responses[ri];
-        let canned = &self.canned[op.index][ri];
+        let canned = &self.canned(contract, op)[ri];
         // Room for the Location, Content-Encoding and Vary added below.
         let mut headers = Vec::with_capacity(canned.headers.len() + 3);
         headers.extend_from_slice(&canned.headers);
@@ -546,4 +590,24 @@ pub(crate) fn header_value(s: &str) -> HeaderValue {
             .collect();
         HeaderValue::from_str(&cleaned).unwrap_or_else(|_| HeaderValue::from_static(""))
     })
+}
+
+/// One operation's canned responses. Each response's generator is seeded from
+/// the operation and the response alone, so bodies are the same whenever and in
+/// whatever order they are built.
+fn build_operation(
+    contract: &Contract,
+    op: &Operation,
+    seed: u64,
+    warnings: &mut Vec<String>,
+) -> Vec<Canned> {
+    let generator = Generator::new(&contract.schemas, Mode::Static);
+    op.responses
+        .iter()
+        .enumerate()
+        .map(|(ri, r)| {
+            let mut rng = StdRng::seed_from_u64(seed ^ ((op.index.0 as u64) << 16) ^ ri as u64);
+            Canned::build(contract, op, r, &generator, &mut rng, warnings)
+        })
+        .collect()
 }

@@ -8,7 +8,7 @@ use hyper::header::{HeaderName, HeaderValue};
 
 use super::canned::Canned;
 use super::{response_index, RequestInfo, Responder};
-use crate::contract::Operation;
+use crate::contract::{Contract, Operation};
 
 impl Responder {
     /// Whether answering `status` for this request would redirect it to the very
@@ -19,6 +19,7 @@ impl Responder {
     /// `Prefer` reaches an answer instead of a loop.
     pub(crate) fn is_canonical(
         &self,
+        contract: &Contract,
         op: &Operation,
         status: u16,
         req: &RequestInfo<'_>,
@@ -27,7 +28,7 @@ impl Responder {
         let Some(ri) = response_index(op, status) else {
             return false;
         };
-        let canned = &self.canned[op.index][ri];
+        let canned = &self.canned(contract, op)[ri];
         if !canned.redirect {
             return false;
         }

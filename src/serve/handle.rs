@@ -102,6 +102,7 @@ pub(super) async fn handle(
     }
     if state.opts.log {
         log(state, &parts, &outcome, &session, at, started);
+        super::report_late_warnings(state);
     }
 
     let mut response = Response::new(match outcome.shape.dribble {

@@ -321,6 +321,13 @@ impl MockServer {
             started: Instant::now(),
             stop,
         });
+        if state.contract.operations().len() > crate::respond::EAGER_OPERATIONS {
+            // Built after start (see `bodies_built_later`).
+            let weak = Arc::downgrade(&state);
+            let _ = std::thread::Builder::new()
+                .name("mimeo-warm-up".into())
+                .spawn(move || warm_up(&weak));
+        }
         let serving = state.clone();
         let handle = ServerHandle::spawn(addr, |stopped| async move {
             let state = serving;
@@ -362,9 +369,30 @@ impl MockServer {
     }
 
     /// Problems found while building the default responses (an example that
-    /// breaks its schema, a body that cannot be generated validly).
+    /// breaks its schema, a body that cannot be generated validly). A contract
+    /// of more than 200 operations has its bodies built after start (see
+    /// [`MockServer::bodies_built_later`]): problems found then are logged, not
+    /// listed here.
     pub fn warnings(&self) -> &[String] {
         &self.warnings
+    }
+
+    /// Whether the contract is large enough (more than 200 operations) that
+    /// its response bodies are built on first use and by a warm-up thread after
+    /// start, rather than before the server answers.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::sync::Arc;
+    /// use mimeo::{Contract, MockServer, ServeOptions};
+    ///
+    /// let server = MockServer::start(Arc::new(Contract::embedded()?), ServeOptions::default()).await?;
+    /// assert!(!server.bodies_built_later()); // Memory v1 has a few operations
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn bodies_built_later(&self) -> bool {
+        self.state.contract.operations().len() > crate::respond::EAGER_OPERATIONS
     }
 
     /// A session's state as JSON (`None`: the default session), the same as
@@ -581,4 +609,34 @@ fn admin_prefix(prefix: &str, contract: &Contract) -> Result<String, ServeError>
         )));
     }
     Ok(p.to_string())
+}
+
+/// Builds a large contract's bodies after start, one operation at a time,
+/// logging the problems found; stops when the server is gone.
+fn warm_up(state: &std::sync::Weak<State>) {
+    let mut i = 0;
+    while let Some(state) = state.upgrade() {
+        let Some(op) = state.contract.operations().get(i) else {
+            return;
+        };
+        state.responder.prepare(&state.contract, op);
+        report_late_warnings(&state);
+        i += 1;
+    }
+}
+
+/// Logs the problems found building bodies after start (see
+/// [`crate::respond::EAGER_OPERATIONS`]), when the server logs.
+pub(super) fn report_late_warnings(state: &State) {
+    let warnings = state.responder.take_late_warnings();
+    if !state.opts.log {
+        return;
+    }
+    for w in warnings {
+        state.log.push(|buf| {
+            buf.extend_from_slice(b"warning: ");
+            buf.extend_from_slice(w.as_bytes());
+            buf.push(b'\n');
+        });
+    }
 }

@@ -486,7 +486,7 @@ fn choose_and_respond(
     if !matches!(why, Why::Default)
         && state
             .responder
-            .is_canonical(operation, status, &info, parts.uri.path())
+            .is_canonical(contract, operation, status, &info, parts.uri.path())
     {
         // The URL a redirect points at is never redirected itself: a client that
         // follows it (resending its Prefer) gets an answer, not a loop.

@@ -148,3 +148,49 @@ async fn hundreds_of_operations_load_and_route() {
         400
     );
 }
+
+#[tokio::test]
+async fn a_large_contract_serves_at_once_and_logs_body_problems_found_later() {
+    // More than 200 operations: bodies are built after start (first use, or the
+    // warm-up), and what goes wrong then still reaches the log.
+    let mut doc = String::from("openapi: 3.0.3\ninfo: {title: big, version: '1'}\npaths:\n");
+    for i in 0..250 {
+        // Operation 240's body cannot be generated valid: a one-letter pattern
+        // under a minimum length of three.
+        let schema = if i == 240 {
+            "{type: object, required: [s], properties: {s: {type: string, pattern: '^a$', minLength: 3}}}"
+        } else {
+            "{type: object, properties: {n: {type: integer}}}"
+        };
+        doc.push_str(&format!(
+            "  /r{i}:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {schema}\n"
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let spec = crate::common::replay::write(dir.path(), "big.yaml", &doc);
+    let running = crate::common::proxy::spawn_command(
+        "serve",
+        &["--spec", spec.to_str().unwrap(), "--port", "0"],
+    );
+    let r = send(&running.url, "GET", "/r240", &[], None).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        send(&running.url, "GET", "/r7", &[], None).await.status,
+        200
+    );
+    let stopped = running.stop();
+    assert_eq!(stopped.code, Some(0), "{}", stopped.stderr);
+    assert!(
+        stopped
+            .stderr
+            .contains("250 operations: response bodies are built on first use"),
+        "{}",
+        stopped.stderr
+    );
+    let late = stopped
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("warning:") && l.contains("/paths/~1r240/get/responses/200"))
+        .count();
+    assert_eq!(late, 1, "{}", stopped.stderr);
+}
