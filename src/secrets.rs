@@ -322,7 +322,44 @@ impl std::fmt::Debug for Secrets {
 /// What replaces a secret.
 const REDACTED: &str = "[redacted]";
 
+/// Sets of values made into [`Secrets`] lately, per thread: the proxy hides a
+/// client's credentials in each exchange's messages, a client sends the same
+/// ones every time, and building their matcher (every encoding of each) cost
+/// more than the rest of the exchange.
+#[cfg(feature = "proxy")]
+const RECENT_SETS: usize = 8;
+
+#[cfg(feature = "proxy")]
+thread_local! {
+    static RECENT: std::cell::RefCell<(usize, Vec<(Vec<String>, Secrets)>)> =
+        const { std::cell::RefCell::new((0, Vec::new())) };
+}
+
 impl Secrets {
+    /// [`Secrets::new`], shared with the last call for the same values on this
+    /// thread.
+    #[cfg(feature = "proxy")]
+    pub(crate) fn recent(values: Vec<String>) -> Secrets {
+        if values.iter().map(String::len).sum::<usize>() > 4096 {
+            return Secrets::new(values);
+        }
+        RECENT.with(|recent| {
+            let mut recent = recent.borrow_mut();
+            if let Some((_, s)) = recent.1.iter().find(|(v, _)| *v == values) {
+                return s.clone();
+            }
+            let made = Secrets::new(values.iter().cloned());
+            let (next, sets) = &mut *recent;
+            if sets.len() < RECENT_SETS {
+                sets.push((values, made.clone()));
+            } else {
+                sets[*next] = (values, made.clone());
+                *next = (*next + 1) % RECENT_SETS;
+            }
+            made
+        })
+    }
+
     /// Hides each of `values` (shorter than 4 characters: ignored, they would
     /// match everywhere).
     pub fn new(values: impl IntoIterator<Item = String>) -> Secrets {

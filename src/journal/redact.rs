@@ -59,7 +59,8 @@ impl<'a> Redactor<'a> {
     }
 }
 
-/// [`carried`], owned.
+/// [`carried`], owned (for the proxy's messages).
+#[cfg(feature = "proxy")]
 pub(crate) fn carried_credentials<'h>(
     profile: &Profile,
     headers: impl IntoIterator<Item = (&'h str, &'h [u8])>,

@@ -522,7 +522,7 @@ async fn handle(
     let secrets = if found.is_empty() {
         Secrets::default()
     } else {
-        Secrets::new(secrets)
+        Secrets::recent(secrets)
     };
     for message in found
         .listed
