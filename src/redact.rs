@@ -6,6 +6,7 @@
 //! last.
 
 use indexmap::IndexMap;
+use memchr::memmem::Finder;
 use serde_json::Value;
 
 use crate::scenario::{placeholder, RedactTarget, Scenario};
@@ -18,8 +19,10 @@ const MIN_VAR_LEN: usize = 8;
 pub(crate) struct Redactor<'a> {
     scenario: &'a Scenario,
     target: String,
-    /// (value, placeholder), longest value first.
-    vars: Vec<(String, String)>,
+    /// (value, placeholder, a finder of the value), longest value first.
+    vars: Vec<(String, String, Finder<'static>)>,
+    /// Finds `target`: built once, so text without it is passed over cheaply.
+    target_finder: Finder<'static>,
     secrets: &'a Secrets,
 }
 
@@ -32,10 +35,10 @@ impl<'a> Redactor<'a> {
         target_base: &str,
         secrets: &'a Secrets,
     ) -> Redactor<'a> {
-        let mut vars: Vec<(String, String)> = vars
+        let mut vars: Vec<(String, String, Finder<'static>)> = vars
             .iter()
             .filter(|(_, v)| v.len() >= MIN_VAR_LEN)
-            .map(|(k, v)| (v.clone(), placeholder(k)))
+            .map(|(k, v)| (v.clone(), placeholder(k), Finder::new(v).into_owned()))
             .collect();
         vars.sort_by_key(|v| std::cmp::Reverse(v.0.len()));
         // The target as it appears in answers: without credentials in its URL.
@@ -43,6 +46,7 @@ impl<'a> Redactor<'a> {
             .replace("[redacted]@", "");
         Redactor {
             scenario,
+            target_finder: Finder::new(&target).into_owned(),
             target,
             vars,
             secrets,
@@ -51,16 +55,23 @@ impl<'a> Redactor<'a> {
 
     /// Free text: credentials, the target, variables, then `matching` rules.
     pub(crate) fn text(&self, s: &str) -> String {
+        // Each replacement copies the text only when it finds something.
         let mut s = self.secrets.scrub(s);
-        if !self.target.is_empty() {
+        if !self.target.is_empty() && self.target_finder.find(s.as_bytes()).is_some() {
             s = s.replace(self.target.as_str(), "[target]");
         }
-        for (value, name) in &self.vars {
-            s = s.replace(value.as_str(), name);
+        for (value, name, finder) in &self.vars {
+            if finder.find(s.as_bytes()).is_some() {
+                s = s.replace(value.as_str(), name);
+            }
         }
         for r in &self.scenario.redact {
             if let RedactTarget::Matching(re) = &r.target {
-                s = re.replace_all(&s, regex::NoExpand(&r.with)).into_owned();
+                if let std::borrow::Cow::Owned(replaced) =
+                    re.replace_all(&s, regex::NoExpand(&r.with))
+                {
+                    s = replaced;
+                }
             }
         }
         s

@@ -450,6 +450,14 @@ impl Secrets {
             }
             Value::Array(items) => items.iter_mut().for_each(|v| self.scrub_json(v)),
             Value::Object(map) => {
+                // The map is rebuilt only when a key holds a secret: most hold none.
+                let secret_key = map
+                    .keys()
+                    .any(|k| matches!(self.scrub_cow(k), std::borrow::Cow::Owned(_)));
+                if !secret_key {
+                    map.values_mut().for_each(|v| self.scrub_json(v));
+                    return;
+                }
                 let old = std::mem::take(map);
                 for (k, mut v) in old {
                     self.scrub_json(&mut v);
@@ -464,6 +472,12 @@ impl Secrets {
     /// `text` scrubbed, looking inside it when it is JSON; `None` when nothing
     /// changed.
     pub(crate) fn scrub_json_text(&self, text: &str) -> Option<String> {
+        // Without an escape, every string and key inside JSON text is a piece of
+        // the text: when the text holds no secret, neither does anything in it,
+        // and it need not be parsed.
+        if !text.contains('\\') && self.matcher.as_ref().is_some_and(|m| !m.is_match(text)) {
+            return None;
+        }
         let trimmed = text.trim_start();
         if trimmed.starts_with('{') || trimmed.starts_with('[') {
             if let Ok(mut inner) = serde_json::from_str::<serde_json::Value>(text) {
@@ -621,5 +635,26 @@ mod tests {
         let s = Secrets::new(vec!["p&ss w/rd".to_string()]);
         assert_eq!(s.scrub("q=p%26ss%20w%2Frd"), "q=[redacted]");
         assert_eq!(s.scrub("p&amp;ss w/rd"), "[redacted]");
+    }
+
+    #[cfg(feature = "replay")]
+    #[test]
+    fn json_text_is_looked_into_only_when_it_may_hold_a_secret() {
+        let s = Secrets::new(vec!["s3cr3t-token".to_string()]);
+        // No escape and no secret: nothing changes, nothing is parsed.
+        assert_eq!(s.scrub_json_text(r#"{"a": "b", "c": [1, 2]}"#), None);
+        // A secret written with escapes is found by parsing the body.
+        let escaped = r#"{"t": "s3cr3t\u002dtoken"}"#;
+        assert_eq!(
+            s.scrub_json_text(escaped).as_deref(),
+            Some(r#"{"t":"[redacted]"}"#)
+        );
+        // A secret as a key, in a value scrubbed in place.
+        let mut v = serde_json::json!({"s3cr3t-token": {"k": "x s3cr3t-token"}, "z": "ok"});
+        s.scrub_json(&mut v);
+        assert_eq!(
+            v,
+            serde_json::json!({"[redacted]": {"k": "x [redacted]"}, "z": "ok"})
+        );
     }
 }

@@ -23,19 +23,25 @@ pub(crate) struct Painter {
 /// (escape sequences among them) and non-characters shown as `\u{..}`, colour or
 /// not, so an answer cannot move the cursor, clear the screen or retitle it.
 pub(crate) fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            let n = c as u32;
-            let bad = (c.is_control() && c != '\n' && c != '\t')
-                || (0xFDD0..=0xFDEF).contains(&n)
-                || (n & 0xFFFE) == 0xFFFE;
-            if bad {
-                format!("\\u{{{n:x}}}")
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    let bad = |c: char| {
+        let n = c as u32;
+        (c.is_control() && c != '\n' && c != '\t')
+            || (0xFDD0..=0xFDEF).contains(&n)
+            || (n & 0xFFFE) == 0xFFFE
+    };
+    // Almost all text is printable as it is: copied whole, not char by char.
+    if !text.chars().any(bad) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if bad(c) {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 impl Painter {

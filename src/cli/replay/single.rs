@@ -77,6 +77,14 @@ pub(super) async fn run(
         ci: ci_from_env(),
     };
     let scenarios = Arc::new(scenarios);
+    // Each finished run finds its scenario by snapshot name: an index, not a
+    // search through every scenario per run.
+    let by_snapshot: HashMap<String, usize> = scenarios
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, s)| (s.snapshot_name().to_string(), i))
+        .collect();
     let states: Arc<Mutex<HashMap<String, SnapshotState>>> = Arc::default();
     let on_done = {
         let (contract, scenarios, states, bar, store) = (
@@ -88,8 +96,7 @@ pub(super) async fn run(
         );
         let (base, secrets) = (target.base.clone(), secrets.clone());
         move |run: &ScenarioRun| {
-            let Some(scenario) = scenarios.iter().find(|s| s.snapshot_name() == run.snapshot)
-            else {
+            let Some(scenario) = by_snapshot.get(&run.snapshot).map(|&i| &scenarios[i]) else {
                 return;
             };
             let state = if run.skipped.is_some() {
