@@ -4,11 +4,12 @@
 mod cli;
 
 /// mimalloc rather than the system allocator: a request's answer takes a few
-/// dozen small allocations (a tenth of its instructions went to glibc's malloc
-/// and free), and large buffers (answers being checked, request bodies) go back
-/// to the operating system soon after they are freed, so the proxy's memory
-/// stays near what its `--check-memory` budget counts. The library leaves the
-/// choice of allocator to its users.
+/// dozen small allocations, and a tenth of its instructions went to glibc's
+/// malloc and free. mimalloc gives freed memory back to the operating system
+/// after a short delay (glibc needed its mmap threshold lowered for that); the
+/// proxy's peaks under many large answers (benches/hostile.sh) were measured
+/// with glibc and are to be measured again. The library leaves the choice of
+/// allocator to its users.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -74,9 +74,8 @@ pub(crate) fn run(args: ServeArgs) -> i32 {
         }
         if server.bodies_built_later() {
             super::out::tell!(
-                "{} operations: response bodies are built on first use and by a warm-up after start; problems found then are logged{}",
-                contract.operations().len(),
-                if args.quiet { " (not with --quiet)" } else { "" }
+                "{} operations: response bodies are built on first use and by a warm-up after start; problems found then are printed as warnings when found",
+                contract.operations().len()
             );
         }
         // The banner's last line, `mimeo: listening on URL`, is the readiness line
@@ -89,9 +88,26 @@ pub(crate) fn run(args: ServeArgs) -> i32 {
             }
         }
         print_now(&banner(&contract, &server, stateful.as_deref(), &control));
+        // A large contract's bodies are built after start: what goes wrong
+        // then is printed as it is found.
+        let late = async {
+            if !server.bodies_built_later() {
+                return std::future::pending().await;
+            }
+            loop {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                for w in server.late_warnings() {
+                    super::out::tell!("warning: {w}");
+                }
+            }
+        };
         tokio::select! {
             _ = &mut stop => {}
             _ = server.shutdown_requested() => {}
+            () = late => {}
+        }
+        for w in server.late_warnings() {
+            super::out::tell!("warning: {w}");
         }
         if let Some(path) = &args.ready_file {
             let _ = ready::clear(path);

@@ -11,14 +11,20 @@ use std::sync::Arc;
 use base64::Engine;
 use hyper::header::{HeaderMap, AUTHORIZATION};
 
-/// Decoded Basic credentials.
-#[derive(Debug, PartialEq, Eq)]
+/// Decoded Basic credentials (`Debug` never shows the password).
+#[derive(PartialEq, Eq)]
 pub(crate) struct Basic {
     /// The user (shared: it is also a session's name).
     pub(crate) user: Arc<str>,
     /// `None` when the decoded text has no `:` (not valid Basic, but its user
     /// still names a session).
     pub(crate) password: Option<Box<str>>,
+}
+
+impl std::fmt::Debug for Basic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Basic({}, [redacted])", self.user)
+    }
 }
 
 /// Tokens remembered per thread.

@@ -35,7 +35,6 @@ use crate::validate::Violation;
 pub use near::{Closest, NearMiss};
 pub use pattern::{BodyPattern, RequestPattern, StringMatcher};
 #[cfg(feature = "proxy")]
-#[cfg(feature = "proxy")]
 pub(crate) use redact::carried_credentials;
 pub(crate) use redact::Redactor;
 pub use view::{Draw, Draws, JournaledRequest, LoggedRequest, Reason, RequestViolation};

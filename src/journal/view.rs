@@ -509,6 +509,10 @@ mod tests {
             let at = base + Duration::from_millis(ms);
             assert_eq!(super::timestamp(at), full(at));
         }
+        // Below the millisecond: cut, not rounded, as the full format does.
+        let at = base + Duration::from_micros(999_900);
+        assert_eq!(super::timestamp(at), full(at));
+        assert!(super::timestamp(at).ends_with(".999Z"));
         let before = UNIX_EPOCH - Duration::from_millis(1500);
         assert_eq!(super::timestamp(before), full(before));
         assert_eq!(super::timestamp(base), "2026-11-18T11:06:40.000Z");

@@ -125,6 +125,9 @@ pub(crate) struct ChoiceError {
 impl Responder {
     /// Builds every default response; problems (an example that breaks its own
     /// schema, a body that cannot be generated validly) are returned as warnings.
+    /// A contract of more than [`EAGER_OPERATIONS`] has them built on first use
+    /// instead (see [`Responder::prepare`]), its problems kept for
+    /// [`Responder::take_late_warnings`].
     pub(crate) fn new(contract: &Contract, seed: u64, dynamic: bool) -> (Responder, Vec<String>) {
         let mut warnings = Vec::new();
         let ops = &contract.operations;
@@ -207,12 +210,8 @@ impl Responder {
         self.canned[op.index].get_or_init(|| {
             let mut warnings = Vec::new();
             let built = build_operation(contract, op, self.seed, &mut warnings);
-            if !warnings.is_empty() {
-                self.late
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .extend(warnings);
-                self.has_late.store(true, Ordering::Release);
+            for w in warnings {
+                self.note_late(w);
             }
             built
         })
@@ -222,6 +221,20 @@ impl Responder {
     /// contract, on a thread of its own).
     pub(crate) fn prepare(&self, contract: &Contract, op: &Operation) {
         self.canned(contract, op);
+    }
+
+    /// Keeps a problem found after start.
+    pub(crate) fn note_late(&self, warning: String) {
+        self.late
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(warning);
+        self.has_late.store(true, Ordering::Release);
+    }
+
+    /// Operations whose bodies are not built yet.
+    pub(crate) fn pending(&self) -> usize {
+        self.canned.0.iter().filter(|c| c.get().is_none()).count()
     }
 
     /// Problems found building bodies since start that nobody took yet.

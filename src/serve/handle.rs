@@ -102,7 +102,6 @@ pub(super) async fn handle(
     }
     if state.opts.log {
         log(state, &parts, &outcome, &session, at, started);
-        super::report_late_warnings(state);
     }
 
     let mut response = Response::new(match outcome.shape.dribble {
@@ -214,38 +213,18 @@ fn log(
     started: Instant,
 ) {
     let micros = started.elapsed().as_micros();
-    let plain = matches!(
-        outcome.why,
-        Why::Default
-            | Why::Rule { .. }
-            | Why::Fault { .. }
-            | Why::NotFound
-            | Why::MethodNotAllowed
-            | Why::Preflight
-            | Why::NotAcceptable
-            | Why::TooLarge
-            | Why::Auth(_)
-    );
-    // Only text that may carry request values needs the redactor.
-    let redactor =
-        (!plain || parts.uri.query().is_some() || !Arc::ptr_eq(session, &state.default_session))
-            .then(|| Redactor::new(&state.contract.profile, &state.secrets, &parts.headers));
-    let target = match (&redactor, parts.uri.query()) {
-        (Some(r), Some(_)) => r.target(parts.uri.path(), parts.uri.query()),
-        _ => parts.uri.path().to_string(),
-    };
-    let shown = match &redactor {
-        Some(r) => shown_session(state, session, r),
-        None => session.to_string(),
-    };
+    // Every text goes through the redactor, the path too (a token can be a
+    // segment of it), as the journal's views do.
+    let r = Redactor::new(&state.contract.profile, &state.secrets, &parts.headers);
+    let target = r.target(parts.uri.path(), parts.uri.query());
+    let shown = shown_session(state, session, &r);
     let why = match &outcome.why {
         Why::Default => None,
         Why::Invalid => {
-            let r = redactor.as_ref();
             let list: Vec<String> = outcome
                 .violations
                 .iter()
-                .map(|v| r.map_or_else(|| v.to_string(), |r| r.text(&v.to_string())))
+                .map(|v| r.text(&v.to_string()))
                 .collect();
             let more = match outcome.unlisted {
                 0 => String::new(),
@@ -257,13 +236,7 @@ fn log(
                 list.join("; ")
             ))
         }
-        other => {
-            let reason = other.reason(&state.opts.rules, |t| match &redactor {
-                Some(r) => r.text(t),
-                None => t.to_string(),
-            });
-            Some(reason.to_string())
-        }
+        other => Some(other.reason(&state.opts.rules, |t| r.text(t)).to_string()),
     };
     state.log.push(|buf| {
         push_timestamp(buf, at);

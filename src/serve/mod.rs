@@ -268,8 +268,10 @@ impl MockServer {
         MockServerBuilder::new(contract)
     }
 
-    /// Checks the rules against the contract, builds every default response, binds,
-    /// and starts serving on the current tokio runtime.
+    /// Checks the rules against the contract, builds every default response (a
+    /// contract of more than 200 operations: after start, see
+    /// [`MockServer::bodies_built_later`]), binds, and starts serving on the
+    /// current tokio runtime.
     pub async fn start(
         contract: Arc<Contract>,
         opts: ServeOptions,
@@ -371,10 +373,40 @@ impl MockServer {
     /// Problems found while building the default responses (an example that
     /// breaks its schema, a body that cannot be generated validly). A contract
     /// of more than 200 operations has its bodies built after start (see
-    /// [`MockServer::bodies_built_later`]): problems found then are logged, not
-    /// listed here.
+    /// [`MockServer::bodies_built_later`]): problems found then are returned by
+    /// [`MockServer::late_warnings`].
     pub fn warnings(&self) -> &[String] {
         &self.warnings
+    }
+
+    /// Problems found building response bodies after start (a contract of more
+    /// than 200 operations, see [`MockServer::bodies_built_later`]) since the
+    /// last call; each is returned once. `mimeo serve` prints them as they come.
+    ///
+    /// ```no_run
+    /// # async fn demo(server: mimeo::MockServer) {
+    /// for w in server.late_warnings() {
+    ///     eprintln!("warning: {w}");
+    /// }
+    /// # }
+    /// ```
+    pub fn late_warnings(&self) -> Vec<String> {
+        self.state.responder.take_late_warnings()
+    }
+
+    /// How many operations' response bodies are still to be built (0 once the
+    /// warm-up of a large contract is done, and always for a small one).
+    ///
+    /// ```no_run
+    /// # async fn demo(server: mimeo::MockServer) {
+    /// while server.bodies_pending() > 0 {
+    ///     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    /// }
+    /// assert!(server.late_warnings().is_empty());
+    /// # }
+    /// ```
+    pub fn bodies_pending(&self) -> usize {
+        self.state.responder.pending()
     }
 
     /// Whether the contract is large enough (more than 200 operations) that
@@ -611,32 +643,25 @@ fn admin_prefix(prefix: &str, contract: &Contract) -> Result<String, ServeError>
     Ok(p.to_string())
 }
 
-/// Builds a large contract's bodies after start, one operation at a time,
-/// logging the problems found; stops when the server is gone.
+/// Builds a large contract's bodies after start, one operation at a time; stops
+/// when the server is gone. What goes wrong is kept for
+/// [`MockServer::late_warnings`]; a panic building one operation is one of them,
+/// and the warm-up goes on with the next.
 fn warm_up(state: &std::sync::Weak<State>) {
     let mut i = 0;
     while let Some(state) = state.upgrade() {
         let Some(op) = state.contract.operations().get(i) else {
             return;
         };
-        state.responder.prepare(&state.contract, op);
-        report_late_warnings(&state);
+        let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            state.responder.prepare(&state.contract, op);
+        }));
+        if built.is_err() {
+            state.responder.note_late(format!(
+                "building the responses of {} failed (a bug in mimeo: please report it); requests to it may fail",
+                op.name()
+            ));
+        }
         i += 1;
-    }
-}
-
-/// Logs the problems found building bodies after start (see
-/// [`crate::respond::EAGER_OPERATIONS`]), when the server logs.
-pub(super) fn report_late_warnings(state: &State) {
-    let warnings = state.responder.take_late_warnings();
-    if !state.opts.log {
-        return;
-    }
-    for w in warnings {
-        state.log.push(|buf| {
-            buf.extend_from_slice(b"warning: ");
-            buf.extend_from_slice(w.as_bytes());
-            buf.push(b'\n');
-        });
     }
 }

@@ -138,6 +138,18 @@ async fn hundreds_of_operations_load_and_route() {
     assert!(c.warnings().is_empty(), "{:?}", c.warnings());
     let server = serve(&c).await;
     assert!(server.warnings().is_empty(), "{:?}", server.warnings());
+    // More than 200 operations: the bodies are built after start; every one of
+    // them, once built, without a problem.
+    assert!(server.bodies_built_later());
+    let started = std::time::Instant::now();
+    while server.bodies_pending() > 0 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "warm-up"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(server.late_warnings().is_empty());
     let r = send(&server.url(), "GET", "/r399/abc/items/5", &[], None).await;
     assert_eq!(r.status, 200);
     assert_valid(&c, "get399", &r);
