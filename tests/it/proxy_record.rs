@@ -290,15 +290,18 @@ async fn a_session_ends_after_the_idle_gap_and_is_written_at_once() {
         async move { send_anonymous(&url, "GET", &ids, &[], "").await.status }
     };
     assert_eq!(anonymous(proxy.url()).await, 200);
-    // Written by the proxy while it runs, once the session has been idle for the gap.
+    // Written by the proxy while it runs, once the session has been idle for the
+    // gap. (The summary lists a recording once its file is written and has been
+    // read back as a scenario: the file can appear a moment before.)
     tokio::time::timeout(WATCHDOG, async {
-        while yaml_files(dir.path()).is_empty() {
+        while proxy.summary().recordings.is_empty() {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     })
     .await
     .expect("the ended session is written without a shutdown");
     assert_eq!(proxy.summary().recordings.len(), 1);
+    assert_eq!(yaml_files(dir.path()).len(), 1);
     assert_eq!(anonymous(proxy.url()).await, 200);
     let summary = proxy.shutdown().await;
     let files = yaml_files(dir.path());
