@@ -315,3 +315,37 @@ async fn an_error_never_borrows_a_response_without_a_body() {
         String::from_utf8_lossy(&r.body)
     );
 }
+
+#[tokio::test]
+async fn a_credential_in_the_path_never_reaches_the_log() {
+    // A JWT as a path segment, with and without a query: the log line shows
+    // the path through the same redaction as the journal.
+    let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJl";
+    let running = spawn_command("serve", &["--port", "0"]);
+    for path in [
+        format!("/v1/ControlPlane/Stores/{jwt}"),
+        format!("/v1/ControlPlane/Stores/{jwt}?x=1"),
+    ] {
+        let r = send(&running.url, "DELETE", &path, &[], None).await;
+        assert_eq!(r.status, 400, "{path}");
+    }
+    let stopped = running.stop();
+    assert!(
+        !stopped.stderr.contains("eyJhbGciOiJIUzI1NiJ9"),
+        "{}",
+        stopped.stderr
+    );
+    assert_eq!(
+        stopped
+            .stderr
+            .lines()
+            .filter(
+                |l| l.contains("] DELETE /v1/ControlPlane/Stores/[redacted]")
+                    && l.contains(" -> 400 ")
+            )
+            .count(),
+        2,
+        "{}",
+        stopped.stderr
+    );
+}
