@@ -327,21 +327,14 @@ impl std::fmt::Debug for Secrets {
 /// What replaces a secret.
 const REDACTED: &str = "[redacted]";
 
-/// Sets of values made into [`Secrets`] lately, per thread: the proxy hides a
-/// client's credentials in each exchange's messages, a client sends the same
-/// ones every time, and building their matcher (every encoding of each) cost
-/// more than the rest of the exchange.
-#[cfg(feature = "proxy")]
-const RECENT_SETS: usize = 8;
-
-/// The next slot to replace, and the sets with their matchers.
-#[cfg(feature = "proxy")]
-type RecentSets = (usize, Vec<(Vec<String>, Secrets)>);
-
 #[cfg(feature = "proxy")]
 thread_local! {
-    static RECENT: std::cell::RefCell<RecentSets> =
-        const { std::cell::RefCell::new((0, Vec::new())) };
+    /// Sets of values made into [`Secrets`] lately on this thread: the proxy
+    /// hides a client's credentials in each exchange's messages, a client sends
+    /// the same ones every time, and building their matcher (every encoding of
+    /// each) cost more than the rest of the exchange.
+    static RECENT: std::cell::RefCell<crate::support::recent::Recent<Vec<String>, Secrets, 8>> =
+        const { std::cell::RefCell::new(crate::support::recent::Recent::new()) };
 }
 
 impl Secrets {
@@ -354,19 +347,9 @@ impl Secrets {
             return Secrets::new(values);
         }
         RECENT.with(|recent| {
-            let mut recent = recent.borrow_mut();
-            if let Some((_, s)) = recent.1.iter().find(|(v, _)| *v == values) {
-                return s.clone();
-            }
-            let made = Secrets::new(values.iter().cloned());
-            let (next, sets) = &mut *recent;
-            if sets.len() < RECENT_SETS {
-                sets.push((values, made.clone()));
-            } else {
-                sets[*next] = (values, made.clone());
-                *next = (*next + 1) % RECENT_SETS;
-            }
-            made
+            recent
+                .borrow_mut()
+                .get_or_make(values.as_slice(), || Secrets::new(values.iter().cloned()))
         })
     }
 

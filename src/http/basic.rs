@@ -9,6 +9,8 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use base64::Engine;
+
+use crate::support::recent::Recent;
 use hyper::header::{HeaderMap, AUTHORIZATION};
 
 /// Decoded Basic credentials (`Debug` never shows the password).
@@ -27,15 +29,13 @@ impl std::fmt::Debug for Basic {
     }
 }
 
-/// Tokens remembered per thread.
-const REMEMBERED: usize = 8;
 /// Longer tokens are decoded every time (a bound on what the cache holds).
 const MAX_REMEMBERED_TOKEN: usize = 512;
 
-type Slot = (Box<str>, Option<Arc<Basic>>);
-
 thread_local! {
-    static RECENT: RefCell<(usize, Vec<Slot>)> = const { RefCell::new((0, Vec::new())) };
+    /// The last 8 tokens decoded on this thread.
+    static RECENT: RefCell<Recent<String, Option<Arc<Basic>>, 8>> =
+        const { RefCell::new(Recent::new()) };
 }
 
 /// The credentials of a Basic `token` (the text after `Basic `); `None` when it
@@ -44,22 +44,7 @@ pub(crate) fn decode(token: &str) -> Option<Arc<Basic>> {
     if token.len() > MAX_REMEMBERED_TOKEN {
         return decode_now(token);
     }
-    RECENT.with(|recent| {
-        let mut recent = recent.borrow_mut();
-        if let Some((_, found)) = recent.1.iter().find(|(t, _)| **t == *token) {
-            return found.clone();
-        }
-        let decoded = decode_now(token);
-        let (next, slots) = &mut *recent;
-        let slot = (Box::from(token), decoded.clone());
-        if slots.len() < REMEMBERED {
-            slots.push(slot);
-        } else {
-            slots[*next] = slot;
-            *next = (*next + 1) % REMEMBERED;
-        }
-        decoded
-    })
+    RECENT.with(|recent| recent.borrow_mut().get_or_make(token, || decode_now(token)))
 }
 
 fn decode_now(token: &str) -> Option<Arc<Basic>> {
@@ -109,7 +94,7 @@ mod tests {
         assert_eq!((&*b.user, b.password.as_deref()), ("nocolon", None));
         assert!(decode("!!!").is_none());
         // More tokens than remembered: each still decoded right.
-        for i in 0..3 * REMEMBERED {
+        for i in 0..24 {
             let t = base64::engine::general_purpose::STANDARD.encode(format!("user{i}:pw{i}"));
             assert_eq!(&*decode(&t).unwrap().user, format!("user{i}"));
         }

@@ -10,4 +10,5 @@ pub(crate) mod files;
 pub(crate) mod limits;
 pub(crate) mod media;
 pub(crate) mod pointer;
+pub(crate) mod recent;
 pub(crate) mod yaml;
