@@ -22,10 +22,11 @@
 //! nodes (by address; `$ref`s are edges), the count at each depth is summed over
 //! the graph once, and the iteration stops as soon as the counts stop changing.
 
-use std::collections::HashMap;
-use std::rc::Rc;
-
 use serde_json::Value;
+
+/// Maps keyed by addresses and names the analysis made itself: no need for
+/// SipHash's flooding resistance, and hashing dominated the analysis.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 
 /// The most schemas one value may be checked against (see the module docs).
 pub(crate) const MAX_FANOUT: u64 = 1_000;
@@ -40,25 +41,16 @@ const MAX_NODES: usize = 2_000_000;
 /// Counts are kept up to this (anything above [`MAX_FANOUT`] is refused anyway).
 const CAP: u64 = MAX_FANOUT * 1_000;
 
-/// Which values below a schema a child schema applies to.
-#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
-enum Key<'a> {
-    /// The member with this name (`properties`).
-    Name(&'a str),
-    /// Any member (`additionalProperties`, `patternProperties`: counted as
-    /// applying to every member, an upper bound).
-    Wild,
-    /// Any item (`items`, `additionalItems`, tuple entries: likewise).
-    Item,
-}
-
 #[derive(Default)]
-struct Node<'a> {
+struct Node {
     /// Schemas applied to the same value: composition, `not`, `$ref`, schema
     /// `dependencies`.
     same: Vec<usize>,
-    /// Schemas applied to members or items.
-    children: Vec<(Key<'a>, usize)>,
+    /// Schemas applied to members or items, by key id ([`WILD`] for any member
+    /// (`additionalProperties`, `patternProperties`: counted as applying to every
+    /// member, an upper bound), [`ITEM`] for any item (`items`, tuple entries:
+    /// likewise), from [`FIRST_NAME`] on one per member name in `properties`).
+    children: Vec<(u32, usize)>,
     /// An already analysed schema: counted as its fan-out at every depth.
     known: Option<u64>,
 }
@@ -79,7 +71,8 @@ impl Fanouts {
     ) -> Fanouts {
         let mut graph = Graph {
             document,
-            ids: HashMap::new(),
+            ids: HashMap::default(),
+            names: HashMap::default(),
             nodes: Vec::new(),
             values: Vec::new(),
             todo: Vec::new(),
@@ -94,7 +87,11 @@ impl Fanouts {
                 };
             }
         }
-        let fan = graph.fanouts();
+        let Some(fan) = graph.fanouts() else {
+            return Fanouts {
+                by_node: graph.ids.keys().map(|&k| (k, CAP)).collect(),
+            };
+        };
         Fanouts {
             by_node: graph
                 .values
@@ -119,7 +116,9 @@ fn address(v: &Value) -> usize {
 struct Graph<'a, 'k> {
     document: &'a Value,
     ids: HashMap<usize, usize>,
-    nodes: Vec<Node<'a>>,
+    /// Member names by key id (from [`FIRST_NAME`]).
+    names: HashMap<&'a str, u32>,
+    nodes: Vec<Node>,
     values: Vec<&'a Value>,
     todo: Vec<usize>,
     known: Option<&'k Fanouts>,
@@ -143,6 +142,12 @@ impl<'a> Graph<'a, '_> {
             self.todo.push(id);
         }
         id
+    }
+
+    /// The key id of the member name `name`.
+    fn name(&mut self, name: &'a str) -> u32 {
+        let next = FIRST_NAME.saturating_add(self.names.len() as u32);
+        *self.names.entry(name).or_insert(next)
     }
 
     /// Walks everything reachable; `false` when the graph is too large.
@@ -180,26 +185,27 @@ impl<'a> Graph<'a, '_> {
                     }
                     ("properties", Value::Object(props)) => {
                         for (name, p) in props {
-                            children.push((Key::Name(name.as_str()), self.id(p)));
+                            let key = self.name(name);
+                            children.push((key, self.id(p)));
                         }
                     }
                     ("patternProperties", Value::Object(props)) => {
                         for p in props.values() {
-                            children.push((Key::Wild, self.id(p)));
+                            children.push((WILD, self.id(p)));
                         }
                     }
                     ("additionalProperties" | "unevaluatedProperties", v @ Value::Object(_)) => {
-                        children.push((Key::Wild, self.id(v)));
+                        children.push((WILD, self.id(v)));
                     }
                     (
                         "items" | "additionalItems" | "unevaluatedItems" | "contains",
                         v @ Value::Object(_),
                     ) => {
-                        children.push((Key::Item, self.id(v)));
+                        children.push((ITEM, self.id(v)));
                     }
                     ("items" | "prefixItems", Value::Array(items)) => {
                         for i in items {
-                            children.push((Key::Item, self.id(i)));
+                            children.push((ITEM, self.id(i)));
                         }
                     }
                     _ => {}
@@ -248,9 +254,11 @@ impl<'a> Graph<'a, '_> {
     }
 
     /// Each node's fan-out: the most schemas applied to one value at any depth.
-    fn fanouts(&self) -> Vec<u64> {
+    /// `None` when the per-key layout would pass [`MAX_SLOTS`].
+    fn fanouts(&self) -> Option<Vec<u64>> {
         let (dag, order) = self.acyclic();
         let n = self.nodes.len();
+        let layout = Layout::new(&self.nodes, &dag, &order)?;
         // Depth 0: the schemas composed at the value itself.
         let mut cur = vec![0u64; n];
         for &s in &order {
@@ -263,61 +271,284 @@ impl<'a> Graph<'a, '_> {
             };
         }
         let mut fan = cur.clone();
-        let empty: Rc<HashMap<Key<'a>, u64>> = Rc::default();
+        // Most of a document settles in a few levels while a recursive part
+        // keeps growing to MAX_DEPTH: each level recomputes only the nodes whose
+        // inputs changed (a child's count at the level above, or the sums of a
+        // schema composed here), in topological order, so a level costs what
+        // changed, not the whole graph.
+        let mut position = vec![0u32; n];
+        for (p, &s) in order.iter().enumerate() {
+            position[s] = p as u32;
+        }
+        let live = |s: &usize| self.nodes[*s].known.is_none();
+        // Who reads a node's count (as a child), and who reads its sums (composes it).
+        let readers = Csr::new(
+            n,
+            (0..n)
+                .filter(live)
+                .flat_map(|s| self.nodes[s].children.iter().map(move |&(_, c)| (c, s))),
+        );
+        let composers = Csr::new(
+            n,
+            (0..n)
+                .filter(live)
+                .flat_map(|s| dag[s].iter().map(move |&c| (c, s))),
+        );
+        let mut val = vec![0u64; layout.keys.len()];
+        let mut scratch: Vec<u64> = Vec::new();
+        let mut next = cur.clone();
+        let mut dirty = Bits::new(n);
+        (0..n).for_each(|p| dirty.set(p));
+        let mut done: Vec<usize> = Vec::new();
         for _ in 0..MAX_DEPTH {
             // Per node, the schemas applied to each kind of member or item one
-            // level down, summed over everything composed at the node.
-            let mut below: Vec<Rc<HashMap<Key<'a>, u64>>> = vec![empty.clone(); n];
-            let mut next = vec![0u64; n];
-            for &s in &order {
-                let node = &self.nodes[s];
-                if let Some(f) = node.known {
+            // level down, summed over everything composed at the node. The
+            // layout says where each sum goes, so a level is additions only.
+            done.clear();
+            while let Some(p) = dirty.take_first() {
+                let s = order[p];
+                done.push(s);
+                if let Some(f) = self.nodes[s].known {
                     next[s] = f;
                     continue;
                 }
-                let map = if node.children.is_empty() && dag[s].len() == 1 {
-                    below[dag[s][0]].clone()
-                } else if node.children.is_empty() && dag[s].is_empty() {
-                    empty.clone()
-                } else {
-                    let mut map: HashMap<Key<'a>, u64> = HashMap::new();
-                    for &(key, child) in &node.children {
-                        let e = map.entry(key).or_default();
-                        *e = e.saturating_add(cur[child]).min(CAP);
+                let at = &layout.at[s];
+                let (base, len) = (at.base as usize, at.len as usize);
+                // An alias's sums are those of what it composes, which changed.
+                let mut sums_changed = !at.owned;
+                if at.owned {
+                    scratch.clear();
+                    scratch.resize(len, 0);
+                    for &(slot, child) in &layout.direct[at.direct.clone()] {
+                        let e = &mut scratch[slot as usize];
+                        *e = e.saturating_add(cur[child as usize]).min(CAP);
                     }
-                    for &c in &dag[s] {
-                        for (&key, &count) in below[c].iter() {
-                            let e = map.entry(key).or_default();
+                    for &(c, map) in &layout.composed[at.composed.clone()] {
+                        let from = &layout.at[c as usize];
+                        let map = &layout.maps[map as usize..][..from.len as usize];
+                        for (j, &slot) in map.iter().enumerate() {
+                            let count = val[from.base as usize + j];
+                            let e = &mut scratch[slot as usize];
                             *e = e.saturating_add(count).min(CAP);
                         }
                     }
-                    Rc::new(map)
+                    if val[base..base + len] != scratch[..] {
+                        val[base..base + len].copy_from_slice(&scratch);
+                        sums_changed = true;
+                    }
+                }
+                if sums_changed {
+                    for &t in composers.of(s) {
+                        dirty.set(position[t as usize] as usize);
+                    }
+                }
+                let keys = &layout.keys[base..base + len];
+                let counts = &val[base..base + len];
+                let wild = match keys.first() {
+                    Some(&WILD) => counts[0],
+                    _ => 0,
                 };
-                let wild = map.get(&Key::Wild).copied().unwrap_or(0);
-                next[s] = map
+                next[s] = keys
                     .iter()
-                    .map(|(k, &c)| match k {
-                        Key::Name(_) => c.saturating_add(wild),
-                        Key::Wild | Key::Item => c,
+                    .zip(counts)
+                    .map(|(&k, &c)| {
+                        if k >= FIRST_NAME {
+                            c.saturating_add(wild)
+                        } else {
+                            c
+                        }
                     })
                     .max()
                     .unwrap_or(0)
                     .min(CAP);
-                below[s] = map;
             }
-            let mut changed = false;
-            for s in 0..n {
+            for &s in &done {
                 if next[s] > fan[s] {
                     fan[s] = next[s];
                 }
-                changed |= next[s] != cur[s];
+                if next[s] != cur[s] {
+                    for &t in readers.of(s) {
+                        dirty.set(position[t as usize] as usize);
+                    }
+                }
             }
-            if !changed {
+            if dirty.is_empty() {
                 break;
             }
-            cur = next;
+            for &s in &done {
+                cur[s] = next[s];
+            }
         }
-        fan
+        Some(fan)
+    }
+}
+
+/// Edges grouped by their source: the targets of node `s` in one slice.
+struct Csr {
+    start: Vec<u32>,
+    targets: Vec<u32>,
+}
+
+impl Csr {
+    fn new(n: usize, edges: impl Iterator<Item = (usize, usize)> + Clone) -> Csr {
+        let mut start = vec![0u32; n + 1];
+        for (from, _) in edges.clone() {
+            start[from + 1] += 1;
+        }
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let mut fill = start.clone();
+        let mut targets = vec![0u32; start[n] as usize];
+        for (from, to) in edges {
+            targets[fill[from] as usize] = to as u32;
+            fill[from] += 1;
+        }
+        Csr { start, targets }
+    }
+
+    fn of(&self, s: usize) -> &[u32] {
+        &self.targets[self.start[s] as usize..self.start[s + 1] as usize]
+    }
+}
+
+/// A set of positions, taken out lowest first.
+struct Bits {
+    words: Vec<u64>,
+    /// No set bit below this word.
+    low: usize,
+}
+
+impl Bits {
+    fn new(n: usize) -> Bits {
+        Bits {
+            words: vec![0; n.div_ceil(64)],
+            low: 0,
+        }
+    }
+
+    fn set(&mut self, p: usize) {
+        self.words[p / 64] |= 1 << (p % 64);
+        self.low = self.low.min(p / 64);
+    }
+
+    fn take_first(&mut self) -> Option<usize> {
+        while self.low < self.words.len() {
+            let w = self.words[self.low];
+            if w != 0 {
+                let bit = w.trailing_zeros() as usize;
+                self.words[self.low] &= w - 1;
+                return Some(self.low * 64 + bit);
+            }
+            self.low += 1;
+        }
+        None
+    }
+
+    fn is_empty(&self) -> bool {
+        self.words[self.low.min(self.words.len())..]
+            .iter()
+            .all(|&w| w == 0)
+    }
+}
+
+/// The most per-key sums one analysis keeps (a node's distinct member names,
+/// plus those of everything it composes, summed over nodes): past it the graph
+/// counts as too large, like one of more than [`MAX_NODES`] nodes.
+/// (GitHub's REST description needs ~43,000, Stripe's ~21,000).
+const MAX_SLOTS: usize = 4_000_000;
+
+/// Key ids: any member, any item, then one per member name.
+const WILD: u32 = 0;
+const ITEM: u32 = 1;
+const FIRST_NAME: u32 = 2;
+
+/// Where a node's per-key sums live in [`Layout::keys`] (and the counts array).
+#[derive(Clone, Default)]
+struct At {
+    base: u32,
+    len: u32,
+    /// Computed at this node; otherwise shared with the one schema it composes.
+    owned: bool,
+    direct: std::ops::Range<usize>,
+    composed: std::ops::Range<usize>,
+}
+
+/// The shape of the per-depth sums, which does not change between depths: for
+/// each node the sorted keys it has sums for, where each child's count goes, and
+/// where each composed schema's sums go.
+struct Layout {
+    at: Vec<At>,
+    keys: Vec<u32>,
+    /// (slot in the node's keys, child node).
+    direct: Vec<(u32, u32)>,
+    /// (composed node, start in `maps` of its slots' places in the node's keys).
+    composed: Vec<(u32, u32)>,
+    maps: Vec<u32>,
+}
+
+impl Layout {
+    fn new(nodes: &[Node], dag: &[Vec<usize>], order: &[usize]) -> Option<Layout> {
+        let mut layout = Layout {
+            at: vec![At::default(); nodes.len()],
+            keys: Vec::new(),
+            direct: Vec::new(),
+            composed: Vec::new(),
+            maps: Vec::new(),
+        };
+        let mut mine: Vec<u32> = Vec::new();
+        for &s in order {
+            let node = &nodes[s];
+            if node.known.is_some() || (node.children.is_empty() && dag[s].is_empty()) {
+                continue;
+            }
+            if node.children.is_empty() && dag[s].len() == 1 {
+                // Shares what it composes: nothing of its own to add.
+                let from = layout.at[dag[s][0]].clone();
+                layout.at[s] = At {
+                    owned: false,
+                    direct: 0..0,
+                    composed: 0..0,
+                    ..from
+                };
+                continue;
+            }
+            mine.clear();
+            mine.extend(node.children.iter().map(|&(k, _)| k));
+            for &c in &dag[s] {
+                let from = &layout.at[c];
+                mine.extend_from_slice(&layout.keys[from.base as usize..][..from.len as usize]);
+            }
+            mine.sort_unstable();
+            mine.dedup();
+            let base = layout.keys.len();
+            if base + mine.len() > MAX_SLOTS || layout.maps.len() > MAX_SLOTS {
+                return None;
+            }
+            layout.keys.extend_from_slice(&mine);
+            let slot = |k: u32| mine.binary_search(&k).unwrap_or_default() as u32;
+            let d0 = layout.direct.len();
+            for &(k, child) in &node.children {
+                layout.direct.push((slot(k), child as u32));
+            }
+            let c0 = layout.composed.len();
+            for &c in &dag[s] {
+                let from = layout.at[c].clone();
+                layout.composed.push((c as u32, layout.maps.len() as u32));
+                for j in 0..from.len as usize {
+                    let k = layout.keys[from.base as usize + j];
+                    layout.maps.push(slot(k));
+                }
+            }
+            layout.at[s] = At {
+                base: base as u32,
+                len: mine.len() as u32,
+                owned: true,
+                direct: d0..layout.direct.len(),
+                composed: c0..layout.composed.len(),
+            };
+        }
+        Some(layout)
     }
 }
 

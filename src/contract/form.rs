@@ -62,7 +62,7 @@ pub(crate) fn shape(document: &Value, form: FormKind, at: &str) -> FormShape {
         ValueKind::Object(props) => props
             .into_iter()
             .map(|(name, kind)| {
-                let enc = document.pointer(&pointer::join(at, ["encoding", &name]));
+                let enc = pointer::get(document, &pointer::join(at, ["encoding", &name]));
                 field(name, kind, enc, form)
             })
             .collect(),

@@ -20,7 +20,7 @@ const BUDGET: usize = 2_000;
 /// The kind of the schema at JSON pointer `at` in the converted document.
 pub(crate) fn kind_at(document: &Value, at: &str) -> ValueKind {
     let mut budget = BUDGET;
-    match document.pointer(at) {
+    match pointer::get(document, at) {
         Some(s) => kind_of(document, s, Some(at.to_string()), 0, &mut budget),
         None => ValueKind::String,
     }
@@ -45,7 +45,7 @@ fn kind_of(
                 let Some(target) = r.strip_prefix('#').filter(|_| depth < MAX_DEPTH) else {
                     return ValueKind::any(None);
                 };
-                let Some(next) = document.pointer(target) else {
+                let Some(next) = pointer::get(document, target) else {
                     return ValueKind::String;
                 };
                 at = Some(target.to_string());

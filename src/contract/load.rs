@@ -427,7 +427,7 @@ impl<'a> Loader<'a> {
     /// followed (every one resolves: the document was checked), an entry with
     /// no inline value is a warning.
     fn named_examples(&mut self, at: &str) -> Vec<Example> {
-        let Some(Value::Object(object)) = self.document.pointer(at) else {
+        let Some(Value::Object(object)) = pointer::get(self.document, at) else {
             return Vec::new();
         };
         let mut out = Vec::new();
@@ -464,7 +464,7 @@ impl<'a> Loader<'a> {
         // Every `$ref` resolves (checked before loading); what is left is a
         // chain that never ends in a schema, which the validator refuses and
         // the loader reports when it builds the schemas.
-        let s = self.document.pointer(at)?;
+        let s = pointer::get(self.document, at)?;
         Some(self.schemas.add_at(self.document, at, s))
     }
 

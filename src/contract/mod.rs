@@ -440,7 +440,7 @@ fn narrow_error(raw: &Value) -> Option<(String, String)> {
         ("securitySchemes", try_item::<o::SecurityScheme>),
     ];
     for (section, read) in sections {
-        for (name, item) in each(raw.pointer(&format!("/components/{section}"))) {
+        for (name, item) in each(pointer::get(raw, &format!("/components/{section}"))) {
             if let Some(e) = read(item, &pointer::join("", ["components", section, name])) {
                 return Some(e);
             }

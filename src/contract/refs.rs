@@ -147,11 +147,11 @@ fn unresolved(doc: &Value, reference: &str, ctx: Ctx, has_ids: bool) -> Option<S
 
 /// The value at a `$ref`'s fragment, which may be percent-encoded.
 pub(crate) fn lookup<'a>(doc: &'a Value, fragment: &str) -> Option<&'a Value> {
-    doc.pointer(fragment).or_else(|| {
+    pointer::get(doc, fragment).or_else(|| {
         let decoded = percent_encoding::percent_decode_str(fragment)
             .decode_utf8()
             .ok()?;
-        doc.pointer(&decoded)
+        pointer::get(doc, &decoded)
     })
 }
 

@@ -82,7 +82,7 @@ fn add(doc: &mut Value, dir: Direction) {
     collect_positions(doc, dir, &mut positions);
     let mut stripped = Vec::new();
     for at in positions {
-        if let Some(s) = doc.pointer(&at) {
+        if let Some(s) = pointer::get(doc, &at) {
             let mut s = s.clone();
             if strip(&mut s, &cx) {
                 stripped.push((at, s));
@@ -288,24 +288,24 @@ fn collect_positions(doc: &Value, dir: Direction, out: &mut Vec<String>) {
             .unwrap_or_default()
     };
     let contents = |at: &str, out: &mut Vec<String>| {
-        for mt in each(doc.pointer(&format!("{at}/content"))) {
+        for mt in each(pointer::get(doc, &format!("{at}/content"))) {
             out.push(pointer::join(at, ["content", &mt, "schema"]));
         }
     };
     let responses = |at: &str, out: &mut Vec<String>| {
         contents(at, out);
-        for h in each(doc.pointer(&format!("{at}/headers"))) {
+        for h in each(pointer::get(doc, &format!("{at}/headers"))) {
             out.push(pointer::join(at, ["headers", &h, "schema"]));
         }
     };
     for path in each(doc.get("paths")) {
         let item = pointer::join("", ["paths", &path]);
-        for method in each(doc.pointer(&item)) {
+        for method in each(pointer::get(doc, &item)) {
             let op = pointer::join(&item, [method.as_str()]);
             match dir {
                 Direction::Request => contents(&format!("{op}/requestBody"), out),
                 Direction::Response => {
-                    for code in each(doc.pointer(&format!("{op}/responses"))) {
+                    for code in each(pointer::get(doc, &format!("{op}/responses"))) {
                         responses(&pointer::join(&op, ["responses", &code]), out);
                     }
                 }
@@ -316,7 +316,7 @@ fn collect_positions(doc: &Value, dir: Direction, out: &mut Vec<String>) {
         Direction::Request => "requestBodies",
         Direction::Response => "responses",
     };
-    for name in each(doc.pointer(&format!("/components/{section}"))) {
+    for name in each(pointer::get(doc, &format!("/components/{section}"))) {
         let at = pointer::join("", ["components", section, &name]);
         match dir {
             Direction::Request => contents(&at, out),

@@ -16,7 +16,8 @@ pub(crate) fn escape(token: &str) -> Cow<'_, str> {
 
 /// Unescapes one reference token (`~1` as `/`, then `~0` as `~`).
 pub(crate) fn unescape(token: &str) -> Cow<'_, str> {
-    if token.contains('~') {
+    // A byte search (memchr): loading a large document unescapes ~200,000 tokens.
+    if token.as_bytes().contains(&b'~') {
         Cow::Owned(token.replace("~1", "/").replace("~0", "~"))
     } else {
         Cow::Borrowed(token)
@@ -45,10 +46,12 @@ pub(crate) fn get<'v>(value: &'v Value, pointer: &str) -> Option<&'v Value> {
     if pointer.is_empty() {
         return Some(value);
     }
-    pointer
-        .strip_prefix('/')?
-        .split('/')
-        .try_fold(value, |v, t| step(v, &unescape(t)))
+    let mut tokens = pointer.strip_prefix('/')?.split('/');
+    if pointer.as_bytes().contains(&b'~') {
+        tokens.try_fold(value, |v, t| step(v, &unescape(t)))
+    } else {
+        tokens.try_fold(value, step)
+    }
 }
 
 /// The value at the pointer made of these (unescaped) tokens.

@@ -189,9 +189,7 @@ impl Schemas {
         }
         // Compiled outside the lock: another thread may do the same meanwhile, and
         // the first one stored wins.
-        let compiled = self
-            .document
-            .pointer(pointer)
+        let compiled = pointer::get(&self.document, pointer)
             .filter(|schema| self.bounded(schema))
             .and_then(|schema| self.compile(schema, "urn:mimeo:part").ok())
             .map(Arc::new);
