@@ -97,9 +97,16 @@ const CREDENTIAL_HEADERS: [&str; 4] = [
 /// not credentials and stay, so snapshots can show them.
 #[cfg(feature = "replay")]
 pub(crate) fn secret_response_header(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    CREDENTIAL_HEADERS.contains(&name.as_str())
-        || (secret_name(&name) && !name.ends_with("-authenticate"))
+    // Judged lower-cased; names from a `HeaderMap` already are, so most calls
+    // copy nothing.
+    let lower;
+    let name = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        lower = name.to_ascii_lowercase();
+        lower.as_str()
+    } else {
+        name
+    };
+    CREDENTIAL_HEADERS.contains(&name) || (secret_name(name) && !name.ends_with("-authenticate"))
 }
 
 /// Whether a request header's value must not be written anywhere: a credential
@@ -144,6 +151,19 @@ const SECRET_WORDS: [&str; 11] = [
     "jwt",
 ];
 
+/// The bytes (either case) that start one of [`SECRET_WORDS`].
+const SECRET_WORD_STARTS: [bool; 256] = {
+    let mut starts = [false; 256];
+    let mut i = 0;
+    while i < SECRET_WORDS.len() {
+        let first = SECRET_WORDS[i].as_bytes()[0];
+        starts[first.to_ascii_lowercase() as usize] = true;
+        starts[first.to_ascii_uppercase() as usize] = true;
+        i += 1;
+    }
+    starts
+};
+
 /// Short words that make a name look secret only as a whole word of it (`sig`,
 /// `X-Sig`, `pass`, `otp`; not `design` or `passenger`).
 const SECRET_WHOLE_WORDS: [&str; 4] = ["sig", "pass", "otp", "pin"];
@@ -152,14 +172,19 @@ const SECRET_WHOLE_WORDS: [&str; 4] = ["sig", "pass", "otp", "pin"];
 /// like it carries a secret: it contains one of [`SECRET_WORDS`], or one of
 /// [`SECRET_WHOLE_WORDS`] as a word (split at punctuation and case changes).
 pub(crate) fn secret_name(name: &str) -> bool {
-    // Without allocating: this runs for every header of every logged request.
+    // Without allocating: this runs for every header of every logged request and
+    // every header of every answer replay records. One pass over the name: only
+    // at a byte that starts one of the words are the words compared.
     let bytes = name.as_bytes();
-    let contains = |w: &str| {
-        bytes
-            .windows(w.len())
-            .any(|win| win.eq_ignore_ascii_case(w.as_bytes()))
-    };
-    if SECRET_WORDS.iter().any(|w| contains(w)) {
+    let contains = bytes.iter().enumerate().any(|(i, b)| {
+        SECRET_WORD_STARTS[*b as usize]
+            && SECRET_WORDS.iter().any(|w| {
+                bytes
+                    .get(i..i + w.len())
+                    .is_some_and(|win| win.eq_ignore_ascii_case(w.as_bytes()))
+            })
+    });
+    if contains {
         return true;
     }
     // Words: split at anything not a letter or digit, and before an upper-case
@@ -638,6 +663,68 @@ mod tests {
         ] {
             assert!(!secret_name(no), "{no}");
         }
+    }
+
+    #[cfg(feature = "replay")]
+    #[test]
+    fn the_word_search_finds_what_a_search_at_every_position_finds() {
+        // The search `secret_name` replaced: every word compared at every position.
+        let every = |name: &str| {
+            SECRET_WORDS.iter().any(|w| {
+                name.as_bytes()
+                    .windows(w.len())
+                    .any(|win| win.eq_ignore_ascii_case(w.as_bytes()))
+            })
+        };
+        for name in [
+            "content-type",
+            "X-API-KEY",
+            "xToKeN",
+            "tok",
+            "Set-Cookie",
+            "JWT",
+            "jw",
+            "ssession",
+            "x-auth",
+            "AUTHORIZATION",
+            "naïve-key",
+            "kéy",
+            "pwdx",
+            "Credentia",
+            "x-signaturE",
+            "passw",
+            "PASSWORD",
+            "date",
+            "etag",
+            "location",
+            "",
+            "k",
+            "tokentoken",
+        ] {
+            assert_eq!(
+                secret_name(name),
+                every(name) || secret_name_by_words(name),
+                "{name}"
+            );
+        }
+        // Response headers are judged lower-cased, whatever case they come in.
+        for (name, secret) in [
+            ("Set-Cookie", true),
+            ("X-ApiSig", false),
+            ("x-apisig", false),
+            ("X-Api-Key", true),
+            ("WWW-Authenticate", false),
+            ("Content-Type", false),
+        ] {
+            assert_eq!(secret_response_header(name), secret, "{name}");
+        }
+    }
+
+    /// Only the whole-word half of `secret_name`.
+    #[cfg(feature = "replay")]
+    fn secret_name_by_words(name: &str) -> bool {
+        name.split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| SECRET_WHOLE_WORDS.iter().any(|s| s.eq_ignore_ascii_case(w)))
     }
 
     #[test]
