@@ -649,14 +649,13 @@ async fn forward(
     seq: u64,
     found: &mut Findings,
 ) -> Answered {
-    let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str());
     let sent_body = (!body.is_empty() || parts.headers.contains_key(hyper::header::CONTENT_LENGTH))
         .then(|| body.clone());
     let mut answer = match state
         .target
         .send(
             &parts.method,
-            path_and_query,
+            parts.uri.path_and_query(),
             &parts.headers,
             sent_body,
             &state.memory,
