@@ -126,6 +126,12 @@ pub(crate) fn is_hop_by_hop(name: &HeaderName, connection_lists: &[String]) -> b
     HOP_BY_HOP.contains(&n) || n.starts_with("proxy-") || connection_lists.iter().any(|c| c == n)
 }
 
+/// Whether `headers` has a hop-by-hop header. One that a `Connection` header
+/// lists only counts with that header, which is one itself.
+fn has_hop_by_hop(headers: &HeaderMap) -> bool {
+    headers.keys().any(|n| is_hop_by_hop(n, &[]))
+}
+
 /// `headers` without the hop-by-hop ones.
 pub(crate) fn end_to_end(headers: &HeaderMap) -> HeaderMap {
     let listed: Vec<String> = headers
@@ -221,7 +227,12 @@ impl Target {
         body: Option<Bytes>,
         memory: &CheckMemory,
     ) -> Result<Answer, Failure> {
-        let mut forwarded = end_to_end(headers);
+        // Most requests have no hop-by-hop header: then a copy is all it takes.
+        let mut forwarded = if has_hop_by_hop(headers) {
+            end_to_end(headers)
+        } else {
+            headers.clone()
+        };
         // Accept-Encoding goes too: the answer must be checked (and recorded) as
         // JSON, and this client does not decompress.
         for h in [HOST, CONTENT_LENGTH, EXPECT, hyper::header::ACCEPT_ENCODING] {
@@ -273,7 +284,11 @@ impl Target {
         let (head, mut response) = response.into_parts();
         let status = head.status;
         let chunked = head.headers.contains_key(TRANSFER_ENCODING);
-        let mut headers = end_to_end(&head.headers);
+        let mut headers = if has_hop_by_hop(&head.headers) {
+            end_to_end(&head.headers)
+        } else {
+            head.headers
+        };
         // The length the client gets is that of what the proxy sends (hyper sets
         // it from the body, or sends chunks); a HEAD answer or a 304 keeps the
         // target's, which describes a body that is not sent, unless it came with
@@ -616,7 +631,9 @@ mod tests {
         h.insert("content-type", "application/json".parse().unwrap());
         h.append("set-cookie", "a=1".parse().unwrap());
         h.append("set-cookie", "b=2".parse().unwrap());
+        assert!(has_hop_by_hop(&h));
         let kept = end_to_end(&h);
+        assert!(!has_hop_by_hop(&kept));
         let names: Vec<&str> = kept.keys().map(HeaderName::as_str).collect();
         assert_eq!(names, ["content-type", "set-cookie"]);
         assert_eq!(kept.get_all("set-cookie").iter().count(), 2);
