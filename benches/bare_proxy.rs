@@ -1,8 +1,10 @@
 //! The proxy benchmark's ceiling: a bare forwarding proxy that sends every
 //! request on to the target unchanged and streams the answer back, with no
 //! checks, no log and no recording. It is built like `mimeo proxy`: the same
-//! outgoing client (reqwest over hyper-util's pooled legacy client, redirects
-//! off, no proxy from the environment, rustls with ring), the same runtime, and
+//! outgoing client (hyper-util's pooled legacy client over hyper-rustls, set up
+//! as `mimeo proxy` sets it up for a loopback target, see `Direct` in
+//! `src/http/client.rs`: HTTP/1 only, connect timeout, TCP nodelay and
+//! keepalive, `accept: */*` when the request has none), the same runtime, and
 //! hyper's HTTP/1 server with the same connection settings, so the difference to
 //! `mimeo proxy` is the proxy's own work.
 //!
@@ -21,11 +23,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::BodyExt;
-use hyper::header::{HeaderMap, HeaderName, CONNECTION, CONTENT_LENGTH, HOST};
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Full};
+use hyper::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, CONNECTION, CONTENT_LENGTH, HOST};
+use hyper::http::uri::{Authority, Parts, Scheme};
 use hyper::service::service_fn;
-use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper::{Request, Response, StatusCode, Uri};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 
 /// Headers that belong to one connection (RFC 9110, 7.6.1), as `mimeo proxy` drops them.
@@ -56,16 +62,20 @@ fn strip_hop_by_hop(headers: &mut HeaderMap) {
     }
 }
 
+type Client = hyper_util::client::legacy::Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+type Answer = UnsyncBoxBody<Bytes, hyper::Error>;
+
 struct Proxy {
-    client: reqwest::Client,
-    /// The target's base URL, without a trailing `/`.
-    base: String,
+    client: Client,
+    /// The target's scheme and authority (its base URL has no path).
+    scheme: Scheme,
+    authority: Authority,
 }
 
 async fn forward(
     proxy: Arc<Proxy>,
     req: Request<hyper::body::Incoming>,
-) -> Result<Response<reqwest::Body>, Infallible> {
+) -> Result<Response<Answer>, Infallible> {
     let (parts, body) = req.into_parts();
     let body = match body.collect().await {
         Ok(b) => b.to_bytes(),
@@ -76,50 +86,64 @@ async fn forward(
     // The client names the target and sets the length of what it sends.
     headers.remove(HOST);
     headers.remove(CONTENT_LENGTH);
-    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-    let mut request = proxy
-        .client
-        .request(parts.method, format!("{}{path}", proxy.base))
-        .headers(headers)
-        .timeout(Duration::from_secs(10));
-    if !body.is_empty() {
-        request = request.body(body);
+    // The request-target as received, sent to the target.
+    let mut uri = Parts::default();
+    uri.scheme = Some(proxy.scheme.clone());
+    uri.authority = Some(proxy.authority.clone());
+    uri.path_and_query = parts.uri.path_and_query().cloned();
+    let Ok(uri) = Uri::from_parts(uri) else {
+        return Ok(status(StatusCode::BAD_REQUEST));
+    };
+    if !headers.contains_key(ACCEPT) {
+        headers.insert(ACCEPT, HeaderValue::from_static("*/*"));
     }
-    match request.send().await {
-        Ok(answer) => {
+    let mut request = Request::new(Full::new(body));
+    *request.method_mut() = parts.method;
+    *request.uri_mut() = uri;
+    *request.headers_mut() = headers;
+    match tokio::time::timeout(Duration::from_secs(10), proxy.client.request(request)).await {
+        Ok(Ok(answer)) => {
             // The target's status, headers and body, the body streamed as it arrives.
-            let mut response: Response<reqwest::Body> = answer.into();
+            let mut response = answer.map(BodyExt::boxed_unsync);
             strip_hop_by_hop(response.headers_mut());
             Ok(response)
         }
-        Err(e) if e.is_timeout() => Ok(status(StatusCode::GATEWAY_TIMEOUT)),
-        Err(_) => Ok(status(StatusCode::BAD_GATEWAY)),
+        Err(_) => Ok(status(StatusCode::GATEWAY_TIMEOUT)),
+        Ok(Err(_)) => Ok(status(StatusCode::BAD_GATEWAY)),
     }
 }
 
-fn status(code: StatusCode) -> Response<reqwest::Body> {
-    let mut response = Response::new(reqwest::Body::from(Bytes::new()));
+fn status(code: StatusCode) -> Response<Answer> {
+    let body = Full::new(Bytes::new()).map_err(|never| match never {});
+    let mut response = Response::new(body.boxed_unsync());
     *response.status_mut() = code;
     response
 }
 
-/// The client `mimeo proxy` sends with (see `src/http/client.rs`): TLS is set up
-/// the same way but never used here (the targets are `http://`), so the
-/// certificate store is left empty instead of asking the platform's.
-fn client() -> reqwest::Client {
+/// The client `mimeo proxy` sends with (see `Direct` in `src/http/client.rs`):
+/// TLS is set up the same way but never used here (the targets are `http://`), so
+/// the certificate store is left empty instead of asking the platform's.
+fn client() -> Client {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
+    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .expect("TLS protocol versions")
         .with_root_certificates(rustls::RootCertStore::empty())
         .with_no_client_auth();
-    reqwest::Client::builder()
-        .tls_backend_preconfigured(tls)
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(Duration::from_secs(10))
-        .no_proxy()
-        .build()
-        .expect("HTTP client")
+    tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let mut http = HttpConnector::new();
+    http.enforce_http(false);
+    http.set_connect_timeout(Some(Duration::from_secs(10)));
+    http.set_nodelay(true);
+    http.set_keepalive(Some(Duration::from_secs(15)));
+    http.set_keepalive_interval(Some(Duration::from_secs(15)));
+    http.set_keepalive_retries(Some(3));
+    hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+        .timer(TokioTimer::new())
+        .pool_timer(TokioTimer::new())
+        .pool_idle_timeout(Duration::from_secs(90))
+        .pool_max_idle_per_host(usize::MAX)
+        .build(HttpsConnector::from((http, tls)))
 }
 
 fn main() {
@@ -134,9 +158,15 @@ fn main() {
     let workers = args.next().and_then(|w| w.parse().ok());
     let runtime = mimeo::runtime(workers).expect("runtime");
     runtime.block_on(async move {
+        let base: Uri = target.parse().expect("TARGET: a URL");
+        assert!(
+            base.path().trim_end_matches('/').is_empty(),
+            "bare_proxy: TARGET must have no path"
+        );
         let proxy = Arc::new(Proxy {
             client: client(),
-            base: target.trim_end_matches('/').to_string(),
+            scheme: base.scheme().expect("TARGET: a scheme").clone(),
+            authority: base.authority().expect("TARGET: a host").clone(),
         });
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         let listener = TcpListener::bind(addr).await.expect("bind");

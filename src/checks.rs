@@ -5,11 +5,12 @@
 //! runner and the proxy all use these same checks.
 
 use std::fmt;
+use std::fmt::Write as _;
 
 use hyper::header::{HeaderMap, CONTENT_TYPE};
 use serde_json::Value;
 
-use crate::contract::{schema, Contract, Operation};
+use crate::contract::{Contract, Operation};
 use crate::support::limits::{self, Capped, MAX_LISTED, MAX_MESSAGE};
 use crate::support::{media, pointer};
 use crate::validate::parse_text;
@@ -497,10 +498,17 @@ impl<'a> Walk<'a, '_> {
         if depth > 32 {
             return;
         }
-        let Some(schema) = schema::resolve(self.doc, schema) else {
+        let Some(root) = Node::resolve(self.doc, schema) else {
             return;
         };
-        let branches = branches(self.doc, schema);
+        // Most schemas compose nothing: their one branch needs no list.
+        let many;
+        let branches: &[Node<'a>] = if root.composes() {
+            many = branches(self.doc, root);
+            &many
+        } else {
+            std::slice::from_ref(&root)
+        };
         let cost = branches.len().max(1);
         if self.work < cost {
             self.out.open = true;
@@ -511,15 +519,12 @@ impl<'a> Walk<'a, '_> {
             Value::Object(map) => {
                 let declares = branches
                     .iter()
-                    .any(|b| b.get("properties").is_some_and(Value::is_object));
-                let open_map = branches.iter().any(|b| {
-                    b.get("additionalProperties").is_some_and(Value::is_object)
-                        || b.get("patternProperties").is_some()
-                });
+                    .any(|b| b.properties.is_some_and(Value::is_object));
+                let open_map = branches.iter().any(|b| b.open);
                 for (k, v) in map {
                     let prop = branches
                         .iter()
-                        .find_map(|b| b.get("properties").and_then(|p| p.get(k)));
+                        .find_map(|b| b.properties.and_then(|p| p.get(k)));
                     let len = self.at.len();
                     pointer::push(&mut self.at, k);
                     match prop {
@@ -537,14 +542,10 @@ impl<'a> Walk<'a, '_> {
                 }
             }
             Value::Array(items) => {
-                if let Some(item_schema) = branches
-                    .iter()
-                    .find_map(|b| b.get("items").filter(|i| i.is_object()))
-                {
+                if let Some(item_schema) = branches.iter().find_map(|b| b.items) {
                     for (i, v) in items.iter().enumerate() {
                         let len = self.at.len();
-                        self.at.push('/');
-                        self.at.push_str(&i.to_string());
+                        let _ = write!(self.at, "/{i}");
                         self.undocumented(item_schema, v, depth + 1);
                         self.at.truncate(len);
                         if self.out.open {
@@ -558,23 +559,82 @@ impl<'a> Walk<'a, '_> {
     }
 }
 
+/// What [`Walk::undocumented`] reads of one schema object, gathered in one pass
+/// over its members (instead of a hashed look-up per keyword).
+#[derive(Clone, Copy)]
+struct Node<'a> {
+    /// The schema itself.
+    schema: &'a Value,
+    /// `$ref`, when it is a string.
+    reference: Option<&'a str>,
+    /// `properties`, whatever it is.
+    properties: Option<&'a Value>,
+    /// `additionalProperties` is a schema object, or `patternProperties` is present.
+    open: bool,
+    /// `items`, when it is a schema object.
+    items: Option<&'a Value>,
+    /// `allOf`, `oneOf` and `anyOf`, when they are arrays.
+    compositions: [Option<&'a Vec<Value>>; 3],
+}
+
+impl<'a> Node<'a> {
+    fn read(schema: &'a Value) -> Node<'a> {
+        let mut node = Node {
+            schema,
+            reference: None,
+            properties: None,
+            open: false,
+            items: None,
+            compositions: [None; 3],
+        };
+        if let Value::Object(members) = schema {
+            for (k, v) in members {
+                match k.as_str() {
+                    "$ref" => node.reference = v.as_str(),
+                    "properties" => node.properties = Some(v),
+                    "additionalProperties" => node.open |= v.is_object(),
+                    "patternProperties" => node.open = true,
+                    "items" => node.items = Some(v).filter(|i| i.is_object()),
+                    "allOf" => node.compositions[0] = v.as_array(),
+                    "oneOf" => node.compositions[1] = v.as_array(),
+                    "anyOf" => node.compositions[2] = v.as_array(),
+                    _ => {}
+                }
+            }
+        }
+        node
+    }
+
+    /// The node of `schema` with its `$ref`s followed (as `schema::resolve` follows them).
+    fn resolve(doc: &'a Value, mut schema: &'a Value) -> Option<Node<'a>> {
+        for _ in 0..32 {
+            let node = Node::read(schema);
+            match node.reference {
+                Some(r) => schema = pointer::get(doc, r.strip_prefix('#')?)?,
+                None => return Some(node),
+            }
+        }
+        None
+    }
+
+    fn composes(&self) -> bool {
+        self.compositions.iter().any(Option::is_some)
+    }
+}
+
 /// A schema and everything it composes (allOf/oneOf/anyOf), refs resolved.
 /// Each schema appears once (a self-referencing composition cannot multiply), and
 /// at most 64 are collected.
-fn branches<'a>(doc: &'a Value, schema: &'a Value) -> Vec<&'a Value> {
-    let mut out: Vec<&Value> = vec![schema];
+fn branches<'a>(doc: &'a Value, root: Node<'a>) -> Vec<Node<'a>> {
+    let mut out: Vec<Node<'a>> = vec![root];
     let mut i = 0;
     while i < out.len() && out.len() < 64 {
         let current = out[i];
-        for key in ["allOf", "oneOf", "anyOf"] {
-            for item in current
-                .get(key)
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                if let Some(r) = schema::resolve(doc, item) {
-                    if !out.iter().any(|seen| std::ptr::eq(*seen, r)) && out.len() < 64 {
+        for list in current.compositions.into_iter().flatten() {
+            for item in list {
+                if let Some(r) = Node::resolve(doc, item) {
+                    if !out.iter().any(|seen| std::ptr::eq(seen.schema, r.schema)) && out.len() < 64
+                    {
                         out.push(r);
                     }
                 }

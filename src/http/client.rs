@@ -38,7 +38,134 @@ pub(crate) struct Client {
     /// The base URL as shown in messages: credentials in it hidden.
     #[cfg(feature = "proxy")]
     shown: String,
+    /// hyper-util's pooled client for the same target, when reqwest would send
+    /// to it straight (see [`Direct`]).
+    #[cfg(feature = "proxy")]
+    direct: Option<Direct>,
 }
+
+/// What reqwest's client connects with, used without reqwest: hyper-util's
+/// pooled legacy client over hyper-rustls, set up as reqwest sets up the
+/// [`Client`]'s (connect timeout, TCP keepalive and nodelay, pool, the same TLS
+/// configuration, HTTP/1 only, `accept` and `user-agent` when the request has
+/// none). It skips reqwest's per-request layers: the URL parsed three times
+/// (building the request, the redirect layer, the response), and the redirect
+/// and retry services.
+///
+/// Only for a target that reqwest would reach directly: `http://` or `https://`,
+/// no credentials, query or fragment in the base URL, and no proxy from the
+/// environment for it. The request's path and query are sent as received (reqwest
+/// re-serialised them through its URL parser).
+#[cfg(feature = "proxy")]
+#[derive(Clone)]
+pub(crate) struct Direct {
+    client: hyper_util::client::legacy::Client<
+        hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
+        http_body_util::Full<Bytes>,
+    >,
+    scheme: hyper::http::uri::Scheme,
+    authority: hyper::http::uri::Authority,
+    /// The base URL's path without its trailing `/` (empty for none).
+    prefix: String,
+}
+
+#[cfg(feature = "proxy")]
+impl Direct {
+    /// The direct client for `url`, when reqwest would send to it without a proxy.
+    fn new(url: &reqwest::Url, loopback: bool, tls: rustls::ClientConfig) -> Option<Direct> {
+        if !url.username().is_empty()
+            || url.password().is_some()
+            || url.query().is_some()
+            || url.fragment().is_some()
+        {
+            return None;
+        }
+        let uri: hyper::Uri = url.as_str().parse().ok()?;
+        // reqwest reads the proxy settings of the environment (and, on macOS and
+        // Windows, the system's) for every target but a loopback one.
+        if !loopback
+            && hyper_util::client::proxy::matcher::Matcher::from_system()
+                .intercept(&uri)
+                .is_some()
+        {
+            return None;
+        }
+        let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
+        http.enforce_http(false);
+        http.set_connect_timeout(Some(CONNECT_TIMEOUT));
+        http.set_nodelay(true);
+        http.set_keepalive(Some(Duration::from_secs(15)));
+        http.set_keepalive_interval(Some(Duration::from_secs(15)));
+        http.set_keepalive_retries(Some(3));
+        // HTTP/1.1 only, offered in ALPN as reqwest offers it.
+        let mut tls = tls;
+        tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let https = hyper_rustls::HttpsConnector::from((http, tls));
+        let client =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .timer(hyper_util::rt::TokioTimer::new())
+                .pool_timer(hyper_util::rt::TokioTimer::new())
+                .pool_idle_timeout(Duration::from_secs(90))
+                .pool_max_idle_per_host(usize::MAX)
+                .build(https);
+        Some(Direct {
+            client,
+            scheme: uri.scheme()?.clone(),
+            authority: uri.authority()?.clone(),
+            prefix: uri.path().trim_end_matches('/').to_string(),
+        })
+    }
+
+    /// The target's URI for a request to `path_and_query` (origin form, as received);
+    /// `None` when it is not one (`*`).
+    pub(crate) fn uri(
+        &self,
+        path_and_query: &hyper::http::uri::PathAndQuery,
+    ) -> Option<hyper::Uri> {
+        if !path_and_query.as_str().starts_with('/') {
+            return None;
+        }
+        let path_and_query = if self.prefix.is_empty() {
+            path_and_query.clone()
+        } else {
+            format!("{}{}", self.prefix, path_and_query.as_str())
+                .try_into()
+                .ok()?
+        };
+        let mut parts = hyper::http::uri::Parts::default();
+        parts.scheme = Some(self.scheme.clone());
+        parts.authority = Some(self.authority.clone());
+        parts.path_and_query = Some(path_and_query);
+        hyper::Uri::from_parts(parts).ok()
+    }
+
+    /// Sends `request`, adding what reqwest's client adds when it is missing.
+    pub(crate) fn send(
+        &self,
+        mut request: hyper::Request<http_body_util::Full<Bytes>>,
+    ) -> hyper_util::client::legacy::ResponseFuture {
+        let headers = request.headers_mut();
+        if !headers.contains_key(hyper::header::ACCEPT) {
+            headers.insert(
+                hyper::header::ACCEPT,
+                hyper::header::HeaderValue::from_static("*/*"),
+            );
+        }
+        if !headers.contains_key(hyper::header::USER_AGENT) {
+            headers.insert(
+                hyper::header::USER_AGENT,
+                hyper::header::HeaderValue::from_static(USER_AGENT),
+            );
+        }
+        self.client.request(request)
+    }
+}
+
+/// How long connecting to the target may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The `user-agent` of requests that have none.
+const USER_AGENT: &str = concat!("mimeo/", env!("CARGO_PKG_VERSION"));
 
 impl Client {
     /// A client for `base` (`http://` or `https://`).
@@ -51,11 +178,13 @@ impl Client {
             ));
         }
         let tls = tls_config().map_err(|e| TargetError::new(base, e))?;
+        #[cfg(feature = "proxy")]
+        let direct_tls = tls.clone();
         let mut builder = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
             .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(10))
-            .user_agent(concat!("mimeo/", env!("CARGO_PKG_VERSION")));
+            .connect_timeout(CONNECT_TIMEOUT)
+            .user_agent(USER_AGENT);
         let host = url.host_str().unwrap_or_default();
         let loopback = host == "localhost"
             || host
@@ -75,6 +204,8 @@ impl Client {
             inner,
             #[cfg(feature = "proxy")]
             shown: crate::secrets::redact_userinfo(&base).into_owned(),
+            #[cfg(feature = "proxy")]
+            direct: Direct::new(&url, loopback, direct_tls),
             base,
         })
     }
@@ -150,6 +281,12 @@ impl Client {
     pub(crate) fn inner(&self) -> &reqwest::Client {
         &self.inner
     }
+
+    /// The same client without reqwest, when the target allows it (see [`Direct`]).
+    #[cfg(feature = "proxy")]
+    pub(crate) fn direct(&self) -> Option<&Direct> {
+        self.direct.as_ref()
+    }
 }
 
 /// What went wrong, readably: `no response within 10s`, `cannot connect: ...`.
@@ -171,7 +308,7 @@ pub(crate) fn describe_error(e: &reqwest::Error, timeout: Duration) -> String {
 }
 
 /// TLS for this client only: ring, and the platform's certificate verifier.
-fn tls_config() -> Result<rustls::ClientConfig, String> {
+pub(crate) fn tls_config() -> Result<rustls::ClientConfig, String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = rustls_platform_verifier::Verifier::new(provider.clone())
         .map_err(|e| format!("cannot set up TLS verification: {e}"))?;

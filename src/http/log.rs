@@ -214,6 +214,22 @@ pub(crate) fn push_decimal(buf: &mut Vec<u8>, mut n: u64) {
     buf.extend_from_slice(&digits[start..]);
 }
 
+/// Appends `ip` as its `Display` writes it; an IPv4 address without the
+/// formatting machinery.
+pub(crate) fn push_ip(buf: &mut Vec<u8>, ip: std::net::IpAddr) {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            for (i, octet) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    buf.push(b'.');
+                }
+                push_decimal(buf, u64::from(octet));
+            }
+        }
+        std::net::IpAddr::V6(v6) => buf.extend_from_slice(v6.to_string().as_bytes()),
+    }
+}
+
 /// Appends `micros` as milliseconds with two decimals (`12.34ms`).
 pub(crate) fn push_millis(buf: &mut Vec<u8>, micros: u128) {
     push_decimal(buf, (micros / 1000) as u64);
@@ -233,6 +249,16 @@ mod tests {
         b.push(b' ');
         push_millis(&mut b, 12_345);
         assert_eq!(b, b"0 12.34ms");
+    }
+
+    #[test]
+    fn addresses_as_display_writes_them() {
+        for ip in ["0.0.0.0", "127.0.0.1", "10.200.3.255", "::1", "fe80::1:2"] {
+            let ip: std::net::IpAddr = ip.parse().unwrap();
+            let mut b = Vec::new();
+            push_ip(&mut b, ip);
+            assert_eq!(String::from_utf8(b).unwrap(), ip.to_string());
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! every exchange in flight ([`CheckMemory`]): past either, the rest is passed
 //! on as it arrives and the body is not checked (the exchange says why).
 
+use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -21,14 +22,16 @@ use std::time::Duration;
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
-use hyper::body::{Body, Frame, SizeHint};
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper::header::{
     HeaderMap, HeaderName, CONNECTION, CONTENT_LENGTH, EXPECT, HOST, TRANSFER_ENCODING,
 };
 use hyper::{Method, StatusCode};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Sleep;
 
-use crate::http::client::{describe_error, Client, TargetError};
+use crate::http::client::{Client, TargetError};
 use crate::support::{duration, limits};
 
 /// The most of a response body the proxy holds to check it, unless told
@@ -123,6 +126,12 @@ pub(crate) fn is_hop_by_hop(name: &HeaderName, connection_lists: &[String]) -> b
     HOP_BY_HOP.contains(&n) || n.starts_with("proxy-") || connection_lists.iter().any(|c| c == n)
 }
 
+/// Whether `headers` has a hop-by-hop header. One that a `Connection` header
+/// lists only counts with that header, which is one itself.
+fn has_hop_by_hop(headers: &HeaderMap) -> bool {
+    headers.keys().any(|n| is_hop_by_hop(n, &[]))
+}
+
 /// `headers` without the hop-by-hop ones.
 pub(crate) fn end_to_end(headers: &HeaderMap) -> HeaderMap {
     let listed: Vec<String> = headers
@@ -169,7 +178,7 @@ pub(crate) struct Answer {
     /// The body, or its first part when `rest` is set.
     pub(crate) body: Bytes,
     /// The unread remainder of a body that was not held whole.
-    pub(crate) rest: Option<reqwest::Response>,
+    pub(crate) rest: Option<Rest>,
     /// Why the body is not checked, when it was not held whole.
     pub(crate) unchecked: Option<String>,
     /// The check memory the held body takes, given back when it has been sent.
@@ -213,12 +222,17 @@ impl Target {
     pub async fn send(
         &self,
         method: &Method,
-        path_and_query: &str,
+        path_and_query: Option<&hyper::http::uri::PathAndQuery>,
         headers: &HeaderMap,
         body: Option<Bytes>,
         memory: &CheckMemory,
     ) -> Result<Answer, Failure> {
-        let mut forwarded = end_to_end(headers);
+        // Most requests have no hop-by-hop header: then a copy is all it takes.
+        let mut forwarded = if has_hop_by_hop(headers) {
+            end_to_end(headers)
+        } else {
+            headers.clone()
+        };
         // Accept-Encoding goes too: the answer must be checked (and recorded) as
         // JSON, and this client does not decompress.
         for h in [HOST, CONTENT_LENGTH, EXPECT, hyper::header::ACCEPT_ENCODING] {
@@ -227,20 +241,54 @@ impl Target {
         if let Ok(v) = hyper::header::HeaderValue::from_str(&self.via) {
             forwarded.append(hyper::header::VIA, v);
         }
-        let url = format!("{}{}", self.client.base(), path_and_query);
-        let mut request = self
+        // One deadline for the answer's head and its whole body, as reqwest's
+        // total timeout (the body's unread rest included, see [`Rest`]).
+        let mut deadline = Box::pin(tokio::time::sleep(self.timeout));
+        let direct = self
             .client
-            .inner()
-            .request(method.clone(), &url)
-            .headers(forwarded)
-            .timeout(self.timeout);
-        if let Some(body) = body {
-            request = request.body(body);
-        }
-        let mut response = request.send().await.map_err(|e| self.failure(&e))?;
-        let status = response.status();
-        let chunked = response.headers().contains_key(TRANSFER_ENCODING);
-        let mut headers = end_to_end(response.headers());
+            .direct()
+            .and_then(|d| Some((d, d.uri(path_and_query?)?)));
+        let sent = match direct {
+            Some((direct, uri)) => {
+                let mut request = hyper::Request::new(Full::new(body.unwrap_or_default()));
+                *request.method_mut() = method.clone();
+                *request.uri_mut() = uri;
+                *request.headers_mut() = forwarded;
+                within(&mut deadline, direct.send(request)).await.map(|r| {
+                    r.map(|r| r.map(TargetBody::Direct))
+                        .map_err(SendError::from)
+                })
+            }
+            None => {
+                let pq = path_and_query.map_or("/", |p| p.as_str());
+                let url = format!("{}{}", self.client.base(), pq);
+                let mut request = self
+                    .client
+                    .inner()
+                    .request(method.clone(), &url)
+                    .headers(forwarded);
+                if let Some(body) = body {
+                    request = request.body(body);
+                }
+                within(&mut deadline, request.send()).await.map(|r| {
+                    r.map(|r| hyper::Response::from(r).map(TargetBody::Reqwest))
+                        .map_err(SendError::from)
+                })
+            }
+        };
+        let response = match sent {
+            Some(Ok(r)) => r,
+            Some(Err(e)) => return Err(self.failure(&e)),
+            None => return Err(self.failure(&SendError::timed_out())),
+        };
+        let (head, mut response) = response.into_parts();
+        let status = head.status;
+        let chunked = head.headers.contains_key(TRANSFER_ENCODING);
+        let mut headers = if has_hop_by_hop(&head.headers) {
+            end_to_end(&head.headers)
+        } else {
+            head.headers
+        };
         // The length the client gets is that of what the proxy sends (hyper sets
         // it from the body, or sends chunks); a HEAD answer or a 304 keeps the
         // target's, which describes a body that is not sent, unless it came with
@@ -253,7 +301,7 @@ impl Target {
         }
         // Sized from the declared length when there is one (growing by doubling
         // would hold up to twice what the budget counts).
-        let declared = response.content_length().unwrap_or(0);
+        let declared = response.size_hint().exact().unwrap_or(0);
         let mut body = BytesMut::with_capacity(
             usize::try_from(declared)
                 .unwrap_or(usize::MAX)
@@ -262,8 +310,14 @@ impl Target {
         let mut held = None;
         let mut unchecked = None;
         loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
+            let frame = match within(&mut deadline, response.frame()).await {
+                Some(frame) => frame,
+                None => return Err(self.failure(&SendError::timed_out())),
+            };
+            match frame.map(|f| f.map(Frame::into_data)) {
+                // Trailers are not passed on (nor were they by reqwest).
+                Some(Ok(Err(_))) => {}
+                Some(Ok(Ok(chunk))) => {
                     let fits = memory.take(chunk.len(), &mut held);
                     body.extend_from_slice(&chunk);
                     if !fits {
@@ -278,24 +332,33 @@ impl Target {
                         break;
                     }
                 }
-                Ok(None) => break,
-                Err(e) => return Err(self.failure(&e)),
+                None => break,
+                Some(Err(e)) => return Err(self.failure(&SendError::from(e))),
             }
         }
         Ok(Answer {
             status,
             headers,
             body: body.freeze(),
-            rest: unchecked.is_some().then_some(response),
+            rest: unchecked.is_some().then(|| Rest {
+                body: response,
+                deadline,
+            }),
             unchecked,
             held,
         })
     }
 
-    fn failure(&self, e: &reqwest::Error) -> Failure {
+    fn failure(&self, e: &SendError) -> Failure {
         let base = self.client.shown();
-        let what = describe_error(e, self.timeout);
-        if e.is_timeout() {
+        let what = if e.timeout {
+            format!("no response within {}", duration::format(self.timeout))
+        } else if e.connect {
+            format!("cannot connect: {}", e.cause)
+        } else {
+            format!("request failed: {}", e.cause)
+        };
+        if e.timeout {
             Failure {
                 status: 504,
                 message: format!(
@@ -303,7 +366,7 @@ impl Target {
                     duration::format(self.timeout)
                 ),
             }
-        } else if e.is_connect() {
+        } else if e.connect {
             Failure {
                 status: 502,
                 message: format!("mimeo proxy: the target {base} cannot be reached ({what})"),
@@ -317,10 +380,163 @@ impl Target {
     }
 }
 
+/// Waits for `f` until `deadline`; `None` when the deadline came first.
+async fn within<F: Future>(deadline: &mut Pin<Box<Sleep>>, f: F) -> Option<F::Output> {
+    let mut f = std::pin::pin!(f);
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(v) = f.as_mut().poll(cx) {
+            return Poll::Ready(Some(v));
+        }
+        if deadline.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(None);
+        }
+        Poll::Pending
+    })
+    .await
+}
+
+/// An error of either client, or of a body read from it.
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Why no (whole) answer came, as reqwest classified it.
+pub(crate) struct SendError {
+    /// The deadline passed, or something on the way timed out.
+    timeout: bool,
+    /// The connection to the target could not be made.
+    connect: bool,
+    /// The innermost cause ("Connection refused (os error 111)"): the outer ones
+    /// only repeat the URL.
+    cause: String,
+}
+
+impl SendError {
+    fn timed_out() -> SendError {
+        SendError {
+            timeout: true,
+            connect: false,
+            cause: String::new(),
+        }
+    }
+
+    fn new(e: &(dyn std::error::Error + 'static), connect: bool) -> SendError {
+        let mut timeout = false;
+        let mut cause: &(dyn std::error::Error + 'static) = e;
+        loop {
+            if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+                timeout |= io.kind() == std::io::ErrorKind::TimedOut;
+            }
+            if let Some(h) = cause.downcast_ref::<hyper::Error>() {
+                timeout |= h.is_timeout();
+            }
+            match cause.source() {
+                Some(next) => cause = next,
+                None => break,
+            }
+        }
+        SendError {
+            timeout,
+            connect,
+            cause: cause.to_string(),
+        }
+    }
+}
+
+impl From<reqwest::Error> for SendError {
+    fn from(e: reqwest::Error) -> SendError {
+        let mut s = SendError::new(&e, e.is_connect());
+        s.timeout |= e.is_timeout();
+        s
+    }
+}
+
+impl From<hyper_util::client::legacy::Error> for SendError {
+    fn from(e: hyper_util::client::legacy::Error) -> SendError {
+        SendError::new(&e, e.is_connect())
+    }
+}
+
+impl From<BoxError> for SendError {
+    fn from(e: BoxError) -> SendError {
+        SendError::new(&*e, false)
+    }
+}
+
+/// The body of the target's answer, from whichever client sent the request.
+pub(crate) enum TargetBody {
+    /// hyper-util's client, used directly.
+    Direct(Incoming),
+    /// reqwest's (a proxy from the environment, credentials in the target URL).
+    Reqwest(reqwest::Body),
+}
+
+impl Body for TargetBody {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        match self.get_mut() {
+            TargetBody::Direct(b) => Pin::new(b).poll_frame(cx).map_err(Into::into),
+            TargetBody::Reqwest(b) => Pin::new(b).poll_frame(cx).map_err(Into::into),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            TargetBody::Direct(b) => b.is_end_stream(),
+            TargetBody::Reqwest(b) => b.is_end_stream(),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self {
+            TargetBody::Direct(b) => b.size_hint(),
+            TargetBody::Reqwest(b) => b.size_hint(),
+        }
+    }
+}
+
+/// The unread rest of an answer's body, still under the exchange's deadline.
+pub(crate) struct Rest {
+    body: TargetBody,
+    deadline: Pin<Box<Sleep>>,
+}
+
+/// The error that ends a body whose deadline passed.
+#[derive(Debug, thiserror::Error)]
+#[error("the target's answer did not arrive whole in time")]
+struct BodyTimedOut;
+
+impl Body for Rest {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let this = self.get_mut();
+        if this.deadline.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Some(Err(Box::new(BodyTimedOut))));
+        }
+        Pin::new(&mut this.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
+
 /// A response body: bytes in hand, then possibly the rest of the target's body.
 pub(crate) struct ProxyBody {
     head: Option<Bytes>,
-    rest: Option<reqwest::Body>,
+    rest: Option<Rest>,
     /// The check memory the head takes, given back once it has been sent.
     held: Option<OwnedSemaphorePermit>,
 }
@@ -338,12 +554,12 @@ impl ProxyBody {
     /// `head`, then whatever `rest` still has to give.
     pub(crate) fn streamed(
         head: Bytes,
-        rest: Option<reqwest::Response>,
+        rest: Option<Rest>,
         held: Option<OwnedSemaphorePermit>,
     ) -> ProxyBody {
         ProxyBody {
             head: Some(head),
-            rest: rest.map(reqwest::Body::from),
+            rest,
             held,
         }
     }
@@ -356,12 +572,12 @@ const PIECE: usize = 256 * 1024;
 
 impl Body for ProxyBody {
     type Data = Bytes;
-    type Error = reqwest::Error;
+    type Error = BoxError;
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, reqwest::Error>>> {
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         if let Some(head) = self.head.as_mut().filter(|h| !h.is_empty()) {
             let piece = head.split_to(head.len().min(PIECE));
             if head.is_empty() {
@@ -415,7 +631,9 @@ mod tests {
         h.insert("content-type", "application/json".parse().unwrap());
         h.append("set-cookie", "a=1".parse().unwrap());
         h.append("set-cookie", "b=2".parse().unwrap());
+        assert!(has_hop_by_hop(&h));
         let kept = end_to_end(&h);
+        assert!(!has_hop_by_hop(&kept));
         let names: Vec<&str> = kept.keys().map(HeaderName::as_str).collect();
         assert_eq!(names, ["content-type", "set-cookie"]);
         assert_eq!(kept.get_all("set-cookie").iter().count(), 2);

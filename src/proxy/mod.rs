@@ -34,10 +34,11 @@ use crate::checks::{check_response, Check};
 use crate::contract::{Contract, Operation};
 use crate::http::client::TargetError;
 use crate::http::intake::{invalid_request_status, violation_list, Intake, Route};
-use crate::http::log::LogSink;
+use crate::http::log::{push_decimal, push_ip, push_millis, LogSink};
 use crate::http::server::{
     bind, read_body, serve_connections, BindError, BodyError, Limits, ServerHandle,
 };
+use crate::journal::view::push_timestamp;
 use crate::respond::{Built, Responder, MOCK_ERROR_HEADER};
 use crate::secrets::Secrets;
 use crate::verdict::{Found, Verdicts};
@@ -573,39 +574,47 @@ async fn handle(
         .verdicts
         .add_unlisted(operation, found.more.iter().map(|(_, _, n)| n).sum());
     if let Some(log) = &state.log {
-        // The client's address is its session, as the recorder sees it.
-        let mut text = format!(
-            "{} [{}] {line} -> {status} {:.2}ms",
-            crate::journal::view::timestamp(at),
-            peer.ip(),
-            started.elapsed().as_secs_f64() * 1000.0
-        );
-        if let Some(op) = operation {
-            text.push(' ');
-            text.push_str(&op.name());
-        }
-        if let Answered::Proxy(_, _, why) = &answered {
-            text.push_str(&format!(" [answered by the proxy: {why}]"));
-        }
-        if let Some(why) = &found.unchecked {
-            text.push_str(&format!(" [body not checked: {why}]"));
-        }
-        if !found.is_empty() {
+        let micros = started.elapsed().as_micros();
+        let list = (!found.is_empty()).then(|| {
             let list: Vec<String> = found
                 .listed
                 .iter()
                 .map(|(c, _, m)| format!("{c}: {m}"))
                 .chain(found.more.iter().map(|(c, m, _)| format!("{c}: {m}")))
                 .collect();
-            text.push_str(&format!(
-                " ({} violation(s): {})",
-                found.total(),
-                list.join("; ")
-            ));
-        }
-        // The sink cuts a line at 8 KiB and escapes control characters.
+            format!(" ({} violation(s): {})", found.total(), list.join("; "))
+        });
+        // Written straight into the batch, without the formatting machinery (this
+        // runs per exchange). The sink cuts a line at 8 KiB and escapes control
+        // characters.
         log.push(|buf| {
-            buf.extend_from_slice(text.as_bytes());
+            push_timestamp(buf, at);
+            // The client's address is its session, as the recorder sees it.
+            buf.extend_from_slice(b" [");
+            push_ip(buf, peer.ip());
+            buf.extend_from_slice(b"] ");
+            buf.extend_from_slice(line.as_bytes());
+            buf.extend_from_slice(b" -> ");
+            push_decimal(buf, u64::from(status));
+            buf.push(b' ');
+            push_millis(buf, micros);
+            if let Some(op) = operation {
+                buf.push(b' ');
+                buf.extend_from_slice(op.name().as_bytes());
+            }
+            if let Answered::Proxy(_, _, why) = &answered {
+                buf.extend_from_slice(b" [answered by the proxy: ");
+                buf.extend_from_slice(why.as_bytes());
+                buf.push(b']');
+            }
+            if let Some(why) = &found.unchecked {
+                buf.extend_from_slice(b" [body not checked: ");
+                buf.extend_from_slice(why.as_bytes());
+                buf.push(b']');
+            }
+            if let Some(list) = &list {
+                buf.extend_from_slice(list.as_bytes());
+            }
             buf.push(b'\n');
         });
     }
@@ -649,14 +658,13 @@ async fn forward(
     seq: u64,
     found: &mut Findings,
 ) -> Answered {
-    let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str());
     let sent_body = (!body.is_empty() || parts.headers.contains_key(hyper::header::CONTENT_LENGTH))
         .then(|| body.clone());
     let mut answer = match state
         .target
         .send(
             &parts.method,
-            path_and_query,
+            parts.uri.path_and_query(),
             &parts.headers,
             sent_body,
             &state.memory,
