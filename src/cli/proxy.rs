@@ -27,6 +27,18 @@ pub(crate) fn run(args: ProxyArgs) -> i32 {
             Some(Err(e)) => return fail(e),
             None => return stopped_early(),
         };
+        // A large contract's examples are checked after load (the mock's warm-up
+        // does it for `mimeo serve`): here, in the background, reported as found.
+        if contract.examples_checked_later() {
+            let contract = contract.clone();
+            let _ = std::thread::Builder::new()
+                .name("mimeo-examples".into())
+                .spawn(move || {
+                    for w in contract.check_remaining_examples() {
+                        super::out::tell!("warning: {w}");
+                    }
+                });
+        }
         let record = opts.record.clone();
         let proxy = match until_stopped(&mut stop, ProxyServer::start(contract.clone(), opts)).await
         {

@@ -3,7 +3,7 @@
 //! compilation. What mimeo cannot serve becomes a warning; what makes the
 //! document unusable is a [`Diagnostic`] with the JSON pointer of the problem.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use indexmap::IndexMap;
 use openapiv3::{OpenAPI, ReferenceOr};
@@ -67,7 +67,14 @@ pub(super) struct Loader<'a> {
     pub(super) examples: Vec<(SchemaId, Example)>,
 }
 
-pub(super) type Loaded = (Vec<Operation>, Schemas, Vec<String>);
+/// The operations, their schemas, the warnings, and the examples left to check
+/// after load (a large contract's).
+pub(super) type Loaded = (
+    Vec<Operation>,
+    Schemas,
+    Vec<String>,
+    Option<super::examples::Later>,
+);
 
 impl<'a> Loader<'a> {
     pub(super) fn load(mut self) -> Result<Loaded, Diagnostic> {
@@ -101,8 +108,13 @@ impl<'a> Loader<'a> {
         let mut schemas =
             std::mem::take(&mut self.schemas).build(Arc::clone(self.document), &mut self.warnings);
         let params = std::mem::take(&mut self.examples);
-        super::examples::check(&mut schemas, &mut operations, params, &mut self.warnings);
-        Ok((operations, schemas, self.warnings))
+        let later = if operations.len() > super::EAGER_OPERATIONS {
+            Some(super::examples::Later::new(params))
+        } else {
+            super::examples::check(&mut schemas, &operations, params, &mut self.warnings);
+            None
+        };
+        Ok((operations, schemas, self.warnings, later))
     }
 
     fn operation(
@@ -377,7 +389,7 @@ impl<'a> Loader<'a> {
                 required: h.required,
                 kind,
                 schema,
-                example: None,
+                example: OnceLock::new(),
                 examples,
                 pointer: hat,
             });
@@ -436,7 +448,7 @@ impl<'a> Loader<'a> {
                 name: "example".into(),
                 value: v.clone(),
                 pointer: pointer::join(at, ["example"]),
-                problem: None,
+                problem: OnceLock::new(),
             });
         }
         let Some(Value::Object(named)) = object.get("examples") else {
@@ -449,7 +461,7 @@ impl<'a> Loader<'a> {
                     name: name.clone(),
                     value: v.clone(),
                     pointer: listed,
-                    problem: None,
+                    problem: OnceLock::new(),
                 }),
                 None => self.warnings.push(format!(
                     "#{listed}: example `{name}` has no inline value (externalValue is not fetched)"

@@ -77,7 +77,16 @@ pub struct Contract {
     router: Router<OpIndex>,
     /// The API's habits declared in `x-mimeo` extensions.
     pub(crate) profile: profile::Profile,
+    /// A large contract's examples, checked after load ([`examples`]).
+    examples_later: Option<std::sync::Mutex<examples::Later>>,
 }
+
+/// Contracts with more operations than this have their examples checked (and
+/// the mock's bodies built) after load, on first use and by the mock's warm-up,
+/// rather than before the server answers: compiling, generating and checking
+/// for every operation was most of the start-up of large public descriptions
+/// (GitHub's 1,000-odd operations, Stripe's 452), while a test exercises a few.
+pub(crate) const EAGER_OPERATIONS: usize = 200;
 
 impl fmt::Debug for Contract {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -178,7 +187,7 @@ impl Contract {
         convert_document(&mut document, dialect);
         views::add_views(&mut document);
         let document = Arc::new(document);
-        let (operations, schemas, mut warnings) = Loader {
+        let (operations, schemas, mut warnings, later) = Loader {
             name,
             api: &api,
             document: &document,
@@ -201,6 +210,7 @@ impl Contract {
             document,
             router,
             profile,
+            examples_later: later.map(std::sync::Mutex::new),
         })
     }
 

@@ -1,5 +1,7 @@
 //! The resolved contract model: what an operation accepts and what it may answer.
 
+use std::sync::OnceLock;
+
 use hyper::Method;
 use serde_json::Value;
 
@@ -300,8 +302,10 @@ pub(crate) struct Example {
     pub(crate) value: Value,
     /// JSON pointer of where it is listed (`.../examples/NAME` or `.../example`).
     pub(crate) pointer: String,
-    /// Why it breaks its schema (checked at load); such an example is never served.
-    pub(crate) problem: Option<String>,
+    /// Why it breaks its schema, once checked: at load, or for a large contract
+    /// on first use (ask [`super::Contract::example_problem`]). Such an example
+    /// is never served.
+    pub(crate) problem: OnceLock<Option<String>>,
 }
 
 /// A documented response.
@@ -338,8 +342,9 @@ pub(crate) struct Header {
     pub(crate) required: bool,
     /// Its compiled schema.
     pub(crate) schema: Option<SchemaId>,
-    /// The first of `example` and `examples` that keeps the schema.
-    pub(crate) example: Option<Value>,
+    /// The first of `example` and `examples` that keeps the schema, once found
+    /// (ask [`super::Contract::header_example`]).
+    pub(crate) example: OnceLock<Option<Value>>,
     /// `example` and every entry of `examples`, each checked at load.
     pub(crate) examples: Vec<Example>,
     /// How its text is read before validation.

@@ -45,8 +45,21 @@ impl Direction {
 
 /// Adds the request and response views to a converted document.
 pub(super) fn add_views(doc: &mut Value) {
+    // Which components each component names: the same for both directions
+    // (neither rewrites `#/components/schemas`), and a walk of every schema.
+    let refs: Vec<(String, HashSet<String>)> = match doc.pointer("/components/schemas") {
+        Some(Value::Object(components)) => components
+            .iter()
+            .map(|(n, s)| {
+                let mut r = HashSet::new();
+                refs_of(s, &mut r);
+                (n.clone(), r)
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     for dir in [Direction::Request, Direction::Response] {
-        add(doc, dir);
+        add(doc, dir, &refs);
     }
 }
 
@@ -58,13 +71,13 @@ struct Cx<'a> {
     tainted: &'a HashSet<String>,
 }
 
-fn add(doc: &mut Value, dir: Direction) {
+fn add(doc: &mut Value, dir: Direction, refs: &[(String, HashSet<String>)]) {
     let empty = Map::new();
     let components = doc
         .pointer("/components/schemas")
         .and_then(Value::as_object)
         .unwrap_or(&empty);
-    let tainted = tainted(components, dir.keyword());
+    let tainted = tainted(components, dir.keyword(), refs);
     let cx = Cx {
         dir,
         components,
@@ -105,25 +118,21 @@ fn add(doc: &mut Value, dir: Direction) {
 }
 
 /// The components that have a marked property, or reach one through `$ref`s.
-fn tainted(components: &Map<String, Value>, keyword: &str) -> HashSet<String> {
+fn tainted(
+    components: &Map<String, Value>,
+    keyword: &str,
+    refs: &[(String, HashSet<String>)],
+) -> HashSet<String> {
     let mut out: HashSet<String> = components
         .iter()
         .filter(|(_, s)| marks(s, keyword, components))
         .map(|(n, _)| n.clone())
         .collect();
-    let refs: Vec<(&String, HashSet<String>)> = components
-        .iter()
-        .map(|(n, s)| {
-            let mut r = HashSet::new();
-            refs_of(s, &mut r);
-            (n, r)
-        })
-        .collect();
     loop {
         let before = out.len();
-        for (n, r) in &refs {
-            if !out.contains(*n) && r.iter().any(|x| out.contains(x)) {
-                out.insert((*n).clone());
+        for (n, r) in refs {
+            if !out.contains(n) && r.iter().any(|x| out.contains(x)) {
+                out.insert(n.clone());
             }
         }
         if out.len() == before {

@@ -108,9 +108,8 @@ impl Canned {
                 ));
                 continue;
             };
-            let example = h
-                .example
-                .as_ref()
+            let example = contract
+                .header_example(h)
                 .filter(|e| h.schema.is_none_or(|s| contract.schemas.is_valid(s, e)));
             let value = match (example, h.schema) {
                 (Some(e), _) => e.clone(),
@@ -186,11 +185,12 @@ impl CannedBody {
         warnings: &mut Vec<String>,
     ) -> CannedBody {
         // Every example was checked when the contract loaded (and a broken one
-        // reported there); the first that keeps the schema is the default body.
+        // reported there), or is now (a large contract's, reported by the
+        // warm-up); the first that keeps the schema is the default body.
         let value = media
             .examples
             .iter()
-            .find(|e| e.problem.is_none())
+            .find(|e| contract.example_problem(media.schema, e).is_none())
             .map(|e| e.value.clone());
         let value = value.unwrap_or_else(|| match media.schema {
             Some(s) => generator.generate(s, rng).unwrap_or_else(|v| {
@@ -275,7 +275,7 @@ fn documented_coding(contract: &Contract, h: &crate::contract::Header) -> Option
             .or_else(|| s.get("example"))
             .cloned()
     };
-    let value = h.example.clone().or_else(from_schema)?;
+    let value = contract.header_example(h).cloned().or_else(from_schema)?;
     Coding::named(value.as_str()?)
 }
 

@@ -51,11 +51,9 @@ pub(crate) struct Built {
 }
 
 /// Contracts with more operations than this have their bodies built on first
-/// use (and by a warm-up after start) rather than before the server answers:
-/// generating and checking every documented body was most of the start-up of
-/// large public descriptions (GitHub's 1,000-odd operations, Stripe's 452 with
-/// a large error object each), while a test exercises a few of them.
-pub(crate) const EAGER_OPERATIONS: usize = 200;
+/// use (and by a warm-up after start) rather than before the server answers
+/// (see the constant's documentation).
+pub(crate) use crate::contract::EAGER_OPERATIONS;
 
 /// Precomputed responses for one contract.
 pub(crate) struct Responder {
@@ -67,6 +65,9 @@ pub(crate) struct Responder {
     late: Mutex<Vec<String>>,
     /// Whether `late` has anything (read per request without the lock).
     has_late: AtomicBool,
+    /// Whether the warm-up of a large contract went through every operation
+    /// and the parameters' examples.
+    warmed: AtomicBool,
     /// Per operation: body fields that echo a path parameter of the same name.
     echo: PerOperation<Vec<String>>,
     /// The document's error templates for errors no operation documents.
@@ -187,6 +188,7 @@ impl Responder {
             canned: PerOperation(canned),
             late: Mutex::default(),
             has_late: AtomicBool::new(false),
+            warmed: AtomicBool::new(false),
             echo: PerOperation(echo),
             shapes,
             op_shapes: PerOperation(op_shapes),
@@ -232,9 +234,20 @@ impl Responder {
         self.has_late.store(true, Ordering::Release);
     }
 
-    /// Operations whose bodies are not built yet.
-    pub(crate) fn pending(&self) -> usize {
-        self.canned.0.iter().filter(|c| c.get().is_none()).count()
+    /// Operations whose bodies are not built yet; at least 1 while a warm-up
+    /// that was started has not finished (its last warnings may be coming).
+    pub(crate) fn pending(&self, warming: bool) -> usize {
+        let n = self.canned.0.iter().filter(|c| c.get().is_none()).count();
+        if n == 0 && warming && !self.warmed.load(Ordering::Acquire) {
+            1
+        } else {
+            n
+        }
+    }
+
+    /// Says the warm-up is over (see [`Responder::pending`]).
+    pub(crate) fn warmed_up(&self) {
+        self.warmed.store(true, Ordering::Release);
     }
 
     /// Problems found building bodies since start that nobody took yet.
@@ -332,14 +345,16 @@ impl Responder {
                 }
                 value = Some(state_body);
             } else if let Some(name) = choice.example {
-                match media.examples.iter().find(|e| e.name == name) {
-                    Some(e) if e.problem.is_some() => {
+                let found = media.examples.iter().find(|e| e.name == name);
+                let problem = found.and_then(|e| contract.example_problem(media.schema, e));
+                match found {
+                    Some(_) if problem.is_some() => {
                         return Err(ChoiceError {
                             kind: MockError::UnknownExample,
                             message: format!(
                                 "example `{name}` of {} for status {status} does not match its schema ({}); it is never served",
                                 op.label(),
-                                e.problem.as_deref().unwrap_or_default()
+                                problem.unwrap_or_default()
                             ),
                         });
                     }

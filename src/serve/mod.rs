@@ -326,9 +326,13 @@ impl MockServer {
         if state.contract.operations().len() > crate::respond::EAGER_OPERATIONS {
             // Built after start (see `bodies_built_later`).
             let weak = Arc::downgrade(&state);
-            let _ = std::thread::Builder::new()
+            let spawned = std::thread::Builder::new()
                 .name("mimeo-warm-up".into())
                 .spawn(move || warm_up(&weak));
+            if spawned.is_err() {
+                // Bodies are built on first use; nothing is warming up.
+                state.responder.warmed_up();
+            }
         }
         let serving = state.clone();
         let handle = ServerHandle::spawn(addr, |stopped| async move {
@@ -372,16 +376,18 @@ impl MockServer {
 
     /// Problems found while building the default responses (an example that
     /// breaks its schema, a body that cannot be generated validly). A contract
-    /// of more than 200 operations has its bodies built after start (see
+    /// of more than 200 operations has its bodies built and its examples
+    /// checked after start (see
     /// [`MockServer::bodies_built_later`]): problems found then are returned by
     /// [`MockServer::late_warnings`].
     pub fn warnings(&self) -> &[String] {
         &self.warnings
     }
 
-    /// Problems found building response bodies after start (a contract of more
-    /// than 200 operations, see [`MockServer::bodies_built_later`]) since the
-    /// last call; each is returned once. `mimeo serve` prints them as they come.
+    /// Problems found building response bodies and checking examples after
+    /// start (a contract of more than 200 operations, see
+    /// [`MockServer::bodies_built_later`]) since the last call; each is returned
+    /// once. `mimeo serve` prints them as they come.
     ///
     /// ```no_run
     /// # async fn demo(server: mimeo::MockServer) {
@@ -395,7 +401,8 @@ impl MockServer {
     }
 
     /// How many operations' response bodies are still to be built (0 once the
-    /// warm-up of a large contract is done, and always for a small one).
+    /// warm-up of a large contract is done, its examples checked and its late
+    /// warnings all kept; always 0 for a small one).
     ///
     /// ```no_run
     /// # async fn demo(server: mimeo::MockServer) {
@@ -406,7 +413,7 @@ impl MockServer {
     /// # }
     /// ```
     pub fn bodies_pending(&self) -> usize {
-        self.state.responder.pending()
+        self.state.responder.pending(self.bodies_built_later())
     }
 
     /// Whether the contract is large enough (more than 200 operations) that
@@ -643,7 +650,8 @@ fn admin_prefix(prefix: &str, contract: &Contract) -> Result<String, ServeError>
     Ok(p.to_string())
 }
 
-/// Builds a large contract's bodies after start, one operation at a time; stops
+/// Builds a large contract's bodies after start, and checks its examples, one
+/// operation at a time (the parameters' examples last); stops
 /// when the server is gone. What goes wrong is kept for
 /// [`MockServer::late_warnings`]; a panic building one operation is one of them,
 /// and the warm-up goes on with the next.
@@ -651,10 +659,17 @@ fn warm_up(state: &std::sync::Weak<State>) {
     let mut i = 0;
     while let Some(state) = state.upgrade() {
         let Some(op) = state.contract.operations().get(i) else {
+            for w in state.contract.late_parameter_example_warnings() {
+                state.responder.note_late(w);
+            }
+            state.responder.warmed_up();
             return;
         };
         let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             state.responder.prepare(&state.contract, op);
+            for w in state.contract.late_example_warnings(op) {
+                state.responder.note_late(w);
+            }
         }));
         if built.is_err() {
             state.responder.note_late(format!(

@@ -14,14 +14,30 @@ pub(crate) fn escape(token: &str) -> Cow<'_, str> {
     }
 }
 
-/// Unescapes one reference token (`~1` as `/`, then `~0` as `~`).
+/// Unescapes one reference token (`~1` as `/`, `~0` as `~`; any other `~` is
+/// kept). One pass: loading a large document unescapes ~200,000 tokens, and
+/// two `str::replace`s were most of its pointer lookups.
 pub(crate) fn unescape(token: &str) -> Cow<'_, str> {
-    // A byte search (memchr): loading a large document unescapes ~200,000 tokens.
-    if token.as_bytes().contains(&b'~') {
-        Cow::Owned(token.replace("~1", "/").replace("~0", "~"))
-    } else {
-        Cow::Borrowed(token)
+    if !token.as_bytes().contains(&b'~') {
+        return Cow::Borrowed(token);
     }
+    let mut out = String::with_capacity(token.len());
+    let mut rest = token;
+    while let Some(i) = rest.find('~') {
+        out.push_str(&rest[..i]);
+        match rest.as_bytes().get(i + 1) {
+            Some(b'1') => out.push('/'),
+            Some(b'0') => out.push('~'),
+            _ => {
+                out.push('~');
+                rest = &rest[i + 1..];
+                continue;
+            }
+        }
+        rest = &rest[i + 2..];
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
 }
 
 /// Appends `/token` (escaped) to a pointer being built.
@@ -98,6 +114,13 @@ pub(crate) fn tokens(pointer: &str) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unescape_is_the_two_replacements() {
+        for t in ["a", "~0", "~1", "~01", "~10", "~~1", "~0~1", "~", "a~", "~2", "~~", "x~1y~0z", "é~1ü"] {
+            assert_eq!(unescape(t), t.replace("~1", "/").replace("~0", "~"), "{t}");
+        }
+    }
 
     #[test]
     fn get_finds_what_serde_json_finds() {
