@@ -386,6 +386,60 @@ async fn a_target_with_credentials_is_reached_at_its_base_path() {
     proxy.shutdown().await;
 }
 
+/// A query (or a fragment) in the target URL: the request still goes to the
+/// base path followed by the request's path, the target's query first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_with_a_query_is_reached_at_the_requests_path() {
+    let target = Target::start(Act::Answer);
+    let cases = [
+        ("/base?tenant=t1", "/v1/x?a=1", "/base/v1/x?tenant=t1&a=1"),
+        ("/base/?tenant=t1", "/v1/x", "/base/v1/x?tenant=t1"),
+        ("?tenant=t1", "/v1/x?", "/v1/x?tenant=t1"),
+        ("/?", "/v1/x?a=1", "/v1/x?a=1"),
+        ("/base#part", "/v1/x?a=1", "/base/v1/x?a=1"),
+        ("/base?k=v#part", "/", "/base/?k=v"),
+    ];
+    for (tail, path, expected) in cases {
+        let base = format!("{}{tail}", target.base());
+        let proxy = proxy(ProxyOptions::new(&base)).await;
+        let reply = get(proxy.addr(), path, "").await;
+        assert_eq!(reply.status(), 200, "{base} {path}: {}", reply.text);
+        assert_eq!(
+            target.next().line(),
+            format!("GET {expected} HTTP/1.1"),
+            "{base} {path}"
+        );
+        proxy.shutdown().await;
+    }
+}
+
+/// `OPTIONS *` is about the server, not a resource: it goes to the target's
+/// base URL, never glued onto it (as a port: a 502; as a path: `/base*`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_asterisk_request_goes_to_the_base_url() {
+    let target = Target::start(Act::Answer);
+    for (base, expected) in [
+        (target.base(), "/"),
+        (format!("{}/base", target.base()), "/base"),
+        (with_credentials(&target.base()), "/"),
+        (format!("{}/base/?k=v", target.base()), "/base?k=v"),
+    ] {
+        let proxy = proxy(ProxyOptions::new(&base)).await;
+        let reply = raw(
+            proxy.addr(),
+            b"OPTIONS * HTTP/1.1\r\nhost: c\r\nconnection: close\r\n\r\n".to_vec(),
+        )
+        .await;
+        assert_eq!(reply.status(), 200, "{base}: {}", reply.text);
+        assert_eq!(
+            target.next().line(),
+            format!("OPTIONS {expected} HTTP/1.1"),
+            "{base}"
+        );
+        proxy.shutdown().await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_head_gets_the_client_a_504_on_both_paths() {
     let target = Target::start(Act::SlowHead(Duration::from_secs(5)));
