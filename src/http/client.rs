@@ -117,7 +117,7 @@ impl Direct {
     }
 
     /// The target's URI for a request to `path_and_query` (origin form, as received);
-    /// `None` when it is not one (`*`).
+    /// `None` when it is not one (`*`: see [`Client::url_for`]).
     pub(crate) fn uri(
         &self,
         path_and_query: &hyper::http::uri::PathAndQuery,
@@ -264,10 +264,32 @@ impl Client {
         Ok((status, headers, body.freeze()))
     }
 
-    /// The target's base URL, for sending (credentials in it included).
+    /// The URL that a request to `path_and_query` (as received) goes to: the
+    /// base URL followed by the request's path. A query in the base URL comes
+    /// after that path (before the request's own query, joined with `&`) and a
+    /// fragment is dropped, instead of the request's path being glued onto them.
+    /// `*` (`OPTIONS *`) goes to the base URL itself: it is not a path to append.
     #[cfg(feature = "proxy")]
-    pub(crate) fn base(&self) -> &str {
-        &self.base
+    pub(crate) fn url_for(&self, path_and_query: &str) -> String {
+        let path_and_query = if path_and_query == "*" {
+            ""
+        } else {
+            path_and_query
+        };
+        let whole = self.base.split_once('#').map_or(&*self.base, |(b, _)| b);
+        let Some((base, base_query)) = whole.split_once('?') else {
+            return format!("{}{path_and_query}", whole.trim_end_matches('/'));
+        };
+        let base = base.trim_end_matches('/');
+        let (path, query) = path_and_query
+            .split_once('?')
+            .unwrap_or((path_and_query, ""));
+        match (base_query.is_empty(), query.is_empty()) {
+            (true, true) => format!("{base}{path}"),
+            (true, false) => format!("{base}{path}?{query}"),
+            (false, true) => format!("{base}{path}?{base_query}"),
+            (false, false) => format!("{base}{path}?{base_query}&{query}"),
+        }
     }
 
     /// The target's base URL as shown: credentials in it hidden.

@@ -261,7 +261,7 @@ impl Target {
             }
             None => {
                 let pq = path_and_query.map_or("/", |p| p.as_str());
-                let url = format!("{}{}", self.client.base(), pq);
+                let url = self.client.url_for(pq);
                 let mut request = self
                     .client
                     .inner()

@@ -18,6 +18,7 @@ mod limits;
 mod manners;
 mod negotiation;
 mod proxy;
+mod proxy_forwarding;
 mod proxy_record;
 mod readiness;
 mod readonly;

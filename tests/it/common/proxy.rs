@@ -47,7 +47,38 @@ pub fn spawn(args: &[&str]) -> Running {
 /// Starts `mimeo COMMAND ARGS` (`serve` or `proxy`; add `--port 0`) and waits
 /// until it listens.
 pub fn spawn_command(command: &str, args: &[&str]) -> Running {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mimeo"))
+    spawn_env(command, args, None)
+}
+
+/// The proxy environment variables mimeo reads (lower and upper case), and the
+/// CGI one that turns `HTTP_PROXY` off.
+const PROXY_VARIABLES: [&str; 9] = [
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "REQUEST_METHOD",
+];
+
+/// Starts `mimeo proxy ARGS` with exactly the proxy environment `vars` (the
+/// test process's own proxy variables removed), and waits until it listens.
+pub fn spawn_with_env(args: &[&str], vars: &[(&str, &str)]) -> Running {
+    spawn_env("proxy", args, Some(vars))
+}
+
+fn spawn_env(command: &str, args: &[&str], vars: Option<&[(&str, &str)]>) -> Running {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mimeo"));
+    if let Some(vars) = vars {
+        for name in PROXY_VARIABLES {
+            cmd.env_remove(name);
+        }
+        cmd.envs(vars.iter().copied());
+    }
+    let mut child = cmd
         .arg(command)
         .args(args)
         .env("NO_COLOR", "1")
