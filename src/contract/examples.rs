@@ -70,7 +70,12 @@ pub(super) struct Judge {
 
 impl Judge {
     /// Judges the examples of `op`'s bodies and headers.
-    pub(super) fn operation(&mut self, schemas: &Schemas, op: &Operation, warnings: &mut Vec<String>) {
+    pub(super) fn operation(
+        &mut self,
+        schemas: &Schemas,
+        op: &Operation,
+        warnings: &mut Vec<String>,
+    ) {
         let bodies = op.body.iter().flat_map(|b| b.content.iter());
         let answers = op.responses.iter().flat_map(|r| r.content.iter());
         for media in bodies.chain(answers) {
@@ -117,7 +122,11 @@ impl Contract {
     /// Why `e`, an example of a value of schema `schema`, breaks it (`None`
     /// when it keeps it). Checked at load, or for a contract of more than
     /// [`EAGER_OPERATIONS`](super::EAGER_OPERATIONS) operations on first ask.
-    pub(crate) fn example_problem<'e>(&self, schema: Option<SchemaId>, e: &'e Example) -> Option<&'e str> {
+    pub(crate) fn example_problem<'e>(
+        &self,
+        schema: Option<SchemaId>,
+        e: &'e Example,
+    ) -> Option<&'e str> {
         e.problem
             .get_or_init(|| schema.and_then(|s| problem(&self.schemas, s, &e.value)))
             .as_deref()

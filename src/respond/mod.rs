@@ -210,7 +210,9 @@ impl Responder {
     /// `op`'s canned responses, built now if they were not yet.
     fn canned(&self, contract: &Contract, op: &Operation) -> &[Canned] {
         self.canned[op.index].get_or_init(|| {
-            let mut warnings = Vec::new();
+            // A large contract's examples of this operation are judged (and a
+            // broken one reported) before a body is picked among them.
+            let mut warnings = contract.late_example_warnings(op);
             let built = build_operation(contract, op, self.seed, &mut warnings);
             for w in warnings {
                 self.note_late(w);

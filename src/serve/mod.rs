@@ -667,9 +667,6 @@ fn warm_up(state: &std::sync::Weak<State>) {
         };
         let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             state.responder.prepare(&state.contract, op);
-            for w in state.contract.late_example_warnings(op) {
-                state.responder.note_late(w);
-            }
         }));
         if built.is_err() {
             state.responder.note_late(format!(

@@ -117,7 +117,9 @@ mod tests {
 
     #[test]
     fn unescape_is_the_two_replacements() {
-        for t in ["a", "~0", "~1", "~01", "~10", "~~1", "~0~1", "~", "a~", "~2", "~~", "x~1y~0z", "é~1ü"] {
+        for t in [
+            "a", "~0", "~1", "~01", "~10", "~~1", "~0~1", "~", "a~", "~2", "~~", "x~1y~0z", "é~1ü",
+        ] {
             assert_eq!(unescape(t), t.replace("~1", "/").replace("~0", "~"), "{t}");
         }
     }

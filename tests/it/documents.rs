@@ -206,3 +206,87 @@ async fn a_large_contract_serves_at_once_and_logs_body_problems_found_later() {
         .count();
     assert_eq!(late, 1, "{}", stopped.stderr);
 }
+
+#[tokio::test]
+async fn a_large_contract_checks_its_examples_after_start_and_never_serves_a_broken_one() {
+    // More than 200 operations: examples are judged on first use (or by the
+    // warm-up), each broken one reported once, and never served.
+    let mut doc = String::from("openapi: 3.0.3\ninfo: {title: big, version: '1'}\npaths:\n");
+    for i in 0..250 {
+        doc.push_str(&format!(
+            "  /r{i}:\n    post:\n      parameters:\n        - {{name: q, in: query, schema: {{type: integer}}, example: {}}}\n      requestBody:\n        content:\n          application/json:\n            schema: {{type: object, properties: {{n: {{type: integer}}}}}}\n            example: {{n: {}}}\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{type: object, required: [n], properties: {{n: {{type: integer}}}}}}\n              examples:\n                broken: {{value: {{n: {}}}}}\n                good: {{value: {{n: {i}}}}}\n",
+            if i == 3 { "'three'" } else { "3" },
+            if i == 5 { "'five'" } else { "5" },
+            if i == 3 { "'x'".to_string() } else { i.to_string() },
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let spec = crate::common::replay::write(dir.path(), "big.yaml", &doc);
+    let spec = spec.to_str().unwrap();
+    let running = crate::common::proxy::spawn_command("serve", &["--spec", spec, "--port", "0"]);
+    let body = Some(r#"{"n": 1}"#);
+    let json = [("content-type", "application/json")];
+    // The first example breaks its schema: the next one is the default body.
+    let r = send(&running.url, "POST", "/r3", &json, body).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json(), serde_json::json!({"n": 3}));
+    let asked = [json[0], ("prefer", "example=broken")];
+    let r = send(&running.url, "POST", "/r3", &asked, body).await;
+    assert_ne!(r.status, 200);
+    let said = String::from_utf8_lossy(&r.body).to_string();
+    assert!(said.contains("does not match its schema"), "{said}");
+    let r = send(&running.url, "POST", "/r4", &asked, body).await;
+    assert_eq!(r.json(), serde_json::json!({"n": 4}));
+    // Let the warm-up reach the parameters' examples, checked last.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let stopped = running.stop();
+    assert_eq!(stopped.code, Some(0), "{}", stopped.stderr);
+    let warned = |at: &str| {
+        stopped
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("warning:") && l.contains(at) && l.contains("does not match"))
+            .count()
+    };
+    assert_eq!(
+        warned("#/paths/~1r3/post/responses/200/content/application~1json/examples/broken"),
+        1,
+        "{}",
+        stopped.stderr
+    );
+    assert_eq!(
+        warned("#/paths/~1r5/post/requestBody/content/application~1json/example"),
+        1,
+        "{}",
+        stopped.stderr
+    );
+    assert_eq!(
+        warned("/paths/~1r3/post/parameters/0/example"),
+        1,
+        "{}",
+        stopped.stderr
+    );
+    let all = stopped
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("warning:") && l.contains("does not match its schema"))
+        .count();
+    assert_eq!(all, 3, "{}", stopped.stderr);
+
+    // mimeo proxy reports them too (it serves no examples: checked in the background).
+    let proxy = crate::common::proxy::spawn_command(
+        "proxy",
+        &[
+            "--spec",
+            spec,
+            "--port",
+            "0",
+            "--target",
+            "http://127.0.0.1:9",
+        ],
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let stopped = proxy.stop();
+    let all = stopped.stderr.matches("does not match its schema").count();
+    assert_eq!(all, 3, "{}", stopped.stderr);
+}
