@@ -43,10 +43,39 @@ impl Direction {
     }
 }
 
-/// Adds the request and response views to a converted document.
+/// Adds the request and response views to a converted document. A direction
+/// whose keyword is nowhere in the document (not even as a key of an example)
+/// has nothing to strip and no view to make: it is not looked for schema by
+/// schema.
 pub(super) fn add_views(doc: &mut Value) {
-    for dir in [Direction::Request, Direction::Response] {
-        add(doc, dir);
+    let mut found = [false; 2];
+    keys_present(doc, &mut found);
+    for (dir, present) in [Direction::Request, Direction::Response]
+        .into_iter()
+        .zip(found)
+    {
+        if present {
+            add(doc, dir);
+        }
+    }
+}
+
+/// Whether `readOnly` (`found[0]`) and `writeOnly` (`found[1]`) are a key of
+/// any object of `v`.
+fn keys_present(v: &Value, found: &mut [bool; 2]) {
+    match v {
+        Value::Object(map) => {
+            for (k, v) in map {
+                match k.as_str() {
+                    "readOnly" => found[0] = true,
+                    "writeOnly" => found[1] = true,
+                    _ => {}
+                }
+                keys_present(v, found);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| keys_present(i, found)),
+        _ => {}
     }
 }
 
