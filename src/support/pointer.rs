@@ -17,11 +17,28 @@ pub(crate) fn escape(token: &str) -> Cow<'_, str> {
 /// Unescapes one reference token (`~1` as `/`, then `~0` as `~`).
 pub(crate) fn unescape(token: &str) -> Cow<'_, str> {
     // A byte search (memchr): loading a large document unescapes ~200,000 tokens.
-    if token.as_bytes().contains(&b'~') {
-        Cow::Owned(token.replace("~1", "/").replace("~0", "~"))
-    } else {
-        Cow::Borrowed(token)
+    if !token.as_bytes().contains(&b'~') {
+        return Cow::Borrowed(token);
     }
+    // One pass, one allocation; the same as replacing `~1` everywhere, then `~0`.
+    let mut out = String::with_capacity(token.len());
+    let mut rest = token;
+    while let Some(at) = rest.find('~') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        match after.as_bytes().first() {
+            Some(b'1') => out.push('/'),
+            Some(b'0') => out.push('~'),
+            _ => {
+                out.push('~');
+                rest = after;
+                continue;
+            }
+        }
+        rest = &after[1..];
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
 }
 
 /// Appends `/token` (escaped) to a pointer being built.
@@ -98,6 +115,15 @@ pub(crate) fn tokens(pointer: &str) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unescape_is_replacing_tilde_one_then_tilde_zero() {
+        for t in [
+            "", "a", "~", "~~", "~0", "~1", "~01", "~10", "~~1", "~~0", "a~1b~0c~", "~2~1~",
+        ] {
+            assert_eq!(unescape(t), t.replace("~1", "/").replace("~0", "~"), "{t}");
+        }
+    }
 
     #[test]
     fn get_finds_what_serde_json_finds() {
