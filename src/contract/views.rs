@@ -43,8 +43,16 @@ impl Direction {
     }
 }
 
-/// Adds the request and response views to a converted document.
+/// Adds the request and response views to a converted document. A direction
+/// whose keyword is nowhere in the document (not even as a key of an example)
+/// has nothing to strip and no view to make: it is not looked for schema by
+/// schema.
 pub(super) fn add_views(doc: &mut Value) {
+    let mut found = [false; 2];
+    keys_present(doc, &mut found);
+    if found == [false; 2] {
+        return;
+    }
     // Which components each component names: the same for both directions
     // (neither rewrites `#/components/schemas`), and a walk of every schema.
     let refs: Vec<(String, HashSet<String>)> = match doc.pointer("/components/schemas") {
@@ -58,8 +66,32 @@ pub(super) fn add_views(doc: &mut Value) {
             .collect(),
         _ => Vec::new(),
     };
-    for dir in [Direction::Request, Direction::Response] {
-        add(doc, dir, &refs);
+    for (dir, present) in [Direction::Request, Direction::Response]
+        .into_iter()
+        .zip(found)
+    {
+        if present {
+            add(doc, dir, &refs);
+        }
+    }
+}
+
+/// Whether `readOnly` (`found[0]`) and `writeOnly` (`found[1]`) are a key of
+/// any object of `v`.
+fn keys_present(v: &Value, found: &mut [bool; 2]) {
+    match v {
+        Value::Object(map) => {
+            for (k, v) in map {
+                match k.as_str() {
+                    "readOnly" => found[0] = true,
+                    "writeOnly" => found[1] = true,
+                    _ => {}
+                }
+                keys_present(v, found);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| keys_present(i, found)),
+        _ => {}
     }
 }
 

@@ -103,6 +103,7 @@ impl SchemaBuilder {
             .collect();
         let fanouts = Fanouts::analyse(&document, roots.iter().copied(), None);
         let mut patterns = PatternCheck::default();
+        let pattern_cache = patterns.cache.clone();
         let validators = roots
             .iter()
             .enumerate()
@@ -139,6 +140,7 @@ impl SchemaBuilder {
             fanouts,
             on_demand: OnDemand::default(),
             dialect: self.dialect,
+            patterns: pattern_cache,
         }
     }
 }
@@ -170,6 +172,9 @@ struct PatternCheck {
     seen: std::collections::HashSet<usize>,
     /// Patterns already compiled: `Some(why)` when one cannot be.
     patterns: HashMap<String, Option<String>>,
+    /// The compiled patterns, kept for the validators (which compile the same
+    /// patterns with the same options).
+    cache: jsonschema::PatternCache,
 }
 
 impl PatternCheck {
@@ -251,13 +256,17 @@ impl PatternCheck {
             return known.clone();
         }
         let schema = serde_json::json!({ "pattern": pattern });
-        let result = options(Dialect::Draft4).build(&schema).err().map(|e| {
-            format!(
-                "pattern `{}` is not a regular expression: {}",
-                limits::truncate(pattern, 200),
-                limits::truncate(&e.to_string(), MAX_MESSAGE)
-            )
-        });
+        let result = options(Dialect::Draft4)
+            .with_pattern_cache(self.cache.clone())
+            .build(&schema)
+            .err()
+            .map(|e| {
+                format!(
+                    "pattern `{}` is not a regular expression: {}",
+                    limits::truncate(pattern, 200),
+                    limits::truncate(&e.to_string(), MAX_MESSAGE)
+                )
+            });
         self.patterns.insert(pattern.to_string(), result.clone());
         result
     }

@@ -2,7 +2,7 @@
 //! contract is made: mimeo's options (draft, formats, bounded patterns) and the
 //! contract's document as the target of every local `$ref`.
 
-use jsonschema::{Registry, Validator};
+use jsonschema::{PatternCache, Registry, Validator};
 use serde_json::Value;
 
 use super::super::fancy;
@@ -15,9 +15,12 @@ pub(crate) const BACKTRACK_LIMIT: usize = 100_000;
 
 /// Compiles one converted schema, the one way every validator of the contract is
 /// compiled: checked against the draft 4 meta-schema, its local `$ref`s pointed at
-/// the document in `registry`, with mimeo's [`options`].
+/// the document in `registry`, with mimeo's [`options`]; each `pattern` is
+/// compiled once for the whole contract (`patterns`), not once per validator that
+/// reaches it.
 pub(super) fn compile(
     registry: &Registry<'static>,
+    patterns: &PatternCache,
     schema: &Value,
     base: &str,
     dialect: Dialect,
@@ -26,6 +29,7 @@ pub(super) fn compile(
     let mut schema = schema.clone();
     absolute_refs(&mut schema);
     options(dialect)
+        .with_pattern_cache(patterns.clone())
         .with_registry(registry)
         .with_base_uri(base)
         .build(&schema)

@@ -93,6 +93,9 @@ pub(crate) struct Schemas {
     on_demand: OnDemand,
     /// The JSON Schema the document's schemas are written in.
     dialect: Dialect,
+    /// Every `pattern` compiled so far, shared by all the validators of the
+    /// contract: a pattern reached by many schemas is compiled once.
+    patterns: jsonschema::PatternCache,
 }
 
 /// Validators compiled after load, when the generator first checks a value against
@@ -137,6 +140,7 @@ impl Schemas {
                 let registry = self.registry.as_ref()?;
                 compile(
                     registry,
+                    &self.patterns,
                     self.source(id),
                     &format!("urn:mimeo:schema:{}", id.0),
                     self.dialect,
@@ -244,7 +248,7 @@ impl Schemas {
 
     fn compile(&self, schema: &Value, base: &str) -> Result<Validator, String> {
         let registry = self.registry.as_ref().ok_or("no registry")?;
-        compile(registry, schema, base, self.dialect)
+        compile(registry, &self.patterns, schema, base, self.dialect)
     }
 
     /// The violations of schema `id` by `value`: the first [`MAX_LISTED`], and how
