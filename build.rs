@@ -121,7 +121,8 @@ fn vcs_info_commit(dir: &Path) -> Option<String> {
 }
 
 /// `info.title` and `info.version` of the embedded contract, read line by line
-/// (a build script with no YAML parser). tests/it/cli.rs checks them against
+/// (they are needed even when the YAML cannot be read, for `--version`).
+/// tests/it/cli.rs checks them against
 /// what the contract loader reads, so the two cannot drift apart.
 fn contract_info(spec: &str) -> (String, String) {
     let (mut title, mut version) = (String::from("?"), String::from("?"));
