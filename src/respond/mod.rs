@@ -219,11 +219,14 @@ impl Responder {
             // broken one reported) before a body is picked among them.
             // (A responder whose `late` nobody reads leaves them to its caller:
             // judged here, they would count as reported and be lost.)
-            let mut warnings = if self.reports_examples {
-                contract.late_example_warnings(op)
-            } else {
-                Vec::new()
-            };
+            if self.reports_examples {
+                // Kept before building: a panic building would lose them, and
+                // they already count as reported.
+                for w in contract.late_example_warnings(op) {
+                    self.note_late(w);
+                }
+            }
+            let mut warnings = Vec::new();
             let built = build_operation(contract, op, self.seed, &mut warnings);
             for w in warnings {
                 self.note_late(w);
