@@ -11,7 +11,8 @@ use regex::Regex;
 
 /// `url` with the credentials in its userinfo (`https://user:pass@host`) shown
 /// as `[redacted]`: a target URL may carry them, and it is printed, logged and
-/// written into reports and recordings.
+/// written into reports and recordings. So is the value of a query parameter
+/// whose name looks secret (`?api_key=...`).
 #[cfg(feature = "replay")]
 pub(crate) fn redact_userinfo(url: &str) -> std::borrow::Cow<'_, str> {
     let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
@@ -20,7 +21,7 @@ pub(crate) fn redact_userinfo(url: &str) -> std::borrow::Cow<'_, str> {
     let authority_end = url[scheme_end..]
         .find(['/', '?', '#'])
         .map_or(url.len(), |i| scheme_end + i);
-    match url[scheme_end..authority_end].rfind('@') {
+    let shown: std::borrow::Cow<'_, str> = match url[scheme_end..authority_end].rfind('@') {
         Some(at) => format!(
             "{}[redacted]{}",
             &url[..scheme_end],
@@ -28,7 +29,32 @@ pub(crate) fn redact_userinfo(url: &str) -> std::borrow::Cow<'_, str> {
         )
         .into(),
         None => url.into(),
+    };
+    // A credential passed in the query (`?api_key=...`) is hidden as well.
+    match redact_query(&shown) {
+        Some(redacted) => redacted.into(),
+        None => shown,
     }
+}
+
+/// `url` with the value of each query parameter whose name looks secret
+/// ([`secret_name`]) as `[redacted]`; `None` when there is none.
+#[cfg(feature = "replay")]
+fn redact_query(url: &str) -> Option<String> {
+    let end = url.find('#').unwrap_or(url.len());
+    let start = url[..end].find('?')? + 1;
+    let mut changed = false;
+    let params: Vec<String> = url[start..end]
+        .split('&')
+        .map(|p| match p.split_once('=') {
+            Some((name, value)) if value != "[redacted]" && secret_name(name) => {
+                changed = true;
+                format!("{name}=[redacted]")
+            }
+            _ => p.to_string(),
+        })
+        .collect();
+    changed.then(|| format!("{}{}{}", &url[..start], params.join("&"), &url[end..]))
 }
 
 /// The credentials in a URL's userinfo (user and password, decoded as well as

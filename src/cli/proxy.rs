@@ -28,7 +28,8 @@ pub(crate) fn run(args: ProxyArgs) -> i32 {
             None => return stopped_early(),
         };
         // A large contract's examples are checked after load (the mock's warm-up
-        // does it for `mimeo serve`): here, in the background, reported as found.
+        // does it for `mimeo serve`): here, in the background, all reported
+        // once the check is done.
         if contract.examples_checked_later() {
             let contract = contract.clone();
             let _ = std::thread::Builder::new()

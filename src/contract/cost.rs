@@ -513,6 +513,19 @@ impl Layout {
                 };
                 continue;
             }
+            // What this node adds before duplicates go: its children's keys, and
+            // as many places in `maps` as the schemas it composes have keys. One
+            // node composing many aliases of a schema with many names (a few
+            // bytes each in the document) would otherwise pass the bound by far
+            // before the next node checks it.
+            let adds = node.children.len()
+                + dag[s]
+                    .iter()
+                    .map(|&c| layout.at[c].len as usize)
+                    .sum::<usize>();
+            if layout.keys.len() + adds > MAX_SLOTS || layout.maps.len() + adds > MAX_SLOTS {
+                return None;
+            }
             mine.clear();
             mine.extend(node.children.iter().map(|&(k, _)| k));
             for &c in &dag[s] {
@@ -606,6 +619,38 @@ mod tests {
         assert!(fanout(&doc, "Node") <= 4, "{}", fanout(&doc, "Node"));
         assert!(fanout(&doc, "Split") <= 6, "{}", fanout(&doc, "Split"));
         assert!(fanout(&doc, "Map") <= 4);
+    }
+
+    #[test]
+    fn one_schema_composing_many_aliases_stays_within_the_slot_bound() {
+        // `X` has 2,100 member names; `S` composes 2,000 `$ref`s to it (each an
+        // alias sharing X's slots): S's places in `maps` would be 4.2 million.
+        let props: serde_json::Map<String, Value> =
+            (0..2_100).map(|i| (format!("p{i}"), json!({}))).collect();
+        let refs: Vec<Value> = (0..2_000)
+            .map(|_| json!({ "$ref": "#/definitions/X" }))
+            .collect();
+        let doc = json!({ "definitions": {
+            "X": { "properties": props },
+            "S": { "allOf": refs }
+        } });
+        let mut graph = Graph {
+            document: &doc,
+            ids: HashMap::default(),
+            names: HashMap::default(),
+            nodes: Vec::new(),
+            values: Vec::new(),
+            todo: Vec::new(),
+            known: None,
+        };
+        graph.id(&doc["definitions"]["S"]);
+        assert!(graph.drain());
+        let (dag, order) = graph.acyclic();
+        if let Some(layout) = Layout::new(&graph.nodes, &dag, &order) {
+            assert!(layout.keys.len() <= MAX_SLOTS, "{}", layout.keys.len());
+            assert!(layout.maps.len() <= MAX_SLOTS, "{}", layout.maps.len());
+        }
+        assert!(fanout(&doc, "S") > MAX_FANOUT);
     }
 
     #[test]

@@ -223,7 +223,9 @@ impl Client {
         timeout: Duration,
         max_body: usize,
     ) -> Result<(u16, HeaderMap, Bytes), String> {
-        let url = format!("{}{}", self.base, path_and_query);
+        // As the proxy sends: a query (or fragment) in the base URL is not where
+        // the step's path goes.
+        let url = self.url_for(path_and_query);
         let mut builder = self
             .inner
             .request(method, &url)
@@ -269,7 +271,6 @@ impl Client {
     /// after that path (before the request's own query, joined with `&`) and a
     /// fragment is dropped, instead of the request's path being glued onto them.
     /// `*` (`OPTIONS *`) goes to the base URL itself: it is not a path to append.
-    #[cfg(feature = "proxy")]
     pub(crate) fn url_for(&self, path_and_query: &str) -> String {
         let path_and_query = if path_and_query == "*" {
             ""

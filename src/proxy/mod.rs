@@ -268,6 +268,9 @@ impl ProxyServer {
             tokio::task::spawn_blocking(move || Responder::new(&contract, 0, false)).await
         };
         let (responder, _) = built.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+        // Its late warnings are never read: a large contract's examples are
+        // reported by whoever calls `Contract::check_remaining_examples`.
+        let responder = responder.without_example_reports();
         let (listener, addr) = bind(opts.host, opts.port).await?;
         let state = Arc::new(State {
             verdicts: Verdicts::new("mimeo proxy", &contract),

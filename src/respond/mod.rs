@@ -68,6 +68,10 @@ pub(crate) struct Responder {
     /// Whether the warm-up of a large contract went through every operation
     /// and the parameters' examples.
     warmed: AtomicBool,
+    /// Whether a large contract's examples judged while building an
+    /// operation's bodies are reported in `late` (the mock's); `false` for
+    /// `mimeo proxy`'s, whose caller reports them (`Contract::check_remaining_examples`).
+    reports_examples: bool,
     /// Per operation: body fields that echo a path parameter of the same name.
     echo: PerOperation<Vec<String>>,
     /// The document's error templates for errors no operation documents.
@@ -189,6 +193,7 @@ impl Responder {
             late: Mutex::default(),
             has_late: AtomicBool::new(false),
             warmed: AtomicBool::new(false),
+            reports_examples: true,
             echo: PerOperation(echo),
             shapes,
             op_shapes: PerOperation(op_shapes),
@@ -212,13 +217,30 @@ impl Responder {
         self.canned[op.index].get_or_init(|| {
             // A large contract's examples of this operation are judged (and a
             // broken one reported) before a body is picked among them.
-            let mut warnings = contract.late_example_warnings(op);
+            // (A responder whose `late` nobody reads leaves them to its caller:
+            // judged here, they would count as reported and be lost.)
+            if self.reports_examples {
+                // Kept before building: a panic building would lose them, and
+                // they already count as reported.
+                for w in contract.late_example_warnings(op) {
+                    self.note_late(w);
+                }
+            }
+            let mut warnings = Vec::new();
             let built = build_operation(contract, op, self.seed, &mut warnings);
             for w in warnings {
                 self.note_late(w);
             }
             built
         })
+    }
+
+    /// This responder without reporting a large contract's examples (see
+    /// `reports_examples`): for `mimeo proxy`, which reads none of its late
+    /// warnings.
+    pub(crate) fn without_example_reports(mut self) -> Responder {
+        self.reports_examples = false;
+        self
     }
 
     /// Builds `op`'s bodies if they are not built yet (the warm-up of a large

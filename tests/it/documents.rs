@@ -290,3 +290,34 @@ async fn a_large_contract_checks_its_examples_after_start_and_never_serves_a_bro
     let all = stopped.stderr.matches("does not match its schema").count();
     assert_eq!(all, 3, "{}", stopped.stderr);
 }
+
+#[tokio::test]
+async fn a_large_contract_example_judged_by_the_proxy_error_path_is_still_reported() {
+    // More than 200 operations, so examples are checked after load. The proxy
+    // builds an operation's bodies for its own error answers (here a request
+    // --strict refuses): the broken example of that 400 must still be among
+    // what `check_remaining_examples` returns (what `mimeo proxy` prints).
+    let mut doc = String::from("openapi: 3.0.3\ninfo: {title: big, version: '1'}\npaths:\n");
+    for i in 0..250 {
+        doc.push_str(&format!(
+            "  /r{i}:\n    post:\n      requestBody:\n        required: true\n        content:\n          application/json:\n            schema: {{type: object, required: [n], properties: {{n: {{type: integer}}}}}}\n      responses:\n        '200':\n          description: ok\n        '400':\n          description: bad\n          content:\n            application/json:\n              schema: {{type: object, required: [message], properties: {{message: {{type: string}}}}}}\n              examples:\n                broken: {{value: {{message: {}}}}}\n",
+            if i == 249 { "5" } else { "'no'" },
+        ));
+    }
+    let contract = Arc::new(Contract::from_text("big.yaml", &doc).expect("loads"));
+    assert!(contract.examples_checked_later());
+    let mut opts = mimeo::ProxyOptions::new("http://127.0.0.1:9");
+    opts.strict = true;
+    let proxy = mimeo::ProxyServer::start(contract.clone(), opts)
+        .await
+        .expect("proxy starts");
+    let r = send(&proxy.url(), "POST", "/r249", &[], Some("{}")).await;
+    assert_eq!(r.status, 400, "{}", String::from_utf8_lossy(&r.body));
+    let warnings = contract.check_remaining_examples();
+    let _ = proxy.shutdown().await;
+    let broken = warnings
+        .iter()
+        .filter(|w| w.contains("~1r249/post/responses/400") && w.contains("does not match"))
+        .count();
+    assert_eq!(broken, 1, "{warnings:?}");
+}

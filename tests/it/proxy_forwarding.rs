@@ -656,3 +656,51 @@ fn a_proxy_from_the_environment_gets_the_request() {
     let out = running.stop();
     assert_eq!(out.code, Some(0), "{out}");
 }
+
+/// `mimeo replay` sends to a target URL with a query as the proxy does: at the
+/// step's path under the base path, the base's query joined to the step's,
+/// not the step's path glued onto the query.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replay_reaches_a_target_with_a_query_at_the_steps_path() {
+    let target = Target::start(Act::Answer);
+    let contract = crate::common::contract();
+    let text = "name: q\nsteps:\n  - request:\n      method: GET\n      path: /v1/Stores/mem_store_01jc6xv5q8m2t7w4n9r3k0h2f6/Profiles/mem_profile_01jc6xv5q8m2t7w4n9r3k0h2f6/Identifiers/email\n";
+    let scenario = mimeo::Scenario::from_text("q.yaml", text, &contract)
+        .unwrap_or_else(|e| panic!("{}", e[0]));
+    let base = format!("{}/base?tenant=t1", target.base());
+    let _ = tokio::time::timeout(
+        WAIT,
+        mimeo::run_scenarios(
+            contract,
+            std::sync::Arc::new(vec![scenario]),
+            mimeo::Target {
+                base,
+                is_mock: false,
+            },
+            mimeo::ReplayOptions::default(),
+            |_| {},
+        ),
+    )
+    .await
+    .expect("finished before the watchdog");
+    assert_eq!(
+        target.next().line(),
+        "GET /base/v1/Stores/mem_store_01jc6xv5q8m2t7w4n9r3k0h2f6/Profiles/mem_profile_01jc6xv5q8m2t7w4n9r3k0h2f6/Identifiers/email?tenant=t1 HTTP/1.1"
+    );
+}
+
+/// A credential in the target URL's query (`?api_key=`) is hidden wherever the
+/// target is shown (banners, reports, the recordings' header), as userinfo is.
+#[test]
+fn a_secret_in_the_targets_query_is_never_shown() {
+    let t = mimeo::Target {
+        base: "https://u:pw@api.example.com/v1?tenant=t1&api_key=s3cr3t&access_token=tok9#frag"
+            .into(),
+        is_mock: false,
+    };
+    let shown = t.shown();
+    assert_eq!(
+        shown,
+        "https://[redacted]@api.example.com/v1?tenant=t1&api_key=[redacted]&access_token=[redacted]#frag"
+    );
+}

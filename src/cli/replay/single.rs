@@ -134,7 +134,15 @@ pub(super) async fn run(
     .await;
     bar.finish_and_clear();
     if let Some(server) = mock {
+        // A large contract's problems found after start (bodies, examples):
+        // what the mock found, then what nobody asked for yet.
+        for w in server.late_warnings() {
+            crate::cli::out::tell!("warning: {w}");
+        }
         server.shutdown().await;
+        for w in contract.check_remaining_examples() {
+            crate::cli::out::tell!("warning: {w}");
+        }
     }
     let runs = match runs {
         Ok(r) => r,
