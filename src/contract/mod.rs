@@ -331,6 +331,8 @@ fn schema_slots(doc: &mut Value, f: &mut dyn FnMut(&mut Value)) {
 /// OpenAPI puts examples, so a component that happens to be named `examples`
 /// is left alone. Callbacks are not walked (their examples stay in place).
 fn example_slots(doc: &mut Value, f: &mut dyn FnMut(&mut Value)) {
+    /// What walks one kind of object for its example values.
+    type Walk = fn(&mut Value, &mut dyn FnMut(&mut Value));
     fn entry(e: &mut Value, f: &mut dyn FnMut(&mut Value)) {
         if let Some(v) = e.get_mut("value") {
             f(v);
@@ -349,11 +351,7 @@ fn example_slots(doc: &mut Value, f: &mut dyn FnMut(&mut Value)) {
             content.values_mut().for_each(|mt| holder(mt, f));
         }
     }
-    fn each(
-        v: Option<&mut Value>,
-        f: &mut dyn FnMut(&mut Value),
-        g: fn(&mut Value, &mut dyn FnMut(&mut Value)),
-    ) {
+    fn each(v: Option<&mut Value>, f: &mut dyn FnMut(&mut Value), g: Walk) {
         match v {
             Some(Value::Object(m)) => m.values_mut().for_each(|x| g(x, f)),
             Some(Value::Array(a)) => a.iter_mut().for_each(|x| g(x, f)),

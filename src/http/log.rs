@@ -215,7 +215,8 @@ pub(crate) fn push_decimal(buf: &mut Vec<u8>, mut n: u64) {
 }
 
 /// Appends `ip` as its `Display` writes it; an IPv4 address without the
-/// formatting machinery.
+/// formatting machinery (the proxy's log line).
+#[cfg(feature = "proxy")]
 pub(crate) fn push_ip(buf: &mut Vec<u8>, ip: std::net::IpAddr) {
     match ip {
         std::net::IpAddr::V4(v4) => {
@@ -252,6 +253,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "proxy")]
     fn addresses_as_display_writes_them() {
         for ip in ["0.0.0.0", "127.0.0.1", "10.200.3.255", "::1", "fe80::1:2"] {
             let ip: std::net::IpAddr = ip.parse().unwrap();

@@ -238,6 +238,7 @@ impl Responder {
     /// This responder without reporting a large contract's examples (see
     /// `reports_examples`): for `mimeo proxy`, which reads none of its late
     /// warnings.
+    #[cfg(feature = "proxy")]
     pub(crate) fn without_example_reports(mut self) -> Responder {
         self.reports_examples = false;
         self
