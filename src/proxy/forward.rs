@@ -254,10 +254,9 @@ impl Target {
                 *request.method_mut() = method.clone();
                 *request.uri_mut() = uri;
                 *request.headers_mut() = forwarded;
-                within(&mut deadline, direct.send(request)).await.map(|r| {
-                    r.map(|r| r.map(TargetBody::Direct))
-                        .map_err(SendError::from)
-                })
+                within(&mut deadline, direct.send(request))
+                    .await
+                    .map(|r| r.map(|r| r.map(TargetBody::Left)).map_err(SendError::from))
             }
             None => {
                 let pq = path_and_query.map_or("/", |p| p.as_str());
@@ -271,7 +270,7 @@ impl Target {
                     request = request.body(body);
                 }
                 within(&mut deadline, request.send()).await.map(|r| {
-                    r.map(|r| hyper::Response::from(r).map(TargetBody::Reqwest))
+                    r.map(|r| hyper::Response::from(r).map(TargetBody::Right))
                         .map_err(SendError::from)
                 })
             }
@@ -461,42 +460,10 @@ impl From<BoxError> for SendError {
     }
 }
 
-/// The body of the target's answer, from whichever client sent the request.
-pub(crate) enum TargetBody {
-    /// hyper-util's client, used directly.
-    Direct(Incoming),
-    /// reqwest's (a proxy from the environment, credentials in the target URL).
-    Reqwest(reqwest::Body),
-}
-
-impl Body for TargetBody {
-    type Data = Bytes;
-    type Error = BoxError;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        match self.get_mut() {
-            TargetBody::Direct(b) => Pin::new(b).poll_frame(cx).map_err(Into::into),
-            TargetBody::Reqwest(b) => Pin::new(b).poll_frame(cx).map_err(Into::into),
-        }
-    }
-
-    fn is_end_stream(&self) -> bool {
-        match self {
-            TargetBody::Direct(b) => b.is_end_stream(),
-            TargetBody::Reqwest(b) => b.is_end_stream(),
-        }
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        match self {
-            TargetBody::Direct(b) => b.size_hint(),
-            TargetBody::Reqwest(b) => b.size_hint(),
-        }
-    }
-}
+/// The body of the target's answer, from whichever client sent the request:
+/// hyper-util's used directly (left) or reqwest's (right: a proxy from the
+/// environment, credentials in the target URL).
+pub(crate) type TargetBody = http_body_util::Either<Incoming, reqwest::Body>;
 
 /// The unread rest of an answer's body, still under the exchange's deadline.
 pub(crate) struct Rest {
