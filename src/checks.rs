@@ -281,7 +281,14 @@ pub fn check_response(
             break 'checks;
         }
         let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
-        let documented: Vec<&str> = response.content.iter().map(|m| m.name.as_str()).collect();
+        // For messages only: made when one is written.
+        let documented = || {
+            response
+                .content
+                .iter()
+                .map(|m| m.name.as_str())
+                .collect::<Vec<_>>()
+        };
         let media = match content_type {
             None if body.is_empty() => {
                 ran(Check::BodySchema);
@@ -290,7 +297,7 @@ pub fn check_response(
                     Check::BodySchema,
                     format!(
                         "the body is empty; {status} documents {}",
-                        documented.join(" or ")
+                        documented().join(" or ")
                     ),
                 );
                 break 'checks;
@@ -300,7 +307,7 @@ pub fn check_response(
                 fail(
                     out,
                     Check::ContentType,
-                    format!("missing; {status} documents {}", documented.join(" or ")),
+                    format!("missing; {status} documents {}", documented().join(" or ")),
                 );
                 break 'checks;
             }
@@ -318,7 +325,7 @@ pub fn check_response(
                             Check::ContentType,
                             format!(
                                 "`{ct}` is not documented for {status}; documented: {}",
-                                documented.join(" or ")
+                                documented().join(" or ")
                             ),
                         );
                         break 'checks;
@@ -384,7 +391,7 @@ pub fn check_response(
             let mut extra = Capped::default();
             let mut walk = Walk {
                 doc: &contract.document,
-                at: String::new(),
+                at: Vec::new(),
                 out: &mut extra,
                 work: UNDOCUMENTED_WORK,
             };
@@ -481,20 +488,42 @@ fn more<T>(
 const UNDOCUMENTED_WORK: usize = 1_000_000;
 
 /// The walk looking for undeclared members.
-struct Walk<'a, 'o> {
+struct Walk<'a, 'v, 'o> {
     doc: &'a Value,
-    /// The JSON pointer of the value being looked at.
-    at: String,
+    /// Where the value being looked at is. A JSON pointer is written only for a
+    /// member reported: most bodies have none, and escaping every name cost more.
+    at: Vec<Step<'v>>,
     out: &'o mut Capped<String>,
     /// Work left (values times branches).
     work: usize,
 }
 
-impl<'a> Walk<'a, '_> {
+/// One step of [`Walk::at`].
+enum Step<'v> {
+    Member(&'v str),
+    Item(usize),
+}
+
+impl<'a, 'v> Walk<'a, 'v, '_> {
+    /// The JSON pointer of member `name` of the value being looked at.
+    fn pointer_to(&self, name: &str) -> String {
+        let mut at = String::new();
+        for step in &self.at {
+            match step {
+                Step::Member(k) => pointer::push(&mut at, k),
+                Step::Item(i) => {
+                    let _ = write!(at, "/{i}");
+                }
+            }
+        }
+        pointer::push(&mut at, name);
+        at
+    }
+
     /// Collects JSON pointers of object members no schema branch declares. Objects
     /// whose schema declares no properties (free-form maps) are not judged. When
     /// the work budget runs out the rest is not looked at (`open` says so).
-    fn undocumented(&mut self, schema: &'a Value, value: &Value, depth: usize) {
+    fn undocumented(&mut self, schema: &'a Value, value: &'v Value, depth: usize) {
         if depth > 32 {
             return;
         }
@@ -525,17 +554,18 @@ impl<'a> Walk<'a, '_> {
                     let prop = branches
                         .iter()
                         .find_map(|b| b.properties.and_then(|p| p.get(k)));
-                    let len = self.at.len();
-                    pointer::push(&mut self.at, k);
                     match prop {
-                        Some(p) => self.undocumented(p, v, depth + 1),
+                        Some(p) => {
+                            self.at.push(Step::Member(k));
+                            self.undocumented(p, v, depth + 1);
+                            self.at.pop();
+                        }
                         None if declares && !open_map => {
-                            let at = self.at.clone();
+                            let at = self.pointer_to(k);
                             self.out.push_limited(at, MAX_LISTED);
                         }
                         None => {}
                     }
-                    self.at.truncate(len);
                     if self.out.open {
                         return;
                     }
@@ -544,10 +574,9 @@ impl<'a> Walk<'a, '_> {
             Value::Array(items) => {
                 if let Some(item_schema) = branches.iter().find_map(|b| b.items) {
                     for (i, v) in items.iter().enumerate() {
-                        let len = self.at.len();
-                        let _ = write!(self.at, "/{i}");
+                        self.at.push(Step::Item(i));
                         self.undocumented(item_schema, v, depth + 1);
-                        self.at.truncate(len);
+                        self.at.pop();
                         if self.out.open {
                             return;
                         }
@@ -643,4 +672,41 @@ fn branches<'a>(doc: &'a Value, root: Node<'a>) -> Vec<Node<'a>> {
         i += 1;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hyper::header::HeaderValue;
+
+    #[test]
+    fn undeclared_members_are_named_by_their_json_pointer() {
+        let doc = r##"{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{"/x":{"get":{
+            "operationId":"x","responses":{"200":{"description":"ok","content":{"application/json":{
+            "schema":{"$ref":"#/components/schemas/Top"}}}}}}}},
+            "components":{"schemas":{
+              "Top":{"type":"object","properties":{"a/b":{"type":"array","items":{"$ref":"#/components/schemas/Item"}},
+                "free":{"type":"object"},"more":{"allOf":[{"$ref":"#/components/schemas/Item"},{"type":"object","properties":{"z":{"type":"integer"}}}]}}},
+              "Item":{"type":"object","properties":{"n":{"type":"integer"}}}}}}"##;
+        let contract = Contract::from_text("t.json", doc).unwrap();
+        let op = contract.operation_by_id("x").unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let body = br#"{"a/b":[{"n":1},{"n":2,"x~y":3}],"free":{"any":1},"more":{"n":1,"z":2,"w":3},"top":0}"#;
+        let checked = check_response(&contract, op, 200, &headers, body, None);
+        let found: Vec<&str> = checked
+            .failures
+            .iter()
+            .filter(|f| f.check == Check::UndocumentedFields)
+            .map(|f| f.message.as_str())
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "/a~1b/1/x~0y is not declared by the schema",
+                "/more/w is not declared by the schema",
+                "/top is not declared by the schema",
+            ]
+        );
+    }
 }

@@ -649,6 +649,25 @@ async fn handle(
     }
 }
 
+/// The checks of an answer of operation `op` (none for a request no operation
+/// serves), and its volatile values when it is recorded.
+fn judge(
+    contract: &Contract,
+    op: Option<&Operation>,
+    status: u16,
+    headers: &hyper::HeaderMap,
+    bytes: &[u8],
+    recording: bool,
+) -> (Option<crate::checks::Checked>, Volatile) {
+    let checked = op.map(|op| check_response(contract, op, status, headers, bytes, None));
+    let volatile = if recording {
+        Volatile::scan(contract, op, status, headers, bytes)
+    } else {
+        Volatile::default()
+    };
+    (checked, volatile)
+}
+
 /// Sends the request on, checks the answer, and records the exchange.
 #[allow(clippy::too_many_arguments)]
 async fn forward(
@@ -711,36 +730,33 @@ async fn forward(
     }
     let body_checked = found.unchecked.is_none();
     let (checked, volatile) = {
-        let (contract, headers, bytes) = (
-            state.contract.clone(),
-            answer.headers.clone(),
-            if body_checked {
-                answer.body.clone()
-            } else {
-                Bytes::new()
-            },
-        );
+        let bytes = if body_checked {
+            answer.body.clone()
+        } else {
+            Bytes::new()
+        };
         let op = operation.map(|o| o.index);
-        let inline = bytes.len() <= CHECK_INLINE;
         // Only a recording needs the answer's volatile values.
         let recording = state.recorder.is_some();
-        let work = move || {
-            let op = op.map(|i| contract.op(i));
-            let checked =
-                op.map(|op| check_response(&contract, op, status, &headers, &bytes, None));
-            let volatile = if recording {
-                Volatile::scan(&contract, op, status, &headers, &bytes)
-            } else {
-                Volatile::default()
-            };
-            (checked, volatile)
-        };
-        if inline {
-            work()
+        if bytes.len() <= CHECK_INLINE {
+            judge(
+                &state.contract,
+                operation,
+                status,
+                &answer.headers,
+                &bytes,
+                recording,
+            )
         } else {
-            // A large body is checked on a blocking thread, a few at a time.
+            // A large body is checked on a blocking thread, a few at a time
+            // (with its own copy of the headers).
+            let (contract, headers) = (state.contract.clone(), answer.headers.clone());
             let permit = state.heavy.clone().acquire_owned().await;
-            let done = tokio::task::spawn_blocking(work).await;
+            let done = tokio::task::spawn_blocking(move || {
+                let op = op.map(|i| contract.op(i));
+                judge(&contract, op, status, &headers, &bytes, recording)
+            })
+            .await;
             drop(permit);
             match done {
                 Ok(d) => d,
