@@ -84,10 +84,19 @@ pub(crate) fn split(pointer: &str) -> Box<[Box<str>]> {
     }
 }
 
+/// Objects with at most this many members are searched without hashing.
+const SCANNED: usize = 8;
+
 /// One step down: a member of an object, or an element of an array by its
 /// decimal index (no sign, no leading zero, as RFC 6901 says).
 fn step<'v>(value: &'v Value, token: &str) -> Option<&'v Value> {
     match value {
+        // A small object is searched in order: comparing a few names costs
+        // less than hashing one (the map's hasher is SipHash), and most objects
+        // a pointer passes through (a schema, a response, `content`) are small.
+        Value::Object(m) if m.len() <= SCANNED => {
+            m.iter().find(|(k, _)| *k == token).map(|(_, v)| v)
+        }
         Value::Object(m) => m.get(token),
         Value::Array(items) => {
             let digits = !token.is_empty() && token.bytes().all(|b| b.is_ascii_digit());
