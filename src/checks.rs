@@ -203,6 +203,55 @@ pub fn check_response(
     body: &[u8],
     expected: Option<&[u16]>,
 ) -> Checked {
+    check_response_of(
+        contract,
+        op,
+        status,
+        headers,
+        &AnswerBody::new(body),
+        expected,
+    )
+}
+
+/// An answer's body, read as JSON at most once however many checks look into
+/// it (the contract's checks, `expect`, captures).
+pub(crate) struct AnswerBody<'a> {
+    bytes: &'a [u8],
+    json: std::cell::OnceCell<Result<Value, String>>,
+}
+
+impl<'a> AnswerBody<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> AnswerBody<'a> {
+        AnswerBody {
+            bytes,
+            json: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The body as received.
+    pub(crate) fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// The body as JSON, or why it is not (serde_json's words).
+    pub(crate) fn json(&self) -> Result<&Value, &str> {
+        self.json
+            .get_or_init(|| serde_json::from_slice(self.bytes).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(String::as_str)
+    }
+}
+
+/// [`check_response`] on a body that other checks may read as JSON too.
+pub(crate) fn check_response_of(
+    contract: &Contract,
+    op: &Operation,
+    status: u16,
+    headers: &HeaderMap,
+    answer: &AnswerBody<'_>,
+    expected: Option<&[u16]>,
+) -> Checked {
+    let body = answer.bytes();
     let mut checked = Checked::default();
     'checks: {
         let out = &mut checked.failures;
@@ -342,19 +391,20 @@ pub fn check_response(
             break 'checks;
         }
         ran(Check::BodySchema);
+        // A decoded body is read here; one sent as is, once for every check.
         let decoded;
-        let body = match decode(headers, body) {
+        let parsed = match decode(headers, body) {
             Ok(Some(d)) => {
-                decoded = d;
-                decoded.as_slice()
+                decoded = serde_json::from_slice::<Value>(&d).map_err(|e| e.to_string());
+                decoded.as_ref().map_err(String::as_str)
             }
-            Ok(None) => body,
+            Ok(None) => answer.json(),
             Err(e) => {
                 fail(out, Check::BodySchema, e);
                 break 'checks;
             }
         };
-        let value: Value = match serde_json::from_slice(body) {
+        let value: &Value = match parsed {
             Ok(v) => v,
             Err(e) => {
                 fail(out, Check::BodySchema, format!("the body is not JSON: {e}"));
@@ -363,7 +413,7 @@ pub fn check_response(
         };
         if let Some(s) = media.schema {
             ran(Check::UndocumentedFields);
-            let found = contract.schemas.violations(s, &value);
+            let found = contract.schemas.violations(s, value);
             for v in &found.items {
                 let at = if v.pointer.is_empty() {
                     "/"
@@ -395,7 +445,7 @@ pub fn check_response(
                 out: &mut extra,
                 work: UNDOCUMENTED_WORK,
             };
-            walk.undocumented(contract.schemas.source(s), &value, 0);
+            walk.undocumented(contract.schemas.source(s), value, 0);
             for p in &extra.items {
                 fail(
                     out,

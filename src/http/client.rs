@@ -161,6 +161,142 @@ impl Direct {
     }
 }
 
+/// Why [`Direct::exchange`] got no whole answer.
+#[cfg(feature = "proxy")]
+enum Failed {
+    /// The body is longer than the cap.
+    TooLarge,
+    /// The client or the body failed.
+    Error(DirectError),
+}
+
+/// An error of hyper-util's client or of a body read from it, and whether the
+/// connection could not be made (as reqwest's `is_connect`).
+#[cfg(feature = "proxy")]
+struct DirectError {
+    error: Box<dyn std::error::Error + Send + Sync>,
+    connect: bool,
+}
+
+#[cfg(feature = "proxy")]
+impl Direct {
+    /// One whole exchange as [`Client::send`] makes it with reqwest: the answer's
+    /// status, headers and body, at most `max_body` bytes of it. The caller puts
+    /// the timeout around it all (reqwest's covers the body too).
+    async fn exchange(
+        &self,
+        method: hyper::Method,
+        uri: hyper::Uri,
+        headers: HeaderMap,
+        body: Option<Vec<u8>>,
+        max_body: usize,
+    ) -> Result<(u16, HeaderMap, Bytes), Failed> {
+        use http_body_util::BodyExt;
+        use hyper::body::Body as _;
+        let mut request = hyper::Request::new(http_body_util::Full::new(Bytes::from(
+            body.unwrap_or_default(),
+        )));
+        *request.method_mut() = method;
+        *request.uri_mut() = uri;
+        *request.headers_mut() = headers;
+        let response = self.send(request).await.map_err(|e| {
+            let connect = e.is_connect();
+            Failed::Error(DirectError {
+                error: Box::new(e),
+                connect,
+            })
+        })?;
+        let (head, mut incoming) = response.into_parts();
+        if incoming
+            .size_hint()
+            .exact()
+            .is_some_and(|n| n > max_body as u64)
+        {
+            return Err(Failed::TooLarge);
+        }
+        let mut body = BytesMut::new();
+        while let Some(frame) = incoming.frame().await {
+            let frame = frame.map_err(|e| {
+                Failed::Error(DirectError {
+                    error: Box::new(e),
+                    connect: false,
+                })
+            })?;
+            // Trailers are not kept (nor are they by reqwest's `chunk`).
+            if let Ok(chunk) = frame.into_data() {
+                if body.len() + chunk.len() > max_body {
+                    return Err(Failed::TooLarge);
+                }
+                body.extend_from_slice(&chunk);
+            }
+        }
+        Ok((head.status.as_u16(), head.headers, body.freeze()))
+    }
+}
+
+/// What went wrong with the direct client, in the words [`describe_error`] uses
+/// for reqwest's errors: a timeout anywhere in the chain is one of the whole
+/// exchange, as reqwest counts it.
+#[cfg(feature = "proxy")]
+fn describe_direct_error(
+    e: &(dyn std::error::Error + 'static),
+    connect: bool,
+    timeout: Duration,
+) -> String {
+    let mut cause = e;
+    let mut timed_out = false;
+    loop {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            timed_out |= io.kind() == std::io::ErrorKind::TimedOut;
+        }
+        if let Some(h) = cause.downcast_ref::<hyper::Error>() {
+            timed_out |= h.is_timeout();
+        }
+        match cause.source() {
+            Some(next) => cause = next,
+            None => break,
+        }
+    }
+    if timed_out {
+        no_response(timeout)
+    } else if connect {
+        format!("cannot connect: {cause}")
+    } else {
+        format!("request failed: {cause}")
+    }
+}
+
+/// Whether reqwest's URL parser would send `path_and_query` exactly as written,
+/// so the direct client sending it as is sends the same bytes: an absolute path,
+/// only characters no part of a URL escapes (unreserved, sub-delims but `'`,
+/// which a query escapes, and `:@/?%`),
+/// and no `.` or `..` segment (which the parser removes, `%2e` spellings too).
+#[cfg(feature = "proxy")]
+fn as_written(path_and_query: &str) -> bool {
+    let plain = |b: u8| b.is_ascii_alphanumeric() || b"-._~!$&()*+,;=:@/?%".contains(&b);
+    if !path_and_query.starts_with('/') || !path_and_query.bytes().all(plain) {
+        return false;
+    }
+    let path = path_and_query.split('?').next().unwrap_or_default();
+    !path.split('/').any(dot_segment)
+}
+
+/// `.` or `..`, each dot possibly written `%2e` or `%2E`.
+#[cfg(feature = "proxy")]
+fn dot_segment(segment: &str) -> bool {
+    let mut rest = segment.as_bytes();
+    let mut dots = 0;
+    while !rest.is_empty() {
+        rest = match rest {
+            [b'.', tail @ ..] => tail,
+            [b'%', b'2', b'e' | b'E', tail @ ..] => tail,
+            _ => return false,
+        };
+        dots += 1;
+    }
+    dots == 1 || dots == 2
+}
+
 /// How long connecting to the target may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -223,6 +359,18 @@ impl Client {
         timeout: Duration,
         max_body: usize,
     ) -> Result<(u16, HeaderMap, Bytes), String> {
+        #[cfg(feature = "proxy")]
+        if let Some((direct, uri)) = self.direct_uri(path_and_query) {
+            let exchange = direct.exchange(method, uri, headers, body, max_body);
+            return match tokio::time::timeout(timeout, exchange).await {
+                Ok(Ok(answer)) => Ok(answer),
+                Ok(Err(Failed::TooLarge)) => Err(too_large(max_body)),
+                Ok(Err(Failed::Error(e))) => {
+                    Err(describe_direct_error(&*e.error, e.connect, timeout))
+                }
+                Err(_) => Err(no_response(timeout)),
+            };
+        }
         // As the proxy sends: a query (or fragment) in the base URL is not where
         // the step's path goes.
         let url = self.url_for(path_and_query);
@@ -240,12 +388,7 @@ impl Client {
             .map_err(|e| describe_error(&e, timeout))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let too_large = || {
-            format!(
-                "the answer's body is larger than {} (--max-response-size); the rest was not read",
-                limits::format_size(max_body)
-            )
-        };
+        let too_large = || too_large(max_body);
         if response
             .content_length()
             .is_some_and(|n| n > max_body as u64)
@@ -264,6 +407,19 @@ impl Client {
             body.extend_from_slice(&chunk);
         }
         Ok((status, headers, body.freeze()))
+    }
+
+    /// The direct client and the URI for a request to `path_and_query`, when
+    /// there is a direct client and reqwest would send that path and query exactly
+    /// as written (see [`as_written`]); `None` means reqwest sends it.
+    #[cfg(feature = "proxy")]
+    fn direct_uri(&self, path_and_query: &str) -> Option<(&Direct, hyper::Uri)> {
+        let direct = self.direct.as_ref()?;
+        if !as_written(path_and_query) {
+            return None;
+        }
+        let uri = direct.uri(&path_and_query.parse().ok()?)?;
+        Some((direct, uri))
     }
 
     /// The URL that a request to `path_and_query` (as received) goes to: the
@@ -312,10 +468,23 @@ impl Client {
     }
 }
 
+/// The error of an answer whose body is longer than `max_body`.
+fn too_large(max_body: usize) -> String {
+    format!(
+        "the answer's body is larger than {} (--max-response-size); the rest was not read",
+        limits::format_size(max_body)
+    )
+}
+
+/// The error of an answer that did not come whole within `timeout`.
+fn no_response(timeout: Duration) -> String {
+    format!("no response within {}", duration::format(timeout))
+}
+
 /// What went wrong, readably: `no response within 10s`, `cannot connect: ...`.
 pub(crate) fn describe_error(e: &reqwest::Error, timeout: Duration) -> String {
     if e.is_timeout() {
-        return format!("no response within {}", duration::format(timeout));
+        return no_response(timeout);
     }
     // The innermost cause says what happened ("Connection refused"); the outer ones
     // only repeat the URL.
@@ -341,4 +510,32 @@ pub(crate) fn tls_config() -> Result<rustls::ClientConfig, String> {
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(verifier))
         .with_no_client_auth())
+}
+
+#[cfg(all(test, feature = "proxy"))]
+mod tests {
+    use super::as_written;
+
+    #[test]
+    fn only_paths_the_url_parser_keeps_go_as_written() {
+        for kept in ["/", "/v1/Stores/a%2Fb/x", "/p?x=1&y=a+b%27", "/a.b/..c/~d"] {
+            assert!(as_written(kept), "{kept}");
+        }
+        for changed in [
+            "v1",
+            "*",
+            "/a/../b",
+            "/a/./b",
+            "/a/%2E%2e/b",
+            "/a/..",
+            "/a b",
+            "/a\"b",
+            "/{x}",
+            "/p?q='x'",
+            "/a\\b",
+            "/é",
+        ] {
+            assert!(!as_written(changed), "{changed}");
+        }
+    }
 }

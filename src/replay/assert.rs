@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::checks::{status_expected, Check, CheckFailure};
+use crate::checks::{status_expected, AnswerBody, Check, CheckFailure};
 use crate::scenario::{Expect, HeaderCheck, Matcher};
 
 /// Longest rendering of an actual value in a message.
@@ -78,7 +78,7 @@ pub(crate) fn judge(
     with_status: bool,
     status: u16,
     headers: &HeaderMap,
-    body: &[u8],
+    body: &AnswerBody<'_>,
     vars: &IndexMap<String, String>,
 ) -> Judged {
     let mut out = Judged::default();
@@ -92,13 +92,14 @@ pub(crate) fn judge(
         out.ran.push(Check::BodyAssertion);
         // An empty body has nothing at any pointer; one that is not JSON cannot
         // be looked into.
-        let json: Result<Option<Value>, String> = if body.iter().all(u8::is_ascii_whitespace) {
-            Ok(None)
-        } else {
-            serde_json::from_slice(body)
-                .map(Some)
-                .map_err(|e| format!("the body is not JSON ({e})"))
-        };
+        let json: Result<Option<&Value>, String> =
+            if body.bytes().iter().all(u8::is_ascii_whitespace) {
+                Ok(None)
+            } else {
+                body.json()
+                    .map(Some)
+                    .map_err(|e| format!("the body is not JSON ({e})"))
+            };
         for m in &expect.body {
             let found = match &json {
                 Ok(Some(v)) => v.pointer(&m.pointer),

@@ -13,7 +13,7 @@ use super::assert::{judge, Judged};
 use super::request;
 use super::vars::missing;
 use super::{Outcome, ReplayOptions, StepRun, Stop};
-use crate::checks::{check_response, Check, CheckFailure};
+use crate::checks::{check_response_of, AnswerBody, Check, CheckFailure};
 use crate::contract::Contract;
 use crate::http::client::Client;
 use crate::scenario::{CaptureFrom, Phase, Step};
@@ -110,7 +110,14 @@ pub(crate) async fn run_step(
             break answer;
         };
         let judged = match &answer {
-            Ok((status, headers, body)) => judge(&retry.until, true, *status, headers, body, vars),
+            Ok((status, headers, body)) => judge(
+                &retry.until,
+                true,
+                *status,
+                headers,
+                &AnswerBody::new(body),
+                vars,
+            ),
             Err(e) => {
                 let mut j = Judged::default();
                 j.failures.push(CheckFailure {
@@ -164,14 +171,23 @@ pub(crate) async fn run_step(
         }
     };
 
+    // Read as JSON once, by whichever of the checks below looks first.
+    let received = AnswerBody::new(&body);
     if let Some(op) = step.operation.map(|i| cx.contract.op(i)) {
-        let checked = check_response(cx.contract, op, status, &headers, &body, step.expected());
+        let checked = check_response_of(
+            cx.contract,
+            op,
+            status,
+            &headers,
+            &received,
+            step.expected(),
+        );
         result.checks_ran.extend(checked.ran);
         result.failures.extend(checked.failures);
     }
     // Outside the contract only the expected status is judged, here.
     let with_status = step.operation.is_none();
-    let judged = judge(&step.expect, with_status, status, &headers, &body, vars);
+    let judged = judge(&step.expect, with_status, status, &headers, &received, vars);
     result.checks_ran.extend(judged.ran);
     result.failures.extend(judged.failures);
     result.failed_assertions.extend(judged.assertions);
@@ -199,9 +215,9 @@ pub(crate) async fn run_step(
 
     if !step.captures.is_empty() {
         result.checks_ran.push(Check::Capture);
-        let json: Option<Value> = serde_json::from_slice(&body).ok();
+        let json = received.json().ok();
         for c in &step.captures {
-            match capture(&c.from, &headers, json.as_ref()) {
+            match capture(&c.from, &headers, json) {
                 Ok(v) => {
                     vars.insert(c.var.clone(), v);
                     failed_captures.shift_remove(&c.var);
