@@ -417,11 +417,18 @@ impl<'a> Loader<'a> {
         let mut out = Vec::new();
         for (name, mt) in content.iter() {
             let mat = pointer::join(at, ["content", name]);
-            let schema = mt
-                .schema
-                .as_ref()
-                .and_then(|_| self.schema_at(&format!("{mat}/schema")));
-            let examples = self.named_examples(&mat);
+            // Looked up once for both its schema and its examples.
+            let doc: &'a Value = self.document;
+            let here = pointer::get(doc, &mat);
+            let schema = match (&mt.schema, here.and_then(|m| m.get("schema"))) {
+                (Some(_), Some(s)) => Some(self.schemas.add_at(
+                    self.document,
+                    &format!("{mat}/schema"),
+                    s,
+                )),
+                _ => None,
+            };
+            let examples = self.examples_of(here, &mat);
             out.push(MediaType {
                 json: media::is_json(name),
                 name: name.clone(),
@@ -439,7 +446,13 @@ impl<'a> Loader<'a> {
     /// followed (every one resolves: the document was checked), an entry with
     /// no inline value is a warning.
     fn named_examples(&mut self, at: &str) -> Vec<Example> {
-        let Some(Value::Object(object)) = pointer::get(self.document, at) else {
+        let doc: &'a Value = self.document;
+        self.examples_of(pointer::get(doc, at), at)
+    }
+
+    /// [`Self::named_examples`] of `object`, found at `at`.
+    fn examples_of(&mut self, object: Option<&Value>, at: &str) -> Vec<Example> {
+        let Some(Value::Object(object)) = object else {
             return Vec::new();
         };
         let mut out = Vec::new();

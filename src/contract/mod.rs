@@ -129,11 +129,11 @@ impl Contract {
     pub fn from_text(name: &str, text: &str) -> Result<Contract, Diagnostic> {
         let raw = source::parse(name, text)?;
         match check_version(name, &raw)? {
-            Format::OpenApi30 => Contract::from_value(name, raw, Dialect::Draft4, Vec::new()),
+            Format::OpenApi30 => Contract::from_value(name, text, raw, Dialect::Draft4, Vec::new()),
             Format::OpenApi31 => {
                 let mut raw = raw;
                 let notes = even_out_31(&mut raw);
-                Contract::from_value(name, raw, Dialect::Draft202012, notes)
+                Contract::from_value(name, text, raw, Dialect::Draft202012, notes)
             }
             Format::Swagger20 => {
                 // Messages name places in the document as the user wrote it.
@@ -141,6 +141,7 @@ impl Contract {
                 let moves = converted.moves;
                 let mut c = Contract::from_value(
                     name,
+                    text,
                     converted.document,
                     Dialect::Draft4,
                     converted.warnings,
@@ -153,9 +154,10 @@ impl Contract {
     }
 
     /// Loads a document already in the OpenAPI 3.x shape whose schemas are
-    /// written in `dialect`; `notes` are warnings found before.
+    /// written in `dialect`, read from `text`; `notes` are warnings found before.
     fn from_value(
         name: &str,
+        text: &str,
         mut raw: Value,
         dialect: Dialect,
         notes: Vec<String>,
@@ -200,7 +202,7 @@ impl Contract {
         profile.key_names = security::key_names(&api);
         let mut document = raw;
         convert_document(&mut document, dialect);
-        views::add_views(&mut document);
+        views::add_views(&mut document, text);
         let document = Arc::new(document);
         let (operations, schemas, mut warnings, later) = Loader {
             name,

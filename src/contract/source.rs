@@ -9,16 +9,25 @@ use serde_json::Value;
 
 use crate::diagnostic::Diagnostic;
 
+/// Whether `text` is read as JSON (else as YAML).
+pub(super) fn is_json(text: &str) -> bool {
+    trimmed(text).starts_with('{')
+}
+
+fn trimmed(text: &str) -> &str {
+    text.trim_start_matches('\u{feff}').trim_start()
+}
+
 /// Parses `text` as JSON when it looks like JSON, otherwise as YAML.
 pub(super) fn parse(file: &str, text: &str) -> Result<Value, Diagnostic> {
-    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    let trimmed = trimmed(text);
     if trimmed.is_empty() {
         return Err(Diagnostic::new(
             file,
             "the file is empty; expected an OpenAPI document",
         ));
     }
-    if trimmed.starts_with('{') {
+    if is_json(trimmed) {
         return serde_json::from_str(trimmed).map_err(|e| {
             Diagnostic::at_line(file, e.line(), e.column(), format!("invalid JSON: {e}"))
         });

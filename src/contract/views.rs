@@ -43,13 +43,12 @@ impl Direction {
     }
 }
 
-/// Adds the request and response views to a converted document. A direction
-/// whose keyword is nowhere in the document (not even as a key of an example)
-/// has nothing to strip and no view to make: it is not looked for schema by
-/// schema.
-pub(super) fn add_views(doc: &mut Value) {
-    let mut found = [false; 2];
-    keys_present(doc, &mut found);
+/// Adds the request and response views to a converted document; `written` is
+/// its text as read. A direction whose keyword is nowhere in the document (not
+/// even as a key of an example) has nothing to strip and no view to make: it
+/// is not looked for schema by schema.
+pub(super) fn add_views(doc: &mut Value, written: &str) {
+    let found = keys_may_be_present(doc, written);
     if found == [false; 2] {
         return;
     }
@@ -74,6 +73,27 @@ pub(super) fn add_views(doc: &mut Value) {
             add(doc, dir, &refs);
         }
     }
+}
+
+/// Whether `readOnly` (`[0]`) and `writeOnly` (`[1]`) may be a key of an object
+/// of `doc`, read from `written`, its text. A keyword absent from the text is
+/// no key unless an escape spells it (JSON's `\u`; in YAML any backslash, which
+/// also joins lines): only then is the document walked. The walk was a tenth
+/// of loading GitHub's description, which has no `writeOnly` at all.
+fn keys_may_be_present(doc: &Value, written: &str) -> [bool; 2] {
+    let escapes = if super::source::is_json(written) {
+        memchr::memmem::find(written.as_bytes(), b"\\u").is_some()
+    } else {
+        memchr::memchr(b'\\', written.as_bytes()).is_some()
+    };
+    let mut found = [false; 2];
+    if escapes {
+        keys_present(doc, &mut found);
+    } else {
+        found = [Direction::Request, Direction::Response]
+            .map(|d| memchr::memmem::find(written.as_bytes(), d.keyword().as_bytes()).is_some());
+    }
+    found
 }
 
 /// Whether `readOnly` (`found[0]`) and `writeOnly` (`found[1]`) are a key of
@@ -363,5 +383,41 @@ fn collect_positions(doc: &Value, dir: Direction, out: &mut Vec<String>) {
             Direction::Request => contents(&at, out),
             Direction::Response => responses(&at, out),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn may_be_present(written: &str) -> [bool; 2] {
+        let doc = super::super::source::parse("t", written).unwrap();
+        keys_may_be_present(&doc, written)
+    }
+
+    #[test]
+    fn a_keyword_spelled_by_an_escape_is_found() {
+        assert_eq!(
+            may_be_present(r#"{"a": {"readOnly": true}}"#),
+            [true, false]
+        );
+        assert_eq!(
+            may_be_present(r#"{"a": {"b": "writeOnly"}}"#),
+            [false, true]
+        );
+        assert_eq!(may_be_present(r#"{"a": {"b": "x\ny"}}"#), [false, false]);
+        assert_eq!(
+            may_be_present(r#"{"a": {"read\u004fnly": true, "b": "write\u004fnly"}}"#),
+            [true, false]
+        );
+        assert_eq!(
+            may_be_present("a:\n  \"write\\x4fnly\": true\n"),
+            [false, true]
+        );
+        assert_eq!(
+            may_be_present("a:\n  ? \"write\\\n    Only\"\n  : true\n"),
+            [false, true]
+        );
+        assert_eq!(may_be_present("a:\n  readOnly: true\n"), [true, false]);
     }
 }
