@@ -21,9 +21,10 @@ fn main() {
 /// lowered mmap threshold: 331 MB). Request throughput did not move.
 ///
 /// No transparent huge pages either: mimalloc asks for them on its arenas, and
-/// each first touch then zeroes 2 MiB, which purges split again. Loading
-/// GitHub's description (13 MB) spent 40% of its time zeroing pages; without
-/// them it starts about 130 ms sooner and peaks 23 MB lower.
+/// each first touch then zeroes 2 MiB (which purges split again), and may wait
+/// for the kernel to compact memory. Loading GitHub's description (13 MB) spent
+/// 40% of its time zeroing pages and took from 245 to 800 ms; without them,
+/// 246 to 293 ms (median 272 against 275), peak RSS 2 MB higher.
 fn memory_back_to_the_os() {
     // mimalloc.h's `mi_option_e` (v3; deprecated entries keep their places, so
     // the numbers are stable): `mi_option_arena_eager_commit` and
