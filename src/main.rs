@@ -11,7 +11,24 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     memory_back_to_the_os();
+    #[cfg(target_os = "linux")]
+    no_huge_pages();
     std::process::exit(cli::main());
+}
+
+/// No transparent huge pages for this process: mimalloc asks for them on its
+/// arenas, so a first touch commits (and zeroes) 2 MiB at a time, which purges
+/// then split again, and a fault may wait for the kernel to compact memory.
+/// Measured on GitHub's description (13 MB): RSS once listening 134 -> 107 MB
+/// (`AnonHugePages` 14 MB -> 0), start-up time within noise. mimalloc's own
+/// switch for this (`MIMALLOC_ALLOW_THP=0`) is read from the environment
+/// before `main` runs, so the process flag is set here directly; it applies to
+/// every fault from now on, memory mapped already included.
+#[cfg(target_os = "linux")]
+fn no_huge_pages() {
+    // SAFETY: PR_SET_THP_DISABLE takes plain integers and sets a flag of this
+    // process; failing (an old kernel) changes nothing, so the result is unused.
+    let _ = unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0) };
 }
 
 /// Freed memory goes back to the operating system at once, and arenas are
@@ -19,25 +36,17 @@ fn main() {
 /// commits) the proxy held 720 MB under 96 concurrent 17 MB answers with a
 /// 256 MiB `--check-memory` budget; with these, about 405 MB (glibc with a
 /// lowered mmap threshold: 331 MB). Request throughput did not move.
-///
-/// No transparent huge pages either: mimalloc asks for them on its arenas, and
-/// each first touch then zeroes 2 MiB (which purges split again), and may wait
-/// for the kernel to compact memory. Loading GitHub's description (13 MB) spent
-/// 40% of its time zeroing pages and took from 245 to 800 ms; without them,
-/// 246 to 293 ms (median 272 against 275), peak RSS 2 MB higher.
 fn memory_back_to_the_os() {
-    // mimalloc.h's `mi_option_e` (v3; deprecated entries keep their places, so
-    // the numbers are stable): `mi_option_arena_eager_commit` and
+    // mimalloc.h's `mi_option_e` of v3, the version built (deprecated entries
+    // keep their places within v3; v2 numbers differ):
+    // `mi_option_arena_eager_commit` and
     // `mi_option_purge_delay`.
     const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
     const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-    // `mi_option_allow_thp`.
-    const ALLOW_THP: libmimalloc_sys::mi_option_t = 43;
     // SAFETY: setting an option is a plain store in mimalloc's option table,
     // made before any other thread exists.
     unsafe {
         libmimalloc_sys::mi_option_set(ARENA_EAGER_COMMIT, 0);
         libmimalloc_sys::mi_option_set(PURGE_DELAY, 0);
-        libmimalloc_sys::mi_option_set(ALLOW_THP, 0);
     }
 }

@@ -42,7 +42,8 @@ pub(super) fn check(file: &str, doc: &Value, dialect_2020: bool) -> Result<(), D
                 // path as not served, so nothing goes unchecked because of it.
                 let path_item = matches!(path.as_slice(), [Token::Key("paths" | "webhooks"), _]);
                 if let Some(Value::String(r)) = map.get("$ref").filter(|_| !path_item) {
-                    // Whether a pointer resolves does not depend on where it is.
+                    // This check resolves every pointer against the document's
+                    // root, wherever it is: an answer found once holds.
                     let is_pointer = r.starts_with("#/") || r == "#";
                     if is_pointer && resolved.contains(r.as_str()) {
                         // Checked already.

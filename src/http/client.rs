@@ -341,7 +341,14 @@ impl Client {
             #[cfg(feature = "proxy")]
             shown: crate::secrets::redact_userinfo(&base).into_owned(),
             #[cfg(feature = "proxy")]
-            direct: Direct::new(&url, loopback, direct_tls),
+            // Only when the base is the text its URL parses to (but for a
+            // trailing `/`): reqwest parses the base and the path together, so
+            // a base the parser rewrites (a trailing space or `\`, an upper-case
+            // host, a default port) must keep going through it, or one run
+            // would send some requests to another path than the others.
+            direct: (url.as_str().trim_end_matches('/') == base)
+                .then(|| Direct::new(&url, loopback, direct_tls))
+                .flatten(),
             base,
         })
     }
@@ -514,7 +521,33 @@ pub(crate) fn tls_config() -> Result<rustls::ClientConfig, String> {
 
 #[cfg(all(test, feature = "proxy"))]
 mod tests {
-    use super::as_written;
+    use super::{as_written, Client};
+
+    #[test]
+    fn the_direct_client_sends_where_reqwest_would() {
+        let bases = [
+            "http://127.0.0.1:1",
+            "http://127.0.0.1:1/api/",
+            "http://127.0.0.1:1/api ",
+            "http://127.0.0.1:1/api\\",
+            "http://127.0.0.1:1/a/..",
+            "http://127.0.0.1:1/a/%2e",
+            "HTTP://LOCALHOST:80/api",
+        ];
+        let mut direct = 0;
+        for base in bases {
+            let client = Client::new(base).unwrap();
+            for path in ["/x", "/", "//x", "/x?a=1", "/a%2Fb"] {
+                let reqwest = reqwest::Url::parse(&client.url_for(path)).unwrap();
+                if let Some((_, uri)) = client.direct_uri(path) {
+                    direct += 1;
+                    assert_eq!(uri.to_string(), reqwest.as_str(), "{base} + {path}");
+                }
+            }
+        }
+        // The plain bases do go direct.
+        assert!(direct >= 10, "{direct}");
+    }
 
     #[test]
     fn only_paths_the_url_parser_keeps_go_as_written() {

@@ -171,7 +171,8 @@ pub(crate) async fn run_step(
         }
     };
 
-    // Read as JSON once, by whichever of the checks below looks first.
+    // Read as JSON once, by whichever of the checks below looks first (a
+    // retried step's last attempt was also read by its `until`).
     let received = AnswerBody::new(&body);
     if let Some(op) = step.operation.map(|i| cx.contract.op(i)) {
         let checked = check_response_of(
@@ -230,6 +231,8 @@ pub(crate) async fn run_step(
             }
         }
     }
+    // The parsed body is not held while its text is copied below.
+    drop(received);
 
     result.outcome = Outcome::Response {
         status,
