@@ -234,15 +234,12 @@ impl Direct {
     }
 }
 
-/// What went wrong with the direct client, in the words [`describe_error`] uses
-/// for reqwest's errors: a timeout anywhere in the chain is one of the whole
-/// exchange, as reqwest counts it.
+/// The innermost cause of `e` (what a message shows), and whether any error
+/// of its chain is a timeout (an I/O one or hyper's).
 #[cfg(feature = "proxy")]
-fn describe_direct_error(
-    e: &(dyn std::error::Error + 'static),
-    connect: bool,
-    timeout: Duration,
-) -> String {
+pub(crate) fn innermost_cause<'e>(
+    e: &'e (dyn std::error::Error + 'static),
+) -> (bool, &'e (dyn std::error::Error + 'static)) {
     let mut cause = e;
     let mut timed_out = false;
     loop {
@@ -254,9 +251,21 @@ fn describe_direct_error(
         }
         match cause.source() {
             Some(next) => cause = next,
-            None => break,
+            None => return (timed_out, cause),
         }
     }
+}
+
+/// What went wrong with the direct client, in the words [`describe_error`] uses
+/// for reqwest's errors: a timeout anywhere in the chain is one of the whole
+/// exchange, as reqwest counts it.
+#[cfg(feature = "proxy")]
+fn describe_direct_error(
+    e: &(dyn std::error::Error + 'static),
+    connect: bool,
+    timeout: Duration,
+) -> String {
+    let (timed_out, cause) = innermost_cause(e);
     if timed_out {
         no_response(timeout)
     } else if connect {

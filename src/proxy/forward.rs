@@ -428,20 +428,7 @@ impl SendError {
     }
 
     fn new(e: &(dyn std::error::Error + 'static), connect: bool) -> SendError {
-        let mut timeout = false;
-        let mut cause: &(dyn std::error::Error + 'static) = e;
-        loop {
-            if let Some(io) = cause.downcast_ref::<std::io::Error>() {
-                timeout |= io.kind() == std::io::ErrorKind::TimedOut;
-            }
-            if let Some(h) = cause.downcast_ref::<hyper::Error>() {
-                timeout |= h.is_timeout();
-            }
-            match cause.source() {
-                Some(next) => cause = next,
-                None => break,
-            }
-        }
+        let (timeout, cause) = crate::http::client::innermost_cause(e);
         SendError {
             timeout,
             connect,
