@@ -255,7 +255,7 @@ impl ProxyServer {
                     contract.clone(),
                     r,
                     target.base(),
-                    crate::secrets::userinfo_secrets(&opts.target),
+                    crate::secrets::url_secrets(&opts.target),
                     log.clone(),
                 )
                 .map_err(ProxyError::Record)?,

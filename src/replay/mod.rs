@@ -68,10 +68,23 @@ impl Target {
         crate::secrets::redact_userinfo(&self.base).into_owned()
     }
 
-    /// The credentials in the base URL (user and password, as written and decoded),
-    /// for [`crate::Secrets`]: a target may echo them.
+    /// The credentials in the base URL (user and password, and the values of
+    /// query parameters whose names look secret, as written and decoded), for
+    /// [`crate::Secrets`]: a target may echo them.
+    ///
+    /// ```
+    /// let t = mimeo::Target {
+    ///     base: "https://me:pa%24s@api.example.com/v1?api_key=k%2F1&page=2".into(),
+    ///     is_mock: false,
+    /// };
+    /// let secrets = t.secrets();
+    /// for s in ["me", "pa%24s", "pa$s", "k%2F1", "k/1"] {
+    ///     assert!(secrets.iter().any(|x| x == s), "{s} missing from {secrets:?}");
+    /// }
+    /// assert!(!secrets.iter().any(|x| x == "2"));
+    /// ```
     pub fn secrets(&self) -> Vec<String> {
-        crate::secrets::userinfo_secrets(&self.base)
+        crate::secrets::url_secrets(&self.base)
     }
 }
 

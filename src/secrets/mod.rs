@@ -57,14 +57,33 @@ fn redact_query(url: &str) -> Option<String> {
     changed.then(|| format!("{}{}{}", &url[..start], params.join("&"), &url[end..]))
 }
 
-/// The credentials in a URL's userinfo (user and password, decoded as well as
-/// written), for scrubbing wherever they may have been echoed.
+/// The credentials in a URL (user and password, and the value of each query
+/// parameter whose name looks secret, decoded as well as written), for
+/// scrubbing wherever they may have been echoed.
 #[cfg(feature = "replay")]
-pub(crate) fn userinfo_secrets(url: &str) -> Vec<String> {
+pub(crate) fn url_secrets(url: &str) -> Vec<String> {
     let Ok(parsed) = reqwest::Url::parse(url) else {
         return Vec::new();
     };
     let mut out = Vec::new();
+    if let Some(query) = parsed.query() {
+        for param in query.split('&') {
+            let Some((name, raw)) = param.split_once('=') else {
+                continue;
+            };
+            let decoded = form_urlencoded::parse(param.as_bytes()).next();
+            let secret = decoded
+                .as_ref()
+                .is_some_and(|(n, _)| secret_name(n) || secret_name(name));
+            if !secret || raw.is_empty() {
+                continue;
+            }
+            out.push(raw.to_string());
+            if let Some((_, value)) = decoded.filter(|(_, v)| v != raw && !v.is_empty()) {
+                out.push(value.into_owned());
+            }
+        }
+    }
     for raw in [parsed.username(), parsed.password().unwrap_or("")] {
         if raw.is_empty() {
             continue;
