@@ -139,7 +139,7 @@ impl Contract {
                 h.examples
                     .iter()
                     .find(|e| self.example_problem(h.schema, e).is_none())
-                    .map(|e| e.value.clone())
+                    .map(|e| Value::clone(&e.value))
             })
             .as_ref()
     }

@@ -60,12 +60,18 @@ pub(super) struct Loader<'a> {
     pub(super) name: &'a str,
     pub(super) api: &'a OpenAPI,
     pub(super) document: &'a Arc<Value>,
+    /// The example values taken out of the document, by the address of their
+    /// place in it (left `null`).
+    pub(super) taken: Taken,
     pub(super) schemas: SchemaBuilder,
     pub(super) warnings: Vec<String>,
     /// Examples of parameters, checked once the schemas are built (those of
     /// bodies and headers are in the model).
     pub(super) examples: Vec<(SchemaId, Example)>,
 }
+
+/// Example values taken out of a document, by the address of their place.
+pub(super) type Taken = std::collections::HashMap<usize, Arc<Value>, foldhash::fast::FixedState>;
 
 /// The operations, their schemas, the warnings, and the examples left to check
 /// after load (a large contract's).
@@ -79,9 +85,23 @@ pub(super) type Loaded = (
 impl<'a> Loader<'a> {
     pub(super) fn load(mut self) -> Result<Loaded, Diagnostic> {
         let mut operations = Vec::new();
-        for (template, item) in self.api.paths.paths.iter() {
+        let doc: &'a Value = self.document;
+        let written = doc.get("paths").and_then(Value::as_object);
+        for (template, item) in written.into_iter().flatten() {
+            // Extensions, as openapiv3 reads `paths`.
+            if template.starts_with("x-") {
+                continue;
+            }
             let item_ptr = pointer::join("", ["paths", template]);
-            let item = match item {
+            if !template.starts_with('/') {
+                self.warnings.push(format!(
+                    "#{item_ptr}: a path template must start with `/`; `{template}` is not served"
+                ));
+                continue;
+            }
+            // Read here, one at a time, and dropped once its operations are.
+            let item = super::typed::path_item(self.name, &item_ptr, item)?;
+            let item = match &item {
                 ReferenceOr::Item(i) => i,
                 ReferenceOr::Reference { reference } => {
                     self.warnings.push(format!(
@@ -90,13 +110,6 @@ impl<'a> Loader<'a> {
                     continue;
                 }
             };
-            if !template.starts_with('/') {
-                return Err(Diagnostic::at_pointer(
-                    self.name,
-                    &item_ptr,
-                    "a path template must start with `/`",
-                ));
-            }
             for (method, op) in item.iter() {
                 let op_ptr = format!("{item_ptr}/{method}");
                 let mut o =
@@ -459,7 +472,7 @@ impl<'a> Loader<'a> {
         if let Some(v) = object.get("example") {
             out.push(Example {
                 name: "example".into(),
-                value: v.clone(),
+                value: self.example_value(v),
                 pointer: pointer::join(at, ["example"]),
                 problem: OnceLock::new(),
             });
@@ -472,7 +485,7 @@ impl<'a> Loader<'a> {
             match schema::resolve(self.document, e).and_then(|e| e.get("value")) {
                 Some(v) => out.push(Example {
                     name: name.clone(),
-                    value: v.clone(),
+                    value: self.example_value(v),
                     pointer: listed,
                     problem: OnceLock::new(),
                 }),
@@ -482,6 +495,16 @@ impl<'a> Loader<'a> {
             }
         }
         out
+    }
+
+    /// The example value whose place in the document is `v`: taken out of it
+    /// at load (shared by every `$ref` to it), or where the walk that takes
+    /// them does not go, copied.
+    fn example_value(&self, v: &Value) -> Arc<Value> {
+        match self.taken.get(&(std::ptr::from_ref(v) as usize)) {
+            Some(taken) => Arc::clone(taken),
+            None => Arc::new(v.clone()),
+        }
     }
 
     /// Registers the schema at `at` in the converted document.

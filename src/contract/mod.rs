@@ -26,6 +26,7 @@ pub(crate) mod schema;
 pub(crate) mod security;
 mod source;
 mod swagger2;
+mod typed;
 mod views;
 mod yaml;
 
@@ -37,12 +38,10 @@ use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
-use openapiv3::{OpenAPI, ReferenceOr};
 use serde_json::Value;
 
 use crate::diagnostic::Diagnostic;
 use crate::routing::{RouteMatch, Router};
-use crate::support::pointer;
 use load::{convert_document, Loader};
 
 /// The Memory v1 contract that ships inside the binary, read from YAML into
@@ -121,19 +120,29 @@ impl Contract {
                 ),
             )
         })?;
-        Contract::from_text(&name, &text)
+        Contract::read(&name, std::borrow::Cow::Owned(text))
     }
 
     /// Loads a JSON or YAML document from text (OpenAPI 3.0, 3.1 or Swagger
     /// 2.0); `name` is used in messages.
     pub fn from_text(name: &str, text: &str) -> Result<Contract, Diagnostic> {
-        let raw = source::parse(name, text)?;
+        Contract::read(name, std::borrow::Cow::Borrowed(text))
+    }
+
+    /// [`Contract::from_text`]; text the contract owns is dropped once parsed
+    /// (a large description's is 13 MB, at the load's peak of memory).
+    fn read(name: &str, text: std::borrow::Cow<'_, str>) -> Result<Contract, Diagnostic> {
+        let raw = source::parse(name, &text)?;
+        let keywords = views::Keywords::read(&text);
+        drop(text);
         match check_version(name, &raw)? {
-            Format::OpenApi30 => Contract::from_value(name, text, raw, Dialect::Draft4, Vec::new()),
+            Format::OpenApi30 => {
+                Contract::from_value(name, keywords, raw, Dialect::Draft4, Vec::new())
+            }
             Format::OpenApi31 => {
                 let mut raw = raw;
                 let notes = even_out_31(&mut raw);
-                Contract::from_value(name, text, raw, Dialect::Draft202012, notes)
+                Contract::from_value(name, keywords, raw, Dialect::Draft202012, notes)
             }
             Format::Swagger20 => {
                 // Messages name places in the document as the user wrote it.
@@ -141,7 +150,7 @@ impl Contract {
                 let moves = converted.moves;
                 let mut c = Contract::from_value(
                     name,
-                    text,
+                    keywords,
                     converted.document,
                     Dialect::Draft4,
                     converted.warnings,
@@ -154,60 +163,37 @@ impl Contract {
     }
 
     /// Loads a document already in the OpenAPI 3.x shape whose schemas are
-    /// written in `dialect`, read from `text`; `notes` are warnings found before.
+    /// written in `dialect`, whose text said `keywords`; `notes` are warnings
+    /// found before.
     fn from_value(
         name: &str,
-        text: &str,
+        keywords: views::Keywords,
         mut raw: Value,
         dialect: Dialect,
         notes: Vec<String>,
     ) -> Result<Contract, Diagnostic> {
         refs::check(name, &raw, dialect == Dialect::Draft202012)?;
-        // The typed reading (openapiv3) is for everything but schemas, which are
-        // read from the document itself: they are taken out while it reads, so the
-        // document is neither copied nor held a second time as typed schemas.
-        let mut taken = Vec::new();
-        schema_slots(&mut raw, &mut |slot| {
-            taken.push(
-                slot.is_object()
-                    .then(|| std::mem::replace(slot, Value::Object(Default::default()))),
-            )
-        });
-        // Example values too: they are read from the document (`load.rs`), and a
-        // large description's (GitHub's: 1.5 MB of them) were a third of the
-        // typed reading. Any JSON is a valid example value, so nothing is missed.
-        let mut examples = Vec::new();
-        example_slots(&mut raw, &mut |slot| {
-            examples.push(std::mem::take(slot));
-        });
-        let api: Result<OpenAPI, _> = serde_path_to_error::deserialize(&raw);
-        let mut examples = examples.into_iter();
-        example_slots(&mut raw, &mut |slot| {
-            if let Some(v) = examples.next() {
-                *slot = v;
-            }
-        });
-        let mut back = taken.into_iter();
-        schema_slots(&mut raw, &mut |slot| {
-            if let Some(Some(schema)) = back.next() {
-                *slot = schema;
-            }
-        });
-        let api = api.map_err(|e| {
-            let (ptr, msg) = narrow_error(&raw)
-                .unwrap_or_else(|| (path_to_pointer(e.path()), e.inner().to_string()));
-            Diagnostic::at_pointer(name, &ptr, format!("not a valid OpenAPI document: {msg}"))
-        })?;
+        let api = typed::read(name, &mut raw)?;
         let mut profile = profile::Profile::read(name, api.extensions.get(profile::ROOT))?;
         profile.key_names = security::key_names(&api);
         let mut document = raw;
         convert_document(&mut document, dialect);
-        views::add_views(&mut document, text);
+        views::add_views(&mut document, keywords);
+        // The example values move into the model (nothing reads them from the
+        // document after load): held once, not twice, and shared by every
+        // `$ref` to the same one. Kept by the address of their place, which no
+        // longer changes, where the loader finds them.
+        let mut examples = load::Taken::default();
+        typed::example_slots(&mut document, &mut |slot| {
+            let value = std::mem::take(slot);
+            examples.insert(std::ptr::from_ref(slot) as usize, Arc::new(value));
+        });
         let document = Arc::new(document);
         let (operations, schemas, mut warnings, later) = Loader {
             name,
             api: &api,
             document: &document,
+            taken: examples,
             schemas: schema::SchemaBuilder::new(dialect),
             warnings: notes,
             examples: Vec::new(),
@@ -294,106 +280,6 @@ impl Contract {
     }
 }
 
-/// Calls `f` on every place of the document that holds a schema and is read as
-/// one by openapiv3 (`components.schemas` entries and every `schema` member
-/// outside examples and extensions), always in the same order.
-fn schema_slots(doc: &mut Value, f: &mut dyn FnMut(&mut Value)) {
-    fn walk(v: &mut Value, top: bool, f: &mut dyn FnMut(&mut Value)) {
-        match v {
-            Value::Object(map) => {
-                for (k, child) in map.iter_mut() {
-                    if top && k == "components" {
-                        if let Value::Object(c) = child {
-                            for (ck, cv) in c.iter_mut() {
-                                match (ck.as_str(), cv) {
-                                    ("schemas", Value::Object(schemas)) => {
-                                        schemas.values_mut().for_each(&mut *f)
-                                    }
-                                    (_, cv) => walk(cv, false, f),
-                                }
-                            }
-                        }
-                    } else if k == "schema" {
-                        f(child);
-                    } else if !(k.starts_with("x-") || k == "example" || k == "examples") {
-                        walk(child, false, f);
-                    }
-                }
-            }
-            Value::Array(items) => items.iter_mut().for_each(|i| walk(i, false, f)),
-            _ => {}
-        }
-    }
-    walk(doc, true, f);
-}
-
-/// Calls `f` on every example value of the document's media types, parameters
-/// and headers (`example`, and each `examples` entry's `value`), in paths and
-/// in components, and on each `value` of `components/examples`: only where
-/// OpenAPI puts examples, so a component that happens to be named `examples`
-/// is left alone. Callbacks are not walked (their examples stay in place).
-fn example_slots(doc: &mut Value, f: &mut dyn FnMut(&mut Value)) {
-    /// What walks one kind of object for its example values.
-    type Walk = fn(&mut Value, &mut dyn FnMut(&mut Value));
-    fn entry(e: &mut Value, f: &mut dyn FnMut(&mut Value)) {
-        if let Some(v) = e.get_mut("value") {
-            f(v);
-        }
-    }
-    /// A media type, parameter or header object.
-    fn holder(h: &mut Value, f: &mut dyn FnMut(&mut Value)) {
-        let Value::Object(m) = h else { return };
-        if let Some(v) = m.get_mut("example") {
-            f(v);
-        }
-        if let Some(Value::Object(named)) = m.get_mut("examples") {
-            named.values_mut().for_each(|e| entry(e, f));
-        }
-        if let Some(Value::Object(content)) = m.get_mut("content") {
-            content.values_mut().for_each(|mt| holder(mt, f));
-        }
-    }
-    fn each(v: Option<&mut Value>, f: &mut dyn FnMut(&mut Value), g: Walk) {
-        match v {
-            Some(Value::Object(m)) => m.values_mut().for_each(|x| g(x, f)),
-            Some(Value::Array(a)) => a.iter_mut().for_each(|x| g(x, f)),
-            _ => {}
-        }
-    }
-    fn body(b: &mut Value, f: &mut dyn FnMut(&mut Value)) {
-        each(b.get_mut("content"), f, holder);
-    }
-    fn response(r: &mut Value, f: &mut dyn FnMut(&mut Value)) {
-        each(r.get_mut("content"), f, holder);
-        each(r.get_mut("headers"), f, holder);
-    }
-    fn item(i: &mut Value, f: &mut dyn FnMut(&mut Value)) {
-        let Value::Object(m) = i else { return };
-        for (k, op) in m.iter_mut() {
-            if k == "parameters" {
-                each(Some(op), f, holder);
-            } else if matches!(
-                k.as_str(),
-                "get" | "put" | "post" | "delete" | "options" | "head" | "patch" | "trace"
-            ) {
-                each(op.get_mut("parameters"), f, holder);
-                if let Some(b) = op.get_mut("requestBody") {
-                    body(b, f);
-                }
-                each(op.get_mut("responses"), f, response);
-            }
-        }
-    }
-    each(doc.get_mut("paths"), f, item);
-    if let Some(c) = doc.get_mut("components") {
-        each(c.get_mut("examples"), f, entry);
-        each(c.get_mut("parameters"), f, holder);
-        each(c.get_mut("headers"), f, holder);
-        each(c.get_mut("requestBodies"), f, body);
-        each(c.get_mut("responses"), f, response);
-    }
-}
-
 /// The formats mimeo reads.
 enum Format {
     OpenApi30,
@@ -462,104 +348,6 @@ fn even_out_31(raw: &mut Value) -> Vec<String> {
         }
     }
     notes
-}
-
-/// Finds the innermost object that fails to read. openapiv3 flattens some maps
-/// (responses, paths), which hides the path of an error; reading the pieces one at
-/// a time recovers a precise pointer.
-fn narrow_error(raw: &Value) -> Option<(String, String)> {
-    use openapiv3 as o;
-    fn try_read<T: serde::de::DeserializeOwned>(v: &Value, at: &str) -> Option<(String, String)> {
-        serde_path_to_error::deserialize::<_, T>(v.clone())
-            .err()
-            .map(|e| {
-                (
-                    format!("{at}{}", path_to_pointer(e.path())),
-                    e.inner().to_string(),
-                )
-            })
-    }
-    // ReferenceOr is an untagged enum, which hides the path inside the item.
-    fn try_item<T: serde::de::DeserializeOwned>(v: &Value, at: &str) -> Option<(String, String)> {
-        if v.get("$ref").is_some() {
-            try_read::<ReferenceOr<T>>(v, at)
-        } else {
-            try_read::<T>(v, at)
-        }
-    }
-    fn each(v: Option<&Value>) -> impl Iterator<Item = (&String, &Value)> {
-        v.and_then(Value::as_object)
-            .into_iter()
-            .flat_map(|m| m.iter())
-    }
-    for (path, item) in each(raw.get("paths")) {
-        let at = pointer::join("", ["paths", path]);
-        if try_item::<o::PathItem>(item, &at).is_none() {
-            continue;
-        }
-        for (method, op) in each(Some(item)) {
-            let op_at = pointer::join(&at, [method.as_str()]);
-            if ![
-                "get", "put", "post", "delete", "options", "head", "patch", "trace",
-            ]
-            .contains(&method.as_str())
-            {
-                if let Some(e) = try_read::<o::PathItem>(&serde_json::json!({ method: op }), &at) {
-                    return Some(e);
-                }
-                continue;
-            }
-            if try_read::<o::Operation>(op, &op_at).is_none() {
-                continue;
-            }
-            for (code, resp) in each(op.get("responses")) {
-                if let Some(e) =
-                    try_item::<o::Response>(resp, &pointer::join(&op_at, ["responses", code]))
-                {
-                    return Some(e);
-                }
-            }
-            return try_read::<o::Operation>(op, &op_at);
-        }
-        return try_item::<o::PathItem>(item, &at);
-    }
-    type Reader = fn(&Value, &str) -> Option<(String, String)>;
-    let sections: [(&str, Reader); 7] = [
-        ("schemas", try_item::<o::Schema>),
-        ("responses", try_item::<o::Response>),
-        ("parameters", try_item::<o::Parameter>),
-        ("examples", try_item::<o::Example>),
-        ("requestBodies", try_item::<o::RequestBody>),
-        ("headers", try_item::<o::Header>),
-        ("securitySchemes", try_item::<o::SecurityScheme>),
-    ];
-    for (section, read) in sections {
-        for (name, item) in each(pointer::get(raw, &format!("/components/{section}"))) {
-            if let Some(e) = read(item, &pointer::join("", ["components", section, name])) {
-                return Some(e);
-            }
-        }
-    }
-    None
-}
-
-pub(super) fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    let mut out = String::new();
-    for seg in path.iter() {
-        match seg {
-            Segment::Seq { index } => {
-                out.push('/');
-                out.push_str(&index.to_string());
-            }
-            Segment::Map { key } => {
-                out.push('/');
-                out.push_str(&pointer::escape(key));
-            }
-            Segment::Enum { .. } | Segment::Unknown => {}
-        }
-    }
-    out
 }
 
 #[cfg(test)]

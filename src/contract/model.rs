@@ -298,8 +298,8 @@ pub(crate) struct MediaType {
 pub(crate) struct Example {
     /// Its key in `examples` (or `example`).
     pub(crate) name: String,
-    /// The value.
-    pub(crate) value: Value,
+    /// The value; shared by every place that `$ref`s the same example.
+    pub(crate) value: std::sync::Arc<Value>,
     /// JSON pointer of where it is listed (`.../examples/NAME` or `.../example`).
     pub(crate) pointer: String,
     /// Why it breaks its schema, once checked: at load, or for a large contract

@@ -132,7 +132,7 @@ impl Profile {
             return Ok(Profile::default());
         };
         let raw: Raw = serde_path_to_error::deserialize(value.clone()).map_err(|e| {
-            let place = format!("{at}{}", super::path_to_pointer(e.path()));
+            let place = format!("{at}{}", super::typed::path_to_pointer(e.path()));
             Diagnostic::at_pointer(file, &place, e.inner().to_string())
         })?;
         let regex = |p: &str, where_: String| {

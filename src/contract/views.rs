@@ -43,12 +43,12 @@ impl Direction {
     }
 }
 
-/// Adds the request and response views to a converted document; `written` is
-/// its text as read. A direction whose keyword is nowhere in the document (not
-/// even as a key of an example) has nothing to strip and no view to make: it
-/// is not looked for schema by schema.
-pub(super) fn add_views(doc: &mut Value, written: &str) {
-    let found = keys_may_be_present(doc, written);
+/// Adds the request and response views to a converted document, where its
+/// text says a keyword may be ([`Keywords`]). A direction whose keyword is
+/// nowhere in the document (not even as a key of an example) has nothing to
+/// strip and no view to make: it is not looked for schema by schema.
+pub(super) fn add_views(doc: &mut Value, keywords: Keywords) {
+    let found = keywords.present(doc);
     if found == [false; 2] {
         return;
     }
@@ -75,25 +75,51 @@ pub(super) fn add_views(doc: &mut Value, written: &str) {
     }
 }
 
-/// Whether `readOnly` (`[0]`) and `writeOnly` (`[1]`) may be a key of an object
-/// of `doc`, read from `written`, its text. A keyword absent from the text is
-/// no key unless an escape spells it (JSON's `\u`; in YAML any backslash, which
-/// also joins lines): only then is the document walked. The walk was a tenth
-/// of loading GitHub's description, which has no `writeOnly` at all.
-fn keys_may_be_present(doc: &Value, written: &str) -> [bool; 2] {
-    let escapes = if super::source::is_json(written) {
-        memchr::memmem::find(written.as_bytes(), b"\\u").is_some()
-    } else {
-        memchr::memchr(b'\\', written.as_bytes()).is_some()
-    };
-    let mut found = [false; 2];
-    if escapes {
-        keys_present(doc, &mut found);
-    } else {
-        found = [Direction::Request, Direction::Response]
-            .map(|d| memchr::memmem::find(written.as_bytes(), d.keyword().as_bytes()).is_some());
+/// Whether `readOnly` and `writeOnly` may be keys of the document, read from
+/// its text as written, so the text can be dropped right after it is parsed
+/// (GitHub's is 13 MB, held through the whole load for this only). A keyword
+/// absent from the text is no key unless an escape spells it (JSON's `\u`; in
+/// YAML any backslash, which also joins lines): only then is the document
+/// walked. The walk was a tenth of loading GitHub's description, which has no
+/// `writeOnly` at all.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Keywords {
+    /// An escape may spell a keyword: the parsed document is walked.
+    Walk,
+    /// Whether `readOnly` (`[0]`) and `writeOnly` (`[1]`) are in the text.
+    Found([bool; 2]),
+}
+
+impl Keywords {
+    /// Reads `written`, a document's text.
+    pub(super) fn read(written: &str) -> Keywords {
+        let escapes = if super::source::is_json(written) {
+            memchr::memmem::find(written.as_bytes(), b"\\u").is_some()
+        } else {
+            memchr::memchr(b'\\', written.as_bytes()).is_some()
+        };
+        if escapes {
+            return Keywords::Walk;
+        }
+        Keywords::Found(
+            [Direction::Request, Direction::Response].map(|d| {
+                memchr::memmem::find(written.as_bytes(), d.keyword().as_bytes()).is_some()
+            }),
+        )
     }
-    found
+
+    /// Whether `readOnly` (`[0]`) and `writeOnly` (`[1]`) may be a key of an
+    /// object of `doc`, the document read.
+    fn present(self, doc: &Value) -> [bool; 2] {
+        match self {
+            Keywords::Found(found) => found,
+            Keywords::Walk => {
+                let mut found = [false; 2];
+                keys_present(doc, &mut found);
+                found
+            }
+        }
+    }
 }
 
 /// Whether `readOnly` (`found[0]`) and `writeOnly` (`found[1]`) are a key of
@@ -392,7 +418,7 @@ mod tests {
 
     fn may_be_present(written: &str) -> [bool; 2] {
         let doc = super::super::source::parse("t", written).unwrap();
-        keys_may_be_present(&doc, written)
+        Keywords::read(written).present(&doc)
     }
 
     #[test]

@@ -191,7 +191,7 @@ impl CannedBody {
             .examples
             .iter()
             .find(|e| contract.example_problem(media.schema, e).is_none())
-            .map(|e| e.value.clone());
+            .map(|e| Value::clone(&e.value));
         let value = value.unwrap_or_else(|| match media.schema {
             Some(s) => generator.generate(s, rng).unwrap_or_else(|v| {
                 let why: Vec<String> = contract

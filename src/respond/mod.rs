@@ -383,7 +383,7 @@ impl Responder {
                             ),
                         });
                     }
-                    Some(e) => value = Some(e.value.clone()),
+                    Some(e) => value = Some(Value::clone(&e.value)),
                     None => {
                         let names: Vec<&str> =
                             media.examples.iter().map(|e| e.name.as_str()).collect();
