@@ -4,7 +4,7 @@
 //! environment for loopback targets. The TLS provider is given to this client
 //! only; nothing process-wide is installed.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -515,17 +515,94 @@ pub(crate) fn describe_error(e: &reqwest::Error, timeout: Duration) -> String {
     }
 }
 
-/// TLS for this client only: ring, and the platform's certificate verifier.
+/// TLS for this client only: ring, and the platform's certificate verifier
+/// ([`LazyVerifier`]).
 pub(crate) fn tls_config() -> Result<rustls::ClientConfig, String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier = rustls_platform_verifier::Verifier::new(provider.clone())
-        .map_err(|e| format!("cannot set up TLS verification: {e}"))?;
+    let verifier = LazyVerifier {
+        provider: provider.clone(),
+        made: OnceLock::new(),
+    };
     Ok(rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("cannot set up TLS: {e}"))?
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(verifier))
         .with_no_client_auth())
+}
+
+/// The platform's certificate verifier, made at the first TLS handshake: an
+/// `http://` target never needs it, and reading the system's CA certificates
+/// was 60% of the proxy's start and failed where there are none (the scratch
+/// image), even for `http://`. Where the system has no CA certificate,
+/// Mozilla's roots (webpki-root-certs) are trusted instead, so `https://`
+/// targets work there too.
+#[derive(Debug)]
+struct LazyVerifier {
+    provider: Arc<rustls::crypto::CryptoProvider>,
+    made: OnceLock<Result<rustls_platform_verifier::Verifier, rustls::Error>>,
+}
+
+impl LazyVerifier {
+    fn verifier(&self) -> Result<&rustls_platform_verifier::Verifier, rustls::Error> {
+        use rustls_platform_verifier::Verifier;
+        self.made
+            .get_or_init(|| {
+                Verifier::new(self.provider.clone()).or_else(|_| {
+                    Verifier::new_with_extra_roots(
+                        webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().cloned(),
+                        self.provider.clone(),
+                    )
+                })
+            })
+            .as_ref()
+            .map_err(|e| rustls::Error::General(format!("cannot set up TLS verification: {e}")))
+    }
+}
+
+impl rustls::client::danger::ServerCertVerifier for LazyVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &rustls::pki_types::CertificateDer<'_>,
+        intermediates: &[rustls::pki_types::CertificateDer<'_>],
+        server_name: &rustls::pki_types::ServerName<'_>,
+        ocsp_response: &[u8],
+        now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        self.verifier()?.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        )
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.verifier()?.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.verifier()?.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        // What the platform verifier answers too (its WebPKI verifier's are
+        // the provider's), without reading the CA certificates for it.
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
 }
 
 #[cfg(all(test, feature = "proxy"))]

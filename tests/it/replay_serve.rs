@@ -74,3 +74,45 @@ fn the_shipped_suite_against_a_separate_mimeo_serve_matches_its_snapshots() {
     assert!(out.stdout.contains("expected 404, got 401"), "{out}");
     serve.stop();
 }
+
+/// A machine without CA certificates (the scratch image ships none): an
+/// `http://` target needs no TLS, so replay and the proxy work there. They used
+/// to refuse to start ("No CA certificates were loaded from the system").
+#[test]
+fn replay_and_the_proxy_reach_an_http_target_on_a_machine_without_ca_certificates() {
+    let no_cas = [
+        ("SSL_CERT_FILE", "/nonexistent/mimeo-no-cas.pem"),
+        ("SSL_CERT_DIR", "/nonexistent/mimeo-no-cas"),
+    ];
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let snaps = dir.path().join("snapshots");
+    copy_dir(&root.join("snapshots"), &snaps);
+    let serve = spawn_command("serve", &["--stateful", "--port", "0", "--quiet"]);
+
+    let mut cmd = replay();
+    cmd.arg(root.join("conformance"))
+        .args(["--target", &serve.url, "--target-is-mock", "--snapshots"])
+        .arg(&snaps)
+        .envs(no_cas);
+    let out = run(cmd);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(out.stdout.contains("snapshots: 17 matched"), "{out}");
+
+    let proxy =
+        crate::common::proxy::spawn_with_env(&["--target", &serve.url, "--port", "0"], &no_cas);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let reply = runtime.block_on(crate::common::send(
+        &proxy.url,
+        "DELETE",
+        "/v1/ControlPlane/Stores/mem_store_00000000000000000000000000",
+        &[],
+        None,
+    ));
+    assert_eq!(reply.status, 202, "{:?}", reply.body);
+    proxy.stop();
+    serve.stop();
+}
