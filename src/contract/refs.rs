@@ -150,22 +150,12 @@ fn unresolved(doc: &Value, reference: &str, ctx: Ctx, has_ids: bool) -> Option<S
             "names an anchor `{fragment}`, which no `$anchor` here declares"
         ));
     }
-    if lookup(doc, fragment).is_some() {
+    if pointer::fragment(doc, fragment).is_some() {
         return None;
     }
     Some(format!(
         "points at nothing (no `#{fragment}` in the document)"
     ))
-}
-
-/// The value at a `$ref`'s fragment, which may be percent-encoded.
-pub(crate) fn lookup<'a>(doc: &'a Value, fragment: &str) -> Option<&'a Value> {
-    pointer::get(doc, fragment).or_else(|| {
-        let decoded = percent_encoding::percent_decode_str(fragment)
-            .decode_utf8()
-            .ok()?;
-        pointer::get(doc, &decoded)
-    })
 }
 
 /// Whether any schema of the document declares `$id` or `$anchor` (then

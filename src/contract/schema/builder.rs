@@ -201,7 +201,7 @@ impl PatternCheck {
                     ("$ref", Value::String(r)) => {
                         match r.strip_prefix('#') {
                             Some(p) if p.is_empty() || p.starts_with('/') => {
-                                match super::super::refs::lookup(document, p) {
+                                match pointer::fragment(document, p) {
                                     Some(target) => todo.push(target),
                                     None => {
                                         problem
