@@ -48,16 +48,9 @@ pub(super) fn check(file: &str, doc: &Value, dialect_2020: bool) -> Result<(), D
                     if is_pointer && resolved.contains(r.as_str()) {
                         // Checked already.
                     } else if let Some(why) = unresolved(doc, r, ctx, has_ids) {
-                        let mut at = String::new();
-                        for t in &path {
-                            match t {
-                                Token::Key(k) => pointer::push(&mut at, k),
-                                Token::Index(i) => at.push_str(&format!("/{i}")),
-                            }
-                        }
                         return Err(Diagnostic::at_pointer(
                             file,
-                            &pointer::join(&at, ["$ref"]),
+                            &pointer::join(&pointer_of(&path), ["$ref"]),
                             format!("$ref `{r}` {why}"),
                         ));
                     } else if is_pointer {
@@ -66,27 +59,8 @@ pub(super) fn check(file: &str, doc: &Value, dialect_2020: bool) -> Result<(), D
                 }
                 let parent_is_components = depth == 1 && matches!(token, Token::Key("components"));
                 for (k, child) in map {
-                    if k.starts_with("x-") || k == "$ref" {
+                    let Some(next) = member(ctx, k, parent_is_components) else {
                         continue;
-                    }
-                    let next = match (ctx, k.as_str()) {
-                        // Names: whatever they are called, what they name.
-                        (Ctx::SchemaMap, _) => Ctx::Schema,
-                        (Ctx::Examples, _) => Ctx::Example,
-                        (_, "example") => continue,
-                        (Ctx::Schema, "enum" | "const" | "default" | "examples") => continue,
-                        // Named Example objects: their `value` is data.
-                        (Ctx::Document, "examples") => Ctx::Examples,
-                        (Ctx::Example, "value") => continue,
-                        (
-                            Ctx::Schema,
-                            "properties" | "patternProperties" | "definitions" | "$defs"
-                            | "dependentSchemas" | "dependencies",
-                        ) => Ctx::SchemaMap,
-                        (Ctx::Schema, _) => Ctx::Schema,
-                        (Ctx::Document, "schema") => Ctx::Schema,
-                        (Ctx::Document, "schemas") if parent_is_components => Ctx::SchemaMap,
-                        _ => Ctx::Document,
                     };
                     if child.is_object() || child.is_array() {
                         todo.push((child, depth + 1, Token::Key(k), next));
@@ -108,16 +82,57 @@ pub(super) fn check(file: &str, doc: &Value, dialect_2020: bool) -> Result<(), D
     Ok(())
 }
 
+/// What the member `key` of an object walked as `ctx` is, or `None` when it is
+/// data (an example, an `enum`, an extension) or the `$ref` itself, which is
+/// not walked. `parent_is_components` says the object is the root's `components`.
+#[inline]
+pub(super) fn member(ctx: Ctx, key: &str, parent_is_components: bool) -> Option<Ctx> {
+    if key.starts_with("x-") || key == "$ref" {
+        return None;
+    }
+    Some(match (ctx, key) {
+        // Names: whatever they are called, what they name.
+        (Ctx::SchemaMap, _) => Ctx::Schema,
+        (Ctx::Examples, _) => Ctx::Example,
+        (_, "example") => return None,
+        (Ctx::Schema, "enum" | "const" | "default" | "examples") => return None,
+        // Named Example objects: their `value` is data.
+        (Ctx::Document, "examples") => Ctx::Examples,
+        (Ctx::Example, "value") => return None,
+        (
+            Ctx::Schema,
+            "properties" | "patternProperties" | "definitions" | "$defs" | "dependentSchemas"
+            | "dependencies",
+        ) => Ctx::SchemaMap,
+        (Ctx::Schema, _) => Ctx::Schema,
+        (Ctx::Document, "schema") => Ctx::Schema,
+        (Ctx::Document, "schemas") if parent_is_components => Ctx::SchemaMap,
+        _ => Ctx::Document,
+    })
+}
+
+/// The JSON pointer made of these steps.
+pub(super) fn pointer_of(path: &[Token<'_>]) -> String {
+    let mut at = String::new();
+    for t in path {
+        match t {
+            Token::Key(k) => pointer::push(&mut at, k),
+            Token::Index(i) => at.push_str(&format!("/{i}")),
+        }
+    }
+    at
+}
+
 /// One step of the path to a value.
 #[derive(Clone, Copy)]
-enum Token<'a> {
+pub(super) enum Token<'a> {
     Key(&'a str),
     Index(usize),
 }
 
 /// What the value being walked is.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Ctx {
+pub(super) enum Ctx {
     /// Part of the OpenAPI description outside schemas.
     Document,
     /// A schema: `enum`, `const`, `default` and `examples` are data.
