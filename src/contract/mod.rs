@@ -22,6 +22,7 @@ mod load;
 mod model;
 pub(crate) mod profile;
 mod refs;
+mod resources;
 pub(crate) mod schema;
 pub(crate) mod security;
 mod source;
@@ -162,7 +163,12 @@ impl Contract {
         dialect: Dialect,
         notes: Vec<String>,
     ) -> Result<Contract, Diagnostic> {
-        refs::check(name, &raw, dialect == Dialect::Draft202012)?;
+        // Under 2020-12 a schema's `$ref` is read against its `$id`: rewritten
+        // once as pointers from the root, which is how everything after reads them.
+        if dialect == Dialect::Draft202012 && refs::declares_ids(&raw) {
+            resources::rebase(name, &mut raw)?;
+        }
+        refs::check(name, &raw)?;
         // The typed reading (openapiv3) is for everything but schemas, which are
         // read from the document itself: they are taken out while it reads, so the
         // document is neither copied nor held a second time as typed schemas.

@@ -16,11 +16,11 @@ use serde_json::Value;
 use crate::diagnostic::Diagnostic;
 use crate::support::pointer;
 
-/// Checks every `$ref` of `doc`. `dialect_2020` allows what JSON Schema
-/// 2020-12 allows inside schemas (OpenAPI 3.1): `$anchor`s and `$id`-based
-/// references, which the validator resolves itself.
-pub(super) fn check(file: &str, doc: &Value, dialect_2020: bool) -> Result<(), Diagnostic> {
-    let has_ids = dialect_2020 && declares_ids(doc);
+/// Checks every `$ref` of `doc`. A 3.1 document whose schemas declare `$id`s
+/// or `$anchor`s has had its schema `$ref`s rewritten as pointers from the
+/// document's root first ([`super::resources`]), so here every `$ref` is read
+/// against the document.
+pub(super) fn check(file: &str, doc: &Value) -> Result<(), Diagnostic> {
     // An explicit stack (documents can nest deeper than the call stack should)
     // of (value, its depth, its key, what it is); the path to the value being
     // looked at is kept as keys, and made a pointer only for an error: a large
@@ -42,12 +42,12 @@ pub(super) fn check(file: &str, doc: &Value, dialect_2020: bool) -> Result<(), D
                 // path as not served, so nothing goes unchecked because of it.
                 let path_item = matches!(path.as_slice(), [Token::Key("paths" | "webhooks"), _]);
                 if let Some(Value::String(r)) = map.get("$ref").filter(|_| !path_item) {
-                    // This check resolves every pointer against the document's
-                    // root, wherever it is: an answer found once holds.
+                    // Every pointer is read from the document's root, wherever
+                    // it is: an answer found once holds.
                     let is_pointer = r.starts_with("#/") || r == "#";
                     if is_pointer && resolved.contains(r.as_str()) {
                         // Checked already.
-                    } else if let Some(why) = unresolved(doc, r, ctx, has_ids) {
+                    } else if let Some(why) = unresolved(doc, r) {
                         return Err(Diagnostic::at_pointer(
                             file,
                             &pointer::join(&pointer_of(&path), ["$ref"]),
@@ -146,21 +146,15 @@ pub(super) enum Ctx {
 }
 
 /// Why `reference` does not resolve, or `None` when it does.
-fn unresolved(doc: &Value, reference: &str, ctx: Ctx, has_ids: bool) -> Option<String> {
-    let in_schema = matches!(ctx, Ctx::Schema | Ctx::SchemaMap);
+fn unresolved(doc: &Value, reference: &str) -> Option<String> {
     let Some(fragment) = reference.strip_prefix('#') else {
-        if in_schema && has_ids {
-            return None; // A `$id`-based reference: the validator resolves it.
-        }
         return Some(
             "points outside the document; mimeo reads one self-contained document and fetches nothing (bundle it first)".into(),
         );
     };
     if !fragment.is_empty() && !fragment.starts_with('/') {
-        // A 2020-12 `$anchor`.
-        if in_schema && has_ids {
-            return None;
-        }
+        // A 2020-12 `$anchor` (there is none here, or the reference would
+        // have been rewritten as a pointer).
         return Some(format!(
             "names an anchor `{fragment}`, which no `$anchor` here declares"
         ));
@@ -173,14 +167,18 @@ fn unresolved(doc: &Value, reference: &str, ctx: Ctx, has_ids: bool) -> Option<S
     ))
 }
 
-/// Whether any schema of the document declares `$id` or `$anchor` (then
-/// references that are not pointers may resolve, and the validator decides).
-fn declares_ids(doc: &Value) -> bool {
+/// Whether any object of the document declares `$id`, `$anchor` or
+/// `$dynamicAnchor` (then a schema's `$ref` may mean something else than the
+/// same text at the document's root; see [`super::resources`]).
+pub(super) fn declares_ids(doc: &Value) -> bool {
     let mut todo = vec![doc];
     while let Some(v) = todo.pop() {
         match v {
             Value::Object(m) => {
-                if m.contains_key("$anchor") || m.contains_key("$id") {
+                if m.contains_key("$anchor")
+                    || m.contains_key("$id")
+                    || m.contains_key("$dynamicAnchor")
+                {
                     return true;
                 }
                 todo.extend(m.values());
@@ -198,7 +196,7 @@ mod tests {
     use serde_json::json;
 
     fn err(doc: Value) -> String {
-        check("t.yaml", &doc, false)
+        check("t.yaml", &doc)
             .map(|_| String::new())
             .unwrap_or_else(|e| e.to_string())
     }

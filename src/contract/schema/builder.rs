@@ -209,8 +209,8 @@ impl PatternCheck {
                                     }
                                 }
                             }
-                            // Anchors and `$id`s (2020-12): the validator resolves them,
-                            // and the loader checked they exist.
+                            // Anything else was refused at load: the loader rewrote
+                            // 2020-12 references by `$id` or `$anchor` as pointers.
                             _ => {}
                         }
                     }
