@@ -689,7 +689,7 @@ impl<'a> Node<'a> {
         for _ in 0..32 {
             let node = Node::read(schema);
             match node.reference {
-                Some(r) => schema = pointer::get(doc, r.strip_prefix('#')?)?,
+                Some(r) => schema = pointer::fragment(doc, r.strip_prefix('#')?)?,
                 None => return Some(node),
             }
         }

@@ -166,7 +166,7 @@ impl<'a> Graph<'a, '_> {
                     ("$ref", Value::String(r)) => {
                         let target = r
                             .strip_prefix('#')
-                            .and_then(|p| super::refs::lookup(self.document, p));
+                            .and_then(|p| crate::support::pointer::fragment(self.document, p));
                         if let Some(t) = target {
                             same.push(self.id(t));
                         }

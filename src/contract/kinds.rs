@@ -45,7 +45,7 @@ fn kind_of(
                 let Some(target) = r.strip_prefix('#').filter(|_| depth < MAX_DEPTH) else {
                     return ValueKind::any(None);
                 };
-                let Some(next) = pointer::get(document, target) else {
+                let Some(next) = pointer::fragment(document, target) else {
                     return ValueKind::String;
                 };
                 at = Some(target.to_string());

@@ -22,6 +22,7 @@ mod load;
 mod model;
 pub(crate) mod profile;
 mod refs;
+mod resources;
 pub(crate) mod schema;
 pub(crate) mod security;
 mod source;
@@ -172,7 +173,12 @@ impl Contract {
         dialect: Dialect,
         notes: Vec<String>,
     ) -> Result<Contract, Diagnostic> {
-        refs::check(name, &raw, dialect == Dialect::Draft202012)?;
+        // Under 2020-12 a schema's `$ref` is read against its `$id`: rewritten
+        // once as pointers from the root, which is how everything after reads them.
+        if dialect == Dialect::Draft202012 && refs::declares_ids(&raw) {
+            resources::rebase(name, &mut raw)?;
+        }
+        refs::check(name, &raw)?;
         let api = typed::read(name, &mut raw)?;
         let mut profile = profile::Profile::read(name, api.extensions.get(profile::ROOT))?;
         profile.key_names = security::key_names(&api);

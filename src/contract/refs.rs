@@ -16,11 +16,11 @@ use serde_json::Value;
 use crate::diagnostic::Diagnostic;
 use crate::support::pointer;
 
-/// Checks every `$ref` of `doc`. `dialect_2020` allows what JSON Schema
-/// 2020-12 allows inside schemas (OpenAPI 3.1): `$anchor`s and `$id`-based
-/// references, which the validator resolves itself.
-pub(super) fn check(file: &str, doc: &Value, dialect_2020: bool) -> Result<(), Diagnostic> {
-    let has_ids = dialect_2020 && declares_ids(doc);
+/// Checks every `$ref` of `doc`. A 3.1 document whose schemas declare `$id`s
+/// or `$anchor`s has had its schema `$ref`s rewritten as pointers from the
+/// document's root first ([`super::resources`]), so here every `$ref` is read
+/// against the document.
+pub(super) fn check(file: &str, doc: &Value) -> Result<(), Diagnostic> {
     // An explicit stack (documents can nest deeper than the call stack should)
     // of (value, its depth, its key, what it is); the path to the value being
     // looked at is kept as keys, and made a pointer only for an error: a large
@@ -42,22 +42,15 @@ pub(super) fn check(file: &str, doc: &Value, dialect_2020: bool) -> Result<(), D
                 // path as not served, so nothing goes unchecked because of it.
                 let path_item = matches!(path.as_slice(), [Token::Key("paths" | "webhooks"), _]);
                 if let Some(Value::String(r)) = map.get("$ref").filter(|_| !path_item) {
-                    // This check resolves every pointer against the document's
-                    // root, wherever it is: an answer found once holds.
+                    // Every pointer is read from the document's root, wherever
+                    // it is: an answer found once holds.
                     let is_pointer = r.starts_with("#/") || r == "#";
                     if is_pointer && resolved.contains(r.as_str()) {
                         // Checked already.
-                    } else if let Some(why) = unresolved(doc, r, ctx, has_ids) {
-                        let mut at = String::new();
-                        for t in &path {
-                            match t {
-                                Token::Key(k) => pointer::push(&mut at, k),
-                                Token::Index(i) => at.push_str(&format!("/{i}")),
-                            }
-                        }
+                    } else if let Some(why) = unresolved(doc, r) {
                         return Err(Diagnostic::at_pointer(
                             file,
-                            &pointer::join(&at, ["$ref"]),
+                            &pointer::join(&pointer_of(&path), ["$ref"]),
                             format!("$ref `{r}` {why}"),
                         ));
                     } else if is_pointer {
@@ -66,27 +59,8 @@ pub(super) fn check(file: &str, doc: &Value, dialect_2020: bool) -> Result<(), D
                 }
                 let parent_is_components = depth == 1 && matches!(token, Token::Key("components"));
                 for (k, child) in map {
-                    if k.starts_with("x-") || k == "$ref" {
+                    let Some(next) = member(ctx, k, parent_is_components) else {
                         continue;
-                    }
-                    let next = match (ctx, k.as_str()) {
-                        // Names: whatever they are called, what they name.
-                        (Ctx::SchemaMap, _) => Ctx::Schema,
-                        (Ctx::Examples, _) => Ctx::Example,
-                        (_, "example") => continue,
-                        (Ctx::Schema, "enum" | "const" | "default" | "examples") => continue,
-                        // Named Example objects: their `value` is data.
-                        (Ctx::Document, "examples") => Ctx::Examples,
-                        (Ctx::Example, "value") => continue,
-                        (
-                            Ctx::Schema,
-                            "properties" | "patternProperties" | "definitions" | "$defs"
-                            | "dependentSchemas" | "dependencies",
-                        ) => Ctx::SchemaMap,
-                        (Ctx::Schema, _) => Ctx::Schema,
-                        (Ctx::Document, "schema") => Ctx::Schema,
-                        (Ctx::Document, "schemas") if parent_is_components => Ctx::SchemaMap,
-                        _ => Ctx::Document,
                     };
                     if child.is_object() || child.is_array() {
                         todo.push((child, depth + 1, Token::Key(k), next));
@@ -108,16 +82,57 @@ pub(super) fn check(file: &str, doc: &Value, dialect_2020: bool) -> Result<(), D
     Ok(())
 }
 
+/// What the member `key` of an object walked as `ctx` is, or `None` when it is
+/// data (an example, an `enum`, an extension) or the `$ref` itself, which is
+/// not walked. `parent_is_components` says the object is the root's `components`.
+#[inline]
+pub(super) fn member(ctx: Ctx, key: &str, parent_is_components: bool) -> Option<Ctx> {
+    if key.starts_with("x-") || key == "$ref" {
+        return None;
+    }
+    Some(match (ctx, key) {
+        // Names: whatever they are called, what they name.
+        (Ctx::SchemaMap, _) => Ctx::Schema,
+        (Ctx::Examples, _) => Ctx::Example,
+        (_, "example") => return None,
+        (Ctx::Schema, "enum" | "const" | "default" | "examples") => return None,
+        // Named Example objects: their `value` is data.
+        (Ctx::Document, "examples") => Ctx::Examples,
+        (Ctx::Example, "value") => return None,
+        (
+            Ctx::Schema,
+            "properties" | "patternProperties" | "definitions" | "$defs" | "dependentSchemas"
+            | "dependencies",
+        ) => Ctx::SchemaMap,
+        (Ctx::Schema, _) => Ctx::Schema,
+        (Ctx::Document, "schema") => Ctx::Schema,
+        (Ctx::Document, "schemas") if parent_is_components => Ctx::SchemaMap,
+        _ => Ctx::Document,
+    })
+}
+
+/// The JSON pointer made of these steps.
+pub(super) fn pointer_of(path: &[Token<'_>]) -> String {
+    let mut at = String::new();
+    for t in path {
+        match t {
+            Token::Key(k) => pointer::push(&mut at, k),
+            Token::Index(i) => at.push_str(&format!("/{i}")),
+        }
+    }
+    at
+}
+
 /// One step of the path to a value.
 #[derive(Clone, Copy)]
-enum Token<'a> {
+pub(super) enum Token<'a> {
     Key(&'a str),
     Index(usize),
 }
 
 /// What the value being walked is.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Ctx {
+pub(super) enum Ctx {
     /// Part of the OpenAPI description outside schemas.
     Document,
     /// A schema: `enum`, `const`, `default` and `examples` are data.
@@ -131,26 +146,20 @@ enum Ctx {
 }
 
 /// Why `reference` does not resolve, or `None` when it does.
-fn unresolved(doc: &Value, reference: &str, ctx: Ctx, has_ids: bool) -> Option<String> {
-    let in_schema = matches!(ctx, Ctx::Schema | Ctx::SchemaMap);
+fn unresolved(doc: &Value, reference: &str) -> Option<String> {
     let Some(fragment) = reference.strip_prefix('#') else {
-        if in_schema && has_ids {
-            return None; // A `$id`-based reference: the validator resolves it.
-        }
         return Some(
             "points outside the document; mimeo reads one self-contained document and fetches nothing (bundle it first)".into(),
         );
     };
     if !fragment.is_empty() && !fragment.starts_with('/') {
-        // A 2020-12 `$anchor`.
-        if in_schema && has_ids {
-            return None;
-        }
+        // A 2020-12 `$anchor` (there is none here, or the reference would
+        // have been rewritten as a pointer).
         return Some(format!(
             "names an anchor `{fragment}`, which no `$anchor` here declares"
         ));
     }
-    if lookup(doc, fragment).is_some() {
+    if pointer::fragment(doc, fragment).is_some() {
         return None;
     }
     Some(format!(
@@ -158,24 +167,18 @@ fn unresolved(doc: &Value, reference: &str, ctx: Ctx, has_ids: bool) -> Option<S
     ))
 }
 
-/// The value at a `$ref`'s fragment, which may be percent-encoded.
-pub(crate) fn lookup<'a>(doc: &'a Value, fragment: &str) -> Option<&'a Value> {
-    pointer::get(doc, fragment).or_else(|| {
-        let decoded = percent_encoding::percent_decode_str(fragment)
-            .decode_utf8()
-            .ok()?;
-        pointer::get(doc, &decoded)
-    })
-}
-
-/// Whether any schema of the document declares `$id` or `$anchor` (then
-/// references that are not pointers may resolve, and the validator decides).
-fn declares_ids(doc: &Value) -> bool {
+/// Whether any object of the document declares `$id`, `$anchor` or
+/// `$dynamicAnchor` (then a schema's `$ref` may mean something else than the
+/// same text at the document's root; see [`super::resources`]).
+pub(super) fn declares_ids(doc: &Value) -> bool {
     let mut todo = vec![doc];
     while let Some(v) = todo.pop() {
         match v {
             Value::Object(m) => {
-                if m.contains_key("$anchor") || m.contains_key("$id") {
+                if m.contains_key("$anchor")
+                    || m.contains_key("$id")
+                    || m.contains_key("$dynamicAnchor")
+                {
                     return true;
                 }
                 todo.extend(m.values());
@@ -193,7 +196,7 @@ mod tests {
     use serde_json::json;
 
     fn err(doc: Value) -> String {
-        check("t.yaml", &doc, false)
+        check("t.yaml", &doc)
             .map(|_| String::new())
             .unwrap_or_else(|e| e.to_string())
     }

@@ -70,6 +70,17 @@ pub(crate) fn get<'v>(value: &'v Value, pointer: &str) -> Option<&'v Value> {
     }
 }
 
+/// The value at a `$ref`'s fragment (`/a/b` of `#/a/b`), which may be
+/// percent-encoded (as a URI fragment is: `#/a%20b`); read as written first.
+pub(crate) fn fragment<'v>(value: &'v Value, fragment: &str) -> Option<&'v Value> {
+    get(value, fragment).or_else(|| {
+        let decoded = percent_encoding::percent_decode_str(fragment)
+            .decode_utf8()
+            .ok()?;
+        get(value, &decoded)
+    })
+}
+
 /// The value at the pointer made of these (unescaped) tokens.
 pub(crate) fn walk<'v>(value: &'v Value, tokens: &[Box<str>]) -> Option<&'v Value> {
     tokens.iter().try_fold(value, |v, t| step(v, t))
@@ -153,6 +164,22 @@ mod tests {
                 assert_eq!(walk(&doc, &split(p)), doc.pointer(p), "{p}");
             }
         }
+    }
+
+    #[test]
+    fn fragments_may_be_percent_encoded() {
+        let doc = serde_json::json!({"a b": {"c%20d": 1, "{e}": 2}});
+        assert_eq!(
+            fragment(&doc, "/a%20b/%7Be%7D"),
+            Some(&serde_json::json!(2))
+        );
+        // As written first: a name with a `%` in it is found as it is.
+        assert_eq!(fragment(&doc, "/a b/c%20d"), Some(&serde_json::json!(1)));
+        assert_eq!(
+            fragment(&doc, "/a%20b/c%2520d"),
+            Some(&serde_json::json!(1))
+        );
+        assert_eq!(fragment(&doc, "/a%20b/%FF"), None);
     }
 
     #[test]

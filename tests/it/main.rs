@@ -31,6 +31,7 @@ mod replay_scenarios;
 mod replay_serve;
 mod replay_snapshots;
 mod requests;
+mod resources;
 mod responses;
 mod routing;
 mod rust_api;

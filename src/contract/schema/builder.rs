@@ -201,7 +201,7 @@ impl PatternCheck {
                     ("$ref", Value::String(r)) => {
                         match r.strip_prefix('#') {
                             Some(p) if p.is_empty() || p.starts_with('/') => {
-                                match super::super::refs::lookup(document, p) {
+                                match pointer::fragment(document, p) {
                                     Some(target) => todo.push(target),
                                     None => {
                                         problem
@@ -209,8 +209,8 @@ impl PatternCheck {
                                     }
                                 }
                             }
-                            // Anchors and `$id`s (2020-12): the validator resolves them,
-                            // and the loader checked they exist.
+                            // Anything else was refused at load: the loader rewrote
+                            // 2020-12 references by `$id` or `$anchor` as pointers.
                             _ => {}
                         }
                     }

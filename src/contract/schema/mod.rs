@@ -308,7 +308,7 @@ fn violations_of(v: &Validator, value: &Value) -> Capped<SchemaViolation> {
 pub(crate) fn resolve<'a>(document: &'a Value, mut schema: &'a Value) -> Option<&'a Value> {
     for _ in 0..32 {
         match schema.get("$ref").and_then(Value::as_str) {
-            Some(r) => schema = pointer::get(document, r.strip_prefix('#')?)?,
+            Some(r) => schema = pointer::fragment(document, r.strip_prefix('#')?)?,
             None => return Some(schema),
         }
     }
