@@ -45,10 +45,11 @@ fn kind_of(
                 let Some(target) = r.strip_prefix('#').filter(|_| depth < MAX_DEPTH) else {
                     return ValueKind::any(None);
                 };
-                let Some(next) = pointer::fragment(document, target) else {
+                let Some((next, found_at)) = pointer::fragment_at(document, target) else {
                     return ValueKind::String;
                 };
-                at = Some(target.to_string());
+                // As found: `is_valid_at` reads it as a plain pointer.
+                at = Some(found_at.into_owned());
                 s = next;
             }
             None => break,

@@ -87,13 +87,16 @@ pub(super) fn check(file: &str, doc: &Value) -> Result<(), Diagnostic> {
 /// not walked. `parent_is_components` says the object is the root's `components`.
 #[inline]
 pub(super) fn member(ctx: Ctx, key: &str, parent_is_components: bool) -> Option<Ctx> {
+    // Names: whatever they are called (`x-trace`, `$ref` too), what they name.
+    match ctx {
+        Ctx::SchemaMap => return Some(Ctx::Schema),
+        Ctx::Examples => return Some(Ctx::Example),
+        _ => {}
+    }
     if key.starts_with("x-") || key == "$ref" {
         return None;
     }
     Some(match (ctx, key) {
-        // Names: whatever they are called, what they name.
-        (Ctx::SchemaMap, _) => Ctx::Schema,
-        (Ctx::Examples, _) => Ctx::Example,
         (_, "example") => return None,
         (Ctx::Schema, "enum" | "const" | "default" | "examples") => return None,
         // Named Example objects: their `value` is data.

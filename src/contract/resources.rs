@@ -16,9 +16,11 @@
 //! them. A document without `$id` or `$anchor` (nearly all; see
 //! [`super::refs::declares_ids`]) is not walked here at all.
 //!
-//! Not rewritten: `$dynamicRef` (kept as written; with the `$id`s gone its
-//! dynamic scope is the document), and references outside schemas (OpenAPI
-//! Reference Objects, which are read against the document).
+//! Not rewritten: references outside schemas (OpenAPI Reference Objects, which
+//! are read against the document). A document that uses `$dynamicRef` is left
+//! as written: its dynamic scope is made of the `$id`s, which the rewrite would
+//! remove (the validator resolves it; the load check reads pointers from the
+//! root, as before).
 
 use std::collections::HashMap;
 
@@ -61,6 +63,9 @@ const NOT_IN_FRAGMENT: &AsciiSet = &CONTROLS
 /// declared twice for different schemas.
 pub(super) fn rebase(file: &str, doc: &mut Value) -> Result<(), Diagnostic> {
     let index = Index::read(doc).map_err(|(at, why)| Diagnostic::at_pointer(file, &at, why))?;
+    if index.dynamic {
+        return Ok(());
+    }
     let mut rewrites = Vec::with_capacity(index.refs.len());
     for r in &index.refs {
         match index.target(doc, r.base, &r.text) {
@@ -115,6 +120,8 @@ struct Index {
     refs: Vec<Reference>,
     /// The schemas declaring `$id` or `$anchor`.
     declared: Vec<String>,
+    /// Whether a schema uses `$dynamicRef` (then nothing is rewritten).
+    dynamic: bool,
 }
 
 /// Where something wrong is, and what.
@@ -131,6 +138,7 @@ impl Index {
             anchors: HashMap::new(),
             refs: Vec::new(),
             declared: Vec::new(),
+            dynamic: false,
         };
         let mut todo: Vec<(&Value, usize, Token, Ctx, usize)> =
             vec![(doc, 0, Token::Key(""), Ctx::Document, 0)];
@@ -143,6 +151,7 @@ impl Index {
             match v {
                 Value::Object(map) => {
                     if ctx == Ctx::Schema {
+                        index.dynamic |= map.contains_key("$dynamicRef");
                         base = index.schema(doc, map, base, &path)?;
                     }
                     let parent_is_components =
@@ -335,7 +344,9 @@ mod tests {
                         "customer": {"$ref": "customer#/$defs/Name"},
                         "ship": {"$ref": "#address"},
                         "item": {"$ref": "https://example.com/schemas/order#/$defs/Item"},
-                        "root": {"$ref": "#/$defs/Item/properties/sku"}
+                        "root": {"$ref": "#/$defs/Item/properties/sku"},
+                        // A property's name is a name, whatever it looks like.
+                        "x-trace": {"$ref": "#/$defs/Line"}
                     },
                     "$defs": {
                         "Line": {"type": "object"},
@@ -359,6 +370,7 @@ mod tests {
         let order = &out["components"]["schemas"]["Order"];
         let refs = |p: &str| order["properties"][p]["$ref"].as_str().unwrap().to_string();
         assert_eq!(refs("line"), "#/components/schemas/Order/$defs/Line");
+        assert_eq!(refs("x-trace"), "#/components/schemas/Order/$defs/Line");
         assert_eq!(refs("whole"), "#/components/schemas/Order");
         assert_eq!(refs("customer"), "#/components/schemas/Customer/$defs/Name");
         assert_eq!(refs("ship"), "#/components/schemas/Order/$defs/Address");
@@ -416,6 +428,16 @@ mod tests {
             "B": {"$id": "https://example.com/x", "type": "integer"}}}}))
         .unwrap_err();
         assert!(e.contains("names another schema too"), "{e}");
+    }
+
+    #[test]
+    fn a_document_using_dynamic_refs_is_left_as_written() {
+        // Its `$id`s make the dynamic scope: removing them would break it.
+        let doc = json!({"components": {"schemas": {
+            "Tree": {"$id": "https://example.com/tree", "$dynamicAnchor": "node",
+                "properties": {"kids": {"items": {"$dynamicRef": "#node"}},
+                    "first": {"$ref": "#/properties/kids"}}}}}});
+        assert_eq!(rebased(doc.clone()).unwrap(), doc);
     }
 
     #[test]

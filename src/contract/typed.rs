@@ -32,6 +32,13 @@ pub(super) fn read(name: &str, raw: &mut Value) -> Result<OpenAPI, Diagnostic> {
         examples.push(std::mem::take(slot));
     });
     let api: Result<OpenAPI, _> = serde_path_to_error::deserialize(&*raw);
+    // Narrowed as read: with the schemas (3.1's, or 3.0's once converted)
+    // given to openapiv3, a valid one could be named instead of the error.
+    let api = api.map_err(|e| {
+        let (ptr, msg) =
+            narrow_error(raw).unwrap_or_else(|| (path_to_pointer(e.path()), e.inner().to_string()));
+        Diagnostic::at_pointer(name, &ptr, format!("not a valid OpenAPI document: {msg}"))
+    });
     let mut examples = examples.into_iter();
     example_slots(raw, &mut |slot| {
         if let Some(v) = examples.next() {
@@ -47,11 +54,7 @@ pub(super) fn read(name: &str, raw: &mut Value) -> Result<OpenAPI, Diagnostic> {
     if let (Some(paths), Some(slot)) = (paths, raw.get_mut("paths")) {
         *slot = paths;
     }
-    api.map_err(|e| {
-        let (ptr, msg) =
-            narrow_error(raw).unwrap_or_else(|| (path_to_pointer(e.path()), e.inner().to_string()));
-        Diagnostic::at_pointer(name, &ptr, format!("not a valid OpenAPI document: {msg}"))
-    })
+    api
 }
 
 /// The typed reading of the path item `item`, found at `at`, as [`read`] would
@@ -64,7 +67,9 @@ pub(super) fn path_item(
 ) -> Result<ReferenceOr<PathItem>, Diagnostic> {
     let copy = without_schemas(item);
     serde_path_to_error::deserialize(&copy).map_err(|e| {
-        let (ptr, msg) = narrow_path_item(at, item).unwrap_or_else(|| {
+        // The copy, as read: the document's schemas are converted (3.0's
+        // `nullable` is a type list), which openapiv3 would refuse.
+        let (ptr, msg) = narrow_path_item(at, &copy).unwrap_or_else(|| {
             (
                 format!("{at}{}", path_to_pointer(e.path())),
                 e.inner().to_string(),
@@ -320,13 +325,25 @@ mod tests {
 
     #[test]
     fn a_path_item_that_does_not_read_is_named_by_its_pointer() {
+        // A valid schema beside it (3.0's `nullable` is converted to a type
+        // list, which openapiv3 cannot read) is not named instead.
+        let nullable = json!({"description": "ok", "content": {"application/json":
+            {"schema": {"type": "string", "nullable": true}}}});
         let e = load(doc(json!({
             "/ok": {"get": {"responses": {"200": {"description": "ok"}}}},
-            "/a/{id}": {"get": {"responses": {"200": {"content": {}}}}}
+            "/a/{id}": {"get": {"responses": {"200": nullable, "404": {"content": {}}}}}
         })))
         .unwrap_err();
-        assert!(e.contains("/paths/~1a~1{id}/get/responses/200"), "{e}");
+        assert!(e.contains("#/paths/~1a~1{id}/get/responses/404:"), "{e}");
         assert!(e.contains("description"), "{e}");
+        // So in 3.1, outside paths.
+        let mut d = json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+            "paths": {}, "components": {"responses": {
+                "A": {"description": "a", "content": {"application/json":
+                    {"schema": {"type": ["string", "null"]}}}},
+                "R": {"content": {}}}}});
+        let e = load(d.take()).unwrap_err();
+        assert!(e.contains("#/components/responses/R:"), "{e}");
         let e = load(doc(
             json!({"/a": {"get": {"parameters": [{"name": "q", "in": "nowhere"}],
             "responses": {"200": {"description": "ok"}}}}}),

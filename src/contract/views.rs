@@ -11,6 +11,7 @@
 //! pointed at those copies. Validators and the generator then see one schema
 //! per direction, and a document without either keyword is left as it was.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use serde_json::{Map, Value};
@@ -235,6 +236,13 @@ fn marks(s: &Value, keyword: &str, components: &Map<String, Value>) -> bool {
     }
 }
 
+/// The component schema a `$ref` names (`#/components/schemas/NAME`, the name
+/// as written or percent-decoded), and its name as a key of `components`.
+fn component<'c>(r: &str, components: &'c Map<String, Value>) -> Option<(&'c String, &'c Value)> {
+    let n = r.strip_prefix(COMPONENTS)?;
+    pointer::ref_names(n).find_map(|n| components.get_key_value(n.as_ref()))
+}
+
 /// Whether a property's schema is itself marked (directly, or the component its
 /// `$ref` names is).
 fn marked(p: &Value, keyword: &str, components: &Map<String, Value>) -> bool {
@@ -243,9 +251,8 @@ fn marked(p: &Value, keyword: &str, components: &Map<String, Value>) -> bool {
     }
     p.get("$ref")
         .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix(COMPONENTS))
-        .and_then(|n| components.get(pointer::unescape(n).as_ref()))
-        .is_some_and(|c| c.get(keyword) == Some(&Value::Bool(true)))
+        .and_then(|r| component(r, components))
+        .is_some_and(|(_, c)| c.get(keyword) == Some(&Value::Bool(true)))
 }
 
 fn refs_of(s: &Value, out: &mut HashSet<String>) {
@@ -255,8 +262,10 @@ fn refs_of(s: &Value, out: &mut HashSet<String>) {
                 match (k.as_str(), v) {
                     ("$ref", Value::String(r)) => {
                         if let Some(n) = r.strip_prefix(COMPONENTS) {
+                            // Every name it may mean: one that is no
+                            // component is never looked up.
                             let n = n.split('/').next().unwrap_or(n);
-                            out.insert(pointer::unescape(n).into_owned());
+                            out.extend(pointer::ref_names(n).map(Cow::into_owned));
                         }
                     }
                     ("enum" | "example" | "default", _) => {}
@@ -277,13 +286,16 @@ fn strip(s: &mut Value, cx: &Cx<'_>) -> bool {
         return false;
     };
     if let Some(Value::String(r)) = map.get_mut("$ref") {
-        let Some(name) = r.strip_prefix(COMPONENTS) else {
+        let Some((name, _)) = component(r, cx.components) else {
             return false;
         };
-        if !cx.tainted.contains(pointer::unescape(name).as_ref()) {
+        if !cx.tainted.contains(name) {
             return false;
         }
-        *r = format!("#/components/{VIEWS}/{}/{name}", cx.dir.name());
+        // The name as the `$ref` wrote it (percent-encoded or not): the
+        // validator reads it as a URI reference.
+        let written = &r[COMPONENTS.len()..];
+        *r = format!("#/components/{VIEWS}/{}/{written}", cx.dir.name());
         return true;
     }
     let mut changed = false;
@@ -302,9 +314,8 @@ fn strip(s: &mut Value, cx: &Cx<'_>) -> bool {
             let b = b
                 .get("$ref")
                 .and_then(Value::as_str)
-                .and_then(|r| r.strip_prefix(COMPONENTS))
-                .and_then(|n| cx.components.get(pointer::unescape(n).as_ref()))
-                .unwrap_or(b);
+                .and_then(|r| component(r, cx.components))
+                .map_or(b, |(_, c)| c);
             if let Some(Value::Object(props)) = b.get("properties") {
                 names.extend(
                     props

@@ -256,7 +256,10 @@ fn is_annotation(key: &str) -> bool {
 /// The discriminator value naming the schema at `reference`.
 fn discriminator_value(discriminator: &Map<String, Value>, reference: &str) -> String {
     let last = reference.rsplit('/').next().unwrap_or(reference);
-    let name = last.replace("~1", "/").replace("~0", "~");
+    // The name as written, or percent-decoded (a rewritten 3.1 `$ref`).
+    let name = crate::support::pointer::ref_names(last)
+        .last()
+        .map_or_else(String::new, |n| n.into_owned());
     if let Some(Value::Object(mapping)) = discriminator.get("mapping") {
         for (key, target) in mapping {
             let Some(t) = target.as_str() else { continue };

@@ -73,12 +73,38 @@ pub(crate) fn get<'v>(value: &'v Value, pointer: &str) -> Option<&'v Value> {
 /// The value at a `$ref`'s fragment (`/a/b` of `#/a/b`), which may be
 /// percent-encoded (as a URI fragment is: `#/a%20b`); read as written first.
 pub(crate) fn fragment<'v>(value: &'v Value, fragment: &str) -> Option<&'v Value> {
-    get(value, fragment).or_else(|| {
-        let decoded = percent_encoding::percent_decode_str(fragment)
-            .decode_utf8()
-            .ok()?;
-        get(value, &decoded)
-    })
+    fragment_at(value, fragment).map(|(v, _)| v)
+}
+
+/// [`fragment`], and the pointer it was found at (decoded when it had to be).
+pub(crate) fn fragment_at<'v, 'f>(
+    value: &'v Value,
+    fragment: &'f str,
+) -> Option<(&'v Value, Cow<'f, str>)> {
+    if let Some(v) = get(value, fragment) {
+        return Some((v, Cow::Borrowed(fragment)));
+    }
+    let decoded = percent_encoding::percent_decode_str(fragment)
+        .decode_utf8()
+        .ok()?;
+    Some((get(value, &decoded)?, Cow::Owned(decoded.into_owned())))
+}
+
+/// The names one token of a `$ref`'s fragment may mean: as written (`~`
+/// escapes undone), and percent-decoded too when that differs (a URI fragment
+/// may be encoded: the refs rewritten for 3.1 resources are). As [`fragment`]
+/// reads it, the first that names something wins.
+pub(crate) fn ref_names(token: &str) -> impl Iterator<Item = Cow<'_, str>> {
+    let decoded = token
+        .contains('%')
+        .then(|| {
+            percent_encoding::percent_decode_str(token)
+                .decode_utf8()
+                .ok()
+        })
+        .flatten()
+        .map(|d| Cow::Owned(unescape(&d).into_owned()));
+    std::iter::once(unescape(token)).chain(decoded)
 }
 
 /// The value at the pointer made of these (unescaped) tokens.

@@ -278,3 +278,56 @@ fn a_ref_that_resolves_nowhere_in_its_resource_is_refused() {
         assert!(e.contains(wanted), "{e}");
     }
 }
+
+/// A component whose name a URI must encode (`Order Line`), reached through a
+/// `$ref` rewritten as `#/components/schemas/Order%20Line`: its readOnly
+/// property is still left out of requests (the views read the encoded name).
+#[tokio::test]
+async fn a_component_named_with_a_space_keeps_its_request_view() {
+    let text = r##"openapi: 3.1.0
+info: {title: Views, version: "1"}
+paths:
+  /carts:
+    post:
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/Cart"}
+      responses:
+        "204": {description: added}
+components:
+  schemas:
+    Cart:
+      $id: https://example.com/cart
+      type: object
+      required: [line]
+      properties:
+        line: {$ref: order-line}
+    Order Line:
+      $id: https://example.com/order-line
+      type: object
+      required: [id, sku]
+      additionalProperties: false
+      properties:
+        id: {type: integer, readOnly: true}
+        sku: {type: string}
+"##;
+    let server = MockServer::start(load(text), ServeOptions::default())
+        .await
+        .expect("starts");
+    let url = server.url();
+    for (body, status) in [
+        (r#"{"line":{"sku":"a"}}"#, 204),
+        (r#"{"line":{"sku":"a","id":1}}"#, 400),
+        (r#"{"line":{}}"#, 400),
+    ] {
+        let r = send(&url, "POST", "/carts", &[], Some(body)).await;
+        assert_eq!(
+            r.status,
+            status,
+            "{body}: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+    }
+}
