@@ -534,9 +534,10 @@ pub(crate) fn tls_config() -> Result<rustls::ClientConfig, String> {
 /// The platform's certificate verifier, made at the first TLS handshake: an
 /// `http://` target never needs it, and reading the system's CA certificates
 /// was 60% of the proxy's start and failed where there are none (the scratch
-/// image), even for `http://`. Where the system has no CA certificate,
-/// Mozilla's roots (webpki-root-certs) are trusted instead, so `https://`
-/// targets work there too.
+/// image), even for `http://`. Where the system has no CA certificate (and
+/// `SSL_CERT_FILE`/`SSL_CERT_DIR` name none: a user who names a file trusts
+/// only it, and a mistyped one stays an error), Mozilla's roots
+/// (webpki-root-certs) are trusted instead, so `https://` targets work there.
 #[derive(Debug)]
 struct LazyVerifier {
     provider: Arc<rustls::crypto::CryptoProvider>,
@@ -548,7 +549,13 @@ impl LazyVerifier {
         use rustls_platform_verifier::Verifier;
         self.made
             .get_or_init(|| {
-                Verifier::new(self.provider.clone()).or_else(|_| {
+                Verifier::new(self.provider.clone()).or_else(|e| {
+                    let chosen = ["SSL_CERT_FILE", "SSL_CERT_DIR"]
+                        .iter()
+                        .any(|v| std::env::var_os(v).is_some());
+                    if chosen {
+                        return Err(e);
+                    }
                     Verifier::new_with_extra_roots(
                         webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().cloned(),
                         self.provider.clone(),

@@ -69,19 +69,22 @@ impl Target {
     }
 
     /// The credentials in the base URL (user and password, and the values of
-    /// query parameters whose names look secret, as written and decoded), for
+    /// query parameters whose names look secret and whose values could be
+    /// credentials, as written and decoded), for
     /// [`crate::Secrets`]: a target may echo them.
     ///
     /// ```
     /// let t = mimeo::Target {
-    ///     base: "https://me:pa%24s@api.example.com/v1?api_key=k%2F1&page=2".into(),
+    ///     base: "https://me:pa%24s@api.example.com/v1?api_key=sk%2F1234abcd&sort_key=created_at&page=2"
+    ///         .into(),
     ///     is_mock: false,
     /// };
     /// let secrets = t.secrets();
-    /// for s in ["me", "pa%24s", "pa$s", "k%2F1", "k/1"] {
+    /// for s in ["me", "pa%24s", "pa$s", "sk%2F1234abcd", "sk/1234abcd"] {
     ///     assert!(secrets.iter().any(|x| x == s), "{s} missing from {secrets:?}");
     /// }
-    /// assert!(!secrets.iter().any(|x| x == "2"));
+    /// // A value no credential has (a name matches by word: `sort_key`).
+    /// assert!(!secrets.iter().any(|x| x == "created_at" || x == "2"));
     /// ```
     pub fn secrets(&self) -> Vec<String> {
         crate::secrets::url_secrets(&self.base)

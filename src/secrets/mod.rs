@@ -58,8 +58,9 @@ fn redact_query(url: &str) -> Option<String> {
 }
 
 /// The credentials in a URL (user and password, and the value of each query
-/// parameter whose name looks secret, decoded as well as written), for
-/// scrubbing wherever they may have been echoed.
+/// parameter whose name looks secret and whose value could be a credential
+/// ([`could_be_credential`]), decoded as well as written), for scrubbing
+/// wherever they may have been echoed.
 #[cfg(feature = "replay")]
 pub(crate) fn url_secrets(url: &str) -> Vec<String> {
     let Ok(parsed) = reqwest::Url::parse(url) else {
@@ -75,7 +76,7 @@ pub(crate) fn url_secrets(url: &str) -> Vec<String> {
             let secret = decoded
                 .as_ref()
                 .is_some_and(|(n, _)| secret_name(n) || secret_name(name));
-            if !secret || raw.is_empty() {
+            if !secret || !could_be_credential(raw) {
                 continue;
             }
             out.push(raw.to_string());
@@ -103,6 +104,18 @@ pub(crate) fn url_secrets(url: &str) -> Vec<String> {
         out.extend(Secrets::basic(&decode(user), &decode(pass)));
     }
     out
+}
+
+/// Whether a secret-named query parameter's value is worth scrubbing
+/// everywhere: a name matches by word (`key_format`, `sort_key`), and scrubbing
+/// its `json` or `created_at` would garble every recording. A credential has
+/// at least 8 characters, not all of them letters (`-`, `_`, `.` aside).
+#[cfg(feature = "replay")]
+fn could_be_credential(value: &str) -> bool {
+    value.len() >= 8
+        && !value
+            .chars()
+            .all(|c| c.is_alphabetic() || matches!(c, '-' | '_' | '.'))
 }
 
 /// The credentials in an `Authorization` value: the value itself, the token after
