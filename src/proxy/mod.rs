@@ -196,6 +196,9 @@ struct State {
     heavy: Arc<tokio::sync::Semaphore>,
     log: Option<Arc<LogSink>>,
     recorder: Option<Arc<Recorder>>,
+    /// The credentials in the target URL (`--target`), hidden in messages: a
+    /// target may echo them in an answer a violation quotes.
+    target_secrets: Vec<String>,
     summary: Mutex<ProxySummary>,
     verdicts: Verdicts,
     seq: AtomicU64,
@@ -248,6 +251,7 @@ impl ProxyServer {
         opts: ProxyOptions,
     ) -> Result<ProxyServer, ProxyError> {
         let target = Target::new(&opts.target, opts.timeout)?;
+        let target_secrets = crate::secrets::url_secrets(&opts.target);
         let log = opts.log.then(Arc::<LogSink>::default);
         let recorder = match opts.record.clone() {
             Some(r) => Some(Arc::new(
@@ -255,7 +259,7 @@ impl ProxyServer {
                     contract.clone(),
                     r,
                     target.base(),
-                    crate::secrets::url_secrets(&opts.target),
+                    target_secrets.clone(),
                     log.clone(),
                 )
                 .map_err(ProxyError::Record)?,
@@ -287,6 +291,7 @@ impl ProxyServer {
             )),
             log,
             recorder,
+            target_secrets,
             summary: Mutex::new(ProxySummary::default()),
             seq: AtomicU64::new(0),
         });
@@ -473,6 +478,7 @@ async fn handle(
     // the messages too (a violation quotes the value that broke a rule).
     let mut secrets = hidden;
     if !found.is_empty() {
+        secrets.extend(state.target_secrets.iter().cloned());
         for v in parts.headers.get_all(hyper::header::AUTHORIZATION) {
             crate::secrets::authorization_secrets(
                 &String::from_utf8_lossy(v.as_bytes()),

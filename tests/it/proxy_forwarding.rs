@@ -23,6 +23,8 @@ const JSON: &str = r#"{"idType":"email","values":["a@x.io"]}"#;
 enum Act {
     /// A 200 with [`JSON`] (its head only for HEAD).
     Answer,
+    /// A 200 with this JSON body.
+    Body(&'static str),
     /// Waits this long before answering.
     SlowHead(Duration),
     /// Sends a head announcing `total` bytes and `first` of them, waits
@@ -128,10 +130,11 @@ fn serve(stream: TcpStream, act: Act, tx: &mpsc::Sender<Seen>) {
         let head_only = head.starts_with("HEAD ");
         let _ = tx.send(Seen { head, body });
         let answered = match act {
-            Act::Answer => answer(&mut out, head_only),
+            Act::Answer => answer(&mut out, head_only, JSON),
+            Act::Body(body) => answer(&mut out, head_only, body),
             Act::SlowHead(wait) => {
                 std::thread::sleep(wait);
-                answer(&mut out, head_only)
+                answer(&mut out, head_only, JSON)
             }
             Act::SlowBody {
                 total,
@@ -154,14 +157,14 @@ fn serve(stream: TcpStream, act: Act, tx: &mpsc::Sender<Seen>) {
     }
 }
 
-fn answer(out: &mut TcpStream, head_only: bool) -> std::io::Result<()> {
+fn answer(out: &mut TcpStream, head_only: bool, body: &str) -> std::io::Result<()> {
     write!(
         out,
         "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
-        JSON.len()
+        body.len()
     )?;
     if !head_only {
-        out.write_all(JSON.as_bytes())?;
+        out.write_all(body.as_bytes())?;
     }
     Ok(())
 }
@@ -703,4 +706,32 @@ fn a_secret_in_the_targets_query_is_never_shown() {
         shown,
         "https://[redacted]@api.example.com/v1?tenant=t1&api_key=[redacted]&access_token=[redacted]#frag"
     );
+}
+
+/// A credential in the target URL's query, echoed by the target in an answer
+/// that breaks the contract: the violation quotes the value, and the proxy's
+/// report (and log) hides it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_credential_of_the_target_url_echoed_in_a_violation_is_hidden() {
+    const KEY: &str = "Zq7xRw2mPv9kLt4n";
+    let target = Target::start(Act::Body(
+        r#"{"idType":"email","values":"Zq7xRw2mPv9kLt4n"}"#,
+    ));
+    let proxy = proxy(ProxyOptions::new(format!(
+        "{}/?api_key={KEY}",
+        target.base()
+    )))
+    .await;
+    let reply = get(
+        proxy.addr(),
+        "/v1/Stores/mem_store_01jc6xv5q8m2t7w4n9r3k0h2f6/Profiles/mem_profile_01jc6xv5q8m2t7w4n9r3k0h2f6/Identifiers/email",
+        "authorization: Basic QUMwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA6eA==\r\n",
+    )
+    .await;
+    assert!(reply.text.starts_with("HTTP/1.1 200"), "{}", reply.text);
+    let summary = proxy.shutdown().await;
+    assert_eq!(summary.with_violations, 1, "{summary}");
+    let shown = summary.to_string();
+    assert!(shown.contains("/values"), "{shown}");
+    assert!(!shown.contains(KEY), "the key leaked: {shown}");
 }
