@@ -25,35 +25,8 @@ pub(super) fn convert_document(doc: &mut Value, dialect: schema::Dialect) {
         schema::Dialect::Draft4 => schema::convert,
         schema::Dialect::Draft202012 => schema::convert_2020,
     };
-    if let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") {
-        for s in schemas.values_mut() {
-            convert(s);
-        }
-    }
-    walk(doc, true, convert);
-    fn walk(v: &mut Value, top: bool, convert: fn(&mut Value)) {
-        match v {
-            Value::Object(map) => {
-                for (k, child) in map.iter_mut() {
-                    if top && k == "components" {
-                        if let Value::Object(c) = child {
-                            for (ck, cv) in c.iter_mut() {
-                                if ck != "schemas" {
-                                    walk(cv, false, convert);
-                                }
-                            }
-                        }
-                    } else if k == "schema" {
-                        convert(child);
-                    } else if !(k.starts_with("x-") || k == "example" || k == "examples") {
-                        walk(child, false, convert);
-                    }
-                }
-            }
-            Value::Array(items) => items.iter_mut().for_each(|i| walk(i, false, convert)),
-            _ => {}
-        }
-    }
+    // Where openapiv3 would read a schema: each is converted on its own.
+    super::typed::schema_slots(doc, &mut |s| convert(s));
 }
 
 pub(super) struct Loader<'a> {
