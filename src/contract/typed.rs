@@ -202,16 +202,12 @@ pub(super) fn example_slots(doc: &mut Value, f: &mut dyn FnMut(&mut Value)) {
     }
 }
 
-/// Finds the innermost object that fails to read. openapiv3 flattens some maps
-/// (responses, paths), which hides the path of an error; reading the pieces one at
-/// a time recovers a precise pointer.
+/// Finds the innermost component that fails to read. openapiv3 flattens some
+/// maps (responses), which hides the path of an error; reading the pieces one
+/// at a time recovers a precise pointer. Path items are not looked at: [`read`]
+/// leaves them out, and [`path_item`] narrows its own ([`narrow_path_item`]).
 fn narrow_error(raw: &Value) -> Option<(String, String)> {
     use openapiv3 as o;
-    for (path, item) in each(raw.get("paths")) {
-        if let Some(e) = narrow_path_item(&pointer::join("", ["paths", path]), item) {
-            return Some(e);
-        }
-    }
     type Reader = fn(&Value, &str) -> Option<(String, String)>;
     let sections: [(&str, Reader); 7] = [
         ("schemas", try_item::<o::Schema>),
