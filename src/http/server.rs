@@ -29,6 +29,7 @@ use tokio::sync::{oneshot, Semaphore};
 use tokio::task::JoinHandle;
 
 use super::faulty::{Conn, FaultyStream};
+use super::together::Together;
 
 /// How long requests in flight may take to finish once a server is told to stop.
 const GRACE: Duration = Duration::from_secs(10);
@@ -190,6 +191,7 @@ pub(crate) async fn serve_connections<H, F, B>(
     tokio::pin!(asked);
     let slots = std::sync::Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let refusing = std::sync::Arc::new(Semaphore::new(MAX_REFUSING));
+    let open = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     loop {
         tokio::select! {
             accepted = listener.accept() => {
@@ -210,7 +212,10 @@ pub(crate) async fn serve_connections<H, F, B>(
                 let _ = stream.set_nodelay(true);
                 let handle = handle.clone();
                 let conn = Arc::new(Conn::new(peer));
-                let io = TokioIo::new(FaultyStream::new(stream, conn.clone()));
+                let io = TokioIo::new(Together::new(
+                    FaultyStream::new(stream, conn.clone()),
+                    open.clone(),
+                ));
                 let service = service_fn(move |req| {
                     let answer = handle(req, conn.clone());
                     async move { Ok::<_, Infallible>(answer.await) }

@@ -365,3 +365,58 @@ async fn the_same_seed_gives_the_same_dynamic_data() {
     assert_eq!(runs[0], runs[1], "seed 7 twice");
     assert_ne!(runs[0], runs[2], "seed 8 differs");
 }
+
+/// Answers of one scheduler pass are written together (`http::together`): with
+/// many connections sending at once, each still gets its own answers, whole and
+/// in order, pipelined ones included, on a multi-threaded runtime too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_connections_sending_at_once_each_get_their_own_answers_in_order() {
+    let server = start(ServeOptions::default()).await;
+    let addr = server.addr();
+    let path = fetch_path();
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(24));
+    let mut clients = Vec::new();
+    for i in 0..24u16 {
+        let (path, start) = (path.clone(), start.clone());
+        clients.push(tokio::spawn(async move {
+            let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+            // Each connection asks for its own statuses, so a crossed answer shows.
+            let first = [404, 429, 503][usize::from(i % 3)];
+            let request = format!(
+                "GET {path} HTTP/1.1\r\nhost: x\r\nauthorization: {AUTHORIZATION}\r\nprefer: code={first}\r\n\r\n\
+                 GET {path} HTTP/1.1\r\nhost: x\r\nauthorization: {AUTHORIZATION}\r\nconnection: close\r\n\r\n"
+            );
+            start.wait().await;
+            stream.write_all(request.as_bytes()).await.unwrap();
+            let mut out = Vec::new();
+            tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut out))
+                .await
+                .expect("answers within 30 s")
+                .unwrap();
+            (first, String::from_utf8_lossy(&out).into_owned())
+        }));
+    }
+    for client in clients {
+        let (first, raw) = client.await.unwrap();
+        let answers: Vec<&str> = raw.split("HTTP/1.1 ").filter(|a| !a.is_empty()).collect();
+        assert_eq!(answers.len(), 2, "{raw}");
+        assert!(answers[0].starts_with(&first.to_string()), "{raw}");
+        assert!(answers[1].starts_with("200"), "{raw}");
+        for a in answers {
+            let (head, body) = a.split_once("\r\n\r\n").expect("a head");
+            let length: usize = head
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length: ")
+                        .map(str::to_string)
+                })
+                .expect("content-length")
+                .trim()
+                .parse()
+                .unwrap();
+            assert_eq!(body.len(), length, "each answer whole: {a}");
+            serde_json::from_str::<serde_json::Value>(body).expect("a JSON body");
+        }
+    }
+}
