@@ -28,6 +28,8 @@ pub(crate) struct Together<S> {
     inner: S,
     /// Bytes were read since the last write: the next write waits its turn.
     read_since_write: bool,
+    /// The last write attempt waited: the next one goes ahead.
+    waited: bool,
     /// Connections open on this server, this one included.
     open: Arc<AtomicUsize>,
 }
@@ -39,18 +41,20 @@ impl<S> Together<S> {
         Together {
             inner,
             read_since_write: false,
+            waited: false,
             open,
         }
     }
 
     /// `true` when this write must wait: the task is then woken after the
-    /// tasks already ready (and the event queue) have had their turn.
+    /// tasks already ready (and the event queue) have had their turn. A write
+    /// waits at most once: bytes read during its turn (a client that keeps
+    /// sending) do not put it off again.
     fn wait_turn(&mut self, cx: &mut Context<'_>) -> bool {
-        if !self.read_since_write {
-            return false;
-        }
+        let wait = self.read_since_write && !self.waited;
         self.read_since_write = false;
-        if self.open.load(Ordering::Relaxed) < 2 {
+        self.waited = wait && self.open.load(Ordering::Relaxed) >= 2;
+        if !self.waited {
             return false;
         }
         let mut turn = std::pin::pin!(tokio::task::yield_now());
@@ -176,5 +180,29 @@ mod tests {
     #[test]
     fn a_lone_connection_writes_at_once() {
         assert_eq!(order_with(0), ["read", "answered", "more", "other"]);
+    }
+
+    /// A client that keeps sending while an answer waits its turn does not
+    /// put the answer off again: the next write goes ahead.
+    #[test]
+    fn an_answer_waits_one_turn_at_most() {
+        // One other connection open.
+        let open = Arc::new(AtomicUsize::new(1));
+        let (a, mut client) = tokio::io::duplex(64);
+        let mut s = Together::new(a, open);
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        let mut space = [0u8; 16];
+        for (sent, write) in [(&b"req1"[..], false), (&b"more"[..], true)] {
+            assert!(Pin::new(&mut client).poll_write(&mut cx, sent).is_ready());
+            let mut buf = ReadBuf::new(&mut space);
+            assert!(Pin::new(&mut s).poll_read(&mut cx, &mut buf).is_ready());
+            assert_eq!(buf.filled(), sent);
+            let polled = Pin::new(&mut s).poll_write(&mut cx, b"answer");
+            if write {
+                assert!(matches!(polled, Poll::Ready(Ok(6))), "{polled:?}");
+            } else {
+                assert!(polled.is_pending(), "the first attempt waits");
+            }
+        }
     }
 }
