@@ -4,6 +4,10 @@
 //!
 //! `cargo run --release --example bare_hyper -- PORT [WORKERS]` (binds 127.0.0.1;
 //! WORKERS as `mimeo serve --workers`, by default what mimeo would pick).
+//!
+//! With `BARE_TOGETHER=1` in the environment, every answer first waits one
+//! scheduler turn (`yield_now`), as mimeo's do when several connections are open
+//! (`http::together`): the ceiling with the same wake-up saving.
 
 use std::convert::Infallible;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -19,9 +23,15 @@ use tokio::net::TcpListener;
 
 const BODY: &[u8] = br#"{"message":"Identifier accepted for processing."}"#;
 
-async fn answer(req: Request<hyper::body::Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+async fn answer(
+    req: Request<hyper::body::Incoming>,
+    together: bool,
+) -> Result<Response<Full<Bytes>>, Infallible> {
     // Read the request body as mimeo does, so the work on the wire is the same.
     let _ = req.into_body().collect().await;
+    if together {
+        tokio::task::yield_now().await;
+    }
     let mut response = Response::new(Full::new(Bytes::from_static(BODY)));
     *response.status_mut() = StatusCode::ACCEPTED;
     response
@@ -37,6 +47,7 @@ fn main() {
         .and_then(|p| p.parse().ok())
         .expect("usage: bare_hyper PORT [WORKERS]");
     let workers = args.next().and_then(|w| w.parse().ok());
+    let together = std::env::var_os("BARE_TOGETHER").is_some_and(|v| v == "1");
     let runtime = mimeo::runtime(workers).expect("runtime");
     runtime.block_on(async move {
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
@@ -52,7 +63,10 @@ fn main() {
                 let _ = hyper::server::conn::http1::Builder::new()
                     .timer(TokioTimer::new())
                     .header_read_timeout(Duration::from_secs(10))
-                    .serve_connection(TokioIo::new(stream), service_fn(answer))
+                    .serve_connection(
+                        TokioIo::new(stream),
+                        service_fn(move |req| answer(req, together)),
+                    )
                     .await;
             });
         }

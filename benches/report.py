@@ -20,7 +20,7 @@ import sys
 import urllib.request
 from collections import defaultdict
 
-MOCKS = ["prism", "mimeo", "mimeo-quiet", "mimeo-stateful", "bare-hyper"]
+MOCKS = ["prism", "mimeo", "mimeo-quiet", "mimeo-stateful", "bare-hyper", "bare-hyper-together"]
 PROXIES = ["mimeo-proxy", "mimeo-proxy-quiet", "bare-proxy"]
 SERVERS = MOCKS + PROXIES
 
@@ -378,9 +378,10 @@ def _quiet(get, bare):
     q = get("mimeo-quiet", "rps")
     if not q or not bare:
         return ""
-    p = get("prism", "rps")
+    p, t = get("prism", "rps"), get("bare-hyper-together", "rps")
     return f"`--quiet`: {q / bare:.3g}x, p99 {get('mimeo-quiet', 'p99_ms'):.3f} ms" + (
-        f"; Prism: {p / bare:.3g}x" if p else "")
+        f"; Prism: {p / bare:.3g}x" if p else "") + (
+        f"; against bare hyper with answers written together: {get('mimeo', 'rps') / t:.3g}x" if t and get("mimeo", "rps") else "")
 
 
 def count_steps(v):
