@@ -3,6 +3,7 @@
 //! compilation. What mimeo cannot serve becomes a warning; what makes the
 //! document unusable is a [`Diagnostic`] with the JSON pointer of the problem.
 
+use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 
 use indexmap::IndexMap;
@@ -190,7 +191,7 @@ impl<'a> Loader<'a> {
                 }
             }
             let (r, at) = self.resolve(components_responses, "responses", r, at)?;
-            responses.push(self.response(status, r, at)?);
+            responses.push(self.response(status, &r, at)?);
         }
         if let Some(r) = &op.responses.default {
             let (r, at) = self.resolve(
@@ -199,7 +200,7 @@ impl<'a> Loader<'a> {
                 r,
                 format!("{op_ptr}/responses/default"),
             )?;
-            responses.push(self.response(StatusKey::Default, r, at)?);
+            responses.push(self.response(StatusKey::Default, &r, at)?);
         }
         if responses.is_empty() {
             return Err(Diagnostic::at_pointer(
@@ -266,7 +267,7 @@ impl<'a> Loader<'a> {
             at.to_string(),
         )?;
         let data = p.parameter_data_ref();
-        let (location, style, allow_empty) = match p {
+        let (location, style, allow_empty) = match &*p {
             P::Path { style, .. } => (
                 ParamIn::Path,
                 match style {
@@ -489,38 +490,54 @@ impl<'a> Loader<'a> {
         Some(self.schemas.add_at(self.document, at, s))
     }
 
-    /// Follows `$ref`s to `#/components/<kind>/<name>`, returning the item and its pointer.
+    /// Follows `$ref`s to the item they name, returning it and its pointer. A
+    /// `$ref` to `#/components/<kind>/<name>` is read as the components were; any
+    /// other pointer into the document (an operation reusing another's response
+    /// or parameter, as OpenAPI allows) is read from the document where it
+    /// points, as a path item's contents are.
     fn resolve<'b, T>(
         &self,
         items: Option<&'b IndexMap<String, ReferenceOr<T>>>,
         kind: &str,
-        mut r: &'b ReferenceOr<T>,
+        r: &'b ReferenceOr<T>,
         mut at: String,
-    ) -> Result<(&'b T, String), Diagnostic> {
+    ) -> Result<(Cow<'b, T>, String), Diagnostic>
+    where
+        T: Clone + serde::de::DeserializeOwned,
+    {
+        let mut r: Cow<'b, ReferenceOr<T>> = Cow::Borrowed(r);
         for _ in 0..32 {
-            match r {
-                ReferenceOr::Item(item) => return Ok((item, at)),
-                ReferenceOr::Reference { reference } => {
-                    let prefix = format!("#/components/{kind}/");
-                    let name = reference.strip_prefix(&prefix).ok_or_else(|| {
-                        Diagnostic::at_pointer(
-                            self.name,
-                            &at,
-                            format!("$ref `{reference}` is not supported here; expected a local `{prefix}<name>`"),
-                        )
-                    })?;
-                    let name = pointer::unescape(name);
-                    let next = items.and_then(|m| m.get(name.as_ref())).ok_or_else(|| {
-                        Diagnostic::at_pointer(
-                            self.name,
-                            &at,
-                            format!("$ref `{reference}` points at nothing"),
-                        )
-                    })?;
-                    at = pointer::join("", ["components", kind, &name]);
-                    r = next;
-                }
+            let reference = match r {
+                Cow::Borrowed(ReferenceOr::Item(item)) => return Ok((Cow::Borrowed(item), at)),
+                Cow::Owned(ReferenceOr::Item(item)) => return Ok((Cow::Owned(item), at)),
+                Cow::Borrowed(ReferenceOr::Reference { reference }) => reference.clone(),
+                Cow::Owned(ReferenceOr::Reference { reference }) => reference,
+            };
+            let prefix = format!("#/components/{kind}/");
+            if let Some(next) = reference
+                .strip_prefix(&prefix)
+                .map(pointer::unescape)
+                .and_then(|name| Some((items?.get(name.as_ref())?, name)))
+            {
+                at = pointer::join("", ["components", kind, &next.1]);
+                r = Cow::Borrowed(next.0);
+                continue;
             }
+            // Every local `$ref` resolves (checked before loading) and no other
+            // is left; the fragment may be percent-encoded (`%7Bid%7D`).
+            let (target, ptr) = reference
+                .strip_prefix('#')
+                .and_then(|f| pointer::fragment_at(self.document, f))
+                .ok_or_else(|| {
+                    Diagnostic::at_pointer(
+                        self.name,
+                        &at,
+                        format!("$ref `{reference}` points at nothing"),
+                    )
+                })?;
+            let ptr = ptr.into_owned();
+            r = Cow::Owned(super::typed::referenced(self.name, &ptr, &at, target)?);
+            at = ptr;
         }
         Err(Diagnostic::at_pointer(
             self.name,

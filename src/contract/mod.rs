@@ -280,8 +280,30 @@ impl Contract {
         method: &hyper::Method,
         path: &'a str,
     ) -> RouteMatch<'a, OpIndex> {
-        self.router.find(method, path, |i, params| {
+        self.router.find(method, path, |i, params, _| {
             crate::validate::path_params_valid(self, self.op(i), params)
+        })
+    }
+
+    /// Routes a request as [`Contract::route`] does; operations whose templates
+    /// differ only in a fragment (`/#Action=A`) are told apart by all their
+    /// parameters, as their path is one and the same: a required header or
+    /// query value (`X-Amz-Target`, `Action`) says which is meant. So are the
+    /// others on that path (`/{path}` beside `/{path}#op=APPEND`).
+    pub(crate) fn route_request<'a>(
+        &'a self,
+        method: &hyper::Method,
+        path: &'a str,
+        query: &[(std::borrow::Cow<'_, str>, std::borrow::Cow<'_, str>)],
+        headers: &hyper::HeaderMap,
+    ) -> RouteMatch<'a, OpIndex> {
+        self.router.find(method, path, |i, params, fragments| {
+            let op = self.op(i);
+            if fragments {
+                crate::validate::params_valid(self, op, params, query, headers)
+            } else {
+                crate::validate::path_params_valid(self, op, params)
+            }
         })
     }
 }

@@ -142,7 +142,10 @@ impl Operation {
     }
 
     /// The status the mock answers with by default: the lowest documented 2xx, then
-    /// the lowest 3xx, then the first documented response.
+    /// the lowest 3xx, then 200 from `default`, then the first documented response.
+    /// `default` describes every answer the others do not, success included: an
+    /// operation documented only by it (common in generated descriptions) is
+    /// answered 200 with that body, as Prism does, not 500 to every valid request.
     pub fn default_status(&self) -> u16 {
         let codes = self.documented_codes();
         codes
@@ -155,6 +158,11 @@ impl Operation {
                     .find_map(|r| (r.status == StatusKey::Range(2)).then_some(200))
             })
             .or_else(|| codes.iter().copied().find(|c| (300..400).contains(c)))
+            .or_else(|| {
+                self.responses
+                    .iter()
+                    .find_map(|r| (r.status == StatusKey::Default).then_some(200))
+            })
             .or_else(|| codes.first().copied())
             .or_else(|| self.responses.first().map(|r| r.status.representative()))
             .unwrap_or(200)

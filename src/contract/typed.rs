@@ -79,6 +79,32 @@ pub(super) fn path_item(
     })
 }
 
+/// The typed reading of the item `v` that the `$ref` at `from` names, found at
+/// `at` anywhere in the document (not in `components`, which [`read`] reads),
+/// from a copy without its schemas as [`path_item`] reads one. An error names
+/// both places: what is wrong is there, who asked for it here.
+pub(super) fn referenced<T: serde::de::DeserializeOwned>(
+    name: &str,
+    at: &str,
+    from: &str,
+    v: &Value,
+) -> Result<ReferenceOr<T>, Diagnostic> {
+    let copy = without_schemas(v);
+    serde_path_to_error::deserialize(&copy).map_err(|e| {
+        let (ptr, msg) = try_item::<T>(&copy, at).unwrap_or_else(|| {
+            (
+                format!("{at}{}", path_to_pointer(e.path())),
+                e.inner().to_string(),
+            )
+        });
+        Diagnostic::at_pointer(
+            name,
+            &ptr,
+            format!("not a valid OpenAPI document: {msg} (as the $ref at #{from} reads it)"),
+        )
+    })
+}
+
 /// A copy of `v` (part of a path item) with each schema [`schema_slots`] takes
 /// out (an object under a `schema` member, outside examples and extensions)
 /// an empty object.

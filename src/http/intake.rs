@@ -46,15 +46,21 @@ impl<'a> Intake<'a> {
         parts: &'a Parts,
         method: &hyper::Method,
     ) -> Intake<'a> {
-        let route = match contract.route(method, parts.uri.path()) {
+        // Decoded before routing: operations that share a path are told apart
+        // by their parameters, the query's among them.
+        let query: Vec<_> = match parts.uri.query() {
+            Some(q) => form_urlencoded::parse(q.as_bytes()).collect(),
+            None => Vec::new(),
+        };
+        let route = match contract.route_request(method, parts.uri.path(), &query, &parts.headers) {
             RouteMatch::Found { handle, params } => Route::Operation(contract.op(handle), params),
             RouteMatch::MethodNotAllowed { allow, template } => {
                 Route::MethodNotAllowed { allow, template }
             }
             RouteMatch::NotFound => Route::NotFound,
         };
-        let query = match (&route, parts.uri.query()) {
-            (Route::Operation(..), Some(q)) => form_urlencoded::parse(q.as_bytes()).collect(),
+        let query = match route {
+            Route::Operation(..) => query,
             _ => Vec::new(),
         };
         Intake { route, query }

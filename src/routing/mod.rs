@@ -35,6 +35,9 @@ struct Route<V> {
     candidates: Vec<Candidate<V>>,
     /// Every method the candidates serve (the `Allow` value).
     allow: String,
+    /// Some candidates differ only in a fragment: all candidates are then
+    /// told apart by all their parameters, not their path's alone.
+    fragments: bool,
 }
 
 #[derive(Debug)]
@@ -112,6 +115,7 @@ impl<V: Copy> Router<V> {
                     router.routes.push(Route {
                         candidates: vec![Candidate::new(template, method, handle)],
                         allow: String::new(),
+                        fragments: false,
                     });
                 }
                 Err(e) => warnings.push(format!(
@@ -129,6 +133,7 @@ impl<V: Copy> Router<V> {
                 }
             }
             r.allow = names.join(", ");
+            r.fragments = r.candidates.iter().any(|c| c.template.has_fragment());
             same_shape_warnings(&r.candidates, warnings);
         }
         router
@@ -136,13 +141,14 @@ impl<V: Copy> Router<V> {
 
     /// Routes a request. `path` is the raw (still percent-encoded) path, without
     /// query. When several templates of one shape serve the method, `accept`
-    /// says whether a handle takes these parameters; the first that does wins,
-    /// else the first.
+    /// says whether a handle takes these parameters (all of the request's, not
+    /// only its path's, when the third argument says some templates differ
+    /// only in a fragment); the first that does wins, else the first.
     pub(crate) fn find<'a>(
         &'a self,
         method: &Method,
         path: &'a str,
-        accept: impl Fn(V, &PathParams<'a>) -> bool,
+        accept: impl Fn(V, &PathParams<'a>, bool) -> bool,
     ) -> RouteMatch<'a, V> {
         let Ok(m) = self.tree.at(path) else {
             return RouteMatch::NotFound;
@@ -151,7 +157,21 @@ impl<V: Copy> Router<V> {
         let raw: Vec<&'a str> = m.params.iter().map(|(_, v)| v).collect();
         let mut shaped: Option<&Candidate<V>> = None;
         let mut fallback: Option<(V, PathParams<'a>)> = None;
-        for c in &route.candidates {
+        // A template with a fragment says more than the plain one beside it
+        // (`/{path}#op=stat` beside `/{path}`): it is tried first, the plain one
+        // staying the fallback.
+        let fragments_first = route
+            .candidates
+            .iter()
+            .filter(|c| c.template.has_fragment())
+            .chain(
+                route
+                    .candidates
+                    .iter()
+                    .filter(|c| !c.template.has_fragment()),
+            );
+        let mut fallback_at = usize::MAX;
+        for c in fragments_first {
             let Some(params) = c.bind(&raw) else {
                 continue;
             };
@@ -159,13 +179,22 @@ impl<V: Copy> Router<V> {
             let Some((_, handle)) = c.methods.iter().find(|(meth, _)| meth == method) else {
                 continue;
             };
-            if route.candidates.len() == 1 || accept(*handle, &params) {
+            if route.candidates.len() == 1 || accept(*handle, &params, route.fragments) {
                 return RouteMatch::Found {
                     handle: *handle,
                     params,
                 };
             }
-            fallback.get_or_insert((*handle, params));
+            // The fallback is the first in document order.
+            let at = route
+                .candidates
+                .iter()
+                .position(|d| std::ptr::eq(c, d))
+                .unwrap_or(usize::MAX);
+            if at < fallback_at {
+                fallback_at = at;
+                fallback = Some((*handle, params));
+            }
         }
         match (fallback, shaped) {
             (Some((handle, params)), _) => RouteMatch::Found { handle, params },
@@ -214,7 +243,23 @@ impl<V> Candidate<V> {
 }
 
 /// Start-up warnings for templates of one shape that serve the same method.
+/// Templates that differ only in their fragments (`/#Action=A`, `/#Action=B`)
+/// are meant to share their path: one warning says how they are told apart,
+/// not one for every pair (EC2's are 600).
 fn same_shape_warnings<V>(candidates: &[Candidate<V>], warnings: &mut Vec<String>) {
+    if let [first, second, rest @ ..] = candidates {
+        if candidates.iter().any(|c| c.template.has_fragment()) {
+            let more = match rest.len() {
+                0 => String::new(),
+                n => format!(" (and {n} more)"),
+            };
+            warnings.push(format!(
+                "paths {} and {}{more} differ only after `#` (a URL fragment, which no request carries) or in parameter names: a request goes to the one whose parameters (path, query, headers) validate, else to {}",
+                first.template, second.template, first.template
+            ));
+            return;
+        }
+    }
     for (i, c) in candidates.iter().enumerate() {
         for later in &candidates[i + 1..] {
             let shared: Vec<&str> = c
@@ -261,7 +306,7 @@ mod tests {
             &mut warnings,
         );
         assert!(warnings.is_empty(), "{warnings:?}");
-        match r.find(&Method::GET, "/a/x%20y/c", |_, _| true) {
+        match r.find(&Method::GET, "/a/x%20y/c", |_, _, _| true) {
             RouteMatch::Found { handle, params } => {
                 assert_eq!(handle, 2);
                 assert_eq!(params[0].0, "name");
@@ -270,11 +315,11 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(
-            r.find(&Method::POST, "/a/x/b", |_, _| true),
+            r.find(&Method::POST, "/a/x/b", |_, _, _| true),
             RouteMatch::MethodNotAllowed { allow: "GET", .. }
         ));
         assert!(matches!(
-            r.find(&Method::GET, "/z", |_, _| true),
+            r.find(&Method::GET, "/z", |_, _, _| true),
             RouteMatch::NotFound
         ));
     }
@@ -298,12 +343,12 @@ mod tests {
         );
         assert_eq!(warnings.len(), 2, "{warnings:?}");
         assert!(warnings[0].contains("else to /orgs/{org}/attestations/{subject_digest}"));
-        let numeric = |_: i32, p: &PathParams<'_>| {
+        let numeric = |_: i32, p: &PathParams<'_>, _: bool| {
             p.iter().all(|(n, v)| {
                 *n != "attestation_id" || v.as_ref().is_ok_and(|v| v.parse::<u64>().is_ok())
             })
         };
-        let digests = |h: i32, p: &PathParams<'_>| {
+        let digests = |h: i32, p: &PathParams<'_>, _: bool| {
             h == 1 && p[1].1.as_deref().is_ok_and(|v| v.starts_with("sha256:"))
         };
         let found = |m: RouteMatch<'_, i32>| match m {
@@ -316,29 +361,29 @@ mod tests {
         );
         assert_eq!(
             found(
-                r.find(&Method::GET, "/orgs/o/attestations/42", |h, p| h == 2
-                    && numeric(h, p))
+                r.find(&Method::GET, "/orgs/o/attestations/42", |h, p, f| h == 2
+                    && numeric(h, p, f))
             ),
             (2, 2)
         );
         // Neither validates: the first.
         assert_eq!(
-            found(r.find(&Method::GET, "/orgs/o/attestations/x", |_, _| false)),
+            found(r.find(&Method::GET, "/orgs/o/attestations/x", |_, _, _| false)),
             (1, 2)
         );
         // Only one serves the method.
         assert_eq!(
-            found(r.find(&Method::DELETE, "/orgs/o/attestations/x", |_, _| false)),
+            found(r.find(&Method::DELETE, "/orgs/o/attestations/x", |_, _, _| false)),
             (3, 2)
         );
         assert!(matches!(
-            r.find(&Method::POST, "/orgs/o/attestations/x", |_, _| true),
+            r.find(&Method::POST, "/orgs/o/attestations/x", |_, _, _| true),
             RouteMatch::MethodNotAllowed {
                 allow: "GET, DELETE",
                 ..
             }
         ));
-        match r.find(&Method::GET, "/compare/main...fix%2Fa", |_, _| true) {
+        match r.find(&Method::GET, "/compare/main...fix%2Fa", |_, _, _| true) {
             RouteMatch::Found { handle, params } => {
                 assert_eq!(handle, 4);
                 assert_eq!(params[0].1.as_deref(), Ok("main"));
@@ -347,7 +392,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(
-            found(r.find(&Method::GET, "/compare/main", |_, _| true)),
+            found(r.find(&Method::GET, "/compare/main", |_, _, _| true)),
             (5, 1)
         );
     }

@@ -38,9 +38,13 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 
 impl PathTemplate {
     /// Parses a template. An unclosed `{` is kept as text (the router refuses what
-    /// it cannot hold, with a warning).
+    /// it cannot hold, with a warning). What follows a `#` is a URL fragment,
+    /// which no request carries: it is not part of the path routed (generated
+    /// descriptions write `/#X-Amz-Target=Service.Action` to tell apart
+    /// operations that share a path).
     pub(crate) fn parse(source: &str) -> PathTemplate {
-        let segments = source
+        let path = source.split_once('#').map_or(source, |(path, _)| path);
+        let segments = path
             .trim_start_matches('/')
             .split('/')
             .map(|seg| {
@@ -71,6 +75,12 @@ impl PathTemplate {
     /// The template as written.
     pub fn as_str(&self) -> &str {
         &self.source
+    }
+
+    /// Whether the template has a fragment (`#...`), which sets it apart from
+    /// others on the same path only by what its parameters say.
+    pub(crate) fn has_fragment(&self) -> bool {
+        self.source.contains('#')
     }
 
     /// Its segments, in order.

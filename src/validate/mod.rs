@@ -113,6 +113,27 @@ pub(crate) fn path_params_valid(
         .all(|p| params::path_value_valid(contract, p, path))
 }
 
+/// Whether a request's parameters (path, query, headers, cookies; not its
+/// body) all keep `op`'s schemas: what tells apart operations on one path
+/// whose templates differ only in a fragment.
+pub(crate) fn params_valid(
+    contract: &Contract,
+    op: &Operation,
+    path: &[(&str, Result<Cow<'_, str>, String>)],
+    query: &[(Cow<'_, str>, Cow<'_, str>)],
+    headers: &HeaderMap,
+) -> bool {
+    let req = RequestParts {
+        path,
+        query,
+        headers,
+        body: &[],
+    };
+    let mut out = Capped::default();
+    params::validate_params(contract, &op.params, &req, &mut out);
+    out.items.is_empty() && out.more == 0
+}
+
 /// Adds one violation, or counts it when enough are listed.
 pub(super) fn push(out: &mut Capped<Violation>, v: Violation) {
     out.push_limited(v, MAX_LISTED);

@@ -321,3 +321,46 @@ async fn a_large_contract_example_judged_by_the_proxy_error_path_is_still_report
         .count();
     assert_eq!(broken, 1, "{warnings:?}");
 }
+
+#[tokio::test]
+async fn a_ref_into_another_operation_is_followed() {
+    // A `$ref` may point anywhere in the document; one that did not point into
+    // `components` used to refuse the whole document ("not supported here"):
+    // 12 of APIs.guru's descriptions (DigitalOcean, Brex, Codat, ...).
+    let c = Arc::new(Contract::from_file("tests/fixtures/refs-elsewhere.yaml").expect("loads"));
+    let server = serve(&c).await;
+    let url = server.url();
+    let r = send(&url, "GET", "/boards/b7/cards", &[], None).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.header("x-rate-limit"), Some("60"));
+    assert_valid(&c, "listCards", &r);
+    // The parameter is the other operation's, pattern and all; the error
+    // answer is its `default`.
+    let r = send(&url, "GET", "/boards/nope/cards", &[], None).await;
+    assert_eq!(r.status, 400, "{:?}", r.body);
+    assert!(
+        r.json()["message"].as_str().unwrap().contains("pattern"),
+        "{:?}",
+        r.body
+    );
+    assert_valid(&c, "listCards", &r);
+}
+
+#[test]
+fn a_ref_to_something_that_is_not_what_it_stands_for_is_an_error_naming_both() {
+    let text = std::fs::read_to_string("tests/fixtures/refs-elsewhere.yaml")
+        .unwrap()
+        .replace(
+            "$ref: '#/paths/~1boards~1{boardId}/get/responses/default'",
+            "$ref: '#/paths/~1boards~1{boardId}/get/parameters'",
+        );
+    let err = Contract::from_text("refs.yaml", &text)
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        err.contains("refs.yaml")
+            && err.contains("at #/paths/~1boards~1{boardId}/get/parameters:")
+            && err.contains("$ref at #/paths/~1boards~1{boardId}~1cards/get/responses/default"),
+        "{err}"
+    );
+}

@@ -337,3 +337,28 @@ async fn generated_data_makes_sense() {
     assert!(texts.contains("buy milk"), "{texts:?}");
     assert!(texts.len() > 2, "{texts:?}");
 }
+
+#[tokio::test]
+async fn an_operation_documented_only_by_default_answers_200_with_its_body() {
+    // `default` covers the success too: such an operation used to get 500 for
+    // every valid request (found on 24 public descriptions).
+    let c = fixture("default-only.yaml");
+    let server = serve(&c, ServeOptions::default()).await;
+    let url = server.url();
+    let r = send(&url, "GET", "/reports/7", &[], None).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.json(), serde_json::json!({"id": 7, "title": "weekly"}));
+    assert_keeps(&c, "getReport", &r);
+    let r = send(&url, "DELETE", "/reports/7", &[], None).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    // An invalid request still gets an error, and a documented redirect is
+    // still preferred to `default`.
+    let r = send(&url, "GET", "/reports/seven", &[], None).await;
+    assert_eq!(r.status, 400, "{:?}", r.body);
+    let r = send(&url, "GET", "/login", &[], None).await;
+    assert_eq!(r.status, 302, "{:?}", r.body);
+    // Any other status `default` covers is still there for the asking.
+    let r = send(&url, "GET", "/reports/7", &[("prefer", "code=503")], None).await;
+    assert_eq!(r.status, 503, "{:?}", r.body);
+    assert_keeps(&c, "getReport", &r);
+}

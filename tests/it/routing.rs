@@ -118,3 +118,42 @@ async fn two_parameters_in_one_segment_are_routed_and_validated() {
     let r = send(&url, "GET", "/files/notes", &[], None).await;
     assert_eq!(r.status, 404);
 }
+
+#[tokio::test]
+async fn templates_that_differ_only_in_a_fragment_share_their_path() {
+    // `/#X-Amz-Target=...`, `/#Action=...`: the fragment never reaches a
+    // server, so such operations used to be unreachable (404 for every one of
+    // them in 203 of APIs.guru's descriptions, AWS's among them). Their path is
+    // the part before `#`; the parameters tell them apart.
+    let c = Arc::new(Contract::from_file("tests/fixtures/fragments.yaml").expect("loads"));
+    let warned: Vec<&String> = c
+        .warnings()
+        .iter()
+        .filter(|w| w.contains("differ only after `#`"))
+        .collect();
+    assert_eq!(warned.len(), 2, "one warning per path: {:?}", c.warnings());
+    assert!(
+        warned[0].contains("/#X-Act=Shelf.Add and /#X-Act=Shelf.Count differ"),
+        "{warned:?}"
+    );
+    let server = MockServer::start(c.clone(), ServeOptions::default())
+        .await
+        .expect("starts");
+    let url = server.url();
+    let add = [("x-act", "Shelf.Add")];
+    let r = send(&url, "POST", "/", &add, Some(r#"{"title": "Dune"}"#)).await;
+    assert_eq!(
+        (r.status, r.json()),
+        (200, serde_json::json!({"added": true}))
+    );
+    let r = send(&url, "POST", "/", &[("x-act", "Shelf.Count")], None).await;
+    assert_eq!((r.status, r.json()), (200, serde_json::json!({"count": 3})));
+    // The body is checked against the operation the header names.
+    let r = send(&url, "POST", "/", &add, Some("{}")).await;
+    assert_eq!(r.status, 400, "{:?}", r.body);
+    // Beside a plain template, the query decides; without it, the plain one.
+    let r = send(&url, "GET", "/files/a.txt?op=stat", &[], None).await;
+    assert_eq!((r.status, r.json()), (200, serde_json::json!({"size": 5})));
+    let r = send(&url, "GET", "/files/a.txt", &[], None).await;
+    assert_eq!((r.status, &r.body[..]), (200, &b"hello"[..]));
+}
