@@ -16,6 +16,7 @@
 mod cost;
 mod examples;
 mod fancy;
+mod flow;
 pub(crate) mod form;
 pub(crate) mod kinds;
 mod load;

@@ -32,6 +32,17 @@ pub(super) fn parse(file: &str, text: &str) -> Result<Value, Diagnostic> {
             Diagnostic::at_line(file, e.line(), e.column(), format!("invalid JSON: {e}"))
         });
     }
+    if let Some((line, column)) = super::flow::too_deep(text) {
+        return Err(Diagnostic::at_line(
+            file,
+            line,
+            column,
+            format!(
+                "invalid YAML: flow collections ([...], {{...}}) nested more than {} deep",
+                super::flow::MAX_FLOW_DEPTH
+            ),
+        ));
+    }
     super::yaml::to_json(text).map_err(|e| {
         let message = e.to_string();
         let message = message
