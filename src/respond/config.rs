@@ -241,8 +241,7 @@ struct RuleSpec {
 /// ```
 pub fn load_config(path: &Path) -> Result<Config, Diagnostic> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Diagnostic::new(&name, format!("cannot read the config file: {e}")))?;
+    let text = crate::support::text::read(path, "the config file")?;
     if text.trim().is_empty() {
         return Ok(Config::default());
     }

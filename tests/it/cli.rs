@@ -194,6 +194,31 @@ async fn a_config_file_gives_sequences_and_latency() {
     );
 }
 
+/// A file that is not UTF-8 is refused with the line and column of its first
+/// bad byte, whichever flag names it.
+#[test]
+fn files_that_are_not_utf8_say_where_their_first_bad_byte_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, b"# a comment\nname: caf\xe9\n").unwrap();
+    let bad = bad.to_str().unwrap();
+    for args in [
+        vec!["serve", "--port", "0", "--spec", bad],
+        vec!["serve", "--port", "0", "--config", bad],
+        vec!["serve", "--port", "0", "--state-model", bad],
+        vec!["serve", "--port", "0", "--seed-state", bad],
+        vec!["replay", bad],
+    ] {
+        let out = mimeo().args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!("{bad}:2:10: ")) && stderr.contains("not UTF-8"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
 /// One rule for every duration mimeo reads: a number needs a unit. The same
 /// refusal, word for word, from each flag, the config file and a scenario file.
 #[test]
