@@ -16,6 +16,7 @@
 mod cost;
 mod examples;
 mod fancy;
+mod flow;
 pub(crate) mod form;
 pub(crate) mod kinds;
 mod load;
@@ -110,17 +111,7 @@ impl Contract {
     pub fn from_file(path: impl AsRef<Path>) -> Result<Contract, Diagnostic> {
         let path = path.as_ref();
         let name = path.display().to_string();
-        let bytes = std::fs::read(path)
-            .map_err(|e| Diagnostic::new(&name, format!("cannot read the file: {e}")))?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            Diagnostic::new(
-                &name,
-                format!(
-                    "the file is not UTF-8 (invalid byte at offset {})",
-                    e.utf8_error().valid_up_to()
-                ),
-            )
-        })?;
+        let text = crate::support::text::read(path, "the file")?;
         Contract::read(&name, std::borrow::Cow::Owned(text))
     }
 

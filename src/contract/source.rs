@@ -32,6 +32,17 @@ pub(super) fn parse(file: &str, text: &str) -> Result<Value, Diagnostic> {
             Diagnostic::at_line(file, e.line(), e.column(), format!("invalid JSON: {e}"))
         });
     }
+    if let Some((line, column)) = super::flow::too_deep(text) {
+        return Err(Diagnostic::at_line(
+            file,
+            line,
+            column,
+            format!(
+                "invalid YAML: flow collections ([...], {{...}}) nested more than {} deep",
+                super::flow::MAX_FLOW_DEPTH
+            ),
+        ));
+    }
     super::yaml::to_json(text).map_err(|e| {
         let message = e.to_string();
         let message = message
@@ -46,9 +57,30 @@ pub(super) fn parse(file: &str, text: &str) -> Result<Value, Diagnostic> {
         };
         match e.location() {
             Some(l) => Diagnostic::at_line(file, l.line(), l.column(), message),
-            None => Diagnostic::new(file, message),
+            None => match second_document(text) {
+                Some(line) => Diagnostic::at_line(file, line, 1, message),
+                None => Diagnostic::new(file, message),
+            },
         }
     })
+}
+
+/// The line where a second YAML document starts (`---` after some content):
+/// serde_yaml refuses a stream of several without saying where.
+fn second_document(text: &str) -> Option<usize> {
+    let mut content = false;
+    for (n, line) in text.lines().enumerate() {
+        let marker = line == "---" || line.starts_with("--- ") || line.starts_with("---\t");
+        if marker && content {
+            return Some(n + 1);
+        }
+        let trimmed = line.trim_start();
+        if !marker && !trimmed.is_empty() && !trimmed.starts_with('#') && !trimmed.starts_with('%')
+        {
+            content = true;
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -103,6 +135,17 @@ mod tests {
         // Ordinary anchors are fine.
         let v = parse("ok.yaml", "a: &a {type: string}\nb: *a\nc: *a\n").unwrap();
         assert_eq!(v["c"]["type"], "string");
+    }
+
+    #[test]
+    fn a_second_document_is_refused_where_it_starts() {
+        let e = parse(
+            "t.yaml",
+            "%YAML 1.1\n---\n# one\nopenapi: 3.0.0\n--- # two\nb: 2\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.line_column(), Some((5, 1)), "{e}");
+        assert!(e.to_string().contains("more than one document"), "{e}");
     }
 
     #[test]

@@ -241,8 +241,7 @@ struct RuleSpec {
 /// ```
 pub fn load_config(path: &Path) -> Result<Config, Diagnostic> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Diagnostic::new(&name, format!("cannot read the config file: {e}")))?;
+    let text = crate::support::text::read(path, "the config file")?;
     if text.trim().is_empty() {
         return Ok(Config::default());
     }
@@ -251,7 +250,14 @@ pub fn load_config(path: &Path) -> Result<Config, Diagnostic> {
     for (i, spanned) in config.rules.iter().enumerate() {
         let spec = &spanned.value;
         let err = |e: String| yaml::at(&name, &spanned.referenced, e);
-        let origin = format!("{name}: rules[{i}] `{}`", spec.pattern);
+        // Checked against the contract later, at start: the rule's place goes with it.
+        let at = &spanned.referenced;
+        let origin = format!(
+            "{name}:{}:{}: rules[{i}] `{}`",
+            at.line(),
+            at.column(),
+            spec.pattern
+        );
         let (method, segments) = parse_pattern(&spec.pattern).map_err(err)?;
         let statuses = match (&spec.status, &spec.sequence) {
             (Some(_), Some(_)) => return Err(err("give `status` or `sequence`, not both".into())),

@@ -40,7 +40,7 @@ use crate::contract::{Contract, Operation};
 /// ```
 #[derive(Debug, Clone)]
 pub struct Rule {
-    /// Where it came from, for messages (`--status 'X=409'`, `mimeo.yaml: rules[1]`).
+    /// Where it came from, for messages (`--status 'X=409'`, `mimeo.yaml:7:5: rules[1]`).
     pub(crate) origin: String,
     /// `METHOD /path/pattern` as written.
     pub(crate) pattern: String,

@@ -310,12 +310,7 @@ fn from_text(
 
 /// Reads one scenario file.
 fn from_file(path: &Path, contract: &Contract) -> Result<Scenario, Vec<Diagnostic>> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        vec![Diagnostic::new(
-            path.display().to_string(),
-            format!("cannot read: {e}"),
-        )]
-    })?;
+    let text = crate::support::text::read(path, "the scenario").map_err(|d| vec![d])?;
     from_text(path, &text, contract)
 }
 

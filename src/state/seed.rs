@@ -29,7 +29,6 @@ use super::settings::{read_per_key, PerKey, MAX_LIMIT};
 use super::tree::{Node, Tree};
 use super::world::{canonical, Entries, Item, Items, Life, World};
 use crate::contract::Contract;
-use crate::diagnostic::Diagnostic;
 
 /// A checked starting state for every session.
 #[derive(Debug, Clone)]
@@ -45,12 +44,8 @@ impl Seed {
         model: &StateModel,
     ) -> Result<Seed, StateErrors> {
         let name = path.as_ref().display().to_string();
-        let text = std::fs::read_to_string(path.as_ref()).map_err(|e| {
-            StateErrors(vec![Diagnostic::new(
-                name.clone(),
-                format!("cannot read the seed: {e}"),
-            )])
-        })?;
+        let text = crate::support::text::read(path.as_ref(), "the seed")
+            .map_err(|d| StateErrors(vec![d]))?;
         Seed::from_text(&name, &text, contract, model)
     }
 

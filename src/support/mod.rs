@@ -11,4 +11,5 @@ pub(crate) mod limits;
 pub(crate) mod media;
 pub(crate) mod pointer;
 pub(crate) mod recent;
+pub(crate) mod text;
 pub(crate) mod yaml;

@@ -194,6 +194,60 @@ async fn a_config_file_gives_sequences_and_latency() {
     );
 }
 
+/// A config rule the contract refuses at start (a pattern that matches no
+/// operation, an example no response has) is named by its line and column.
+#[test]
+fn config_rules_the_contract_refuses_say_where_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    for (rule, message) in [
+        ("match: GET /nope\n    status: 200", "matches no operation"),
+        (
+            "match: GET /v1/**\n    example: nope",
+            "no example named `nope`",
+        ),
+    ] {
+        let config = dir.path().join("mimeo.yaml");
+        std::fs::write(&config, format!("delay: 1ms\nrules:\n  - {rule}\n")).unwrap();
+        let out = mimeo()
+            .args(["serve", "--port", "0", "--config"])
+            .arg(&config)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(&format!("{}:3:5: rules[0] ", config.display()))
+                && stderr.contains(message),
+            "{stderr}"
+        );
+    }
+}
+
+/// A file that is not UTF-8 is refused with the line and column of its first
+/// bad byte, whichever flag names it.
+#[test]
+fn files_that_are_not_utf8_say_where_their_first_bad_byte_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, b"# a comment\nname: caf\xe9\n").unwrap();
+    let bad = bad.to_str().unwrap();
+    for args in [
+        vec!["serve", "--port", "0", "--spec", bad],
+        vec!["serve", "--port", "0", "--config", bad],
+        vec!["serve", "--port", "0", "--state-model", bad],
+        vec!["serve", "--port", "0", "--seed-state", bad],
+        vec!["replay", bad],
+    ] {
+        let out = mimeo().args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!("{bad}:2:10: ")) && stderr.contains("not UTF-8"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
 /// One rule for every duration mimeo reads: a number needs a unit. The same
 /// refusal, word for word, from each flag, the config file and a scenario file.
 #[test]

@@ -154,6 +154,30 @@ fn yaml_alias_bombs_are_refused_with_a_clear_error() {
 }
 
 #[test]
+fn deeply_nested_yaml_flow_collections_are_refused_at_once() {
+    // libyaml's scanner works in proportion to the flow depth for every token:
+    // 150,000 unclosed `[` kept the loader busy for about a minute.
+    let dir = tempfile::tempdir().unwrap();
+    let spec = format!(
+        "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths: {{}}\nx-deep: {}\n",
+        "[".repeat(150_000)
+    );
+    let spec = write(dir.path(), "deep.yaml", &spec);
+    let started = Instant::now();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mimeo"))
+        .args(["serve", "--port", "0", "--spec", &spec])
+        .output()
+        .unwrap();
+    assert!(started.elapsed() < BOUNDED, "took {:?}", started.elapsed());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("deep.yaml:4:137:") && stderr.contains("nested more than 128 deep"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_signal_stops_serve_while_it_is_still_loading() {
     use std::io::{BufRead, BufReader, Read};
     use std::process::{Command, Stdio};

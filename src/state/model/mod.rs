@@ -22,7 +22,6 @@ use serde_json::Value;
 use super::error::StateErrors;
 use super::settings::SettingsModel;
 use crate::contract::{Contract, Operation, SchemaId};
-use crate::diagnostic::Diagnostic;
 
 /// Names a resource may not take: they are the fields of an item in a seed.
 pub(crate) const RESERVED: [&str; 4] = ["data", "deleted", "mergedInto", "settings"];
@@ -219,12 +218,8 @@ impl StateModel {
     ) -> Result<StateModel, StateErrors> {
         let path = path.as_ref();
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            StateErrors(vec![Diagnostic::new(
-                name.clone(),
-                format!("cannot read the state model: {e}"),
-            )])
-        })?;
+        let text = crate::support::text::read(path, "the state model")
+            .map_err(|d| StateErrors(vec![d]))?;
         StateModel::from_text(&name, &text, contract)
     }
 
