@@ -27,6 +27,9 @@ pub(super) fn too_deep(text: &str) -> Option<(usize, usize)> {
     // Whether a value can start here (block context): after the indentation,
     // `- `, `? ` and `: `.
     let mut node_start = true;
+    // Nothing but indentation and `- ` / `? ` markers yet on this line: only
+    // there do `-` and `?` start a value (`Range - [0, 1)` is one plain scalar).
+    let mut head = true;
     // The indentation of the line that began a block scalar: more indented
     // lines (and blank ones) are its text.
     let mut block_parent: Option<usize> = None;
@@ -47,6 +50,7 @@ pub(super) fn too_deep(text: &str) -> Option<(usize, usize)> {
             if depth == 0 {
                 node_start = true;
             }
+            head = true;
         }
         match c {
             b'\n' => {
@@ -73,30 +77,36 @@ pub(super) fn too_deep(text: &str) -> Option<(usize, usize)> {
             }
             b'"' | b'\'' if node_start || (depth > 0 && opens_scalar(bytes[i - 1])) => {
                 let end = skip_quoted(bytes, i);
-                line_start = bytes[..end]
-                    .iter()
-                    .rposition(|&b| b == b'\n')
-                    .map_or(line_start, |n| n + 1);
+                // Only the quoted text is searched: a long line of short
+                // strings stays linear.
+                line_start =
+                    memchr::memrchr(b'\n', &bytes[i..end]).map_or(line_start, |n| i + n + 1);
                 i = end;
                 node_start = false;
+                head = false;
                 continue;
             }
             b'|' | b'>' if depth == 0 && node_start => {
-                let indent = bytes[line_start..]
-                    .iter()
-                    .take_while(|&&b| b == b' ')
-                    .count();
-                block_parent = Some(indent);
+                // The block's text is indented more than the node holding it:
+                // the key after any `- ` / `? ` markers (`- a: |` holds `a`).
+                block_parent = Some(node_column(&bytes[line_start..]));
                 i = skip_line(bytes, i);
                 line_start = i;
                 continue;
             }
             b' ' | b'\t' | b'\r' => {}
-            // `- ` and `? ` start a value, `: ` the value of a key.
-            b'-' | b'?' | b':'
-                if depth == 0 && bytes.get(i + 1).is_none_or(|b| b.is_ascii_whitespace()) =>
+            // `- ` and `? ` at the head of a line start a value, `: ` the value
+            // of a key.
+            b'-' | b'?'
+                if depth == 0
+                    && head
+                    && bytes.get(i + 1).is_none_or(|b| b.is_ascii_whitespace()) =>
             {
                 node_start = true;
+            }
+            b':' if depth == 0 && bytes.get(i + 1).is_none_or(|b| b.is_ascii_whitespace()) => {
+                node_start = true;
+                head = false;
             }
             // An anchor or a tag before a value leaves it where a value starts.
             b'&' | b'!' if node_start => {
@@ -105,12 +115,30 @@ pub(super) fn too_deep(text: &str) -> Option<(usize, usize)> {
                 }
                 continue;
             }
-            _ if depth == 0 => node_start = false,
-            _ => {}
+            _ if depth == 0 => {
+                node_start = false;
+                head = false;
+            }
+            _ => head = false,
         }
         i += 1;
     }
     None
+}
+
+/// The column of a line's node: past its indentation and any `- ` / `? `
+/// markers.
+fn node_column(line: &[u8]) -> usize {
+    let mut i = 0;
+    loop {
+        while line.get(i) == Some(&b' ') {
+            i += 1;
+        }
+        match (line.get(i), line.get(i + 1)) {
+            (Some(b'-' | b'?'), Some(b' ')) => i += 2,
+            _ => return i,
+        }
+    }
 }
 
 /// Whether a quote after `before` starts a quoted scalar inside a flow
@@ -174,8 +202,34 @@ mod tests {
             "]".repeat(MAX_FLOW_DEPTH)
         );
         assert_eq!(too_deep(&nested), None);
+        // A ` - [` inside a plain scalar does not open a collection.
+        let ranges = "k: Range - [0, 1)\n".repeat(MAX_FLOW_DEPTH + 10);
+        assert_eq!(too_deep(&ranges), None);
         // After a block scalar, brackets count again.
         let text = format!("a: |\n  text\nb: {}", "[".repeat(MAX_FLOW_DEPTH + 1));
         assert_eq!(too_deep(&text), Some((3, 4 + MAX_FLOW_DEPTH)));
+    }
+
+    #[test]
+    fn a_block_scalar_under_a_dash_holds_only_what_is_indented_past_its_key() {
+        // `b` is a key beside `a`, not text of `a`'s block.
+        let text = format!("- a: |\n    text\n  b: {}", "[".repeat(MAX_FLOW_DEPTH + 1));
+        assert_eq!(too_deep(&text), Some((3, 6 + MAX_FLOW_DEPTH)));
+        let text = format!("- a: |\n    {}\n  b: 1\n", "[".repeat(MAX_FLOW_DEPTH + 1));
+        assert_eq!(too_deep(&text), None);
+    }
+
+    #[test]
+    fn a_long_line_of_short_strings_is_read_in_linear_time() {
+        // 200,000 quoted names on one line: each quote searched back to the
+        // line's start, which took minutes. A hang guard, not a measurement.
+        let mut text = String::from("---\nnames: [");
+        for n in 0..200_000 {
+            text.push_str(&format!("\"n{n}\", "));
+        }
+        text.push_str("\"end\"]\n");
+        let started = std::time::Instant::now();
+        assert_eq!(too_deep(&text), None);
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
     }
 }

@@ -514,6 +514,15 @@ impl<'a> Loader<'a> {
                 Cow::Owned(ReferenceOr::Reference { reference }) => reference,
             };
             let prefix = format!("#/components/{kind}/");
+            // Another kind of component (a schema where a request body
+            // belongs) would read as an empty item of this kind: refused.
+            if reference.starts_with("#/components/") && !reference.starts_with(&prefix) {
+                return Err(Diagnostic::at_pointer(
+                    self.name,
+                    &at,
+                    format!("$ref `{reference}` is not supported here; expected a local `{prefix}<name>` or a pointer to such an item elsewhere"),
+                ));
+            }
             if let Some(next) = reference
                 .strip_prefix(&prefix)
                 .map(pointer::unescape)

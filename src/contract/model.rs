@@ -145,7 +145,8 @@ impl Operation {
     /// the lowest 3xx, then 200 from `default`, then the first documented response.
     /// `default` describes every answer the others do not, success included: an
     /// operation documented only by it (common in generated descriptions) is
-    /// answered 200 with that body, as Prism does, not 500 to every valid request.
+    /// answered 200 with that body (Prism, too, answers `default` as 200), not
+    /// 500 to every valid request.
     pub fn default_status(&self) -> u16 {
         let codes = self.documented_codes();
         codes

@@ -57,10 +57,12 @@ pub(super) fn parse(file: &str, text: &str) -> Result<Value, Diagnostic> {
         };
         match e.location() {
             Some(l) => Diagnostic::at_line(file, l.line(), l.column(), message),
-            None => match second_document(text) {
-                Some(line) => Diagnostic::at_line(file, line, 1, message),
-                None => Diagnostic::new(file, message),
-            },
+            None => {
+                match second_document(text).filter(|_| message.contains("more than one document")) {
+                    Some(line) => Diagnostic::at_line(file, line, 1, message),
+                    None => Diagnostic::new(file, message),
+                }
+            }
         }
     })
 }

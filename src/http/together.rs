@@ -170,7 +170,7 @@ mod tests {
     }
 
     /// With other connections open, the first write after a read waits until
-    /// a task that was ready before it has run; the next write does not wait.
+    /// a task that was ready before it has run.
     #[test]
     fn the_first_write_after_a_read_lets_ready_tasks_go_first() {
         assert_eq!(order_with(1), ["read", "other", "answered", "more"]);

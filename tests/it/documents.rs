@@ -364,3 +364,25 @@ fn a_ref_to_something_that_is_not_what_it_stands_for_is_an_error_naming_both() {
         "{err}"
     );
 }
+
+#[test]
+fn a_ref_to_another_kind_of_component_is_refused() {
+    // A schema read as a response (or a request body) has no content: it would
+    // load silently as an empty one, and every answer would go out bodiless.
+    let text = std::fs::read_to_string("tests/fixtures/refs-elsewhere.yaml")
+        .unwrap()
+        .replace(
+            "$ref: '#/paths/~1boards~1{boardId}/get/responses/default'",
+            "$ref: '#/components/schemas/Card'",
+        )
+        + "components:\n  schemas:\n    Card: {type: object, description: a card}\n";
+    assert!(text.contains("'#/components/schemas/Card'"));
+    let err = Contract::from_text("refs.yaml", &text)
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        err.contains("$ref `#/components/schemas/Card` is not supported here")
+            && err.contains("#/components/responses/<name>"),
+        "{err}"
+    );
+}

@@ -157,3 +157,24 @@ async fn templates_that_differ_only_in_a_fragment_share_their_path() {
     let r = send(&url, "GET", "/files/a.txt", &[], None).await;
     assert_eq!((r.status, &r.body[..]), (200, &b"hello"[..]));
 }
+
+#[test]
+fn a_replay_step_to_a_shared_path_is_checked_against_the_operation_its_parameters_name() {
+    // The step names `countBooks` by its header; bound by its path alone it
+    // was `addBook` (the first on `/`), and `{"count": 3}` failed its schema.
+    let dir = tempfile::tempdir().unwrap();
+    let file = crate::common::replay::write(
+        dir.path(),
+        "count.yaml",
+        "name: count\nsteps:\n  - request:\n      method: POST\n      path: /\n      headers: {X-Act: Shelf.Count}\n    expect:\n      status: 200\n",
+    );
+    let mut cmd = crate::common::replay::replay();
+    cmd.arg(&file)
+        .arg("--spec")
+        .arg("tests/fixtures/fragments.yaml")
+        .arg("--snapshots")
+        .arg(dir.path().join("snapshots"))
+        .arg("--accept");
+    let out = crate::common::replay::run(cmd);
+    assert_eq!(out.code, Some(0), "{out}");
+}

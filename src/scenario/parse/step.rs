@@ -168,7 +168,30 @@ pub(super) fn step(raw: &Spanned<RawStep>, phase: Phase, cx: &mut StepCx<'_>) ->
             })
             .collect();
         let probe = probe.split('?').next().unwrap_or_default();
-        match contract.route(m, probe) {
+        // Operations that share a path (templates that differ after `#`) are
+        // told apart by the step's parameters as written, as the mock does.
+        let query: Vec<_> = req
+            .query
+            .iter()
+            .flat_map(|(k, v)| {
+                v.value.to_vec().into_iter().map(move |q| {
+                    (
+                        std::borrow::Cow::Borrowed(k.as_str()),
+                        std::borrow::Cow::Owned(q.0),
+                    )
+                })
+            })
+            .collect();
+        let mut headers = hyper::HeaderMap::new();
+        for (k, v) in &req.headers {
+            if let (Ok(name), Ok(value)) = (
+                HeaderName::from_bytes(k.as_bytes()),
+                hyper::header::HeaderValue::from_str(&v.value),
+            ) {
+                headers.append(name, value);
+            }
+        }
+        match contract.route_request(m, probe, &query, &headers) {
             RouteMatch::Found { handle: op, .. } => {
                 if raw.outside_contract {
                     errors.at(
