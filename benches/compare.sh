@@ -150,7 +150,7 @@ server_cmd() {
     mimeo)        echo "$BIN/mimeo" serve --port "$port" ;;
     mimeo-quiet)  echo "$BIN/mimeo" serve --port "$port" --quiet ;;
     mimeo-stateful) echo "$BIN/mimeo" serve --port "$port" --quiet --stateful ;;
-    bare-hyper)   echo "$BIN/examples/bare_hyper" "$port" ;;
+    bare-hyper)   echo env -u BARE_TOGETHER "$BIN/examples/bare_hyper" "$port" ;;
     # The same, each answer waiting one scheduler turn as mimeo's do (http::together).
     bare-hyper-together) echo env BARE_TOGETHER=1 "$BIN/examples/bare_hyper" "$port" ;;
     # The proxies forward to the mock on $BACKEND_PORT (backend_of).
