@@ -41,6 +41,9 @@ for v in QUICK ROUNDS DURATION WARMUP CONNECTIONS LATENCY_CONNECTIONS COLD_RUNS 
   if [ -n "${!v:-}" ]; then GIVEN="$GIVEN$v=${!v} "; fi
 done
 
+# bare-hyper-together sets it for its own process only; the plain column must
+# not inherit it from the caller (it runs under callgrind, so without `env`).
+unset BARE_TOGETHER
 QUICK=${QUICK:-0}
 if [ "$QUICK" = 1 ]; then
   ROUNDS=${ROUNDS:-1}; DURATION=${DURATION:-3}; WARMUP=${WARMUP:-1}; COLD_RUNS=${COLD_RUNS:-3}
@@ -150,7 +153,7 @@ server_cmd() {
     mimeo)        echo "$BIN/mimeo" serve --port "$port" ;;
     mimeo-quiet)  echo "$BIN/mimeo" serve --port "$port" --quiet ;;
     mimeo-stateful) echo "$BIN/mimeo" serve --port "$port" --quiet --stateful ;;
-    bare-hyper)   echo env -u BARE_TOGETHER "$BIN/examples/bare_hyper" "$port" ;;
+    bare-hyper)   echo "$BIN/examples/bare_hyper" "$port" ;;
     # The same, each answer waiting one scheduler turn as mimeo's do (http::together).
     bare-hyper-together) echo env BARE_TOGETHER=1 "$BIN/examples/bare_hyper" "$port" ;;
     # The proxies forward to the mock on $BACKEND_PORT (backend_of).
