@@ -65,18 +65,9 @@ pub(super) fn path_item(
     at: &str,
     item: &Value,
 ) -> Result<ReferenceOr<PathItem>, Diagnostic> {
-    let copy = without_schemas(item);
-    serde_path_to_error::deserialize(&copy).map_err(|e| {
-        // The copy, as read: the document's schemas are converted (3.0's
-        // `nullable` is a type list), which openapiv3 would refuse.
-        let (ptr, msg) = narrow_path_item(at, &copy).unwrap_or_else(|| {
-            (
-                format!("{at}{}", path_to_pointer(e.path())),
-                e.inner().to_string(),
-            )
-        });
-        Diagnostic::at_pointer(name, &ptr, format!("not a valid OpenAPI document: {msg}"))
-    })
+    // The copy, as read: the document's schemas are converted (3.0's
+    // `nullable` is a type list), which openapiv3 would refuse.
+    from_copy(name, at, item, |copy| narrow_path_item(at, copy), "")
 }
 
 /// The typed reading of the item `v` that the `$ref` at `from` names, found at
@@ -89,9 +80,28 @@ pub(super) fn referenced<T: serde::de::DeserializeOwned>(
     from: &str,
     v: &Value,
 ) -> Result<ReferenceOr<T>, Diagnostic> {
+    from_copy(
+        name,
+        at,
+        v,
+        |copy| try_item::<T>(copy, at),
+        &format!(" (as the $ref at #{from} reads it)"),
+    )
+}
+
+/// `v` at `at`, read by openapiv3 from a copy without its schemas; an error is
+/// placed by `narrow` (the pointer and message of what is wrong) when it can,
+/// else by serde's path, and ends with `context`.
+fn from_copy<T: serde::de::DeserializeOwned>(
+    name: &str,
+    at: &str,
+    v: &Value,
+    narrow: impl Fn(&Value) -> Option<(String, String)>,
+    context: &str,
+) -> Result<T, Diagnostic> {
     let copy = without_schemas(v);
     serde_path_to_error::deserialize(&copy).map_err(|e| {
-        let (ptr, msg) = try_item::<T>(&copy, at).unwrap_or_else(|| {
+        let (ptr, msg) = narrow(&copy).unwrap_or_else(|| {
             (
                 format!("{at}{}", path_to_pointer(e.path())),
                 e.inner().to_string(),
@@ -100,7 +110,7 @@ pub(super) fn referenced<T: serde::de::DeserializeOwned>(
         Diagnostic::at_pointer(
             name,
             &ptr,
-            format!("not a valid OpenAPI document: {msg} (as the $ref at #{from} reads it)"),
+            format!("not a valid OpenAPI document: {msg}{context}"),
         )
     })
 }

@@ -160,18 +160,12 @@ impl<V: Copy> Router<V> {
         // A template with a fragment says more than the plain one beside it
         // (`/{path}#op=stat` beside `/{path}`): it is tried first, the plain one
         // staying the fallback.
-        let fragments_first = route
-            .candidates
-            .iter()
-            .filter(|c| c.template.has_fragment())
-            .chain(
-                route
-                    .candidates
-                    .iter()
-                    .filter(|c| !c.template.has_fragment()),
-            );
+        let in_order = || route.candidates.iter().enumerate();
+        let fragments_first = in_order()
+            .filter(|(_, c)| c.template.has_fragment())
+            .chain(in_order().filter(|(_, c)| !c.template.has_fragment()));
         let mut fallback_at = usize::MAX;
-        for c in fragments_first {
+        for (at, c) in fragments_first {
             let Some(params) = c.bind(&raw) else {
                 continue;
             };
@@ -186,11 +180,6 @@ impl<V: Copy> Router<V> {
                 };
             }
             // The fallback is the first in document order.
-            let at = route
-                .candidates
-                .iter()
-                .position(|d| std::ptr::eq(c, d))
-                .unwrap_or(usize::MAX);
             if at < fallback_at {
                 fallback_at = at;
                 fallback = Some((*handle, params));
