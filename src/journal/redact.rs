@@ -103,9 +103,9 @@ fn carried<'h>(
                 let decoded = crate::http::basic::decode(token);
                 if let Some(b) = decoded.as_deref() {
                     if let Some(pass) = &b.password {
-                        found.push(Cow::Owned(pass.to_string()));
+                        found.push(Cow::Owned(String::from(&**pass)));
                         if profile.is_secret(&b.user) {
-                            found.push(Cow::Owned(b.user.to_string()));
+                            found.push(Cow::Owned(String::from(&*b.user)));
                         }
                     }
                 }
@@ -230,7 +230,8 @@ impl Redactor<'_> {
         // Encoded forms differ from the values only by `%`, `+` or `\`: text
         // without those can hold the values only as sent (the usual case: a
         // session name, a plain path), and needs no forms made.
-        let encoded = text.contains(['%', '+', '\\']);
+        // (memchr3: this runs on every logged path.)
+        let encoded = memchr::memchr3(b'%', b'+', b'\\', text.as_bytes()).is_some();
         let plain_only = !encoded && !self.found.iter().any(|v| text.contains(v.as_ref()));
         let forms = if self.found.is_empty() || plain_only {
             &[][..]
