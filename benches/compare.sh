@@ -134,7 +134,7 @@ fi
 
 # ---------------------------------------------------------------- build
 log "building mimeo, the bare hyper server and the bare proxy (release)"
-cargo build --release --locked --bin mimeo --example bare_hyper --example bare_proxy >&2
+cargo build --release --locked --bin mimeo --example bare_hyper --example floor --example bare_proxy >&2
 
 rm -rf "$WORK"
 mkdir -p "$WORK/logs"
@@ -156,6 +156,8 @@ server_cmd() {
     bare-hyper)   echo "$BIN/examples/bare_hyper" "$port" ;;
     # The same, each answer waiting one scheduler turn as mimeo's do (http::together).
     bare-hyper-together) echo env BARE_TOGETHER=1 "$BIN/examples/bare_hyper" "$port" ;;
+    # The least work a validating mock must do (routing and schema checks only).
+    floor)        echo "$BIN/examples/floor" "$port" "$SPEC" ;;
     # The proxies forward to the mock on $BACKEND_PORT (backend_of).
     mimeo-proxy)  echo "$BIN/mimeo" proxy --port "$port" --target "http://127.0.0.1:$BACKEND_PORT" ;;
     mimeo-proxy-quiet) echo "$BIN/mimeo" proxy --port "$port" --target "http://127.0.0.1:$BACKEND_PORT" --quiet ;;
@@ -170,8 +172,8 @@ server_cmd() {
 # same mock on the same core, so the ratio compares the two proxies with
 # everything else equal; the front process's own CPU per request is recorded too.
 backend_of() { case $1 in mimeo-proxy|mimeo-proxy-quiet|bare-proxy) echo mimeo-quiet ;; esac; }
-SERVERS=(prism mimeo mimeo-quiet mimeo-stateful bare-hyper bare-hyper-together)
-[ "$SKIP_PRISM" = 1 ] && SERVERS=(mimeo mimeo-quiet mimeo-stateful bare-hyper bare-hyper-together)
+SERVERS=(prism mimeo mimeo-quiet mimeo-stateful bare-hyper bare-hyper-together floor)
+[ "$SKIP_PRISM" = 1 ] && SERVERS=(mimeo mimeo-quiet mimeo-stateful bare-hyper bare-hyper-together floor)
 [ "$SKIP_PROXY" != 1 ] && SERVERS+=(mimeo-proxy mimeo-proxy-quiet bare-proxy)
 # At LATENCY_CONNECTIONS (one request at a time, no queueing): the latency a
 # proxy adds is its p50 minus that of the mock alone.
@@ -548,6 +550,7 @@ if [ "${SKIP_CALLGRIND:-0}" != 1 ]; then
   callgrind_run mimeo-quiet full benches/mix.lua server_cmd mimeo-quiet
   callgrind_run mimeo-stateful full benches/stateful.lua server_cmd mimeo-stateful
   callgrind_run bare-hyper bare benches/mix.lua server_cmd bare-hyper
+  callgrind_run floor full benches/mix.lua server_cmd floor
 fi
 
 # ---------------------------------------------------------------- report
@@ -591,6 +594,11 @@ CLEAN_SHARE=$CLEAN_SHARE CONNECTIONS=$CONNECTIONS LATENCY_CONNECTIONS=$LATENCY_C
   echo "  written, as mimeo's answers do when several connections are open (\`src/http/together.rs\`: the"
   echo "  answers of one pass go out back to back, so one wake-up of the waiting client serves them); the"
   echo "  targets are against \`bare-hyper\`, as the issue defines them; this column shows what the trick alone is worth."
+  echo "  \`floor\` (\`benches/floor.rs\`) is the least work a mock must do to answer the mix correctly while"
+  echo "  checking requests: route by method and path, check path and query parameters and the JSON body against"
+  echo "  their schemas (jsonschema, compiled at start), answer the documented example of the status \`Prefer\`"
+  echo "  names, else the lowest 2xx, else 400. No log, journal, sessions, header checks or error details: what"
+  echo "  any validating mock costs at least on this machine; mimeo's gap to it is mimeo's own extra work."
   echo "- **Logging**: \`mimeo\` logs one line per request and Prism logs at its default level (info),"
   echo "  both into a file: that is the headline comparison. \`mimeo-quiet\` is \`mimeo serve --quiet\`."
   echo "- **Stateful** (\`benches/stateful.lua\`, \`mimeo serve --quiet --stateful\`): 10,000 profiles in 100"

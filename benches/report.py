@@ -20,7 +20,9 @@ import sys
 import urllib.request
 from collections import defaultdict
 
-MOCKS = ["prism", "mimeo", "mimeo-quiet", "mimeo-stateful", "bare-hyper", "bare-hyper-together"]
+MOCKS = ["prism", "mimeo", "mimeo-quiet", "mimeo-stateful", "bare-hyper", "bare-hyper-together", "floor"]
+# Informational columns: they do not decide which rounds are clean.
+INFORMATIONAL = {"bare-hyper-together", "floor"}
 PROXIES = ["mimeo-proxy", "mimeo-proxy-quiet", "bare-proxy"]
 SERVERS = MOCKS + PROXIES
 
@@ -128,7 +130,7 @@ def table(path):
     conns = int(os.environ.get("CONNECTIONS", "32"))
     lat = int(os.environ.get("LATENCY_CONNECTIONS", "1"))
     # The informational column does not decide which rounds the targets use.
-    measured, clean = clean_rounds(rounds, [s for s in servers if s != "bare-hyper-together"], threshold)
+    measured, clean = clean_rounds(rounds, [s for s in servers if s not in INFORMATIONAL], threshold)
     out = []
 
     def get(s, m):
@@ -297,8 +299,10 @@ def targets(get, failed, measured, clean, conns, lat):
     r = div(get("mimeo", "ir_per_req"), bare_ir)
     row("1. stateless mock, log on: instructions per request <= 1.5x bare hyper's (callgrind)", r,
         r is not None and f"{r:.3g}x ({get('mimeo', 'ir_per_req'):,.0f} / {bare_ir:,.0f})", lambda v: v <= 1.5,
-        beside=(f"`--quiet`: {div(get('mimeo-quiet', 'ir_per_req'), bare_ir):.3g}x"
-                if get("mimeo-quiet", "ir_per_req") and bare_ir else ""))
+        beside="; ".join(
+            f"{what}: {div(get(s, 'ir_per_req'), bare_ir):.3g}x"
+            for s, what in [("mimeo-quiet", "`--quiet`"), ("floor", "the floor (routing and schema checks only)")]
+            if get(s, "ir_per_req") and bare_ir))
     v = get("mimeo", "p99_ms")
     row("1. stateless mock, log on: p99 < 1 ms at 32 connections", v,
         v is not None and num(v, "ms") + ("" if conns == 32 else f" (at {conns} connections: not the target's 32)"),
@@ -382,7 +386,8 @@ def _quiet(get, bare):
     p, t = get("prism", "rps"), get("bare-hyper-together", "rps")
     return f"`--quiet`: {q / bare:.3g}x, p99 {get('mimeo-quiet', 'p99_ms'):.3f} ms" + (
         f"; Prism: {p / bare:.3g}x" if p else "") + (
-        f"; `mimeo` against bare hyper with answers written together: {get('mimeo', 'rps') / t:.3g}x" if t and get("mimeo", "rps") else "")
+        f"; `mimeo` against bare hyper with answers written together: {get('mimeo', 'rps') / t:.3g}x" if t and get("mimeo", "rps") else "") + (
+        f"; the floor (routing and schema checks only): {get('floor', 'rps') / bare:.3g}x" if get("floor", "rps") else "")
 
 
 def count_steps(v):

@@ -1,0 +1,279 @@
+//! The floor of a validating mock: the least work any mock must do to answer
+//! the benchmark's mix correctly while checking requests against the contract,
+//! written as plainly as possible on the same hyper, runtime and connection
+//! settings as `mimeo serve` (and `bare_hyper`). Its throughput, beside the bare
+//! server's, is how close to the bare ceiling a mock that validates can get on
+//! this machine; the rest of mimeo's gap to it is mimeo's own extra work.
+//!
+//! Per request it routes by method and path (matchit, over the contract's
+//! templates), checks every declared path and query parameter and a JSON body
+//! against their schemas (jsonschema, compiled at start with `$ref`s inlined),
+//! and answers with the status `Prefer: code=N` names when the operation
+//! documents it, else its lowest 2xx, else 400 when a check failed, each with
+//! the documented example (or `{}`). Nothing else: no log line, no journal, no
+//! sessions, no header parameters, no content negotiation, no error details, no
+//! percent-decoding. So it is generous to the target: the real floor is higher.
+//!
+//! `cargo run --release --example floor -- PORT SPEC [WORKERS]` (binds 127.0.0.1).
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use serde_json::Value;
+use tokio::net::TcpListener;
+
+/// One declared path or query parameter, compiled.
+struct Param {
+    name: String,
+    in_path: bool,
+    required: bool,
+    /// The schema's `type`, to read the text as that JSON type.
+    kind: String,
+    schema: jsonschema::Validator,
+}
+
+/// One operation, compiled.
+struct Op {
+    params: Vec<Param>,
+    body: Option<(bool, jsonschema::Validator)>,
+    /// Documented statuses and their example bodies.
+    answers: HashMap<u16, Bytes>,
+    default: u16,
+}
+
+struct Api {
+    router: matchit::Router<usize>,
+    paths: Vec<HashMap<Method, Op>>,
+}
+
+/// `value` with every local `$ref` replaced by what it points to (the contract
+/// has no recursive schemas; the depth bound keeps a bad one finite).
+fn inline(value: &Value, doc: &Value, depth: usize) -> Value {
+    assert!(depth < 64, "$ref nesting too deep");
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(r)) = map.get("$ref") {
+                let target = r
+                    .strip_prefix('#')
+                    .and_then(|p| doc.pointer(p))
+                    .unwrap_or_else(|| panic!("unresolved $ref {r}"));
+                return inline(target, doc, depth + 1);
+            }
+            Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), inline(v, doc, depth + 1)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| inline(v, doc, depth + 1)).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+fn compile(schema: &Value) -> jsonschema::Validator {
+    jsonschema::validator_for(schema).expect("a schema jsonschema compiles")
+}
+
+fn op(path_item: &Value, operation: &Value) -> Op {
+    let declared = path_item["parameters"].as_array().into_iter().flatten();
+    let params = declared
+        .chain(operation["parameters"].as_array().into_iter().flatten())
+        .filter(|p| matches!(p["in"].as_str(), Some("path" | "query")))
+        .map(|p| Param {
+            name: p["name"].as_str().unwrap_or_default().to_string(),
+            in_path: p["in"] == "path",
+            required: p["required"] == true,
+            kind: p["schema"]["type"].as_str().unwrap_or("string").to_string(),
+            schema: compile(&p["schema"]),
+        })
+        .collect();
+    let body = operation["requestBody"]["content"]["application/json"]["schema"]
+        .is_object()
+        .then(|| {
+            let b = &operation["requestBody"];
+            (
+                b["required"] == true,
+                compile(&b["content"]["application/json"]["schema"]),
+            )
+        });
+    let mut answers = HashMap::new();
+    for (status, response) in operation["responses"].as_object().into_iter().flatten() {
+        let Ok(code) = status.parse::<u16>() else {
+            continue;
+        };
+        let media = &response["content"]["application/json"];
+        let example = media
+            .get("example")
+            .or_else(|| media["examples"].as_object()?.values().next()?.get("value"))
+            .cloned()
+            .unwrap_or_else(|| serde_json::json!({}));
+        answers.insert(code, Bytes::from(example.to_string()));
+    }
+    let default = answers
+        .keys()
+        .copied()
+        .filter(|c| (200..300).contains(c))
+        .min()
+        .unwrap_or(200);
+    Op {
+        params,
+        body,
+        answers,
+        default,
+    }
+}
+
+fn load(spec: &str) -> Api {
+    let text = std::fs::read_to_string(spec).expect("read the contract");
+    let raw: Value = serde_yaml::from_str(&text).expect("a YAML contract");
+    let doc = inline(&raw, &raw, 0);
+    let mut router = matchit::Router::new();
+    let mut paths = Vec::new();
+    for (template, item) in doc["paths"].as_object().expect("paths") {
+        let mut ops = HashMap::new();
+        for method in ["get", "put", "post", "delete", "patch", "head", "options"] {
+            if let Some(operation) = item.get(method) {
+                let m =
+                    Method::from_bytes(method.to_ascii_uppercase().as_bytes()).expect("a method");
+                ops.insert(m, op(item, operation));
+            }
+        }
+        router
+            .insert(template.as_str(), paths.len())
+            .expect("a template matchit takes");
+        paths.push(ops);
+    }
+    Api { router, paths }
+}
+
+/// A parameter's text as the JSON value its schema's type reads.
+fn typed(text: &str, kind: &str) -> Value {
+    match kind {
+        "integer" | "number" => text
+            .parse::<serde_json::Number>()
+            .map_or_else(|_| Value::from(text), Value::Number),
+        "boolean" => match text {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            _ => Value::from(text),
+        },
+        _ => Value::from(text),
+    }
+}
+
+fn reply(status: u16, body: Bytes) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(body));
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+async fn answer(
+    req: Request<hyper::body::Incoming>,
+    api: Arc<Api>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let (parts, body) = req.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let Ok(found) = api.router.at(parts.uri.path()) else {
+        return Ok(reply(404, Bytes::from_static(b"{}")));
+    };
+    let Some(op) = api.paths[*found.value].get(&parts.method) else {
+        return Ok(reply(405, Bytes::from_static(b"{}")));
+    };
+    let query: Vec<(String, String)> = parts
+        .uri
+        .query()
+        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default();
+    let mut valid = op.params.iter().all(|p| {
+        let text = if p.in_path {
+            found.params.get(&p.name)
+        } else {
+            query
+                .iter()
+                .find(|(k, _)| *k == p.name)
+                .map(|(_, v)| v.as_str())
+        };
+        match text {
+            Some(text) => p.schema.is_valid(&typed(text, &p.kind)),
+            None => !p.required,
+        }
+    });
+    if let Some((required, schema)) = &op.body {
+        valid &= if body.is_empty() {
+            !required
+        } else {
+            serde_json::from_slice::<Value>(&body).is_ok_and(|v| schema.is_valid(&v))
+        };
+    }
+    let preferred = parts
+        .headers
+        .get("prefer")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.split([',', ';'])
+                .find_map(|p| p.trim().strip_prefix("code=")?.parse::<u16>().ok())
+        })
+        .filter(|c| op.answers.contains_key(c));
+    let status = match (valid, preferred) {
+        (false, _) => 400,
+        (true, Some(code)) => code,
+        (true, None) => op.default,
+    };
+    let body = op
+        .answers
+        .get(&status)
+        .cloned()
+        .unwrap_or_else(|| Bytes::from_static(b"{}"));
+    Ok(reply(status, body))
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let usage = "usage: floor PORT SPEC [WORKERS]";
+    let port: u16 = args.next().and_then(|p| p.parse().ok()).expect(usage);
+    let api = Arc::new(load(&args.next().expect(usage)));
+    let workers = args.next().and_then(|w| w.parse().ok());
+    let runtime = mimeo::runtime(workers).expect("runtime");
+    runtime.block_on(async move {
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        let listener = TcpListener::bind(addr).await.expect("bind");
+        println!("floor: listening on http://{addr}");
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            };
+            let _ = stream.set_nodelay(true);
+            let api = api.clone();
+            tokio::spawn(async move {
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(Duration::from_secs(10))
+                    .serve_connection(
+                        TokioIo::new(stream),
+                        service_fn(move |req| answer(req, api.clone())),
+                    )
+                    .await;
+            });
+        }
+    });
+}
