@@ -441,13 +441,14 @@ impl Responder {
                 value = echoed;
             }
             let sent = value.as_ref().unwrap_or(&cb.value);
-            let content_type = if cb.wildcard && sent.is_string() {
-                // A wildcard's text goes as text the client accepts, never as a JSON string.
+            let content_type = if cb.wildcard && (sent.is_string() || !cb.json) {
+                // A wildcard's body goes as a concrete type inside it that the
+                // client accepts; its text never as a JSON string.
                 let Some(t) = negotiate::text_type(req.accept, &media.name) else {
                     return Err(ChoiceError {
                         kind: MockError::NotAcceptable,
                         message: format!(
-                            "{} answers {status} with text ({}), and `Accept` admits no text type",
+                            "{} answers {status} with {} and `Accept` admits no concrete type of it that is not JSON",
                             op.name(),
                             media.name
                         ),

@@ -116,20 +116,23 @@ pub(crate) fn choose(accept: Option<&str>, content: &[MediaType]) -> Option<usiz
     best.map(|(_, _, i)| i)
 }
 
-/// The concrete type a string body of a wildcard media type (`*/*`,
-/// `text/*`) is sent as: never JSON (a JSON string is not what such a document
-/// means), the concrete type the client weighs highest among those the
-/// wildcard covers, else `text/plain`, else `application/octet-stream`; `None`
-/// when the client accepts none of these (it asked for JSON only).
+/// The concrete type a body of a wildcard media type (`*/*`, `text/*`,
+/// `image/*`) is sent as, when it is not JSON: never JSON (a JSON string is not
+/// what such a document means), the concrete type the client weighs highest
+/// among those the wildcard covers, else `text/plain`, the range's
+/// [`representative`] or `application/octet-stream`, the first the wildcard
+/// covers and the client accepts; `None` when it accepts none of them (it asked
+/// for JSON only, or for `image/webp` of an `audio/*` body).
 pub(crate) fn text_type(accept: Option<&str>, documented: &str) -> Option<String> {
     let (dty, _) = media::essence(documented).split_once('/')?;
     let covered = |ty: &str| dty == "*" || ty.eq_ignore_ascii_case(dty);
+    let inside = representative(dty);
+    let fallbacks = ["text/plain", inside.as_str(), "application/octet-stream"];
     let Some(accept) = accept else {
-        return Some(if covered("text") {
-            "text/plain".into()
-        } else {
-            format!("{dty}/octet-stream")
-        });
+        return fallbacks
+            .into_iter()
+            .find(|t| covered(t.split('/').next().unwrap_or("")))
+            .map(str::to_string);
     };
     let mut best: Option<(Q, &str, &str)> = None;
     for (ty, sub, specific, q) in ranges(accept) {
@@ -144,10 +147,27 @@ pub(crate) fn text_type(accept: Option<&str>, documented: &str) -> Option<String
     if let Some((_, ty, sub)) = best {
         return Some(format!("{ty}/{sub}"));
     }
-    ["text/plain", "application/octet-stream"]
+    let accepted = fallbacks
         .into_iter()
         .find(|t| covered(t.split('/').next().unwrap_or("")) && quality(accept, t) > 0)
-        .map(str::to_string)
+        .map(str::to_string);
+    accepted
+}
+
+/// A common concrete type of the top-level type `ty`, which a `ty/*` body is
+/// sent as when the client names none: `image/png` for `image/*`.
+pub(crate) fn representative(ty: &str) -> String {
+    let sub = match ty.to_ascii_lowercase().as_str() {
+        "text" => "plain",
+        "image" => "png",
+        "audio" => "mpeg",
+        "video" => "mp4",
+        "font" => "woff2",
+        "multipart" => "mixed",
+        "*" => return "application/octet-stream".into(),
+        _ => "octet-stream",
+    };
+    format!("{ty}/{sub}")
 }
 
 /// A content coding mimeo can apply to a body.
@@ -287,6 +307,30 @@ mod tests {
             Some("application/octet-stream")
         );
         assert_eq!(text_type(Some("application/json"), "*/*"), None);
+        // A range of another top-level type: a type inside it, never one outside.
+        assert_eq!(text_type(None, "audio/*").as_deref(), Some("audio/mpeg"));
+        assert_eq!(
+            text_type(Some("*/*"), "audio/*").as_deref(),
+            Some("audio/mpeg")
+        );
+        assert_eq!(
+            text_type(Some("audio/*"), "audio/*").as_deref(),
+            Some("audio/mpeg")
+        );
+        assert_eq!(
+            text_type(Some("audio/ogg"), "audio/*").as_deref(),
+            Some("audio/ogg")
+        );
+        assert_eq!(
+            text_type(Some("image/*"), "image/*").as_deref(),
+            Some("image/png")
+        );
+        assert_eq!(text_type(Some("image/webp"), "audio/*"), None);
+        assert_eq!(text_type(Some("text/*"), "image/*"), None);
+        assert_eq!(
+            text_type(Some("application/*"), "application/*").as_deref(),
+            Some("application/octet-stream")
+        );
     }
 
     #[test]

@@ -114,3 +114,44 @@ async fn a_wildcard_text_body_is_never_a_json_string() {
     .await;
     assert_eq!(r.status, 406, "{:?}", r.body);
 }
+
+#[tokio::test]
+async fn a_range_of_another_type_answers_with_a_concrete_type_inside_it() {
+    let c = Arc::new(Contract::from_file("tests/fixtures/media-ranges.yaml").expect("loads"));
+    let server = MockServer::start(c.clone(), ServeOptions::default())
+        .await
+        .expect("starts");
+    for (path, id, accept, wanted) in [
+        ("/sound", "getSound", None, Some("audio/mpeg")),
+        ("/sound", "getSound", Some("*/*"), Some("audio/mpeg")),
+        ("/sound", "getSound", Some("audio/*"), Some("audio/mpeg")),
+        (
+            "/sound",
+            "getSound",
+            Some("audio/ogg, */*;q=0.1"),
+            Some("audio/ogg"),
+        ),
+        ("/sound", "getSound", Some("image/png"), None),
+        ("/picture", "getPicture", None, Some("image/png")),
+        ("/picture", "getPicture", Some("*/*"), Some("image/png")),
+        (
+            "/picture",
+            "getPicture",
+            Some("image/webp"),
+            Some("image/webp"),
+        ),
+        ("/picture", "getPicture", Some("audio/*"), None),
+    ] {
+        let headers: Vec<(&str, &str)> = accept.map(|a| ("accept", a)).into_iter().collect();
+        let r = send(&server.url(), "GET", path, &headers, None).await;
+        let Some(wanted) = wanted else {
+            assert_eq!(r.status, 406, "{path} {accept:?}: {:?}", r.body);
+            continue;
+        };
+        assert_eq!(r.status, 200, "{path} {accept:?}: {:?}", r.body);
+        assert_eq!(r.header("content-type"), Some(wanted), "{path} {accept:?}");
+        let op = c.operation_by_id(id).unwrap();
+        let failures = check_response(&c, op, 200, &r.headers, &r.body, None).failures;
+        assert!(failures.is_empty(), "{path} {accept:?}: {failures:?}");
+    }
+}
