@@ -6,7 +6,7 @@
 //! WORKERS as `mimeo serve --workers`, by default what mimeo would pick).
 //!
 //! With `BARE_TOGETHER=1` in the environment, every answer first waits one
-//! scheduler turn (`yield_now`), as mimeo's do when several connections are open
+//! scheduler turn (`yield_now`), as mimeo's do when eight or more connections are open
 //! (`http::together`): the ceiling with the same wake-up saving.
 
 use std::convert::Infallible;

@@ -591,7 +591,7 @@ CLEAN_SHARE=$CLEAN_SHARE CONNECTIONS=$CONNECTIONS LATENCY_CONNECTIONS=$LATENCY_C
   echo "  one the request must get (0 means every server answered the whole mix correctly). The bare hyper"
   echo "  server answers everything with a fixed 202 JSON body and is checked for 202s."
   echo "  \`bare-hyper-together\` is the same server with each answer waiting one scheduler turn before it is"
-  echo "  written, as mimeo's answers do when several connections are open (\`src/http/together.rs\`: the"
+  echo "  written, as mimeo's answers do when eight or more connections are open (\`src/http/together.rs\`: the"
   echo "  answers of one pass go out back to back, so one wake-up of the waiting client serves them); the"
   echo "  targets are against \`bare-hyper\`, as the issue defines them; this column shows what the trick alone is worth."
   echo "  \`floor\` (\`benches/floor.rs\`) is the least work a mock must do to answer the mix correctly while"
