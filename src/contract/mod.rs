@@ -263,7 +263,8 @@ impl Contract {
         &self.operations[index.0]
     }
 
-    /// Routes a request's method and raw path (no query) to its operation; of
+    /// Routes a request's method and raw path (query unknown: literal queries
+    /// in templates are not looked at) to its operation; of
     /// operations whose paths have the same shape, the first whose path
     /// parameters validate.
     pub(crate) fn route<'a>(
@@ -271,9 +272,10 @@ impl Contract {
         method: &hyper::Method,
         path: &'a str,
     ) -> RouteMatch<'a, OpIndex> {
-        self.router.find(method, path, |i, params, _| {
-            crate::validate::path_params_valid(self, self.op(i), params)
-        })
+        self.router
+            .find(method, path, None::<&[(&str, &str)]>, |i, params, _| {
+                crate::validate::path_params_valid(self, self.op(i), params)
+            })
     }
 
     /// Routes a request as [`Contract::route`] does; operations whose templates
@@ -288,14 +290,15 @@ impl Contract {
         query: &[(std::borrow::Cow<'_, str>, std::borrow::Cow<'_, str>)],
         headers: &hyper::HeaderMap,
     ) -> RouteMatch<'a, OpIndex> {
-        self.router.find(method, path, |i, params, fragments| {
-            let op = self.op(i);
-            if fragments {
-                crate::validate::params_valid(self, op, params, query, headers)
-            } else {
-                crate::validate::path_params_valid(self, op, params)
-            }
-        })
+        self.router
+            .find(method, path, Some(query), |i, params, fragments| {
+                let op = self.op(i);
+                if fragments {
+                    crate::validate::params_valid(self, op, params, query, headers)
+                } else {
+                    crate::validate::path_params_valid(self, op, params)
+                }
+            })
     }
 }
 

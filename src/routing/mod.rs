@@ -140,14 +140,17 @@ impl<V: Copy> Router<V> {
     }
 
     /// Routes a request. `path` is the raw (still percent-encoded) path, without
-    /// query. When several templates of one shape serve the method, `accept`
+    /// query; `query` its decoded pairs, which a template's literal query pairs
+    /// (`?method=flickr.photos.search`) must be among for the template to serve
+    /// it (`None`: routing by path alone, every template of the path may). When several templates of one shape serve the method, `accept`
     /// says whether a handle takes these parameters (all of the request's, not
     /// only its path's, when the third argument says some templates differ
     /// only in a fragment); the first that does wins, else the first.
-    pub(crate) fn find<'a>(
+    pub(crate) fn find<'a, K: AsRef<str>, W: AsRef<str>>(
         &'a self,
         method: &Method,
         path: &'a str,
+        query: Option<&[(K, W)]>,
         accept: impl Fn(V, &PathParams<'a>, bool) -> bool,
     ) -> RouteMatch<'a, V> {
         let Ok(m) = self.tree.at(path) else {
@@ -157,18 +160,28 @@ impl<V: Copy> Router<V> {
         let raw: Vec<&'a str> = m.params.iter().map(|(_, v)| v).collect();
         let mut shaped: Option<&Candidate<V>> = None;
         let mut fallback: Option<(V, PathParams<'a>)> = None;
-        // A template with a fragment says more than the plain one beside it
-        // (`/{path}#op=stat` beside `/{path}`): it is tried first, the plain one
-        // staying the fallback.
+        // A template with a fragment or a literal query says more than the
+        // plain one beside it (`/{path}#op=stat` beside `/{path}`): it is tried
+        // first, the plain one staying the fallback.
         let in_order = || route.candidates.iter().enumerate();
         let fragments_first = in_order()
-            .filter(|(_, c)| c.template.has_fragment())
-            .chain(in_order().filter(|(_, c)| !c.template.has_fragment()));
+            .filter(|(_, c)| c.template.says_more())
+            .chain(in_order().filter(|(_, c)| !c.template.says_more()));
         let mut fallback_at = usize::MAX;
         for (at, c) in fragments_first {
-            let Some(params) = c.bind(&raw) else {
+            if query.is_some_and(|q| !c.template.query_matches(q)) {
+                continue;
+            }
+            let Some(mut params) = c.bind(&raw) else {
                 continue;
             };
+            if let Some(q) = query {
+                params.extend(
+                    c.template
+                        .query_params(q)
+                        .map(|(name, value)| (name, Ok(Cow::Owned(value.to_string())))),
+                );
+            }
             shaped.get_or_insert(c);
             let Some((_, handle)) = c.methods.iter().find(|(meth, _)| meth == method) else {
                 continue;
@@ -248,7 +261,24 @@ fn same_shape_warnings<V>(candidates: &[Candidate<V>], warnings: &mut Vec<String
             ));
             return;
         }
+        // Literal queries (`?method=a`, `?method=b`) tell their templates
+        // apart, as they are meant to: only templates with the same literal
+        // query (or none) can serve the same request.
+        if candidates.iter().any(|c| c.template.says_more()) {
+            let same_query: Vec<&Candidate<V>> = candidates
+                .iter()
+                .filter(|c| !c.template.says_more())
+                .collect();
+            plain_warnings(&same_query, warnings);
+            return;
+        }
     }
+    plain_warnings(&candidates.iter().collect::<Vec<_>>(), warnings);
+}
+
+/// A warning for each pair of plain templates of one shape that serve the
+/// same method.
+fn plain_warnings<V>(candidates: &[&Candidate<V>], warnings: &mut Vec<String>) {
     for (i, c) in candidates.iter().enumerate() {
         for later in &candidates[i + 1..] {
             let shared: Vec<&str> = c
@@ -295,7 +325,12 @@ mod tests {
             &mut warnings,
         );
         assert!(warnings.is_empty(), "{warnings:?}");
-        match r.find(&Method::GET, "/a/x%20y/c", |_, _, _| true) {
+        match r.find(
+            &Method::GET,
+            "/a/x%20y/c",
+            None::<&[(&str, &str)]>,
+            |_, _, _| true,
+        ) {
             RouteMatch::Found { handle, params } => {
                 assert_eq!(handle, 2);
                 assert_eq!(params[0].0, "name");
@@ -304,11 +339,16 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(
-            r.find(&Method::POST, "/a/x/b", |_, _, _| true),
+            r.find(
+                &Method::POST,
+                "/a/x/b",
+                None::<&[(&str, &str)]>,
+                |_, _, _| true
+            ),
             RouteMatch::MethodNotAllowed { allow: "GET", .. }
         ));
         assert!(matches!(
-            r.find(&Method::GET, "/z", |_, _, _| true),
+            r.find(&Method::GET, "/z", None::<&[(&str, &str)]>, |_, _, _| true),
             RouteMatch::NotFound
         ));
     }
@@ -345,34 +385,61 @@ mod tests {
             other => panic!("{other:?}"),
         };
         assert_eq!(
-            found(r.find(&Method::GET, "/orgs/o/attestations/sha256:ab", digests)),
+            found(r.find(
+                &Method::GET,
+                "/orgs/o/attestations/sha256:ab",
+                None::<&[(&str, &str)]>,
+                digests
+            )),
             (1, 2)
         );
         assert_eq!(
-            found(
-                r.find(&Method::GET, "/orgs/o/attestations/42", |h, p, f| h == 2
-                    && numeric(h, p, f))
-            ),
+            found(r.find(
+                &Method::GET,
+                "/orgs/o/attestations/42",
+                None::<&[(&str, &str)]>,
+                |h, p, f| h == 2 && numeric(h, p, f)
+            )),
             (2, 2)
         );
         // Neither validates: the first.
         assert_eq!(
-            found(r.find(&Method::GET, "/orgs/o/attestations/x", |_, _, _| false)),
+            found(r.find(
+                &Method::GET,
+                "/orgs/o/attestations/x",
+                None::<&[(&str, &str)]>,
+                |_, _, _| false
+            )),
             (1, 2)
         );
         // Only one serves the method.
         assert_eq!(
-            found(r.find(&Method::DELETE, "/orgs/o/attestations/x", |_, _, _| false)),
+            found(r.find(
+                &Method::DELETE,
+                "/orgs/o/attestations/x",
+                None::<&[(&str, &str)]>,
+                |_, _, _| false
+            )),
             (3, 2)
         );
         assert!(matches!(
-            r.find(&Method::POST, "/orgs/o/attestations/x", |_, _, _| true),
+            r.find(
+                &Method::POST,
+                "/orgs/o/attestations/x",
+                None::<&[(&str, &str)]>,
+                |_, _, _| true
+            ),
             RouteMatch::MethodNotAllowed {
                 allow: "GET, DELETE",
                 ..
             }
         ));
-        match r.find(&Method::GET, "/compare/main...fix%2Fa", |_, _, _| true) {
+        match r.find(
+            &Method::GET,
+            "/compare/main...fix%2Fa",
+            None::<&[(&str, &str)]>,
+            |_, _, _| true,
+        ) {
             RouteMatch::Found { handle, params } => {
                 assert_eq!(handle, 4);
                 assert_eq!(params[0].1.as_deref(), Ok("main"));
@@ -381,7 +448,12 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(
-            found(r.find(&Method::GET, "/compare/main", |_, _, _| true)),
+            found(r.find(
+                &Method::GET,
+                "/compare/main",
+                None::<&[(&str, &str)]>,
+                |_, _, _| true
+            )),
             (5, 1)
         );
     }

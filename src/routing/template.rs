@@ -11,6 +11,21 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 pub struct PathTemplate {
     source: String,
     segments: Vec<Segment>,
+    /// The pairs written after a `?` in the template
+    /// (`/services/rest?method=flickr.photos.search`, `/current?city={city}`):
+    /// a request carries them in its query, where they tell apart operations
+    /// that share a path.
+    query: Vec<(String, QueryValue)>,
+}
+
+/// The value of one pair of a template's query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum QueryValue {
+    /// Written as is: the request's pair must have this value.
+    Literal(String),
+    /// `{name}`: any value, which is parameter `name`'s (some descriptions
+    /// declare such parameters `in: path`).
+    Param(String),
 }
 
 /// One `/`-separated segment of a template.
@@ -41,9 +56,23 @@ impl PathTemplate {
     /// it cannot hold, with a warning). What follows a `#` is a URL fragment,
     /// which no request carries: it is not part of the path routed (generated
     /// descriptions write `/#X-Amz-Target=Service.Action` to tell apart
-    /// operations that share a path).
+    /// operations that share a path). What follows a `?` is a query, whose
+    /// pairs are kept apart from the path (a pair that is a bare `{x}`, or whose
+    /// name is templated, is left to the declared parameters).
     pub(crate) fn parse(source: &str) -> PathTemplate {
         let path = source.split_once('#').map_or(source, |(path, _)| path);
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
+        let query = form_urlencoded::parse(query.as_bytes())
+            .filter(|(k, _)| !k.is_empty() && !k.contains(['{', '}']))
+            .filter_map(|(k, v)| {
+                let value = match v.strip_prefix('{').and_then(|v| v.strip_suffix('}')) {
+                    Some(name) if !name.contains(['{', '}']) => QueryValue::Param(name.to_string()),
+                    _ if v.contains(['{', '}']) => return None,
+                    _ => QueryValue::Literal(v.into_owned()),
+                };
+                Some((k.into_owned(), value))
+            })
+            .collect();
         let segments = path
             .trim_start_matches('/')
             .split('/')
@@ -69,6 +98,7 @@ impl PathTemplate {
         PathTemplate {
             source: source.to_string(),
             segments,
+            query,
         }
     }
 
@@ -81,6 +111,41 @@ impl PathTemplate {
     /// others on the same path only by what its parameters say.
     pub(crate) fn has_fragment(&self) -> bool {
         self.source.contains('#')
+    }
+
+    /// Whether the template says more than its path: a fragment, or literal
+    /// query pairs. Such a template is tried before a plain one of the same path.
+    pub(crate) fn says_more(&self) -> bool {
+        self.has_fragment() || !self.query.is_empty()
+    }
+
+    /// Whether a request's (decoded) query has every pair of the template's
+    /// own query: a literal one with its value, a templated one with any.
+    pub(crate) fn query_matches<K: AsRef<str>, W: AsRef<str>>(&self, query: &[(K, W)]) -> bool {
+        self.query.iter().all(|(k, v)| {
+            query.iter().any(|(qk, qv)| {
+                qk.as_ref() == k
+                    && match v {
+                        QueryValue::Literal(v) => qv.as_ref() == v,
+                        QueryValue::Param(_) => true,
+                    }
+            })
+        })
+    }
+
+    /// The values of the parameters templated in its query (`?city={city}`),
+    /// from a request's query, by name.
+    pub(crate) fn query_params<'t, 'q, K: AsRef<str>, W: AsRef<str>>(
+        &'t self,
+        query: &'q [(K, W)],
+    ) -> impl Iterator<Item = (&'t str, &'q str)> + use<'t, 'q, K, W> {
+        self.query.iter().filter_map(move |(k, v)| match v {
+            QueryValue::Param(name) => query
+                .iter()
+                .find(|(qk, _)| qk.as_ref() == k)
+                .map(|(_, qv)| (name.as_str(), qv.as_ref())),
+            QueryValue::Literal(_) => None,
+        })
     }
 
     /// Its segments, in order.
@@ -303,6 +368,24 @@ mod tests {
         let t = PathTemplate::parse("/a/{x}/{y}.json");
         assert_eq!(t.segments()[1].whole_param(), Some("x"));
         assert_eq!(t.segments()[2].whole_param(), None);
+    }
+
+    #[test]
+    fn a_literal_query_is_kept_apart_from_the_path() {
+        let t = PathTemplate::parse("/rest?method=a.b&x={x}&format=json#frag");
+        assert_eq!(t.route_key(), "/rest");
+        assert!(t.says_more());
+        assert!(t.query_matches(&[("format", "json"), ("x", "1"), ("method", "a.b")]));
+        assert!(!t.query_matches(&[("method", "a.b")]));
+        assert!(!t.query_matches(&[("method", "a.c"), ("format", "json")]));
+        assert!(!PathTemplate::parse("/rest/{id}").says_more());
+        assert_eq!(PathTemplate::parse("/q?{x}").route_key(), "/q");
+        let t = PathTemplate::parse("/current?city={city}&country={country}&units=M");
+        assert!(t.query_matches(&[("city", "Paris"), ("country", "FR"), ("units", "M")]));
+        assert!(!t.query_matches(&[("city", "Paris"), ("units", "M")]));
+        let q = [("country", "FR"), ("city", "Paris")];
+        let bound: Vec<_> = t.query_params(&q).collect();
+        assert_eq!(bound, [("city", "Paris"), ("country", "FR")]);
     }
 
     #[test]

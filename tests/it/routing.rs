@@ -158,6 +158,78 @@ async fn templates_that_differ_only_in_a_fragment_share_their_path() {
     assert_eq!((r.status, &r.body[..]), (200, &b"hello"[..]));
 }
 
+#[tokio::test]
+async fn templates_with_a_literal_query_are_routed_by_it() {
+    // `/services/rest?method=...`: a request carries the query apart from the
+    // path, so such operations used to be unreachable (Flickr's, Weatherbit's
+    // descriptions). Their path is the part before `?`; the request's query must
+    // have the template's pairs.
+    let c = Arc::new(Contract::from_file("tests/fixtures/query-templates.yaml").expect("loads"));
+    assert!(
+        c.warnings().iter().all(|w| !w.contains("same shape")),
+        "{:?}",
+        c.warnings()
+    );
+    let server = MockServer::start(c.clone(), ServeOptions::default())
+        .await
+        .expect("starts");
+    let url = server.url();
+    let get = |path: &'static str| send(&url, "GET", path, &[], None);
+    let r = get("/services/rest?method=photos.search&text=cats").await;
+    assert_eq!(
+        (r.status, r.json()),
+        (200, serde_json::json!({"op": "search"}))
+    );
+    let r = get("/services/rest?format=json&id=7&method=photos.getInfo").await;
+    assert_eq!(
+        (r.status, r.json()),
+        (200, serde_json::json!({"op": "getInfo"}))
+    );
+    // Encoded as a client may send it.
+    let r = get("/services/rest?method=photos%2EgetInfo&format=json&id=7").await;
+    assert_eq!(
+        (r.status, r.json()),
+        (200, serde_json::json!({"op": "getInfo"}))
+    );
+    // Checked against the operation the query names: `id` is its, and missing.
+    let r = get("/services/rest?method=photos.getInfo&format=json").await;
+    assert_eq!(r.status, 400, "{:?}", r.body);
+    assert!(
+        String::from_utf8_lossy(&r.body).contains("id"),
+        "{:?}",
+        r.body
+    );
+    // A query no template has: no operation serves it.
+    for path in [
+        "/services/rest?method=photos.delete",
+        "/services/rest?method=photos.getInfo&id=7",
+        "/services/rest",
+        "/weather",
+    ] {
+        assert_eq!(get(path).await.status, 404, "{path}");
+    }
+    // A templated pair: present with any value, which its parameter checks.
+    let r = get("/weather?city=Paris").await;
+    assert_eq!(
+        (r.status, r.json()),
+        (200, serde_json::json!({"op": "byCity"}))
+    );
+    let r = get("/weather?lon=2.35&lat=48.85").await;
+    assert_eq!(
+        (r.status, r.json()),
+        (200, serde_json::json!({"op": "byPlace"}))
+    );
+    let r = get("/weather?city=P").await;
+    assert_eq!(r.status, 400, "city is too short: {:?}", r.body);
+    assert!(
+        String::from_utf8_lossy(&r.body).contains("city"),
+        "{:?}",
+        r.body
+    );
+    let r = get("/weather?lat=north&lon=2").await;
+    assert_eq!(r.status, 400, "lat is not a number: {:?}", r.body);
+}
+
 #[test]
 fn a_replay_step_to_a_shared_path_is_checked_against_the_operation_its_parameters_name() {
     // The step names `countBooks` by its header; bound by its path alone it
