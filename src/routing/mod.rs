@@ -142,16 +142,21 @@ impl<V: Copy> Router<V> {
     /// Routes a request. `path` is the raw (still percent-encoded) path, without
     /// query; `query` its decoded pairs, which a template's literal query pairs
     /// (`?method=flickr.photos.search`) must be among for the template to serve
-    /// it (`None`: routing by path alone, every template of the path may). When several templates of one shape serve the method, `accept`
-    /// says whether a handle takes these parameters (all of the request's, not
-    /// only its path's, when the third argument says some templates differ
-    /// only in a fragment); the first that does wins, else the first.
+    /// it (`None`: routing by path alone, every template of the path may).
+    ///
+    /// When several templates of one shape serve the method, `accept` says
+    /// whether a handle takes these parameters (all of the request's, not only
+    /// its path's, when the third argument says some templates differ only in a
+    /// fragment): `Some(true)` it does, and the first that does wins;
+    /// `Some(false)` it does not, and the first such is the fallback (a request
+    /// that breaks the contract is judged by it); `None` it cannot be this one
+    /// (its fragment names another operation).
     pub(crate) fn find<'a, K: AsRef<str>, W: AsRef<str>>(
         &'a self,
         method: &Method,
         path: &'a str,
         query: Option<&[(K, W)]>,
-        accept: impl Fn(V, &PathParams<'a>, bool) -> bool,
+        accept: impl Fn(V, &PathParams<'a>, bool) -> Option<bool>,
     ) -> RouteMatch<'a, V> {
         let Ok(m) = self.tree.at(path) else {
             return RouteMatch::NotFound;
@@ -186,11 +191,20 @@ impl<V: Copy> Router<V> {
             let Some((_, handle)) = c.methods.iter().find(|(meth, _)| meth == method) else {
                 continue;
             };
-            if route.candidates.len() == 1 || accept(*handle, &params, route.fragments) {
-                return RouteMatch::Found {
-                    handle: *handle,
-                    params,
-                };
+            let fits = if route.candidates.len() == 1 {
+                Some(true)
+            } else {
+                accept(*handle, &params, route.fragments)
+            };
+            match fits {
+                Some(true) => {
+                    return RouteMatch::Found {
+                        handle: *handle,
+                        params,
+                    }
+                }
+                Some(false) => {}
+                None => continue,
             }
             // The fallback is the first in document order.
             if at < fallback_at {
@@ -329,7 +343,7 @@ mod tests {
             &Method::GET,
             "/a/x%20y/c",
             None::<&[(&str, &str)]>,
-            |_, _, _| true,
+            |_, _, _| Some(true),
         ) {
             RouteMatch::Found { handle, params } => {
                 assert_eq!(handle, 2);
@@ -343,12 +357,14 @@ mod tests {
                 &Method::POST,
                 "/a/x/b",
                 None::<&[(&str, &str)]>,
-                |_, _, _| true
+                |_, _, _| Some(true)
             ),
             RouteMatch::MethodNotAllowed { allow: "GET", .. }
         ));
         assert!(matches!(
-            r.find(&Method::GET, "/z", None::<&[(&str, &str)]>, |_, _, _| true),
+            r.find(&Method::GET, "/z", None::<&[(&str, &str)]>, |_, _, _| Some(
+                true
+            )),
             RouteMatch::NotFound
         ));
     }
@@ -378,7 +394,7 @@ mod tests {
             })
         };
         let digests = |h: i32, p: &PathParams<'_>, _: bool| {
-            h == 1 && p[1].1.as_deref().is_ok_and(|v| v.starts_with("sha256:"))
+            Some(h == 1 && p[1].1.as_deref().is_ok_and(|v| v.starts_with("sha256:")))
         };
         let found = |m: RouteMatch<'_, i32>| match m {
             RouteMatch::Found { handle, params } => (handle, params.len()),
@@ -398,7 +414,7 @@ mod tests {
                 &Method::GET,
                 "/orgs/o/attestations/42",
                 None::<&[(&str, &str)]>,
-                |h, p, f| h == 2 && numeric(h, p, f)
+                |h, p, f| Some(h == 2 && numeric(h, p, f))
             )),
             (2, 2)
         );
@@ -408,7 +424,7 @@ mod tests {
                 &Method::GET,
                 "/orgs/o/attestations/x",
                 None::<&[(&str, &str)]>,
-                |_, _, _| false
+                |_, _, _| Some(false)
             )),
             (1, 2)
         );
@@ -418,7 +434,7 @@ mod tests {
                 &Method::DELETE,
                 "/orgs/o/attestations/x",
                 None::<&[(&str, &str)]>,
-                |_, _, _| false
+                |_, _, _| Some(false)
             )),
             (3, 2)
         );
@@ -427,7 +443,7 @@ mod tests {
                 &Method::POST,
                 "/orgs/o/attestations/x",
                 None::<&[(&str, &str)]>,
-                |_, _, _| true
+                |_, _, _| Some(true)
             ),
             RouteMatch::MethodNotAllowed {
                 allow: "GET, DELETE",
@@ -438,7 +454,7 @@ mod tests {
             &Method::GET,
             "/compare/main...fix%2Fa",
             None::<&[(&str, &str)]>,
-            |_, _, _| true,
+            |_, _, _| Some(true),
         ) {
             RouteMatch::Found { handle, params } => {
                 assert_eq!(handle, 4);
@@ -452,7 +468,7 @@ mod tests {
                 &Method::GET,
                 "/compare/main",
                 None::<&[(&str, &str)]>,
-                |_, _, _| true
+                |_, _, _| Some(true)
             )),
             (5, 1)
         );

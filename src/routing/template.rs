@@ -16,6 +16,9 @@ pub struct PathTemplate {
     /// a request carries them in its query, where they tell apart operations
     /// that share a path.
     query: Vec<(String, QueryValue)>,
+    /// The `key=value` pairs of its fragment (`/#Action=RunInstances`), which
+    /// name a query parameter or header and the value that picks this operation.
+    fragment: Vec<(String, String)>,
 }
 
 /// The value of one pair of a template's query.
@@ -60,7 +63,11 @@ impl PathTemplate {
     /// pairs are kept apart from the path (a pair that is a bare `{x}`, or whose
     /// name is templated, is left to the declared parameters).
     pub(crate) fn parse(source: &str) -> PathTemplate {
-        let path = source.split_once('#').map_or(source, |(path, _)| path);
+        let (path, fragment) = source.split_once('#').unwrap_or((source, ""));
+        let fragment = form_urlencoded::parse(fragment.as_bytes())
+            .filter(|(k, v)| !k.is_empty() && !v.is_empty())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
         let (path, query) = path.split_once('?').unwrap_or((path, ""));
         let query = form_urlencoded::parse(query.as_bytes())
             .filter(|(k, _)| !k.is_empty() && !k.contains(['{', '}']))
@@ -99,6 +106,7 @@ impl PathTemplate {
             source: source.to_string(),
             segments,
             query,
+            fragment,
         }
     }
 
@@ -130,6 +138,25 @@ impl PathTemplate {
                         QueryValue::Param(_) => true,
                     }
             })
+        })
+    }
+
+    /// Whether its fragment's pairs may name this request: a pair whose name
+    /// the request has as a query parameter, or else as a header (`header`
+    /// gives its value), must have the fragment's value; a name the request
+    /// has in neither leaves the parameters to decide. So of the hundreds of
+    /// operations an action-style API puts on one path, one is checked.
+    pub(crate) fn fragment_agrees<'h, K: AsRef<str>, W: AsRef<str>>(
+        &self,
+        query: &[(K, W)],
+        header: impl Fn(&str) -> Option<&'h str>,
+    ) -> bool {
+        self.fragment.iter().all(|(k, v)| {
+            let mut named = query.iter().filter(|(qk, _)| qk.as_ref() == k).peekable();
+            if named.peek().is_some() {
+                return named.any(|(_, qv)| qv.as_ref() == v);
+            }
+            header(k).is_none_or(|h| h.trim() == v)
         })
     }
 
@@ -380,6 +407,19 @@ mod tests {
         assert!(!t.query_matches(&[("method", "a.c"), ("format", "json")]));
         assert!(!PathTemplate::parse("/rest/{id}").says_more());
         assert_eq!(PathTemplate::parse("/q?{x}").route_key(), "/q");
+        let t = PathTemplate::parse("/#Action=Run&Version=2016");
+        let none = |_: &str| None;
+        assert!(t.fragment_agrees(&[("Action", "Run")], none));
+        assert!(!t.fragment_agrees(&[("Action", "Stop")], none));
+        assert!(
+            t.fragment_agrees(&[] as &[(&str, &str)], none),
+            "left to the parameters"
+        );
+        assert!(t.fragment_agrees(&[] as &[(&str, &str)], |h| (h == "Action").then_some("Run")));
+        assert!(
+            !t.fragment_agrees(&[] as &[(&str, &str)], |h| (h == "Action")
+                .then_some("Stop"))
+        );
         let t = PathTemplate::parse("/current?city={city}&country={country}&units=M");
         assert!(t.query_matches(&[("city", "Paris"), ("country", "FR"), ("units", "M")]));
         assert!(!t.query_matches(&[("city", "Paris"), ("units", "M")]));

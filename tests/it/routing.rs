@@ -151,6 +151,13 @@ async fn templates_that_differ_only_in_a_fragment_share_their_path() {
     // The body is checked against the operation the header names.
     let r = send(&url, "POST", "/", &add, Some("{}")).await;
     assert_eq!(r.status, 400, "{:?}", r.body);
+    // So are its parameters: the 400 is the counting operation's, not the
+    // first one's on the path (whose body would be missing too).
+    let count = [("x-act", "Shelf.Count")];
+    let r = send(&url, "POST", "/?shelf=top", &count, None).await;
+    assert_eq!(r.status, 400, "{:?}", r.body);
+    let text = String::from_utf8_lossy(&r.body);
+    assert!(text.contains("shelf") && !text.contains("body"), "{text}");
     // Beside a plain template, the query decides; without it, the plain one.
     let r = send(&url, "GET", "/files/a.txt?op=stat", &[], None).await;
     assert_eq!((r.status, r.json()), (200, serde_json::json!({"size": 5})));
