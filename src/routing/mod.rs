@@ -173,6 +173,9 @@ impl<V: Copy> Router<V> {
             .filter(|(_, c)| c.template.says_more())
             .chain(in_order().filter(|(_, c)| !c.template.says_more()));
         let mut fallback_at = usize::MAX;
+        // A candidate serving the method said it cannot be the one: with no
+        // other, no operation serves the request (not another method).
+        let mut refused = false;
         for (at, c) in fragments_first {
             if query.is_some_and(|q| !c.template.query_matches(q)) {
                 continue;
@@ -204,7 +207,10 @@ impl<V: Copy> Router<V> {
                     }
                 }
                 Some(false) => {}
-                None => continue,
+                None => {
+                    refused = true;
+                    continue;
+                }
             }
             // The fallback is the first in document order.
             if at < fallback_at {
@@ -214,6 +220,7 @@ impl<V: Copy> Router<V> {
         }
         match (fallback, shaped) {
             (Some((handle, params)), _) => RouteMatch::Found { handle, params },
+            (None, _) if refused => RouteMatch::NotFound,
             (None, Some(c)) => RouteMatch::MethodNotAllowed {
                 allow: &route.allow,
                 template: c.template.as_str(),

@@ -158,6 +158,9 @@ async fn templates_that_differ_only_in_a_fragment_share_their_path() {
     assert_eq!(r.status, 400, "{:?}", r.body);
     let text = String::from_utf8_lossy(&r.body);
     assert!(text.contains("shelf") && !text.contains("body"), "{text}");
+    // An action no operation has: none serves it (not "method not allowed").
+    let r = send(&url, "POST", "/", &[("x-act", "Shelf.Burn")], None).await;
+    assert_eq!(r.status, 404, "{:?}", r.body);
     // Beside a plain template, the query decides; without it, the plain one.
     let r = send(&url, "GET", "/files/a.txt?op=stat", &[], None).await;
     assert_eq!((r.status, r.json()), (200, serde_json::json!({"size": 5})));
