@@ -8,9 +8,9 @@
 //! Per request it routes by method and path (matchit, over the contract's
 //! templates), checks every declared path and query parameter and a JSON body
 //! against their schemas (jsonschema, compiled at start with `$ref`s inlined),
-//! and answers with the status `Prefer: code=N` names when the operation
-//! documents it, else its lowest 2xx, else 400 when a check failed, each with
-//! the documented example (or `{}`). Nothing else: no log line, no journal, no
+//! and answers 400 when a check failed, else the status `Prefer: code=N` names
+//! when the operation documents it, else its lowest 2xx, each with the
+//! documented example (or `{}`). Nothing else: no log line, no journal, no
 //! sessions, no header parameters, no content negotiation, no error details, no
 //! percent-decoding. So it is generous to the target: the real floor is higher.
 //!
@@ -56,7 +56,8 @@ struct Api {
 }
 
 /// `value` with every local `$ref` replaced by what it points to (the contract
-/// has no recursive schemas; the depth bound keeps a bad one finite).
+/// has no recursive schemas; the bound on nesting, refs followed included,
+/// keeps a bad one finite).
 fn inline(value: &Value, doc: &Value, depth: usize) -> Value {
     assert!(depth < 64, "$ref nesting too deep");
     match value {

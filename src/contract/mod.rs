@@ -263,8 +263,9 @@ impl Contract {
         &self.operations[index.0]
     }
 
-    /// Routes a request's method and raw path (query unknown: literal queries
-    /// in templates are not looked at) to its operation; of
+    /// Routes a request's method and raw path (query unknown: queries in
+    /// templates are not looked at, and their templated pairs not bound) to
+    /// its operation; of
     /// operations whose paths have the same shape, the first whose path
     /// parameters validate.
     pub(crate) fn route<'a>(

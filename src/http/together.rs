@@ -27,10 +27,10 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 /// Connections open (this one included) from which an answer waits its turn.
 /// Measured on the mix (`benches/mix.lua`, server and wrk pinned to one core
-/// each, CPU per request from /proc): with 4 connections waiting cost 22% of
-/// the throughput (30,300 against 38,600 req/s) and replay against `mimeo
-/// serve` 15% (0.72 against 0.60 s for 10,143 steps); from 8 to 32 connections
-/// waiting from 8 on was as fast as or faster than waiting from 2 on.
+/// each): with 4 connections waiting cost 22% of the throughput (30,300
+/// against 38,600 req/s) and replay against `mimeo serve` (4 connections) 15%
+/// (0.72 against 0.60 s for 10,143 steps), while at 32 it gains (see above).
+/// 5 to 7 connections were not measured: 8 is a round guess between the two.
 const CROWD: usize = 8;
 
 /// A connection's socket whose first write after each read waits one turn.

@@ -213,13 +213,14 @@ impl CannedBody {
         let wildcard = media::essence(&media.name).contains('*');
         let bytes = serialize(media.json, wildcard, &value);
         let encoded = coding.and_then(|c| c.encode(&bytes));
-        let content_type = if wildcard && (value.is_string() || !media.json) {
-            let text = super::negotiate::text_type(None, &media.name);
-            HeaderValue::from_str(text.as_deref().unwrap_or("application/octet-stream"))
-                .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"))
-        } else {
-            concrete_type(&media.name, media.json)
-        };
+        let content_type =
+            if wildcard && super::negotiate::sent_as_text(&media.name, value.is_string()) {
+                let text = super::negotiate::text_type(None, &media.name);
+                HeaderValue::from_str(text.as_deref().unwrap_or("application/octet-stream"))
+                    .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"))
+            } else {
+                concrete_type(&media.name, media.json)
+            };
         CannedBody {
             content_type,
             media: media_index,
@@ -297,12 +298,16 @@ fn served(contract: &Contract, op: &Operation, path: &str) -> bool {
     !matches!(contract.route(&op.method, path), RouteMatch::NotFound)
 }
 
-/// A Content-Type to send for a documented media type: a JSON wildcard
-/// (`*/*`) is not a valid Content-Type, so JSON's stands in (other wildcards
-/// are sent as [`super::negotiate::text_type`] says).
+/// A Content-Type to send for a documented media type: wildcards (`*/*`,
+/// `application/*`) are not valid Content-Types, so a concrete one stands in
+/// (for the others, see [`super::negotiate::sent_as_text`]).
 fn concrete_type(documented: &str, json: bool) -> HeaderValue {
-    if documented.contains('*') && json {
-        return json_type();
+    if documented.contains('*') {
+        return if json {
+            json_type()
+        } else {
+            HeaderValue::from_static("application/octet-stream")
+        };
     }
     HeaderValue::from_str(documented).unwrap_or_else(|_| json_type())
 }

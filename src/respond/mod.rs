@@ -441,10 +441,19 @@ impl Responder {
                 value = echoed;
             }
             let sent = value.as_ref().unwrap_or(&cb.value);
-            let content_type = if cb.wildcard && (sent.is_string() || !cb.json) {
+            let content_type = if cb.wildcard
+                && negotiate::sent_as_text(&media.name, sent.is_string())
+            {
                 // A wildcard's body goes as a concrete type inside it that the
-                // client accepts; its text never as a JSON string.
-                let Some(t) = negotiate::text_type(req.accept, &media.name) else {
+                // client accepts (an error's whether or not it does, as errors
+                // go in their documented type); its text never as a JSON string.
+                let accepted = negotiate::text_type(req.accept, &media.name);
+                let error = status >= 400;
+                let Some(t) = accepted.or_else(|| {
+                    error
+                        .then(|| negotiate::text_type(None, &media.name))
+                        .flatten()
+                }) else {
                     return Err(ChoiceError {
                         kind: MockError::NotAcceptable,
                         message: format!(

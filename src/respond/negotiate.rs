@@ -154,6 +154,17 @@ pub(crate) fn text_type(accept: Option<&str>, documented: &str) -> Option<String
     accepted
 }
 
+/// Whether a body of the documented wildcard is sent as [`text_type`] picks:
+/// a string always (it is text, not a JSON string); another value when the
+/// range is of a type that JSON text is not (`image/*`), while an object under
+/// `application/*` keeps its documented stand-in.
+pub(crate) fn sent_as_text(documented: &str, value_is_string: bool) -> bool {
+    value_is_string
+        || media::essence(documented)
+            .split_once('/')
+            .is_some_and(|(ty, _)| ty != "*" && !ty.eq_ignore_ascii_case("application"))
+}
+
 /// A common concrete type of the top-level type `ty`, which a `ty/*` body is
 /// sent as when the client names none: `image/png` for `image/*`.
 pub(crate) fn representative(ty: &str) -> String {

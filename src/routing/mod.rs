@@ -172,11 +172,14 @@ impl<V: Copy> Router<V> {
         let fragments_first = in_order()
             .filter(|(_, c)| c.template.says_more())
             .chain(in_order().filter(|(_, c)| !c.template.says_more()));
-        let mut fallback_at = usize::MAX;
+        let mut fallback_rank = usize::MAX;
         // A candidate serving the method said it cannot be the one: with no
         // other, no operation serves the request (not another method).
         let mut refused = false;
         for (at, c) in fragments_first {
+            if fallback_rank == 0 && !c.template.says_more() {
+                break;
+            }
             if query.is_some_and(|q| !c.template.query_matches(q)) {
                 continue;
             }
@@ -194,7 +197,9 @@ impl<V: Copy> Router<V> {
             let Some((_, handle)) = c.methods.iter().find(|(meth, _)| meth == method) else {
                 continue;
             };
-            let fits = if route.candidates.len() == 1 {
+            // A lone plain template needs no asking; a fragment's pair must
+            // still agree (`/?Action=Bogus` beside the one `/#Action=Run`).
+            let fits = if route.candidates.len() == 1 && !c.template.has_fragment() {
                 Some(true)
             } else {
                 accept(*handle, &params, route.fragments)
@@ -212,9 +217,18 @@ impl<V: Copy> Router<V> {
                     continue;
                 }
             }
-            // The fallback is the first in document order.
-            if at < fallback_at {
-                fallback_at = at;
+            // A template whose query pairs the request has is the one meant,
+            // even with invalid parameters (`/weather?city={city}` beside
+            // `/weather`): the first such is the fallback, and no plain one is
+            // tried after it. Otherwise the fallback is the first in document
+            // order.
+            let rank = if query.is_some() && c.template.has_query() {
+                0
+            } else {
+                at + 1
+            };
+            if rank < fallback_rank {
+                fallback_rank = rank;
                 fallback = Some((*handle, params));
             }
         }
@@ -373,6 +387,21 @@ mod tests {
                 true
             )),
             RouteMatch::NotFound
+        ));
+    }
+
+    #[test]
+    fn a_lone_fragment_template_is_still_asked() {
+        let run = PathTemplate::parse("/#Action=Run");
+        let r = Router::new([(&Method::GET, &run, 1)], &mut Vec::new());
+        let q = [("Action", "Bogus")];
+        assert!(matches!(
+            r.find(&Method::GET, "/", Some(&q[..]), |_, _, _| None),
+            RouteMatch::NotFound
+        ));
+        assert!(matches!(
+            r.find(&Method::GET, "/", Some(&q[..]), |_, _, _| Some(false)),
+            RouteMatch::Found { handle: 1, .. }
         ));
     }
 

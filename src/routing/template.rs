@@ -19,6 +19,8 @@ pub struct PathTemplate {
     /// The `key=value` pairs of its fragment (`/#Action=RunInstances`), which
     /// name a query parameter or header and the value that picks this operation.
     fragment: Vec<(String, String)>,
+    /// Whether it has a fragment at all (`#` outside braces).
+    fragmented: bool,
 }
 
 /// The value of one pair of a template's query.
@@ -63,12 +65,13 @@ impl PathTemplate {
     /// pairs are kept apart from the path (a pair that is a bare `{x}`, or whose
     /// name is templated, is left to the declared parameters).
     pub(crate) fn parse(source: &str) -> PathTemplate {
-        let (path, fragment) = source.split_once('#').unwrap_or((source, ""));
+        let (path, fragment) = split_outside_braces(source, '#');
+        let fragmented = path.len() < source.len();
         let fragment = form_urlencoded::parse(fragment.as_bytes())
             .filter(|(k, v)| !k.is_empty() && !v.is_empty())
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
-        let (path, query) = path.split_once('?').unwrap_or((path, ""));
+        let (path, query) = split_outside_braces(path, '?');
         let query = form_urlencoded::parse(query.as_bytes())
             .filter(|(k, _)| !k.is_empty() && !k.contains(['{', '}']))
             .filter_map(|(k, v)| {
@@ -107,6 +110,7 @@ impl PathTemplate {
             segments,
             query,
             fragment,
+            fragmented,
         }
     }
 
@@ -118,13 +122,18 @@ impl PathTemplate {
     /// Whether the template has a fragment (`#...`), which sets it apart from
     /// others on the same path only by what its parameters say.
     pub(crate) fn has_fragment(&self) -> bool {
-        self.source.contains('#')
+        self.fragmented
     }
 
-    /// Whether the template says more than its path: a fragment, or literal
-    /// query pairs. Such a template is tried before a plain one of the same path.
+    /// Whether the template says more than its path: a fragment, or query
+    /// pairs. Such a template is tried before a plain one of the same path.
     pub(crate) fn says_more(&self) -> bool {
         self.has_fragment() || !self.query.is_empty()
+    }
+
+    /// Whether the template has query pairs.
+    pub(crate) fn has_query(&self) -> bool {
+        !self.query.is_empty()
     }
 
     /// Whether a request's (decoded) query has every pair of the template's
@@ -237,6 +246,21 @@ impl PathTemplate {
         }
         out
     }
+}
+
+/// `text` cut at the first `at` outside `{...}` (`/search{?q}` keeps its
+/// `?`, a parameter's, in the path), and the rest after it.
+fn split_outside_braces(text: &str, at: char) -> (&str, &str) {
+    let mut depth = 0usize;
+    for (i, c) in text.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            c if c == at && depth == 0 => return (&text[..i], &text[i + 1..]),
+            _ => {}
+        }
+    }
+    (text, "")
 }
 
 impl Segment {
@@ -407,6 +431,14 @@ mod tests {
         assert!(!t.query_matches(&[("method", "a.c"), ("format", "json")]));
         assert!(!PathTemplate::parse("/rest/{id}").says_more());
         assert_eq!(PathTemplate::parse("/q?{x}").route_key(), "/q");
+        assert_eq!(
+            PathTemplate::parse("/search{?q}").route_key(),
+            "/search{p0}"
+        );
+        assert_eq!(
+            PathTemplate::parse("/a/{b#}/c#x=1").route_key(),
+            "/a/{p0}/c"
+        );
         let t = PathTemplate::parse("/#Action=Run&Version=2016");
         let none = |_: &str| None;
         assert!(t.fragment_agrees(&[("Action", "Run")], none));

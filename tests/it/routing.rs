@@ -214,7 +214,6 @@ async fn templates_with_a_literal_query_are_routed_by_it() {
         "/services/rest?method=photos.delete",
         "/services/rest?method=photos.getInfo&id=7",
         "/services/rest",
-        "/weather",
     ] {
         assert_eq!(get(path).await.status, 404, "{path}");
     }
@@ -238,6 +237,12 @@ async fn templates_with_a_literal_query_are_routed_by_it() {
     );
     let r = get("/weather?lat=north&lon=2").await;
     assert_eq!(r.status, 400, "lat is not a number: {:?}", r.body);
+    // The plain template beside them serves what has none of their pairs.
+    let r = get("/weather?units=metric").await;
+    assert_eq!(
+        (r.status, r.json()),
+        (200, serde_json::json!({"op": "weatherHere"}))
+    );
 }
 
 #[test]
@@ -254,6 +259,28 @@ fn a_replay_step_to_a_shared_path_is_checked_against_the_operation_its_parameter
     cmd.arg(&file)
         .arg("--spec")
         .arg("tests/fixtures/fragments.yaml")
+        .arg("--snapshots")
+        .arg(dir.path().join("snapshots"))
+        .arg("--accept");
+    let out = crate::common::replay::run(cmd);
+    assert_eq!(out.code, Some(0), "{out}");
+}
+
+#[test]
+fn a_replay_step_with_a_query_in_its_path_is_bound_by_it() {
+    // The query written in `path:` names the operation, as it does on the
+    // wire (bound by the path alone, no operation matched and the file was
+    // refused); a value still to be filled in (`{{place}}`) says nothing yet.
+    let dir = tempfile::tempdir().unwrap();
+    let file = crate::common::replay::write(
+        dir.path(),
+        "search.yaml",
+        "name: search\nvars: {place: Paris}\nsteps:\n  - request:\n      method: GET\n      path: /services/rest?method=photos.search&text=cats\n    expect:\n      status: 200\n  - request:\n      method: GET\n      path: /weather\n      query: {city: Paris}\n    expect:\n      status: 200\n  - request:\n      method: GET\n      path: /weather\n      query: {city: \"{{place}}\"}\n    expect:\n      status: 200\n",
+    );
+    let mut cmd = crate::common::replay::replay();
+    cmd.arg(&file)
+        .arg("--spec")
+        .arg("tests/fixtures/query-templates.yaml")
         .arg("--snapshots")
         .arg(dir.path().join("snapshots"))
         .arg("--accept");

@@ -6,7 +6,6 @@
 use std::time::SystemTime;
 
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE};
-use hyper::Method;
 use indexmap::IndexMap;
 use percent_encoding::percent_decode_str;
 use serde_json::Value;
@@ -55,8 +54,13 @@ struct Routed<'a> {
     segments: Vec<Segment<'a>>,
 }
 
-fn route<'a>(contract: &'a Contract, method: &Method, path: &'a str) -> Routed<'a> {
-    let (operation, params_of) = match contract.route(method, path) {
+/// Routes an exchange as the mock does: by its path, and on a path that
+/// operations share, by its query and headers too.
+fn route<'a>(contract: &'a Contract, e: &'a Exchange) -> Routed<'a> {
+    let (method, path) = (&e.method, e.path.as_str());
+    let query: Vec<_> =
+        form_urlencoded::parse(e.query.as_deref().unwrap_or("").as_bytes()).collect();
+    let (operation, params_of) = match contract.route_request(method, path, &query, &e.headers) {
         RouteMatch::Found { handle, .. } => {
             let op = contract.op(handle);
             (Some(op), Some(op))
@@ -443,10 +447,7 @@ pub(super) fn render(
     known_secrets: &[String],
     part: usize,
 ) -> Rendered {
-    let routed: Vec<Routed<'_>> = exchanges
-        .iter()
-        .map(|e| route(contract, &e.method, &e.path))
-        .collect();
+    let routed: Vec<Routed<'_>> = exchanges.iter().map(|e| route(contract, e)).collect();
     let mut vars = Vars::default();
     for r in &routed {
         for seg in &r.segments {
@@ -566,6 +567,7 @@ mod tests {
 
     use bytes::Bytes;
     use hyper::header::HeaderMap;
+    use hyper::Method;
 
     use super::*;
 
@@ -626,6 +628,35 @@ mod tests {
             status,
             volatile: Volatile::default(),
         }
+    }
+
+    #[test]
+    fn an_exchange_on_a_shared_path_is_bound_by_its_query() {
+        let contract = Contract::from_file("tests/fixtures/query-templates.yaml").unwrap();
+        let exchanges = [
+            exchange(
+                0,
+                "GET",
+                "/services/rest?method=photos.getInfo&format=json&id=7",
+                &[],
+                "",
+                418,
+            ),
+            exchange(
+                1,
+                "GET",
+                "/services/rest?method=photos.delete",
+                &[],
+                "",
+                404,
+            ),
+        ];
+        let r = render(&contract, &exchanges, "unit", "http://target", &[], 1);
+        let text = &r.text;
+        assert!(text.contains("418 is not documented for getInfo"), "{text}");
+        assert_eq!(text.matches("outside_contract: true").count(), 1, "{text}");
+        // What the recorder writes, replay reads.
+        crate::scenario::Scenario::from_text("unit.yaml", text, &contract).unwrap();
     }
 
     const IDS: &str = "/v1/Stores/mem_store_00000000000000000000000000/Profiles/mem_profile_00000000000000000000000000/Identifiers";

@@ -168,22 +168,29 @@ pub(super) fn step(raw: &Spanned<RawStep>, phase: Phase, cx: &mut StepCx<'_>) ->
             })
             .collect();
         let probe = probe.split('?').next().unwrap_or_default();
-        // Operations that share a path (templates that differ after `#`) are
-        // told apart by the step's parameters as written, as the mock does.
-        let query: Vec<_> = req
-            .query
-            .iter()
-            .flat_map(|(k, v)| {
-                v.value.to_vec().into_iter().map(move |q| {
+        // Operations that share a path (templates that differ after `#` or in
+        // their query) are told apart by the step's parameters as written, the
+        // query in its path included, as the mock does. A value still to be
+        // filled in (`{{action}}`) says nothing yet: it is left out.
+        let filled = |v: &str| !v.contains("{{");
+        let inline = p.source().split_once('?').map_or("", |(_, q)| q);
+        let mut query: Vec<_> = form_urlencoded::parse(inline.as_bytes())
+            .filter(|(_, v)| filled(v))
+            .collect();
+        query.extend(req.query.iter().flat_map(|(k, v)| {
+            v.value
+                .to_vec()
+                .into_iter()
+                .filter(|q| filled(&q.0))
+                .map(move |q| {
                     (
                         std::borrow::Cow::Borrowed(k.as_str()),
                         std::borrow::Cow::Owned(q.0),
                     )
                 })
-            })
-            .collect();
+        }));
         let mut headers = hyper::HeaderMap::new();
-        for (k, v) in &req.headers {
+        for (k, v) in req.headers.iter().filter(|(_, v)| filled(&v.value)) {
             if let (Ok(name), Ok(value)) = (
                 HeaderName::from_bytes(k.as_bytes()),
                 hyper::header::HeaderValue::from_str(&v.value),
