@@ -12,7 +12,7 @@ use hyper::header::{HeaderMap, CONTENT_TYPE, COOKIE};
 use serde_json::Value;
 
 use crate::contract::{Contract, Operation, ParamIn, SchemaViolation, ValueKind, UNCOMPILABLE};
-use crate::support::limits::{Capped, MAX_LISTED};
+use crate::support::limits::{quoted, Capped, MAX_LISTED};
 use crate::support::media;
 
 mod form;
@@ -223,7 +223,10 @@ fn validate_body(
                 Place::Header,
                 "Content-Type",
                 "content-type",
-                format!("`{content_type}` is not accepted (expected {types})"),
+                format!(
+                    "`{}` is not accepted (expected {types})",
+                    quoted(content_type)
+                ),
             ),
         );
         return None;
