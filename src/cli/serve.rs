@@ -88,12 +88,10 @@ pub(crate) fn run(args: ServeArgs) -> i32 {
             }
         }
         print_now(&banner(&contract, &server, stateful.as_deref(), &control));
-        // A large contract's bodies are built after start: what goes wrong
-        // then is printed as it is found.
+        // A large contract's bodies are built after start, and any contract's
+        // schemas are compiled on first use: what goes wrong then is printed
+        // as it is found.
         let late = async {
-            if !server.bodies_built_later() {
-                return std::future::pending().await;
-            }
             loop {
                 tokio::time::sleep(std::time::Duration::from_millis(200)).await;
                 for w in server.late_warnings() {

@@ -34,7 +34,7 @@ mod yaml;
 
 pub(crate) use model::*;
 pub use model::{Operation, StatusKey};
-pub(crate) use schema::{Dialect, SchemaId, Schemas};
+pub(crate) use schema::{Dialect, SchemaId, SchemaViolation, Schemas, UNCOMPILABLE};
 
 use std::fmt;
 use std::path::Path;

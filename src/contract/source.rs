@@ -9,9 +9,14 @@ use serde_json::Value;
 
 use crate::diagnostic::Diagnostic;
 
-/// Whether `text` is read as JSON (else as YAML).
+/// Whether `text` is read as JSON (else as YAML): an object whose first key
+/// is a string in double quotes, or `{}`. A YAML flow mapping also starts with
+/// `{`, but its keys are usually plain (`{openapi: 3.0.3, ...}`), and no JSON
+/// object starts that way; a broken JSON document still gets JSON's error.
 pub(super) fn is_json(text: &str) -> bool {
-    trimmed(text).starts_with('{')
+    trimmed(text)
+        .strip_prefix('{')
+        .is_some_and(|rest| matches!(rest.trim_start().chars().next(), Some('"' | '}') | None))
 }
 
 fn trimmed(text: &str) -> &str {
@@ -154,5 +159,16 @@ mod tests {
     fn json_syntax_error_has_line() {
         let e = parse("t.json", "{\n  \"a\": 1,\n  \"b\": }\n").unwrap_err();
         assert_eq!(e.line_column().map(|l| l.0), Some(3), "{e}");
+    }
+
+    #[test]
+    fn a_yaml_flow_mapping_is_read_as_yaml() {
+        let v = parse("t.yaml", "{openapi: 3.0.3, info: {title: t}, n: 1.0}\n").unwrap();
+        assert_eq!(v["openapi"], "3.0.3");
+        assert_eq!(v["info"]["title"], "t");
+        // JSON, broken or not, is still read as JSON (`{"a":` is JSON's start).
+        assert!(is_json("\u{feff} {\n  \"a\": 1}"));
+        assert!(is_json("{}") && is_json("{"));
+        assert!(!is_json("{openapi: 3.0.3}") && !is_json("[1]"));
     }
 }

@@ -67,8 +67,43 @@ pub(super) fn path_item(
 ) -> Result<ReferenceOr<PathItem>, Diagnostic> {
     // The copy, as read: the document's schemas are converted (3.0's
     // `nullable` is a type list), which openapiv3 would refuse.
-    from_copy(name, at, item, |copy| narrow_path_item(at, copy), "")
+    from_copy(
+        name,
+        at,
+        item,
+        without_callback_refs,
+        |copy| narrow_path_item(at, copy),
+        "",
+    )
 }
+
+/// Drops each callback given as a `$ref` from the operations of the path item
+/// `item` (and of its callbacks'): OpenAPI allows one there, openapiv3 reads
+/// a Callback in its place and refuses the document. mimeo serves no
+/// callback, and a `$ref` resolves (checked before loading): nothing it uses
+/// is lost, and one pointing into `components/callbacks` is read there.
+fn without_callback_refs(item: &mut Value) {
+    let Value::Object(item) = item else { return };
+    for (method, op) in item.iter_mut() {
+        if !METHODS.contains(&method.as_str()) {
+            continue;
+        }
+        let Some(Value::Object(callbacks)) = op.get_mut("callbacks") else {
+            continue;
+        };
+        callbacks.retain(|_, c| c.get("$ref").is_none());
+        for callback in callbacks.values_mut() {
+            if let Value::Object(items) = callback {
+                items.values_mut().for_each(without_callback_refs);
+            }
+        }
+    }
+}
+
+/// The members of a path item that are operations.
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 /// The typed reading of the item `v` that the `$ref` at `from` names, found at
 /// `at` anywhere in the document (not in `components`, which [`read`] reads),
@@ -84,22 +119,26 @@ pub(super) fn referenced<T: serde::de::DeserializeOwned>(
         name,
         at,
         v,
+        |_| {},
         |copy| try_item::<T>(copy, at),
         &format!(" (as the $ref at #{from} reads it)"),
     )
 }
 
-/// `v` at `at`, read by openapiv3 from a copy without its schemas; an error is
-/// placed by `narrow` (the pointer and message of what is wrong) when it can,
-/// else by serde's path, and ends with `context`.
+/// `v` at `at`, read by openapiv3 from a copy without its schemas, made
+/// readable by `adapt`; an error is placed by `narrow` (the pointer and
+/// message of what is wrong) when it can, else by serde's path, and ends with
+/// `context`.
 fn from_copy<T: serde::de::DeserializeOwned>(
     name: &str,
     at: &str,
     v: &Value,
+    adapt: fn(&mut Value),
     narrow: impl Fn(&Value) -> Option<(String, String)>,
     context: &str,
 ) -> Result<T, Diagnostic> {
-    let copy = without_schemas(v);
+    let mut copy = without_schemas(v);
+    adapt(&mut copy);
     serde_path_to_error::deserialize(&copy).map_err(|e| {
         let (ptr, msg) = narrow(&copy).unwrap_or_else(|| {
             (
@@ -289,11 +328,7 @@ fn narrow_path_item(at: &str, item: &Value) -> Option<(String, String)> {
     try_item::<o::PathItem>(item, at)?;
     for (method, op) in each(Some(item)) {
         let op_at = pointer::join(at, [method.as_str()]);
-        if ![
-            "get", "put", "post", "delete", "options", "head", "patch", "trace",
-        ]
-        .contains(&method.as_str())
-        {
+        if !METHODS.contains(&method.as_str()) {
             if let Some(e) = try_read::<o::PathItem>(&serde_json::json!({ method: op }), at) {
                 return Some(e);
             }

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::rules::RuleError;
 use crate::support::duration::parse_duration;
+use crate::support::limits::quoted;
 
 /// The longest delay any distribution gives (as every duration mimeo reads).
 const MAX: Duration = Duration::from_secs(3600);
@@ -93,7 +94,10 @@ impl Latency {
             Some((a, b)) => {
                 let (min, max) = (parse(a)?, parse(b)?);
                 if max < min {
-                    return Err(RuleError(format!("`{text}`: the range is reversed")));
+                    return Err(RuleError(format!(
+                        "`{}`: the range is reversed",
+                        quoted(text)
+                    )));
                 }
                 Latency::uniform(min, max)
             }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::rules::RuleError;
 use crate::support::duration::parse_duration;
+use crate::support::limits::quoted;
 
 /// A broken answer, as WireMock names them.
 ///
@@ -60,7 +61,8 @@ impl Fault {
             .ok_or_else(|| {
                 let names: Vec<&str> = Fault::ALL.iter().map(|f| f.name()).collect();
                 RuleError(format!(
-                    "`{text}` is not a fault; faults are {}",
+                    "`{}` is not a fault; faults are {}",
+                    quoted(text),
                     names.join(", ")
                 ))
             })
@@ -104,7 +106,7 @@ const MAX_CHUNKS: u32 = 1000;
 impl Dribble {
     /// `5x1s`: five pieces over a second.
     pub fn parse(text: &str) -> Result<Dribble, RuleError> {
-        let err = |why: String| RuleError(format!("dribble `{text}`: {why}"));
+        let err = |why: String| RuleError(format!("dribble `{}`: {why}", quoted(text)));
         let (n, d) = text
             .trim()
             .split_once(['x', 'X'])
@@ -112,7 +114,7 @@ impl Dribble {
         let chunks = n
             .trim()
             .parse::<u32>()
-            .map_err(|_| err(format!("`{n}` is not a number of chunks")))?;
+            .map_err(|_| err(format!("`{}` is not a number of chunks", quoted(n))))?;
         let duration = parse_duration(d).map_err(|e| err(e.to_string()))?;
         Dribble::new(chunks, duration)
     }

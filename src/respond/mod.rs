@@ -31,6 +31,7 @@ use serde_json::Value;
 
 use crate::contract::{schema, Contract, Operation, PerOperation};
 use crate::generate::{Generator, Mode};
+use crate::support::limits::quoted;
 pub(crate) use canned::bodiless;
 use canned::{Canned, CannedBody};
 use errors::{ErrorKey, ErrorTemplate, Shape};
@@ -336,8 +337,9 @@ impl Responder {
             return Err(ChoiceError {
                 kind: MockError::UnknownExample,
                 message: format!(
-                    "{} documents no body for status {status}, so no example `{name}`",
-                    op.label()
+                    "{} documents no body for status {status}, so no example `{}`",
+                    op.label(),
+                    quoted(name)
                 ),
             });
         }
@@ -377,7 +379,8 @@ impl Responder {
                         return Err(ChoiceError {
                             kind: MockError::UnknownExample,
                             message: format!(
-                                "example `{name}` of {} for status {status} does not match its schema ({}); it is never served",
+                                "example `{}` of {} for status {status} does not match its schema ({}); it is never served",
+                                quoted(name),
                                 op.label(),
                                 problem.unwrap_or_default()
                             ),
@@ -390,8 +393,9 @@ impl Responder {
                         return Err(ChoiceError {
                             kind: MockError::UnknownExample,
                             message: format!(
-                                "{} has no example named `{name}` for status {status} ({}); examples: {}",
+                                "{} has no example named `{}` for status {status} ({}); examples: {}",
                                 op.label(),
+                                quoted(name),
                                 media.name,
                                 if names.is_empty() { "none".to_string() } else { names.join(", ") }
                             ),

@@ -11,6 +11,7 @@ use hyper::header::{HeaderMap, HeaderName};
 
 use super::fault::{Dribble, Fault};
 use crate::support::duration::parse_duration;
+use crate::support::limits::quoted;
 
 const PREFER: HeaderName = HeaderName::from_static("prefer");
 
@@ -126,7 +127,10 @@ fn set(prefer: &mut Prefer, key: &str, value: &str, whence: &str) -> Result<bool
                 .ok()
                 .filter(|c| (100..=599).contains(c))
                 .ok_or_else(|| {
-                    format!("{whence} code=`{value}` is not an HTTP status (100-599)")
+                    format!(
+                        "{whence} code=`{}` is not an HTTP status (100-599)",
+                        quoted(value)
+                    )
                 })?;
             prefer.code = Some(code);
         }
@@ -140,7 +144,12 @@ fn set(prefer: &mut Prefer, key: &str, value: &str, whence: &str) -> Result<bool
             prefer.dynamic = Some(match value {
                 "true" | "" => true,
                 "false" => false,
-                _ => return Err(format!("{whence} dynamic=`{value}` must be true or false")),
+                _ => {
+                    return Err(format!(
+                        "{whence} dynamic=`{}` must be true or false",
+                        quoted(value)
+                    ))
+                }
             });
         }
         "fault" => {

@@ -16,6 +16,7 @@ mod template;
 
 use std::borrow::Cow;
 
+use crate::support::limits::quoted;
 use hyper::Method;
 use percent_encoding::percent_decode_str;
 
@@ -343,7 +344,7 @@ fn decode(raw: &str) -> Result<Cow<'_, str>, String> {
     }
     percent_decode_str(raw)
         .decode_utf8()
-        .map_err(|_| format!("`{raw}` is not valid UTF-8 once percent-decoded"))
+        .map_err(|_| format!("`{}` is not valid UTF-8 once percent-decoded", quoted(raw)))
 }
 
 #[cfg(test)]

@@ -386,7 +386,8 @@ impl MockServer {
 
     /// Problems found building response bodies and checking examples after
     /// start (a contract of more than 200 operations, see
-    /// [`MockServer::bodies_built_later`]) since the last call; each is returned
+    /// [`MockServer::bodies_built_later`]), and schemas found broken when first
+    /// compiled (of any contract), since the last call; each is returned
     /// once. `mimeo serve` prints them as they come.
     ///
     /// ```no_run
@@ -397,7 +398,9 @@ impl MockServer {
     /// # }
     /// ```
     pub fn late_warnings(&self) -> Vec<String> {
-        self.state.responder.take_late_warnings()
+        let mut late = self.state.responder.take_late_warnings();
+        late.extend(self.state.contract.schemas.take_warnings());
+        late
     }
 
     /// How many operations' response bodies are still to be built (0 once the

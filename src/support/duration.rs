@@ -4,6 +4,7 @@
 //! another is exactly the kind of surprise a test tool must not have. Parsing is
 //! jiff's "friendly" duration format.
 
+use crate::support::limits::quoted;
 use std::time::Duration;
 
 /// The longest duration any setting accepts.
@@ -34,7 +35,7 @@ pub struct DurationError {
 pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
     let t = text.trim();
     let err = |why| DurationError {
-        text: text.to_string(),
+        text: quoted(text).into_owned(),
         why,
     };
     if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
@@ -56,7 +57,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
 /// The refusal of a number without a unit.
 fn bare(text: &str) -> DurationError {
     DurationError {
-        text: text.to_string(),
+        text: quoted(text).into_owned(),
         why: "give a unit, e.g. 250ms or 10s",
     }
 }

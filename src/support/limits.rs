@@ -20,6 +20,11 @@ pub(crate) const MAX_COUNTED: usize = 100_000;
 /// rule is quoted in it, and a value can be megabytes long).
 pub(crate) const MAX_MESSAGE: usize = 400;
 
+/// The most of a request's own text (a header, a parameter, a name) a message
+/// quotes, in bytes: a hostile request must not make mimeo echo it whole into
+/// the answer, the log line and the journal.
+pub(crate) const MAX_QUOTED: usize = 200;
+
 /// Longest log line (the mock's and the proxy's), in bytes.
 pub(crate) const MAX_LOG_LINE: usize = 8 * 1024;
 
@@ -57,6 +62,12 @@ pub(crate) fn truncate(text: &str, max: usize) -> Cow<'_, str> {
         cut -= 1;
     }
     Cow::Owned(format!("{}… ({} bytes in all)", &text[..cut], text.len()))
+}
+
+/// `text` as a message quotes it: at most [`MAX_QUOTED`] bytes, then `…` and
+/// the size of the whole.
+pub(crate) fn quoted(text: &str) -> Cow<'_, str> {
+    truncate(text, MAX_QUOTED)
 }
 
 /// A list kept to its first [`MAX_LISTED`] items, with a count of the rest.

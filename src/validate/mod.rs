@@ -11,8 +11,8 @@ use std::fmt;
 use hyper::header::{HeaderMap, CONTENT_TYPE, COOKIE};
 use serde_json::Value;
 
-use crate::contract::{Contract, Operation, ParamIn, ValueKind};
-use crate::support::limits::{Capped, MAX_LISTED};
+use crate::contract::{Contract, Operation, ParamIn, SchemaViolation, ValueKind, UNCOMPILABLE};
+use crate::support::limits::{quoted, Capped, MAX_LISTED};
 use crate::support::media;
 
 mod form;
@@ -223,7 +223,10 @@ fn validate_body(
                 Place::Header,
                 "Content-Type",
                 "content-type",
-                format!("`{content_type}` is not accepted (expected {types})"),
+                format!(
+                    "`{}` is not accepted (expected {types})",
+                    quoted(content_type)
+                ),
             ),
         );
         return None;
@@ -273,7 +276,7 @@ fn check_body(
         for v in found.items {
             push(
                 out,
-                violation(Place::Body, &v.pointer, &v.rule, shorten(&v.message)),
+                violation(Place::Body, &v.pointer, &v.rule, schema_message(&v)),
             );
         }
     }
@@ -285,6 +288,16 @@ fn violation(place: Place, name: &str, rule: &str, message: String) -> Violation
         name: name.to_string(),
         rule: rule.to_string(),
         message,
+    }
+}
+
+/// A schema violation's message, shortened unless it says the contract's
+/// schema cannot be compiled (which the reader needs whole to fix it).
+fn schema_message(v: &SchemaViolation) -> String {
+    if v.rule == UNCOMPILABLE {
+        v.message.clone()
+    } else {
+        shorten(&v.message)
     }
 }
 

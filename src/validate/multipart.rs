@@ -4,6 +4,7 @@
 //! [`MAX_PARTS`] parts of at most [`MAX_HEADERS`] headers each, every slice
 //! borrowed from the body, nothing copied.
 
+use crate::support::limits::quoted;
 use memchr::memmem;
 
 /// Parts read at most; a body with more is refused.
@@ -89,8 +90,12 @@ fn part(raw: &[u8]) -> Result<Part<'_>, String> {
     };
     let disposition =
         header("content-disposition").ok_or("a part has no Content-Disposition header")?;
-    let name = disposition_param(&disposition, "name")
-        .ok_or_else(|| format!("a part's Content-Disposition has no name: `{disposition}`"))?;
+    let name = disposition_param(&disposition, "name").ok_or_else(|| {
+        format!(
+            "a part's Content-Disposition has no name: `{}`",
+            quoted(&disposition)
+        )
+    })?;
     Ok(Part {
         name,
         content_type: header("content-type"),

@@ -6,7 +6,9 @@
 use std::borrow::Cow;
 
 use super::styles::{decode, Raw};
-use super::{cookies, count_rest, push, shorten, violation, RequestParts, Violation};
+use super::{
+    cookies, count_rest, push, schema_message, shorten, violation, RequestParts, Violation,
+};
 use crate::contract::{Contract, ParamIn, Parameter, Style, ValueKind};
 use crate::support::limits::Capped;
 
@@ -63,7 +65,7 @@ pub(super) fn validate_params(
                 };
                 push(
                     out,
-                    violation(p.location.into(), &name, &v.rule, shorten(&v.message)),
+                    violation(p.location.into(), &name, &v.rule, schema_message(&v)),
                 );
             }
         }

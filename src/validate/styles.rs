@@ -9,6 +9,7 @@
 use serde_json::{Map, Value};
 
 use crate::contract::{Alternatives, Schemas, Style, ValueKind};
+use crate::support::limits::quoted;
 
 /// Bounds what a deepObject key may build: nesting and array indices.
 const MAX_DEPTH: usize = 16;
@@ -195,8 +196,11 @@ fn insert(at: &mut Value, path: &[&str], text: &str) -> Result<(), String> {
             rest,
             text,
         ),
-        (Value::Array(_), None) => Err(format!("`[{first}]` mixes keys into a list")),
-        _ => Err(format!("`[{first}]` is given both as a value and as a key")),
+        (Value::Array(_), None) => Err(format!("`[{}]` mixes keys into a list", quoted(first))),
+        _ => Err(format!(
+            "`[{}]` is given both as a value and as a key",
+            quoted(first)
+        )),
     }
 }
 

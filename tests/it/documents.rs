@@ -386,3 +386,59 @@ fn a_ref_to_another_kind_of_component_is_refused() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_schema_refused_at_first_use_fails_every_check_loudly() {
+    let c = Arc::new(Contract::from_file("tests/fixtures/uncompilable.yaml").expect("loads"));
+    let server = serve(&c).await;
+    let url = server.url();
+    for _ in 0..2 {
+        let r = send(&url, "POST", "/things", &[], Some(r#"{"name": "a"}"#)).await;
+        assert_eq!(r.status, 400, "{:?}", r.body);
+        let text = String::from_utf8_lossy(&r.body);
+        assert!(
+            text.contains("cannot be compiled")
+                && text
+                    .contains("#/paths/~1things/post/requestBody/content/application~1json/schema")
+                && text.contains("at #/components/schemas/Name/type"),
+            "{text}"
+        );
+    }
+    // Said once, however many requests meet it.
+    let late = server.late_warnings();
+    assert_eq!(late.len(), 1, "{late:?}");
+    assert!(
+        late[0].contains("#/components/schemas/Name/type")
+            && late[0].contains("cannot be compiled"),
+        "{late:?}"
+    );
+    assert!(server.late_warnings().is_empty());
+}
+
+#[tokio::test]
+async fn callbacks_given_as_refs_load_and_their_operations_serve() {
+    const FILE: &str = "tests/fixtures/callbacks.yaml";
+    let c = Arc::new(Contract::from_file(FILE).expect("loads"));
+    assert_eq!(c.operations().len(), 2);
+    assert!(c.warnings().is_empty(), "{:?}", c.warnings());
+    let server = serve(&c).await;
+    let url = server.url();
+    let r = send(&url, "GET", "/search?q=cats", &[], None).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_valid(&c, "search", &r);
+    // The operation is still checked as written.
+    let r = send(&url, "GET", "/search?q=kittens", &[], None).await;
+    assert_eq!(r.status, 400, "{:?}", r.body);
+    // A callback `$ref` that points at nothing is still refused, by where it is.
+    let text = std::fs::read_to_string(FILE)
+        .unwrap()
+        .replace("callbacks/Index\" }", "callbacks/Gone\" }");
+    let e = Contract::from_text("gone.yaml", &text)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("#/paths/~1search/get/callbacks/elsewhere/$ref")
+            && e.contains("#/components/callbacks/Gone"),
+        "{e}"
+    );
+}

@@ -357,3 +357,26 @@ fn serve_replay_and_proxy_take_both_formats_in_yaml_and_json() {
         target.stop();
     }
 }
+
+#[tokio::test]
+async fn a_yaml_document_in_flow_style_loads_as_yaml() {
+    let (c, server) = serve("tests/fixtures/flow-style.yaml").await;
+    assert_eq!(c.title(), "Flow");
+    let r = send(&server.url(), "GET", "/items/3", &[], None).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_conforms(&c, "getItem", &r);
+    assert_eq!(
+        send(&server.url(), "GET", "/items/0", &[], None)
+            .await
+            .status,
+        400
+    );
+    // Broken JSON is still read as JSON, and its error placed by line and column.
+    let e = Contract::from_text(
+        "broken.json",
+        "{\n  \"openapi\": \"3.0.3\",\n  \"info\": }\n",
+    )
+    .unwrap_err();
+    assert_eq!(e.line_column(), Some((3, 11)), "{e}");
+    assert!(e.to_string().contains("invalid JSON"), "{e}");
+}

@@ -880,3 +880,59 @@ async fn thousands_of_distinct_credentials_are_scrubbed_and_stop_quickly() {
         assert!(!text.contains("-distinct-credential"), "a token leaked");
     }
 }
+
+/// A request's own text quoted in a message is cut to its first 200 bytes and
+/// its size: a hostile request cannot make the mock echo it whole into the
+/// answer (twice: `detail` and `violations`), the log line and the journal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_request_values_are_quoted_only_in_part() {
+    let doc = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a/{id}:\n    post:\n      parameters:\n        - {name: id, in: path, required: true, schema: {type: string}}\n      requestBody:\n        content:\n          application/json:\n            schema: {type: object}\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {type: object}\n              examples: {one: {value: {}}}\n";
+    let contract = std::sync::Arc::new(mimeo::Contract::from_text("long.yaml", doc).unwrap());
+    let server = mimeo::MockServer::start(contract, mimeo::ServeOptions::default())
+        .await
+        .unwrap();
+    let url = server.url();
+    let long = "A".repeat(50_000);
+    let content_type = format!("text/{long}");
+    let code = format!("code={long}");
+    let example = format!("example={long}");
+    let fault = format!("fault={long}");
+    let delay = format!("delay={long}");
+    let cases: Vec<(String, Vec<(&str, &str)>)> = vec![
+        ("/a/1".into(), vec![("content-type", content_type.as_str())]),
+        ("/a/1".into(), vec![("prefer", code.as_str())]),
+        ("/a/1".into(), vec![("prefer", example.as_str())]),
+        ("/a/1".into(), vec![("prefer", fault.as_str())]),
+        ("/a/1".into(), vec![("prefer", delay.as_str())]),
+        (format!("/a/%FF{long}"), vec![]),
+        (format!("/a/1?__code={long}"), vec![]),
+    ];
+    for (path, headers) in &cases {
+        let r = send(&url, "POST", path, headers, Some("{}")).await;
+        assert!(matches!(r.status, 400 | 422), "{path}: {}", r.status);
+        let text = String::from_utf8_lossy(&r.body);
+        assert!(
+            text.len() < 2_000 && text.contains("AAA… (") && text.contains("bytes in all"),
+            "{path} {headers:?}: {} bytes: {}",
+            text.len(),
+            &text[..text.len().min(500)]
+        );
+    }
+    // The journal keeps what each answer said, as cut; only its record of
+    // the request itself holds the value whole.
+    let journal = send(&url, "GET", "/__admin/requests", &[], None)
+        .await
+        .json();
+    let entries = journal["requests"].as_array().expect("a list");
+    assert_eq!(entries.len(), cases.len());
+    for e in entries {
+        let mut e = e.clone();
+        e.as_object_mut().unwrap().remove("request");
+        let text = e.to_string();
+        assert!(
+            text.len() < 2_000 && !text.contains(&long[..1_000]),
+            "{}",
+            &text[..text.len().min(500)]
+        );
+    }
+}

@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::super::cost::{Fanouts, MAX_FANOUT};
 use super::super::fancy;
 use super::compile::{options, BACKTRACK_LIMIT, DOCUMENT_URI};
-use super::{Dialect, OnDemand, SchemaId, Schemas, Source, NOTHING};
+use super::{Compiled, Dialect, OnDemand, SchemaId, Schemas, Source, NOTHING};
 use crate::support::limits::{self, MAX_MESSAGE};
 use crate::support::pointer;
 
@@ -125,7 +125,7 @@ impl SchemaBuilder {
                     warnings.push(format!(
                         "schema at {at} cannot be compiled ({why}); values there are not validated"
                     ));
-                    let _ = cell.set(None);
+                    let _ = cell.set(Compiled::SetAside);
                 }
                 cell
             })
@@ -133,6 +133,7 @@ impl SchemaBuilder {
         drop(roots);
         Schemas {
             validators,
+            refused: Default::default(),
             sources: self.sources,
             locations: self.locations,
             document,

@@ -24,7 +24,7 @@ pub(super) fn compile(
     schema: &Value,
     base: &str,
     dialect: Dialect,
-) -> Result<Validator, String> {
+) -> Result<Validator, Refused> {
     dialect.meta_validate(schema)?;
     let mut schema = schema.clone();
     absolute_refs(&mut schema);
@@ -33,7 +33,26 @@ pub(super) fn compile(
         .with_registry(registry)
         .with_base_uri(base)
         .build(&schema)
-        .map_err(|e| e.to_string())
+        .map_err(|e| Refused {
+            at: e.instance_path().as_str().to_string(),
+            why: e.to_string(),
+        })
+}
+
+/// Why jsonschema refused to compile a schema, and where (a JSON pointer into
+/// the document for a part a `$ref` reached, else into the schema itself).
+pub(super) struct Refused {
+    pub(super) at: String,
+    pub(super) why: String,
+}
+
+impl From<String> for Refused {
+    fn from(why: String) -> Refused {
+        Refused {
+            at: String::new(),
+            why,
+        }
+    }
 }
 
 /// Points a schema's local `$ref`s (`#/components/...`) at the document in the

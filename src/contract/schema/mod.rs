@@ -13,7 +13,12 @@
 //! reported as a warning: a schema the draft 4 meta-schema refuses, a `$ref` that
 //! points at nothing, a `pattern` that is not a regular expression, and a schema
 //! whose composition would make validating one value take unbounded work
-//! ([`super::cost`]). Such a schema accepts every value. Patterns run on a
+//! ([`super::cost`]). Such a schema accepts every value. A schema jsonschema
+//! still refuses when it is first compiled (something those checks do not
+//! look for, such as a component reached by `$ref` whose `minLength` is a
+//! string) cannot be set aside quietly at that point, after the start-up
+//! warnings: every value checked against it is a violation naming the schema
+//! and why, and a warning is kept once ([`Schemas::take_warnings`]). Patterns run on a
 //! linear-time engine, except those that need backtracking (backreferences,
 //! lookaround): those are matched under bounds of length and work
 //! ([`super::fancy`]), so no request can stall the others.
@@ -26,7 +31,7 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
 use indexmap::IndexMap;
 use jsonschema::{Registry, Validator};
@@ -42,8 +47,8 @@ mod compile;
 mod dialect;
 
 pub(crate) use builder::SchemaBuilder;
-use compile::compile;
 pub(crate) use compile::BACKTRACK_LIMIT;
+use compile::{compile, Refused};
 use dialect::format_range;
 pub(crate) use dialect::{convert, convert_2020, Dialect};
 
@@ -73,11 +78,25 @@ enum Source {
     Own(Value),
 }
 
+/// What compiling a schema of the contract gave.
+enum Compiled {
+    Ready(Validator),
+    /// Found broken at load and reported then: accepts every value.
+    SetAside,
+    /// Refused by jsonschema at first use: every value is a violation saying this.
+    Refused(String),
+}
+
+/// The rule of the violation a [`Compiled::Refused`] schema reports.
+pub(crate) const UNCOMPILABLE: &str = "schema";
+
 /// Every schema the contract uses, compiled on first use.
 pub(crate) struct Schemas {
-    /// By id: compiled when first needed; set to `None` at load for a schema that
+    /// By id: compiled when first needed; set aside at load for a schema that
     /// must not be compiled (see the module docs).
-    validators: Vec<OnceLock<Option<Validator>>>,
+    validators: Vec<OnceLock<Compiled>>,
+    /// Schemas refused at first use, reported once each, until taken.
+    refused: Mutex<Vec<String>>,
     /// The converted schema at each id, for generating values and reading limits.
     sources: Vec<Source>,
     /// Where each schema came from in the document (its JSON pointer).
@@ -134,20 +153,52 @@ impl Schemas {
     }
 
     /// The validator of schema `id`, compiled now if this is its first use.
-    fn validator(&self, id: SchemaId) -> Option<&Validator> {
-        self.validators[id.0]
-            .get_or_init(|| {
-                let registry = self.registry.as_ref()?;
-                compile(
-                    registry,
-                    &self.patterns,
-                    self.source(id),
-                    &format!("urn:mimeo:schema:{}", id.0),
-                    self.dialect,
-                )
-                .ok()
-            })
-            .as_ref()
+    fn validator(&self, id: SchemaId) -> &Compiled {
+        self.validators[id.0].get_or_init(|| {
+            let Some(registry) = self.registry.as_ref() else {
+                return Compiled::SetAside; // Reported at load.
+            };
+            let compiled = compile(
+                registry,
+                &self.patterns,
+                self.source(id),
+                &format!("urn:mimeo:schema:{}", id.0),
+                self.dialect,
+            );
+            match compiled {
+                Ok(v) => Compiled::Ready(v),
+                Err(refused) => {
+                    let why = self.refusal(id, &refused);
+                    self.refused
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(format!(
+                            "schema at #{} cannot be compiled ({why}); every value checked against it is reported as a violation",
+                            self.location(id)
+                        ));
+                    Compiled::Refused(why)
+                }
+            }
+        })
+    }
+
+    /// Why schema `id` was refused, saying where: the refused part's pointer is
+    /// into the document when a `$ref` reached it, else into the schema.
+    fn refusal(&self, id: SchemaId, refused: &Refused) -> String {
+        let at = if refused.at.is_empty() {
+            String::new()
+        } else if pointer::get(&self.document, &refused.at).is_some() {
+            format!("at #{}: ", refused.at)
+        } else {
+            format!("at #{}{}: ", self.location(id), refused.at)
+        };
+        limits::truncate(&format!("{at}{}", refused.why), MAX_MESSAGE).into_owned()
+    }
+
+    /// Warnings about schemas refused at first use since the last call, each
+    /// once (those found at load are among the contract's warnings).
+    pub(crate) fn take_warnings(&self) -> Vec<String> {
+        std::mem::take(&mut *self.refused.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// Compiles the validator of `id` now, if it was not yet (from any thread).
@@ -162,15 +213,22 @@ impl Schemas {
 
     /// Drops the validator of `id`, compiled only to check examples at load:
     /// it is compiled again on first use, so what nobody calls costs no memory.
+    /// A refusal is kept (it was reported once already).
     pub(crate) fn forget(&mut self, id: SchemaId) {
-        self.validators[id.0] = OnceLock::new();
+        if matches!(self.validators[id.0].get(), Some(Compiled::Ready(_))) {
+            self.validators[id.0] = OnceLock::new();
+        }
     }
 
-    /// Whether `value` is valid. A schema that cannot be compiled accepts everything
-    /// (and was reported as a warning at load time).
+    /// Whether `value` is valid. A schema set aside at load accepts everything
+    /// (it was reported as a warning then); one refused at first use accepts
+    /// nothing, so its check fails loudly ([`Schemas::violations`] says why).
     pub(crate) fn is_valid(&self, id: SchemaId, value: &Value) -> bool {
-        self.validator(id)
-            .is_none_or(|v| within_budget(|| v.is_valid(value)))
+        match self.validator(id) {
+            Compiled::Ready(v) => within_budget(|| v.is_valid(value)),
+            Compiled::SetAside => true,
+            Compiled::Refused(_) => false,
+        }
     }
 
     /// The converted document the schemas were taken from.
@@ -195,7 +253,7 @@ impl Schemas {
         // the first one stored wins.
         let compiled = pointer::get(&self.document, pointer)
             .filter(|schema| self.bounded(schema))
-            .and_then(|schema| self.compile(schema, "urn:mimeo:part").ok())
+            .and_then(|schema| self.compile(schema, "urn:mimeo:part"))
             .map(Arc::new);
         let v = at
             .write()
@@ -222,7 +280,7 @@ impl Schemas {
         }
         let compiled = self
             .bounded(schema)
-            .then(|| self.compile(schema, "urn:mimeo:built").ok())
+            .then(|| self.compile(schema, "urn:mimeo:built"))
             .flatten()
             .map(Arc::new);
         let mut map = built.write().unwrap_or_else(PoisonError::into_inner);
@@ -246,9 +304,12 @@ impl Schemas {
         fan <= MAX_FANOUT
     }
 
-    fn compile(&self, schema: &Value, base: &str) -> Result<Validator, String> {
-        let registry = self.registry.as_ref().ok_or("no registry")?;
-        compile(registry, &self.patterns, schema, base, self.dialect)
+    /// A validator for a schema without an id (the generator's parts and
+    /// merged schemas): one that cannot compile accepts everything there, as
+    /// the generator only asks whether a value it made will do.
+    fn compile(&self, schema: &Value, base: &str) -> Option<Validator> {
+        let registry = self.registry.as_ref()?;
+        compile(registry, &self.patterns, schema, base, self.dialect).ok()
     }
 
     /// The violations of schema `id` by `value`: the first [`MAX_LISTED`], and how
@@ -256,10 +317,21 @@ impl Schemas {
     /// the first violation is looked for (`open` says there may be more): listing
     /// every one would hold a record per broken value.
     pub(crate) fn violations(&self, id: SchemaId, value: &Value) -> Capped<SchemaViolation> {
-        let Some(v) = self.validator(id) else {
-            return Capped::default();
-        };
-        within_budget(|| violations_of(v, value))
+        match self.validator(id) {
+            Compiled::Ready(v) => within_budget(|| violations_of(v, value)),
+            Compiled::SetAside => Capped::default(),
+            Compiled::Refused(why) => Capped::collect(
+                [SchemaViolation {
+                    pointer: String::new(),
+                    rule: UNCOMPILABLE.into(),
+                    message: format!(
+                        "cannot be checked: the contract's schema at #{} cannot be compiled ({why})",
+                        self.location(id)
+                    ),
+                }],
+                MAX_LISTED,
+            ),
+        }
     }
 }
 
