@@ -33,10 +33,31 @@ pub(super) fn parse(file: &str, text: &str) -> Result<Value, Diagnostic> {
         ));
     }
     if is_json(trimmed) {
-        return serde_json::from_str(trimmed).map_err(|e| {
-            Diagnostic::at_line(file, e.line(), e.column(), format!("invalid JSON: {e}"))
+        let json_error = match serde_json::from_str(trimmed) {
+            Ok(v) => return Ok(v),
+            Err(e) => e,
+        };
+        // A YAML flow mapping may quote its first key (`{"openapi": 3.0.3, info:
+        // ...}`): in a file named YAML, what YAML reads is kept. Elsewhere the
+        // text is JSON's (YAML would read a broken `"b": }` as null, silently),
+        // and what neither reads gets JSON's error, the likelier intent.
+        let name = file.to_ascii_lowercase();
+        let named_yaml = name.ends_with(".yaml") || name.ends_with(".yml");
+        let as_yaml = named_yaml.then(|| yaml(file, text).ok()).flatten();
+        return as_yaml.ok_or_else(|| {
+            Diagnostic::at_line(
+                file,
+                json_error.line(),
+                json_error.column(),
+                format!("invalid JSON: {json_error}"),
+            )
         });
     }
+    yaml(file, text)
+}
+
+/// Parses `text` as YAML, errors placed by line and column.
+fn yaml(file: &str, text: &str) -> Result<Value, Diagnostic> {
     if let Some((line, column)) = super::flow::too_deep(text) {
         return Err(Diagnostic::at_line(
             file,
@@ -93,6 +114,22 @@ fn second_document(text: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_flow_mapping_with_a_quoted_first_key_is_read_as_yaml() {
+        let v = parse("t.yaml", "{\"openapi\": 3.0.3, info: {title: t}}\n").unwrap();
+        assert_eq!(v["openapi"], "3.0.3");
+        assert_eq!(v["info"]["title"], "t");
+        // Text neither reads keeps JSON's error, placed.
+        let e = parse("t.json", "{\"a\": [1,, 2]}").unwrap_err();
+        assert!(e.to_string().contains("invalid JSON"), "{e}");
+        assert_eq!(e.line_column(), Some((1, 10)), "{e}");
+        // Only a file named YAML is read as YAML: YAML would read this as `b: null`.
+        let e = parse("t.json", "{\"a\": 1, b: }").unwrap_err();
+        assert!(e.to_string().contains("invalid JSON"), "{e}");
+        assert!(parse("openapi", "{\"a\": 1, b: }").is_err());
+        assert!(parse("t.yaml", "{\"a\": 1, b: }").is_ok());
+    }
 
     #[test]
     fn integer_keys_become_strings() {

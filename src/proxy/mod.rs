@@ -321,6 +321,21 @@ impl ProxyServer {
         self.state.target.base()
     }
 
+    /// Warnings found while checking traffic since the last call, each once: a
+    /// schema of the contract that cannot be compiled is met at first use (its
+    /// checks then say so), and told here so that it is not only in reports.
+    ///
+    /// ```no_run
+    /// # async fn demo(proxy: mimeo::ProxyServer) {
+    /// for w in proxy.late_warnings() {
+    ///     eprintln!("warning: {w}");
+    /// }
+    /// # }
+    /// ```
+    pub fn late_warnings(&self) -> Vec<String> {
+        self.state.contract.schemas.take_warnings()
+    }
+
     /// What the proxy has seen so far.
     pub fn summary(&self) -> ProxySummary {
         let mut s = lock(&self.state.summary).clone();

@@ -54,6 +54,9 @@ pub(crate) enum MockError {
     /// A body mimeo built breaks the contract (a state model that does not fit
     /// it): a bug to report, never sent as if the API had answered it.
     InvalidResponse,
+    /// The request cannot be checked: a schema of the contract that applies to
+    /// it cannot be compiled. The contract's fault, not the client's.
+    UncheckableSchema,
 }
 
 impl MockError {
@@ -65,13 +68,16 @@ impl MockError {
             MockError::StateLimit => "state-limit",
             MockError::NotAcceptable => "not-acceptable",
             MockError::InvalidResponse => "invalid-response",
+            MockError::UncheckableSchema => "uncheckable-schema",
         }
     }
 
     fn status(self) -> StatusCode {
         match self {
             MockError::StateLimit => StatusCode::INSUFFICIENT_STORAGE,
-            MockError::InvalidResponse => StatusCode::INTERNAL_SERVER_ERROR,
+            MockError::InvalidResponse | MockError::UncheckableSchema => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
             MockError::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         }

@@ -17,7 +17,7 @@ use hyper::Method;
 use super::chaos::{self, Picked};
 use super::session::stable_hash;
 use super::State;
-use crate::contract::{OpIndex, Operation};
+use crate::contract::{OpIndex, Operation, UNCOMPILABLE};
 use crate::http::intake::{invalid_request_status, violation_list, Intake, Route};
 use crate::http::server::{read_body, BodyError};
 use crate::journal::{Drawn, Why};
@@ -199,6 +199,22 @@ pub(super) async fn answer(
             out.body = body;
             return out.of(operation);
         }
+    }
+    if !violations.is_empty() && violations.items.iter().all(|v| v.rule == UNCOMPILABLE) {
+        // Only a schema mimeo cannot compile stands in the way: the request may
+        // well be valid, so it is not told it is not (a 400 would send its
+        // author looking for a mistake that is the contract's).
+        let msg = format!(
+            "The request cannot be checked: {}",
+            violation_list(&violations)
+        );
+        let built =
+            state
+                .responder
+                .mock_error(contract, operation, MockError::UncheckableSchema, &msg);
+        let mut out = Outcome::plain(built, Why::Mock(MockError::UncheckableSchema, msg.into()));
+        out.body = body;
+        return out.of(operation);
     }
     if !violations.is_empty() {
         let msg = format!("Invalid request: {}", violation_list(&violations));

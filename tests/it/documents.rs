@@ -393,8 +393,10 @@ async fn a_schema_refused_at_first_use_fails_every_check_loudly() {
     let server = serve(&c).await;
     let url = server.url();
     for _ in 0..2 {
+        // Not a 400: the request may be valid; the contract cannot be compiled.
         let r = send(&url, "POST", "/things", &[], Some(r#"{"name": "a"}"#)).await;
-        assert_eq!(r.status, 400, "{:?}", r.body);
+        assert_eq!(r.status, 500, "{:?}", r.body);
+        assert_eq!(r.headers["mimeo-error"], "uncheckable-schema");
         let text = String::from_utf8_lossy(&r.body);
         assert!(
             text.contains("cannot be compiled")
@@ -404,6 +406,9 @@ async fn a_schema_refused_at_first_use_fails_every_check_loudly() {
             "{text}"
         );
     }
+    // A body that is not JSON at all is still the client's mistake: 400.
+    let r = send(&url, "POST", "/things", &[], Some(r#"{"name": "a", "#)).await;
+    assert_eq!(r.status, 400, "{:?}", r.body);
     // Said once, however many requests meet it.
     let late = server.late_warnings();
     assert_eq!(late.len(), 1, "{late:?}");

@@ -476,3 +476,39 @@ fn the_binary_logs_each_exchange_and_prints_the_summary_at_shutdown() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_schema_met_uncompilable_is_told_once_as_a_late_warning() {
+    // The mock and the proxy each load the document, as two processes would.
+    let load = || {
+        std::sync::Arc::new(
+            mimeo::Contract::from_file("tests/fixtures/uncompilable.yaml").expect("loads"),
+        )
+    };
+    let mock = mimeo::MockServer::start(load(), ServeOptions::default())
+        .await
+        .expect("mock starts");
+    let proxy = ProxyServer::start(load(), ProxyOptions::new(mock.url()))
+        .await
+        .expect("proxy starts");
+    assert!(proxy.late_warnings().is_empty());
+    for _ in 0..2 {
+        within(send(
+            &proxy.url(),
+            "POST",
+            "/things",
+            &[],
+            Some(r#"{"name": "a"}"#),
+        ))
+        .await;
+    }
+    let late = proxy.late_warnings();
+    assert_eq!(late.len(), 1, "{late:?}");
+    assert!(
+        late[0].contains("#/components/schemas/Name/type")
+            && late[0].contains("cannot be compiled"),
+        "{late:?}"
+    );
+    assert!(proxy.late_warnings().is_empty());
+    within(proxy.shutdown()).await;
+}
