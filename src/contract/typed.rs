@@ -20,6 +20,13 @@ pub(super) fn read(name: &str, raw: &mut Value) -> Result<OpenAPI, Diagnostic> {
         Some(p @ Value::Object(_)) => Some(std::mem::replace(p, Value::Object(Map::new()))),
         _ => None,
     };
+    // mimeo serves no callback, and openapiv3 refuses a callback `$ref` inside
+    // a component callback's operations (OpenAPI allows one): the section is
+    // left out of the typed reading (its `$ref`s are resolved like any other).
+    let callbacks = match raw.pointer_mut("/components/callbacks") {
+        Some(c @ Value::Object(_)) => Some(std::mem::replace(c, Value::Object(Map::new()))),
+        _ => None,
+    };
     let mut taken = Vec::new();
     schema_slots(raw, &mut |slot| {
         taken.push(
@@ -53,6 +60,9 @@ pub(super) fn read(name: &str, raw: &mut Value) -> Result<OpenAPI, Diagnostic> {
     });
     if let (Some(paths), Some(slot)) = (paths, raw.get_mut("paths")) {
         *slot = paths;
+    }
+    if let (Some(callbacks), Some(slot)) = (callbacks, raw.pointer_mut("/components/callbacks")) {
+        *slot = callbacks;
     }
     api
 }

@@ -446,4 +446,16 @@ async fn callbacks_given_as_refs_load_and_their_operations_serve() {
             && e.contains("#/components/callbacks/Gone"),
         "{e}"
     );
+    // And one inside a component callback's operation.
+    let text = std::fs::read_to_string(FILE).unwrap().replace(
+        "again: { $ref: \"#/components/callbacks/Receipt\" }",
+        "again: { $ref: \"#/components/callbacks/Gone\" }",
+    );
+    let e = Contract::from_text("gone.yaml", &text)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("/post/callbacks/again/$ref") && e.contains("#/components/callbacks/Gone"),
+        "{e}"
+    );
 }
