@@ -69,6 +69,9 @@ pub(crate) struct Responder {
     /// Whether the warm-up of a large contract went through every operation
     /// and the parameters' examples.
     warmed: AtomicBool,
+    /// Per operation: the warm-up failed to build its bodies (a panic, told as
+    /// a late warning), so it is no longer counted as pending.
+    given_up: PerOperation<AtomicBool>,
     /// Whether a large contract's examples judged while building an
     /// operation's bodies are reported in `late` (the mock's); `false` for
     /// `mimeo proxy`'s, whose caller reports them (`Contract::check_remaining_examples`).
@@ -194,6 +197,7 @@ impl Responder {
             late: Mutex::default(),
             has_late: AtomicBool::new(false),
             warmed: AtomicBool::new(false),
+            given_up: PerOperation(ops.iter().map(|_| AtomicBool::new(false)).collect()),
             reports_examples: true,
             echo: PerOperation(echo),
             shapes,
@@ -263,12 +267,24 @@ impl Responder {
     /// Operations whose bodies are not built yet; at least 1 while a warm-up
     /// that was started has not finished (its last warnings may be coming).
     pub(crate) fn pending(&self, warming: bool) -> usize {
-        let n = self.canned.0.iter().filter(|c| c.get().is_none()).count();
+        let n = self
+            .canned
+            .0
+            .iter()
+            .zip(&self.given_up.0)
+            .filter(|(c, given_up)| c.get().is_none() && !given_up.load(Ordering::Acquire))
+            .count();
         if n == 0 && warming && !self.warmed.load(Ordering::Acquire) {
             1
         } else {
             n
         }
+    }
+
+    /// Says the warm-up could not build `op`'s bodies: waiting for them would
+    /// never end (see [`Responder::pending`]).
+    pub(crate) fn give_up(&self, op: &Operation) {
+        self.given_up[op.index].store(true, Ordering::Release);
     }
 
     /// Says the warm-up is over (see [`Responder::pending`]).
@@ -677,4 +693,35 @@ fn build_operation(
             Canned::build(contract, op, r, &generator, &mut rng, warnings)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_operation_the_warm_up_gave_up_on_is_not_pending() {
+        let paths: String = (0..=EAGER_OPERATIONS)
+            .map(|i| {
+                format!(
+                    "  /r{i}:\n    get:\n      responses:\n        '200': {{description: ok}}\n"
+                )
+            })
+            .collect();
+        let text = format!("openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n{paths}");
+        let contract = Contract::from_text("large.yaml", &text).unwrap();
+        let (responder, _) = Responder::new(&contract, 0, false);
+        let ops = contract.operations();
+        assert_eq!(responder.pending(false), ops.len());
+        responder.prepare(&contract, &ops[0]);
+        responder.give_up(&ops[1]);
+        assert_eq!(responder.pending(false), ops.len() - 2);
+        // Once every operation is built or given up, only the warm-up's end is awaited.
+        for op in &ops[2..] {
+            responder.give_up(op);
+        }
+        assert_eq!(responder.pending(true), 1);
+        responder.warmed_up();
+        assert_eq!(responder.pending(true), 0);
+    }
 }

@@ -672,6 +672,7 @@ fn warm_up(state: &std::sync::Weak<State>) {
             state.responder.prepare(&state.contract, op);
         }));
         if built.is_err() {
+            state.responder.give_up(op);
             state.responder.note_late(format!(
                 "building the responses of {} failed (a bug in mimeo: please report it); requests to it may fail",
                 op.name()
