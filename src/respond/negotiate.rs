@@ -126,13 +126,14 @@ pub(crate) fn choose(accept: Option<&str>, content: &[MediaType]) -> Option<usiz
 pub(crate) fn text_type(accept: Option<&str>, documented: &str) -> Option<String> {
     let (dty, _) = media::essence(documented).split_once('/')?;
     let covered = |ty: &str| dty == "*" || ty.eq_ignore_ascii_case(dty);
-    let inside = representative(dty);
-    let fallbacks = ["text/plain", inside.as_str(), "application/octet-stream"];
+    let inside = representatives(dty);
+    let fallbacks = std::iter::once("text/plain".to_string())
+        .chain(inside)
+        .chain(std::iter::once("application/octet-stream".to_string()));
     let Some(accept) = accept else {
         return fallbacks
             .into_iter()
-            .find(|t| covered(t.split('/').next().unwrap_or("")))
-            .map(str::to_string);
+            .find(|t| covered(t.split('/').next().unwrap_or("")));
     };
     let mut best: Option<(Q, &str, &str)> = None;
     for (ty, sub, specific, q) in ranges(accept) {
@@ -149,8 +150,7 @@ pub(crate) fn text_type(accept: Option<&str>, documented: &str) -> Option<String
     }
     let accepted = fallbacks
         .into_iter()
-        .find(|t| covered(t.split('/').next().unwrap_or("")) && quality(accept, t) > 0)
-        .map(str::to_string);
+        .find(|t| covered(t.split('/').next().unwrap_or("")) && quality(accept, t) > 0);
     accepted
 }
 
@@ -168,17 +168,24 @@ pub(crate) fn sent_as_text(documented: &str, value_is_string: bool) -> bool {
 /// A common concrete type of the top-level type `ty`, which a `ty/*` body is
 /// sent as when the client names none: `image/png` for `image/*`.
 pub(crate) fn representative(ty: &str) -> String {
-    let sub = match ty.to_ascii_lowercase().as_str() {
-        "text" => "plain",
-        "image" => "png",
-        "audio" => "mpeg",
-        "video" => "mp4",
-        "font" => "woff2",
-        "multipart" => "mixed",
-        "*" => return "application/octet-stream".into(),
-        _ => "octet-stream",
+    representatives(ty).swap_remove(0)
+}
+
+/// Common concrete types of the top-level type `ty`, the usual first: when a
+/// client refuses the first (`audio/mpeg;q=0, audio/*`), the next it accepts
+/// is sent.
+fn representatives(ty: &str) -> Vec<String> {
+    let subs: &[&str] = match ty.to_ascii_lowercase().as_str() {
+        "*" => return vec!["application/octet-stream".into()],
+        "text" => &["plain"],
+        "image" => &["png", "jpeg", "gif", "webp"],
+        "audio" => &["mpeg", "ogg", "wav"],
+        "video" => &["mp4", "webm"],
+        "font" => &["woff2", "woff", "ttf"],
+        "multipart" => &["mixed"],
+        _ => &["octet-stream"],
     };
-    format!("{ty}/{sub}")
+    subs.iter().map(|sub| format!("{ty}/{sub}")).collect()
 }
 
 /// A content coding mimeo can apply to a body.
@@ -337,6 +344,15 @@ mod tests {
             Some("image/png")
         );
         assert_eq!(text_type(Some("image/webp"), "audio/*"), None);
+        // The usual type refused, another of the range is sent.
+        assert_eq!(
+            text_type(Some("audio/mpeg;q=0, audio/*"), "audio/*").as_deref(),
+            Some("audio/ogg")
+        );
+        assert_eq!(
+            text_type(Some("image/png;q=0, image/*;q=0.5"), "image/*").as_deref(),
+            Some("image/jpeg")
+        );
         assert_eq!(text_type(Some("text/*"), "image/*"), None);
         assert_eq!(
             text_type(Some("application/*"), "application/*").as_deref(),
