@@ -2,10 +2,14 @@
 
 use std::path::Path;
 
+use indexmap::IndexMap;
 use serde::Serialize;
+use serde_json::ser::{Formatter, PrettyFormatter};
 
 use super::{ReportError, ScenarioReport, Summary};
+use crate::replay::{ScenarioRun, StepRun};
 use crate::secrets::Secrets;
+use crate::snapshot::SnapshotState;
 use crate::support::files::write_report;
 
 #[derive(Serialize)]
@@ -15,7 +19,8 @@ struct Document<'a> {
     reference: Option<Scrubbed<'a, str>>,
     passed: bool,
     summary: Scrubbed<'a, Summary>,
-    scenarios: Scenarios<'a>,
+    /// Written apart, one scenario at a time (see [`write_json`]).
+    scenarios: [(); 0],
 }
 
 /// A part of the report written scrubbed: as a JSON value whose every string and
@@ -32,13 +37,90 @@ impl<T: Serialize + ?Sized> Serialize for Scrubbed<'_, T> {
     }
 }
 
-/// The scenarios, each scrubbed on its own (see [`Scrubbed`]).
-struct Scenarios<'a>(&'a [ScenarioReport], &'a Secrets);
+/// A scenario's report as the JSON report writes it: the run's fields, with the
+/// snapshot's state under `snapshot` in place of the snapshot's name (the
+/// report's `flatten` writes the key twice, and a JSON value keeps the place of
+/// the first and the value of the last). Serialized directly, without the value.
+#[derive(Serialize)]
+struct Written<'a> {
+    name: &'a str,
+    file: &'a str,
+    snapshot: &'a SnapshotState,
+    skipped: &'a Option<String>,
+    steps: &'a [StepRun],
+    vars: &'a IndexMap<String, String>,
+    duration_ms: f64,
+}
 
-impl Serialize for Scenarios<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.iter().map(|r| Scrubbed(r, self.1)))
+impl<'a> Written<'a> {
+    /// `None` for a differential run's report (its comparison is written through
+    /// a value, as before).
+    fn of(report: &'a ScenarioReport) -> Option<Written<'a>> {
+        // Every field named: a field added to either type must be added here.
+        let ScenarioReport {
+            run,
+            snapshot,
+            diff,
+        } = report;
+        let ScenarioRun {
+            name,
+            file,
+            snapshot: _,
+            skipped,
+            steps,
+            vars,
+            duration_ms,
+        } = run;
+        diff.is_none().then_some(Written {
+            name,
+            file,
+            snapshot,
+            skipped,
+            steps,
+            vars,
+            duration_ms: *duration_ms,
+        })
     }
+}
+
+/// A serializer writing to `out` as serde_json writes an item of the document's
+/// `scenarios`: two levels in (the document, the list), so each scenario's text
+/// goes where it would have gone inside the whole.
+fn item_serializer(
+    out: &mut Vec<u8>,
+) -> serde_json::Serializer<&mut Vec<u8>, PrettyFormatter<'static>> {
+    let mut formatter = PrettyFormatter::new();
+    for _ in 0..2 {
+        // Only its indentation moves; nothing is written.
+        let _ = formatter.begin_array(&mut std::io::sink());
+    }
+    serde_json::Serializer::with_formatter(out, formatter)
+}
+
+/// Appends one scenario's report to `out` (see [`item_serializer`]), scrubbed as
+/// [`Scrubbed`] scrubs it.
+fn write_scenario(
+    out: &mut Vec<u8>,
+    report: &ScenarioReport,
+    secrets: &Secrets,
+) -> Result<(), String> {
+    let start = out.len();
+    // Written directly and checked: when scrubbing would change nothing (nearly
+    // always), building, walking and dropping the value is saved.
+    if let Some(written) = Written::of(report) {
+        written
+            .serialize(&mut item_serializer(out))
+            .map_err(|e| e.to_string())?;
+        if secrets.clean_as_json(&out[start..]) {
+            return Ok(());
+        }
+        out.truncate(start);
+    }
+    let mut value = serde_json::to_value(report).map_err(|e| e.to_string())?;
+    secrets.scrub_json(&mut value);
+    value
+        .serialize(&mut item_serializer(out))
+        .map_err(|e| e.to_string())
 }
 
 /// Writes the results to `path` (atomically), credentials scrubbed. `reference`
@@ -51,6 +133,7 @@ pub fn write_json(
     reports: &[ScenarioReport],
     secrets: &Secrets,
 ) -> Result<(), ReportError> {
+    let cannot = |e: String| ReportError::new(path, format!("cannot build the JSON report: {e}"));
     let target = crate::secrets::redact_userinfo(target);
     let reference = reference.map(crate::secrets::redact_userinfo);
     let doc = Document {
@@ -58,12 +141,149 @@ pub fn write_json(
         reference: reference.as_deref().map(|r| Scrubbed(r, secrets)),
         passed: reports.iter().all(|r| !r.failed()),
         summary: Scrubbed(summary, secrets),
-        scenarios: Scenarios(reports, secrets),
+        scenarios: [],
     };
+    // The document ends with `"scenarios": []` and `}`: the scenarios go between
+    // the brackets, as serde_json would have put them.
+    let mut out = serde_json::to_vec_pretty(&doc).map_err(|e| cannot(e.to_string()))?;
+    if !reports.is_empty() {
+        if !out.ends_with(b"[]\n}") {
+            return Err(cannot("unexpected end of the document".into()));
+        }
+        out.truncate(out.len() - 3);
+        for (i, report) in reports.iter().enumerate() {
+            out.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
+            write_scenario(&mut out, report, secrets).map_err(cannot)?;
+        }
+        out.extend_from_slice(b"\n  ]\n}");
+    }
+    out.push(b'\n');
+    let text = String::from_utf8(out).map_err(|e| cannot(e.to_string()))?;
     // The document's own keys are scrubbed with the whole text below.
-    let mut text = serde_json::to_string_pretty(&doc)
-        .map_err(|e| ReportError::new(path, format!("cannot build the JSON report: {e}")))?;
-    text.push('\n');
     let text = secrets.scrub_cow(&text);
     write_report(path, &text).map_err(|e| ReportError::new(path, e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::{Check, CheckFailure};
+    use crate::replay::{Outcome, SentRequest};
+    use crate::scenario::Phase;
+
+    fn report() -> ScenarioReport {
+        let step = StepRun {
+            name: "a \"quoted\" step".into(),
+            line: 7,
+            phase: Phase::Main,
+            request_line: "GET /things/{{id}}".into(),
+            operation: Some("GetThing".into()),
+            request: Some(SentRequest {
+                method: "GET".into(),
+                url: "/things/1".into(),
+                headers: vec![("authorization".into(), "[redacted]".into())],
+                body: None,
+            }),
+            outcome: Outcome::Response {
+                status: 200,
+                headers: vec![("content-type".into(), "application/json".into())],
+                body: r#"{"id":"1","note":"tab\there"}"#.into(),
+            },
+            checks_ran: vec![Check::StatusExpected, Check::BodySchema],
+            failures: vec![CheckFailure {
+                check: Check::BodySchema,
+                message: "at /id: not a number".into(),
+            }],
+            failed_assertions: Vec::new(),
+            attempts: 1,
+            duration_ms: 0.25,
+        };
+        ScenarioReport {
+            run: ScenarioRun {
+                name: "things".into(),
+                file: "things.yaml".into(),
+                snapshot: "things".into(),
+                skipped: None,
+                steps: vec![step],
+                vars: [("id".to_string(), "1".to_string())].into_iter().collect(),
+                duration_ms: 1.5,
+            },
+            snapshot: SnapshotState::Changed {
+                diff: "-a\n+b".into(),
+                pending: "things.snap.new".into(),
+            },
+            diff: None,
+        }
+    }
+
+    /// The scenario text of `report` the way the report was written before it was
+    /// written directly: the whole report as a value, scrubbed, then written.
+    fn through_value(report: &ScenarioReport, secrets: &Secrets) -> String {
+        let mut value = serde_json::to_value(report).unwrap();
+        secrets.scrub_json(&mut value);
+        let mut out = Vec::new();
+        value.serialize(&mut item_serializer(&mut out)).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn direct(report: &ScenarioReport, secrets: &Secrets) -> String {
+        let mut out = Vec::new();
+        write_scenario(&mut out, report, secrets).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_scenario_is_written_as_through_a_value() {
+        let report = report();
+        for secrets in [
+            Secrets::default(),
+            Secrets::new(["unrelated-secret".to_string()]),
+            // In the body, a key, a var, and a quote in one: each path scrubs it.
+            Secrets::new(["tab\there".to_string()]),
+            Secrets::new(["things".to_string()]),
+            Secrets::new(["\"quoted\"".to_string()]),
+        ] {
+            assert_eq!(direct(&report, &secrets), through_value(&report, &secrets));
+        }
+        // Nothing scrubbed, or something: the written text is what it was.
+        let plain = direct(&report, &Secrets::default());
+        assert!(plain.contains("\"snapshot\": {"), "{plain}");
+        assert!(!plain.contains("\"snapshot\": \"things\""), "{plain}");
+        let scrubbed = direct(&report, &Secrets::new(["tab\there".to_string()]));
+        assert!(!scrubbed.contains("tab\\\\there"), "{scrubbed}");
+    }
+
+    #[test]
+    fn the_document_is_written_as_before() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.json");
+        let reports = [report(), report()];
+        let summary = Summary::of(&reports);
+        let secrets = Secrets::new(["unrelated-secret".to_string()]);
+        write_json(&path, "http://x", None, &summary, &reports, &secrets).unwrap();
+        let written = std::fs::read_to_string(&path).unwrap();
+        #[derive(Serialize)]
+        struct Whole<'a> {
+            target: &'a str,
+            passed: bool,
+            summary: serde_json::Value,
+            scenarios: Vec<serde_json::Value>,
+        }
+        let whole = Whole {
+            target: "http://x",
+            passed: false,
+            summary: serde_json::to_value(&summary).unwrap(),
+            scenarios: reports
+                .iter()
+                .map(|r| serde_json::to_value(r).unwrap())
+                .collect(),
+        };
+        assert_eq!(
+            written,
+            serde_json::to_string_pretty(&whole).unwrap() + "\n"
+        );
+        write_json(&path, "http://x", None, &summary, &[], &secrets).unwrap();
+        let empty = std::fs::read_to_string(&path).unwrap();
+        assert!(empty.ends_with("\"scenarios\": []\n}\n"), "{empty}");
+    }
 }

@@ -332,6 +332,18 @@ pub struct Secrets {
     /// How many forms are hidden (their text is never shown, not even by `Debug`).
     count: usize,
     matcher: Option<std::sync::Arc<aho_corasick::AhoCorasick>>,
+    /// The forms as JSON text writes them, when one without a backslash reads
+    /// otherwise there (a quote or a control character in it); matched lazily,
+    /// only the JSON report asks (see [`Secrets::clean_as_json`]).
+    #[cfg(feature = "replay")]
+    in_json: Option<std::sync::Arc<InJson>>,
+}
+
+/// Forms escaped as inside a JSON string, and their matcher once built.
+#[cfg(feature = "replay")]
+struct InJson {
+    forms: Vec<String>,
+    matcher: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>>,
 }
 
 impl std::fmt::Debug for Secrets {
@@ -404,6 +416,20 @@ impl Secrets {
             .map(std::sync::Arc::new);
         Secrets {
             count: forms.len(),
+            #[cfg(feature = "replay")]
+            in_json: forms
+                .iter()
+                .any(|f| !f.contains('\\') && json_escaped(f) != *f)
+                .then(|| {
+                    std::sync::Arc::new(InJson {
+                        forms: forms
+                            .iter()
+                            .filter(|f| !f.contains('\\'))
+                            .map(|f| json_escaped(f))
+                            .collect(),
+                        matcher: std::sync::OnceLock::new(),
+                    })
+                }),
             matcher,
         }
     }
@@ -478,6 +504,36 @@ impl Secrets {
     }
 
     #[cfg(feature = "replay")]
+    /// Whether [`Secrets::scrub_json`] would change nothing in the value `text`
+    /// (JSON, as serde_json writes it) was written from. One pass over the text,
+    /// cheaper than walking the value: a string or key is in the text with each
+    /// character escaped, so a form in it is in the text escaped. No string may
+    /// hold a backslash (written `\\`): one may be JSON with `\u` escapes, looked
+    /// into; so the forms with one need not be looked for, and the others read
+    /// the same escaped unless they hold a quote or a control character.
+    pub(crate) fn clean_as_json(&self, text: &[u8]) -> bool {
+        let Some(matcher) = &self.matcher else {
+            return true;
+        };
+        if memchr::memmem::find(text, b"\\\\").is_some() {
+            return false;
+        }
+        let matcher = match &self.in_json {
+            None => Some(&**matcher),
+            Some(in_json) => in_json
+                .matcher
+                .get_or_init(|| {
+                    aho_corasick::AhoCorasick::builder()
+                        .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+                        .build(&in_json.forms)
+                        .ok()
+                })
+                .as_ref(),
+        };
+        matcher.is_some_and(|m| !m.is_match(text))
+    }
+
+    #[cfg(feature = "replay")]
     /// `text` scrubbed, looking inside it when it is JSON; `None` when nothing
     /// changed.
     pub(crate) fn scrub_json_text(&self, text: &str) -> Option<String> {
@@ -502,6 +558,18 @@ impl Secrets {
             std::borrow::Cow::Borrowed(_) => None,
         }
     }
+}
+
+/// `text` as it reads inside a JSON string that serde_json wrote (escaping is
+/// per character, so a text inside a string is in the written string this way).
+#[cfg(feature = "replay")]
+fn json_escaped(text: &str) -> String {
+    let quoted = serde_json::to_string(text).unwrap_or_default();
+    quoted
+        .strip_prefix('"')
+        .and_then(|q| q.strip_suffix('"'))
+        .unwrap_or(&quoted)
+        .to_string()
 }
 
 /// `%2D` as `%2d`: the hex digits of percent escapes in lower case.
