@@ -120,7 +120,7 @@ pub(crate) fn choose(accept: Option<&str>, content: &[MediaType]) -> Option<usiz
 /// `image/*`) is sent as, when it is not JSON: never JSON (a JSON string is not
 /// what such a document means), the concrete type the client weighs highest
 /// among those the wildcard covers, else `text/plain`, the range's
-/// [`representative`] or `application/octet-stream`, the first the wildcard
+/// [`representatives`] or `application/octet-stream`, the first the wildcard
 /// covers and the client accepts; `None` when it accepts none of them (it asked
 /// for JSON only, or for `image/webp` of an `audio/*` body).
 pub(crate) fn text_type(accept: Option<&str>, documented: &str) -> Option<String> {
@@ -165,15 +165,10 @@ pub(crate) fn sent_as_text(documented: &str, value_is_string: bool) -> bool {
             .is_some_and(|(ty, _)| ty != "*" && !ty.eq_ignore_ascii_case("application"))
 }
 
-/// A common concrete type of the top-level type `ty`, which a `ty/*` body is
-/// sent as when the client names none: `image/png` for `image/*`.
-pub(crate) fn representative(ty: &str) -> String {
-    representatives(ty).swap_remove(0)
-}
-
-/// Common concrete types of the top-level type `ty`, the usual first: when a
-/// client refuses the first (`audio/mpeg;q=0, audio/*`), the next it accepts
-/// is sent.
+/// Common concrete types of the top-level type `ty`, which a `ty/*` body is
+/// sent as when the client names none, the usual first (`image/png` for
+/// `image/*`): when a client refuses it (`audio/mpeg;q=0, audio/*`), the next
+/// it accepts is sent.
 fn representatives(ty: &str) -> Vec<String> {
     let subs: &[&str] = match ty.to_ascii_lowercase().as_str() {
         "*" => return vec!["application/octet-stream".into()],

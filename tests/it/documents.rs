@@ -421,6 +421,34 @@ async fn a_schema_refused_at_first_use_fails_every_check_loudly() {
 }
 
 #[tokio::test]
+async fn every_schema_reaching_a_broken_pattern_is_set_aside_at_load() {
+    let c =
+        Arc::new(Contract::from_file("tests/fixtures/broken-pattern-shared.yaml").expect("loads"));
+    let warned = |at: &str| {
+        c.warnings()
+            .iter()
+            .any(|w| w.contains(at) && w.contains("values there are not validated"))
+    };
+    assert!(
+        warned("/paths/~1things/get/responses/200/content/application~1json/schema")
+            && warned("/paths/~1things/post/requestBody/content/application~1json/schema"),
+        "{:?}",
+        c.warnings()
+    );
+    let server = serve(&c).await;
+    let r = send(
+        &server.url(),
+        "POST",
+        "/things",
+        &[],
+        Some(r#"{"name": "a"}"#),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    assert!(server.late_warnings().is_empty());
+}
+
+#[tokio::test]
 async fn callbacks_given_as_refs_load_and_their_operations_serve() {
     const FILE: &str = "tests/fixtures/callbacks.yaml";
     let c = Arc::new(Contract::from_file(FILE).expect("loads"));

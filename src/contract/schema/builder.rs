@@ -104,14 +104,13 @@ impl SchemaBuilder {
         let fanouts = Fanouts::analyse(&document, roots.iter().copied(), None);
         let mut patterns = PatternCheck::default();
         let pattern_cache = patterns.cache.clone();
-        let validators = roots
+        let mut problems: Vec<Option<String>> = roots
             .iter()
             .enumerate()
             .map(|(i, schema)| {
-                let cell = OnceLock::new();
                 let at = &self.locations[i];
                 let fan = fanouts.get(schema).unwrap_or(u64::MAX);
-                let problem = if fan > MAX_FANOUT {
+                if fan > MAX_FANOUT {
                     Some(format!(
                         "validating one value against it would take more than {MAX_FANOUT} schema checks (allOf/anyOf/oneOf/not and $ref compose it {} times or more)",
                         if fan >= u64::MAX / 2 { "too many".to_string() } else { fan.to_string() }
@@ -120,7 +119,23 @@ impl SchemaBuilder {
                     Some(limits::truncate(&e, MAX_MESSAGE).into_owned())
                 } else {
                     patterns.check(&document, schema, at, warnings)
-                };
+                }
+            })
+            .collect();
+        // A broken node reached first from another schema was not looked at
+        // again: every schema that reaches one is found now.
+        let reaching = patterns.reaching_broken(&document, &roots);
+        for (problem, root) in problems.iter_mut().zip(&roots) {
+            if problem.is_none() {
+                *problem = reaching.get(&address(root)).cloned();
+            }
+        }
+        let validators = problems
+            .into_iter()
+            .enumerate()
+            .map(|(i, problem)| {
+                let cell = OnceLock::new();
+                let at = &self.locations[i];
                 if let Some(why) = problem {
                     warnings.push(format!(
                         "schema at {at} cannot be compiled ({why}); values there are not validated"
@@ -171,6 +186,9 @@ pub(super) fn text_hash(schema: &Value) -> u64 {
 struct PatternCheck {
     /// Schema nodes already looked at, by address.
     seen: std::collections::HashSet<usize>,
+    /// Nodes found broken themselves (a `$ref` to nothing, a pattern that does
+    /// not compile), by address, and why.
+    broken: HashMap<usize, String>,
     /// Patterns already compiled: `Some(why)` when one cannot be.
     patterns: HashMap<String, Option<String>>,
     /// The compiled patterns, kept for the validators (which compile the same
@@ -178,8 +196,39 @@ struct PatternCheck {
     cache: jsonschema::PatternCache,
 }
 
+/// A schema node's identity while the document is borrowed.
+fn address(v: &Value) -> usize {
+    v as *const Value as usize
+}
+
+/// The schema nodes `v` leads to: its subschemas and what its `$ref` points at.
+fn children<'d>(document: &'d Value, v: &'d Value, out: &mut Vec<&'d Value>) {
+    let Value::Object(map) = v else { return };
+    for (k, child) in map {
+        match (k.as_str(), child) {
+            ("$ref", Value::String(r)) => {
+                if let Some(p) = r.strip_prefix('#') {
+                    if p.is_empty() || p.starts_with('/') {
+                        out.extend(pointer::fragment(document, p));
+                    }
+                }
+            }
+            ("enum" | "const" | "default" | "example" | "examples", _) => {}
+            (
+                "properties" | "definitions" | "dependencies" | "$defs" | "dependentSchemas"
+                | "patternProperties",
+                Value::Object(m),
+            ) => out.extend(m.values()),
+            (_, Value::Object(_)) => out.push(child),
+            (_, Value::Array(items)) => out.extend(items.iter()),
+            _ => {}
+        }
+    }
+}
+
 impl PatternCheck {
-    /// Why the schema cannot be compiled, if a `$ref` or pattern it reaches is broken.
+    /// Why the schema cannot be compiled, if a `$ref` or pattern it reaches is
+    /// broken (as far as nodes not yet seen go: see [`PatternCheck::reaching_broken`]).
     fn check(
         &mut self,
         document: &Value,
@@ -190,64 +239,93 @@ impl PatternCheck {
         let mut todo = vec![schema];
         let mut problem = None;
         let mut first = true;
+        let mut next = Vec::new();
         while let Some(v) = todo.pop() {
             // The root is always looked at: another schema may have reached it
             // first, but its problem belongs to this one too.
-            if !std::mem::take(&mut first) && !self.seen.insert(v as *const Value as usize) {
+            if !std::mem::take(&mut first) && !self.seen.insert(address(v)) {
                 continue;
             }
-            let Value::Object(map) = v else { continue };
-            for (k, child) in map {
-                match (k.as_str(), child) {
-                    ("$ref", Value::String(r)) => {
-                        match r.strip_prefix('#') {
-                            Some(p) if p.is_empty() || p.starts_with('/') => {
-                                match pointer::fragment(document, p) {
-                                    Some(target) => todo.push(target),
-                                    None => {
-                                        problem
-                                            .get_or_insert(format!("$ref `{r}` points at nothing"));
-                                    }
-                                }
-                            }
-                            // Anything else was refused at load: the loader rewrote
-                            // 2020-12 references by `$id` or `$anchor` as pointers.
-                            _ => {}
-                        }
+            if let Some(why) = self.own_problem(document, v, at, warnings) {
+                self.broken.insert(address(v), why.clone());
+                problem.get_or_insert(why);
+            }
+            children(document, v, &mut next);
+            todo.append(&mut next);
+        }
+        problem
+    }
+
+    /// What is wrong with the node `v` itself.
+    fn own_problem(
+        &mut self,
+        document: &Value,
+        v: &Value,
+        at: &str,
+        warnings: &mut Vec<String>,
+    ) -> Option<String> {
+        let Value::Object(map) = v else { return None };
+        let mut problem = None;
+        for (k, child) in map {
+            let why = match (k.as_str(), child) {
+                ("$ref", Value::String(r)) => match r.strip_prefix('#') {
+                    Some(p) if (p.is_empty() || p.starts_with('/')) => {
+                        pointer::fragment(document, p)
+                            .is_none()
+                            .then(|| format!("$ref `{r}` points at nothing"))
                     }
-                    ("pattern", Value::String(p)) => {
-                        if let Some(why) = self.pattern(p) {
-                            problem.get_or_insert(why);
-                        }
-                    }
-                    (fancy::KEYWORD, Value::String(p)) => {
-                        if let Some(why) = self.backtracking(p, at, warnings) {
-                            problem.get_or_insert(why);
-                        }
-                    }
-                    ("patternProperties", Value::Object(props)) => {
-                        for (p, s) in props {
-                            if let Some(why) = self.pattern(p) {
-                                problem.get_or_insert(why);
-                            }
-                            todo.push(s);
-                        }
-                    }
-                    ("enum" | "const" | "default" | "example" | "examples", _) => {}
-                    (
-                        "properties" | "definitions" | "dependencies" | "$defs"
-                        | "dependentSchemas",
-                        Value::Object(m),
-                    ) => {
-                        todo.extend(m.values());
-                    }
-                    (_, Value::Object(_)) => todo.push(child),
-                    (_, Value::Array(items)) => todo.extend(items.iter()),
-                    _ => {}
+                    // Anything else was refused at load: the loader rewrote
+                    // 2020-12 references by `$id` or `$anchor` as pointers.
+                    _ => None,
+                },
+                ("pattern", Value::String(p)) => self.pattern(p),
+                (fancy::KEYWORD, Value::String(p)) => self.backtracking(p, at, warnings),
+                ("patternProperties", Value::Object(props)) => {
+                    props.keys().find_map(|p| self.pattern(p))
                 }
+                _ => None,
+            };
+            if let Some(why) = why {
+                problem.get_or_insert(why);
             }
         }
         problem
+    }
+
+    /// Every node, among those `roots` reach, that reaches a broken one, with
+    /// the first reason found: the edges are walked backwards from the broken
+    /// nodes, so each node is looked at once whatever shares it. Nothing is
+    /// walked when nothing is broken (nearly always).
+    fn reaching_broken(&self, document: &Value, roots: &[&Value]) -> HashMap<usize, String> {
+        if self.broken.is_empty() {
+            return HashMap::new();
+        }
+        let mut parents: HashMap<usize, Vec<usize>> = HashMap::new();
+        let mut visited = std::collections::HashSet::new();
+        let mut todo: Vec<&Value> = roots.to_vec();
+        let mut next = Vec::new();
+        while let Some(v) = todo.pop() {
+            if !visited.insert(address(v)) {
+                continue;
+            }
+            children(document, v, &mut next);
+            for c in next.drain(..) {
+                parents.entry(address(c)).or_default().push(address(v));
+                todo.push(c);
+            }
+        }
+        let mut reaching = self.broken.clone();
+        let mut queue: Vec<usize> = reaching.keys().copied().collect();
+        while let Some(node) = queue.pop() {
+            let why = reaching[&node].clone();
+            for &p in parents.get(&node).into_iter().flatten() {
+                if let std::collections::hash_map::Entry::Vacant(e) = reaching.entry(p) {
+                    e.insert(why.clone());
+                    queue.push(p);
+                }
+            }
+        }
+        reaching
     }
 
     /// Whether `pattern` compiles as the validator compiles it (`None` when it
