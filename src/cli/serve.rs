@@ -80,14 +80,18 @@ pub(crate) fn run(args: ServeArgs) -> i32 {
         }
         // The banner's last line, `mimeo: listening on URL`, is the readiness line
         // wrappers wait for; the ready file says the same for those that cannot
-        // read stdout. The file first: a run that cannot write it never says ready.
+        // read stdout. The rest of the banner comes first (a large contract's
+        // list of operations takes a while to print), then the file, then that
+        // line: a run that cannot write the file never says ready, and one that
+        // has written it has printed what it serves.
+        print_now(&banner(&contract, &server, stateful.as_deref(), &control));
         if let Some(path) = &args.ready_file {
             if let Err(e) = ready::write(path, &server.url()) {
                 let _ = server.shutdown().await;
                 return fail(e);
             }
         }
-        print_now(&banner(&contract, &server, stateful.as_deref(), &control));
+        print_now(&format!("mimeo: listening on {}\n", server.url()));
         // A large contract's bodies are built after start, and any contract's
         // schemas are compiled on first use: what goes wrong then is printed
         // as it is found.
@@ -159,7 +163,8 @@ fn options(args: &ServeArgs, contract: &Contract) -> Result<ServeOptions, String
     })
 }
 
-/// What is served, one operation a line, then `mimeo: listening on URL`.
+/// What is served, one operation a line, and how to control it (the
+/// readiness line follows once the ready file is written).
 fn banner(
     contract: &Contract,
     server: &MockServer,
@@ -194,6 +199,5 @@ fn banner(
     }
     out.push_str(control);
     out.push('\n');
-    out.push_str(&format!("mimeo: listening on {}\n", server.url()));
     out
 }

@@ -60,14 +60,18 @@ async fn the_ready_file_holds_the_url_of_the_listening_server() {
     // The readiness line is the last stdout line of the start-up banner.
     let stdout = BufReader::new(child.stdout.take().unwrap());
     let mut url = None;
+    let mut operations = 0;
     for line in stdout.lines() {
         let line = line.unwrap();
+        operations += usize::from(line.contains(" /v1/"));
         if let Some(u) = line.strip_prefix("mimeo: listening on ") {
             url = Some(u.to_string());
             break;
         }
     }
     let url = url.expect("a readiness line");
+    // What is served was printed before it (and before the file was written).
+    assert_eq!(operations, 7);
     // The file is written before the line is printed.
     assert_eq!(std::fs::read_to_string(&ready).unwrap(), format!("{url}\n"));
     let r = send(
