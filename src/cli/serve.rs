@@ -84,7 +84,7 @@ pub(crate) fn run(args: ServeArgs) -> i32 {
         // list of operations takes a while to print), then the file, then that
         // line: a run that cannot write the file never says ready, and one that
         // has written it has printed what it serves.
-        print_now(&banner(&contract, &server, stateful.as_deref(), &control));
+        print_now(&banner(&contract, stateful.as_deref(), &control));
         if let Some(path) = &args.ready_file {
             if let Err(e) = ready::write(path, &server.url()) {
                 let _ = server.shutdown().await;
@@ -165,12 +165,7 @@ fn options(args: &ServeArgs, contract: &Contract) -> Result<ServeOptions, String
 
 /// What is served, one operation a line, and how to control it (the
 /// readiness line follows once the ready file is written).
-fn banner(
-    contract: &Contract,
-    server: &MockServer,
-    stateful: Option<&str>,
-    control: &str,
-) -> String {
+fn banner(contract: &Contract, stateful: Option<&str>, control: &str) -> String {
     let mut out = format!(
         "mimeo: serving {} {} from {} ({} operations)\n",
         contract.title(),

@@ -199,7 +199,12 @@ impl CannedBody {
                     .violations(s, &v)
                     .items
                     .iter()
-                    .map(|x| format!("{} {}", x.pointer, x.rule))
+                    .map(|x| match (x.pointer.as_str(), x.rule.as_str()) {
+                        // The schema itself cannot be compiled: its message says why.
+                        (_, crate::contract::UNCOMPILABLE) => x.message.clone(),
+                        ("", rule) => format!("the body: {rule}"),
+                        (at, rule) => format!("{at} {rule}"),
+                    })
                     .collect();
                 warnings.push(format!(
                     "#{}: cannot generate a body that matches the schema ({}); the body sent will not validate",
