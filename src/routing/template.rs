@@ -33,6 +33,16 @@ enum QueryValue {
     Param(String),
 }
 
+impl QueryValue {
+    /// Whether a request's value for this pair's name fits it.
+    fn admits(&self, value: &str) -> bool {
+        match self {
+            QueryValue::Literal(v) => v == value,
+            QueryValue::Param(_) => true,
+        }
+    }
+}
+
 /// One `/`-separated segment of a template.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Segment {
@@ -120,18 +130,13 @@ impl PathTemplate {
     }
 
     /// Whether the template has a fragment (`#...`), which sets it apart from
-    /// others on the same path only by what its parameters say.
+    /// others on the same path only by what the request says (its pairs).
     pub(crate) fn has_fragment(&self) -> bool {
         self.fragmented
     }
 
-    /// Whether the template says more than its path: a fragment, or query
-    /// pairs. Such a template is tried before a plain one of the same path.
-    pub(crate) fn says_more(&self) -> bool {
-        self.has_fragment() || !self.query.is_empty()
-    }
-
-    /// Whether the template has query pairs.
+    /// Whether the template has query pairs (`?method=a`, `?city={city}`),
+    /// which a request must carry for it to be served.
     pub(crate) fn has_query(&self) -> bool {
         !self.query.is_empty()
     }
@@ -140,33 +145,25 @@ impl PathTemplate {
     /// own query: a literal one with its value, a templated one with any.
     pub(crate) fn query_matches<K: AsRef<str>, W: AsRef<str>>(&self, query: &[(K, W)]) -> bool {
         self.query.iter().all(|(k, v)| {
-            query.iter().any(|(qk, qv)| {
-                qk.as_ref() == k
-                    && match v {
-                        QueryValue::Literal(v) => qv.as_ref() == v,
-                        QueryValue::Param(_) => true,
-                    }
-            })
+            query
+                .iter()
+                .any(|(qk, qv)| qk.as_ref() == k && v.admits(qv.as_ref()))
         })
     }
 
-    /// Whether its fragment's pairs may name this request: a pair whose name
-    /// the request has as a query parameter, or else as a header (`header`
-    /// gives its value), must have the fragment's value; a name the request
-    /// has in neither leaves the parameters to decide. So of the hundreds of
-    /// operations an action-style API puts on one path, one is checked.
-    pub(crate) fn fragment_agrees<'h, K: AsRef<str>, W: AsRef<str>>(
-        &self,
-        query: &[(K, W)],
-        header: impl Fn(&str) -> Option<&'h str>,
-    ) -> bool {
-        self.fragment.iter().all(|(k, v)| {
-            let mut named = query.iter().filter(|(qk, _)| qk.as_ref() == k).peekable();
-            if named.peek().is_some() {
-                return named.any(|(_, qv)| qv.as_ref() == v);
-            }
-            header(k).is_none_or(|h| h.trim() == v)
-        })
+    /// Whether its fragment's pairs may name this request. `says(name,
+    /// value)` tells whether the request gives `name` that value (`None`: it
+    /// does not give `name` at all, which leaves the parameters to decide). So
+    /// of the hundreds of operations an action-style API puts on one path, one
+    /// is checked.
+    pub(crate) fn fragment_agrees(&self, says: impl Fn(&str, &str) -> Option<bool>) -> bool {
+        self.fragment.iter().all(|(k, v)| says(k, v) != Some(false))
+    }
+
+    /// Whether some pair of its fragment is one the request does not give
+    /// (`says` as for [`PathTemplate::fragment_agrees`]).
+    pub(crate) fn fragment_unsaid(&self, says: impl Fn(&str, &str) -> Option<bool>) -> bool {
+        self.fragment.iter().any(|(k, v)| says(k, v).is_none())
     }
 
     /// The values of the parameters templated in its query (`?city={city}`),
@@ -425,11 +422,12 @@ mod tests {
     fn a_literal_query_is_kept_apart_from_the_path() {
         let t = PathTemplate::parse("/rest?method=a.b&x={x}&format=json#frag");
         assert_eq!(t.route_key(), "/rest");
-        assert!(t.says_more());
+        assert!(t.has_query() && t.has_fragment());
         assert!(t.query_matches(&[("format", "json"), ("x", "1"), ("method", "a.b")]));
         assert!(!t.query_matches(&[("method", "a.b")]));
         assert!(!t.query_matches(&[("method", "a.c"), ("format", "json")]));
-        assert!(!PathTemplate::parse("/rest/{id}").says_more());
+        let plain = PathTemplate::parse("/rest/{id}");
+        assert!(!plain.has_query() && !plain.has_fragment());
         assert_eq!(PathTemplate::parse("/q?{x}").route_key(), "/q");
         assert_eq!(
             PathTemplate::parse("/search{?q}").route_key(),
@@ -440,18 +438,17 @@ mod tests {
             "/a/{p0}/c"
         );
         let t = PathTemplate::parse("/#Action=Run&Version=2016");
-        let none = |_: &str| None;
-        assert!(t.fragment_agrees(&[("Action", "Run")], none));
-        assert!(!t.fragment_agrees(&[("Action", "Stop")], none));
+        let action = |given: Option<&'static str>| {
+            move |k: &str, v: &str| (k == "Action").then_some(given).flatten().map(|g| g == v)
+        };
+        assert!(t.fragment_agrees(action(Some("Run"))));
+        assert!(!t.fragment_agrees(action(Some("Stop"))));
+        assert!(t.fragment_agrees(action(None)), "left to the parameters");
         assert!(
-            t.fragment_agrees(&[] as &[(&str, &str)], none),
-            "left to the parameters"
+            t.fragment_unsaid(action(Some("Run"))),
+            "Version is not given"
         );
-        assert!(t.fragment_agrees(&[] as &[(&str, &str)], |h| (h == "Action").then_some("Run")));
-        assert!(
-            !t.fragment_agrees(&[] as &[(&str, &str)], |h| (h == "Action")
-                .then_some("Stop"))
-        );
+        assert!(!t.fragment_unsaid(|_, _| Some(true)));
         let t = PathTemplate::parse("/current?city={city}&country={country}&units=M");
         assert!(t.query_matches(&[("city", "Paris"), ("country", "FR"), ("units", "M")]));
         assert!(!t.query_matches(&[("city", "Paris"), ("units", "M")]));

@@ -131,7 +131,7 @@ async fn templates_that_differ_only_in_a_fragment_share_their_path() {
         .iter()
         .filter(|w| w.contains("differ only after `#`"))
         .collect();
-    assert_eq!(warned.len(), 2, "one warning per path: {:?}", c.warnings());
+    assert_eq!(warned.len(), 4, "one warning per path: {:?}", c.warnings());
     assert!(
         warned[0].contains("/#X-Act=Shelf.Add and /#X-Act=Shelf.Count differ"),
         "{warned:?}"
@@ -286,4 +286,108 @@ fn a_replay_step_with_a_query_in_its_path_is_bound_by_it() {
         .arg("--accept");
     let out = crate::common::replay::run(cmd);
     assert_eq!(out.code, Some(0), "{out}");
+}
+
+#[tokio::test]
+async fn a_405_allows_the_methods_of_the_templates_the_request_names() {
+    // It listed every method on the path, those of other actions too.
+    let c = Arc::new(Contract::from_file("tests/fixtures/query-templates.yaml").expect("loads"));
+    let server = MockServer::start(c, ServeOptions::default())
+        .await
+        .expect("starts");
+    let url = server.url();
+    let r = send(&url, "DELETE", "/things?Action=Describe", &[], None).await;
+    assert_eq!((r.status, r.header("allow")), (405, Some("GET")));
+    let r = send(&url, "GET", "/things?Action=Create", &[], None).await;
+    assert_eq!((r.status, r.header("allow")), (405, Some("POST")));
+    assert_eq!(send(&url, "DELETE", "/things", &[], None).await.status, 404);
+
+    let c = Arc::new(Contract::from_file("tests/fixtures/fragments.yaml").expect("loads"));
+    let server = MockServer::start(c, ServeOptions::default())
+        .await
+        .expect("starts");
+    let url = server.url();
+    // Named by the query, the action exists, not for this method (was a 404).
+    let r = send(&url, "POST", "/ec2?Action=Describe", &[], None).await;
+    assert_eq!((r.status, r.header("allow")), (405, Some("GET")));
+    let r = send(&url, "DELETE", "/ec2?Action=Run", &[], None).await;
+    assert_eq!((r.status, r.header("allow")), (405, Some("POST")));
+    let r = send(&url, "DELETE", "/ec2", &[], None).await;
+    assert_eq!((r.status, r.header("allow")), (405, Some("GET, POST")));
+    assert_eq!(
+        send(&url, "POST", "/ec2?Action=Bogus", &[], None)
+            .await
+            .status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn a_form_body_names_its_action() {
+    // AWS's query protocol posts `Action` in the body: the request went to
+    // the first operation on the path (here a 400 for its missing MessageBody).
+    let c = Arc::new(Contract::from_file("tests/fixtures/fragments.yaml").expect("loads"));
+    let server = MockServer::start(c, ServeOptions::default())
+        .await
+        .expect("starts");
+    let url = server.url();
+    let form = [("content-type", "application/x-www-form-urlencoded")];
+    let post = |body: &'static str| send(&url, "POST", "/sqs", &form, Some(body));
+    let r = post("Action=DeleteQueue&QueueUrl=q1").await;
+    assert_eq!(
+        (r.status, r.json()),
+        (200, serde_json::json!({"op": "deleteQueue"})),
+        "{:?}",
+        String::from_utf8_lossy(&r.body)
+    );
+    let r = post("QueueUrl=q1&MessageBody=hi&Action=SendMessage").await;
+    assert_eq!(
+        (r.status, r.json()),
+        (200, serde_json::json!({"op": "sendMessage"}))
+    );
+    // Judged by the operation it names.
+    let r = post("Action=SendMessage&QueueUrl=q1").await;
+    assert_eq!(r.status, 400, "{:?}", r.body);
+    assert!(String::from_utf8_lossy(&r.body).contains("MessageBody"));
+    let r = post("Action=PurgeQueue&QueueUrl=q1").await;
+    assert_eq!(r.status, 404, "{:?}", r.body);
+    // The query, when it names the action, comes first.
+    let r = send(
+        &url,
+        "POST",
+        "/sqs?Action=DeleteQueue",
+        &form,
+        Some("QueueUrl=q1"),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.json()),
+        (200, serde_json::json!({"op": "deleteQueue"}))
+    );
+    let ids: Vec<Option<String>> = server
+        .received_requests()
+        .iter()
+        .map(|e| e.operation_id.clone())
+        .collect();
+    assert_eq!(ids[0].as_deref(), Some("deleteQueue"));
+}
+
+#[tokio::test]
+async fn a_body_read_to_route_keeps_its_limit() {
+    let c = Arc::new(Contract::from_file("tests/fixtures/fragments.yaml").expect("loads"));
+    let options = ServeOptions {
+        max_body: 16,
+        ..ServeOptions::default()
+    };
+    let server = MockServer::start(c, options).await.expect("starts");
+    let form = [("content-type", "application/x-www-form-urlencoded")];
+    let r = send(
+        &server.url(),
+        "POST",
+        "/sqs",
+        &form,
+        Some("Action=DeleteQueue&QueueUrl=a-rather-long-queue-url"),
+    )
+    .await;
+    assert_eq!(r.status, 413, "{:?}", r.body);
 }
