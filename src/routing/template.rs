@@ -151,6 +151,35 @@ impl PathTemplate {
         })
     }
 
+    /// Whether some request matches both this template's query and `other`'s:
+    /// no name has two different literal values.
+    pub(crate) fn query_overlaps(&self, other: &PathTemplate) -> bool {
+        self.query.iter().all(|(k, v)| {
+            other.query.iter().all(|(ok, ov)| {
+                ok != k
+                    || match (v, ov) {
+                        (QueryValue::Literal(a), QueryValue::Literal(b)) => a == b,
+                        _ => true,
+                    }
+            })
+        })
+    }
+
+    /// Whether every request matching `other`'s query matches this one's:
+    /// this query says no more than `other`'s (`?a=1` within `?a=1&b=2`).
+    pub(crate) fn query_within(&self, other: &PathTemplate) -> bool {
+        self.query.iter().all(|(k, v)| {
+            other.query.iter().any(|(ok, ov)| {
+                ok == k
+                    && match (v, ov) {
+                        (QueryValue::Param(_), _) => true,
+                        (QueryValue::Literal(a), QueryValue::Literal(b)) => a == b,
+                        (QueryValue::Literal(_), QueryValue::Param(_)) => false,
+                    }
+            })
+        })
+    }
+
     /// Whether its fragment's pairs may name this request. `says(name,
     /// value)` tells whether the request gives `name` that value (`None`: it
     /// does not give `name` at all, which leaves the parameters to decide). So
@@ -462,5 +491,23 @@ mod tests {
         let t = PathTemplate::parse("/s/{id}/x");
         assert_eq!(t.render(|_| Some("a/b c")), "/s/a%2Fb%20c/x");
         assert_eq!(PathTemplate::parse("/").render(|_| None), "/");
+    }
+
+    #[test]
+    fn queries_overlap_when_one_request_can_match_both() {
+        let t = PathTemplate::parse;
+        let (search, paged) = (t("/s?q={q}"), t("/s?q={q}&page={page}"));
+        assert!(search.query_overlaps(&paged) && paged.query_overlaps(&search));
+        assert!(search.query_within(&paged) && !paged.query_within(&search));
+        let (a, b) = (t("/m?method=a"), t("/m?method=b"));
+        assert!(!a.query_overlaps(&b) && !a.query_within(&b));
+        let (any, one) = (t("/m?method={m}"), t("/m?method=a&v=1"));
+        assert!(any.query_overlaps(&one) && any.query_within(&one));
+        assert!(!one.query_within(&any));
+        let (city, place) = (t("/w?city={c}"), t("/w?lat={a}&lon={o}"));
+        assert!(city.query_overlaps(&place));
+        assert!(!city.query_within(&place) && !place.query_within(&city));
+        let same = t("/x/{id}?m=1");
+        assert!(same.query_within(&t("/x/{other}?m=1")));
     }
 }

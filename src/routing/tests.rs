@@ -242,3 +242,58 @@ fn a_fragment_pair_found_nowhere_else_is_looked_for_in_the_form_body() {
         3
     );
 }
+
+#[test]
+fn overlapping_queries_are_warned_of_unless_the_order_prefers_the_more_specific() {
+    let warn = |templates: &[(&Method, &str)]| {
+        let parsed: Vec<PathTemplate> = templates
+            .iter()
+            .map(|(_, t)| PathTemplate::parse(t))
+            .collect();
+        let mut warnings = Vec::new();
+        Router::new(
+            templates
+                .iter()
+                .zip(&parsed)
+                .enumerate()
+                .map(|(i, ((m, _), t))| (*m, t, i)),
+            &mut warnings,
+        );
+        warnings
+    };
+    let get = &Method::GET;
+    let w = warn(&[(get, "/s?q={q}"), (get, "/s?q={q}&page={page}")]);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].contains("paths /s?q={q} and /s?q={q}&page={page} (GET)")
+            && w[0].contains("put /s?q={q}&page={page} first"),
+        "{}",
+        w[0]
+    );
+    // The more specific one first: the order already prefers it.
+    assert_eq!(
+        warn(&[(get, "/s?q={q}&page={page}"), (get, "/s?q={q}")]),
+        Vec::<String>::new()
+    );
+    // Other methods, other values: they never match the same request.
+    assert!(warn(&[(get, "/s?q={q}"), (&Method::POST, "/s?q={q}&p={p}")]).is_empty());
+    assert!(warn(&[(get, "/m?method=a"), (get, "/m?method=b")]).is_empty());
+    let w = warn(&[(get, "/x/{a}?m=1"), (get, "/x/{b}?m=1")]);
+    assert!(
+        w.len() == 1 && w[0].contains("have the same query"),
+        "{w:?}"
+    );
+    // Merely overlapping: once for the path.
+    let w = warn(&[
+        (get, "/w?city={c}"),
+        (get, "/w?lat={a}&lon={o}"),
+        (get, "/w?zip={z}"),
+    ]);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].contains("paths /w?city={c} and /w?lat={a}&lon={o} (GET) both match")
+            && w[0].ends_with("(and 2 more such pairs on this path)"),
+        "{}",
+        w[0]
+    );
+}

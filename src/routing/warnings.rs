@@ -7,7 +7,7 @@ use super::Candidate;
 /// their fragments (`/#Action=A`, `/#Action=B`) are meant to share their path:
 /// one warning says how they are told apart, not one for every pair (EC2's are
 /// 600). Templates with a query are told apart by it, as they are meant to
-/// be; plain ones only by their parameters.
+/// be, unless their queries overlap; plain ones only by their parameters.
 pub(super) fn same_shape<V: Copy>(candidates: &[Candidate<V>], warnings: &mut Vec<String>) {
     if let [first, second, rest @ ..] = candidates {
         if candidates.iter().any(|c| c.template.has_fragment()) {
@@ -22,11 +22,10 @@ pub(super) fn same_shape<V: Copy>(candidates: &[Candidate<V>], warnings: &mut Ve
             return;
         }
     }
-    let plain: Vec<&Candidate<V>> = candidates
-        .iter()
-        .filter(|c| !c.template.has_query())
-        .collect();
+    let (queried, plain): (Vec<&Candidate<V>>, Vec<&Candidate<V>>) =
+        candidates.iter().partition(|c| c.template.has_query());
     plain_pairs(&plain, warnings);
+    overlapping_queries(&queried, warnings);
 }
 
 /// A warning for each pair of plain templates of one shape that serve the
@@ -46,6 +45,48 @@ fn plain_pairs<V: Copy>(candidates: &[&Candidate<V>], warnings: &mut Vec<String>
                 c.template
             ));
         }
+    }
+}
+
+/// Warnings for templates of one path whose queries one request may match
+/// both of, which the router resolves in document order: the first whose
+/// parameters validate, else the first. Said for each pair whose earlier
+/// template says no more than the later (`/search?q={q}` before
+/// `/search?q={q}&page={page}`: the more specific one is reached only when the
+/// other's parameters fail), and once a path for pairs that merely overlap
+/// (`?city={city}` beside `?lat={lat}&lon={lon}`, both matched only by a
+/// request with both; APIs with many such would get a warning for every
+/// pair). Not when the earlier one is the more specific: the order already
+/// prefers it.
+fn overlapping_queries<V: Copy>(candidates: &[&Candidate<V>], warnings: &mut Vec<String>) {
+    let mut loose = Vec::new();
+    for (i, a) in candidates.iter().enumerate() {
+        for b in &candidates[i + 1..] {
+            let shared = shared_methods(a, b);
+            if shared.is_empty() || !a.template.query_overlaps(&b.template) {
+                continue;
+            }
+            let (a, b, methods) = (&a.template, &b.template, shared.join(", "));
+            match (a.query_within(b), b.query_within(a)) {
+                (true, true) => warnings.push(format!(
+                    "paths {a} and {b} ({methods}) have the same query: a request with it goes to the one whose parameters validate, else to {a}"
+                )),
+                (true, false) => warnings.push(format!(
+                    "paths {a} and {b} ({methods}) both match a request with the query of {b}, the more specific: it goes to {a} (the first in the document) unless {a}'s parameters fail and {b}'s validate; put {b} first to prefer it"
+                )),
+                (false, true) => {}
+                (false, false) => loose.push((a, b, methods)),
+            }
+        }
+    }
+    if let Some((a, b, methods)) = loose.first() {
+        let more = match loose.len() - 1 {
+            0 => String::new(),
+            n => format!(" (and {n} more such pairs on this path)"),
+        };
+        warnings.push(format!(
+            "paths {a} and {b} ({methods}) both match a request whose query has the pairs of both: it goes to the first whose parameters validate, else to {a}{more}"
+        ));
     }
 }
 

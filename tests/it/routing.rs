@@ -391,3 +391,27 @@ async fn a_body_read_to_route_keeps_its_limit() {
     .await;
     assert_eq!(r.status, 413, "{:?}", r.body);
 }
+
+#[test]
+fn overlapping_queries_are_warned_of_at_load() {
+    let c = Contract::from_file("tests/fixtures/query-templates.yaml").expect("loads");
+    let overlap: Vec<&String> = c
+        .warnings()
+        .iter()
+        .filter(|w| w.contains("both match"))
+        .collect();
+    assert_eq!(overlap.len(), 2, "{:?}", c.warnings());
+    assert!(
+        overlap.iter().any(|w| w.contains(
+            "paths /search?q={q} and /search?q={q}&page={page} (GET) both match a request with the query of /search?q={q}&page={page}"
+        )),
+        "{overlap:?}"
+    );
+    assert!(
+        overlap
+            .iter()
+            .any(|w| w
+                .starts_with("paths /weather?city={city} and /weather?lat={lat}&lon={lon} (GET)")),
+        "{overlap:?}"
+    );
+}
