@@ -10,7 +10,7 @@
 //! (query, headers, form body) say which of them it may be, and it goes to the
 //! first of those whose parameters the caller accepts (the contract checks
 //! them against their schemas), else to a fallback. A segment with several
-//! parameters (`{base}...{head}`) is one capture in the tree,
+//! parameters (`{base}...{head}`, `{name}{ext}`) is one capture in the tree,
 //! split after the match. The router knows nothing of OpenAPI: the contract
 //! gives it templates and gets back its own handles.
 
@@ -57,6 +57,9 @@ struct Candidate<V> {
     /// For each tree capture, in order: the parameter it is, or the segment
     /// (with several parameters) it is split by.
     captures: Vec<Capture>,
+    /// The capture whose segment has two adjacent parameters (`{name}{ext}`),
+    /// whose value may be cut in other ways than the preferred one.
+    adjacent: Option<usize>,
     methods: Vec<(Method, V)>,
 }
 
@@ -150,13 +153,9 @@ impl<V: Copy> Router<V> {
                 }
                 continue;
             }
-            if template
-                .segments()
-                .iter()
-                .any(|s| s.param_count() > 1 && s.split_ambiguous())
-            {
+            if !template.splittable() {
                 warnings.push(format!(
-                    "path {template} has two parameters with nothing between them; its operations are not served"
+                    "path {template} has parameters with nothing between them in more than one place (or three in a row); their values cannot be told apart, and its operations are not served"
                 ));
                 continue;
             }
@@ -232,7 +231,7 @@ impl<V: Copy> Router<V> {
             let Some(params) = c.bind_if_named(&raw, said) else {
                 continue;
             };
-            match route.accepted(c, handle, params, &accept) {
+            match route.accepted(c, handle, params, &raw, said, &accept) {
                 Ok(params) => return RouteMatch::Found { handle, params },
                 Err(params) => fallback.offer(rank(at, c, said), handle, params),
             }
@@ -295,23 +294,30 @@ impl<V: Copy> Route<V> {
             })
     }
 
-    /// Whether candidate `c` takes the request (`Err`: it does not, and
-    /// these are its parameters as the fallback).
+    /// Whether candidate `c` takes the request, and with which parameters
+    /// (`Err`: it does not, and these are its parameters as the fallback).
+    /// Two adjacent parameters (`{name}{ext}`) are cut the preferred way
+    /// first, then the others, until one keeps their schemas.
     fn accepted<'a>(
         &'a self,
         c: &'a Candidate<V>,
         handle: V,
         params: PathParams<'a>,
+        raw: &[&'a str],
+        said: Option<&Said<'_>>,
         accept: &impl Fn(V, &PathParams<'a>, bool) -> bool,
     ) -> Result<PathParams<'a>, PathParams<'a>> {
         // A lone plain template needs no asking; a fragment's pair must
-        // still agree with its parameters.
-        let lone = self.candidates.len() == 1 && c.is_plain();
+        // still agree with its parameters, and a cut of adjacent ones be
+        // chosen.
+        let lone = self.candidates.len() == 1 && c.is_plain() && c.adjacent.is_none();
         if lone || accept(handle, &params, self.fragments) {
-            Ok(params)
-        } else {
-            Err(params)
+            return Ok(params);
         }
+        c.other_binds(raw, said)
+            .into_iter()
+            .find(|p| accept(handle, p, self.fragments))
+            .ok_or(params)
     }
 
     /// The answer when no candidate serves the method: a 405 listing the
@@ -354,8 +360,12 @@ fn allow<'c, V: 'c>(candidates: impl Iterator<Item = &'c Candidate<V>>) -> Strin
 impl<V: Copy> Candidate<V> {
     fn new(template: &PathTemplate, method: &Method, handle: V) -> Candidate<V> {
         let mut captures = Vec::new();
+        let mut adjacent = None;
         for seg in template.segments() {
             if seg.param_count() > 1 {
+                if seg.adjacent_pairs() > 0 {
+                    adjacent = Some(captures.len());
+                }
                 captures.push(Capture::Split(seg.clone()));
             } else {
                 captures.extend(seg.params().map(|n| Capture::One(n.to_string())));
@@ -364,6 +374,7 @@ impl<V: Copy> Candidate<V> {
         Candidate {
             template: template.clone(),
             captures,
+            adjacent,
             methods: vec![(method.clone(), handle)],
         }
     }
@@ -398,22 +409,53 @@ impl<V: Copy> Candidate<V> {
         if said.is_some_and(|s| !self.named_by(s)) {
             return None;
         }
-        let mut params = self.bind(raw)?;
+        let mut params = self.bind(raw, None)?;
         self.bind_query(&mut params, said);
         Some(params)
     }
 
-    /// The parameters of this template from the tree's raw captures, `None`
+    /// The other ways of binding a segment with two adjacent parameters
+    /// ([`Segment::other_splits`]); empty for other templates.
+    fn other_binds<'a>(&'a self, raw: &[&'a str], said: Option<&Said<'_>>) -> Vec<PathParams<'a>> {
+        let Some(at) = self.adjacent else {
+            return Vec::new();
+        };
+        let Capture::Split(seg) = &self.captures[at] else {
+            return Vec::new();
+        };
+        seg.other_splits(raw[at])
+            .into_iter()
+            .filter_map(|split| {
+                let mut params = self.bind(raw, Some(split))?;
+                self.bind_query(&mut params, said);
+                Some(params)
+            })
+            .collect()
+    }
+
+    /// The parameters of this template from the tree's raw captures (the
+    /// adjacent segment's taken apart as `adjacent` says, if given), `None`
     /// when a split segment does not have this template's shape.
-    fn bind<'a>(&'a self, raw: &[&'a str]) -> Option<PathParams<'a>> {
+    fn bind<'a>(
+        &'a self,
+        raw: &[&'a str],
+        mut adjacent: Option<Vec<(&'a str, &'a str)>>,
+    ) -> Option<PathParams<'a>> {
         let mut params = Vec::with_capacity(raw.len() + 1);
-        for (capture, value) in self.captures.iter().zip(raw) {
+        for (at, (capture, value)) in self.captures.iter().zip(raw).enumerate() {
             match capture {
                 Capture::One(name) => params.push((name.as_str(), decode(value))),
                 Capture::Split(seg) => {
-                    for (name, v) in seg.split(value)? {
-                        params.push((name, decode(v)));
-                    }
+                    let given = if Some(at) == self.adjacent {
+                        adjacent.take()
+                    } else {
+                        None
+                    };
+                    let split = match given {
+                        Some(split) => split,
+                        None => seg.split(value)?,
+                    };
+                    params.extend(split.into_iter().map(|(name, v)| (name, decode(v))));
                 }
             }
         }

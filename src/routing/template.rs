@@ -253,6 +253,17 @@ impl PathTemplate {
         out
     }
 
+    /// Whether its parameters can all be told apart: at most one pair of
+    /// them has nothing between them (`{name}{ext}`), which the router cuts
+    /// by their schemas ([`Segment::other_splits`]).
+    pub(crate) fn splittable(&self) -> bool {
+        self.segments
+            .iter()
+            .map(Segment::adjacent_pairs)
+            .sum::<usize>()
+            <= 1
+    }
+
     /// A concrete path: each parameter's value (from `value`) percent-encoded so it
     /// stays within its segment.
     pub(crate) fn render<'v>(&self, mut value: impl FnMut(&str) -> Option<&'v str>) -> String {
@@ -271,6 +282,25 @@ impl PathTemplate {
             }
         }
         out
+    }
+}
+
+/// How many ways of cutting the value of two adjacent parameters are tried
+/// beside the preferred one.
+const MAX_CUTS: usize = 32;
+
+/// Where the value of two adjacent parameters (`{name}{ext}`) is cut unless
+/// their schemas say otherwise: before its last `.` (`notes.tar.gz` is
+/// `notes.tar` and `.gz`: documents that write `{id}{mediaTypeExtension}`
+/// mean `.json`), else before its last character.
+fn preferred_cut(value: &str) -> Option<usize> {
+    match value.rfind('.') {
+        Some(i) if i > 0 => Some(i),
+        _ => value
+            .char_indices()
+            .last()
+            .map(|(i, _)| i)
+            .filter(|&i| i > 0),
     }
 }
 
@@ -307,12 +337,13 @@ impl Segment {
         })
     }
 
-    /// Whether two of its parameters have no text between them, so a value
-    /// cannot be split between them.
-    pub(crate) fn split_ambiguous(&self) -> bool {
+    /// How many pairs of its parameters have nothing between them
+    /// (`{name}{ext}`: one).
+    pub(crate) fn adjacent_pairs(&self) -> usize {
         self.pieces
             .windows(2)
-            .any(|w| matches!(w, [Piece::Param(_), Piece::Param(_)]))
+            .filter(|w| matches!(w, [Piece::Param(_), Piece::Param(_)]))
+            .count()
     }
 
     /// How many parameters the segment holds.
@@ -326,31 +357,89 @@ impl Segment {
     /// A raw segment taken apart into this segment's parameters
     /// (`main...dev` by `{base}...{head}`), each value ending at the first
     /// occurrence of the text after it (a value is never empty); `None` when
-    /// the segment does not have this shape. Two parameters with no text
-    /// between them cannot be told apart: such a segment never matches.
+    /// the segment does not have this shape. Two parameters with nothing
+    /// between them (`{name}{ext}`) share their value, cut by
+    /// [`preferred_cut`].
     pub(crate) fn split<'r>(&self, raw: &'r str) -> Option<Vec<(&str, &'r str)>> {
+        self.split_with(raw, preferred_cut)
+    }
+
+    /// The other ways of taking apart a segment with two adjacent parameters,
+    /// for when [`Segment::split`]'s values do not keep their schemas
+    /// (`{name}{ext}` with `ext` an enum without the dot): the later parameter
+    /// takes the last 1, 2, ... characters of their value, up to
+    /// [`MAX_CUTS`] (what ends a value is short, and a request's cost stays
+    /// bounded). Empty for a segment without adjacent parameters.
+    pub(crate) fn other_splits<'r>(&self, raw: &'r str) -> Vec<Vec<(&str, &'r str)>> {
+        let mut joint = None;
+        let _ = self.split_with(raw, |value| {
+            joint = Some(value);
+            None
+        });
+        let Some(joint) = joint else {
+            return Vec::new();
+        };
+        let preferred = preferred_cut(joint);
+        joint
+            .char_indices()
+            .rev()
+            .take(MAX_CUTS)
+            .map(|(i, _)| i)
+            .filter(|&i| i > 0 && Some(i) != preferred)
+            .filter_map(|cut| self.split_with(raw, |_| Some(cut)))
+            .collect()
+    }
+
+    /// [`Segment::split`], with `cut` saying where the value of two adjacent
+    /// parameters is cut (`None`: the segment does not match).
+    fn split_with<'r>(
+        &self,
+        raw: &'r str,
+        mut cut: impl FnMut(&'r str) -> Option<usize>,
+    ) -> Option<Vec<(&str, &'r str)>> {
         let mut out = Vec::with_capacity(self.pieces.len());
         let mut rest = raw;
         let mut pieces = self.pieces.iter().peekable();
         while let Some(piece) = pieces.next() {
-            match piece {
-                Piece::Text(t) => rest = rest.strip_prefix(t.as_str())?,
-                Piece::Param(name) => {
-                    let end = match pieces.peek() {
-                        None => rest.len(),
-                        Some(Piece::Text(t)) => {
-                            let first = rest.chars().next()?.len_utf8();
-                            first + rest[first..].find(t.as_str())?
-                        }
-                        Some(Piece::Param(_)) => return None,
-                    };
-                    if end == 0 {
-                        return None;
-                    }
-                    out.push((name.as_str(), &rest[..end]));
-                    rest = &rest[end..];
+            let name = match piece {
+                Piece::Text(t) => {
+                    rest = rest.strip_prefix(t.as_str())?;
+                    continue;
+                }
+                Piece::Param(name) => name,
+            };
+            let adjacent = match pieces.peek() {
+                Some(Piece::Param(next)) => {
+                    pieces.next();
+                    Some(next)
+                }
+                _ => None,
+            };
+            // Each value has a character at least.
+            let least = if adjacent.is_some() { 2 } else { 1 };
+            let end = match pieces.peek() {
+                None => rest.len(),
+                Some(Piece::Text(t)) => {
+                    let skip: usize = rest.chars().take(least).map(char::len_utf8).sum();
+                    skip + rest[skip..].find(t.as_str())?
+                }
+                // Three in a row: never served (see `PathTemplate::splittable`).
+                Some(Piece::Param(_)) => return None,
+            };
+            if end == 0 {
+                return None;
+            }
+            let value = &rest[..end];
+            match adjacent {
+                None => out.push((name.as_str(), value)),
+                Some(next) => {
+                    let at = cut(value)
+                        .filter(|&at| at > 0 && at < value.len() && value.is_char_boundary(at))?;
+                    out.push((name.as_str(), &value[..at]));
+                    out.push((next.as_str(), &value[at..]));
                 }
             }
+            rest = &rest[end..];
         }
         rest.is_empty().then_some(out)
     }
@@ -423,9 +512,11 @@ mod tests {
             Some(vec![("major", "2"), ("minor", "1")])
         );
         assert_eq!(v.segments()[0].split("w2.1"), None);
+        let adjacent = PathTemplate::parse("/a/{x}{y}");
+        assert!(adjacent.splittable());
         assert_eq!(
-            PathTemplate::parse("/a/{x}{y}").segments()[1].split("ab"),
-            None
+            adjacent.segments()[1].split("ab"),
+            Some(vec![("x", "a"), ("y", "b")])
         );
         // One parameter with text around it stays the tree's own.
         assert_eq!(
@@ -509,5 +600,51 @@ mod tests {
         assert!(!city.query_within(&place) && !place.query_within(&city));
         let same = t("/x/{id}?m=1");
         assert!(same.query_within(&t("/x/{other}?m=1")));
+    }
+
+    #[test]
+    fn adjacent_parameters_are_cut_before_the_last_dot_else_the_last_character() {
+        let t = PathTemplate::parse("/files/{name}{ext}");
+        assert_eq!(t.route_key(), "/files/{p0}");
+        let seg = &t.segments()[1];
+        assert_eq!(seg.adjacent_pairs(), 1);
+        assert_eq!(
+            seg.split("notes.tar.gz"),
+            Some(vec![("name", "notes.tar"), ("ext", ".gz")])
+        );
+        assert_eq!(
+            seg.split("readme"),
+            Some(vec![("name", "readm"), ("ext", "e")])
+        );
+        assert_eq!(
+            seg.split(".json"),
+            Some(vec![("name", ".jso"), ("ext", "n")])
+        );
+        assert_eq!(seg.split("é"), None, "each value has a character");
+        assert_eq!(seg.split("aé"), Some(vec![("name", "a"), ("ext", "é")]));
+        // The others, for schemas the preferred cut does not keep: the
+        // later value growing from the end, the preferred one left out.
+        let others: Vec<_> = seg
+            .other_splits("a.json")
+            .into_iter()
+            .map(|s| s[1].1)
+            .collect();
+        assert_eq!(others, ["n", "on", "son", "json"]);
+        let long = "x".repeat(100);
+        assert_eq!(seg.other_splits(&long).len(), MAX_CUTS - 1, "bounded");
+        assert!(PathTemplate::parse("/c/{a}...{b}").segments()[1]
+            .other_splits("x...y")
+            .is_empty());
+        // With text around them: the pair's value ends where the text begins.
+        let around = PathTemplate::parse("/d/v{a}{b}.html");
+        assert_eq!(
+            around.segments()[1].split("vxy.z.html"),
+            Some(vec![("a", "xy"), ("b", ".z")])
+        );
+        assert_eq!(around.segments()[1].split("vx.html"), None);
+        // More than one such pair cannot be told apart.
+        assert!(!PathTemplate::parse("/a/{x}{y}{z}").splittable());
+        assert!(!PathTemplate::parse("/a/{x}{y}/{z}{w}").splittable());
+        assert!(PathTemplate::parse("/a/{x}.{y}/{z}{w}").splittable());
     }
 }

@@ -297,3 +297,43 @@ fn overlapping_queries_are_warned_of_unless_the_order_prefers_the_more_specific(
         w[0]
     );
 }
+
+#[test]
+fn adjacent_parameters_are_cut_where_their_schemas_say() {
+    let file = PathTemplate::parse("/files/{name}{ext}");
+    let three = PathTemplate::parse("/t/{a}{b}{c}");
+    let mut warnings = Vec::new();
+    let r = Router::new(
+        [(&Method::GET, &file, 1), (&Method::GET, &three, 2)],
+        &mut warnings,
+    );
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].starts_with("path /t/{a}{b}{c} has parameters with nothing between them"),
+        "{}",
+        warnings[0]
+    );
+    let pair = |params: Vec<(String, String)>| (params[0].1.clone(), params[1].1.clone());
+    let get = |path, accept: &dyn Fn(i32, &PathParams<'_>, bool) -> bool| {
+        pair(found(r.find(&Method::GET, path, None, accept)).1)
+    };
+    let (name, ext) = (String::from, String::from);
+    // The preferred cut, even alone on its path, when it keeps the schemas.
+    assert_eq!(get("/files/a.b.json", &yes), (name("a.b"), ext(".json")));
+    // An `ext` enum without the dot: the cut that keeps it.
+    let dotless = |_: i32, p: &PathParams<'_>, _: bool| p[1].1.as_deref() == Ok("json");
+    assert_eq!(
+        get("/files/a.b.json", &dotless),
+        (name("a.b."), ext("json"))
+    );
+    // None keeps them: the preferred cut, whose violations are reported.
+    assert_eq!(get("/files/readme", &no), (name("readm"), ext("e")));
+    assert!(matches!(
+        r.find(&Method::GET, "/files/x", None, yes),
+        RouteMatch::NotFound
+    ));
+    assert!(matches!(
+        r.find(&Method::GET, "/t/abc", None, yes),
+        RouteMatch::NotFound
+    ));
+}

@@ -120,6 +120,45 @@ async fn two_parameters_in_one_segment_are_routed_and_validated() {
 }
 
 #[tokio::test]
+async fn adjacent_parameters_are_cut_where_their_schemas_say() {
+    // `{slug}{ext}` was refused at load, its operations unreachable.
+    let (c, server) = server().await;
+    assert!(
+        c.warnings().iter().all(|w| !w.contains("nothing between")),
+        "{:?}",
+        c.warnings()
+    );
+    let url = server.url();
+    let fields = |r: &crate::common::Reply, a: &str, b: &str| {
+        let j = r.json();
+        (
+            j[a].as_str().map(String::from),
+            j[b].as_str().map(String::from),
+        )
+    };
+    let r = send(&url, "GET", "/docs/guide.v2.json", &[], None).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(
+        fields(&r, "slug", "ext"),
+        (Some("guide.v2".into()), Some(".json".into()))
+    );
+    // `ext` is an enum without the dot: the cut that keeps it.
+    let r = send(&url, "GET", "/raw/notes.xml", &[], None).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(
+        fields(&r, "name", "kind"),
+        (Some("notes.".into()), Some("xml".into()))
+    );
+    // No cut keeps the schemas: the preferred one, and what breaks it.
+    let r = send(&url, "GET", "/docs/guide.txt", &[], None).await;
+    assert_eq!(r.status, 400, "{:?}", r.body);
+    let message = r.json()["message"].as_str().unwrap().to_string();
+    assert!(message.contains("path parameter ext: enum"), "{message}");
+    assert!(message.contains(".txt"), "{message}");
+    assert_eq!(send(&url, "GET", "/docs/x", &[], None).await.status, 404);
+}
+
+#[tokio::test]
 async fn templates_that_differ_only_in_a_fragment_share_their_path() {
     // `/#X-Amz-Target=...`, `/#Action=...`: the fragment never reaches a
     // server, so such operations used to be unreachable (404 for every one of
