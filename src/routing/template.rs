@@ -264,22 +264,37 @@ impl PathTemplate {
             <= 1
     }
 
-    /// A concrete path: each parameter's value (from `value`) percent-encoded so it
-    /// stays within its segment.
+    /// A concrete URL: the path with each parameter's value (from `value`)
+    /// percent-encoded so it stays within its segment, then the template's own
+    /// query (a literal pair as written, a templated one with its parameter's
+    /// value), without which a request to it is not this template's. The
+    /// fragment, which no request carries, is left out.
     pub(crate) fn render<'v>(&self, mut value: impl FnMut(&str) -> Option<&'v str>) -> String {
-        self.fill(|name| utf8_percent_encode(value(name).unwrap_or_default(), SEGMENT).to_string())
-    }
-
-    fn fill(&self, mut param: impl FnMut(&str) -> String) -> String {
         let mut out = String::with_capacity(self.source.len() + 32);
         for seg in &self.segments {
             out.push('/');
             for piece in &seg.pieces {
                 match piece {
                     Piece::Text(t) => out.push_str(t),
-                    Piece::Param(name) => out.push_str(&param(name)),
+                    Piece::Param(name) => out.extend(utf8_percent_encode(
+                        value(name).unwrap_or_default(),
+                        SEGMENT,
+                    )),
                 }
             }
+        }
+        if !self.query.is_empty() {
+            let mut query = form_urlencoded::Serializer::new(String::new());
+            for (k, v) in &self.query {
+                match v {
+                    QueryValue::Literal(v) => query.append_pair(k, v),
+                    QueryValue::Param(name) => {
+                        query.append_pair(k, value(name).unwrap_or_default())
+                    }
+                };
+            }
+            out.push('?');
+            out.push_str(&query.finish());
         }
         out
     }
@@ -582,6 +597,24 @@ mod tests {
         let t = PathTemplate::parse("/s/{id}/x");
         assert_eq!(t.render(|_| Some("a/b c")), "/s/a%2Fb%20c/x");
         assert_eq!(PathTemplate::parse("/").render(|_| None), "/");
+    }
+
+    #[test]
+    fn renders_its_query_not_its_fragment() {
+        // A URL without the template's query is not this template's (it
+        // was `/rest`, a 404 on the mock's own Location).
+        let t = PathTemplate::parse("/rest/{id}?method=photos.get&x={x}#frag=1");
+        let value = |name: &str| match name {
+            "id" => Some("7"),
+            "x" => Some("a b&c"),
+            _ => None,
+        };
+        assert_eq!(t.render(value), "/rest/7?method=photos.get&x=a+b%26c");
+        assert_eq!(
+            PathTemplate::parse("/?Action=Describe Things").render(|_| None),
+            "/?Action=Describe+Things"
+        );
+        assert_eq!(PathTemplate::parse("/#Action=Run").render(|_| None), "/");
     }
 
     #[test]

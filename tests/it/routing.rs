@@ -454,3 +454,29 @@ fn overlapping_queries_are_warned_of_at_load() {
         "{overlap:?}"
     );
 }
+
+#[tokio::test]
+async fn a_redirect_to_a_query_template_keeps_its_query() {
+    // The Location was `/services/rest`, which no operation serves.
+    let c = Arc::new(Contract::from_file("tests/fixtures/query-templates.yaml").expect("loads"));
+    let server = MockServer::start(c, ServeOptions::default())
+        .await
+        .expect("starts");
+    let url = server.url();
+    let r = send(
+        &url,
+        "GET",
+        "/services/rest?method=photos.move",
+        &[("prefer", "code=303")],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 303, "{:?}", r.body);
+    let location = r.header("location").expect("a Location").to_string();
+    assert!(
+        location.ends_with("/services/rest?method=photos.move"),
+        "{location}"
+    );
+    let path = &location[location.find("/services").unwrap()..];
+    assert_eq!(send(&url, "GET", path, &[], None).await.status, 200);
+}
