@@ -307,10 +307,10 @@ impl<V: Copy> Route<V> {
         said: Option<&Said<'_>>,
         accept: &impl Fn(V, &PathParams<'a>, bool) -> bool,
     ) -> Result<PathParams<'a>, PathParams<'a>> {
-        // A lone plain template needs no asking; a fragment's pair must
-        // still agree with its parameters, and a cut of adjacent ones be
-        // chosen.
-        let lone = self.candidates.len() == 1 && c.is_plain() && c.adjacent.is_none();
+        // A lone template needs no asking (were it refused, it would still
+        // be the fallback), unless it has a fragment, whose pair must agree
+        // with its parameters, or adjacent parameters, whose cut is chosen.
+        let lone = self.candidates.len() == 1 && !c.template.has_fragment() && c.adjacent.is_none();
         if lone || accept(handle, &params, self.fragments) {
             return Ok(params);
         }
