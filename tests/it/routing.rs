@@ -480,3 +480,39 @@ async fn a_redirect_to_a_query_template_keeps_its_query() {
     let path = &location[location.find("/services").unwrap()..];
     assert_eq!(send(&url, "GET", path, &[], None).await.status, 200);
 }
+
+#[tokio::test]
+async fn the_proxy_routes_a_form_body_by_its_action_too() {
+    // The proxy judged the request against the first operation on the path
+    // (`--strict`: refused for a missing MessageBody it need not have).
+    let c = Arc::new(Contract::from_file("tests/fixtures/fragments.yaml").expect("loads"));
+    let target = MockServer::start(c.clone(), ServeOptions::default())
+        .await
+        .expect("starts");
+    let mut opts = mimeo::ProxyOptions::new(target.url());
+    opts.strict = true;
+    let proxy = mimeo::ProxyServer::start(c, opts)
+        .await
+        .expect("proxy starts");
+    let form = [("content-type", "application/x-www-form-urlencoded")];
+    let r = send(
+        &proxy.url(),
+        "POST",
+        "/sqs",
+        &form,
+        Some("Action=DeleteQueue&QueueUrl=q1"),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.json()),
+        (200, serde_json::json!({"op": "deleteQueue"})),
+        "{:?}",
+        String::from_utf8_lossy(&r.body)
+    );
+    let summary = proxy.shutdown().await;
+    assert_eq!(
+        (summary.forwarded, summary.count(mimeo::Check::RequestValid)),
+        (1, 0),
+        "{summary}"
+    );
+}
