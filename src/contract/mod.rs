@@ -43,7 +43,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::diagnostic::Diagnostic;
-use crate::routing::{RouteMatch, Router};
+use crate::routing::{RouteMatch, Router, Said};
 use load::{convert_document, Loader};
 
 /// The Memory v1 contract that ships inside the binary, read from YAML into
@@ -265,50 +265,47 @@ impl Contract {
 
     /// Routes a request's method and raw path (query unknown: queries in
     /// templates are not looked at, and their templated pairs not bound) to
-    /// its operation; of
-    /// operations whose paths have the same shape, the first whose path
-    /// parameters validate.
+    /// its operation; of operations whose paths have the same shape, the
+    /// first whose path parameters validate.
     pub(crate) fn route<'a>(
         &'a self,
         method: &hyper::Method,
         path: &'a str,
     ) -> RouteMatch<'a, OpIndex> {
-        self.router
-            .find(method, path, None::<&[(&str, &str)]>, |i, params, _| {
-                Some(crate::validate::path_params_valid(self, self.op(i), params))
-            })
+        self.router.find(method, path, None, |i, params, _| {
+            crate::validate::path_params_valid(self, self.op(i), params)
+        })
     }
 
-    /// Routes a request as [`Contract::route`] does; operations whose templates
-    /// differ only in a fragment (`/#Action=A`) are told apart by all their
-    /// parameters, as their path is one and the same: a required header or
-    /// query value (`X-Amz-Target`, `Action`) says which is meant. So are the
-    /// others on that path (`/{path}` beside `/{path}#op=APPEND`).
+    /// Routes a request as [`Contract::route`] does, by what it says besides
+    /// its path too: a template's query must be in the request's, and a
+    /// fragment's pair (`/#Action=A`) must not be contradicted by its query,
+    /// headers or form body. Operations whose templates differ only in a
+    /// fragment are then told apart by all their parameters, as their path
+    /// is one and the same: a required header or query value (`X-Amz-Target`,
+    /// `Action`) says which is meant. So are the others on that path
+    /// (`/{path}` beside `/{path}#op=APPEND`).
     pub(crate) fn route_request<'a>(
         &'a self,
         method: &hyper::Method,
         path: &'a str,
-        query: &[(std::borrow::Cow<'_, str>, std::borrow::Cow<'_, str>)],
-        headers: &hyper::HeaderMap,
+        said: &Said<'_>,
     ) -> RouteMatch<'a, OpIndex> {
         self.router
-            .find(method, path, Some(query), |i, params, fragments| {
+            .find(method, path, Some(said), |i, params, fragments| {
                 let op = self.op(i);
-                if !fragments {
-                    return Some(crate::validate::path_params_valid(self, op, params));
+                if fragments {
+                    crate::validate::params_valid(self, op, params, said.query, said.headers)
+                } else {
+                    crate::validate::path_params_valid(self, op, params)
                 }
-                // The fragment's pair first: a look-up, where validating every
-                // candidate's parameters cost hundreds of checks on EC2's `/`;
-                // a request that breaks the contract is then judged by the
-                // operation its pair names, not the first on the path.
-                let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-                if !op.path.fragment_agrees(query, header) {
-                    return None;
-                }
-                Some(crate::validate::params_valid(
-                    self, op, params, query, headers,
-                ))
             })
+    }
+
+    /// Whether some operation's template has a fragment, which a form body's
+    /// pair may name ([`RouteMatch::NeedsForm`]).
+    pub(crate) fn routes_by_fragment(&self) -> bool {
+        self.router.has_fragments()
     }
 }
 

@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use hyper::http::request::Parts;
 
 use crate::contract::{Contract, Operation};
-use crate::routing::{PathParams, RouteMatch};
+use crate::routing::{PathParams, RouteMatch, Said};
 use crate::support::limits::Capped;
 use crate::validate::{check_request, RequestParts, Violation};
 
@@ -20,12 +20,16 @@ pub(crate) enum Route<'a> {
     /// The path exists, but not for this method.
     MethodNotAllowed {
         /// The methods that are served (the `Allow` value).
-        allow: &'a str,
+        allow: Cow<'a, str>,
         /// The matched template.
         template: &'a str,
     },
     /// No template matches the path.
     NotFound,
+    /// Its form body may name its operation (a fragment's pair, as AWS's
+    /// query protocol posts `Action`): route it again with
+    /// [`Intake::with_body`] once the body is read.
+    NeedsBody,
 }
 
 /// A request routed and its query decoded.
@@ -36,15 +40,28 @@ pub(crate) struct Intake<'a> {
 }
 
 impl<'a> Intake<'a> {
+    /// Routes the request before its body is read.
     pub(crate) fn new(contract: &'a Contract, parts: &'a Parts) -> Intake<'a> {
-        Intake::with_method(contract, parts, &parts.method)
+        Intake::routed(contract, parts, &parts.method, None)
     }
 
-    /// Routes the request as if it had `method` (the mock answers `HEAD` as `GET`).
-    pub(crate) fn with_method(
+    /// Routes the request, whose body is read, as if it had `method` (the
+    /// mock answers `HEAD` as `GET`): the pairs of a form body count where a
+    /// fragment's pair is looked for.
+    pub(crate) fn with_body(
         contract: &'a Contract,
         parts: &'a Parts,
         method: &hyper::Method,
+        body: &[u8],
+    ) -> Intake<'a> {
+        Intake::routed(contract, parts, method, Some(body))
+    }
+
+    fn routed(
+        contract: &'a Contract,
+        parts: &'a Parts,
+        method: &hyper::Method,
+        body: Option<&[u8]>,
     ) -> Intake<'a> {
         // Decoded before routing: operations that share a path are told apart
         // by their parameters, the query's among them.
@@ -52,12 +69,24 @@ impl<'a> Intake<'a> {
             Some(q) => form_urlencoded::parse(q.as_bytes()).collect(),
             None => Vec::new(),
         };
-        let route = match contract.route_request(method, parts.uri.path(), &query, &parts.headers) {
+        // A form body is looked at only where a fragment may need it.
+        let form_body = contract.routes_by_fragment() && is_url_encoded(&parts.headers);
+        let pairs: Vec<_> = match body {
+            Some(body) if form_body => form_urlencoded::parse(body).collect(),
+            _ => Vec::new(),
+        };
+        let said = Said {
+            query: &query,
+            headers: &parts.headers,
+            form: (!form_body || body.is_some()).then_some(&pairs[..]),
+        };
+        let route = match contract.route_request(method, parts.uri.path(), &said) {
             RouteMatch::Found { handle, params } => Route::Operation(contract.op(handle), params),
             RouteMatch::MethodNotAllowed { allow, template } => {
                 Route::MethodNotAllowed { allow, template }
             }
             RouteMatch::NotFound => Route::NotFound,
+            RouteMatch::NeedsForm => Route::NeedsBody,
         };
         let query = match route {
             Route::Operation(..) => query,
@@ -109,6 +138,15 @@ impl<'a> Intake<'a> {
             },
         )
     }
+}
+
+/// Whether the request's body is `application/x-www-form-urlencoded`.
+pub(crate) fn is_url_encoded(headers: &hyper::HeaderMap) -> bool {
+    headers
+        .get(hyper::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::contract::form::form_kind)
+        == Some(crate::contract::form::FormKind::UrlEncoded)
 }
 
 /// The status for a request that breaks the contract: 400, or 422 when that is

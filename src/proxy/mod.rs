@@ -409,9 +409,22 @@ async fn handle(
     let (target, hidden) = crate::secrets::logged_target(contract, &parts.uri);
     let line = format!("{} {target}", parts.method);
     let mut found = Findings::default();
-    let intake = Intake::new(contract, &parts);
+    let mut intake = Intake::new(contract, &parts);
+    // The body, read (`Ok`, with how that went) or still to be read (`Err`).
+    let body = if let Route::NeedsBody = intake.route {
+        // A form body names the operation (AWS's query protocol): read
+        // first, and the request routed again.
+        let read = read_body(&parts.headers, body, state.max_body, state.body_timeout).await;
+        if let Ok(read) = &read {
+            intake = Intake::with_body(contract, &parts, &parts.method, read);
+        }
+        Ok(read)
+    } else {
+        Err(body)
+    };
     match &intake.route {
-        Route::Operation(..) => {}
+        // Unread: the body's error is the answer.
+        Route::Operation(..) | Route::NeedsBody => {}
         Route::MethodNotAllowed { allow, template } => found.push(
             Check::Unknown,
             "unknown".into(),
@@ -429,7 +442,11 @@ async fn handle(
     let operation = intake.operation();
 
     let looped = state.target.looped(&parts.headers);
-    let answered = match read_body(&parts.headers, body, state.max_body, state.body_timeout).await {
+    let read = match body {
+        Ok(read) => read,
+        Err(unread) => read_body(&parts.headers, unread, state.max_body, state.body_timeout).await,
+    };
+    let answered = match read {
         _ if looped => {
             let msg = format!(
                 "mimeo proxy: this request came back to the proxy; the target {} leads to the proxy itself",

@@ -5,19 +5,22 @@
 //! templates' naming habits (`/a/{id}/b` next to `/a/{name}/c`) never conflict;
 //! the real names are kept beside each route. Templates that differ only in
 //! their parameter names (`/orgs/{org}/attestations/{subject_digest}` beside
-//! `.../{attestation_id}`) share one tree entry and are all served: a request
-//! goes to the first whose parameters the caller accepts (the contract checks
-//! them against their schemas), else to the first. A segment with several
-//! parameters (`{base}...{head}`) is one capture in the tree, split after the
-//! match. The router knows nothing of OpenAPI: the contract gives it
-//! templates and gets back its own handles.
+//! `.../{attestation_id}`), their query (`/rest?method=a`) or their fragment
+//! (`/#Action=A`) share one tree entry and are all served: the request's pairs
+//! (query, headers, form body) say which of them it may be, and it goes to the
+//! first of those whose parameters the caller accepts (the contract checks
+//! them against their schemas), else to a fallback. A segment with several
+//! parameters (`{base}...{head}`, `{name}{ext}`) is one capture in the tree,
+//! split after the match. The router knows nothing of OpenAPI: the contract
+//! gives it templates and gets back its own handles.
 
 mod template;
+mod warnings;
 
 use std::borrow::Cow;
 
 use crate::support::limits::quoted;
-use hyper::Method;
+use hyper::{HeaderMap, Method};
 use percent_encoding::percent_decode_str;
 
 pub use template::PathTemplate;
@@ -28,12 +31,19 @@ pub(crate) use template::Segment;
 pub(crate) struct Router<V> {
     tree: matchit::Router<usize>,
     routes: Vec<Route<V>>,
+    /// Whether any template has a fragment (only then may a form body's
+    /// pairs be asked for).
+    fragments: bool,
 }
 
 /// One tree entry: the templates of that shape, in document order.
 #[derive(Debug)]
 struct Route<V> {
     candidates: Vec<Candidate<V>>,
+    /// The order candidates are tried in: those with a query or a fragment
+    /// (`/{path}#op=stat` beside `/{path}`) say more than a plain one and come
+    /// first, each group in document order.
+    order: Vec<usize>,
     /// Every method the candidates serve (the `Allow` value).
     allow: String,
     /// Some candidates differ only in a fragment: all candidates are then
@@ -47,6 +57,9 @@ struct Candidate<V> {
     /// For each tree capture, in order: the parameter it is, or the segment
     /// (with several parameters) it is split by.
     captures: Vec<Capture>,
+    /// The capture whose segment has two adjacent parameters (`{name}{ext}`),
+    /// whose value may be cut in other ways than the preferred one.
+    adjacent: Option<usize>,
     methods: Vec<(Method, V)>,
 }
 
@@ -54,6 +67,37 @@ struct Candidate<V> {
 enum Capture {
     One(String),
     Split(Segment),
+}
+
+/// What a request says besides its method and path: what templates of one
+/// path that differ in their query or fragment are told apart by.
+pub(crate) struct Said<'r> {
+    /// The decoded query pairs.
+    pub(crate) query: &'r [(Cow<'r, str>, Cow<'r, str>)],
+    pub(crate) headers: &'r HeaderMap,
+    /// The pairs of a form-encoded body (`Action=SendMessage&...`, as AWS's
+    /// query protocol posts them), consulted for a fragment's pair neither
+    /// the query nor a header gives; `None` while the body is unread, and
+    /// [`RouteMatch::NeedsForm`] when they are needed.
+    pub(crate) form: Option<&'r [(Cow<'r, str>, Cow<'r, str>)]>,
+}
+
+impl Said<'_> {
+    /// Whether the request gives `name` the value `value`: by its query, else
+    /// a header, else its form body; `None` when it gives `name` no value.
+    fn says(&self, name: &str, value: &str) -> Option<bool> {
+        let among = |pairs: &[(Cow<'_, str>, Cow<'_, str>)]| {
+            let mut named = pairs.iter().filter(|(k, _)| k == name).peekable();
+            named.peek()?;
+            Some(named.any(|(_, v)| v == value))
+        };
+        among(self.query)
+            .or_else(|| {
+                let header = self.headers.get(name)?.to_str().ok()?;
+                Some(header.trim() == value)
+            })
+            .or_else(|| among(self.form?))
+    }
 }
 
 /// Path template variables of a request: `(name, value)` in template order, each
@@ -66,15 +110,23 @@ pub(crate) type PathParams<'a> = Vec<(&'a str, Result<Cow<'a, str>, String>)>;
 pub(crate) enum RouteMatch<'a, V> {
     /// This method and path are served by `handle`; path parameters are percent-decoded.
     Found { handle: V, params: PathParams<'a> },
-    /// The path exists but not for this method; `allow` lists the methods that do.
-    MethodNotAllowed { allow: &'a str, template: &'a str },
+    /// The path exists but not for this method; `allow` lists the methods
+    /// of the templates the request may be (whose pairs it carries).
+    MethodNotAllowed {
+        allow: Cow<'a, str>,
+        template: &'a str,
+    },
     /// No template matches the path.
     NotFound,
+    /// Templates of the path differ by a fragment's pair the request gives
+    /// neither in its query nor in a header, and its form body (unread) may:
+    /// route it again with [`Said::form`].
+    NeedsForm,
 }
 
 impl<V: Copy> Router<V> {
     /// Builds the router; templates the tree cannot hold, and templates of the
-    /// same shape that serve the same method, are reported in `warnings`.
+    /// same shape that may serve the same request, are reported in `warnings`.
     pub(crate) fn new<'t>(
         routes: impl IntoIterator<Item = (&'t Method, &'t PathTemplate, V)>,
         warnings: &mut Vec<String>,
@@ -82,6 +134,7 @@ impl<V: Copy> Router<V> {
         let mut router = Router {
             tree: matchit::Router::new(),
             routes: Vec::new(),
+            fragments: false,
         };
         let mut keys: Vec<String> = Vec::new();
         for (method, template, handle) in routes {
@@ -100,13 +153,9 @@ impl<V: Copy> Router<V> {
                 }
                 continue;
             }
-            if template
-                .segments()
-                .iter()
-                .any(|s| s.param_count() > 1 && s.split_ambiguous())
-            {
+            if !template.splittable() {
                 warnings.push(format!(
-                    "path {template} has two parameters with nothing between them; its operations are not served"
+                    "path {template} has parameters with nothing between them in more than one place (or three in a row); their values cannot be told apart, and its operations are not served"
                 ));
                 continue;
             }
@@ -115,6 +164,7 @@ impl<V: Copy> Router<V> {
                     keys.push(key);
                     router.routes.push(Route {
                         candidates: vec![Candidate::new(template, method, handle)],
+                        order: Vec::new(),
                         allow: String::new(),
                         fragments: false,
                     });
@@ -125,131 +175,197 @@ impl<V: Copy> Router<V> {
             }
         }
         for r in &mut router.routes {
-            let mut names: Vec<&str> = Vec::new();
-            for c in &r.candidates {
-                for (m, _) in &c.methods {
-                    if !names.contains(&m.as_str()) {
-                        names.push(m.as_str());
-                    }
-                }
-            }
-            r.allow = names.join(", ");
+            r.allow = allow(r.candidates.iter());
             r.fragments = r.candidates.iter().any(|c| c.template.has_fragment());
-            same_shape_warnings(&r.candidates, warnings);
+            r.order = (0..r.candidates.len()).collect();
+            r.order.sort_by_key(|&i| r.candidates[i].is_plain());
+            router.fragments |= r.fragments;
+            warnings::same_shape(&r.candidates, warnings);
         }
         router
     }
 
+    /// Whether some template has a fragment, whose pair a form body may give.
+    pub(crate) fn has_fragments(&self) -> bool {
+        self.fragments
+    }
+
     /// Routes a request. `path` is the raw (still percent-encoded) path, without
-    /// query; `query` its decoded pairs, which a template's literal query pairs
-    /// (`?method=flickr.photos.search`) must be among for the template to serve
-    /// it (`None`: routing by path alone, every template of the path may).
+    /// query; `said` what else the request says: its query, which a template's
+    /// pairs (`?method=flickr.photos.search`) must be among for the template
+    /// to serve it, and its headers and form body, where a fragment's pairs
+    /// are looked for too (`None`: routing by path alone, every template of
+    /// the path may).
     ///
-    /// When several templates of one shape serve the method, `accept` says
-    /// whether a handle takes these parameters (all of the request's, not only
-    /// its path's, when the third argument says some templates differ only in a
-    /// fragment): `Some(true)` it does, and the first that does wins;
-    /// `Some(false)` it does not, and the first such is the fallback (a request
-    /// that breaks the contract is judged by it); `None` it cannot be this one
-    /// (its fragment names another operation).
-    pub(crate) fn find<'a, K: AsRef<str>, W: AsRef<str>>(
+    /// Of the templates the request may be that serve the method, `accept`
+    /// says whether a handle takes these parameters (all of the request's,
+    /// not only its path's, when the third argument says some templates
+    /// differ only in a fragment): the first that does wins. Else the
+    /// fallback serves it, a request that breaks the contract being judged by
+    /// it: the first template whose query the request has, else the first
+    /// in document order.
+    pub(crate) fn find<'a>(
         &'a self,
         method: &Method,
         path: &'a str,
-        query: Option<&[(K, W)]>,
-        accept: impl Fn(V, &PathParams<'a>, bool) -> Option<bool>,
+        said: Option<&Said<'_>>,
+        accept: impl Fn(V, &PathParams<'a>, bool) -> bool,
     ) -> RouteMatch<'a, V> {
         let Ok(m) = self.tree.at(path) else {
             return RouteMatch::NotFound;
         };
         let route = &self.routes[*m.value];
+        if said.is_some_and(|s| route.needs_form(s)) {
+            return RouteMatch::NeedsForm;
+        }
         let raw: Vec<&'a str> = m.params.iter().map(|(_, v)| v).collect();
-        let mut shaped: Option<&Candidate<V>> = None;
-        let mut fallback: Option<(V, PathParams<'a>)> = None;
-        // A template with a fragment or a literal query says more than the
-        // plain one beside it (`/{path}#op=stat` beside `/{path}`): it is tried
-        // first, the plain one staying the fallback.
-        let in_order = || route.candidates.iter().enumerate();
-        let fragments_first = in_order()
-            .filter(|(_, c)| c.template.says_more())
-            .chain(in_order().filter(|(_, c)| !c.template.says_more()));
-        let mut fallback_rank = usize::MAX;
-        // A candidate serving the method said it cannot be the one: with no
-        // other, no operation serves the request (not another method).
-        let mut refused = false;
-        for (at, c) in fragments_first {
-            if fallback_rank == 0 && !c.template.says_more() {
+        let mut fallback = Fallback::default();
+        for &at in &route.order {
+            let c = &route.candidates[at];
+            if fallback.settled() && c.is_plain() {
                 break;
             }
-            if query.is_some_and(|q| !c.template.query_matches(q)) {
-                continue;
-            }
-            let Some(mut params) = c.bind(&raw) else {
+            let Some(handle) = c.handle(method) else {
                 continue;
             };
-            if let Some(q) = query {
-                params.extend(
-                    c.template
-                        .query_params(q)
-                        .map(|(name, value)| (name, Ok(Cow::Owned(value.to_string())))),
-                );
-            }
-            shaped.get_or_insert(c);
-            let Some((_, handle)) = c.methods.iter().find(|(meth, _)| meth == method) else {
+            let Some(params) = c.bind_if_named(&raw, said) else {
                 continue;
             };
-            // A lone plain template needs no asking; a fragment's pair must
-            // still agree (`/?Action=Bogus` beside the one `/#Action=Run`).
-            let fits = if route.candidates.len() == 1 && !c.template.has_fragment() {
-                Some(true)
-            } else {
-                accept(*handle, &params, route.fragments)
-            };
-            match fits {
-                Some(true) => {
-                    return RouteMatch::Found {
-                        handle: *handle,
-                        params,
-                    }
-                }
-                Some(false) => {}
-                None => {
-                    refused = true;
-                    continue;
-                }
-            }
-            // A template whose query pairs the request has is the one meant,
-            // even with invalid parameters (`/weather?city={city}` beside
-            // `/weather`): the first such is the fallback, and no plain one is
-            // tried after it. Otherwise the fallback is the first in document
-            // order.
-            let rank = if query.is_some() && c.template.has_query() {
-                0
-            } else {
-                at + 1
-            };
-            if rank < fallback_rank {
-                fallback_rank = rank;
-                fallback = Some((*handle, params));
+            match route.accepted(c, handle, params, &raw, said, &accept) {
+                Ok(params) => return RouteMatch::Found { handle, params },
+                Err(params) => fallback.offer(rank(at, c, said), handle, params),
             }
         }
-        match (fallback, shaped) {
-            (Some((handle, params)), _) => RouteMatch::Found { handle, params },
-            (None, _) if refused => RouteMatch::NotFound,
-            (None, Some(c)) => RouteMatch::MethodNotAllowed {
-                allow: &route.allow,
-                template: c.template.as_str(),
-            },
-            (None, None) => RouteMatch::NotFound,
+        match fallback.best {
+            Some((_, handle, params)) => RouteMatch::Found { handle, params },
+            None => route.not_served(&raw, said),
         }
     }
 }
 
-impl<V> Candidate<V> {
+/// The rank of a candidate as the fallback (lowest wins): a template whose
+/// query pairs the request has is the one meant, even with invalid
+/// parameters (`/weather?city={city}` beside `/weather`), and no plain one is
+/// tried after it; otherwise the first in document order.
+fn rank<V>(at: usize, c: &Candidate<V>, said: Option<&Said<'_>>) -> usize {
+    if said.is_some() && c.template.has_query() {
+        0
+    } else {
+        at + 1
+    }
+}
+
+/// The fallback found so far: its rank, handle and parameters.
+struct Fallback<'a, V> {
+    best: Option<(usize, V, PathParams<'a>)>,
+}
+
+impl<V> Default for Fallback<'_, V> {
+    fn default() -> Self {
+        Fallback { best: None }
+    }
+}
+
+impl<'a, V> Fallback<'a, V> {
+    fn offer(&mut self, rank: usize, handle: V, params: PathParams<'a>) {
+        if self.best.as_ref().is_none_or(|(r, _, _)| rank < *r) {
+            self.best = Some((rank, handle, params));
+        }
+    }
+
+    /// Whether no plain template can take the fallback's place.
+    fn settled(&self) -> bool {
+        matches!(self.best, Some((0, _, _)))
+    }
+}
+
+impl<V: Copy> Route<V> {
+    /// Whether the request's form body must be read to tell its templates
+    /// apart: a fragment's pair is given neither by the query nor by a
+    /// header. Asked only of a form-encoded request (`said.form` is `None`)
+    /// on a path with fragments, so other requests pay nothing.
+    fn needs_form(&self, said: &Said<'_>) -> bool {
+        said.form.is_none()
+            && self.fragments
+            && self.candidates.iter().any(|c| {
+                c.template.has_fragment()
+                    && c.template.query_matches(said.query)
+                    && c.template.fragment_unsaid(|k, v| said.says(k, v))
+            })
+    }
+
+    /// Whether candidate `c` takes the request, and with which parameters
+    /// (`Err`: it does not, and these are its parameters as the fallback).
+    /// Two adjacent parameters (`{name}{ext}`) are cut the preferred way
+    /// first, then the others, until one keeps their schemas.
+    fn accepted<'a>(
+        &'a self,
+        c: &'a Candidate<V>,
+        handle: V,
+        params: PathParams<'a>,
+        raw: &[&'a str],
+        said: Option<&Said<'_>>,
+        accept: &impl Fn(V, &PathParams<'a>, bool) -> bool,
+    ) -> Result<PathParams<'a>, PathParams<'a>> {
+        // A lone template needs no asking (were it refused, it would still
+        // be the fallback), unless it has a fragment, whose pair must agree
+        // with its parameters, or adjacent parameters, whose cut is chosen.
+        let lone = self.candidates.len() == 1 && !c.template.has_fragment() && c.adjacent.is_none();
+        if lone || accept(handle, &params, self.fragments) {
+            return Ok(params);
+        }
+        c.other_binds(raw, said)
+            .into_iter()
+            .find(|p| accept(handle, p, self.fragments))
+            .ok_or(params)
+    }
+
+    /// The answer when no candidate serves the method: a 405 listing the
+    /// methods of the templates the request may be, or a 404 when it may be
+    /// none of them (`/?Action=Bogus`).
+    fn not_served<'a>(&'a self, raw: &[&'a str], said: Option<&Said<'_>>) -> RouteMatch<'a, V> {
+        let named: Vec<&Candidate<V>> = self
+            .candidates
+            .iter()
+            .filter(|c| c.bind_if_named(raw, said).is_some())
+            .collect();
+        let Some(first) = named.first() else {
+            return RouteMatch::NotFound;
+        };
+        let allow = if named.len() == self.candidates.len() {
+            Cow::Borrowed(self.allow.as_str())
+        } else {
+            Cow::Owned(allow(named.iter().copied()))
+        };
+        RouteMatch::MethodNotAllowed {
+            allow,
+            template: first.template.as_str(),
+        }
+    }
+}
+
+/// The methods candidates serve, each once, as an `Allow` value.
+fn allow<'c, V: 'c>(candidates: impl Iterator<Item = &'c Candidate<V>>) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for c in candidates {
+        for (m, _) in &c.methods {
+            if !names.contains(&m.as_str()) {
+                names.push(m.as_str());
+            }
+        }
+    }
+    names.join(", ")
+}
+
+impl<V: Copy> Candidate<V> {
     fn new(template: &PathTemplate, method: &Method, handle: V) -> Candidate<V> {
         let mut captures = Vec::new();
+        let mut adjacent = None;
         for seg in template.segments() {
             if seg.param_count() > 1 {
+                if seg.adjacent_pairs() > 0 {
+                    adjacent = Some(captures.len());
+                }
                 captures.push(Capture::Split(seg.clone()));
             } else {
                 captures.extend(seg.params().map(|n| Capture::One(n.to_string())));
@@ -258,81 +374,103 @@ impl<V> Candidate<V> {
         Candidate {
             template: template.clone(),
             captures,
+            adjacent,
             methods: vec![(method.clone(), handle)],
         }
     }
 
-    /// The parameters of this template from the tree's raw captures, `None`
+    /// Only a path: no query pairs, no fragment.
+    fn is_plain(&self) -> bool {
+        !self.template.has_query() && !self.template.has_fragment()
+    }
+
+    /// Its handle for `method`.
+    fn handle(&self, method: &Method) -> Option<V> {
+        self.methods
+            .iter()
+            .find(|(m, _)| m == method)
+            .map(|(_, handle)| *handle)
+    }
+
+    /// Whether the request may be this template's: its query has the
+    /// template's pairs, and nothing it says contradicts the fragment's.
+    fn named_by(&self, said: &Said<'_>) -> bool {
+        self.template.query_matches(said.query)
+            && self.template.fragment_agrees(|k, v| said.says(k, v))
+    }
+
+    /// Its parameters (path, and those templated in its query) when the
+    /// request may be this template's and has its shape.
+    fn bind_if_named<'a>(
+        &'a self,
+        raw: &[&'a str],
+        said: Option<&Said<'_>>,
+    ) -> Option<PathParams<'a>> {
+        if said.is_some_and(|s| !self.named_by(s)) {
+            return None;
+        }
+        let mut params = self.bind(raw, None)?;
+        self.bind_query(&mut params, said);
+        Some(params)
+    }
+
+    /// The other ways of binding a segment with two adjacent parameters
+    /// ([`Segment::other_splits`]); empty for other templates.
+    fn other_binds<'a>(&'a self, raw: &[&'a str], said: Option<&Said<'_>>) -> Vec<PathParams<'a>> {
+        let Some(at) = self.adjacent else {
+            return Vec::new();
+        };
+        let Capture::Split(seg) = &self.captures[at] else {
+            return Vec::new();
+        };
+        seg.other_splits(raw[at])
+            .into_iter()
+            .filter_map(|split| {
+                let mut params = self.bind(raw, Some(split))?;
+                self.bind_query(&mut params, said);
+                Some(params)
+            })
+            .collect()
+    }
+
+    /// The parameters of this template from the tree's raw captures (the
+    /// adjacent segment's taken apart as `adjacent` says, if given), `None`
     /// when a split segment does not have this template's shape.
-    fn bind<'a>(&'a self, raw: &[&'a str]) -> Option<PathParams<'a>> {
+    fn bind<'a>(
+        &'a self,
+        raw: &[&'a str],
+        mut adjacent: Option<Vec<(&'a str, &'a str)>>,
+    ) -> Option<PathParams<'a>> {
         let mut params = Vec::with_capacity(raw.len() + 1);
-        for (capture, value) in self.captures.iter().zip(raw) {
+        for (at, (capture, value)) in self.captures.iter().zip(raw).enumerate() {
             match capture {
                 Capture::One(name) => params.push((name.as_str(), decode(value))),
                 Capture::Split(seg) => {
-                    for (name, v) in seg.split(value)? {
-                        params.push((name, decode(v)));
-                    }
+                    let given = if Some(at) == self.adjacent {
+                        adjacent.take()
+                    } else {
+                        None
+                    };
+                    let split = match given {
+                        Some(split) => split,
+                        None => seg.split(value)?,
+                    };
+                    params.extend(split.into_iter().map(|(name, v)| (name, decode(v))));
                 }
             }
         }
         Some(params)
     }
-}
 
-/// Start-up warnings for templates of one shape that serve the same method.
-/// Templates that differ only in their fragments (`/#Action=A`, `/#Action=B`)
-/// are meant to share their path: one warning says how they are told apart,
-/// not one for every pair (EC2's are 600).
-fn same_shape_warnings<V>(candidates: &[Candidate<V>], warnings: &mut Vec<String>) {
-    if let [first, second, rest @ ..] = candidates {
-        if candidates.iter().any(|c| c.template.has_fragment()) {
-            let more = match rest.len() {
-                0 => String::new(),
-                n => format!(" (and {n} more)"),
-            };
-            warnings.push(format!(
-                "paths {} and {}{more} differ only after `#` (a URL fragment, which no request carries) or in parameter names: a request goes to the one whose parameters (path, query, headers) validate, else to {}",
-                first.template, second.template, first.template
-            ));
-            return;
-        }
-        // Literal queries (`?method=a`, `?method=b`) tell their templates
-        // apart, as they are meant to: only templates with the same literal
-        // query (or none) can serve the same request.
-        if candidates.iter().any(|c| c.template.says_more()) {
-            let same_query: Vec<&Candidate<V>> = candidates
-                .iter()
-                .filter(|c| !c.template.says_more())
-                .collect();
-            plain_warnings(&same_query, warnings);
-            return;
-        }
-    }
-    plain_warnings(&candidates.iter().collect::<Vec<_>>(), warnings);
-}
-
-/// A warning for each pair of plain templates of one shape that serve the
-/// same method.
-fn plain_warnings<V>(candidates: &[&Candidate<V>], warnings: &mut Vec<String>) {
-    for (i, c) in candidates.iter().enumerate() {
-        for later in &candidates[i + 1..] {
-            let shared: Vec<&str> = c
-                .methods
-                .iter()
-                .filter(|(m, _)| later.methods.iter().any(|(n, _)| n == m))
-                .map(|(m, _)| m.as_str())
-                .collect();
-            if shared.is_empty() {
-                continue;
-            }
-            warnings.push(format!(
-                "paths {} and {} have the same shape ({}): a request matching both goes to the one whose path parameters validate, else to {}",
-                c.template,
-                later.template,
-                shared.join(", "),
-                c.template
-            ));
+    /// Adds the values of the parameters templated in its query
+    /// (`?city={city}`).
+    fn bind_query<'a>(&'a self, params: &mut PathParams<'a>, said: Option<&Said<'_>>) {
+        if let Some(s) = said {
+            params.extend(
+                self.template
+                    .query_params(s.query)
+                    .map(|(name, value)| (name, Ok(Cow::Owned(value.to_string())))),
+            );
         }
     }
 }
@@ -348,166 +486,4 @@ fn decode(raw: &str) -> Result<Cow<'_, str>, String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn routes_by_position_with_real_names() {
-        let a = PathTemplate::parse("/a/{id}/b");
-        let c = PathTemplate::parse("/a/{name}/c");
-        let mut warnings = Vec::new();
-        let r = Router::new(
-            [(&Method::GET, &a, 1), (&Method::GET, &c, 2)],
-            &mut warnings,
-        );
-        assert!(warnings.is_empty(), "{warnings:?}");
-        match r.find(
-            &Method::GET,
-            "/a/x%20y/c",
-            None::<&[(&str, &str)]>,
-            |_, _, _| Some(true),
-        ) {
-            RouteMatch::Found { handle, params } => {
-                assert_eq!(handle, 2);
-                assert_eq!(params[0].0, "name");
-                assert_eq!(params[0].1.as_deref(), Ok("x y"));
-            }
-            other => panic!("{other:?}"),
-        }
-        assert!(matches!(
-            r.find(
-                &Method::POST,
-                "/a/x/b",
-                None::<&[(&str, &str)]>,
-                |_, _, _| Some(true)
-            ),
-            RouteMatch::MethodNotAllowed { allow: "GET", .. }
-        ));
-        assert!(matches!(
-            r.find(&Method::GET, "/z", None::<&[(&str, &str)]>, |_, _, _| Some(
-                true
-            )),
-            RouteMatch::NotFound
-        ));
-    }
-
-    #[test]
-    fn a_lone_fragment_template_is_still_asked() {
-        let run = PathTemplate::parse("/#Action=Run");
-        let r = Router::new([(&Method::GET, &run, 1)], &mut Vec::new());
-        let q = [("Action", "Bogus")];
-        assert!(matches!(
-            r.find(&Method::GET, "/", Some(&q[..]), |_, _, _| None),
-            RouteMatch::NotFound
-        ));
-        assert!(matches!(
-            r.find(&Method::GET, "/", Some(&q[..]), |_, _, _| Some(false)),
-            RouteMatch::Found { handle: 1, .. }
-        ));
-    }
-
-    #[test]
-    fn same_shape_templates_are_all_served() {
-        let digest = PathTemplate::parse("/orgs/{org}/attestations/{subject_digest}");
-        let id = PathTemplate::parse("/orgs/{org}/attestations/{attestation_id}");
-        let compare = PathTemplate::parse("/compare/{base}...{head}");
-        let one = PathTemplate::parse("/compare/{ref}");
-        let mut warnings = Vec::new();
-        let r = Router::new(
-            [
-                (&Method::GET, &digest, 1),
-                (&Method::GET, &id, 2),
-                (&Method::DELETE, &id, 3),
-                (&Method::GET, &compare, 4),
-                (&Method::GET, &one, 5),
-            ],
-            &mut warnings,
-        );
-        assert_eq!(warnings.len(), 2, "{warnings:?}");
-        assert!(warnings[0].contains("else to /orgs/{org}/attestations/{subject_digest}"));
-        let numeric = |_: i32, p: &PathParams<'_>, _: bool| {
-            p.iter().all(|(n, v)| {
-                *n != "attestation_id" || v.as_ref().is_ok_and(|v| v.parse::<u64>().is_ok())
-            })
-        };
-        let digests = |h: i32, p: &PathParams<'_>, _: bool| {
-            Some(h == 1 && p[1].1.as_deref().is_ok_and(|v| v.starts_with("sha256:")))
-        };
-        let found = |m: RouteMatch<'_, i32>| match m {
-            RouteMatch::Found { handle, params } => (handle, params.len()),
-            other => panic!("{other:?}"),
-        };
-        assert_eq!(
-            found(r.find(
-                &Method::GET,
-                "/orgs/o/attestations/sha256:ab",
-                None::<&[(&str, &str)]>,
-                digests
-            )),
-            (1, 2)
-        );
-        assert_eq!(
-            found(r.find(
-                &Method::GET,
-                "/orgs/o/attestations/42",
-                None::<&[(&str, &str)]>,
-                |h, p, f| Some(h == 2 && numeric(h, p, f))
-            )),
-            (2, 2)
-        );
-        // Neither validates: the first.
-        assert_eq!(
-            found(r.find(
-                &Method::GET,
-                "/orgs/o/attestations/x",
-                None::<&[(&str, &str)]>,
-                |_, _, _| Some(false)
-            )),
-            (1, 2)
-        );
-        // Only one serves the method.
-        assert_eq!(
-            found(r.find(
-                &Method::DELETE,
-                "/orgs/o/attestations/x",
-                None::<&[(&str, &str)]>,
-                |_, _, _| Some(false)
-            )),
-            (3, 2)
-        );
-        assert!(matches!(
-            r.find(
-                &Method::POST,
-                "/orgs/o/attestations/x",
-                None::<&[(&str, &str)]>,
-                |_, _, _| Some(true)
-            ),
-            RouteMatch::MethodNotAllowed {
-                allow: "GET, DELETE",
-                ..
-            }
-        ));
-        match r.find(
-            &Method::GET,
-            "/compare/main...fix%2Fa",
-            None::<&[(&str, &str)]>,
-            |_, _, _| Some(true),
-        ) {
-            RouteMatch::Found { handle, params } => {
-                assert_eq!(handle, 4);
-                assert_eq!(params[0].1.as_deref(), Ok("main"));
-                assert_eq!(params[1].1.as_deref(), Ok("fix/a"));
-            }
-            other => panic!("{other:?}"),
-        }
-        assert_eq!(
-            found(r.find(
-                &Method::GET,
-                "/compare/main",
-                None::<&[(&str, &str)]>,
-                |_, _, _| Some(true)
-            )),
-            (5, 1)
-        );
-    }
-}
+mod tests;

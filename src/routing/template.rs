@@ -33,6 +33,16 @@ enum QueryValue {
     Param(String),
 }
 
+impl QueryValue {
+    /// Whether a request's value for this pair's name fits it.
+    fn admits(&self, value: &str) -> bool {
+        match self {
+            QueryValue::Literal(v) => v == value,
+            QueryValue::Param(_) => true,
+        }
+    }
+}
+
 /// One `/`-separated segment of a template.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Segment {
@@ -120,18 +130,13 @@ impl PathTemplate {
     }
 
     /// Whether the template has a fragment (`#...`), which sets it apart from
-    /// others on the same path only by what its parameters say.
+    /// others on the same path only by what the request says (its pairs).
     pub(crate) fn has_fragment(&self) -> bool {
         self.fragmented
     }
 
-    /// Whether the template says more than its path: a fragment, or query
-    /// pairs. Such a template is tried before a plain one of the same path.
-    pub(crate) fn says_more(&self) -> bool {
-        self.has_fragment() || !self.query.is_empty()
-    }
-
-    /// Whether the template has query pairs.
+    /// Whether the template has query pairs (`?method=a`, `?city={city}`),
+    /// which a request must carry for it to be served.
     pub(crate) fn has_query(&self) -> bool {
         !self.query.is_empty()
     }
@@ -140,33 +145,54 @@ impl PathTemplate {
     /// own query: a literal one with its value, a templated one with any.
     pub(crate) fn query_matches<K: AsRef<str>, W: AsRef<str>>(&self, query: &[(K, W)]) -> bool {
         self.query.iter().all(|(k, v)| {
-            query.iter().any(|(qk, qv)| {
-                qk.as_ref() == k
-                    && match v {
-                        QueryValue::Literal(v) => qv.as_ref() == v,
-                        QueryValue::Param(_) => true,
+            query
+                .iter()
+                .any(|(qk, qv)| qk.as_ref() == k && v.admits(qv.as_ref()))
+        })
+    }
+
+    /// Whether some request matches both this template's query and `other`'s:
+    /// no name has two different literal values.
+    pub(crate) fn query_overlaps(&self, other: &PathTemplate) -> bool {
+        self.query.iter().all(|(k, v)| {
+            other.query.iter().all(|(ok, ov)| {
+                ok != k
+                    || match (v, ov) {
+                        (QueryValue::Literal(a), QueryValue::Literal(b)) => a == b,
+                        _ => true,
                     }
             })
         })
     }
 
-    /// Whether its fragment's pairs may name this request: a pair whose name
-    /// the request has as a query parameter, or else as a header (`header`
-    /// gives its value), must have the fragment's value; a name the request
-    /// has in neither leaves the parameters to decide. So of the hundreds of
-    /// operations an action-style API puts on one path, one is checked.
-    pub(crate) fn fragment_agrees<'h, K: AsRef<str>, W: AsRef<str>>(
-        &self,
-        query: &[(K, W)],
-        header: impl Fn(&str) -> Option<&'h str>,
-    ) -> bool {
-        self.fragment.iter().all(|(k, v)| {
-            let mut named = query.iter().filter(|(qk, _)| qk.as_ref() == k).peekable();
-            if named.peek().is_some() {
-                return named.any(|(_, qv)| qv.as_ref() == v);
-            }
-            header(k).is_none_or(|h| h.trim() == v)
+    /// Whether every request matching `other`'s query matches this one's:
+    /// this query says no more than `other`'s (`?a=1` within `?a=1&b=2`).
+    pub(crate) fn query_within(&self, other: &PathTemplate) -> bool {
+        self.query.iter().all(|(k, v)| {
+            other.query.iter().any(|(ok, ov)| {
+                ok == k
+                    && match (v, ov) {
+                        (QueryValue::Param(_), _) => true,
+                        (QueryValue::Literal(a), QueryValue::Literal(b)) => a == b,
+                        (QueryValue::Literal(_), QueryValue::Param(_)) => false,
+                    }
+            })
         })
+    }
+
+    /// Whether its fragment's pairs may name this request. `says(name,
+    /// value)` tells whether the request gives `name` that value (`None`: it
+    /// does not give `name` at all, which leaves the parameters to decide). So
+    /// of the hundreds of operations an action-style API puts on one path, one
+    /// is checked.
+    pub(crate) fn fragment_agrees(&self, says: impl Fn(&str, &str) -> Option<bool>) -> bool {
+        self.fragment.iter().all(|(k, v)| says(k, v) != Some(false))
+    }
+
+    /// Whether some pair of its fragment is one the request does not give
+    /// (`says` as for [`PathTemplate::fragment_agrees`]).
+    pub(crate) fn fragment_unsaid(&self, says: impl Fn(&str, &str) -> Option<bool>) -> bool {
+        self.fragment.iter().any(|(k, v)| says(k, v).is_none())
     }
 
     /// The values of the parameters templated in its query (`?city={city}`),
@@ -227,24 +253,69 @@ impl PathTemplate {
         out
     }
 
-    /// A concrete path: each parameter's value (from `value`) percent-encoded so it
-    /// stays within its segment.
-    pub(crate) fn render<'v>(&self, mut value: impl FnMut(&str) -> Option<&'v str>) -> String {
-        self.fill(|name| utf8_percent_encode(value(name).unwrap_or_default(), SEGMENT).to_string())
+    /// Whether its parameters can all be told apart: at most one pair of
+    /// them has nothing between them (`{name}{ext}`), which the router cuts
+    /// by their schemas ([`Segment::other_splits`]).
+    pub(crate) fn splittable(&self) -> bool {
+        self.segments
+            .iter()
+            .map(Segment::adjacent_pairs)
+            .sum::<usize>()
+            <= 1
     }
 
-    fn fill(&self, mut param: impl FnMut(&str) -> String) -> String {
+    /// A concrete URL: the path with each parameter's value (from `value`)
+    /// percent-encoded so it stays within its segment, then the template's own
+    /// query (a literal pair as written, a templated one with its parameter's
+    /// value), without which a request to it is not this template's. The
+    /// fragment, which no request carries, is left out.
+    pub(crate) fn render<'v>(&self, mut value: impl FnMut(&str) -> Option<&'v str>) -> String {
         let mut out = String::with_capacity(self.source.len() + 32);
         for seg in &self.segments {
             out.push('/');
             for piece in &seg.pieces {
                 match piece {
                     Piece::Text(t) => out.push_str(t),
-                    Piece::Param(name) => out.push_str(&param(name)),
+                    Piece::Param(name) => out.extend(utf8_percent_encode(
+                        value(name).unwrap_or_default(),
+                        SEGMENT,
+                    )),
                 }
             }
         }
+        if !self.query.is_empty() {
+            let mut query = form_urlencoded::Serializer::new(String::new());
+            for (k, v) in &self.query {
+                match v {
+                    QueryValue::Literal(v) => query.append_pair(k, v),
+                    QueryValue::Param(name) => {
+                        query.append_pair(k, value(name).unwrap_or_default())
+                    }
+                };
+            }
+            out.push('?');
+            out.push_str(&query.finish());
+        }
         out
+    }
+}
+
+/// How many ways of cutting the value of two adjacent parameters are tried
+/// beside the preferred one.
+const MAX_CUTS: usize = 32;
+
+/// Where the value of two adjacent parameters (`{name}{ext}`) is cut unless
+/// their schemas say otherwise: before its last `.` (`notes.tar.gz` is
+/// `notes.tar` and `.gz`: documents that write `{id}{mediaTypeExtension}`
+/// mean `.json`), else before its last character.
+fn preferred_cut(value: &str) -> Option<usize> {
+    match value.rfind('.') {
+        Some(i) if i > 0 => Some(i),
+        _ => value
+            .char_indices()
+            .last()
+            .map(|(i, _)| i)
+            .filter(|&i| i > 0),
     }
 }
 
@@ -281,12 +352,13 @@ impl Segment {
         })
     }
 
-    /// Whether two of its parameters have no text between them, so a value
-    /// cannot be split between them.
-    pub(crate) fn split_ambiguous(&self) -> bool {
+    /// How many pairs of its parameters have nothing between them
+    /// (`{name}{ext}`: one).
+    pub(crate) fn adjacent_pairs(&self) -> usize {
         self.pieces
             .windows(2)
-            .any(|w| matches!(w, [Piece::Param(_), Piece::Param(_)]))
+            .filter(|w| matches!(w, [Piece::Param(_), Piece::Param(_)]))
+            .count()
     }
 
     /// How many parameters the segment holds.
@@ -300,31 +372,89 @@ impl Segment {
     /// A raw segment taken apart into this segment's parameters
     /// (`main...dev` by `{base}...{head}`), each value ending at the first
     /// occurrence of the text after it (a value is never empty); `None` when
-    /// the segment does not have this shape. Two parameters with no text
-    /// between them cannot be told apart: such a segment never matches.
+    /// the segment does not have this shape. Two parameters with nothing
+    /// between them (`{name}{ext}`) share their value, cut by
+    /// [`preferred_cut`].
     pub(crate) fn split<'r>(&self, raw: &'r str) -> Option<Vec<(&str, &'r str)>> {
+        self.split_with(raw, preferred_cut)
+    }
+
+    /// The other ways of taking apart a segment with two adjacent parameters,
+    /// for when [`Segment::split`]'s values do not keep their schemas
+    /// (`{name}{ext}` with `ext` an enum without the dot): the later parameter
+    /// takes the last 1, 2, ... characters of their value, up to
+    /// [`MAX_CUTS`] (what ends a value is short, and a request's cost stays
+    /// bounded). Empty for a segment without adjacent parameters.
+    pub(crate) fn other_splits<'r>(&self, raw: &'r str) -> Vec<Vec<(&str, &'r str)>> {
+        let mut joint = None;
+        let _ = self.split_with(raw, |value| {
+            joint = Some(value);
+            None
+        });
+        let Some(joint) = joint else {
+            return Vec::new();
+        };
+        let preferred = preferred_cut(joint);
+        joint
+            .char_indices()
+            .rev()
+            .take(MAX_CUTS)
+            .map(|(i, _)| i)
+            .filter(|&i| i > 0 && Some(i) != preferred)
+            .filter_map(|cut| self.split_with(raw, |_| Some(cut)))
+            .collect()
+    }
+
+    /// [`Segment::split`], with `cut` saying where the value of two adjacent
+    /// parameters is cut (`None`: the segment does not match).
+    fn split_with<'r>(
+        &self,
+        raw: &'r str,
+        mut cut: impl FnMut(&'r str) -> Option<usize>,
+    ) -> Option<Vec<(&str, &'r str)>> {
         let mut out = Vec::with_capacity(self.pieces.len());
         let mut rest = raw;
         let mut pieces = self.pieces.iter().peekable();
         while let Some(piece) = pieces.next() {
-            match piece {
-                Piece::Text(t) => rest = rest.strip_prefix(t.as_str())?,
-                Piece::Param(name) => {
-                    let end = match pieces.peek() {
-                        None => rest.len(),
-                        Some(Piece::Text(t)) => {
-                            let first = rest.chars().next()?.len_utf8();
-                            first + rest[first..].find(t.as_str())?
-                        }
-                        Some(Piece::Param(_)) => return None,
-                    };
-                    if end == 0 {
-                        return None;
-                    }
-                    out.push((name.as_str(), &rest[..end]));
-                    rest = &rest[end..];
+            let name = match piece {
+                Piece::Text(t) => {
+                    rest = rest.strip_prefix(t.as_str())?;
+                    continue;
+                }
+                Piece::Param(name) => name,
+            };
+            let adjacent = match pieces.peek() {
+                Some(Piece::Param(next)) => {
+                    pieces.next();
+                    Some(next)
+                }
+                _ => None,
+            };
+            // Each value has a character at least.
+            let least = if adjacent.is_some() { 2 } else { 1 };
+            let end = match pieces.peek() {
+                None => rest.len(),
+                Some(Piece::Text(t)) => {
+                    let skip: usize = rest.chars().take(least).map(char::len_utf8).sum();
+                    skip + rest[skip..].find(t.as_str())?
+                }
+                // Three in a row: never served (see `PathTemplate::splittable`).
+                Some(Piece::Param(_)) => return None,
+            };
+            if end == 0 {
+                return None;
+            }
+            let value = &rest[..end];
+            match adjacent {
+                None => out.push((name.as_str(), value)),
+                Some(next) => {
+                    let at = cut(value)
+                        .filter(|&at| at > 0 && at < value.len() && value.is_char_boundary(at))?;
+                    out.push((name.as_str(), &value[..at]));
+                    out.push((next.as_str(), &value[at..]));
                 }
             }
+            rest = &rest[end..];
         }
         rest.is_empty().then_some(out)
     }
@@ -397,9 +527,11 @@ mod tests {
             Some(vec![("major", "2"), ("minor", "1")])
         );
         assert_eq!(v.segments()[0].split("w2.1"), None);
+        let adjacent = PathTemplate::parse("/a/{x}{y}");
+        assert!(adjacent.splittable());
         assert_eq!(
-            PathTemplate::parse("/a/{x}{y}").segments()[1].split("ab"),
-            None
+            adjacent.segments()[1].split("ab"),
+            Some(vec![("x", "a"), ("y", "b")])
         );
         // One parameter with text around it stays the tree's own.
         assert_eq!(
@@ -425,11 +557,12 @@ mod tests {
     fn a_literal_query_is_kept_apart_from_the_path() {
         let t = PathTemplate::parse("/rest?method=a.b&x={x}&format=json#frag");
         assert_eq!(t.route_key(), "/rest");
-        assert!(t.says_more());
+        assert!(t.has_query() && t.has_fragment());
         assert!(t.query_matches(&[("format", "json"), ("x", "1"), ("method", "a.b")]));
         assert!(!t.query_matches(&[("method", "a.b")]));
         assert!(!t.query_matches(&[("method", "a.c"), ("format", "json")]));
-        assert!(!PathTemplate::parse("/rest/{id}").says_more());
+        let plain = PathTemplate::parse("/rest/{id}");
+        assert!(!plain.has_query() && !plain.has_fragment());
         assert_eq!(PathTemplate::parse("/q?{x}").route_key(), "/q");
         assert_eq!(
             PathTemplate::parse("/search{?q}").route_key(),
@@ -440,18 +573,17 @@ mod tests {
             "/a/{p0}/c"
         );
         let t = PathTemplate::parse("/#Action=Run&Version=2016");
-        let none = |_: &str| None;
-        assert!(t.fragment_agrees(&[("Action", "Run")], none));
-        assert!(!t.fragment_agrees(&[("Action", "Stop")], none));
+        let action = |given: Option<&'static str>| {
+            move |k: &str, v: &str| (k == "Action").then_some(given).flatten().map(|g| g == v)
+        };
+        assert!(t.fragment_agrees(action(Some("Run"))));
+        assert!(!t.fragment_agrees(action(Some("Stop"))));
+        assert!(t.fragment_agrees(action(None)), "left to the parameters");
         assert!(
-            t.fragment_agrees(&[] as &[(&str, &str)], none),
-            "left to the parameters"
+            t.fragment_unsaid(action(Some("Run"))),
+            "Version is not given"
         );
-        assert!(t.fragment_agrees(&[] as &[(&str, &str)], |h| (h == "Action").then_some("Run")));
-        assert!(
-            !t.fragment_agrees(&[] as &[(&str, &str)], |h| (h == "Action")
-                .then_some("Stop"))
-        );
+        assert!(!t.fragment_unsaid(|_, _| Some(true)));
         let t = PathTemplate::parse("/current?city={city}&country={country}&units=M");
         assert!(t.query_matches(&[("city", "Paris"), ("country", "FR"), ("units", "M")]));
         assert!(!t.query_matches(&[("city", "Paris"), ("units", "M")]));
@@ -465,5 +597,87 @@ mod tests {
         let t = PathTemplate::parse("/s/{id}/x");
         assert_eq!(t.render(|_| Some("a/b c")), "/s/a%2Fb%20c/x");
         assert_eq!(PathTemplate::parse("/").render(|_| None), "/");
+    }
+
+    #[test]
+    fn renders_its_query_not_its_fragment() {
+        // A URL without the template's query is not this template's (it
+        // was `/rest`, a 404 on the mock's own Location).
+        let t = PathTemplate::parse("/rest/{id}?method=photos.get&x={x}#frag=1");
+        let value = |name: &str| match name {
+            "id" => Some("7"),
+            "x" => Some("a b&c"),
+            _ => None,
+        };
+        assert_eq!(t.render(value), "/rest/7?method=photos.get&x=a+b%26c");
+        assert_eq!(
+            PathTemplate::parse("/?Action=Describe Things").render(|_| None),
+            "/?Action=Describe+Things"
+        );
+        assert_eq!(PathTemplate::parse("/#Action=Run").render(|_| None), "/");
+    }
+
+    #[test]
+    fn queries_overlap_when_one_request_can_match_both() {
+        let t = PathTemplate::parse;
+        let (search, paged) = (t("/s?q={q}"), t("/s?q={q}&page={page}"));
+        assert!(search.query_overlaps(&paged) && paged.query_overlaps(&search));
+        assert!(search.query_within(&paged) && !paged.query_within(&search));
+        let (a, b) = (t("/m?method=a"), t("/m?method=b"));
+        assert!(!a.query_overlaps(&b) && !a.query_within(&b));
+        let (any, one) = (t("/m?method={m}"), t("/m?method=a&v=1"));
+        assert!(any.query_overlaps(&one) && any.query_within(&one));
+        assert!(!one.query_within(&any));
+        let (city, place) = (t("/w?city={c}"), t("/w?lat={a}&lon={o}"));
+        assert!(city.query_overlaps(&place));
+        assert!(!city.query_within(&place) && !place.query_within(&city));
+        let same = t("/x/{id}?m=1");
+        assert!(same.query_within(&t("/x/{other}?m=1")));
+    }
+
+    #[test]
+    fn adjacent_parameters_are_cut_before_the_last_dot_else_the_last_character() {
+        let t = PathTemplate::parse("/files/{name}{ext}");
+        assert_eq!(t.route_key(), "/files/{p0}");
+        let seg = &t.segments()[1];
+        assert_eq!(seg.adjacent_pairs(), 1);
+        assert_eq!(
+            seg.split("notes.tar.gz"),
+            Some(vec![("name", "notes.tar"), ("ext", ".gz")])
+        );
+        assert_eq!(
+            seg.split("readme"),
+            Some(vec![("name", "readm"), ("ext", "e")])
+        );
+        assert_eq!(
+            seg.split(".json"),
+            Some(vec![("name", ".jso"), ("ext", "n")])
+        );
+        assert_eq!(seg.split("é"), None, "each value has a character");
+        assert_eq!(seg.split("aé"), Some(vec![("name", "a"), ("ext", "é")]));
+        // The others, for schemas the preferred cut does not keep: the
+        // later value growing from the end, the preferred one left out.
+        let others: Vec<_> = seg
+            .other_splits("a.json")
+            .into_iter()
+            .map(|s| s[1].1)
+            .collect();
+        assert_eq!(others, ["n", "on", "son", "json"]);
+        let long = "x".repeat(100);
+        assert_eq!(seg.other_splits(&long).len(), MAX_CUTS - 1, "bounded");
+        assert!(PathTemplate::parse("/c/{a}...{b}").segments()[1]
+            .other_splits("x...y")
+            .is_empty());
+        // With text around them: the pair's value ends where the text begins.
+        let around = PathTemplate::parse("/d/v{a}{b}.html");
+        assert_eq!(
+            around.segments()[1].split("vxy.z.html"),
+            Some(vec![("a", "xy"), ("b", ".z")])
+        );
+        assert_eq!(around.segments()[1].split("vx.html"), None);
+        // More than one such pair cannot be told apart.
+        assert!(!PathTemplate::parse("/a/{x}{y}{z}").splittable());
+        assert!(!PathTemplate::parse("/a/{x}{y}/{z}{w}").splittable());
+        assert!(PathTemplate::parse("/a/{x}.{y}/{z}{w}").splittable());
     }
 }

@@ -85,15 +85,37 @@ pub(super) async fn answer(
 ) -> Outcome {
     let contract = &*state.contract;
     let mut intake = Intake::new(contract, parts);
+    // The body, read (`Ok`) or still to be read (`Err`).
+    let body = if let Route::NeedsBody = intake.route {
+        // A form body names the operation (AWS's query protocol posts its
+        // `Action` there): read first, within the same limits, and routed again.
+        match read_body(
+            &parts.headers,
+            body,
+            state.opts.max_body,
+            state.opts.body_timeout,
+        )
+        .await
+        {
+            Ok(read) => {
+                intake = Intake::with_body(contract, parts, &parts.method, &read);
+                Ok(read)
+            }
+            Err(e) => return unreadable(state, None, e),
+        }
+    } else {
+        Err(body)
+    };
     if parts.method == Method::HEAD {
         if let Route::MethodNotAllowed { allow, .. } = &intake.route {
             if allow.split(", ").any(|m| m == "GET") {
-                intake = Intake::with_method(contract, parts, &Method::GET);
+                let read = body.as_deref().unwrap_or_default();
+                intake = Intake::with_body(contract, parts, &Method::GET, read);
             }
         }
     }
     let (operation, path_params) = match &intake.route {
-        Route::NotFound => {
+        Route::NotFound | Route::NeedsBody => {
             let msg = format!("The requested resource {} was not found", parts.uri.path());
             return Outcome::plain(
                 state.responder.error(contract, None, 404, &msg),
@@ -116,46 +138,19 @@ pub(super) async fn answer(
         Route::Operation(op, params) => (*op, params),
     };
 
-    let body = match read_body(
-        &parts.headers,
-        body,
-        state.opts.max_body,
-        state.opts.body_timeout,
-    )
-    .await
-    {
-        Ok(body) => body,
-        Err(BodyError::TooLarge) => {
-            let msg = format!(
-                "The request body is larger than {} bytes",
-                state.opts.max_body
-            );
-            let built = state.responder.error(contract, Some(operation), 413, &msg);
-            let mut out = Outcome::plain(built, Why::TooLarge).of(operation);
-            out.close = true;
-            return out;
-        }
-        Err(BodyError::TimedOut) => {
-            let msg = format!(
-                "The request body did not arrive within {}",
-                crate::support::duration::format(state.opts.body_timeout)
-            );
-            let built = state.responder.error(contract, Some(operation), 408, &msg);
-            let why = format!(
-                "it did not arrive within {}",
-                crate::support::duration::format(state.opts.body_timeout)
-            );
-            let mut out = Outcome::plain(built, Why::Unreadable(why.into())).of(operation);
-            out.close = true;
-            return out;
-        }
-        Err(BodyError::Unreadable(e)) => {
-            let msg = format!("The request body could not be read: {e}");
-            let built = state.responder.error(contract, Some(operation), 400, &msg);
-            let mut out = Outcome::plain(built, Why::Unreadable(msg.into())).of(operation);
-            out.close = true;
-            return out;
-        }
+    let body = match body {
+        Ok(read) => read,
+        Err(unread) => match read_body(
+            &parts.headers,
+            unread,
+            state.opts.max_body,
+            state.opts.body_timeout,
+        )
+        .await
+        {
+            Ok(read) => read,
+            Err(e) => return unreadable(state, Some(operation), e),
+        },
     };
 
     // Credentials first, as Prism does: a request without them is 401 whatever
@@ -234,7 +229,7 @@ pub(super) async fn answer(
     }
 
     if prefer.dynamic.unwrap_or(state.opts.dynamic) {
-        let mut out = off_the_workers(state, parts, operation, json, prefer, session).await;
+        let mut out = off_the_workers(state, parts, operation, &body, json, prefer, session).await;
         out.body = body;
         return out.of(operation);
     }
@@ -251,6 +246,40 @@ pub(super) async fn answer(
     );
     out.body = body;
     out.of(operation)
+}
+
+/// The answer when the request body cannot be read whole: too large, too
+/// slow or broken. The connection is closed after it, the rest unread.
+fn unreadable(state: &State, operation: Option<&Operation>, e: BodyError) -> Outcome {
+    let contract = &*state.contract;
+    let (status, msg, why) = match e {
+        BodyError::TooLarge => {
+            let msg = format!(
+                "The request body is larger than {} bytes",
+                state.opts.max_body
+            );
+            (413, msg, Why::TooLarge)
+        }
+        BodyError::TimedOut => {
+            let within = crate::support::duration::format(state.opts.body_timeout);
+            let msg = format!("The request body did not arrive within {within}");
+            (
+                408,
+                msg,
+                Why::Unreadable(format!("it did not arrive within {within}").into()),
+            )
+        }
+        BodyError::Unreadable(e) => {
+            let msg = format!("The request body could not be read: {e}");
+            let why = Why::Unreadable(msg.clone().into());
+            (400, msg, why)
+        }
+    };
+    let built = state.responder.error(contract, operation, status, &msg);
+    let mut out = Outcome::plain(built, why);
+    out.operation = operation.map(|op| op.index);
+    out.close = true;
+    out
 }
 
 /// Request bodies up to this size are validated on the async worker; larger ones
@@ -281,7 +310,7 @@ async fn validate_off_the_workers(
     let state = Arc::clone(state);
     let done = tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        let mut intake = Intake::new(&state.contract, &copy);
+        let mut intake = Intake::with_body(&state.contract, &copy, &copy.method, &body);
         // As on the worker: mimeo's own `__` controls are not the request's.
         let _ = prefer::parse(&copy.headers, &mut intake.query);
         intake.check(&state.contract, &copy, &body)
@@ -297,18 +326,20 @@ async fn off_the_workers(
     state: &Arc<State>,
     parts: &Parts,
     operation: &Operation,
+    body: &Bytes,
     json: Option<Value>,
     prefer: prefer::Prefer,
     session: &str,
 ) -> Outcome {
     let copy = owned_head(parts, operation);
+    let body = body.clone();
     let session = session.to_string();
     let permit = state.heavy.clone().acquire_owned().await;
     let state = Arc::clone(state);
     let done = tokio::task::spawn_blocking(move || {
         let _permit = permit;
         let contract = &*state.contract;
-        let mut intake = Intake::new(contract, &copy);
+        let mut intake = Intake::with_body(contract, &copy, &copy.method, &body);
         let _ = prefer::parse(&copy.headers, &mut intake.query);
         match &intake.route {
             Route::Operation(op, params) => choose_and_respond(

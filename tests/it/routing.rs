@@ -120,6 +120,45 @@ async fn two_parameters_in_one_segment_are_routed_and_validated() {
 }
 
 #[tokio::test]
+async fn adjacent_parameters_are_cut_where_their_schemas_say() {
+    // `{slug}{ext}` was refused at load, its operations unreachable.
+    let (c, server) = server().await;
+    assert!(
+        c.warnings().iter().all(|w| !w.contains("nothing between")),
+        "{:?}",
+        c.warnings()
+    );
+    let url = server.url();
+    let fields = |r: &crate::common::Reply, a: &str, b: &str| {
+        let j = r.json();
+        (
+            j[a].as_str().map(String::from),
+            j[b].as_str().map(String::from),
+        )
+    };
+    let r = send(&url, "GET", "/docs/guide.v2.json", &[], None).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(
+        fields(&r, "slug", "ext"),
+        (Some("guide.v2".into()), Some(".json".into()))
+    );
+    // `ext` is an enum without the dot: the cut that keeps it.
+    let r = send(&url, "GET", "/raw/notes.xml", &[], None).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(
+        fields(&r, "name", "kind"),
+        (Some("notes.".into()), Some("xml".into()))
+    );
+    // No cut keeps the schemas: the preferred one, and what breaks it.
+    let r = send(&url, "GET", "/docs/guide.txt", &[], None).await;
+    assert_eq!(r.status, 400, "{:?}", r.body);
+    let message = r.json()["message"].as_str().unwrap().to_string();
+    assert!(message.contains("path parameter ext: enum"), "{message}");
+    assert!(message.contains(".txt"), "{message}");
+    assert_eq!(send(&url, "GET", "/docs/x", &[], None).await.status, 404);
+}
+
+#[tokio::test]
 async fn templates_that_differ_only_in_a_fragment_share_their_path() {
     // `/#X-Amz-Target=...`, `/#Action=...`: the fragment never reaches a
     // server, so such operations used to be unreachable (404 for every one of
@@ -131,7 +170,7 @@ async fn templates_that_differ_only_in_a_fragment_share_their_path() {
         .iter()
         .filter(|w| w.contains("differ only after `#`"))
         .collect();
-    assert_eq!(warned.len(), 2, "one warning per path: {:?}", c.warnings());
+    assert_eq!(warned.len(), 4, "one warning per path: {:?}", c.warnings());
     assert!(
         warned[0].contains("/#X-Act=Shelf.Add and /#X-Act=Shelf.Count differ"),
         "{warned:?}"
@@ -286,4 +325,194 @@ fn a_replay_step_with_a_query_in_its_path_is_bound_by_it() {
         .arg("--accept");
     let out = crate::common::replay::run(cmd);
     assert_eq!(out.code, Some(0), "{out}");
+}
+
+#[tokio::test]
+async fn a_405_allows_the_methods_of_the_templates_the_request_names() {
+    // It listed every method on the path, those of other actions too.
+    let c = Arc::new(Contract::from_file("tests/fixtures/query-templates.yaml").expect("loads"));
+    let server = MockServer::start(c, ServeOptions::default())
+        .await
+        .expect("starts");
+    let url = server.url();
+    let r = send(&url, "DELETE", "/things?Action=Describe", &[], None).await;
+    assert_eq!((r.status, r.header("allow")), (405, Some("GET")));
+    let r = send(&url, "GET", "/things?Action=Create", &[], None).await;
+    assert_eq!((r.status, r.header("allow")), (405, Some("POST")));
+    assert_eq!(send(&url, "DELETE", "/things", &[], None).await.status, 404);
+
+    let c = Arc::new(Contract::from_file("tests/fixtures/fragments.yaml").expect("loads"));
+    let server = MockServer::start(c, ServeOptions::default())
+        .await
+        .expect("starts");
+    let url = server.url();
+    // Named by the query, the action exists, not for this method (was a 404).
+    let r = send(&url, "POST", "/ec2?Action=Describe", &[], None).await;
+    assert_eq!((r.status, r.header("allow")), (405, Some("GET")));
+    let r = send(&url, "DELETE", "/ec2?Action=Run", &[], None).await;
+    assert_eq!((r.status, r.header("allow")), (405, Some("POST")));
+    let r = send(&url, "DELETE", "/ec2", &[], None).await;
+    assert_eq!((r.status, r.header("allow")), (405, Some("GET, POST")));
+    assert_eq!(
+        send(&url, "POST", "/ec2?Action=Bogus", &[], None)
+            .await
+            .status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn a_form_body_names_its_action() {
+    // AWS's query protocol posts `Action` in the body: the request went to
+    // the first operation on the path (here a 400 for its missing MessageBody).
+    let c = Arc::new(Contract::from_file("tests/fixtures/fragments.yaml").expect("loads"));
+    let server = MockServer::start(c, ServeOptions::default())
+        .await
+        .expect("starts");
+    let url = server.url();
+    let form = [("content-type", "application/x-www-form-urlencoded")];
+    let post = |body: &'static str| send(&url, "POST", "/sqs", &form, Some(body));
+    let r = post("Action=DeleteQueue&QueueUrl=q1").await;
+    assert_eq!(
+        (r.status, r.json()),
+        (200, serde_json::json!({"op": "deleteQueue"})),
+        "{:?}",
+        String::from_utf8_lossy(&r.body)
+    );
+    let r = post("QueueUrl=q1&MessageBody=hi&Action=SendMessage").await;
+    assert_eq!(
+        (r.status, r.json()),
+        (200, serde_json::json!({"op": "sendMessage"}))
+    );
+    // Judged by the operation it names.
+    let r = post("Action=SendMessage&QueueUrl=q1").await;
+    assert_eq!(r.status, 400, "{:?}", r.body);
+    assert!(String::from_utf8_lossy(&r.body).contains("MessageBody"));
+    let r = post("Action=PurgeQueue&QueueUrl=q1").await;
+    assert_eq!(r.status, 404, "{:?}", r.body);
+    // The query, when it names the action, comes first.
+    let r = send(
+        &url,
+        "POST",
+        "/sqs?Action=DeleteQueue",
+        &form,
+        Some("QueueUrl=q1"),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.json()),
+        (200, serde_json::json!({"op": "deleteQueue"}))
+    );
+    let ids: Vec<Option<String>> = server
+        .received_requests()
+        .iter()
+        .map(|e| e.operation_id.clone())
+        .collect();
+    assert_eq!(ids[0].as_deref(), Some("deleteQueue"));
+}
+
+#[tokio::test]
+async fn a_body_read_to_route_keeps_its_limit() {
+    let c = Arc::new(Contract::from_file("tests/fixtures/fragments.yaml").expect("loads"));
+    let options = ServeOptions {
+        max_body: 16,
+        ..ServeOptions::default()
+    };
+    let server = MockServer::start(c, options).await.expect("starts");
+    let form = [("content-type", "application/x-www-form-urlencoded")];
+    let r = send(
+        &server.url(),
+        "POST",
+        "/sqs",
+        &form,
+        Some("Action=DeleteQueue&QueueUrl=a-rather-long-queue-url"),
+    )
+    .await;
+    assert_eq!(r.status, 413, "{:?}", r.body);
+}
+
+#[test]
+fn overlapping_queries_are_warned_of_at_load() {
+    let c = Contract::from_file("tests/fixtures/query-templates.yaml").expect("loads");
+    let overlap: Vec<&String> = c
+        .warnings()
+        .iter()
+        .filter(|w| w.contains("both match"))
+        .collect();
+    assert_eq!(overlap.len(), 2, "{:?}", c.warnings());
+    assert!(
+        overlap.iter().any(|w| w.contains(
+            "paths /search?q={q} and /search?q={q}&page={page} (GET) both match a request with the query of /search?q={q}&page={page}"
+        )),
+        "{overlap:?}"
+    );
+    assert!(
+        overlap
+            .iter()
+            .any(|w| w
+                .starts_with("paths /weather?city={city} and /weather?lat={lat}&lon={lon} (GET)")),
+        "{overlap:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_redirect_to_a_query_template_keeps_its_query() {
+    // The Location was `/services/rest`, which no operation serves.
+    let c = Arc::new(Contract::from_file("tests/fixtures/query-templates.yaml").expect("loads"));
+    let server = MockServer::start(c, ServeOptions::default())
+        .await
+        .expect("starts");
+    let url = server.url();
+    let r = send(
+        &url,
+        "GET",
+        "/services/rest?method=photos.move",
+        &[("prefer", "code=303")],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 303, "{:?}", r.body);
+    let location = r.header("location").expect("a Location").to_string();
+    assert!(
+        location.ends_with("/services/rest?method=photos.move"),
+        "{location}"
+    );
+    let path = &location[location.find("/services").unwrap()..];
+    assert_eq!(send(&url, "GET", path, &[], None).await.status, 200);
+}
+
+#[tokio::test]
+async fn the_proxy_routes_a_form_body_by_its_action_too() {
+    // The proxy judged the request against the first operation on the path
+    // (`--strict`: refused for a missing MessageBody it need not have).
+    let c = Arc::new(Contract::from_file("tests/fixtures/fragments.yaml").expect("loads"));
+    let target = MockServer::start(c.clone(), ServeOptions::default())
+        .await
+        .expect("starts");
+    let mut opts = mimeo::ProxyOptions::new(target.url());
+    opts.strict = true;
+    let proxy = mimeo::ProxyServer::start(c, opts)
+        .await
+        .expect("proxy starts");
+    let form = [("content-type", "application/x-www-form-urlencoded")];
+    let r = send(
+        &proxy.url(),
+        "POST",
+        "/sqs",
+        &form,
+        Some("Action=DeleteQueue&QueueUrl=q1"),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.json()),
+        (200, serde_json::json!({"op": "deleteQueue"})),
+        "{:?}",
+        String::from_utf8_lossy(&r.body)
+    );
+    let summary = proxy.shutdown().await;
+    assert_eq!(
+        (summary.forwarded, summary.count(mimeo::Check::RequestValid)),
+        (1, 0),
+        "{summary}"
+    );
 }

@@ -15,8 +15,9 @@ use super::volatile::Volatile;
 use super::yaml::{q, yaml};
 use super::Exchange;
 use crate::contract::{Contract, Operation, ParamIn};
+use crate::http::intake::is_url_encoded;
 use crate::proxy::forward::is_hop_by_hop;
-use crate::routing::{RouteMatch, Segment as TemplateSegment};
+use crate::routing::{RouteMatch, Said, Segment as TemplateSegment};
 use crate::scenario::placeholder;
 use crate::secrets::Secrets;
 use crate::support::media;
@@ -55,12 +56,21 @@ struct Routed<'a> {
 }
 
 /// Routes an exchange as the mock does: by its path, and on a path that
-/// operations share, by its query and headers too.
+/// operations share, by its query, headers and form body too.
 fn route<'a>(contract: &'a Contract, e: &'a Exchange) -> Routed<'a> {
     let (method, path) = (&e.method, e.path.as_str());
     let query: Vec<_> =
         form_urlencoded::parse(e.query.as_deref().unwrap_or("").as_bytes()).collect();
-    let (operation, params_of) = match contract.route_request(method, path, &query, &e.headers) {
+    let form: Vec<_> = match is_url_encoded(&e.headers) {
+        true => form_urlencoded::parse(&e.body).collect(),
+        false => Vec::new(),
+    };
+    let said = Said {
+        query: &query,
+        headers: &e.headers,
+        form: Some(&form),
+    };
+    let (operation, params_of) = match contract.route_request(method, path, &said) {
         RouteMatch::Found { handle, .. } => {
             let op = contract.op(handle);
             (Some(op), Some(op))
@@ -70,7 +80,7 @@ fn route<'a>(contract: &'a Contract, e: &'a Exchange) -> Routed<'a> {
             None,
             contract.operations.iter().find(|o| o.path == *template),
         ),
-        RouteMatch::NotFound => (None, None),
+        RouteMatch::NotFound | RouteMatch::NeedsForm => (None, None),
     };
     // `/a/b` is `["", "a", "b"]`: the first piece is what comes before the `/`.
     let raw: Vec<&str> = path.split('/').collect();

@@ -198,7 +198,12 @@ pub(super) fn step(raw: &Spanned<RawStep>, phase: Phase, cx: &mut StepCx<'_>) ->
                 headers.append(name, value);
             }
         }
-        match contract.route_request(m, probe, &query, &headers) {
+        let said = crate::routing::Said {
+            query: &query,
+            headers: &headers,
+            form: Some(&[]),
+        };
+        match contract.route_request(m, probe, &said) {
             RouteMatch::Found { handle: op, .. } => {
                 if raw.outside_contract {
                     errors.at(
