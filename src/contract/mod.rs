@@ -307,6 +307,12 @@ impl Contract {
     pub(crate) fn routes_by_fragment(&self) -> bool {
         self.router.has_fragments()
     }
+
+    /// Whether a form body's pair named `name` may say which operation a
+    /// request is (see [`Contract::routes_by_fragment`]).
+    pub(crate) fn is_fragment_key(&self, name: &str) -> bool {
+        self.router.is_fragment_key(name)
+    }
 }
 
 /// The formats mimeo reads.

@@ -39,6 +39,22 @@ pub(crate) struct Intake<'a> {
     pub(crate) query: Vec<(Cow<'a, str>, Cow<'a, str>)>,
 }
 
+/// The most pairs of a form body kept for routing.
+const MAX_ROUTING_PAIRS: usize = 16;
+
+/// The pairs of a form body routing may ask for: only those a fragment names,
+/// and a few of them (the body may hold a million pairs, and each template of
+/// the path asks).
+pub(crate) fn routing_pairs<'b>(
+    contract: &Contract,
+    body: &'b [u8],
+) -> Vec<(std::borrow::Cow<'b, str>, std::borrow::Cow<'b, str>)> {
+    form_urlencoded::parse(body)
+        .filter(|(k, _)| contract.is_fragment_key(k))
+        .take(MAX_ROUTING_PAIRS)
+        .collect()
+}
+
 impl<'a> Intake<'a> {
     /// Routes the request before its body is read.
     pub(crate) fn new(contract: &'a Contract, parts: &'a Parts) -> Intake<'a> {
@@ -71,8 +87,8 @@ impl<'a> Intake<'a> {
         };
         // A form body is looked at only where a fragment may need it.
         let form_body = contract.routes_by_fragment() && is_url_encoded(&parts.headers);
-        let pairs: Vec<_> = match body {
-            Some(body) if form_body => form_urlencoded::parse(body).collect(),
+        let pairs = match body {
+            Some(body) if form_body => routing_pairs(contract, body),
             _ => Vec::new(),
         };
         let said = Said {

@@ -29,11 +29,17 @@ pub(crate) use template::Segment;
 /// Compiled routes to handles of type `V` (the contract's operation indexes).
 #[derive(Debug)]
 pub(crate) struct Router<V> {
-    tree: matchit::Router<usize>,
+    /// The radix trees, tried in order: a template the first cannot hold
+    /// beside another (matchit refuses `/lists/{date}/{list}.json` beside
+    /// `/lists/{list}.json`, say) goes in the next, up to [`MAX_TREES`].
+    trees: Vec<matchit::Router<usize>>,
     routes: Vec<Route<V>>,
     /// Whether any template has a fragment (only then may a form body's
     /// pairs be asked for).
     fragments: bool,
+    /// The names fragments' pairs use (`Action`): the only pairs of a form
+    /// body routing looks at.
+    fragment_keys: Vec<String>,
 }
 
 /// One tree entry: the templates of that shape, in document order.
@@ -46,6 +52,9 @@ struct Route<V> {
     order: Vec<usize>,
     /// Every method the candidates serve (the `Allow` value).
     allow: String,
+    /// How many characters of the path template are literal, not parameters
+    /// (which of two trees' matches is the more specific).
+    literal: usize,
     /// Some candidates differ only in a fragment: all candidates are then
     /// told apart by all their parameters, not their path's alone.
     fragments: bool,
@@ -132,14 +141,24 @@ impl<V: Copy> Router<V> {
         warnings: &mut Vec<String>,
     ) -> Router<V> {
         let mut router = Router {
-            tree: matchit::Router::new(),
+            trees: vec![matchit::Router::new()],
             routes: Vec::new(),
             fragments: false,
+            fragment_keys: Vec::new(),
         };
-        let mut keys: Vec<String> = Vec::new();
+        // Tree keys to their route (a large document has tens of thousands).
+        let mut keys: std::collections::HashMap<String, usize> = Default::default();
         for (method, template, handle) in routes {
+            // Before joining a route too: a template whose values cannot be
+            // told apart is never served, whatever shares its shape.
+            if !template.splittable() {
+                warnings.push(format!(
+                    "path {template} has parameters with nothing between them in more than one place (or three in a row); their values cannot be told apart, and its operations are not served"
+                ));
+                continue;
+            }
             let key = template.route_key();
-            if let Some(idx) = keys.iter().position(|k| *k == key) {
+            if let Some(&idx) = keys.get(&key) {
                 let route = &mut router.routes[idx];
                 match route
                     .candidates
@@ -153,21 +172,16 @@ impl<V: Copy> Router<V> {
                 }
                 continue;
             }
-            if !template.splittable() {
-                warnings.push(format!(
-                    "path {template} has parameters with nothing between them in more than one place (or three in a row); their values cannot be told apart, and its operations are not served"
-                ));
-                continue;
-            }
-            match router.tree.insert(key.clone(), router.routes.len()) {
+            match insert(&mut router.trees, &key, router.routes.len()) {
                 Ok(()) => {
-                    keys.push(key);
                     router.routes.push(Route {
                         candidates: vec![Candidate::new(template, method, handle)],
                         order: Vec::new(),
                         allow: String::new(),
+                        literal: literal_len(&key),
                         fragments: false,
                     });
+                    keys.insert(key, router.routes.len() - 1);
                 }
                 Err(e) => warnings.push(format!(
                     "path {template} cannot be routed ({e}); its operations are not served"
@@ -180,6 +194,13 @@ impl<V: Copy> Router<V> {
             r.order = (0..r.candidates.len()).collect();
             r.order.sort_by_key(|&i| r.candidates[i].is_plain());
             router.fragments |= r.fragments;
+            for c in &r.candidates {
+                for k in c.template.fragment_keys() {
+                    if !router.fragment_keys.iter().any(|f| f == k) {
+                        router.fragment_keys.push(k.to_string());
+                    }
+                }
+            }
             warnings::same_shape(&r.candidates, warnings);
         }
         router
@@ -188,6 +209,12 @@ impl<V: Copy> Router<V> {
     /// Whether some template has a fragment, whose pair a form body may give.
     pub(crate) fn has_fragments(&self) -> bool {
         self.fragments
+    }
+
+    /// Whether a pair named `name` may tell templates apart by their fragment
+    /// (the form body pairs worth keeping for routing).
+    pub(crate) fn is_fragment_key(&self, name: &str) -> bool {
+        self.fragment_keys.iter().any(|k| k == name)
     }
 
     /// Routes a request. `path` is the raw (still percent-encoded) path, without
@@ -211,7 +238,45 @@ impl<V: Copy> Router<V> {
         said: Option<&Said<'_>>,
         accept: impl Fn(V, &PathParams<'a>, bool) -> bool,
     ) -> RouteMatch<'a, V> {
-        let Ok(m) = self.tree.at(path) else {
+        if let [tree] = &self.trees[..] {
+            // Nearly every contract.
+            return self.find_in(tree, method, path, said, &accept);
+        }
+        // The trees whose template matches, the most specific first (the
+        // most literal characters, as one tree prefers a static segment to a
+        // parameter), in tree order when equal; the first that serves the
+        // request does, else the first 405.
+        let mut matched: Vec<(usize, &matchit::Router<usize>)> = self
+            .trees
+            .iter()
+            .filter_map(|t| Some((self.routes[*t.at(path).ok()?.value].literal, t)))
+            .collect();
+        matched.sort_by_key(|&(literal, _)| std::cmp::Reverse(literal));
+        let mut answer = RouteMatch::NotFound;
+        for (_, tree) in matched {
+            match self.find_in(tree, method, path, said, &accept) {
+                found @ (RouteMatch::Found { .. } | RouteMatch::NeedsForm) => return found,
+                not_allowed @ RouteMatch::MethodNotAllowed { .. } => {
+                    if matches!(answer, RouteMatch::NotFound) {
+                        answer = not_allowed;
+                    }
+                }
+                RouteMatch::NotFound => {}
+            }
+        }
+        answer
+    }
+
+    /// [`Router::find`] in one tree.
+    fn find_in<'a>(
+        &'a self,
+        tree: &matchit::Router<usize>,
+        method: &Method,
+        path: &'a str,
+        said: Option<&Said<'_>>,
+        accept: &impl Fn(V, &PathParams<'a>, bool) -> bool,
+    ) -> RouteMatch<'a, V> {
+        let Ok(m) = tree.at(path) else {
             return RouteMatch::NotFound;
         };
         let route = &self.routes[*m.value];
@@ -231,7 +296,7 @@ impl<V: Copy> Router<V> {
             let Some(params) = c.bind_if_named(&raw, said) else {
                 continue;
             };
-            match route.accepted(c, handle, params, &raw, said, &accept) {
+            match route.accepted(c, handle, params, &raw, said, accept) {
                 Ok(params) => return RouteMatch::Found { handle, params },
                 Err(params) => fallback.offer(rank(at, c, said), handle, params),
             }
@@ -243,12 +308,54 @@ impl<V: Copy> Router<V> {
     }
 }
 
+/// The characters of a tree key outside its `{…}` parameters.
+fn literal_len(key: &str) -> usize {
+    let mut depth = 0usize;
+    key.chars()
+        .filter(|&c| {
+            match c {
+                '{' => depth += 1,
+                '}' => depth = depth.saturating_sub(1),
+                _ => return depth == 0,
+            }
+            false
+        })
+        .count()
+}
+
+/// The most radix trees a router holds: templates that conflict with one in
+/// each are not served (and reported).
+const MAX_TREES: usize = 8;
+
+/// Inserts `key` into the first of `trees` that can hold it beside what it
+/// holds, a new tree when none can (up to [`MAX_TREES`]).
+fn insert(trees: &mut Vec<matchit::Router<usize>>, key: &str, value: usize) -> Result<(), String> {
+    let mut last = String::new();
+    for tree in trees.iter_mut() {
+        match tree.insert(key.to_string(), value) {
+            Ok(()) => return Ok(()),
+            Err(e) => last = e.to_string(),
+        }
+    }
+    if trees.len() >= MAX_TREES {
+        return Err(last);
+    }
+    let mut tree = matchit::Router::new();
+    tree.insert(key.to_string(), value)
+        .map_err(|e| e.to_string())?;
+    trees.push(tree);
+    Ok(())
+}
+
 /// The rank of a candidate as the fallback (lowest wins): a template whose
-/// query pairs the request has is the one meant, even with invalid
-/// parameters (`/weather?city={city}` beside `/weather`), and no plain one is
-/// tried after it; otherwise the first in document order.
+/// query pairs the request has, or whose fragment's pairs it states
+/// (`?op=append` for `/things/{id}#op=append`), is the one meant, even with
+/// invalid parameters (`/weather?city={city}` beside `/weather`), and no
+/// plain one is tried after it; otherwise the first in document order.
 fn rank<V>(at: usize, c: &Candidate<V>, said: Option<&Said<'_>>) -> usize {
-    if said.is_some() && c.template.has_query() {
+    let Some(said) = said else { return at + 1 };
+    let t = &c.template;
+    if t.has_query() || t.has_fragment() && t.fragment_stated(|k, v| said.says(k, v)) {
         0
     } else {
         at + 1

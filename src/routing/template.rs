@@ -189,6 +189,17 @@ impl PathTemplate {
         self.fragment.iter().all(|(k, v)| says(k, v) != Some(false))
     }
 
+    /// The names of its fragment's pairs (`Action` of `/#Action=Run`).
+    pub(crate) fn fragment_keys(&self) -> impl Iterator<Item = &str> {
+        self.fragment.iter().map(|(k, _)| k.as_str())
+    }
+
+    /// Whether the request states every pair of its fragment, and it has
+    /// some (`says` as for [`PathTemplate::fragment_agrees`]).
+    pub(crate) fn fragment_stated(&self, says: impl Fn(&str, &str) -> Option<bool>) -> bool {
+        !self.fragment.is_empty() && self.fragment.iter().all(|(k, v)| says(k, v) == Some(true))
+    }
+
     /// Whether some pair of its fragment is one the request does not give
     /// (`says` as for [`PathTemplate::fragment_agrees`]).
     pub(crate) fn fragment_unsaid(&self, says: impl Fn(&str, &str) -> Option<bool>) -> bool {

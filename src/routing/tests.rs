@@ -337,3 +337,109 @@ fn adjacent_parameters_are_cut_where_their_schemas_say() {
         RouteMatch::NotFound
     ));
 }
+
+#[test]
+fn templates_the_first_tree_cannot_hold_beside_others_are_still_served() {
+    // Pairs matchit refuses in one tree (seen in Jellyfin's and Microsoft
+    // Graph's documents).
+    let list = [
+        "/Videos/{itemId}/{mediaSourceId}/Subtitles/{index}/Stream.{format}",
+        "/Videos/{itemId}/{mediaSourceId}/Subtitles/{index}/{ticks}/Stream.{format}",
+        "/dm/microsoft.graph.getAssignedRoleDetails()",
+        "/dm/microsoft.graph.getRoleScopeTagsByIds(ids={ids})",
+        "/dm/microsoft.graph.getSuggestedEnrollmentLimit(enrollmentType='{t}')",
+    ]
+    .map(PathTemplate::parse);
+    let mut warnings = Vec::new();
+    let r = Router::new(
+        list.iter().zip(1..).map(|(t, h)| (&Method::GET, t, h)),
+        &mut warnings,
+    );
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert!(r.trees.len() > 1, "the pairs conflict in one tree");
+    let get = |path| found(r.find(&Method::GET, path, None, yes));
+    assert_eq!(get("/Videos/a/b/Subtitles/3/Stream.srt").0, 1);
+    let (h, params) = get("/Videos/a/b/Subtitles/3/900/Stream.srt");
+    assert_eq!(h, 2);
+    assert_eq!(params[3], ("ticks".to_string(), "900".to_string()));
+    assert_eq!(get("/dm/microsoft.graph.getAssignedRoleDetails()").0, 3);
+    assert_eq!(get("/dm/microsoft.graph.getRoleScopeTagsByIds(ids=7)").0, 4);
+    assert_eq!(
+        get("/dm/microsoft.graph.getSuggestedEnrollmentLimit(enrollmentType='x')").0,
+        5
+    );
+    // A method one tree's template does not serve is a 405 only when no
+    // other tree serves the request.
+    assert!(matches!(
+        r.find(
+            &Method::POST,
+            "/dm/microsoft.graph.getRoleScopeTagsByIds(ids=7)",
+            None,
+            yes
+        ),
+        RouteMatch::MethodNotAllowed { .. }
+    ));
+    assert!(matches!(
+        r.find(&Method::GET, "/dm/microsoft.graph.other()", None, yes),
+        RouteMatch::NotFound
+    ));
+}
+
+#[test]
+fn every_template_is_served_or_reported_and_trees_are_bounded() {
+    // Many templates that each conflict with the ones before (a literal, then
+    // a parameter, at the same place): more than the trees can hold.
+    let list: Vec<PathTemplate> = (0..MAX_TREES * 3)
+        .map(|i| PathTemplate::parse(&format!("/x/{}{{p}}", "a".repeat(i + 1))))
+        .chain((0..MAX_TREES * 3).map(|i| PathTemplate::parse(&format!("/y/{{q}}.{i}"))))
+        .collect();
+    let mut warnings = Vec::new();
+    let r = Router::new(
+        list.iter().zip(1..).map(|(t, h)| (&Method::GET, t, h)),
+        &mut warnings,
+    );
+    assert!(r.trees.len() <= MAX_TREES);
+    for (i, t) in list.iter().enumerate() {
+        let path = t.as_str().replace("{p}", "-v").replace("{q}", "v");
+        let served = matches!(
+            r.find(&Method::GET, &path, None, yes),
+            RouteMatch::Found { handle, .. } if handle == i + 1
+        );
+        let reported = warnings.iter().any(|w| w.contains(&format!("path {t} ")));
+        assert!(
+            served != reported,
+            "{t}: served {served}, reported {reported}: {warnings:?}"
+        );
+    }
+}
+
+#[test]
+fn a_template_whose_fragment_the_request_states_is_the_fallback() {
+    let plain = PathTemplate::parse("/things/{id}");
+    let append = PathTemplate::parse("/things/{id}#op=append");
+    let r = Router::new(
+        [(&Method::POST, &plain, 1), (&Method::POST, &append, 2)],
+        &mut Vec::new(),
+    );
+    let headers = HeaderMap::new();
+    let op = pairs(&[("op", "append")]);
+    // `append` refuses the parameters, the plain one would take them: the
+    // request that names `append` is still judged by it.
+    let only_plain = |h: i32, _: &PathParams<'_>, _: bool| h == 1;
+    let m = r.find(
+        &Method::POST,
+        "/things/1",
+        Some(&said(&op, &headers, None)),
+        only_plain,
+    );
+    assert_eq!(found(m).0, 2);
+    // Without the pair (its body read), the plain one serves it.
+    let none = pairs(&[]);
+    let m = r.find(
+        &Method::POST,
+        "/things/1",
+        Some(&said(&none, &headers, Some(&none))),
+        only_plain,
+    );
+    assert_eq!(found(m).0, 1);
+}

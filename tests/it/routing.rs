@@ -390,6 +390,16 @@ async fn a_form_body_names_its_action() {
     assert!(String::from_utf8_lossy(&r.body).contains("MessageBody"));
     let r = post("Action=PurgeQueue&QueueUrl=q1").await;
     assert_eq!(r.status, 404, "{:?}", r.body);
+    // A body of many pairs is read once for routing: only the pairs a
+    // fragment names are kept (a few), however many there are.
+    let many: &'static str = Box::leak(
+        format!("{}Action=DeleteQueue&QueueUrl=q1", "a=1&".repeat(100_000)).into_boxed_str(),
+    );
+    let r = post(many).await;
+    assert_eq!(
+        (r.status, r.json()),
+        (200, serde_json::json!({"op": "deleteQueue"}))
+    );
     // The query, when it names the action, comes first.
     let r = send(
         &url,

@@ -62,7 +62,7 @@ fn route<'a>(contract: &'a Contract, e: &'a Exchange) -> Routed<'a> {
     let query: Vec<_> =
         form_urlencoded::parse(e.query.as_deref().unwrap_or("").as_bytes()).collect();
     let form: Vec<_> = match is_url_encoded(&e.headers) {
-        true => form_urlencoded::parse(&e.body).collect(),
+        true => crate::http::intake::routing_pairs(contract, &e.body),
         false => Vec::new(),
     };
     let said = Said {
