@@ -33,6 +33,10 @@ pub(crate) struct Router<V> {
     /// beside another (matchit refuses `/lists/{date}/{list}.json` beside
     /// `/lists/{list}.json`, say) goes in the next, up to [`MAX_TREES`].
     trees: Vec<matchit::Router<usize>>,
+    /// Templates no tree can hold (a segment's literal text beside a
+    /// parameter, written a hundred ways, as Microsoft Graph's functions
+    /// are), matched one by one when no tree matches, in document order.
+    linear: Vec<(KeyPattern, usize)>,
     routes: Vec<Route<V>>,
     /// Whether any template has a fragment (only then may a form body's
     /// pairs be asked for).
@@ -142,6 +146,7 @@ impl<V: Copy> Router<V> {
     ) -> Router<V> {
         let mut router = Router {
             trees: vec![matchit::Router::new()],
+            linear: Vec::new(),
             routes: Vec::new(),
             fragments: false,
             fragment_keys: Vec::new(),
@@ -172,7 +177,12 @@ impl<V: Copy> Router<V> {
                 }
                 continue;
             }
-            match insert(&mut router.trees, &key, router.routes.len()) {
+            let inserted = insert(&mut router.trees, &key, router.routes.len()).or_else(|e| {
+                let pattern = KeyPattern::parse(&key).ok_or(e)?;
+                router.linear.push((pattern, router.routes.len()));
+                Ok::<(), String>(())
+            });
+            match inserted {
                 Ok(()) => {
                     router.routes.push(Route {
                         candidates: vec![Candidate::new(template, method, handle)],
@@ -238,23 +248,30 @@ impl<V: Copy> Router<V> {
         said: Option<&Said<'_>>,
         accept: impl Fn(V, &PathParams<'a>, bool) -> bool,
     ) -> RouteMatch<'a, V> {
-        if let [tree] = &self.trees[..] {
+        if let ([tree], []) = (&self.trees[..], &self.linear[..]) {
             // Nearly every contract.
             return self.find_in(tree, method, path, said, &accept);
         }
-        // The trees whose template matches, the most specific first (the
-        // most literal characters, as one tree prefers a static segment to a
-        // parameter), in tree order when equal; the first that serves the
-        // request does, else the first 405.
-        let mut matched: Vec<(usize, &matchit::Router<usize>)> = self
-            .trees
-            .iter()
-            .filter_map(|t| Some((self.routes[*t.at(path).ok()?.value].literal, t)))
-            .collect();
-        matched.sort_by_key(|&(literal, _)| std::cmp::Reverse(literal));
+        // The templates that match, from every tree and the linear list, the
+        // most specific first (the most literal characters, as one tree
+        // prefers a static segment to a parameter), in their order when
+        // equal; the first that serves the request does, else the first 405.
+        let mut matched: Vec<(usize, usize, Vec<&'a str>)> = Vec::new();
+        for tree in &self.trees {
+            if let Ok(m) = tree.at(path) {
+                let raw = m.params.iter().map(|(_, v)| v).collect();
+                matched.push((self.routes[*m.value].literal, *m.value, raw));
+            }
+        }
+        for (pattern, route) in &self.linear {
+            if let Some(raw) = pattern.captures(path) {
+                matched.push((self.routes[*route].literal, *route, raw));
+            }
+        }
+        matched.sort_by_key(|(literal, _, _)| std::cmp::Reverse(*literal));
         let mut answer = RouteMatch::NotFound;
-        for (_, tree) in matched {
-            match self.find_in(tree, method, path, said, &accept) {
+        for (_, route, raw) in matched {
+            match self.serve_route(route, raw, method, said, &accept) {
                 found @ (RouteMatch::Found { .. } | RouteMatch::NeedsForm) => return found,
                 not_allowed @ RouteMatch::MethodNotAllowed { .. } => {
                     if matches!(answer, RouteMatch::NotFound) {
@@ -279,11 +296,24 @@ impl<V: Copy> Router<V> {
         let Ok(m) = tree.at(path) else {
             return RouteMatch::NotFound;
         };
-        let route = &self.routes[*m.value];
+        let raw: Vec<&'a str> = m.params.iter().map(|(_, v)| v).collect();
+        self.serve_route(*m.value, raw, method, said, accept)
+    }
+
+    /// Which template of route `route`, whose captures for the request are
+    /// `raw`, serves the request (see [`Router::find`]).
+    fn serve_route<'a>(
+        &'a self,
+        route: usize,
+        raw: Vec<&'a str>,
+        method: &Method,
+        said: Option<&Said<'_>>,
+        accept: &impl Fn(V, &PathParams<'a>, bool) -> bool,
+    ) -> RouteMatch<'a, V> {
+        let route = &self.routes[route];
         if said.is_some_and(|s| route.needs_form(s)) {
             return RouteMatch::NeedsForm;
         }
-        let raw: Vec<&'a str> = m.params.iter().map(|(_, v)| v).collect();
         let mut fallback = Fallback::default();
         for &at in &route.order {
             let c = &route.candidates[at];
@@ -308,6 +338,55 @@ impl<V: Copy> Router<V> {
     }
 }
 
+/// A tree key matched without a tree: per segment, its literal text, or the
+/// text before and after its one parameter (a tree key has at most one per
+/// segment: see [`PathTemplate::route_key`]).
+#[derive(Debug)]
+struct KeyPattern(Vec<(String, Option<String>)>);
+
+impl KeyPattern {
+    /// `None` for a key it cannot read (a catch-all, braces in literal text).
+    fn parse(key: &str) -> Option<KeyPattern> {
+        let segments = key
+            .strip_prefix('/')?
+            .split('/')
+            .map(|seg| match seg.split_once('{') {
+                None => (!seg.contains('}')).then(|| (seg.to_string(), None)),
+                Some((before, rest)) => {
+                    let (name, after) = rest.split_once('}')?;
+                    let plain = !name.starts_with('*')
+                        && !(before.to_string() + after).contains(['{', '}']);
+                    plain.then(|| (before.to_string(), Some(after.to_string())))
+                }
+            });
+        segments.collect::<Option<Vec<_>>>().map(KeyPattern)
+    }
+
+    /// The parameters' raw values in `path`, as a tree would capture them
+    /// (never empty), when it matches.
+    fn captures<'p>(&self, path: &'p str) -> Option<Vec<&'p str>> {
+        let mut segments = path.strip_prefix('/')?.split('/');
+        let mut raw = Vec::new();
+        for (before, after) in &self.0 {
+            let seg = segments.next()?;
+            match after {
+                None if seg == before => {}
+                None => return None,
+                Some(after) => {
+                    let value = seg
+                        .strip_prefix(before.as_str())?
+                        .strip_suffix(after.as_str())?;
+                    if value.is_empty() {
+                        return None;
+                    }
+                    raw.push(value);
+                }
+            }
+        }
+        segments.next().is_none().then_some(raw)
+    }
+}
+
 /// The characters of a tree key outside its `{…}` parameters.
 fn literal_len(key: &str) -> usize {
     let mut depth = 0usize;
@@ -324,7 +403,7 @@ fn literal_len(key: &str) -> usize {
 }
 
 /// The most radix trees a router holds: templates that conflict with one in
-/// each are not served (and reported).
+/// each are matched one by one ([`Router::linear`]).
 const MAX_TREES: usize = 8;
 
 /// Inserts `key` into the first of `trees` that can hold it beside what it
