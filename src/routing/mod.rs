@@ -56,9 +56,9 @@ struct Route<V> {
     order: Vec<usize>,
     /// Every method the candidates serve (the `Allow` value).
     allow: String,
-    /// How many characters of the path template are literal, not parameters
-    /// (which of two trees' matches is the more specific).
-    literal: usize,
+    /// How specific its path is, segment by segment from the left (which of
+    /// two trees' matches a single tree would have chosen).
+    specificity: Vec<(u8, usize)>,
     /// Some candidates differ only in a fragment: all candidates are then
     /// told apart by all their parameters, not their path's alone.
     fragments: bool,
@@ -188,7 +188,11 @@ impl<V: Copy> Router<V> {
                         candidates: vec![Candidate::new(template, method, handle)],
                         order: Vec::new(),
                         allow: String::new(),
-                        literal: literal_len(&key),
+                        specificity: template
+                            .segments()
+                            .iter()
+                            .map(Segment::specificity)
+                            .collect(),
                         fragments: false,
                     });
                     keys.insert(key, router.routes.len() - 1);
@@ -253,24 +257,27 @@ impl<V: Copy> Router<V> {
             return self.find_in(tree, method, path, said, &accept);
         }
         // The templates that match, from every tree and the linear list, the
-        // most specific first (the most literal characters, as one tree
-        // prefers a static segment to a parameter), in their order when
-        // equal; the first that serves the request does, else the first 405.
-        let mut matched: Vec<(usize, usize, Vec<&'a str>)> = Vec::new();
+        // most specific first (segment by segment from the left, as one tree
+        // orders static text before parameters), in their order when equal;
+        // the first that serves the request does, else the first 405.
+        let mut matched: Vec<(usize, Vec<&'a str>)> = Vec::new();
         for tree in &self.trees {
             if let Ok(m) = tree.at(path) {
-                let raw = m.params.iter().map(|(_, v)| v).collect();
-                matched.push((self.routes[*m.value].literal, *m.value, raw));
+                matched.push((*m.value, m.params.iter().map(|(_, v)| v).collect()));
             }
         }
         for (pattern, route) in &self.linear {
             if let Some(raw) = pattern.captures(path) {
-                matched.push((self.routes[*route].literal, *route, raw));
+                matched.push((*route, raw));
             }
         }
-        matched.sort_by_key(|(literal, _, _)| std::cmp::Reverse(*literal));
+        matched.sort_by(|(a, _), (b, _)| {
+            self.routes[*b]
+                .specificity
+                .cmp(&self.routes[*a].specificity)
+        });
         let mut answer = RouteMatch::NotFound;
-        for (_, route, raw) in matched {
+        for (route, raw) in matched {
             match self.serve_route(route, raw, method, said, &accept) {
                 found @ (RouteMatch::Found { .. } | RouteMatch::NeedsForm) => return found,
                 not_allowed @ RouteMatch::MethodNotAllowed { .. } => {
@@ -385,21 +392,6 @@ impl KeyPattern {
         }
         segments.next().is_none().then_some(raw)
     }
-}
-
-/// The characters of a tree key outside its `{…}` parameters.
-fn literal_len(key: &str) -> usize {
-    let mut depth = 0usize;
-    key.chars()
-        .filter(|&c| {
-            match c {
-                '{' => depth += 1,
-                '}' => depth = depth.saturating_sub(1),
-                _ => return depth == 0,
-            }
-            false
-        })
-        .count()
 }
 
 /// The most radix trees a router holds: templates that conflict with one in

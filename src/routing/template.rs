@@ -470,6 +470,25 @@ impl Segment {
         rest.is_empty().then_some(out)
     }
 
+    /// How specific the segment is, as a radix tree orders matches: literal
+    /// text first, then text around parameters (the more text, the sooner),
+    /// then a bare parameter.
+    pub(crate) fn specificity(&self) -> (u8, usize) {
+        let text: usize = self
+            .pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Text(t) => t.len(),
+                Piece::Param(_) => 0,
+            })
+            .sum();
+        match (self.param_count(), text) {
+            (0, _) => (2, text),
+            (_, 0) => (0, 0),
+            _ => (1, text),
+        }
+    }
+
     /// The text when the segment has no parameter.
     pub(crate) fn literal(&self) -> Option<&str> {
         match self.pieces.as_slice() {

@@ -448,3 +448,22 @@ fn a_template_whose_fragment_the_request_states_is_the_fallback() {
     );
     assert_eq!(found(m).0, 1);
 }
+
+#[test]
+fn across_trees_the_match_one_tree_would_choose_wins() {
+    // The third conflicts with the second (a bare parameter beside a
+    // prefixed one) and goes in another tree; one tree would have answered
+    // `/v/s/longname` with the first (static `s` before a parameter).
+    let list = ["/v/s/{x}", "/v/pre{y}/z", "/v/{a}/longname"].map(PathTemplate::parse);
+    let mut warnings = Vec::new();
+    let r = Router::new(
+        list.iter().zip(1..).map(|(t, h)| (&Method::GET, t, h)),
+        &mut warnings,
+    );
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert!(r.trees.len() > 1, "the third conflicts in one tree");
+    let get = |path| found(r.find(&Method::GET, path, None, yes)).0;
+    assert_eq!(get("/v/s/longname"), 1);
+    assert_eq!(get("/v/other/longname"), 3);
+    assert_eq!(get("/v/prefix/z"), 2);
+}

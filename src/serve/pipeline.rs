@@ -195,7 +195,11 @@ pub(super) async fn answer(
             return out.of(operation);
         }
     }
-    if !violations.is_empty() && violations.items.iter().all(|v| v.rule == UNCOMPILABLE) {
+    // (Counted violations beyond those listed may be of any kind.)
+    let only_uncheckable = violations.more == 0
+        && !violations.open
+        && violations.items.iter().all(|v| v.rule == UNCOMPILABLE);
+    if !violations.is_empty() && only_uncheckable {
         // Only a schema mimeo cannot compile stands in the way: the request may
         // well be valid, so it is not told it is not (a 400 would send its
         // author looking for a mistake that is the contract's).

@@ -448,6 +448,20 @@ async fn every_schema_reaching_a_broken_pattern_is_set_aside_at_load() {
     assert!(server.late_warnings().is_empty());
 }
 
+#[test]
+fn a_pattern_inside_an_extension_sets_nothing_aside() {
+    // jsonschema ignores `x-` members: what is in them is not a schema.
+    let text = std::fs::read_to_string("tests/fixtures/broken-pattern-shared.yaml")
+        .unwrap()
+        .replace(
+            "code: { type: string, pattern: '^\\p{XDigit}+$' }",
+            "code: { type: string, x-meta: { pattern: '^\\p{XDigit}+$' } }",
+        );
+    assert!(text.contains("x-meta"), "the fixture changed");
+    let c = Contract::from_text("ext.yaml", &text).expect("loads");
+    assert!(c.warnings().is_empty(), "{:?}", c.warnings());
+}
+
 #[tokio::test]
 async fn callbacks_given_as_refs_load_and_their_operations_serve() {
     const FILE: &str = "tests/fixtures/callbacks.yaml";

@@ -187,8 +187,9 @@ struct PatternCheck {
     /// Schema nodes already looked at, by address.
     seen: std::collections::HashSet<usize>,
     /// Nodes found broken themselves (a `$ref` to nothing, a pattern that does
-    /// not compile), by address, and why.
-    broken: HashMap<usize, String>,
+    /// not compile), by address, and why, in the order found (so that the
+    /// reason given is the same from run to run).
+    broken: indexmap::IndexMap<usize, String>,
     /// Patterns already compiled: `Some(why)` when one cannot be.
     patterns: HashMap<String, Option<String>>,
     /// The compiled patterns, kept for the validators (which compile the same
@@ -206,6 +207,8 @@ fn children<'d>(document: &'d Value, v: &'d Value, out: &mut Vec<&'d Value>) {
     let Value::Object(map) = v else { return };
     for (k, child) in map {
         match (k.as_str(), child) {
+            // Extensions are not schemas: the validator ignores them.
+            (k, _) if k.starts_with("x-") && k != fancy::KEYWORD => {}
             ("$ref", Value::String(r)) => {
                 if let Some(p) = r.strip_prefix('#') {
                     if p.is_empty() || p.starts_with('/') {
@@ -224,6 +227,8 @@ fn children<'d>(document: &'d Value, v: &'d Value, out: &mut Vec<&'d Value>) {
             _ => {}
         }
     }
+    // Only objects are schemas (`required: [..]` holds names, not nodes to walk).
+    out.retain(|c| c.is_object());
 }
 
 impl PatternCheck {
@@ -268,6 +273,7 @@ impl PatternCheck {
         let mut problem = None;
         for (k, child) in map {
             let why = match (k.as_str(), child) {
+                (k, _) if k.starts_with("x-") && k != fancy::KEYWORD => None,
                 ("$ref", Value::String(r)) => match r.strip_prefix('#') {
                     Some(p) if (p.is_empty() || p.starts_with('/')) => {
                         pointer::fragment(document, p)
@@ -314,14 +320,17 @@ impl PatternCheck {
                 todo.push(c);
             }
         }
-        let mut reaching = self.broken.clone();
-        let mut queue: Vec<usize> = reaching.keys().copied().collect();
-        while let Some(node) = queue.pop() {
+        let mut reaching: HashMap<usize, String> =
+            self.broken.iter().map(|(k, v)| (*k, v.clone())).collect();
+        // Breadth first from the broken nodes in the order found: a node's
+        // reason is that of the first broken node that reaches it.
+        let mut queue: std::collections::VecDeque<usize> = self.broken.keys().copied().collect();
+        while let Some(node) = queue.pop_front() {
             let why = reaching[&node].clone();
             for &p in parents.get(&node).into_iter().flatten() {
                 if let std::collections::hash_map::Entry::Vacant(e) = reaching.entry(p) {
                     e.insert(why.clone());
-                    queue.push(p);
+                    queue.push_back(p);
                 }
             }
         }
