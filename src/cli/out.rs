@@ -45,3 +45,20 @@ macro_rules! tell {
 }
 
 pub(crate) use {say, tell};
+
+/// Prints, as they are found, the warnings `take` hands over (a server's
+/// problems met after start: bodies built late, schemas compiled on first
+/// use), every 200 ms; never returns (select it against the stop).
+pub(crate) async fn tell_late(take: impl Fn() -> Vec<String>) {
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        tell_warnings(take());
+    }
+}
+
+/// Prints each of `warnings` as a `warning:` line.
+pub(crate) fn tell_warnings(warnings: Vec<String>) {
+    for w in warnings {
+        tell!("warning: {w}");
+    }
+}

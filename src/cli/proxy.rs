@@ -61,21 +61,11 @@ pub(crate) fn run(args: ProxyArgs) -> i32 {
         out.push_str(&format!("mimeo: listening on {}\n", proxy.url()));
         print_now(&out);
         // Schemas are compiled on first use: one that cannot be is told as it is met.
-        let late = async {
-            loop {
-                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-                for w in proxy.late_warnings() {
-                    super::out::tell!("warning: {w}");
-                }
-            }
-        };
         tokio::select! {
             _ = &mut stop => {}
-            () = late => {}
+            () = super::out::tell_late(|| proxy.late_warnings()) => {}
         }
-        for w in proxy.late_warnings() {
-            super::out::tell!("warning: {w}");
-        }
+        super::out::tell_warnings(proxy.late_warnings());
         super::out::tell!("mimeo: stopping; finishing requests in flight");
         let summary = proxy.shutdown().await;
         super::out::stderr(&summary.to_string());

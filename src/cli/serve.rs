@@ -95,22 +95,12 @@ pub(crate) fn run(args: ServeArgs) -> i32 {
         // A large contract's bodies are built after start, and any contract's
         // schemas are compiled on first use: what goes wrong then is printed
         // as it is found.
-        let late = async {
-            loop {
-                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-                for w in server.late_warnings() {
-                    super::out::tell!("warning: {w}");
-                }
-            }
-        };
         tokio::select! {
             _ = &mut stop => {}
             _ = server.shutdown_requested() => {}
-            () = late => {}
+            () = super::out::tell_late(|| server.late_warnings()) => {}
         }
-        for w in server.late_warnings() {
-            super::out::tell!("warning: {w}");
-        }
+        super::out::tell_warnings(server.late_warnings());
         if let Some(path) = &args.ready_file {
             let _ = ready::clear(path);
         }

@@ -187,6 +187,17 @@ pub(crate) struct State {
 }
 
 impl State {
+    /// Reads a request's body within the server's limits (`--max-body-size`,
+    /// the body timeout): for an operation, for routing, for the admin API.
+    pub(crate) async fn read_body(
+        &self,
+        headers: &hyper::HeaderMap,
+        body: hyper::body::Incoming,
+    ) -> Result<bytes::Bytes, crate::http::server::BodyError> {
+        crate::http::server::read_body(headers, body, self.opts.max_body, self.opts.body_timeout)
+            .await
+    }
+
     /// Starts one session (or, with `None`, every session) over: state, rule
     /// sequences, chaos draws and its journal entries.
     fn reset(&self, session: Option<&str>) {

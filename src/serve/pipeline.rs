@@ -19,7 +19,7 @@ use super::session::stable_hash;
 use super::State;
 use crate::contract::{OpIndex, Operation, UNCOMPILABLE};
 use crate::http::intake::{invalid_request_status, violation_list, Intake, Route};
-use crate::http::server::{read_body, BodyError};
+use crate::http::server::BodyError;
 use crate::journal::{Drawn, Why};
 use crate::respond::fault::{Dribble, Fault};
 use crate::respond::rules::segments;
@@ -89,14 +89,7 @@ pub(super) async fn answer(
     let body = if let Route::NeedsBody = intake.route {
         // A form body names the operation (AWS's query protocol posts its
         // `Action` there): read first, within the same limits, and routed again.
-        match read_body(
-            &parts.headers,
-            body,
-            state.opts.max_body,
-            state.opts.body_timeout,
-        )
-        .await
-        {
+        match state.read_body(&parts.headers, body).await {
             Ok(read) => {
                 intake = Intake::with_body(contract, parts, &parts.method, &read);
                 Ok(read)
@@ -140,14 +133,7 @@ pub(super) async fn answer(
 
     let body = match body {
         Ok(read) => read,
-        Err(unread) => match read_body(
-            &parts.headers,
-            unread,
-            state.opts.max_body,
-            state.opts.body_timeout,
-        )
-        .await
-        {
+        Err(unread) => match state.read_body(&parts.headers, unread).await {
             Ok(read) => read,
             Err(e) => return unreadable(state, Some(operation), e),
         },

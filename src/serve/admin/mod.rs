@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 
 use super::session;
 use super::State;
-use crate::http::server::{read_body, BodyError};
+use crate::http::server::BodyError;
 use crate::respond::{Built, MOCK_ERROR_HEADER};
 
 /// The endpoints, for the message on an unknown one.
@@ -148,14 +148,7 @@ pub(in crate::serve) async fn answer(
 }
 
 async fn read_admin_body(state: &State, parts: &Parts, body: Incoming) -> Result<Bytes, Built> {
-    match read_body(
-        &parts.headers,
-        body,
-        state.opts.max_body,
-        state.opts.body_timeout,
-    )
-    .await
-    {
+    match state.read_body(&parts.headers, body).await {
         Ok(b) => Ok(b),
         Err(BodyError::TooLarge) => Err(error(
             StatusCode::PAYLOAD_TOO_LARGE,
