@@ -136,8 +136,8 @@ impl Redactor<'_> {
 
     /// A request target (`/path?query`) as shown: query values that are or look
     /// like credentials hidden.
-    pub(crate) fn target(&self, path: &str, query: Option<&str>) -> String {
-        let path = self.text(path);
+    pub(crate) fn target<'t>(&self, path: &'t str, query: Option<&str>) -> Cow<'t, str> {
+        let path = self.shown(path);
         let Some(query) = query else { return path };
         let pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> =
             form_urlencoded::parse(query.as_bytes()).collect();
@@ -145,17 +145,17 @@ impl Redactor<'_> {
             secret_name(k) || self.profile.is_key_name(k) || self.profile.is_secret(v)
         };
         if !pairs.iter().any(|(k, v)| hide(k, v)) {
-            return format!("{path}?{}", self.text(query));
+            return Cow::Owned(format!("{path}?{}", self.shown(query)));
         }
         let mut s = form_urlencoded::Serializer::new(String::new());
         for (k, v) in &pairs {
             if hide(k, v) {
                 s.append_pair(k, REDACTED);
             } else {
-                s.append_pair(k, &self.text(v));
+                s.append_pair(k, &self.shown(v));
             }
         }
-        format!("{path}?{}", s.finish())
+        Cow::Owned(format!("{path}?{}", s.finish()))
     }
 
     /// A query parameter's value as shown.
@@ -226,6 +226,12 @@ impl Redactor<'_> {
     /// Free text (a path, a message, a value) with every known credential and
     /// every credential shape hidden.
     pub(crate) fn text(&self, text: &str) -> String {
+        self.shown(text).into_owned()
+    }
+
+    /// [`Redactor::text`], borrowing `text` when nothing in it is hidden (the
+    /// usual case: a log line's path and session cost no copy).
+    pub(crate) fn shown<'t>(&self, text: &'t str) -> Cow<'t, str> {
         let mut scrubbed = self.configured.scrub_cow(text);
         // Encoded forms differ from the values only by `%`, `+` or `\`: text
         // without those can hold the values only as sent (the usual case: a
@@ -245,7 +251,10 @@ impl Redactor<'_> {
                 scrubbed = Cow::Owned(scrubbed.replace(form.as_str(), REDACTED));
             }
         }
-        self.profile.scrub(&scrubbed).into_owned()
+        match scrubbed {
+            Cow::Borrowed(t) => self.profile.scrub(t),
+            Cow::Owned(t) => Cow::Owned(self.profile.scrub(&t).into_owned()),
+        }
     }
 }
 

@@ -362,7 +362,7 @@ impl Entry {
     pub(crate) fn view(&self, cx: &ViewCx<'_>) -> JournaledRequest {
         let profile = &cx.contract.profile;
         let r = Redactor::of(profile, cx.secrets, self.head.headers());
-        let url = r.target(self.head.path(), self.head.query());
+        let url = r.target(self.head.path(), self.head.query()).into_owned();
         let mut headers: IndexMap<String, String> = IndexMap::new();
         for (name, value) in self.head.headers() {
             let shown = r.header(name, value);

@@ -34,53 +34,52 @@ fn value_pattern() -> &'static Regex {
 /// dot) costs one pass of 8 bytes at a time.
 fn may_hold_shape(text: &str) -> bool {
     let bytes = text.as_bytes();
-    match classify(bytes) {
-        // The patterns fold case the Unicode way (`ſ` is an `s`, the Kelvin
-        // sign a `k`) and `\s` is Unicode white space: such text goes to them.
-        Class::NotAscii => true,
-        Class::Plain => hex_run(bytes),
-        Class::SpaceOrDot => hex_run(bytes) || scheme_before_space(bytes) || jwt_start(bytes),
-    }
+    // The patterns fold case the Unicode way (`ſ` is an `s`, the Kelvin sign a
+    // `k`) and `\s` is Unicode white space: text that is not ASCII goes to them.
+    let Some(seen) = classify(bytes) else {
+        return true;
+    };
+    hex_run(bytes) || (seen.space && scheme_before_space(bytes)) || (seen.dot && jwt_start(bytes))
 }
 
-/// What [`classify`] found in a text.
-enum Class {
-    NotAscii,
-    /// ASCII with a byte at or below the space (all ASCII white space) or a `.`.
-    SpaceOrDot,
-    Plain,
+/// What [`classify`] found in ASCII text.
+struct Seen {
+    /// A byte at or below the space: all ASCII white space (and other controls).
+    space: bool,
+    dot: bool,
 }
 
-/// One pass over `bytes`, 8 at a time: whether they are all ASCII, and whether
-/// any is white space (or another control byte) or a `.`.
-fn classify(bytes: &[u8]) -> Class {
+/// One pass over `bytes`, 8 at a time: `None` if any is not ASCII, else whether
+/// any is white space (or another control byte) and whether any is a `.`.
+fn classify(bytes: &[u8]) -> Option<Seen> {
     const ONES: u64 = u64::from_ne_bytes([1; 8]);
     const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
     const DOTS: u64 = u64::from_ne_bytes([b'.'; 8]);
     // The classic "has a byte less than n" test, exact as to whether one exists
     // when no byte has its high bit set (checked first).
     let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH;
-    let mut seen = 0u64;
+    let (mut space, mut dot) = (0u64, 0u64);
     let mut chunks = bytes.chunks_exact(8);
     for chunk in &mut chunks {
         let x = u64::from_ne_bytes(chunk.try_into().expect("8 bytes"));
         if x & HIGH != 0 {
-            return Class::NotAscii;
+            return None;
         }
-        seen |= below(x, 0x21) | below(x ^ DOTS, 1);
+        space |= below(x, 0x21);
+        dot |= below(x ^ DOTS, 1);
     }
-    let mut special = seen != 0;
+    let mut seen = Seen {
+        space: space != 0,
+        dot: dot != 0,
+    };
     for &b in chunks.remainder() {
         if !b.is_ascii() {
-            return Class::NotAscii;
+            return None;
         }
-        special |= b <= b' ' || b == b'.';
+        seen.space |= b <= b' ';
+        seen.dot |= b == b'.';
     }
-    if special {
-        Class::SpaceOrDot
-    } else {
-        Class::Plain
-    }
+    Some(seen)
 }
 
 /// Whether a scheme's name (`basic`, `bearer`, `digest`, `token`, either case)
@@ -99,9 +98,9 @@ fn scheme_before_space(bytes: &[u8]) -> bool {
     })
 }
 
-/// Whether `eyJ` (either case) appears in text that also has a `.`.
+/// Whether `eyJ` (either case) appears (in text known to have a `.`).
 fn jwt_start(bytes: &[u8]) -> bool {
-    bytes.contains(&b'.') && bytes.windows(3).any(|w| w.eq_ignore_ascii_case(b"eyj"))
+    bytes.windows(3).any(|w| w.eq_ignore_ascii_case(b"eyj"))
 }
 
 /// Whether `bytes` hold a run of 32 hex digits. Such a run covers one byte at

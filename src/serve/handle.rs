@@ -6,6 +6,7 @@
 //!
 //! [`pipeline`]: super::pipeline
 
+use std::borrow::Cow;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
@@ -187,18 +188,18 @@ fn count(state: &State, parts: &Parts, outcome: &Outcome, session: &str, status:
                 parts.method,
                 r().target(parts.uri.path(), parts.uri.query())
             ),
-            shown_session(state, session, r()),
+            shown_session(state, session, r()).into_owned(),
         )
     });
     state.verdicts.add_unlisted(op, outcome.unlisted);
 }
 
 /// A session's name as logs and reports show it.
-fn shown_session(state: &State, session: &str, r: &Redactor<'_>) -> String {
+fn shown_session<'s>(state: &State, session: &'s str, r: &Redactor<'_>) -> Cow<'s, str> {
     if state.contract.profile.is_secret(session) {
-        "[redacted]".into()
+        Cow::Borrowed("[redacted]")
     } else {
-        r.text(session)
+        r.shown(session)
     }
 }
 
