@@ -21,13 +21,17 @@ use crate::support::{media, pointer};
 /// `schema` key outside schemas and examples) into what the validator of
 /// `dialect` reads: OpenAPI 3.0 into draft 4, OpenAPI 3.1 as written but for
 /// backtracking patterns.
-pub(super) fn convert_document(doc: &mut Value, dialect: schema::Dialect) {
+pub(super) fn convert_document(
+    doc: &mut Value,
+    dialect: schema::Dialect,
+    patterns: &mut schema::Patterns,
+) {
     let convert = match dialect {
         schema::Dialect::Draft4 => schema::convert,
         schema::Dialect::Draft202012 => schema::convert_2020,
     };
     // Where openapiv3 would read a schema: each is converted on its own.
-    super::typed::schema_slots(doc, &mut |s| convert(s));
+    super::typed::schema_slots(doc, &mut |s| convert(s, patterns));
 }
 
 pub(super) struct Loader<'a> {

@@ -174,7 +174,8 @@ impl Contract {
         let mut profile = profile::Profile::read(name, api.extensions.get(profile::ROOT))?;
         profile.key_names = security::key_names(&api);
         let mut document = raw;
-        convert_document(&mut document, dialect);
+        let mut patterns = schema::Patterns::default();
+        convert_document(&mut document, dialect, &mut patterns);
         views::add_views(&mut document, keywords);
         // The example values move into the model (nothing reads them from the
         // document after load): held once, not twice, and shared by every
@@ -191,7 +192,7 @@ impl Contract {
             api: &api,
             document: &document,
             taken: examples,
-            schemas: schema::SchemaBuilder::new(dialect),
+            schemas: schema::SchemaBuilder::new(dialect, patterns),
             warnings: notes,
             examples: Vec::new(),
         }

@@ -11,7 +11,8 @@ use serde_json::Value;
 
 use super::super::cost::{Fanouts, MAX_FANOUT};
 use super::super::fancy;
-use super::compile::{options, BACKTRACK_LIMIT, DOCUMENT_URI};
+use super::compile::{BACKTRACK_LIMIT, DOCUMENT_URI};
+use super::patterns::{self, Patterns, UNCHECKED};
 use super::{Compiled, Dialect, OnDemand, SchemaId, Schemas, Source, NOTHING};
 use crate::support::limits::{self, MAX_MESSAGE};
 use crate::support::pointer;
@@ -25,13 +26,17 @@ pub(crate) struct SchemaBuilder {
     by_text: HashMap<u64, Vec<SchemaId>>,
     /// The JSON Schema the schemas are written in.
     pub(crate) dialect: Dialect,
+    /// The patterns judged while the document was converted.
+    patterns: Patterns,
 }
 
 impl SchemaBuilder {
-    /// A builder for schemas written in `dialect`.
-    pub(crate) fn new(dialect: Dialect) -> SchemaBuilder {
+    /// A builder for schemas written in `dialect`, whose patterns were judged
+    /// (and compiled) into `patterns` while the document was converted.
+    pub(crate) fn new(dialect: Dialect, patterns: Patterns) -> SchemaBuilder {
         SchemaBuilder {
             dialect,
+            patterns,
             ..SchemaBuilder::default()
         }
     }
@@ -84,7 +89,8 @@ impl SchemaBuilder {
     /// which on a large document (GitHub's REST API) cost seconds and gigabytes.
     /// The registry shares the document (no copy) and is kept for the validators
     /// compiled later.
-    pub(crate) fn build(self, document: Arc<Value>, warnings: &mut Vec<String>) -> Schemas {
+    pub(crate) fn build(mut self, document: Arc<Value>, warnings: &mut Vec<String>) -> Schemas {
+        let linear = std::mem::take(&mut self.patterns);
         let registry = Registry::new()
             .draft(self.dialect.draft())
             .add(DOCUMENT_URI, Arc::clone(&document))
@@ -102,8 +108,11 @@ impl SchemaBuilder {
             .map(|i| self.source(&document, SchemaId(i)))
             .collect();
         let fanouts = Fanouts::analyse(&document, roots.iter().copied(), None);
-        let mut patterns = PatternCheck::default();
-        let pattern_cache = patterns.cache.clone();
+        let mut patterns = PatternCheck {
+            linear,
+            ..PatternCheck::default()
+        };
+        let pattern_cache = patterns.linear.cache.clone();
         let mut problems: Vec<Option<String>> = roots
             .iter()
             .enumerate()
@@ -190,11 +199,13 @@ struct PatternCheck {
     /// not compile), by address, and why, in the order found (so that the
     /// reason given is the same from run to run).
     broken: indexmap::IndexMap<usize, String>,
-    /// Patterns already compiled: `Some(why)` when one cannot be.
-    patterns: HashMap<String, Option<String>>,
-    /// The compiled patterns, kept for the validators (which compile the same
-    /// patterns with the same options).
-    cache: jsonschema::PatternCache,
+    /// Patterns the linear-time engine runs, judged and compiled (kept for the
+    /// validators, which compile the same patterns with the same options).
+    linear: Patterns,
+    /// Backtracking patterns already compiled: `Some(why)` when one cannot be.
+    backtracking: HashMap<String, Option<String>>,
+    /// Patterns set aside at load that a warning has named.
+    unchecked_told: std::collections::HashSet<String>,
 }
 
 /// A schema node's identity while the document is borrowed.
@@ -273,6 +284,16 @@ impl PatternCheck {
         let mut problem = None;
         for (k, child) in map {
             let why = match (k.as_str(), child) {
+                (UNCHECKED, Value::String(p)) => {
+                    // Once per pattern, where it is first reached.
+                    if self.unchecked_told.insert(p.clone()) {
+                        let why = patterns::why_unchecked(&mut self.linear, p);
+                        warnings.push(format!(
+                            "schema at {at}: {why}; values are not checked against it, here or wherever else it is (the rest of each schema is)"
+                        ));
+                    }
+                    None
+                }
                 (k, _) if k.starts_with("x-") && k != fancy::KEYWORD => None,
                 ("$ref", Value::String(r)) => match r.strip_prefix('#') {
                     Some(p) if (p.is_empty() || p.starts_with('/')) => {
@@ -284,10 +305,10 @@ impl PatternCheck {
                     // 2020-12 references by `$id` or `$anchor` as pointers.
                     _ => None,
                 },
-                ("pattern", Value::String(p)) => self.pattern(p),
+                ("pattern", Value::String(p)) => self.linear.why_not(p),
                 (fancy::KEYWORD, Value::String(p)) => self.backtracking(p, at, warnings),
                 ("patternProperties", Value::Object(props)) => {
-                    props.keys().find_map(|p| self.pattern(p))
+                    props.keys().find_map(|p| self.linear.why_not(p))
                 }
                 _ => None,
             };
@@ -337,28 +358,6 @@ impl PatternCheck {
         reaching
     }
 
-    /// Whether `pattern` compiles as the validator compiles it (`None` when it
-    /// does).
-    fn pattern(&mut self, pattern: &str) -> Option<String> {
-        if let Some(known) = self.patterns.get(pattern) {
-            return known.clone();
-        }
-        let schema = serde_json::json!({ "pattern": pattern });
-        let result = options(Dialect::Draft4)
-            .with_pattern_cache(self.cache.clone())
-            .build(&schema)
-            .err()
-            .map(|e| {
-                format!(
-                    "pattern `{}` is not a regular expression: {}",
-                    limits::truncate(pattern, 200),
-                    limits::truncate(&e.to_string(), MAX_MESSAGE)
-                )
-            });
-        self.patterns.insert(pattern.to_string(), result.clone());
-        result
-    }
-
     /// Whether a pattern that needs backtracking compiles (`None` when it does);
     /// each one is reported once, with the bounds it is matched under.
     fn backtracking(
@@ -367,7 +366,7 @@ impl PatternCheck {
         at: &str,
         warnings: &mut Vec<String>,
     ) -> Option<String> {
-        if let Some(known) = self.patterns.get(pattern) {
+        if let Some(known) = self.backtracking.get(pattern) {
             return known.clone();
         }
         let shown = limits::truncate(pattern, 200);
@@ -385,7 +384,8 @@ impl PatternCheck {
                 None
             }
         };
-        self.patterns.insert(pattern.to_string(), result.clone());
+        self.backtracking
+            .insert(pattern.to_string(), result.clone());
         result
     }
 }

@@ -7,6 +7,7 @@
 use serde_json::Value;
 
 use super::super::fancy;
+use super::Patterns;
 
 /// Which JSON Schema a contract's schemas are written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -38,7 +39,7 @@ impl Dialect {
 }
 
 /// Rewrites one OpenAPI 3.0 schema (and everything nested in it) into draft 4.
-pub(crate) fn convert(schema: &mut Value) {
+pub(crate) fn convert(schema: &mut Value, patterns: &mut Patterns) {
     let Value::Object(map) = schema else { return };
     // One pass over the keys says which rewrites apply: a large document has
     // hundreds of thousands of schemas, and a lookup per rule per schema was a
@@ -58,23 +59,25 @@ pub(crate) fn convert(schema: &mut Value) {
         map.retain(|k, _| k == "$ref");
         return;
     }
-    // A pattern only a backtracking engine runs is matched under mimeo's bounds.
+    // A pattern only a backtracking engine runs is matched under mimeo's bounds;
+    // one that cannot run at all is set aside (the rest of the schema is checked).
     if pattern {
         fancy::move_pattern(map);
+        patterns.set_aside(map);
     }
     for (k, v) in map.iter_mut() {
         match (k.as_str(), v) {
             ("properties" | "patternProperties", Value::Object(props)) => {
-                props.values_mut().for_each(convert);
+                props.values_mut().for_each(|v| convert(v, patterns));
             }
             (
                 "additionalProperties" | "not" | "additionalItems" | "items",
                 v @ Value::Object(_),
             ) => {
-                convert(v);
+                convert(v, patterns);
             }
             ("items" | "allOf" | "oneOf" | "anyOf", Value::Array(items)) => {
-                items.iter_mut().for_each(convert);
+                items.iter_mut().for_each(|v| convert(v, patterns));
             }
             _ => {}
         }
@@ -119,10 +122,11 @@ pub(crate) fn convert(schema: &mut Value) {
 /// the validator: only patterns that need backtracking move to mimeo's bounded
 /// keyword, at every depth. Nothing else changes: `$ref` siblings, `type`
 /// arrays and `const` mean what 2020-12 says they mean.
-pub(crate) fn convert_2020(schema: &mut Value) {
+pub(crate) fn convert_2020(schema: &mut Value, patterns: &mut Patterns) {
     match schema {
         Value::Object(map) => {
             fancy::move_pattern(map);
+            patterns.set_aside(map);
             int_format_bounds(map);
             for (key, value) in map.iter_mut() {
                 match (key.as_str(), value) {
@@ -130,14 +134,14 @@ pub(crate) fn convert_2020(schema: &mut Value) {
                         "properties" | "patternProperties" | "$defs" | "definitions"
                         | "dependentSchemas",
                         Value::Object(schemas),
-                    ) => schemas.values_mut().for_each(convert_2020),
+                    ) => schemas.values_mut().for_each(|v| convert_2020(v, patterns)),
                     ("enum" | "const" | "default" | "example" | "examples", _) => {}
                     (k, _) if k.starts_with("x-") => {}
-                    (_, value) => convert_2020(value),
+                    (_, value) => convert_2020(value, patterns),
                 }
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(convert_2020),
+        Value::Array(items) => items.iter_mut().for_each(|v| convert_2020(v, patterns)),
         _ => {}
     }
 }
@@ -188,7 +192,7 @@ mod tests {
     #[test]
     fn nullable_becomes_type_array() {
         let mut s = json!({"type": "string", "nullable": true, "enum": ["a"]});
-        convert(&mut s);
+        convert(&mut s, &mut Patterns::default());
         assert_eq!(s, json!({"type": ["string", "null"], "enum": ["a", null]}));
     }
 
@@ -196,7 +200,7 @@ mod tests {
     fn nested_nullable_and_ref_siblings() {
         let mut s = json!({"properties": {"a": {"$ref": "#/x", "description": "d"},
                                           "b": {"items": {"type": "integer", "nullable": true}}}});
-        convert(&mut s);
+        convert(&mut s, &mut Patterns::default());
         assert_eq!(s["properties"]["a"], json!({"$ref": "#/x"}));
         assert_eq!(
             s["properties"]["b"]["items"]["type"],

@@ -45,12 +45,14 @@ use crate::support::pointer;
 mod builder;
 mod compile;
 mod dialect;
+mod patterns;
 
 pub(crate) use builder::SchemaBuilder;
 pub(crate) use compile::BACKTRACK_LIMIT;
 use compile::{compile, Refused};
 use dialect::format_range;
 pub(crate) use dialect::{convert, convert_2020, Dialect};
+pub(crate) use patterns::Patterns;
 
 /// Index of a compiled schema inside [`Schemas`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
