@@ -9,13 +9,12 @@
 
 use serde_json::{Map, Value};
 
-use super::cx::{fit, list_body, set_pointer, Cx};
+use super::cx::{list_body, set_pointer, set_tokens, Cx};
 use super::merge;
-use super::model::{fields, Action, Unique, ValueSet};
+use super::model::{Action, Unique, ValueSet};
 use super::settings::{PerKey, Settings};
 use super::sim::SimOutcome;
 use super::world::{Counts, Entries, Item, Items, Miss, World};
-use crate::generate::Mode;
 
 /// Read one key, or list every key.
 pub(crate) fn read(cx: &Cx, world: &World) -> SimOutcome {
@@ -33,15 +32,9 @@ pub(crate) fn read(cx: &Cx, world: &World) -> SimOutcome {
             };
             match owner.sets.get(set.slot).and_then(|e| e.get(key.as_str())) {
                 Some(values) if !values.is_empty() => {
-                    let mut body = entry(set, &key, values);
-                    if let Some(s) = fields::response_schema(cx.op, cx.plan.status) {
-                        fit(
-                            &mut body,
-                            fields::source(cx.contract, s),
-                            &cx.contract.document,
-                            &cx.generator(Mode::Static),
-                            0,
-                        );
+                    let mut body = entry(cx, set, &key, values);
+                    if let Some(id) = cx.prepared.schema {
+                        cx.fit_body(&mut body, id);
                     }
                     SimOutcome::Respond {
                         status: cx.plan.status,
@@ -60,7 +53,7 @@ pub(crate) fn read(cx: &Cx, world: &World) -> SimOutcome {
             let entries = owner
                 .sets
                 .get(set.slot)
-                .map(|e| e.iter().map(|(k, v)| entry(set, k, v)).collect())
+                .map(|e| e.iter().map(|(k, v)| entry(cx, set, k, v)).collect())
                 .unwrap_or_default();
             SimOutcome::Respond {
                 status: cx.plan.status,
@@ -84,14 +77,26 @@ pub(crate) fn write(cx: &Cx, world: &mut World) -> SimOutcome {
 }
 
 /// `{idType: key, values: [...]}`, in the set's entry fields.
-fn entry(set: &ValueSet, key: &str, values: &[Box<str>]) -> Value {
+fn entry(cx: &Cx, set: &ValueSet, key: &str, values: &[Box<str>]) -> Value {
     let mut e = Value::Object(Map::new());
-    set_pointer(&mut e, &set.entry_key, Value::String(key.to_string()));
-    let values = values
-        .iter()
-        .map(|v| Value::String(v.to_string()))
-        .collect();
-    set_pointer(&mut e, &set.entry_values, Value::Array(values));
+    let key = Value::String(key.to_string());
+    let values = Value::Array(
+        values
+            .iter()
+            .map(|v| Value::String(v.to_string()))
+            .collect(),
+    );
+    // The pointers split once at start (the set's own, should they be missing).
+    match &cx.prepared.entry {
+        Some((key_at, values_at)) => {
+            set_tokens(&mut e, key_at, key);
+            set_tokens(&mut e, values_at, values);
+        }
+        None => {
+            set_pointer(&mut e, &set.entry_key, key);
+            set_pointer(&mut e, &set.entry_values, values);
+        }
+    }
     e
 }
 
@@ -357,13 +362,12 @@ fn remove(
     let all = all_param
         .and_then(|p| cx.query_param(p))
         .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    let name = owner_name(cx);
     let owner = owner_mut(cx, world, false)?;
     let entries = &mut owner.sets[set.slot];
     let Some(values) = entries.get_mut(key.as_str()).filter(|v| !v.is_empty()) else {
         return Err(SimOutcome::error(
             404,
-            format!("{name} has no {} values for {key}", set.name),
+            format!("{} has no {} values for {key}", owner_name(cx), set.name),
         ));
     };
     let removed = if all {

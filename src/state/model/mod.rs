@@ -254,10 +254,11 @@ impl StateModel {
         write::yaml(self, contract)
     }
 
-    /// What the model says `op` does, when it names it.
-    pub(crate) fn plan(&self, op: &Operation) -> Option<&OpPlan> {
-        let plan = self.ops.get(*self.by_index.get(&op.index)?)?;
-        (op.operation_id.as_deref() == Some(plan.op_id.as_str())).then_some(plan)
+    /// What the model says `op` does, when it names it, and where its plan is in `ops`.
+    pub(crate) fn plan_at(&self, op: &Operation) -> Option<(usize, &OpPlan)> {
+        let at = *self.by_index.get(&op.index)?;
+        let plan = self.ops.get(at)?;
+        (op.operation_id.as_deref() == Some(plan.op_id.as_str())).then_some((at, plan))
     }
 
     /// A model from checked parts; derived fields are filled in here.
