@@ -128,10 +128,18 @@ struct Found {
     exists: bool,
 }
 
-fn locate(cx: &Cx, world: &World, set: &ValueSet, create: bool) -> Result<Found, SimOutcome> {
-    let exists = match world.find(cx.model, &cx.plan.chain, &cx.keys) {
-        Ok(_) => true,
-        Err(Miss::Absent { .. }) if create && cx.may_create(world, cx.plan.chain.len()) => false,
+/// With the owner, when it exists, as the request found it.
+fn locate<'w>(
+    cx: &Cx,
+    world: &'w World,
+    set: &ValueSet,
+    create: bool,
+) -> Result<(Found, Option<&'w Item>), SimOutcome> {
+    let (exists, owner) = match world.find(cx.model, &cx.plan.chain, &cx.keys) {
+        Ok(owner) => (true, owner),
+        Err(Miss::Absent { .. }) if create && cx.may_create(world, cx.plan.chain.len()) => {
+            (false, None)
+        }
         Err(miss) => return Err(cx.miss(miss)),
     };
     // The scope is the owner or one of its parents: the longest existing prefix
@@ -146,7 +154,7 @@ fn locate(cx: &Cx, world: &World, set: &ValueSet, create: bool) -> Result<Found,
         Ok(Some(item)) => item.settings.get(set.scope_slot).cloned(),
         _ => None,
     };
-    Ok(Found { overrides, exists })
+    Ok((Found { overrides, exists }, owner))
 }
 
 fn settings_for(set: &ValueSet, found: &Found, key: &str) -> Settings {
@@ -185,14 +193,17 @@ fn holder(
         return None;
     }
     let me = cx.keys.last()?;
+    // Every sibling is looked at: the test that fails for nearly all of them
+    // (holding the value) goes first.
     siblings(cx, world)?
         .iter()
-        .filter(|(k, i)| k.as_ref() != me.as_str() && i.life == super::world::Life::Live)
-        .find(|(_, i)| {
+        .find(|(k, i)| {
             i.sets
                 .get(set.slot)
                 .and_then(|e| e.get(key))
                 .is_some_and(|vs| vs.iter().any(|v| v.as_ref() == value))
+                && i.life == super::world::Life::Live
+                && k.as_ref() != me.as_str()
         })
         .map(|(k, _)| k.to_string())
 }
@@ -207,14 +218,10 @@ fn add(
     let set = &cx.model.sets[si];
     let key = entry_key(cx, set, body_key)?;
     let raw = cx.body_text(value_at)?;
-    let found = locate(cx, world, set, true)?;
+    let (found, owner) = locate(cx, world, set, true)?;
     let s = settings_for(set, &found, &key);
     let value = normalized(&s, &raw, value_at)?;
-    let current = world
-        .find(cx.model, &cx.plan.chain, &cx.keys)
-        .ok()
-        .flatten()
-        .and_then(|o| o.sets.get(set.slot));
+    let current = owner.and_then(|o| o.sets.get(set.slot));
     let present = current
         .and_then(|e| e.get(key.as_str()))
         .is_some_and(|vs| vs.iter().any(|v| v.as_ref() == value));
@@ -261,10 +268,20 @@ fn add(
     )?;
     if !present {
         let owner = owner_mut(cx, world, !found.exists)?;
-        // Most keys hold one value: start at one slot, not the default four.
-        let values = owner.sets[set.slot]
-            .entry(key.as_str().into())
-            .or_insert_with(|| Vec::with_capacity(1));
+        let entries = &mut owner.sets[set.slot];
+        // The key is copied only when it is new.
+        let at = match entries.get_index_of(key.as_str()) {
+            Some(at) => at,
+            // Most keys hold one value: start at one slot, not the default four.
+            None => {
+                entries
+                    .insert_full(key.as_str().into(), Vec::with_capacity(1))
+                    .0
+            }
+        };
+        let Some((_, values)) = entries.get_index_mut(at) else {
+            return Err(SimOutcome::internal("a key just written is missing"));
+        };
         let added = push(values, value.as_str().into(), &s);
         world.counts.values = (world.counts.values + added.0).saturating_sub(added.1);
     }
@@ -285,13 +302,9 @@ fn change(
     let set = &cx.model.sets[si];
     let key = entry_key(cx, set, body_key)?;
     let (old_raw, new_raw) = (cx.body_text(old_at)?, cx.body_text(new_at)?);
-    let found = locate(cx, world, set, false)?;
+    let (found, owner) = locate(cx, world, set, false)?;
     let s = settings_for(set, &found, &key);
     let new = normalized(&s, &new_raw, new_at)?;
-    let owner = world
-        .find(cx.model, &cx.plan.chain, &cx.keys)
-        .ok()
-        .flatten();
     let Some(values) = owner
         .and_then(|o| o.sets.get(set.slot))
         .and_then(|e| e.get(key.as_str()))
@@ -357,7 +370,7 @@ fn remove(
 ) -> Result<SimOutcome, SimOutcome> {
     let set = &cx.model.sets[si];
     let key = entry_key(cx, set, body_key)?;
-    let found = locate(cx, world, set, false)?;
+    let (found, _) = locate(cx, world, set, false)?;
     let s = settings_for(set, &found, &key);
     let all = all_param
         .and_then(|p| cx.query_param(p))

@@ -204,10 +204,11 @@ impl World {
             let items = self
                 .items(model, *res, at)
                 .ok_or_else(|| absent(*res, key))?;
-            if create && model.resources[*res].implicit && !items.contains_key(key.as_str()) {
+            let item = items.get(key.as_str());
+            if create && model.resources[*res].implicit && item.is_none() {
                 break;
             }
-            at = Some(live(items, *res, key)?);
+            at = Some(live_of(item, items, *res, key)?);
         }
         let (Some(first), true) = (chain.first(), chain.len() == keys.len()) else {
             return Ok(None);
@@ -218,13 +219,17 @@ impl World {
             .get_mut(*first)
             .ok_or_else(|| absent(*first, ""))?;
         for (i, (res, key)) in chain.iter().zip(keys).enumerate() {
-            if !items.contains_key(key.as_str()) {
-                items.insert(key.as_str().into(), Item::new(model, *res));
-                counts.items += 1;
-            }
-            let item = items
-                .get_mut(key.as_str())
-                .ok_or_else(|| absent(*res, key))?;
+            // One lookup per level: the position, else the new item's.
+            let at = match items.get_index_of(key.as_str()) {
+                Some(at) => at,
+                None => {
+                    counts.items += 1;
+                    items
+                        .insert_full(key.as_str().into(), Item::new(model, *res))
+                        .0
+                }
+            };
+            let (_, item) = items.get_index_mut(at).ok_or_else(|| absent(*res, key))?;
             match chain.get(i + 1) {
                 None => return Ok(Some(item)),
                 Some(next) => {
@@ -274,7 +279,17 @@ fn absent(res: usize, key: &str) -> Miss {
 
 /// The live item `key` of `items`, or why not.
 fn live<'a>(items: &'a Items, res: usize, key: &str) -> Result<&'a Item, Miss> {
-    let item = items.get(key).ok_or_else(|| absent(res, key))?;
+    live_of(items.get(key), items, res, key)
+}
+
+/// [`live`] for the item already looked up (`item`, `key`'s in `items`).
+fn live_of<'a>(
+    item: Option<&'a Item>,
+    items: &'a Items,
+    res: usize,
+    key: &str,
+) -> Result<&'a Item, Miss> {
+    let item = item.ok_or_else(|| absent(res, key))?;
     match &item.life {
         Life::Live => Ok(item),
         Life::Deleted => Err(Miss::Deleted {
