@@ -43,6 +43,10 @@ pub(crate) struct Item {
     pub(crate) sets: Vec<Entries>,
     /// Parallel to the resource's `scoped`.
     pub(crate) settings: Vec<PerKey>,
+    /// Bits of every value its sets hold (see [`Item::note`]), so that the
+    /// search for another holder of a value passes most siblings by one test;
+    /// [`Item::UNKNOWN`] (every bit) until a set write works them out.
+    pub(crate) filter: u64,
 }
 
 impl Item {
@@ -55,7 +59,58 @@ impl Item {
             children: vec![Items::default(); r.children.len()],
             sets: vec![Entries::default(); r.sets.len()],
             settings: vec![PerKey::default(); r.scoped.len()],
+            filter: Item::UNKNOWN,
         }
+    }
+
+    /// A filter that lets every value through: what its values are is not known.
+    pub(crate) const UNKNOWN: u64 = u64::MAX;
+
+    /// Owners holding more values than this are not worked out (every bit).
+    const FILTERED: usize = 64;
+
+    /// The filter bits of `value` under `key` in set `slot`: two of 64.
+    pub(crate) fn bits(slot: usize, key: &str, value: &str) -> u64 {
+        let mut h = 0xcbf2_9ce4_8422_2325_u64 ^ slot as u64;
+        for b in key.bytes().chain([0xff]).chain(value.bytes()) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        // FNV's high bits depend on every byte; mix them and take two bit numbers.
+        h = (h ^ (h >> 32)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        (1 << (h >> 58)) | (1 << ((h >> 52) & 63))
+    }
+
+    /// Whether the item may hold `bits` (false: it surely does not).
+    pub(crate) fn may_hold(&self, bits: u64) -> bool {
+        self.filter & bits == bits
+    }
+
+    /// Records that set `slot` now holds `value` under `key`. Values are only
+    /// ever added to the filter (one removed leaves its bits: a superset is all
+    /// the search needs); an unknown filter is worked out from the values.
+    pub(crate) fn note(&mut self, slot: usize, key: &str, value: &str) {
+        if self.filter != Item::UNKNOWN {
+            self.filter |= Item::bits(slot, key, value);
+            return;
+        }
+        let held: usize = self
+            .sets
+            .iter()
+            .flat_map(|e| e.values())
+            .map(Vec::len)
+            .sum();
+        if held > Item::FILTERED {
+            return;
+        }
+        let mut filter = 0;
+        for (slot, entries) in self.sets.iter().enumerate() {
+            for (key, values) in entries {
+                for v in values {
+                    filter |= Item::bits(slot, key, v);
+                }
+            }
+        }
+        self.filter = filter;
     }
 
     /// What this item and everything under it counts for.
