@@ -38,7 +38,7 @@ pub(crate) struct Cx<'a> {
     pub(crate) strict: bool,
 }
 
-impl Cx<'_> {
+impl<'a> Cx<'a> {
     pub(crate) fn path_param(&self, name: &str) -> Option<&str> {
         self.path.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
     }
@@ -51,13 +51,14 @@ impl Cx<'_> {
     }
 
     /// The text at a body pointer (numbers as written), or the 400 saying what is wrong.
-    pub(crate) fn body_text(&self, pointer: &str) -> Result<String, SimOutcome> {
+    /// Borrowed from the body when it is a string there.
+    pub(crate) fn body_text(&self, pointer: &str) -> Result<Cow<'a, str>, SimOutcome> {
         match self
             .body
             .and_then(|b| crate::support::pointer::get(b, pointer))
         {
-            Some(Value::String(s)) => Ok(s.clone()),
-            Some(Value::Number(n)) => Ok(n.to_string()),
+            Some(Value::String(s)) => Ok(Cow::Borrowed(s)),
+            Some(Value::Number(n)) => Ok(Cow::Owned(n.to_string())),
             _ => Err(SimOutcome::error(
                 400,
                 format!("the body has no text at {pointer}"),

@@ -109,14 +109,15 @@ fn owner_name(cx: &Cx) -> String {
 
 /// The key named by the path, checked against the body's when both name one.
 fn entry_key(cx: &Cx, set: &ValueSet, body_key: Option<&str>) -> Result<String, SimOutcome> {
-    let from_path = cx.path_param(&set.key).map(str::to_string);
+    let from_path = cx.path_param(&set.key);
     let from_body = body_key.map(|p| cx.body_text(p)).transpose()?;
     match (from_path, from_body) {
         (Some(p), Some(b)) if p != b => Err(SimOutcome::error(
             400,
             format!("the body names {} {b:?}, but the path names {p:?}; the path names the values changed", set.key),
         )),
-        (Some(k), _) | (None, Some(k)) => Ok(k),
+        (Some(k), _) => Ok(k.to_string()),
+        (None, Some(k)) => Ok(k.into_owned()),
         (None, None) => Err(SimOutcome::error(400, format!("no {} given", set.key))),
     }
 }
