@@ -565,7 +565,9 @@ fn simulated(
     info: &RequestInfo<'_>,
 ) -> Outcome {
     let contract = &*state.contract;
-    let (choice, why) = match &outcome {
+    // The state's body is handed on, not copied: the outcome is not needed after.
+    let mut outcome = outcome;
+    let (choice, why) = match &mut outcome {
         SimOutcome::Respond {
             status,
             body,
@@ -573,7 +575,7 @@ fn simulated(
         } => (
             Choice {
                 status: *status,
-                body: body.clone(),
+                body: body.take(),
                 location: location.as_deref(),
                 ..Choice::default()
             },

@@ -4,6 +4,7 @@
 //! shapes.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use rand::rngs::StdRng;
@@ -11,10 +12,10 @@ use rand::SeedableRng;
 use serde_json::{Map, Value};
 
 use super::limits::Limits;
-use super::model::{fields, OpPlan, StateModel};
+use super::model::{fields, Action, OpPlan, StateModel};
 use super::sim::SimOutcome;
-use super::world::{Counts, Miss, World};
-use crate::contract::{schema, Contract, Operation};
+use super::world::{Counts, Hasher, Miss, World};
+use crate::contract::{schema, Contract, Operation, SchemaId};
 use crate::generate::{Generator, Mode};
 
 /// One request, as the engine sees it.
@@ -23,6 +24,8 @@ pub(crate) struct Cx<'a> {
     pub(crate) model: &'a StateModel,
     pub(crate) op: &'a Operation,
     pub(crate) plan: &'a OpPlan,
+    /// What the plan's success body needs from the contract, worked out at start.
+    pub(crate) prepared: &'a Prepared,
     /// Keys along `plan.chain`, integer keys in canonical form.
     pub(crate) keys: Vec<String>,
     pub(crate) path: &'a [(&'a str, &'a str)],
@@ -35,7 +38,7 @@ pub(crate) struct Cx<'a> {
     pub(crate) strict: bool,
 }
 
-impl Cx<'_> {
+impl<'a> Cx<'a> {
     pub(crate) fn path_param(&self, name: &str) -> Option<&str> {
         self.path.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
     }
@@ -48,13 +51,14 @@ impl Cx<'_> {
     }
 
     /// The text at a body pointer (numbers as written), or the 400 saying what is wrong.
-    pub(crate) fn body_text(&self, pointer: &str) -> Result<String, SimOutcome> {
+    /// Borrowed from the body when it is a string there.
+    pub(crate) fn body_text(&self, pointer: &str) -> Result<Cow<'a, str>, SimOutcome> {
         match self
             .body
             .and_then(|b| crate::support::pointer::get(b, pointer))
         {
-            Some(Value::String(s)) => Ok(s.clone()),
-            Some(Value::Number(n)) => Ok(n.to_string()),
+            Some(Value::String(s)) => Ok(Cow::Borrowed(s)),
+            Some(Value::Number(n)) => Ok(Cow::Owned(n.to_string())),
             _ => Err(SimOutcome::error(
                 400,
                 format!("the body has no text at {pointer}"),
@@ -112,6 +116,17 @@ impl Cx<'_> {
             out = out.replace(&format!("{{{}}}", self.model.resources[*r].key), &encode(k));
         }
         out.replace(&format!("{{{own}}}"), &encode(key))
+    }
+
+    /// [`fit`]s a success body to its schema `id`, by the prepared plan.
+    pub(crate) fn fit_body(&self, body: &mut Value, id: SchemaId) {
+        if let Some(fitted) = &self.prepared.fit {
+            fitted.apply(body, |body| {
+                let doc = &self.contract.document;
+                let s = fields::source(self.contract, id);
+                fit(body, s, doc, &self.generator(Mode::Static), 0);
+            });
+        }
     }
 
     /// A generator over the contract's document.
@@ -174,6 +189,159 @@ pub(crate) fn set_pointer(target: &mut Value, pointer: &str, v: Value) {
     }
 }
 
+/// A pointer for [`set_tokens`]: its tokens, unescaped, as [`set_pointer`]
+/// reads them (`""` has none: it names the whole value).
+pub(crate) fn pointer_tokens(pointer: &str) -> Vec<String> {
+    if pointer.is_empty() {
+        return Vec::new();
+    }
+    pointer
+        .trim_start_matches('/')
+        .split('/')
+        .map(|t| crate::support::pointer::unescape(t).into_owned())
+        .collect()
+}
+
+/// [`set_pointer`] with the pointer split beforehand ([`pointer_tokens`]).
+pub(crate) fn set_tokens(target: &mut Value, tokens: &[String], v: Value) {
+    let Some((last, on_the_way)) = tokens.split_last() else {
+        *target = v;
+        return;
+    };
+    let mut at = target;
+    for t in on_the_way {
+        if !at.is_object() {
+            *at = Value::Object(Map::new());
+        }
+        let Value::Object(m) = at else { return };
+        at = m.entry(t.clone()).or_insert(Value::Null);
+    }
+    if !at.is_object() {
+        *at = Value::Object(Map::new());
+    }
+    if let Value::Object(m) = at {
+        m.insert(last.clone(), v);
+    }
+}
+
+/// What one operation's success body needs from the contract, worked out once
+/// when the simulation starts rather than walked in the schema per request.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Prepared {
+    /// The success body's schema ([`fields::response_schema`]).
+    pub(crate) schema: Option<SchemaId>,
+    /// How [`fit`] shapes a body in that schema; `None`: it leaves it alone.
+    pub(crate) fit: Option<Fitted>,
+    /// List actions: the `maxItems` of the array.
+    pub(crate) max_items: Option<usize>,
+    /// Set actions: where an entry keeps its key and its values.
+    pub(crate) entry: Option<(Vec<String>, Vec<String>)>,
+}
+
+impl Prepared {
+    pub(crate) fn new(contract: &Contract, model: &StateModel, plan: &OpPlan) -> Prepared {
+        let op = contract.op(plan.op_index);
+        let doc = &contract.document;
+        let schema = fields::response_schema(op, plan.status);
+        let src = schema.map(|s| fields::source(contract, s));
+        let max_items = match &plan.action {
+            Action::List { array, .. } | Action::ListEntries { array, .. } => src
+                .and_then(|s| fields::walk(doc, s, array).ok().flatten())
+                .and_then(|a| fields::max_items(doc, a)),
+            _ => None,
+        };
+        let entry = match &plan.action {
+            Action::Add { set, .. }
+            | Action::Change { set, .. }
+            | Action::Remove { set, .. }
+            | Action::ReadEntry { set }
+            | Action::ListEntries { set, .. } => model.sets.get(*set).map(|s| {
+                (
+                    pointer_tokens(&s.entry_key),
+                    pointer_tokens(&s.entry_values),
+                )
+            }),
+            _ => None,
+        };
+        Prepared {
+            schema,
+            fit: src.and_then(|s| Fitted::new(s, doc)),
+            max_items,
+            entry,
+        }
+    }
+}
+
+/// What [`fit`] needs of a schema to see that a body needs nothing generated:
+/// the names it requires and, for a closed schema, the names it allows.
+#[derive(Debug, Clone)]
+pub(crate) struct Fitted {
+    /// Every part's required names, in the order `fit` looks at them.
+    required: Vec<String>,
+    /// The properties a closed schema keeps (`fit` drops the others).
+    allowed: Option<HashSet<String, Hasher>>,
+}
+
+impl Fitted {
+    /// `None` when the schema does not resolve (`fit` then does nothing).
+    pub(crate) fn new(schema_value: &Value, cx_doc: &Value) -> Option<Fitted> {
+        let s = schema::resolve(cx_doc, schema_value)?;
+        let parts = fit_parts(s, cx_doc);
+        let required = parts
+            .iter()
+            .flat_map(|part| {
+                part.get("required")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+            })
+            .collect();
+        let allowed = closed(&parts, s).map(|props| props.keys().cloned().collect());
+        Some(Fitted { required, allowed })
+    }
+
+    /// [`fit`] by this plan: when every required name is there nothing is
+    /// generated, so only a closed schema's pruning is left; otherwise `fit`
+    /// itself (`full`) runs.
+    pub(crate) fn apply(&self, doc: &mut Value, full: impl FnOnce(&mut Value)) {
+        let Value::Object(m) = doc else { return };
+        if self.required.iter().any(|n| !m.contains_key(n.as_str())) {
+            full(doc);
+            return;
+        }
+        if let Some(allowed) = &self.allowed {
+            m.retain(|k, _| allowed.contains(k.as_str()));
+        }
+    }
+}
+
+/// The schemas `fit` reads: `s` and its resolved `allOf` members.
+fn fit_parts<'a>(s: &'a Value, cx_doc: &'a Value) -> Vec<&'a Value> {
+    let mut parts = vec![s];
+    for member in s
+        .get("allOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(r) = schema::resolve(cx_doc, member) {
+            parts.push(r);
+        }
+    }
+    parts
+}
+
+/// The properties of a closed schema, whose others `fit` drops.
+fn closed<'a>(parts: &[&Value], s: &'a Value) -> Option<&'a Map<String, Value>> {
+    if parts.len() == 1 && s.get("additionalProperties") == Some(&Value::Bool(false)) {
+        s.get("properties").and_then(Value::as_object)
+    } else {
+        None
+    }
+}
+
 /// Adds the required properties an object lacks, generated from `schema`
 /// (one level, through `allOf`), and drops properties a closed schema forbids.
 pub(crate) fn fit(
@@ -187,17 +355,7 @@ pub(crate) fn fit(
         return;
     };
     let Value::Object(m) = doc else { return };
-    let mut parts = vec![s];
-    for member in s
-        .get("allOf")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        if let Some(r) = schema::resolve(cx_doc, member) {
-            parts.push(r);
-        }
-    }
+    let parts = fit_parts(s, cx_doc);
     let mut rng = StdRng::seed_from_u64(seed);
     for part in &parts {
         let props = part.get("properties").and_then(Value::as_object);
@@ -220,10 +378,8 @@ pub(crate) fn fit(
             m.insert(name.to_string(), generated);
         }
     }
-    if parts.len() == 1 && s.get("additionalProperties") == Some(&Value::Bool(false)) {
-        if let Some(props) = s.get("properties").and_then(Value::as_object) {
-            m.retain(|k, _| props.contains_key(k));
-        }
+    if let Some(props) = closed(&parts, s) {
+        m.retain(|k, _| props.contains_key(k));
     }
 }
 
@@ -239,13 +395,8 @@ pub(crate) fn hash(s: &[u8]) -> u64 {
 pub(crate) fn list_body(cx: &Cx, array_at: &str, mut items: Vec<Value>) -> Value {
     // All of them, before the array is cut to what the schema shows.
     let count = items.len();
-    let doc = &cx.contract.document;
-    let schema_id = fields::response_schema(cx.op, cx.plan.status);
-    let src = schema_id.map(|s| fields::source(cx.contract, s));
-    if let Some(max) = src
-        .and_then(|s| fields::walk(doc, s, array_at).ok().flatten())
-        .and_then(|a| fields::max_items(doc, a))
-    {
+    let schema_id = cx.prepared.schema;
+    if let Some(max) = cx.prepared.max_items {
         items.truncate(max);
     }
     if array_at.is_empty() {
@@ -253,8 +404,8 @@ pub(crate) fn list_body(cx: &Cx, array_at: &str, mut items: Vec<Value>) -> Value
     }
     let mut body = Value::Object(Map::new());
     set_pointer(&mut body, array_at, Value::Array(items));
-    if let Some(s) = src {
-        fit(&mut body, s, doc, &cx.generator(Mode::Static), 0);
+    if let Some(id) = schema_id {
+        cx.fit_body(&mut body, id);
         // A count beside the array says how many there are, when the schema
         // allows that number (it was generated otherwise).
         for name in ["total", "count", "totalCount", "total_count"] {

@@ -52,6 +52,8 @@ pub(crate) fn merge(
     };
     if let Some((_, canonical)) = items.get_index_mut(keep) {
         absorb(model, res, canonical, sets, overrides);
+        // Its values are worked out again on its next set write.
+        canonical.filter = Item::UNKNOWN;
     }
     (before, both(items))
 }

@@ -9,13 +9,12 @@
 
 use serde_json::{Map, Value};
 
-use super::cx::{fit, list_body, set_pointer, Cx};
+use super::cx::{list_body, set_pointer, set_tokens, Cx};
 use super::merge;
-use super::model::{fields, Action, Unique, ValueSet};
+use super::model::{Action, Unique, ValueSet};
 use super::settings::{PerKey, Settings};
 use super::sim::SimOutcome;
 use super::world::{Counts, Entries, Item, Items, Miss, World};
-use crate::generate::Mode;
 
 /// Read one key, or list every key.
 pub(crate) fn read(cx: &Cx, world: &World) -> SimOutcome {
@@ -33,15 +32,9 @@ pub(crate) fn read(cx: &Cx, world: &World) -> SimOutcome {
             };
             match owner.sets.get(set.slot).and_then(|e| e.get(key.as_str())) {
                 Some(values) if !values.is_empty() => {
-                    let mut body = entry(set, &key, values);
-                    if let Some(s) = fields::response_schema(cx.op, cx.plan.status) {
-                        fit(
-                            &mut body,
-                            fields::source(cx.contract, s),
-                            &cx.contract.document,
-                            &cx.generator(Mode::Static),
-                            0,
-                        );
+                    let mut body = entry(cx, set, &key, values);
+                    if let Some(id) = cx.prepared.schema {
+                        cx.fit_body(&mut body, id);
                     }
                     SimOutcome::Respond {
                         status: cx.plan.status,
@@ -60,7 +53,7 @@ pub(crate) fn read(cx: &Cx, world: &World) -> SimOutcome {
             let entries = owner
                 .sets
                 .get(set.slot)
-                .map(|e| e.iter().map(|(k, v)| entry(set, k, v)).collect())
+                .map(|e| e.iter().map(|(k, v)| entry(cx, set, k, v)).collect())
                 .unwrap_or_default();
             SimOutcome::Respond {
                 status: cx.plan.status,
@@ -84,14 +77,26 @@ pub(crate) fn write(cx: &Cx, world: &mut World) -> SimOutcome {
 }
 
 /// `{idType: key, values: [...]}`, in the set's entry fields.
-fn entry(set: &ValueSet, key: &str, values: &[Box<str>]) -> Value {
+fn entry(cx: &Cx, set: &ValueSet, key: &str, values: &[Box<str>]) -> Value {
     let mut e = Value::Object(Map::new());
-    set_pointer(&mut e, &set.entry_key, Value::String(key.to_string()));
-    let values = values
-        .iter()
-        .map(|v| Value::String(v.to_string()))
-        .collect();
-    set_pointer(&mut e, &set.entry_values, Value::Array(values));
+    let key = Value::String(key.to_string());
+    let values = Value::Array(
+        values
+            .iter()
+            .map(|v| Value::String(v.to_string()))
+            .collect(),
+    );
+    // The pointers split once at start (the set's own, should they be missing).
+    match &cx.prepared.entry {
+        Some((key_at, values_at)) => {
+            set_tokens(&mut e, key_at, key);
+            set_tokens(&mut e, values_at, values);
+        }
+        None => {
+            set_pointer(&mut e, &set.entry_key, key);
+            set_pointer(&mut e, &set.entry_values, values);
+        }
+    }
     e
 }
 
@@ -104,14 +109,15 @@ fn owner_name(cx: &Cx) -> String {
 
 /// The key named by the path, checked against the body's when both name one.
 fn entry_key(cx: &Cx, set: &ValueSet, body_key: Option<&str>) -> Result<String, SimOutcome> {
-    let from_path = cx.path_param(&set.key).map(str::to_string);
+    let from_path = cx.path_param(&set.key);
     let from_body = body_key.map(|p| cx.body_text(p)).transpose()?;
     match (from_path, from_body) {
         (Some(p), Some(b)) if p != b => Err(SimOutcome::error(
             400,
             format!("the body names {} {b:?}, but the path names {p:?}; the path names the values changed", set.key),
         )),
-        (Some(k), _) | (None, Some(k)) => Ok(k),
+        (Some(k), _) => Ok(k.to_string()),
+        (None, Some(k)) => Ok(k.into_owned()),
         (None, None) => Err(SimOutcome::error(400, format!("no {} given", set.key))),
     }
 }
@@ -123,10 +129,18 @@ struct Found {
     exists: bool,
 }
 
-fn locate(cx: &Cx, world: &World, set: &ValueSet, create: bool) -> Result<Found, SimOutcome> {
-    let exists = match world.find(cx.model, &cx.plan.chain, &cx.keys) {
-        Ok(_) => true,
-        Err(Miss::Absent { .. }) if create && cx.may_create(world, cx.plan.chain.len()) => false,
+/// With the owner, when it exists, as the request found it.
+fn locate<'w>(
+    cx: &Cx,
+    world: &'w World,
+    set: &ValueSet,
+    create: bool,
+) -> Result<(Found, Option<&'w Item>), SimOutcome> {
+    let (exists, owner) = match world.find(cx.model, &cx.plan.chain, &cx.keys) {
+        Ok(owner) => (true, owner),
+        Err(Miss::Absent { .. }) if create && cx.may_create(world, cx.plan.chain.len()) => {
+            (false, None)
+        }
         Err(miss) => return Err(cx.miss(miss)),
     };
     // The scope is the owner or one of its parents: the longest existing prefix
@@ -141,7 +155,7 @@ fn locate(cx: &Cx, world: &World, set: &ValueSet, create: bool) -> Result<Found,
         Ok(Some(item)) => item.settings.get(set.scope_slot).cloned(),
         _ => None,
     };
-    Ok(Found { overrides, exists })
+    Ok((Found { overrides, exists }, owner))
 }
 
 fn settings_for(set: &ValueSet, found: &Found, key: &str) -> Settings {
@@ -180,14 +194,19 @@ fn holder(
         return None;
     }
     let me = cx.keys.last()?;
+    // Every sibling is looked at: the filter passes by nearly all of them at
+    // the cost of one test (it never misses a holder), the values decide.
+    let bits = Item::bits(set.slot, key, value);
     siblings(cx, world)?
         .iter()
-        .filter(|(k, i)| k.as_ref() != me.as_str() && i.life == super::world::Life::Live)
-        .find(|(_, i)| {
-            i.sets
-                .get(set.slot)
-                .and_then(|e| e.get(key))
-                .is_some_and(|vs| vs.iter().any(|v| v.as_ref() == value))
+        .find(|(k, i)| {
+            i.may_hold(bits)
+                && i.sets
+                    .get(set.slot)
+                    .and_then(|e| e.get(key))
+                    .is_some_and(|vs| vs.iter().any(|v| v.as_ref() == value))
+                && i.life == super::world::Life::Live
+                && k.as_ref() != me.as_str()
         })
         .map(|(k, _)| k.to_string())
 }
@@ -202,14 +221,10 @@ fn add(
     let set = &cx.model.sets[si];
     let key = entry_key(cx, set, body_key)?;
     let raw = cx.body_text(value_at)?;
-    let found = locate(cx, world, set, true)?;
+    let (found, owner) = locate(cx, world, set, true)?;
     let s = settings_for(set, &found, &key);
     let value = normalized(&s, &raw, value_at)?;
-    let current = world
-        .find(cx.model, &cx.plan.chain, &cx.keys)
-        .ok()
-        .flatten()
-        .and_then(|o| o.sets.get(set.slot));
+    let current = owner.and_then(|o| o.sets.get(set.slot));
     let present = current
         .and_then(|e| e.get(key.as_str()))
         .is_some_and(|vs| vs.iter().any(|v| v.as_ref() == value));
@@ -256,11 +271,22 @@ fn add(
     )?;
     if !present {
         let owner = owner_mut(cx, world, !found.exists)?;
-        // Most keys hold one value: start at one slot, not the default four.
-        let values = owner.sets[set.slot]
-            .entry(key.as_str().into())
-            .or_insert_with(|| Vec::with_capacity(1));
+        let entries = &mut owner.sets[set.slot];
+        // The key is copied only when it is new.
+        let at = match entries.get_index_of(key.as_str()) {
+            Some(at) => at,
+            // Most keys hold one value: start at one slot, not the default four.
+            None => {
+                entries
+                    .insert_full(key.as_str().into(), Vec::with_capacity(1))
+                    .0
+            }
+        };
+        let Some((_, values)) = entries.get_index_mut(at) else {
+            return Err(SimOutcome::internal("a key just written is missing"));
+        };
         let added = push(values, value.as_str().into(), &s);
+        owner.note(set.slot, &key, &value);
         world.counts.values = (world.counts.values + added.0).saturating_sub(added.1);
     }
     if let Some(other) = other {
@@ -280,13 +306,9 @@ fn change(
     let set = &cx.model.sets[si];
     let key = entry_key(cx, set, body_key)?;
     let (old_raw, new_raw) = (cx.body_text(old_at)?, cx.body_text(new_at)?);
-    let found = locate(cx, world, set, false)?;
+    let (found, owner) = locate(cx, world, set, false)?;
     let s = settings_for(set, &found, &key);
     let new = normalized(&s, &new_raw, new_at)?;
-    let owner = world
-        .find(cx.model, &cx.plan.chain, &cx.keys)
-        .ok()
-        .flatten();
     let Some(values) = owner
         .and_then(|o| o.sets.get(set.slot))
         .and_then(|e| e.get(key.as_str()))
@@ -336,6 +358,7 @@ fn change(
         .and_then(|vs| vs.get_mut(pos))
     {
         *v = new.as_str().into();
+        owner.note(set.slot, &key, &new);
     }
     if let Some(other) = other {
         merge_with(cx, world, &found, &other)?;
@@ -352,18 +375,17 @@ fn remove(
 ) -> Result<SimOutcome, SimOutcome> {
     let set = &cx.model.sets[si];
     let key = entry_key(cx, set, body_key)?;
-    let found = locate(cx, world, set, false)?;
+    let (found, _) = locate(cx, world, set, false)?;
     let s = settings_for(set, &found, &key);
     let all = all_param
         .and_then(|p| cx.query_param(p))
         .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    let name = owner_name(cx);
     let owner = owner_mut(cx, world, false)?;
     let entries = &mut owner.sets[set.slot];
     let Some(values) = entries.get_mut(key.as_str()).filter(|v| !v.is_empty()) else {
         return Err(SimOutcome::error(
             404,
-            format!("{name} has no {} values for {key}", set.name),
+            format!("{} has no {} values for {key}", owner_name(cx), set.name),
         ));
     };
     let removed = if all {

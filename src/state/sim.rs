@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::cx::{key_text, Cx};
+use super::cx::{key_text, Cx, Prepared};
 use super::dump;
 use super::error::StateErrors;
 use super::limits::Limits;
@@ -130,6 +130,8 @@ pub struct Simulation {
     /// What a new (or reset) session starts from.
     start: World,
     sessions: Sessions,
+    /// Parallel to the model's `ops`: what each success body needs from the contract.
+    prepared: Vec<Prepared>,
 }
 
 impl Simulation {
@@ -138,8 +140,14 @@ impl Simulation {
             .seed
             .as_ref()
             .map_or_else(|| World::new(&model), |s| s.world.clone());
+        let prepared = model
+            .ops
+            .iter()
+            .map(|plan| Prepared::new(&contract, &model, plan))
+            .collect();
         Simulation {
             sessions: Sessions::new(opts.max_sessions),
+            prepared,
             contract,
             model,
             opts,
@@ -160,7 +168,8 @@ impl Simulation {
         body: Option<&Value>,
         now: Instant,
     ) -> Option<SimOutcome> {
-        let plan = self.model.plan(op)?;
+        let (at, plan) = self.model.plan_at(op)?;
+        let prepared = self.prepared.get(at)?;
         let mut keys = Vec::with_capacity(plan.chain.len());
         for r in &plan.chain {
             let res = &self.model.resources[*r];
@@ -180,6 +189,7 @@ impl Simulation {
             model: &self.model,
             op,
             plan,
+            prepared,
             keys,
             path,
             query,

@@ -43,6 +43,10 @@ pub(crate) struct Item {
     pub(crate) sets: Vec<Entries>,
     /// Parallel to the resource's `scoped`.
     pub(crate) settings: Vec<PerKey>,
+    /// Bits of every value its sets hold (see [`Item::note`]), so that the
+    /// search for another holder of a value passes most siblings by one test;
+    /// [`Item::UNKNOWN`] (every bit) until a set write works them out.
+    pub(crate) filter: u64,
 }
 
 impl Item {
@@ -55,7 +59,58 @@ impl Item {
             children: vec![Items::default(); r.children.len()],
             sets: vec![Entries::default(); r.sets.len()],
             settings: vec![PerKey::default(); r.scoped.len()],
+            filter: Item::UNKNOWN,
         }
+    }
+
+    /// A filter that lets every value through: what its values are is not known.
+    pub(crate) const UNKNOWN: u64 = u64::MAX;
+
+    /// Owners holding more values than this are not worked out (every bit).
+    const FILTERED: usize = 64;
+
+    /// The filter bits of `value` under `key` in set `slot`: two of 64.
+    pub(crate) fn bits(slot: usize, key: &str, value: &str) -> u64 {
+        let mut h = 0xcbf2_9ce4_8422_2325_u64 ^ slot as u64;
+        for b in key.bytes().chain([0xff]).chain(value.bytes()) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        // FNV's high bits depend on every byte; mix them and take two bit numbers.
+        h = (h ^ (h >> 32)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        (1 << (h >> 58)) | (1 << ((h >> 52) & 63))
+    }
+
+    /// Whether the item may hold `bits` (false: it surely does not).
+    pub(crate) fn may_hold(&self, bits: u64) -> bool {
+        self.filter & bits == bits
+    }
+
+    /// Records that set `slot` now holds `value` under `key`. Values are only
+    /// ever added to the filter (one removed leaves its bits: a superset is all
+    /// the search needs); an unknown filter is worked out from the values.
+    pub(crate) fn note(&mut self, slot: usize, key: &str, value: &str) {
+        if self.filter != Item::UNKNOWN {
+            self.filter |= Item::bits(slot, key, value);
+            return;
+        }
+        let held: usize = self
+            .sets
+            .iter()
+            .flat_map(|e| e.values())
+            .map(Vec::len)
+            .sum();
+        if held > Item::FILTERED {
+            return;
+        }
+        let mut filter = 0;
+        for (slot, entries) in self.sets.iter().enumerate() {
+            for (key, values) in entries {
+                for v in values {
+                    filter |= Item::bits(slot, key, v);
+                }
+            }
+        }
+        self.filter = filter;
     }
 
     /// What this item and everything under it counts for.
@@ -204,10 +259,11 @@ impl World {
             let items = self
                 .items(model, *res, at)
                 .ok_or_else(|| absent(*res, key))?;
-            if create && model.resources[*res].implicit && !items.contains_key(key.as_str()) {
+            let item = items.get(key.as_str());
+            if create && model.resources[*res].implicit && item.is_none() {
                 break;
             }
-            at = Some(live(items, *res, key)?);
+            at = Some(live_of(item, items, *res, key)?);
         }
         let (Some(first), true) = (chain.first(), chain.len() == keys.len()) else {
             return Ok(None);
@@ -218,13 +274,17 @@ impl World {
             .get_mut(*first)
             .ok_or_else(|| absent(*first, ""))?;
         for (i, (res, key)) in chain.iter().zip(keys).enumerate() {
-            if !items.contains_key(key.as_str()) {
-                items.insert(key.as_str().into(), Item::new(model, *res));
-                counts.items += 1;
-            }
-            let item = items
-                .get_mut(key.as_str())
-                .ok_or_else(|| absent(*res, key))?;
+            // One lookup per level: the position, else the new item's.
+            let at = match items.get_index_of(key.as_str()) {
+                Some(at) => at,
+                None => {
+                    counts.items += 1;
+                    items
+                        .insert_full(key.as_str().into(), Item::new(model, *res))
+                        .0
+                }
+            };
+            let (_, item) = items.get_index_mut(at).ok_or_else(|| absent(*res, key))?;
             match chain.get(i + 1) {
                 None => return Ok(Some(item)),
                 Some(next) => {
@@ -274,7 +334,17 @@ fn absent(res: usize, key: &str) -> Miss {
 
 /// The live item `key` of `items`, or why not.
 fn live<'a>(items: &'a Items, res: usize, key: &str) -> Result<&'a Item, Miss> {
-    let item = items.get(key).ok_or_else(|| absent(res, key))?;
+    live_of(items.get(key), items, res, key)
+}
+
+/// [`live`] for the item already looked up (`item`, `key`'s in `items`).
+fn live_of<'a>(
+    item: Option<&'a Item>,
+    items: &'a Items,
+    res: usize,
+    key: &str,
+) -> Result<&'a Item, Miss> {
+    let item = item.ok_or_else(|| absent(res, key))?;
     match &item.life {
         Life::Live => Ok(item),
         Life::Deleted => Err(Miss::Deleted {

@@ -14,7 +14,6 @@ mod ops;
 mod raw;
 mod write;
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use serde_json::Value;
@@ -34,8 +33,9 @@ pub struct StateModel {
     pub(crate) ops: Vec<OpPlan>,
     /// Operations inference could not place, with why (written as comments).
     pub(crate) left_out: Vec<String>,
-    /// Contract operation index to position in `ops`.
-    by_index: HashMap<crate::contract::OpIndex, usize>,
+    /// Contract operation index to position in `ops`: a table, looked up by
+    /// every request without hashing.
+    by_index: Vec<Option<usize>>,
 }
 
 /// Items addressed by a path parameter, possibly inside a parent's item.
@@ -254,10 +254,11 @@ impl StateModel {
         write::yaml(self, contract)
     }
 
-    /// What the model says `op` does, when it names it.
-    pub(crate) fn plan(&self, op: &Operation) -> Option<&OpPlan> {
-        let plan = self.ops.get(*self.by_index.get(&op.index)?)?;
-        (op.operation_id.as_deref() == Some(plan.op_id.as_str())).then_some(plan)
+    /// What the model says `op` does, when it names it, and where its plan is in `ops`.
+    pub(crate) fn plan_at(&self, op: &Operation) -> Option<(usize, &OpPlan)> {
+        let at = (*self.by_index.get(op.index.0)?)?;
+        let plan = self.ops.get(at)?;
+        (op.operation_id.as_deref() == Some(plan.op_id.as_str())).then_some((at, plan))
     }
 
     /// A model from checked parts; derived fields are filled in here.
@@ -284,11 +285,15 @@ impl StateModel {
             s.scope_slot = resources[s.scope].scoped.len();
             resources[s.scope].scoped.push(i);
         }
-        let by_index = ops
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.op_index, i))
-            .collect();
+        let mut by_index = Vec::new();
+        for (i, p) in ops.iter().enumerate() {
+            let at = p.op_index.0;
+            if by_index.len() <= at {
+                by_index.resize(at + 1, None);
+            }
+            // As a map would: a later plan of the same operation wins.
+            by_index[at] = Some(i);
+        }
         StateModel {
             resources,
             sets,
