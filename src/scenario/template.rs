@@ -22,17 +22,25 @@ pub(crate) enum Part {
     Var(String),
 }
 
+/// Where `b` first appears twice in a row (`{{`, `}}`): as `str::find` finds
+/// it, without building a substring searcher each time (every path, query
+/// value, header and body string of a suite is parsed at load).
+fn find_pair(text: &str, b: u8) -> Option<usize> {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b, bytes).find(|&i| bytes.get(i + 1) == Some(&b))
+}
+
 impl Template {
     /// Parses `text`; `{{ name }}` (spaces allowed) is a placeholder.
     pub(crate) fn parse(text: &str) -> Result<Template, String> {
         let mut parts = Vec::new();
         let mut rest = text;
-        while let Some(start) = rest.find("{{") {
+        while let Some(start) = find_pair(rest, b'{') {
             if start > 0 {
                 parts.push(Part::Text(rest[..start].to_string()));
             }
             let after = &rest[start + 2..];
-            let Some(end) = after.find("}}") else {
+            let Some(end) = find_pair(after, b'}') else {
                 return Err(format!("`{{{{` without a closing `}}}}` in `{text}`"));
             };
             let name = after[..end].trim();
@@ -155,6 +163,14 @@ impl JsonBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pairs_are_found_where_str_find_finds_them() {
+        for text in ["", "{", "a{b{{c", "{{{x}}}", "}}}", "é{{", "x}{}}"] {
+            assert_eq!(find_pair(text, b'{'), text.find("{{"), "{text}");
+            assert_eq!(find_pair(text, b'}'), text.find("}}"), "{text}");
+        }
+    }
 
     #[test]
     fn parses_and_renders() {
