@@ -235,11 +235,14 @@ pub(crate) fn secret_name(name: &str) -> bool {
     // at a byte that starts one of the words are the words compared.
     let bytes = name.as_bytes();
     let contains = bytes.iter().enumerate().any(|(i, b)| {
+        // Only the words that start with this byte (the words are lower case).
+        let first = b.to_ascii_lowercase();
         SECRET_WORD_STARTS[*b as usize]
             && SECRET_WORDS.iter().any(|w| {
-                bytes
-                    .get(i..i + w.len())
-                    .is_some_and(|win| win.eq_ignore_ascii_case(w.as_bytes()))
+                w.as_bytes()[0] == first
+                    && bytes
+                        .get(i..i + w.len())
+                        .is_some_and(|win| win.eq_ignore_ascii_case(w.as_bytes()))
             })
     });
     if contains {
@@ -765,6 +768,14 @@ mod tests {
     fn secret_name_by_words(name: &str) -> bool {
         name.split(|c: char| !c.is_ascii_alphanumeric())
             .any(|w| SECRET_WHOLE_WORDS.iter().any(|s| s.eq_ignore_ascii_case(w)))
+    }
+
+    #[test]
+    fn secret_words_are_lower_case() {
+        // `secret_name` compares a word's first byte with a lower-cased one.
+        assert!(SECRET_WORDS
+            .iter()
+            .all(|w| !w.bytes().any(|b| b.is_ascii_uppercase())));
     }
 
     #[test]
