@@ -36,6 +36,9 @@ pub(crate) const VERSION: &str = concat!(
 /// Runs the command line; returns the process exit code.
 pub(crate) fn main() -> i32 {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Replay(_)) {
+        crate::memory_back_to_the_os();
+    }
     match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Replay(args) => replay::run(args),
