@@ -49,6 +49,7 @@ pub(crate) fn convert(schema: &mut Value, patterns: &mut Patterns) {
         match k.as_str() {
             "$ref" => reference = true,
             "pattern" => pattern = true,
+            fancy::KEYWORD => pattern = true,
             "format" => format = true,
             "nullable" => nullable = *v == Value::Bool(true),
             _ => {}

@@ -25,6 +25,9 @@ pub(crate) const UNCHECKED: &str = "x-mimeo-unchecked-pattern";
 pub(crate) struct Patterns {
     /// `Some(why)` for a pattern the linear-time engine refuses.
     judged: HashMap<String, Option<String>>,
+    /// Whether each backtracking pattern compiles (a lookahead pattern can be
+    /// repeated in thousands of schemas).
+    backtracking: HashMap<String, bool>,
     pub(super) cache: jsonschema::PatternCache,
 }
 
@@ -56,10 +59,18 @@ impl Patterns {
                 schema.insert(UNCHECKED.to_string(), p);
             }
         }
-        let broken = matches!(schema.get(fancy::KEYWORD), Some(Value::String(p)) if fancy::compile(p).is_err());
+        let broken = match schema.get(fancy::KEYWORD) {
+            Some(Value::String(p)) => !*self
+                .backtracking
+                .entry(p.clone())
+                .or_insert_with(|| fancy::compile(p).is_ok()),
+            _ => false,
+        };
         if broken {
             if let Some(p) = schema.remove(fancy::KEYWORD) {
-                schema.insert(UNCHECKED.to_string(), p);
+                // (Both kinds at once is only possible when written by hand:
+                // the first keeps the place, and the warning.)
+                schema.entry(UNCHECKED).or_insert(p);
             }
         }
     }
