@@ -472,6 +472,38 @@ async fn a_broken_pattern_alone_is_set_aside_and_the_rest_of_its_schema_is_check
     assert!(server.late_warnings().is_empty());
 }
 
+#[tokio::test]
+async fn a_broken_pattern_under_one_of_sets_its_schema_aside_whole() {
+    // Leaving the pattern out of a `oneOf` branch could make a valid value
+    // match two branches (a false 400): that schema is set aside whole.
+    let text = std::fs::read_to_string("tests/fixtures/broken-pattern-shared.yaml")
+        .unwrap()
+        .replace(
+            r##"schema: { allOf: [{ $ref: "#/components/schemas/Thing" }] }"##,
+            r##"schema: { oneOf: [{ $ref: "#/components/schemas/Thing" }, { type: object, required: [code] }] }"##,
+        );
+    assert!(text.contains("oneOf"), "the fixture changed");
+    let c = Arc::new(Contract::from_text("oneof.yaml", &text).expect("loads"));
+    assert!(
+        c.warnings().iter().any(|w| w.contains("/post/requestBody")
+            && w.contains("not validated")
+            && w.contains("oneOf")),
+        "{:?}",
+        c.warnings()
+    );
+    let server = serve(&c).await;
+    // Valid for the second branch only, as written (its code breaks the pattern).
+    let r = send(
+        &server.url(),
+        "POST",
+        "/things",
+        &[],
+        Some(r#"{"name": "a", "code": "zz"}"#),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+}
+
 #[test]
 fn a_pattern_inside_an_extension_sets_nothing_aside() {
     // jsonschema ignores `x-` members: what is in them is not a schema.

@@ -193,8 +193,9 @@ pub(super) fn text_hash(schema: &Value) -> u64 {
 /// need backtracking are reported once, with the limit they run under).
 #[derive(Default)]
 struct PatternCheck {
-    /// Schema nodes already looked at, by address.
-    seen: std::collections::HashSet<usize>,
+    /// Schema nodes already looked at, by address, and whether under `not`,
+    /// `oneOf`, `if` or `contains`.
+    seen: std::collections::HashSet<(usize, bool)>,
     /// Nodes found broken themselves (a `$ref` to nothing, a pattern that does
     /// not compile), by address, and why, in the order found (so that the
     /// reason given is the same from run to run).
@@ -215,15 +216,24 @@ fn address(v: &Value) -> usize {
 
 /// The schema nodes `v` leads to: its subschemas and what its `$ref` points at.
 fn children<'d>(document: &'d Value, v: &'d Value, out: &mut Vec<&'d Value>) {
+    let mut marked = Vec::new();
+    children_marked(document, v, &mut marked);
+    out.extend(marked.into_iter().map(|(c, _)| c));
+}
+
+/// [`children`], each marked `true` when reached through `not`, `oneOf`, `if`
+/// or `contains`: where a subschema that accepts more can refuse a valid value.
+fn children_marked<'d>(document: &'d Value, v: &'d Value, out: &mut Vec<(&'d Value, bool)>) {
     let Value::Object(map) = v else { return };
     for (k, child) in map {
+        let negative = matches!(k.as_str(), "not" | "oneOf" | "if" | "contains");
         match (k.as_str(), child) {
             // Extensions are not schemas: the validator ignores them.
             (k, _) if k.starts_with("x-") && k != fancy::KEYWORD => {}
             ("$ref", Value::String(r)) => {
                 if let Some(p) = r.strip_prefix('#') {
                     if p.is_empty() || p.starts_with('/') {
-                        out.extend(pointer::fragment(document, p));
+                        out.extend(pointer::fragment(document, p).map(|c| (c, false)));
                     }
                 }
             }
@@ -232,14 +242,14 @@ fn children<'d>(document: &'d Value, v: &'d Value, out: &mut Vec<&'d Value>) {
                 "properties" | "definitions" | "dependencies" | "$defs" | "dependentSchemas"
                 | "patternProperties",
                 Value::Object(m),
-            ) => out.extend(m.values()),
-            (_, Value::Object(_)) => out.push(child),
-            (_, Value::Array(items)) => out.extend(items.iter()),
+            ) => out.extend(m.values().map(|c| (c, false))),
+            (_, Value::Object(_)) => out.push((child, negative)),
+            (_, Value::Array(items)) => out.extend(items.iter().map(|c| (c, negative))),
             _ => {}
         }
     }
     // Only objects are schemas (`required: [..]` holds names, not nodes to walk).
-    out.retain(|c| c.is_object());
+    out.retain(|(c, _)| c.is_object());
 }
 
 impl PatternCheck {
@@ -252,22 +262,24 @@ impl PatternCheck {
         at: &str,
         warnings: &mut Vec<String>,
     ) -> Option<String> {
-        let mut todo = vec![schema];
+        // Each node with whether it was reached under `not`, `oneOf`, `if` or
+        // `contains` (a node can be reached both ways, and is looked at in each).
+        let mut todo = vec![(schema, false)];
         let mut problem = None;
         let mut first = true;
         let mut next = Vec::new();
-        while let Some(v) = todo.pop() {
+        while let Some((v, negative)) = todo.pop() {
             // The root is always looked at: another schema may have reached it
             // first, but its problem belongs to this one too.
-            if !std::mem::take(&mut first) && !self.seen.insert(address(v)) {
+            if !std::mem::take(&mut first) && !self.seen.insert((address(v), negative)) {
                 continue;
             }
-            if let Some(why) = self.own_problem(document, v, at, warnings) {
+            if let Some(why) = self.own_problem(document, v, negative, at, warnings) {
                 self.broken.insert(address(v), why.clone());
                 problem.get_or_insert(why);
             }
-            children(document, v, &mut next);
-            todo.append(&mut next);
+            children_marked(document, v, &mut next);
+            todo.extend(next.drain(..).map(|(c, under)| (c, negative || under)));
         }
         problem
     }
@@ -277,6 +289,7 @@ impl PatternCheck {
         &mut self,
         document: &Value,
         v: &Value,
+        negative: bool,
         at: &str,
         warnings: &mut Vec<String>,
     ) -> Option<String> {
@@ -284,6 +297,12 @@ impl PatternCheck {
         let mut problem = None;
         for (k, child) in map {
             let why = match (k.as_str(), child) {
+                // Under `not`, `oneOf`, `if` or `contains`, a schema that accepts
+                // more can refuse a valid value: the schema is set aside whole.
+                (UNCHECKED, Value::String(p)) if negative => Some(format!(
+                    "{}, under not, oneOf, if or contains, where leaving it out could refuse valid values",
+                    patterns::why_unchecked(&mut self.linear, p)
+                )),
                 (UNCHECKED, Value::String(p)) => {
                     // Once per pattern, where it is first reached.
                     if self.unchecked_told.insert(p.clone()) {

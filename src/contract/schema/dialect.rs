@@ -40,6 +40,15 @@ impl Dialect {
 
 /// Rewrites one OpenAPI 3.0 schema (and everything nested in it) into draft 4.
 pub(crate) fn convert(schema: &mut Value, patterns: &mut Patterns) {
+    convert_in(schema, patterns, true);
+}
+
+/// [`convert`] at one depth. `loosen`: whether a pattern that cannot run may be
+/// set aside alone here. Not under `not` or `oneOf` (or 2020-12's `if` and
+/// `contains`): accepting more there can refuse a valid value (a `oneOf`
+/// branch that matches everything makes another one's values match twice), so
+/// such a schema is set aside whole, as before.
+fn convert_in(schema: &mut Value, patterns: &mut Patterns, loosen: bool) {
     let Value::Object(map) = schema else { return };
     // One pass over the keys says which rewrites apply: a large document has
     // hundreds of thousands of schemas, and a lookup per rule per schema was a
@@ -64,21 +73,28 @@ pub(crate) fn convert(schema: &mut Value, patterns: &mut Patterns) {
     // one that cannot run at all is set aside (the rest of the schema is checked).
     if pattern {
         fancy::move_pattern(map);
-        patterns.set_aside(map);
+        if loosen {
+            patterns.set_aside(map);
+        }
     }
     for (k, v) in map.iter_mut() {
+        let inner = loosen && !matches!(k.as_str(), "not" | "oneOf");
         match (k.as_str(), v) {
             ("properties" | "patternProperties", Value::Object(props)) => {
-                props.values_mut().for_each(|v| convert(v, patterns));
+                props
+                    .values_mut()
+                    .for_each(|v| convert_in(v, patterns, inner));
             }
             (
                 "additionalProperties" | "not" | "additionalItems" | "items",
                 v @ Value::Object(_),
             ) => {
-                convert(v, patterns);
+                convert_in(v, patterns, inner);
             }
             ("items" | "allOf" | "oneOf" | "anyOf", Value::Array(items)) => {
-                items.iter_mut().for_each(|v| convert(v, patterns));
+                items
+                    .iter_mut()
+                    .for_each(|v| convert_in(v, patterns, inner));
             }
             _ => {}
         }
@@ -124,25 +140,37 @@ pub(crate) fn convert(schema: &mut Value, patterns: &mut Patterns) {
 /// keyword, at every depth. Nothing else changes: `$ref` siblings, `type`
 /// arrays and `const` mean what 2020-12 says they mean.
 pub(crate) fn convert_2020(schema: &mut Value, patterns: &mut Patterns) {
+    convert_2020_in(schema, patterns, true);
+}
+
+/// [`convert_2020`] at one depth (`loosen` as in [`convert_in`]).
+fn convert_2020_in(schema: &mut Value, patterns: &mut Patterns, loosen: bool) {
     match schema {
         Value::Object(map) => {
             fancy::move_pattern(map);
-            patterns.set_aside(map);
+            if loosen {
+                patterns.set_aside(map);
+            }
             int_format_bounds(map);
             for (key, value) in map.iter_mut() {
+                let inner = loosen && !matches!(key.as_str(), "not" | "oneOf" | "if" | "contains");
                 match (key.as_str(), value) {
                     (
                         "properties" | "patternProperties" | "$defs" | "definitions"
                         | "dependentSchemas",
                         Value::Object(schemas),
-                    ) => schemas.values_mut().for_each(|v| convert_2020(v, patterns)),
+                    ) => schemas
+                        .values_mut()
+                        .for_each(|v| convert_2020_in(v, patterns, inner)),
                     ("enum" | "const" | "default" | "example" | "examples", _) => {}
                     (k, _) if k.starts_with("x-") => {}
-                    (_, value) => convert_2020(value, patterns),
+                    (_, value) => convert_2020_in(value, patterns, inner),
                 }
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(|v| convert_2020(v, patterns)),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|v| convert_2020_in(v, patterns, loosen)),
         _ => {}
     }
 }
