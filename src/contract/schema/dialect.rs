@@ -40,15 +40,6 @@ impl Dialect {
 
 /// Rewrites one OpenAPI 3.0 schema (and everything nested in it) into draft 4.
 pub(crate) fn convert(schema: &mut Value, patterns: &mut Patterns) {
-    convert_in(schema, patterns, true);
-}
-
-/// [`convert`] at one depth. `loosen`: whether a pattern that cannot run may be
-/// set aside alone here. Not under `not` or `oneOf` (or 2020-12's `if` and
-/// `contains`): accepting more there can refuse a valid value (a `oneOf`
-/// branch that matches everything makes another one's values match twice), so
-/// such a schema is set aside whole, as before.
-fn convert_in(schema: &mut Value, patterns: &mut Patterns, loosen: bool) {
     let Value::Object(map) = schema else { return };
     // One pass over the keys says which rewrites apply: a large document has
     // hundreds of thousands of schemas, and a lookup per rule per schema was a
@@ -73,28 +64,21 @@ fn convert_in(schema: &mut Value, patterns: &mut Patterns, loosen: bool) {
     // one that cannot run at all is set aside (the rest of the schema is checked).
     if pattern {
         fancy::move_pattern(map);
-        if loosen {
-            patterns.set_aside(map);
-        }
+        patterns.set_aside(map);
     }
     for (k, v) in map.iter_mut() {
-        let inner = loosen && !matches!(k.as_str(), "not" | "oneOf");
         match (k.as_str(), v) {
             ("properties" | "patternProperties", Value::Object(props)) => {
-                props
-                    .values_mut()
-                    .for_each(|v| convert_in(v, patterns, inner));
+                props.values_mut().for_each(|v| convert(v, patterns));
             }
             (
                 "additionalProperties" | "not" | "additionalItems" | "items",
                 v @ Value::Object(_),
             ) => {
-                convert_in(v, patterns, inner);
+                convert(v, patterns);
             }
             ("items" | "allOf" | "oneOf" | "anyOf", Value::Array(items)) => {
-                items
-                    .iter_mut()
-                    .for_each(|v| convert_in(v, patterns, inner));
+                items.iter_mut().for_each(|v| convert(v, patterns));
             }
             _ => {}
         }
@@ -140,37 +124,25 @@ fn convert_in(schema: &mut Value, patterns: &mut Patterns, loosen: bool) {
 /// keyword, at every depth. Nothing else changes: `$ref` siblings, `type`
 /// arrays and `const` mean what 2020-12 says they mean.
 pub(crate) fn convert_2020(schema: &mut Value, patterns: &mut Patterns) {
-    convert_2020_in(schema, patterns, true);
-}
-
-/// [`convert_2020`] at one depth (`loosen` as in [`convert_in`]).
-fn convert_2020_in(schema: &mut Value, patterns: &mut Patterns, loosen: bool) {
     match schema {
         Value::Object(map) => {
             fancy::move_pattern(map);
-            if loosen {
-                patterns.set_aside(map);
-            }
+            patterns.set_aside(map);
             int_format_bounds(map);
             for (key, value) in map.iter_mut() {
-                let inner = loosen && !matches!(key.as_str(), "not" | "oneOf" | "if" | "contains");
                 match (key.as_str(), value) {
                     (
                         "properties" | "patternProperties" | "$defs" | "definitions"
                         | "dependentSchemas",
                         Value::Object(schemas),
-                    ) => schemas
-                        .values_mut()
-                        .for_each(|v| convert_2020_in(v, patterns, inner)),
+                    ) => schemas.values_mut().for_each(|v| convert_2020(v, patterns)),
                     ("enum" | "const" | "default" | "example" | "examples", _) => {}
                     (k, _) if k.starts_with("x-") => {}
-                    (_, value) => convert_2020_in(value, patterns, inner),
+                    (_, value) => convert_2020(value, patterns),
                 }
             }
         }
-        Value::Array(items) => items
-            .iter_mut()
-            .for_each(|v| convert_2020_in(v, patterns, loosen)),
+        Value::Array(items) => items.iter_mut().for_each(|v| convert_2020(v, patterns)),
         _ => {}
     }
 }
