@@ -8,7 +8,9 @@
 mod names;
 mod shapes;
 
-pub(crate) use names::{secret_header, secret_name, secret_response_header};
+#[cfg(feature = "replay")]
+pub(crate) use names::secret_response_header;
+pub(crate) use names::{secret_header, secret_name};
 pub(crate) use shapes::{scrub_shapes, secret_value};
 
 /// `url` with the credentials in its userinfo (`https://user:pass@host`) shown
