@@ -146,11 +146,15 @@ pub fn write_json(
     // The document ends with `"scenarios": []` and `}`: the scenarios go between
     // the brackets, as serde_json would have put them.
     let mut out = serde_json::to_vec_pretty(&doc).map_err(|e| cannot(e.to_string()))?;
+    // The document's own keys are scrubbed as text: a secret spelt like one of
+    // them is hidden too. The scenarios after them are scrubbed one by one.
+    let mut head = out.len();
     if !reports.is_empty() {
         if !out.ends_with(b"[]\n}") {
             return Err(cannot("unexpected end of the document".into()));
         }
         out.truncate(out.len() - 3);
+        head = out.len();
         for (i, report) in reports.iter().enumerate() {
             out.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
             write_scenario(&mut out, report, secrets).map_err(cannot)?;
@@ -159,8 +163,12 @@ pub fn write_json(
     }
     out.push(b'\n');
     let text = String::from_utf8(out).map_err(|e| cannot(e.to_string()))?;
-    // The document's own keys are scrubbed with the whole text below.
-    let text = secrets.scrub_cow(&text);
+    let (doc_head, rest) = text.split_at(head);
+    let doc_head = secrets.scrub_cow(doc_head);
+    let text = match doc_head {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(scrubbed) => scrubbed + rest,
+    };
     write_report(path, &text).map_err(|e| ReportError::new(path, e.to_string()))
 }
 
@@ -254,6 +262,41 @@ mod tests {
     }
 
     #[test]
+    fn a_body_quoting_with_escapes_is_judged_from_its_text_and_scrubbed_as_a_value() {
+        // A 400 body quoting a value (`\"`) is written with `\\`: common, and
+        // judged from the text unless the body's own escapes could spell a form.
+        let with_body = |body: &str| {
+            let mut r = report();
+            r.run.steps[0].outcome = Outcome::Response {
+                status: 400,
+                headers: Vec::new(),
+                body: body.into(),
+            };
+            r
+        };
+        let quoting = with_body(r#"{"message":"\"abc\" is too short"}"#);
+        let unrelated = Secrets::new(["unrelated-secret".to_string()]);
+        let text = direct(&quoting, &unrelated);
+        assert!(text.contains(r#"\\\"abc"#), "{text}");
+        assert!(unrelated.clean_as_json(text.as_bytes()));
+        for (body, secret) in [
+            // Plain, beside escapes.
+            (r#"{"message":"\"s3cr3t-token\" is wrong"}"#, "s3cr3t-token"),
+            // Spelt with the body's own escapes: `\u` and `\/`.
+            (r#"{"message":"\"\u0073\u0033cr3t-token\""}"#, "s3cr3t-token"),
+            (r#"{"next":"https:\/\/x\/sk\/1234abcd"}"#, "sk/1234abcd"),
+            // A secret with a quote, quoted by the body.
+            (r#"{"message":"\"pa\\\"ss\" is wrong"}"#, "pa\"ss"),
+        ] {
+            let report = with_body(body);
+            let secrets = Secrets::new([secret.to_string()]);
+            let written = direct(&report, &secrets);
+            assert_eq!(written, through_value(&report, &secrets), "{body}");
+            assert!(written.contains("[redacted]"), "{body}: {written}");
+        }
+    }
+
+    #[test]
     fn the_document_is_written_as_before() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("report.json");
@@ -282,6 +325,13 @@ mod tests {
             written,
             serde_json::to_string_pretty(&whole).unwrap() + "\n"
         );
+        // A secret spelt like a key, of the document or of a scenario, is hidden.
+        for key in ["summary", "request_line"] {
+            let secrets = Secrets::new([key.to_string()]);
+            write_json(&path, "http://x", None, &summary, &reports, &secrets).unwrap();
+            let written = std::fs::read_to_string(&path).unwrap();
+            assert!(!written.contains(key), "{key}: {written}");
+        }
         write_json(&path, "http://x", None, &summary, &[], &secrets).unwrap();
         let empty = std::fs::read_to_string(&path).unwrap();
         assert!(empty.ends_with("\"scenarios\": []\n}\n"), "{empty}");

@@ -37,6 +37,8 @@ pub(crate) use vars::{is_built_in, BUILT_INS};
 const MAX_DEPTH: usize = 8;
 /// At most this many scenario files in one run.
 const MAX_FILES: usize = 10_000;
+/// The most threads that read scenario files at once.
+const MAX_READ_THREADS: usize = 8;
 
 /// A scenario, checked against the contract.
 #[derive(Debug, Clone)]
@@ -429,8 +431,8 @@ pub fn load_scenarios(
     // Index into `scenarios` by snapshot name and by scenario name.
     let mut by_snapshot: std::collections::HashMap<String, usize> = Default::default();
     let mut by_name: std::collections::HashMap<String, usize> = Default::default();
-    for f in files {
-        match from_file(&f, contract) {
+    for (f, read) in files.iter().zip(read_all(&files, contract)) {
+        match read {
             Ok(s) => {
                 if let Some(&other) = by_snapshot.get(&s.snapshot) {
                     errors.push(Diagnostic::new(
@@ -464,6 +466,40 @@ pub fn load_scenarios(
     } else {
         Err(errors)
     }
+}
+
+/// Reads every file, in their order, on as many threads as there are cores (and
+/// files): a large suite is mostly reading YAML, and each file reads alone.
+fn read_all(files: &[PathBuf], contract: &Contract) -> Vec<Result<Scenario, Vec<Diagnostic>>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(files.len())
+        .min(MAX_READ_THREADS);
+    if threads <= 1 {
+        return files.iter().map(|f| from_file(f, contract)).collect();
+    }
+    // Each thread takes the next file not taken: files differ in size.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut read: Vec<(usize, Result<Scenario, Vec<Diagnostic>>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(f) = files.get(i) else { break mine };
+                        mine.push((i, from_file(f, contract)));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    read.sort_unstable_by_key(|(i, _)| *i);
+    read.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Collects the scenario files under `dir`, sorted, subdirectories after the
@@ -511,5 +547,46 @@ fn walk(dir: &Path, depth: usize, files: &mut Vec<PathBuf>, errors: &mut Vec<Dia
             return;
         }
         walk(&d, depth + 1, files, errors);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_read_on_several_threads_come_back_in_their_order_with_their_errors() {
+        let contract = Contract::embedded().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let good = "name: s{i}\nsteps:\n  - name: list\n    request:\n      method: GET\n      path: /v1/Stores/mem_store_01jq8m3f7c2v9w4x6y5z0a1b2k/Profiles/mem_profile_01jq8m3f7c2v9w4x6y5z0a1b2c/Identifiers\n";
+        let mut files = Vec::new();
+        for i in 0..40 {
+            let path = dir.path().join(format!("f{i:02}.yaml"));
+            // Every seventh file is broken, each its own way.
+            let text = if i % 7 == 3 {
+                format!("name: s{i}\nsteps: [{{{{oops}}\n")
+            } else {
+                good.replace("{i}", &i.to_string())
+            };
+            std::fs::write(&path, text).unwrap();
+            files.push(path);
+        }
+        let read = read_all(&files, &contract);
+        assert_eq!(read.len(), files.len());
+        for (i, r) in read.iter().enumerate() {
+            match r {
+                Ok(s) => assert_eq!(s.name(), format!("s{i}")),
+                Err(e) => {
+                    assert_eq!(i % 7, 3, "{e:?}");
+                    assert!(e[0].to_string().contains(&format!("f{i:02}.yaml")), "{e:?}");
+                }
+            }
+        }
+        let errors = load_scenarios(&[dir.path().to_path_buf()], &contract).unwrap_err();
+        let named: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(named.len(), 6, "{named:?}");
+        let mut sorted = named.clone();
+        sorted.sort();
+        assert_eq!(named, sorted);
     }
 }

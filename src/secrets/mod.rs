@@ -213,6 +213,11 @@ pub struct Secrets {
     /// only the JSON report asks (see [`Secrets::clean_as_json`]).
     #[cfg(feature = "replay")]
     in_json: Option<std::sync::Arc<InJson>>,
+    /// Whether a form holds a backslash other than as the start of a `\u`
+    /// escape (one with a quote, a backslash or a control character, JSON-escaped):
+    /// JSON inside a string can spell it with its own escapes.
+    #[cfg(feature = "replay")]
+    escaped_forms: bool,
 }
 
 /// Forms escaped as inside a JSON string, and their matcher once built.
@@ -292,6 +297,11 @@ impl Secrets {
             .map(std::sync::Arc::new);
         Secrets {
             count: forms.len(),
+            #[cfg(feature = "replay")]
+            escaped_forms: forms.iter().any(|f| {
+                f.match_indices('\\')
+                    .any(|(i, _)| f.as_bytes().get(i + 1) != Some(&b'u'))
+            }),
             #[cfg(feature = "replay")]
             in_json: forms
                 .iter()
@@ -383,15 +393,27 @@ impl Secrets {
     /// Whether [`Secrets::scrub_json`] would change nothing in the value `text`
     /// (JSON, as serde_json writes it) was written from. One pass over the text,
     /// cheaper than walking the value: a string or key is in the text with each
-    /// character escaped, so a form in it is in the text escaped. No string may
-    /// hold a backslash (written `\\`): one may be JSON with `\u` escapes, looked
-    /// into; so the forms with one need not be looked for, and the others read
-    /// the same escaped unless they hold a quote or a control character.
+    /// character escaped, so a form in it is in the text escaped.
+    ///
+    /// A string holding a backslash (written `\\`) may be JSON (a body) whose own
+    /// escapes spell a form, which the walk finds by reading it as JSON: `\u0041`
+    /// any character and `\/` a slash, written `\\u` and `\\/`; the others
+    /// (`\"`, `\\`, `\n`...) stand for a quote, a backslash or a control
+    /// character, which only a form holding one has. So the text is judged here
+    /// unless it has `\\u` or `\\/`, or a form holds a backslash other than as a
+    /// `\u` escape's (`\u` forms need not be looked for: a string holding one is
+    /// written with `\\u`). Forms without one read the same escaped unless they
+    /// hold a quote or a control character: those are looked for as JSON escapes
+    /// them.
     pub(crate) fn clean_as_json(&self, text: &[u8]) -> bool {
         let Some(matcher) = &self.matcher else {
             return true;
         };
-        if memchr::memmem::find(text, b"\\\\").is_some() {
+        if memchr::memmem::find(text, b"\\\\").is_some()
+            && (self.escaped_forms
+                || memchr::memmem::find(text, b"\\\\u").is_some()
+                || memchr::memmem::find(text, b"\\\\/").is_some())
+        {
             return false;
         }
         let matcher = match &self.in_json {
