@@ -496,8 +496,11 @@ for round in $(seq 1 "$ROUNDS"); do
     done
   fi
   if [ "$REPLAY_OK" = 1 ]; then
-    # (a) the in-process mock: replay and its mock in one process, on one core.
-    replay_round "$round" replay "$SERVER_CPU"
+    # (a) the in-process mock: replay and its mock in one process, given the two
+    # cores the separate-server run (b) uses between its two processes; and, for
+    # reference, on one core.
+    replay_round "$round" replay "$SERVER_CPU,$LOAD_CPU"
+    replay_round "$round" replay_one_core "$SERVER_CPU"
     # (b) a separate stateful `mimeo serve` on SERVER_CPU, replay on LOAD_CPU.
     taskset -c "$SERVER_CPU" "$BIN/mimeo" serve --port "$REPLAY_PORT" --stateful --quiet \
       > "$WORK/logs/replay-target.log" 2>&1 &
@@ -642,7 +645,9 @@ CLEAN_SHARE=$CLEAN_SHARE CONNECTIONS=$CONNECTIONS LATENCY_CONNECTIONS=$LATENCY_C
   echo "  so the timed runs compare and write nothing), concurrency ${REPLAY_CONCURRENCY:-"4 (mimeo's default)"}."
   echo "  Steps per second = steps / (wall time of the run - wall time of a run of one scenario file),"
   echo "  the latter being the process's start (reported apart); the run's own \`finished in\` leaves out"
-  echo "  reading the scenario files too. In-process: \`mimeo replay\` with its own mock, on CPU $SERVER_CPU."
+  echo "  reading the scenario files too. In-process: \`mimeo replay\` with its own mock, on CPUs"
+  echo "  $SERVER_CPU and $LOAD_CPU (the two cores the run against a server uses between its two processes: the"
+  echo "  mock's work and the client's share them), and on CPU $SERVER_CPU alone for reference."
   echo "  Against a server: \`mimeo serve --stateful --quiet\` on CPU $SERVER_CPU, \`mimeo replay --target"
   echo "  --target-is-mock\` on CPU $LOAD_CPU."
   # The hostile-input measurements (benches/hostile.sh) are not rerun here: the

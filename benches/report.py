@@ -63,7 +63,8 @@ REPLAY_ROWS = [
     ("run_steps_per_s", "steps per second of the run itself (`finished in`: scenario files already read)", 0),
     ("wall_ms", "wall time of the whole run (ms)", 0),
 ]
-REPLAY_KINDS = [("replay", "in-process mock"), ("replay_target", "against `mimeo serve --stateful`")]
+REPLAY_KINDS = [("replay", "in-process mock (two cores)"), ("replay_one_core", "in-process mock (one core)"),
+                ("replay_target", "against `mimeo serve --stateful`")]
 
 LOAD_METRICS = {"rps", "p50_ms", "p99_ms", "cpu_us_per_req", "rss_mb", "lat_rps", "lat_p50_ms", "lat_p99_ms"}
 
@@ -358,11 +359,15 @@ def targets(get, failed, measured, clean, conns, lat):
                 beside=beside, failure=failed("mimeo", f"{key}_ms"))
 
     # 5. Replay.
-    for kind, what in [("replay", "against the in-process mock"), ("replay_target", "against a separate `mimeo serve` (loopback)")]:
+    for kind, what in [("replay", "against the in-process mock (two cores)"), ("replay_target", "against a separate `mimeo serve` (loopback)")]:
         v, start, steps = get("mimeo", f"{kind}_steps_per_s"), get("mimeo", f"{kind}_start_ms"), get("mimeo", f"{kind}_steps")
+        beside = f"process start {start:,.1f} ms, apart" if start is not None else ""
+        one = get("mimeo", "replay_one_core_steps_per_s")
+        if kind == "replay" and one is not None:
+            beside += f"; on one core: {one:,.0f} steps/s"
         row(f"5. `mimeo replay` {what}: >= 20,000 steps/s (process start excluded)", v,
             v is not None and f"{v:,.0f} steps/s ({steps:,.0f} steps)", lambda x: x >= 20000,
-            beside=f"process start {start:,.1f} ms, apart" if start is not None else "",
+            beside=beside,
             failure=failed("mimeo", f"{kind}_steps_per_s"))
 
     # 6. Cold start.
