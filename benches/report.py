@@ -361,10 +361,15 @@ def targets(get, failed, measured, clean, conns, lat):
     # 5. Replay.
     for kind, what in [("replay", "against the in-process mock (two cores)"), ("replay_target", "against a separate `mimeo serve` (loopback)")]:
         v, start, steps = get("mimeo", f"{kind}_steps_per_s"), get("mimeo", f"{kind}_start_ms"), get("mimeo", f"{kind}_steps")
-        beside = f"process start {start:,.1f} ms, apart" if start is not None else ""
-        one = get("mimeo", "replay_one_core_steps_per_s")
-        if kind == "replay" and one is not None:
-            beside += f"; on one core: {one:,.0f} steps/s"
+        besides = [f"process start {start:,.1f} ms, apart"] if start is not None else []
+        if kind == "replay":
+            one = get("mimeo", "replay_one_core_steps_per_s")
+            fail_one = failed("mimeo", "replay_one_core_steps_per_s")
+            if one is not None:
+                besides.append(f"on one core: {one:,.0f} steps/s")
+            elif fail_one:
+                besides.append(f"on one core: {fail_one}")
+        beside = "; ".join(besides)
         row(f"5. `mimeo replay` {what}: >= 20,000 steps/s (process start excluded)", v,
             v is not None and f"{v:,.0f} steps/s ({steps:,.0f} steps)", lambda x: x >= 20000,
             beside=beside,

@@ -120,7 +120,15 @@ fn write_scenario(
     secrets.scrub_json(&mut value);
     value
         .serialize(&mut item_serializer(out))
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    // What the walk cannot see is hidden as text: a secret written as a number
+    // (in a body it rewrote), or spelt only by JSON's escaping of a string.
+    let text = std::str::from_utf8(&out[start..]).map_err(|e| e.to_string())?;
+    if let std::borrow::Cow::Owned(clean) = secrets.scrub_cow(text) {
+        out.truncate(start);
+        out.extend_from_slice(clean.as_bytes());
+    }
+    Ok(())
 }
 
 /// Writes the results to `path` (atomically), credentials scrubbed. `reference`
@@ -231,7 +239,7 @@ mod tests {
         secrets.scrub_json(&mut value);
         let mut out = Vec::new();
         value.serialize(&mut item_serializer(&mut out)).unwrap();
-        String::from_utf8(out).unwrap()
+        secrets.scrub(&String::from_utf8(out).unwrap())
     }
 
     fn direct(report: &ScenarioReport, secrets: &Secrets) -> String {
@@ -283,16 +291,24 @@ mod tests {
             // Plain, beside escapes.
             (r#"{"message":"\"s3cr3t-token\" is wrong"}"#, "s3cr3t-token"),
             // Spelt with the body's own escapes: `\u` and `\/`.
-            (r#"{"message":"\"\u0073\u0033cr3t-token\""}"#, "s3cr3t-token"),
+            (
+                r#"{"message":"\"\u0073\u0033cr3t-token\""}"#,
+                "s3cr3t-token",
+            ),
             (r#"{"next":"https:\/\/x\/sk\/1234abcd"}"#, "sk/1234abcd"),
             // A secret with a quote, quoted by the body.
             (r#"{"message":"\"pa\\\"ss\" is wrong"}"#, "pa\"ss"),
+            // Written as a number beside a string the walk rewrites.
+            (r#"{"a":"12345678","b":12345678}"#, "12345678"),
+            // A secret holding a backslash, seen only as JSON escapes a quote.
+            ("ab\"cd", "ab\\\"cd"),
         ] {
             let report = with_body(body);
             let secrets = Secrets::new([secret.to_string()]);
             let written = direct(&report, &secrets);
             assert_eq!(written, through_value(&report, &secrets), "{body}");
             assert!(written.contains("[redacted]"), "{body}: {written}");
+            assert!(!written.contains(secret), "{body}: {written}");
         }
     }
 

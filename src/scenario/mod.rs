@@ -37,8 +37,9 @@ pub(crate) use vars::{is_built_in, BUILT_INS};
 const MAX_DEPTH: usize = 8;
 /// At most this many scenario files in one run.
 const MAX_FILES: usize = 10_000;
-/// The most threads that read scenario files at once.
-const MAX_READ_THREADS: usize = 8;
+/// The most threads that read scenario files at once (each file may take up to
+/// the YAML reader's budget while it is read).
+const MAX_READ_THREADS: usize = 4;
 
 /// A scenario, checked against the contract.
 #[derive(Debug, Clone)]
@@ -469,7 +470,8 @@ pub fn load_scenarios(
 }
 
 /// Reads every file, in their order, on as many threads as there are cores (and
-/// files): a large suite is mostly reading YAML, and each file reads alone.
+/// files, at most [`MAX_READ_THREADS`]): a large suite is mostly reading YAML,
+/// and each file reads alone.
 fn read_all(files: &[PathBuf], contract: &Contract) -> Vec<Result<Scenario, Vec<Diagnostic>>> {
     let threads = std::thread::available_parallelism()
         .map_or(1, usize::from)

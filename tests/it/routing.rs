@@ -361,6 +361,69 @@ async fn a_405_allows_the_methods_of_the_templates_the_request_names() {
     );
 }
 
+/// A scenario step posting a form body is checked as the action its body
+/// names, as the mock routes it: the step was taken for the first operation on
+/// the path, and its checks (and coverage) were that operation's.
+#[tokio::test]
+async fn a_scenario_step_with_a_form_body_is_the_action_it_names() {
+    let c = Arc::new(Contract::from_file("tests/fixtures/fragments.yaml").expect("loads"));
+    let text = r#"name: form actions
+steps:
+  - name: delete
+    request:
+      method: POST
+      path: /sqs
+      headers: {content-type: application/x-www-form-urlencoded}
+      raw_body: "QueueUrl=q1&Action=DeleteQueue"
+    expect:
+      status: 200
+      body:
+        /op: {equals: deleteQueue}
+  - name: send, the queue filled in later
+    request:
+      method: POST
+      path: /sqs
+      headers: {content-type: application/x-www-form-urlencoded}
+      raw_body: "Action=SendMessage&QueueUrl={{run_id}}&MessageBody=hi"
+  - name: not a form, the pairs are not read
+    request:
+      method: POST
+      path: /sqs
+      headers: {content-type: text/plain}
+      raw_body: "Action=DeleteQueue&QueueUrl=q1"
+"#;
+    let scenario =
+        mimeo::Scenario::from_text("f.yaml", text, &c).unwrap_or_else(|e| panic!("{e:#?}"));
+    let server = MockServer::start(c.clone(), ServeOptions::default())
+        .await
+        .expect("starts");
+    let runs = mimeo::run_scenarios(
+        c,
+        Arc::new(vec![scenario]),
+        mimeo::Target {
+            base: server.url(),
+            is_mock: true,
+        },
+        mimeo::ReplayOptions::default(),
+        |_| {},
+    )
+    .await
+    .expect("runs");
+    let steps = &runs[0].steps;
+    let ops: Vec<Option<&str>> = steps.iter().map(|s| s.operation.as_deref()).collect();
+    assert_eq!(
+        ops,
+        [
+            Some("deleteQueue"),
+            Some("sendMessage"),
+            Some("sendMessage")
+        ]
+    );
+    for s in &steps[..2] {
+        assert!(s.failures.is_empty(), "{}: {:?}", s.name, s.failures);
+    }
+}
+
 #[tokio::test]
 async fn a_form_body_names_its_action() {
     // AWS's query protocol posts `Action` in the body: the request went to

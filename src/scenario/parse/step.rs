@@ -198,10 +198,20 @@ pub(super) fn step(raw: &Spanned<RawStep>, phase: Phase, cx: &mut StepCx<'_>) ->
                 headers.append(name, value);
             }
         }
+        // A form body's pairs may name the operation too (AWS's query protocol
+        // posts `Action=...`): a `raw_body` sent form-encoded is read for them.
+        let form: Vec<_> = match &req.raw_body {
+            Some(r) if crate::http::intake::is_url_encoded(&headers) => {
+                form_urlencoded::parse(r.value.as_bytes())
+                    .filter(|(_, v)| filled(v))
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
         let said = crate::routing::Said {
             query: &query,
             headers: &headers,
-            form: Some(&[]),
+            form: Some(&form),
         };
         match contract.route_request(m, probe, &said) {
             RouteMatch::Found { handle: op, .. } => {
