@@ -4,7 +4,7 @@ use std::path::Path;
 
 use indexmap::IndexMap;
 use serde::Serialize;
-use serde_json::ser::{Formatter, PrettyFormatter};
+use serde_json::ser::Formatter;
 
 use super::{ReportError, ScenarioReport, Summary};
 use crate::replay::{ScenarioRun, StepRun};
@@ -86,15 +86,104 @@ impl<'a> Written<'a> {
 /// A serializer writing to `out` as serde_json writes an item of the document's
 /// `scenarios`: two levels in (the document, the list), so each scenario's text
 /// goes where it would have gone inside the whole.
-fn item_serializer(
-    out: &mut Vec<u8>,
-) -> serde_json::Serializer<&mut Vec<u8>, PrettyFormatter<'static>> {
-    let mut formatter = PrettyFormatter::new();
-    for _ in 0..2 {
-        // Only its indentation moves; nothing is written.
-        let _ = formatter.begin_array(&mut std::io::sink());
+fn item_serializer(out: &mut Vec<u8>) -> serde_json::Serializer<&mut Vec<u8>, Pretty> {
+    serde_json::Serializer::with_formatter(
+        out,
+        Pretty {
+            level: 2,
+            has_value: false,
+        },
+    )
+}
+
+/// serde_json's [`PrettyFormatter`](serde_json::ser::PrettyFormatter) (two spaces a level), writing each line
+/// break with its indentation at once: it wrote the indentation two spaces at
+/// a time, most of the cost of a report's many short lines.
+struct Pretty {
+    level: usize,
+    has_value: bool,
+}
+
+impl Pretty {
+    /// `,` (unless `first`), a line break, and the indentation of `level`.
+    fn line<W: ?Sized + std::io::Write>(
+        writer: &mut W,
+        first: bool,
+        level: usize,
+    ) -> std::io::Result<()> {
+        const BREAK: &[u8] = b",\n                                                                ";
+        let from = usize::from(first);
+        match BREAK.get(from..2 + 2 * level) {
+            Some(text) => writer.write_all(text),
+            None => {
+                writer.write_all(&BREAK[from..2])?;
+                (0..level).try_for_each(|_| writer.write_all(b"  "))
+            }
+        }
     }
-    serde_json::Serializer::with_formatter(out, formatter)
+}
+
+impl Formatter for Pretty {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        writer.write_all(b"[")
+    }
+
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            Pretty::line(writer, true, self.level)?;
+        }
+        writer.write_all(b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        Pretty::line(writer, first, self.level)
+    }
+
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        writer.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            Pretty::line(writer, true, self.level)?;
+        }
+        writer.write_all(b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        Pretty::line(writer, first, self.level)
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+    ) -> std::io::Result<()> {
+        writer.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
 }
 
 /// Appends one scenario's report to `out` (see [`item_serializer`]), scrubbed as
@@ -309,6 +398,30 @@ mod tests {
             assert_eq!(written, through_value(&report, &secrets), "{body}");
             assert!(written.contains("[redacted]"), "{body}: {written}");
             assert!(!written.contains(secret), "{body}: {written}");
+        }
+    }
+
+    #[test]
+    fn items_are_indented_as_serde_json_indents_them() {
+        let mut deep = serde_json::json!({"leaf": [1, {"a": []}, {}], "s": "x"});
+        for i in 0..40 {
+            deep = serde_json::json!({ format!("k{i}"): [deep, i] });
+        }
+        for value in [deep, serde_json::json!([]), serde_json::json!({"a": {}})] {
+            let mut ours = Vec::new();
+            value.serialize(&mut item_serializer(&mut ours)).unwrap();
+            let mut formatter = serde_json::ser::PrettyFormatter::new();
+            for _ in 0..2 {
+                let _ = formatter.begin_array(&mut std::io::sink());
+            }
+            let mut theirs = Vec::new();
+            value
+                .serialize(&mut serde_json::Serializer::with_formatter(
+                    &mut theirs,
+                    formatter,
+                ))
+                .unwrap();
+            assert_eq!(String::from_utf8(ours), String::from_utf8(theirs));
         }
     }
 

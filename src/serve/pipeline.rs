@@ -107,13 +107,17 @@ pub(super) async fn answer(
             }
         }
     }
+    // A body read to route the request is journaled whatever the answer.
+    let read_for_routing = || body.as_ref().ok().cloned().unwrap_or_default();
     let (operation, path_params) = match &intake.route {
         Route::NotFound | Route::NeedsBody => {
             let msg = format!("The requested resource {} was not found", parts.uri.path());
-            return Outcome::plain(
+            let mut out = Outcome::plain(
                 state.responder.error(contract, None, 404, &msg),
                 Why::NotFound,
             );
+            out.body = read_for_routing();
+            return out;
         }
         Route::MethodNotAllowed { allow, template } => {
             // `Allow` lists the documented methods; HEAD is answered as a courtesy.
@@ -126,7 +130,9 @@ pub(super) async fn answer(
                 ALLOW,
                 HeaderValue::from_str(allow).unwrap_or(HeaderValue::from_static("")),
             ));
-            return Outcome::plain(built, Why::MethodNotAllowed);
+            let mut out = Outcome::plain(built, Why::MethodNotAllowed);
+            out.body = read_for_routing();
+            return out;
         }
         Route::Operation(op, params) => (*op, params),
     };

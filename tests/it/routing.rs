@@ -453,6 +453,19 @@ async fn a_form_body_names_its_action() {
     assert!(String::from_utf8_lossy(&r.body).contains("MessageBody"));
     let r = post("Action=PurgeQueue&QueueUrl=q1").await;
     assert_eq!(r.status, 404, "{:?}", r.body);
+    // The body read to route it is in the journal, as any request's is.
+    let journal = send(&url, "GET", "/__admin/requests", &[], None)
+        .await
+        .json();
+    let last = journal["requests"]
+        .as_array()
+        .and_then(|all| all.iter().find(|e| e["status"] == 404))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        last["request"]["body"], "Action=PurgeQueue&QueueUrl=q1",
+        "{last}"
+    );
     // A body of many pairs is read once for routing: only the pairs a
     // fragment names are kept (a few), however many there are.
     let many: &'static str = Box::leak(
