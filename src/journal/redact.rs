@@ -139,13 +139,19 @@ impl Redactor<'_> {
     pub(crate) fn target<'t>(&self, path: &'t str, query: Option<&str>) -> Cow<'t, str> {
         let path = self.shown(path);
         let Some(query) = query else { return path };
+        Cow::Owned(format!("{path}?{}", self.pairs(query)))
+    }
+
+    /// Form-encoded pairs (a query, a form body) as shown: the values of pairs
+    /// named like credentials, or that are one, hidden; the rest scrubbed.
+    fn pairs<'t>(&self, text: &'t str) -> Cow<'t, str> {
         let pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> =
-            form_urlencoded::parse(query.as_bytes()).collect();
+            form_urlencoded::parse(text.as_bytes()).collect();
         let hide = |k: &str, v: &str| {
             secret_name(k) || self.profile.is_key_name(k) || self.profile.is_secret(v)
         };
         if !pairs.iter().any(|(k, v)| hide(k, v)) {
-            return Cow::Owned(format!("{path}?{}", self.shown(query)));
+            return self.shown(text);
         }
         let mut s = form_urlencoded::Serializer::new(String::new());
         for (k, v) in &pairs {
@@ -155,7 +161,7 @@ impl Redactor<'_> {
                 s.append_pair(k, &self.shown(v));
             }
         }
-        Cow::Owned(format!("{path}?{}", s.finish()))
+        Cow::Owned(s.finish())
     }
 
     /// A query parameter's value as shown.
@@ -168,10 +174,13 @@ impl Redactor<'_> {
     }
 
     /// A body as shown: JSON with members named like secrets and values shaped
-    /// like credentials hidden; other text scrubbed; `None` for bytes that are
-    /// not text.
-    pub(crate) fn body(&self, bytes: &[u8]) -> Option<String> {
+    /// like credentials hidden; a form-encoded body (`form`) as a query is;
+    /// other text scrubbed; `None` for bytes that are not text.
+    pub(crate) fn body(&self, bytes: &[u8], form: bool) -> Option<String> {
         let text = std::str::from_utf8(bytes).ok()?;
+        if form {
+            return Some(self.pairs(text).into_owned());
+        }
         if let Ok(mut value) = serde_json::from_str::<Value>(text) {
             if self.json(&mut value, 0) {
                 return Some(value.to_string());
@@ -288,7 +297,10 @@ mod tests {
             "/v1/x?token=%5Bredacted%5D&q=%5Bredacted%5D&ok=1"
         );
         let body = r
-            .body(br#"{"password":"hunter2","note":"my token is s3cr3t-t0ken","n":1}"#)
+            .body(
+                br#"{"password":"hunter2","note":"my token is s3cr3t-t0ken","n":1}"#,
+                false,
+            )
             .unwrap();
         assert_eq!(
             body,
@@ -298,6 +310,13 @@ mod tests {
             r.text(&format!("user AC{}", "a".repeat(32))),
             "user [redacted]"
         );
-        assert!(r.body(&[0xff, 0xfe]).is_none());
+        assert!(r.body(&[0xff, 0xfe], false).is_none());
+        // A form body as a query: pairs named like credentials, or holding one.
+        assert_eq!(
+            r.body(b"Action=Go&Password=hunter2&Note=s3cr3t-t0ken&n=1", true)
+                .unwrap(),
+            "Action=Go&Password=%5Bredacted%5D&Note=%5Bredacted%5D&n=1"
+        );
+        assert_eq!(r.body(b"Action=Go&n=1", true).unwrap(), "Action=Go&n=1");
     }
 }

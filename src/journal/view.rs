@@ -381,7 +381,14 @@ impl Entry {
                 query_params.entry(r.text(&k)).or_default().push(shown);
             }
         }
-        let (body, body_as_base64) = match r.body(&self.body) {
+        let form = self.head.headers().any(|(name, value)| {
+            name.eq_ignore_ascii_case("content-type")
+                && std::str::from_utf8(value)
+                    .ok()
+                    .and_then(crate::contract::form::form_kind)
+                    == Some(crate::contract::form::FormKind::UrlEncoded)
+        });
+        let (body, body_as_base64) = match r.body(&self.body, form) {
             Some(text) => (text, None),
             None => {
                 use base64::Engine;

@@ -466,6 +466,29 @@ async fn a_form_body_names_its_action() {
         last["request"]["body"], "Action=PurgeQueue&QueueUrl=q1",
         "{last}"
     );
+    // And for a 405 (the action is a GET), with a credential's value hidden
+    // pair by pair, as in a query.
+    let r = send(
+        &url,
+        "POST",
+        "/ec2",
+        &form,
+        Some("Action=Describe&Password=hunter2"),
+    )
+    .await;
+    assert_eq!(r.status, 405, "{:?}", r.body);
+    let journal = send(&url, "GET", "/__admin/requests", &[], None)
+        .await
+        .json();
+    let last = journal["requests"]
+        .as_array()
+        .and_then(|all| all.iter().find(|e| e["status"] == 405))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        last["request"]["body"], "Action=Describe&Password=%5Bredacted%5D",
+        "{last}"
+    );
     // A body of many pairs is read once for routing: only the pairs a
     // fragment names are kept (a few), however many there are.
     let many: &'static str = Box::leak(
