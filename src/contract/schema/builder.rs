@@ -158,6 +158,7 @@ impl SchemaBuilder {
         Schemas {
             validators,
             refused: Default::default(),
+            resolved: self.sources.iter().map(|_| OnceLock::new()).collect(),
             sources: self.sources,
             locations: self.locations,
             document,

@@ -103,6 +103,9 @@ pub(crate) struct Schemas {
     sources: Vec<Source>,
     /// Where each schema came from in the document (its JSON pointer).
     locations: Vec<String>,
+    /// By id, once asked: where its `$ref`s lead (`None`: nowhere the pointer
+    /// walk reaches). Checking an answer starts there every time.
+    resolved: Vec<OnceLock<Option<Box<[Box<str>]>>>>,
     /// The converted document, shared with the contract: what `$ref`s point into.
     document: Arc<Value>,
     /// The registry holding `document`, kept to compile validators when needed
@@ -147,6 +150,36 @@ impl Schemas {
             #[cfg(test)]
             Source::Own(v) => v,
         }
+    }
+
+    /// The schema with this id, its `$ref`s followed (as [`resolve`] follows
+    /// them); `None` when they lead nowhere. Where they lead is worked out on
+    /// the first call: a check of every answer starts here.
+    pub(crate) fn resolved_source(&self, id: SchemaId) -> Option<&Value> {
+        let tokens = self.resolved[id.0].get_or_init(|| {
+            let start = match &self.sources[id.0] {
+                Source::At(tokens) => tokens,
+                #[cfg(test)]
+                Source::Own(_) => return None,
+            };
+            let mut at = start.clone();
+            for _ in 0..32 {
+                let here = pointer::walk(&self.document, &at)?;
+                let Some(r) = here.get("$ref").and_then(Value::as_str) else {
+                    return Some(at);
+                };
+                let (target, found_at) =
+                    pointer::fragment_at(&self.document, r.strip_prefix('#')?)?;
+                at = pointer::split(&found_at);
+                // A name found only percent-decoded token by token is not
+                // walked the same way: such a schema is resolved each time.
+                if !pointer::walk(&self.document, &at).is_some_and(|v| std::ptr::eq(v, target)) {
+                    return None;
+                }
+            }
+            None
+        });
+        pointer::walk(&self.document, tokens.as_deref()?)
     }
 
     /// The JSON pointer in the document the schema with this id was taken from.
@@ -393,6 +426,41 @@ pub(crate) fn resolve<'a>(document: &'a Value, mut schema: &'a Value) -> Option<
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_schemas_refs_are_followed_once_and_lead_where_resolve_leads() {
+        let doc = json!({
+            "p": {"ok": {"$ref": "#/components/schemas/A"},
+                  "plain": {"type": "string"},
+                  "encoded": {"$ref": "#/components/schemas/C%20D"},
+                  "broken": {"$ref": "#/components/schemas/Nowhere"},
+                  "looped": {"$ref": "#/components/schemas/L1"}},
+            "components": {"schemas": {
+                "A": {"$ref": "#/components/schemas/B"},
+                "B": {"type": "object"},
+                "C D": {"type": "integer"},
+                "L1": {"$ref": "#/components/schemas/L2"},
+                "L2": {"$ref": "#/components/schemas/L1"}}}});
+        let mut b = SchemaBuilder::default();
+        let ids: Vec<SchemaId> = ["ok", "plain", "encoded", "broken", "looped"]
+            .iter()
+            .map(|n| b.add_at(&doc, &format!("/p/{n}"), &doc["p"][n]))
+            .collect();
+        let s = b.build(Arc::new(doc), &mut Vec::new());
+        for (i, &id) in ids.iter().enumerate() {
+            let expected = resolve(&s.document, s.source(id));
+            for _ in 0..2 {
+                let got = s.resolved_source(id);
+                assert_eq!(got.is_some(), expected.is_some(), "{i}");
+                if let (Some(g), Some(e)) = (got, expected) {
+                    assert!(std::ptr::eq(g, e), "{i}: {g} vs {e}");
+                }
+            }
+        }
+        assert_eq!(s.resolved_source(ids[0]), Some(&json!({"type": "object"})));
+        assert_eq!(s.resolved_source(ids[2]), Some(&json!({"type": "integer"})));
+        assert_eq!(s.resolved_source(ids[3]), None);
+    }
 
     #[test]
     fn compiles_recursive_refs_and_reports_violations() {
