@@ -105,7 +105,7 @@ pub(crate) struct Schemas {
     locations: Vec<String>,
     /// By id, once asked: where its `$ref`s lead (`None`: nowhere the pointer
     /// walk reaches). Checking an answer starts there every time.
-    resolved: Vec<OnceLock<Option<Box<[Box<str>]>>>>,
+    resolved: Vec<OnceLock<Option<Tokens>>>,
     /// The converted document, shared with the contract: what `$ref`s point into.
     document: Arc<Value>,
     /// The registry holding `document`, kept to compile validators when needed
@@ -121,6 +121,9 @@ pub(crate) struct Schemas {
     /// contract: a pattern reached by many schemas is compiled once.
     patterns: jsonschema::PatternCache,
 }
+
+/// The unescaped tokens of a JSON pointer.
+type Tokens = Box<[Box<str>]>;
 
 /// Validators compiled after load, when the generator first checks a value against
 /// a schema the contract did not compile: a part of one (a property, a branch), or
@@ -157,6 +160,8 @@ impl Schemas {
     /// the first call: a check of every answer starts here.
     pub(crate) fn resolved_source(&self, id: SchemaId) -> Option<&Value> {
         let tokens = self.resolved[id.0].get_or_init(|| {
+            // Tests also hold schemas of their own, which are not in the document.
+            #[allow(clippy::infallible_destructuring_match)]
             let start = match &self.sources[id.0] {
                 Source::At(tokens) => tokens,
                 #[cfg(test)]
