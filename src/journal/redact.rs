@@ -153,12 +153,14 @@ impl Redactor<'_> {
         if !pairs.iter().any(|(k, v)| hide(k, v)) {
             return self.shown(text);
         }
+        // Keys are scrubbed too: a key may be a credential, or (a JSON body sent
+        // as a form, as `curl -d` sends one) hold one.
         let mut s = form_urlencoded::Serializer::new(String::new());
         for (k, v) in &pairs {
             if hide(k, v) {
-                s.append_pair(k, REDACTED);
+                s.append_pair(&self.shown(k), REDACTED);
             } else {
-                s.append_pair(k, &self.shown(v));
+                s.append_pair(&self.shown(k), &self.shown(v));
             }
         }
         Cow::Owned(s.finish())
@@ -178,13 +180,19 @@ impl Redactor<'_> {
     /// other text scrubbed; `None` for bytes that are not text.
     pub(crate) fn body(&self, bytes: &[u8], form: bool) -> Option<String> {
         let text = std::str::from_utf8(bytes).ok()?;
-        if form {
-            return Some(self.pairs(text).into_owned());
-        }
-        if let Ok(mut value) = serde_json::from_str::<Value>(text) {
+        // JSON is read as JSON whatever it is labelled (`curl -d` labels a JSON
+        // body a form).
+        let json = serde_json::from_str::<Value>(text)
+            .ok()
+            .filter(|v| !form || v.is_object() || v.is_array());
+        if let Some(mut value) = json {
             if self.json(&mut value, 0) {
                 return Some(value.to_string());
             }
+            return Some(self.text(text));
+        }
+        if form {
+            return Some(self.pairs(text).into_owned());
         }
         Some(self.text(text))
     }
@@ -318,5 +326,14 @@ mod tests {
             "Action=Go&Password=%5Bredacted%5D&Note=%5Bredacted%5D&n=1"
         );
         assert_eq!(r.body(b"Action=Go&n=1", true).unwrap(), "Action=Go&n=1");
+        // A key is scrubbed too, and JSON labelled a form is read as JSON.
+        assert_eq!(
+            r.body(b"password=x&s3cr3t-t0ken=1", true).unwrap(),
+            "password=%5Bredacted%5D&%5Bredacted%5D=1"
+        );
+        assert_eq!(
+            r.body(br#"{"password":"hunter2"}"#, true).unwrap(),
+            r#"{"password":"[redacted]"}"#
+        );
     }
 }

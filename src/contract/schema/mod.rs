@@ -176,8 +176,9 @@ impl Schemas {
                 let (target, found_at) =
                     pointer::fragment_at(&self.document, r.strip_prefix('#')?)?;
                 at = pointer::split(&found_at);
-                // A name found only percent-decoded token by token is not
-                // walked the same way: such a schema is resolved each time.
+                // `found_at` is the pointer the target was found at (decoded
+                // when it had to be), so the walk reaches it; were it not to,
+                // the schema would be resolved each time instead.
                 if !pointer::walk(&self.document, &at).is_some_and(|v| std::ptr::eq(v, target)) {
                     return None;
                 }
