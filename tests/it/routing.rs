@@ -379,12 +379,12 @@ steps:
       status: 200
       body:
         /op: {equals: deleteQueue}
-  - name: send, the queue filled in later
+  - name: delete, the queue and the charset filled in later
     request:
       method: POST
       path: /sqs
-      headers: {content-type: application/x-www-form-urlencoded}
-      raw_body: "Action=SendMessage&QueueUrl={{run_id}}&MessageBody=hi"
+      headers: {Content-Type: "application/x-www-form-urlencoded; charset={{cs}}"}
+      raw_body: "Action=DeleteQueue&QueueUrl={{run_id}}"
   - name: not a form, the pairs are not read
     request:
       method: POST
@@ -392,8 +392,12 @@ steps:
       headers: {content-type: text/plain}
       raw_body: "Action=DeleteQueue&QueueUrl=q1"
 "#;
+    let text = text.replace(
+        "name: form actions",
+        "name: form actions\nvars:\n  cs: utf-8",
+    );
     let scenario =
-        mimeo::Scenario::from_text("f.yaml", text, &c).unwrap_or_else(|e| panic!("{e:#?}"));
+        mimeo::Scenario::from_text("f.yaml", &text, &c).unwrap_or_else(|e| panic!("{e:#?}"));
     let server = MockServer::start(c.clone(), ServeOptions::default())
         .await
         .expect("starts");
@@ -415,7 +419,7 @@ steps:
         ops,
         [
             Some("deleteQueue"),
-            Some("sendMessage"),
+            Some("deleteQueue"),
             Some("sendMessage")
         ]
     );

@@ -200,12 +200,17 @@ pub(super) fn step(raw: &Spanned<RawStep>, phase: Phase, cx: &mut StepCx<'_>) ->
         }
         // A form body's pairs may name the operation too (AWS's query protocol
         // posts `Action=...`): a `raw_body` sent form-encoded is read for them.
+        // The media type is known even when a parameter is still to be filled
+        // in (`; charset={{cs}}`).
+        let url_encoded = req.headers.iter().any(|(k, v)| {
+            k.eq_ignore_ascii_case("content-type")
+                && crate::contract::form::form_kind(&v.value)
+                    == Some(crate::contract::form::FormKind::UrlEncoded)
+        });
         let form: Vec<_> = match &req.raw_body {
-            Some(r) if crate::http::intake::is_url_encoded(&headers) => {
-                form_urlencoded::parse(r.value.as_bytes())
-                    .filter(|(_, v)| filled(v))
-                    .collect()
-            }
+            Some(r) if url_encoded => form_urlencoded::parse(r.value.as_bytes())
+                .filter(|(_, v)| filled(v))
+                .collect(),
             _ => Vec::new(),
         };
         let said = crate::routing::Said {
