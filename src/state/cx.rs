@@ -170,11 +170,39 @@ pub(crate) fn set_pointer(target: &mut Value, pointer: &str, v: Value) {
         return;
     }
     // Token by token, without collecting them: this runs for every body built.
-    let mut tokens = pointer
+    set_along(target, pointer_parts(pointer), v);
+}
+
+/// A pointer for [`set_tokens`]: its tokens, unescaped, as [`set_pointer`]
+/// reads them (`""` has none: it names the whole value).
+pub(crate) fn pointer_tokens(pointer: &str) -> Vec<String> {
+    if pointer.is_empty() {
+        return Vec::new();
+    }
+    pointer_parts(pointer).map(Cow::into_owned).collect()
+}
+
+/// [`set_pointer`] with the pointer split beforehand ([`pointer_tokens`]).
+pub(crate) fn set_tokens(target: &mut Value, tokens: &[String], v: Value) {
+    if tokens.is_empty() {
+        *target = v;
+        return;
+    }
+    set_along(target, tokens.iter().map(|t| Cow::Borrowed(t.as_str())), v);
+}
+
+/// The tokens of a non-empty pointer, unescaped (a missing leading `/` is
+/// forgiven).
+fn pointer_parts(pointer: &str) -> impl Iterator<Item = Cow<'_, str>> {
+    pointer
         .trim_start_matches('/')
         .split('/')
         .map(crate::support::pointer::unescape)
-        .peekable();
+}
+
+/// Sets `v` at the end of `tokens` (at least one), making objects on the way.
+fn set_along<'t>(target: &mut Value, tokens: impl Iterator<Item = Cow<'t, str>>, v: Value) {
+    let mut tokens = tokens.peekable();
     let mut at = target;
     while let Some(t) = tokens.next() {
         if !at.is_object() {
@@ -186,41 +214,6 @@ pub(crate) fn set_pointer(target: &mut Value, pointer: &str, v: Value) {
             return;
         }
         at = m.entry(t.into_owned()).or_insert(Value::Null);
-    }
-}
-
-/// A pointer for [`set_tokens`]: its tokens, unescaped, as [`set_pointer`]
-/// reads them (`""` has none: it names the whole value).
-pub(crate) fn pointer_tokens(pointer: &str) -> Vec<String> {
-    if pointer.is_empty() {
-        return Vec::new();
-    }
-    pointer
-        .trim_start_matches('/')
-        .split('/')
-        .map(|t| crate::support::pointer::unescape(t).into_owned())
-        .collect()
-}
-
-/// [`set_pointer`] with the pointer split beforehand ([`pointer_tokens`]).
-pub(crate) fn set_tokens(target: &mut Value, tokens: &[String], v: Value) {
-    let Some((last, on_the_way)) = tokens.split_last() else {
-        *target = v;
-        return;
-    };
-    let mut at = target;
-    for t in on_the_way {
-        if !at.is_object() {
-            *at = Value::Object(Map::new());
-        }
-        let Value::Object(m) = at else { return };
-        at = m.entry(t.clone()).or_insert(Value::Null);
-    }
-    if !at.is_object() {
-        *at = Value::Object(Map::new());
-    }
-    if let Value::Object(m) = at {
-        m.insert(last.clone(), v);
     }
 }
 

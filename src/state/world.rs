@@ -71,12 +71,9 @@ impl Item {
 
     /// The filter bits of `value` under `key` in set `slot`: two of 64.
     pub(crate) fn bits(slot: usize, key: &str, value: &str) -> u64 {
-        let mut h = 0xcbf2_9ce4_8422_2325_u64 ^ slot as u64;
-        for b in key.bytes().chain([0xff]).chain(value.bytes()) {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-        // FNV's high bits depend on every byte; mix them and take two bit numbers.
-        h = (h ^ (h >> 32)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        use std::hash::BuildHasher;
+        // A fixed seed: the bits of a value must not change while it is held.
+        let h = foldhash::fast::FixedState::default().hash_one((slot, key, value));
         (1 << (h >> 58)) | (1 << ((h >> 52) & 63))
     }
 

@@ -428,6 +428,18 @@ steps:
     }
 }
 
+/// The newest journal entry answered `status` (`null` when there is none).
+async fn newest_with_status(url: &str, status: u16) -> serde_json::Value {
+    let journal = send(url, "GET", "/__admin/requests", &[], None)
+        .await
+        .json();
+    journal["requests"]
+        .as_array()
+        .and_then(|all| all.iter().find(|e| e["status"] == status))
+        .cloned()
+        .unwrap_or_default()
+}
+
 #[tokio::test]
 async fn a_form_body_names_its_action() {
     // AWS's query protocol posts `Action` in the body: the request went to
@@ -458,14 +470,7 @@ async fn a_form_body_names_its_action() {
     let r = post("Action=PurgeQueue&QueueUrl=q1").await;
     assert_eq!(r.status, 404, "{:?}", r.body);
     // The body read to route it is in the journal, as any request's is.
-    let journal = send(&url, "GET", "/__admin/requests", &[], None)
-        .await
-        .json();
-    let last = journal["requests"]
-        .as_array()
-        .and_then(|all| all.iter().find(|e| e["status"] == 404))
-        .cloned()
-        .unwrap_or_default();
+    let last = newest_with_status(&url, 404).await;
     assert_eq!(
         last["request"]["body"], "Action=PurgeQueue&QueueUrl=q1",
         "{last}"
@@ -481,14 +486,7 @@ async fn a_form_body_names_its_action() {
     )
     .await;
     assert_eq!(r.status, 405, "{:?}", r.body);
-    let journal = send(&url, "GET", "/__admin/requests", &[], None)
-        .await
-        .json();
-    let last = journal["requests"]
-        .as_array()
-        .and_then(|all| all.iter().find(|e| e["status"] == 405))
-        .cloned()
-        .unwrap_or_default();
+    let last = newest_with_status(&url, 405).await;
     assert_eq!(
         last["request"]["body"], "Action=Describe&Password=%5Bredacted%5D",
         "{last}"
