@@ -158,6 +158,10 @@ server_cmd() {
     bare-hyper-together) echo env BARE_TOGETHER=1 "$BIN/examples/bare_hyper" "$port" ;;
     # The least work a validating mock must do (routing and schema checks only).
     floor)        echo "$BIN/examples/floor" "$port" "$SPEC" ;;
+    # The floor with the plainest journal, then also the plainest log line
+    # (what row 1 keeps on, at their least; benches/floor.rs).
+    floor-journal) echo "$BIN/examples/floor" "$port" "$SPEC" --journal ;;
+    floor-journal-log) echo "$BIN/examples/floor" "$port" "$SPEC" --journal --log ;;
     # The proxies forward to the mock on $BACKEND_PORT (backend_of).
     mimeo-proxy)  echo "$BIN/mimeo" proxy --port "$port" --target "http://127.0.0.1:$BACKEND_PORT" ;;
     mimeo-proxy-quiet) echo "$BIN/mimeo" proxy --port "$port" --target "http://127.0.0.1:$BACKEND_PORT" --quiet ;;
@@ -172,8 +176,8 @@ server_cmd() {
 # same mock on the same core, so the ratio compares the two proxies with
 # everything else equal; the front process's own CPU per request is recorded too.
 backend_of() { case $1 in mimeo-proxy|mimeo-proxy-quiet|bare-proxy) echo mimeo-quiet ;; esac; }
-SERVERS=(prism mimeo mimeo-quiet mimeo-stateful bare-hyper bare-hyper-together floor)
-[ "$SKIP_PRISM" = 1 ] && SERVERS=(mimeo mimeo-quiet mimeo-stateful bare-hyper bare-hyper-together floor)
+SERVERS=(prism mimeo mimeo-quiet mimeo-stateful bare-hyper bare-hyper-together floor floor-journal floor-journal-log)
+[ "$SKIP_PRISM" = 1 ] && SERVERS=("${SERVERS[@]:1}")
 [ "$SKIP_PROXY" != 1 ] && SERVERS+=(mimeo-proxy mimeo-proxy-quiet bare-proxy)
 # At LATENCY_CONNECTIONS (one request at a time, no queueing): the latency a
 # proxy adds is its p50 minus that of the mock alone.
@@ -554,6 +558,8 @@ if [ "${SKIP_CALLGRIND:-0}" != 1 ]; then
   callgrind_run mimeo-stateful full benches/stateful.lua server_cmd mimeo-stateful
   callgrind_run bare-hyper bare benches/mix.lua server_cmd bare-hyper
   callgrind_run floor full benches/mix.lua server_cmd floor
+  callgrind_run floor-journal full benches/mix.lua server_cmd floor-journal
+  callgrind_run floor-journal-log full benches/mix.lua server_cmd floor-journal-log
 fi
 
 # ---------------------------------------------------------------- report
@@ -602,6 +608,10 @@ CLEAN_SHARE=$CLEAN_SHARE CONNECTIONS=$CONNECTIONS LATENCY_CONNECTIONS=$LATENCY_C
   echo "  their schemas (jsonschema, compiled at start), answer 400 when a check failed, else the documented"
   echo "  example of the status \`Prefer\` names, else of the lowest 2xx. No log, journal, sessions, header checks or error details: what"
   echo "  any validating mock costs at least on this machine; mimeo's gap to it is mimeo's own extra work."
+  echo "  \`floor-journal\` adds the plainest journal (the last 10,000 requests' method, URI, headers and body"
+  echo "  cloned under one lock) and \`floor-journal-log\` also the plainest log line (\`secs.millis METHOD"
+  echo "  /path?query -> STATUS micros\` into a buffer a thread writes to a file every 10 ms; no redaction):"
+  echo "  what row 1's defaults cost at their least, beside mimeo's own."
   echo "- **Logging**: \`mimeo\` logs one line per request and Prism logs at its default level (info),"
   echo "  both into a file: that is the headline comparison. \`mimeo-quiet\` is \`mimeo serve --quiet\`."
   echo "- **Stateful** (\`benches/stateful.lua\`, \`mimeo serve --quiet --stateful\`): 10,000 profiles in 100"

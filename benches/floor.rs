@@ -14,19 +14,28 @@
 //! sessions, no header parameters, no content negotiation, no error details, no
 //! percent-decoding. So it is generous to the target: the real floor is higher.
 //!
-//! `cargo run --release --example floor -- PORT SPEC [WORKERS]` (binds 127.0.0.1).
+//! Two features the targets keep on can be added, each in its plainest form, to
+//! show what they cost on top: `--journal` keeps the last 10,000 requests
+//! (method, URI, headers, body, status, time; one lock, whole clones, as a
+//! journal a test reads back must hold them), and `--log` writes one line
+//! per request (`secs.millis METHOD /path?query -> STATUS micros`) to stderr
+//! from a thread of its own every 10 ms, with no redaction and no escaping.
+//!
+//! `cargo run --release --example floor -- PORT SPEC [WORKERS] [--journal] [--log]`
+//! (binds 127.0.0.1).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
+use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::service::service_fn;
-use hyper::{Method, Request, Response, StatusCode};
+use hyper::{HeaderMap, Method, Request, Response, StatusCode, Uri};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::Value;
 use tokio::net::TcpListener;
@@ -53,6 +62,24 @@ struct Op {
 struct Api {
     router: matchit::Router<usize>,
     paths: Vec<HashMap<Method, Op>>,
+    /// `--journal`: the last [`JOURNAL_SIZE`] requests.
+    journal: Option<Mutex<VecDeque<Entry>>>,
+    /// `--log`: log lines waiting for the writer thread.
+    log: Option<Arc<Mutex<Vec<u8>>>>,
+}
+
+/// As many requests as `mimeo serve` journals by default.
+const JOURNAL_SIZE: usize = 10_000;
+
+/// One journaled request (fields kept to be read back, as a journal's are).
+#[allow(dead_code)]
+struct Entry {
+    at: SystemTime,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+    status: u16,
 }
 
 /// `value` with every local `$ref` replaced by what it points to (the contract
@@ -135,7 +162,7 @@ fn op(path_item: &Value, operation: &Value) -> Op {
     }
 }
 
-fn load(spec: &str) -> Api {
+fn load(spec: &str, journal: bool, log: bool) -> Api {
     let text = std::fs::read_to_string(spec).expect("read the contract");
     let raw: Value = serde_yaml::from_str(&text).expect("a YAML contract");
     let doc = inline(&raw, &raw, 0);
@@ -155,7 +182,23 @@ fn load(spec: &str) -> Api {
             .expect("a template matchit takes");
         paths.push(ops);
     }
-    Api { router, paths }
+    Api {
+        router,
+        paths,
+        journal: journal.then(|| Mutex::new(VecDeque::with_capacity(JOURNAL_SIZE))),
+        log: log.then(|| {
+            let pending = Arc::new(Mutex::new(Vec::new()));
+            let shared = pending.clone();
+            std::thread::spawn(move || loop {
+                std::thread::sleep(Duration::from_millis(10));
+                let batch = std::mem::take(&mut *shared.lock().expect("log lock"));
+                if !batch.is_empty() {
+                    let _ = std::io::stderr().lock().write_all(&batch);
+                }
+            });
+            pending
+        }),
+    }
 }
 
 /// A parameter's text as the JSON value its schema's type reads.
@@ -187,17 +230,55 @@ async fn answer(
     req: Request<hyper::body::Incoming>,
     api: Arc<Api>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
+    let started = Instant::now();
+    let at = SystemTime::now();
     let (parts, body) = req.into_parts();
     let body = body
         .collect()
         .await
         .map(|b| b.to_bytes())
         .unwrap_or_default();
+    let (status, answer) = decide(&api, &parts, &body);
+    if let Some(log) = &api.log {
+        let since = at
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default();
+        let mut pending = log.lock().expect("log lock");
+        let _ = writeln!(
+            pending,
+            "{}.{:03} {} {} -> {status} {}us",
+            since.as_secs(),
+            since.subsec_millis(),
+            parts.method,
+            parts.uri.path_and_query().map_or("/", |p| p.as_str()),
+            started.elapsed().as_micros()
+        );
+    }
+    if let Some(journal) = &api.journal {
+        let entry = Entry {
+            at,
+            method: parts.method,
+            uri: parts.uri,
+            headers: parts.headers,
+            body,
+            status,
+        };
+        let mut journal = journal.lock().expect("journal lock");
+        if journal.len() == JOURNAL_SIZE {
+            journal.pop_front();
+        }
+        journal.push_back(entry);
+    }
+    Ok(reply(status, answer))
+}
+
+/// The status and body the request gets.
+fn decide(api: &Api, parts: &hyper::http::request::Parts, body: &Bytes) -> (u16, Bytes) {
     let Ok(found) = api.router.at(parts.uri.path()) else {
-        return Ok(reply(404, Bytes::from_static(b"{}")));
+        return (404, Bytes::from_static(b"{}"));
     };
     let Some(op) = api.paths[*found.value].get(&parts.method) else {
-        return Ok(reply(405, Bytes::from_static(b"{}")));
+        return (405, Bytes::from_static(b"{}"));
     };
     let query: Vec<(String, String)> = parts
         .uri
@@ -222,7 +303,7 @@ async fn answer(
         valid &= if body.is_empty() {
             !required
         } else {
-            serde_json::from_slice::<Value>(&body).is_ok_and(|v| schema.is_valid(&v))
+            serde_json::from_slice::<Value>(body).is_ok_and(|v| schema.is_valid(&v))
         };
     }
     let preferred = parts
@@ -244,15 +325,22 @@ async fn answer(
         .get(&status)
         .cloned()
         .unwrap_or_else(|| Bytes::from_static(b"{}"));
-    Ok(reply(status, body))
+    (status, body)
 }
 
 fn main() {
-    let mut args = std::env::args().skip(1);
-    let usage = "usage: floor PORT SPEC [WORKERS]";
-    let port: u16 = args.next().and_then(|p| p.parse().ok()).expect(usage);
-    let api = Arc::new(load(&args.next().expect(usage)));
-    let workers = args.next().and_then(|w| w.parse().ok());
+    let (flags, mut args): (Vec<String>, Vec<String>) =
+        std::env::args().skip(1).partition(|a| a.starts_with("--"));
+    let usage = "usage: floor PORT SPEC [WORKERS] [--journal] [--log]";
+    assert!(
+        flags.iter().all(|f| f == "--journal" || f == "--log") && (2..=3).contains(&args.len()),
+        "{usage}"
+    );
+    let workers = args.get(2).map(|w| w.parse().expect(usage));
+    args.truncate(2);
+    let port: u16 = args[0].parse().expect(usage);
+    let on = |flag: &str| flags.iter().any(|f| f == flag);
+    let api = Arc::new(load(&args[1], on("--journal"), on("--log")));
     let runtime = mimeo::runtime(workers).expect("runtime");
     runtime.block_on(async move {
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));

@@ -20,9 +20,14 @@ import sys
 import urllib.request
 from collections import defaultdict
 
-MOCKS = ["prism", "mimeo", "mimeo-quiet", "mimeo-stateful", "bare-hyper", "bare-hyper-together", "floor"]
+MOCKS = ["prism", "mimeo", "mimeo-quiet", "mimeo-stateful", "bare-hyper", "bare-hyper-together", "floor",
+         "floor-journal", "floor-journal-log"]
 # Informational columns: they do not decide which rounds are clean.
-INFORMATIONAL = {"bare-hyper-together", "floor"}
+INFORMATIONAL = {"bare-hyper-together", "floor", "floor-journal", "floor-journal-log"}
+# The floors beside row 1 (benches/floor.rs), and what each keeps on.
+FLOORS = [("floor", "the floor (routing and schema checks only)"),
+          ("floor-journal", "the floor with the plainest journal"),
+          ("floor-journal-log", "the floor with the plainest journal and log line")]
 PROXIES = ["mimeo-proxy", "mimeo-proxy-quiet", "bare-proxy"]
 SERVERS = MOCKS + PROXIES
 
@@ -302,7 +307,7 @@ def targets(get, failed, measured, clean, conns, lat):
         r is not None and f"{r:.3g}x ({get('mimeo', 'ir_per_req'):,.0f} / {bare_ir:,.0f})", lambda v: v <= 1.5,
         beside="; ".join(
             f"{what}: {div(get(s, 'ir_per_req'), bare_ir):.3g}x"
-            for s, what in [("mimeo-quiet", "`--quiet`"), ("floor", "the floor (routing and schema checks only)")]
+            for s, what in [("mimeo-quiet", "`--quiet`")] + FLOORS
             if get(s, "ir_per_req") and bare_ir))
     v = get("mimeo", "p99_ms")
     row("1. stateless mock, log on: p99 < 1 ms at 32 connections", v,
@@ -397,7 +402,7 @@ def _quiet(get, bare):
     return f"`--quiet`: {q / bare:.3g}x, p99 {get('mimeo-quiet', 'p99_ms'):.3f} ms" + (
         f"; Prism: {p / bare:.3g}x" if p else "") + (
         f"; `mimeo` against bare hyper with answers written together: {get('mimeo', 'rps') / t:.3g}x" if t and get("mimeo", "rps") else "") + (
-        f"; the floor (routing and schema checks only): {get('floor', 'rps') / bare:.3g}x" if get("floor", "rps") else "")
+        "".join(f"; {what}: {get(s, 'rps') / bare:.3g}x" for s, what in FLOORS if get(s, "rps")))
 
 
 def count_steps(v):
