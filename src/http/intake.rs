@@ -182,7 +182,7 @@ pub(crate) fn invalid_request_status(op: &Operation) -> u16 {
 
 /// A request's violations as one line: `a; b; and 3 more violations`.
 pub(crate) fn violation_list(found: &Capped<Violation>) -> String {
-    let mut list: Vec<String> = found.items.iter().map(ToString::to_string).collect();
+    let mut list: Vec<String> = found.items.iter().map(Violation::text).collect();
     list.extend(found.more_text("violations"));
     list.join("; ")
 }

@@ -481,7 +481,7 @@ async fn handle(
         Ok(body) => {
             let invalid = intake.violations(contract, &parts, &body);
             for v in &invalid.items {
-                found.push(Check::RequestValid, v.rule.clone(), v.to_string());
+                found.push(Check::RequestValid, v.rule.clone(), v.text());
             }
             if let Some(more) = invalid.more_text("violations") {
                 found.more.push((Check::RequestValid, more, invalid.more));

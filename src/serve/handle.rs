@@ -174,7 +174,7 @@ fn count(state: &State, parts: &Parts, outcome: &Outcome, session: &str, status:
         .map(|v| Found {
             check: "request_valid",
             rule: &v.rule,
-            message: Box::new(move || r().text(&v.to_string())),
+            message: Box::new(move || r().text(&v.text())),
         })
         .chain(unknown.map(|message| Found {
             check: "unknown",
@@ -222,20 +222,21 @@ fn log(
     let why = match &outcome.why {
         Why::Default => None,
         Why::Invalid => {
-            let list: Vec<String> = outcome
-                .violations
-                .iter()
-                .map(|v| r.text(&v.to_string()))
-                .collect();
-            let more = match outcome.unlisted {
-                0 => String::new(),
-                n => format!("; and {n} more"),
-            };
-            Some(format!(
-                "{} violation(s): {}{more}",
-                list.len() + outcome.unlisted,
-                list.join("; ")
-            ))
+            // `N violation(s): A; B; and M more`, each redacted.
+            let mut why = (outcome.violations.len() + outcome.unlisted).to_string();
+            why.push_str(" violation(s): ");
+            for (i, v) in outcome.violations.iter().enumerate() {
+                if i > 0 {
+                    why.push_str("; ");
+                }
+                why.push_str(&r.shown(&v.text()));
+            }
+            if outcome.unlisted > 0 {
+                why.push_str("; and ");
+                why.push_str(&outcome.unlisted.to_string());
+                why.push_str(" more");
+            }
+            Some(why)
         }
         other => Some(other.reason(&state.opts.rules, |t| r.text(t)).to_string()),
     };
