@@ -117,6 +117,9 @@ pub(crate) struct RequestInfo<'a> {
     pub(crate) path_params: &'a [(&'a str, Result<Cow<'a, str>, String>)],
     /// `host:port` as the client addressed the mock (the `Host` header).
     pub(crate) host: &'a str,
+    /// The query as sent (still percent-encoded), which a redirect to the same
+    /// route under another resource keeps.
+    pub(crate) query: Option<&'a str>,
     /// The request's `Accept`, which picks among documented media types.
     pub(crate) accept: Option<&'a str>,
     /// The request's `Accept-Encoding`, which allows a documented coding.

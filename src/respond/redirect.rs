@@ -77,7 +77,7 @@ pub(super) fn redirect_target<'v>(
         // No rule: the documented Location's path, which the contract serves.
         return (path.clone(), format!("http://{}{path}", req.host));
     }
-    let path = op.path.render(|name| match replaced {
+    let mut path = op.path.render(|name| match replaced {
         Some((param, value)) if param == name => Some(value),
         _ => req
             .path_params
@@ -85,6 +85,16 @@ pub(super) fn redirect_target<'v>(
             .find(|(n, _)| *n == name)
             .and_then(|(_, v)| v.as_deref().ok()),
     });
+    // The same request under another resource: its query is part of what it
+    // asks (`?removeAll=true` followed must still remove all; RFC 9110 7.1).
+    // It holds the template's own pairs, if any, since they routed it here.
+    if let Some(query) = req.query.filter(|q| !q.is_empty()) {
+        if let Some(at) = path.find('?') {
+            path.truncate(at);
+        }
+        path.push('?');
+        path.push_str(query);
+    }
     let url = format!("http://{}{}", req.host, path);
     (path, url)
 }

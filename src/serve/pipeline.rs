@@ -496,6 +496,7 @@ fn choose_and_respond(
     let info = RequestInfo {
         path_params,
         host: &host,
+        query: parts.uri.query(),
         accept: header(ACCEPT),
         accept_encoding: header(ACCEPT_ENCODING),
     };

@@ -310,6 +310,35 @@ async fn a_shared_value_merges_profiles_and_the_merged_one_redirects() {
 }
 
 #[tokio::test]
+async fn a_redirect_from_a_merged_profile_keeps_the_requests_query() {
+    // The Location dropped `?removeAll=true`: a client that followed it removed
+    // one value, got 202, and the profile kept the rest.
+    let server = stateful(StateOptions::default()).await;
+    let base = server.url();
+    add(&base, PROFILE, "email", "one@x.io", &[]).await;
+    add(&base, PROFILE, "email", "extra@x.io", &[]).await;
+    add(&base, OTHER, "email", "two@x.io", &[]).await;
+    add(&base, OTHER, "email", "one@x.io", &[]).await; // merges OTHER into PROFILE
+    let r = send(
+        &base,
+        "DELETE",
+        &format!("{}/email?removeAll=true", ids(OTHER)),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 308, "{:?}", r.body);
+    let location = r.header("location").unwrap().to_string();
+    assert!(
+        location.ends_with(&format!("{}/email?removeAll=true", ids(PROFILE))),
+        "{location}"
+    );
+    let path = location.strip_prefix(&base).unwrap();
+    assert_eq!(send(&base, "DELETE", path, &[], None).await.status, 202);
+    assert_eq!(values(&base, PROFILE, "email", &[]).await, Err(404));
+}
+
+#[tokio::test]
 async fn deleting_a_store_takes_everything_under_it_and_a_mapping_is_gone() {
     let server = stateful(StateOptions::default()).await;
     let base = server.url();
