@@ -84,13 +84,13 @@ pub(super) async fn handle(
             });
         }
     }
-    if let Some((delay, _)) = outcome.shape.delay.filter(|(d, _)| !d.is_zero()) {
-        tokio::time::sleep(delay).await;
-    }
+    let delay = outcome.shape.delay.map(|(d, _)| d).filter(|d| !d.is_zero());
+    // The request is counted, logged and journaled before its delay is
+    // waited out: a client that gives up during the delay (a test of its
+    // timeout) has still sent it, and its state change has happened. The
+    // time shown is the answer's: the work so far plus the delay.
+    let elapsed = started.elapsed() + delay.unwrap_or_default();
     let fault = outcome.shape.fault;
-    if let Some(f) = fault {
-        conn.arm(f);
-    }
     let status = outcome.built.status.as_u16();
     if judged {
         count(
@@ -102,7 +102,7 @@ pub(super) async fn handle(
         );
     }
     if state.opts.log {
-        log(state, &parts, &outcome, &session, at, started);
+        log(state, &parts, &outcome, &session, at, elapsed);
     }
 
     let mut response = Response::new(match outcome.shape.dribble {
@@ -117,7 +117,7 @@ pub(super) async fn handle(
     if outcome.close {
         headers.insert(CONNECTION, HeaderValue::from_static("close"));
     }
-    if state.opts.cors && !matches!(outcome.why, Why::Preflight) {
+    if state.opts.cors && judged {
         if let Some(origin) = parts.headers.get(ORIGIN) {
             cors::decorate(headers, origin);
         }
@@ -140,8 +140,14 @@ pub(super) async fn handle(
             status: if fault.is_some() { 0 } else { status },
             why: outcome.why,
             drawn,
-            elapsed: started.elapsed(),
+            elapsed,
         });
+    }
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
+    if let Some(f) = fault {
+        conn.arm(f);
     }
     response
 }
@@ -211,9 +217,9 @@ fn log(
     outcome: &Outcome,
     session: &Arc<str>,
     at: SystemTime,
-    started: Instant,
+    elapsed: std::time::Duration,
 ) {
-    let micros = started.elapsed().as_micros();
+    let micros = elapsed.as_micros();
     // Every text goes through the redactor, the path too (a token can be a
     // segment of it), as the journal's views do.
     let r = Redactor::new(&state.contract.profile, &state.secrets, &parts.headers);

@@ -313,3 +313,37 @@ async fn probability_gives_the_same_sequence_for_the_same_seed() {
     assert_eq!(draw.applied, r.status == 503);
     assert!((0.0..1.0).contains(&draw.draw));
 }
+
+#[tokio::test]
+async fn a_request_given_up_during_its_delay_is_journaled_and_counted() {
+    // It was counted and journaled only once its delay was over: a client
+    // that timed out first (a test of its own timeout) left no trace, though
+    // its request had been answered (and, on a stateful mock, applied).
+    use tokio::io::AsyncWriteExt;
+    let server = start(ServeOptions::default()).await;
+    let url = server.url();
+    let addr = url.strip_prefix("http://").unwrap();
+    let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "GET {} HTTP/1.1\r\nhost: {addr}\r\nauthorization: {AUTHORIZATION}\r\nprefer: delay=30s\r\n\r\n",
+        fetch()
+    );
+    client.write_all(request.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    drop(client); // gives up long before the answer
+    let journal = send(&url, "GET", "/__admin/requests", &[], None)
+        .await
+        .json();
+    let entries = journal["requests"].as_array().expect("a list");
+    assert_eq!(entries.len(), 1, "{journal}");
+    assert_eq!(entries[0]["status"], 200, "{journal}");
+    let total = entries[0]["timing"]["totalMs"].as_f64().unwrap();
+    assert!(
+        total >= 30_000.0,
+        "the answer's time, delay included: {total}"
+    );
+    let verdict = send(&url, "GET", "/__admin/verdict", &[], None)
+        .await
+        .json();
+    assert_eq!(verdict["requests"], 1, "{verdict}");
+}
