@@ -126,6 +126,15 @@ async fn head_works_where_get_does() {
     )
     .await;
     assert_eq!(r.status, 405);
+    // The admin endpoints too: readiness probes (`wait-on`) send HEAD.
+    for path in ["/__admin/health", "/__admin/verdict", "/__admin/requests"] {
+        let get = send(&server.url(), "GET", path, &[], None).await;
+        let head = send(&server.url(), "HEAD", path, &[], None).await;
+        assert_eq!((head.status, get.status), (200, 200), "{path}");
+        assert!(head.body.is_empty(), "{path}");
+    }
+    let r = send(&server.url(), "POST", "/__admin/health", &[], None).await;
+    assert_eq!((r.status, r.header("allow")), (405, Some("GET, HEAD")));
 }
 
 #[tokio::test]

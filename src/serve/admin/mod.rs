@@ -53,13 +53,19 @@ pub(in crate::serve) async fn answer(
     body: Incoming,
     rest: &str,
 ) -> Built {
+    // HEAD is answered wherever GET is (RFC 9110 9.1; readiness probes such
+    // as `wait-on` send it): hyper leaves the body out.
+    let method = match parts.method {
+        Method::HEAD => &Method::GET,
+        ref m => m,
+    };
     let query = Query::of(parts);
     let session = query
         .get("session")
         .map(str::to_string)
         .unwrap_or_else(|| session::key(&parts.headers));
     if let Some(sub) = rest.strip_prefix("/requests") {
-        let body = if matches!(parts.method, Method::POST) {
+        let body = if matches!(method, &Method::POST) {
             match read_admin_body(state, parts, body).await {
                 Ok(b) => b,
                 Err(e) => return e,
@@ -67,9 +73,9 @@ pub(in crate::serve) async fn answer(
         } else {
             Bytes::new()
         };
-        return requests::answer(state, &parts.method, sub, &query, &body);
+        return requests::answer(state, method, sub, &query, &body);
     }
-    match (rest, &parts.method) {
+    match (rest, method) {
         ("/state", &Method::GET) => match &state.sim {
             Some(sim) => ok(sim.dump(&session)),
             None => not_stateful(),
@@ -140,9 +146,9 @@ pub(in crate::serve) async fn answer(
             let _ = state.stop.send(true);
             ok(json!({"shutdown": true}))
         }
-        ("/state", _) => not_allowed("GET, PUT"),
+        ("/state", _) => not_allowed("GET, HEAD, PUT"),
         ("/reset" | "/shutdown", _) => not_allowed("POST"),
-        ("/health" | "/verdict", _) => not_allowed("GET"),
+        ("/health" | "/verdict", _) => not_allowed("GET, HEAD"),
         _ => unknown(state, rest),
     }
 }

@@ -99,7 +99,8 @@ pub(super) fn answer(
                 .collect();
             ok(json!({"nearMisses": misses}))
         }
-        ("" | "/unmatched" | "/unmatched/near-misses", _) => not_allowed("GET"),
+        ("", _) => not_allowed("GET, HEAD, DELETE"),
+        ("/unmatched" | "/unmatched/near-misses", _) => not_allowed("GET, HEAD"),
         ("/count" | "/find" | "/remove", _) => not_allowed("POST"),
         (id, &Method::GET) if id.len() > 1 => {
             let id = &id[1..];
