@@ -84,6 +84,24 @@ pub(crate) struct Volatile {
     pub(crate) patterns: Vec<(Regex, String)>,
 }
 
+impl Volatile {
+    /// `text` with every match of a volatile pattern replaced by its stand-in
+    /// (`mem_operation_…` as `[operation]`): what snapshots and differential
+    /// views show, so a value fresh on every call does not churn them.
+    #[cfg(feature = "replay")]
+    pub(crate) fn hide<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
+        let mut out = std::borrow::Cow::Borrowed(text);
+        for (re, with) in &self.patterns {
+            if re.is_match(&out) {
+                out = std::borrow::Cow::Owned(
+                    re.replace_all(&out, regex::NoExpand(with)).into_owned(),
+                );
+            }
+        }
+        out
+    }
+}
+
 /// Response headers volatile in any API (RFC 9110 validators and back-off).
 #[cfg(feature = "replay")]
 pub(crate) const GENERIC_VOLATILE_HEADERS: [&str; 3] = ["ETag", "Last-Modified", "Retry-After"];

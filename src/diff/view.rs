@@ -187,11 +187,7 @@ fn path_of(url: &str) -> String {
 }
 
 fn volatile_patterns(contract: &Contract, s: &str) -> String {
-    let mut s = s.to_string();
-    for (re, with) in &contract.profile.volatile.patterns {
-        s = re.replace_all(&s, regex::NoExpand(with)).into_owned();
-    }
-    s
+    contract.profile.volatile.hide(s).into_owned()
 }
 
 fn strings(v: &mut Value, f: &dyn Fn(&str) -> String) {

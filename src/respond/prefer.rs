@@ -118,6 +118,16 @@ pub(crate) fn parse(
     }
 }
 
+/// mimeo's own controls, as `Prefer` names them (`__NAME` in a query).
+const CONTROLS: [&str; 6] = ["code", "example", "dynamic", "fault", "delay", "dribble"];
+
+/// Whether a query parameter's name is one of mimeo's `__` controls (which
+/// the API never sees, and a redirect does not carry on).
+pub(crate) fn is_query_control(name: &str) -> bool {
+    name.strip_prefix("__")
+        .is_some_and(|k| CONTROLS.iter().any(|c| c.eq_ignore_ascii_case(k)))
+}
+
 /// Sets one control; `Ok(false)` when `key` is not one of mimeo's.
 fn set(prefer: &mut Prefer, key: &str, value: &str, whence: &str) -> Result<bool, String> {
     match key.to_ascii_lowercase().as_str() {
@@ -234,5 +244,21 @@ mod tests {
         let mut q = vec![(Cow::from("__cod"), Cow::from("409"))];
         assert!(parse(&HeaderMap::new(), &mut q).unwrap().is_empty());
         assert_eq!(q.len(), 1);
+    }
+
+    #[test]
+    fn the_query_controls_are_the_ones_set_takes() {
+        for c in CONTROLS {
+            assert!(
+                !matches!(set(&mut Prefer::default(), c, "", "q"), Ok(false)),
+                "{c}"
+            );
+            assert!(is_query_control(&format!("__{}", c.to_uppercase())));
+        }
+        assert!(matches!(
+            set(&mut Prefer::default(), "cod", "", "q"),
+            Ok(false)
+        ));
+        assert!(!is_query_control("__cod") && !is_query_control("code"));
     }
 }

@@ -86,14 +86,27 @@ pub(super) fn redirect_target<'v>(
             .and_then(|(_, v)| v.as_deref().ok()),
     });
     // The same request under another resource: its query is part of what it
-    // asks (`?removeAll=true` followed must still remove all; RFC 9110 7.1).
-    // It holds the template's own pairs, if any, since they routed it here.
-    if let Some(query) = req.query.filter(|q| !q.is_empty()) {
+    // asks (`?removeAll=true` followed must still remove all; RFC 9110 7.1),
+    // as sent, less mimeo's own controls (`__code=301`). It holds the
+    // template's own pairs, if any, since they routed it here.
+    let kept: Vec<&str> = req
+        .query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|pair| {
+            let name = pair.split('=').next().unwrap_or_default();
+            !pair.is_empty()
+                && !form_urlencoded::parse(name.as_bytes())
+                    .next()
+                    .is_some_and(|(k, _)| super::prefer::is_query_control(&k))
+        })
+        .collect();
+    if !kept.is_empty() {
         if let Some(at) = path.find('?') {
             path.truncate(at);
         }
         path.push('?');
-        path.push_str(query);
+        path.push_str(&kept.join("&"));
     }
     let url = format!("http://{}{}", req.host, path);
     (path, url)

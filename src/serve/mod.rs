@@ -15,6 +15,7 @@ mod auth;
 mod builder;
 mod chaos;
 mod cors;
+mod fresh;
 mod handle;
 mod pipeline;
 mod session;
@@ -176,6 +177,8 @@ pub(crate) struct State {
     /// one per CPU.
     heavy: Arc<tokio::sync::Semaphore>,
     sim: Option<Simulation>,
+    /// Numbers the fresh volatile values of stateful answers.
+    fresh: fresh::Fresh,
     counters: RuleCounters,
     admin_prefix: String,
     journal: Option<Journal>,
@@ -328,6 +331,7 @@ impl MockServer {
                 std::thread::available_parallelism().map_or(1, |n| n.get()),
             )),
             sim,
+            fresh: fresh::Fresh::default(),
             counters,
             admin_prefix,
             default_session: session::DEFAULT_SESSION.into(),

@@ -616,7 +616,10 @@ fn simulated(
         }
     };
     match state.responder.respond(contract, operation, choice, info) {
-        Ok(built) => Outcome::plain(built, why),
+        Ok(mut built) => {
+            state.fresh.renew(contract, state.opts.seed, &mut built);
+            Outcome::plain(built, why)
+        }
         Err(e) => refused(state, operation, e),
     }
 }

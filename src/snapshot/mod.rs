@@ -8,7 +8,9 @@
 //!
 //! Rendering hides what changes from run to run or target to target: the target's
 //! address becomes `[target]`, values of variables become `{{name}}`, credentials
-//! become `[redacted]`, and the scenario's own `redact` rules apply last.
+//! become `[redacted]`, the scenario's own `redact` rules apply, and last the
+//! contract's volatile patterns (`x-mimeo.volatile`: an operation's id, fresh
+//! on every call) become their stand-ins (`[operation]`).
 
 mod store;
 
@@ -73,14 +75,16 @@ pub fn render(
                         || documented.iter().any(|d| d == name)
                         || ALWAYS_SHOWN.contains(&name)
                 };
+                let volatile = &contract.profile.volatile;
                 for (name, value) in headers {
                     if shown(name) {
-                        out.push_str(&format!("{name}: {}\n", redactor.header(name, value)));
+                        let value = redactor.header(name, value);
+                        out.push_str(&format!("{name}: {}\n", volatile.hide(&value)));
                     }
                 }
                 if !body.is_empty() {
                     out.push('\n');
-                    out.push_str(&redactor.body(body));
+                    out.push_str(&volatile.hide(&redactor.body(body)));
                     out.push('\n');
                 }
             }

@@ -339,6 +339,36 @@ async fn a_redirect_from_a_merged_profile_keeps_the_requests_query() {
 }
 
 #[tokio::test]
+async fn every_deletion_starts_an_operation_of_its_own() {
+    // Every deletion answered the documented example's Operation-Id, so a
+    // client keying its pending operations by id saw them collide.
+    let server = stateful(StateOptions::default()).await;
+    let base = server.url();
+    let contract = contract();
+    let op = contract.operation_by_id("DeleteDataMapping").unwrap();
+    let mut seen = std::collections::HashSet::new();
+    for store in ["a", "b", "c"] {
+        let store = format!("mem_store_0{}", store.repeat(25));
+        let path = format!(
+            "/v1/ControlPlane/Stores/{store}/DataMappings/mem_datamapping_{}",
+            "0".repeat(26)
+        );
+        let r = send(&base, "DELETE", &path, &[], None).await;
+        assert_conforms(&contract, op, &r, 202);
+        let id = r.header("operation-id").unwrap().to_string();
+        assert!(
+            id.len() == "mem_operation_".len() + 26 && id.starts_with("mem_operation_"),
+            "{id}"
+        );
+        assert!(
+            r.header("location").unwrap().ends_with(&id),
+            "the Location names it"
+        );
+        assert!(seen.insert(id), "a fresh id per operation");
+    }
+}
+
+#[tokio::test]
 async fn deleting_a_store_takes_everything_under_it_and_a_mapping_is_gone() {
     let server = stateful(StateOptions::default()).await;
     let base = server.url();
