@@ -78,12 +78,14 @@ impl<'a> Loader<'a> {
                 continue;
             }
             // Read here, one at a time, and dropped once its operations are.
-            let item = super::typed::path_item(self.name, &item_ptr, item)?;
-            let item = match &item {
-                ReferenceOr::Item(i) => i,
+            let (item_ptr, item) = match super::typed::path_item(self.name, &item_ptr, item)? {
+                ReferenceOr::Item(i) => (item_ptr, i),
+                ReferenceOr::Reference { reference } if reference.starts_with('#') => {
+                    self.path_item_at(&reference, item_ptr)?
+                }
                 ReferenceOr::Reference { reference } => {
                     self.warnings.push(format!(
-                        "#{item_ptr}: path item $ref `{reference}` is not supported; {template} is not served"
+                        "#{item_ptr}: path item $ref `{reference}` is in another file, which mimeo does not read; {template} is not served"
                     ));
                     continue;
                 }
@@ -106,6 +108,42 @@ impl<'a> Loader<'a> {
             None
         };
         Ok((operations, schemas, self.warnings, later))
+    }
+
+    /// The path item a path's local `$ref` names (`#/components/pathItems/x`,
+    /// as 3.1 has them, or any pointer), followed to the end of a chain, with
+    /// where it is: its operations' schemas are read from there. A hop to
+    /// another file is refused (the first one is warned about by the caller).
+    fn path_item_at(
+        &self,
+        reference: &str,
+        mut at: String,
+    ) -> Result<(String, openapiv3::PathItem), Diagnostic> {
+        let mut reference = reference.to_string();
+        for _ in 0..32 {
+            // Every local `$ref` resolves (checked before loading) and no other
+            // is left; the fragment may be percent-encoded.
+            let (target, ptr) = reference
+                .strip_prefix('#')
+                .and_then(|f| pointer::fragment_at(self.document, f))
+                .ok_or_else(|| {
+                    Diagnostic::at_pointer(
+                        self.name,
+                        &at,
+                        format!("$ref `{reference}` points at nothing"),
+                    )
+                })?;
+            at = ptr.into_owned();
+            match super::typed::path_item(self.name, &at, target)? {
+                ReferenceOr::Item(item) => return Ok((at, item)),
+                ReferenceOr::Reference { reference: next } => reference = next,
+            }
+        }
+        Err(Diagnostic::at_pointer(
+            self.name,
+            &at,
+            "$ref chain is circular or longer than 32 hops",
+        ))
     }
 
     fn operation(

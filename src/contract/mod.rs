@@ -21,6 +21,7 @@ pub(crate) mod form;
 pub(crate) mod kinds;
 mod load;
 mod model;
+mod oas31;
 pub(crate) mod profile;
 mod refs;
 mod resources;
@@ -133,7 +134,7 @@ impl Contract {
             }
             Format::OpenApi31 => {
                 let mut raw = raw;
-                let notes = even_out_31(&mut raw);
+                let notes = oas31::even_out(&mut raw);
                 Contract::from_value(name, keywords, raw, Dialect::Draft202012, notes)
             }
             Format::Swagger20 => {
@@ -360,30 +361,6 @@ fn check_version(name: &str, raw: &Value) -> Result<Format, Diagnostic> {
             format!("`openapi` must be a string like \"3.0.3\", found {other}"),
         )),
     }
-}
-
-/// Evens out what OpenAPI 3.1 changed outside schemas so the typed reading
-/// (which knows 3.0) accepts it: `paths` may be missing (a document of webhooks
-/// or components only). `webhooks`, `jsonSchemaDialect`, `info.summary` and
-/// `license.identifier` are read past; webhooks are described requests mimeo
-/// would send, not paths it serves, which a note says.
-fn even_out_31(raw: &mut Value) -> Vec<String> {
-    let mut notes = Vec::new();
-    let Value::Object(map) = raw else {
-        return notes;
-    };
-    map.entry("paths")
-        .or_insert_with(|| Value::Object(Default::default()));
-    if let Some(Value::Object(hooks)) = map.get("webhooks") {
-        if !hooks.is_empty() {
-            notes.push(format!(
-                "#/webhooks: {} webhook(s) described ({}); mimeo serves paths, it does not send webhooks",
-                hooks.len(),
-                hooks.keys().take(5).map(String::as_str).collect::<Vec<_>>().join(", ")
-            ));
-        }
-    }
-    notes
 }
 
 #[cfg(test)]

@@ -111,7 +111,7 @@ fn without_callback_refs(item: &mut Value) {
 }
 
 /// The members of a path item that are operations.
-const METHODS: [&str; 8] = [
+pub(super) const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 

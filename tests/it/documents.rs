@@ -557,3 +557,77 @@ async fn callbacks_given_as_refs_load_and_their_operations_serve() {
         "{e}"
     );
 }
+
+#[tokio::test]
+async fn valid_31_documents_without_responses_or_with_mutual_tls_are_served() {
+    // Both were refused at start-up (exit 2): `responses` is optional on a 3.1
+    // operation, and `mutualTLS` is a 3.1 security scheme.
+    let doc = r#"
+openapi: 3.1.0
+info: {title: t, version: '1'}
+components:
+  securitySchemes:
+    mtls: {type: mutualTLS}
+    key: {type: apiKey, in: header, name: X-Key}
+  pathItems:
+    shared:
+      $ref: '#/components/pathItems/real'
+    real:
+      parameters:
+        - {name: n, in: query, required: true, schema: {type: integer}}
+      get:
+        operationId: shared
+        responses:
+          '200':
+            description: ok
+            content:
+              application/json:
+                schema: {type: object, required: [n], properties: {n: {type: integer, example: 7}}}
+security:
+  - mtls: []
+paths:
+  /ping:
+    get: {operationId: ping}
+  /both:
+    get:
+      operationId: both
+      security:
+        - mtls: []
+          key: []
+      responses:
+        '200': {description: ok}
+  /shared:
+    $ref: '#/components/pathItems/shared'
+"#;
+    let c = Arc::new(Contract::from_text("d.yaml", doc).expect("loads"));
+    let w = c.warnings().join("\n");
+    assert!(
+        w.contains("#/paths/~1ping/get: documents no responses"),
+        "{w}"
+    );
+    assert!(
+        w.contains("#/components/securitySchemes/mtls: a mutualTLS scheme"),
+        "{w}"
+    );
+    let server = serve(&c).await;
+    let url = server.url();
+    // mTLS alone is taken as met: no credentials asked for.
+    let r = send(&url, "GET", "/ping", &[], None).await;
+    assert_eq!((r.status, r.body.len()), (200, 0), "{:?}", r.body);
+    assert_eq!(
+        send(&url, "GET", "/ping?__code=404", &[], None)
+            .await
+            .status,
+        404
+    );
+    // A path item `$ref` (3.1's components.pathItems, through a chain) is
+    // served with its parameters and schemas (it was not served at all).
+    assert_eq!(send(&url, "GET", "/shared", &[], None).await.status, 400);
+    let r = send(&url, "GET", "/shared?n=1", &[], None).await;
+    assert_eq!((r.status, r.json()), (200, serde_json::json!({"n": 7})));
+    assert_valid(&c, "shared", &r);
+    // With another scheme beside it, that one is still asked for.
+    assert_eq!(send(&url, "GET", "/both", &[], None).await.status, 401);
+    let r = send(&url, "GET", "/both", &[("x-key", "k")], None).await;
+    assert_eq!(r.status, 200);
+}
