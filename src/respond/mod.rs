@@ -19,7 +19,7 @@ pub(crate) mod rules;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use bytes::Bytes;
@@ -56,6 +56,13 @@ pub(crate) struct Built {
 /// (see the constant's documentation).
 pub(crate) use crate::contract::EAGER_OPERATIONS;
 
+/// How many bytes of bodies (as sent) the warm-up of a large contract builds
+/// at most. Each is held with its JSON value too, a few times its size: past
+/// this, a document of thousands of operations with large bodies (Microsoft
+/// Graph's: 2.5 GB once all were built) would grow a mock that answers nothing
+/// far past what a CI container has. What is left is built on first use.
+pub(crate) const WARM_UP_BUDGET: usize = 48 * 1024 * 1024;
+
 /// Precomputed responses for one contract.
 pub(crate) struct Responder {
     /// Per operation, parallel to `Operation::responses`: built at start, or on
@@ -66,9 +73,13 @@ pub(crate) struct Responder {
     late: Mutex<Vec<String>>,
     /// Whether `late` has anything (read per request without the lock).
     has_late: AtomicBool,
-    /// Whether the warm-up of a large contract went through every operation
-    /// and the parameters' examples.
+    /// Whether the warm-up of a large contract is over: it went through every
+    /// operation and the parameters' examples, or stopped at
+    /// [`WARM_UP_BUDGET`] (the rest are built on first use).
     warmed: AtomicBool,
+    /// The bytes of the bodies built after start so far (serialized), which
+    /// the warm-up stops at [`WARM_UP_BUDGET`].
+    held: AtomicUsize,
     /// Per operation: the warm-up failed to build its bodies (a panic, told as
     /// a late warning), so it is no longer counted as pending.
     given_up: PerOperation<AtomicBool>,
@@ -200,6 +211,7 @@ impl Responder {
             late: Mutex::default(),
             has_late: AtomicBool::new(false),
             warmed: AtomicBool::new(false),
+            held: AtomicUsize::new(0),
             given_up: PerOperation(ops.iter().map(|_| AtomicBool::new(false)).collect()),
             reports_examples: true,
             echo: PerOperation(echo),
@@ -222,25 +234,42 @@ impl Responder {
 
     /// `op`'s canned responses, built now if they were not yet.
     fn canned(&self, contract: &Contract, op: &Operation) -> &[Canned] {
-        self.canned[op.index].get_or_init(|| {
-            // A large contract's examples of this operation are judged (and a
-            // broken one reported) before a body is picked among them.
-            // (A responder whose `late` nobody reads leaves them to its caller:
-            // judged here, they would count as reported and be lost.)
-            if self.reports_examples {
-                // Kept before building: a panic building would lose them, and
-                // they already count as reported.
-                for w in contract.late_example_warnings(op) {
-                    self.note_late(w);
-                }
-            }
-            let mut warnings = Vec::new();
-            let built = build_operation(contract, op, self.seed, &mut warnings);
-            for w in warnings {
+        // The validators compiled to check what is built are dropped with it.
+        self.canned[op.index]
+            .get_or_init(|| crate::contract::schema::transiently(|| self.build_late(contract, op)))
+    }
+
+    /// Builds `op`'s canned responses after start (see [`Responder::canned`]).
+    fn build_late(&self, contract: &Contract, op: &Operation) -> Vec<Canned> {
+        // A large contract's examples of this operation are judged (and a
+        // broken one reported) before a body is picked among them.
+        // (A responder whose `late` nobody reads leaves them to its caller:
+        // judged here, they would count as reported and be lost.)
+        if self.reports_examples {
+            // Kept before building: a panic building would lose them, and
+            // they already count as reported.
+            for w in contract.late_example_warnings(op) {
                 self.note_late(w);
             }
-            built
-        })
+        }
+        let mut warnings = Vec::new();
+        let built = build_operation(contract, op, self.seed, &mut warnings);
+        for w in warnings {
+            self.note_late(w);
+        }
+        let bytes: usize = built
+            .iter()
+            .flat_map(|c| &c.bodies)
+            .map(|b| b.bytes.len() + b.encoded.as_ref().map_or(0, Bytes::len))
+            .sum();
+        self.held.fetch_add(bytes, Ordering::Relaxed);
+        built
+    }
+
+    /// Whether the bodies built after start are past [`WARM_UP_BUDGET`]: the
+    /// warm-up stops there, and the rest are built on first use.
+    pub(crate) fn over_warm_up_budget(&self) -> bool {
+        self.held.load(Ordering::Relaxed) > WARM_UP_BUDGET
     }
 
     /// This responder without reporting a large contract's examples (see
@@ -268,8 +297,13 @@ impl Responder {
     }
 
     /// Operations whose bodies are not built yet; at least 1 while a warm-up
-    /// that was started has not finished (its last warnings may be coming).
+    /// that was started has not finished (its last warnings may be coming),
+    /// and 0 once it has (stopped at [`WARM_UP_BUDGET`], it leaves the rest to
+    /// their first use).
     pub(crate) fn pending(&self, warming: bool) -> usize {
+        if warming && self.warmed.load(Ordering::Acquire) {
+            return 0;
+        }
         let n = self
             .canned
             .0
@@ -726,5 +760,36 @@ mod tests {
         assert_eq!(responder.pending(true), 1);
         responder.warmed_up();
         assert_eq!(responder.pending(true), 0);
+    }
+
+    #[test]
+    fn bodies_built_after_start_leave_no_validator_behind() {
+        // A large contract's bodies are checked against their schemas when
+        // built after start; the validators compiled for it were kept, a
+        // megabyte apiece in a large document.
+        let paths: String = (0..=EAGER_OPERATIONS)
+            .map(|i| {
+                format!(
+                    "  /r{i}:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{type: object, required: [n], properties: {{n: {{type: integer, minimum: {i}}}}}}}\n"
+                )
+            })
+            .collect();
+        let text = format!("openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n{paths}");
+        let contract = Contract::from_text("large.yaml", &text).unwrap();
+        let (responder, _) = Responder::new(&contract, 0, false);
+        let op = &contract.operations()[7];
+        let schema = op.responses[0].content[0].schema.unwrap();
+        assert!(!contract.schemas.is_prepared(schema));
+        let built = responder.canned(&contract, op);
+        assert_eq!(built[0].bodies[0].value, serde_json::json!({"n": 7}));
+        assert!(
+            !contract.schemas.is_prepared(schema),
+            "not kept by the contract"
+        );
+        // Used outside building (a request's check), it is compiled and kept.
+        assert!(!contract
+            .schemas
+            .is_valid(schema, &serde_json::json!({"n": 6})));
+        assert!(contract.schemas.is_prepared(schema));
     }
 }

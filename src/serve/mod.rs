@@ -420,7 +420,9 @@ impl MockServer {
 
     /// How many operations' response bodies are still to be built (0 once the
     /// warm-up of a large contract is done, its examples checked and its late
-    /// warnings all kept; always 0 for a small one).
+    /// warnings all kept; always 0 for a small one). A warm-up stops once it
+    /// holds 48 MB of bodies: then the rest are built, and their examples
+    /// judged, on first use.
     ///
     /// ```no_run
     /// # async fn demo(server: mimeo::MockServer) {
@@ -676,7 +678,12 @@ fn admin_prefix(prefix: &str, contract: &Contract) -> Result<String, ServeError>
 fn warm_up(state: &std::sync::Weak<State>) {
     let mut i = 0;
     while let Some(state) = state.upgrade() {
-        let Some(op) = state.contract.operations().get(i) else {
+        let op = state
+            .contract
+            .operations()
+            .get(i)
+            .filter(|_| !state.responder.over_warm_up_budget());
+        let Some(op) = op else {
             for w in state.contract.late_parameter_example_warnings() {
                 state.responder.note_late(w);
             }

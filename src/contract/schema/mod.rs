@@ -29,7 +29,6 @@
 //! schemas it generates from) whether a value it made will do. Those extra
 //! validators are compiled the same way, on first use, and kept.
 
-use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
@@ -46,6 +45,7 @@ mod builder;
 mod compile;
 mod dialect;
 mod patterns;
+mod transient;
 
 pub(crate) use builder::SchemaBuilder;
 pub(crate) use compile::BACKTRACK_LIMIT;
@@ -53,6 +53,7 @@ use compile::{compile, Refused};
 use dialect::format_range;
 pub(crate) use dialect::{convert, convert_2020, Dialect};
 pub(crate) use patterns::Patterns;
+pub(crate) use transient::transiently;
 
 /// Index of a compiled schema inside [`Schemas`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -81,6 +82,13 @@ enum Source {
 }
 
 /// What compiling a schema of the contract gave.
+/// A [`Compiled`] as it is used, wherever it is held.
+enum Held<'a> {
+    Ready(&'a Validator),
+    SetAside,
+    Refused(&'a str),
+}
+
 enum Compiled {
     Ready(Validator),
     /// Found broken at load and reported then: accepts every value.
@@ -131,9 +139,11 @@ type Tokens = Box<[Box<str>]>;
 #[derive(Default)]
 struct OnDemand {
     /// By JSON pointer into the document. The document never changes after load, so
-    /// an entry never goes stale, and there is at most one per schema it holds:
-    /// bounded by the document, compiled once per process, shared by all requests.
-    at: RwLock<HashMap<String, Option<Arc<Validator>>>>,
+    /// an entry never goes stale; the last [`AT_KEPT`] are kept (oldest dropped
+    /// first): each holds its own compiled copy of every schema its `$ref`s
+    /// reach, up to a megabyte in a large document (Microsoft Graph's parts,
+    /// all kept, held 2 GB once its bodies were built).
+    at: RwLock<IndexMap<String, Option<Arc<Validator>>>>,
     /// By the text of a schema that is not in the document. Those are made per
     /// request but repeat, so the last [`BUILT_KEPT`] are kept (oldest dropped first).
     built: RwLock<IndexMap<String, Option<Arc<Validator>>>>,
@@ -141,6 +151,9 @@ struct OnDemand {
 
 /// How many validators of schemas built outside the document are kept.
 const BUILT_KEPT: usize = 256;
+
+/// How many validators of parts of the document are kept.
+const AT_KEPT: usize = 256;
 
 /// The schema `id` stands for when its source is missing.
 static NOTHING: Value = Value::Bool(true);
@@ -195,31 +208,65 @@ impl Schemas {
 
     /// The validator of schema `id`, compiled now if this is its first use.
     fn validator(&self, id: SchemaId) -> &Compiled {
-        self.validators[id.0].get_or_init(|| {
-            let Some(registry) = self.registry.as_ref() else {
-                return Compiled::SetAside; // Reported at load.
-            };
-            let compiled = compile(
-                registry,
-                &self.patterns,
-                self.source(id),
-                &format!("urn:mimeo:schema:{}", id.0),
-                self.dialect,
-            );
-            match compiled {
-                Ok(v) => Compiled::Ready(v),
-                Err(refused) => {
-                    let why = self.refusal(id, &refused);
-                    self.refused
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .push(format!(
-                            "schema at #{} cannot be compiled ({why}); every value checked against it is reported as a violation",
-                            self.location(id)
-                        ));
-                    Compiled::Refused(why)
-                }
+        self.validators[id.0].get_or_init(|| self.compile_id(id))
+    }
+
+    /// Schema `id` compiled (a refusal reported).
+    fn compile_id(&self, id: SchemaId) -> Compiled {
+        let Some(registry) = self.registry.as_ref() else {
+            return Compiled::SetAside; // Reported at load.
+        };
+        let compiled = compile(
+            registry,
+            &self.patterns,
+            self.source(id),
+            &format!("urn:mimeo:schema:{}", id.0),
+            self.dialect,
+        );
+        match compiled {
+            Ok(v) => Compiled::Ready(v),
+            Err(refused) => {
+                let why = self.refusal(id, &refused);
+                self.refused
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(format!(
+                        "schema at #{} cannot be compiled ({why}); every value checked against it is reported as a violation",
+                        self.location(id)
+                    ));
+                Compiled::Refused(why)
             }
+        }
+    }
+
+    /// Runs `f` on the validator of `id`: the contract's, or within
+    /// [`transiently`], when the contract has none yet, one compiled for the
+    /// work at hand only (a refusal is kept by the contract all the same).
+    fn with_validator<R>(&self, id: SchemaId, f: impl FnOnce(Held<'_>) -> R) -> R {
+        let slot = &self.validators[id.0];
+        if slot.get().is_none() && transient::active() {
+            let mut refused = None;
+            let v = transient::scoped(
+                || format!("id:{}", id.0),
+                || match self.compile_id(id) {
+                    Compiled::Ready(v) => Some(v),
+                    other => {
+                        refused = Some(other);
+                        None
+                    }
+                },
+            );
+            if let Some(v) = v {
+                return f(Held::Ready(&v));
+            }
+            if let Some(other) = refused {
+                let _ = slot.set(other);
+            }
+        }
+        f(match self.validator(id) {
+            Compiled::Ready(v) => Held::Ready(v),
+            Compiled::SetAside => Held::SetAside,
+            Compiled::Refused(why) => Held::Refused(why),
         })
     }
 
@@ -265,11 +312,11 @@ impl Schemas {
     /// (it was reported as a warning then); one refused at first use accepts
     /// nothing, so its check fails loudly ([`Schemas::violations`] says why).
     pub(crate) fn is_valid(&self, id: SchemaId, value: &Value) -> bool {
-        match self.validator(id) {
-            Compiled::Ready(v) => within_budget(|| v.is_valid(value)),
-            Compiled::SetAside => true,
-            Compiled::Refused(_) => false,
-        }
+        self.with_validator(id, |held| match held {
+            Held::Ready(v) => within_budget(|| v.is_valid(value)),
+            Held::SetAside => true,
+            Held::Refused(_) => false,
+        })
     }
 
     /// The converted document the schemas were taken from.
@@ -290,18 +337,24 @@ impl Schemas {
         if let Some(v) = cached {
             return v.is_none_or(|v| within_budget(|| v.is_valid(value)));
         }
+        let make = || {
+            pointer::get(&self.document, pointer)
+                .filter(|schema| self.bounded(schema))
+                .and_then(|schema| self.compile(schema, "urn:mimeo:part"))
+        };
+        if transient::active() {
+            let v = transient::get_or_make(|| format!("at:{pointer}"), make);
+            return v.is_none_or(|v| within_budget(|| v.is_valid(value)));
+        }
         // Compiled outside the lock: another thread may do the same meanwhile, and
         // the first one stored wins.
-        let compiled = pointer::get(&self.document, pointer)
-            .filter(|schema| self.bounded(schema))
-            .and_then(|schema| self.compile(schema, "urn:mimeo:part"))
-            .map(Arc::new);
-        let v = at
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .entry(pointer.to_string())
-            .or_insert(compiled)
-            .clone();
+        let compiled = make().map(Arc::new);
+        let mut map = at.write().unwrap_or_else(PoisonError::into_inner);
+        if map.len() >= AT_KEPT && !map.contains_key(pointer) {
+            map.shift_remove_index(0);
+        }
+        let v = map.entry(pointer.to_string()).or_insert(compiled).clone();
+        drop(map);
         v.is_none_or(|v| within_budget(|| v.is_valid(value)))
     }
 
@@ -319,11 +372,16 @@ impl Schemas {
         if let Some(v) = cached {
             return v.is_none_or(|v| within_budget(|| v.is_valid(value)));
         }
-        let compiled = self
-            .bounded(schema)
-            .then(|| self.compile(schema, "urn:mimeo:built"))
-            .flatten()
-            .map(Arc::new);
+        let make = || {
+            self.bounded(schema)
+                .then(|| self.compile(schema, "urn:mimeo:built"))
+                .flatten()
+        };
+        if transient::active() {
+            let v = transient::get_or_make(|| format!("built:{key}"), make);
+            return v.is_none_or(|v| within_budget(|| v.is_valid(value)));
+        }
+        let compiled = make().map(Arc::new);
         let mut map = built.write().unwrap_or_else(PoisonError::into_inner);
         if map.len() >= BUILT_KEPT && !map.contains_key(&key) {
             map.shift_remove_index(0);
@@ -358,10 +416,10 @@ impl Schemas {
     /// the first violation is looked for (`open` says there may be more): listing
     /// every one would hold a record per broken value.
     pub(crate) fn violations(&self, id: SchemaId, value: &Value) -> Capped<SchemaViolation> {
-        match self.validator(id) {
-            Compiled::Ready(v) => within_budget(|| violations_of(v, value)),
-            Compiled::SetAside => Capped::default(),
-            Compiled::Refused(why) => Capped::collect(
+        self.with_validator(id, |held| match held {
+            Held::Ready(v) => within_budget(|| violations_of(v, value)),
+            Held::SetAside => Capped::default(),
+            Held::Refused(why) => Capped::collect(
                 [SchemaViolation {
                     pointer: String::new(),
                     rule: UNCOMPILABLE.into(),
@@ -372,7 +430,7 @@ impl Schemas {
                 }],
                 MAX_LISTED,
             ),
-        }
+        })
     }
 }
 

@@ -1,0 +1,134 @@
+//! Validators compiled for building bodies after start, kept apart from the
+//! contract's and bounded. Building a large contract's bodies (its warm-up, or
+//! a first use) checks what it generates against the response schemas and
+//! their parts; kept by the contract, each of those validators held a compiled
+//! copy of every schema its `$ref`s reach, about a megabyte apiece in
+//! Microsoft Graph's document (2 GB in all, for checks mostly not made again).
+//! Within [`transiently`], a validator the contract does not hold yet is
+//! compiled for the work at hand: a whole schema's (an operation's response)
+//! until the work ends, a part's (shared by many operations, so found again)
+//! among this thread's own [`KEPT`] most recent, dropped when the thread ends.
+//! A refusal is still kept by the contract (it is reported once).
+
+use std::cell::{Cell, RefCell};
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use jsonschema::Validator;
+
+/// How many validators each thread keeps for building bodies.
+const KEPT: usize = 512;
+
+thread_local! {
+    /// Whether this thread is building bodies ([`transiently`]).
+    static ACTIVE: Cell<bool> = const { Cell::new(false) };
+    /// The validators of whole schemas (by id) compiled within the current
+    /// [`transiently`]: each belongs to one operation's responses mostly, so
+    /// they go when it ends.
+    static SCOPED: RefCell<Vec<(String, Option<Arc<Validator>>)>> =
+        const { RefCell::new(Vec::new()) };
+    /// This thread's validators for building bodies, by key (`None`: the
+    /// schema could not be compiled), the most recently used last.
+    static KEPT_HERE: RefCell<IndexMap<String, Option<Arc<Validator>>>> =
+        RefCell::new(IndexMap::new());
+}
+
+/// Runs `f` with the validators it compiles (that the contract does not hold)
+/// kept among this thread's most recent, not by the contract.
+pub(crate) fn transiently<R>(f: impl FnOnce() -> R) -> R {
+    /// Restores the flag, a panic included, and drops the scope's own.
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            ACTIVE.with(|a| a.set(self.0));
+            if !self.0 {
+                SCOPED.with(|s| s.borrow_mut().clear());
+            }
+        }
+    }
+    let _restore = Restore(ACTIVE.with(|a| a.replace(true)));
+    f()
+}
+
+/// Whether this thread is within [`transiently`].
+pub(super) fn active() -> bool {
+    ACTIVE.with(Cell::get)
+}
+
+/// The validator of a whole schema (`key`) for the current [`transiently`],
+/// compiled by `make` on first ask (outside any borrow).
+pub(super) fn scoped(
+    key: impl FnOnce() -> String,
+    make: impl FnOnce() -> Option<Validator>,
+) -> Option<Arc<Validator>> {
+    let key = key();
+    let found = SCOPED.with(|s| {
+        s.borrow()
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.clone())
+    });
+    if let Some(found) = found {
+        return found;
+    }
+    let made = make().map(Arc::new);
+    SCOPED.with(|s| s.borrow_mut().push((key, made.clone())));
+    made
+}
+
+/// The validator of a part of a schema kept for `key` (shared by many
+/// operations: among this thread's [`KEPT`] most recent), compiled by `make`
+/// when there is none (outside any borrow: compiling may take a while).
+pub(super) fn get_or_make(
+    key: impl FnOnce() -> String,
+    make: impl FnOnce() -> Option<Validator>,
+) -> Option<Arc<Validator>> {
+    let key = key();
+    let found = KEPT_HERE.with(|k| {
+        let mut kept = k.borrow_mut();
+        let at = kept.get_index_of(&key)?;
+        // The most recently used go last.
+        let last = kept.len() - 1;
+        kept.move_index(at, last);
+        kept.get_index(last).map(|(_, v)| v.clone())
+    });
+    if let Some(found) = found {
+        return found;
+    }
+    let made = make().map(Arc::new);
+    KEPT_HERE.with(|k| {
+        let mut kept = k.borrow_mut();
+        if kept.len() >= KEPT {
+            kept.shift_remove_index(0);
+        }
+        kept.insert(key, made.clone());
+    });
+    made
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validators_are_kept_within_the_bound_most_recent_first() {
+        let compiled = Cell::new(0);
+        let make = || {
+            compiled.set(compiled.get() + 1);
+            None
+        };
+        transiently(|| {
+            assert!(active());
+            for i in 0..KEPT + 10 {
+                get_or_make(|| format!("k{i}"), make);
+            }
+            // The first ten were dropped; the last ones are found again.
+            get_or_make(|| format!("k{}", KEPT + 9), make);
+            assert_eq!(compiled.get(), KEPT + 10);
+            get_or_make(|| "k0".to_string(), make);
+            assert_eq!(compiled.get(), KEPT + 11);
+        });
+        assert!(!active());
+        assert!(KEPT_HERE.with(|k| k.borrow().len()) <= KEPT);
+    }
+}
