@@ -262,8 +262,10 @@ fn validate_body(
             }
         };
     }
-    if !media.json {
-        return None; // Other media types are not read.
+    // Other media types are not read; nor is a body sent under a documented
+    // `*/*` that says it is not JSON (an image uploaded where any type goes).
+    if !media.json || !media::is_json(content_type) {
+        return None;
     }
     let value: Value = match serde_json::from_slice(req.body) {
         Ok(v) => v,

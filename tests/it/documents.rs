@@ -631,3 +631,46 @@ paths:
     let r = send(&url, "GET", "/both", &[("x-key", "k")], None).await;
     assert_eq!(r.status, 200);
 }
+
+#[tokio::test]
+async fn a_body_sent_where_any_type_goes_is_read_as_json_only_when_labelled_json() {
+    // Under a documented `*/*` every body was parsed as JSON: an image upload
+    // got "is not valid JSON" (Apideck's and Jira's uploads).
+    let doc = r#"
+openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /file:
+    put:
+      requestBody:
+        required: true
+        content:
+          '*/*':
+            schema: {type: object, required: [name]}
+      responses:
+        '204': {description: ok}
+"#;
+    let c = Arc::new(Contract::from_text("d.yaml", doc).expect("loads"));
+    let server = serve(&c).await;
+    let url = server.url();
+    let png = [("content-type", "image/png")];
+    let r = send(&url, "PUT", "/file", &png, Some("\u{89}PNG\r\n\u{1a}\n")).await;
+    assert_eq!(r.status, 204, "{:?}", r.body);
+    let text = [("content-type", "text/plain")];
+    assert_eq!(
+        send(&url, "PUT", "/file", &text, Some("{")).await.status,
+        204
+    );
+    // Labelled JSON, it is read and checked as JSON.
+    let json = [("content-type", "application/json")];
+    assert_eq!(
+        send(&url, "PUT", "/file", &json, Some("{")).await.status,
+        400
+    );
+    assert_eq!(
+        send(&url, "PUT", "/file", &json, Some("{}")).await.status,
+        400
+    );
+    let r = send(&url, "PUT", "/file", &json, Some(r#"{"name":"a"}"#)).await;
+    assert_eq!(r.status, 204);
+}
