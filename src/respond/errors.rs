@@ -212,6 +212,14 @@ impl Responder {
         } else {
             Vec::new()
         };
+        if canned.primary().is_none() && !super::canned::bodiless(status) {
+            // Documented without a body (Petstore's `400: Invalid status
+            // value`): the reason still reaches the client, as the problem a
+            // contract with no error body gets, beside the documented headers.
+            let mut built = problem(code, message, violations);
+            built.headers.extend(headers);
+            return built;
+        }
         let template_status = contract.op(oi).responses[ri].status;
         let body = canned.primary().map(|cb| {
             let key = ErrorKey {

@@ -674,3 +674,43 @@ paths:
     let r = send(&url, "PUT", "/file", &json, Some(r#"{"name":"a"}"#)).await;
     assert_eq!(r.status, 204);
 }
+
+#[tokio::test]
+async fn an_error_documented_without_a_body_still_says_why() {
+    // Petstore documents `400: Invalid status value` with no content: the
+    // answer to an invalid request was a bare 400, its reason only in the log.
+    let doc = r#"
+openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /pets:
+    get:
+      operationId: listPets
+      parameters:
+        - {name: status, in: query, required: true, schema: {type: string, enum: [available, sold]}}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {type: array, items: {type: string}}
+        '400':
+          description: Invalid status value
+          headers:
+            X-Reason: {schema: {type: string}, example: bad}
+"#;
+    let c = Arc::new(Contract::from_text("d.yaml", doc).expect("loads"));
+    let server = serve(&c).await;
+    let r = send(&server.url(), "GET", "/pets?status=bogus", &[], None).await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.header("content-type"), Some("application/problem+json"));
+    assert_eq!(
+        r.header("x-reason"),
+        Some("bad"),
+        "the documented headers stay"
+    );
+    let body = r.json();
+    assert_eq!(body["status"], 400);
+    assert_eq!(body["violations"][0]["name"], "status", "{body}");
+    assert_valid(&c, "listPets", &r);
+}
