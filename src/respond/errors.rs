@@ -57,6 +57,9 @@ pub(crate) enum MockError {
     /// The request cannot be checked: a schema of the contract that applies to
     /// it cannot be compiled. The contract's fault, not the client's.
     UncheckableSchema,
+    /// The chosen status is informational (1xx), which cannot end an exchange:
+    /// HTTP has a final answer follow it, and the contract gives none.
+    Informational,
 }
 
 impl MockError {
@@ -69,6 +72,7 @@ impl MockError {
             MockError::NotAcceptable => "not-acceptable",
             MockError::InvalidResponse => "invalid-response",
             MockError::UncheckableSchema => "uncheckable-schema",
+            MockError::Informational => "informational-status",
         }
     }
 
@@ -79,6 +83,7 @@ impl MockError {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
             MockError::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
+            MockError::Informational => StatusCode::NOT_IMPLEMENTED,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }

@@ -360,6 +360,17 @@ impl Responder {
         req: &RequestInfo<'_>,
     ) -> Result<Built, ChoiceError> {
         let status = choice.status;
+        if (100..200).contains(&status) {
+            // hyper sends a 1xx as a 500 with no body: said plainly instead.
+            return Err(ChoiceError {
+                kind: MockError::Informational,
+                message: format!(
+                    "status {status} is informational: it cannot be the answer to {} (HTTP sends a final status after it); ask for another with Prefer (documented: {})",
+                    op.label(),
+                    op.documented_list()
+                ),
+            });
+        }
         let Some(ri) = response_index(op, status) else {
             return Err(ChoiceError {
                 kind: MockError::UndocumentedStatus,

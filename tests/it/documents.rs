@@ -714,3 +714,45 @@ paths:
     assert_eq!(body["violations"][0]["name"], "status", "{body}");
     assert_valid(&c, "listPets", &r);
 }
+
+#[tokio::test]
+async fn an_informational_status_is_never_sent_as_the_answer() {
+    // hyper turned a 103 answer into a bare 500 while the journal said 103.
+    let doc = r#"
+openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /hints:
+    get:
+      responses:
+        '103': {description: Early Hints}
+        '200': {description: ok}
+  /only:
+    get:
+      responses:
+        '103': {description: Early Hints}
+"#;
+    let c = Arc::new(Contract::from_text("d.yaml", doc).expect("loads"));
+    let server = serve(&c).await;
+    let url = server.url();
+    assert_eq!(send(&url, "GET", "/hints", &[], None).await.status, 200);
+    for (path, prefer) in [("/hints", "code=103"), ("/only", "")] {
+        let r = send(&url, "GET", path, &[("prefer", prefer)], None).await;
+        assert_eq!(r.status, 501, "{path}");
+        assert_eq!(r.header("mimeo-error"), Some("informational-status"));
+        assert!(r.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("informational"));
+    }
+    let journal = send(&url, "GET", "/__admin/requests", &[], None)
+        .await
+        .json();
+    let statuses: Vec<_> = journal["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["status"].clone())
+        .collect();
+    assert_eq!(statuses, [501, 501, 200], "the journal says what was sent");
+}
