@@ -110,13 +110,23 @@ fn gather<'a>(p: &Parameter, req: &'a RequestParts<'a>) -> Result<Option<Raw<'a>
         }
         ParamIn::Query => return Ok(query(&p.name, p.style, p.explode, &p.kind, req.query)),
         ParamIn::Header => {
-            // Several lines of a list header are one list (RFC 9110): each is split.
+            // Several lines of a list header are one list (RFC 9110): each is
+            // split, and a list's items may have white space around them
+            // (`X-Ids: 1, 2, 3`, RFC 9110 5.6.1).
+            let array = matches!(p.kind, ValueKind::Array(_));
             let lines: Vec<&str> = req
                 .headers
                 .get_all(p.name.as_str())
                 .iter()
                 .filter_map(|v| v.to_str().ok())
-                .map(str::trim)
+                .flat_map(|v| {
+                    let items = if array {
+                        v.split(',').collect()
+                    } else {
+                        vec![v]
+                    };
+                    items.into_iter().map(str::trim)
+                })
                 .collect();
             if lines.is_empty() {
                 return Ok(None);

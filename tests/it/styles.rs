@@ -156,6 +156,9 @@ async fn headers_cookies_and_path_styles() {
     let s = server().await;
     for (headers, ok) in [
         (vec![("x-ids", "1,2,3")], true),
+        // A list's items may have white space around them (RFC 9110 5.6.1).
+        (vec![("x-ids", "1, 2 ,3")], true),
+        (vec![("x-ids", "1, b")], false),
         (vec![("x-ids", "1"), ("x-ids", "2")], true),
         (vec![("x-ids", "1,b")], false),
         (vec![("x-point", "x=1,y=2")], true),
