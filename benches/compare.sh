@@ -177,7 +177,9 @@ server_cmd() {
 # everything else equal; the front process's own CPU per request is recorded too.
 backend_of() { case $1 in mimeo-proxy|mimeo-proxy-quiet|bare-proxy) echo mimeo-quiet ;; esac; }
 SERVERS=(prism mimeo mimeo-quiet mimeo-stateful bare-hyper bare-hyper-together floor floor-journal floor-journal-log)
-[ "$SKIP_PRISM" = 1 ] && SERVERS=("${SERVERS[@]:1}")
+if [ "$SKIP_PRISM" = 1 ]; then
+  kept=(); for s in "${SERVERS[@]}"; do [ "$s" = prism ] || kept+=("$s"); done; SERVERS=("${kept[@]}")
+fi
 [ "$SKIP_PROXY" != 1 ] && SERVERS+=(mimeo-proxy mimeo-proxy-quiet bare-proxy)
 # At LATENCY_CONNECTIONS (one request at a time, no queueing): the latency a
 # proxy adds is its p50 minus that of the mock alone.
@@ -609,7 +611,7 @@ CLEAN_SHARE=$CLEAN_SHARE CONNECTIONS=$CONNECTIONS LATENCY_CONNECTIONS=$LATENCY_C
   echo "  example of the status \`Prefer\` names, else of the lowest 2xx. No log, journal, sessions, header checks or error details: what"
   echo "  any validating mock costs at least on this machine; mimeo's gap to it is mimeo's own extra work."
   echo "  \`floor-journal\` adds the plainest journal (the last 10,000 requests' method, URI, headers and body"
-  echo "  cloned under one lock) and \`floor-journal-log\` also the plainest log line (\`secs.millis METHOD"
+  echo "  moved in under one lock) and \`floor-journal-log\` also the plainest log line (\`secs.millis METHOD"
   echo "  /path?query -> STATUS micros\` into a buffer a thread writes to a file every 10 ms; no redaction):"
   echo "  what row 1's defaults cost at their least, beside mimeo's own."
   echo "- **Logging**: \`mimeo\` logs one line per request and Prism logs at its default level (info),"

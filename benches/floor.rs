@@ -16,7 +16,7 @@
 //!
 //! Two features the targets keep on can be added, each in its plainest form, to
 //! show what they cost on top: `--journal` keeps the last 10,000 requests
-//! (method, URI, headers, body, status, time; one lock, whole clones, as a
+//! (method, URI, headers, body, status, time, moved in under one lock, as a
 //! journal a test reads back must hold them), and `--log` writes one line
 //! per request (`secs.millis METHOD /path?query -> STATUS micros`) to stderr
 //! from a thread of its own every 10 ms, with no redaction and no escaping.
