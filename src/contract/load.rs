@@ -80,14 +80,15 @@ impl<'a> Loader<'a> {
             // Read here, one at a time, and dropped once its operations are.
             let (item_ptr, item) = match super::typed::path_item(self.name, &item_ptr, item)? {
                 ReferenceOr::Item(i) => (item_ptr, i),
-                ReferenceOr::Reference { reference } if reference.starts_with('#') => {
-                    self.path_item_at(&reference, item_ptr)?
-                }
                 ReferenceOr::Reference { reference } => {
-                    self.warnings.push(format!(
-                        "#{item_ptr}: path item $ref `{reference}` is in another file, which mimeo does not read; {template} is not served"
-                    ));
-                    continue;
+                    match self.path_item_at(&reference, &item_ptr) {
+                        Ok(found) => found,
+                        Err(why) => {
+                            self.warnings
+                                .push(format!("#{item_ptr}: {why}; {template} is not served"));
+                            continue;
+                        }
+                    }
                 }
             };
             for (method, op) in item.iter() {
@@ -110,39 +111,36 @@ impl<'a> Loader<'a> {
         Ok((operations, schemas, self.warnings, later))
     }
 
-    /// The path item a path's local `$ref` names (`#/components/pathItems/x`,
-    /// as 3.1 has them, or any pointer), followed to the end of a chain, with
-    /// where it is: its operations' schemas are read from there. A hop to
-    /// another file is refused (the first one is warned about by the caller).
+    /// The path item a path's `$ref` names (`#/components/pathItems/x`, as 3.1
+    /// has them, or any pointer in the document), followed to the end of a
+    /// chain, with where it is: its operations' schemas are read from there.
+    /// Why not, when it cannot be followed (another file, not a path item, a
+    /// loop): the path is then not served, as any it cannot read.
     fn path_item_at(
         &self,
         reference: &str,
-        mut at: String,
-    ) -> Result<(String, openapiv3::PathItem), Diagnostic> {
+        from: &str,
+    ) -> Result<(String, openapiv3::PathItem), String> {
         let mut reference = reference.to_string();
+        let mut at = from.to_string();
         for _ in 0..32 {
-            // Every local `$ref` resolves (checked before loading) and no other
-            // is left; the fragment may be percent-encoded.
-            let (target, ptr) = reference
-                .strip_prefix('#')
-                .and_then(|f| pointer::fragment_at(self.document, f))
-                .ok_or_else(|| {
-                    Diagnostic::at_pointer(
-                        self.name,
-                        &at,
-                        format!("$ref `{reference}` points at nothing"),
-                    )
-                })?;
+            let Some(fragment) = reference.strip_prefix('#') else {
+                return Err(format!(
+                    "path item $ref `{reference}` is in another file, which mimeo does not read"
+                ));
+            };
+            // The fragment may be percent-encoded.
+            let (target, ptr) = pointer::fragment_at(self.document, fragment)
+                .ok_or_else(|| format!("path item $ref `{reference}` points at nothing"))?;
             at = ptr.into_owned();
-            match super::typed::path_item(self.name, &at, target)? {
-                ReferenceOr::Item(item) => return Ok((at, item)),
-                ReferenceOr::Reference { reference: next } => reference = next,
+            match super::typed::path_item(self.name, &at, target) {
+                Ok(ReferenceOr::Item(item)) => return Ok((at, item)),
+                Ok(ReferenceOr::Reference { reference: next }) => reference = next,
+                Err(e) => return Err(format!("path item $ref `{reference}`: {e}")),
             }
         }
-        Err(Diagnostic::at_pointer(
-            self.name,
-            &at,
-            "$ref chain is circular or longer than 32 hops",
+        Err(format!(
+            "path item $ref chain from #{from} to #{at} is circular or longer than 32 hops"
         ))
     }
 

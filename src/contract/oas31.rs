@@ -58,7 +58,7 @@ pub(super) fn even_out(raw: &mut Value) -> Vec<String> {
     for (section, items) in sections {
         for (key, item) in items.iter_mut() {
             let at = format!("{section}/{}", pointer::escape(key));
-            operations(item, &at, &mutual, &mut notes);
+            operations(item, &at, &mutual, Some(&mut notes));
         }
     }
     if let Some(items) = components {
@@ -101,8 +101,9 @@ fn without_schemes(reqs: &mut [Value], mutual: &[String]) {
     }
 }
 
-/// Evens out the operations of the path item `item` (at `at`).
-fn operations(item: &mut Value, at: &str, mutual: &[String], notes: &mut Vec<String>) {
+/// Evens out the operations of the path item `item` (at `at`), and of their
+/// callbacks (read with them, though not served: no note for those).
+fn operations(item: &mut Value, at: &str, mutual: &[String], mut notes: Option<&mut Vec<String>>) {
     let Value::Object(item) = item else { return };
     for (method, op) in item.iter_mut() {
         if !METHODS.contains(&method.as_str()) {
@@ -114,13 +115,30 @@ fn operations(item: &mut Value, at: &str, mutual: &[String], notes: &mut Vec<Str
                 "responses".into(),
                 json!({"default": {"description": "not documented (OpenAPI 3.1 lets an operation leave its responses out)"}}),
             );
-            notes.push(format!(
-                "#{at}/{method}: documents no responses (OpenAPI 3.1 allows that): answered 200 with no body, any status through Prefer"
-            ));
+            if let Some(notes) = notes.as_deref_mut() {
+                notes.push(format!(
+                    "#{at}/{method}: documents no responses (OpenAPI 3.1 allows that): answered 200 with no body, any status through Prefer"
+                ));
+            }
         }
         if !mutual.is_empty() {
             if let Some(Value::Array(reqs)) = op.get_mut("security") {
                 without_schemes(reqs, mutual);
+            }
+        }
+        if let Some(Value::Object(callbacks)) = op.get_mut("callbacks") {
+            for (name, callback) in callbacks.iter_mut() {
+                let Value::Object(items) = callback else {
+                    continue;
+                };
+                for (expression, item) in items.iter_mut() {
+                    let at = format!(
+                        "{at}/{method}/callbacks/{}/{}",
+                        pointer::escape(name),
+                        pointer::escape(expression)
+                    );
+                    operations(item, &at, mutual, None);
+                }
             }
         }
     }

@@ -74,8 +74,9 @@ impl Default for ErrorFields {
 pub(crate) const MESSAGE_FIELDS: [&str; 5] =
     ["message", "detail", "error_description", "error", "title"];
 
-/// Answer values that change from call to call, which a recording redacts so its
-/// snapshots are stable.
+/// Answer values that change from call to call: a recording redacts them, and
+/// snapshots and the differential view hide their patterns, so they stay
+/// stable; the stateful mock draws fresh ones (`serve::fresh`).
 #[derive(Debug, Default)]
 pub(crate) struct Volatile {
     /// Response headers, with the text that replaces their value.

@@ -38,8 +38,9 @@ pub(super) fn check(file: &str, doc: &Value) -> Result<(), Diagnostic> {
         }
         match v {
             Value::Object(map) => {
-                // A path item's `$ref` is not followed: the loader reports that
-                // path as not served, so nothing goes unchecked because of it.
+                // A path's own `$ref` is the loader's to follow: one within the
+                // document is served from where it leads (what is there is
+                // checked here), another file's path is reported as not served.
                 let path_item = matches!(path.as_slice(), [Token::Key("paths" | "webhooks"), _]);
                 if let Some(Value::String(r)) = map.get("$ref").filter(|_| !path_item) {
                     // Every pointer is read from the document's root, wherever

@@ -1,14 +1,15 @@
 //! A stateful answer's volatile values are fresh for every answer, as the
 //! service's are: an asynchronous operation's id (a header the contract's
-//! `x-mimeo.volatile` names, whose value matches one of its patterns) is not
-//! the documented example over and over, or a client that keys its pending
-//! operations by id would see them collide. The same text elsewhere in the
-//! answer (a `Location` naming the operation) follows it.
+//! `x-mimeo.volatile` names, whose whole value has the shape of one of its
+//! patterns) is not the documented example over and over, or a client that
+//! keys its pending operations by id would see them collide. A `Location`
+//! naming the old value names the new one. Nothing else changes: the body is
+//! the state's (an id there is a resource's, not the operation's), and a
+//! value too short to be told apart (`Retry-After: 5`) is left alone.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use bytes::Bytes;
-use hyper::header::HeaderValue;
+use hyper::header::{HeaderValue, LOCATION};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
@@ -16,20 +17,25 @@ use crate::contract::Contract;
 use crate::generate::{Generator, Mode};
 use crate::respond::Built;
 
-/// Numbers each fresh value, so a seed gives the same values in the same order.
+/// The fewest characters a value renewed must have: shorter ones could be
+/// part of anything (a digit in a path).
+const MIN_RENEWED: usize = 8;
+
+/// Numbers each fresh value, so a seed gives the same values for the same
+/// sequence of answers.
 #[derive(Default)]
 pub(super) struct Fresh(AtomicU64);
 
 impl Fresh {
-    /// Replaces, in a successful answer, each volatile header's match of a
-    /// volatile pattern by a new one, everywhere in the answer.
+    /// Gives a successful answer's volatile headers new values (see the module).
     pub(super) fn renew(&self, contract: &Contract, seed: u64, built: &mut Built) {
         let volatile = &contract.profile.volatile;
         if volatile.patterns.is_empty() || !built.status.is_success() {
             return;
         }
-        let mut swaps: Vec<(String, String)> = Vec::new();
-        for (name, value) in &built.headers {
+        // Every new value is made and checked before any is set.
+        let mut swaps: Vec<(usize, String, HeaderValue)> = Vec::new();
+        for (at, (name, value)) in built.headers.iter().enumerate() {
             if !volatile
                 .headers
                 .iter()
@@ -37,29 +43,48 @@ impl Fresh {
             {
                 continue;
             }
+            let Ok(old) = value.to_str() else { continue };
+            if old.len() < MIN_RENEWED {
+                continue;
+            }
+            let Some((re, _)) = volatile
+                .patterns
+                .iter()
+                .find(|(re, _)| re.find(old).is_some_and(|m| m.len() == old.len()))
+            else {
+                continue;
+            };
+            let n = self.0.fetch_add(1, Ordering::Relaxed);
+            let Some(new) = fresh_match(contract, re.as_str(), seed, n) else {
+                continue;
+            };
+            match HeaderValue::from_str(&new) {
+                Ok(v) if new.len() >= MIN_RENEWED => swaps.push((at, old.to_string(), v)),
+                _ => return,
+            }
+        }
+        let mut locations: Vec<(usize, HeaderValue)> = Vec::new();
+        for (at, (name, value)) in built.headers.iter().enumerate() {
+            if name != LOCATION {
+                continue;
+            }
             let Ok(text) = value.to_str() else { continue };
-            for (re, _) in &volatile.patterns {
-                let Some(found) = re.find(text) else { continue };
-                let n = self.0.fetch_add(1, Ordering::Relaxed);
-                if let Some(new) = fresh_match(contract, re.as_str(), seed, n) {
-                    swaps.push((found.as_str().to_string(), new));
+            let mut renewed = text.to_string();
+            for (_, old, new) in &swaps {
+                renewed = renewed.replace(old.as_str(), new.to_str().unwrap_or_default());
+            }
+            if renewed != text {
+                match HeaderValue::from_str(&renewed) {
+                    Ok(v) => locations.push((at, v)),
+                    Err(_) => return,
                 }
             }
         }
-        for (old, new) in swaps.iter().filter(|(old, _)| !old.is_empty()) {
-            for (_, value) in &mut built.headers {
-                let Ok(text) = value.to_str() else { continue };
-                if text.contains(old.as_str()) {
-                    if let Ok(v) = HeaderValue::from_str(&text.replace(old.as_str(), new)) {
-                        *value = v;
-                    }
-                }
-            }
-            if let Ok(body) = std::str::from_utf8(&built.body) {
-                if body.contains(old.as_str()) {
-                    built.body = Bytes::from(body.replace(old.as_str(), new));
-                }
-            }
+        for (at, _, v) in swaps {
+            built.headers[at].1 = v;
+        }
+        for (at, v) in locations {
+            built.headers[at].1 = v;
         }
     }
 }

@@ -1,8 +1,9 @@
 //! A request from arrival to the last byte: admin requests and CORS preflights
-//! are answered apart; every other request goes through the [`pipeline`], then
-//! waits its delay, arms its fault, is counted for the verdict, logged
-//! (timestamp, session, request, status, why), and journaled (its head and
-//! body copied compactly; redaction waits until someone reads the journal).
+//! are answered apart; every other request goes through the [`pipeline`], is
+//! counted for the verdict, logged (timestamp, session, request, status, why)
+//! and journaled (its head and body copied compactly; redaction waits until
+//! someone reads the journal), then waits its delay and arms its fault: a
+//! client that gives up during the delay has still been recorded.
 //!
 //! [`pipeline`]: super::pipeline
 

@@ -676,6 +676,12 @@ fn admin_prefix(prefix: &str, contract: &Contract) -> Result<String, ServeError>
 /// [`MockServer::late_warnings`]; a panic building one operation is one of them,
 /// and the warm-up goes on with the next.
 fn warm_up(state: &std::sync::Weak<State>) {
+    // Operations share many schemas: the validators of their parts are kept
+    // from one operation's bodies to the next (bounded), until the end.
+    crate::contract::schema::keeping_parts(|| warm_up_all(state));
+}
+
+fn warm_up_all(state: &std::sync::Weak<State>) {
     let mut i = 0;
     while let Some(state) = state.upgrade() {
         let op = state

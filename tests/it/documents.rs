@@ -572,6 +572,8 @@ components:
   pathItems:
     shared:
       $ref: '#/components/pathItems/real'
+    loop:
+      $ref: '#/components/pathItems/loop'
     real:
       parameters:
         - {name: n, in: query, required: true, schema: {type: integer}}
@@ -598,6 +600,19 @@ paths:
         '200': {description: ok}
   /shared:
     $ref: '#/components/pathItems/shared'
+  /elsewhere:
+    $ref: 'other.yaml#/x'
+  /looped:
+    $ref: '#/components/pathItems/loop'
+  /hooked:
+    post:
+      operationId: hooked
+      callbacks:
+        done:
+          '{$request.body#/url}':
+            post: {summary: a callback operation without responses}
+      responses:
+        '201': {description: ok}
 "#;
     let c = Arc::new(Contract::from_text("d.yaml", doc).expect("loads"));
     let w = c.warnings().join("\n");
@@ -607,6 +622,16 @@ paths:
     );
     assert!(
         w.contains("#/components/securitySchemes/mtls: a mutualTLS scheme"),
+        "{w}"
+    );
+    // A chain it cannot follow skips its path, with a warning (it refused the
+    // whole document): to another file, or round in a loop.
+    assert!(
+        w.contains("#/paths/~1elsewhere: path item $ref `other.yaml#/x` is in another file"),
+        "{w}"
+    );
+    assert!(
+        w.contains("#/paths/~1looped: path item $ref chain") && w.contains("circular"),
         "{w}"
     );
     let server = serve(&c).await;

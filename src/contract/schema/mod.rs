@@ -27,8 +27,11 @@
 //! requests and answers with them, and the value generator asks them (through
 //! `Schemas::is_valid_at` and `Schemas::is_valid_against`, for the parts of
 //! schemas it generates from) whether a value it made will do. Those extra
-//! validators are compiled the same way, on first use, and kept.
+//! validators are compiled the same way, on first use, and kept; except while
+//! a large contract's bodies are built after start ([`transiently`]), when the
+//! validators compiled for it are kept apart and bounded.
 
+use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
@@ -53,7 +56,7 @@ use compile::{compile, Refused};
 use dialect::format_range;
 pub(crate) use dialect::{convert, convert_2020, Dialect};
 pub(crate) use patterns::Patterns;
-pub(crate) use transient::transiently;
+pub(crate) use transient::{keeping_parts, transiently};
 
 /// Index of a compiled schema inside [`Schemas`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -81,7 +84,6 @@ enum Source {
     Own(Value),
 }
 
-/// What compiling a schema of the contract gave.
 /// A [`Compiled`] as it is used, wherever it is held.
 enum Held<'a> {
     Ready(&'a Validator),
@@ -89,6 +91,7 @@ enum Held<'a> {
     Refused(&'a str),
 }
 
+/// What compiling a schema of the contract gave.
 enum Compiled {
     Ready(Validator),
     /// Found broken at load and reported then: accepts every value.
@@ -136,24 +139,32 @@ type Tokens = Box<[Box<str>]>;
 /// Validators compiled after load, when the generator first checks a value against
 /// a schema the contract did not compile: a part of one (a property, a branch), or
 /// a schema the generator built from several (a merged `allOf`).
-#[derive(Default)]
 struct OnDemand {
     /// By JSON pointer into the document. The document never changes after load, so
-    /// an entry never goes stale; the last [`AT_KEPT`] are kept (oldest dropped
-    /// first): each holds its own compiled copy of every schema its `$ref`s
-    /// reach, up to a megabyte in a large document (Microsoft Graph's parts,
-    /// all kept, held 2 GB once its bodies were built).
-    at: RwLock<IndexMap<String, Option<Arc<Validator>>>>,
+    /// an entry never goes stale, and there is at most one per schema it holds:
+    /// bounded by the document, compiled once per process, shared by all requests.
+    at: RwLock<HashMap<String, Option<Arc<Validator>>>>,
     /// By the text of a schema that is not in the document. Those are made per
     /// request but repeat, so the last [`BUILT_KEPT`] are kept (oldest dropped first).
     built: RwLock<IndexMap<String, Option<Arc<Validator>>>>,
+    /// Tells these schemas from another contract's in the validators a thread
+    /// keeps apart ([`transiently`]): a pointer means another schema there.
+    uid: u64,
+}
+
+impl Default for OnDemand {
+    fn default() -> Self {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        OnDemand {
+            at: RwLock::default(),
+            built: RwLock::default(),
+            uid: NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        }
+    }
 }
 
 /// How many validators of schemas built outside the document are kept.
 const BUILT_KEPT: usize = 256;
-
-/// How many validators of parts of the document are kept.
-const AT_KEPT: usize = 256;
 
 /// The schema `id` stands for when its source is missing.
 static NOTHING: Value = Value::Bool(true);
@@ -247,7 +258,7 @@ impl Schemas {
         if slot.get().is_none() && transient::active() {
             let mut refused = None;
             let v = transient::scoped(
-                || format!("id:{}", id.0),
+                || format!("{}:id:{}", self.on_demand.uid, id.0),
                 || match self.compile_id(id) {
                     Compiled::Ready(v) => Some(v),
                     other => {
@@ -343,18 +354,19 @@ impl Schemas {
                 .and_then(|schema| self.compile(schema, "urn:mimeo:part"))
         };
         if transient::active() {
-            let v = transient::get_or_make(|| format!("at:{pointer}"), make);
+            let uid = self.on_demand.uid;
+            let v = transient::get_or_make(|| format!("{uid}:at:{pointer}"), make);
             return v.is_none_or(|v| within_budget(|| v.is_valid(value)));
         }
         // Compiled outside the lock: another thread may do the same meanwhile, and
         // the first one stored wins.
         let compiled = make().map(Arc::new);
-        let mut map = at.write().unwrap_or_else(PoisonError::into_inner);
-        if map.len() >= AT_KEPT && !map.contains_key(pointer) {
-            map.shift_remove_index(0);
-        }
-        let v = map.entry(pointer.to_string()).or_insert(compiled).clone();
-        drop(map);
+        let v = at
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(pointer.to_string())
+            .or_insert(compiled)
+            .clone();
         v.is_none_or(|v| within_budget(|| v.is_valid(value)))
     }
 
@@ -378,7 +390,8 @@ impl Schemas {
                 .flatten()
         };
         if transient::active() {
-            let v = transient::get_or_make(|| format!("built:{key}"), make);
+            let uid = self.on_demand.uid;
+            let v = transient::get_or_make(|| format!("{uid}:built:{key}"), make);
             return v.is_none_or(|v| within_budget(|| v.is_valid(value)));
         }
         let compiled = make().map(Arc::new);
@@ -490,6 +503,24 @@ pub(crate) fn resolve<'a>(document: &'a Value, mut schema: &'a Value) -> Option<
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn validators_kept_apart_belong_to_their_own_contract() {
+        // A thread's validators kept apart were found by pointer alone: a
+        // second contract in the process was checked with the first's.
+        let doc = |t: &str| {
+            format!("openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths: {{}}\ncomponents:\n  schemas:\n    X: {{type: {t}}}\n")
+        };
+        let a = crate::Contract::from_text("a.yaml", &doc("string")).unwrap();
+        let b = crate::Contract::from_text("b.yaml", &doc("integer")).unwrap();
+        super::keeping_parts(|| {
+            super::transiently(|| {
+                assert!(a.schemas.is_valid_at("/components/schemas/X", &json!("s")));
+                assert!(!b.schemas.is_valid_at("/components/schemas/X", &json!("s")));
+                assert!(b.schemas.is_valid_at("/components/schemas/X", &json!(1)));
+            });
+        });
+    }
 
     #[test]
     fn a_schemas_refs_are_followed_once_and_lead_where_resolve_leads() {

@@ -4,11 +4,12 @@
 //! their parts; kept by the contract, each of those validators held a compiled
 //! copy of every schema its `$ref`s reach, about a megabyte apiece in
 //! Microsoft Graph's document (2 GB in all, for checks mostly not made again).
-//! Within [`transiently`], a validator the contract does not hold yet is
-//! compiled for the work at hand: a whole schema's (an operation's response)
-//! until the work ends, a part's (shared by many operations, so found again)
-//! among this thread's own [`KEPT`] most recent, dropped when the thread ends.
-//! A refusal is still kept by the contract (it is reported once).
+//! Within [`transiently`] (one operation's bodies), a validator the contract
+//! does not hold yet is compiled for that work: a whole schema's until the
+//! work ends, a part's (shared by many operations, so found again) among this
+//! thread's [`KEPT`] most recent, until the work ends too unless
+//! [`keeping_parts`] (the warm-up, building operation after operation) holds
+//! them longer. A refusal is still kept by the contract (it is reported once).
 
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
@@ -22,31 +23,50 @@ const KEPT: usize = 512;
 thread_local! {
     /// Whether this thread is building bodies ([`transiently`]).
     static ACTIVE: Cell<bool> = const { Cell::new(false) };
+    /// Whether parts' validators outlive each [`transiently`] ([`keeping_parts`]).
+    static KEEPING: Cell<bool> = const { Cell::new(false) };
     /// The validators of whole schemas (by id) compiled within the current
     /// [`transiently`]: each belongs to one operation's responses mostly, so
     /// they go when it ends.
     static SCOPED: RefCell<Vec<(String, Option<Arc<Validator>>)>> =
         const { RefCell::new(Vec::new()) };
-    /// This thread's validators for building bodies, by key (`None`: the
-    /// schema could not be compiled), the most recently used last.
+    /// This thread's validators of parts, by key (`None`: the schema could not
+    /// be compiled), the most recently used last.
     static KEPT_HERE: RefCell<IndexMap<String, Option<Arc<Validator>>>> =
         RefCell::new(IndexMap::new());
 }
 
-/// Runs `f` with the validators it compiles (that the contract does not hold)
-/// kept among this thread's most recent, not by the contract.
+/// Runs `f` (building one operation's bodies) with the validators it compiles
+/// that the contract does not hold kept for it, not by the contract.
 pub(crate) fn transiently<R>(f: impl FnOnce() -> R) -> R {
-    /// Restores the flag, a panic included, and drops the scope's own.
-    struct Restore(bool);
-    impl Drop for Restore {
+    /// Ends the work, a panic included: its validators go.
+    struct End(bool);
+    impl Drop for End {
         fn drop(&mut self) {
             ACTIVE.with(|a| a.set(self.0));
-            if !self.0 {
-                SCOPED.with(|s| s.borrow_mut().clear());
+            SCOPED.with(|s| s.borrow_mut().clear());
+            if !KEEPING.with(Cell::get) {
+                KEPT_HERE.with(|k| k.borrow_mut().clear());
             }
         }
     }
-    let _restore = Restore(ACTIVE.with(|a| a.replace(true)));
+    let _end = End(ACTIVE.with(|a| a.replace(true)));
+    f()
+}
+
+/// Runs `f` (the warm-up) with the parts' validators of each [`transiently`]
+/// within kept for the next, among the [`KEPT`] most recent, until `f` ends.
+pub(crate) fn keeping_parts<R>(f: impl FnOnce() -> R) -> R {
+    /// Ends the keeping, a panic included.
+    struct End;
+    impl Drop for End {
+        fn drop(&mut self) {
+            KEEPING.with(|k| k.set(false));
+            KEPT_HERE.with(|k| k.borrow_mut().clear());
+        }
+    }
+    KEEPING.with(|k| k.set(true));
+    let _end = End;
     f()
 }
 
@@ -117,18 +137,40 @@ mod tests {
             compiled.set(compiled.get() + 1);
             None
         };
-        transiently(|| {
-            assert!(active());
-            for i in 0..KEPT + 10 {
-                get_or_make(|| format!("k{i}"), make);
-            }
-            // The first ten were dropped; the last ones are found again.
-            get_or_make(|| format!("k{}", KEPT + 9), make);
-            assert_eq!(compiled.get(), KEPT + 10);
-            get_or_make(|| "k0".to_string(), make);
-            assert_eq!(compiled.get(), KEPT + 11);
+        keeping_parts(|| {
+            transiently(|| {
+                assert!(active());
+                for i in 0..KEPT + 10 {
+                    get_or_make(|| format!("k{i}"), make);
+                }
+            });
+            // Kept for the next piece of work: the last ones are found again,
+            // the first ten were dropped.
+            transiently(|| {
+                get_or_make(|| format!("k{}", KEPT + 9), make);
+                assert_eq!(compiled.get(), KEPT + 10);
+                get_or_make(|| "k0".to_string(), make);
+                assert_eq!(compiled.get(), KEPT + 11);
+                scoped(|| "whole".to_string(), make);
+                scoped(|| "whole".to_string(), make);
+                assert_eq!(
+                    compiled.get(),
+                    KEPT + 12,
+                    "a whole schema's, within the work"
+                );
+            });
+            assert!(SCOPED.with(|s| s.borrow().is_empty()), "gone with its work");
+            assert!(KEPT_HERE.with(|k| k.borrow().len()) <= KEPT);
         });
         assert!(!active());
-        assert!(KEPT_HERE.with(|k| k.borrow().len()) <= KEPT);
+        assert!(
+            KEPT_HERE.with(|k| k.borrow().is_empty()),
+            "gone with the keeping"
+        );
+        // Outside a keeping, a piece of work's parts go with it.
+        transiently(|| {
+            get_or_make(|| "k".to_string(), make);
+        });
+        assert!(KEPT_HERE.with(|k| k.borrow().is_empty()));
     }
 }
