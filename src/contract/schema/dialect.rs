@@ -86,7 +86,6 @@ pub(crate) fn convert(schema: &mut Value, patterns: &mut Patterns) {
     if format {
         int_format_bounds(map);
     }
-    discriminated(map);
     if nullable {
         map.remove("nullable");
         match map.get_mut("type") {
@@ -130,7 +129,6 @@ pub(crate) fn convert_2020(schema: &mut Value, patterns: &mut Patterns) {
             fancy::move_pattern(map);
             patterns.set_aside(map);
             int_format_bounds(map);
-            discriminated(map);
             for (key, value) in map.iter_mut() {
                 match (key.as_str(), value) {
                     (
@@ -146,80 +144,6 @@ pub(crate) fn convert_2020(schema: &mut Value, patterns: &mut Patterns) {
         }
         Value::Array(items) => items.iter_mut().for_each(|v| convert_2020(v, patterns)),
         _ => {}
-    }
-}
-
-/// OpenAPI's `discriminator`, which JSON Schema does not know: in a `oneOf`
-/// (or `anyOf`) of `$ref`s, the payload's property `propertyName` names the
-/// branch (by `mapping`, else by the schema's own name), and only that branch
-/// applies. Read as plain JSON Schema, a payload valid under two permissive
-/// branches (a Cat that is also a valid Dog) failed `oneOf`: a valid request
-/// was a 400. Each branch is made to require its names: `{allOf: [{$ref},
-/// {properties: {P: {enum: names}}, required: [P]}]}` (draft 4 has no
-/// `if`/`then`), so at most one applies, and one more branch takes a payload
-/// without the property as the composition as written does. Left as written
-/// when a branch is not a `$ref` (it has no name).
-fn discriminated(map: &mut serde_json::Map<String, Value>) {
-    let Some(discriminator) = map.get("discriminator").and_then(Value::as_object) else {
-        return;
-    };
-    let Some(prop) = discriminator.get("propertyName").and_then(Value::as_str) else {
-        return;
-    };
-    let prop = prop.to_string();
-    let mapping: Vec<(String, String)> = discriminator
-        .get("mapping")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-        .collect();
-    for key in ["oneOf", "anyOf"] {
-        let Some(Value::Array(branches)) = map.get_mut(key) else {
-            continue;
-        };
-        let names: Option<Vec<Vec<String>>> = branches
-            .iter()
-            .map(|b| {
-                let reference = b.get("$ref")?.as_str()?;
-                let names = names_of(reference, &mapping);
-                (!names.is_empty()).then_some(names)
-            })
-            .collect();
-        let Some(names) = names else { continue };
-        let written = branches.clone();
-        for (branch, names) in branches.iter_mut().zip(names) {
-            let reference = std::mem::take(branch);
-            *branch = serde_json::json!({"allOf": [
-                reference,
-                {"properties": {prop.as_str(): {"enum": names}}, "required": [prop.as_str()]}
-            ]});
-        }
-        // Without the property, the composition as written (GitHub's user
-        // examples leave out the `user_view_type` that tells them apart).
-        branches.push(serde_json::json!({"allOf": [
-            {"not": {"required": [prop.as_str()]}},
-            {key: written}
-        ]}));
-    }
-}
-
-/// The discriminator values naming the schema at `reference`: the `mapping`
-/// keys that point at it (by reference or by name), else its own name.
-fn names_of(reference: &str, mapping: &[(String, String)]) -> Vec<String> {
-    let Some((_, last)) = reference.rsplit_once('/') else {
-        return Vec::new();
-    };
-    let name = crate::support::pointer::unescape(last);
-    let mapped: Vec<String> = mapping
-        .iter()
-        .filter(|(_, to)| to == reference || *to == name)
-        .map(|(value, _)| value.clone())
-        .collect();
-    if mapped.is_empty() {
-        vec![name.into_owned()]
-    } else {
-        mapped
     }
 }
 
@@ -265,40 +189,6 @@ pub(super) fn format_range(rule: &str, message: &str) -> Option<&'static str> {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn a_discriminator_makes_each_branch_require_its_names() {
-        let mut s = json!({
-            "oneOf": [{"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}],
-            "discriminator": {"propertyName": "pet_type", "mapping": {"doggo": "Dog"}}
-        });
-        convert(&mut s, &mut Patterns::default());
-        let branch = |i: usize, names: Value| {
-            json!({"allOf": [
-                s["oneOf"][i]["allOf"][0].clone(),
-                {"properties": {"pet_type": {"enum": names}}, "required": ["pet_type"]}
-            ]})
-        };
-        assert_eq!(s["oneOf"][0], branch(0, json!(["Cat"])), "by its own name");
-        assert_eq!(s["oneOf"][1], branch(1, json!(["doggo"])), "by the mapping");
-        assert_eq!(
-            s["oneOf"][1]["allOf"][0],
-            json!({"$ref": "#/components/schemas/Dog"})
-        );
-        assert_eq!(
-            s["oneOf"][2],
-            json!({"allOf": [{"not": {"required": ["pet_type"]}},
-                             {"oneOf": [{"$ref": "#/components/schemas/Cat"},
-                                        {"$ref": "#/components/schemas/Dog"}]}]}),
-            "without the property, as written"
-        );
-        // A branch without a name leaves the composition as written.
-        let mut s = json!({"oneOf": [{"$ref": "#/a/B"}, {"type": "object"}],
-                           "discriminator": {"propertyName": "k"}});
-        let before = s.clone();
-        convert(&mut s, &mut Patterns::default());
-        assert_eq!(s, before);
-    }
 
     #[test]
     fn nullable_becomes_type_array() {
