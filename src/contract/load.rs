@@ -136,7 +136,7 @@ impl<'a> Loader<'a> {
             match super::typed::path_item(self.name, &at, target) {
                 Ok(ReferenceOr::Item(item)) => return Ok((at, item)),
                 Ok(ReferenceOr::Reference { reference: next }) => reference = next,
-                Err(e) => return Err(format!("path item $ref `{reference}`: {e}")),
+                Err(e) => return Err(format!("path item $ref `{reference}`: {}", e.message())),
             }
         }
         Err(format!(

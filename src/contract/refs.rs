@@ -38,10 +38,15 @@ pub(super) fn check(file: &str, doc: &Value) -> Result<(), Diagnostic> {
         }
         match v {
             Value::Object(map) => {
-                // A path's own `$ref` is the loader's to follow: one within the
-                // document is served from where it leads (what is there is
+                // A path item's own `$ref` (a path's, or one of 3.1's
+                // `components.pathItems`) is the loader's to follow: one within
+                // the document is served from where it leads (what is there is
                 // checked here), another file's path is reported as not served.
-                let path_item = matches!(path.as_slice(), [Token::Key("paths" | "webhooks"), _]);
+                let path_item = matches!(
+                    path.as_slice(),
+                    [Token::Key("paths" | "webhooks"), _]
+                        | [Token::Key("components"), Token::Key("pathItems"), _]
+                );
                 if let Some(Value::String(r)) = map.get("$ref").filter(|_| !path_item) {
                     // Every pointer is read from the document's root, wherever
                     // it is: an answer found once holds.

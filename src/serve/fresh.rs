@@ -2,16 +2,19 @@
 //! service's are: an asynchronous operation's id (a header the contract's
 //! `x-mimeo.volatile` names, whose whole value has the shape of one of its
 //! patterns) is not the documented example over and over, or a client that
-//! keys its pending operations by id would see them collide. A `Location`
-//! naming the old value names the new one. Nothing else changes: the body is
-//! the state's (an id there is a resource's, not the operation's), and a
-//! value too short to be told apart (`Retry-After: 5`) is left alone.
+//! keys its pending operations by id would see them collide. Other headers
+//! naming the old value (`Location`, an `Operation-Location` URL) name the new
+//! one. Nothing else changes: the body is the state's (an id there is a
+//! resource's, not the operation's), and a value too short to be told apart
+//! (`Retry-After: 5`) is left alone.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 
-use hyper::header::{HeaderValue, LOCATION};
+use hyper::header::HeaderValue;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
+use regex::Regex;
 
 use crate::contract::Contract;
 use crate::generate::{Generator, Mode};
@@ -22,9 +25,13 @@ use crate::respond::Built;
 const MIN_RENEWED: usize = 8;
 
 /// Numbers each fresh value, so a seed gives the same values for the same
-/// sequence of answers.
+/// sequence of answers; holds the volatile patterns anchored (a leftmost match
+/// can be shorter than a whole value that matches).
 #[derive(Default)]
-pub(super) struct Fresh(AtomicU64);
+pub(super) struct Fresh {
+    drawn: AtomicU64,
+    anchored: OnceLock<Vec<Regex>>,
+}
 
 impl Fresh {
     /// Gives a successful answer's volatile headers new values (see the module).
@@ -33,9 +40,17 @@ impl Fresh {
         if volatile.patterns.is_empty() || !built.status.is_success() {
             return;
         }
-        // Every new value is made and checked before any is set.
-        let mut swaps: Vec<(usize, String, HeaderValue)> = Vec::new();
-        for (at, (name, value)) in built.headers.iter().enumerate() {
+        let anchored = self.anchored.get_or_init(|| {
+            volatile
+                .patterns
+                .iter()
+                .filter_map(|(re, _)| Regex::new(&format!("^(?:{})$", re.as_str())).ok())
+                .collect()
+        });
+        // Old value -> new, one new value per old one (two headers with the
+        // same id keep sharing it).
+        let mut swaps: Vec<(String, String)> = Vec::new();
+        for (name, value) in &built.headers {
             if !volatile
                 .headers
                 .iter()
@@ -44,54 +59,44 @@ impl Fresh {
                 continue;
             }
             let Ok(old) = value.to_str() else { continue };
-            if old.len() < MIN_RENEWED {
+            if old.len() < MIN_RENEWED || swaps.iter().any(|(o, _)| o == old) {
                 continue;
             }
-            let Some((re, _)) = volatile
-                .patterns
-                .iter()
-                .find(|(re, _)| re.find(old).is_some_and(|m| m.len() == old.len()))
-            else {
+            let Some(re) = anchored.iter().find(|re| re.is_match(old)) else {
                 continue;
             };
-            let n = self.0.fetch_add(1, Ordering::Relaxed);
-            let Some(new) = fresh_match(contract, re.as_str(), seed, n) else {
-                continue;
-            };
-            match HeaderValue::from_str(&new) {
-                Ok(v) if new.len() >= MIN_RENEWED => swaps.push((at, old.to_string(), v)),
-                _ => return,
+            // A draw that cannot stand for the value is skipped, not the rest.
+            let n = self.drawn.fetch_add(1, Ordering::Relaxed);
+            let new = fresh_match(contract, re.as_str(), seed, n)
+                .filter(|new| new.len() >= MIN_RENEWED && HeaderValue::from_str(new).is_ok());
+            if let Some(new) = new {
+                swaps.push((old.to_string(), new));
             }
         }
-        let mut locations: Vec<(usize, HeaderValue)> = Vec::new();
-        for (at, (name, value)) in built.headers.iter().enumerate() {
-            if name != LOCATION {
-                continue;
-            }
+        if swaps.is_empty() {
+            return;
+        }
+        // Every header naming an old value names the new one; a header that
+        // would not stay valid keeps its value.
+        for (_, value) in &mut built.headers {
             let Ok(text) = value.to_str() else { continue };
             let mut renewed = text.to_string();
-            for (_, old, new) in &swaps {
-                renewed = renewed.replace(old.as_str(), new.to_str().unwrap_or_default());
+            for (old, new) in &swaps {
+                renewed = renewed.replace(old.as_str(), new);
             }
             if renewed != text {
-                match HeaderValue::from_str(&renewed) {
-                    Ok(v) => locations.push((at, v)),
-                    Err(_) => return,
+                if let Ok(v) = HeaderValue::from_str(&renewed) {
+                    *value = v;
                 }
             }
-        }
-        for (at, _, v) in swaps {
-            built.headers[at].1 = v;
-        }
-        for (at, v) in locations {
-            built.headers[at].1 = v;
         }
     }
 }
 
 /// A new text matching the whole of `pattern` (`None` if none can be made).
 fn fresh_match(contract: &Contract, pattern: &str, seed: u64, n: u64) -> Option<String> {
-    let schema = serde_json::json!({"type": "string", "pattern": format!("^(?:{pattern})$")});
+    // `pattern` is anchored already.
+    let schema = serde_json::json!({"type": "string", "pattern": pattern});
     let mut rng = StdRng::seed_from_u64(seed ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15));
     let value = Generator::new(&contract.schemas, Mode::Dynamic)
         .generate_value(&schema, &mut rng)

@@ -574,6 +574,8 @@ components:
       $ref: '#/components/pathItems/real'
     loop:
       $ref: '#/components/pathItems/loop'
+    away:
+      $ref: 'other.yaml#/y'
     real:
       parameters:
         - {name: n, in: query, required: true, schema: {type: integer}}
@@ -602,6 +604,8 @@ paths:
     $ref: '#/components/pathItems/shared'
   /elsewhere:
     $ref: 'other.yaml#/x'
+  /away:
+    $ref: '#/components/pathItems/away'
   /looped:
     $ref: '#/components/pathItems/loop'
   /hooked:
@@ -632,6 +636,11 @@ paths:
     );
     assert!(
         w.contains("#/paths/~1looped: path item $ref chain") && w.contains("circular"),
+        "{w}"
+    );
+    // Through 3.1's components.pathItems too (it refused the document).
+    assert!(
+        w.contains("#/paths/~1away: path item $ref `other.yaml#/y` is in another file"),
         "{w}"
     );
     let server = serve(&c).await;
