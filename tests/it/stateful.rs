@@ -738,3 +738,37 @@ fn bad_models_and_seeds_stop_serve_with_their_position() {
     );
     assert!(stderr.contains("storeId"), "{stderr}");
 }
+
+#[tokio::test]
+async fn a_state_larger_than_a_request_body_is_loaded_back() {
+    // PUT /__admin/state was held to --max-body-size, below what a session
+    // may hold: a state GET gave could not be PUT back (413).
+    let contract = contract();
+    let model = Arc::new(StateModel::for_contract(&contract).expect("the shipped model loads"));
+    let server = start(ServeOptions {
+        stateful: Some((model, StateOptions::default())),
+        max_body: 4096,
+        ..ServeOptions::default()
+    })
+    .await;
+    let base = server.url();
+    let values: Vec<String> = (0..60)
+        .map(|i| format!("v{i:03}-{}@example.com", "x".repeat(200)))
+        .collect();
+    let state =
+        json!({"stores": {STORE: {"profiles": {PROFILE: {"identifiers": {"email": values}}}}}});
+    let text = state.to_string();
+    assert!(text.len() > 3 * 4096, "{}", text.len());
+    let r = send(&base, "PUT", "/__admin/state", &[], Some(&text)).await;
+    assert_eq!(r.status, 200, "{:?}", String::from_utf8_lossy(&r.body));
+    let dump = send(&base, "GET", "/__admin/state", &[], None).await;
+    assert_eq!(dump.json(), state);
+    // An operation's own body is still held to --max-body-size.
+    let body = json!({"idType": "email", "value": "y".repeat(5000)}).to_string();
+    assert_eq!(
+        send(&base, "POST", &ids(PROFILE), &[], Some(&body))
+            .await
+            .status,
+        413
+    );
+}

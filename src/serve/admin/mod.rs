@@ -84,7 +84,11 @@ pub(in crate::serve) async fn answer(
             let Some(sim) = &state.sim else {
                 return not_stateful();
             };
-            let bytes = match read_admin_body(state, parts, body).await {
+            // A session's state may hold more than a request body may (4 MiB
+            // of documents, written out with their keys): what GET gave, PUT
+            // takes back.
+            let limit = state.opts.max_body.max(MAX_STATE_BODY);
+            let bytes = match read_admin_body_within(state, parts, body, limit).await {
                 Ok(b) => b,
                 Err(e) => return e,
             };
@@ -153,13 +157,29 @@ pub(in crate::serve) async fn answer(
     }
 }
 
+/// The largest state `PUT /state` reads (at least `--max-body-size`): a
+/// session's own bounds (4 MiB of documents, 20,000 values) written out as
+/// `GET /state` gives them, with room.
+const MAX_STATE_BODY: usize = 32 * 1024 * 1024;
+
 async fn read_admin_body(state: &State, parts: &Parts, body: Incoming) -> Result<Bytes, Built> {
-    match state.read_body(&parts.headers, body).await {
+    read_admin_body_within(state, parts, body, state.opts.max_body).await
+}
+
+async fn read_admin_body_within(
+    state: &State,
+    parts: &Parts,
+    body: Incoming,
+    limit: usize,
+) -> Result<Bytes, Built> {
+    let read =
+        crate::http::server::read_body(&parts.headers, body, limit, state.opts.body_timeout).await;
+    match read {
         Ok(b) => Ok(b),
         Err(BodyError::TooLarge) => Err(error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "invalid-admin-request",
-            &format!("the body is larger than {} bytes", state.opts.max_body),
+            &format!("the body is larger than {limit} bytes"),
         )),
         Err(BodyError::Unreadable(e)) => {
             Err(error(StatusCode::BAD_REQUEST, "invalid-admin-request", &e))
