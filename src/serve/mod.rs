@@ -176,6 +176,9 @@ pub(crate) struct State {
     /// Heavy work (fresh data, large bodies) done on blocking threads at once:
     /// one per CPU.
     heavy: Arc<tokio::sync::Semaphore>,
+    /// States loaded (`PUT /__admin/state`) one at a time: each body may be
+    /// far larger than a request's, and many at once would hold them all.
+    state_loads: tokio::sync::Semaphore,
     sim: Option<Simulation>,
     /// Numbers the fresh volatile values of stateful answers.
     fresh: fresh::Fresh,
@@ -330,6 +333,7 @@ impl MockServer {
             heavy: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(1, |n| n.get()),
             )),
+            state_loads: tokio::sync::Semaphore::new(1),
             sim,
             fresh: fresh::Fresh::default(),
             counters,

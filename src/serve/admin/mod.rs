@@ -86,7 +86,9 @@ pub(in crate::serve) async fn answer(
             };
             // A session's state may hold more than a request body may (4 MiB
             // of documents, written out with their keys): what GET gave, PUT
-            // takes back.
+            // takes back, one state at a time.
+            // (Never closed: the permit is held until the state is loaded.)
+            let _one_at_a_time = state.state_loads.acquire().await;
             let limit = state.opts.max_body.max(MAX_STATE_BODY);
             let bytes = match read_admin_body_within(state, parts, body, limit).await {
                 Ok(b) => b,
@@ -159,8 +161,8 @@ pub(in crate::serve) async fn answer(
 
 /// The largest state `PUT /state` reads (at least `--max-body-size`): a
 /// session's own bounds (4 MiB of documents, 20,000 values) written out as
-/// `GET /state` gives them, with room.
-const MAX_STATE_BODY: usize = 32 * 1024 * 1024;
+/// `GET /state` gives them, with room. One is read at a time.
+const MAX_STATE_BODY: usize = 16 * 1024 * 1024;
 
 async fn read_admin_body(state: &State, parts: &Parts, body: Incoming) -> Result<Bytes, Built> {
     read_admin_body_within(state, parts, body, state.opts.max_body).await
