@@ -41,30 +41,20 @@ pub(super) fn even_out(raw: &mut Value) -> Vec<String> {
         }
     }
     // Operations are in `paths` and in `components.pathItems` (which a path
-    // may `$ref`), the latter taken out while the former is borrowed.
-    let mut sections: Vec<(String, &mut Map<String, Value>)> = Vec::new();
-    let components = map
-        .get_mut("components")
-        .and_then(|c| c.get_mut("pathItems"))
-        .and_then(Value::as_object_mut)
-        .map(std::mem::take);
+    // may `$ref`).
     if let Some(Value::Object(paths)) = map.get_mut("paths") {
-        sections.push(("/paths".into(), paths));
-    }
-    let mut components = components;
-    if let Some(items) = components.as_mut() {
-        sections.push(("/components/pathItems".into(), items));
-    }
-    for (section, items) in sections {
-        for (key, item) in items.iter_mut() {
-            let at = format!("{section}/{}", pointer::escape(key));
+        for (key, item) in paths.iter_mut() {
+            let at = format!("/paths/{}", pointer::escape(key));
             operations(item, &at, &mutual, Some(&mut notes));
         }
     }
-    if let Some(items) = components {
-        if let Some(Value::Object(c)) = map.get_mut("components") {
-            c.insert("pathItems".into(), Value::Object(items));
-        }
+    let items = map
+        .get_mut("components")
+        .and_then(|c| c.get_mut("pathItems"))
+        .and_then(Value::as_object_mut);
+    for (key, item) in items.into_iter().flatten() {
+        let at = format!("/components/pathItems/{}", pointer::escape(key));
+        operations(item, &at, &mutual, Some(&mut notes));
     }
     notes
 }

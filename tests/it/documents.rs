@@ -15,6 +15,13 @@ async fn serve(c: &Arc<Contract>) -> MockServer {
         .expect("starts")
 }
 
+/// The contract written in `doc`, served.
+async fn serve_text(doc: &str) -> (Arc<Contract>, MockServer) {
+    let c = Arc::new(Contract::from_text("d.yaml", doc).expect("loads"));
+    let server = serve(&c).await;
+    (c, server)
+}
+
 fn assert_valid(c: &Contract, op_id: &str, r: &Reply) {
     let op = c.operation_by_id(op_id).unwrap();
     let failures = run_checks(c, op, r.status, &r.headers, &r.body, None).failures;
@@ -684,8 +691,7 @@ paths:
       responses:
         '204': {description: ok}
 "#;
-    let c = Arc::new(Contract::from_text("d.yaml", doc).expect("loads"));
-    let server = serve(&c).await;
+    let (_, server) = serve_text(doc).await;
     let url = server.url();
     let png = [("content-type", "image/png")];
     let r = send(&url, "PUT", "/file", &png, Some("\u{89}PNG\r\n\u{1a}\n")).await;
@@ -733,8 +739,7 @@ paths:
           headers:
             X-Reason: {schema: {type: string}, example: bad}
 "#;
-    let c = Arc::new(Contract::from_text("d.yaml", doc).expect("loads"));
-    let server = serve(&c).await;
+    let (c, server) = serve_text(doc).await;
     let r = send(&server.url(), "GET", "/pets?status=bogus", &[], None).await;
     assert_eq!(r.status, 400);
     assert_eq!(r.header("content-type"), Some("application/problem+json"));
@@ -766,8 +771,7 @@ paths:
       responses:
         '103': {description: Early Hints}
 "#;
-    let c = Arc::new(Contract::from_text("d.yaml", doc).expect("loads"));
-    let server = serve(&c).await;
+    let (_, server) = serve_text(doc).await;
     let url = server.url();
     assert_eq!(send(&url, "GET", "/hints", &[], None).await.status, 200);
     for (path, prefer) in [("/hints", "code=103"), ("/only", "")] {

@@ -20,11 +20,16 @@ fn ids(profile: &str) -> String {
 }
 
 async fn stateful(opts: StateOptions) -> MockServer {
+    stateful_with(opts, ServeOptions::default()).await
+}
+
+/// [`stateful`], with the server's other options `serve`.
+async fn stateful_with(opts: StateOptions, serve: ServeOptions) -> MockServer {
     let contract = contract();
     let model = Arc::new(StateModel::for_contract(&contract).expect("the shipped model loads"));
     start(ServeOptions {
         stateful: Some((model, opts)),
-        ..ServeOptions::default()
+        ..serve
     })
     .await
 }
@@ -743,13 +748,13 @@ fn bad_models_and_seeds_stop_serve_with_their_position() {
 async fn a_state_larger_than_a_request_body_is_loaded_back() {
     // PUT /__admin/state was held to --max-body-size, below what a session
     // may hold: a state GET gave could not be PUT back (413).
-    let contract = contract();
-    let model = Arc::new(StateModel::for_contract(&contract).expect("the shipped model loads"));
-    let server = start(ServeOptions {
-        stateful: Some((model, StateOptions::default())),
-        max_body: 4096,
-        ..ServeOptions::default()
-    })
+    let server = stateful_with(
+        StateOptions::default(),
+        ServeOptions {
+            max_body: 4096,
+            ..ServeOptions::default()
+        },
+    )
     .await;
     let base = server.url();
     let values: Vec<String> = (0..60)

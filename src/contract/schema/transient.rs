@@ -13,6 +13,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
+use std::thread::LocalKey;
 
 use indexmap::IndexMap;
 use jsonschema::Validator;
@@ -28,12 +29,10 @@ thread_local! {
     /// The validators of whole schemas (by id) compiled within the current
     /// [`transiently`]: each belongs to one operation's responses mostly, so
     /// they go when it ends.
-    static SCOPED: RefCell<Vec<(String, Option<Arc<Validator>>)>> =
-        const { RefCell::new(Vec::new()) };
+    static SCOPED: Kept = RefCell::new(IndexMap::new());
     /// This thread's validators of parts, by key (`None`: the schema could not
     /// be compiled), the most recently used last.
-    static KEPT_HERE: RefCell<IndexMap<String, Option<Arc<Validator>>>> =
-        RefCell::new(IndexMap::new());
+    static KEPT_HERE: Kept = RefCell::new(IndexMap::new());
 }
 
 /// Runs `f` (building one operation's bodies) with the validators it compiles
@@ -75,39 +74,41 @@ pub(super) fn active() -> bool {
     ACTIVE.with(Cell::get)
 }
 
+/// The validators kept on this thread, by key (`None`: the schema could not
+/// be compiled), the most recently used last.
+type Kept = RefCell<IndexMap<String, Option<Arc<Validator>>>>;
+
 /// The validator of a whole schema (`key`) for the current [`transiently`],
-/// compiled by `make` on first ask (outside any borrow).
+/// compiled by `make` on first ask.
 pub(super) fn scoped(
     key: impl FnOnce() -> String,
     make: impl FnOnce() -> Option<Validator>,
 ) -> Option<Arc<Validator>> {
-    let key = key();
-    let found = SCOPED.with(|s| {
-        s.borrow()
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| v.clone())
-    });
-    if let Some(found) = found {
-        return found;
-    }
-    let made = make().map(Arc::new);
-    SCOPED.with(|s| s.borrow_mut().push((key, made.clone())));
-    made
+    found_or_made(&SCOPED, usize::MAX, key(), make)
 }
 
 /// The validator of a part of a schema kept for `key` (shared by many
 /// operations: among this thread's [`KEPT`] most recent), compiled by `make`
-/// when there is none (outside any borrow: compiling may take a while).
+/// when there is none.
 pub(super) fn get_or_make(
     key: impl FnOnce() -> String,
     make: impl FnOnce() -> Option<Validator>,
 ) -> Option<Arc<Validator>> {
-    let key = key();
-    let found = KEPT_HERE.with(|k| {
+    found_or_made(&KEPT_HERE, KEPT, key(), make)
+}
+
+/// The validator `store` keeps for `key`, else made by `make` (outside any
+/// borrow: compiling may take a while) and kept among the `bound` most
+/// recently used.
+fn found_or_made(
+    store: &'static LocalKey<Kept>,
+    bound: usize,
+    key: String,
+    make: impl FnOnce() -> Option<Validator>,
+) -> Option<Arc<Validator>> {
+    let found = store.with(|k| {
         let mut kept = k.borrow_mut();
         let at = kept.get_index_of(&key)?;
-        // The most recently used go last.
         let last = kept.len() - 1;
         kept.move_index(at, last);
         kept.get_index(last).map(|(_, v)| v.clone())
@@ -116,9 +117,9 @@ pub(super) fn get_or_make(
         return found;
     }
     let made = make().map(Arc::new);
-    KEPT_HERE.with(|k| {
+    store.with(|k| {
         let mut kept = k.borrow_mut();
-        if kept.len() >= KEPT {
+        if kept.len() >= bound {
             kept.shift_remove_index(0);
         }
         kept.insert(key, made.clone());
