@@ -393,14 +393,14 @@ pub(crate) fn check_response_of(
         ran(Check::BodySchema);
         // A decoded body is read here; one sent as is, once for every check.
         let decoded;
-        let parsed = match decode(headers, body) {
+        let parsed = match crate::http::coding::decode(headers, body, MAX_DECODED) {
             Ok(Some(d)) => {
                 decoded = serde_json::from_slice::<Value>(&d).map_err(|e| e.to_string());
                 decoded.as_ref().map_err(String::as_str)
             }
             Ok(None) => answer.json(),
             Err(e) => {
-                fail(out, Check::BodySchema, e);
+                fail(out, Check::BodySchema, e.to_string());
                 break 'checks;
             }
         };
@@ -482,43 +482,7 @@ fn describes_bytes(name: &str) -> bool {
 }
 
 /// Most bytes a coded body may decode to before it is judged too large.
-const MAX_DECODED: u64 = 64 << 20;
-
-/// The body decoded from its `Content-Encoding` (gzip, deflate), `None` when
-/// it is not encoded; an error for a coding mimeo cannot read or bytes that do
-/// not decode.
-fn decode(headers: &HeaderMap, body: &[u8]) -> Result<Option<Vec<u8>>, String> {
-    use std::io::Read;
-    let Some(coding) = headers
-        .get(hyper::header::CONTENT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("identity"))
-    else {
-        return Ok(None);
-    };
-    let mut out = Vec::new();
-    let read = match coding.to_ascii_lowercase().as_str() {
-        "gzip" | "x-gzip" => flate2::read::GzDecoder::new(body)
-            .take(MAX_DECODED + 1)
-            .read_to_end(&mut out),
-        "deflate" => flate2::read::ZlibDecoder::new(body)
-            .take(MAX_DECODED + 1)
-            .read_to_end(&mut out),
-        other => {
-            return Err(format!(
-                "the body's Content-Encoding `{other}` cannot be read"
-            ))
-        }
-    };
-    match read {
-        Ok(_) if out.len() as u64 > MAX_DECODED => {
-            Err(format!("the body decodes to more than {MAX_DECODED} bytes"))
-        }
-        Ok(_) => Ok(Some(out)),
-        Err(e) => Err(format!("the body is not valid {coding}: {e}")),
-    }
-}
+const MAX_DECODED: usize = 64 << 20;
 
 /// Adds the "and N more" failure of a check whose list was cut, and counts them.
 fn more<T>(

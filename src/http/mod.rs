@@ -8,6 +8,7 @@ pub(crate) mod basic;
 pub(crate) mod body;
 #[cfg(feature = "replay")]
 pub(crate) mod client;
+pub(crate) mod coding;
 pub(crate) mod faulty;
 pub(crate) mod intake;
 pub(crate) mod log;

@@ -267,6 +267,8 @@ pub(crate) enum BodyError {
     TimedOut,
     /// The connection failed while reading.
     Unreadable(String),
+    /// Its `Content-Encoding` cannot be undone (read by the mock only).
+    Coded(super::coding::CodingError),
 }
 
 /// Reads a request body, bounded in size and time: a declared length over
@@ -285,6 +287,23 @@ pub(crate) async fn read_body(
     match tokio::time::timeout(timeout, read_limited(headers, body, limit)).await {
         Ok(read) => read,
         Err(_) => Err(BodyError::TimedOut),
+    }
+}
+
+/// [`read_body`], then decoded when its `Content-Encoding` says it is
+/// compressed (within the same limit): what the mock checks and keeps.
+pub(crate) async fn read_decoded(
+    headers: &hyper::HeaderMap,
+    body: Incoming,
+    limit: usize,
+    timeout: Duration,
+) -> Result<Bytes, BodyError> {
+    let read = read_body(headers, body, limit, timeout).await?;
+    match super::coding::decode(headers, &read, limit) {
+        Ok(None) => Ok(read),
+        Ok(Some(decoded)) => Ok(decoded.into()),
+        Err(super::coding::CodingError::TooLarge) => Err(BodyError::TooLarge),
+        Err(e) => Err(BodyError::Coded(e)),
     }
 }
 

@@ -478,8 +478,26 @@ async fn handle(
             let built = state.responder.error(contract, operation, 400, &msg);
             Answered::Proxy(built, ProxyAnswer::RequestUnreadable, msg)
         }
+        // (The proxy reads bodies as sent; it decodes only to check them.)
+        Err(BodyError::Coded(e)) => {
+            let msg = format!("The request body could not be read: {e}");
+            let built = state.responder.error(contract, operation, 400, &msg);
+            Answered::Proxy(built, ProxyAnswer::RequestUnreadable, msg)
+        }
         Ok(body) => {
-            let invalid = intake.violations(contract, &parts, &body);
+            // Checked as the client meant it (decoded), forwarded as sent.
+            let decoded = match crate::http::coding::decode(&parts.headers, &body, state.max_body) {
+                Ok(d) => d.map(bytes::Bytes::from),
+                Err(e) => {
+                    found.push(
+                        Check::RequestValid,
+                        "content-encoding".into(),
+                        e.to_string(),
+                    );
+                    None
+                }
+            };
+            let invalid = intake.violations(contract, &parts, decoded.as_ref().unwrap_or(&body));
             for v in &invalid.items {
                 found.push(Check::RequestValid, v.rule.clone(), v.text());
             }

@@ -194,13 +194,15 @@ pub(crate) struct State {
 
 impl State {
     /// Reads a request's body within the server's limits (`--max-body-size`,
-    /// the body timeout): for an operation, for routing, for the admin API.
+    /// the body timeout), for an operation or for routing: decoded when its
+    /// `Content-Encoding` says it is compressed (what is checked, answered and
+    /// journaled is what the client meant to send).
     pub(crate) async fn read_body(
         &self,
         headers: &hyper::HeaderMap,
         body: hyper::body::Incoming,
     ) -> Result<bytes::Bytes, crate::http::server::BodyError> {
-        crate::http::server::read_body(headers, body, self.opts.max_body, self.opts.body_timeout)
+        crate::http::server::read_decoded(headers, body, self.opts.max_body, self.opts.body_timeout)
             .await
     }
 

@@ -18,6 +18,7 @@ use super::chaos::{self, Picked};
 use super::session::stable_hash;
 use super::State;
 use crate::contract::{OpIndex, Operation, UNCOMPILABLE};
+use crate::http::coding::{self, CodingError};
 use crate::http::intake::{invalid_request_status, violation_list, Intake, Route};
 use crate::http::server::BodyError;
 use crate::journal::{Drawn, Why};
@@ -270,8 +271,24 @@ fn unreadable(state: &State, operation: Option<&Operation>, e: BodyError) -> Out
             let why = Why::Unreadable(msg.clone().into());
             (400, msg, why)
         }
+        // RFC 9110 §15.5.16: a coding the server does not read is 415, with
+        // `Accept-Encoding` naming those it does.
+        BodyError::Coded(e) => {
+            let status = match e {
+                CodingError::Unsupported(_) => 415,
+                _ => 400,
+            };
+            let msg = format!("The request body could not be read: {e}");
+            let why = Why::Unreadable(msg.clone().into());
+            (status, msg, why)
+        }
     };
-    let built = state.responder.error(contract, operation, status, &msg);
+    let mut built = state.responder.error(contract, operation, status, &msg);
+    if status == 415 {
+        built
+            .headers
+            .push((ACCEPT_ENCODING, HeaderValue::from_static(coding::READABLE)));
+    }
     let mut out = Outcome::plain(built, why);
     out.operation = operation.map(|op| op.index);
     out.close = true;

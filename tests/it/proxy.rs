@@ -512,3 +512,30 @@ async fn a_schema_met_uncompilable_is_told_once_as_a_late_warning() {
     assert!(proxy.late_warnings().is_empty());
     within(proxy.shutdown()).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_compressed_body_is_checked_decoded_and_forwarded_as_sent() {
+    use std::io::Write;
+    let mock = crate::common::start(ServeOptions::default()).await;
+    let proxy = proxy(ProxyOptions::new(mock.url())).await;
+    let path = format!("/v1/Stores/{STORE}/Profiles/{PROFILE}/Identifiers");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(br#"{"idType":"email","value":"a@b.io"}"#)
+        .unwrap();
+    let reply = within(crate::common::send_bytes(
+        &proxy.url(),
+        "POST",
+        &path,
+        &[
+            ("authorization", crate::common::AUTHORIZATION),
+            ("content-type", "application/json"),
+            ("content-encoding", "gzip"),
+        ],
+        gz.finish().unwrap().into(),
+    ))
+    .await;
+    // The mock behind it read the gzip it was sent.
+    assert_eq!(reply.status, 202, "{:?}", reply.body);
+    let summary = proxy.shutdown().await;
+    assert_eq!(summary.with_violations, 0, "{summary}");
+}

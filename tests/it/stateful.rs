@@ -344,6 +344,50 @@ async fn a_redirect_from_a_merged_profile_keeps_the_requests_query() {
 }
 
 #[tokio::test]
+async fn a_compressed_body_is_read_as_what_it_decodes_to() {
+    // A client that gzips its uploads got 400 "is not valid JSON", and its
+    // identifier was never added.
+    use std::io::Write;
+    let server = stateful(StateOptions::default()).await;
+    let base = server.url();
+    let body = json!({"idType": "email", "value": "Zipped@X.io"}).to_string();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(body.as_bytes()).unwrap();
+    let gz = bytes::Bytes::from(gz.finish().unwrap());
+    let coded = |coding: &'static str| {
+        [
+            ("authorization", AUTHORIZATION),
+            ("content-type", "application/json"),
+            ("content-encoding", coding),
+        ]
+    };
+    let r = send_bytes(&base, "POST", &ids(PROFILE), &coded("gzip"), gz.clone()).await;
+    assert_eq!(r.status, 202, "{:?}", r.body);
+    assert_eq!(
+        values(&base, PROFILE, "email", &[]).await,
+        Ok(vec!["zipped@x.io".to_string()])
+    );
+    // The journal shows what the client meant to send.
+    let journal = send(&base, "GET", "/__admin/requests", &[], None)
+        .await
+        .json();
+    assert!(journal.to_string().contains("Zipped@X.io"), "{journal}");
+
+    // A coding mimeo cannot read is 415 naming those it can; bad bytes are 400.
+    let r = send_bytes(&base, "POST", &ids(OTHER), &coded("zstd"), gz.clone()).await;
+    assert_eq!(r.status, 415, "{:?}", r.body);
+    assert_eq!(r.header("accept-encoding"), Some("gzip, deflate, br"));
+    assert!(
+        String::from_utf8_lossy(&r.body).contains("`zstd`"),
+        "{:?}",
+        r.body
+    );
+    let r = send_bytes(&base, "POST", &ids(OTHER), &coded("gzip"), body.into()).await;
+    assert_eq!(r.status, 400, "{:?}", r.body);
+    assert_eq!(values(&base, OTHER, "email", &[]).await, Err(404));
+}
+
+#[tokio::test]
 async fn every_deletion_starts_an_operation_of_its_own() {
     // Every deletion answered the documented example's Operation-Id, so a
     // client keying its pending operations by id saw them collide.

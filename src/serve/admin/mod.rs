@@ -175,7 +175,8 @@ async fn read_admin_body_within(
     limit: usize,
 ) -> Result<Bytes, Built> {
     let read =
-        crate::http::server::read_body(&parts.headers, body, limit, state.opts.body_timeout).await;
+        crate::http::server::read_decoded(&parts.headers, body, limit, state.opts.body_timeout)
+            .await;
     match read {
         Ok(b) => Ok(b),
         Err(BodyError::TooLarge) => Err(error(
@@ -186,6 +187,11 @@ async fn read_admin_body_within(
         Err(BodyError::Unreadable(e)) => {
             Err(error(StatusCode::BAD_REQUEST, "invalid-admin-request", &e))
         }
+        Err(BodyError::Coded(e)) => Err(error(
+            StatusCode::BAD_REQUEST,
+            "invalid-admin-request",
+            &e.to_string(),
+        )),
         Err(BodyError::TimedOut) => Err(error(
             StatusCode::REQUEST_TIMEOUT,
             "invalid-admin-request",

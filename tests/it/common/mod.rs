@@ -102,6 +102,17 @@ pub async fn send_anonymous(
     headers: &[(&str, &str)],
     body: &str,
 ) -> Reply {
+    send_bytes(base, method, path, headers, Bytes::from(body.to_string())).await
+}
+
+/// Sends exactly the headers given and a body of any bytes.
+pub async fn send_bytes(
+    base: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Bytes,
+) -> Reply {
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
     let mut req = Request::builder()
         .method(Method::from_bytes(method.as_bytes()).unwrap())
@@ -109,7 +120,7 @@ pub async fn send_anonymous(
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
-    let req = req.body(Full::new(Bytes::from(body.to_string()))).unwrap();
+    let req = req.body(Full::new(body)).unwrap();
     let resp = client.request(req).await.expect("request sent");
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
