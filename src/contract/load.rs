@@ -456,6 +456,11 @@ impl<'a> Loader<'a> {
                 _ => None,
             };
             let examples = self.examples_of(here, &mat);
+            if !media::essence(name).contains('/') {
+                self.warnings.push(format!(
+                    "#{mat}: `{name}` is not a media type (`type/subtype`); only `Accept: */*` (or none) gets it, labelled as written"
+                ));
+            }
             out.push(MediaType {
                 json: media::is_json(name),
                 name: name.clone(),

@@ -80,8 +80,13 @@ pub(crate) fn quality(accept: &str, offered: &str) -> Q {
 /// mock may answer with any concrete type it stands for.
 pub(crate) fn documented_quality(accept: &str, documented: &str) -> Q {
     let essence = media::essence(documented);
+    // A name that is not `type/subtype` (`PDF`) is covered by `*/*` alone.
     let Some((dty, dsub)) = essence.split_once('/') else {
-        return 0;
+        return ranges(accept)
+            .filter(|(_, _, specific, _)| *specific == 0)
+            .map(|(_, _, _, q)| q)
+            .max()
+            .unwrap_or(0);
     };
     if dty != "*" && dsub != "*" {
         return quality(accept, essence);

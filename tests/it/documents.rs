@@ -794,3 +794,38 @@ paths:
         .collect();
     assert_eq!(statuses, [501, 501, 200], "the journal says what was sent");
 }
+
+#[tokio::test]
+async fn a_documented_name_that_is_not_a_media_type_is_served_to_any_client() {
+    // `content: {PDF: ...}` made every `Accept: */*` a 406.
+    let doc = r#"
+openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /report:
+    get:
+      responses:
+        '200':
+          description: ok
+          content:
+            PDF:
+              schema: {type: string, format: binary}
+"#;
+    let (c, server) = serve_text(doc).await;
+    assert!(
+        c.warnings()
+            .iter()
+            .any(|w| w.contains("/content/PDF") && w.contains("not a media type")),
+        "{:?}",
+        c.warnings()
+    );
+    let url = server.url();
+    for accept in [None, Some("*/*"), Some("application/json, */*;q=0.1")] {
+        let headers: Vec<_> = accept.map(|a| ("accept", a)).into_iter().collect();
+        let r = send(&url, "GET", "/report", &headers, None).await;
+        assert_eq!(r.status, 200, "{accept:?}: {:?}", r.body);
+        assert_eq!(r.header("content-type"), Some("PDF"), "{accept:?}");
+    }
+    let json = [("accept", "application/json")];
+    assert_eq!(send(&url, "GET", "/report", &json, None).await.status, 406);
+}
