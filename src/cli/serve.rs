@@ -178,6 +178,17 @@ fn banner(contract: &Contract, stateful: Option<&str>, control: &str) -> String 
             op.documented_list().replace(", ", " "),
         ));
     }
+    if !contract.base_paths().is_empty() {
+        out.push_str(&format!(
+            "mimeo: paths served at the root and under the servers' base path{} {}\n",
+            if contract.base_paths().len() > 1 {
+                "s"
+            } else {
+                ""
+            },
+            contract.base_paths().join(", ")
+        ));
+    }
     if let Some(line) = stateful {
         out.push_str(line);
         out.push('\n');

@@ -27,6 +27,7 @@ mod refs;
 mod resources;
 pub(crate) mod schema;
 pub(crate) mod security;
+mod servers;
 mod source;
 mod swagger2;
 mod typed;
@@ -79,6 +80,8 @@ pub struct Contract {
     pub(crate) document: Arc<Value>,
     /// Path templates compiled into a router.
     router: Router<OpIndex>,
+    /// The `servers`' base paths, under which the paths are served too.
+    bases: Vec<String>,
     /// The API's habits declared in `x-mimeo` extensions.
     pub(crate) profile: profile::Profile,
     /// A large contract's examples, checked after load ([`examples`]).
@@ -211,6 +214,7 @@ impl Contract {
             schemas,
             document,
             router,
+            bases: servers::base_paths(&api.servers),
             profile,
             examples_later: later.map(std::sync::Mutex::new),
         })
@@ -274,8 +278,10 @@ impl Contract {
         method: &hyper::Method,
         path: &'a str,
     ) -> RouteMatch<'a, OpIndex> {
-        self.router.find(method, path, None, |i, params, _| {
-            crate::validate::path_params_valid(self, self.op(i), params)
+        self.under_bases(path, |path| {
+            self.router.find(method, path, None, |i, params, _| {
+                crate::validate::path_params_valid(self, self.op(i), params)
+            })
         })
     }
 
@@ -293,15 +299,48 @@ impl Contract {
         path: &'a str,
         said: &Said<'_>,
     ) -> RouteMatch<'a, OpIndex> {
-        self.router
-            .find(method, path, Some(said), |i, params, fragments| {
-                let op = self.op(i);
-                if fragments {
-                    crate::validate::params_valid(self, op, params, said.query, said.headers)
-                } else {
-                    crate::validate::path_params_valid(self, op, params)
-                }
-            })
+        self.under_bases(path, |path| {
+            self.router
+                .find(method, path, Some(said), |i, params, fragments| {
+                    let op = self.op(i);
+                    if fragments {
+                        crate::validate::params_valid(self, op, params, said.query, said.headers)
+                    } else {
+                        crate::validate::path_params_valid(self, op, params)
+                    }
+                })
+        })
+    }
+
+    /// `find(path)`, else, when no template has the path, `find` of the path
+    /// less a base path of the `servers` (`/v2/pets` as `/pets`).
+    fn under_bases<'a>(
+        &'a self,
+        path: &'a str,
+        find: impl Fn(&'a str) -> RouteMatch<'a, OpIndex>,
+    ) -> RouteMatch<'a, OpIndex> {
+        let found = find(path);
+        if !matches!(found, RouteMatch::NotFound) {
+            return found;
+        }
+        for base in &self.bases {
+            let rest = match path.strip_prefix(base.as_str()) {
+                Some("") => "/",
+                Some(rest) if rest.starts_with('/') => rest,
+                _ => continue,
+            };
+            let again = find(rest);
+            if !matches!(again, RouteMatch::NotFound) {
+                return again;
+            }
+        }
+        found
+    }
+
+    /// The base paths of the document's `servers` (`/v2`), under which every
+    /// path is served as well as at the root.
+    pub fn base_paths(&self) -> &[String] {
+        &self.bases
     }
 
     /// Whether some operation's template has a fragment, which a form body's

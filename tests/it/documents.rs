@@ -829,3 +829,76 @@ paths:
     let json = [("accept", "application/json")];
     assert_eq!(send(&url, "GET", "/report", &json, None).await.status, 406);
 }
+
+#[tokio::test]
+async fn paths_are_served_under_the_servers_base_path_too() {
+    // A client given the document's server URL, host swapped for the mock's,
+    // sent `/v2/pets/1` and got 404: only `/pets/1` was served.
+    let doc = r#"
+openapi: 3.0.3
+info: {title: t, version: '1'}
+servers:
+  - url: https://api.example.com/{version}
+    variables:
+      version: {default: v2}
+paths:
+  /pets/{id}:
+    get:
+      operationId: getPet
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: integer}}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {type: object, properties: {id: {type: integer, example: 1}}}
+  /:
+    get:
+      operationId: root
+      responses:
+        '204': {description: ok}
+"#;
+    let (c, server) = serve_text(doc).await;
+    assert_eq!(c.base_paths(), ["/v2"]);
+    let url = server.url();
+    for path in ["/pets/1", "/v2/pets/1"] {
+        let r = send(&url, "GET", path, &[], None).await;
+        assert_eq!(r.status, 200, "{path}: {:?}", r.body);
+        assert_valid(&c, "getPet", &r);
+    }
+    assert_eq!(send(&url, "GET", "/v2", &[], None).await.status, 204);
+    // Still checked: the parameter under the base path is validated.
+    assert_eq!(send(&url, "GET", "/v2/pets/x", &[], None).await.status, 400);
+    assert_eq!(
+        send(&url, "DELETE", "/v2/pets/1", &[], None).await.status,
+        405
+    );
+    for path in ["/v2x/pets/1", "/v3/pets/1", "/v2/v2/pets/1"] {
+        assert_eq!(
+            send(&url, "GET", path, &[], None).await.status,
+            404,
+            "{path}"
+        );
+    }
+
+    // Swagger 2's basePath is the same thing.
+    let doc = r#"
+swagger: '2.0'
+info: {title: t, version: '1'}
+basePath: /api/
+paths:
+  /ping:
+    get:
+      responses:
+        '204': {description: ok}
+"#;
+    let (c, server) = serve_text(doc).await;
+    assert_eq!(c.base_paths(), ["/api"]);
+    assert_eq!(
+        send(&server.url(), "GET", "/api/ping", &[], None)
+            .await
+            .status,
+        204
+    );
+}
