@@ -165,6 +165,20 @@ pub(super) fn count_rest(
     out.open |= found.open;
 }
 
+/// Whether a body sent where the operation takes none says nothing: empty,
+/// blank, or an empty JSON object, array or `null` (HTTP libraries serialize
+/// "no data" as `{}`; a DELETE carrying one is not a client's mistake).
+fn says_nothing(body: &[u8]) -> bool {
+    let t = body.trim_ascii();
+    t.is_empty() || matches!(t, b"null") || {
+        let inner = t.get(1..t.len().saturating_sub(1)).unwrap_or(b"x");
+        matches!(
+            (t.first(), t.last()),
+            (Some(b'{'), Some(b'}')) | (Some(b'['), Some(b']'))
+        ) && inner.trim_ascii().is_empty()
+    }
+}
+
 /// Validates the body; returns its value when it was read.
 fn validate_body(
     contract: &Contract,
@@ -173,7 +187,7 @@ fn validate_body(
     out: &mut Capped<Violation>,
 ) -> Option<Value> {
     let Some(body) = &op.body else {
-        if !req.body.is_empty() {
+        if !says_nothing(req.body) {
             push(
                 out,
                 violation(
