@@ -69,6 +69,8 @@ pub(super) struct CannedBody {
     pub(super) wildcard: bool,
     /// The media type may carry JSON (`application/json`, `+json`, `*/*`).
     pub(super) json: bool,
+    /// The media type is XML: values are written as XML.
+    pub(super) xml: bool,
 }
 
 /// Whether a status never carries a body (RFC 9110 §15.3.5, §15.4.5).
@@ -216,7 +218,8 @@ impl CannedBody {
             None => Value::Object(Map::new()),
         });
         let wildcard = media::essence(&media.name).contains('*');
-        let bytes = serialize(media.json, wildcard, &value);
+        let xml = !media.json && super::xml::is_xml(&media.name);
+        let bytes = serialize(contract, (media.json, wildcard, xml), media.schema, &value);
         let encoded = coding.and_then(|c| c.encode(&bytes));
         let content_type =
             if wildcard && super::negotiate::sent_as_text(&media.name, value.is_string()) {
@@ -236,6 +239,7 @@ impl CannedBody {
             message_limit: media.schema.and_then(|s| message_limit(contract, s)),
             wildcard,
             json: media.json,
+            xml,
         }
     }
 }
@@ -251,16 +255,37 @@ impl CannedBody {
         else {
             return;
         };
-        self.bytes = serialize(self.json, self.wildcard, &v);
+        self.bytes = self.bytes_of(contract, &v);
         self.encoded = coding.and_then(|c| c.encode(&self.bytes));
         self.value = v;
     }
 }
 
-/// A value's bytes for a media type: JSON for JSON types, except a string in a
-/// wildcard type, which is the text itself (a `*/*` body documented by a string
-/// example is that text, not a JSON string).
-pub(super) fn serialize(json: bool, wildcard: bool, value: &Value) -> Bytes {
+impl CannedBody {
+    /// Another value's bytes in this body's media type.
+    pub(super) fn bytes_of(&self, contract: &Contract, value: &Value) -> Bytes {
+        serialize(
+            contract,
+            (self.json, self.wildcard, self.xml),
+            self.schema,
+            value,
+        )
+    }
+}
+
+/// A value's bytes for a media type (`json`, `wildcard`, `xml`): JSON for JSON
+/// types, except a string in a wildcard type, which is the text itself (a `*/*`
+/// body documented by a string example is that text, not a JSON string); XML
+/// for XML types, shaped by the schema; else the value's text.
+fn serialize(
+    contract: &Contract,
+    (json, wildcard, xml): (bool, bool, bool),
+    schema: Option<SchemaId>,
+    value: &Value,
+) -> Bytes {
+    if xml && !value.is_string() {
+        return Bytes::from(super::xml::write(contract, schema, value));
+    }
     if json && !(wildcard && value.is_string()) {
         Bytes::from(serde_json::to_vec(value).unwrap_or_default())
     } else {

@@ -17,6 +17,7 @@ pub(crate) mod negotiate;
 pub(crate) mod prefer;
 mod redirect;
 pub(crate) mod rules;
+mod xml;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -420,7 +421,7 @@ impl Responder {
                 cb.content_type.clone()
             };
             let mut bytes = match &value {
-                Some(v) => canned::serialize(media.json, cb.wildcard, v),
+                Some(v) => cb.bytes_of(contract, v),
                 None => cb.bytes.clone(),
             };
             if let Some(coding) = canned.coding {

@@ -902,3 +902,76 @@ paths:
         204
     );
 }
+
+#[tokio::test]
+async fn an_xml_body_is_sent_as_xml_shaped_by_the_xml_object() {
+    // Petstore's `Accept: application/xml` got JSON text labelled XML, which
+    // every XML parser refused.
+    let doc = r#"
+openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /pets:
+    get:
+      operationId: listPets
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {type: array, items: {$ref: '#/components/schemas/Pet'}}
+            application/xml:
+              schema: {type: array, xml: {name: pets}, items: {$ref: '#/components/schemas/Pet'}}
+  /pets/1:
+    get:
+      operationId: getPet
+      responses:
+        '200':
+          description: ok
+          content:
+            application/xml:
+              schema: {$ref: '#/components/schemas/Pet'}
+components:
+  schemas:
+    Pet:
+      type: object
+      required: [id, name, photoUrls, tags]
+      properties:
+        id: {type: integer, example: 7, xml: {attribute: true}}
+        name: {type: string, example: 'Rex & <Co>'}
+        photoUrls:
+          type: array
+          xml: {wrapped: true}
+          items: {type: string, example: 'http://x/1.png', xml: {name: photoUrl}}
+        tags:
+          type: array
+          items: {type: string, example: good}
+"#;
+    let (_, server) = serve_text(doc).await;
+    let url = server.url();
+    let r = send(&url, "GET", "/pets/1", &[], None).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("application/xml"));
+    let text = String::from_utf8(r.body.to_vec()).unwrap();
+    assert_eq!(
+        text,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Pet id=\"7\"><name>Rex &amp; &lt;Co&gt;</name>\
+         <photoUrls><photoUrl>http://x/1.png</photoUrl></photoUrls><tags>good</tags></Pet>"
+    );
+    // The same operation still answers JSON to a JSON client, XML to an XML one.
+    let r = send(
+        &url,
+        "GET",
+        "/pets",
+        &[("accept", "application/json")],
+        None,
+    )
+    .await;
+    assert_eq!(r.json()[0]["id"], 7);
+    let xml = [("accept", "application/xml")];
+    let r = send(&url, "GET", "/pets", &xml, None).await;
+    assert_eq!(r.header("content-type"), Some("application/xml"));
+    let text = String::from_utf8(r.body.to_vec()).unwrap();
+    assert!(text.contains("<pets><Pet id=\"7\">"), "{text}");
+    assert!(text.ends_with("</Pet></pets>"), "{text}");
+}
