@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 
 use super::typed::type_names;
 use super::{down, At, Ctx, Generator, Mode, Resolved, Step};
+use crate::contract::schema::discriminator::{self, branch_ref};
 
 /// One node of the merged `allOf` walk: where it was reached from.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -154,9 +155,7 @@ impl Generator<'_> {
                 if origin == Origin::Top {
                     chosen_top.push((branch, key, i));
                 }
-                if let (Some((d, prop)), Some(r)) =
-                    (discriminator, branch.get("$ref").and_then(Value::as_str))
-                {
+                if let (Some((d, prop)), Some(r)) = (discriminator, branch_ref(branch)) {
                     flat.fixes
                         .push((prop.to_string(), discriminator_value(d, r)));
                 }
@@ -255,20 +254,10 @@ fn is_annotation(key: &str) -> bool {
 
 /// The discriminator value naming the schema at `reference`.
 fn discriminator_value(discriminator: &Map<String, Value>, reference: &str) -> String {
-    let last = reference.rsplit('/').next().unwrap_or(reference);
-    // The name as written, or percent-decoded (a rewritten 3.1 `$ref`).
-    let name = crate::support::pointer::ref_names(last)
-        .last()
-        .map_or_else(String::new, |n| n.into_owned());
-    if let Some(Value::Object(mapping)) = discriminator.get("mapping") {
-        for (key, target) in mapping {
-            let Some(t) = target.as_str() else { continue };
-            if t == reference || t == name || t.ends_with(&format!("/{last}")) {
-                return key.clone();
-            }
-        }
-    }
-    name
+    discriminator::names(discriminator, reference)
+        .into_iter()
+        .next()
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -86,6 +86,7 @@ pub(crate) fn convert(schema: &mut Value, patterns: &mut Patterns) {
     if format {
         int_format_bounds(map);
     }
+    super::discriminator::rewrite(map);
     if nullable {
         map.remove("nullable");
         match map.get_mut("type") {
@@ -129,6 +130,7 @@ pub(crate) fn convert_2020(schema: &mut Value, patterns: &mut Patterns) {
             fancy::move_pattern(map);
             patterns.set_aside(map);
             int_format_bounds(map);
+            super::discriminator::rewrite(map);
             for (key, value) in map.iter_mut() {
                 match (key.as_str(), value) {
                     (

@@ -47,6 +47,7 @@ use crate::support::pointer;
 mod builder;
 mod compile;
 mod dialect;
+pub(crate) mod discriminator;
 mod patterns;
 mod transient;
 
