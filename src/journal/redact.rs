@@ -148,7 +148,10 @@ impl Redactor<'_> {
         let pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> =
             form_urlencoded::parse(text.as_bytes()).collect();
         let hide = |k: &str, v: &str| {
-            secret_name(k) || self.profile.is_key_name(k) || self.profile.is_secret(v)
+            secret_name(k)
+                || self.profile.is_key_name(k)
+                || self.profile.is_secret(v)
+                || self.carries(v)
         };
         if !pairs.iter().any(|(k, v)| hide(k, v)) {
             return self.shown(text);
@@ -166,9 +169,25 @@ impl Redactor<'_> {
         Cow::Owned(s.finish())
     }
 
+    /// Whether a decoded query or form value holds a credential the request
+    /// carries, however the client encoded it (`%50a55`, `%2B`), or with its
+    /// `+` read as a space, as form decoding reads it.
+    fn carries(&self, decoded: &str) -> bool {
+        let plus = decoded.contains(' ').then(|| decoded.replace(' ', "+"));
+        self.found.iter().any(|c| {
+            !c.is_empty()
+                && (decoded.contains(c.as_ref())
+                    || plus.as_ref().is_some_and(|p| p.contains(c.as_ref())))
+        })
+    }
+
     /// A query parameter's value as shown.
     pub(crate) fn query_value(&self, name: &str, value: &str) -> String {
-        if secret_name(name) || self.profile.is_key_name(name) || self.profile.is_secret(value) {
+        if secret_name(name)
+            || self.profile.is_key_name(name)
+            || self.profile.is_secret(value)
+            || self.carries(value)
+        {
             REDACTED.to_string()
         } else {
             self.text(value)

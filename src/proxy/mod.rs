@@ -406,8 +406,18 @@ async fn handle(
     let seq = state.seq.fetch_add(1, Ordering::Relaxed);
     let contract = &*state.contract;
     let (parts, body) = req.into_parts();
-    let (target, hidden) = crate::secrets::logged_target(contract, &parts.uri);
-    let line = format!("{} {target}", parts.method);
+    let (_, hidden) = crate::secrets::logged_target(contract, &parts.uri);
+    // The line the log, summary and reports show: redacted as the mock's journal
+    // is, the client's own credentials included wherever its URL repeats them.
+    let line = {
+        let none = Secrets::default();
+        let r = crate::journal::Redactor::new(&contract.profile, &none, &parts.headers);
+        format!(
+            "{} {}",
+            parts.method,
+            r.target(parts.uri.path(), parts.uri.query())
+        )
+    };
     let mut found = Findings::default();
     let mut intake = Intake::new(contract, &parts);
     // The body, read (`Ok`, with how that went) or still to be read (`Err`).

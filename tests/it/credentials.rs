@@ -299,3 +299,63 @@ async fn the_mocks_log_and_replays_reports_keep_no_credential() {
         "{report}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_repeated_in_the_url_is_hidden_however_it_is_encoded() {
+    // `-u user1:Pa55word+X/Y` with the password again in the query: only the
+    // canonical encoding was hidden, by the mock; the proxy hid none of them.
+    let auth = format!(
+        "Basic {}",
+        base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            "user1:Pa55word+X/Y"
+        )
+    );
+    let query = "?removeAll=maybe&s=Pa55word+X/Y&u=%50a55word%2BX%2FY&v=Pa55word%2BX/Y&w=x%20Pa55word%2bX%2fY%20y";
+    let path = format!("/v1/Stores/{STORE}/Profiles/{PROFILE}/Identifiers/email{query}");
+    let forms = ["Pa55word", "a55word", "%50a55"];
+    let leaks = |text: &str| forms.iter().any(|f| text.contains(f));
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let mock = crate::common::proxy::spawn_command(
+        "serve",
+        &["--port", "0", "--report-json", report.to_str().unwrap()],
+    );
+    let headers = [("authorization", auth.as_str())];
+    let r = send(&mock.url, "DELETE", &path, &headers, None).await;
+    assert_eq!(r.status, 400, "removeAll=maybe breaks the contract");
+    let journal = send(&mock.url, "GET", "/__admin/requests", &[], None).await;
+    let journal = String::from_utf8_lossy(&journal.body).into_owned();
+    assert!(journal.contains("removeAll"), "{journal}");
+    assert!(!leaks(&journal), "{journal}");
+
+    // The proxy in front of it: its log, summary and reports.
+    let pdir = dir.path().join("proxy");
+    std::fs::create_dir(&pdir).unwrap();
+    let (pjson, pxml) = (pdir.join("r.json"), pdir.join("r.xml"));
+    let proxy = spawn(&[
+        "--target",
+        &mock.url,
+        "--port",
+        "0",
+        "--report-json",
+        pjson.to_str().unwrap(),
+        "--report",
+        pxml.to_str().unwrap(),
+    ]);
+    let r = send(&proxy.url, "DELETE", &path, &headers, None).await;
+    assert_eq!(r.status, 400);
+    let proxied = proxy.stop();
+    let mocked = mock.stop();
+    for text in [
+        proxied.stderr.clone(),
+        proxied.stdout.clone(),
+        mocked.stderr.clone(),
+        std::fs::read_to_string(&report).unwrap(),
+        std::fs::read_to_string(&pjson).unwrap(),
+        std::fs::read_to_string(&pxml).unwrap(),
+    ] {
+        assert!(!leaks(&text), "{text}");
+    }
+    assert!(proxied.stderr.contains("removeAll=maybe"), "{proxied}");
+}
