@@ -35,9 +35,15 @@ fn ci_from_env() -> bool {
 }
 
 /// `--auth`, else TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (both or neither).
-fn credentials(args: &ReplayArgs) -> Result<Option<(String, String)>, String> {
+fn credentials(
+    args: &ReplayArgs,
+    in_url: Option<(String, String)>,
+) -> Result<Option<(String, String)>, String> {
     if let Some(a) = &args.auth {
         return Ok(Some(a.clone()));
+    }
+    if in_url.is_some() {
+        return Ok(in_url);
     }
     let var = |name| std::env::var(name).ok().filter(|v| !v.is_empty());
     match (var("TWILIO_ACCOUNT_SID"), var("TWILIO_AUTH_TOKEN")) {
@@ -62,15 +68,49 @@ fn sent_credentials(given: &Option<(String, String)>) -> (String, String) {
     })
 }
 
+/// The URL without its userinfo (`http://user:pass@host` -> `http://host`), and
+/// the credentials the userinfo gives, percent-decoded. They are sent as the
+/// run's credentials (unless `--auth` says otherwise) on the steps that send
+/// credentials, and never on `auth: none` steps: left in the URL, the HTTP
+/// client added them to exactly the requests that must carry none.
+fn without_userinfo(url: &str) -> (String, Option<(String, String)>) {
+    let Some(start) = url.find("://").map(|i| i + 3) else {
+        return (url.to_string(), None);
+    };
+    let end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    let Some(at) = url[start..end].rfind('@').map(|i| start + i) else {
+        return (url.to_string(), None);
+    };
+    let decode = |t: &str| {
+        percent_encoding::percent_decode_str(t)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let info = &url[start..at];
+    let (user, pass) = info.split_once(':').unwrap_or((info, ""));
+    let base = format!("{}{}", &url[..start], &url[at + 1..]);
+    (base, Some((decode(user), decode(pass))))
+}
+
 pub(crate) fn run(args: ReplayArgs) -> i32 {
     if args.review {
         return review::run(&args);
     }
+    let mut args = args;
+    let in_url = match args.target.as_deref().map(without_userinfo) {
+        Some((base, info)) => {
+            args.target = Some(base);
+            info
+        }
+        None => None,
+    };
     let in_process = args.target.is_none() || args.reference == Some(Reference::Mock);
     if args.seed_state.is_some() && !in_process {
         return fail("--seed-state seeds mimeo's in-process mock (no --target) or `--reference mock`; this run has neither");
     }
-    let auth = match credentials(&args) {
+    let auth = match credentials(&args, in_url) {
         Ok(a) => a,
         Err(e) => return fail(e),
     };
