@@ -115,7 +115,9 @@ fn param_segment<'a>(
     let name = t.whole_param()?;
     let p = op.params_in(ParamIn::Path).find(|p| p.name == name)?;
     let value = percent_decode_str(r).decode_utf8().ok()?.into_owned();
-    if value.is_empty() {
+    // A value holding `{{` cannot be a variable's (the scenario would read it
+    // as a template): the segment stays as sent, percent-encoded.
+    if value.is_empty() || value.contains("{{") {
         return None;
     }
     let valid = match p.schema {
@@ -670,6 +672,18 @@ mod tests {
     }
 
     const IDS: &str = "/v1/Stores/mem_store_00000000000000000000000000/Profiles/mem_profile_00000000000000000000000000/Identifiers";
+
+    #[test]
+    fn a_path_value_holding_braces_stays_as_sent() {
+        // It became a variable whose default was `{{z}}`: the recording did
+        // not load.
+        let contract = Contract::embedded().unwrap();
+        let target = format!("{IDS}/%7B%7Bz%7D%7D");
+        let exchanges = [exchange(0, "GET", &target, &[], "", 404)];
+        let r = render(&contract, &exchanges, "unit", "http://target", &[], 1);
+        assert!(r.text.contains("/%7B%7Bz%7D%7D"), "{}", r.text);
+        crate::scenario::Scenario::from_text("unit.yaml", &r.text, &contract).unwrap();
+    }
 
     #[test]
     fn what_a_scenario_cannot_hold_is_left_out_and_said_so() {
