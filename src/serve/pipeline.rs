@@ -505,9 +505,13 @@ fn choose_and_respond(
         return out;
     }
 
+    // The mock's own URLs (Location) name the host the client used, when that is
+    // a host: a `Host` that is not one (too long for DNS, spaces, a path, user
+    // information) would make them malformed, or longer than the contract
+    // allows; they name the mock's own address instead.
     let host = match parts.headers.get(HOST).and_then(|h| h.to_str().ok()) {
-        Some(h) => Cow::Borrowed(h),
-        None => Cow::Owned(state.addr.to_string()),
+        Some(h) if is_authority(h) => Cow::Borrowed(h),
+        _ => Cow::Owned(state.addr.to_string()),
     };
     let header = |name| parts.headers.get(name).and_then(|v| v.to_str().ok());
     let info = RequestInfo {
@@ -639,4 +643,16 @@ fn simulated(
         }
         Err(e) => refused(state, operation, e),
     }
+}
+
+/// Whether a `Host` value is a host (and port) a URL can carry: at most 261
+/// characters (a DNS name's 253, a port), nothing but an authority, no user
+/// information.
+fn is_authority(host: &str) -> bool {
+    !host.is_empty()
+        && host.len() <= 261
+        && !host.contains('@')
+        && host
+            .parse::<hyper::http::uri::Authority>()
+            .is_ok_and(|a| a.as_str() == host)
 }

@@ -821,3 +821,37 @@ async fn a_state_larger_than_a_request_body_is_loaded_back() {
         413
     );
 }
+
+#[tokio::test]
+async fn a_location_names_the_mock_when_the_host_header_is_no_host() {
+    // A 3,000-character Host made a Location past the contract's 2,048; `a b`
+    // or `evil.com/path?x=` made one that is no URL.
+    let server = stateful(StateOptions::default()).await;
+    let base = server.url();
+    let long = "h".repeat(3000);
+    let store = |i: u32| format!("/v1/ControlPlane/Stores/mem_store_{i:026}");
+    for (i, host) in [long.as_str(), "a b", "evil.com/path?x=", "u:p@evil.com"]
+        .into_iter()
+        .enumerate()
+    {
+        let r = send(&base, "DELETE", &store(i as u32), &[("host", host)], None).await;
+        assert_eq!(r.status, 202, "{host}: {:?}", r.body);
+        let location = r.header("location").unwrap();
+        assert!(location.starts_with(&base), "{host}: {location}");
+    }
+    let r = send(
+        &base,
+        "DELETE",
+        &store(9),
+        &[("host", "mock.test:4010")],
+        None,
+    )
+    .await;
+    assert!(
+        r.header("location")
+            .unwrap()
+            .starts_with("http://mock.test:4010/"),
+        "{:?}",
+        r.headers
+    );
+}
