@@ -4,9 +4,12 @@
 //! patterns) is not the documented example over and over, or a client that
 //! keys its pending operations by id would see them collide. Other headers
 //! naming the old value (`Location`, an `Operation-Location` URL) name the new
-//! one. Nothing else changes: the body is the state's (an id there is a
-//! resource's, not the operation's), and a value too short to be told apart
-//! (`Retry-After: 5`) is left alone.
+//! one. A 202's body member that says where to follow the operation
+//! (`statusUrl`, `operationUrl`, `monitorUrl`, `location`) says what its
+//! `Location` says, when the schema allows it (the contract's example is the
+//! word `statusUrl`). Nothing else in the body changes: it is the state's (an
+//! id there is a resource's, not the operation's), and a value too short to be
+//! told apart (`Retry-After: 5`) is left alone.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
@@ -16,9 +19,10 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 use regex::Regex;
 
-use crate::contract::Contract;
+use crate::contract::{Contract, Operation};
 use crate::generate::{Generator, Mode};
 use crate::respond::Built;
+use serde_json::Value;
 
 /// The fewest characters a value renewed must have: shorter ones could be
 /// part of anything (a digit in a path).
@@ -34,8 +38,16 @@ pub(super) struct Fresh {
 }
 
 impl Fresh {
-    /// Gives a successful answer's volatile headers new values (see the module).
-    pub(super) fn renew(&self, contract: &Contract, seed: u64, built: &mut Built) {
+    /// Gives a successful answer's volatile headers new values, and a 202's
+    /// status URL its `Location` (see the module).
+    pub(super) fn renew(&self, contract: &Contract, op: &Operation, seed: u64, built: &mut Built) {
+        self.renew_headers(contract, seed, built);
+        if built.status == hyper::StatusCode::ACCEPTED {
+            point_at_location(contract, op, built);
+        }
+    }
+
+    fn renew_headers(&self, contract: &Contract, seed: u64, built: &mut Built) {
         let volatile = &contract.profile.volatile;
         if volatile.patterns.is_empty() || !built.status.is_success() {
             return;
@@ -90,6 +102,50 @@ impl Fresh {
                 }
             }
         }
+    }
+}
+
+/// Sets a 202's top-level status-URL member to its `Location`, when the body
+/// is a JSON object that has one and still validates with it.
+fn point_at_location(contract: &Contract, op: &Operation, built: &mut Built) {
+    let Some(location) = built
+        .headers
+        .iter()
+        .find(|(n, _)| *n == hyper::header::LOCATION)
+        .and_then(|(_, v)| v.to_str().ok())
+    else {
+        return;
+    };
+    let Ok(Value::Object(mut body)) = serde_json::from_slice::<Value>(&built.body) else {
+        return;
+    };
+    let mut changed = false;
+    for (name, value) in body.iter_mut() {
+        let key: String = name
+            .chars()
+            .filter(|c| *c != '_' && *c != '-')
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if value.is_string()
+            && matches!(
+                key.as_str(),
+                "statusurl" | "operationurl" | "monitorurl" | "location"
+            )
+        {
+            *value = Value::String(location.to_string());
+            changed = true;
+        }
+    }
+    if !changed {
+        return;
+    }
+    let body = Value::Object(body);
+    let schema = op
+        .response_for(202)
+        .and_then(|r| r.content.iter().find(|m| m.json))
+        .and_then(|m| m.schema);
+    if schema.is_none_or(|s| contract.schemas.is_valid(s, &body)) {
+        built.body = serde_json::to_vec(&body).unwrap_or_default().into();
     }
 }
 

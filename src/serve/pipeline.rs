@@ -638,7 +638,9 @@ fn simulated(
     };
     match state.responder.respond(contract, operation, choice, info) {
         Ok(mut built) => {
-            state.fresh.renew(contract, state.opts.seed, &mut built);
+            state
+                .fresh
+                .renew(contract, operation, state.opts.seed, &mut built);
             Outcome::plain(built, why)
         }
         Err(e) => refused(state, operation, e),

@@ -413,6 +413,13 @@ async fn every_deletion_starts_an_operation_of_its_own() {
             r.header("location").unwrap().ends_with(&id),
             "the Location names it"
         );
+        // So does the body's statusUrl (it was the example's word `statusUrl`).
+        assert_eq!(
+            r.json()["statusUrl"].as_str(),
+            r.header("location"),
+            "{:?}",
+            r.body
+        );
         assert!(seen.insert(id), "a fresh id per operation");
     }
 }
