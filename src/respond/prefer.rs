@@ -84,6 +84,8 @@ pub(crate) fn parse(
     query: &mut Vec<(Cow<'_, str>, Cow<'_, str>)>,
 ) -> Result<Prefer, String> {
     let mut prefer = Prefer::default();
+    // RFC 7240 §2: of a preference given more than once, the first counts.
+    let mut seen: Vec<String> = Vec::new();
     for value in headers.get_all(PREFER) {
         let text = value
             .to_str()
@@ -95,8 +97,15 @@ pub(crate) fn parse(
             }
             let (k, v) = pref.split_once('=').unwrap_or((pref, ""));
             let v = v.trim().trim_matches('"');
-            // Other preferences (return=minimal, respond-async, ...) belong to the API, not to mimeo.
-            set(&mut prefer, k.trim(), v, "Prefer:")?;
+            let k = k.trim().to_ascii_lowercase();
+            if seen.contains(&k) {
+                continue;
+            }
+            // Other preferences (return=minimal, respond-async, ...) belong to the
+            // API, not to mimeo (and are not kept: `seen` holds at most mimeo's).
+            if set(&mut prefer, &k, v, "Prefer:")? {
+                seen.push(k);
+            }
         }
     }
     let mut err = None;
@@ -205,6 +214,17 @@ mod tests {
             }
         );
         assert_eq!(q.len(), 1, "the __ control is removed before validation");
+    }
+
+    #[test]
+    fn the_first_of_a_repeated_preference_counts() {
+        let mut h = HeaderMap::new();
+        h.append("prefer", HeaderValue::from_static("code=200, Code=404"));
+        h.append("prefer", HeaderValue::from_static("code=500, delay=1ms"));
+        h.append("prefer", HeaderValue::from_static("delay=2ms"));
+        let p = parse(&h, &mut Vec::new()).unwrap();
+        assert_eq!(p.code, Some(200));
+        assert_eq!(p.delay, Some(Duration::from_millis(1)));
     }
 
     #[test]
