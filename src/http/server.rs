@@ -166,14 +166,16 @@ fn too_many() -> Vec<u8> {
 /// also gets its connection: the client's address, and the means to break it on
 /// purpose), until `stopped` fires or `stop_asked` is notified; then stops
 /// accepting and lets requests in flight finish (up to 10 s).
-pub(crate) async fn serve_connections<H, F, B>(
+pub(crate) async fn serve_connections<H, F, B, M>(
     listener: TcpListener,
     limits: Limits,
     mut stopped: oneshot::Receiver<()>,
     stop_asked: Option<tokio::sync::watch::Receiver<bool>>,
     handle: H,
+    unreadable: M,
 ) where
     H: Fn(Request<Incoming>, Arc<Conn>) -> F + Clone + Send + 'static,
+    M: Fn(std::net::SocketAddr, Unreadable) + Clone + Send + 'static,
     F: std::future::Future<Output = Response<B>> + Send + 'static,
     B: hyper::body::Body + Send + 'static,
     B::Data: Send,
@@ -225,8 +227,13 @@ pub(crate) async fn serve_connections<H, F, B>(
                     .header_read_timeout(limits.header_timeout)
                     .serve_connection(io, service);
                 let conn = graceful.watch(conn);
+                let unreadable = unreadable.clone();
                 tokio::spawn(async move {
-                    let _ = conn.await;
+                    if let Err(e) = conn.await {
+                        if let Some(u) = Unreadable::of(&e) {
+                            unreadable(peer, u);
+                        }
+                    }
                     drop(slot);
                 });
             }
@@ -236,6 +243,42 @@ pub(crate) async fn serve_connections<H, F, B>(
     }
     drop(listener);
     let _ = tokio::time::timeout(GRACE, graceful.shutdown()).await;
+}
+
+/// A request hyper could not read, and so answered itself (a bare 400, 414 or
+/// 431, no body) or not at all (an HTTP/2 preface): reported so that the log
+/// and the verdict count it, as a client that sends it has a bug.
+pub(crate) struct Unreadable {
+    /// What hyper answered, if anything.
+    pub(crate) status: Option<u16>,
+    pub(crate) why: String,
+}
+
+impl Unreadable {
+    fn of(e: &hyper::Error) -> Option<Unreadable> {
+        let (status, why) = if e.is_parse_version_h2() {
+            (
+                None,
+                "an HTTP/2 connection preface (h2c prior knowledge); mimeo serves HTTP/1.1 only, so the connection was closed".to_string(),
+            )
+        } else if e.is_parse_too_large() {
+            let uri = e.to_string().contains("URI");
+            let status = if uri { 414 } else { 431 };
+            let what = if uri { "its target" } else { "its head" };
+            (
+                Some(status),
+                format!("the request was not read: {what} is too long ({e})"),
+            )
+        } else if e.is_parse() {
+            (
+                Some(400),
+                format!("the request is not valid HTTP/1.1 and was not read ({e})"),
+            )
+        } else {
+            return None;
+        };
+        Some(Unreadable { status, why })
+    }
 }
 
 /// Answers a connection past the cap with a 503 and closes it, reading (and

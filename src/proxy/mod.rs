@@ -380,10 +380,18 @@ async fn run(
         }))
     });
     let serving = state.clone();
-    serve_connections(listener, limits, stopped, None, move |req, conn| {
-        let state = serving.clone();
-        async move { handle(&state, req, conn.peer).await }
-    })
+    let unread = state.clone();
+    serve_connections(
+        listener,
+        limits,
+        stopped,
+        None,
+        move |req, conn| {
+            let state = serving.clone();
+            async move { handle(&state, req, conn.peer).await }
+        },
+        move |peer, u| unreadable(&unread, peer, u),
+    )
     .await;
     if let Some(t) = ticker {
         t.abort();
@@ -393,6 +401,34 @@ async fn run(
     }
     if let Some(log) = &state.log {
         log.flush();
+    }
+}
+
+/// A request hyper could not read, and so never forwarded: counted by the
+/// verdict and logged, as the mock does (see [`Unreadable`]).
+fn unreadable(state: &State, peer: SocketAddr, u: crate::http::server::Unreadable) {
+    let found = Found {
+        check: "request_valid",
+        rule: "http",
+        message: Box::new(|| u.why.clone()),
+    };
+    state.verdicts.record(None, u.status, [found], || {
+        ("(unread request)".to_string(), peer.ip().to_string())
+    });
+    if let Some(log) = &state.log {
+        log.push(|buf| {
+            push_timestamp(buf, SystemTime::now());
+            buf.extend_from_slice(b" [");
+            push_ip(buf, peer.ip());
+            buf.extend_from_slice(b"] (unread request) -> ");
+            match u.status {
+                Some(s) => push_decimal(buf, u64::from(s)),
+                None => buf.extend_from_slice(b"closed"),
+            }
+            buf.extend_from_slice(b" (");
+            buf.extend_from_slice(u.why.as_bytes());
+            buf.extend_from_slice(b")\n");
+        });
     }
 }
 

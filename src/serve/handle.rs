@@ -24,6 +24,7 @@ use super::{admin, cors, under, State};
 use crate::http::body::MockBody;
 use crate::http::faulty::Conn;
 use crate::http::log::{push_decimal, push_millis};
+use crate::http::server::Unreadable;
 use crate::journal::view::{push_timestamp, timestamp};
 use crate::journal::{kept_body, Entry, Head, Redactor, Why};
 use crate::verdict::Found;
@@ -199,6 +200,34 @@ fn count(state: &State, parts: &Parts, outcome: &Outcome, session: &str, status:
         )
     });
     state.verdicts.add_unlisted(op, outcome.unlisted);
+}
+
+/// A request hyper could not read (see [`Unreadable`]): counted by the
+/// verdict as a broken request, and logged. It has no operation, session or
+/// journal entry: nothing of it was read.
+pub(super) fn unreadable(state: &State, peer: std::net::SocketAddr, u: Unreadable) {
+    let found = Found {
+        check: "request_valid",
+        rule: "http",
+        message: Box::new(|| u.why.clone()),
+    };
+    state.verdicts.record(None, u.status, [found], || {
+        (
+            format!("(unread request from {})", peer.ip()),
+            String::new(),
+        )
+    });
+    state.log.push(|buf| {
+        push_timestamp(buf, SystemTime::now());
+        buf.extend_from_slice(b" [-] (unread request) -> ");
+        match u.status {
+            Some(s) => push_decimal(buf, u64::from(s)),
+            None => buf.extend_from_slice(b"closed"),
+        }
+        buf.extend_from_slice(b" (");
+        buf.extend_from_slice(u.why.as_bytes());
+        buf.extend_from_slice(b")\n");
+    });
 }
 
 /// A session's name as logs and reports show it.

@@ -372,6 +372,10 @@ impl MockServer {
                     let state = served.clone();
                     async move { handle::handle(&state, req, conn).await }
                 },
+                {
+                    let state = state.clone();
+                    move |peer, u| handle::unreadable(&state, peer, u)
+                },
             )
             .await;
             // Log lines are written in batches; the last batch goes out now.

@@ -231,3 +231,48 @@ async fn proxy_gates_ci_the_same_way() {
     assert_eq!(out.code, Some(0), "{out}");
     assert!(read(&xml).contains("failures=\"0\""));
 }
+
+#[tokio::test]
+async fn a_request_that_is_not_http_fails_ci_too() {
+    // A client that forgot to percent-encode a space got hyper's bare 400, and
+    // nothing counted it: `--fail-on-violation` passed. An h2c client's
+    // connection was dropped with no trace.
+    use std::io::{Read, Write};
+    for (mode, args) in [("serve", &["--port", "0"][..]), ("proxy", &[][..])] {
+        let mock = spawn_command("serve", &["--port", "0"]);
+        let mut all = vec!["--fail-on-violation"];
+        all.extend_from_slice(args);
+        let target;
+        if mode == "proxy" {
+            target = mock.url.clone();
+            all.extend_from_slice(&["--port", "0", "--target", &target]);
+        }
+        let running = spawn_command(mode, &all);
+        let addr = running.url.trim_start_matches("http://").to_string();
+        for raw in [
+            format!("GET /v1/Stores/a b HTTP/1.1\r\nHost: {addr}\r\n\r\n"),
+            "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_string(),
+        ] {
+            let mut s = std::net::TcpStream::connect(&addr).unwrap();
+            s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+                .unwrap();
+            s.write_all(raw.as_bytes()).unwrap();
+            let mut answer = String::new();
+            let _ = s.read_to_string(&mut answer);
+            if raw.starts_with("GET") {
+                assert!(answer.starts_with("HTTP/1.1 400"), "{mode}: {answer}");
+            }
+        }
+        let stopped = running.stop();
+        assert_eq!(stopped.code, Some(1), "{mode}: {stopped}");
+        assert!(
+            stopped.stderr.contains("(unread request) -> 400"),
+            "{mode}: {stopped}"
+        );
+        assert!(
+            stopped.stderr.contains("h2c prior knowledge"),
+            "{mode}: {stopped}"
+        );
+        mock.stop();
+    }
+}
