@@ -651,10 +651,11 @@ fn simulated(
 /// characters (a DNS name's 253, a port), nothing but an authority, no user
 /// information.
 fn is_authority(host: &str) -> bool {
+    // RFC 3986 §3.2.2-3: a registered name, IP literal or address, and port
+    // (checked by byte: this runs for every request).
     !host.is_empty()
         && host.len() <= 261
-        && !host.contains('@')
         && host
-            .parse::<hyper::http::uri::Authority>()
-            .is_ok_and(|a| a.as_str() == host)
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~%!$&'()*+,;=:[]".contains(&b))
 }
