@@ -76,13 +76,22 @@ impl fmt::Display for NotNormal {
 
 /// E.164 without a country context: drop spaces, `-`, `.`, `(` and `)`; a leading
 /// `00` is the international prefix (`+`); ten digits without `+` are a US
-/// number (`+1`), eleven starting with 1 are one without its `+`. The result must
-/// be `+` and 8 to 15 digits.
+/// number (`+1`), eleven starting with 1 are one without its `+`. An
+/// international number's `(0)` is the trunk prefix dialled only at home
+/// (`+44 (0) 20 7946 0958` is `+442079460958`). The result must be `+` and 8
+/// to 15 digits, the first not 0 (no country code starts with 0).
 pub(crate) fn phone(value: &str) -> Option<String> {
-    let kept: String = value
+    let spaced: String = value
         .chars()
-        .filter(|c| !(c.is_whitespace() || matches!(c, '-' | '.' | '(' | ')')))
+        .filter(|c| !(c.is_whitespace() || matches!(c, '-' | '.')))
         .collect();
+    let international = spaced.starts_with('+') || spaced.starts_with("00");
+    let spaced = if international {
+        spaced.replacen("(0)", "", 1)
+    } else {
+        spaced
+    };
+    let kept: String = spaced.chars().filter(|c| !matches!(c, '(' | ')')).collect();
     let digits_only = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     let e164 = if let Some(rest) = kept.strip_prefix("00") {
         format!("+{rest}")
@@ -96,7 +105,8 @@ pub(crate) fn phone(value: &str) -> Option<String> {
         return None;
     };
     let digits = e164.strip_prefix('+')?;
-    (digits_only(digits) && (8..=15).contains(&digits.len())).then_some(e164)
+    (digits_only(digits) && (8..=15).contains(&digits.len()) && !digits.starts_with('0'))
+        .then_some(e164)
 }
 
 #[cfg(test)]
@@ -113,6 +123,9 @@ mod tests {
             ("+44 20 7946 0958", "+442079460958"),
             ("+4930123456", "+4930123456"),
             ("\t+1 317 555 6789 ", "+13175556789"),
+            ("+44 (0) 20 7946 0958", "+442079460958"),
+            ("+44(0)2079460958", "+442079460958"),
+            ("0044 (0)20 7946 0958", "+442079460958"),
         ] {
             assert_eq!(phone(raw).as_deref(), Some(want), "{raw}");
         }
@@ -127,6 +140,8 @@ mod tests {
             "555-6789",
             "+1 317 555 678٩",
             "00",
+            "+0000000000",
+            "000123456789",
         ] {
             assert_eq!(phone(raw), None, "{raw}");
         }
