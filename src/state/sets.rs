@@ -256,6 +256,9 @@ fn add(
             ),
         ));
     }
+    if let Some(other) = &other {
+        too_many_merged(cx, world, si, &key, other)?;
+    }
     let made = if found.exists {
         0
     } else {
@@ -352,6 +355,9 @@ fn change(
             ),
         ));
     }
+    if let Some(other) = &other {
+        too_many_merged(cx, world, si, &key, other)?;
+    }
     let owner = owner_mut(cx, world, false)?;
     if let Some(v) = owner.sets[set.slot]
         .get_mut(key.as_str())
@@ -425,6 +431,55 @@ pub(crate) fn push(values: &mut Vec<Box<str>>, value: Box<str>, s: &Settings) ->
         dropped += 1;
     }
     (1, dropped)
+}
+
+/// Refuses an add or modify whose merge would give the merged owner more keys in a set
+/// than the contract's list can show, as an add giving one owner that many is
+/// refused: the merge used to drop the keys past the limit without a word.
+fn too_many_merged(
+    cx: &Cx,
+    world: &World,
+    added: usize,
+    key: &str,
+    other: &str,
+) -> Result<(), SimOutcome> {
+    let Some(&owner_res) = cx.plan.chain.last() else {
+        return Ok(());
+    };
+    let me = cx.keys.last().map_or("", String::as_str);
+    let Some(items) = siblings(cx, world) else {
+        return Ok(());
+    };
+    let (mine, theirs) = (items.get(me), items.get(other));
+    for &si in &cx.model.resources[owner_res].sets {
+        let set = &cx.model.sets[si];
+        let a = mine.and_then(|i| i.sets.get(set.slot));
+        let b = theirs.and_then(|i| i.sets.get(set.slot));
+        let mut keys: Vec<&str> = a
+            .into_iter()
+            .chain(b)
+            .flat_map(|e| e.keys())
+            .map(|k| &**k)
+            .collect();
+        if si == added {
+            keys.push(key);
+        }
+        keys.sort_unstable();
+        keys.dedup();
+        if keys.len() > set.max_keys {
+            return Err(SimOutcome::error(
+                400,
+                format!(
+                    "adding this value would merge {me} and {other} into one {} with {} {} keys, more than the {} the contract lists; nothing changed",
+                    cx.model.resources[owner_res].name,
+                    keys.len(),
+                    set.name,
+                    set.max_keys
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Merges the request's owner with `other`, which holds one of its values.

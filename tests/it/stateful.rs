@@ -862,3 +862,31 @@ async fn a_location_names_the_mock_when_the_host_header_is_no_host() {
         r.headers
     );
 }
+
+#[tokio::test]
+async fn a_merge_that_would_hold_more_types_than_the_list_shows_is_refused() {
+    // Two profiles of 30 idTypes each merged into one of 61, of which the
+    // list showed 50: eleven types were dropped without a word.
+    let server = stateful(StateOptions::default()).await;
+    let base = server.url();
+    for i in 0..30 {
+        add(&base, PROFILE, &format!("t{i}"), "v1", &[]).await;
+        add(&base, OTHER, &format!("u{i}"), "v2", &[]).await;
+    }
+    add(&base, PROFILE, "email", "shared@x.io", &[]).await;
+    let body = json!({"idType": "email", "value": "shared@x.io"}).to_string();
+    let r = send(&base, "POST", &ids(OTHER), &[], Some(&body)).await;
+    assert_eq!(r.status, 400, "{:?}", r.body);
+    assert!(
+        String::from_utf8_lossy(&r.body).contains("nothing changed"),
+        "{:?}",
+        r.body
+    );
+    // Nothing changed: both profiles are as they were, unmerged.
+    assert_eq!(values(&base, OTHER, "u7", &[]).await, Ok(vec!["v2".into()]));
+    assert_eq!(values(&base, OTHER, "email", &[]).await, Err(404));
+    assert_eq!(
+        values(&base, PROFILE, "t7", &[]).await,
+        Ok(vec!["v1".into()])
+    );
+}
