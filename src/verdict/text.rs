@@ -6,6 +6,9 @@ use std::fmt;
 
 use super::Verdict;
 
+/// Operations the coverage line names as not called, at most.
+const NOT_CALLED_SHOWN: usize = 20;
+
 impl Verdict {
     /// `coverage: 3 of 7 operations called, 5 of 31 documented statuses answered; not called: …`
     pub fn coverage_line(&self) -> String {
@@ -17,9 +20,18 @@ impl Verdict {
             c.statuses_answered,
             c.statuses_documented
         );
+        // The first few only: a large document's thousand names made one
+        // line of half a megabyte (the JSON report lists them all).
         if !c.not_called.is_empty() {
             line.push_str("; not called: ");
-            line.push_str(&c.not_called.join(", "));
+            let shown = c.not_called.len().min(NOT_CALLED_SHOWN);
+            line.push_str(&c.not_called[..shown].join(", "));
+            if c.not_called.len() > shown {
+                line.push_str(&format!(
+                    ", and {} more (--report-json lists them all)",
+                    c.not_called.len() - shown
+                ));
+            }
         }
         line
     }
@@ -64,5 +76,22 @@ impl fmt::Display for Verdict {
             }
         }
         writeln!(f, "{}", self.coverage_line())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_coverage_line_names_a_few_operations_not_called() {
+        let mut v = Verdict::default();
+        v.coverage.not_called = (0..1000).map(|i| format!("op{i}")).collect();
+        let line = v.coverage_line();
+        assert!(line.contains("not called: op0, op1,"), "{line}");
+        assert!(line.contains("op19, and 980 more"), "{line}");
+        assert!(!line.contains("op20"), "{line}");
+        v.coverage.not_called.truncate(3);
+        assert!(v.coverage_line().ends_with("not called: op0, op1, op2"));
     }
 }
