@@ -435,6 +435,18 @@ fn patch_error(
     limit: Option<usize>,
 ) {
     let Value::Object(map) = v else { return };
+    // An envelope (`{"error": {"status": 400, "message": ...}}`, as Spotify,
+    // Microsoft Graph and Google's APIs answer) is filled inside.
+    let declared = fields.message.as_deref();
+    let has_message = declared
+        .into_iter()
+        .chain(MESSAGE_FIELDS)
+        .any(|k| map.get(k).is_some_and(Value::is_string));
+    if !has_message {
+        if let Some(inner @ Value::Object(_)) = map.get_mut("error") {
+            return patch_error(fields, inner, status, same_status, message, limit);
+        }
+    }
     if let Some(field) = &fields.status {
         if map.get(field).is_some_and(Value::is_number) {
             map.insert(field.clone(), status.into());
@@ -454,7 +466,6 @@ fn patch_error(
             }
         }
     }
-    let declared = fields.message.as_deref();
     for key in declared.into_iter().chain(MESSAGE_FIELDS) {
         if let Some(field @ Value::String(_)) = map.get_mut(key) {
             *field = Value::String(truncate_chars(message, limit.unwrap_or(usize::MAX)));

@@ -1110,3 +1110,24 @@ fn method_for(path: &str) -> &'static str {
         "PUT"
     }
 }
+
+#[tokio::test]
+async fn an_error_envelope_is_filled_inside() {
+    // `{"error": {"status", "message"}}` (Spotify, Microsoft Graph) got the
+    // generated example: status 400 on a 401, a message saying nothing.
+    let doc = std::fs::read_to_string("tests/fixtures/nested-error.yaml").unwrap();
+    let (c, server) = serve_text(&doc).await;
+    let url = server.url();
+    let bearer = [("authorization", "Bearer t0ken-abc")];
+    let r = send(&url, "GET", "/albums", &bearer, None).await;
+    assert_eq!(r.status, 400);
+    let body = r.json();
+    assert_eq!(body["error"]["status"], 400, "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("ids"), "{body}");
+    assert_valid(&c, "albums", &r);
+    let r = send(&url, "GET", "/albums?ids=1", &[], None).await;
+    assert_eq!(r.status, 401);
+    assert_eq!(r.json()["error"]["status"], 401, "{:?}", r.body);
+    assert_valid(&c, "albums", &r);
+}
