@@ -47,6 +47,10 @@ pub(crate) fn decode(
     body: &[u8],
     limit: usize,
 ) -> Result<Option<Vec<u8>>, CodingError> {
+    // Nothing to decode (a client may send its coding on every request).
+    if body.is_empty() {
+        return Ok(None);
+    }
     let mut codings = Vec::new();
     for value in headers.get_all(CONTENT_ENCODING) {
         let text = value.to_str().map_err(|_| {
@@ -112,8 +116,12 @@ impl Coding {
             Coding::Gzip => read(&mut flate2::read::MultiGzDecoder::new(bytes)),
             // RFC 9110's `deflate` is zlib-wrapped; some clients send it raw.
             Coding::Deflate if bytes.first().is_some_and(|b| b & 0x0f == 8) => {
-                read(&mut flate2::read::ZlibDecoder::new(bytes))
-                    .or_else(|_| read(&mut flate2::read::DeflateDecoder::new(bytes)))
+                match read(&mut flate2::read::ZlibDecoder::new(bytes)) {
+                    Err(CodingError::Malformed(_)) => {
+                        read(&mut flate2::read::DeflateDecoder::new(bytes))
+                    }
+                    other => other,
+                }
             }
             Coding::Deflate => read(&mut flate2::read::DeflateDecoder::new(bytes)),
             Coding::Brotli => read(&mut brotli_decompressor::Decompressor::new(bytes, 4096)),
@@ -167,12 +175,21 @@ mod tests {
         // (Python's `brotli.compress(b'{"a":1}')`.)
         let br = [11, 3, 128, 123, 34, 97, 34, 58, 49, 125, 3];
         assert_eq!(decode(&headers("br"), &br, 100), Ok(Some(body.to_vec())));
-        // A bomb stops at the limit.
+        // A bomb stops at the limit, in every coding.
         let big = gzip(&vec![b' '; 10_000]);
         assert_eq!(
             decode(&headers("gzip"), &big, 1000),
             Err(CodingError::TooLarge)
         );
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        z.write_all(&[b' '; 10_000]).unwrap();
+        assert_eq!(
+            decode(&headers("deflate"), &z.finish().unwrap(), 1000),
+            Err(CodingError::TooLarge)
+        );
+        // An empty body has nothing to decode, whatever its coding says.
+        assert_eq!(decode(&headers("gzip"), b"", 1000), Ok(None));
+        assert_eq!(decode(&headers("UTF-8"), b"", 1000), Ok(None));
     }
 
     #[test]

@@ -123,13 +123,15 @@ impl<'a> Intake<'a> {
     /// How the request breaks its operation's contract (empty: it keeps it, or no
     /// operation serves it): the first violations, and how many more.
     #[cfg(feature = "proxy")]
+    /// [`Intake::check`]'s violations; a `body` of `None` is not checked (the
+    /// rest of the request is).
     pub(crate) fn violations(
         &self,
         contract: &Contract,
         parts: &Parts,
-        body: &[u8],
+        body: Option<&[u8]>,
     ) -> Capped<Violation> {
-        self.check(contract, parts, body).0
+        self.checked(contract, parts, body).0
     }
 
     /// [`Intake::violations`], and the body as read (JSON, or a form read into
@@ -139,6 +141,15 @@ impl<'a> Intake<'a> {
         contract: &Contract,
         parts: &Parts,
         body: &[u8],
+    ) -> (Capped<Violation>, Option<serde_json::Value>) {
+        self.checked(contract, parts, Some(body))
+    }
+
+    fn checked(
+        &self,
+        contract: &Contract,
+        parts: &Parts,
+        body: Option<&[u8]>,
     ) -> (Capped<Violation>, Option<serde_json::Value>) {
         let Route::Operation(op, params) = &self.route else {
             return (Capped::default(), None);

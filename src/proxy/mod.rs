@@ -531,19 +531,26 @@ async fn handle(
             Answered::Proxy(built, ProxyAnswer::RequestUnreadable, msg)
         }
         Ok(body) => {
-            // Checked as the client meant it (decoded), forwarded as sent.
-            let decoded = match crate::http::coding::decode(&parts.headers, &body, state.max_body) {
-                Ok(d) => d.map(bytes::Bytes::from),
-                Err(e) => {
-                    found.push(
-                        Check::RequestValid,
-                        "content-encoding".into(),
-                        e.to_string(),
-                    );
-                    None
+            // Checked as the client meant it (decoded), forwarded as sent. A body
+            // the proxy cannot decode (a coding it does not read, more than
+            // --max-body-size decoded) is not checked, as the target may read
+            // it; one that is not what its coding says is the client's fault.
+            use crate::http::coding::{decode, CodingError};
+            let decoded = match decode(&parts.headers, &body, state.max_body) {
+                Ok(d) => Ok(d.map(bytes::Bytes::from)),
+                Err(CodingError::Malformed(e)) => {
+                    let why = format!("the body does not decode as its Content-Encoding says: {e}");
+                    found.push(Check::RequestValid, "content-encoding".into(), why);
+                    Err(())
                 }
+                Err(_) => Err(()),
             };
-            let invalid = intake.violations(contract, &parts, decoded.as_ref().unwrap_or(&body));
+            let checked = match &decoded {
+                Ok(Some(d)) => Some(&d[..]),
+                Ok(None) => Some(&body[..]),
+                Err(()) => None,
+            };
+            let invalid = intake.violations(contract, &parts, checked);
             for v in &invalid.items {
                 found.push(Check::RequestValid, v.rule.clone(), v.text());
             }

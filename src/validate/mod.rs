@@ -100,8 +100,9 @@ pub(crate) struct RequestParts<'a> {
     pub(crate) query: &'a [(Cow<'a, str>, Cow<'a, str>)],
     /// Request headers.
     pub(crate) headers: &'a HeaderMap,
-    /// The body bytes.
-    pub(crate) body: &'a [u8],
+    /// The body bytes; `None` when they cannot be checked (the proxy could
+    /// not decode them), so only the rest of the request is.
+    pub(crate) body: Option<&'a [u8]>,
 }
 
 /// Validates a request against `op`; an empty list means the request keeps the
@@ -144,7 +145,7 @@ pub(crate) fn params_valid(
         path,
         query,
         headers,
-        body: &[],
+        body: None,
     };
     let mut out = Capped::default();
     params::validate_params(contract, &op.params, &req, &mut out);
@@ -186,8 +187,10 @@ fn validate_body(
     req: &RequestParts<'_>,
     out: &mut Capped<Violation>,
 ) -> Option<Value> {
+    // (Not checked at all when the proxy could not decode it.)
+    let bytes = req.body?;
     let Some(body) = &op.body else {
-        if !says_nothing(req.body) {
+        if !says_nothing(bytes) {
             push(
                 out,
                 violation(
@@ -200,7 +203,7 @@ fn validate_body(
         }
         return None;
     };
-    if req.body.is_empty() {
+    if bytes.is_empty() {
         if body.required {
             let types = media_list(body.content.iter().map(|m| m.name.as_str()));
             push(
@@ -263,7 +266,7 @@ fn validate_body(
         return None;
     };
     if let Some(shape) = &media.form {
-        return match form::read(&contract.schemas, shape, content_type, req.body) {
+        return match form::read(&contract.schemas, shape, content_type, bytes) {
             Ok(value) => {
                 check_body(contract, media.schema, &value, out);
                 Some(value)
@@ -281,7 +284,7 @@ fn validate_body(
     if !media.json || !media::is_json(content_type) {
         return None;
     }
-    let value: Value = match serde_json::from_slice(req.body) {
+    let value: Value = match serde_json::from_slice(bytes) {
         Ok(v) => v,
         Err(e) => {
             push(

@@ -367,6 +367,16 @@ async fn a_compressed_body_is_read_as_what_it_decodes_to() {
         values(&base, PROFILE, "email", &[]).await,
         Ok(vec!["zipped@x.io".to_string()])
     );
+    // A client that sends its coding on every request, bodiless ones too.
+    let get = send_bytes(
+        &base,
+        "GET",
+        &ids(PROFILE),
+        &coded("gzip"),
+        Default::default(),
+    )
+    .await;
+    assert_eq!(get.status, 200, "{:?}", get.body);
     // The journal shows what the client meant to send.
     let journal = send(&base, "GET", "/__admin/requests", &[], None)
         .await
