@@ -174,8 +174,10 @@ impl Redactor<'_> {
     /// `+` read as a space, as form decoding reads it.
     fn carries(&self, decoded: &str) -> bool {
         let plus = decoded.contains(' ').then(|| decoded.replace(' ', "+"));
+        // As `request_forms`: a credential this short (a cookie's `1`) would
+        // hide every value holding that text.
         self.found.iter().any(|c| {
-            !c.is_empty()
+            c.len() >= 4
                 && (decoded.contains(c.as_ref())
                     || plus.as_ref().is_some_and(|p| p.contains(c.as_ref())))
         })
@@ -299,6 +301,23 @@ mod tests {
     use super::*;
     use base64::Engine;
     use hyper::header::HeaderValue;
+
+    #[test]
+    fn a_short_credential_hides_no_value_holding_it() {
+        // `Cookie: consent=1` hid `limit=10`.
+        let contract = crate::Contract::embedded().unwrap();
+        let mut h = HeaderMap::new();
+        h.insert(
+            COOKIE,
+            HeaderValue::from_static("consent=1; session=s3cr3t-c00kie"),
+        );
+        let none = Secrets::default();
+        let r = Redactor::new(&contract.profile, &none, &h);
+        assert_eq!(
+            r.target("/pets", Some("limit=10&x=s3cr3t-c00kie")),
+            "/pets?limit=10&x=%5Bredacted%5D"
+        );
+    }
 
     #[test]
     fn hides_every_form_of_what_the_request_sent() {
