@@ -246,6 +246,11 @@ impl Responder {
                     Bytes::from(buf)
                 }
             };
+            // The template is JSON; an XML error body is written from it.
+            let bytes = match serde_json::from_slice::<Value>(&bytes) {
+                Ok(v) if cb.xml => cb.bytes_of(contract, &v),
+                _ => bytes,
+            };
             (cb.content_type.clone(), bytes)
         });
         finish(code, headers, body)

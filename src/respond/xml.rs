@@ -121,7 +121,7 @@ impl<'a> Writer<'a> {
                     if attribute && !v.is_object() && !v.is_array() {
                         let n = mx.and_then(|x| x.get("name")?.as_str()).unwrap_or(key);
                         out.push(' ');
-                        out.push_str(&qualified(n, mx));
+                        out.push_str(&clean(n)); // (unprefixed: its namespace is declared nowhere)
                         out.push_str("=\"");
                         escape(out, &scalar(v), true);
                         out.push('"');
@@ -196,8 +196,12 @@ impl<'a> Writer<'a> {
 /// `prefix:name` when the `xml` object gives a prefix; the name made a valid
 /// XML name.
 fn qualified(name: &str, xml: Option<&Value>) -> String {
+    // Only where the same object declares the namespace (the element's tag
+    // does): a prefix bound nowhere makes the document unreadable to
+    // namespace-aware parsers.
+    let declared = xml.is_some_and(|x| x.get("namespace").is_some_and(Value::is_string));
     match xml.and_then(|x| x.get("prefix")?.as_str()) {
-        Some(p) if !p.is_empty() => format!("{}:{}", clean(p), clean(name)),
+        Some(p) if !p.is_empty() && declared => format!("{}:{}", clean(p), clean(name)),
         _ => clean(name),
     }
 }
@@ -247,6 +251,10 @@ fn escape(out: &mut String, text: &str, attribute: bool) {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' if attribute => out.push_str("&quot;"),
+            // Kept as they are only in text: an attribute's are read as spaces.
+            '\t' if attribute => out.push_str("&#9;"),
+            '\n' if attribute => out.push_str("&#10;"),
+            '\r' if attribute => out.push_str("&#13;"),
             '\t' | '\n' | '\r' => out.push(c),
             c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
             c => out.push(c),

@@ -1131,3 +1131,39 @@ async fn an_error_envelope_is_filled_inside() {
     assert_eq!(r.json()["error"]["status"], 401, "{:?}", r.body);
     assert_valid(&c, "albums", &r);
 }
+
+#[tokio::test]
+async fn the_mocks_own_error_in_an_xml_shape_is_xml() {
+    let doc = r#"
+openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /items:
+    get:
+      operationId: list
+      parameters:
+        - {name: n, in: query, required: true, schema: {type: integer}}
+      responses:
+        '200': {description: ok}
+        '400':
+          description: bad
+          content:
+            application/xml:
+              schema: {$ref: '#/components/schemas/Error'}
+components:
+  schemas:
+    Error:
+      type: object
+      properties:
+        code: {type: integer, example: 400}
+        message: {type: string, example: bad}
+"#;
+    let (_, server) = serve_text(doc).await;
+    let r = send(&server.url(), "GET", "/items?n=x", &[], None).await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.header("content-type"), Some("application/xml"));
+    let text = String::from_utf8(r.body.to_vec()).unwrap();
+    assert!(text.starts_with("<?xml"), "{text}");
+    assert!(text.contains("<Error><code>400</code><message>"), "{text}");
+    assert!(text.contains("query parameter n"), "{text}");
+}
