@@ -458,7 +458,7 @@ impl<'a> Loader<'a> {
             let examples = self.examples_of(here, &mat);
             if !media::essence(name).contains('/') {
                 self.warnings.push(format!(
-                    "#{mat}: `{name}` is not a media type (`type/subtype`); only `Accept: */*` (or none) gets it, labelled as written"
+                    "#{mat}: `{name}` is not a media type (`type/subtype`); only the range `*/*` covers it (`Accept: */*` or none for an answer), and it is sent labelled as written"
                 ));
             }
             out.push(MediaType {

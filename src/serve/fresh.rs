@@ -5,9 +5,9 @@
 //! keys its pending operations by id would see them collide. Other headers
 //! naming the old value (`Location`, an `Operation-Location` URL) name the new
 //! one. A 202's body member that says where to follow the operation
-//! (`statusUrl`, `operationUrl`, `monitorUrl`, `location`) says what its
-//! `Location` says, when the schema allows it (the contract's example is the
-//! word `statusUrl`). Nothing else in the body changes: it is the state's (an
+//! (`statusUrl`, `operationUrl`, `monitorUrl`; not `location`, a resource's
+//! region in Azure's) says what its `Location` says, when the schema allows it
+//! (the contract's example is the word `statusUrl`). Nothing else in the body changes: it is the state's (an
 //! id there is a resource's, not the operation's), and a value too short to be
 //! told apart (`Retry-After: 5`) is left alone.
 
@@ -126,11 +126,7 @@ fn point_at_location(contract: &Contract, op: &Operation, built: &mut Built) {
             .filter(|c| *c != '_' && *c != '-')
             .collect::<String>()
             .to_ascii_lowercase();
-        if value.is_string()
-            && matches!(
-                key.as_str(),
-                "statusurl" | "operationurl" | "monitorurl" | "location"
-            )
+        if value.is_string() && matches!(key.as_str(), "statusurl" | "operationurl" | "monitorurl")
         {
             *value = Value::String(location.to_string());
             changed = true;

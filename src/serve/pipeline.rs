@@ -648,14 +648,77 @@ fn simulated(
 }
 
 /// Whether a `Host` value is a host (and port) a URL can carry: at most 261
-/// characters (a DNS name's 253, a port), nothing but an authority, no user
-/// information.
+/// characters (a DNS name's 253, a port), a registered name or IPv4 address
+/// (RFC 3986 §3.2.2's characters, no `%`) or a bracketed IP literal, then at
+/// most one `:` and digits. Checked by byte: this runs for every request.
 fn is_authority(host: &str) -> bool {
-    // RFC 3986 §3.2.2-3: a registered name, IP literal or address, and port
-    // (checked by byte: this runs for every request).
-    !host.is_empty()
-        && host.len() <= 261
-        && host
+    if host.is_empty() || host.len() > 261 {
+        return false;
+    }
+    let (name, port) = match host.strip_prefix('[') {
+        Some(rest) => match rest.split_once(']') {
+            Some((literal, after))
+                if !literal.is_empty()
+                    && literal
+                        .bytes()
+                        .all(|b| b.is_ascii_hexdigit() || b":.".contains(&b)) =>
+            {
+                match after {
+                    "" => return true,
+                    _ => ("x", after.strip_prefix(':')),
+                }
+            }
+            _ => return false,
+        },
+        None => match host.split_once(':') {
+            Some((name, port)) => (name, Some(port)),
+            None => (host, None),
+        },
+    };
+    let port_ok = |p: &str| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit());
+    !name.is_empty()
+        && name
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._~%!$&'()*+,;=:[]".contains(&b))
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=".contains(&b))
+        && match port {
+            None => !host.starts_with('['),
+            Some(p) => port_ok(p),
+        }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_authority;
+
+    #[test]
+    fn a_host_is_a_name_or_address_and_a_port() {
+        for good in [
+            "127.0.0.1:4010",
+            "mock.test",
+            "mock.test:80",
+            "[::1]",
+            "[::1]:8080",
+            "a_b-c.d",
+        ] {
+            assert!(is_authority(good), "{good}");
+        }
+        let long = "h".repeat(300);
+        for bad in [
+            "",
+            long.as_str(),
+            "a b",
+            "evil.com/path?x=",
+            "u:p@evil.com",
+            "a:b:c",
+            "host:abc",
+            "host:",
+            "[::1",
+            "[]",
+            "[::1]x",
+            "%41",
+            "host:123456",
+        ] {
+            assert!(!is_authority(bad), "{bad}");
+        }
+    }
 }

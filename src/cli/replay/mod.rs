@@ -77,8 +77,9 @@ fn without_userinfo(url: &str) -> (String, Option<(String, String)>) {
     let Some(start) = url.find("://").map(|i| i + 3) else {
         return (url.to_string(), None);
     };
+    // (`\` ends the authority too, as URL parsers read special schemes.)
     let end = url[start..]
-        .find(['/', '?', '#'])
+        .find(['/', '?', '#', '\\'])
         .map_or(url.len(), |i| start + i);
     let Some(at) = url[start..end].rfind('@').map(|i| start + i) else {
         return (url.to_string(), None);
@@ -91,7 +92,9 @@ fn without_userinfo(url: &str) -> (String, Option<(String, String)>) {
     let info = &url[start..at];
     let (user, pass) = info.split_once(':').unwrap_or((info, ""));
     let base = format!("{}{}", &url[..start], &url[at + 1..]);
-    (base, Some((decode(user), decode(pass))))
+    // `http://@host` gives no credentials.
+    let given = !(user.is_empty() && pass.is_empty());
+    (base, given.then(|| (decode(user), decode(pass))))
 }
 
 pub(crate) fn run(args: ReplayArgs) -> i32 {
@@ -105,6 +108,15 @@ pub(crate) fn run(args: ReplayArgs) -> i32 {
             info
         }
         None => None,
+    };
+    // A reference URL's too (a run sends the same credentials to both sides).
+    let in_url = match &mut args.reference {
+        Some(Reference::Url(url)) => {
+            let (base, info) = without_userinfo(url);
+            *url = base;
+            in_url.or(info)
+        }
+        _ => in_url,
     };
     let in_process = args.target.is_none() || args.reference == Some(Reference::Mock);
     if args.seed_state.is_some() && !in_process {
@@ -297,4 +309,35 @@ async fn interrupted(signal: &mut Option<tokio::signal::unix::Signal>) -> bool {
 #[cfg(not(unix))]
 async fn interrupted(_: &mut ()) -> bool {
     tokio::signal::ctrl_c().await.is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_userinfo;
+
+    #[test]
+    fn userinfo_is_taken_out_of_a_target_url() {
+        let creds = |u: &str, p: &str| Some((u.to_string(), p.to_string()));
+        assert_eq!(
+            without_userinfo("https://AC1:p%40ss@api.x.io/v1?a=b@c"),
+            ("https://api.x.io/v1?a=b@c".into(), creds("AC1", "p@ss"))
+        );
+        assert_eq!(
+            without_userinfo("http://u:p:q@[::1]:8080"),
+            ("http://[::1]:8080".into(), creds("u", "p:q"))
+        );
+        assert_eq!(
+            without_userinfo("http://host/path@x"),
+            ("http://host/path@x".into(), None)
+        );
+        assert_eq!(
+            without_userinfo("http://a\\@b"),
+            ("http://a\\@b".into(), None)
+        );
+        assert_eq!(
+            without_userinfo("http://@host"),
+            ("http://host".into(), None)
+        );
+        assert_eq!(without_userinfo("host:80"), ("host:80".into(), None));
+    }
 }

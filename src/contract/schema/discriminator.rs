@@ -46,6 +46,12 @@ pub(super) fn rewrite(map: &mut Map<String, Value>) {
             })
             .collect();
         for (i, branch) in branches.iter_mut().enumerate() {
+            // A branch that cannot be an object (`{type: 'null'}` beside the
+            // `$ref`s) is named by nothing; it stays as written, so the
+            // generator still sees it for what it is.
+            if cannot_be_object(branch) {
+                continue;
+            }
             let mut others: Vec<&String> = names
                 .iter()
                 .enumerate()
@@ -69,6 +75,15 @@ pub(super) fn rewrite(map: &mut Map<String, Value>) {
                 WRAPPED: reference,
             });
         }
+    }
+}
+
+/// Whether an inline schema's `type` leaves out `object`.
+fn cannot_be_object(branch: &Value) -> bool {
+    match branch.get("type") {
+        Some(Value::String(t)) => t != "object",
+        Some(Value::Array(ts)) => !ts.iter().any(|t| t == "object"),
+        _ => false,
     }
 }
 
@@ -134,6 +149,11 @@ mod tests {
         );
         assert_eq!(branch_ref(&s["oneOf"][1]), Some("#/components/schemas/Dog"));
         assert_eq!(branch_ref(&s["oneOf"][2]), None);
+        // A branch that cannot be an object stays as written.
+        let mut n = json!({"oneOf": [{"$ref": "#/a/B"}, {"type": "null"}],
+                           "discriminator": {"propertyName": "k"}});
+        rewrite(n.as_object_mut().unwrap());
+        assert_eq!(n["oneOf"][1], json!({"type": "null"}));
         // Once only.
         let before = s.clone();
         rewrite(s.as_object_mut().unwrap());
