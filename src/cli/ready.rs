@@ -26,10 +26,13 @@ pub(crate) fn write(path: &Path, url: &str) -> Result<(), String> {
     };
     let fail = |e: io::Error| format!("cannot write the ready file {}: {e}", path.display());
     std::fs::create_dir_all(dir).map_err(fail)?;
-    let mut file = tempfile::Builder::new()
-        .prefix(".mimeo-ready-")
-        .tempfile_in(dir)
-        .map_err(fail)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".mimeo-ready-");
+    // Readable as a file the user created would be (0666 less the umask), not the
+    // temporary file's 0600: the wrapper polling it may run as another user.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut file = builder.tempfile_in(dir).map_err(fail)?;
     file.write_all(format!("{url}\n").as_bytes())
         .map_err(fail)?;
     file.persist(path).map_err(|e| fail(e.error))?;

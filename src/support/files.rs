@@ -2,7 +2,10 @@
 //! not at all, through a temporary file with an unpredictable name created
 //! exclusively in the same directory (the `tempfile` crate), then moved into
 //! place, so an interrupted run never leaves half a file and a planted symlink
-//! cannot redirect the write.
+//! cannot redirect the write. The file ends up with the mode a plain
+//! `File::create` gives (0666 less the umask, or the mode of the file it
+//! replaces), not the temporary file's private 0600, so that a report written
+//! in a container stays readable by the CI user that reads it.
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -48,13 +51,33 @@ fn temp_with(path: &Path, text: &str) -> io::Result<tempfile::NamedTempFile> {
         _ => Path::new("."),
     };
     std::fs::create_dir_all(dir)?;
-    let mut file = tempfile::Builder::new()
-        .prefix(".mimeo-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".mimeo-").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // 0666 is narrowed by the umask when the file is created, as open(2) does for File::create.
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut file = builder.tempfile_in(dir)?;
+    #[cfg(unix)]
+    keep_mode_of(path, file.as_file())?;
     file.write_all(text.as_bytes())?;
     file.as_file().sync_all()?;
     Ok(file)
+}
+
+/// Gives `file` the permission bits of the regular file at `path`, if there is
+/// one: a report or snapshot rewritten keeps the mode the user gave it.
+#[cfg(unix)]
+fn keep_mode_of(path: &Path, file: &std::fs::File) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_file() => file.set_permissions(std::fs::Permissions::from_mode(
+            m.permissions().mode() & 0o777,
+        )),
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -72,5 +95,24 @@ mod tests {
         write_atomic(&path, "third").unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "third");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_written_file_gets_the_mode_file_create_would() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let fresh = dir.path().join("fresh.json");
+        let plain = dir.path().join("plain.json");
+        write_atomic(&fresh, "{}").unwrap();
+        std::fs::File::create(&plain).unwrap();
+        assert_eq!(mode(&fresh), mode(&plain));
+        let kept = dir.path().join("kept.xml");
+        std::fs::write(&kept, "old").unwrap();
+        std::fs::set_permissions(&kept, std::fs::Permissions::from_mode(0o640)).unwrap();
+        write_report(&kept, "new").unwrap();
+        assert_eq!(mode(&kept), 0o640);
+        assert_eq!(std::fs::read_to_string(&kept).unwrap(), "new");
     }
 }

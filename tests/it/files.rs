@@ -246,3 +246,39 @@ fn odd_characters_from_a_target_reach_no_report_or_terminal_raw() {
     );
     assert!(xml.contains("\\u{fffe}"), "{xml}");
 }
+
+/// Reports and snapshots get the mode a plain `File::create` gives (0666 less
+/// the umask), and a report replaced keeps its mode: they were always 0600, the
+/// temporary file's, which a CI user other than the container's cannot read.
+#[test]
+#[cfg(unix)]
+fn written_files_get_the_umask_mode_and_replaced_ones_keep_theirs() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let existing = dir.path().join("existing.xml");
+    std::fs::write(&existing, "").unwrap();
+    std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let json = dir.path().join("new.json");
+    let snaps = dir.path().join("snaps");
+    let mut cmd = std::process::Command::new("sh");
+    // The shell sets the umask mimeo inherits; Command has no way to.
+    cmd.args(["-c", "umask 022 && exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_mimeo"))
+        .arg("replay")
+        .arg(lifecycle())
+        .arg("--snapshots")
+        .arg(&snaps)
+        .arg("--junit")
+        .arg(&existing)
+        .arg("--json")
+        .arg(&json)
+        .env("NO_COLOR", "1")
+        .env_remove("CI");
+    let r = run(cmd);
+    assert_eq!(r.code, Some(0), "{r}");
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&existing), 0o640, "the replaced report keeps its mode");
+    assert_eq!(mode(&json), 0o644);
+    let snap = snaps.join("identifier-lifecycle.snap.new");
+    assert_eq!(mode(&snap), 0o644);
+}
