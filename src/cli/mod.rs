@@ -12,7 +12,7 @@ mod state;
 mod terminal;
 mod verdict;
 
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use clap::Parser;
@@ -68,6 +68,58 @@ fn refuse_links(paths: &[(&str, Option<&Path>)]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Refuses two output flags of one command that name the same file (`--junit
+/// r --json r`): the second write would replace the first and a report would be
+/// lost without a word. Paths are compared made absolute, with links and `..`
+/// resolved as far as the path exists.
+fn refuse_same_path(paths: &[(&str, Option<&Path>)]) -> Result<(), String> {
+    let given: Vec<(&str, &Path, PathBuf)> = paths
+        .iter()
+        .filter_map(|(flag, p)| p.map(|p| (*flag, p, resolved(p))))
+        .collect();
+    for (i, (flag, path, full)) in given.iter().enumerate() {
+        if let Some((other, other_path, _)) = given[..i].iter().find(|(_, _, f)| f == full) {
+            return Err(format!(
+                "{other} {} and {flag} {} name the same path ({}); give each its own",
+                other_path.display(),
+                path.display(),
+                full.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `path` made absolute: canonical where it exists, else its nearest existing
+/// ancestor canonical and the rest with `.` and `..` worked out by hand.
+fn resolved(path: &Path) -> PathBuf {
+    let full = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut base = full.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = base.canonicalize() {
+            let mut out = real;
+            for part in rest.iter().rev() {
+                match part {
+                    Component::CurDir => {}
+                    Component::ParentDir => {
+                        out.pop();
+                    }
+                    other => out.push(other),
+                }
+            }
+            return out;
+        }
+        match (base.parent(), base.components().next_back()) {
+            (Some(parent), Some(last)) => {
+                rest.push(last);
+                base = parent;
+            }
+            _ => return full,
+        }
+    }
 }
 
 /// The contract of `--spec` (the embedded one without it); its warnings are printed.

@@ -10,7 +10,8 @@ use super::{
 };
 
 pub(crate) fn run(args: ProxyArgs) -> i32 {
-    if let Err(e) = super::verdict::check_paths(&args.verdict) {
+    if let Err(e) = super::verdict::check_paths(&args.verdict, ("--record", args.record.as_deref()))
+    {
         return fail(e);
     }
     let opts = options(&args);

@@ -11,7 +11,9 @@ use super::{
 };
 
 pub(crate) fn run(args: ServeArgs) -> i32 {
-    if let Err(e) = super::verdict::check_paths(&args.verdict) {
+    if let Err(e) =
+        super::verdict::check_paths(&args.verdict, ("--ready-file", args.ready_file.as_deref()))
+    {
         return fail(e);
     }
     let runtime = match runtime(args.workers.map(usize::from)) {

@@ -3,18 +3,23 @@
 //! reports asked for, and choose the exit status (1 with `--fail-on-violation`
 //! when a request broke the contract, or when a report could not be written).
 
+use std::path::Path;
+
 use mimeo::{Secrets, Verdict};
 
 use super::args::VerdictArgs;
 
 /// Refuses, before anything runs, a report path that is a symbolic link (reports
-/// are written to regular files only), so the verdict of a long run is not lost
-/// at the end.
-pub(crate) fn check_paths(args: &VerdictArgs) -> Result<(), String> {
-    super::refuse_links(&[
+/// are written to regular files only) or that names the same file as another
+/// output of the command (`other`: the ready file, the recording directory), so
+/// the verdict of a long run is not lost at the end.
+pub(crate) fn check_paths(args: &VerdictArgs, other: (&str, Option<&Path>)) -> Result<(), String> {
+    let reports = [
         ("--report", args.report.as_deref()),
         ("--report-json", args.report_json.as_deref()),
-    ])
+    ];
+    super::refuse_links(&reports)?;
+    super::refuse_same_path(&[reports[0], reports[1], other])
 }
 
 pub(crate) fn finish(verdict: &Verdict, args: &VerdictArgs, secrets: &Secrets) -> i32 {

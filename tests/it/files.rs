@@ -282,3 +282,82 @@ fn written_files_get_the_umask_mode_and_replaced_ones_keep_theirs() {
     let snap = snaps.join("identifier-lifecycle.snap.new");
     assert_eq!(mode(&snap), 0o644);
 }
+
+/// Two output flags of one command naming the same path are refused before
+/// anything runs: the second write replaced the first, and `--junit r --json r`
+/// lost the JUnit report without a word. Paths are compared resolved (`./`,
+/// `..`, links, relative against absolute).
+#[test]
+#[cfg(unix)]
+fn two_outputs_naming_the_same_path_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    std::os::unix::fs::symlink("sub", dir.path().join("link")).unwrap();
+    let abs = dir.path().join("sub/r.xml");
+    let abs = abs.to_str().unwrap();
+    let cases: [(&str, &[&str], &str, &str); 6] = [
+        (
+            "replay",
+            &["--junit", "r.out", "--json", "./sub/../r.out"],
+            "--junit r.out",
+            "--json ./sub/../r.out",
+        ),
+        (
+            "replay",
+            &["--junit", abs, "--json", "link/r.xml"],
+            &format!("--junit {abs}"),
+            "--json link/r.xml",
+        ),
+        (
+            "replay",
+            &["--json", "snaps", "--snapshots", "snaps/"],
+            "--json snaps",
+            "--snapshots snaps/",
+        ),
+        (
+            "serve",
+            &["--report", "r.xml", "--report-json", "r.xml"],
+            "--report r.xml",
+            "--report-json r.xml",
+        ),
+        (
+            "serve",
+            &["--report-json", "r", "--ready-file", "r"],
+            "--report-json r",
+            "--ready-file r",
+        ),
+        (
+            "proxy",
+            &["--report", "rec", "--record", "./rec"],
+            "--report rec",
+            "--record ./rec",
+        ),
+    ];
+    for (command, flags, first, second) in cases {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_mimeo"));
+        cmd.current_dir(dir.path())
+            .env_remove("TWILIO_ACCOUNT_SID")
+            .env_remove("TWILIO_AUTH_TOKEN")
+            .arg(command)
+            .args(flags);
+        match command {
+            "replay" => cmd.arg(lifecycle()),
+            "proxy" => cmd.args(["--port", "0", "--target", "http://127.0.0.1:9"]),
+            _ => cmd.args(["--port", "0"]),
+        };
+        let r = run(cmd);
+        assert_eq!(r.code, Some(2), "{command} {flags:?}: {r}");
+        assert!(
+            r.stderr
+                .contains(&format!("{first} and {second} name the same path")),
+            "{r}"
+        );
+        assert!(r.stdout.is_empty(), "nothing ran: {r}");
+    }
+    let mut left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["link", "sub"], "no file written");
+}
