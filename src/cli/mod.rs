@@ -70,6 +70,48 @@ fn refuse_links(paths: &[(&str, Option<&Path>)]) -> Result<(), String> {
     Ok(())
 }
 
+/// Refuses, before anything runs, a report path mimeo could not write at the
+/// end: one that is a directory, or whose directory (or, while it does not
+/// exist yet, the nearest existing directory above it, where it would be
+/// created) does not take a new file. A temporary file is created there and
+/// removed at once, so the check leaves nothing behind.
+fn refuse_unwritable(paths: &[(&str, Option<&Path>)]) -> Result<(), String> {
+    for (flag, path) in paths {
+        let Some(path) = path else { continue };
+        let fail = |what: String| format!("{flag} {}: {what}", path.display());
+        if path.is_dir() {
+            return Err(fail("it is a directory; give the path of a file".into()));
+        }
+        let Some(dir) = path
+            .ancestors()
+            .skip(1)
+            .map(|d| {
+                if d.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    d
+                }
+            })
+            .find(|d| d.exists())
+        else {
+            return Err(fail("none of the directories above it exists".into()));
+        };
+        if !dir.is_dir() {
+            return Err(fail(format!("{} is not a directory", dir.display())));
+        }
+        tempfile::Builder::new()
+            .prefix(".mimeo-")
+            .tempfile_in(dir)
+            .map_err(|e| {
+                // tempfile appends ` at path "DIR/.mimeo-XXXX"`, a name the user never gave.
+                let e = e.to_string();
+                let os = e.split(" at path ").next().unwrap_or(&e);
+                fail(format!("cannot write in {}: {os}", dir.display()))
+            })?;
+    }
+    Ok(())
+}
+
 /// Refuses two output flags of one command that name the same file (`--junit
 /// r --json r`): the second write would replace the first and a report would be
 /// lost without a word. Paths are compared made absolute, with links and `..`

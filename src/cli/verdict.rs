@@ -10,7 +10,7 @@ use mimeo::{Secrets, Verdict};
 use super::args::VerdictArgs;
 
 /// Refuses, before anything runs, a report path that is a symbolic link (reports
-/// are written to regular files only) or that names the same file as another
+/// are written to regular files only), that cannot be written, or that names the same file as another
 /// output of the command (`other`: the ready file, the recording directory), so
 /// the verdict of a long run is not lost at the end.
 pub(crate) fn check_paths(args: &VerdictArgs, other: (&str, Option<&Path>)) -> Result<(), String> {
@@ -19,6 +19,7 @@ pub(crate) fn check_paths(args: &VerdictArgs, other: (&str, Option<&Path>)) -> R
         ("--report-json", args.report_json.as_deref()),
     ];
     super::refuse_links(&reports)?;
+    super::refuse_unwritable(&reports)?;
     super::refuse_same_path(&[reports[0], reports[1], other])
 }
 

@@ -361,3 +361,68 @@ fn two_outputs_naming_the_same_path_are_refused() {
     left.sort();
     assert_eq!(left, ["link", "sub"], "no file written");
 }
+
+/// A report that could not be written at the end is refused at start, before
+/// anything is served or sent: `serve --report` to such a path served the whole
+/// test run and lost the verdict at shutdown. The check leaves no file behind.
+#[test]
+fn reports_that_cannot_be_written_stop_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let here = dir.path().to_str().unwrap();
+    // Nobody can create a file in /proc, not even root.
+    let cases: [(&str, &str, &str, String); 5] = [
+        (
+            "serve",
+            "--report",
+            "/proc/nope/report.xml",
+            "cannot write in /proc: ".into(),
+        ),
+        (
+            "serve",
+            "--report-json",
+            "/proc/self/r.json",
+            "cannot write in /proc/self: ".into(),
+        ),
+        ("serve", "--report", here, "it is a directory".into()),
+        (
+            "proxy",
+            "--report-json",
+            "/proc/nope/r.json",
+            "cannot write in /proc: ".into(),
+        ),
+        (
+            "replay",
+            "--junit",
+            "/proc/nope/r.xml",
+            "cannot write in /proc: ".into(),
+        ),
+    ];
+    for (command, flag, path, why) in cases {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_mimeo"));
+        cmd.current_dir(dir.path())
+            .env_remove("TWILIO_ACCOUNT_SID")
+            .env_remove("TWILIO_AUTH_TOKEN")
+            .args([command, flag, path]);
+        match command {
+            "replay" => cmd.arg(lifecycle()),
+            "proxy" => cmd.args(["--port", "0", "--target", "http://127.0.0.1:9"]),
+            _ => cmd.args(["--port", "0"]),
+        };
+        let r = run(cmd);
+        assert_eq!(r.code, Some(2), "{command} {flag} {path}: {r}");
+        assert!(r.stderr.contains(&format!("{flag} {path}: {why}")), "{r}");
+        assert!(r.stdout.is_empty(), "nothing ran: {r}");
+    }
+    // Writable paths pass, in a directory yet to be made too, and the check
+    // leaves neither a file nor a directory: this start stops later, on a bad rule.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mimeo"))
+        .current_dir(dir.path())
+        .args(["serve", "--port", "0", "--report", "r.xml"])
+        .args(["--report-json", "new/sub/r.json", "--status", "nonsense"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("--report"), "{stderr}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}

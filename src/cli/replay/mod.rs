@@ -127,12 +127,19 @@ pub(crate) fn run(args: ReplayArgs) -> i32 {
         Err(e) => return fail(e),
     };
     // Reports go to regular files: a link where one is to be written is refused
-    // now, before anything is sent (see `mimeo::report`), and so are two outputs
-    // on one path, of which the second would silently replace the first.
+    // now, before anything is sent (see `mimeo::report`), and so are a path that
+    // cannot be written and two outputs on one path, of which the second would
+    // silently replace the first.
     if let Err(e) = super::refuse_links(&[
         ("--json", args.json.as_deref()),
         ("--junit", args.junit.as_deref()),
     ])
+    .and_then(|()| {
+        super::refuse_unwritable(&[
+            ("--json", args.json.as_deref()),
+            ("--junit", args.junit.as_deref()),
+        ])
+    })
     .and_then(|()| {
         super::refuse_same_path(&[
             ("--junit", args.junit.as_deref()),
