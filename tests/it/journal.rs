@@ -538,3 +538,77 @@ async fn health_answers_and_reset_clears_the_sessions_journal() {
         .unwrap()
         .contains("/requests/count"));
 }
+
+/// A filter misspelt or given a value that is not a boolean is a 400 naming
+/// it and what is taken, as a bad `limit` or `since` is: `?invalid=yes` and
+/// `?invlid=true` listed every entry, as if each had matched.
+#[tokio::test]
+async fn unknown_filters_and_bad_booleans_are_refused() {
+    let server = start(ServeOptions::default()).await;
+    let url = server.url();
+    let good = r#"{"idType":"email","value":"ada@example.com"}"#;
+    send(&url, "POST", &identifiers(), &[], Some(good)).await;
+    send(&url, "POST", &identifiers(), &[], Some(r#"{"idType":"e"}"#)).await;
+    let refused = |path: &'static str, method: &'static str, message: &'static str| {
+        let url = url.clone();
+        async move {
+            let r = admin(&url, method, path, None).await;
+            assert_eq!(r.status, 400, "{path}: {:?}", r.body);
+            let body = r.json();
+            assert_eq!(body["mimeo_error"], "invalid-admin-request", "{body}");
+            assert_eq!(body["message"], message, "{path}");
+        }
+    };
+    refused(
+        "/requests?invalid=yes",
+        "GET",
+        "invalid=`yes` is not a boolean; give true or false (or 1 or 0)",
+    )
+    .await;
+    refused(
+        "/requests/unmatched?unmatched=maybe",
+        "GET",
+        "unmatched=`maybe` is not a boolean; give true or false (or 1 or 0)",
+    )
+    .await;
+    refused(
+        "/requests?invlid=true",
+        "GET",
+        "unknown query parameter `invlid`; GET /requests takes since, limit, session, operation, unmatched, invalid",
+    )
+    .await;
+    refused(
+        "/requests/unmatched/near-misses?limt=3",
+        "GET",
+        "unknown query parameter `limt`; GET /requests/unmatched/near-misses takes limit",
+    )
+    .await;
+    refused(
+        "/requests?sesion=alice",
+        "DELETE",
+        "unknown query parameter `sesion`; DELETE /requests takes session",
+    )
+    .await;
+    refused(
+        "/reset?all=yes",
+        "POST",
+        "all=`yes` is not a boolean; give true or false (or 1 or 0)",
+    )
+    .await;
+    // The refused DELETE removed nothing; the accepted spellings still filter.
+    let count = |v: Value| v["requests"].as_array().unwrap().len();
+    for (query, n) in [
+        ("invalid=true", 1),
+        ("invalid", 1),
+        ("invalid=1", 1),
+        ("invalid=false", 2),
+        ("invalid=0", 2),
+    ] {
+        let path = format!("/requests?{query}");
+        assert_eq!(
+            count(admin(&url, "GET", &path, None).await.json()),
+            n,
+            "{query}"
+        );
+    }
+}

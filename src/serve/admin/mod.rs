@@ -44,6 +44,41 @@ impl Query {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     }
+
+    /// A yes-or-no parameter: `true`, `1` or bare (`?invalid`) is yes, `false`
+    /// or `0` no, absent no. Anything else is a 400 rather than a quiet "no",
+    /// which for a filter would list every entry as if it had matched.
+    pub(super) fn flag(&self, name: &str) -> Result<bool, Built> {
+        match self.get(name) {
+            None | Some("false" | "0") => Ok(false),
+            Some("true" | "1" | "") => Ok(true),
+            Some(other) => Err(error(
+                StatusCode::BAD_REQUEST,
+                "invalid-admin-request",
+                &format!("{name}=`{other}` is not a boolean; give true or false (or 1 or 0)"),
+            )),
+        }
+    }
+
+    /// Refuses a parameter `endpoint` does not take: a misspelt filter
+    /// (`invlid=true`) would otherwise be ignored and every entry listed.
+    pub(super) fn only(&self, endpoint: &str, known: &[&str]) -> Result<(), Built> {
+        match self.0.iter().find(|(k, _)| !known.contains(&k.as_str())) {
+            None => Ok(()),
+            Some((k, _)) => Err(error(
+                StatusCode::BAD_REQUEST,
+                "invalid-admin-request",
+                &format!(
+                    "unknown query parameter `{k}`; {endpoint} takes {}",
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
+            )),
+        }
+    }
 }
 
 /// Answers a request under the admin prefix (`rest` is the path after it).
@@ -122,7 +157,10 @@ pub(in crate::serve) async fn answer(
             }
         }
         ("/reset", &Method::POST) => {
-            let all = query.get("all") == Some("true");
+            let all = match query.flag("all") {
+                Ok(a) => a,
+                Err(e) => return e,
+            };
             let which = (!all).then_some(session.as_str());
             state.reset(which);
             ok(json!({"reset": if all { "all" } else { session.as_str() }}))

@@ -43,6 +43,9 @@ pub(super) fn answer(
         ("", &Method::GET) => list(journal, &cx, query, false),
         ("/unmatched", &Method::GET) => list(journal, &cx, query, true),
         ("", &Method::DELETE) => {
+            if let Err(e) = query.only("DELETE /requests", &["session"]) {
+                return e;
+            }
             let session = query.get("session");
             let removed = journal.remove(|e| session.is_none_or(|s| &*e.session == s));
             ok(json!({"removed": removed}))
@@ -87,6 +90,9 @@ pub(super) fn answer(
             Err(e) => e,
         },
         ("/unmatched/near-misses", &Method::GET) => {
+            if let Err(e) = query.only("GET /requests/unmatched/near-misses", &["limit"]) {
+                return e;
+            }
             let limit = match limit(query) {
                 Ok(l) => l.unwrap_or(NEAR_MISS_LIMIT).min(NEAR_MISS_LIMIT),
                 Err(e) => return e,
@@ -125,6 +131,22 @@ fn newest_first(journal: &Journal) -> Vec<Arc<Entry>> {
 
 /// `GET /requests` and `/requests/unmatched`.
 fn list(journal: &Journal, cx: &ViewCx<'_>, query: &Query, only_unmatched: bool) -> Built {
+    let endpoint = if only_unmatched {
+        "GET /requests/unmatched"
+    } else {
+        "GET /requests"
+    };
+    let filters = [
+        "since",
+        "limit",
+        "session",
+        "operation",
+        "unmatched",
+        "invalid",
+    ];
+    if let Err(e) = query.only(endpoint, &filters) {
+        return e;
+    }
     let limit = match limit(query) {
         Ok(l) => l,
         Err(e) => return e,
@@ -134,9 +156,10 @@ fn list(journal: &Journal, cx: &ViewCx<'_>, query: &Query, only_unmatched: bool)
         Some(Err(e)) => return e,
         None => None,
     };
-    let flag = |name: &str| matches!(query.get(name), Some("true" | "1" | ""));
-    let unmatched = only_unmatched || flag("unmatched");
-    let invalid = flag("invalid");
+    let (unmatched, invalid) = match (query.flag("unmatched"), query.flag("invalid")) {
+        (Ok(u), Ok(i)) => (only_unmatched || u, i),
+        (Err(e), _) | (_, Err(e)) => return e,
+    };
     let session = query.get("session");
     let operation = query.get("operation");
     let all = newest_first(journal);
