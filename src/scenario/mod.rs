@@ -33,8 +33,14 @@ pub(crate) use template::{placeholder, Part, Template};
 pub use vars::VarDecl;
 pub(crate) use vars::{is_built_in, BUILT_INS};
 
-/// Directories are read this deep at most (a symlink loop cannot recurse forever).
+/// Directories are read this deep at most (links between directories that are
+/// not a loop can still make a walk long).
 const MAX_DEPTH: usize = 8;
+/// At most this many directories are read under one path given.
+const MAX_DIRS: usize = 10_000;
+/// The walk of one path given stops after this many problems: one per problem
+/// is useful, a flood of them is not.
+const MAX_WALK_ERRORS: usize = 20;
 /// At most this many scenario files in one run.
 const MAX_FILES: usize = 10_000;
 /// The most threads that read scenario files at once (each file may take up to
@@ -405,7 +411,14 @@ pub fn load_scenarios(
     for p in paths {
         if p.is_dir() {
             let before = files.len();
-            walk(p, 0, &mut files, &mut errors);
+            Walk {
+                files: &mut files,
+                errors: Vec::new(),
+                inside: Vec::new(),
+                dirs: 0,
+                too_deep: false,
+            }
+            .run(p, &mut errors);
             if files.len() == before {
                 errors.push(Diagnostic::new(
                     p.display().to_string(),
@@ -504,51 +517,112 @@ fn read_all(files: &[PathBuf], contract: &Contract) -> Vec<Result<Scenario, Vec<
     read.into_iter().map(|(_, r)| r).collect()
 }
 
-/// Collects the scenario files under `dir`, sorted, subdirectories after the
-/// files beside them.
-fn walk(dir: &Path, depth: usize, files: &mut Vec<PathBuf>, errors: &mut Vec<Diagnostic>) {
-    if depth > MAX_DEPTH {
-        errors.push(Diagnostic::new(
-            dir.display().to_string(),
-            format!("directories nest deeper than {MAX_DEPTH} levels; is there a symlink loop?"),
-        ));
-        return;
-    }
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) => {
+/// The walk of one directory given: the scenario files under it, sorted,
+/// subdirectories after the files beside them.
+struct Walk<'a> {
+    files: &'a mut Vec<PathBuf>,
+    errors: Vec<Diagnostic>,
+    /// The directories being read, outermost first: canonical path and the path
+    /// shown. A directory whose canonical path is among them is a loop.
+    inside: Vec<(PathBuf, PathBuf)>,
+    /// Directories read so far.
+    dirs: usize,
+    /// Whether the depth bound was reported (once is enough).
+    too_deep: bool,
+}
+
+impl Walk<'_> {
+    fn run(mut self, root: &Path, errors: &mut Vec<Diagnostic>) {
+        self.walk(root, 0);
+        let over = self.errors.len() >= MAX_WALK_ERRORS;
+        errors.append(&mut self.errors);
+        if over {
             errors.push(Diagnostic::new(
+                root.display().to_string(),
+                format!("stopped reading this directory after {MAX_WALK_ERRORS} problems"),
+            ));
+        }
+    }
+
+    /// Whether the walk must stop: too many files, directories or problems.
+    fn done(&self) -> bool {
+        self.files.len() > MAX_FILES || self.dirs > MAX_DIRS || self.errors.len() >= MAX_WALK_ERRORS
+    }
+
+    fn walk(&mut self, dir: &Path, depth: usize) {
+        if self.done() {
+            return;
+        }
+        let real = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        // A link back to a directory the walk is inside would be read again and
+        // again (down to the depth bound, once per path there): one error, and
+        // the link is not followed.
+        if let Some((_, shown)) = self.inside.iter().find(|(r, _)| *r == real) {
+            let shown = shown.display().to_string();
+            self.errors.push(Diagnostic::new(
                 dir.display().to_string(),
-                format!("cannot read the directory: {e}"),
+                format!("a symbolic link loop: it leads back to {shown}, which contains it; mimeo does not follow it"),
             ));
             return;
         }
-    };
-    let mut found: Vec<PathBuf> = Vec::new();
-    let mut dirs: Vec<PathBuf> = Vec::new();
-    for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
-        if path.is_dir() {
-            dirs.push(path);
-        } else if path.is_file()
-            && matches!(
-                path.extension().and_then(|e| e.to_str()),
-                Some("yaml" | "yml")
-            )
-        {
-            found.push(path);
-        }
-        if found.len() + dirs.len() + files.len() > MAX_FILES {
-            break;
-        }
-    }
-    found.sort();
-    dirs.sort();
-    files.extend(found);
-    for d in dirs {
-        if files.len() > MAX_FILES {
+        if depth > MAX_DEPTH {
+            if !self.too_deep {
+                self.too_deep = true;
+                self.errors.push(Diagnostic::new(
+                    dir.display().to_string(),
+                    format!(
+                        "directories nest deeper than {MAX_DEPTH} levels; mimeo reads no deeper"
+                    ),
+                ));
+            }
             return;
         }
-        walk(&d, depth + 1, files, errors);
+        self.dirs += 1;
+        if self.dirs > MAX_DIRS {
+            self.errors.push(Diagnostic::new(
+                dir.display().to_string(),
+                format!("more than {MAX_DIRS} directories to read; give a narrower path"),
+            ));
+            return;
+        }
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) => {
+                self.errors.push(Diagnostic::new(
+                    dir.display().to_string(),
+                    format!("cannot read the directory: {e}"),
+                ));
+                return;
+            }
+        };
+        let mut found: Vec<PathBuf> = Vec::new();
+        let mut dirs: Vec<PathBuf> = Vec::new();
+        for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.is_file()
+                && matches!(
+                    path.extension().and_then(|e| e.to_str()),
+                    Some("yaml" | "yml")
+                )
+            {
+                found.push(path);
+            }
+            if found.len() + dirs.len() + self.files.len() > MAX_FILES {
+                break;
+            }
+        }
+        found.sort();
+        dirs.sort();
+        self.files.extend(found);
+        self.inside.push((real, dir.to_path_buf()));
+        for d in dirs {
+            if self.done() {
+                break;
+            }
+            self.walk(&d, depth + 1);
+        }
+        self.inside.pop();
     }
 }
 
