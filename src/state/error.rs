@@ -92,7 +92,7 @@ impl Errors {
 
 /// A saphyr parse error as a `StateErrors` with its position.
 pub(crate) fn yaml_error(file: &str, e: &serde_saphyr::Error) -> StateErrors {
-    let message = crate::support::yaml::message(&e.without_snippet().to_string());
+    let message = crate::support::yaml::describe(e);
     let mut errors = Errors::new(file);
     match e.location() {
         Some(l) => errors.loc(&l, message),

@@ -36,7 +36,7 @@ fn options() -> serde_saphyr::Options {
 /// Reads `text` (from `file`) into `T`; a syntax or shape error is located.
 pub(crate) fn from_str<T: DeserializeOwned>(file: &str, text: &str) -> Result<T, Diagnostic> {
     serde_saphyr::from_str_with_options(text, options()).map_err(|e| {
-        let mut message = message(&e.without_snippet().to_string());
+        let mut message = describe(&e);
         if message.contains("budget breached") {
             message = format!(
                 "the file is larger than mimeo reads ({message}): at most {MAX_NODES} values, {} MiB of text, {MAX_ALIASES} aliases and {MAX_DEPTH} levels of nesting, aliases expanded",
@@ -62,6 +62,52 @@ pub(crate) fn from_str<T: DeserializeOwned>(file: &str, text: &str) -> Result<T,
             None => Diagnostic::new(file, message),
         }
     })
+}
+
+/// What went wrong, in the terms of the person who wrote the file: some of
+/// serde-saphyr's messages are meant for programmers (`set DuplicateKeyPolicy
+/// in Options`, `use from_str_multiple`, `expected u64`, `mapping start`).
+pub(crate) fn describe(e: &serde_saphyr::Error) -> String {
+    use serde_saphyr::Error as E;
+    match e.without_snippet() {
+        E::DuplicateMappingKey { key: Some(k), .. } => {
+            format!("duplicate key `{k}`: a key may appear only once in a mapping")
+        }
+        E::DuplicateMappingKey { key: None, .. } => {
+            "duplicate key: a key may appear only once in a mapping".into()
+        }
+        E::MultipleDocuments { .. } => "the file holds more than one YAML document (a `---` line after the first); mimeo reads one per file: put each in its own file, or remove the `---`".into(),
+        E::Unexpected { expected, .. } => format!("expected {}", shape(expected)),
+        E::InvalidScalar { ty, .. } => format!("expected {}", shape(ty)),
+        E::SerdeInvalidType {
+            unexpected,
+            expected,
+            ..
+        } => format!("expected {}, found {unexpected}", shape(expected)),
+        E::SerdeInvalidValue {
+            unexpected,
+            expected,
+            ..
+        } => format!("expected {}, found {unexpected}", shape(expected)),
+        other => message(&other.to_string()),
+    }
+}
+
+/// A YAML shape or a Rust type name, as a person writing the file would say it.
+fn shape(expected: &str) -> &str {
+    match expected {
+        "mapping start" | "mapping" | "a map" => {
+            "a mapping (`key: value` lines, or `{key: value}`)"
+        }
+        "sequence start" | "sequence" | "a sequence" => "a list (`- item` lines, or `[a, b]`)",
+        "string scalar" | "string" | "a string" => "text",
+        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => "a whole number, 0 or more",
+        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => "a whole number",
+        "f32" | "f64" => "a number",
+        "bool" | "boolean" | "a boolean" => "true or false",
+        "char" => "a single character",
+        other => other,
+    }
 }
 
 /// A problem at a position serde-saphyr reported.

@@ -249,3 +249,63 @@ fn a_symlink_loop_in_a_scenario_directory_is_one_error_per_loop() {
         "{r}"
     );
 }
+
+/// A scenario file's mistakes are said in its writer's terms, at their
+/// file:line:column, not in the YAML library's (`set DuplicateKeyPolicy in
+/// Options`, `use from_str_multiple`, `expected u64`, `mapping start`).
+#[test]
+fn yaml_mistakes_are_said_in_the_writers_terms() {
+    let dir = tempfile::tempdir().unwrap();
+    let get = "{method: GET, path: /v1/Stores/mem_store_01jc6xv5q8m2t7w4n9r3k0h2f6/Profiles/mem_profile_01jc6xv5q8m2t7w4n9r3k0h2f6/Identifiers}";
+    let cases = [
+        (
+            "dupkey.yaml",
+            format!("name: x\nname: y\nsteps:\n  - request: {get}\n"),
+            "dupkey.yaml:2:1: duplicate key `name`: a key may appear only once in a mapping",
+        ),
+        (
+            "twodocs.yaml",
+            format!("name: x\nsteps:\n  - request: {get}\n---\nname: y\n"),
+            "twodocs.yaml:5:1: the file holds more than one YAML document (a `---` line after the first); mimeo reads one per file: put each in its own file, or remove the `---`",
+        ),
+        (
+            "status.yaml",
+            format!("name: x\nsteps:\n  - request: {get}\n    expect: {{status: \"abc\"}}\n"),
+            "status.yaml:4:14: expected a status code (a whole number such as 200), found string \"abc\"",
+        ),
+        (
+            "statuses.yaml",
+            format!("name: x\nsteps:\n  - request: {get}\n    expect: {{status: [200, abc]}}\n"),
+            "statuses.yaml:4:28: expected a status code (a whole number such as 200), found string \"abc\"",
+        ),
+        (
+            "steps.yaml",
+            "name: x\nsteps: {a: 1}\n".to_string(),
+            "steps.yaml:2:8: expected a list (`- item` lines, or `[a, b]`)",
+        ),
+        (
+            "request.yaml",
+            "name: x\nsteps:\n  - request: 5\n".to_string(),
+            "request.yaml:3:14: expected a mapping (`key: value` lines, or `{key: value}`)",
+        ),
+        (
+            "length.yaml",
+            format!("name: x\nsteps:\n  - request: {get}\n    expect: {{body: {{/a: {{length: abc}}}}}}\n"),
+            "length.yaml:4:34: expected a whole number, 0 or more",
+        ),
+    ];
+    for (name, text, expected) in cases {
+        let file = write(dir.path(), name, &text);
+        let mut cmd = replay();
+        cmd.current_dir(dir.path())
+            .arg(file.file_name().unwrap())
+            .args(["--snapshots", "snaps"]);
+        let r = run(cmd);
+        assert_eq!(r.code, Some(2), "{r}");
+        assert_eq!(
+            r.stderr.lines().next(),
+            Some(format!("error: {expected}").as_str()),
+            "{r}"
+        );
+    }
+}

@@ -304,9 +304,27 @@ pub(super) struct Status(pub(super) u16);
 
 impl<'de> Deserialize<'de> for Status {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let n = u64::deserialize(d)?;
-        u16::try_from(n)
-            .map(Status)
-            .map_err(|_| serde::de::Error::custom(format!("{n} is not an HTTP status")))
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Status;
+            // Said in the error for any other value (`expected u64` before).
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a status code (a whole number such as 200)")
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Status, E> {
+                u16::try_from(n)
+                    .map(Status)
+                    .map_err(|_| E::custom(format!("{n} is not an HTTP status")))
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Status, E> {
+                match u64::try_from(n) {
+                    Ok(n) => self.visit_u64(n),
+                    Err(_) => Err(E::custom(format!("{n} is not an HTTP status"))),
+                }
+            }
+        }
+        // Any scalar, so that text reaches `expecting` rather than the YAML
+        // reader's own "invalid u64".
+        d.deserialize_any(V)
     }
 }
