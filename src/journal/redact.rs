@@ -156,11 +156,18 @@ impl Redactor<'_> {
         if !pairs.iter().any(|(k, v)| hide(k, v)) {
             return self.shown(text);
         }
+        // A value hidden under one name is hidden under every other too
+        // (`?removeAll=X&token=X`).
+        let hidden: Vec<&str> = pairs
+            .iter()
+            .filter(|(k, v)| v.len() >= 4 && hide(k, v))
+            .map(|(_, v)| v.as_ref())
+            .collect();
         // Keys are scrubbed too: a key may be a credential, or (a JSON body sent
         // as a form, as `curl -d` sends one) hold one.
         let mut s = form_urlencoded::Serializer::new(String::new());
         for (k, v) in &pairs {
-            if hide(k, v) {
+            if hide(k, v) || hidden.iter().any(|h| v.contains(h)) {
                 s.append_pair(&self.shown(k), REDACTED);
             } else {
                 s.append_pair(&self.shown(k), &self.shown(v));
