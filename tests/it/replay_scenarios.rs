@@ -69,7 +69,7 @@ fn an_unknown_field_has_its_position() {
 #[test]
 fn a_wrong_type_has_its_position() {
     let e = error(&one_step("request:\n      method: GET\n      path: [1]\n"));
-    assert_at(&e, 8, 13, &["string"]);
+    assert_at(&e, 8, 13, &["expected text"]);
 }
 
 #[test]

@@ -833,7 +833,7 @@ async fn every_violation_is_reported_in_one_message() {
             identifier(&bad_store, &bad_profile, "e")
         ),
         &[],
-        Some("{}"),
+        Some(r#"{"removeAll":true}"#),
     )
     .await;
     assert_rejected(
