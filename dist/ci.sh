@@ -21,8 +21,9 @@ step() { echo; echo "== dist: $* ($(date +%T))"; }
 TWILIO_NODE=6.3.1
 TWILIO_PYTHON=9.13.0
 # A guard against the binary growing unnoticed, not a target: it was 15.0 MB
-# before the journal, verdicts, faults and differential replay, 16.2 MB after.
-MAX_BYTES=${MIMEO_MAX_BYTES:-18000000}
+# before the journal, verdicts, faults and differential replay, 16.2 MB after,
+# 18.2 MB with the state model, 3.1 documents, XML bodies and brotli uploads.
+MAX_BYTES=${MIMEO_MAX_BYTES:-20000000}
 
 step "static binary"
 bash dist/build.sh
