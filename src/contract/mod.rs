@@ -337,6 +337,33 @@ impl Contract {
         found
     }
 
+    /// The path as the document writes it: `path` less the base path it was
+    /// served under (`/v2/pets` as `/pets`), else `path` itself. What rules
+    /// are matched against, as they name the document's paths.
+    pub(crate) fn served_path<'a>(&self, method: &hyper::Method, path: &'a str) -> &'a str {
+        if self.bases.is_empty() || !matches!(self.route_raw(method, path), RouteMatch::NotFound) {
+            return path;
+        }
+        for base in &self.bases {
+            let rest = match path.strip_prefix(base.as_str()) {
+                Some("") => "/",
+                Some(rest) if rest.starts_with('/') => rest,
+                _ => continue,
+            };
+            if !matches!(self.route_raw(method, rest), RouteMatch::NotFound) {
+                return rest;
+            }
+        }
+        path
+    }
+
+    /// [`Contract::route`] without the base paths.
+    fn route_raw<'a>(&'a self, method: &hyper::Method, path: &'a str) -> RouteMatch<'a, OpIndex> {
+        self.router.find(method, path, None, |i, params, _| {
+            crate::validate::path_params_valid(self, self.op(i), params)
+        })
+    }
+
     /// The base paths of the document's `servers` (`/v2`), under which every
     /// path is served as well as at the root.
     pub fn base_paths(&self) -> &[String] {

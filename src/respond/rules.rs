@@ -220,8 +220,9 @@ impl Rule {
             .map(|s| s.literal().unwrap_or("{}"))
             .collect();
         // A template segment with a parameter could hold any literal.
+        // (An empty one, as a trailing `/` makes, is no value: no parameter holds it.)
         glob(&self.segments, &template, |lit, seg| {
-            lit == seg || seg == "{}"
+            lit == seg || (seg == "{}" && !lit.is_empty())
         })
     }
 
@@ -296,6 +297,11 @@ pub(super) fn parse_pattern(pattern: &str) -> Result<(Option<Method>, Vec<Segmen
         .map(|s| match s {
             "*" => Segment::One,
             "**" => Segment::Many,
+            // A template's parameter, as the document writes it (`{storeId}`),
+            // is any one segment, as `*` is: it was taken literally.
+            p if p.len() > 2 && p.starts_with('{') && p.ends_with('}') && !p[1..].contains('{') => {
+                Segment::One
+            }
             lit => Segment::Literal(lit.to_string()),
         })
         .collect();
@@ -408,6 +414,10 @@ mod tests {
             &Method::PATCH,
             &segments("/v1/Stores/a/Profiles/b/Identifiers")
         ));
+        // A template's parameter is one segment, as `*` is.
+        let t = parse_status_flag("GET /v1/Stores/{storeId}/Profiles/{profileId}=404").unwrap();
+        assert!(t.matches(&Method::GET, &segments("/v1/Stores/a/Profiles/b")));
+        assert!(!t.matches(&Method::GET, &segments("/v1/Stores/a/Profiles")));
         let any = parse_status_flag("/v1/**=500").unwrap();
         assert!(any.matches(&Method::GET, &segments("/v1/a/b/c")));
         assert!(parse_status_flag("GET /x").is_err());
@@ -448,5 +458,9 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("sets nothing"));
+        // A trailing `/` makes an empty segment no parameter holds: it matches
+        // nothing, and is said so at start rather than never applying.
+        let slash = parse_status_flag("GET /v1/Stores/*/Profiles/*/Identifiers/=429").unwrap();
+        assert!(check_rules(&[slash], &c).is_err());
     }
 }

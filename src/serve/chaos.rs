@@ -57,6 +57,7 @@ impl Spot {
 }
 
 /// The rule that applies to a request, if any.
+#[derive(Default)]
 pub(super) struct Picked<'r> {
     /// Its index and the rule.
     pub(super) rule: Option<(usize, &'r Rule)>,

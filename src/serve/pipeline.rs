@@ -459,20 +459,21 @@ fn choose_and_respond(
     session: &str,
 ) -> Outcome {
     let contract = &*state.contract;
+    // `Prefer` wins over rules: a request whose answer it chooses is not a
+    // rule's, and takes no step of a sequence and no draw from a rule (the
+    // next plain request gets what it would have got).
+    let preferred = prefer.code.is_some() || prefer.example.is_some() || prefer.fault.is_some();
     let picked = match state.opts.rules.as_slice() {
-        [] => Picked {
-            rule: None,
-            step: None,
-            spot: None,
-            drawn: Drawn::default(),
-        },
+        [] => Picked::default(),
+        _ if preferred => Picked::default(),
         rules => chaos::pick(
             rules,
             &state.counters.session(session),
             state.opts.seed,
             stable_hash(session),
             &operation.method,
-            &segments(parts.uri.path()),
+            // (Rules name the document's paths, without a servers base path.)
+            &segments(contract.served_path(&parts.method, parts.uri.path())),
         ),
     };
     let rule = picked.rule.map(|(_, r)| r);

@@ -853,6 +853,7 @@ paths:
           content:
             application/json:
               schema: {type: object, properties: {id: {type: integer, example: 1}}}
+        '404': {description: gone}
   /:
     get:
       operationId: root
@@ -880,6 +881,22 @@ paths:
             404,
             "{path}"
         );
+    }
+
+    // A rule names the document's path; it applies under the base path too.
+    let rule = mimeo::Rule::from_flag("GET /pets/*=404").unwrap();
+    let ruled = mimeo::MockServer::start(
+        c.clone(),
+        mimeo::ServeOptions {
+            rules: vec![rule],
+            ..mimeo::ServeOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    for path in ["/pets/1", "/v2/pets/1"] {
+        let r = send(&ruled.url(), "GET", path, &[], None).await;
+        assert_eq!(r.status, 404, "{path}: {:?}", r.body);
     }
 
     // Swagger 2's basePath is the same thing.

@@ -151,6 +151,47 @@ async fn faults_from_rules_and_the_builder() {
 }
 
 #[tokio::test]
+async fn prefer_wins_over_a_rules_fault_and_takes_none_of_its_steps() {
+    // A rule's fault beat `Prefer: code=404`, and a request `Prefer` answered
+    // used up a step of the rule's sequence.
+    let server = MockServer::builder(contract())
+        .fault(
+            Method::GET,
+            "/v1/Stores/*/Profiles/*/Identifiers/*",
+            Fault::EmptyResponse,
+        )
+        .start()
+        .await
+        .unwrap();
+    let url = server.url();
+    for _ in 0..3 {
+        assert!(matches!(
+            get(&url, &fetch(), &[("prefer", "code=404")]).await,
+            Seen::Answer(404, _)
+        ));
+    }
+    let rule = Rule::from_flag(&format!("GET {}=429,429,200", fetch())).unwrap();
+    let server = start(ServeOptions {
+        rules: vec![rule],
+        ..ServeOptions::default()
+    })
+    .await;
+    let url = server.url();
+    let mut seen = Vec::new();
+    for prefer in ["code=404", "", "", ""] {
+        let headers: Vec<_> = (!prefer.is_empty())
+            .then_some(("prefer", prefer))
+            .into_iter()
+            .collect();
+        match get(&url, &fetch(), &headers).await {
+            Seen::Answer(status, _) => seen.push(status),
+            _ => panic!("an answer"),
+        }
+    }
+    assert_eq!(seen, [404, 429, 429, 200]);
+}
+
+#[tokio::test]
 async fn delays_and_dribbles_take_their_time() {
     let server = start(ServeOptions::default()).await;
     let url = server.url();
