@@ -398,7 +398,9 @@ impl Compiled<'_> {
             && p.operation_id
                 .as_deref()
                 .is_none_or(|id| Some(id) == r.operation_id.as_deref())
-            && p.session.as_deref().is_none_or(|s| s == session)
+            && p.session
+                .as_deref()
+                .is_none_or(|s| crate::serve::session::named(s) == session)
             && p.was_matched.is_none_or(|m| m == r.was_matched)
             && p.valid.is_none_or(|v| v == r.valid)
             && p.status.is_none_or(|s| s == r.status)

@@ -18,7 +18,7 @@ mod cors;
 mod fresh;
 mod handle;
 mod pipeline;
-mod session;
+pub(crate) mod session;
 
 pub use builder::MockServerBuilder;
 pub(crate) use session::SESSION_HEADER;

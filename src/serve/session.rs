@@ -61,6 +61,19 @@ fn key_or(headers: &HeaderMap, default: impl FnOnce() -> String) -> String {
     }
 }
 
+/// A session as it is kept: its name, or for a long one (a test's full id) the
+/// stand-in requests naming it are kept under. What the admin API's
+/// `?session=` and a journal pattern's `session` are read as, so the full name
+/// finds them too.
+pub(crate) fn named(name: &str) -> std::borrow::Cow<'_, str> {
+    let name = name.trim();
+    if name.len() <= MAX_KEY {
+        std::borrow::Cow::Borrowed(name)
+    } else {
+        std::borrow::Cow::Owned(hashed(name))
+    }
+}
+
 /// A long session name's stand-in.
 fn hashed(name: &str) -> String {
     let mut h = std::collections::hash_map::DefaultHasher::new();

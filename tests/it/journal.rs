@@ -612,3 +612,38 @@ async fn unknown_filters_and_bad_booleans_are_refused() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_long_session_name_finds_its_requests_everywhere() {
+    // A pytest node id of 137 characters as X-Mimeo-Session was kept as a hash:
+    // ?session=NAME and {"session": NAME} found nothing, and a reset of NAME
+    // answered 200 and reset nothing.
+    let server = start(ServeOptions::default()).await;
+    let url = server.url();
+    let name = format!(
+        "tests/test_memory.py::TestIdentifiers::test_{}",
+        "x".repeat(100)
+    );
+    let encoded: String = form_urlencoded::byte_serialize(name.as_bytes()).collect();
+    let session = [("x-mimeo-session", name.as_str())];
+    assert_eq!(
+        send(&url, "GET", &identifiers(), &session, None)
+            .await
+            .status,
+        200
+    );
+    let listed = admin(&url, "GET", &format!("/requests?session={encoded}"), None).await;
+    assert_eq!(listed.json()["meta"]["total"], 1, "{:?}", listed.body);
+    let count = admin(
+        &url,
+        "POST",
+        "/requests/count",
+        Some(json!({"session": name})),
+    )
+    .await;
+    assert_eq!(count.json()["count"], 1, "{:?}", count.body);
+    let reset = admin(&url, "POST", &format!("/reset?session={encoded}"), None).await;
+    assert_eq!(reset.status, 200, "{:?}", reset.body);
+    let listed = admin(&url, "GET", &format!("/requests?session={encoded}"), None).await;
+    assert_eq!(listed.json()["meta"]["total"], 0, "{:?}", listed.body);
+}

@@ -97,7 +97,7 @@ pub(in crate::serve) async fn answer(
     let query = Query::of(parts);
     let session = query
         .get("session")
-        .map(str::to_string)
+        .map(|s| session::named(s).into_owned())
         .unwrap_or_else(|| session::key(&parts.headers));
     if let Some(sub) = rest.strip_prefix("/requests") {
         let body = if matches!(method, &Method::POST) {

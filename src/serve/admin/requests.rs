@@ -46,8 +46,8 @@ pub(super) fn answer(
             if let Err(e) = query.only("DELETE /requests", &["session"]) {
                 return e;
             }
-            let session = query.get("session");
-            let removed = journal.remove(|e| session.is_none_or(|s| &*e.session == s));
+            let session = query.get("session").map(crate::serve::session::named);
+            let removed = journal.remove(|e| session.as_deref().is_none_or(|s| &*e.session == s));
             ok(json!({"removed": removed}))
         }
         ("/count", &Method::POST) => match pattern(body) {
@@ -160,7 +160,8 @@ fn list(journal: &Journal, cx: &ViewCx<'_>, query: &Query, only_unmatched: bool)
         (Ok(u), Ok(i)) => (only_unmatched || u, i),
         (Err(e), _) | (_, Err(e)) => return e,
     };
-    let session = query.get("session");
+    let session = query.get("session").map(crate::serve::session::named);
+    let session = session.as_deref();
     let operation = query.get("operation");
     let all = newest_first(journal);
     let total = all.len();
