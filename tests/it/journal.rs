@@ -595,6 +595,19 @@ async fn unknown_filters_and_bad_booleans_are_refused() {
         "all=`yes` is not a boolean; give true or false (or 1 or 0)",
     )
     .await;
+    // A misspelt session reset (or showed) the caller's own.
+    refused(
+        "/reset?sesion=ci-7",
+        "POST",
+        "unknown query parameter `sesion`; POST /reset takes session, all",
+    )
+    .await;
+    refused(
+        "/state?sesion=ci-7",
+        "GET",
+        "unknown query parameter `sesion`; GET /state takes session",
+    )
+    .await;
     // The refused DELETE removed nothing; the accepted spellings still filter.
     let count = |v: Value| v["requests"].as_array().unwrap().len();
     for (query, n) in [

@@ -110,6 +110,20 @@ pub(in crate::serve) async fn answer(
         };
         return requests::answer(state, method, sub, &query, &body);
     }
+    // A misspelt parameter (`?sesion=ci-7`) would act on the caller's own
+    // session and answer 200: refused instead, as the journal's filters are.
+    // (Others, health above all, take whatever a probe adds.)
+    let known: Option<&[&str]> = match rest {
+        "/state" => Some(&["session"]),
+        "/reset" => Some(&["session", "all"]),
+        _ => None,
+    };
+    if let Some(known) = known {
+        let endpoint = format!("{method} {rest}");
+        if let Err(e) = query.only(&endpoint, known) {
+            return e;
+        }
+    }
     match (rest, method) {
         ("/state", &Method::GET) => match &state.sim {
             Some(sim) => ok(sim.dump(&session)),
