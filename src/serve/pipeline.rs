@@ -522,10 +522,16 @@ fn choose_and_respond(
         accept: header(ACCEPT),
         accept_encoding: header(ACCEPT_ENCODING),
     };
+    // In a stateful run a sequence's success step is the model's to answer:
+    // `429,429,202` throttles twice, then really adds (a made-up 202 lost the
+    // write, and every later one, the last step staying).
+    let success_step = picked
+        .step
+        .is_some_and(|(code, _)| (200..300).contains(&code))
+        && rule.is_some_and(|r| r.statuses.len() > 1 && r.example.is_none() && r.fault.is_none());
     let forced = prefer.code.is_some()
         || prefer.example.is_some()
-        || picked.step.is_some()
-        || rule.is_some_and(|r| r.chooses());
+        || (rule.is_some_and(|r| r.chooses()) && !success_step);
     if let (Some(sim), false) = (&state.sim, forced) {
         let decoded: Vec<(&str, &str)> = path_params
             .iter()

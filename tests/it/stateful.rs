@@ -900,3 +900,38 @@ async fn a_merge_that_would_hold_more_types_than_the_list_shows_is_refused() {
         Ok(vec!["v1".into()])
     );
 }
+
+#[tokio::test]
+async fn a_sequences_success_step_is_the_models_to_answer() {
+    // `429,429,202` with --stateful: the 202 was made up and the add lost,
+    // and every later add too (the last step stays).
+    let rule = Rule::from_flag(&format!("POST {}=429,429,202", ids("*"))).unwrap();
+    let server = stateful_with(
+        StateOptions::default(),
+        ServeOptions {
+            rules: vec![rule],
+            ..ServeOptions::default()
+        },
+    )
+    .await;
+    let base = server.url();
+    let body = json!({"idType": "email", "value": "retry@x.io"}).to_string();
+    let statuses = {
+        let mut s = Vec::new();
+        for _ in 0..3 {
+            s.push(
+                send(&base, "POST", &ids(PROFILE), &[], Some(&body))
+                    .await
+                    .status,
+            );
+        }
+        s
+    };
+    assert_eq!(statuses, [429, 429, 202]);
+    assert_eq!(
+        values(&base, PROFILE, "email", &[]).await,
+        Ok(vec!["retry@x.io".to_string()])
+    );
+    add(&base, PROFILE, "email", "later@x.io", &[]).await;
+    assert_eq!(values(&base, PROFILE, "email", &[]).await.unwrap().len(), 2);
+}
