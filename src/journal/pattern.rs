@@ -433,14 +433,25 @@ impl Compiled<'_> {
                     Value::String(s) => s.clone(),
                     other => other.to_string(),
                 };
-                b.equal_to_json.as_ref().is_none_or(|e| e == v) && text.check(Some(&as_text))
+                b.equal_to_json.as_ref().is_none_or(|e| json_equal(e, v))
+                    && text.check(Some(&as_text))
             }
             None => {
                 b.equal_to_json
                     .as_ref()
-                    .is_none_or(|e| json.as_ref() == Some(e))
+                    .is_none_or(|e| json.as_ref().is_some_and(|j| json_equal(e, j)))
                     && text.check((!body.is_empty()).then_some(body))
             }
         })
     }
+}
+
+/// Whether `actual` is the JSON `expected` gives: the value itself, or, as
+/// WireMock writes `equalToJson`, a string holding JSON text
+/// (`"{\"idType\":\"email\"}"`).
+fn json_equal(expected: &Value, actual: &Value) -> bool {
+    expected == actual
+        || matches!(expected, Value::String(s)
+            if matches!(s.trim_start().as_bytes().first(), Some(b'{' | b'['))
+                && serde_json::from_str::<Value>(s).is_ok_and(|e| &e == actual))
 }

@@ -240,6 +240,15 @@ async fn count_and_find_with_request_patterns() {
         count(json!({"bodyPatterns": [{"jsonPointer": "/value", "matches": "x@.*"}, {"jsonPointer": "/idType", "equalToJson": "phone"}]})).await,
         1
     );
+    // WireMock's string form of equalToJson (JSON text), on the whole body.
+    let text = r#"{"value": "x@example.com", "idType": "phone"}"#;
+    assert_eq!(
+        count(json!({"bodyPatterns": [{"equalToJson": text}]})).await,
+        1
+    );
+    // A pattern is an object: `[]` matched everything.
+    let r = admin(&url, "POST", "/requests/count", Some(json!([]))).await;
+    assert_eq!(r.status, 400, "{:?}", r.body);
     // Nothing there: the three bodies without it, and the GET without a body.
     assert_eq!(
         count(json!({"bodyPatterns": [{"jsonPointer": "/nope", "absent": true}]})).await,

@@ -227,6 +227,11 @@ fn pattern(body: &[u8]) -> Result<RequestPattern, Built> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(RequestPattern::default());
     }
+    // A struct reads from a JSON array too (`[]` was every default: a pattern
+    // matching everything).
+    if body.trim_ascii_start().first() != Some(&b'{') {
+        return Err(bad_pattern("it must be a JSON object"));
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize::<_, RequestPattern>(&mut de).map_err(|e| {
         let at = e.path().to_string();
