@@ -131,6 +131,11 @@ pub(crate) struct RequestInfo<'a> {
     pub(crate) accept: Option<&'a str>,
     /// The request's `Accept-Encoding`, which allows a documented coding.
     pub(crate) accept_encoding: Option<&'a str>,
+    /// The next number of the session's generated bodies (with the session's
+    /// own hash mixed in): a seeded run gives a session the same bodies
+    /// whatever other sessions ask, and from the start again after a reset.
+    /// `None`: numbered server-wide.
+    pub(crate) draw: Option<&'a dyn Fn() -> u64>,
 }
 
 /// Why a requested response cannot be produced.
@@ -353,7 +358,7 @@ impl Responder {
                 }
             } else {
                 if choice.dynamic || self.dynamic {
-                    value = Some(self.fresh_body(contract, cb));
+                    value = Some(self.fresh_body(contract, cb, req.draw));
                 }
                 echoed = self.echo_into(contract, op, cb, value.as_ref(), req);
             }
@@ -463,7 +468,12 @@ impl Responder {
         Ok(finish(status, headers, body))
     }
 
-    fn fresh_body(&self, contract: &Contract, cb: &CannedBody) -> Value {
+    fn fresh_body(
+        &self,
+        contract: &Contract,
+        cb: &CannedBody,
+        draw: Option<&dyn Fn() -> u64>,
+    ) -> Value {
         let Some(schema_id) = cb.schema else {
             return cb.value.clone();
         };
@@ -471,11 +481,14 @@ impl Responder {
         // default body is sent.
         let generator = Generator::new(&contract.schemas, Mode::Dynamic)
             .until(std::time::Instant::now() + DYNAMIC_TIME);
-        let n = self.counter.fetch_add(1, Ordering::Relaxed);
-        let mut rng = StdRng::seed_from_u64(
-            self.seed
-                .wrapping_add(n.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
-        );
+        let n = match draw {
+            Some(draw) => draw(),
+            None => self
+                .counter
+                .fetch_add(1, Ordering::Relaxed)
+                .wrapping_mul(0x9E37_79B9_7F4A_7C15),
+        };
+        let mut rng = StdRng::seed_from_u64(self.seed.wrapping_add(n));
         for _ in 0..8 {
             // Ok means the contract's validator accepted it: no need to ask again.
             if let Ok(v) = generator.generate(schema_id, &mut rng) {

@@ -515,12 +515,18 @@ fn choose_and_respond(
         _ => Cow::Owned(state.addr.to_string()),
     };
     let header = |name| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    // Looked up only when a body is generated.
+    let draw = || {
+        let n = state.counters.session(session).next_generated();
+        stable_hash(session).wrapping_add(n.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+    };
     let info = RequestInfo {
         path_params,
         host: &host,
         query: parts.uri.query(),
         accept: header(ACCEPT),
         accept_encoding: header(ACCEPT_ENCODING),
+        draw: Some(&draw),
     };
     // In a stateful run a sequence's success step is the model's to answer:
     // `429,429,202` throttles twice, then really adds (a made-up 202 lost the

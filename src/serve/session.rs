@@ -105,6 +105,8 @@ pub(crate) struct Counters {
     hits: Vec<AtomicUsize>,
     applied: Vec<AtomicUsize>,
     used: AtomicU64,
+    /// Bodies generated for the session (`Prefer: dynamic`).
+    generated: AtomicU64,
 }
 
 impl Counters {
@@ -116,6 +118,11 @@ impl Counters {
     /// How often rule `i` applied (its sequence step).
     pub(crate) fn applied(&self, i: usize) -> &AtomicUsize {
         &self.applied[i]
+    }
+
+    /// The number of the session's next generated body.
+    pub(crate) fn next_generated(&self) -> u64 {
+        self.generated.fetch_add(1, Ordering::Relaxed)
     }
 }
 
@@ -157,6 +164,7 @@ impl RuleCounters {
                     hits: (0..=self.rules).map(|_| AtomicUsize::new(0)).collect(),
                     applied: (0..self.rules).map(|_| AtomicUsize::new(0)).collect(),
                     used: AtomicU64::new(now),
+                    generated: AtomicU64::new(0),
                 })
             })
             .clone()

@@ -364,6 +364,32 @@ async fn the_same_seed_gives_the_same_dynamic_data() {
     }
     assert_eq!(runs[0], runs[1], "seed 7 twice");
     assert_ne!(runs[0], runs[2], "seed 8 differs");
+
+    // Per session: what another session asks changes nothing, and a reset
+    // starts the session's bodies over (one counter for all sessions made a
+    // session's bodies depend on the others' traffic).
+    let server = start(ServeOptions {
+        seed: 7,
+        dynamic: true,
+        ..Default::default()
+    })
+    .await;
+    let url = server.url();
+    let zz = [("x-mimeo-session", "zz")];
+    let first = send(&url, "GET", &path, &zz, None).await.body;
+    let server = start(ServeOptions {
+        seed: 7,
+        dynamic: true,
+        ..Default::default()
+    })
+    .await;
+    let url = server.url();
+    for _ in 0..2 {
+        send(&url, "GET", &path, &[("x-mimeo-session", "other")], None).await;
+    }
+    assert_eq!(send(&url, "GET", &path, &zz, None).await.body, first);
+    send(&url, "POST", "/__admin/reset?session=zz", &[], None).await;
+    assert_eq!(send(&url, "GET", &path, &zz, None).await.body, first);
 }
 
 /// Answers of one scheduler pass are written together (`http::together`): with
