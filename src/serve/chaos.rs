@@ -78,10 +78,13 @@ pub(super) fn pick<'r>(
     session: u64,
     method: &Method,
     path: &[&str],
+    shaping_only: bool,
 ) -> Picked<'r> {
     let mut drawn = Drawn::default();
     for (i, rule) in rules.iter().enumerate() {
-        if !rule.matches(method, path) {
+        // (With `shaping_only`, the request's answer is chosen already: rules
+        // that would choose one are passed by, untouched.)
+        if (shaping_only && rule.chooses()) || !rule.matches(method, path) {
             continue;
         }
         let spot = Spot {

@@ -459,13 +459,14 @@ fn choose_and_respond(
     session: &str,
 ) -> Outcome {
     let contract = &*state.contract;
-    // `Prefer` wins over rules: a request whose answer it chooses is not a
-    // rule's, and takes no step of a sequence and no draw from a rule (the
-    // next plain request gets what it would have got).
-    let preferred = prefer.code.is_some() || prefer.example.is_some() || prefer.fault.is_some();
+    // `Prefer` wins over rules: a request whose status (or fault) it chooses
+    // meets only the rules that shape an answer (delay, dribble), and takes no
+    // step of a sequence and no draw from a rule that chooses one (the next
+    // plain request gets what it would have got). `example=` alone picks among
+    // the examples of the status a rule gives.
+    let preferred = prefer.code.is_some() || prefer.fault.is_some();
     let picked = match state.opts.rules.as_slice() {
         [] => Picked::default(),
-        _ if preferred => Picked::default(),
         rules => chaos::pick(
             rules,
             &state.counters.session(session),
@@ -474,6 +475,7 @@ fn choose_and_respond(
             &operation.method,
             // (Rules name the document's paths, without a servers base path.)
             &segments(contract.served_path(&parts.method, parts.uri.path())),
+            preferred,
         ),
     };
     let rule = picked.rule.map(|(_, r)| r);
@@ -516,9 +518,16 @@ fn choose_and_respond(
     };
     let header = |name| parts.headers.get(name).and_then(|v| v.to_str().ok());
     // Looked up only when a body is generated.
+    // (The default session's numbers are what every body's were before they
+    // were numbered per session: a seeded run of one client is unchanged.)
     let draw = || {
         let n = state.counters.session(session).next_generated();
-        stable_hash(session).wrapping_add(n.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+        let own = if session == super::session::DEFAULT_SESSION {
+            0
+        } else {
+            stable_hash(session)
+        };
+        own.wrapping_add(n.wrapping_mul(0x9E37_79B9_7F4A_7C15))
     };
     let info = RequestInfo {
         path_params,

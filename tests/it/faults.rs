@@ -189,6 +189,26 @@ async fn prefer_wins_over_a_rules_fault_and_takes_none_of_its_steps() {
         }
     }
     assert_eq!(seen, [404, 429, 429, 200]);
+
+    // A rule that only shapes the answer still does, whatever Prefer chooses;
+    // Prefer's example alone picks among the examples of the rule's status.
+    let slow = Rule::matching(Method::GET, "/v1/**")
+        .delay(mimeo::Latency::fixed(Duration::from_millis(300)));
+    let server = start(ServeOptions {
+        rules: vec![slow],
+        ..ServeOptions::default()
+    })
+    .await;
+    let t = Instant::now();
+    assert!(matches!(
+        get(&server.url(), &fetch(), &[("prefer", "code=404")]).await,
+        Seen::Answer(404, _)
+    ));
+    assert!(
+        t.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        t.elapsed()
+    );
 }
 
 #[tokio::test]
