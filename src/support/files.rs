@@ -53,30 +53,38 @@ fn temp_with(path: &Path, text: &str) -> io::Result<tempfile::NamedTempFile> {
     std::fs::create_dir_all(dir)?;
     let mut builder = tempfile::Builder::new();
     builder.prefix(".mimeo-").suffix(".tmp");
+    // The file is never wider than it ends up: created with the mode of the
+    // file it replaces (else 0666, narrowed by the umask when created, as
+    // open(2) does for File::create), and only then given that mode exactly.
+    // (Widening it after creation would leave a moment when another user could
+    // open a file its owner made private.)
+    #[cfg(unix)]
+    let kept = mode_of(path);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        // 0666 is narrowed by the umask when the file is created, as open(2) does for File::create.
-        builder.permissions(std::fs::Permissions::from_mode(0o666));
+        builder.permissions(std::fs::Permissions::from_mode(kept.unwrap_or(0o666)));
     }
     let mut file = builder.tempfile_in(dir)?;
     #[cfg(unix)]
-    keep_mode_of(path, file.as_file())?;
+    if let Some(mode) = kept {
+        use std::os::unix::fs::PermissionsExt;
+        file.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))?;
+    }
     file.write_all(text.as_bytes())?;
     file.as_file().sync_all()?;
     Ok(file)
 }
 
-/// Gives `file` the permission bits of the regular file at `path`, if there is
-/// one: a report or snapshot rewritten keeps the mode the user gave it.
+/// The permission bits of the regular file at `path`, if there is one: a
+/// report or snapshot rewritten keeps the mode the user gave it.
 #[cfg(unix)]
-fn keep_mode_of(path: &Path, file: &std::fs::File) -> io::Result<()> {
+fn mode_of(path: &Path) -> Option<u32> {
     use std::os::unix::fs::PermissionsExt;
     match std::fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_file() => file.set_permissions(std::fs::Permissions::from_mode(
-            m.permissions().mode() & 0o777,
-        )),
-        _ => Ok(()),
+        Ok(m) if m.file_type().is_file() => Some(m.permissions().mode() & 0o777),
+        _ => None,
     }
 }
 
