@@ -101,7 +101,10 @@ fn shape(expected: &str) -> &str {
         }
         "sequence start" | "sequence" | "a sequence" => "a list (`- item` lines, or `[a, b]`)",
         "string scalar" | "string" | "a string" => "text",
-        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => "a whole number, 0 or more",
+        "u8" => "a whole number from 0 to 255",
+        "u16" => "a whole number from 0 to 65535",
+        "u32" => "a whole number from 0 to 4294967295",
+        "u64" | "u128" | "usize" => "a whole number, 0 or more",
         "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => "a whole number",
         "f32" | "f64" => "a number",
         "bool" | "boolean" | "a boolean" => "true or false",

@@ -196,6 +196,14 @@ fn an_expected_status_must_be_documented() {
         "request:\n      method: GET\n      path: {LIST}\n    expect:\n      status: [200, 202]\n"
     )));
     assert!(e.message().contains("does not document 202"), "{e}");
+    // Quoted, as OpenAPI writes them, in a list or alone.
+    for status in ["['200', \"301\"]", "'200'"] {
+        let text = one_step(&format!(
+            "request:\n      method: GET\n      path: {LIST}\n    expect:\n      status: {status}\n"
+        ));
+        Scenario::from_text("s.yaml", &text, &contract())
+            .unwrap_or_else(|e| panic!("{status}: {e:#?}"));
+    }
 }
 
 #[test]

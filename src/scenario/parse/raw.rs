@@ -322,6 +322,16 @@ impl<'de> Deserialize<'de> for Status {
                     Err(_) => Err(E::custom(format!("{n} is not an HTTP status"))),
                 }
             }
+            // Quoted, as OpenAPI writes its statuses (`'200'`).
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Status, E> {
+                let t = s.trim();
+                match t.parse::<u64>() {
+                    Ok(n) if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) => {
+                        self.visit_u64(n)
+                    }
+                    _ => Err(E::invalid_type(serde::de::Unexpected::Str(s), &self)),
+                }
+            }
         }
         // Any scalar, so that text reaches `expecting` rather than the YAML
         // reader's own "invalid u64".
