@@ -291,10 +291,9 @@ pub(super) fn parse_pattern(pattern: &str) -> Result<(Option<Method>, Vec<Segmen
     if !path.starts_with('/') {
         return Err(format!("the path pattern `{path}` must start with `/`"));
     }
-    let segments = path
-        .trim_start_matches('/')
-        .split('/')
-        .map(|s| match s {
+    let mut segments = Vec::new();
+    for s in path.trim_start_matches('/').split('/') {
+        segments.push(match s {
             "*" => Segment::One,
             "**" => Segment::Many,
             // A template's parameter, as the document writes it (`{storeId}`),
@@ -302,9 +301,16 @@ pub(super) fn parse_pattern(pattern: &str) -> Result<(Option<Method>, Vec<Segmen
             p if p.len() > 2 && p.starts_with('{') && p.ends_with('}') && !p[1..].contains('{') => {
                 Segment::One
             }
+            // Part of a segment (`{name}.json`) cannot be matched by a rule,
+            // which would pass the start-up check and never apply.
+            lit if lit.contains(['{', '}']) => {
+                return Err(format!(
+                    "the segment `{lit}` of `{path}` holds a template parameter among other text; a rule matches whole segments: write `*` for it"
+                ))
+            }
             lit => Segment::Literal(lit.to_string()),
-        })
-        .collect();
+        });
+    }
     Ok((method, segments))
 }
 
@@ -418,6 +424,8 @@ mod tests {
         let t = parse_status_flag("GET /v1/Stores/{storeId}/Profiles/{profileId}=404").unwrap();
         assert!(t.matches(&Method::GET, &segments("/v1/Stores/a/Profiles/b")));
         assert!(!t.matches(&Method::GET, &segments("/v1/Stores/a/Profiles")));
+        let part = parse_status_flag("GET /files/{name}.json=404").unwrap_err();
+        assert!(part.to_string().contains("`{name}.json`"), "{part}");
         let any = parse_status_flag("/v1/**=500").unwrap();
         assert!(any.matches(&Method::GET, &segments("/v1/a/b/c")));
         assert!(parse_status_flag("GET /x").is_err());

@@ -468,7 +468,7 @@ impl MockServer {
     /// `GET /__admin/state`; `null` when the mock is not stateful.
     pub fn state(&self, session: Option<&str>) -> serde_json::Value {
         match &self.state.sim {
-            Some(sim) => sim.dump(session.unwrap_or(session::DEFAULT_SESSION)),
+            Some(sim) => sim.dump(&session::named(session.unwrap_or(session::DEFAULT_SESSION))),
             None => serde_json::Value::Null,
         }
     }
@@ -482,7 +482,10 @@ impl MockServer {
         state: &serde_json::Value,
     ) -> Result<(), StateErrors> {
         match &self.state.sim {
-            Some(sim) => sim.load(session.unwrap_or(session::DEFAULT_SESSION), state),
+            Some(sim) => sim.load(
+                &session::named(session.unwrap_or(session::DEFAULT_SESSION)),
+                state,
+            ),
             None => Ok(()),
         }
     }
@@ -491,7 +494,8 @@ impl MockServer {
     /// the seed, its rule sequences from the first status, its chaos draws from
     /// the first, and its journal entries gone, as `POST /__admin/reset` does.
     pub fn reset(&self, session: Option<&str>) {
-        self.state.reset(session);
+        let session = session.map(session::named);
+        self.state.reset(session.as_deref());
     }
 
     /// Every request in the journal, oldest first, credentials redacted (as

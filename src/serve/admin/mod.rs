@@ -113,9 +113,10 @@ pub(in crate::serve) async fn answer(
     // A misspelt parameter (`?sesion=ci-7`) would act on the caller's own
     // session and answer 200: refused instead, as the journal's filters are.
     // (Others, health above all, take whatever a probe adds.)
-    let known: Option<&[&str]> = match rest {
-        "/state" => Some(&["session"]),
-        "/reset" => Some(&["session", "all"]),
+    // (A method the endpoint does not take is its 405, checked below.)
+    let known: Option<&[&str]> = match (rest, method) {
+        ("/state", &Method::GET | &Method::PUT) => Some(&["session"]),
+        ("/reset", &Method::POST) => Some(&["session", "all"]),
         _ => None,
     };
     if let Some(known) = known {
