@@ -246,10 +246,14 @@ impl Responder {
                     Bytes::from(buf)
                 }
             };
-            // The template is JSON; an XML error body is written from it.
-            let bytes = match serde_json::from_slice::<Value>(&bytes) {
-                Ok(v) if cb.xml => cb.bytes_of(contract, &v),
-                _ => bytes,
+            // The template is JSON; an XML error body is written from it (read
+            // again only then: this runs for every invalid request).
+            let bytes = match cb.xml {
+                true => match serde_json::from_slice::<Value>(&bytes) {
+                    Ok(v) => cb.bytes_of(contract, &v),
+                    Err(_) => bytes,
+                },
+                false => bytes,
             };
             (cb.content_type.clone(), bytes)
         });
