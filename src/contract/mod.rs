@@ -278,11 +278,7 @@ impl Contract {
         method: &hyper::Method,
         path: &'a str,
     ) -> RouteMatch<'a, OpIndex> {
-        self.under_bases(path, |path| {
-            self.router.find(method, path, None, |i, params, _| {
-                crate::validate::path_params_valid(self, self.op(i), params)
-            })
-        })
+        self.under_bases(path, |path| self.route_raw(method, path))
     }
 
     /// Routes a request as [`Contract::route`] does, by what it says besides
@@ -323,38 +319,32 @@ impl Contract {
         if !matches!(found, RouteMatch::NotFound) {
             return found;
         }
-        for base in &self.bases {
-            let rest = match path.strip_prefix(base.as_str()) {
-                Some("") => "/",
-                Some(rest) if rest.starts_with('/') => rest,
-                _ => continue,
-            };
-            let again = find(rest);
-            if !matches!(again, RouteMatch::NotFound) {
-                return again;
-            }
-        }
-        found
+        self.less_a_base(path)
+            .map(find)
+            .find(|again| !matches!(again, RouteMatch::NotFound))
+            .unwrap_or(found)
+    }
+
+    /// `path` less each base path it starts with (`/v2/pets` -> `/pets`).
+    fn less_a_base<'s, 'p>(&'s self, path: &'p str) -> impl Iterator<Item = &'p str> + use<'s, 'p> {
+        self.bases
+            .iter()
+            .filter_map(move |base| match path.strip_prefix(base.as_str()) {
+                Some("") => Some("/"),
+                Some(rest) if rest.starts_with('/') => Some(rest),
+                _ => None,
+            })
     }
 
     /// The path as the document writes it: `path` less the base path it was
     /// served under (`/v2/pets` as `/pets`), else `path` itself. What rules
     /// are matched against, as they name the document's paths.
     pub(crate) fn served_path<'a>(&self, method: &hyper::Method, path: &'a str) -> &'a str {
-        if self.bases.is_empty() || !matches!(self.route_raw(method, path), RouteMatch::NotFound) {
+        let routes = |p: &str| !matches!(self.route_raw(method, p), RouteMatch::NotFound);
+        if self.bases.is_empty() || routes(path) {
             return path;
         }
-        for base in &self.bases {
-            let rest = match path.strip_prefix(base.as_str()) {
-                Some("") => "/",
-                Some(rest) if rest.starts_with('/') => rest,
-                _ => continue,
-            };
-            if !matches!(self.route_raw(method, rest), RouteMatch::NotFound) {
-                return rest;
-            }
-        }
-        path
+        self.less_a_base(path).find(|p| routes(p)).unwrap_or(path)
     }
 
     /// [`Contract::route`] without the base paths.

@@ -255,6 +255,28 @@ pub(crate) struct Unreadable {
 }
 
 impl Unreadable {
+    /// As the verdict counts it: a broken request (`request_valid/http`).
+    pub(crate) fn found(&self) -> crate::verdict::Found<'_> {
+        crate::verdict::Found {
+            check: "request_valid",
+            rule: "http",
+            message: Box::new(|| self.why.clone()),
+        }
+    }
+
+    /// The rest of its log line, after the time and the client:
+    /// `(unread request) -> 400 (why)`.
+    pub(crate) fn push_outcome(&self, buf: &mut Vec<u8>) {
+        buf.extend_from_slice(b"(unread request) -> ");
+        match self.status {
+            Some(s) => super::log::push_decimal(buf, u64::from(s)),
+            None => buf.extend_from_slice(b"closed"),
+        }
+        buf.extend_from_slice(b" (");
+        buf.extend_from_slice(self.why.as_bytes());
+        buf.extend_from_slice(b")\n");
+    }
+
     fn of(e: &hyper::Error) -> Option<Unreadable> {
         let (status, why) = if e.is_parse_version_h2() {
             (

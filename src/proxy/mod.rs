@@ -407,12 +407,7 @@ async fn run(
 /// A request hyper could not read, and so never forwarded: counted by the
 /// verdict and logged, as the mock does (see [`Unreadable`]).
 fn unreadable(state: &State, peer: SocketAddr, u: crate::http::server::Unreadable) {
-    let found = Found {
-        check: "request_valid",
-        rule: "http",
-        message: Box::new(|| u.why.clone()),
-    };
-    state.verdicts.record(None, u.status, [found], || {
+    state.verdicts.record(None, u.status, [u.found()], || {
         ("(unread request)".to_string(), peer.ip().to_string())
     });
     if let Some(log) = &state.log {
@@ -420,14 +415,8 @@ fn unreadable(state: &State, peer: SocketAddr, u: crate::http::server::Unreadabl
             push_timestamp(buf, SystemTime::now());
             buf.extend_from_slice(b" [");
             push_ip(buf, peer.ip());
-            buf.extend_from_slice(b"] (unread request) -> ");
-            match u.status {
-                Some(s) => push_decimal(buf, u64::from(s)),
-                None => buf.extend_from_slice(b"closed"),
-            }
-            buf.extend_from_slice(b" (");
-            buf.extend_from_slice(u.why.as_bytes());
-            buf.extend_from_slice(b")\n");
+            buf.extend_from_slice(b"] ");
+            u.push_outcome(buf);
         });
     }
 }
@@ -442,7 +431,7 @@ async fn handle(
     let seq = state.seq.fetch_add(1, Ordering::Relaxed);
     let contract = &*state.contract;
     let (parts, body) = req.into_parts();
-    let (_, hidden) = crate::secrets::logged_target(contract, &parts.uri);
+    let hidden = crate::secrets::hidden_query_values(contract, &parts.uri);
     // The line the log, summary and reports show: redacted as the mock's journal
     // is, the client's own credentials included wherever its URL repeats them.
     let line = {
@@ -524,7 +513,8 @@ async fn handle(
             let built = state.responder.error(contract, operation, 400, &msg);
             Answered::Proxy(built, ProxyAnswer::RequestUnreadable, msg)
         }
-        // (The proxy reads bodies as sent; it decodes only to check them.)
+        // (Not from `read_body`: the proxy reads a body as sent, and decodes it
+        // only to check it, below.)
         Err(BodyError::Coded(e)) => {
             let msg = format!("The request body could not be read: {e}");
             let built = state.responder.error(contract, operation, 400, &msg);

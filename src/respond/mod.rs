@@ -603,7 +603,7 @@ pub(crate) fn response_index(op: &Operation, status: u16) -> Option<usize> {
     op.responses.iter().position(|x| std::ptr::eq(x, r))
 }
 
-fn value_text(v: &Value) -> String {
+pub(super) fn value_text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),

@@ -46,6 +46,11 @@ impl<'a> Writer<'a> {
         s.and_then(|s| schema::resolve(self.doc, s))
     }
 
+    /// A text member of a schema's `xml` object.
+    fn xml_text(&self, s: Option<&'a Value>, key: &str) -> Option<&'a str> {
+        self.xml(s)?.get(key)?.as_str()
+    }
+
     /// The `xml` object of a schema (through its `$ref`).
     fn xml(&self, s: Option<&'a Value>) -> Option<&'a Value> {
         self.resolve(s)?.get("xml")
@@ -54,7 +59,7 @@ impl<'a> Writer<'a> {
     /// A schema's own element name: `xml.name`, else the name of the component
     /// its `$ref` points at.
     fn named(&self, s: &'a Value) -> Option<String> {
-        if let Some(n) = self.xml(Some(s)).and_then(|x| x.get("name")?.as_str()) {
+        if let Some(n) = self.xml_text(Some(s), "name") {
             return Some(n.to_string());
         }
         let r = s.get("$ref")?.as_str()?;
@@ -119,11 +124,11 @@ impl<'a> Writer<'a> {
                         .and_then(|x| x.get("attribute")?.as_bool())
                         .unwrap_or(false);
                     if attribute && !v.is_object() && !v.is_array() {
-                        let n = mx.and_then(|x| x.get("name")?.as_str()).unwrap_or(key);
+                        let n = self.xml_text(ms, "name").unwrap_or(key);
                         out.push(' ');
                         out.push_str(&clean(n)); // (unprefixed: its namespace is declared nowhere)
                         out.push_str("=\"");
-                        escape(out, &scalar(v), true);
+                        escape(out, &super::value_text(v), true);
                         out.push('"');
                     } else {
                         children.push((key, ms, v));
@@ -135,10 +140,7 @@ impl<'a> Writer<'a> {
                 }
                 out.push('>');
                 for (key, ms, v) in children {
-                    let n = self
-                        .xml(ms)
-                        .and_then(|x| x.get("name")?.as_str())
-                        .unwrap_or(key);
+                    let n = self.xml_text(ms, "name").unwrap_or(key);
                     self.member_element(out, n, ms, v, depth + 1);
                 }
                 close(out, &tag);
@@ -157,7 +159,7 @@ impl<'a> Writer<'a> {
             Value::Null => out.push_str("/>"),
             other => {
                 out.push('>');
-                escape(out, &scalar(other), false);
+                escape(out, &super::value_text(other), false);
                 close(out, &tag);
             }
         }
@@ -184,9 +186,7 @@ impl<'a> Writer<'a> {
             return self.element(out, name, s, value, depth);
         }
         let is = self.items(s);
-        let n = is
-            .and_then(|i| self.xml(Some(i))?.get("name")?.as_str())
-            .unwrap_or(name);
+        let n = self.xml_text(is, "name").unwrap_or(name);
         for v in items {
             self.element(out, n, is, v, depth + 1);
         }
@@ -233,13 +233,6 @@ fn close(out: &mut String, tag: &str) {
     out.push_str("</");
     out.push_str(tag);
     out.push('>');
-}
-
-fn scalar(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
 }
 
 /// Text or an attribute's value, escaped; characters XML 1.0 cannot carry

@@ -146,45 +146,27 @@ pub(crate) fn authorization_secrets(value: &str, out: &mut Vec<String>) {
     }
 }
 
-/// The request target of `uri` for a log line: the values of query parameters
-/// that look like credentials (by name, by value, or by the contract's declared
-/// credential shapes) shown as `[redacted]`, wherever the same value appears in
-/// the query; and the values hidden (to hide them in messages too).
+/// The values of `uri`'s query parameters that look like credentials (by
+/// name, by value, or by the contract's declared credential shapes): the
+/// proxy hides them in its messages too (a violation quotes the value that
+/// broke a rule). Its log line is redacted by the journal's redactor.
 #[cfg(feature = "proxy")]
-pub(crate) fn logged_target<'u>(
+pub(crate) fn hidden_query_values(
     contract: &crate::contract::Contract,
-    uri: &'u hyper::Uri,
-) -> (std::borrow::Cow<'u, str>, Vec<String>) {
-    use std::borrow::Cow;
-    let whole = uri.path_and_query().map_or("/", |p| p.as_str());
+    uri: &hyper::Uri,
+) -> Vec<String> {
     let Some(query) = uri.query() else {
-        return (Cow::Borrowed(whole), Vec::new());
+        return Vec::new();
     };
-    let pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> =
-        form_urlencoded::parse(query.as_bytes()).collect();
-    let secret = |k: &str, v: &str| {
-        secret_name(k)
-            || secret_value(v)
-            || contract.profile.is_credential(v)
-            || contract.profile.is_key_name(k)
-    };
-    let hidden: Vec<String> = pairs
-        .iter()
-        .filter(|(k, v)| secret(k, v))
-        .map(|(_, v)| v.to_string())
-        .collect();
-    if hidden.is_empty() {
-        return (Cow::Borrowed(whole), Vec::new());
-    }
-    let mut s = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in &pairs {
-        if hidden.iter().any(|h| h == v) {
-            s.append_pair(k, "[redacted]");
-        } else {
-            s.append_pair(k, v);
-        }
-    }
-    (Cow::Owned(format!("{}?{}", uri.path(), s.finish())), hidden)
+    form_urlencoded::parse(query.as_bytes())
+        .filter(|(k, v)| {
+            secret_name(k)
+                || secret_value(v)
+                || contract.profile.is_credential(v)
+                || contract.profile.is_key_name(k)
+        })
+        .map(|(_, v)| v.into_owned())
+        .collect()
 }
 
 /// Text that must never reach a snapshot, report or log (credentials): each is

@@ -206,12 +206,7 @@ fn count(state: &State, parts: &Parts, outcome: &Outcome, session: &str, status:
 /// verdict as a broken request, and logged. It has no operation, session or
 /// journal entry: nothing of it was read.
 pub(super) fn unreadable(state: &State, peer: std::net::SocketAddr, u: Unreadable) {
-    let found = Found {
-        check: "request_valid",
-        rule: "http",
-        message: Box::new(|| u.why.clone()),
-    };
-    state.verdicts.record(None, u.status, [found], || {
+    state.verdicts.record(None, u.status, [u.found()], || {
         (
             format!("(unread request from {})", peer.ip()),
             String::new(),
@@ -219,14 +214,8 @@ pub(super) fn unreadable(state: &State, peer: std::net::SocketAddr, u: Unreadabl
     });
     state.log.push(|buf| {
         push_timestamp(buf, SystemTime::now());
-        buf.extend_from_slice(b" [-] (unread request) -> ");
-        match u.status {
-            Some(s) => push_decimal(buf, u64::from(s)),
-            None => buf.extend_from_slice(b"closed"),
-        }
-        buf.extend_from_slice(b" (");
-        buf.extend_from_slice(u.why.as_bytes());
-        buf.extend_from_slice(b")\n");
+        buf.extend_from_slice(b" [-] ");
+        u.push_outcome(buf);
     });
 }
 

@@ -128,9 +128,9 @@ async fn each_fault_is_the_named_failure_for_a_real_client() {
     assert!(faults[0].contains("CONNECTION_RESET_BY_PEER"));
 }
 
-#[tokio::test]
-async fn faults_from_rules_and_the_builder() {
-    let server = MockServer::builder(contract())
+/// A mock whose rule answers every fetch with `EMPTY_RESPONSE`.
+async fn empty_fetches() -> MockServer {
+    MockServer::builder(contract())
         .fault(
             Method::GET,
             "/v1/Stores/*/Profiles/*/Identifiers/*",
@@ -138,7 +138,12 @@ async fn faults_from_rules_and_the_builder() {
         )
         .start()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn faults_from_rules_and_the_builder() {
+    let server = empty_fetches().await;
     match get(&server.url(), &fetch(), &[]).await {
         Seen::Request(e) => assert!(hyper_error(&e).is_incomplete_message(), "{e:?}"),
         _ => panic!("the rule's fault applies"),
@@ -154,15 +159,7 @@ async fn faults_from_rules_and_the_builder() {
 async fn prefer_wins_over_a_rules_fault_and_takes_none_of_its_steps() {
     // A rule's fault beat `Prefer: code=404`, and a request `Prefer` answered
     // used up a step of the rule's sequence.
-    let server = MockServer::builder(contract())
-        .fault(
-            Method::GET,
-            "/v1/Stores/*/Profiles/*/Identifiers/*",
-            Fault::EmptyResponse,
-        )
-        .start()
-        .await
-        .unwrap();
+    let server = empty_fetches().await;
     let url = server.url();
     for _ in 0..3 {
         assert!(matches!(

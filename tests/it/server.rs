@@ -368,21 +368,17 @@ async fn the_same_seed_gives_the_same_dynamic_data() {
     // Per session: what another session asks changes nothing, and a reset
     // starts the session's bodies over (one counter for all sessions made a
     // session's bodies depend on the others' traffic).
-    let server = start(ServeOptions {
-        seed: 7,
-        dynamic: true,
-        ..Default::default()
-    })
-    .await;
-    let url = server.url();
+    let seeded = || {
+        start(ServeOptions {
+            seed: 7,
+            dynamic: true,
+            ..Default::default()
+        })
+    };
+    let server = seeded().await;
     let zz = [("x-mimeo-session", "zz")];
-    let first = send(&url, "GET", &path, &zz, None).await.body;
-    let server = start(ServeOptions {
-        seed: 7,
-        dynamic: true,
-        ..Default::default()
-    })
-    .await;
+    let first = send(&server.url(), "GET", &path, &zz, None).await.body;
+    let server = seeded().await;
     let url = server.url();
     for _ in 0..2 {
         send(&url, "GET", &path, &[("x-mimeo-session", "other")], None).await;
