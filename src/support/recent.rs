@@ -29,14 +29,25 @@ impl<K, V: Clone, const N: usize> Recent<K, V, N> {
             return v.clone();
         }
         let made = make();
-        let slot = (key.to_owned(), made.clone());
+        self.keep(key.to_owned(), made.clone());
+        made
+    }
+
+    /// The value kept under the first key `is` says yes to (a key compared
+    /// in parts, without building one to look up).
+    pub(crate) fn find(&self, is: impl Fn(&K) -> bool) -> Option<&V> {
+        self.slots.iter().find(|(k, _)| is(k)).map(|(_, v)| v)
+    }
+
+    /// Keeps `value` under `key` (the caller has looked it up first).
+    pub(crate) fn keep(&mut self, key: K, value: V) {
+        let slot = (key, value);
         if self.slots.len() < N {
             self.slots.push(slot);
         } else {
             self.slots[self.next] = slot;
             self.next = (self.next + 1) % N;
         }
-        made
     }
 }
 

@@ -11,6 +11,7 @@ use super::{
 };
 use crate::contract::{Contract, ParamIn, Parameter, Style, ValueKind};
 use crate::support::limits::Capped;
+use crate::support::recent::Recent;
 
 /// Validates every parameter of the operation, adding what is wrong to `out`.
 pub(super) fn validate_params(
@@ -47,6 +48,13 @@ pub(super) fn validate_params(
         if p.allow_empty && matches!(&raw, Raw::Texts(t) if t.iter().all(|t| t.is_empty())) {
             continue; // allowEmptyValue: `?name=` stands for a value left out.
         }
+        let single = match &raw {
+            Raw::Texts(t) if t.len() == 1 && t[0].len() <= MAX_REMEMBERED => Some(t[0]),
+            _ => None,
+        };
+        if single.is_some_and(|text| valid_before(contract, p, text)) {
+            continue;
+        }
         let value = match decode(&contract.schemas, &p.kind, p.style, p.explode, &raw) {
             Ok(v) => v,
             Err(message) => {
@@ -54,7 +62,11 @@ pub(super) fn validate_params(
                 continue;
             }
         };
-        if let Some(schema) = p.schema.filter(|&s| !contract.schemas.is_valid(s, &value)) {
+        let invalid = p.schema.filter(|&s| !contract.schemas.is_valid(s, &value));
+        if let (None, Some(text)) = (invalid, single) {
+            remember_valid(contract, p, text);
+        }
+        if let Some(schema) = invalid {
             let found = contract.schemas.violations(schema, &value);
             count_rest(out, &found);
             for v in found.items {
@@ -70,6 +82,40 @@ pub(super) fn validate_params(
             }
         }
     }
+}
+
+/// The longest text [`remember_valid`] keeps.
+const MAX_REMEMBERED: usize = 128;
+
+thread_local! {
+    /// The last texts found valid for a parameter, by contract and parameter: a
+    /// client sends the same values on request after request (its account's
+    /// or store's id, a page size), and a value's validity depends on nothing
+    /// else, so a repeated one skips decoding and the schema (a pattern's match
+    /// is most of a request's parameter checks). Invalid values are checked
+    /// every time, for their violations.
+    static VALID: std::cell::RefCell<Recent<(u64, usize, Box<str>), (), 16>> =
+        const { std::cell::RefCell::new(Recent::new()) };
+}
+
+/// The parameter's place, which tells it from the contract's others.
+fn param_key(p: &Parameter) -> usize {
+    std::ptr::from_ref(p) as usize
+}
+
+/// Whether `text` was found valid for `p` lately on this thread.
+fn valid_before(contract: &Contract, p: &Parameter, text: &str) -> bool {
+    let (uid, at) = (contract.schemas.uid(), param_key(p));
+    VALID.with(|v| {
+        v.borrow()
+            .find(|(u, a, t)| *u == uid && *a == at && **t == *text)
+            .is_some()
+    })
+}
+
+fn remember_valid(contract: &Contract, p: &Parameter, text: &str) {
+    let key = (contract.schemas.uid(), param_key(p), Box::from(text));
+    VALID.with(|v| v.borrow_mut().keep(key, ()));
 }
 
 /// Whether path parameter `p`'s value in `path`, read in its style, keeps its
@@ -242,4 +288,57 @@ fn is_reserved_header(name: &str) -> bool {
     ["accept", "content-type", "authorization"]
         .iter()
         .any(|h| name.eq_ignore_ascii_case(h))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hyper::HeaderMap;
+
+    fn doc(pattern: &str) -> String {
+        format!(
+            r#"{{"openapi": "3.0.3", "info": {{"title": "t", "version": "1"}},
+              "paths": {{"/a/{{id}}": {{"get": {{
+                "parameters": [{{"name": "id", "in": "path", "required": true,
+                                "schema": {{"type": "string", "pattern": "{pattern}"}}}}],
+                "responses": {{"200": {{"description": "ok"}}}}}}}}}}}}"#
+        )
+    }
+
+    fn violations(contract: &Contract, id: &str) -> usize {
+        let op = contract.operation("GET", "/a/{id}").unwrap();
+        let path = [("id", Ok(Cow::Borrowed(id)))];
+        let headers = HeaderMap::new();
+        let req = RequestParts {
+            path: &path,
+            query: &[],
+            headers: &headers,
+            body: None,
+        };
+        let mut out = Capped::default();
+        validate_params(contract, &op.params, &req, &mut out);
+        out.items.len()
+    }
+
+    #[test]
+    fn a_value_remembered_valid_is_valid_for_its_contract_only() {
+        let digits = Contract::from_text("a.json", &doc("^[0-9]+$")).unwrap();
+        let letters = Contract::from_text("b.json", &doc("^[a-z]+$")).unwrap();
+        // Checked, then remembered: the same answer either way.
+        assert_eq!(violations(&digits, "123"), 0);
+        assert_eq!(violations(&digits, "123"), 0);
+        // An invalid value is reported every time (never remembered).
+        assert_eq!(violations(&digits, "abc"), 1);
+        assert_eq!(violations(&digits, "abc"), 1);
+        // The other contract's parameter is judged by its own schema, whatever
+        // this thread remembers of the first.
+        assert_eq!(violations(&letters, "123"), 1);
+        assert_eq!(violations(&letters, "abc"), 0);
+        // More values than are remembered: each still judged right.
+        for i in 0..40 {
+            assert_eq!(violations(&digits, &i.to_string()), 0);
+            assert_eq!(violations(&letters, &i.to_string()), 1);
+        }
+        assert_eq!(violations(&digits, "12x"), 1);
+    }
 }

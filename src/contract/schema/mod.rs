@@ -331,6 +331,12 @@ impl Schemas {
         })
     }
 
+    /// Tells these schemas from another contract's (unique in the process), for
+    /// what a thread keeps about them across requests.
+    pub(crate) fn uid(&self) -> u64 {
+        self.on_demand.uid
+    }
+
     /// The converted document the schemas were taken from.
     pub(crate) fn document(&self) -> &Value {
         &self.document
