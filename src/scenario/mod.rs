@@ -417,6 +417,7 @@ pub fn load_scenarios(
                 inside: Vec::new(),
                 dirs: 0,
                 too_deep: false,
+                cut: false,
             }
             .run(p, &mut errors);
             if files.len() == before {
@@ -529,12 +530,16 @@ struct Walk<'a> {
     dirs: usize,
     /// Whether the depth bound was reported (once is enough).
     too_deep: bool,
+    /// Whether a directory was left unread because the walk had to stop.
+    cut: bool,
 }
 
 impl Walk<'_> {
     fn run(mut self, root: &Path, errors: &mut Vec<Diagnostic>) {
         self.walk(root, 0);
-        let over = self.errors.len() >= MAX_WALK_ERRORS;
+        // Only a walk the bound cut short says so: one that found exactly that
+        // many problems and read everything did not stop.
+        let over = self.cut && self.errors.len() >= MAX_WALK_ERRORS;
         errors.append(&mut self.errors);
         if over {
             errors.push(Diagnostic::new(
@@ -551,6 +556,7 @@ impl Walk<'_> {
 
     fn walk(&mut self, dir: &Path, depth: usize) {
         if self.done() {
+            self.cut = true;
             return;
         }
         let real = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
@@ -618,6 +624,7 @@ impl Walk<'_> {
         self.inside.push((real, dir.to_path_buf()));
         for d in dirs {
             if self.done() {
+                self.cut = true;
                 break;
             }
             self.walk(&d, depth + 1);

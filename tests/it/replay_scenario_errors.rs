@@ -250,6 +250,34 @@ fn a_symlink_loop_in_a_scenario_directory_is_one_error_per_loop() {
     );
 }
 
+/// The walk of a directory stops at 20 problems and says so, but only when it
+/// did stop: exactly 20 found in a walk that read everything is no cut.
+#[test]
+#[cfg(unix)]
+fn the_walk_says_it_stopped_only_when_the_problems_cut_it_short() {
+    for (loops, stopped) in [(20, false), (21, true)] {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a");
+        std::fs::create_dir(&a).unwrap();
+        for n in 1..=loops {
+            std::os::unix::fs::symlink("../a", a.join(format!("self{n:02}"))).unwrap();
+        }
+        let mut cmd = replay();
+        cmd.current_dir(dir.path())
+            .args(["a", "--snapshots", "snaps"]);
+        let r = run(cmd);
+        assert_eq!(r.code, Some(2), "{r}");
+        let lines: Vec<&str> = r.stderr.lines().collect();
+        let loops_said = lines
+            .iter()
+            .filter(|l| l.contains("a symbolic link loop"))
+            .count();
+        assert_eq!(loops_said, 20, "{r}");
+        let stop = "error: a: stopped reading this directory after 20 problems";
+        assert_eq!(lines.contains(&stop), stopped, "{loops} loops: {r}");
+    }
+}
+
 /// A scenario file's mistakes are said in its writer's terms, at their
 /// file:line:column, not in the YAML library's (`set DuplicateKeyPolicy in
 /// Options`, `use from_str_multiple`, `expected u64`, `mapping start`).
