@@ -139,61 +139,63 @@ fn compare(op: &Operation, method: &str, path: &str) -> Closest {
         .map(|s| s.literal().map_or(Seg::Param, Seg::Literal))
         .collect();
     let written: Vec<&str> = op.path().trim_start_matches('/').split('/').collect();
-    // Edit distance over segments: substitution costs by how unlike they are.
+    // Edit distance over segments, from each place to the end: substitution
+    // costs by how unlike they are. Read from the start so that, of equally
+    // cheap readings, the one that pairs the earlier segments wins: a request
+    // with a segment too many at its end has that last segment blamed, not
+    // the one before it that its template parameter fits as well.
     let (n, m) = (req.len(), tpl.len());
     let mut d = vec![vec![0.0f64; m + 1]; n + 1];
     for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i as f64;
+        row[m] = (n - i) as f64;
     }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j as f64;
+    for (j, cell) in d[n].iter_mut().enumerate() {
+        *cell = (m - j) as f64;
     }
-    for i in 1..=n {
-        for j in 1..=m {
-            let sub = d[i - 1][j - 1] + seg_cost(&tpl[j - 1], req[i - 1]);
-            d[i][j] = sub.min(d[i - 1][j] + 1.0).min(d[i][j - 1] + 1.0);
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            let sub = d[i + 1][j + 1] + seg_cost(&tpl[j], req[i]);
+            d[i][j] = sub.min(d[i + 1][j] + 1.0).min(d[i][j + 1] + 1.0);
         }
     }
-    // Walk back to say what differs, in path order.
-    let (mut i, mut j) = (n, m);
-    let mut path_diffs = Vec::new();
-    while i > 0 || j > 0 {
-        if i > 0
-            && j > 0
-            && (d[i][j] - (d[i - 1][j - 1] + seg_cost(&tpl[j - 1], req[i - 1]))).abs() < 1e-9
+    // Walk forward to say what differs, in path order (segments count from 1).
+    let (mut i, mut j) = (0, 0);
+    while i < n || j < m {
+        if i < n && j < m && (d[i][j] - (d[i + 1][j + 1] + seg_cost(&tpl[j], req[i]))).abs() < 1e-9
         {
-            if let Seg::Literal(lit) = tpl[j - 1] {
-                if lit != req[i - 1] {
-                    path_diffs.push(format!(
-                        "segment {i}: the request has `{}`, the template `{lit}`",
-                        req[i - 1]
+            if let Seg::Literal(lit) = tpl[j] {
+                if lit != req[i] {
+                    differences.push(format!(
+                        "segment {}: the request has `{}`, the template `{lit}`",
+                        i + 1,
+                        req[i]
                     ));
                 }
-            } else if req[i - 1].is_empty() {
-                path_diffs.push(format!(
-                    "segment {i}: `{}` is empty",
-                    written.get(j - 1).unwrap_or(&"")
+            } else if req[i].is_empty() {
+                differences.push(format!(
+                    "segment {}: `{}` is empty",
+                    i + 1,
+                    written.get(j).unwrap_or(&"")
                 ));
             }
-            i -= 1;
-            j -= 1;
-        } else if i > 0 && (j == 0 || (d[i][j] - (d[i - 1][j] + 1.0)).abs() < 1e-9) {
-            path_diffs.push(format!(
-                "segment {i}: `{}` is not in the template",
-                req[i - 1]
+            i += 1;
+            j += 1;
+        } else if i < n && (j == m || (d[i][j] - (d[i + 1][j] + 1.0)).abs() < 1e-9) {
+            differences.push(format!(
+                "segment {}: `{}` is not in the template",
+                i + 1,
+                req[i]
             ));
-            i -= 1;
+            i += 1;
         } else {
-            path_diffs.push(format!(
+            differences.push(format!(
                 "the template has `{}` after segment {i}, which the request lacks",
-                written.get(j - 1).unwrap_or(&"")
+                written.get(j).unwrap_or(&"")
             ));
-            j -= 1;
+            j += 1;
         }
     }
-    path_diffs.reverse();
-    differences.extend(path_diffs);
-    let cost = d[n][m] + if same_method { 0.0 } else { 1.0 };
+    let cost = d[0][0] + if same_method { 0.0 } else { 1.0 };
     Closest {
         operation_id: op.operation_id().map(str::to_string),
         operation: op.label(),
@@ -268,12 +270,38 @@ mod tests {
             "GET",
             "/v1/Stores/s/Profiles/p",
         );
-        assert!(
-            short
-                .differences
-                .iter()
-                .any(|d| d.contains("`Identifiers` after segment 4")),
+        // The two segments missing at the end, not `p` taken for `{idType}`
+        // and the two before it missing.
+        assert_eq!(
+            short.differences,
+            [
+                "the template has `Identifiers` after segment 5, which the request lacks",
+                "the template has `{idType}` after segment 5, which the request lacks"
+            ],
             "{short:?}"
+        );
+        // A segment too many at the end is that segment, not the one before it
+        // that the template's parameter fits as well.
+        let long = compare(
+            c.operation_by_id("FetchProfileIdentifier").unwrap(),
+            "GET",
+            "/v1/Stores/s/Profiles/p/Identifiers/email/extra",
+        );
+        assert_eq!(
+            long.differences,
+            ["segment 8: `extra` is not in the template"],
+            "{long:?}"
+        );
+        // One too many in the middle is still the one in the middle.
+        let inner = compare(
+            c.operation_by_id("FetchProfileIdentifier").unwrap(),
+            "GET",
+            "/v1/Stores/s/extra/Profiles/p/Identifiers/email",
+        );
+        assert_eq!(
+            inner.differences,
+            ["segment 4: `extra` is not in the template"],
+            "{inner:?}"
         );
     }
 }
