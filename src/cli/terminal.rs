@@ -101,12 +101,20 @@ impl Painter {
             Some(d) if d.classes().is_empty() => "; target and reference agree",
             _ => "",
         };
+        // Against a reference both sides ran at once: each its own time (the
+        // target's alone hid a reference that took the scenario's whole length).
+        let took = match &r.diff {
+            Some(d) => format!(
+                "target {:.0} ms, reference {:.0} ms",
+                r.run.duration_ms, d.reference.duration_ms
+            ),
+            None => format!("{:.0} ms", r.run.duration_ms),
+        };
         let _ = writeln!(
             out,
-            "{label} {} ({} steps, {:.0} ms{agree})",
+            "{label} {} ({} steps, {took}{agree})",
             printable(&r.run.name),
             r.run.steps.len(),
-            r.run.duration_ms
         );
         let labels = step_labels(r.run.steps.iter().map(|s| s.phase));
         let file = &r.run.file;

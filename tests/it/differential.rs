@@ -373,6 +373,68 @@ async fn noise_learned_from_two_runs_of_the_target_is_ignored_and_reported() {
     assert_eq!(count(&learned.json, "behaviour_difference"), 0);
 }
 
+/// `--reference URL`: both sides run at once, so a scenario's line gives each
+/// side's time; the target's alone called a reference that retried for a
+/// second a few milliseconds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_reference_shows_in_the_scenarios_time() {
+    let imp = deviant::start(Mode::Faithful, auth()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = fresh_id_scenario(dir.path());
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replace("for: 5s", "for: 1s")).unwrap();
+    // The reference never has the identifier: its read retries for the second.
+    let rules = write(
+        dir.path(),
+        "never.yaml",
+        "rules:\n  - match: GET /v1/Stores/*/Profiles/*/Identifiers/*\n    status: 404\n",
+    );
+    let credentials = format!("{SID}:{TOKEN}");
+    let reference = spawn_command(
+        "serve",
+        &[
+            "--port",
+            "0",
+            "--quiet",
+            "--auth",
+            &credentials,
+            "--config",
+            rules.to_str().unwrap(),
+        ],
+    );
+    let (target, reference_url) = (imp.url.clone(), reference.url.clone());
+    let snaps = dir.path().join("snaps");
+    let out = tokio::task::spawn_blocking(move || {
+        let mut cmd = replay();
+        cmd.arg(&file)
+            .args(["--target", &target, "--reference", &reference_url])
+            .args(["--auth", &credentials, "--color", "never"])
+            .arg("--snapshots")
+            .arg(&snaps);
+        for (k, v) in &VARS[..2] {
+            cmd.args(["--var", &format!("{k}={v}")]);
+        }
+        run(cmd)
+    })
+    .await
+    .unwrap();
+    reference.stop();
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.contains("fresh ids ("))
+        .unwrap_or_else(|| panic!("no scenario line\n{out}"));
+    let ms = |side: &str| -> f64 {
+        let at = line
+            .find(&format!("{side} "))
+            .unwrap_or_else(|| panic!("no {side} time in `{line}`"));
+        let rest = &line[at + side.len() + 1..];
+        rest[..rest.find(" ms").unwrap()].parse().unwrap()
+    };
+    assert!(ms("reference") >= 1000.0, "{line}\n{out}");
+    assert!(ms("target") < 1000.0, "{line}\n{out}");
+}
+
 /// The shipped suite against a second, separately started `mimeo serve
 /// --stateful` treated as a real implementation (no sessions, shared state, the
 /// data named with --var): no differences, and the test profile is left clean.
