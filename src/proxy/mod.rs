@@ -405,10 +405,19 @@ async fn run(
 }
 
 /// A request hyper could not read, and so never forwarded: counted by the
-/// verdict and logged, as the mock does (see [`Unreadable`]).
+/// verdict and logged, as the mock does (see [`Unreadable`]), and by the
+/// summary as an exchange the proxy answered with a violation.
 fn unreadable(state: &State, peer: SocketAddr, u: crate::http::server::Unreadable) {
+    const LINE: &str = "(unread request)";
+    {
+        let mut s = lock(&state.summary);
+        s.exchanges += 1;
+        s.refused += 1;
+        s.with_violations += 1;
+        s.add(Check::RequestValid, LINE, &u.why);
+    }
     state.verdicts.record(None, u.status, [u.found()], || {
-        ("(unread request)".to_string(), peer.ip().to_string())
+        (LINE.to_string(), peer.ip().to_string())
     });
     if let Some(log) = &state.log {
         log.push(|buf| {

@@ -47,7 +47,9 @@ pub struct ProxySummary {
     pub exchanges: usize,
     /// Answered by the target.
     pub forwarded: usize,
-    /// Answered by the proxy itself: `--strict` refusals and bodies over the limit.
+    /// Answered by the proxy itself: `--strict` refusals, bodies over the limit,
+    /// and requests it could not read (a bare 400, 414 or 431, or the connection
+    /// closed).
     pub refused: usize,
     /// The target could not be reached or did not answer in time (502 or 504).
     pub target_errors: usize,

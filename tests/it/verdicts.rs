@@ -273,6 +273,21 @@ async fn a_request_that_is_not_http_fails_ci_too() {
             stopped.stderr.contains("h2c prior knowledge"),
             "{mode}: {stopped}"
         );
+        if mode == "proxy" {
+            // The summary counts them as the verdict and the log do.
+            assert!(
+                stopped.stderr.contains("mimeo proxy: 2 exchange(s): 0 answered by the target, 2 by the proxy, 0 target error(s); 2 with violations"),
+                "{stopped}"
+            );
+            assert!(
+                stopped
+                    .stderr
+                    .lines()
+                    .any(|l| l.starts_with("  request_valid")
+                        && l.contains("  2  first: (unread request): ")),
+                "{stopped}"
+            );
+        }
         mock.stop();
     }
 }
