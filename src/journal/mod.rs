@@ -51,10 +51,14 @@ pub(crate) enum Why {
     Default,
     /// `Prefer` (or a `__` control) chose it.
     Prefer(Box<Prefer>),
-    /// Rule `index` chose it; `step` of a sequence (0-based, of `len`).
+    /// Rule `index` chose it; `step` of a sequence (0-based, of `len`). A
+    /// sequence's success step in a stateful run is the model's to answer:
+    /// `state` is what the model said when it answered otherwise (an error, a
+    /// redirect).
     Rule {
         index: usize,
         step: Option<(usize, usize)>,
+        state: Option<Box<str>>,
     },
     /// The state model decided; a message for errors and redirects.
     State(Option<Box<str>>),

@@ -163,6 +163,10 @@ pub enum Reason {
         /// The sequence's length.
         #[serde(skip_serializing_if = "Option::is_none")]
         of: Option<usize>,
+        /// A sequence's success step in a stateful run is answered by the state
+        /// model: what it said when that was an error or a redirect.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        state: Option<String>,
     },
     /// The state model decided (stateful mode).
     State {
@@ -215,10 +219,21 @@ impl fmt::Display for Reason {
         match self {
             Reason::Default => f.write_str("default"),
             Reason::Prefer { asked } => write!(f, "Prefer {asked}"),
-            Reason::Rule { rule, step, of } => match (step, of) {
-                (Some(s), Some(n)) => write!(f, "rule {rule}, status {s} of {n}"),
-                _ => write!(f, "rule {rule}"),
-            },
+            Reason::Rule {
+                rule,
+                step,
+                of,
+                state,
+            } => {
+                match (step, of) {
+                    (Some(s), Some(n)) => write!(f, "rule {rule}, status {s} of {n}")?,
+                    _ => write!(f, "rule {rule}")?,
+                }
+                match state {
+                    Some(d) => write!(f, ", state: {d}"),
+                    None => Ok(()),
+                }
+            }
             Reason::State { detail: None } => f.write_str("state"),
             Reason::State { detail: Some(d) } => write!(f, "state: {d}"),
             Reason::Fault { fault, rule: None } => write!(f, "fault {fault} (Prefer)"),
@@ -307,10 +322,11 @@ impl Why {
             Why::Prefer(p) => Reason::Prefer {
                 asked: redact(&p.to_string()),
             },
-            Why::Rule { index, step } => Reason::Rule {
+            Why::Rule { index, step, state } => Reason::Rule {
                 rule: origin(*index),
                 step: step.filter(|(_, n)| *n > 1).map(|(s, _)| s + 1),
                 of: step.filter(|(_, n)| *n > 1).map(|(_, n)| n),
+                state: state.as_deref().map(&redact),
             },
             Why::State(detail) => Reason::State {
                 detail: detail.as_deref().map(&redact),

@@ -555,6 +555,16 @@ fn choose_and_respond(
         if let Some(outcome) = sim.handle(session, operation, &decoded, query, json, Instant::now())
         {
             let mut out = simulated(state, operation, outcome, &info);
+            // A sequence's step the model answered is still the rule's step.
+            if let (true, Some(index), Some((_, step)), Why::State(said)) =
+                (success_step, rule_index, picked.step, &mut out.why)
+            {
+                out.why = Why::Rule {
+                    index,
+                    step: Some((step, rule.map_or(1, |r| r.statuses.len()))),
+                    state: said.take(),
+                };
+            }
             out.shape = shape;
             return out;
         }
@@ -566,6 +576,7 @@ fn choose_and_respond(
             Why::Rule {
                 index: rule_index.unwrap_or_default(),
                 step: Some((step, rule.map_or(1, |r| r.statuses.len()))),
+                state: None,
             },
         ),
         (None, None) => (state.responder.default_status(operation), Why::Default),
@@ -584,7 +595,11 @@ fn choose_and_respond(
         if !prefer.is_empty() {
             why = Why::Prefer(Box::new(prefer.clone()));
         } else if let Some(index) = rule_index {
-            why = Why::Rule { index, step: None };
+            why = Why::Rule {
+                index,
+                step: None,
+                state: None,
+            };
         }
     }
     // A rule's example belongs to the statuses the rule was checked against, so it

@@ -906,10 +906,11 @@ async fn a_sequences_success_step_is_the_models_to_answer() {
     // `429,429,202` with --stateful: the 202 was made up and the add lost,
     // and every later add too (the last step stays).
     let rule = Rule::from_flag(&format!("POST {}=429,429,202", ids("*"))).unwrap();
+    let remove = Rule::from_flag(&format!("DELETE {}/*=429,202", ids("*"))).unwrap();
     let server = stateful_with(
         StateOptions::default(),
         ServeOptions {
-            rules: vec![rule],
+            rules: vec![rule, remove],
             ..ServeOptions::default()
         },
     )
@@ -934,4 +935,36 @@ async fn a_sequences_success_step_is_the_models_to_answer() {
     );
     add(&base, PROFILE, "email", "later@x.io", &[]).await;
     assert_eq!(values(&base, PROFILE, "email", &[]).await.unwrap().len(), 2);
+    // The model's answer to a step names the rule and step, as the rule's own
+    // answers do (it was journaled as `state`, the rule and step lost), with
+    // what the model said when it was not the success.
+    let missing = format!("{}/phone", ids(PROFILE));
+    assert_eq!(send(&base, "DELETE", &missing, &[], None).await.status, 429);
+    assert_eq!(send(&base, "DELETE", &missing, &[], None).await.status, 404);
+    let journal = send(&base, "GET", "/__admin/requests", &[], None)
+        .await
+        .json();
+    let reasons: Vec<&serde_json::Value> = journal["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["request"]["method"] != "GET")
+        .map(|r| &r["reason"])
+        .rev()
+        .collect();
+    let origin = |i: usize| reasons[i]["rule"].as_str().unwrap().to_string();
+    let step = |i: usize, s: u64, of: u64| {
+        assert_eq!(reasons[i]["kind"], "rule", "{i}: {reasons:#?}");
+        assert_eq!(reasons[i]["step"], s, "{i}: {reasons:#?}");
+        assert_eq!(reasons[i]["of"], of, "{i}: {reasons:#?}");
+    };
+    for (i, s) in [1, 2, 3, 3].into_iter().enumerate() {
+        step(i, s, 3);
+        assert_eq!(origin(i), origin(0));
+        assert!(reasons[i].get("state").is_none(), "{reasons:#?}");
+    }
+    step(4, 1, 2);
+    step(5, 2, 2);
+    assert_ne!(origin(5), origin(0));
+    assert!(reasons[5]["state"].is_string(), "{reasons:#?}");
 }
