@@ -63,6 +63,8 @@ pub(super) type Loaded = (
 impl<'a> Loader<'a> {
     pub(super) fn load(mut self) -> Result<Loaded, Diagnostic> {
         let mut operations = Vec::new();
+        // Each operationId and where it was first met (see `named_once`).
+        let mut ids: IndexMap<String, String> = IndexMap::new();
         let doc: &'a Value = self.document;
         let written = doc.get("paths").and_then(Value::as_object);
         for (template, item) in written.into_iter().flatten() {
@@ -71,6 +73,7 @@ impl<'a> Loader<'a> {
                 continue;
             }
             let item_ptr = pointer::join("", ["paths", template]);
+            let listed_at = item_ptr.clone();
             if !template.starts_with('/') {
                 self.warnings.push(format!(
                     "#{item_ptr}: a path template must start with `/`; `{template}` is not served"
@@ -96,6 +99,11 @@ impl<'a> Loader<'a> {
                 let mut o =
                     self.operation(template, &item.parameters, &item_ptr, method, op, &op_ptr)?;
                 o.index = OpIndex(operations.len());
+                let at = match listed_at == item_ptr {
+                    true => format!("#{op_ptr}"),
+                    false => format!("#{op_ptr} (by the $ref at #{listed_at})"),
+                };
+                self.named_once(&mut o, at, &mut ids);
                 operations.push(o);
             }
         }
@@ -109,6 +117,29 @@ impl<'a> Loader<'a> {
             None
         };
         Ok((operations, schemas, self.warnings, later))
+    }
+
+    /// An operationId names one operation: state models, coverage, the journal
+    /// and the reports know operations by it. A second operation with an id
+    /// already taken (a path item `$ref`'d under two paths, a copy left
+    /// unrenamed) is warned of, naming both places, and goes by its method and
+    /// path instead, so that no name stands for two operations.
+    fn named_once(&mut self, o: &mut Operation, at: String, ids: &mut IndexMap<String, String>) {
+        let Some(id) = o.operation_id.as_deref() else {
+            return;
+        };
+        match ids.get(id) {
+            Some(first) => {
+                self.warnings.push(format!(
+                    "{at}: operationId `{id}` is also that of {first}; an operationId names one operation, so mimeo names this one {} (state models, coverage, the journal)",
+                    o.label()
+                ));
+                o.operation_id = None;
+            }
+            None => {
+                ids.insert(id.to_string(), at);
+            }
+        }
     }
 
     /// The path item a path's `$ref` names (`#/components/pathItems/x`, as 3.1

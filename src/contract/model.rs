@@ -64,7 +64,9 @@ impl Operation {
         self.path.as_str()
     }
 
-    /// `operationId`, when the document gives one.
+    /// `operationId`, when the document gives one that no operation before
+    /// this one has (a second use of an id is warned of at load, and that
+    /// operation goes by its method and path).
     pub fn operation_id(&self) -> Option<&str> {
         self.operation_id.as_deref()
     }

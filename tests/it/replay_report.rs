@@ -216,3 +216,77 @@ fn a_closed_pipe_ends_the_output_quietly_and_keeps_the_exit_status() {
     );
     assert_eq!(review.code, Some(0), "{review}");
 }
+
+/// Two operations sharing an operationId (a path item `$ref`'d under two paths)
+/// were one name for both: each was credited with the other's calls in the
+/// coverage, and nothing said so at load. The second is warned of, with both
+/// places, and goes by its method and path.
+#[test]
+fn a_shared_operation_id_is_warned_of_and_names_one_operation() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write(
+        dir.path(),
+        "shared.yaml",
+        "openapi: 3.0.3
+info: {title: shared, version: '1'}
+paths:
+  /pets/{petId}:
+    parameters:
+      - {name: petId, in: path, required: true, schema: {type: string}}
+    get:
+      operationId: getPet
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {type: object, properties: {name: {type: string}}}
+  /animals/{petId}:
+    $ref: '#/paths/~1pets~1{petId}'
+",
+    );
+    let file = write(
+        dir.path(),
+        "pets.yaml",
+        "name: pets
+steps:
+  - request: {method: GET, path: /pets/p1}
+    expect: {status: 200}
+",
+    );
+    let json = dir.path().join("r.json");
+    let mut cmd = replay();
+    cmd.arg(&file)
+        .arg("--spec")
+        .arg(&spec)
+        .arg("--snapshots")
+        .arg(dir.path().join("snaps"))
+        .arg("--json")
+        .arg(&json);
+    let out = run(cmd);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(
+        out.stderr.contains("#/paths/~1pets~1{petId}/get (by the $ref at #/paths/~1animals~1{petId}): operationId `getPet` is also that of #/paths/~1pets~1{petId}/get; an operationId names one operation, so mimeo names this one GET /animals/{petId}"),
+        "{out}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let cov = &report["summary"]["coverage"];
+    assert_eq!(
+        cov["operations"],
+        serde_json::json!({"covered": 1, "total": 2}),
+        "{cov:#}"
+    );
+    let ops: Vec<(&str, usize)> = cov["per_operation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["operation"].as_str().unwrap(),
+                o["exercised"].as_array().unwrap().len(),
+            )
+        })
+        .collect();
+    assert_eq!(ops, [("getPet", 1), ("GET /animals/{petId}", 0)], "{cov:#}");
+}
