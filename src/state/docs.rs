@@ -139,7 +139,7 @@ fn create(cx: &Cx, world: &mut World, res: usize, client_keys: bool) -> SimOutco
                 }
             }
         },
-        None => match fresh_key(cx, world, res) {
+        None => match fresh_key(cx, world, res, &doc) {
             Some(k) => k,
             None => {
                 return SimOutcome::Refused {
@@ -185,14 +185,32 @@ fn parent_items<'a>(cx: &Cx, world: &'a World, res: usize) -> Option<&'a Items> 
 }
 
 /// A key no sibling has: the next integer, or one generated from the key
-/// parameter's schema (its pattern, format, length).
-fn fresh_key(cx: &Cx, world: &mut World, res: usize) -> Option<String> {
+/// parameter's schema (its pattern, format, length), else from the key field's
+/// in the item's schema. It fits both: the path's, and the field's in `doc`
+/// (the body being created), which may be stricter (`^pet_[0-9]+$` where the
+/// path says `string`).
+fn fresh_key(cx: &Cx, world: &mut World, res: usize, doc: &Value) -> Option<String> {
     let r = &cx.model.resources[res];
     let taken =
         |world: &World, k: &str| parent_items(cx, world, res).is_some_and(|s| s.contains_key(k));
+    let in_field = |v: &Value| match (&r.field, r.item_schema) {
+        (Some(f), Some(s)) => {
+            let mut probe = doc.clone();
+            set_pointer(&mut probe, f, v.clone());
+            let below = format!("{f}/");
+            !cx.contract
+                .schemas
+                .violations(s, &probe)
+                .items
+                .iter()
+                .any(|e| e.pointer == *f || e.pointer.starts_with(&below))
+        }
+        _ => true,
+    };
     let valid = |v: &Value| {
         r.key_schema
             .is_none_or(|s| cx.contract.schemas.is_valid(s, v))
+            && in_field(v)
     };
     if r.key_integer {
         let next = parent_items(cx, world, res)
@@ -212,10 +230,18 @@ fn fresh_key(cx: &Cx, world: &mut World, res: usize) -> Option<String> {
     for _ in 0..KEY_ATTEMPTS {
         world.seq = world.seq.wrapping_add(1);
         let mut rng = StdRng::seed_from_u64(world.seq);
-        let v = match r.key_schema {
+        let mut v = match r.key_schema {
             Some(s) => generator.generate(s, &mut rng).unwrap_or_else(|best| best),
             None => Value::Null,
         };
+        // The path's schema is the looser: the field's says what fits both.
+        if !in_field(&v) {
+            let field = r.field.as_deref().zip(r.item_schema).and_then(|(f, s)| {
+                let item = generator.generate(s, &mut rng).unwrap_or_else(|best| best);
+                crate::support::pointer::get(&item, f).cloned()
+            });
+            v = field.unwrap_or(v);
+        }
         let text = match &v {
             Value::String(s) if !s.is_empty() => s.clone(),
             Value::Number(n) => n.to_string(),

@@ -968,3 +968,81 @@ async fn a_sequences_success_step_is_the_models_to_answer() {
     assert_ne!(origin(5), origin(0));
     assert!(reasons[5]["state"].is_string(), "{reasons:#?}");
 }
+
+/// An inferred model whose key field is stricter than the path's parameter
+/// (`^pet_[0-9]+$` where the path says `string`), and whose answer is
+/// stricter than the request (a name of at most 3 characters).
+const STRICT: &str = "openapi: 3.0.3
+info: {title: strict, version: '1'}
+paths:
+  /pets:
+    get:
+      operationId: listPets
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {type: array, items: {$ref: '#/components/schemas/Pet'}}
+    post:
+      operationId: createPet
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, required: [name], properties: {name: {type: string}}}
+      responses:
+        '201':
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Pet'}
+  /pets/{petId}:
+    parameters:
+      - {name: petId, in: path, required: true, schema: {type: string}}
+    get:
+      operationId: getPet
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Pet'}
+        '404': {description: no}
+components:
+  schemas:
+    Pet:
+      type: object
+      required: [petId, name]
+      properties:
+        petId: {type: string, pattern: '^pet_[0-9]+$'}
+        name: {type: string, maxLength: 3}
+";
+
+#[tokio::test]
+async fn a_generated_key_fits_its_field() {
+    let contract = Arc::new(mimeo::Contract::from_text("strict.yaml", STRICT).unwrap());
+    let model = Arc::new(StateModel::infer(&contract));
+    let server = MockServer::start(
+        contract,
+        ServeOptions {
+            stateful: Some((model, StateOptions::default())),
+            ..ServeOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    let base = server.url();
+    // The key was drawn from the path's schema alone: the 201 broke the
+    // field's pattern, a 500.
+    let r = send(&base, "POST", "/pets", &[], Some(r#"{"name":"Rex"}"#)).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let id = r.json()["petId"].as_str().unwrap().to_string();
+    assert!(
+        id.strip_prefix("pet_")
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())),
+        "{id}"
+    );
+    let list = send(&base, "GET", "/pets", &[], None).await;
+    assert_eq!(list.status, 200, "{:?}", list.body);
+    assert_eq!(list.json(), json!([{"petId": id, "name": "Rex"}]));
+}
