@@ -100,6 +100,7 @@ fn respond(cx: &Cx, doc: Option<Value>, location: Option<String>) -> SimOutcome 
 
 fn create(cx: &Cx, world: &mut World, res: usize, client_keys: bool) -> SimOutcome {
     let r = &cx.model.resources[res];
+    let seq = world.seq;
     let depth = cx.plan.chain.len();
     if depth > 0 {
         match world.find(cx.model, &cx.plan.chain, &cx.keys) {
@@ -157,6 +158,10 @@ fn create(cx: &Cx, world: &mut World, res: usize, client_keys: bool) -> SimOutco
     if let Err(refused) = cx.admit(world.counts, more) {
         return refused;
     }
+    if answer_refused(cx, &doc) {
+        world.seq = seq;
+        return respond(cx, Some(doc), Some(cx.item_path(res, &key)));
+    }
     let slot = r.slot;
     let mut item = Item::new(cx.model, res);
     item.data = Some(Box::new(doc.clone()));
@@ -176,6 +181,16 @@ fn create(cx: &Cx, world: &mut World, res: usize, client_keys: bool) -> SimOutco
     });
     let location = cx.item_path(res, &key);
     respond(cx, Some(doc), Some(location))
+}
+
+/// Whether the server will refuse the answer `doc` makes (it breaks the
+/// documented answer's schema: a 500 `invalid-response`). Such a write is
+/// answered without being stored: a refused answer changes nothing (the item
+/// was kept, and every later list of it was a 500 too).
+fn answer_refused(cx: &Cx, doc: &Value) -> bool {
+    cx.plan.item_body
+        && super::model::fields::response_schema(cx.op, cx.plan.status)
+            .is_some_and(|s| !cx.contract.schemas.is_valid(s, doc))
 }
 
 /// The items `res` is created among, when its parent exists.
@@ -321,6 +336,9 @@ fn update(cx: &Cx, world: &mut World, res: usize) -> SimOutcome {
         },
     ) {
         return refused;
+    }
+    if answer_refused(cx, &doc) {
+        return respond(cx, Some(doc), None);
     }
     let stored = match world.find_mut(cx.model, &cx.plan.chain, &cx.keys, creates) {
         Ok(Some(item)) => item,

@@ -1019,7 +1019,7 @@ components:
 ";
 
 #[tokio::test]
-async fn a_generated_key_fits_its_field() {
+async fn a_generated_key_fits_its_field_and_a_refused_answer_stores_nothing() {
     let contract = Arc::new(mimeo::Contract::from_text("strict.yaml", STRICT).unwrap());
     let model = Arc::new(StateModel::infer(&contract));
     let server = MockServer::start(
@@ -1041,6 +1041,16 @@ async fn a_generated_key_fits_its_field() {
         id.strip_prefix("pet_")
             .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())),
         "{id}"
+    );
+    // A name the request allows and the answer does not: refused, and not
+    // stored (it was, and every list after it was a 500 too).
+    let r = send(&base, "POST", "/pets", &[], Some(r#"{"name":"Rexford"}"#)).await;
+    assert_eq!(r.status, 500, "{:?}", r.body);
+    assert_eq!(
+        r.headers.get("mimeo-error").and_then(|v| v.to_str().ok()),
+        Some("invalid-response"),
+        "{:?}",
+        r.headers
     );
     let list = send(&base, "GET", "/pets", &[], None).await;
     assert_eq!(list.status, 200, "{:?}", list.body);
