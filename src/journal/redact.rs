@@ -23,6 +23,9 @@ pub(crate) struct Redactor<'a> {
     configured: &'a Secrets,
     /// The credentials this request carries (mostly borrowed from its headers).
     found: Vec<Cow<'a, str>>,
+    /// Values the query hides for themselves, hidden in messages too (see
+    /// [`Redactor::with_query`]).
+    query_hidden: Vec<String>,
     /// Their forms as a request's own text may show them (as sent,
     /// percent-encoded, JSON-escaped), longest first: made on first use, and
     /// replaced one by one (a matcher per request would cost more than it saves).
@@ -44,6 +47,21 @@ impl<'a> Redactor<'a> {
         )
     }
 
+    /// The same, also hiding in messages ([`Redactor::message`]) the values
+    /// its `query` hides for themselves (named or shaped like credentials): a
+    /// violation quotes the value that broke a rule (`?removeAll=<a token>`).
+    pub(crate) fn with_query(mut self, query: Option<&str>) -> Self {
+        let Some(query) = query else { return self };
+        for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+            // (As short a value would hide every text holding it; see `carries`.)
+            let named = secret_name(&k) || self.profile.is_key_name(&k);
+            if v.len() >= 4 && (named || self.profile.is_secret(&v)) {
+                self.query_hidden.push(v.into_owned());
+            }
+        }
+        self
+    }
+
     /// The same, from headers as name and value bytes.
     pub(crate) fn of(
         profile: &'a Profile,
@@ -54,6 +72,7 @@ impl<'a> Redactor<'a> {
             profile,
             configured,
             found: carried(profile, headers),
+            query_hidden: Vec::new(),
             forms: std::sync::OnceLock::new(),
         }
     }
@@ -147,33 +166,55 @@ impl Redactor<'_> {
     fn pairs<'t>(&self, text: &'t str) -> Cow<'t, str> {
         let pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> =
             form_urlencoded::parse(text.as_bytes()).collect();
-        let hide = |k: &str, v: &str| {
-            secret_name(k)
-                || self.profile.is_key_name(k)
-                || self.profile.is_secret(v)
-                || self.carries(v)
-        };
-        if !pairs.iter().any(|(k, v)| hide(k, v)) {
+        if !pairs.iter().any(|(k, v)| self.hides(k, v)) {
             return self.shown(text);
         }
-        // A value hidden under one name is hidden under every other too
-        // (`?removeAll=X&token=X`).
-        let hidden: Vec<&str> = pairs
-            .iter()
-            .filter(|(k, v)| v.len() >= 4 && hide(k, v))
-            .map(|(_, v)| v.as_ref())
-            .collect();
         // Keys are scrubbed too: a key may be a credential, or (a JSON body sent
         // as a form, as `curl -d` sends one) hold one.
         let mut s = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in &pairs {
-            if hide(k, v) || hidden.iter().any(|h| v.contains(h)) {
-                s.append_pair(&self.shown(k), REDACTED);
-            } else {
-                s.append_pair(&self.shown(k), &self.shown(v));
-            }
+        for (k, v) in self.pairs_shown(&pairs) {
+            s.append_pair(&k, &v);
         }
         Cow::Owned(s.finish())
+    }
+
+    /// A query's pairs as shown, each apart (the journal's `queryParams`),
+    /// hidden as [`Redactor::target`] hides them.
+    pub(crate) fn query_pairs(&self, query: &str) -> Vec<(String, String)> {
+        let pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> =
+            form_urlencoded::parse(query.as_bytes()).collect();
+        self.pairs_shown(&pairs)
+    }
+
+    /// Each pair's key and value as shown: a value hidden under one name is
+    /// hidden under every other too (`?removeAll=X&token=X`).
+    fn pairs_shown(&self, pairs: &[(Cow<'_, str>, Cow<'_, str>)]) -> Vec<(String, String)> {
+        let hidden: Vec<&str> = pairs
+            .iter()
+            .filter(|(k, v)| v.len() >= 4 && self.hides(k, v))
+            .map(|(_, v)| v.as_ref())
+            .collect();
+        pairs
+            .iter()
+            .map(|(k, v)| {
+                let shown = if self.hides(k, v) || hidden.iter().any(|h| v.contains(h)) {
+                    REDACTED.to_string()
+                } else {
+                    self.text(v)
+                };
+                (self.text(k), shown)
+            })
+            .collect()
+    }
+
+    /// Whether a pair's value is hidden for itself: named like a credential
+    /// or an API key of the contract, shaped like one, or one the request
+    /// carries.
+    fn hides(&self, name: &str, value: &str) -> bool {
+        secret_name(name)
+            || self.profile.is_key_name(name)
+            || self.profile.is_secret(value)
+            || self.carries(value)
     }
 
     /// Whether a decoded query or form value holds a credential the request
@@ -188,19 +229,6 @@ impl Redactor<'_> {
                 && (decoded.contains(c.as_ref())
                     || plus.as_ref().is_some_and(|p| p.contains(c.as_ref())))
         })
-    }
-
-    /// A query parameter's value as shown.
-    pub(crate) fn query_value(&self, name: &str, value: &str) -> String {
-        if secret_name(name)
-            || self.profile.is_key_name(name)
-            || self.profile.is_secret(value)
-            || self.carries(value)
-        {
-            REDACTED.to_string()
-        } else {
-            self.text(value)
-        }
     }
 
     /// A body as shown: JSON with members named like secrets and values shaped
@@ -266,6 +294,19 @@ impl Redactor<'_> {
             }
             _ => false,
         }
+    }
+
+    /// A message about the request (a violation, a reason) as shown: as
+    /// [`Redactor::text`], and without the values its query hides (a message
+    /// quotes the value that broke a rule, which the URL shows hidden).
+    pub(crate) fn message(&self, text: &str) -> String {
+        let mut shown = self.text(text);
+        for v in &self.query_hidden {
+            if shown.contains(v.as_str()) {
+                shown = shown.replace(v.as_str(), REDACTED);
+            }
+        }
+        shown
     }
 
     /// Free text (a path, a message, a value) with every known credential and

@@ -377,7 +377,8 @@ impl Entry {
     /// The entry as shown, credentials redacted.
     pub(crate) fn view(&self, cx: &ViewCx<'_>) -> JournaledRequest {
         let profile = &cx.contract.profile;
-        let r = Redactor::of(profile, cx.secrets, self.head.headers());
+        let r =
+            Redactor::of(profile, cx.secrets, self.head.headers()).with_query(self.head.query());
         let url = r.target(self.head.path(), self.head.query()).into_owned();
         let mut headers: IndexMap<String, String> = IndexMap::new();
         for (name, value) in self.head.headers() {
@@ -392,9 +393,8 @@ impl Entry {
         }
         let mut query_params: IndexMap<String, Vec<String>> = IndexMap::new();
         if let Some(q) = self.head.query() {
-            for (k, v) in form_urlencoded::parse(q.as_bytes()) {
-                let shown = r.query_value(&k, &v);
-                query_params.entry(r.text(&k)).or_default().push(shown);
+            for (k, v) in r.query_pairs(q) {
+                query_params.entry(k).or_default().push(v);
             }
         }
         let form = self.head.headers().any(|(name, value)| {
@@ -448,10 +448,10 @@ impl Entry {
             violations: self
                 .violations
                 .iter()
-                .map(|v| RequestViolation::of(v, |t| r.text(t)))
+                .map(|v| RequestViolation::of(v, |t| r.message(t)))
                 .collect(),
             status: self.status,
-            reason: self.why.reason(cx.rules, |t| r.text(t)),
+            reason: self.why.reason(cx.rules, |t| r.message(t)),
             draws: self.drawn.view(cx.rules),
             response_definition: ResponseDefinition {
                 status: self.status,

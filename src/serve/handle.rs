@@ -175,14 +175,19 @@ fn count(state: &State, parts: &Parts, outcome: &Outcome, session: &str, status:
     }
     // Made when the verdict lists a failure (the first ones only).
     let r = std::cell::OnceCell::new();
-    let r = || r.get_or_init(|| Redactor::new(&contract.profile, &state.secrets, &parts.headers));
+    let r = || {
+        r.get_or_init(|| {
+            Redactor::new(&contract.profile, &state.secrets, &parts.headers)
+                .with_query(parts.uri.query())
+        })
+    };
     let found = outcome
         .violations
         .iter()
         .map(|v| Found {
             check: "request_valid",
             rule: &v.rule,
-            message: Box::new(move || r().text(&v.text())),
+            message: Box::new(move || r().message(&v.text())),
         })
         .chain(unknown.map(|message| Found {
             check: "unknown",
@@ -241,7 +246,8 @@ fn log(
     let micros = elapsed.as_micros();
     // Every text goes through the redactor, the path too (a token can be a
     // segment of it), as the journal's views do.
-    let r = Redactor::new(&state.contract.profile, &state.secrets, &parts.headers);
+    let r = Redactor::new(&state.contract.profile, &state.secrets, &parts.headers)
+        .with_query(parts.uri.query());
     let target = r.target(parts.uri.path(), parts.uri.query());
     let shown = shown_session(state, session, &r);
     let why = match &outcome.why {
@@ -254,7 +260,7 @@ fn log(
                 if i > 0 {
                     why.push_str("; ");
                 }
-                why.push_str(&r.shown(&v.text()));
+                why.push_str(&r.message(&v.text()));
             }
             if outcome.unlisted > 0 {
                 why.push_str("; and ");
@@ -263,7 +269,11 @@ fn log(
             }
             Some(why)
         }
-        other => Some(other.reason(&state.opts.rules, |t| r.text(t)).to_string()),
+        other => Some(
+            other
+                .reason(&state.opts.rules, |t| r.message(t))
+                .to_string(),
+        ),
     };
     state.log.push(|buf| {
         push_timestamp(buf, at);

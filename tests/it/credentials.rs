@@ -366,3 +366,38 @@ async fn a_password_repeated_in_the_url_is_hidden_however_it_is_encoded() {
     }
     assert!(proxied.stderr.contains("removeAll=maybe"), "{proxied}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_query_value_hidden_under_one_name_is_hidden_under_every_other_in_the_journal() {
+    // The URL hid `removeAll=X` when `token=X` was hidden; the journal's
+    // queryParams judged each value by its own name and showed it.
+    let secret = "Tw1stedS3cret";
+    let query = format!("?removeAll={secret}&token={secret}&note=a-{secret}-b&page=2");
+    let path = format!("/v1/Stores/{STORE}/Profiles/{PROFILE}/Identifiers/email{query}");
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let mock = crate::common::proxy::spawn_command(
+        "serve",
+        &["--port", "0", "--report-json", report.to_str().unwrap()],
+    );
+    let auth = "Basic QUMxMjM6c2VjcmV0";
+    let r = send(&mock.url, "DELETE", &path, &[("authorization", auth)], None).await;
+    assert_eq!(r.status, 400, "removeAll must be a boolean");
+    let journal = send(&mock.url, "GET", "/__admin/requests", &[], None).await;
+    let journal: serde_json::Value = serde_json::from_slice(&journal.body).unwrap();
+    let request = &journal["requests"][0]["request"];
+    let params = &request["queryParams"];
+    assert_eq!(params["token"][0], "[redacted]", "{request}");
+    assert_eq!(params["removeAll"][0], "[redacted]", "{request}");
+    assert_eq!(params["note"][0], "[redacted]", "{request}");
+    assert_eq!(params["page"][0], "2", "{request}");
+    assert!(!journal.to_string().contains(secret), "{journal}");
+    // The violation quoting it, in the log and the report too.
+    let mocked = mock.stop();
+    assert!(mocked.stderr.contains("removeAll"), "{mocked}");
+    let report = std::fs::read_to_string(&report).unwrap();
+    assert!(report.contains("removeAll"), "{report}");
+    for text in [&mocked.stderr, &mocked.stdout, &report] {
+        assert!(!text.contains(secret), "{text}");
+    }
+}
