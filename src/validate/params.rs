@@ -94,9 +94,12 @@ thread_local! {
     /// else, so a repeated one skips decoding and the schema (a pattern's match
     /// is most of a request's parameter checks). Invalid values are checked
     /// every time, for their violations.
-    static VALID: std::cell::RefCell<Recent<(u64, usize, Box<str>), (), 16>> =
+    static VALID: std::cell::RefCell<Recent<ValidKey, (), 16>> =
         const { std::cell::RefCell::new(Recent::new()) };
 }
+
+/// A text found valid: its contract (schemas' uid), its parameter, the text.
+type ValidKey = (u64, usize, Box<str>);
 
 /// The parameter's place, which tells it from the contract's others.
 fn param_key(p: &Parameter) -> usize {
