@@ -400,6 +400,11 @@ pub(crate) struct ServeArgs {
     /// Worker threads; by default one per CPU the process may run on (1: a single thread).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub(crate) workers: Option<u16>,
+    /// Stop, as on SIGTERM (reports written), when standard input closes: for a
+    /// program that starts the mock with a pipe as its input, whose end closes
+    /// the pipe however it ends (killed, or a test runner's worker torn down).
+    #[arg(long)]
+    pub(crate) stop_on_stdin_close: bool,
     /// CORS for browsers: answer preflights and add Access-Control-Allow-* headers
     /// (`--cors off` to leave them out).
     #[arg(long, default_value = "on", value_name = "on|off", value_parser = ["on", "off"], num_args = 0..=1, default_missing_value = "on")]

@@ -243,6 +243,44 @@ fn stop_signal() -> impl std::future::Future<Output = ()> {
     }
 }
 
+/// [`stop_signal`], or with `stdin` also the end of standard input (its
+/// pipe's writer gone: the program that started this one has ended). What is
+/// read is thrown away, a buffer at a time.
+fn stop_signal_or_eof(stdin: bool) -> impl std::future::Future<Output = ()> {
+    let signal = stop_signal();
+    let eof = stdin.then(|| {
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let spawned = std::thread::Builder::new()
+            .name("mimeo-stdin".into())
+            .spawn(move || {
+                use std::io::Read;
+                let mut buf = [0u8; 8192];
+                let mut input = std::io::stdin().lock();
+                loop {
+                    match input.read(&mut buf) {
+                        Ok(0) => break,
+                        Ok(_) => {}
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(_) => break,
+                    }
+                }
+                let _ = tx.send(());
+            });
+        (spawned.is_ok(), rx)
+    });
+    async move {
+        match eof {
+            Some((true, rx)) => {
+                tokio::select! {
+                    () = signal => {}
+                    _ = rx => out::tell!("mimeo: standard input closed; stopping"),
+                }
+            }
+            _ => signal.await,
+        }
+    }
+}
+
 /// Writes `text` to stdout at once and flushes it (banners that wrappers wait for).
 fn print_now(text: &str) {
     use std::io::Write;

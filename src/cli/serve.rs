@@ -6,7 +6,7 @@ use mimeo::{Contract, MockServer, Rule, Secrets, ServeOptions};
 
 use super::args::ServeArgs;
 use super::{
-    fail, load_contract_off_thread, print_now, ready, runtime, stop_signal, stopped_early,
+    fail, load_contract_off_thread, print_now, ready, runtime, stop_signal_or_eof, stopped_early,
     until_stopped,
 };
 
@@ -42,7 +42,7 @@ pub(crate) fn run(args: ServeArgs) -> i32 {
     let code = runtime.block_on(async move {
         // A signal stops the process at any stage: while the contract loads and
         // the responses are built too, not only once it listens.
-        let stop = stop_signal();
+        let stop = stop_signal_or_eof(args.stop_on_stdin_close);
         tokio::pin!(stop);
         let contract =
             match until_stopped(&mut stop, load_contract_off_thread(args.spec.clone())).await {

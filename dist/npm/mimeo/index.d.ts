@@ -4,8 +4,8 @@ export interface StartMockOptions {
   spec?: string;
   /** Simulate the service: reads reflect earlier writes (`--stateful`). */
   stateful?: boolean;
-  /** Server-side rules (`--status`), e.g. `"PATCH /v1/Stores/*\/Profiles/*\/Identifiers/*=409"`. */
-  rules?: string[];
+  /** Server-side rules (`--status`), one or several, e.g. `"PATCH /v1/Stores/*\/Profiles/*\/Identifiers/*=409"`. */
+  rules?: string | readonly string[];
   /** A YAML config with rules and latency (`--config`). */
   config?: string;
   /** The state every session starts from (`--seed-state`). */
@@ -17,7 +17,7 @@ export interface StartMockOptions {
   /** No log line per request (`--quiet`). */
   quiet?: boolean;
   /** Further `mimeo serve` arguments, appended as given. */
-  args?: string[];
+  args?: readonly string[];
   /** Milliseconds to wait for the readiness line; 10000 by default. */
   timeout?: number;
   /** The executable to run; binaryPath() by default. */

@@ -14,6 +14,7 @@ const READY = /^mimeo: listening on (http:\/\/\S+)$/;
 
 // Mocks still running when this process exits are killed with it, so a test
 // run that never called stop() leaves no server behind. One listener for all.
+// (Where no 'exit' event comes, the closed input pipe stops the mock.)
 const running = new Set();
 let exitHook = false;
 function track(child) {
@@ -58,7 +59,8 @@ function serveArgs(o) {
   if (o.stateful) args.push('--stateful');
   if (o.config) args.push('--config', o.config);
   if (o.seedState) args.push('--seed-state', o.seedState);
-  for (const rule of o.rules ?? []) args.push('--status', rule);
+  // One rule may be given as a string.
+  for (const rule of [].concat(o.rules ?? [])) args.push('--status', String(rule));
   if (o.quiet) args.push('--quiet');
   return args.concat(o.args ?? []);
 }
@@ -66,15 +68,29 @@ function serveArgs(o) {
 /**
  * Starts `mimeo serve` and resolves once it listens, with `{ url, pid, stop() }`.
  * Rejects if it exits first (with what it printed on stderr) or is not ready
- * within `timeout` ms. The mock dies with this process if stop() is never called.
+ * within `timeout` ms. The mock stops when this process ends, however it ends,
+ * if stop() is never called.
  */
 function startMock(options = {}) {
+  // Bad options and a missing binary reject the promise, as every other failure does.
+  try {
+    return start(options);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+function start(options) {
   const binary = options.binary ?? binaryPath();
   const timeout = options.timeout ?? 10_000;
-  const child = spawn(binary, serveArgs(options), {
-    stdio: ['ignore', 'pipe', 'pipe'],
+  // The mock's input is a pipe this process holds: however this process ends
+  // (killed, or a test runner's worker torn down without an 'exit' event), the
+  // pipe closes and the mock stops (--stop-on-stdin-close).
+  const child = spawn(binary, serveArgs(options).concat(['--stop-on-stdin-close']), {
+    stdio: ['pipe', 'pipe', 'pipe'],
     env: options.env ?? process.env,
   });
+  child.stdin.on('error', () => {}); // (EPIPE once the mock has gone)
   // The last lines on stderr, for the error message when it fails to start.
   const stderr = [];
   readline.createInterface({ input: child.stderr }).on('line', (line) => {
@@ -122,6 +138,7 @@ function startMock(options = {}) {
   return ready.then((url) => {
     // A forgotten stop() must not keep the test runner waiting.
     child.unref();
+    child.stdin.unref?.();
     child.stdout.unref?.();
     child.stderr.unref?.();
     return {

@@ -62,7 +62,7 @@ def serve_args(
     spec: Optional[str] = None,
     *,
     stateful: bool = False,
-    rules: Sequence[str] = (),
+    rules: "str | Sequence[str]" = (),
     config: Optional[str] = None,
     seed_state: Optional[str] = None,
     port: int = 0,
@@ -82,7 +82,8 @@ def serve_args(
         out += ["--config", os.fspath(config)]
     if seed_state:
         out += ["--seed-state", os.fspath(seed_state)]
-    for rule in rules:
+    # One rule may be given as a string.
+    for rule in [rules] if isinstance(rules, str) else rules:
         out += ["--status", rule]
     if quiet:
         out.append("--quiet")
@@ -99,6 +100,20 @@ def _kill_running() -> None:
     for process in list(_running):
         process.kill()
         process.wait()
+
+
+def _close(process: subprocess.Popen, readers) -> None:
+    """Closes the pipes of a mock that has exited, once their readers are done
+    (an unclosed pipe is a ResourceWarning, an error under strict settings)."""
+    for thread in readers:
+        thread.join(timeout=2)
+    pipes = [process.stdin]
+    if not any(thread.is_alive() for thread in readers):
+        pipes += [process.stdout, process.stderr]
+    for pipe in pipes:
+        if pipe is not None:
+            with contextlib.suppress(OSError, ValueError):
+                pipe.close()
 
 
 class Mock:
@@ -122,11 +137,13 @@ class Mock:
         **options,
     ) -> "Mock":
         """Starts ``mimeo serve`` and returns once it listens (``timeout`` seconds at most)."""
-        command = [binary or binary_path()] + serve_args(spec, **options)
+        # The mock's input is a pipe this process holds: however this process
+        # ends (killed, os._exit), the pipe closes and the mock stops.
+        command = [binary or binary_path()] + serve_args(spec, **options) + ["--stop-on-stdin-close"]
         try:
             process = subprocess.Popen(
                 command,
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 env=dict(env) if env is not None else None,
@@ -162,11 +179,12 @@ class Mock:
             process.kill()
             process.wait()
             _running.discard(process)
+            _close(process, readers)
             raise MimeoError(f"mimeo: not listening after {timeout} s\n" + "\n".join(stderr)) from None
         if url is None:
             code = process.wait()
             _running.discard(process)
-            readers[1].join(timeout=2)
+            _close(process, readers)
             raise MimeoError(f"mimeo serve exited (status {code}) before listening\n" + "\n".join(stderr))
         return cls(process, url, stderr, readers)
 
@@ -180,8 +198,7 @@ class Mock:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        for thread in self._readers:
-            thread.join(timeout=2)
+        _close(self.process, self._readers)
         return self.process.returncode
 
     def log(self) -> list:

@@ -3,7 +3,7 @@
 // package npm installed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,6 +43,17 @@ test('options become serve flags', () => {
     serveArgs({ spec: 'api.yaml', stateful: true, rules: ['GET /a=404', 'POST /b=429'], port: 0, args: ['--seed', '3'] }),
     ['serve', '--port', '0', '--spec', 'api.yaml', '--stateful', '--status', 'GET /a=404', '--status', 'POST /b=429', '--seed', '3'],
   );
+});
+
+test('one rule may be given as a string', async () => {
+  assert.deepEqual(serveArgs({ rules: 'GET /a=404' }), ['serve', '--port', '0', '--status', 'GET /a=404']);
+  await assert.rejects(startMock({ rules: 'GET /v1/Nowhere=200' }), /Nowhere/);
+});
+
+test('startMock rejects, never throws, on bad options', async () => {
+  const started = startMock({ binary: '/nonexistent/mimeo', rules: 5 });
+  assert.ok(started instanceof Promise);
+  await assert.rejects(started, /cannot run|5/);
 });
 
 test('startMock answers on its url and stop() ends the process', async () => {
@@ -93,11 +104,37 @@ test('a mock never stopped dies with the process that started it', async () => {
   assert.equal(alive(pid), false);
 });
 
+test('a mock never stopped stops when the process that started it is killed', async () => {
+  // No 'exit' event (SIGKILL, a test runner's worker torn down): the closed
+  // input pipe stops the mock.
+  const script = "import { startMock } from 'mimeo'; const m = await startMock(); console.log(m.pid); setInterval(() => {}, 1000);";
+  const parent = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const pid = await new Promise((resolve, reject) => {
+    let out = '';
+    parent.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) resolve(Number(out.trim()));
+    });
+    parent.once('exit', () => reject(new Error(`the parent exited first: ${out}`)));
+  });
+  assert.ok(pid > 0);
+  assert.equal(alive(pid), true);
+  parent.kill('SIGKILL');
+  for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(alive(pid), false);
+});
+
+// Alive, and not a zombie no one has reaped yet (where PID 1 does not reap).
 function alive(pid) {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^\d+ \(.*\) Z/.test(stat);
+  } catch {
+    return true;
   }
 }

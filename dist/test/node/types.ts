@@ -22,3 +22,6 @@ export async function example(): Promise<number | null> {
 void startMock({ port: '0' });
 // @ts-expect-error: rules are strings
 void startMock({ rules: [409] });
+// One rule as a string; rules and args as constant (readonly) arrays.
+void startMock({ rules: 'GET /v1/Stores/*/Profiles/*/Identifiers/*=404' });
+void startMock({ rules: ['GET /v1/Stores/*/Profiles/*/Identifiers/*=404'] as const, args: ['--seed', '3'] as const });

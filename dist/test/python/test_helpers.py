@@ -60,6 +60,60 @@ def test_options_become_serve_flags():
     ) == ["serve", "--port", "0", "--spec", "api.yaml", "--stateful", "--status", "GET /a=404", "--seed", "3"]
 
 
+def test_one_rule_may_be_given_as_a_string():
+    assert mimeo_mock.serve_args(rules="GET /a=404") == ["serve", "--port", "0", "--status", "GET /a=404"]
+
+
+def test_a_stopped_mock_leaves_no_pipe_open():
+    # An unclosed pipe is a ResourceWarning: an error under `filterwarnings = error`.
+    import gc
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with start_mock():
+            pass
+        with pytest.raises(MimeoError):
+            with start_mock("/nonexistent/api.yaml"):
+                pass
+        gc.collect()
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)], [str(w.message) for w in caught]
+
+
+def test_a_mock_never_stopped_stops_when_its_interpreter_is_killed():
+    # No atexit (SIGKILL, os._exit): the closed input pipe stops the mock.
+    script = "import sys, time; from mimeo_mock import Mock; print(Mock.start().pid, flush=True); time.sleep(60)"
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        pid = int(parent.stdout.readline().strip())
+        assert alive(pid)
+        parent.kill()
+        parent.wait(timeout=10)
+        for _ in range(100):
+            if not alive(pid):
+                return
+            time.sleep(0.1)
+        os.kill(pid, 9)
+        raise AssertionError(f"mimeo (pid {pid}) outlived the killed interpreter")
+    finally:
+        parent.kill()
+        parent.stdout.close()
+        parent.wait()
+
+
+def alive(pid):
+    """Running, and not a zombie no one has reaped yet (where PID 1 does not reap)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return not re.match(r"^\d+ \(.*\) Z", f.read())
+    except OSError:
+        return True
+
+
 def test_start_mock_answers_then_stops():
     with start_mock() as mock:
         with get(mock.url + IDENTIFIER) as res:
