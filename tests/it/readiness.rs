@@ -2,7 +2,7 @@
 //! `mimeo --version` on one line, the stdout readiness line, and
 //! `--ready-file`, written once listening and gone after a graceful stop.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -137,4 +137,60 @@ fn an_unwritable_ready_file_stops_the_server_before_it_says_ready() {
         !String::from_utf8_lossy(&out.stdout).contains("listening on"),
         "{out:?}"
     );
+}
+
+#[test]
+fn the_mock_stops_when_its_input_closes_if_asked() {
+    // A wrapper holds the pipe: its end, however it ends, closes it.
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let mut child = mimeo()
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--stop-on-stdin-close",
+            "--report-json",
+        ])
+        .arg(&report)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.starts_with("mimeo: listening on") {
+        line.clear();
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "no readiness line"
+        );
+    }
+    // Input is read and thrown away until it ends.
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"anything\n").unwrap();
+    drop(stdin);
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(started.elapsed().as_secs() < 20, "still running");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status}");
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(
+        stderr.contains("standard input closed; stopping"),
+        "{stderr}"
+    );
+    // Stopped the graceful way: the report is written.
+    assert!(report.exists(), "{stderr}");
 }
