@@ -6,6 +6,9 @@ from indirect parametrization::
     @pytest.mark.mimeo(stateful=True, rules=["DELETE /v1/ControlPlane/**=429"])
     def test_client(mimeo_mock):
         client = make_client(base_url=mimeo_mock.url)
+
+A mock that exits with a failing status (``args=["--fail-on-violation"]`` and a
+request that broke the contract) fails the test at teardown.
 """
 
 from __future__ import annotations
@@ -31,3 +34,8 @@ def mimeo_mock(request: pytest.FixtureRequest) -> Mock:
     options.update(getattr(request, "param", None) or {})
     with start_mock(**options) as mock:
         yield mock
+    # `args=["--fail-on-violation"]`: the mock's verdict fails the test.
+    code = mock.process.returncode
+    if code is not None and code > 0:
+        log = "\n".join(mock.log()[-20:])
+        pytest.fail(f"mimeo serve exited with status {code} (its verdict)\n{log}", pytrace=False)

@@ -80,6 +80,28 @@ def test_a_stopped_mock_leaves_no_pipe_open():
     assert not [w for w in caught if issubclass(w.category, ResourceWarning)], [str(w.message) for w in caught]
 
 
+def test_the_fixture_fails_the_test_when_the_mocks_verdict_fails(tmp_path):
+    (tmp_path / "test_broken.py").write_text(
+        "import urllib.error, urllib.request, pytest\n"
+        "@pytest.mark.mimeo(args=['--fail-on-violation'])\n"
+        "def test_breaks(mimeo_mock):\n"
+        "    with pytest.raises(urllib.error.HTTPError):\n"
+        "        urllib.request.urlopen(mimeo_mock.url + '/v1/Nowhere', timeout=5)\n"
+        "@pytest.mark.mimeo(args=['--fail-on-violation'])\n"
+        "def test_keeps(mimeo_mock):\n"
+        "    pass\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", str(tmp_path)],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    # (test_breaks passes, then errs at teardown.)
+    assert "2 passed, 1 error" in run.stdout, run.stdout
+    assert "ERROR test_broken.py::test_breaks" in run.stdout, run.stdout
+    assert "mimeo serve exited with status 1 (its verdict)" in run.stdout, run.stdout
+
+
 def test_a_mock_never_stopped_stops_when_its_interpreter_is_killed():
     # No atexit (SIGKILL, os._exit): the closed input pipe stops the mock.
     script = "import sys, time; from mimeo_mock import Mock; print(Mock.start().pid, flush=True); time.sleep(60)"
