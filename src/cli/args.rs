@@ -75,6 +75,21 @@ pub(crate) struct StateArgs {
 }
 
 /// A duration flag that may be zero.
+/// An IP address to listen on: as written (IPv6 with or without brackets), or
+/// `localhost` (what other mocks take), which is 127.0.0.1.
+fn host_address(text: &str) -> Result<IpAddr, String> {
+    if text.eq_ignore_ascii_case("localhost") {
+        return Ok(IpAddr::from([127, 0, 0, 1]));
+    }
+    let bare = text
+        .strip_prefix('[')
+        .and_then(|t| t.strip_suffix(']'))
+        .unwrap_or(text);
+    bare.parse().map_err(|_| {
+        format!("`{text}` is not an IP address; give one (127.0.0.1, ::1, 0.0.0.0) or localhost")
+    })
+}
+
 fn mimeo_duration(text: &str) -> Result<Duration, String> {
     mimeo::parse_duration(text).map_err(|e| e.to_string())
 }
@@ -300,8 +315,9 @@ pub(crate) struct ReplayArgs {
 /// Where a server listens: `mimeo serve` and `mimeo proxy`.
 #[derive(Debug, Args)]
 pub(crate) struct BindArgs {
-    /// Address to listen on. Use 0.0.0.0 to accept connections from other machines.
-    #[arg(long, default_value = "127.0.0.1", value_name = "IP")]
+    /// Address to listen on (an IP, or localhost: 127.0.0.1). Use 0.0.0.0 to accept
+    /// connections from other machines.
+    #[arg(long, default_value = "127.0.0.1", value_name = "IP", value_parser = host_address)]
     pub(crate) host: IpAddr,
     /// Port to listen on; 0 picks a free port (printed at start-up).
     #[arg(long, default_value_t = 4010, value_name = "PORT")]

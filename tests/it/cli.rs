@@ -322,3 +322,24 @@ fn a_bare_number_is_never_a_duration() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains(&format!("{config}:1:")), "{stderr}");
 }
+
+#[test]
+fn host_takes_localhost_and_bracketed_ipv6_and_refuses_names() {
+    // `host: 'localhost'` is what users of other mocks pass.
+    let (child, url, _) = serve(&["--host", "localhost"]);
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    stop(child);
+    let out = mimeo()
+        .args(["serve", "--port", "0", "--host", "example.com"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("`example.com` is not an IP address"), "{err}");
+    // IPv6 loopback where the machine has it.
+    if std::net::TcpListener::bind("[::1]:0").is_ok() {
+        let (child, url, _) = serve(&["--host", "[::1]"]);
+        assert!(url.starts_with("http://[::1]:"), "{url}");
+        stop(child);
+    }
+}
