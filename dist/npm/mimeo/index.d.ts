@@ -1,15 +1,15 @@
 /** Options of startMock(): each maps to a `mimeo serve` flag. */
 export interface StartMockOptions {
-  /** OpenAPI 3.0 document (`--spec`); the embedded Twilio Memory v1 contract by default. */
-  spec?: string;
+  /** OpenAPI document (`--spec`: a path, or a `file:` URL); the embedded Twilio Memory v1 contract by default. */
+  spec?: string | URL;
   /** Simulate the service: reads reflect earlier writes (`--stateful`). */
   stateful?: boolean;
   /** Server-side rules (`--status`), one or several, e.g. `"PATCH /v1/Stores/*\/Profiles/*\/Identifiers/*=409"`. */
   rules?: string | readonly string[];
   /** A YAML config with rules and latency (`--config`). */
-  config?: string;
+  config?: string | URL;
   /** The state every session starts from (`--seed-state`). */
-  seedState?: string;
+  seedState?: string | URL;
   /** Port to listen on; 0 (the default) picks a free one. */
   port?: number;
   /** Address to bind; 127.0.0.1 by default. */

@@ -5,6 +5,7 @@
 
 const { spawn } = require('node:child_process');
 const readline = require('node:readline');
+const { fileURLToPath } = require('node:url');
 
 // process.platform-process.arch -> the package carrying that binary. Only
 // platforms listed here and in optionalDependencies are built and published.
@@ -51,14 +52,19 @@ function binaryPath() {
   }
 }
 
+/** A file option as a path: a `file:` URL (`new URL('api.yaml', import.meta.url)`) too. */
+function filePath(p) {
+  return p instanceof URL || /^file:/i.test(String(p)) ? fileURLToPath(p) : String(p);
+}
+
 /** The `mimeo serve` arguments for startMock's options. */
 function serveArgs(o) {
   const args = ['serve', '--port', String(o.port ?? 0)];
   if (o.host) args.push('--host', o.host);
-  if (o.spec) args.push('--spec', o.spec);
+  if (o.spec) args.push('--spec', filePath(o.spec));
   if (o.stateful) args.push('--stateful');
-  if (o.config) args.push('--config', o.config);
-  if (o.seedState) args.push('--seed-state', o.seedState);
+  if (o.config) args.push('--config', filePath(o.config));
+  if (o.seedState) args.push('--seed-state', filePath(o.seedState));
   // One rule may be given as a string.
   for (const rule of [].concat(o.rules ?? [])) args.push('--status', String(rule));
   if (o.quiet) args.push('--quiet');

@@ -45,6 +45,13 @@ test('options become serve flags', () => {
   );
 });
 
+test('file options may be file: URLs', () => {
+  const spec = new URL('file:///tmp/api%20v1.yaml');
+  assert.deepEqual(serveArgs({ spec, config: 'file:///tmp/c.yaml', seedState: '/tmp/s.yaml' }), [
+    'serve', '--port', '0', '--spec', '/tmp/api v1.yaml', '--config', '/tmp/c.yaml', '--seed-state', '/tmp/s.yaml',
+  ]);
+});
+
 test('one rule may be given as a string', async () => {
   assert.deepEqual(serveArgs({ rules: 'GET /a=404' }), ['serve', '--port', '0', '--status', 'GET /a=404']);
   await assert.rejects(startMock({ rules: 'GET /v1/Nowhere=200' }), /Nowhere/);

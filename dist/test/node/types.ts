@@ -25,3 +25,4 @@ void startMock({ rules: [409] });
 // One rule as a string; rules and args as constant (readonly) arrays.
 void startMock({ rules: 'GET /v1/Stores/*/Profiles/*/Identifiers/*=404' });
 void startMock({ rules: ['GET /v1/Stores/*/Profiles/*/Identifiers/*=404'] as const, args: ['--seed', '3'] as const });
+void startMock({ spec: new URL('./api.yaml', 'file:///tmp/') });
