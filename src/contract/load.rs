@@ -43,6 +43,8 @@ pub(super) struct Loader<'a> {
     pub(super) taken: Taken,
     pub(super) schemas: SchemaBuilder,
     pub(super) warnings: Vec<String>,
+    /// Content names that are not media types: how many, and the first.
+    pub(super) not_media: (usize, String),
     /// Examples of parameters, checked once the schemas are built (those of
     /// bodies and headers are in the model).
     pub(super) examples: Vec<(SchemaId, Example)>,
@@ -106,6 +108,15 @@ impl<'a> Loader<'a> {
                 self.named_once(&mut o, at, &mut ids);
                 operations.push(o);
             }
+        }
+        if let (n @ 1.., first) = &self.not_media {
+            let more = match n - 1 {
+                0 => String::new(),
+                more => format!(" (and {more} more content names like it)"),
+            };
+            self.warnings.push(format!(
+                "{first} is not a media type (`type/subtype`){more}; only the range `*/*` covers it (`Accept: */*` or none for an answer), and it is sent as application/octet-stream"
+            ));
         }
         let mut schemas =
             std::mem::take(&mut self.schemas).build(Arc::clone(self.document), &mut self.warnings);
@@ -488,9 +499,12 @@ impl<'a> Loader<'a> {
             };
             let examples = self.examples_of(here, &mat);
             if !media::essence(name).contains('/') {
-                self.warnings.push(format!(
-                    "#{mat}: `{name}` is not a media type (`type/subtype`); only the range `*/*` covers it (`Accept: */*` or none for an answer), and it is sent labelled as written"
-                ));
+                // Said once (a document that writes property names under
+                // `content` does so hundreds of times).
+                if self.not_media.0 == 0 {
+                    self.not_media.1 = format!("#{mat}: `{name}`");
+                }
+                self.not_media.0 += 1;
             }
             out.push(MediaType {
                 json: media::is_json(name),

@@ -198,6 +198,7 @@ impl Contract {
             taken: examples,
             schemas: schema::SchemaBuilder::new(dialect, patterns),
             warnings: notes,
+            not_media: (0, String::new()),
             examples: Vec::new(),
         }
         .load()?;

@@ -75,7 +75,8 @@ pub(super) struct CannedBody {
 
 /// Whether a status never carries a body (RFC 9110 §15.3.5, §15.4.5).
 pub(crate) fn bodiless(status: u16) -> bool {
-    status == 204 || status == 304 || (100..200).contains(&status)
+    // 205 Reset Content too: a server "MUST NOT generate content" (RFC 9110 15.3.6).
+    status == 204 || status == 205 || status == 304 || (100..200).contains(&status)
 }
 
 impl Canned {
@@ -332,7 +333,9 @@ fn served(contract: &Contract, op: &Operation, path: &str) -> bool {
 /// `application/*`) are not valid Content-Types, so a concrete one stands in
 /// (for the others, see [`super::negotiate::sent_as_text`]).
 fn concrete_type(documented: &str, json: bool) -> HeaderValue {
-    if documented.contains('*') {
+    // A wildcard, or a name that is not a media type at all (`PDF`: sent as
+    // written it would be an invalid Content-Type).
+    if documented.contains('*') || !crate::support::media::essence(documented).contains('/') {
         return if json {
             json_type()
         } else {

@@ -810,12 +810,25 @@ paths:
           content:
             PDF:
               schema: {type: string, format: binary}
+  /table:
+    get:
+      responses:
+        '200':
+          description: ok
+          content:
+            CSV:
+              schema: {type: string}
 "#;
     let (c, server) = serve_text(doc).await;
+    // One warning for the document, however many such names it has.
+    let said: Vec<_> = c
+        .warnings()
+        .iter()
+        .filter(|w| w.contains("not a media type"))
+        .collect();
+    assert_eq!(said.len(), 1, "{said:?}");
     assert!(
-        c.warnings()
-            .iter()
-            .any(|w| w.contains("/content/PDF") && w.contains("not a media type")),
+        said[0].contains("/content/PDF") && said[0].contains("and 1 more content names"),
         "{:?}",
         c.warnings()
     );
@@ -824,7 +837,12 @@ paths:
         let headers: Vec<_> = accept.map(|a| ("accept", a)).into_iter().collect();
         let r = send(&url, "GET", "/report", &headers, None).await;
         assert_eq!(r.status, 200, "{accept:?}: {:?}", r.body);
-        assert_eq!(r.header("content-type"), Some("PDF"), "{accept:?}");
+        // Not `PDF`: an invalid Content-Type.
+        assert_eq!(
+            r.header("content-type"),
+            Some("application/octet-stream"),
+            "{accept:?}"
+        );
     }
     let json = [("accept", "application/json")];
     assert_eq!(send(&url, "GET", "/report", &json, None).await.status, 406);
@@ -1183,4 +1201,28 @@ components:
     assert!(text.starts_with("<?xml"), "{text}");
     assert!(text.contains("<Error><code>400</code><message>"), "{text}");
     assert!(text.contains("query parameter n"), "{text}");
+}
+
+#[tokio::test]
+async fn a_205_is_sent_without_a_body_whatever_the_document_says() {
+    // RFC 9110 15.3.6: a server must not generate content in a 205.
+    let doc = r#"
+openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /notifications:
+    put:
+      responses:
+        '205':
+          description: reset
+          content:
+            application/json:
+              schema: {type: object, properties: {n: {type: integer}}}
+              example: {n: 1}
+"#;
+    let (_, server) = serve_text(doc).await;
+    let r = send(&server.url(), "PUT", "/notifications", &[], None).await;
+    assert_eq!(r.status, 205);
+    assert!(r.body.is_empty(), "{:?}", r.body);
+    assert_eq!(r.header("content-type"), None);
 }
