@@ -309,21 +309,52 @@ impl Contract {
         })
     }
 
-    /// `find(path)`, else, when no template has the path, `find` of the path
-    /// less a base path of the `servers` (`/v2/pets` as `/pets`).
+    /// `find(path)`, or of the path less a base path of the `servers`
+    /// (`/v2/pets` as `/pets`) when that reads it better (see [`Contract::reading`]).
     fn under_bases<'a>(
         &'a self,
         path: &'a str,
         find: impl Fn(&'a str) -> RouteMatch<'a, OpIndex>,
     ) -> RouteMatch<'a, OpIndex> {
-        let found = find(path);
-        if !matches!(found, RouteMatch::NotFound) {
-            return found;
+        self.reading(path, find).1
+    }
+
+    /// The reading of a request's path the mock serves it by, and its match:
+    /// the path as sent, or less a base path. Under a base path both may
+    /// match a template (`/{objectName}/{objectId}` takes `/api-v2/bulk`),
+    /// so the better wins: one that serves the method over one that does
+    /// not, then the one with fewer path parameters (the document's own
+    /// `/bulk` over a template that took the base for a parameter); the
+    /// path as sent when they are even. Without base paths, one routing.
+    fn reading<'a>(
+        &'a self,
+        path: &'a str,
+        find: impl Fn(&'a str) -> RouteMatch<'a, OpIndex>,
+    ) -> (&'a str, RouteMatch<'a, OpIndex>) {
+        let mut best = (path, find(path));
+        if self.bases.is_empty() {
+            return best;
         }
-        self.less_a_base(path)
-            .map(find)
-            .find(|again| !matches!(again, RouteMatch::NotFound))
-            .unwrap_or(found)
+        for less in self.less_a_base(path) {
+            let again = find(less);
+            if self.rank(&again) > self.rank(&best.1) {
+                best = (less, again);
+            }
+        }
+        best
+    }
+
+    /// How well a match reads a request (see [`Contract::reading`]).
+    fn rank(&self, m: &RouteMatch<'_, OpIndex>) -> (u8, std::cmp::Reverse<usize>) {
+        match m {
+            RouteMatch::Found { handle, .. } => (
+                3,
+                std::cmp::Reverse(self.op(*handle).params_in(ParamIn::Path).count()),
+            ),
+            RouteMatch::NeedsForm => (2, std::cmp::Reverse(0)),
+            RouteMatch::MethodNotAllowed { .. } => (1, std::cmp::Reverse(0)),
+            RouteMatch::NotFound => (0, std::cmp::Reverse(0)),
+        }
     }
 
     /// `path` less each base path it starts with (`/v2/pets` -> `/pets`).
@@ -340,12 +371,11 @@ impl Contract {
     /// The path as the document writes it: `path` less the base path it was
     /// served under (`/v2/pets` as `/pets`), else `path` itself. What rules
     /// are matched against, as they name the document's paths.
-    pub(crate) fn served_path<'a>(&self, method: &hyper::Method, path: &'a str) -> &'a str {
-        let routes = |p: &str| !matches!(self.route_raw(method, p), RouteMatch::NotFound);
-        if self.bases.is_empty() || routes(path) {
+    pub(crate) fn served_path<'a>(&'a self, method: &hyper::Method, path: &'a str) -> &'a str {
+        if self.bases.is_empty() {
             return path;
         }
-        self.less_a_base(path).find(|p| routes(p)).unwrap_or(path)
+        self.reading(path, |p| self.route_raw(method, p)).0
     }
 
     /// [`Contract::route`] without the base paths.

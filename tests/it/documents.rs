@@ -1226,3 +1226,41 @@ paths:
     assert!(r.body.is_empty(), "{:?}", r.body);
     assert_eq!(r.header("content-type"), None);
 }
+
+#[tokio::test]
+async fn under_a_base_path_the_documents_own_path_wins_over_a_template_taking_the_base() {
+    // `/api-v2/bulk/query` matched `/{objectName}/{objectId}/{child}` (no POST: 405)
+    // before `/bulk/query` less the base was tried (found by the sweep of
+    // APIs.guru: cloud-elements, presalytics).
+    let doc = r#"
+openapi: 3.0.3
+info: {title: t, version: '1'}
+servers: [{url: 'https://api.example.com/api-v2'}]
+paths:
+  /{objectName}/{objectId}/{child}:
+    parameters:
+      - {name: objectName, in: path, required: true, schema: {type: string}}
+      - {name: objectId, in: path, required: true, schema: {type: string}}
+      - {name: child, in: path, required: true, schema: {type: string}}
+    get:
+      responses: {'200': {description: an object}}
+  /bulk/query:
+    post:
+      responses: {'202': {description: queued}}
+  /bulk/jobs:
+    get:
+      responses: {'203': {description: the jobs}}
+"#;
+    let (_, server) = serve_text(doc).await;
+    let url = server.url();
+    let status = |m: &'static str, p: &'static str| {
+        let url = url.clone();
+        async move { send(&url, m, p, &[], None).await.status }
+    };
+    assert_eq!(status("POST", "/api-v2/bulk/query").await, 202);
+    assert_eq!(status("GET", "/api-v2/bulk/jobs").await, 203);
+    // The template still serves what only it reads.
+    assert_eq!(status("GET", "/api-v2/any/thing").await, 200);
+    assert_eq!(status("GET", "/bulk/jobs").await, 203);
+    assert_eq!(status("GET", "/books/12/pages").await, 200);
+}
