@@ -552,8 +552,15 @@ fn choose_and_respond(
             .iter()
             .filter_map(|(n, v)| v.as_deref().ok().map(|v| (*n, v)))
             .collect();
-        if let Some(outcome) = sim.handle(session, operation, &decoded, query, json, Instant::now())
-        {
+        if let Some(outcome) = sim.handle(
+            session,
+            operation,
+            &decoded,
+            query,
+            json,
+            info.accept,
+            Instant::now(),
+        ) {
             let mut out = simulated(state, operation, outcome, &info);
             // A sequence's step the model answered is still the rule's step.
             if let (true, Some(index), Some((_, step)), Why::State(said)) =

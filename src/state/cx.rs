@@ -31,6 +31,8 @@ pub(crate) struct Cx<'a> {
     pub(crate) path: &'a [(&'a str, &'a str)],
     pub(crate) query: &'a [(Cow<'a, str>, Cow<'a, str>)],
     pub(crate) body: Option<&'a Value>,
+    /// The request's `Accept`: which documented media type answers.
+    pub(crate) accept: Option<&'a str>,
     pub(crate) limits: Limits,
     /// What all sessions held when the request arrived.
     pub(crate) totals: Counts,

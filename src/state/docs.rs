@@ -10,6 +10,7 @@ use super::model::Action;
 use super::sim::SimOutcome;
 use super::world::{json_size, Counts, Item, Items, Life, World};
 use crate::generate::Mode;
+use crate::respond::negotiate;
 
 /// How deep a merge patch is followed (bodies are bounded, this bounds the stack).
 const PATCH_DEPTH: usize = 64;
@@ -183,13 +184,32 @@ fn create(cx: &Cx, world: &mut World, res: usize, client_keys: bool) -> SimOutco
     respond(cx, Some(doc), Some(location))
 }
 
-/// Whether the server will refuse the answer `doc` makes (it breaks the
-/// documented answer's schema: a 500 `invalid-response`). Such a write is
-/// answered without being stored: a refused answer changes nothing (the item
-/// was kept, and every later list of it was a 500 too).
+/// Whether the server will refuse the answer `doc` makes, judged as the
+/// responder judges it: the media type the request's `Accept` picks
+/// ([`negotiate::choose`], an error's first one when it picks none), and that
+/// type's schema. A success `Accept` admits no documented type of is a 406; a
+/// document that breaks the picked type's schema is a 500 `invalid-response`.
+/// Such a write is answered without being stored: a refused answer changes
+/// nothing (the item was kept, and every later list of it was a 500 too).
 fn answer_refused(cx: &Cx, doc: &Value) -> bool {
+    let status = cx.plan.status;
+    let Some(response) = cx.op.response_for(status) else {
+        return false;
+    };
+    if response.content.is_empty() || crate::respond::bodiless(status) {
+        return false;
+    }
+    let media = match negotiate::choose(cx.accept, &response.content) {
+        Some(i) => &response.content[i],
+        None if status >= 400 || cx.accept.is_none() => match response.primary_content() {
+            Some(m) => m,
+            None => return false,
+        },
+        None => return true,
+    };
     cx.plan.item_body
-        && super::model::fields::response_schema(cx.op, cx.plan.status)
+        && media
+            .schema
             .is_some_and(|s| !cx.contract.schemas.is_valid(s, doc))
 }
 

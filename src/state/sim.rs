@@ -5,8 +5,8 @@
 //! - session key: the `X-Mimeo-Session` header, else the Basic-auth username,
 //!   else one default session;
 //! - after the request is validated, call [`Simulation::handle`] with the
-//!   decoded path parameters, the query pairs, the parsed JSON body and the
-//!   arrival time; `None` means the operation is not in the model (answer as the
+//!   decoded path parameters, the query pairs, the parsed JSON body, the
+//!   request's `Accept` and the arrival time; `None` means the operation is not in the model (answer as the
 //!   stateless mock). `Respond { body: None }` is the documented default body;
 //!   `Error` goes into the contract's error shape; `Redirect` builds `Location`
 //!   (same operation, `param` set to `canonical`) and `Canonical-Profile-Id`;
@@ -159,6 +159,7 @@ impl Simulation {
     /// the model does not name the operation (the server answers it as a
     /// stateless mock). `path` holds the decoded path parameters; `now` is when
     /// the request arrived (settling is judged against it).
+    #[allow(clippy::too_many_arguments)]
     pub fn handle(
         &self,
         session: &str,
@@ -166,6 +167,7 @@ impl Simulation {
         path: &[(&str, &str)],
         query: &[(Cow<str>, Cow<str>)],
         body: Option<&Value>,
+        accept: Option<&str>,
         now: Instant,
     ) -> Option<SimOutcome> {
         let (at, plan) = self.model.plan_at(op)?;
@@ -194,6 +196,7 @@ impl Simulation {
             path,
             query,
             body,
+            accept,
             limits: self.opts.limits,
             totals: self.sessions.totals.get(),
             strict: self.opts.strict,

@@ -1056,3 +1056,111 @@ async fn a_generated_key_fits_its_field_and_a_refused_answer_stores_nothing() {
     assert_eq!(list.status, 200, "{:?}", list.body);
     assert_eq!(list.json(), json!([{"petId": id, "name": "Rex"}]));
 }
+
+/// One create documented in two media types: `PetV1` (a name of at most 3)
+/// and the v2 type (any name).
+const NEGOTIATED: &str = "
+openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /pets:
+    get:
+      operationId: listPets
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {type: array, items: {$ref: '#/components/schemas/Pet'}}
+    post:
+      operationId: createPet
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/NewPet'}
+      responses:
+        '201':
+          description: created
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/PetV1'}
+            application/vnd.pet.v2+json:
+              schema: {$ref: '#/components/schemas/Pet'}
+  /pets/{petId}:
+    get:
+      operationId: getPet
+      parameters:
+        - {name: petId, in: path, required: true, schema: {type: string}}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Pet'}
+components:
+  schemas:
+    NewPet:
+      type: object
+      required: [name]
+      properties:
+        name: {type: string}
+    Pet:
+      type: object
+      required: [id, name]
+      properties:
+        id: {type: string}
+        name: {type: string}
+    PetV1:
+      type: object
+      required: [id, name]
+      additionalProperties: false
+      properties:
+        id: {type: string}
+        name: {type: string, maxLength: 3}
+";
+
+#[tokio::test]
+async fn a_write_is_stored_exactly_when_the_answer_accept_picks_is_sent() {
+    let contract = Arc::new(mimeo::Contract::from_text("neg.yaml", NEGOTIATED).unwrap());
+    let model = Arc::new(StateModel::infer(&contract));
+    let server = MockServer::start(
+        contract,
+        ServeOptions {
+            stateful: Some((model, StateOptions::default())),
+            ..ServeOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    let base = server.url();
+    let body = Some(r#"{"name":"Rexford"}"#);
+    // The v2 answer allows the name: stored, each create its own id (it was
+    // judged by the first JSON type's schema, answered 201 and not stored, and
+    // the next create was handed the same id).
+    let v2 = [("accept", "application/vnd.pet.v2+json")];
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let r = send(&base, "POST", "/pets", &v2, body).await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        ids.push(r.json()["id"].as_str().unwrap().to_string());
+    }
+    assert_ne!(ids[0], ids[1]);
+    // The v1 answer does not: refused, and not stored.
+    let json_only = [("accept", "application/json")];
+    let r = send(&base, "POST", "/pets", &json_only, body).await;
+    assert_eq!(r.status, 500, "{:?}", r.body);
+    // An `Accept` admitting no documented type: 406, and not stored.
+    let html = [("accept", "text/html")];
+    let r = send(&base, "POST", "/pets", &html, body).await;
+    assert_eq!(r.status, 406, "{:?}", r.body);
+    let list = send(&base, "GET", "/pets", &[], None).await;
+    assert_eq!(list.status, 200, "{:?}", list.body);
+    let listed: Vec<String> = list
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(listed, ids, "{:?}", list.body);
+}

@@ -77,7 +77,15 @@ impl Client {
             .collect();
         let out = self
             .sim
-            .handle(&self.session, op, path, &query, body.as_ref(), self.now)
+            .handle(
+                &self.session,
+                op,
+                path,
+                &query,
+                body.as_ref(),
+                None,
+                self.now,
+            )
             .unwrap_or_else(|| panic!("{op_id} is not in the model"));
         check(&self.contract, op_id, &out);
         if let Some((running, recounted)) = self.sim.counts(&self.session) {

@@ -217,5 +217,8 @@ fn nested_collections_follow_their_owner_and_go_with_it() {
 fn an_operation_outside_the_model_is_left_to_the_stateless_mock() {
     let c = client();
     let op = c.contract.operation_by_id("health").unwrap();
-    assert!(c.sim.handle("test", op, &[], &[], None, c.now).is_none());
+    assert!(c
+        .sim
+        .handle("test", op, &[], &[], None, None, c.now)
+        .is_none());
 }
