@@ -679,6 +679,17 @@ fn simulated(
                 Why::Mock(MockError::StateLimit, message.as_str().into()),
             )
         }
+        SimOutcome::Unanswerable { message } => {
+            return Outcome::plain(
+                state.responder.mock_error(
+                    contract,
+                    operation,
+                    MockError::InvalidResponse,
+                    message,
+                ),
+                Why::Mock(MockError::InvalidResponse, message.as_str().into()),
+            )
+        }
     };
     match state.responder.respond(contract, operation, choice, info) {
         Ok(mut built) => {

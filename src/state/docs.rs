@@ -142,10 +142,15 @@ fn create(cx: &Cx, world: &mut World, res: usize, client_keys: bool) -> SimOutco
             }
         },
         None => match fresh_key(cx, world, res, &doc) {
-            Some(k) => k,
-            None => {
+            Ok(k) => k,
+            Err(NoKey::Taken) => {
                 return SimOutcome::Refused {
                     message: format!("no fresh key for {} could be generated", r.name),
+                }
+            }
+            Err(NoKey::Unfit) => {
+                return SimOutcome::Unanswerable {
+                    message: unfit(cx, res),
                 }
             }
         },
@@ -224,7 +229,7 @@ fn parent_items<'a>(cx: &Cx, world: &'a World, res: usize) -> Option<&'a Items> 
 /// in the item's schema. It fits both: the path's, and the field's in `doc`
 /// (the body being created), which may be stricter (`^pet_[0-9]+$` where the
 /// path says `string`).
-fn fresh_key(cx: &Cx, world: &mut World, res: usize, doc: &Value) -> Option<String> {
+fn fresh_key(cx: &Cx, world: &mut World, res: usize, doc: &Value) -> Result<String, NoKey> {
     let r = &cx.model.resources[res];
     let taken =
         |world: &World, k: &str| parent_items(cx, world, res).is_some_and(|s| s.contains_key(k));
@@ -258,10 +263,11 @@ fn fresh_key(cx: &Cx, world: &mut World, res: usize, doc: &Value) -> Option<Stri
             .unwrap_or(0)
             .saturating_add(1);
         if valid(&Value::from(next)) {
-            return Some(next.to_string());
+            return Ok(next.to_string());
         }
     }
     let generator = cx.generator(Mode::Dynamic);
+    let mut fits = false;
     for _ in 0..KEY_ATTEMPTS {
         world.seq = world.seq.wrapping_add(1);
         let mut rng = StdRng::seed_from_u64(world.seq);
@@ -282,11 +288,49 @@ fn fresh_key(cx: &Cx, world: &mut World, res: usize, doc: &Value) -> Option<Stri
             Value::Number(n) => n.to_string(),
             _ => format!("{}{}", r.name, world.seq),
         };
-        if valid(&key_value(&text, r.key_integer)) && !taken(world, &text) {
-            return Some(text);
+        if valid(&key_value(&text, r.key_integer)) {
+            if !taken(world, &text) {
+                return Ok(text);
+            }
+            fits = true;
         }
     }
-    None
+    Err(if fits { NoKey::Taken } else { NoKey::Unfit })
+}
+
+/// Why [`fresh_key`] found none.
+enum NoKey {
+    /// Keys that fit were drawn, each taken already.
+    Taken,
+    /// None drawn fits both the path parameter's schema and the key field's:
+    /// the contract's problem, not a bound of the state.
+    Unfit,
+}
+
+/// What an [`NoKey::Unfit`] create is answered with: which schemas no key met.
+fn unfit(cx: &Cx, res: usize) -> String {
+    let r = &cx.model.resources[res];
+    let schemas = &cx.contract.schemas;
+    let path = match r.key_schema {
+        Some(s) => format!(
+            "the path parameter {}'s schema (#{})",
+            r.key,
+            schemas.location(s)
+        ),
+        None => format!("the path parameter {}", r.key),
+    };
+    let field = match (&r.field, r.item_schema) {
+        (Some(f), Some(s)) => format!(
+            " and the field {f} of the item's schema (#{})",
+            schemas.location(s)
+        ),
+        (Some(f), None) => format!(" and the field {f}"),
+        _ => String::new(),
+    };
+    format!(
+        "no key for a new item of {} could be generated that fits {path}{field}: the contract allows none this create could answer with",
+        r.name
+    )
 }
 
 /// PUT and PATCH. An implicit resource's item springs into existence.

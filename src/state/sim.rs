@@ -11,7 +11,7 @@
 //!   `Error` goes into the contract's error shape; `Redirect` builds `Location`
 //!   (same operation, `param` set to `canonical`) and `Canonical-Profile-Id`;
 //!   `Refused` is a mimeo error (`mimeo-error: state-limit`), never a contract
-//!   status;
+//!   status; `Unanswerable` one with `mimeo-error: invalid-response`;
 //! - admin: `GET /__admin/state` is [`Simulation::dump`], `PUT` is
 //!   [`Simulation::load`] (400 with the error lines), `DELETE` is
 //!   [`Simulation::reset`] (`?all=true` for every session);
@@ -62,6 +62,11 @@ pub enum SimOutcome {
     /// A limit of the simulation (not of the contract) was reached: the server
     /// answers with a mimeo error (its `mimeo-error` header), never a contract status.
     Refused { message: String },
+    /// The contract cannot be answered as written (no generated key fits both
+    /// the path parameter's schema and the key field's): the server answers with
+    /// a mimeo error (`mimeo-error: invalid-response`, a 500), the contract's
+    /// problem, not a limit of the simulation.
+    Unanswerable { message: String },
 }
 
 impl SimOutcome {

@@ -1164,3 +1164,71 @@ async fn a_write_is_stored_exactly_when_the_answer_accept_picks_is_sent() {
         .collect();
     assert_eq!(listed, ids, "{:?}", list.body);
 }
+
+/// A key the path wants digits for, and the field a uuid.
+const UNFIT: &str = "
+openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /pets:
+    post:
+      operationId: createPet
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, required: [name], properties: {name: {type: string}}}
+      responses:
+        '201':
+          description: created
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Pet'}
+  /pets/{petId}:
+    get:
+      operationId: getPet
+      parameters:
+        - {name: petId, in: path, required: true, schema: {type: string, pattern: '^[0-9]+$'}}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Pet'}
+        '404': {description: nf}
+components:
+  schemas:
+    Pet:
+      type: object
+      required: [id, name]
+      properties:
+        id: {type: string, format: uuid}
+        name: {type: string}
+";
+
+#[tokio::test]
+async fn a_key_no_schema_of_the_contract_allows_is_its_problem_not_a_state_limit() {
+    let contract = Arc::new(mimeo::Contract::from_text("unfit.yaml", UNFIT).unwrap());
+    let model = Arc::new(StateModel::infer(&contract));
+    let server = MockServer::start(
+        contract,
+        ServeOptions {
+            stateful: Some((model, StateOptions::default())),
+            ..ServeOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    let r = send(&server.url(), "POST", "/pets", &[], Some(r#"{"name":"x"}"#)).await;
+    // It was a 507 state-limit, which says a bound of the state was reached.
+    assert_eq!(r.status, 500, "{:?}", r.body);
+    assert_eq!(
+        r.headers.get("mimeo-error").and_then(|v| v.to_str().ok()),
+        Some("invalid-response"),
+        "{:?}",
+        r.headers
+    );
+    let message = r.json()["message"].as_str().unwrap().to_string();
+    for part in ["petId", "field /id", "/post/responses/201/"] {
+        assert!(message.contains(part), "{message}");
+    }
+}

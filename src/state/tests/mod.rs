@@ -112,7 +112,7 @@ pub(super) fn check(contract: &Contract, op_id: &str, out: &SimOutcome) {
         SimOutcome::Error { status, .. } | SimOutcome::Redirect { status, .. } => {
             assert!(op.documents(*status), "{op_id} answered {status}: {out:?}")
         }
-        SimOutcome::Refused { .. } => {}
+        SimOutcome::Refused { .. } | SimOutcome::Unanswerable { .. } => {}
     }
 }
 
@@ -122,7 +122,7 @@ pub(super) fn status(out: &SimOutcome) -> u16 {
         SimOutcome::Respond { status, .. }
         | SimOutcome::Error { status, .. }
         | SimOutcome::Redirect { status, .. } => *status,
-        SimOutcome::Refused { .. } => 0,
+        SimOutcome::Refused { .. } | SimOutcome::Unanswerable { .. } => 0,
     }
 }
 
