@@ -644,10 +644,12 @@ fn simulated(
             status,
             body,
             location,
+            checked,
         } => (
             Choice {
                 status: *status,
                 body: body.take(),
+                checked: *checked,
                 location: location.as_deref(),
                 ..Choice::default()
             },

@@ -7,8 +7,10 @@ use serde_json::{Map, Value};
 
 use super::cx::{fit, hash, key_text, key_value, list_body, set_pointer, Cx};
 use super::model::Action;
+use super::model::Resource;
 use super::sim::SimOutcome;
 use super::world::{json_size, Counts, Item, Items, Life, World};
+use crate::contract::{Contract, SchemaId};
 use crate::generate::Mode;
 use crate::respond::negotiate;
 
@@ -29,6 +31,7 @@ pub(crate) fn read(cx: &Cx, world: &World) -> SimOutcome {
                     cx.keys.last().map_or("", String::as_str),
                     item,
                 )),
+                None,
                 None,
             ),
             Ok(None) => SimOutcome::error(404, "nothing to read"),
@@ -51,6 +54,7 @@ pub(crate) fn read(cx: &Cx, world: &World) -> SimOutcome {
                 status: cx.plan.status,
                 body: Some(body),
                 location: None,
+                checked: None,
             }
         }
         _ => SimOutcome::internal("not a read"),
@@ -91,10 +95,19 @@ fn complete(cx: &Cx, res: usize, key: &str, doc: &mut Value, seed: u64) {
     }
 }
 
-fn respond(cx: &Cx, doc: Option<Value>, location: Option<String>) -> SimOutcome {
+/// The success answer; `checked`: the schema `doc` was found to fit (the
+/// server need not check it again).
+fn respond(
+    cx: &Cx,
+    doc: Option<Value>,
+    location: Option<String>,
+    checked: Option<SchemaId>,
+) -> SimOutcome {
+    let body = doc.filter(|_| cx.plan.item_body);
     SimOutcome::Respond {
         status: cx.plan.status,
-        body: doc.filter(|_| cx.plan.item_body),
+        checked: checked.filter(|_| body.is_some()),
+        body,
         location: location.filter(|_| cx.plan.location),
     }
 }
@@ -141,7 +154,7 @@ fn create(cx: &Cx, world: &mut World, res: usize, client_keys: bool) -> SimOutco
                 }
             }
         },
-        None => match fresh_key(cx, world, res, &doc) {
+        None => match fresh_key(cx, world, res) {
             Ok(k) => k,
             Err(NoKey::Taken) => {
                 return SimOutcome::Refused {
@@ -164,10 +177,10 @@ fn create(cx: &Cx, world: &mut World, res: usize, client_keys: bool) -> SimOutco
     if let Err(refused) = cx.admit(world.counts, more) {
         return refused;
     }
-    if answer_refused(cx, &doc) {
+    let Ok(checked) = answer_check(cx, &doc) else {
         world.seq = seq;
-        return respond(cx, Some(doc), Some(cx.item_path(res, &key)));
-    }
+        return respond(cx, Some(doc), Some(cx.item_path(res, &key)), None);
+    };
     let slot = r.slot;
     let mut item = Item::new(cx.model, res);
     item.data = Some(Box::new(doc.clone()));
@@ -186,36 +199,38 @@ fn create(cx: &Cx, world: &mut World, res: usize, client_keys: bool) -> SimOutco
         bytes: more.bytes,
     });
     let location = cx.item_path(res, &key);
-    respond(cx, Some(doc), Some(location))
+    respond(cx, Some(doc), Some(location), checked)
 }
 
-/// Whether the server will refuse the answer `doc` makes, judged as the
+/// What the server will make of the answer `doc` makes, judged as the
 /// responder judges it: the media type the request's `Accept` picks
 /// ([`negotiate::choose`], an error's first one when it picks none), and that
-/// type's schema. A success `Accept` admits no documented type of is a 406; a
-/// document that breaks the picked type's schema is a 500 `invalid-response`.
-/// Such a write is answered without being stored: a refused answer changes
-/// nothing (the item was kept, and every later list of it was a 500 too).
-fn answer_refused(cx: &Cx, doc: &Value) -> bool {
+/// type's schema. `Err` when it refuses it: a success `Accept` admits no
+/// documented type of is a 406, a document that breaks the picked type's
+/// schema a 500 `invalid-response`. Such a write is answered without being
+/// stored: a refused answer changes nothing (the item was kept, and every later
+/// list of it was a 500 too). `Ok(Some)`: the schema `doc` was checked against
+/// and fits, which the server then need not check again.
+fn answer_check(cx: &Cx, doc: &Value) -> Result<Option<SchemaId>, ()> {
     let status = cx.plan.status;
     let Some(response) = cx.op.response_for(status) else {
-        return false;
+        return Ok(None);
     };
     if response.content.is_empty() || crate::respond::bodiless(status) {
-        return false;
+        return Ok(None);
     }
     let media = match negotiate::choose(cx.accept, &response.content) {
         Some(i) => &response.content[i],
         None if status >= 400 || cx.accept.is_none() => match response.primary_content() {
             Some(m) => m,
-            None => return false,
+            None => return Ok(None),
         },
-        None => return true,
+        None => return Err(()),
     };
-    cx.plan.item_body
-        && media
-            .schema
-            .is_some_and(|s| !cx.contract.schemas.is_valid(s, doc))
+    match media.schema.filter(|_| cx.plan.item_body) {
+        Some(s) if !cx.contract.schemas.is_valid(s, doc) => Err(()),
+        checked => Ok(checked),
+    }
 }
 
 /// The items `res` is created among, when its parent exists.
@@ -226,27 +241,17 @@ fn parent_items<'a>(cx: &Cx, world: &'a World, res: usize) -> Option<&'a Items> 
 
 /// A key no sibling has: the next integer, or one generated from the key
 /// parameter's schema (its pattern, format, length), else from the key field's
-/// in the item's schema. It fits both: the path's, and the field's in `doc`
-/// (the body being created), which may be stricter (`^pet_[0-9]+$` where the
-/// path says `string`).
-fn fresh_key(cx: &Cx, world: &mut World, res: usize, doc: &Value) -> Result<String, NoKey> {
+/// in the item's schema. It fits both: the path's, and the field's, which may
+/// be stricter (`^pet_[0-9]+$` where the path says `string`).
+fn fresh_key(cx: &Cx, world: &mut World, res: usize) -> Result<String, NoKey> {
     let r = &cx.model.resources[res];
     let taken =
         |world: &World, k: &str| parent_items(cx, world, res).is_some_and(|s| s.contains_key(k));
-    let in_field = |v: &Value| match (&r.field, r.item_schema) {
-        (Some(f), Some(s)) => {
-            let mut probe = doc.clone();
-            set_pointer(&mut probe, f, v.clone());
-            let below = format!("{f}/");
-            !cx.contract
-                .schemas
-                .violations(s, &probe)
-                .items
-                .iter()
-                .any(|e| e.pointer == *f || e.pointer.starts_with(&below))
-        }
-        _ => true,
-    };
+    // The key field's own schema in the item's: a candidate is checked against
+    // it alone (not the whole document with the candidate put in, per
+    // candidate), and not at all when it asks nothing of the field.
+    let field = field_schema(cx.contract, r);
+    let in_field = |v: &Value| field.is_none_or(|fs| cx.contract.schemas.is_valid_against(fs, v));
     let valid = |v: &Value| {
         r.key_schema
             .is_none_or(|s| cx.contract.schemas.is_valid(s, v))
@@ -276,12 +281,10 @@ fn fresh_key(cx: &Cx, world: &mut World, res: usize, doc: &Value) -> Result<Stri
             None => Value::Null,
         };
         // The path's schema is the looser: the field's says what fits both.
-        if !in_field(&v) {
-            let field = r.field.as_deref().zip(r.item_schema).and_then(|(f, s)| {
-                let item = generator.generate(s, &mut rng).unwrap_or_else(|best| best);
-                crate::support::pointer::get(&item, f).cloned()
-            });
-            v = field.unwrap_or(v);
+        if let Some(fs) = field.filter(|_| !in_field(&v)) {
+            v = generator
+                .generate_value(fs, &mut rng)
+                .unwrap_or_else(|best| best);
         }
         let text = match &v {
             Value::String(s) if !s.is_empty() => s.clone(),
@@ -296,6 +299,27 @@ fn fresh_key(cx: &Cx, world: &mut World, res: usize, doc: &Value) -> Result<Stri
         }
     }
     Err(if fits { NoKey::Taken } else { NoKey::Unfit })
+}
+
+/// The schema of `res`'s key field in its item's schema, when it asks
+/// something of the field (not a free-form item, not `{}` or annotations only).
+fn field_schema<'c>(contract: &'c Contract, r: &Resource) -> Option<&'c Value> {
+    const ANNOTATIONS: [&str; 6] = [
+        "description",
+        "title",
+        "example",
+        "examples",
+        "readOnly",
+        "writeOnly",
+    ];
+    let doc = &contract.document;
+    let item = super::model::fields::source(contract, r.item_schema?);
+    let found = super::model::fields::walk(doc, item, r.field.as_deref()?).ok()??;
+    let resolved = crate::contract::schema::resolve(doc, found)?;
+    resolved
+        .as_object()
+        .is_some_and(|o| o.keys().any(|k| !ANNOTATIONS.contains(&k.as_str())))
+        .then_some(found)
 }
 
 /// Why [`fresh_key`] found none.
@@ -401,9 +425,9 @@ fn update(cx: &Cx, world: &mut World, res: usize) -> SimOutcome {
     ) {
         return refused;
     }
-    if answer_refused(cx, &doc) {
-        return respond(cx, Some(doc), None);
-    }
+    let Ok(checked) = answer_check(cx, &doc) else {
+        return respond(cx, Some(doc), None, None);
+    };
     let stored = match world.find_mut(cx.model, &cx.plan.chain, &cx.keys, creates) {
         Ok(Some(item)) => item,
         Ok(None) => return SimOutcome::error(404, "nothing to update"),
@@ -421,7 +445,7 @@ fn update(cx: &Cx, world: &mut World, res: usize) -> SimOutcome {
         values: 0,
         bytes,
     });
-    respond(cx, Some(doc), None)
+    respond(cx, Some(doc), None, checked)
 }
 
 fn delete(cx: &Cx, world: &mut World, res: usize, cascade: bool) -> SimOutcome {
@@ -492,7 +516,7 @@ fn delete(cx: &Cx, world: &mut World, res: usize, cascade: bool) -> SimOutcome {
             items.shift_remove(key.as_str());
         }
     }
-    respond(cx, doc, None)
+    respond(cx, doc, None, None)
 }
 
 /// RFC 7386: objects merge member by member, `null` removes, anything else replaces.
@@ -572,6 +596,84 @@ mod tests {
         for (mut target, patch, want) in cases {
             merge_patch(&mut target, &patch, 0);
             assert_eq!(target, want, "patch {patch}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod key_field_tests {
+    use super::field_schema;
+    use crate::contract::Contract;
+    use crate::state::model::StateModel;
+
+    fn contract(id: &str) -> Contract {
+        let text = format!(
+            "
+openapi: 3.0.3
+info: {{title: t, version: '1'}}
+paths:
+  /pets:
+    post:
+      operationId: createPet
+      requestBody:
+        content:
+          application/json:
+            schema: {{type: object, properties: {{name: {{type: string}}}}}}
+      responses:
+        '201':
+          description: created
+          content:
+            application/json:
+              schema: {{$ref: '#/components/schemas/Pet'}}
+  /pets/{{petId}}:
+    get:
+      operationId: getPet
+      parameters:
+        - {{name: petId, in: path, required: true, schema: {{type: string}}}}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {{$ref: '#/components/schemas/Pet'}}
+components:
+  schemas:
+    Key: {{type: string, pattern: '^pet_[0-9]+$'}}
+    Pet:
+      type: object
+      properties:
+        petId: {id}
+        name: {{type: string}}
+"
+        );
+        Contract::from_text("pets.yaml", &text).unwrap()
+    }
+
+    /// A candidate key is checked against the key field's own schema, and not at
+    /// all when it asks nothing of the field (it was checked by putting it in a
+    /// copy of the whole body and listing the copy's every violation, per
+    /// candidate).
+    #[test]
+    fn a_key_is_checked_against_its_fields_schema_alone() {
+        for (id, constrains) in [
+            ("{}", false),
+            ("{description: the key, example: pet_1}", false),
+            ("{type: string, pattern: '^pet_[0-9]+$'}", true),
+            ("{$ref: '#/components/schemas/Key'}", true),
+        ] {
+            let c = contract(id);
+            let model = StateModel::infer(&c);
+            let r = model
+                .resources
+                .iter()
+                .find(|r| r.field.is_some())
+                .unwrap_or_else(|| panic!("{id}: no key field in {model:?}"));
+            let found = field_schema(&c, r);
+            assert_eq!(found.is_some(), constrains, "{id}: {found:?}");
+            if let Some(fs) = found {
+                assert!(c.schemas.is_valid_against(fs, &"pet_12".into()), "{id}");
+                assert!(!c.schemas.is_valid_against(fs, &"12".into()), "{id}");
+            }
         }
     }
 }

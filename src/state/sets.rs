@@ -40,6 +40,7 @@ pub(crate) fn read(cx: &Cx, world: &World) -> SimOutcome {
                         status: cx.plan.status,
                         body: Some(body),
                         location: None,
+                        checked: None,
                     }
                 }
                 _ => SimOutcome::error(
@@ -59,6 +60,7 @@ pub(crate) fn read(cx: &Cx, world: &World) -> SimOutcome {
                 status: cx.plan.status,
                 body: Some(list_body(cx, array, entries)),
                 location: None,
+                checked: None,
             }
         }
         _ => SimOutcome::internal("not a set read"),

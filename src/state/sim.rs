@@ -36,7 +36,7 @@ use super::session::{SessionState, Sessions};
 use super::world::Counts;
 use super::world::World;
 use super::{docs, sets};
-use crate::contract::{Contract, Operation};
+use crate::contract::{Contract, Operation, SchemaId};
 
 /// What the server answers.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,6 +48,9 @@ pub enum SimOutcome {
         status: u16,
         body: Option<Value>,
         location: Option<String>,
+        /// The schema `body` was checked against and fits (the one of the media
+        /// type the request's `Accept` picks): the server need not check it again.
+        checked: Option<SchemaId>,
     },
     /// A documented error (404, 409, 400): the server builds the contract's error
     /// shape around the message.
@@ -91,6 +94,7 @@ impl SimOutcome {
             status: plan.status,
             body: None,
             location: None,
+            checked: None,
         }
     }
 

@@ -113,7 +113,8 @@ fn accepted(out: &SimOutcome) {
         SimOutcome::Respond {
             status: 202,
             body: None,
-            location: None
+            location: None,
+            checked: None,
         }
     );
 }
