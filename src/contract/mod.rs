@@ -253,6 +253,13 @@ impl Contract {
             .find(|o| o.operation_id.as_deref() == Some(id))
     }
 
+    /// The operation a state model or report names: by its operationId, else
+    /// (an operation without one of its own) by its method and path,
+    /// `GET /v1/x/{id}` ([`Operation::name`]).
+    pub(crate) fn operation_named(&self, name: &str) -> Option<&Operation> {
+        self.operations.iter().find(|o| o.is_named(name))
+    }
+
     /// The operation for a method and path template (`GET`, `/v1/x/{id}`).
     pub fn operation(&self, method: &str, template: &str) -> Option<&Operation> {
         self.operations

@@ -100,6 +100,18 @@ impl Operation {
         self.operation_id.clone().unwrap_or_else(|| self.label())
     }
 
+    /// Whether `name` is this operation's [`Operation::name`]: its operationId,
+    /// else its method and path (`GET /toys/{toyId}`, the method in any case).
+    /// Allocates nothing: the state model asks it per request.
+    pub(crate) fn is_named(&self, name: &str) -> bool {
+        match &self.operation_id {
+            Some(id) => id == name,
+            None => name.split_once(' ').is_some_and(|(method, path)| {
+                method.eq_ignore_ascii_case(self.method.as_str()) && self.path == *path
+            }),
+        }
+    }
+
     /// The response documented for `status`: the exact code first, then its range
     /// (`4XX`), then `default`.
     pub(crate) fn response_for(&self, status: u16) -> Option<&Response> {

@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use super::view::{JournaledRequest, RequestViolation};
-use crate::contract::{Contract, Operation};
+use crate::contract::{Contract, OpIndex, Operation};
 
 /// The most segments and characters per segment compared (the cost stays bounded
 /// whatever a client sends).
@@ -64,16 +64,19 @@ pub struct Closest {
     pub differences: Vec<String>,
 }
 
-/// The near miss for a journaled request, if it is one.
-pub(crate) fn near_miss(contract: &Contract, r: JournaledRequest) -> Option<NearMiss> {
+/// The near miss for a journaled request, if it is one; `op` is the operation
+/// it was matched to, by index (an operation whose operationId was already
+/// taken has none to be found by).
+pub(crate) fn near_miss(
+    contract: &Contract,
+    op: Option<OpIndex>,
+    r: JournaledRequest,
+) -> Option<NearMiss> {
     if r.was_matched {
         if r.valid {
             return None;
         }
-        let op = r
-            .operation_id
-            .as_deref()
-            .and_then(|id| contract.operation_by_id(id));
+        let op = op.map(|i| contract.op(i));
         let closest = op
             .map(|op| Closest {
                 operation_id: op.operation_id().map(str::to_string),

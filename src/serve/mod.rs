@@ -553,7 +553,7 @@ impl MockServer {
         entries
             .iter()
             .filter(|e| e.missed())
-            .filter_map(|e| near_miss(&self.state.contract, e.view(&cx)))
+            .filter_map(|e| near_miss(&self.state.contract, e.operation, e.view(&cx)))
             .collect()
     }
 

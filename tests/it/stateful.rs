@@ -1232,3 +1232,89 @@ async fn a_key_no_schema_of_the_contract_allows_is_its_problem_not_a_state_limit
         assert!(message.contains(part), "{message}");
     }
 }
+
+/// Two reads sharing the operationId `getItem`: the second goes by its method
+/// and path.
+const SHARED_ID: &str = "
+openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /pets/{petId}:
+    get:
+      operationId: getItem
+      parameters:
+        - {name: petId, in: path, required: true, schema: {type: string}}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Pet'}
+        '404': {description: nf}
+  /toys/{toyId}:
+    get:
+      operationId: getItem
+      parameters:
+        - {name: toyId, in: path, required: true, schema: {type: string, maxLength: 3}}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Pet'}
+        '404': {description: nf}
+components:
+  schemas:
+    Pet:
+      type: object
+      required: [name]
+      properties:
+        id: {type: string}
+        name: {type: string}
+";
+
+#[tokio::test]
+async fn an_operation_whose_operation_id_was_taken_is_named_by_its_method_and_path() {
+    let contract = Arc::new(mimeo::Contract::from_text("shared.yaml", SHARED_ID).unwrap());
+    // Inferred, it is in the model under its method and path (it was left
+    // out: "no operationId to name it by").
+    let inferred = StateModel::infer(&contract).to_yaml(&contract);
+    assert!(
+        inferred.contains("\"GET /toys/{toyId}\": {read: toys}"),
+        "{inferred}"
+    );
+    // Written by hand so, it loads (it was "not in the contract").
+    let model = StateModel::from_text(
+        "model.yaml",
+        "resources:\n  toys: {key: toyId, field: /id}\noperations:\n  \"GET /toys/{toyId}\": {read: toys}\n",
+        &contract,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let server = MockServer::start(
+        contract,
+        ServeOptions {
+            stateful: Some((Arc::new(model), StateOptions::default())),
+            ..ServeOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    let base = server.url();
+    // The model answers it: no toy is there (the stateless mock says 200).
+    let r = send(&base, "GET", "/toys/abc", &[], None).await;
+    assert_eq!(r.status, 404, "{:?}", r.body);
+    // A near miss of it names it as closest (it was looked up by an
+    // operationId it does not have: `closest` was empty).
+    let r = send(&base, "GET", "/toys/toolong", &[], None).await;
+    assert_eq!(r.status, 400, "{:?}", r.body);
+    let misses = send(
+        &base,
+        "GET",
+        "/__admin/requests/unmatched/near-misses",
+        &[],
+        None,
+    )
+    .await;
+    let closest = &misses.json()["nearMisses"][0]["closest"];
+    assert_eq!(closest[0]["operation"], "GET /toys/{toyId}", "{closest}");
+}

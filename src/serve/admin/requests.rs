@@ -101,7 +101,7 @@ pub(super) fn answer(
                 .iter()
                 .filter(|e| e.missed())
                 .take(limit)
-                .filter_map(|e| near_miss(cx.contract, e.view(&cx)))
+                .filter_map(|e| near_miss(cx.contract, e.operation, e.view(&cx)))
                 .collect();
             ok(json!({"nearMisses": misses}))
         }

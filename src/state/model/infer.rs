@@ -98,16 +98,23 @@ fn camel(literal: &str) -> String {
     out
 }
 
+/// An operation as `left_out` names it: `listPets (GET /pets)`, or `GET /toys`
+/// for one without an operationId of its own (its name is its method and path).
+fn named(op: &Operation) -> String {
+    match op.operation_id() {
+        Some(id) => format!("{id} ({})", op.label()),
+        None => op.label(),
+    }
+}
+
 /// The contract's guess; operations that cannot be placed are listed in `left_out`.
 pub(super) fn infer(contract: &Contract) -> StateModel {
     let mut guesses: IndexMap<Vec<String>, Guess> = IndexMap::new();
     let mut planned: Vec<(String, Vec<String>, &'static str)> = Vec::new();
     let mut left_out = Vec::new();
     for op in &contract.operations {
-        let Some(id) = op.operation_id.clone() else {
-            left_out.push(format!("{}: no operationId to name it by", op.label()));
-            continue;
-        };
+        // Named as models name it: its operationId, else its method and path.
+        let id = op.name();
         match classify(contract, op) {
             Ok((identity, levels, verb)) => {
                 let mut at = Vec::new();
@@ -128,7 +135,7 @@ pub(super) fn infer(contract: &Contract) -> StateModel {
                 }
                 planned.push((id, identity, verb));
             }
-            Err(why) => left_out.push(format!("{id} ({}): {why}", op.label())),
+            Err(why) => left_out.push(format!("{}: {why}", named(op))),
         }
     }
     // Resources the kept operations use, with their parents; implicit when no
@@ -188,12 +195,11 @@ pub(super) fn infer(contract: &Contract) -> StateModel {
         match check::model("inferred", &raw, contract) {
             Ok(_) => kept.push((id, identity, *verb)),
             Err(e) => {
-                let label = contract
-                    .operation_by_id(id)
-                    .map(Operation::label)
-                    .unwrap_or_default();
+                let name = contract
+                    .operation_named(id)
+                    .map_or_else(|| id.clone(), named);
                 let why: Vec<String> = e.0.iter().map(|e| e.message().to_string()).collect();
-                left_out.push(format!("{id} ({label}): {}", why.join("; ")));
+                left_out.push(format!("{name}: {}", why.join("; ")));
             }
         }
     }
@@ -313,7 +319,7 @@ fn id_field(
     let ops: Vec<(&Operation, &str)> = planned
         .iter()
         .filter(|(_, i, _)| i == identity)
-        .filter_map(|(id, _, verb)| Some((contract.operation_by_id(id)?, *verb)))
+        .filter_map(|(id, _, verb)| Some((contract.operation_named(id)?, *verb)))
         .collect();
     let schema = ops
         .iter()

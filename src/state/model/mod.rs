@@ -258,7 +258,7 @@ impl StateModel {
     pub(crate) fn plan_at(&self, op: &Operation) -> Option<(usize, &OpPlan)> {
         let at = (*self.by_index.get(op.index.0)?)?;
         let plan = self.ops.get(at)?;
-        (op.operation_id.as_deref() == Some(plan.op_id.as_str())).then_some((at, plan))
+        op.is_named(&plan.op_id).then_some((at, plan))
     }
 
     /// A model from checked parts; derived fields are filled in here.

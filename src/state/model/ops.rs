@@ -71,7 +71,7 @@ pub(super) fn plan(
 ) -> Option<OpPlan> {
     let at = &r.referenced;
     let raw = &r.value;
-    let Some(op) = contract.operation_by_id(op_id) else {
+    let Some(op) = contract.operation_named(op_id) else {
         errors.loc(
             at,
             format!(
@@ -383,10 +383,10 @@ fn params(op: &Operation, at: ParamIn) -> String {
 }
 
 fn op_ids(contract: &Contract) -> String {
-    let ids: Vec<&str> = contract
+    let ids: Vec<String> = contract
         .operations
         .iter()
-        .filter_map(|o| o.operation_id.as_deref())
+        .map(Operation::name)
         .take(12)
         .collect();
     let more = contract.operations.len().saturating_sub(ids.len());

@@ -84,7 +84,7 @@ fn a_contract_without_crud_paths_infers_an_empty_model() {
         "{text}"
     );
     assert!(
-        text.contains("#   GET /x: no operationId to name it by"),
+        text.contains("#   GET /x: no item path under it (`/x/{id}`) names its key"),
         "{text}"
     );
 }
