@@ -60,6 +60,22 @@ pub enum Check {
 }
 
 impl Check {
+    /// Whether a failure of this check means a replay step did not get what
+    /// it expects (an answer, its status, its assertions, its captures), not
+    /// that the answer breaks the contract: only these stop the phase of a
+    /// setup or `guard` step (a setup that got its 404 with a body the schema
+    /// refuses still found the state it checks for).
+    pub fn is_expectation(self) -> bool {
+        matches!(
+            self,
+            Check::Transport
+                | Check::StatusExpected
+                | Check::BodyAssertion
+                | Check::HeaderAssertion
+                | Check::Capture
+        )
+    }
+
     /// The checks that judge one response against the contract, in the order they run.
     pub const CONTRACT: [Check; 6] = [
         Check::StatusDocumented,

@@ -1,6 +1,8 @@
 //! One scenario, phase by phase: setup, the main steps, then cleanup, which
-//! always runs. A failing setup step, or a failing `guard: true` step, skips the
-//! rest of its phase (setup stops the main steps too); the scenario's `timeout`
+//! always runs. A setup step, or a `guard: true` step, that does not get what
+//! it expects (an answer, its status, its assertions, its captures) skips the
+//! rest of its phase (setup stops the main steps too); one whose answer only
+//! breaks the contract is reported and does not; the scenario's `timeout`
 //! and a stop request skip what is left of setup and the main steps. Cleanup is
 //! never skipped for those reasons, so a suite against a real store leaves
 //! nothing behind.
@@ -72,8 +74,9 @@ pub(crate) async fn run_scenario(
             _ => None,
         };
         let result = run_step(cx, step, &labels[i], &mut vars, &mut failed_captures, limit).await;
-        let failed =
-            !result.failures.is_empty() || matches!(result.outcome, Outcome::Skipped { .. });
+        // Contract checks on the answer are reported, but do not stop the phase.
+        let failed = result.failures.iter().any(|f| f.check.is_expectation())
+            || matches!(result.outcome, Outcome::Skipped { .. });
         if failed && (step.guard || step.phase == Phase::Setup) {
             let why = format!("step {} `{}` failed", labels[i], step.name);
             if cleanup {

@@ -182,6 +182,40 @@ async fn a_failing_guard_stops_the_rest_of_its_phase() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_setup_or_guard_answer_that_only_breaks_the_contract_stops_nothing() {
+    // A platform's 404 with its own error body (the contract's is Twilio's)
+    // skipped every behavioural step of the suite, and its cleanups.
+    let target = Broken::start();
+    let read = |name: &str, mode: &str, guard: bool| {
+        let guard = if guard { "    guard: true\n" } else { "" };
+        format!(
+            "  - name: {name}\n{guard}    request:\n      method: GET\n      path: \"{IDS}/email\"\n      headers: {{X-Break: {mode}}}\n    expect: {{status: 200}}\n"
+        )
+    };
+    let text = scenario(
+        &format!(
+            "setup:\n{}",
+            read("state checked, body off-schema", "schema", false)
+        ),
+        &read("main", "none", false),
+        &format!(
+            "cleanup:\n{}{}",
+            read("guard, body off-schema", "schema", true),
+            read("after the guard", "none", false)
+        ),
+    );
+    let run = run_one(&target.base, false, &text).await;
+    for i in [0, 2] {
+        let checks: Vec<Check> = run.steps[i].failures.iter().map(|f| f.check).collect();
+        assert_eq!(checks, [Check::BodySchema], "{run:#?}");
+    }
+    for step in &run.steps {
+        assert_eq!(status(step), Some(200), "`{}` ran: {run:#?}", step.name);
+    }
+    assert_eq!(target.hits().len(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cleanup_runs_after_a_step_timeout_and_after_the_scenario_timeout() {
     let server = Broken::start();
     let hang = |name: &str, timeout: &str| {
