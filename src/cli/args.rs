@@ -74,7 +74,6 @@ pub(crate) struct StateArgs {
     pub(crate) admin_prefix: String,
 }
 
-/// A duration flag that may be zero.
 /// An IP address to listen on: as written (IPv6 with or without brackets), or
 /// `localhost` (what other mocks take), which is 127.0.0.1.
 fn host_address(text: &str) -> Result<IpAddr, String> {
@@ -90,6 +89,7 @@ fn host_address(text: &str) -> Result<IpAddr, String> {
     })
 }
 
+/// A duration flag that may be zero.
 fn mimeo_duration(text: &str) -> Result<Duration, String> {
     mimeo::parse_duration(text).map_err(|e| e.to_string())
 }

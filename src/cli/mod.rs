@@ -201,7 +201,7 @@ async fn until_stopped<T>(
 
 /// What a command says and returns when a signal stopped it before it served.
 fn stopped_early() -> i32 {
-    eprintln!("mimeo: stopped before serving");
+    out::tell!("mimeo: stopped before serving");
     0
 }
 
@@ -247,8 +247,15 @@ fn stop_signal() -> impl std::future::Future<Output = ()> {
 /// pipe's writer gone: the program that started this one has ended). What is
 /// read is thrown away, a buffer at a time.
 fn stop_signal_or_eof(stdin: bool) -> impl std::future::Future<Output = ()> {
+    use std::io::IsTerminal;
     let signal = stop_signal();
-    let eof = stdin.then(|| {
+    // A terminal never closes, and reading it from the background stops the
+    // process (SIGTTIN): only a pipe or a file is watched.
+    let terminal = stdin && std::io::stdin().is_terminal();
+    if terminal {
+        out::tell!("warning: --stop-on-stdin-close: standard input is a terminal; not watched");
+    }
+    let eof = (stdin && !terminal).then(|| {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let spawned = std::thread::Builder::new()
             .name("mimeo-stdin".into())
@@ -261,6 +268,10 @@ fn stop_signal_or_eof(stdin: bool) -> impl std::future::Future<Output = ()> {
                         Ok(0) => break,
                         Ok(_) => {}
                         Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        // A pipe left non-blocking by its writer: not an end.
+                        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                            std::thread::sleep(std::time::Duration::from_millis(100));
+                        }
                         Err(_) => break,
                     }
                 }

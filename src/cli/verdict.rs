@@ -24,28 +24,30 @@ pub(crate) fn check_paths(args: &VerdictArgs, other: (&str, Option<&Path>)) -> R
 }
 
 pub(crate) fn finish(verdict: &Verdict, args: &VerdictArgs, secrets: &Secrets) -> i32 {
-    eprint!("{verdict}");
+    // (Never `eprint!`: a wrapper that died closed stderr with stdin, and a
+    // panic here would lose the reports and the status.)
+    super::out::stderr(&verdict.to_string());
     let mut code = 0;
     if let Some(path) = &args.report {
         match mimeo::report::write_verdict_junit(path, verdict, secrets) {
-            Ok(()) => eprintln!("mimeo: wrote {}", path.display()),
+            Ok(()) => super::out::tell!("mimeo: wrote {}", path.display()),
             Err(e) => {
-                eprintln!("error: {e}");
+                super::out::tell!("error: {e}");
                 code = 1;
             }
         }
     }
     if let Some(path) = &args.report_json {
         match mimeo::report::write_verdict_json(path, verdict, secrets) {
-            Ok(()) => eprintln!("mimeo: wrote {}", path.display()),
+            Ok(()) => super::out::tell!("mimeo: wrote {}", path.display()),
             Err(e) => {
-                eprintln!("error: {e}");
+                super::out::tell!("error: {e}");
                 code = 1;
             }
         }
     }
     if args.fail_on_violation && !verdict.passed() {
-        eprintln!(
+        super::out::tell!(
             "mimeo: {} request(s) broke the contract (--fail-on-violation)",
             verdict.violating
         );

@@ -194,3 +194,47 @@ fn the_mock_stops_when_its_input_closes_if_asked() {
     // Stopped the graceful way: the report is written.
     assert!(report.exists(), "{stderr}");
 }
+
+#[test]
+fn a_mock_whose_wrapper_died_with_every_pipe_still_writes_its_reports() {
+    // The wrapper's end closes stdout and stderr with stdin: the shutdown
+    // summary's print panicked (exit 101) before the report was written.
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let mut child = mimeo()
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--stop-on-stdin-close",
+            "--report-json",
+        ])
+        .arg(&report)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.starts_with("mimeo: listening on") {
+        line.clear();
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "no readiness line"
+        );
+    }
+    drop(stdout);
+    drop(child.stderr.take());
+    drop(child.stdin.take());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "still running");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status}");
+    assert!(report.exists());
+}

@@ -65,8 +65,9 @@ function serveArgs(o) {
   if (o.stateful) args.push('--stateful');
   if (o.config) args.push('--config', filePath(o.config));
   if (o.seedState) args.push('--seed-state', filePath(o.seedState));
-  // One rule may be given as a string.
-  for (const rule of [].concat(o.rules ?? [])) args.push('--status', String(rule));
+  // One rule may be given as a string; several as any iterable.
+  const rules = typeof o.rules === 'string' ? [o.rules] : Array.from(o.rules ?? []);
+  for (const rule of rules) args.push('--status', String(rule));
   if (o.quiet) args.push('--quiet');
   return args.concat(o.args ?? []);
 }
@@ -92,7 +93,9 @@ function start(options) {
   // The mock's input is a pipe this process holds: however this process ends
   // (killed, or a test runner's worker torn down without an 'exit' event), the
   // pipe closes and the mock stops (--stop-on-stdin-close).
-  const child = spawn(binary, serveArgs(options).concat(['--stop-on-stdin-close']), {
+  const args = serveArgs(options);
+  if (!args.includes('--stop-on-stdin-close')) args.push('--stop-on-stdin-close');
+  const child = spawn(binary, args, {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: options.env ?? process.env,
   });

@@ -139,7 +139,9 @@ class Mock:
         """Starts ``mimeo serve`` and returns once it listens (``timeout`` seconds at most)."""
         # The mock's input is a pipe this process holds: however this process
         # ends (killed, os._exit), the pipe closes and the mock stops.
-        command = [binary or binary_path()] + serve_args(spec, **options) + ["--stop-on-stdin-close"]
+        command = [binary or binary_path()] + serve_args(spec, **options)
+        if "--stop-on-stdin-close" not in command:
+            command.append("--stop-on-stdin-close")
         try:
             process = subprocess.Popen(
                 command,

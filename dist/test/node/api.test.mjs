@@ -54,6 +54,7 @@ test('file options may be file: URLs', () => {
 
 test('one rule may be given as a string', async () => {
   assert.deepEqual(serveArgs({ rules: 'GET /a=404' }), ['serve', '--port', '0', '--status', 'GET /a=404']);
+  assert.deepEqual(serveArgs({ rules: new Set(['GET /a=404']) }), ['serve', '--port', '0', '--status', 'GET /a=404']);
   await assert.rejects(startMock({ rules: 'GET /v1/Nowhere=200' }), /Nowhere/);
 });
 

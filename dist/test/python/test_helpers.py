@@ -90,14 +90,19 @@ def test_the_fixture_fails_the_test_when_the_mocks_verdict_fails(tmp_path):
         "@pytest.mark.mimeo(args=['--fail-on-violation'])\n"
         "def test_keeps(mimeo_mock):\n"
         "    pass\n"
+        "@pytest.mark.mimeo(args=['--fail-on-violation'])\n"
+        "def test_checks_itself(mimeo_mock):\n"
+        "    with pytest.raises(urllib.error.HTTPError):\n"
+        "        urllib.request.urlopen(mimeo_mock.url + '/v1/Nowhere', timeout=5)\n"
+        "    assert mimeo_mock.stop() == 1\n"
     )
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", str(tmp_path)],
         capture_output=True, text=True, timeout=60, cwd=tmp_path,
     )
     assert run.returncode == 1, run.stdout + run.stderr
-    # (test_breaks passes, then errs at teardown.)
-    assert "2 passed, 1 error" in run.stdout, run.stdout
+    # (test_breaks passes, then errs at teardown; test_checks_itself does not.)
+    assert "3 passed, 1 error" in run.stdout, run.stdout
     assert "ERROR test_broken.py::test_breaks" in run.stdout, run.stdout
     assert "mimeo serve exited with status 1 (its verdict)" in run.stdout, run.stdout
 
