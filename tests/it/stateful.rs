@@ -1057,6 +1057,57 @@ async fn a_generated_key_fits_its_field_and_a_refused_answer_stores_nothing() {
     assert_eq!(list.json(), json!([{"petId": id, "name": "Rex"}]));
 }
 
+#[tokio::test]
+async fn a_generated_key_fits_every_allof_member_declaring_its_field() {
+    // `Pet: allOf [Base {petId: string}, {petId: {pattern}}]`: the key was
+    // checked against the first declaration only, and every create was a 500.
+    let split = STRICT.replace(
+        "    Pet:
+      type: object
+      required: [petId, name]
+      properties:
+        petId: {type: string, pattern: '^pet_[0-9]+$'}
+        name: {type: string, maxLength: 3}",
+        "    Base:
+      type: object
+      properties:
+        petId: {type: string}
+    Pet:
+      allOf:
+        - $ref: '#/components/schemas/Base'
+        - type: object
+          required: [petId, name]
+          properties:
+            petId: {pattern: '^pet_[0-9]+$'}
+            name: {type: string, maxLength: 3}",
+    );
+    assert_ne!(split, STRICT);
+    let contract = Arc::new(mimeo::Contract::from_text("split.yaml", &split).unwrap());
+    let model = Arc::new(StateModel::infer(&contract));
+    let server = MockServer::start(
+        contract,
+        ServeOptions {
+            stateful: Some((model, StateOptions::default())),
+            ..ServeOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    let base = server.url();
+    for _ in 0..2 {
+        let r = send(&base, "POST", "/pets", &[], Some(r#"{"name":"Rex"}"#)).await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        assert!(r.json()["petId"].as_str().unwrap().starts_with("pet_"));
+    }
+    let list = send(&base, "GET", "/pets", &[], None).await;
+    assert_eq!(
+        list.json().as_array().map(Vec::len),
+        Some(2),
+        "{:?}",
+        list.body
+    );
+}
+
 /// One create documented in two media types: `PetV1` (a name of at most 3)
 /// and the v2 type (any name).
 const NEGOTIATED: &str = "
