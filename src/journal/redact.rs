@@ -51,15 +51,29 @@ impl<'a> Redactor<'a> {
     /// its `query` hides for themselves (named or shaped like credentials): a
     /// violation quotes the value that broke a rule (`?removeAll=<a token>`).
     pub(crate) fn with_query(mut self, query: Option<&str>) -> Self {
-        let Some(query) = query else { return self };
-        for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+        if let Some(query) = query {
+            self.hide_pairs(query.as_bytes());
+        }
+        self
+    }
+
+    /// The same for a form-encoded body's pairs (`token=<t>&remember=<t>`),
+    /// when `form` says the body is one.
+    pub(crate) fn with_form(mut self, body: &[u8], form: bool) -> Self {
+        if form {
+            self.hide_pairs(body);
+        }
+        self
+    }
+
+    fn hide_pairs(&mut self, pairs: &[u8]) {
+        for (k, v) in form_urlencoded::parse(pairs) {
             // (As short a value would hide every text holding it; see `carries`.)
             let named = secret_name(&k) || self.profile.is_key_name(&k);
             if v.len() >= 4 && (named || self.profile.is_secret(&v)) {
                 self.query_hidden.push(v.into_owned());
             }
         }
-        self
     }
 
     /// The same, from headers as name and value bytes.
@@ -306,6 +320,13 @@ impl Redactor<'_> {
                 shown = shown.replace(v.as_str(), REDACTED);
             }
         }
+        // A message quotes a long value cut short (`got `abc…``): the start
+        // of a hidden value, or of a credential the request carries, is
+        // hidden too.
+        let long = self.query_hidden.iter().map(String::as_str);
+        for v in long.chain(self.found.iter().map(AsRef::as_ref)) {
+            shown = hide_starts(shown, v);
+        }
         shown
     }
 
@@ -344,11 +365,62 @@ impl Redactor<'_> {
     }
 }
 
+/// How much of a credential's start [`hide_starts`] looks for.
+const START: usize = 16;
+
+/// `text` with every run of 16 characters or more that starts `value` (a
+/// value cut short in a message) replaced by [`REDACTED`].
+fn hide_starts(text: String, value: &str) -> String {
+    let Some(start) = value.get(..START).filter(|_| value.len() > START) else {
+        return text;
+    };
+    if !text.contains(start) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find(start) {
+        out.push_str(&rest[..at]);
+        let run = &rest[at..];
+        let same = run
+            .bytes()
+            .zip(value.bytes())
+            .take_while(|(a, b)| a == b)
+            .count();
+        // (On a character boundary: both texts agree up to `same`.)
+        let same = (START..=same)
+            .rev()
+            .find(|&n| run.is_char_boundary(n))
+            .unwrap_or(START);
+        out.push_str(REDACTED);
+        rest = &run[same..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use base64::Engine;
     use hyper::header::HeaderValue;
+
+    #[test]
+    fn the_start_of_a_value_cut_short_is_hidden() {
+        let token = "Zq9kLm3Np7Rt2Vw8Xy4Bc6Df1Gh5Jk0Mn";
+        let cut = format!("expected `true` or `false`, got `{}…`", &token[..20]);
+        assert_eq!(
+            hide_starts(cut, token),
+            "expected `true` or `false`, got `[redacted]…`"
+        );
+        // Shorter runs, and values of 16 characters or fewer, are left.
+        let text = format!("got `{}`", &token[..10]);
+        assert_eq!(hide_starts(text.clone(), token), text);
+        assert_eq!(hide_starts("abc".into(), "abc"), "abc");
+        // Several, and text around them.
+        let two = format!("a {token} b {}… c", &token[..17]);
+        assert_eq!(hide_starts(two, token), "a [redacted] b [redacted]… c");
+    }
 
     #[test]
     fn a_short_credential_hides_no_value_holding_it() {

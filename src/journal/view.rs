@@ -377,8 +377,16 @@ impl Entry {
     /// The entry as shown, credentials redacted.
     pub(crate) fn view(&self, cx: &ViewCx<'_>) -> JournaledRequest {
         let profile = &cx.contract.profile;
-        let r =
-            Redactor::of(profile, cx.secrets, self.head.headers()).with_query(self.head.query());
+        let form = self.head.headers().any(|(name, value)| {
+            name.eq_ignore_ascii_case("content-type")
+                && std::str::from_utf8(value)
+                    .ok()
+                    .and_then(crate::contract::form::form_kind)
+                    == Some(crate::contract::form::FormKind::UrlEncoded)
+        });
+        let r = Redactor::of(profile, cx.secrets, self.head.headers())
+            .with_query(self.head.query())
+            .with_form(&self.body, form);
         let url = r.target(self.head.path(), self.head.query()).into_owned();
         let mut headers: IndexMap<String, String> = IndexMap::new();
         for (name, value) in self.head.headers() {
@@ -397,13 +405,6 @@ impl Entry {
                 query_params.entry(k).or_default().push(v);
             }
         }
-        let form = self.head.headers().any(|(name, value)| {
-            name.eq_ignore_ascii_case("content-type")
-                && std::str::from_utf8(value)
-                    .ok()
-                    .and_then(crate::contract::form::form_kind)
-                    == Some(crate::contract::form::FormKind::UrlEncoded)
-        });
         let (body, body_as_base64) = match r.body(&self.body, form) {
             Some(text) => (text, None),
             None => {

@@ -401,3 +401,71 @@ async fn a_query_value_hidden_under_one_name_is_hidden_under_every_other_in_the_
         assert!(!text.contains(secret), "{text}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hidden_value_cut_short_in_a_message_or_sent_in_a_form_body_is_hidden() {
+    // A violation quotes a long value cut short (`got `abc…``): the whole
+    // value never appeared, so its first 119 characters did. And a form
+    // body's `remember=<token>` beside `token=<token>` was quoted as sent.
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("login.yaml");
+    std::fs::write(
+        &spec,
+        "openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /login:
+    post:
+      parameters:
+        - {name: token, in: query, schema: {type: string}}
+        - {name: remember, in: query, schema: {type: boolean}}
+      requestBody:
+        content:
+          application/x-www-form-urlencoded:
+            schema:
+              type: object
+              properties:
+                token: {type: string}
+                remember: {type: boolean}
+      responses: {'204': {description: ok}}
+",
+    )
+    .unwrap();
+    let report = dir.path().join("r.json");
+    let mock = crate::common::proxy::spawn_command(
+        "serve",
+        &[
+            "--port",
+            "0",
+            "--spec",
+            spec.to_str().unwrap(),
+            "--report-json",
+            report.to_str().unwrap(),
+        ],
+    );
+    let form = "Tw1stedS3cretForm";
+    let form_headers = [("content-type", "application/x-www-form-urlencoded")];
+    let body = format!("token={form}&remember={form}");
+    let r = send(&mock.url, "POST", "/login", &form_headers, Some(&body)).await;
+    assert_eq!(r.status, 400, "remember must be a boolean");
+    let long: String = "Zq9kLm3Np7Rt2Vw8Xy4Bc6Df1Gh5Jk0".repeat(8);
+    let path = format!("/login?token={long}&remember={long}");
+    let r = send(
+        &mock.url,
+        "POST",
+        &path,
+        &form_headers,
+        Some("remember=true"),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{:?}", r.body);
+    let journal = send(&mock.url, "GET", "/__admin/requests", &[], None).await;
+    let journal = String::from_utf8_lossy(&journal.body).into_owned();
+    assert!(journal.contains("remember"), "{journal}");
+    let mocked = mock.stop();
+    let report = std::fs::read_to_string(&report).unwrap();
+    for text in [&journal, &mocked.stderr, &report] {
+        assert!(!text.contains(form), "{text}");
+        assert!(!text.contains(&long[..16]), "{text}");
+    }
+}
