@@ -297,13 +297,26 @@ impl Contract {
     /// is one and the same: a required header or query value (`X-Amz-Target`,
     /// `Action`) says which is meant. So are the others on that path
     /// (`/{path}` beside `/{path}#op=APPEND`).
+    #[cfg(feature = "replay")]
     pub(crate) fn route_request<'a>(
         &'a self,
         method: &hyper::Method,
         path: &'a str,
         said: &Said<'_>,
     ) -> RouteMatch<'a, OpIndex> {
-        self.under_bases(path, |path| {
+        self.route_request_read(method, path, said).1
+    }
+
+    /// [`Contract::route_request`], with the reading of the path it routed
+    /// by: the path as sent, or less a servers base path (what rules are
+    /// matched against, as they name the document's paths).
+    pub(crate) fn route_request_read<'a>(
+        &'a self,
+        method: &hyper::Method,
+        path: &'a str,
+        said: &Said<'_>,
+    ) -> (&'a str, RouteMatch<'a, OpIndex>) {
+        self.reading(path, |path| {
             self.router
                 .find(method, path, Some(said), |i, params, fragments| {
                     let op = self.op(i);
@@ -373,16 +386,6 @@ impl Contract {
                 Some(rest) if rest.starts_with('/') => Some(rest),
                 _ => None,
             })
-    }
-
-    /// The path as the document writes it: `path` less the base path it was
-    /// served under (`/v2/pets` as `/pets`), else `path` itself. What rules
-    /// are matched against, as they name the document's paths.
-    pub(crate) fn served_path<'a>(&'a self, method: &hyper::Method, path: &'a str) -> &'a str {
-        if self.bases.is_empty() {
-            return path;
-        }
-        self.reading(path, |p| self.route_raw(method, p)).0
     }
 
     /// [`Contract::route`] without the base paths.

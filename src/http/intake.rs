@@ -37,6 +37,10 @@ pub(crate) struct Intake<'a> {
     pub(crate) route: Route<'a>,
     /// Decoded query pairs, in order (empty unless an operation serves the request).
     pub(crate) query: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    /// The path as the document writes it, as routing read it: less the
+    /// servers base path it was served under (`/v2/pets` as `/pets`). What
+    /// rules are matched against, as they name the document's paths.
+    pub(crate) served: &'a str,
 }
 
 /// The most pairs of a form body kept for routing.
@@ -96,7 +100,8 @@ impl<'a> Intake<'a> {
             headers: &parts.headers,
             form: (!form_body || body.is_some()).then_some(&pairs[..]),
         };
-        let route = match contract.route_request(method, parts.uri.path(), &said) {
+        let (served, found) = contract.route_request_read(method, parts.uri.path(), &said);
+        let route = match found {
             RouteMatch::Found { handle, params } => Route::Operation(contract.op(handle), params),
             RouteMatch::MethodNotAllowed { allow, template } => {
                 Route::MethodNotAllowed { allow, template }
@@ -108,7 +113,11 @@ impl<'a> Intake<'a> {
             Route::Operation(..) => query,
             _ => Vec::new(),
         };
-        Intake { route, query }
+        Intake {
+            route,
+            query,
+            served,
+        }
     }
 
     /// The operation that serves the request, if one does.

@@ -240,6 +240,7 @@ pub(super) async fn answer(
         json.as_ref(),
         &prefer,
         session,
+        intake.served,
     );
     out.body = body;
     out.of(operation)
@@ -364,6 +365,7 @@ async fn off_the_workers(
                 json.as_ref(),
                 &prefer,
                 &session,
+                intake.served,
             ),
             _ => Outcome::plain(
                 state.responder.error(contract, None, 404, "not found"),
@@ -457,6 +459,7 @@ fn choose_and_respond(
     json: Option<&Value>,
     prefer: &prefer::Prefer,
     session: &str,
+    served: &str,
 ) -> Outcome {
     let contract = &*state.contract;
     // `Prefer` wins over rules: a request whose status (or fault) it chooses
@@ -474,7 +477,7 @@ fn choose_and_respond(
             stable_hash(session),
             &operation.method,
             // (Rules name the document's paths, without a servers base path.)
-            &segments(contract.served_path(&parts.method, parts.uri.path())),
+            &segments(served),
             preferred,
         ),
     };

@@ -1264,3 +1264,50 @@ paths:
     assert_eq!(status("GET", "/bulk/jobs").await, 203);
     assert_eq!(status("GET", "/books/12/pages").await, 200);
 }
+
+#[tokio::test]
+async fn a_rule_is_matched_against_the_reading_the_request_was_routed_by() {
+    // Routed to /{tenant}/items (the path as sent: `api` a tenant), the rule
+    // for /items was applied by a second routing that ignored the query:
+    // 422 undocumented-status for the tenant's operation.
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("b.yaml");
+    std::fs::write(
+        &spec,
+        "openapi: 3.0.3
+info: {title: b, version: '1'}
+servers: [{url: 'http://example.com/api'}]
+paths:
+  /{tenant}/items:
+    get:
+      parameters: [{name: tenant, in: path, required: true, schema: {type: string}}]
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {type: object}, example: {who: tenant}}}}
+  /items?kind=x:
+    get:
+      parameters: [{name: kind, in: query, required: true, schema: {type: string}}]
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {type: object}, example: {who: kind}}}}
+        '503': {description: down}
+",
+    )
+    .unwrap();
+    let running = crate::common::proxy::spawn_command(
+        "serve",
+        &[
+            "--spec",
+            spec.to_str().unwrap(),
+            "--port",
+            "0",
+            "--no-auth",
+            "--status",
+            "GET /items=503",
+        ],
+    );
+    let r = send(&running.url, "GET", "/api/items", &[], None).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.json()["who"], "tenant");
+    let r = send(&running.url, "GET", "/api/items?kind=x", &[], None).await;
+    assert_eq!(r.status, 503, "{:?}", r.body);
+    running.stop();
+}
