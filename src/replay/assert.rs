@@ -37,7 +37,7 @@ pub struct AssertionFailure {
     pub check: Check,
     /// The JSON pointer, or the header name.
     pub at: String,
-    /// `equals`, `contains`, `matches`, `length`, `absent`, `each`, `present`.
+    /// `equals`, `contains`, `matches`, `length`, `absent`, `empty`, `each`, `present`.
     pub matcher: String,
     /// What the matcher wanted.
     pub expected: String,
@@ -201,12 +201,16 @@ fn body_match(
     };
     let Some(v) = found else {
         return match m {
-            Matcher::Absent(true) | Matcher::Each(_) => Ok(()),
+            Matcher::Absent(true) | Matcher::Empty(true) | Matcher::Each(_) => Ok(()),
             _ => miss(pointer),
         };
     };
     let ok = match m {
         Matcher::Absent(absent) => !absent,
+        Matcher::Empty(empty) => {
+            let nothing = v.is_null() || length(v) == Some(0);
+            nothing == *empty
+        }
         Matcher::Equals(b) => b.render(vars).is_ok_and(|want| *v == want),
         Matcher::Contains(b) => b.render(vars).is_ok_and(|want| contains(v, &want)),
         Matcher::Matches(re) => v.as_str().is_some_and(|s| re.is_match(s)),
@@ -265,6 +269,8 @@ fn describe(m: &Matcher, vars: &IndexMap<String, String>) -> String {
         Matcher::Length(n) => n.to_string(),
         Matcher::Absent(true) => "nothing".into(),
         Matcher::Absent(false) => "a value".into(),
+        Matcher::Empty(true) => "nothing, null or an empty array, string or object".into(),
+        Matcher::Empty(false) => "a value that is not empty".into(),
         Matcher::Each(inner) => {
             let all: Vec<String> = inner
                 .iter()

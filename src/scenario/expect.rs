@@ -62,6 +62,10 @@ pub(crate) enum Matcher {
     Length(usize),
     /// `true`: nothing at the pointer; `false`: something there.
     Absent(bool),
+    /// `true`: nothing there, `null`, or an empty array, string or object
+    /// (`/values` of a type with no value, whichever way a server says it);
+    /// `false`: anything else.
+    Empty(bool),
     /// Every item of the array there holds each of these (holds when there is
     /// nothing there).
     Each(Vec<Matcher>),
@@ -76,6 +80,7 @@ impl Matcher {
             Matcher::Matches(_) => "matches",
             Matcher::Length(_) => "length",
             Matcher::Absent(_) => "absent",
+            Matcher::Empty(_) => "empty",
             Matcher::Each(_) => "each",
         }
     }

@@ -52,10 +52,10 @@ steps:
 const HOLDS: &str = r#"      status: 200
       body:
         /idType: {equals: email, matches: '^e.a', length: 5}
-        /values: {equals: [a@x.io, "{{second}}"], contains: "{{second}}", length: 2, absent: false, each: {matches: '@x\.io$', length: 6}}
+        /values: {equals: [a@x.io, "{{second}}"], contains: "{{second}}", length: 2, absent: false, empty: false, each: {matches: '@x\.io$', length: 6}}
         /values/1: {contains: "x.io"}
         "": {contains: {idType: email}, length: 2}
-        /nothing: {absent: true}
+        /nothing: {absent: true, empty: true}
         /nothing/deeper: {each: {equals: 1}}
       headers:
         Content-Type: {present: true, equals: application/json, matches: '^application/'}
@@ -64,11 +64,11 @@ const HOLDS: &str = r#"      status: 200
 
 const FAILS: &str = r#"      status: 200
       body:
-        /values: {equals: [a@x.io], contains: z@x.io, length: 3, absent: true, each: {matches: '^a'}}
+        /values: {equals: [a@x.io], contains: z@x.io, length: 3, absent: true, empty: true, each: {matches: '^a'}}
         /idType: {matches: '^phone$', each: {equals: 1}}
         /values/0: {contains: "@y.io"}
         "": {contains: {idType: phone}}
-        /nothing: {absent: false, equals: null}
+        /nothing: {absent: false, equals: null, empty: false}
         /values/1: {length: 1}
         /values/9: {matches: '.'}
       headers:
@@ -124,7 +124,7 @@ async fn every_matcher_holds_and_fails_with_pointer_expected_and_actual() {
     let fails = &run.steps[3];
     let all = &fails.failed_assertions;
     let values = r#"["a@x.io","b@x.io"]"#;
-    let cases: [(&str, &str, &str, Option<&str>); 13] = [
+    let cases: [(&str, &str, &str, Option<&str>); 15] = [
         ("/values", "equals", r#"["a@x.io"]"#, Some(values)),
         (
             "/values",
@@ -160,6 +160,13 @@ async fn every_matcher_holds_and_fails_with_pointer_expected_and_actual() {
         ),
         ("/nothing", "absent", "a value", None),
         ("/nothing", "equals", "null", None),
+        ("/nothing", "empty", "a value that is not empty", None),
+        (
+            "/values",
+            "empty",
+            "nothing, null or an empty array, string or object",
+            Some(values),
+        ),
         ("/values/1", "length", "1", Some(r#""b@x.io""#)),
         ("/values/9", "matches", "a string matching `.`", None),
         (

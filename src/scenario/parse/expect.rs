@@ -131,6 +131,9 @@ fn matchers(
     if let Some(a) = raw.absent {
         out.push(Matcher::Absent(a));
     }
+    if let Some(e) = raw.empty {
+        out.push(Matcher::Empty(e));
+    }
     if let Some(each) = &raw.each {
         let inner = matchers(each, at, &format!("{what}: each"), known, errors);
         if inner.iter().any(|m| matches!(m, Matcher::Absent(_))) {
@@ -141,7 +144,9 @@ fn matchers(
     if out.is_empty() && errors_are_none(raw) {
         errors.at(
             at,
-            format!("{what}: no matcher; use equals, contains, matches, length, absent or each"),
+            format!(
+                "{what}: no matcher; use equals, contains, matches, length, absent, empty or each"
+            ),
         );
     }
     out
@@ -154,6 +159,7 @@ fn errors_are_none(raw: &RawMatcher) -> bool {
         && raw.matches.is_none()
         && raw.length.is_none()
         && raw.absent.is_none()
+        && raw.empty.is_none()
         && raw.each.is_none()
 }
 

@@ -170,6 +170,8 @@ pub(super) struct RawMatcher {
     #[serde(default)]
     pub(super) absent: Option<bool>,
     #[serde(default)]
+    pub(super) empty: Option<bool>,
+    #[serde(default)]
     pub(super) each: Option<Box<RawMatcher>>,
 }
 
