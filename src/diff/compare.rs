@@ -154,6 +154,7 @@ pub(super) fn compare(
         if !step.unstable && step.not_compared.is_none() {
             let headers = compared_headers(contract, t, &statuses(&[t, r]));
             let n = noise.get(i).unwrap_or(&none);
+            let n = &mimeos_conventions(contract, r, sides, n);
             let (vr, vt) = (
                 view(contract, r, &rr, &headers, n),
                 view(contract, t, &rt, &headers, n),
@@ -169,6 +170,30 @@ pub(super) fn compare(
         out.push(step);
     }
     out
+}
+
+/// `noise`, plus what mimeo's reference makes up where the contract says
+/// nothing: an error's API code and its `more_info` URL (the documents give
+/// no codes; mimeo's follow a convention of its own), not behaviour to hold a
+/// target to.
+fn mimeos_conventions(
+    contract: &Contract,
+    reference: &StepRun,
+    sides: &Sides<'_>,
+    noise: &Noise,
+) -> Noise {
+    let mut n = noise.clone();
+    let error = matches!(reference.outcome, Outcome::Response { status, .. } if status >= 400);
+    if sides.reference_is_mimeo && error {
+        let fields = &contract.profile.errors;
+        for f in [&fields.code, &fields.more_info].into_iter().flatten() {
+            let p = format!("/{}", f.replace('~', "~0").replace('/', "~1"));
+            if !n.pointers.contains(&p) {
+                n.pointers.push(p);
+            }
+        }
+    }
+    n
 }
 
 /// Why a step's answers are not compared: one side did not send it (an earlier

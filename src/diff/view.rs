@@ -118,6 +118,24 @@ pub(super) fn view(
             )
             .any(|v| v.eq_ignore_ascii_case(name))
     };
+    // A volatile header's value (an operation id) also stands in the
+    // Location and body that name it (`.../Operations/<id>`), whatever its
+    // shape: hidden there too.
+    let values: Vec<&str> = headers
+        .iter()
+        .filter(|(k, v)| volatile(k) && v.len() >= 8)
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let hide = |s: &str| {
+        // (First: the contract's patterns would name the mock's ids alone.)
+        let mut s = s.to_string();
+        for v in &values {
+            if s.contains(v) {
+                s = s.replace(v, VOLATILE);
+            }
+        }
+        volatile_patterns(contract, &s)
+    };
     let mut shown = Vec::new();
     for name in compared {
         let Some((_, value)) = headers.iter().find(|(k, _)| k == name) else {
@@ -128,7 +146,7 @@ pub(super) fn view(
         } else if volatile(name) {
             VOLATILE.to_string()
         } else {
-            let v = volatile_patterns(contract, &redactor.header(name, value));
+            let v = hide(&redactor.header(name, value));
             match name.as_str() {
                 // Parameters (charset) are not behaviour.
                 "content-type" => v
@@ -140,6 +158,9 @@ pub(super) fn view(
                 // An absolute and a relative Location, or two hosts, name the same
                 // place: only the path and query are behaviour.
                 "location" => path_of(&v),
+                // A set of methods: order is not behaviour, nor HEAD and OPTIONS,
+                // which HTTP servers add where GET is (RFC 9110 9.3.2).
+                "allow" => methods(&v),
                 // The scheme is behaviour; the realm's name is not.
                 "www-authenticate" => v
                     .split_whitespace()
@@ -156,7 +177,18 @@ pub(super) fn view(
     } else {
         match redactor.json(body) {
             Some(mut v) => {
-                strings(&mut v, &|s| volatile_patterns(contract, s));
+                // (A URL in a body, `uri`, as a Location: its path.)
+                strings(&mut v, &|s| {
+                    let s = hide(s);
+                    if s.starts_with("http://")
+                        || s.starts_with("https://")
+                        || s.starts_with("[target]/")
+                    {
+                        path_of(&s)
+                    } else {
+                        s
+                    }
+                });
                 for p in &noise.pointers {
                     if let Some(tokens) = pointer::tokens(p) {
                         replace_at(&mut v, &tokens, NOISE);
@@ -164,7 +196,7 @@ pub(super) fn view(
                 }
                 Body::Json(v)
             }
-            None => Body::Text(volatile_patterns(contract, &redactor.text(body.trim_end()))),
+            None => Body::Text(hide(&redactor.text(body.trim_end()))),
         }
     };
     View::Answer {
@@ -172,6 +204,18 @@ pub(super) fn view(
         headers: shown,
         body,
     }
+}
+
+/// An `Allow` value as a set: sorted, upper case, without HEAD and OPTIONS.
+fn methods(allow: &str) -> String {
+    let mut all: Vec<String> = allow
+        .split(',')
+        .map(|m| m.trim().to_ascii_uppercase())
+        .filter(|m| !m.is_empty() && m != "HEAD" && m != "OPTIONS")
+        .collect();
+    all.sort();
+    all.dedup();
+    all.join(", ")
 }
 
 /// A URL's path and query (`[target]/v1/x` and `https://h/v1/x` give `/v1/x`).
@@ -344,6 +388,13 @@ pub(super) fn walk(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn allow_is_compared_as_a_set_of_methods() {
+        assert_eq!(methods("POST, GET"), "GET, POST");
+        assert_eq!(methods("get,HEAD, post ,OPTIONS,GET"), "GET, POST");
+        assert_eq!(methods(""), "");
+    }
 
     #[test]
     fn location_is_compared_by_path() {

@@ -154,6 +154,22 @@ async fn a_faithful_implementation_agrees_with_the_reference() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conventions_the_documents_leave_open_are_no_difference() {
+    // An implementation with its own error codes, Allow order, operation ids
+    // and absolute redirect URIs was reported as behaving differently from
+    // mimeo's reference on each (found by a platform-team field review).
+    let imp = deviant::start(Mode::OwnConventions, auth()).await;
+    let out = differential_async(conformance(""), imp.url.clone(), VARS.to_vec(), vec![]).await;
+    let run = &out.run;
+    assert_eq!(run.code, Some(0), "{run}");
+    assert!(
+        run.stdout
+            .contains("differences: none, target and reference agree"),
+        "{run}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn listing_newest_first_is_a_behaviour_difference_with_both_sides() {
     let imp = deviant::start(Mode::NewestFirst, auth()).await;
     let dir = tempfile::tempdir().unwrap();

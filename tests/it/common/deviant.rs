@@ -33,6 +33,10 @@ pub enum Mode {
     BreaksSchema,
     /// Every 202 carries a fresh request id in its message (the schema still holds).
     FreshIds,
+    /// Conventions the documents leave open, its own: error codes of its own
+    /// (520041), `Allow` in another order with HEAD, operation ids shaped as
+    /// UUIDs (header, Location, statusUrl), absolute URLs in redirect bodies.
+    OwnConventions,
 }
 
 /// A running implementation: its URL, and the mock behind it (kept alive while
@@ -131,17 +135,43 @@ async fn forward(
         .await
         .map(|b| b.to_bytes())
         .unwrap_or_default();
+    // OwnConventions: the mock's operation id, as a UUID of its own.
+    let own_id = format!(
+        "9f1c2a7e-0000-4000-8000-{:012x}",
+        counter.fetch_add(1, Ordering::SeqCst)
+    );
+    let op_id = parts
+        .headers
+        .get("operation-id")
+        .and_then(|v| v.to_str().ok())
+        .map(String::from);
+    let own = |text: &str| match (&op_id, mode) {
+        (Some(id), Mode::OwnConventions) => text.replace(id.as_str(), &own_id),
+        _ => text.to_string(),
+    };
     let body = match serde_json::from_slice::<Value>(&body) {
         Ok(mut v) => {
             change(&mut v, parts.status.as_u16(), mode, &cases, &counter);
-            Bytes::from(serde_json::to_vec(&v).expect("JSON"))
+            Bytes::from(own(&serde_json::to_string(&v).expect("JSON")))
         }
         Err(_) => body,
     };
     let mut resp = Response::builder().status(parts.status);
     for (k, v) in &parts.headers {
         if k != hyper::header::CONTENT_LENGTH && k != hyper::header::TRANSFER_ENCODING {
-            resp = resp.header(k, v);
+            let text = v.to_str().unwrap_or_default();
+            match (mode, k.as_str()) {
+                (Mode::OwnConventions, "allow") => {
+                    let mut m: Vec<&str> = text.split(',').map(str::trim).collect();
+                    m.reverse();
+                    m.push("HEAD");
+                    resp = resp.header(k, m.join(","));
+                }
+                (Mode::OwnConventions, "operation-id" | "location") => {
+                    resp = resp.header(k, own(text));
+                }
+                _ => resp = resp.header(k, v),
+            }
         }
     }
     Ok(resp.body(Full::new(body)).expect("response"))
@@ -161,6 +191,17 @@ fn change(
             v["message"] = Value::String(format!("Accepted (request {n:08x})."));
         }
         Mode::FreshIds => {}
+        Mode::OwnConventions => {
+            if status >= 400 && v.get("code").is_some() {
+                v["code"] = Value::from(520_041);
+                v["more_info"] = Value::from("https://www.twilio.com/docs/api/errors/520041");
+            }
+            if let Some(Value::String(uri)) = v.get_mut("uri") {
+                if uri.starts_with('/') {
+                    *uri = format!("https://memory.example.com{uri}");
+                }
+            }
+        }
         Mode::NewestFirst | Mode::KeepsCase | Mode::BreaksSchema => {
             for values in value_lists(v) {
                 match mode {
