@@ -9,8 +9,9 @@
 //! Rendering hides what changes from run to run or target to target: the target's
 //! address becomes `[target]`, values of variables become `{{name}}`, credentials
 //! become `[redacted]`, the scenario's own `redact` rules apply, and last the
-//! contract's volatile patterns (`x-mimeo.volatile`: an operation's id, fresh
-//! on every call) become their stand-ins (`[operation]`).
+//! contract's volatile headers and patterns (`x-mimeo.volatile`: an operation's
+//! id, fresh on every call, a back-off) become their stand-ins
+//! (`[operation-id]`, `[retry-after]`), wherever the value reappears.
 
 mod store;
 
@@ -76,19 +77,62 @@ pub fn render(
                         || ALWAYS_SHOWN.contains(&name)
                 };
                 let volatile = &contract.profile.volatile;
-                for (name, value) in headers {
-                    if shown(name) {
-                        let value = redactor.header(name, value);
-                        out.push_str(&format!("{name}: {}\n", volatile.hide(&value)));
+                // A volatile header's value (an operation id, a back-off) is
+                // its stand-in, there and wherever it reappears (Location,
+                // `statusUrl`), whatever its shape: a target's own ids would
+                // churn the snapshot on every run.
+                let stand_ins: Vec<(&str, String)> = headers
+                    .iter()
+                    .filter_map(|(name, value)| {
+                        stand_in(contract, name).map(|with| (value.as_str(), with))
+                    })
+                    .collect();
+                let hide = |text: &str| {
+                    let mut text = text.to_string();
+                    for (value, with) in stand_ins.iter().filter(|(v, _)| v.len() >= 8) {
+                        if text.contains(value) {
+                            text = text.replace(value, with);
+                        }
                     }
+                    volatile.hide(&text).into_owned()
+                };
+                // By name: the order headers come in is not behaviour.
+                let mut lines: Vec<(&str, String)> = headers
+                    .iter()
+                    .filter(|(name, _)| shown(name))
+                    .map(|(name, value)| {
+                        let value = match stand_in(contract, name) {
+                            Some(with) => with,
+                            None => hide(&redactor.header(name, value)),
+                        };
+                        (name.as_str(), value)
+                    })
+                    .collect();
+                lines.sort_by(|a, b| a.0.cmp(b.0));
+                for (name, value) in lines {
+                    out.push_str(&format!("{name}: {value}\n"));
                 }
                 if !body.is_empty() {
                     out.push('\n');
-                    out.push_str(&volatile.hide(&redactor.body(body)));
+                    out.push_str(&hide(&redactor.body(body)));
                     out.push('\n');
                 }
             }
         }
     }
     out
+}
+
+/// The stand-in of a volatile header's value: the contract's
+/// (`x-mimeo.volatile.headers`), else `[name]` for a header volatile in any
+/// API (ETag, Last-Modified, Retry-After).
+fn stand_in(contract: &Contract, name: &str) -> Option<String> {
+    let declared = contract.profile.volatile.headers.iter();
+    if let Some((_, with)) = declared.clone().find(|(h, _)| h.eq_ignore_ascii_case(name)) {
+        return Some(with.clone());
+    }
+    crate::contract::profile::GENERIC_VOLATILE_HEADERS
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(name))
+        .then(|| format!("[{}]", name.to_ascii_lowercase()))
 }

@@ -609,3 +609,47 @@ fn a_seeded_reference_matches_a_store_with_other_settings() {
     assert_eq!(refused.code, Some(2), "{refused}");
     serve.stop();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_implementations_own_operation_ids_do_not_churn_its_snapshots() {
+    // Its ids are UUIDs, not the contract's illustrative `mem_operation_...`:
+    // each run's snapshot differed (Operation-Id, Location, statusUrl).
+    let imp = deviant::start(Mode::OwnConventions, auth()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let snaps = dir.path().join("snaps");
+    let url = imp.url.clone();
+    let once = move |snaps: PathBuf, accept: bool, mapping: &str| {
+        let mut cmd = replay();
+        cmd.arg(conformance("data-mapping-deletion.yaml"))
+            .args(["--target", &url])
+            .args(["--auth", &format!("{SID}:{TOKEN}")])
+            .arg("--snapshots")
+            .arg(&snaps);
+        if accept {
+            cmd.arg("--accept");
+        }
+        // (The store and a mapping of it are deleted once: a new mapping each run.)
+        cmd.args(["--var", "storeId=mem_store_01jq8m3f7c2v9w4x6y5z0a1b2c"]);
+        cmd.args(["--var", &format!("disposableDataMappingId={mapping}")]);
+        run(cmd)
+    };
+    let first = {
+        let (once, snaps) = (once.clone(), snaps.clone());
+        tokio::task::spawn_blocking(move || {
+            once(snaps, true, "mem_datamapping_01jq8m3f7c2v9w4x6y5z0a1b2j")
+        })
+        .await
+        .unwrap()
+    };
+    assert_eq!(first.code, Some(0), "{first}");
+    let text = std::fs::read_to_string(snaps.join("data-mapping-deletion.snap")).unwrap();
+    assert!(text.contains("operation-id: [operation-id]"), "{text}");
+    assert!(text.contains("/Operations/[operation-id]"), "{text}");
+    let again = tokio::task::spawn_blocking(move || {
+        once(snaps, false, "mem_datamapping_01jq8m3f7c2v9w4x6y5z0a1b2k")
+    })
+    .await
+    .unwrap();
+    assert_eq!(again.code, Some(0), "{again}");
+    assert!(again.stdout.contains("snapshots: 1 matched"), "{again}");
+}

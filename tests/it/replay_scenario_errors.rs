@@ -76,7 +76,7 @@ fn every_mistake_in_the_new_syntax_has_its_position() {
         (
             19,
             13,
-            "body matcher at /b: no matcher; use equals, contains, matches, length, absent or each",
+            "body matcher at /b: no matcher; use equals, contains, matches, length, absent, empty or each",
         ),
         (20, 13, "`absent` cannot be used under `each`"),
         (22, 23, "`bad header` is not a header name"),
@@ -128,7 +128,7 @@ steps:
     assert_eq!(all.len(), 1, "{all:#?}");
     assert_eq!(all[0].line_column(), Some((6, 19)), "{}", all[0]);
     assert!(all[0].message().contains(
-        "unknown field `size`, expected one of equals, contains, matches, length, absent, each"
+        "unknown field `size`, expected one of equals, contains, matches, length, absent, empty, each"
     ));
 }
 
