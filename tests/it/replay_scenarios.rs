@@ -397,13 +397,6 @@ fn bad_flags_exit_2_and_send_nothing() {
     let target = Silent::new();
     let file = write(dir.path(), "good.yaml", &good_scenario("good"));
 
-    let out = replay_file(&file, &target, &["--var", "nope=1"]);
-    assert_eq!(out.code, Some(2), "{out}");
-    assert!(
-        out.stderr.contains("--var nope") && out.stderr.contains("profileId, storeId"),
-        "{out}"
-    );
-
     for bad in ["0/2", "3/2", "1/0", "2", "a/b"] {
         let out = replay_file(&file, &target, &["--shard", bad]);
         assert_eq!(out.code, Some(2), "--shard {bad}\n{out}");
@@ -542,4 +535,22 @@ fn the_json_report_parses_and_counts() {
     // The in-process mock's credentials were sent, and are kept only as `[redacted]`.
     let headers = wrong["steps"][0]["request"]["headers"].to_string();
     assert!(headers.contains("[redacted]"), "{headers}");
+}
+
+#[test]
+fn a_variable_no_scenario_of_the_run_declares_is_a_warning() {
+    // A CI job passes one set of variables to runs of a few of the files.
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "good.yaml", &good_scenario("good"));
+    let mut cmd = replay();
+    cmd.arg(&file)
+        .args(["--stateless", "--var", "nope=1", "--snapshots"])
+        .arg(dir.path().join("snaps"));
+    let out = run(cmd);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(
+        out.stderr.contains("warning: --var nope") && out.stderr.contains("profileId, storeId"),
+        "{out}"
+    );
+    assert!(out.stdout.contains("PASS good"), "{out}");
 }
