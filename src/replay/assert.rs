@@ -137,6 +137,11 @@ pub(crate) fn judge(
                     let want = t.render(vars).unwrap_or_else(|_| t.source().to_string());
                     (value.as_deref() == Some(want.as_str()), quoted(&want))
                 }
+                HeaderCheck::Contains(t) => {
+                    let want = t.render(vars).unwrap_or_else(|_| t.source().to_string());
+                    let ok = value.as_deref().is_some_and(|v| v.contains(want.as_str()));
+                    (ok, format!("a value containing {}", quoted(&want)))
+                }
                 HeaderCheck::Matches(re) => (
                     value.as_deref().is_some_and(|v| re.is_match(v)),
                     format!("a match of `{}`", re.as_str()),

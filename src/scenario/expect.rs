@@ -31,7 +31,7 @@ impl Expect {
             b.matcher.vars(&mut out);
         }
         for h in &self.headers {
-            if let HeaderCheck::Equals(t) = &h.check {
+            if let HeaderCheck::Equals(t) | HeaderCheck::Contains(t) = &h.check {
                 out.extend(t.vars());
             }
         }
@@ -112,6 +112,8 @@ pub(crate) enum HeaderCheck {
     Present(bool),
     /// Its value is exactly this (placeholders filled).
     Equals(Template),
+    /// Its value holds this text (placeholders filled).
+    Contains(Template),
     /// Its value matches this regular expression.
     Matches(Regex),
 }
@@ -122,6 +124,7 @@ impl HeaderCheck {
         match self {
             HeaderCheck::Present(_) => "present",
             HeaderCheck::Equals(_) => "equals",
+            HeaderCheck::Contains(_) => "contains",
             HeaderCheck::Matches(_) => "matches",
         }
     }

@@ -58,7 +58,7 @@ const HOLDS: &str = r#"      status: 200
         /nothing: {absent: true, empty: true}
         /nothing/deeper: {each: {equals: 1}}
       headers:
-        Content-Type: {present: true, equals: application/json, matches: '^application/'}
+        Content-Type: {present: true, equals: application/json, contains: "/js", matches: '^application/'}
         Location: {present: false}
 "#;
 
@@ -72,7 +72,7 @@ const FAILS: &str = r#"      status: 200
         /values/1: {length: 1}
         /values/9: {matches: '.'}
       headers:
-        Content-Type: {equals: text/plain, matches: '^text/'}
+        Content-Type: {equals: text/plain, contains: "{{second}}", matches: '^text/'}
         Content-Length: {present: false}
         Location: {present: true}
 "#;
@@ -194,6 +194,12 @@ async fn every_matcher_holds_and_fails_with_pointer_expected_and_actual() {
         assert_eq!(f.actual.as_deref(), actual, "{f:#?}");
     };
     header("equals", r#""text/plain""#, Some(r#""application/json""#));
+    // `contains` fills placeholders, and says what it looked for.
+    header(
+        "contains",
+        r#"a value containing "b@x.io""#,
+        Some(r#""application/json""#),
+    );
     header(
         "matches",
         "a match of `^text/`",

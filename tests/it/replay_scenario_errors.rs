@@ -83,7 +83,7 @@ fn every_mistake_in_the_new_syntax_has_its_position() {
         (
             23,
             19,
-            "header matcher location: `present: false` cannot go with `equals` or `matches`",
+            "header matcher location: `present: false` cannot go with `equals`, `contains` or `matches`",
         ),
         (
             24,

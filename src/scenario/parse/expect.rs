@@ -233,19 +233,23 @@ fn header_checks(
     if let Some(e) = &raw.equals {
         out.extend(check_template(errors, known, &e.0, at, &what).map(HeaderCheck::Equals));
     }
+    if let Some(c) = &raw.contains {
+        out.extend(check_template(errors, known, &c.0, at, &what).map(HeaderCheck::Contains));
+    }
     if let Some(p) = &raw.matches {
         out.extend(regex(p, at, &what, errors).map(HeaderCheck::Matches));
     }
-    if raw.present.is_none() && raw.equals.is_none() && raw.matches.is_none() {
+    let valued = raw.equals.is_some() || raw.contains.is_some() || raw.matches.is_some();
+    if raw.present.is_none() && !valued {
         errors.at(
             at,
-            format!("{what}: no matcher; use present, equals or matches"),
+            format!("{what}: no matcher; use present, equals, contains or matches"),
         );
     }
-    if raw.present == Some(false) && (raw.equals.is_some() || raw.matches.is_some()) {
+    if raw.present == Some(false) && valued {
         errors.at(
             at,
-            format!("{what}: `present: false` cannot go with `equals` or `matches`"),
+            format!("{what}: `present: false` cannot go with `equals`, `contains` or `matches`"),
         );
     }
     out

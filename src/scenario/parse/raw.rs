@@ -188,6 +188,8 @@ pub(super) struct RawHeaderMatch {
     #[serde(default)]
     pub(super) equals: Option<Scalar>,
     #[serde(default)]
+    pub(super) contains: Option<Scalar>,
+    #[serde(default)]
     pub(super) matches: Option<String>,
 }
 
