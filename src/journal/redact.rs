@@ -371,9 +371,11 @@ const START: usize = 16;
 /// `text` with every run of 16 characters or more that starts `value` (a
 /// value cut short in a message) replaced by [`REDACTED`].
 fn hide_starts(text: String, value: &str) -> String {
-    let Some(start) = value.get(..START).filter(|_| value.len() > START) else {
+    // (The first character boundary at or past 16 bytes: `秘密…` has none at 16.)
+    let Some(cut) = (START..value.len()).find(|&n| value.is_char_boundary(n)) else {
         return text;
     };
+    let start = &value[..cut];
     if !text.contains(start) {
         return text;
     }
@@ -388,10 +390,10 @@ fn hide_starts(text: String, value: &str) -> String {
             .take_while(|(a, b)| a == b)
             .count();
         // (On a character boundary: both texts agree up to `same`.)
-        let same = (START..=same)
+        let same = (cut..=same)
             .rev()
             .find(|&n| run.is_char_boundary(n))
-            .unwrap_or(START);
+            .unwrap_or(cut);
         out.push_str(REDACTED);
         rest = &run[same..];
     }
@@ -420,6 +422,13 @@ mod tests {
         // Several, and text around them.
         let two = format!("a {token} b {}… c", &token[..17]);
         assert_eq!(hide_starts(two, token), "a [redacted] b [redacted]… c");
+        // Characters of several bytes: byte 16 falls inside one.
+        let wide = "秘密の合言葉です".repeat(4);
+        let cut: String = wide.chars().take(9).collect();
+        assert_eq!(
+            hide_starts(format!("got `{cut}…`"), &wide),
+            "got `[redacted]…`"
+        );
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! One scenario, phase by phase: setup, the main steps, then cleanup, which
-//! always runs. A setup step, or a `guard: true` step, that does not get what
-//! it expects (an answer, its status, its assertions, its captures) skips the
-//! rest of its phase (setup stops the main steps too); one whose answer only
-//! breaks the contract is reported and does not; the scenario's `timeout`
+//! always runs. A setup step that does not get what it expects (an answer, its
+//! status, its assertions, its captures) skips the rest of setup and the main
+//! steps; one whose answer only breaks the contract is reported and does not.
+//! A failing `guard: true` step, any failure, skips the rest of its phase; the scenario's `timeout`
 //! and a stop request skip what is left of setup and the main steps. Cleanup is
 //! never skipped for those reasons, so a suite against a real store leaves
 //! nothing behind.
@@ -74,9 +74,17 @@ pub(crate) async fn run_scenario(
             _ => None,
         };
         let result = run_step(cx, step, &labels[i], &mut vars, &mut failed_captures, limit).await;
-        // Contract checks on the answer are reported, but do not stop the phase.
-        let failed = result.failures.iter().any(|f| f.check.is_expectation())
-            || matches!(result.outcome, Outcome::Skipped { .. });
+        // A setup step that got what it expects has found its state: contract
+        // checks on the answer are reported, but do not stop the setup. A
+        // guard protects data (a cleanup's `removeAll`): any failure stops it,
+        // as an answer that breaks the contract (values under another name)
+        // may hide what it guards against.
+        let skipped = matches!(result.outcome, Outcome::Skipped { .. });
+        let failed = if step.guard {
+            skipped || !result.failures.is_empty()
+        } else {
+            skipped || result.failures.iter().any(|f| f.check.is_expectation())
+        };
         if failed && (step.guard || step.phase == Phase::Setup) {
             let why = format!("step {} `{}` failed", labels[i], step.name);
             if cleanup {

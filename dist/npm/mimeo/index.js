@@ -66,7 +66,11 @@ function serveArgs(o) {
   if (o.config) args.push('--config', filePath(o.config));
   if (o.seedState) args.push('--seed-state', filePath(o.seedState));
   // One rule may be given as a string; several as any iterable.
-  const rules = typeof o.rules === 'string' ? [o.rules] : Array.from(o.rules ?? []);
+  const given = o.rules ?? [];
+  if (typeof given !== 'string' && typeof given[Symbol.iterator] !== 'function') {
+    throw new TypeError(`mimeo: rules must be a string or a list of strings, not ${typeof given}`);
+  }
+  const rules = typeof given === 'string' ? [given] : Array.from(given);
   for (const rule of rules) args.push('--status', String(rule));
   if (o.quiet) args.push('--quiet');
   return args.concat(o.args ?? []);

@@ -61,7 +61,8 @@ test('one rule may be given as a string', async () => {
 test('startMock rejects, never throws, on bad options', async () => {
   const started = startMock({ binary: '/nonexistent/mimeo', rules: 5 });
   assert.ok(started instanceof Promise);
-  await assert.rejects(started, /cannot run|5/);
+  await assert.rejects(started, /rules must be a string or a list of strings/);
+  await assert.rejects(startMock({ binary: '/nonexistent/mimeo' }), /cannot run/);
 });
 
 test('startMock answers on its url and stop() ends the process', async () => {
