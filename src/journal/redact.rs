@@ -23,8 +23,8 @@ pub(crate) struct Redactor<'a> {
     configured: &'a Secrets,
     /// The credentials this request carries (mostly borrowed from its headers).
     found: Vec<Cow<'a, str>>,
-    /// Values the query hides for themselves, hidden in messages too (see
-    /// [`Redactor::with_query`]).
+    /// Values the query or a form body hides for themselves, hidden in
+    /// messages too (see [`Redactor::with_query`], [`Redactor::with_form`]).
     query_hidden: Vec<String>,
     /// Their forms as a request's own text may show them (as sent,
     /// percent-encoded, JSON-escaped), longest first: made on first use, and
