@@ -101,6 +101,64 @@ impl Volatile {
         }
         out
     }
+
+    /// The stand-in of header `name`'s value when the header is volatile: the
+    /// contract's (`x-mimeo.volatile.headers`), else `[name]` for a header
+    /// volatile in any API (ETag, Last-Modified, Retry-After).
+    #[cfg(feature = "replay")]
+    pub(crate) fn stand_in(&self, name: &str) -> Option<String> {
+        if let Some((_, with)) = self
+            .headers
+            .iter()
+            .find(|(h, _)| h.eq_ignore_ascii_case(name))
+        {
+            return Some(with.clone());
+        }
+        GENERIC_VOLATILE_HEADERS
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case(name))
+            .then(|| format!("[{}]", name.to_ascii_lowercase()))
+    }
+
+    /// What hides one answer's volatile values (see [`InAnswer`]).
+    #[cfg(feature = "replay")]
+    pub(crate) fn in_answer<'a>(&'a self, headers: &'a [(String, String)]) -> InAnswer<'a> {
+        let values = headers
+            .iter()
+            .filter(|(_, v)| v.len() >= 8)
+            .filter_map(|(name, v)| Some((v.as_str(), self.stand_in(name)?)))
+            .collect();
+        InAnswer {
+            volatile: self,
+            values,
+        }
+    }
+}
+
+/// One answer's volatile header values (8 characters or more), with their
+/// stand-ins: a value (an operation id) also stands in the Location and body
+/// that name it (`.../Operations/<id>`), whatever its shape, and is hidden
+/// there too, as snapshots and differential views show an answer.
+#[cfg(feature = "replay")]
+pub(crate) struct InAnswer<'a> {
+    volatile: &'a Volatile,
+    values: Vec<(&'a str, String)>,
+}
+
+#[cfg(feature = "replay")]
+impl InAnswer<'_> {
+    /// `text` with the answer's volatile values, then the contract's volatile
+    /// patterns, replaced by their stand-ins (the values first: the patterns
+    /// would name the mock's ids alone).
+    pub(crate) fn hide(&self, text: &str) -> String {
+        let mut text = text.to_string();
+        for (value, with) in &self.values {
+            if text.contains(value) {
+                text = text.replace(value, with);
+            }
+        }
+        self.volatile.hide(&text).into_owned()
+    }
 }
 
 /// Response headers volatile in any API (RFC 9110 validators and back-off).

@@ -7,7 +7,6 @@
 use serde_json::Value;
 
 use super::Difference;
-use crate::contract::profile::GENERIC_VOLATILE_HEADERS;
 use crate::contract::Contract;
 use crate::redact::{replace_at, Redactor};
 use crate::replay::{Outcome, StepRun};
@@ -15,8 +14,6 @@ use crate::support::pointer;
 
 /// What replaces a value the target changes between its own runs.
 pub(super) const NOISE: &str = "[noise]";
-/// What replaces a volatile header's value (its presence still counts).
-const VOLATILE: &str = "[volatile]";
 /// At most this many differences are listed per step.
 const MAX_DIFFERENCES: usize = 50;
 
@@ -104,38 +101,11 @@ pub(super) fn view(
         }
         Outcome::Skipped { reason } => return View::Nothing(format!("skipped: {reason}")),
     };
-    let volatile = |name: &str| {
-        GENERIC_VOLATILE_HEADERS
-            .iter()
-            .copied()
-            .chain(
-                contract
-                    .profile
-                    .volatile
-                    .headers
-                    .iter()
-                    .map(|(h, _)| h.as_str()),
-            )
-            .any(|v| v.eq_ignore_ascii_case(name))
-    };
-    // A volatile header's value (an operation id) also stands in the
-    // Location and body that name it (`.../Operations/<id>`), whatever its
-    // shape: hidden there too.
-    let values: Vec<&str> = headers
-        .iter()
-        .filter(|(k, v)| volatile(k) && v.len() >= 8)
-        .map(|(_, v)| v.as_str())
-        .collect();
-    let hide = |s: &str| {
-        // (First: the contract's patterns would name the mock's ids alone.)
-        let mut s = s.to_string();
-        for v in &values {
-            if s.contains(v) {
-                s = s.replace(v, VOLATILE);
-            }
-        }
-        volatile_patterns(contract, &s)
-    };
+    // Volatile values are their stand-ins wherever they reappear (see
+    // `InAnswer`): each side's operation id names its own.
+    let volatile = &contract.profile.volatile;
+    let in_answer = volatile.in_answer(headers);
+    let hide = |s: &str| in_answer.hide(s);
     let mut shown = Vec::new();
     for name in compared {
         let Some((_, value)) = headers.iter().find(|(k, _)| k == name) else {
@@ -143,8 +113,8 @@ pub(super) fn view(
         };
         let value = if noise.headers.contains(name) {
             NOISE.to_string()
-        } else if volatile(name) {
-            VOLATILE.to_string()
+        } else if let Some(with) = volatile.stand_in(name) {
+            with
         } else {
             let v = hide(&redactor.header(name, value));
             match name.as_str() {
@@ -228,10 +198,6 @@ fn path_of(url: &str) -> String {
         })
         .unwrap_or(url);
     rest.to_string()
-}
-
-fn volatile_patterns(contract: &Contract, s: &str) -> String {
-    contract.profile.volatile.hide(s).into_owned()
 }
 
 fn strings(v: &mut Value, f: &dyn Fn(&str) -> String) {

@@ -268,43 +268,31 @@ mod tests {
             wrong_method.differences[0].contains("the request is PUT"),
             "{wrong_method:?}"
         );
-        let short = compare(
-            c.operation_by_id("FetchProfileIdentifier").unwrap(),
-            "GET",
-            "/v1/Stores/s/Profiles/p",
-        );
-        // The two segments missing at the end, not `p` taken for `{idType}`
-        // and the two before it missing.
-        assert_eq!(
-            short.differences,
-            [
-                "the template has `Identifiers` after segment 5, which the request lacks",
-                "the template has `{idType}` after segment 5, which the request lacks"
-            ],
-            "{short:?}"
-        );
-        // A segment too many at the end is that segment, not the one before it
-        // that the template's parameter fits as well.
-        let long = compare(
-            c.operation_by_id("FetchProfileIdentifier").unwrap(),
-            "GET",
-            "/v1/Stores/s/Profiles/p/Identifiers/email/extra",
-        );
-        assert_eq!(
-            long.differences,
-            ["segment 8: `extra` is not in the template"],
-            "{long:?}"
-        );
-        // One too many in the middle is still the one in the middle.
-        let inner = compare(
-            c.operation_by_id("FetchProfileIdentifier").unwrap(),
-            "GET",
-            "/v1/Stores/s/extra/Profiles/p/Identifiers/email",
-        );
-        assert_eq!(
-            inner.differences,
-            ["segment 4: `extra` is not in the template"],
-            "{inner:?}"
-        );
+        let fetch = c.operation_by_id("FetchProfileIdentifier").unwrap();
+        for (path, expected) in [
+            // The two segments missing at the end, not `p` taken for
+            // `{idType}` and the two before it missing.
+            (
+                "/v1/Stores/s/Profiles/p",
+                &[
+                    "the template has `Identifiers` after segment 5, which the request lacks",
+                    "the template has `{idType}` after segment 5, which the request lacks",
+                ][..],
+            ),
+            // A segment too many at the end is that segment, not the one
+            // before it that the template's parameter fits as well.
+            (
+                "/v1/Stores/s/Profiles/p/Identifiers/email/extra",
+                &["segment 8: `extra` is not in the template"],
+            ),
+            // One too many in the middle is still the one in the middle.
+            (
+                "/v1/Stores/s/extra/Profiles/p/Identifiers/email",
+                &["segment 4: `extra` is not in the template"],
+            ),
+        ] {
+            let near = compare(fetch, "GET", path);
+            assert_eq!(near.differences, expected, "{path}: {near:?}");
+        }
     }
 }

@@ -179,7 +179,10 @@ fn count(state: &State, parts: &Parts, outcome: &Outcome, session: &str, status:
         r.get_or_init(|| {
             Redactor::new(&contract.profile, &state.secrets, &parts.headers)
                 .with_query(parts.uri.query())
-                .with_form(&outcome.body, is_form(parts))
+                .with_form(
+                    &outcome.body,
+                    crate::http::intake::is_url_encoded(&parts.headers),
+                )
         })
     };
     let found = outcome
@@ -225,17 +228,6 @@ pub(super) fn unreadable(state: &State, peer: std::net::SocketAddr, u: Unreadabl
     });
 }
 
-/// Whether the request's body is form-encoded (its pairs' values are hidden
-/// as a query's are).
-fn is_form(parts: &Parts) -> bool {
-    parts
-        .headers
-        .get(hyper::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(crate::contract::form::form_kind)
-        == Some(crate::contract::form::FormKind::UrlEncoded)
-}
-
 /// A session's name as logs and reports show it.
 fn shown_session<'s>(state: &State, session: &'s str, r: &Redactor<'_>) -> Cow<'s, str> {
     if state.contract.profile.is_secret(session) {
@@ -260,7 +252,10 @@ fn log(
     // segment of it), as the journal's views do.
     let r = Redactor::new(&state.contract.profile, &state.secrets, &parts.headers)
         .with_query(parts.uri.query())
-        .with_form(&outcome.body, is_form(parts));
+        .with_form(
+            &outcome.body,
+            crate::http::intake::is_url_encoded(&parts.headers),
+        );
     let target = r.target(parts.uri.path(), parts.uri.query());
     let shown = shown_session(state, session, &r);
     let why = match &outcome.why {

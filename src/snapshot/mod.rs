@@ -76,34 +76,19 @@ pub fn render(
                         || documented.iter().any(|d| d == name)
                         || ALWAYS_SHOWN.contains(&name)
                 };
-                let volatile = &contract.profile.volatile;
                 // A volatile header's value (an operation id, a back-off) is
                 // its stand-in, there and wherever it reappears (Location,
-                // `statusUrl`), whatever its shape: a target's own ids would
-                // churn the snapshot on every run.
-                let stand_ins: Vec<(&str, String)> = headers
-                    .iter()
-                    .filter_map(|(name, value)| {
-                        stand_in(contract, name).map(|with| (value.as_str(), with))
-                    })
-                    .collect();
-                let hide = |text: &str| {
-                    let mut text = text.to_string();
-                    for (value, with) in stand_ins.iter().filter(|(v, _)| v.len() >= 8) {
-                        if text.contains(value) {
-                            text = text.replace(value, with);
-                        }
-                    }
-                    volatile.hide(&text).into_owned()
-                };
+                // `statusUrl`): a target's own ids would churn the snapshot.
+                let volatile = &contract.profile.volatile;
+                let in_answer = volatile.in_answer(headers);
                 // By name: the order headers come in is not behaviour.
                 let mut lines: Vec<(&str, String)> = headers
                     .iter()
                     .filter(|(name, _)| shown(name))
                     .map(|(name, value)| {
-                        let value = match stand_in(contract, name) {
+                        let value = match volatile.stand_in(name) {
                             Some(with) => with,
-                            None => hide(&redactor.header(name, value)),
+                            None => in_answer.hide(&redactor.header(name, value)),
                         };
                         (name.as_str(), value)
                     })
@@ -114,25 +99,11 @@ pub fn render(
                 }
                 if !body.is_empty() {
                     out.push('\n');
-                    out.push_str(&hide(&redactor.body(body)));
+                    out.push_str(&in_answer.hide(&redactor.body(body)));
                     out.push('\n');
                 }
             }
         }
     }
     out
-}
-
-/// The stand-in of a volatile header's value: the contract's
-/// (`x-mimeo.volatile.headers`), else `[name]` for a header volatile in any
-/// API (ETag, Last-Modified, Retry-After).
-fn stand_in(contract: &Contract, name: &str) -> Option<String> {
-    let declared = contract.profile.volatile.headers.iter();
-    if let Some((_, with)) = declared.clone().find(|(h, _)| h.eq_ignore_ascii_case(name)) {
-        return Some(with.clone());
-    }
-    crate::contract::profile::GENERIC_VOLATILE_HEADERS
-        .iter()
-        .any(|h| h.eq_ignore_ascii_case(name))
-        .then(|| format!("[{}]", name.to_ascii_lowercase()))
 }

@@ -139,11 +139,11 @@ fn an_unwritable_ready_file_stops_the_server_before_it_says_ready() {
     );
 }
 
-#[test]
-fn the_mock_stops_when_its_input_closes_if_asked() {
-    // A wrapper holds the pipe: its end, however it ends, closes it.
-    let dir = tempfile::tempdir().unwrap();
-    let report = dir.path().join("r.json");
+/// `mimeo serve --stop-on-stdin-close --report-json REPORT` with every pipe
+/// its own, once it says it listens (its stdout's reader handed back).
+fn serve_watching_stdin(
+    report: &std::path::Path,
+) -> (std::process::Child, BufReader<std::process::ChildStdout>) {
     let mut child = mimeo()
         .args([
             "serve",
@@ -152,7 +152,7 @@ fn the_mock_stops_when_its_input_closes_if_asked() {
             "--stop-on-stdin-close",
             "--report-json",
         ])
-        .arg(&report)
+        .arg(report)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -167,18 +167,32 @@ fn the_mock_stops_when_its_input_closes_if_asked() {
             "no readiness line"
         );
     }
+    (child, stdout)
+}
+
+/// Its exit status, waited for 20 s at most.
+fn exit_within_20s(child: &mut std::process::Child) -> std::process::ExitStatus {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "still running");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn the_mock_stops_when_its_input_closes_if_asked() {
+    // A wrapper holds the pipe: its end, however it ends, closes it.
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let (mut child, _stdout) = serve_watching_stdin(&report);
     // Input is read and thrown away until it ends.
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(b"anything\n").unwrap();
     drop(stdin);
-    let started = std::time::Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(started.elapsed().as_secs() < 20, "still running");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
+    let status = exit_within_20s(&mut child);
     assert!(status.success(), "{status}");
     let mut stderr = String::new();
     child
@@ -201,40 +215,11 @@ fn a_mock_whose_wrapper_died_with_every_pipe_still_writes_its_reports() {
     // summary's print panicked (exit 101) before the report was written.
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("r.json");
-    let mut child = mimeo()
-        .args([
-            "serve",
-            "--port",
-            "0",
-            "--stop-on-stdin-close",
-            "--report-json",
-        ])
-        .arg(&report)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    while !line.starts_with("mimeo: listening on") {
-        line.clear();
-        assert!(
-            stdout.read_line(&mut line).unwrap() > 0,
-            "no readiness line"
-        );
-    }
+    let (mut child, stdout) = serve_watching_stdin(&report);
     drop(stdout);
     drop(child.stderr.take());
     drop(child.stdin.take());
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(started.elapsed() < Duration::from_secs(20), "still running");
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = exit_within_20s(&mut child);
     assert!(status.success(), "{status}");
     assert!(report.exists());
 }

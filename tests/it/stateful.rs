@@ -34,6 +34,22 @@ async fn stateful_with(opts: StateOptions, serve: ServeOptions) -> MockServer {
     .await
 }
 
+/// The stateful mock on document `text` (named `name`), with the model
+/// mimeo infers for it.
+async fn inferred(name: &str, text: &str) -> MockServer {
+    let contract = Arc::new(mimeo::Contract::from_text(name, text).unwrap());
+    let model = Arc::new(StateModel::infer(&contract));
+    MockServer::start(
+        contract,
+        ServeOptions {
+            stateful: Some((model, StateOptions::default())),
+            ..ServeOptions::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
 /// Adds `value` as `id_type` to `profile`; the answer must be 202.
 async fn add(base: &str, profile: &str, id_type: &str, value: &str, headers: &[(&str, &str)]) {
     let body = json!({"idType": id_type, "value": value}).to_string();
@@ -1020,17 +1036,7 @@ components:
 
 #[tokio::test]
 async fn a_generated_key_fits_its_field_and_a_refused_answer_stores_nothing() {
-    let contract = Arc::new(mimeo::Contract::from_text("strict.yaml", STRICT).unwrap());
-    let model = Arc::new(StateModel::infer(&contract));
-    let server = MockServer::start(
-        contract,
-        ServeOptions {
-            stateful: Some((model, StateOptions::default())),
-            ..ServeOptions::default()
-        },
-    )
-    .await
-    .unwrap();
+    let server = inferred("strict.yaml", STRICT).await;
     let base = server.url();
     // The key was drawn from the path's schema alone: the 201 broke the
     // field's pattern, a 500.
@@ -1082,17 +1088,7 @@ async fn a_generated_key_fits_every_allof_member_declaring_its_field() {
             name: {type: string, maxLength: 3}",
     );
     assert_ne!(split, STRICT);
-    let contract = Arc::new(mimeo::Contract::from_text("split.yaml", &split).unwrap());
-    let model = Arc::new(StateModel::infer(&contract));
-    let server = MockServer::start(
-        contract,
-        ServeOptions {
-            stateful: Some((model, StateOptions::default())),
-            ..ServeOptions::default()
-        },
-    )
-    .await
-    .unwrap();
+    let server = inferred("split.yaml", &split).await;
     let base = server.url();
     for _ in 0..2 {
         let r = send(&base, "POST", "/pets", &[], Some(r#"{"name":"Rex"}"#)).await;
@@ -1172,17 +1168,7 @@ components:
 
 #[tokio::test]
 async fn a_write_is_stored_exactly_when_the_answer_accept_picks_is_sent() {
-    let contract = Arc::new(mimeo::Contract::from_text("neg.yaml", NEGOTIATED).unwrap());
-    let model = Arc::new(StateModel::infer(&contract));
-    let server = MockServer::start(
-        contract,
-        ServeOptions {
-            stateful: Some((model, StateOptions::default())),
-            ..ServeOptions::default()
-        },
-    )
-    .await
-    .unwrap();
+    let server = inferred("neg.yaml", NEGOTIATED).await;
     let base = server.url();
     let body = Some(r#"{"name":"Rexford"}"#);
     // The v2 answer allows the name: stored, each create its own id (it was
@@ -1258,17 +1244,7 @@ components:
 
 #[tokio::test]
 async fn a_key_no_schema_of_the_contract_allows_is_its_problem_not_a_state_limit() {
-    let contract = Arc::new(mimeo::Contract::from_text("unfit.yaml", UNFIT).unwrap());
-    let model = Arc::new(StateModel::infer(&contract));
-    let server = MockServer::start(
-        contract,
-        ServeOptions {
-            stateful: Some((model, StateOptions::default())),
-            ..ServeOptions::default()
-        },
-    )
-    .await
-    .unwrap();
+    let server = inferred("unfit.yaml", UNFIT).await;
     let r = send(&server.url(), "POST", "/pets", &[], Some(r#"{"name":"x"}"#)).await;
     // It was a 507 state-limit, which says a bound of the state was reached.
     assert_eq!(r.status, 500, "{:?}", r.body);
