@@ -33,6 +33,16 @@ pub(crate) struct Profile {
     /// security schemes declare as API keys (lower case): their values are
     /// credentials whatever the names look like.
     pub(crate) key_names: Vec<String>,
+    /// Tells this profile's verdicts from another contract's in the memos a
+    /// thread keeps (see [`Profile::scrub`]).
+    pub(crate) uid: crate::support::seen::Uid,
+}
+
+thread_local! {
+    /// Texts [`Profile::scrub`] found clean or not, by profile: a log line's
+    /// path and reason repeat request after request.
+    static SCRUBBED: std::cell::RefCell<crate::support::seen::Seen<bool>> =
+        const { std::cell::RefCell::new(crate::support::seen::Seen::new()) };
 }
 
 /// How the contract's error bodies are filled when mimeo makes an error itself.
@@ -250,6 +260,7 @@ impl Profile {
             credentials,
             credential_min_len,
             key_names: Vec::new(),
+            uid: Default::default(),
         })
     }
 
@@ -274,6 +285,19 @@ impl Profile {
     /// `text` with every substring shaped like a credential (generic or the
     /// API's own) replaced by `[redacted]`.
     pub(crate) fn scrub<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
+        let clean = SCRUBBED.with(|s| {
+            s.borrow_mut().get_or_judge(self.uid.0, text, b"", || {
+                matches!(self.scrub_now(text), std::borrow::Cow::Borrowed(_))
+            })
+        });
+        if clean {
+            return std::borrow::Cow::Borrowed(text);
+        }
+        self.scrub_now(text)
+    }
+
+    /// [`Profile::scrub`], judged now.
+    fn scrub_now<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
         let mut out = crate::secrets::scrub_shapes(text);
         if out.len() < self.credential_min_len {
             return out;

@@ -115,19 +115,16 @@ fn carried<'h>(
 ) -> Vec<Cow<'h, str>> {
     let mut found = Vec::new();
     for (name, value) in headers {
+        let carries = JUDGED.with(|j| {
+            j.borrow_mut()
+                .get_or_judge(profile.uid.0, name, value, || carries(profile, name, value))
+        });
+        if !carries {
+            continue;
+        }
         let Ok(text) = std::str::from_utf8(value) else {
             continue;
         };
-        // The session's name is how tests tell clients apart, not a credential.
-        if name == SESSION_HEADER && !profile.is_secret(text) {
-            continue;
-        }
-        // (`secret_header` judges the generic value shapes; the API's own are
-        // the profile's.)
-        if !(secret_header(name, text) || profile.is_credential(text) || profile.is_key_name(name))
-        {
-            continue;
-        }
         found.push(Cow::Borrowed(text.trim()));
         if let Some((scheme, token)) = text.trim().split_once(' ') {
             let token = token.trim();
@@ -152,6 +149,27 @@ fn carried<'h>(
         }
     }
     found
+}
+
+thread_local! {
+    /// Headers judged by [`carries`], by profile: a client sends the same
+    /// headers on every request.
+    static JUDGED: std::cell::RefCell<crate::support::seen::Seen<bool>> =
+        const { std::cell::RefCell::new(crate::support::seen::Seen::new()) };
+}
+
+/// Whether header `name: value` carries a credential (see [`carried`]).
+fn carries(profile: &Profile, name: &str, value: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(value) else {
+        return false;
+    };
+    // The session's name is how tests tell clients apart, not a credential.
+    if name == SESSION_HEADER && !profile.is_secret(text) {
+        return false;
+    }
+    // (`secret_header` judges the generic value shapes; the API's own are
+    // the profile's.)
+    secret_header(name, text) || profile.is_credential(text) || profile.is_key_name(name)
 }
 
 impl Redactor<'_> {

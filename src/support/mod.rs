@@ -11,5 +11,6 @@ pub(crate) mod limits;
 pub(crate) mod media;
 pub(crate) mod pointer;
 pub(crate) mod recent;
+pub(crate) mod seen;
 pub(crate) mod text;
 pub(crate) mod yaml;

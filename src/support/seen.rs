@@ -1,0 +1,124 @@
+//! Verdicts about texts a client sends again and again, kept per thread: a
+//! test client sends the same headers and paths on request after request, and
+//! whether a header carries a credential, or a path holds a credential's shape,
+//! depends on nothing else. Judging them took a tenth of a logged request's
+//! instructions; a repeated text now costs a hash lookup. Bounded: past
+//! [`MAX_ENTRIES`] the memo starts over, and long texts are never kept.
+
+use std::hash::Hash;
+
+/// At most this many verdicts per memo and thread (then it is emptied).
+pub(crate) const MAX_ENTRIES: usize = 1024;
+
+/// Texts longer than this (both parts together) are judged every time.
+pub(crate) const MAX_TEXT: usize = 512;
+
+/// A key as kept: whose verdict (a contract's [`Uid`]) and the two texts
+/// judged together (a header's name and value; a text and nothing).
+#[derive(Hash, PartialEq, Eq)]
+struct Key {
+    uid: u64,
+    a: Box<str>,
+    b: Box<[u8]>,
+}
+
+/// A key as looked up, borrowed from the request (hashes as [`Key`] does:
+/// derived `Hash` hashes the fields in order, and a reference as its target).
+#[derive(Hash)]
+struct KeyRef<'t> {
+    uid: u64,
+    a: &'t str,
+    b: &'t [u8],
+}
+
+impl hashbrown::Equivalent<Key> for KeyRef<'_> {
+    fn equivalent(&self, key: &Key) -> bool {
+        self.uid == key.uid && self.a == &*key.a && self.b == &*key.b
+    }
+}
+
+/// Verdicts `V` by owner and text (see the module's doc).
+pub(crate) struct Seen<V> {
+    map: hashbrown::HashMap<Key, V, foldhash::fast::FixedState>,
+}
+
+impl<V: Copy> Seen<V> {
+    pub(crate) const fn new() -> Self {
+        Seen {
+            map: hashbrown::HashMap::with_hasher(foldhash::fast::FixedState::with_seed(0x6d69_6d65_6f)),
+        }
+    }
+
+    /// The verdict kept for `a` and `b` of owner `uid`, else `judge()`'s, kept
+    /// when the texts are short enough.
+    pub(crate) fn get_or_judge(&mut self, uid: u64, a: &str, b: &[u8], judge: impl FnOnce() -> V) -> V {
+        let key = KeyRef { uid, a, b };
+        if let Some(v) = self.map.get(&key) {
+            return *v;
+        }
+        let v = judge();
+        if a.len() + b.len() <= MAX_TEXT {
+            if self.map.len() >= MAX_ENTRIES {
+                self.map.clear();
+            }
+            let key = Key {
+                uid,
+                a: a.into(),
+                b: b.into(),
+            };
+            self.map.insert(key, v);
+        }
+        v
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.map.len()
+    }
+}
+
+/// Tells one owner of verdicts (a contract's profile) from every other in the
+/// process, so a thread's memo never answers for another contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Uid(pub(crate) u64);
+
+impl Default for Uid {
+    fn default() -> Self {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        Uid(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn judges_once_per_owner_and_text_and_stays_bounded() {
+        let mut seen: Seen<bool> = Seen::new();
+        let mut judged = 0;
+        let mut get = |seen: &mut Seen<bool>, uid, a: &str, b: &[u8]| {
+            seen.get_or_judge(uid, a, b, || {
+                judged += 1;
+                a.len() > 3
+            })
+        };
+        assert!(!get(&mut seen, 1, "ab", b""));
+        assert!(get(&mut seen, 1, "accept", b"*/*"));
+        assert!(get(&mut seen, 1, "accept", b"*/*"));
+        // Another owner, or the same texts split otherwise, is judged apart.
+        assert!(get(&mut seen, 2, "accept", b"*/*"));
+        assert!(!get(&mut seen, 1, "acc", b"ept*/*"));
+        drop(get);
+        assert_eq!(judged, 4);
+        // Long texts are not kept; past the bound the memo starts over.
+        let long = "x".repeat(MAX_TEXT + 1);
+        seen.get_or_judge(1, &long, b"", || true);
+        assert_eq!(seen.len(), 4);
+        for i in 0..MAX_ENTRIES {
+            seen.get_or_judge(3, &i.to_string(), b"", || false);
+        }
+        assert!(seen.len() <= MAX_ENTRIES);
+        assert!(Uid::default() != Uid::default());
+    }
+}
