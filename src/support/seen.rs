@@ -45,13 +45,21 @@ pub(crate) struct Seen<V> {
 impl<V: Copy> Seen<V> {
     pub(crate) const fn new() -> Self {
         Seen {
-            map: hashbrown::HashMap::with_hasher(foldhash::fast::FixedState::with_seed(0x6d69_6d65_6f)),
+            map: hashbrown::HashMap::with_hasher(foldhash::fast::FixedState::with_seed(
+                0x6d69_6d65_6f,
+            )),
         }
     }
 
     /// The verdict kept for `a` and `b` of owner `uid`, else `judge()`'s, kept
     /// when the texts are short enough.
-    pub(crate) fn get_or_judge(&mut self, uid: u64, a: &str, b: &[u8], judge: impl FnOnce() -> V) -> V {
+    pub(crate) fn get_or_judge(
+        &mut self,
+        uid: u64,
+        a: &str,
+        b: &[u8],
+        judge: impl FnOnce() -> V,
+    ) -> V {
         let key = KeyRef { uid, a, b };
         if let Some(v) = self.map.get(&key) {
             return *v;
