@@ -111,12 +111,32 @@ fn checked(step: &StepRun, reference: Option<&StepRun>, file: &str) -> TestCaseS
     let mut all: Vec<String> = step.failures.iter().map(|f| f.to_string()).collect();
     all.extend(theirs.iter().map(|f| format!("reference: {f}")));
     s.set_description(xml_safe(&format!(
-        "{file}:{}: {}\n{}",
+        "{file}:{}: {}\n{}{}",
         step.line,
         step.request_line,
-        all.join("\n")
+        all.join("\n"),
+        answer(&step.outcome)
     )));
     s
+}
+
+/// The most of an answer's body a failure quotes: enough for an error body,
+/// not a whole listing.
+const MAX_BODY_SHOWN: usize = 2000;
+
+/// What came back, for a failure's text: a reviewer reading it in CI sees the
+/// status and the body (an error's message) without rerunning the suite.
+fn answer(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Response { status, body, .. } if body.is_empty() => {
+            format!("\n\nthe answer: {status}, no body")
+        }
+        Outcome::Response { status, body, .. } => format!(
+            "\n\nthe answer: {status}\n{}",
+            crate::support::limits::truncate(body, MAX_BODY_SHOWN)
+        ),
+        Outcome::NoResponse { .. } | Outcome::Skipped { .. } => String::new(),
+    }
 }
 
 /// A step whose two sides differ: the class is the failure type, the diff the text.

@@ -266,8 +266,16 @@ fn assertion_failures_reach_the_terminal_junit_and_json() {
             .contains("header_assertion: at location: present: expected present, got nothing"),
         "{out}"
     );
-    let failures = junit_failures(&std::fs::read_to_string(&junit).unwrap());
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let failures = junit_failures(&xml);
     assert_eq!(failures[0].0, "body_assertion", "{failures:?}");
+    // The failure's text shows what came back (no failure message names
+    // `idType`: only the answer's body does).
+    assert!(
+        xml.contains("the answer: 200\n") || xml.contains("the answer: 200&#xA;"),
+        "{xml}"
+    );
+    assert!(xml.contains("idType"), "{xml}");
     assert!(failures[0]
         .1
         .starts_with("body_assertion: at /values: length: expected 3"));
