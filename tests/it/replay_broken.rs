@@ -368,3 +368,73 @@ fn a_run_where_every_scenario_is_skipped_fails() {
     assert!(out.run.stderr.contains("no step ran"), "{}", out.run);
     assert!(server.hits().is_empty(), "a skipped step was sent");
 }
+
+/// A 205 has no content (RFC 9110), whatever the document lists; a client's
+/// framing drops a 204's body but not a 205's, so a server sending one was
+/// passed. A raw socket answers, as a misbehaving server would, once with a
+/// body and once without.
+#[test]
+fn a_205_with_content_fails_body_schema() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write(
+        dir.path(),
+        "reset.yaml",
+        "openapi: 3.0.3
+info: {title: reset, version: '1'}
+paths:
+  /form:
+    post:
+      operationId: resetForm
+      responses:
+        '205':
+          description: reset
+          content:
+            application/json:
+              schema: {type: object}
+",
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for (i, stream) in listener.incoming().take(2).enumerate() {
+            let Ok(mut stream) = stream else { continue };
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let answer: &[u8] = if i == 0 {
+                b"HTTP/1.1 205 Reset Content\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
+            } else {
+                b"HTTP/1.1 205 Reset Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            };
+            let _ = stream.write_all(answer);
+        }
+    });
+    let file = write(
+        dir.path(),
+        "reset.yaml.scenario.yaml",
+        "name: reset
+steps:
+  - name: with content
+    request: {method: POST, path: /form}
+    expect: {status: 205}
+  - name: without
+    request: {method: POST, path: /form}
+    expect: {status: 205}
+",
+    );
+    let mut cmd = replay();
+    cmd.arg(&file)
+        .args(["--target", &base, "--spec"])
+        .arg(&spec)
+        .arg("--snapshots")
+        .arg(dir.path().join("snaps"))
+        .args(["--concurrency", "1"]);
+    let out = run(cmd);
+    assert_eq!(out.code, Some(1), "{out}");
+    assert!(
+        out.stdout
+            .contains("step 1 `with content`: body_schema: a 205 has no content (RFC 9110), but 2 byte(s) came"),
+        "{out}"
+    );
+    assert!(!out.stdout.contains("step 2 `without`: "), "{out}");
+}
