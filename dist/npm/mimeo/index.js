@@ -4,6 +4,7 @@
 // `mimeo serve` on a free port and resolves once its readiness line is out.
 
 const { spawn } = require('node:child_process');
+const fs = require('node:fs');
 const readline = require('node:readline');
 const { fileURLToPath } = require('node:url');
 
@@ -28,10 +29,59 @@ function track(child) {
   running.add(child);
 }
 
+// How programs start: ELF, Mach-O (both byte orders, 32/64-bit, universal),
+// PE, and `#!` for a script standing in for the binary.
+const PROGRAM_STARTS = [
+  [0x7f, 0x45, 0x4c, 0x46],
+  [0xfe, 0xed, 0xfa, 0xce],
+  [0xfe, 0xed, 0xfa, 0xcf],
+  [0xce, 0xfa, 0xed, 0xfe],
+  [0xcf, 0xfa, 0xed, 0xfe],
+  [0xca, 0xfe, 0xba, 0xbe],
+  [0x4d, 0x5a],
+  [0x23, 0x21],
+];
+
+/**
+ * Throws unless `file` starts as a program does. Node (libuv) runs a file the
+ * kernel refuses to execute through /bin/sh, so a Git LFS pointer or an HTML
+ * error page saved as the binary would run as shell commands and fail in a
+ * way nobody can read. A file that cannot be read is left for spawn to report.
+ */
+function checkProgram(file) {
+  let head;
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const buf = Buffer.alloc(64);
+      head = buf.subarray(0, fs.readSync(fd, buf, 0, buf.length, 0));
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return;
+  }
+  if (PROGRAM_STARTS.some((magic) => magic.every((b, i) => head[i] === b))) return;
+  const text = head.toString('latin1');
+  if (text.startsWith('version https://git-lfs')) {
+    throw new Error(
+      `mimeo: ${file} is a Git LFS pointer, not the binary (its content was never fetched): ` +
+        'run `git lfs pull`, or install the package again',
+    );
+  }
+  throw new Error(
+    `mimeo: ${file} is not an executable (it starts with ${JSON.stringify(text.slice(0, 24))}): ` +
+      'install the package again, or set MIMEO_BINARY to a mimeo executable',
+  );
+}
+
 /** The path of the mimeo executable: MIMEO_BINARY, else the platform package's. */
 function binaryPath() {
   const override = process.env.MIMEO_BINARY;
-  if (override) return override;
+  if (override) {
+    checkProgram(override);
+    return override;
+  }
   const key = `${process.platform}-${process.arch}`;
   const pkg = PLATFORMS[key];
   if (!pkg) {
@@ -41,8 +91,9 @@ function binaryPath() {
     );
   }
   const exe = process.platform === 'win32' ? 'mimeo.exe' : 'mimeo';
+  let found;
   try {
-    return require.resolve(`${pkg}/bin/${exe}`);
+    found = require.resolve(`${pkg}/bin/${exe}`);
   } catch {
     throw new Error(
       `mimeo: the package ${pkg} is not installed. npm skips it when optional dependencies ` +
@@ -50,6 +101,8 @@ function binaryPath() {
         'platform; install again without that, or set MIMEO_BINARY to a mimeo executable',
     );
   }
+  checkProgram(found);
+  return found;
 }
 
 /** A file option as a path: a `file:` URL (`new URL('api.yaml', import.meta.url)`) too. */
@@ -93,6 +146,7 @@ function startMock(options = {}) {
 
 function start(options) {
   const binary = options.binary ?? binaryPath();
+  if (options.binary) checkProgram(binary);
   const timeout = options.timeout ?? 10_000;
   // The mock's input is a pipe this process holds: however this process ends
   // (killed, or a test runner's worker torn down without an 'exit' event), the

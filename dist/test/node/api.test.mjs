@@ -89,6 +89,23 @@ test('startMock rejects with the reason when the mock cannot start', async () =>
   await assert.rejects(startMock({ rules: ['GET /v1/Nowhere=200'] }), /matches no operation|Nowhere/);
 });
 
+test('a file that is not a program is refused, not run by the shell', async () => {
+  // Node runs a file the kernel refuses through /bin/sh: a Git LFS pointer
+  // checked out in place of the binary ran as shell commands.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mimeo-notaprogram-'));
+  const lfs = path.join(dir, 'mimeo');
+  fs.writeFileSync(lfs, 'version https://git-lfs.github.com/spec/v1\noid sha256:0\nsize 1\n', { mode: 0o755 });
+  const page = path.join(dir, 'page');
+  fs.writeFileSync(page, '<html>Not Found</html>\n', { mode: 0o755 });
+  await assert.rejects(startMock({ binary: lfs }), /is a Git LFS pointer, not the binary/);
+  await assert.rejects(startMock({ binary: page }), /is not an executable \(it starts with "<html>Not Found/);
+  const run = spawnSync(shim, ['--version'], { encoding: 'utf8', env: { ...process.env, MIMEO_BINARY: lfs } });
+  assert.equal(run.status, 1);
+  assert.match(run.stderr, /is a Git LFS pointer/);
+  assert.doesNotMatch(run.stderr, /not found|command/);
+  fs.rmSync(dir, { recursive: true });
+});
+
 test('startMock gives up after its timeout', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mimeo-slow-'));
   const slow = path.join(dir, 'slow');
