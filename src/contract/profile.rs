@@ -285,15 +285,16 @@ impl Profile {
     /// `text` with every substring shaped like a credential (generic or the
     /// API's own) replaced by `[redacted]`.
     pub(crate) fn scrub<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
-        let clean = SCRUBBED.with(|s| {
-            s.borrow_mut().get_or_judge(self.uid.0, text, b"", || {
-                matches!(self.scrub_now(text), std::borrow::Cow::Borrowed(_))
-            })
-        });
-        if clean {
-            return std::borrow::Cow::Borrowed(text);
+        match SCRUBBED.with(|s| s.borrow().get(self.uid.0, text, b"")) {
+            Some(true) => std::borrow::Cow::Borrowed(text),
+            Some(false) => self.scrub_now(text),
+            None => {
+                let out = self.scrub_now(text);
+                let clean = matches!(out, std::borrow::Cow::Borrowed(_));
+                SCRUBBED.with(|s| s.borrow_mut().keep(self.uid.0, text, b"", clean));
+                out
+            }
         }
-        self.scrub_now(text)
     }
 
     /// [`Profile::scrub`], judged now.

@@ -282,13 +282,14 @@ pub fn write_json(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::checks::{Check, CheckFailure};
     use crate::replay::{Outcome, SentRequest};
     use crate::scenario::Phase;
 
-    fn report() -> ScenarioReport {
+    /// A one-step report whose step failed (the JUnit tests' too).
+    pub(in crate::report) fn report() -> ScenarioReport {
         let step = StepRun {
             name: "a \"quoted\" step".into(),
             line: 7,

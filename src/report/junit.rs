@@ -53,7 +53,7 @@ pub fn write_junit(
             let reference = r.diff.as_ref().and_then(|d| d.reference.steps.get(i));
             let status = match compared.filter(|c| !c.classes.is_empty()) {
                 Some(c) => classified(c, step, reference, &r.run.file),
-                None => checked(step, reference, &r.run.file),
+                None => checked(step, reference, &r.run.file, secrets),
             };
             let mut case =
                 TestCase::new(xml_safe(&format!("{}. {}", labels[i], step.name)), status);
@@ -87,7 +87,12 @@ pub fn write_junit(
 }
 
 /// A step judged by its checks (on the reference too, in a differential run).
-fn checked(step: &StepRun, reference: Option<&StepRun>, file: &str) -> TestCaseStatus {
+fn checked(
+    step: &StepRun,
+    reference: Option<&StepRun>,
+    file: &str,
+    secrets: &Secrets,
+) -> TestCaseStatus {
     if let Outcome::Skipped { reason } = &step.outcome {
         let mut s = TestCaseStatus::skipped();
         s.set_message(xml_safe(reason));
@@ -110,12 +115,24 @@ fn checked(step: &StepRun, reference: Option<&StepRun>, file: &str) -> TestCaseS
     )));
     let mut all: Vec<String> = step.failures.iter().map(|f| f.to_string()).collect();
     all.extend(theirs.iter().map(|f| format!("reference: {f}")));
+    // The answer of each side that failed, named when there are two sides.
+    let mut answers = String::new();
+    if !step.failures.is_empty() {
+        let whose = if reference.is_some() {
+            "the target's answer"
+        } else {
+            "the answer"
+        };
+        answers.push_str(&answer(whose, &step.outcome, secrets));
+    }
+    if let Some(r) = reference.filter(|r| !r.failures.is_empty()) {
+        answers.push_str(&answer("the reference's answer", &r.outcome, secrets));
+    }
     s.set_description(xml_safe(&format!(
-        "{file}:{}: {}\n{}{}",
+        "{file}:{}: {}\n{}{answers}",
         step.line,
         step.request_line,
         all.join("\n"),
-        answer(&step.outcome)
     )));
     s
 }
@@ -125,16 +142,24 @@ fn checked(step: &StepRun, reference: Option<&StepRun>, file: &str) -> TestCaseS
 const MAX_BODY_SHOWN: usize = 2000;
 
 /// What came back, for a failure's text: a reviewer reading it in CI sees the
-/// status and the body (an error's message) without rerunning the suite.
-fn answer(outcome: &Outcome) -> String {
+/// status and the body (an error's message) without rerunning the suite. The
+/// body is scrubbed as the JSON report scrubs it (inside its JSON strings too,
+/// where a server's own escaping, `\/` or `\u00e9`, spells a credential in a
+/// form the report's text scrub does not look for), and only then cut short,
+/// so a credential across the cut cannot leave its start behind.
+fn answer(whose: &str, outcome: &Outcome, secrets: &Secrets) -> String {
     match outcome {
         Outcome::Response { status, body, .. } if body.is_empty() => {
-            format!("\n\nthe answer: {status}, no body")
+            format!("\n\n{whose}: {status}, no body")
         }
-        Outcome::Response { status, body, .. } => format!(
-            "\n\nthe answer: {status}\n{}",
-            crate::support::limits::truncate(body, MAX_BODY_SHOWN)
-        ),
+        Outcome::Response { status, body, .. } => {
+            let inside = secrets.scrub_json_text(body);
+            let scrubbed = secrets.scrub(inside.as_deref().unwrap_or(body));
+            format!(
+                "\n\n{whose}: {status}\n{}",
+                crate::support::limits::truncate(&scrubbed, MAX_BODY_SHOWN)
+            )
+        }
         Outcome::NoResponse { .. } | Outcome::Skipped { .. } => String::new(),
     }
 }
@@ -181,4 +206,41 @@ fn classified(
     text.push_str(&c.diff);
     s.set_description(xml_safe(&text));
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A failed step's quoted answer is scrubbed as the JSON report scrubs a
+    /// body: inside its JSON strings, whatever escapes the server wrote them
+    /// with, and before it is cut short.
+    #[test]
+    fn the_quoted_answer_hides_credentials_however_the_body_spells_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let long = format!("{}s3cr3t-token-0123456789", "x".repeat(1990));
+        for (body, secret, part) in [
+            (
+                r#"{"error":"wrong password pa\"ss-word"}"#,
+                r#"pa"ss-word"#,
+                "ss-word",
+            ),
+            (r#"{"echo":"abc\/def+ghi=="}"#, "abc/def+ghi==", "def+ghi"),
+            (r#"{"echo":"caf\u00e9-s3cr3t"}"#, "café-s3cr3t", "s3cr3t"),
+            (long.as_str(), "s3cr3t-token-0123456789", "s3cr3t"),
+        ] {
+            let mut report = crate::report::json::tests::report();
+            report.run.steps[0].outcome = Outcome::Response {
+                status: 401,
+                headers: Vec::new(),
+                body: body.into(),
+            };
+            let path = dir.path().join("j.xml");
+            write_junit(&path, &[report], &Secrets::new([secret.to_string()])).unwrap();
+            let xml = std::fs::read_to_string(&path).unwrap();
+            assert!(xml.contains("the answer: 401"), "{xml}");
+            assert!(xml.contains("[redacted]"), "{body}: {xml}");
+            assert!(!xml.contains(part), "{body}: {xml}");
+        }
+    }
 }

@@ -60,23 +60,34 @@ impl<V: Copy> Seen<V> {
         b: &[u8],
         judge: impl FnOnce() -> V,
     ) -> V {
-        let key = KeyRef { uid, a, b };
-        if let Some(v) = self.map.get(&key) {
-            return *v;
+        if let Some(v) = self.get(uid, a, b) {
+            return v;
         }
         let v = judge();
-        if a.len() + b.len() <= MAX_TEXT {
-            if self.map.len() >= MAX_ENTRIES {
-                self.map.clear();
-            }
-            let key = Key {
-                uid,
-                a: a.into(),
-                b: b.into(),
-            };
-            self.map.insert(key, v);
-        }
+        self.keep(uid, a, b, v);
         v
+    }
+
+    /// The verdict kept for `a` and `b` of owner `uid`.
+    pub(crate) fn get(&self, uid: u64, a: &str, b: &[u8]) -> Option<V> {
+        self.map.get(&KeyRef { uid, a, b }).copied()
+    }
+
+    /// Keeps `v` for `a` and `b` of owner `uid` when the texts are short
+    /// enough (the caller has looked them up first).
+    pub(crate) fn keep(&mut self, uid: u64, a: &str, b: &[u8], v: V) {
+        if a.len() + b.len() > MAX_TEXT {
+            return;
+        }
+        if self.map.len() >= MAX_ENTRIES {
+            self.map.clear();
+        }
+        let key = Key {
+            uid,
+            a: a.into(),
+            b: b.into(),
+        };
+        self.map.insert(key, v);
     }
 
     #[cfg(test)]
