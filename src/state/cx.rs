@@ -96,13 +96,20 @@ impl<'a> Cx<'a> {
 
     /// Whether missing items along the chain may spring into existence.
     pub(crate) fn may_create(&self, world: &World, upto: usize) -> bool {
-        if self.strict {
-            return false;
-        }
-        let missing = world.would_make(self.model, &self.plan.chain[..upto], &self.keys[..upto]);
-        self.plan.chain[upto - missing..upto]
-            .iter()
-            .all(|r| self.model.resources[*r].implicit)
+        !self.strict
+            && self.may_make(
+                upto,
+                world.would_make(self.model, &self.plan.chain[..upto], &self.keys[..upto]),
+            )
+    }
+
+    /// [`Cx::may_create`] with the `missing` count known: whether the last
+    /// `missing` of the chain's first `upto` resources may spring into existence.
+    pub(crate) fn may_make(&self, upto: usize, missing: usize) -> bool {
+        !self.strict
+            && self.plan.chain[upto - missing..upto]
+                .iter()
+                .all(|r| self.model.resources[*r].implicit)
     }
 
     /// The path of an item of `res` whose key is `key`, under this request's chain,

@@ -14,7 +14,7 @@ use super::merge;
 use super::model::{Action, Unique, ValueSet};
 use super::settings::{PerKey, Settings};
 use super::sim::SimOutcome;
-use super::world::{Counts, Entries, Item, Items, Miss, World};
+use super::world::{Counts, Entries, Item, Items, Miss, Walk, World};
 
 /// Read one key, or list every key.
 pub(crate) fn read(cx: &Cx, world: &World) -> SimOutcome {
@@ -129,6 +129,8 @@ fn entry_key(cx: &Cx, set: &ValueSet, body_key: Option<&str>) -> Result<String, 
 struct Found {
     overrides: Option<PerKey>,
     exists: bool,
+    /// Where the request's chain leads, for every later step until the write.
+    walk: Walk,
 }
 
 /// With the owner, when it exists, as the request found it.
@@ -138,9 +140,14 @@ fn locate<'w>(
     set: &ValueSet,
     create: bool,
 ) -> Result<(Found, Option<&'w Item>), SimOutcome> {
-    let (exists, owner) = match world.find(cx.model, &cx.plan.chain, &cx.keys) {
+    let chain = &cx.plan.chain;
+    let walk = world.walk(cx.model, chain, &cx.keys);
+    let (exists, owner) = match world.found(cx.model, chain, &walk, chain.len()) {
         Ok(owner) => (true, owner),
-        Err(Miss::Absent { .. }) if create && cx.may_create(world, cx.plan.chain.len()) => {
+        // The chain stops at its first absent item: everything below is missing.
+        Err(Miss::Absent { .. })
+            if create && cx.may_make(chain.len(), chain.len() - walk.reached()) =>
+        {
             (false, None)
         }
         Err(miss) => return Err(cx.miss(miss)),
@@ -153,11 +160,16 @@ fn locate<'w>(
         .iter()
         .position(|r| *r == set.scope)
         .map_or(0, |d| d + 1);
-    let overrides = match world.find(cx.model, &cx.plan.chain[..depth], &cx.keys[..depth]) {
+    let overrides = match world.found(cx.model, chain, &walk, depth) {
         Ok(Some(item)) => item.settings.get(set.scope_slot).cloned(),
         _ => None,
     };
-    Ok((Found { overrides, exists }, owner))
+    let found = Found {
+        overrides,
+        exists,
+        walk,
+    };
+    Ok((found, owner))
 }
 
 fn settings_for(set: &ValueSet, found: &Found, key: &str) -> Settings {
@@ -174,11 +186,11 @@ fn normalized(s: &Settings, value: &str, field: &str) -> Result<String, SimOutco
 }
 
 /// Siblings of the owner (its parent's items of the owner's resource).
-fn siblings<'a>(cx: &Cx, world: &'a World) -> Option<&'a Items> {
+fn siblings<'a>(cx: &Cx, world: &'a World, walk: &Walk) -> Option<&'a Items> {
     let depth = cx.plan.chain.len();
     let owner_res = *cx.plan.chain.last()?;
     let parent = world
-        .find(cx.model, &cx.plan.chain[..depth - 1], &cx.keys[..depth - 1])
+        .found(cx.model, &cx.plan.chain, walk, depth - 1)
         .ok()?;
     world.items(cx.model, owner_res, parent)
 }
@@ -187,6 +199,7 @@ fn siblings<'a>(cx: &Cx, world: &'a World) -> Option<&'a Items> {
 fn holder(
     cx: &Cx,
     world: &World,
+    walk: &Walk,
     set: &ValueSet,
     s: &Settings,
     key: &str,
@@ -199,7 +212,7 @@ fn holder(
     // Every sibling is looked at: the filter passes by nearly all of them at
     // the cost of one test (it never misses a holder), the values decide.
     let bits = Item::bits(set.slot, key, value);
-    siblings(cx, world)?
+    siblings(cx, world, walk)?
         .iter()
         .find(|(k, i)| {
             i.may_hold(bits)
@@ -247,7 +260,7 @@ fn add(
     let other = if present {
         None
     } else {
-        holder(cx, world, set, &s, &key, &value)
+        holder(cx, world, &found.walk, set, &s, &key, &value)
     };
     if other.is_some() && set.unique == Unique::Reject {
         return Err(SimOutcome::error(
@@ -259,12 +272,13 @@ fn add(
         ));
     }
     if let Some(other) = &other {
-        too_many_merged(cx, world, si, &key, other)?;
+        too_many_merged(cx, world, &found.walk, si, &key, other)?;
     }
+    // What find_mut would make: the chain from its first absent item.
     let made = if found.exists {
         0
     } else {
-        world.would_make(cx.model, &cx.plan.chain, &cx.keys)
+        cx.plan.chain.len() - found.walk.reached()
     };
     cx.admit(
         world.counts,
@@ -275,7 +289,7 @@ fn add(
         },
     )?;
     if !present {
-        let owner = owner_mut(cx, world, !found.exists)?;
+        let owner = owner_mut(cx, world, &found.walk, !found.exists)?;
         let entries = &mut owner.sets[set.slot];
         // The key is copied only when it is new.
         let at = match entries.get_index_of(key.as_str()) {
@@ -347,7 +361,7 @@ fn change(
             ),
         ));
     }
-    let other = holder(cx, world, set, &s, &key, &new);
+    let other = holder(cx, world, &found.walk, set, &s, &key, &new);
     if other.is_some() && set.unique == Unique::Reject {
         return Err(SimOutcome::error(
             409,
@@ -358,9 +372,9 @@ fn change(
         ));
     }
     if let Some(other) = &other {
-        too_many_merged(cx, world, si, &key, other)?;
+        too_many_merged(cx, world, &found.walk, si, &key, other)?;
     }
-    let owner = owner_mut(cx, world, false)?;
+    let owner = owner_mut(cx, world, &found.walk, false)?;
     if let Some(v) = owner.sets[set.slot]
         .get_mut(key.as_str())
         .and_then(|vs| vs.get_mut(pos))
@@ -388,7 +402,7 @@ fn remove(
     let all = all_param
         .and_then(|p| cx.query_param(p))
         .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    let owner = owner_mut(cx, world, false)?;
+    let owner = owner_mut(cx, world, &found.walk, false)?;
     let entries = &mut owner.sets[set.slot];
     let Some(values) = entries.get_mut(key.as_str()).filter(|v| !v.is_empty()) else {
         return Err(SimOutcome::error(
@@ -413,8 +427,13 @@ fn last(pointer: &str) -> &str {
     pointer.rsplit('/').next().unwrap_or(pointer)
 }
 
-fn owner_mut<'a>(cx: &Cx, world: &'a mut World, create: bool) -> Result<&'a mut Item, SimOutcome> {
-    match world.find_mut(cx.model, &cx.plan.chain, &cx.keys, create) {
+fn owner_mut<'a>(
+    cx: &Cx,
+    world: &'a mut World,
+    walk: &Walk,
+    create: bool,
+) -> Result<&'a mut Item, SimOutcome> {
+    match world.walked_mut(cx.model, &cx.plan.chain, &cx.keys, walk, create) {
         Ok(Some(o)) => Ok(o),
         Ok(None) => Err(SimOutcome::error(404, "no owner")),
         Err(miss) => Err(cx.miss(miss)),
@@ -441,6 +460,7 @@ pub(crate) fn push(values: &mut Vec<Box<str>>, value: Box<str>, s: &Settings) ->
 fn too_many_merged(
     cx: &Cx,
     world: &World,
+    walk: &Walk,
     added: usize,
     key: &str,
     other: &str,
@@ -449,7 +469,7 @@ fn too_many_merged(
         return Ok(());
     };
     let me = cx.keys.last().map_or("", String::as_str);
-    let Some(items) = siblings(cx, world) else {
+    let Some(items) = siblings(cx, world, walk) else {
         return Ok(());
     };
     let (mine, theirs) = (items.get(me), items.get(other));

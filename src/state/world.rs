@@ -190,6 +190,34 @@ pub(crate) struct World {
     pub(crate) seq: u64,
 }
 
+/// Where a chain leads in a world, found once for everything a request reads
+/// and writes along it (each walk hashed every key again): the position of each
+/// live item in its map, root first, as far as the chain leads, and why it
+/// stops short. Valid while the world is unchanged.
+#[derive(Debug)]
+pub(crate) struct Walk {
+    at: Vec<usize>,
+    /// Why the chain stops at `at.len()` levels (`None`: it reaches the end).
+    miss: Option<Miss>,
+    /// The stop is an item missing from its map (one `find_mut` may make).
+    makeable: bool,
+}
+
+impl Walk {
+    fn stopped(at: Vec<usize>, miss: Miss, makeable: bool) -> Walk {
+        Walk {
+            at,
+            miss: Some(miss),
+            makeable,
+        }
+    }
+
+    /// Levels of the chain that exist (all of them when it reaches its end).
+    pub(crate) fn reached(&self) -> usize {
+        self.at.len()
+    }
+}
+
 /// Why a path does not lead to a live item.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Miss {
@@ -295,6 +323,105 @@ impl World {
         Ok(None)
     }
 
+    /// Where `chain` leads, one lookup per level (see [`Walk`]).
+    pub(crate) fn walk(&self, model: &StateModel, chain: &[usize], keys: &[String]) -> Walk {
+        let mut at = Vec::with_capacity(chain.len());
+        let mut parent: Option<&Item> = None;
+        for (res, key) in chain.iter().zip(keys) {
+            let Some(items) = self.items(model, *res, parent) else {
+                return Walk::stopped(at, absent(*res, key), false);
+            };
+            let Some((i, _, item)) = items.get_full(key.as_str()) else {
+                return Walk::stopped(at, absent(*res, key), true);
+            };
+            if let Err(miss) = live_of(Some(item), items, *res, key) {
+                return Walk::stopped(at, miss, false);
+            }
+            at.push(i);
+            parent = Some(item);
+        }
+        Walk {
+            at,
+            miss: None,
+            makeable: false,
+        }
+    }
+
+    /// The item `walk` found `depth` levels down (`None` at depth 0), or why
+    /// there is none: [`World::find`] of the chain's first `depth` levels.
+    pub(crate) fn found(
+        &self,
+        model: &StateModel,
+        chain: &[usize],
+        walk: &Walk,
+        depth: usize,
+    ) -> Result<Option<&Item>, Miss> {
+        if let Some(miss) = walk.miss.as_ref().filter(|_| depth > walk.at.len()) {
+            return Err(miss.clone());
+        }
+        let mut at: Option<&Item> = None;
+        for (res, i) in chain.iter().zip(&walk.at).take(depth) {
+            let item = self
+                .items(model, *res, at)
+                .and_then(|m| m.get_index(*i))
+                .map(|(_, item)| item);
+            at = Some(item.ok_or_else(|| absent(*res, ""))?);
+        }
+        Ok(at)
+    }
+
+    /// [`World::find_mut`] by the positions `walk` found (the world unchanged
+    /// since): no key is looked up again, only missing items are.
+    pub(crate) fn walked_mut(
+        &mut self,
+        model: &StateModel,
+        chain: &[usize],
+        keys: &[String],
+        walk: &Walk,
+        create: bool,
+    ) -> Result<Option<&mut Item>, Miss> {
+        if let Some(miss) = &walk.miss {
+            // As find_mut judges: the first missing item may be made when its
+            // resource is implicit, and then everything below it is.
+            let implicit = chain
+                .get(walk.at.len())
+                .is_some_and(|r| model.resources[*r].implicit);
+            if !(create && walk.makeable && implicit) {
+                return Err(miss.clone());
+            }
+        }
+        let (Some(first), true) = (chain.first(), chain.len() == keys.len()) else {
+            return Ok(None);
+        };
+        let counts = &mut self.counts;
+        let mut items = self
+            .roots
+            .get_mut(*first)
+            .ok_or_else(|| absent(*first, ""))?;
+        for (i, (res, key)) in chain.iter().zip(keys).enumerate() {
+            let at = match walk.at.get(i) {
+                Some(at) => *at,
+                None => {
+                    counts.items += 1;
+                    items
+                        .insert_full(key.as_str().into(), Item::new(model, *res))
+                        .0
+                }
+            };
+            let (_, item) = items.get_index_mut(at).ok_or_else(|| absent(*res, key))?;
+            match chain.get(i + 1) {
+                None => return Ok(Some(item)),
+                Some(next) => {
+                    items = item
+                        .children
+                        .get_mut(model.resources[*next].slot)
+                        .ok_or_else(|| absent(*next, key))?;
+                }
+            }
+        }
+        Ok(None)
+    }
+
     /// How many items a `find_mut(.., create: true)` would make.
     pub(crate) fn would_make(&self, model: &StateModel, chain: &[usize], keys: &[String]) -> usize {
         let mut at: Option<&Item> = None;
@@ -371,6 +498,85 @@ pub(crate) fn canonical<'a>(items: &'a Items, key: &'a str) -> Option<&'a str> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every store/profile chain over a world with live, deleted, merged and
+    /// absent items: the walk answers as find, find_mut and would_make do.
+    #[test]
+    fn a_walk_answers_as_the_lookups_do() {
+        let (_, model) = crate::state::tests::memory();
+        let store = model
+            .resources
+            .iter()
+            .position(|r| r.parent.is_none())
+            .unwrap();
+        let profile = model
+            .resources
+            .iter()
+            .position(|r| r.parent == Some(store))
+            .unwrap();
+        let chain = [store, profile];
+        let mut world = World::new(&model);
+        let mut s = Item::new(&model, store);
+        let slot = model.resources[profile].slot;
+        for (key, life) in [
+            ("live", Life::Live),
+            ("gone", Life::Deleted),
+            ("merged", Life::MergedInto("live".into())),
+        ] {
+            let mut p = Item::new(&model, profile);
+            p.life = life;
+            s.children[slot].insert(key.into(), p);
+        }
+        world.roots[store].insert("s".into(), s);
+        let mut dead = Item::new(&model, store);
+        dead.life = Life::Deleted;
+        world.roots[store].insert("dead".into(), dead);
+        for s in ["s", "dead", "none"] {
+            for p in ["live", "gone", "merged", "none"] {
+                let keys = [s.to_string(), p.to_string()];
+                let walk = world.walk(&model, &chain, &keys);
+                for depth in 0..=2 {
+                    let found = world.found(&model, &chain, &walk, depth);
+                    let find = world.find(&model, &chain[..depth], &keys[..depth]);
+                    assert_eq!(
+                        found.map(|o| o.map(|i| i as *const Item)),
+                        find.map(|o| o.map(|i| i as *const Item)),
+                        "{s}/{p} at {depth}"
+                    );
+                }
+                let reached = world.find(&model, &chain, &keys).is_ok();
+                if !reached && matches!(walk.miss, Some(Miss::Absent { .. })) {
+                    assert_eq!(
+                        chain.len() - walk.reached(),
+                        world.would_make(&model, &chain, &keys),
+                        "{s}/{p}"
+                    );
+                }
+                for create in [false, true] {
+                    let mut a = world.clone();
+                    let mut b = world.clone();
+                    let walked = a
+                        .walked_mut(&model, &chain, &keys, &walk, create)
+                        .map(|o| o.map(|i| i.life.clone()));
+                    let found = b
+                        .find_mut(&model, &chain, &keys, create)
+                        .map(|o| o.map(|i| i.life.clone()));
+                    assert_eq!(walked, found, "{s}/{p} create {create}");
+                    assert_eq!(a.counts, b.counts);
+                    assert_eq!(
+                        format!("{:?}", a.roots),
+                        format!("{:?}", b.roots),
+                        "{s}/{p} create {create}"
+                    );
+                }
+            }
+        }
+    }
 }
 
 /// Heap and inline bytes a session's data takes, estimated from capacities with
