@@ -41,7 +41,7 @@ pub(crate) struct Cx<'a> {
 }
 
 impl<'a> Cx<'a> {
-    pub(crate) fn path_param(&self, name: &str) -> Option<&str> {
+    pub(crate) fn path_param(&self, name: &str) -> Option<&'a str> {
         self.path.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
     }
 
@@ -238,6 +238,10 @@ pub(crate) struct Prepared {
     pub(crate) max_items: Option<usize>,
     /// Set actions: where an entry keeps its key and its values.
     pub(crate) entry: Option<(Vec<String>, Vec<String>)>,
+    /// When those are two fields of the entry itself: the entry with both, in
+    /// that order (null), which an entry is cloned from and filled in rather
+    /// than built field by field (each insert hashed the name, with SipHash).
+    pub(crate) entry_shape: Option<Map<String, Value>>,
 }
 
 impl Prepared {
@@ -265,11 +269,21 @@ impl Prepared {
             }),
             _ => None,
         };
+        let entry_shape = entry.as_ref().and_then(|(k, v)| match (&k[..], &v[..]) {
+            ([k], [v]) if k != v => {
+                let mut shape = Map::with_capacity(2);
+                shape.insert(k.clone(), Value::Null);
+                shape.insert(v.clone(), Value::Null);
+                Some(shape)
+            }
+            _ => None,
+        });
         Prepared {
             schema,
             fit: src.and_then(|s| Fitted::new(s, doc)),
             max_items,
             entry,
+            entry_shape,
         }
     }
 }

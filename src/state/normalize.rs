@@ -6,6 +6,7 @@
 //! no country context (Memory gets none) the crate's region rules cannot apply,
 //! and its metadata would add about a megabyte to a binary meant to stay small.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// How values of one key are normalized.
@@ -45,11 +46,25 @@ impl Normalization {
 
     /// The stored form of `value`, or why it cannot be stored.
     pub(crate) fn apply(self, value: &str) -> Result<String, NotNormal> {
+        self.form(value).map(Cow::into_owned)
+    }
+
+    /// [`Normalization::apply`], borrowed from `value` when that is already
+    /// the stored form (a request's value usually is: nothing to copy).
+    pub(crate) fn form(self, value: &str) -> Result<Cow<'_, str>, NotNormal> {
         match self {
-            Normalization::None => Ok(value.to_string()),
-            Normalization::Trim => Ok(value.trim().to_string()),
-            Normalization::Email => Ok(value.trim().to_lowercase()),
-            Normalization::Phone => phone(value).ok_or_else(|| NotNormal {
+            Normalization::None => Ok(Cow::Borrowed(value)),
+            Normalization::Trim => Ok(Cow::Borrowed(value.trim())),
+            Normalization::Email => {
+                let t = value.trim();
+                // Only ASCII without capitals is known to be its own lower case.
+                if t.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
+                    Ok(Cow::Owned(t.to_lowercase()))
+                } else {
+                    Ok(Cow::Borrowed(t))
+                }
+            }
+            Normalization::Phone => phone(value).map(Cow::Owned).ok_or_else(|| NotNormal {
                 value: value.to_string(),
             }),
         }
@@ -153,6 +168,21 @@ mod tests {
         assert_eq!(n.apply("  Ada@Example.COM ").unwrap(), "ada@example.com");
         assert_eq!(Normalization::Trim.apply(" X ").unwrap(), "X");
         assert_eq!(Normalization::None.apply(" X ").unwrap(), " X ");
+        // The borrowed form is the same text, copied only when it changes.
+        for raw in [
+            " ada@example.com",
+            "Ada@x.io",
+            "ÀDA@x.io",
+            "ǅ@x.io",
+            "a@x.io",
+        ] {
+            let form = n.form(raw).unwrap();
+            assert_eq!(form, raw.trim().to_lowercase(), "{raw}");
+            assert_eq!(
+                matches!(form, Cow::Borrowed(_)),
+                raw == "a@x.io" || raw.starts_with(' ')
+            );
+        }
     }
 
     #[test]

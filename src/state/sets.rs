@@ -7,6 +7,8 @@
 //! victim goes (fifo: the oldest; lifo: the newest, so a value added at the
 //! limit is dropped again).
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use super::cx::{list_body, set_pointer, set_tokens, Cx};
@@ -30,7 +32,7 @@ pub(crate) fn read(cx: &Cx, world: &World) -> SimOutcome {
                 Ok(k) => k,
                 Err(e) => return e,
             };
-            match owner.sets.get(set.slot).and_then(|e| e.get(key.as_str())) {
+            match owner.sets.get(set.slot).and_then(|e| e.get(&*key)) {
                 Some(values) if !values.is_empty() => {
                     let mut body = entry(cx, set, &key, values);
                     if let Some(id) = cx.prepared.schema {
@@ -80,7 +82,6 @@ pub(crate) fn write(cx: &Cx, world: &mut World) -> SimOutcome {
 
 /// `{idType: key, values: [...]}`, in the set's entry fields.
 fn entry(cx: &Cx, set: &ValueSet, key: &str, values: &[Box<str>]) -> Value {
-    let mut e = Value::Object(Map::new());
     let key = Value::String(key.to_string());
     let values = Value::Array(
         values
@@ -88,6 +89,15 @@ fn entry(cx: &Cx, set: &ValueSet, key: &str, values: &[Box<str>]) -> Value {
             .map(|v| Value::String(v.to_string()))
             .collect(),
     );
+    if let Some(shape) = &cx.prepared.entry_shape {
+        let mut e = shape.clone();
+        let mut fields = e.values_mut();
+        if let (Some(k), Some(v)) = (fields.next(), fields.next()) {
+            (*k, *v) = (key, values);
+        }
+        return Value::Object(e);
+    }
+    let mut e = Value::Object(Map::new());
     // The pointers split once at start (the set's own, should they be missing).
     match &cx.prepared.entry {
         Some((key_at, values_at)) => {
@@ -110,7 +120,11 @@ fn owner_name(cx: &Cx) -> String {
 }
 
 /// The key named by the path, checked against the body's when both name one.
-fn entry_key(cx: &Cx, set: &ValueSet, body_key: Option<&str>) -> Result<String, SimOutcome> {
+fn entry_key<'a>(
+    cx: &Cx<'a>,
+    set: &ValueSet,
+    body_key: Option<&str>,
+) -> Result<Cow<'a, str>, SimOutcome> {
     let from_path = cx.path_param(&set.key);
     let from_body = body_key.map(|p| cx.body_text(p)).transpose()?;
     match (from_path, from_body) {
@@ -118,8 +132,8 @@ fn entry_key(cx: &Cx, set: &ValueSet, body_key: Option<&str>) -> Result<String, 
             400,
             format!("the body names {} {b:?}, but the path names {p:?}; the path names the values changed", set.key),
         )),
-        (Some(k), _) => Ok(k.to_string()),
-        (None, Some(k)) => Ok(k.into_owned()),
+        (Some(k), _) => Ok(Cow::Borrowed(k)),
+        (None, Some(k)) => Ok(k),
         (None, None) => Err(SimOutcome::error(400, format!("no {} given", set.key))),
     }
 }
@@ -176,8 +190,8 @@ fn settings_for(set: &ValueSet, found: &Found, key: &str) -> Settings {
     set.settings.resolve(key, found.overrides.as_ref())
 }
 
-fn normalized(s: &Settings, value: &str, field: &str) -> Result<String, SimOutcome> {
-    s.normalization.apply(value).map_err(|e| {
+fn normalized<'v>(s: &Settings, value: &'v str, field: &str) -> Result<Cow<'v, str>, SimOutcome> {
+    s.normalization.form(value).map_err(|e| {
         SimOutcome::error(
             400,
             format!("{}: {e}", field.rsplit('/').next().unwrap_or(field)),
@@ -240,14 +254,12 @@ fn add(
     let s = settings_for(set, &found, &key);
     let value = normalized(&s, &raw, value_at)?;
     let current = owner.and_then(|o| o.sets.get(set.slot));
-    let present = current
-        .and_then(|e| e.get(key.as_str()))
-        .is_some_and(|vs| vs.iter().any(|v| v.as_ref() == value));
+    // The key's position and values, looked up once for the checks and the write.
+    let held = current.and_then(|e| e.get_full(&*key));
+    let present = held.is_some_and(|(_, _, vs)| vs.iter().any(|v| **v == *value));
+    let held_at = held.map(|(at, _, _)| at);
     let keys_held = current.map_or(0, Entries::len);
-    if !present
-        && current.is_none_or(|e| !e.contains_key(key.as_str()))
-        && keys_held >= set.max_keys
-    {
+    if !present && held_at.is_none() && keys_held >= set.max_keys {
         return Err(SimOutcome::error(
             400,
             format!(
@@ -291,20 +303,17 @@ fn add(
     if !present {
         let owner = owner_mut(cx, world, &found.walk, !found.exists)?;
         let entries = &mut owner.sets[set.slot];
-        // The key is copied only when it is new.
-        let at = match entries.get_index_of(key.as_str()) {
+        // The key is copied only when it is new (the entries are as the
+        // checks found them: nothing was written since).
+        let at = match held_at {
             Some(at) => at,
             // Most keys hold one value: start at one slot, not the default four.
-            None => {
-                entries
-                    .insert_full(key.as_str().into(), Vec::with_capacity(1))
-                    .0
-            }
+            None => entries.insert_full((*key).into(), Vec::with_capacity(1)).0,
         };
         let Some((_, values)) = entries.get_index_mut(at) else {
             return Err(SimOutcome::internal("a key just written is missing"));
         };
-        let added = push(values, value.as_str().into(), &s);
+        let added = push(values, (*value).into(), &s);
         owner.note(set.slot, &key, &value);
         world.counts.values = (world.counts.values + added.0).saturating_sub(added.1);
     }
@@ -330,14 +339,14 @@ fn change(
     let new = normalized(&s, &new_raw, new_at)?;
     let Some(values) = owner
         .and_then(|o| o.sets.get(set.slot))
-        .and_then(|e| e.get(key.as_str()))
+        .and_then(|e| e.get(&*key))
     else {
         return Err(SimOutcome::error(
             404,
             format!("{} has no {} values for {key}", owner_name(cx), set.name),
         ));
     };
-    let old = s.normalization.apply(&old_raw).ok();
+    let old = s.normalization.form(&old_raw).ok();
     let Some(pos) = old
         .as_deref()
         .and_then(|o| values.iter().position(|v| v.as_ref() == o))
@@ -351,7 +360,7 @@ fn change(
             ),
         ));
     };
-    if values.iter().any(|v| v.as_ref() == new) {
+    if values.iter().any(|v| **v == *new) {
         return Err(SimOutcome::error(
             409,
             format!(
@@ -376,10 +385,10 @@ fn change(
     }
     let owner = owner_mut(cx, world, &found.walk, false)?;
     if let Some(v) = owner.sets[set.slot]
-        .get_mut(key.as_str())
+        .get_mut(&*key)
         .and_then(|vs| vs.get_mut(pos))
     {
-        *v = new.as_str().into();
+        *v = (*new).into();
         owner.note(set.slot, &key, &new);
     }
     if let Some(other) = other {
@@ -404,7 +413,7 @@ fn remove(
         .is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let owner = owner_mut(cx, world, &found.walk, false)?;
     let entries = &mut owner.sets[set.slot];
-    let Some(values) = entries.get_mut(key.as_str()).filter(|v| !v.is_empty()) else {
+    let Some(values) = entries.get_mut(&*key).filter(|v| !v.is_empty()) else {
         return Err(SimOutcome::error(
             404,
             format!("{} has no {} values for {key}", owner_name(cx), set.name),
@@ -417,7 +426,7 @@ fn remove(
         1
     };
     if all || values.is_empty() {
-        entries.shift_remove(key.as_str());
+        entries.shift_remove(&*key);
     }
     world.counts.values = world.counts.values.saturating_sub(removed);
     Ok(SimOutcome::accepted(cx.plan))
