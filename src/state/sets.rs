@@ -158,9 +158,12 @@ fn locate<'w>(
     let walk = world.walk(cx.model, chain, &cx.keys);
     let (exists, owner) = match world.found(cx.model, chain, &walk, chain.len()) {
         Ok(owner) => (true, owner),
-        // The chain stops at its first absent item: everything below is missing.
         Err(Miss::Absent { .. })
-            if create && cx.may_make(chain.len(), chain.len() - walk.reached()) =>
+            if create
+                && cx.may_make(
+                    chain.len(),
+                    world.walk_would_make(cx.model, chain, &cx.keys, &walk),
+                ) =>
         {
             (false, None)
         }
@@ -290,7 +293,7 @@ fn add(
     let made = if found.exists {
         0
     } else {
-        cx.plan.chain.len() - found.walk.reached()
+        world.walk_would_make(cx.model, &cx.plan.chain, &cx.keys, &found.walk)
     };
     cx.admit(
         world.counts,

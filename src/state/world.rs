@@ -211,11 +211,6 @@ impl Walk {
             makeable,
         }
     }
-
-    /// Levels of the chain that exist (all of them when it reaches its end).
-    pub(crate) fn reached(&self) -> usize {
-        self.at.len()
-    }
 }
 
 /// Why a path does not lead to a live item.
@@ -422,6 +417,23 @@ impl World {
         Ok(None)
     }
 
+    /// [`World::would_make`] with `walk` known: the walk's count when it stopped
+    /// at a key missing from its map, else the full count (a merged item whose
+    /// merges reach no live item stops the walk, yet exists in its map).
+    pub(crate) fn walk_would_make(
+        &self,
+        model: &StateModel,
+        chain: &[usize],
+        keys: &[String],
+        walk: &Walk,
+    ) -> usize {
+        match (&walk.miss, walk.makeable) {
+            (None, _) => 0,
+            (Some(_), true) => chain.len() - walk.at.len(),
+            (Some(_), false) => self.would_make(model, chain, keys),
+        }
+    }
+
     /// How many items a `find_mut(.., create: true)` would make.
     pub(crate) fn would_make(&self, model: &StateModel, chain: &[usize], keys: &[String]) -> usize {
         let mut at: Option<&Item> = None;
@@ -527,6 +539,7 @@ mod tests {
             ("live", Life::Live),
             ("gone", Life::Deleted),
             ("merged", Life::MergedInto("live".into())),
+            ("orphan", Life::MergedInto("gone".into())),
         ] {
             let mut p = Item::new(&model, profile);
             p.life = life;
@@ -537,7 +550,7 @@ mod tests {
         dead.life = Life::Deleted;
         world.roots[store].insert("dead".into(), dead);
         for s in ["s", "dead", "none"] {
-            for p in ["live", "gone", "merged", "none"] {
+            for p in ["live", "gone", "merged", "orphan", "none"] {
                 let keys = [s.to_string(), p.to_string()];
                 let walk = world.walk(&model, &chain, &keys);
                 for depth in 0..=2 {
@@ -552,7 +565,7 @@ mod tests {
                 let reached = world.find(&model, &chain, &keys).is_ok();
                 if !reached && matches!(walk.miss, Some(Miss::Absent { .. })) {
                     assert_eq!(
-                        chain.len() - walk.reached(),
+                        world.walk_would_make(&model, &chain, &keys, &walk),
                         world.would_make(&model, &chain, &keys),
                         "{s}/{p}"
                     );

@@ -304,3 +304,118 @@ operations:
     );
     assert_eq!(status(&c.call("putBook", &book, &[], Some(json!({})))), 404);
 }
+
+// A profile merged into one that is gone: a write to it answers as before
+// the one-pass walk (nothing is made below it, its rules still run).
+
+fn orphan_sim(implicit: bool, limits: crate::state::limits::Limits, seed: Option<&str>) -> Client {
+    let contract = crate::contract::Contract::from_text(
+        "c.yaml",
+        "\
+openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /s/{storeId}/p/{profileId}:
+    parameters:
+      - {name: storeId, in: path, required: true, schema: {type: string}}
+      - {name: profileId, in: path, required: true, schema: {type: string}}
+    delete:
+      operationId: deleteProfile
+      responses: {'204': {description: gone}, '308': {description: moved}, '404': {description: none}, '409': {description: busy}}
+  /s/{storeId}/p/{profileId}/ids:
+    parameters:
+      - {name: storeId, in: path, required: true, schema: {type: string}}
+      - {name: profileId, in: path, required: true, schema: {type: string}}
+    post:
+      operationId: addId
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, properties: {idType: {type: string}, value: {type: string}}}
+      responses: {'202': {description: ok}, '308': {description: moved}, '400': {description: bad}, '404': {description: none}, '409': {description: taken}}
+",
+    )
+    .unwrap();
+    let text = format!(
+        "\
+resources:
+  stores: {{key: storeId, implicit: true}}
+  profiles: {{parent: stores, key: profileId, implicit: {implicit}, redirect: {{read: 301, write: 308}}}}
+sets:
+  identifiers:
+    owner: profiles
+    key: idType
+    unique: merge
+    settings:
+      keys:
+        phone: {{normalization: phone}}
+operations:
+  addId: {{add: identifiers, key: /idType, value: /value}}
+  deleteProfile: {{delete: profiles}}
+"
+    );
+    let model = Arc::new(StateModel::from_text("m.yaml", &text, &contract).unwrap());
+    let seed = seed
+        .map(|s| crate::state::seed::Seed::from_text("seed.yaml", s, &contract, &model).unwrap());
+    Client::new(
+        Arc::new(contract),
+        model,
+        SimOptions {
+            limits,
+            seed,
+            ..SimOptions::default()
+        },
+    )
+}
+
+fn orphan_add(c: &Client, p: &str, id_type: &str, value: &str) -> crate::state::sim::SimOutcome {
+    c.call(
+        "addId",
+        &[("storeId", "s1"), ("profileId", p)],
+        &[],
+        Some(json!({"idType": id_type, "value": value})),
+    )
+}
+
+/// Implicit profiles: p2 merged into p1, p1 deleted; at the item limit an add
+/// to p2 was a 404 (nothing would be made), and must stay one.
+#[test]
+fn a_write_to_a_profile_merged_into_a_deleted_one_makes_nothing_at_the_limit() {
+    let limits = crate::state::limits::Limits {
+        max_items: 3,
+        ..crate::state::limits::Limits::default()
+    };
+    let c = orphan_sim(true, limits, None);
+    assert_eq!(status(&orphan_add(&c, "p1", "email", "a@x.io")), 202);
+    assert_eq!(status(&orphan_add(&c, "p2", "email", "a@x.io")), 202);
+    assert_eq!(
+        status(&c.call(
+            "deleteProfile",
+            &[("storeId", "s1"), ("profileId", "p1")],
+            &[],
+            None
+        )),
+        204
+    );
+    let out = orphan_add(&c, "p2", "email", "b@x.io");
+    assert_eq!(status(&out), 404, "{out:?}");
+}
+
+/// Non-implicit profiles (seeded): p2 merged into p1, p1 deleted (removed);
+/// an add of a bad phone to p2 was a 400 naming the rule.
+#[test]
+fn a_write_to_a_profile_merged_into_a_removed_one_still_checks_its_value() {
+    let seed = "stores:\n  s1:\n    profiles:\n      p1: {}\n      p2: {mergedInto: p1}\n";
+    let c = orphan_sim(false, crate::state::limits::Limits::default(), Some(seed));
+    assert_eq!(
+        status(&c.call(
+            "deleteProfile",
+            &[("storeId", "s1"), ("profileId", "p1")],
+            &[],
+            None
+        )),
+        204
+    );
+    let out = orphan_add(&c, "p2", "phone", "not a phone");
+    assert_eq!(status(&out), 400, "{out:?}");
+}
