@@ -285,37 +285,7 @@ impl World {
             }
             at = Some(live_of(item, items, *res, key)?);
         }
-        let (Some(first), true) = (chain.first(), chain.len() == keys.len()) else {
-            return Ok(None);
-        };
-        let counts = &mut self.counts;
-        let mut items = self
-            .roots
-            .get_mut(*first)
-            .ok_or_else(|| absent(*first, ""))?;
-        for (i, (res, key)) in chain.iter().zip(keys).enumerate() {
-            // One lookup per level: the position, else the new item's.
-            let at = match items.get_index_of(key.as_str()) {
-                Some(at) => at,
-                None => {
-                    counts.items += 1;
-                    items
-                        .insert_full(key.as_str().into(), Item::new(model, *res))
-                        .0
-                }
-            };
-            let (_, item) = items.get_index_mut(at).ok_or_else(|| absent(*res, key))?;
-            match chain.get(i + 1) {
-                None => return Ok(Some(item)),
-                Some(next) => {
-                    items = item
-                        .children
-                        .get_mut(model.resources[*next].slot)
-                        .ok_or_else(|| absent(*next, key))?;
-                }
-            }
-        }
-        Ok(None)
+        self.descend(model, chain, keys, &[])
     }
 
     /// Where `chain` leads, one lookup per level (see [`Walk`]).
@@ -385,6 +355,19 @@ impl World {
                 return Err(miss.clone());
             }
         }
+        self.descend(model, chain, keys, &walk.at)
+    }
+
+    /// Down the chain from its root, making what is missing (the callers have
+    /// judged it may be made): each level's position is `known`'s when a walk
+    /// found it, else looked up, else the new item's.
+    fn descend(
+        &mut self,
+        model: &StateModel,
+        chain: &[usize],
+        keys: &[String],
+        known: &[usize],
+    ) -> Result<Option<&mut Item>, Miss> {
         let (Some(first), true) = (chain.first(), chain.len() == keys.len()) else {
             return Ok(None);
         };
@@ -394,8 +377,13 @@ impl World {
             .get_mut(*first)
             .ok_or_else(|| absent(*first, ""))?;
         for (i, (res, key)) in chain.iter().zip(keys).enumerate() {
-            let at = match walk.at.get(i) {
-                Some(at) => *at,
+            // One lookup per level at most: the walk's, the map's, else the new item's.
+            let at = match known
+                .get(i)
+                .copied()
+                .or_else(|| items.get_index_of(key.as_str()))
+            {
+                Some(at) => at,
                 None => {
                     counts.items += 1;
                     items

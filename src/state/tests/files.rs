@@ -377,6 +377,17 @@ fn orphan_add(c: &Client, p: &str, id_type: &str, value: &str) -> crate::state::
     )
 }
 
+/// Deletes profile `p` of store s1 (a 204).
+fn orphan_delete(c: &Client, p: &str) {
+    let out = c.call(
+        "deleteProfile",
+        &[("storeId", "s1"), ("profileId", p)],
+        &[],
+        None,
+    );
+    assert_eq!(status(&out), 204, "{out:?}");
+}
+
 /// Implicit profiles: p2 merged into p1, p1 deleted; at the item limit an add
 /// to p2 was a 404 (nothing would be made), and must stay one.
 #[test]
@@ -388,15 +399,7 @@ fn a_write_to_a_profile_merged_into_a_deleted_one_makes_nothing_at_the_limit() {
     let c = orphan_sim(true, limits, None);
     assert_eq!(status(&orphan_add(&c, "p1", "email", "a@x.io")), 202);
     assert_eq!(status(&orphan_add(&c, "p2", "email", "a@x.io")), 202);
-    assert_eq!(
-        status(&c.call(
-            "deleteProfile",
-            &[("storeId", "s1"), ("profileId", "p1")],
-            &[],
-            None
-        )),
-        204
-    );
+    orphan_delete(&c, "p1");
     let out = orphan_add(&c, "p2", "email", "b@x.io");
     assert_eq!(status(&out), 404, "{out:?}");
 }
@@ -407,15 +410,7 @@ fn a_write_to_a_profile_merged_into_a_deleted_one_makes_nothing_at_the_limit() {
 fn a_write_to_a_profile_merged_into_a_removed_one_still_checks_its_value() {
     let seed = "stores:\n  s1:\n    profiles:\n      p1: {}\n      p2: {mergedInto: p1}\n";
     let c = orphan_sim(false, crate::state::limits::Limits::default(), Some(seed));
-    assert_eq!(
-        status(&c.call(
-            "deleteProfile",
-            &[("storeId", "s1"), ("profileId", "p1")],
-            &[],
-            None
-        )),
-        204
-    );
+    orphan_delete(&c, "p1");
     let out = orphan_add(&c, "p2", "phone", "not a phone");
     assert_eq!(status(&out), 400, "{out:?}");
 }
