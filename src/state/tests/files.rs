@@ -305,9 +305,9 @@ operations:
     assert_eq!(status(&c.call("putBook", &book, &[], Some(json!({})))), 404);
 }
 
-// A profile merged into one that is gone: a write to it answers as before
-// the one-pass walk (nothing is made below it, its rules still run).
-
+/// A simulation for a profile merged into one that is gone: a write to it
+/// answers as before the one-pass walk (nothing is made below it, its rules
+/// still run).
 fn orphan_sim(implicit: bool, limits: crate::state::limits::Limits, seed: Option<&str>) -> Client {
     let contract = crate::contract::Contract::from_text(
         "c.yaml",
