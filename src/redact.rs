@@ -37,7 +37,9 @@ impl<'a> Redactor<'a> {
     ) -> Redactor<'a> {
         let mut vars: Vec<(String, String, Finder<'static>)> = vars
             .iter()
-            .filter(|(_, v)| v.len() >= MIN_VAR_LEN)
+            // A value already hidden (a credential the target handed out) is
+            // not a variable's text: every `[redacted]` would become its name.
+            .filter(|(_, v)| v.len() >= MIN_VAR_LEN && v.as_str() != "[redacted]")
             .map(|(k, v)| (v.clone(), placeholder(k), Finder::new(v).into_owned()))
             .collect();
         vars.sort_by_key(|v| std::cmp::Reverse(v.0.len()));

@@ -10,6 +10,7 @@
 
 mod assert;
 mod gate;
+mod issued;
 mod request;
 pub(crate) mod run;
 pub(crate) mod step;

@@ -55,6 +55,8 @@ pub(crate) async fn run_scenario(
     // Captures that failed, by variable, so later steps can say why they skipped.
     let mut failed_captures: IndexMap<String, String> = IndexMap::new();
     let labels = step_labels(scenario.steps.iter().map(|s| s.phase));
+    // Credentials the target hands out (see [`super::issued`]).
+    let mut issued: Vec<String> = Vec::new();
     for (i, step) in scenario.steps.iter().enumerate() {
         let cleanup = step.phase == Phase::Cleanup;
         if !cleanup && stopped.is_none() {
@@ -73,7 +75,16 @@ pub(crate) async fn run_scenario(
             (false, Some(d)) => Some(d.saturating_duration_since(Instant::now())),
             _ => None,
         };
-        let result = run_step(cx, step, &labels[i], &mut vars, &mut failed_captures, limit).await;
+        let result = run_step(
+            cx,
+            step,
+            &labels[i],
+            &mut vars,
+            &mut failed_captures,
+            &mut issued,
+            limit,
+        )
+        .await;
         // A setup step that got what it expects has found its state: contract
         // checks on the answer are reported, but do not stop the setup. A
         // guard protects data (a cleanup's `removeAll`): any failure stops it,
@@ -99,6 +110,7 @@ pub(crate) async fn run_scenario(
         }
     }
     run.vars = vars;
+    super::issued::hide(&mut run, issued);
     run.duration_ms = started.elapsed().as_secs_f64() * 1e3;
     run
 }

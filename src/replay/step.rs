@@ -57,6 +57,7 @@ pub(crate) async fn run_step(
     label: &str,
     vars: &mut IndexMap<String, String>,
     failed_captures: &mut IndexMap<String, String>,
+    issued: &mut Vec<String>,
     limit: Option<Duration>,
 ) -> StepRun {
     let mut result = blank(cx.contract, step, "");
@@ -231,6 +232,8 @@ pub(crate) async fn run_step(
             }
         }
     }
+    // Credentials the answer hands out, hidden from the run's results at its end.
+    super::issued::from_answer(&body, || received.json().ok(), issued);
     // The parsed body is not held while its text is copied below.
     drop(received);
 
@@ -241,6 +244,9 @@ pub(crate) async fn run_step(
             .map(|(k, v)| {
                 // Reports keep every header except what hands out credentials.
                 let value = if crate::secrets::secret_response_header(k.as_str()) {
+                    if let Ok(v) = v.to_str() {
+                        super::issued::keep(v, issued);
+                    }
                     "[redacted]".to_string()
                 } else {
                     text(v.as_bytes())

@@ -469,3 +469,116 @@ paths:
         assert!(!text.contains(&long[..16]), "{text}");
     }
 }
+
+/// A target that hands out a token (`POST /oauth/token`, in its body and in an
+/// `X-Auth-Token` header) and echoes back, under plain names, whatever query
+/// and body it is sent.
+async fn issuer(
+    req: hyper::Request<hyper::body::Incoming>,
+) -> Result<hyper::Response<http_body_util::Full<bytes::Bytes>>, std::convert::Infallible> {
+    use http_body_util::BodyExt;
+    let token = "eyJhbGciOiJIUzI1NiJ9.issued-by-the-target.Qx7w";
+    let body = if req.uri().path() == "/oauth/token" {
+        format!(r#"{{"access_token":"{token}","token_type":"Bearer","expires_in":3600}}"#)
+    } else {
+        let query = req.uri().query().unwrap_or("").to_string();
+        let sent = req.into_body().collect().await.unwrap().to_bytes();
+        serde_json::json!({"query": query, "sent": String::from_utf8_lossy(&sent)}).to_string()
+    };
+    Ok(hyper::Response::builder()
+        .header("content-type", "application/json")
+        .header("x-auth-token", "header-issued-Zk93-credential")
+        .body(http_body_util::Full::new(bytes::Bytes::from(body)))
+        .unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_the_target_hands_out_are_hidden_from_every_result() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            tokio::spawn(async move {
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(
+                        hyper_util::rt::TokioIo::new(stream),
+                        hyper::service::service_fn(issuer),
+                    )
+                    .await;
+            });
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("issued.yaml");
+    // The token is captured under a plain name, sent back in a query and a
+    // body, and the last step fails so every report quotes its answer.
+    std::fs::write(
+        &scenario,
+        r#"name: issued
+steps:
+  - name: log in
+    outside_contract: true
+    request: {method: POST, path: /oauth/token}
+    expect: {status: 200}
+    capture:
+      grant: {body: /access_token}
+      fromHeader: {header: x-auth-token}
+  - name: use it
+    outside_contract: true
+    request:
+      method: POST
+      path: /echo
+      query: {t: "{{grant}}"}
+      body: {again: "{{grant}}", h: "{{fromHeader}}"}
+    expect:
+      status: 201
+      body:
+        /sent: {equals: "{{grant}}"}
+"#,
+    )
+    .unwrap();
+    let json = dir.path().join("report.json");
+    let junit = dir.path().join("report.xml");
+    let snaps = dir.path().join("snaps");
+    let mut cmd = crate::common::replay::replay();
+    cmd.args([
+        scenario.to_str().unwrap(),
+        "--target",
+        &base,
+        "--snapshots",
+        snaps.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    let run = crate::common::replay::run(cmd);
+    assert_eq!(run.code, Some(1), "{run}");
+    let everything = format!(
+        "{}{}{}{}{}",
+        run.stdout,
+        run.stderr,
+        std::fs::read_to_string(&json).unwrap(),
+        std::fs::read_to_string(&junit).unwrap(),
+        files_text(&snaps)
+    );
+    for form in [
+        "issued-by-the-target",
+        "header-issued-Zk93",
+        // URL-encoded forms keep these pieces whole.
+        "eyJhbGciOiJIUzI1NiJ9",
+    ] {
+        assert!(!everything.contains(form), "`{form}` leaked:\n{everything}");
+    }
+    // What is not a credential stays: the token's type, the echoed shape.
+    assert!(everything.contains("Bearer"), "{everything}");
+    assert!(everything.contains("[redacted]"), "{everything}");
+    // The run itself sent the real token (the echo shows it hidden where it
+    // came back), and said where it failed.
+    let snapshot = files_text(&snaps);
+    assert!(snapshot.contains("t=[redacted]"), "{snapshot}");
+    assert!(run.stdout.contains("got 200, expected 201"), "{run}");
+}
