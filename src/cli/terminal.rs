@@ -140,11 +140,17 @@ impl Painter {
         }
         if let Some(d) = &r.diff {
             for n in &d.noise {
+                if let Some((first, second)) = n.statuses {
+                    let _ = writeln!(
+                        out,
+                        "     no noise learned: step {} `{}`: the target answered {first}, then {second} (its first run changed what the second found), so the step is compared in full",
+                        n.step,
+                        printable(&n.name),
+                    );
+                    continue;
+                }
                 let mut what: Vec<String> = n.pointers.clone();
                 what.extend(n.headers.iter().map(|h| format!("header {h}")));
-                if n.status_varies {
-                    what.push("the status (step not compared)".into());
-                }
                 let _ = writeln!(
                     out,
                     "     learned noise: step {} `{}`: {}",

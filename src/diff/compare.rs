@@ -71,7 +71,23 @@ pub(super) fn learn(
             },
         ) = (&va, &vb)
         {
+            // Another status is another answer, not the same one with fresh
+            // values: typically the first run changed what the second found
+            // (a store it deleted). Nothing is learned from the step, and it is
+            // compared in full, so such a step is never silently passed over.
             n.status_varies = sa != sb;
+            if n.status_varies {
+                learned.push(LearnedNoise {
+                    step: labels[i].clone(),
+                    name: a.name.clone(),
+                    pointers: Vec::new(),
+                    headers: Vec::new(),
+                    status_varies: true,
+                    statuses: Some((*sa, *sb)),
+                });
+                noise.push(Noise::default());
+                continue;
+            }
             for (k, v) in ha {
                 if hb.iter().find(|(kb, _)| kb == k).map(|(_, vb)| vb) != Some(v) {
                     n.headers.push(k.clone());
@@ -87,13 +103,14 @@ pub(super) fn learn(
                     .collect();
             }
         }
-        if n.status_varies || !n.headers.is_empty() || !n.pointers.is_empty() {
+        if !n.headers.is_empty() || !n.pointers.is_empty() {
             learned.push(LearnedNoise {
                 step: labels[i].clone(),
                 name: a.name.clone(),
                 pointers: n.pointers.clone(),
                 headers: n.headers.clone(),
-                status_varies: n.status_varies,
+                status_varies: false,
+                statuses: None,
             });
         }
         noise.push(n);
@@ -151,7 +168,7 @@ pub(super) fn compare(
                 Class::ReferenceNonconformance
             });
         }
-        if !step.unstable && step.not_compared.is_none() {
+        if step.not_compared.is_none() {
             let headers = compared_headers(contract, t, &statuses(&[t, r]));
             let n = noise.get(i).unwrap_or(&none);
             let n = &mimeos_conventions(contract, r, sides, n);

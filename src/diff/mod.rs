@@ -110,7 +110,8 @@ pub struct StepDiff {
     pub differences: Vec<Difference>,
     /// Unified diff, `-` reference and `+` target (empty when they agree).
     pub diff: String,
-    /// The target's status varied between its own two runs: not compared.
+    /// The target's status varied between its own two runs (`--learn-noise`):
+    /// nothing was learned for the step, and it is compared in full.
     pub unstable: bool,
     /// Why the step was not compared (it was not sent to one side).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -129,8 +130,12 @@ pub struct LearnedNoise {
     pub pointers: Vec<String>,
     /// Headers that differed.
     pub headers: Vec<String>,
-    /// The status differed: the step is not compared.
+    /// The status differed, so nothing was learned: the step is compared in
+    /// full (the first run usually changed what the second found).
     pub status_varies: bool,
+    /// The target's statuses in its first and second runs, when they differed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statuses: Option<(u16, u16)>,
 }
 
 /// One scenario against both sides. See [`run_differential`] for an example.

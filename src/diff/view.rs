@@ -44,7 +44,8 @@ pub(super) enum Body {
 pub(super) struct Noise {
     pub(super) pointers: Vec<String>,
     pub(super) headers: Vec<String>,
-    /// The status itself varies: the step is not compared at all.
+    /// The status itself varies: nothing is learned (the pointers and headers
+    /// stay empty) and the step is compared in full.
     pub(super) status_varies: bool,
 }
 

@@ -654,3 +654,65 @@ async fn an_implementations_own_operation_ids_do_not_churn_its_snapshots() {
     assert_eq!(again.code, Some(0), "{again}");
     assert!(again.stdout.contains("snapshots: 1 matched"), "{again}");
 }
+
+/// `--learn-noise` on a scenario that can run only once (it deletes its
+/// store): the target's second run gets 404s where the first got 202 and 200.
+/// Those steps teach nothing and are compared in full, so a difference in
+/// them is still found (the target keeps an email's case; the model lowers it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_step_whose_status_differs_between_the_targets_runs_is_still_compared() {
+    let imp = deviant::start(Mode::KeepsCase, auth()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "once.yaml",
+        "name: once
+vars:
+  storeId: {mock: mem_store_01jq8m3f7c2v9w4x6y5z0a1b2c}
+  profileId: {mock: mem_profile_01jq8m3f7c2v9w4x6y5z0a1b2d}
+steps:
+  - name: add
+    request:
+      method: POST
+      path: /v1/Stores/{{storeId}}/Profiles/{{profileId}}/Identifiers
+      body: {idType: email, value: \"Alan@Example.com\"}
+    expect: {status: [202, 404]}
+  - name: read
+    request:
+      method: GET
+      path: /v1/Stores/{{storeId}}/Profiles/{{profileId}}/Identifiers/email
+    expect: {status: [200, 404]}
+    retry: {every: 100ms, for: 5s}
+  - name: delete the store
+    request: {method: DELETE, path: \"/v1/ControlPlane/Stores/{{storeId}}\"}
+    expect: {status: [202, 404]}
+",
+    );
+    let out = differential_async(
+        file,
+        imp.url.clone(),
+        VARS[..2].to_vec(),
+        vec!["--learn-noise"],
+    )
+    .await;
+    let run = &out.run;
+    assert_eq!(run.code, Some(1), "{run}");
+    assert!(
+        run.stdout.contains(
+            "no noise learned: step 2 `read`: the target answered 200, then 404 (its first run changed what the second found), so the step is compared in full"
+        ),
+        "{run}"
+    );
+    assert!(
+        run.stdout.contains("step 2 `read`: behaviour difference"),
+        "{run}"
+    );
+    assert_eq!(count(&out.json, "behaviour_difference"), 1, "{run}");
+    let noise = &out.json["scenarios"][0]["diff"]["noise"];
+    assert_eq!(
+        noise[1]["statuses"],
+        serde_json::json!([200, 404]),
+        "{noise:#}"
+    );
+    assert_eq!(noise[1]["status_varies"], true, "{noise:#}");
+}
