@@ -202,6 +202,7 @@ function start(options) {
     });
   });
 
+  const prefix = adminPrefix(args);
   return ready.then((url) => {
     // A forgotten stop() must not keep the test runner waiting.
     child.unref();
@@ -211,6 +212,19 @@ function start(options) {
     return {
       url,
       pid: child.pid,
+      adminUrl: url + prefix,
+      // The control endpoints: every session's journal, the default session's
+      // state, and a reset of everything (see session() for one session's).
+      ...controls(url + prefix),
+      /** The verdict so far (`GET /__admin/verdict`): the whole run's, all sessions. */
+      verdict: () => admin(url + prefix, 'GET', '/verdict'),
+      /** One session: the headers that put a request in it, and the calls above scoped to it. */
+      session(name) {
+        if (typeof name !== 'string' || !name.trim()) {
+          throw new TypeError('mimeo: a session needs a non-empty name');
+        }
+        return { name, headers: { 'X-Mimeo-Session': name }, ...controls(url + prefix, name) };
+      },
       /** Stops the mock (SIGTERM, then SIGKILL after `grace` ms); resolves with its exit. */
       stop(grace = 5_000) {
         if (exited) return Promise.resolve(exited);
@@ -224,4 +238,107 @@ function start(options) {
   });
 }
 
-module.exports = { startMock, binaryPath, serveArgs };
+/** `--admin-prefix` as given in the serve arguments (the last one), else `/__admin`. */
+function adminPrefix(args) {
+  let prefix = '/__admin';
+  for (let i = 0; i < args.length; i++) {
+    const arg = String(args[i]);
+    if (arg === '--admin-prefix' && i + 1 < args.length) prefix = String(args[++i]);
+    else if (arg.startsWith('--admin-prefix=')) prefix = arg.slice('--admin-prefix='.length);
+  }
+  // mimeo drops trailing slashes too.
+  return prefix.replace(/\/+$/, '');
+}
+
+/** An admin call that got a non-2xx answer (or one that is not JSON). */
+class MimeoAdminError extends Error {
+  constructor(method, url, status, body, text) {
+    const detail = body && typeof body.message === 'string'
+      ? body.message + (Array.isArray(body.errors) ? `: ${body.errors.join('; ')}` : '')
+      : `${text.slice(0, 500) || '(no body)'}${status >= 200 && status < 300 ? ' (not JSON)' : ''}`;
+    super(`mimeo: ${method} ${url} answered ${status}: ${detail}`);
+    this.name = 'MimeoAdminError';
+    this.status = status;
+    /** The server's `mimeo_error` (`invalid-pattern`, `not-stateful`, ...), if it gave one. */
+    this.kind = body?.mimeo_error;
+    this.body = body ?? text;
+  }
+}
+
+/** One call of a control endpoint; resolves with its JSON answer. */
+async function admin(base, method, path, { query, body } = {}) {
+  const url = new URL(base + path);
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value === undefined || value === null) continue;
+    // `since` as a Date: epoch milliseconds, which the journal takes.
+    url.searchParams.set(key, value instanceof Date ? String(value.getTime()) : String(value));
+  }
+  const res = await fetch(url, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    // A wedged mock fails the call instead of hanging the test.
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await res.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  if (!res.ok || json === undefined) throw new MimeoAdminError(method, url.href, res.status, json, text);
+  return json;
+}
+
+/**
+ * The journal, state and reset calls, for every session (`session` undefined)
+ * or scoped to one: each is one request to the endpoint README.md describes.
+ */
+function controls(base, session) {
+  const call = (method, path, options) => admin(base, method, path, options);
+  // Scoped calls name the session in the query or the pattern, as the
+  // endpoints take it (`?session=`, a pattern's `session`).
+  const scoped = session === undefined ? {} : { session };
+  // A scoped call names its own session; another one is a mistake, not a filter.
+  const own = (given) => {
+    if (session !== undefined && given?.session !== undefined && given.session !== session) {
+      throw new TypeError(`mimeo: session ${JSON.stringify(session)} was given session ${JSON.stringify(given.session)}`);
+    }
+    return { ...given, ...scoped };
+  };
+  // The journal answers 200 with nothing when it is off (--no-journal): an
+  // empty list there would pass any "sent nothing" check, so it is an error.
+  const entries = (answer, path) => {
+    if (answer.requestJournalDisabled) {
+      throw new MimeoAdminError('GET', base + path, 200, { message: 'the request journal is disabled (--no-journal)' }, '');
+    }
+    return answer.requests;
+  };
+  // Async functions, so a bad argument rejects as a failed call does.
+  return {
+    /** Starts over (state, rule sequences, chaos draws, journal entries): this session, or every session. */
+    reset: async () => {
+      await call('POST', '/reset', { query: session === undefined ? { all: true } : scoped });
+    },
+    /** The state (`GET /state`): this session's, or the default session's. */
+    state: async () => call('GET', '/state', { query: scoped }),
+    /** Replaces the state (`PUT /state`); rejects with every problem when the model refuses it. */
+    setState: async (state) => {
+      await call('PUT', '/state', { query: scoped, body: state });
+    },
+    /** Journal entries, newest first, with `GET /requests`' filters. */
+    requests: async (filters) => entries(await call('GET', '/requests', { query: own(filters) }), '/requests'),
+    /** Requests no operation serves (`GET /requests/unmatched`), with the same filters. */
+    unmatched: async (filters) =>
+      entries(await call('GET', '/requests/unmatched', { query: own(filters) }), '/requests/unmatched'),
+    /** How many journal entries a request pattern matches (`POST /requests/count`). */
+    count: async (pattern) => (await call('POST', '/requests/count', { body: own(pattern) })).count,
+    /** The journal entries a request pattern matches, newest first (`POST /requests/find`). */
+    find: async (pattern) => (await call('POST', '/requests/find', { body: own(pattern) })).requests,
+    /** Clears the journal (`DELETE /requests`): this session's entries, or all; resolves with how many went. */
+    clearRequests: async () => (await call('DELETE', '/requests', { query: scoped })).removed,
+  };
+}
+
+module.exports = { startMock, binaryPath, serveArgs, MimeoAdminError };

@@ -1,6 +1,6 @@
-// The `mimeo` npm package itself: the bin shim, MIMEO_BINARY, and startMock's
-// readiness, failure and stop behaviour, with the binary from the platform
-// package npm installed.
+// The `mimeo` npm package itself: the bin shim, MIMEO_BINARY, startMock's
+// readiness, failure and stop behaviour, and the Mock's control calls, with
+// the binary from the platform package npm installed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { startMock, binaryPath, serveArgs } from 'mimeo';
+import { startMock, binaryPath, serveArgs, MimeoAdminError } from 'mimeo';
 
 const require = createRequire(import.meta.url);
 const shim = path.join(process.cwd(), 'node_modules', '.bin', 'mimeo');
@@ -164,3 +164,126 @@ function alive(pid) {
     return true;
   }
 }
+
+const STORE = 'mem_store_00000000000000000000000001';
+const PROFILE = 'mem_profile_00000000000000000000000001';
+const IDENTIFIERS = `/v1/Stores/${STORE}/Profiles/${PROFILE}/Identifiers`;
+const AUTHORIZATION = `Basic ${Buffer.from('AC00000000000000000000000000000001:token').toString('base64')}`;
+const holding = (idType, value) => ({ stores: { [STORE]: { profiles: { [PROFILE]: { identifiers: { [idType]: [value] } } } } } });
+
+test('the control calls see and shape two sessions through the real endpoints', async (t) => {
+  const mock = await startMock({ stateful: true, quiet: true });
+  t.after(() => mock.stop());
+  assert.equal(mock.adminUrl, `${mock.url}/__admin`);
+  const a = mock.session('team-a');
+  const b = mock.session('team-b');
+  assert.equal(a.name, 'team-a');
+  assert.deepEqual(a.headers, { 'X-Mimeo-Session': 'team-a' });
+  assert.throws(() => mock.session(' '), TypeError);
+  const send = (session, method, path, body) =>
+    fetch(mock.url + path, {
+      method,
+      headers: { ...session.headers, authorization: AUTHORIZATION, 'content-type': 'application/json' },
+      body: body && JSON.stringify(body),
+    });
+  assert.equal((await send(a, 'POST', IDENTIFIERS, { idType: 'email', value: 'ada@example.com' })).status, 202);
+  assert.equal((await send(b, 'POST', IDENTIFIERS, { idType: 'phone', value: '+15551234567' })).status, 202);
+  assert.equal((await send(b, 'GET', '/v1/Nowhere')).status, 404);
+
+  // The journal: newest first, every session, filtered by the endpoint.
+  const all = await mock.requests();
+  assert.deepEqual(all.map((e) => [e.session, e.request.method, e.status]), [
+    ['team-b', 'GET', 404],
+    ['team-b', 'POST', 202],
+    ['team-a', 'POST', 202],
+  ]);
+  assert.deepEqual((await mock.requests({ session: 'team-a' })).map((e) => e.id), [all[2].id]);
+  assert.deepEqual((await a.requests()).map((e) => e.request.body), ['{"idType":"email","value":"ada@example.com"}']);
+  assert.equal((await b.requests()).length, 2);
+  assert.equal((await mock.requests({ operation: 'CreateProfileIdentifier' })).length, 2);
+  assert.equal((await mock.requests({ limit: 1 }))[0].id, all[0].id);
+  assert.equal((await b.requests({ unmatched: true })).length, 1);
+  await assert.rejects(a.requests({ session: 'team-b' }), TypeError);
+  assert.deepEqual((await mock.unmatched()).map((e) => e.request.url), ['/v1/Nowhere']);
+  assert.deepEqual(await a.unmatched(), []);
+  await new Promise((r) => setTimeout(r, 5));
+  const since = new Date();
+  assert.deepEqual(await mock.requests({ since }), []);
+  assert.equal((await send(a, 'GET', `${IDENTIFIERS}/email`)).status, 200);
+  assert.deepEqual((await mock.requests({ since })).map((e) => e.request.method), ['GET']);
+
+  // Request patterns, scoped or not.
+  assert.equal(await mock.count(), 4);
+  assert.equal(await mock.count({ method: 'POST' }), 2);
+  assert.equal(await a.count({ method: 'POST' }), 1);
+  assert.equal(await mock.count({ bodyPatterns: [{ jsonPointer: '/idType', equalTo: 'phone' }] }), 1);
+  assert.deepEqual((await b.find({ method: 'POST' })).map((e) => JSON.parse(e.request.body).value), ['+15551234567']);
+  assert.deepEqual(await a.find({ method: 'DELETE' }), []);
+
+  // State: each session's own; the Mock's is the default session's.
+  assert.deepEqual(await a.state(), holding('email', 'ada@example.com'));
+  assert.deepEqual(await b.state(), holding('phone', '+15551234567'));
+  assert.deepEqual(await mock.state(), {});
+  const c = mock.session('team-c');
+  await c.setState(holding('email', 'grace@example.com'));
+  assert.deepEqual(await c.state(), holding('email', 'grace@example.com'));
+  const read = await send(c, 'GET', `${IDENTIFIERS}/email`);
+  assert.deepEqual((await read.json()).values, ['grace@example.com']);
+
+  // Resetting one session empties it (state and journal) and leaves the others.
+  await a.reset();
+  assert.deepEqual(await a.state(), {});
+  assert.deepEqual(await a.requests(), []);
+  assert.deepEqual(await b.state(), holding('phone', '+15551234567'));
+  assert.equal((await b.requests()).length, 2);
+  assert.equal(await b.clearRequests(), 2);
+  assert.deepEqual(await b.requests(), []);
+  assert.deepEqual(await b.state(), holding('phone', '+15551234567'), 'clearing the journal keeps the state');
+  assert.equal((await mock.requests()).length, 1);
+
+  // The verdict counts the whole run, whatever the journal holds now.
+  const verdict = await mock.verdict();
+  assert.equal(verdict.requests, 5);
+  assert.equal(verdict.operations.find((o) => o.operationId === 'CreateProfileIdentifier').calls, 2);
+  assert.equal(verdict.unmatched.calls, 1);
+
+  // A refused call rejects with the server's status and message.
+  await assert.rejects(mock.count({ sesion: 'team-a' }), (e) => {
+    assert.ok(e instanceof MimeoAdminError);
+    assert.equal(e.status, 400);
+    assert.equal(e.kind, 'invalid-pattern');
+    assert.match(e.message, /POST http:\/\/\S+\/__admin\/requests\/count answered 400: .*unknown field `sesion`/);
+    return true;
+  });
+  await assert.rejects(mock.requests({ bogus: 1 }), (e) => e.status === 400 && /unknown query parameter `bogus`/.test(e.message));
+  await assert.rejects(c.setState({ stores: 5 }), (e) => {
+    assert.equal(e.status, 400);
+    assert.equal(e.kind, 'invalid-state');
+    assert.match(e.message, /the state was refused: state: at #\/stores/);
+    return true;
+  });
+  assert.deepEqual(await c.state(), holding('email', 'grace@example.com'), 'a refused state changes nothing');
+
+  // The Mock's reset is every session's.
+  await mock.reset();
+  assert.deepEqual(await b.state(), {});
+  assert.deepEqual(await c.state(), {});
+  assert.deepEqual(await mock.requests(), []);
+});
+
+test('the control calls follow --admin-prefix and fail loudly where there is nothing', async (t) => {
+  const mock = await startMock({ args: ['--admin-prefix', '/_ctl/', '--no-journal'] });
+  t.after(() => mock.stop());
+  assert.equal(mock.adminUrl, `${mock.url}/_ctl`);
+  assert.equal((await mock.verdict()).tool, 'mimeo serve');
+  await assert.rejects(mock.state(), (e) => e.status === 404 && e.kind === 'not-stateful');
+  await assert.rejects(mock.requests(), /answered 200: the request journal is disabled/);
+  await assert.rejects(mock.count(), (e) => e.status === 409 && e.kind === 'journal-disabled');
+  const other = await startMock({ stateful: true, args: ['--admin-prefix=/ops'] });
+  t.after(() => other.stop());
+  assert.equal(other.adminUrl, `${other.url}/ops`);
+  assert.deepEqual(await other.session('x').state(), {});
+  // Under the default prefix there is no control endpoint (the contract's 404).
+  const res = await fetch(`${other.url}/__admin/state`);
+  assert.equal(res.status, 404);
+});
