@@ -102,6 +102,25 @@ def _kill_running() -> None:
         process.wait()
 
 
+def _disown_in_child() -> None:
+    """In a child made by os.fork() (multiprocessing's fork start method): the
+    mocks are the parent's. The child closes its copy of their input pipes, or
+    a mock would live as long as the child does after the parent closed its
+    side (--stop-on-stdin-close waits for every writer); and it forgets them,
+    so its own exit does not try to kill them. (stdout and stderr are left
+    alone: the parent's reader threads may have held their locks at the fork.)"""
+    for process in list(_running):
+        if process.stdin is not None:
+            with contextlib.suppress(OSError, ValueError):
+                process.stdin.close()
+    _running.clear()
+
+
+# Once per module (a second import does not run this again).
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_disown_in_child)
+
+
 def _close(process: subprocess.Popen, readers) -> None:
     """Closes the pipes of a mock that has exited, once their readers are done
     (an unclosed pipe is a ResourceWarning, an error under strict settings)."""

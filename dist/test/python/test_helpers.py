@@ -191,3 +191,34 @@ def test_a_mock_never_stopped_dies_with_the_interpreter():
         time.sleep(0.1)
     os.kill(pid, 9)
     raise AssertionError(f"mimeo (pid {pid}) outlived the interpreter")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork on this platform")
+def test_a_forked_child_does_not_keep_the_mock_alive():
+    # --stop-on-stdin-close waits for every writer of the mock's input: a child
+    # made by os.fork() (multiprocessing's fork start method) must not hold one.
+    import warnings
+
+    mock = mimeo_mock.Mock.start()
+    try:
+        with warnings.catch_warnings():
+            # (Python 3.12 warns about forking a process that has threads.)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            child = os.fork()
+        if child == 0:
+            try:
+                time.sleep(30)
+            finally:
+                os._exit(0)
+        try:
+            mock.process.stdin.close()
+            try:
+                mock.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                raise AssertionError("the mock outlived its parent's input pipe while a forked child held a copy")
+            assert os.waitpid(child, os.WNOHANG) == (0, 0), "the child was still sleeping"
+        finally:
+            os.kill(child, 9)
+            os.waitpid(child, 0)
+    finally:
+        mock.stop()
