@@ -5,6 +5,11 @@ readiness line (``mimeo: listening on URL``) and yields a ``Mock`` with its
 ``url``; leaving the ``with`` block stops it. The pytest fixture ``mimeo_mock``
 (``mimeo_mock.pytest_plugin``, registered as a pytest plugin by the wheel)
 does the same around one test.
+
+The ``Mock`` also calls the control endpoints: ``requests()``, ``count()``,
+``find()``, ``unmatched()``, ``clear_requests()``, ``state()``,
+``set_state()``, ``reset()``, ``verdict()``; and ``session(name)`` gives the
+headers that put a request in a session and the same calls scoped to it.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ from __future__ import annotations
 import atexit
 import collections
 import contextlib
+import datetime
+import json
 import os
 import queue
 import re
@@ -19,16 +26,37 @@ import shutil
 import subprocess
 import sysconfig
 import threading
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
-from typing import Iterator, Mapping, Optional, Sequence
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Union
 
-__all__ = ["Mock", "MimeoError", "binary_path", "serve_args", "start_mock"]
+__all__ = ["Mock", "MimeoAdminError", "MimeoError", "Session", "binary_path", "serve_args", "start_mock"]
 
 READY = re.compile(r"^mimeo: listening on (http://\S+)$")
 
 
 class MimeoError(RuntimeError):
     """mimeo could not be found, or did not start."""
+
+
+class MimeoAdminError(MimeoError):
+    """An admin call answered with a non-2xx status (or with something that is
+    not JSON): ``status``, the server's ``kind`` (its ``mimeo_error``, such as
+    ``invalid-pattern``) and ``body`` (its JSON, else its text)."""
+
+    def __init__(self, method: str, url: str, status: int, body: Any, text: str):
+        if isinstance(body, dict) and isinstance(body.get("message"), str):
+            detail = body["message"]
+            if isinstance(body.get("errors"), list):
+                detail += ": " + "; ".join(map(str, body["errors"]))
+        else:
+            detail = (text[:500] or "(no body)") + (" (not JSON)" if 200 <= status < 300 else "")
+        super().__init__(f"mimeo: {method} {url} answered {status}: {detail}")
+        self.status = status
+        self.kind: Optional[str] = body.get("mimeo_error") if isinstance(body, dict) else None
+        self.body = body if body is not None else text
 
 
 def binary_path() -> str:
@@ -90,6 +118,166 @@ def serve_args(
     return out + list(args)
 
 
+def _admin_prefix(args: Sequence[str]) -> str:
+    """``--admin-prefix`` as given in the serve arguments (the last one), else ``/__admin``."""
+    prefix = "/__admin"
+    args = [str(a) for a in args]
+    for i, arg in enumerate(args):
+        if arg == "--admin-prefix" and i + 1 < len(args):
+            prefix = args[i + 1]
+        elif arg.startswith("--admin-prefix="):
+            prefix = arg[len("--admin-prefix="):]
+    # mimeo drops trailing slashes too.
+    return prefix.rstrip("/")
+
+
+# The mock is this machine's own process: no HTTP(S)_PROXY from the environment
+# stands between a test and it.
+_direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def _admin(base: str, method: str, path: str, query: Optional[Mapping[str, Any]] = None, body: Any = None) -> Any:
+    """One call of a control endpoint; its JSON answer, or MimeoAdminError."""
+    url = base + path
+    params = {k: _query_value(v) for k, v in (query or {}).items() if v is not None}
+    if params:
+        url += "?" + urllib.parse.urlencode(params)
+    data = None if body is None else json.dumps(body).encode()
+    headers = {} if body is None else {"Content-Type": "application/json"}
+    req = urllib.request.Request(url, data=data, method=method, headers=headers)
+    try:
+        # A wedged mock fails the call instead of hanging the test.
+        with _direct.open(req, timeout=30) as res:
+            status, text = res.status, res.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as e:
+        with e:
+            status, text = e.code, e.read().decode("utf-8", "replace")
+    try:
+        answer = json.loads(text)
+    except ValueError:
+        raise MimeoAdminError(method, url, status, None, text) from None
+    if not 200 <= status < 300:
+        raise MimeoAdminError(method, url, status, answer, text)
+    return answer
+
+
+def _query_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    # ``since`` as a datetime: epoch milliseconds, which the journal takes
+    # (a naive one is local time, as datetime.timestamp() reads it).
+    if isinstance(value, datetime.datetime):
+        return str(int(value.timestamp() * 1000))
+    return str(value)
+
+
+Since = Union[datetime.datetime, int, str]
+"""``since``: a datetime, epoch milliseconds, or RFC 3339 text."""
+
+
+class _Controls:
+    """The journal, state and reset calls, each one request to the endpoint
+    README.md describes: for every session (``_session`` None) or one."""
+
+    _admin_url: str
+    _session: Optional[str] = None
+
+    def _call(self, method: str, path: str, query: Optional[Mapping[str, Any]] = None, body: Any = None) -> Any:
+        return _admin(self._admin_url, method, path, query, body)
+
+    def _scoped(self) -> Dict[str, str]:
+        # Scoped calls name the session as the endpoints take it (``?session=``).
+        return {} if self._session is None else {"session": self._session}
+
+    def _own(self, given: Mapping[str, Any]) -> Dict[str, Any]:
+        # A scoped call names its own session; another one is a mistake, not a filter.
+        other = given.get("session")
+        if self._session is not None and other is not None and other != self._session:
+            raise ValueError(f"mimeo: session {self._session!r} was given session {other!r}")
+        return {**given, **self._scoped()}
+
+    def _entries(self, answer: Dict[str, Any], path: str) -> List[Dict[str, Any]]:
+        # The journal answers 200 with nothing when it is off (--no-journal): an
+        # empty list there would pass any "sent nothing" check, so it is an error.
+        if answer.get("requestJournalDisabled"):
+            raise MimeoAdminError(
+                "GET", self._admin_url + path, 200, {"message": "the request journal is disabled (--no-journal)"}, ""
+            )
+        return answer["requests"]
+
+    def reset(self) -> None:
+        """``POST /__admin/reset``: state, rule sequences, chaos draws and journal
+        entries start over (a Mock's: every session's; a Session's: its own)."""
+        self._call("POST", "/reset", {"all": True} if self._session is None else self._scoped())
+
+    def state(self) -> Dict[str, Any]:
+        """``GET /__admin/state``: a Session's state, or a Mock's default session's."""
+        return self._call("GET", "/state", self._scoped())
+
+    def set_state(self, state: Mapping[str, Any]) -> None:
+        """``PUT /__admin/state``: replaces the state; MimeoAdminError (400, every
+        problem) when the model refuses it."""
+        self._call("PUT", "/state", self._scoped(), dict(state))
+
+    def requests(
+        self,
+        *,
+        since: Optional[Since] = None,
+        limit: Optional[int] = None,
+        session: Optional[str] = None,
+        operation: Optional[str] = None,
+        unmatched: Optional[bool] = None,
+        invalid: Optional[bool] = None,
+    ) -> List[Dict[str, Any]]:
+        """``GET /__admin/requests``: journal entries, newest first, with its filters
+        (``operation``: an operationId or ``METHOD /template``)."""
+        filters = dict(since=since, limit=limit, session=session, operation=operation, unmatched=unmatched, invalid=invalid)
+        return self._entries(self._call("GET", "/requests", self._own(filters)), "/requests")
+
+    def unmatched(
+        self,
+        *,
+        since: Optional[Since] = None,
+        limit: Optional[int] = None,
+        session: Optional[str] = None,
+        operation: Optional[str] = None,
+        invalid: Optional[bool] = None,
+    ) -> List[Dict[str, Any]]:
+        """``GET /__admin/requests/unmatched``: requests no operation serves, newest first."""
+        filters = dict(since=since, limit=limit, session=session, operation=operation, invalid=invalid)
+        return self._entries(self._call("GET", "/requests/unmatched", self._own(filters)), "/requests/unmatched")
+
+    def count(self, pattern: Optional[Mapping[str, Any]] = None) -> int:
+        """``POST /__admin/requests/count``: how many entries a request pattern
+        (WireMock's fields: ``method``, ``urlPath``, ``headers``, ``bodyPatterns``, ...) matches."""
+        return self._call("POST", "/requests/count", body=self._own(pattern or {}))["count"]
+
+    def find(self, pattern: Optional[Mapping[str, Any]] = None) -> List[Dict[str, Any]]:
+        """``POST /__admin/requests/find``: the entries a request pattern matches, newest first."""
+        return self._call("POST", "/requests/find", body=self._own(pattern or {}))["requests"]
+
+    def clear_requests(self) -> int:
+        """``DELETE /__admin/requests``: clears the journal (a Session's: its own
+        entries); how many entries went."""
+        return self._call("DELETE", "/requests", self._scoped())["removed"]
+
+
+class Session(_Controls):
+    """One session of a mock (``X-Mimeo-Session``): send ``headers`` with the
+    client's requests; the control calls act on this session alone."""
+
+    def __init__(self, admin_url: str, name: str):
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError("mimeo: a session needs a non-empty name")
+        self._admin_url = admin_url
+        self._session = name
+        self.name = name
+        self.headers: Dict[str, str] = {"X-Mimeo-Session": name}
+
+    def __repr__(self) -> str:
+        return f"<mimeo session {self.name!r} at {self._admin_url}>"
+
+
 # Mocks still running when the interpreter exits are killed, so a test run
 # that never stopped one (or dropped its Mock) does not leave a server behind.
 _running: "set[subprocess.Popen]" = set()
@@ -135,13 +323,20 @@ def _close(process: subprocess.Popen, readers) -> None:
                 pipe.close()
 
 
-class Mock:
-    """A running ``mimeo serve``: ``url``, ``pid``, ``stop()``, ``log()``."""
+class Mock(_Controls):
+    """A running ``mimeo serve``: ``url``, ``pid``, ``stop()``, ``log()``; the
+    control calls for every session (``state()``: the default session's),
+    ``verdict()``, and ``session(name)`` for one session."""
 
-    def __init__(self, process: subprocess.Popen, url: str, stderr: collections.deque, readers):
+    def __init__(
+        self, process: subprocess.Popen, url: str, stderr: collections.deque, readers, admin_prefix: str = "/__admin"
+    ):
         self.process = process
         self.url = url
         self.pid = process.pid
+        #: The control endpoints' base (``--admin-prefix`` in ``args`` is followed).
+        self.admin_url = url + admin_prefix
+        self._admin_url = self.admin_url
         self._stderr = stderr
         self._readers = readers
 
@@ -207,7 +402,7 @@ class Mock:
             _running.discard(process)
             _close(process, readers)
             raise MimeoError(f"mimeo serve exited (status {code}) before listening\n" + "\n".join(stderr))
-        return cls(process, url, stderr, readers)
+        return cls(process, url, stderr, readers, _admin_prefix(command))
 
     def stop(self, grace: float = 5.0) -> int:
         """Stops the mock (SIGTERM, then SIGKILL after ``grace`` seconds); its exit status."""
@@ -225,6 +420,14 @@ class Mock:
     def log(self) -> list:
         """The last lines the mock wrote on stderr (one per request)."""
         return list(self._stderr)
+
+    def verdict(self) -> Dict[str, Any]:
+        """``GET /__admin/verdict``: the verdict of the whole run so far (every session)."""
+        return self._call("GET", "/verdict")
+
+    def session(self, name: str) -> Session:
+        """A session by name: its ``headers``, and the control calls scoped to it."""
+        return Session(self.admin_url, name)
 
     def __repr__(self) -> str:
         return f"<mimeo mock {self.url} pid {self.pid}>"

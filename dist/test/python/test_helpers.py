@@ -1,8 +1,9 @@
 """The mimeo-mock wheel itself: the `mimeo` command it installs, where the
-module finds the binary, MIMEO_BINARY, and start_mock's readiness, failure and
-stop behaviour."""
+module finds the binary, MIMEO_BINARY, start_mock's readiness, failure and
+stop behaviour, and the Mock's control calls."""
 
 import base64
+import datetime
 import json
 import os
 import re
@@ -11,13 +12,14 @@ import subprocess
 import sys
 import sysconfig
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
 import mimeo_mock
-from mimeo_mock import MimeoError, start_mock
+from mimeo_mock import MimeoAdminError, MimeoError, start_mock
 
 IDENTIFIER = (
     "/v1/Stores/mem_store_00000000000000000000000000"
@@ -191,6 +193,148 @@ def test_a_mock_never_stopped_dies_with_the_interpreter():
         time.sleep(0.1)
     os.kill(pid, 9)
     raise AssertionError(f"mimeo (pid {pid}) outlived the interpreter")
+
+
+STORE = "mem_store_00000000000000000000000001"
+PROFILE = "mem_profile_00000000000000000000000001"
+IDENTIFIERS = f"/v1/Stores/{STORE}/Profiles/{PROFILE}/Identifiers"
+AUTHORIZATION = "Basic " + base64.b64encode(b"AC00000000000000000000000000000001:token").decode()
+
+
+def holding(id_type, value):
+    return {"stores": {STORE: {"profiles": {PROFILE: {"identifiers": {id_type: [value]}}}}}}
+
+
+def send(mock, session, method, path, body=None):
+    """A client's request in `session`; its status and JSON answer."""
+    headers = {**session.headers, "Authorization": AUTHORIZATION, "Content-Type": "application/json"}
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(mock.url + path, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=5) as res:
+            return res.status, json.load(res)
+    except urllib.error.HTTPError as e:
+        with e:
+            return e.code, None
+
+
+@pytest.mark.mimeo(stateful=True, quiet=True)
+def test_the_control_calls_see_and_shape_two_sessions(mimeo_mock):
+    mock = mimeo_mock
+    assert mock.admin_url == mock.url + "/__admin"
+    a, b = mock.session("team-a"), mock.session("team-b")
+    assert a.name == "team-a"
+    assert a.headers == {"X-Mimeo-Session": "team-a"}
+    with pytest.raises(ValueError):
+        mock.session(" ")
+    assert send(mock, a, "POST", IDENTIFIERS, {"idType": "email", "value": "ada@example.com"})[0] == 202
+    assert send(mock, b, "POST", IDENTIFIERS, {"idType": "phone", "value": "+15551234567"})[0] == 202
+    assert send(mock, b, "GET", "/v1/Nowhere")[0] == 404
+
+    # The journal: newest first, every session, filtered by the endpoint.
+    entries = mock.requests()
+    assert [(e["session"], e["request"]["method"], e["status"]) for e in entries] == [
+        ("team-b", "GET", 404),
+        ("team-b", "POST", 202),
+        ("team-a", "POST", 202),
+    ]
+    assert [e["id"] for e in mock.requests(session="team-a")] == [entries[2]["id"]]
+    assert [e["request"]["body"] for e in a.requests()] == ['{"idType": "email", "value": "ada@example.com"}']
+    assert len(b.requests()) == 2
+    assert len(mock.requests(operation="CreateProfileIdentifier")) == 2
+    assert mock.requests(limit=1)[0]["id"] == entries[0]["id"]
+    assert len(b.requests(unmatched=True)) == 1
+    with pytest.raises(ValueError):
+        a.requests(session="team-b")
+    assert [e["request"]["url"] for e in mock.unmatched()] == ["/v1/Nowhere"]
+    assert a.unmatched() == []
+    time.sleep(0.005)
+    since = datetime.datetime.now()  # naive: local time
+    assert mock.requests(since=since) == []
+    assert send(mock, a, "GET", IDENTIFIERS + "/email")[0] == 200
+    assert [e["request"]["method"] for e in mock.requests(since=since)] == ["GET"]
+    assert len(mock.requests(since=since.astimezone(datetime.timezone.utc))) == 1
+    # Epoch milliseconds and RFC 3339 text go to the endpoint as they are.
+    assert len(mock.requests(since=int(since.timestamp() * 1000))) == 1
+    assert len(mock.requests(since=since.astimezone().isoformat())) == 1
+
+    # Request patterns, scoped or not.
+    assert mock.count() == 4
+    assert mock.count({"method": "POST"}) == 2
+    assert a.count({"method": "POST"}) == 1
+    assert mock.count({"bodyPatterns": [{"jsonPointer": "/idType", "equalTo": "phone"}]}) == 1
+    assert [json.loads(e["request"]["body"])["value"] for e in b.find({"method": "POST"})] == ["+15551234567"]
+    assert a.find({"method": "DELETE"}) == []
+
+    # State: each session's own; the Mock's is the default session's.
+    assert a.state() == holding("email", "ada@example.com")
+    assert b.state() == holding("phone", "+15551234567")
+    assert mock.state() == {}
+    c = mock.session("team-c")
+    c.set_state(holding("email", "grace@example.com"))
+    assert c.state() == holding("email", "grace@example.com")
+    assert send(mock, c, "GET", IDENTIFIERS + "/email")[1]["values"] == ["grace@example.com"]
+
+    # Resetting one session empties it (state and journal) and leaves the others.
+    a.reset()
+    assert a.state() == {}
+    assert a.requests() == []
+    assert b.state() == holding("phone", "+15551234567")
+    assert len(b.requests()) == 2
+    assert b.clear_requests() == 2
+    assert b.requests() == []
+    assert b.state() == holding("phone", "+15551234567"), "clearing the journal keeps the state"
+    assert len(mock.requests()) == 1
+
+    # The verdict counts the whole run, whatever the journal holds now.
+    verdict = mock.verdict()
+    assert verdict["requests"] == 5
+    create = next(o for o in verdict["operations"] if o["operationId"] == "CreateProfileIdentifier")
+    assert create["calls"] == 2
+    assert verdict["unmatched"]["calls"] == 1
+
+    # A refused call raises with the server's status and message.
+    with pytest.raises(MimeoAdminError) as refused:
+        mock.count({"sesion": "team-a"})
+    assert refused.value.status == 400
+    assert refused.value.kind == "invalid-pattern"
+    assert re.search(r"POST http://\S+/__admin/requests/count answered 400: .*unknown field `sesion`", str(refused.value))
+    # Filters go to the endpoint as given: a bad value is the server's 400.
+    with pytest.raises(MimeoAdminError, match="since=`yesterday` is not a time") as refused:
+        mock.requests(since="yesterday")
+    assert refused.value.status == 400
+    with pytest.raises(MimeoAdminError, match=r"the state was refused: state: at #/stores") as refused:
+        c.set_state({"stores": 5})
+    assert (refused.value.status, refused.value.kind) == (400, "invalid-state")
+    assert c.state() == holding("email", "grace@example.com"), "a refused state changes nothing"
+
+    # The Mock's reset is every session's.
+    mock.reset()
+    assert b.state() == {}
+    assert c.state() == {}
+    assert mock.requests() == []
+
+
+def test_the_control_calls_follow_the_admin_prefix_and_fail_loudly_where_there_is_nothing():
+    with start_mock(args=["--admin-prefix", "/_ctl/", "--no-journal"]) as mock:
+        assert mock.admin_url == mock.url + "/_ctl"
+        assert mock.verdict()["tool"] == "mimeo serve"
+        with pytest.raises(MimeoAdminError) as refused:
+            mock.state()
+        assert (refused.value.status, refused.value.kind) == (404, "not-stateful")
+        with pytest.raises(MimeoAdminError, match="answered 200: the request journal is disabled"):
+            mock.requests()
+        with pytest.raises(MimeoAdminError) as refused:
+            mock.count()
+        assert (refused.value.status, refused.value.kind) == (409, "journal-disabled")
+    with start_mock(stateful=True, args=["--admin-prefix=/ops"]) as mock:
+        assert mock.admin_url == mock.url + "/ops"
+        assert mock.session("x").state() == {}
+        # Under the default prefix there is no control endpoint (the contract's 404).
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(mock.url + "/__admin/state", timeout=5)
+        err.value.close()
+        assert err.value.code == 404
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork on this platform")
