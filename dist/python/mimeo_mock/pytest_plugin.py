@@ -7,6 +7,9 @@ from indirect parametrization::
     def test_client(mimeo_mock):
         client = make_client(base_url=mimeo_mock.url)
 
+The fixture is a ``Mock``: ``mimeo_mock.requests()``, ``.count(pattern)``,
+``.state()``, ``.session(name)`` and the other control calls are there too.
+
 A mock that exits with a failing status (``args=["--fail-on-violation"]`` and a
 request that broke the contract) fails the test at teardown, unless the test
 stopped it itself (``mimeo_mock.stop()`` returned the status to it).
