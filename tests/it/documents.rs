@@ -1311,3 +1311,47 @@ paths:
     assert_eq!(r.status, 503, "{:?}", r.body);
     running.stop();
 }
+
+/// Two places holding the same uncompilable schema share one validator: a
+/// request to the second must not read as if the first place were checked.
+#[tokio::test]
+async fn a_shared_uncompilable_schema_is_reported_as_the_one_here() {
+    let text = std::fs::read_to_string("tests/fixtures/uncompilable.yaml")
+        .unwrap()
+        .replace(
+            "components:",
+            "  /others:
+    post:
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                name: { $ref: \"#/components/schemas/Name\" }
+      responses:
+        \"204\":
+          description: stored
+components:",
+        );
+    let c = Arc::new(Contract::from_text("shared.yaml", &text).expect("loads"));
+    let server = serve(&c).await;
+    let r = send(
+        &server.url(),
+        "POST",
+        "/others",
+        &[],
+        Some(r#"{"name": "a"}"#),
+    )
+    .await;
+    assert_eq!(r.status, 500, "{:?}", r.body);
+    let text = String::from_utf8_lossy(&r.body);
+    assert!(
+        text.contains("the contract's schema here cannot be compiled")
+            && text.contains(
+                "it is written the same at #/paths/~1things/post/requestBody/content/application~1json/schema and elsewhere"
+            ),
+        "{text}"
+    );
+}

@@ -22,6 +22,8 @@ use crate::support::pointer;
 pub(crate) struct SchemaBuilder {
     sources: Vec<Source>,
     locations: Vec<String>,
+    /// By id: whether another place registered the same schema too.
+    shared: Vec<bool>,
     /// Ids by a hash of the schema's text: schemas with the same text share one.
     by_text: HashMap<u64, Vec<SchemaId>>,
     /// The JSON Schema the schemas are written in.
@@ -59,12 +61,14 @@ impl SchemaBuilder {
         let hash = text_hash(schema);
         if let Some(ids) = self.by_text.get(&hash) {
             if let Some(&id) = ids.iter().find(|&&id| self.source(document, id) == schema) {
+                self.shared[id.0] = true;
                 return id;
             }
         }
         let id = SchemaId(self.sources.len());
         self.sources.push(Source::At(pointer::split(location)));
         self.locations.push(location.to_string());
+        self.shared.push(false);
         self.by_text.entry(hash).or_default().push(id);
         id
     }
@@ -75,6 +79,7 @@ impl SchemaBuilder {
         let id = SchemaId(self.sources.len());
         self.sources.push(Source::Own(schema.clone()));
         self.locations.push(location.to_string());
+        self.shared.push(false);
         id
     }
 
@@ -161,6 +166,7 @@ impl SchemaBuilder {
             resolved: self.sources.iter().map(|_| OnceLock::new()).collect(),
             sources: self.sources,
             locations: self.locations,
+            shared: self.shared,
             document,
             registry,
             fanouts,

@@ -113,8 +113,12 @@ pub(crate) struct Schemas {
     refused: Mutex<Vec<String>>,
     /// The converted schema at each id, for generating values and reading limits.
     sources: Vec<Source>,
-    /// Where each schema came from in the document (its JSON pointer).
+    /// Where each schema came from in the document (its JSON pointer): the
+    /// first place, when several hold the same schema.
     locations: Vec<String>,
+    /// By id: whether several places hold the schema (a message about one of
+    /// them must not read as if the first place were the one checked).
+    shared: Vec<bool>,
     /// By id, once asked: where its `$ref`s lead (`None`: nowhere the pointer
     /// walk reaches). Checking an answer starts there every time.
     resolved: Vec<OnceLock<Option<Tokens>>>,
@@ -443,10 +447,17 @@ impl Schemas {
                 [SchemaViolation {
                     pointer: String::new(),
                     rule: UNCOMPILABLE.into(),
-                    message: format!(
-                        "cannot be checked: the contract's schema at #{} cannot be compiled ({why})",
-                        self.location(id)
-                    ),
+                    message: if self.shared[id.0] {
+                        format!(
+                            "cannot be checked: the contract's schema here cannot be compiled ({why}); it is written the same at #{} and elsewhere",
+                            self.location(id)
+                        )
+                    } else {
+                        format!(
+                            "cannot be checked: the contract's schema at #{} cannot be compiled ({why})",
+                            self.location(id)
+                        )
+                    },
                 }],
                 MAX_LISTED,
             ),
