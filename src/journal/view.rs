@@ -142,9 +142,11 @@ impl RequestViolation {
     }
 }
 
-/// Why the mock answered as it did.
+/// Why the mock answered as it did. New reasons, and new details of a
+/// reason, come as the mock learns to say more: match with a `_` arm and `..`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Reason {
     /// The operation's default answer.
     Default,
@@ -154,6 +156,7 @@ pub enum Reason {
         asked: String,
     },
     /// A server-side rule chose it.
+    #[non_exhaustive]
     Rule {
         /// The rule, as written.
         rule: String,
