@@ -85,7 +85,11 @@ pub(super) fn learn(
                     status_varies: true,
                     statuses: Some((*sa, *sb)),
                 });
-                noise.push(Noise::default());
+                // Marks the step `unstable`; it learned nothing to ignore.
+                noise.push(Noise {
+                    status_varies: true,
+                    ..Noise::default()
+                });
                 continue;
             }
             for (k, v) in ha {

@@ -56,7 +56,7 @@ pub(crate) async fn run_scenario(
     let mut failed_captures: IndexMap<String, String> = IndexMap::new();
     let labels = step_labels(scenario.steps.iter().map(|s| s.phase));
     // Credentials the target hands out (see [`super::issued`]).
-    let mut issued: Vec<String> = Vec::new();
+    let mut issued = super::issued::Issued::default();
     for (i, step) in scenario.steps.iter().enumerate() {
         let cleanup = step.phase == Phase::Cleanup;
         if !cleanup && stopped.is_none() {

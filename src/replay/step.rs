@@ -57,7 +57,7 @@ pub(crate) async fn run_step(
     label: &str,
     vars: &mut IndexMap<String, String>,
     failed_captures: &mut IndexMap<String, String>,
-    issued: &mut Vec<String>,
+    issued: &mut super::issued::Issued,
     limit: Option<Duration>,
 ) -> StepRun {
     let mut result = blank(cx.contract, step, "");
@@ -233,7 +233,7 @@ pub(crate) async fn run_step(
         }
     }
     // Credentials the answer hands out, hidden from the run's results at its end.
-    super::issued::from_answer(&body, || received.json().ok(), issued);
+    issued.from_answer(&headers, &body, received.json().ok());
     // The parsed body is not held while its text is copied below.
     drop(received);
 
@@ -244,9 +244,6 @@ pub(crate) async fn run_step(
             .map(|(k, v)| {
                 // Reports keep every header except what hands out credentials.
                 let value = if crate::secrets::secret_response_header(k.as_str()) {
-                    if let Ok(v) = v.to_str() {
-                        super::issued::keep(v, issued);
-                    }
                     "[redacted]".to_string()
                 } else {
                     text(v.as_bytes())

@@ -470,24 +470,41 @@ paths:
     }
 }
 
-/// A target that hands out a token (`POST /oauth/token`, in its body and in an
-/// `X-Auth-Token` header) and echoes back, under plain names, whatever query
-/// and body it is sent.
+/// A target that hands out credentials every way a real one does: a JSON
+/// token (`POST /oauth/token`, with a short PIN beside data that is not
+/// secret), a credential header and a cookie, a form body (`POST /oauth/form`),
+/// an implicit grant's redirect (`GET /cb`); and echoes back, under plain
+/// names, whatever query and body it is sent.
 async fn issuer(
     req: hyper::Request<hyper::body::Incoming>,
 ) -> Result<hyper::Response<http_body_util::Full<bytes::Bytes>>, std::convert::Infallible> {
     use http_body_util::BodyExt;
     let token = "eyJhbGciOiJIUzI1NiJ9.issued-by-the-target.Qx7w";
-    let body = if req.uri().path() == "/oauth/token" {
-        format!(r#"{{"access_token":"{token}","token_type":"Bearer","expires_in":3600}}"#)
-    } else {
-        let query = req.uri().query().unwrap_or("").to_string();
-        let sent = req.into_body().collect().await.unwrap().to_bytes();
-        serde_json::json!({"query": query, "sent": String::from_utf8_lossy(&sent)}).to_string()
-    };
-    Ok(hyper::Response::builder()
+    let mut answer = hyper::Response::builder()
         .header("content-type", "application/json")
         .header("x-auth-token", "header-issued-Zk93-credential")
+        .header("set-cookie", "sid=ck-Value-91a2x; Path=/; HttpOnly");
+    let body = match req.uri().path() {
+        "/oauth/token" => format!(
+            r#"{{"access_token":"{token}","token_type":"Bearer","pin":"4821","key":"users/alice/profile","author":{{"email":"alice@example.com"}},"sessionId":"sess-visible-0001"}}"#
+        ),
+        "/oauth/form" => {
+            answer = answer.header("content-type", "application/x-www-form-urlencoded");
+            "access_token=form-Tok-12345&token_type=bearer".to_string()
+        }
+        "/cb" => {
+            answer = answer
+                .status(302)
+                .header("location", "/landing?state=ok#access_token=frag-Tok-7788&x=1");
+            String::new()
+        }
+        _ => {
+            let query = req.uri().query().unwrap_or("").to_string();
+            let sent = req.into_body().collect().await.unwrap().to_bytes();
+            serde_json::json!({"query": query, "sent": String::from_utf8_lossy(&sent)}).to_string()
+        }
+    };
+    Ok(answer
         .body(http_body_util::Full::new(bytes::Bytes::from(body)))
         .unwrap())
 }
@@ -526,13 +543,24 @@ steps:
     capture:
       grant: {body: /access_token}
       fromHeader: {header: x-auth-token}
+      cookie: {header: set-cookie}
+  - name: a form
+    outside_contract: true
+    request: {method: POST, path: /oauth/form}
+    expect: {status: 200}
+  - name: a redirect
+    outside_contract: true
+    request: {method: GET, path: /cb}
+    expect: {status: 302}
+    capture:
+      next: {header: location}
   - name: use it
     outside_contract: true
     request:
       method: POST
       path: /echo
       query: {t: "{{grant}}"}
-      body: {again: "{{grant}}", h: "{{fromHeader}}"}
+      body: {again: "{{grant}}", h: "{{fromHeader}}", c: "{{cookie}}", n: "{{next}}", pin: "4821"}
     expect:
       status: 201
       body:
@@ -570,15 +598,27 @@ steps:
         "header-issued-Zk93",
         // URL-encoded forms keep these pieces whole.
         "eyJhbGciOiJIUzI1NiJ9",
+        "ck-Value-91a2x",
+        "form-Tok-12345",
+        "frag-Tok-7788",
+        "4821",
     ] {
         assert!(!everything.contains(form), "`{form}` leaked:\n{everything}");
     }
-    // What is not a credential stays: the token's type, the echoed shape.
-    assert!(everything.contains("Bearer"), "{everything}");
+    // What is not a credential stays: the token's type, data whose names
+    // merely contain a credential's word.
+    for shown in [
+        "Bearer",
+        "users/alice/profile",
+        "alice@example.com",
+        "sess-visible-0001",
+    ] {
+        assert!(everything.contains(shown), "`{shown}` hidden:\n{everything}");
+    }
     assert!(everything.contains("[redacted]"), "{everything}");
-    // The run itself sent the real token (the echo shows it hidden where it
-    // came back), and said where it failed.
+    // The run itself sent the real token (the echo shows it where it came
+    // back, as the variable it was captured into), and said where it failed.
     let snapshot = files_text(&snaps);
-    assert!(snapshot.contains("t=[redacted]"), "{snapshot}");
+    assert!(snapshot.contains("t={{grant}}"), "{snapshot}");
     assert!(run.stdout.contains("got 200, expected 201"), "{run}");
 }

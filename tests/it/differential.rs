@@ -715,4 +715,6 @@ steps:
         "{noise:#}"
     );
     assert_eq!(noise[1]["status_varies"], true, "{noise:#}");
+    let steps = &out.json["scenarios"][0]["diff"]["steps"];
+    assert_eq!(steps[1]["unstable"], true, "{steps:#}");
 }
