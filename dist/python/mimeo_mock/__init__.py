@@ -309,9 +309,19 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_disown_in_child)
 
 
-def _close(process: subprocess.Popen, readers) -> None:
+def _close(process: subprocess.Popen, readers, owner: int) -> None:
     """Closes the pipes of a mock that has exited, once their readers are done
-    (an unclosed pipe is a ResourceWarning, an error under strict settings)."""
+    (an unclosed pipe is a ResourceWarning, an error under strict settings).
+
+    In a child made by os.fork() (not the ``owner`` process) only the child's
+    copy of the input pipe is closed: the reader threads are the parent's and
+    did not come along, and the locks of stdout and stderr they held at the
+    fork stay held in the child, so closing those would wait forever."""
+    if os.getpid() != owner:
+        if process.stdin is not None:
+            with contextlib.suppress(OSError, ValueError):
+                process.stdin.close()
+        return
     for thread in readers:
         thread.join(timeout=2)
     pipes = [process.stdin]
@@ -329,9 +339,17 @@ class Mock(_Controls):
     ``verdict()``, and ``session(name)`` for one session."""
 
     def __init__(
-        self, process: subprocess.Popen, url: str, stderr: collections.deque, readers, admin_prefix: str = "/__admin"
+        self,
+        process: subprocess.Popen,
+        url: str,
+        stderr: collections.deque,
+        readers,
+        admin_prefix: str = "/__admin",
+        owner: Optional[int] = None,
     ):
         self.process = process
+        # The process that started the mock: a child made by os.fork() is not.
+        self._owner = os.getpid() if owner is None else owner
         self.url = url
         self.pid = process.pid
         #: The control endpoints' base (``--admin-prefix`` in ``args`` is followed).
@@ -369,6 +387,7 @@ class Mock(_Controls):
             )
         except OSError as e:
             raise MimeoError(f"mimeo: cannot run {command[0]}: {e}") from e
+        owner = os.getpid()
         _running.add(process)
         stderr: collections.deque = collections.deque(maxlen=40)
         ready: "queue.Queue[Optional[str]]" = queue.Queue()
@@ -395,18 +414,26 @@ class Mock(_Controls):
             process.kill()
             process.wait()
             _running.discard(process)
-            _close(process, readers)
+            _close(process, readers, owner)
             raise MimeoError(f"mimeo: not listening after {timeout} s\n" + "\n".join(stderr)) from None
         if url is None:
             code = process.wait()
             _running.discard(process)
-            _close(process, readers)
+            _close(process, readers, owner)
             raise MimeoError(f"mimeo serve exited (status {code}) before listening\n" + "\n".join(stderr))
-        return cls(process, url, stderr, readers, _admin_prefix(command))
+        return cls(process, url, stderr, readers, _admin_prefix(command), owner)
 
-    def stop(self, grace: float = 5.0) -> int:
-        """Stops the mock (SIGTERM, then SIGKILL after ``grace`` seconds); its exit status."""
+    def stop(self, grace: float = 5.0) -> Optional[int]:
+        """Stops the mock (SIGTERM, then SIGKILL after ``grace`` seconds); its exit status.
+
+        In a child made by ``os.fork()`` (multiprocessing's fork start method)
+        the mock is the parent's: there stop(), and so the end of a ``with
+        start_mock()`` block, leaves it running (no signal, no wait), closes
+        only the child's copy of its input pipe, and returns None."""
         _running.discard(self.process)
+        if os.getpid() != self._owner:
+            _close(self.process, self._readers, self._owner)
+            return None
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -414,7 +441,7 @@ class Mock(_Controls):
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        _close(self.process, self._readers)
+        _close(self.process, self._readers, self._owner)
         return self.process.returncode
 
     def log(self) -> list:

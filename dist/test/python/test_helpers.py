@@ -366,3 +366,66 @@ def test_a_forked_child_does_not_keep_the_mock_alive():
             os.waitpid(child, 0)
     finally:
         mock.stop()
+
+
+def fork():
+    """os.fork(), without Python 3.12's warning about forking a process that has threads."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return os.fork()
+
+
+def wait_for_child(child, seconds=10):
+    """A forked child's exit status; a failure (and the child killed) if it is
+    still running after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        pid, status = os.waitpid(child, os.WNOHANG)
+        if pid:
+            return os.waitstatus_to_exitcode(status)
+        time.sleep(0.05)
+    os.kill(child, 9)
+    os.waitpid(child, 0)
+    raise AssertionError(f"the forked child was still running after {seconds} s (hung in the mock's stop())")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork on this platform")
+def test_stop_in_a_forked_child_returns_and_leaves_the_parents_mock_running():
+    # The child has none of the parent's reader threads, whose locks on stdout
+    # and stderr it inherited held: stop() there must not close those pipes,
+    # nor signal or wait for a process that is not its own.
+    with start_mock() as mock:
+        child = fork()
+        if child == 0:
+            code = 1
+            try:
+                code = 0 if mock.stop() is None else 2
+            finally:
+                os._exit(code)
+        assert wait_for_child(child) == 0, "stop() in the child raised (1) or returned a status (2)"
+        assert mock.process.poll() is None, "the child stopped the parent's mock"
+        assert mock.verdict()["tool"] == "mimeo serve"
+        assert mock.count() == 0
+    assert mock.process.returncode == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork on this platform")
+def test_a_forked_child_leaving_a_with_start_mock_block_leaves_the_mock_running():
+    child = None
+    try:
+        with start_mock() as mock:
+            child = fork()
+            if child != 0:
+                assert wait_for_child(child) == 0, "leaving the block in the child raised"
+                assert mock.process.poll() is None, "the child stopped the parent's mock"
+                assert mock.verdict()["tool"] == "mimeo serve"
+            # (The child leaves the block here: start_mock's exit calls stop().)
+    except BaseException:
+        if child == 0:
+            os._exit(1)
+        raise
+    if child == 0:
+        os._exit(0)
+    assert mock.process.returncode == 0
