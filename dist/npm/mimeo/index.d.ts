@@ -212,7 +212,13 @@ export interface Mock extends Controls {
   readonly pid: number;
   /** `GET /__admin/verdict`: the verdict of the whole run so far (every session). */
   verdict(): Promise<Verdict>;
-  /** A session by name: its headers, and the control calls scoped to it. */
+  /**
+   * A session by name: its headers, and the control calls scoped to it. The
+   * name is sent in the `X-Mimeo-Session` header, so it must be visible ASCII
+   * (0x21-0x7E) and spaces, not starting or ending with a space: another
+   * throws a TypeError (a header would carry it garbled, and the journal would
+   * keep its requests under another name).
+   */
   session(name: string): Session;
   /** Stops the mock: SIGTERM, then SIGKILL after `grace` ms (5000). */
   stop(grace?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;

@@ -220,9 +220,7 @@ function start(options) {
       verdict: () => admin(url + prefix, 'GET', '/verdict'),
       /** One session: the headers that put a request in it, and the calls above scoped to it. */
       session(name) {
-        if (typeof name !== 'string' || !name.trim()) {
-          throw new TypeError('mimeo: a session needs a non-empty name');
-        }
+        checkSessionName(name);
         return { name, headers: { 'X-Mimeo-Session': name }, ...controls(url + prefix, name) };
       },
       /** Stops the mock (SIGTERM, then SIGKILL after `grace` ms); resolves with its exit. */
@@ -236,6 +234,21 @@ function start(options) {
       log: () => stderr.slice(),
     };
   });
+}
+
+// A session name travels in the X-Mimeo-Session header: fetch sends a header
+// as latin-1 (and refuses anything above U+00FF) while the mock reads UTF-8 and
+// trims spaces, so only visible ASCII and inner spaces name the same session
+// in the header, the journal and the `?session=` query.
+const SESSION_NAME = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
+
+function checkSessionName(name) {
+  if (typeof name !== 'string' || !SESSION_NAME.test(name)) {
+    throw new TypeError(
+      'mimeo: a session name is sent in the X-Mimeo-Session header, so it must be visible ASCII (0x21-0x7E) ' +
+        `and spaces, not starting or ending with a space: ${typeof name === 'string' ? JSON.stringify(name) : typeof name} is not`,
+    );
+  }
 }
 
 /** `--admin-prefix` as given in the serve arguments (the last one), else `/__admin`. */

@@ -262,13 +262,29 @@ class _Controls:
         return self._call("DELETE", "/requests", self._scoped())["removed"]
 
 
+# A session name travels in the X-Mimeo-Session header: http.client sends a
+# header as latin-1 (and refuses anything above U+00FF) while the mock reads
+# UTF-8 and trims spaces, so only visible ASCII and inner spaces name the same
+# session in the header, the journal and the ``?session=`` query.
+_SESSION_NAME = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?")
+
+
+def _check_session_name(name: Any) -> None:
+    if not isinstance(name, str):
+        raise TypeError(f"mimeo: a session name is a str, not {type(name).__name__}")
+    if not _SESSION_NAME.fullmatch(name):
+        raise ValueError(
+            "mimeo: a session name is sent in the X-Mimeo-Session header, so it must be visible ASCII "
+            f"(0x21-0x7E) and spaces, not starting or ending with a space: {name!r} is not"
+        )
+
+
 class Session(_Controls):
     """One session of a mock (``X-Mimeo-Session``): send ``headers`` with the
     client's requests; the control calls act on this session alone."""
 
     def __init__(self, admin_url: str, name: str):
-        if not isinstance(name, str) or not name.strip():
-            raise ValueError("mimeo: a session needs a non-empty name")
+        _check_session_name(name)
         self._admin_url = admin_url
         self._session = name
         self.name = name
@@ -453,7 +469,11 @@ class Mock(_Controls):
         return self._call("GET", "/verdict")
 
     def session(self, name: str) -> Session:
-        """A session by name: its ``headers``, and the control calls scoped to it."""
+        """A session by name: its ``headers``, and the control calls scoped to it.
+
+        The name goes in a header: visible ASCII (0x21-0x7E) and spaces, not
+        starting or ending with a space; another raises ValueError (a name that
+        is not a str: TypeError)."""
         return Session(self.admin_url, name)
 
     def __repr__(self) -> str:

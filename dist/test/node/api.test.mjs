@@ -271,6 +271,25 @@ test('the control calls see and shape two sessions through the real endpoints', 
   assert.deepEqual(await mock.requests(), []);
 });
 
+test('a session name is visible ASCII, as the header carries it', async (t) => {
+  // fetch sends a header as latin-1 and the mock reads it as UTF-8: 'café'
+  // was journaled as 'caf\uFFFD' and its count() was 0, a false "sent nothing".
+  const mock = await startMock({ quiet: true });
+  t.after(() => mock.stop());
+  for (const bad of ['café', 'Ω', '会话', ' lead', 'trail ', 'tab\there', 'line\nbreak', 'del\x7f', '', ' ', 5, undefined]) {
+    assert.throws(
+      () => mock.session(bad),
+      (e) => e instanceof TypeError && /visible ASCII \(0x21-0x7E\) and spaces, not starting or ending with a space/.test(e.message),
+      JSON.stringify(bad),
+    );
+  }
+  const s = mock.session('team a/1 (ok)');
+  assert.equal((await fetch(`${mock.url}/v1/Nowhere`, { headers: s.headers })).status, 404);
+  assert.deepEqual((await mock.requests()).map((e) => e.session), ['team a/1 (ok)']);
+  assert.equal(await s.count(), 1);
+  assert.equal((await s.requests()).length, 1);
+});
+
 test('the control calls follow --admin-prefix and fail loudly where there is nothing', async (t) => {
   const mock = await startMock({ args: ['--admin-prefix', '/_ctl/', '--no-journal'] });
   t.after(() => mock.stop());

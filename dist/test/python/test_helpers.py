@@ -315,6 +315,26 @@ def test_the_control_calls_see_and_shape_two_sessions(mimeo_mock):
     assert mock.requests() == []
 
 
+def test_a_session_name_is_visible_ascii_as_the_header_carries_it():
+    # urllib sends a header as latin-1 and the mock reads it as UTF-8: "café"
+    # was journaled as "caf\ufffd" and its count() was 0, a false "sent nothing".
+    with start_mock(quiet=True) as mock:
+        for bad in ["café", "Ω", "会话", " lead", "trail ", "tab\there", "line\nbreak", "del\x7f", "", " "]:
+            with pytest.raises(ValueError, match=r"visible ASCII \(0x21-0x7E\) and spaces, not starting or ending with a space"):
+                mock.session(bad)
+        with pytest.raises(TypeError):
+            mock.session(5)
+        s = mock.session("team a/1 (ok)")
+        req = urllib.request.Request(mock.url + "/v1/Nowhere", headers=s.headers)
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(req, timeout=5)
+        err.value.close()
+        assert err.value.code == 404
+        assert [e["session"] for e in mock.requests()] == ["team a/1 (ok)"]
+        assert s.count() == 1
+        assert len(s.requests()) == 1
+
+
 def test_the_control_calls_follow_the_admin_prefix_and_fail_loudly_where_there_is_nothing():
     with start_mock(args=["--admin-prefix", "/_ctl/", "--no-journal"]) as mock:
         assert mock.admin_url == mock.url + "/_ctl"
