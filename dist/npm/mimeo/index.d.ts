@@ -159,12 +159,17 @@ export interface Verdict {
 /** A session's (or, with --stateful, the model's) state, as `GET /__admin/state` gives it. */
 export type MockState = Record<string, unknown>;
 
-/** An admin call answered with a non-2xx status (or with something that is not JSON). */
+/**
+ * An admin call answered with a non-2xx status (or with something that is not
+ * JSON). `requests()` and `unmatched()` of a mock started with `--no-journal`
+ * reject with it too: the mock's 200, and the `kind` the other journal calls
+ * get with its 409, `journal-disabled`.
+ */
 export class MimeoAdminError extends Error {
   readonly name: 'MimeoAdminError';
   /** The HTTP status. */
   readonly status: number;
-  /** The server's `mimeo_error` (`invalid-pattern`, `not-stateful`, `invalid-state`, ...), if it gave one. */
+  /** The server's `mimeo_error` (`invalid-pattern`, `not-stateful`, `invalid-state`, `journal-disabled`, ...), if it gave one. */
   readonly kind: string | undefined;
   /** The answer: its JSON (`message`, and `errors` for a refused state), else its text. */
   readonly body: unknown;

@@ -263,29 +263,39 @@ function adminPrefix(args) {
   return prefix.replace(/\/+$/, '');
 }
 
-/** An admin call that got a non-2xx answer (or one that is not JSON). */
+/**
+ * An admin call that got a non-2xx answer (or one that is not JSON), or an
+ * answer that holds nothing to give. `kind` and `detail`, when given, stand in
+ * for the server's own.
+ */
 class MimeoAdminError extends Error {
-  constructor(method, url, status, body, text) {
-    const detail = body && typeof body.message === 'string'
+  constructor(method, url, status, body, text, { kind, detail } = {}) {
+    detail ??= body && typeof body.message === 'string'
       ? body.message + (Array.isArray(body.errors) ? `: ${body.errors.join('; ')}` : '')
       : `${text.slice(0, 500) || '(no body)'}${status >= 200 && status < 300 ? ' (not JSON)' : ''}`;
     super(`mimeo: ${method} ${url} answered ${status}: ${detail}`);
     this.name = 'MimeoAdminError';
     this.status = status;
     /** The server's `mimeo_error` (`invalid-pattern`, `not-stateful`, ...), if it gave one. */
-    this.kind = body?.mimeo_error;
+    this.kind = kind ?? body?.mimeo_error;
     this.body = body ?? text;
   }
 }
 
-/** One call of a control endpoint; resolves with its JSON answer. */
-async function admin(base, method, path, { query, body } = {}) {
-  const url = new URL(base + path);
+/** An endpoint's URL with the given query parameters (those undefined or null left out). */
+function requestUrl(endpoint, query) {
+  const url = new URL(endpoint);
   for (const [key, value] of Object.entries(query ?? {})) {
     if (value === undefined || value === null) continue;
     // `since` as a Date: epoch milliseconds, which the journal takes.
     url.searchParams.set(key, value instanceof Date ? String(value.getTime()) : String(value));
   }
+  return url;
+}
+
+/** One call of a control endpoint; resolves with its JSON answer. */
+async function admin(base, method, path, { query, body } = {}) {
+  const url = requestUrl(base + path, query);
   const res = await fetch(url, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -321,10 +331,14 @@ function controls(base, session) {
     return { ...given, ...scoped };
   };
   // The journal answers 200 with nothing when it is off (--no-journal): an
-  // empty list there would pass any "sent nothing" check, so it is an error.
-  const entries = (answer, path) => {
+  // empty list there would pass any "sent nothing" check, so it is an error,
+  // of the kind the other journal calls get (with the mock's 409).
+  const entries = (answer, path, query) => {
     if (answer.requestJournalDisabled) {
-      throw new MimeoAdminError('GET', base + path, 200, { message: 'the request journal is disabled (--no-journal)' }, '');
+      throw new MimeoAdminError('GET', requestUrl(base + path, query).href, 200, answer, '', {
+        kind: 'journal-disabled',
+        detail: 'the request journal is disabled (--no-journal); nothing was kept',
+      });
     }
     return answer.requests;
   };
@@ -341,10 +355,15 @@ function controls(base, session) {
       await call('PUT', '/state', { query: scoped, body: state });
     },
     /** Journal entries, newest first, with `GET /requests`' filters. */
-    requests: async (filters) => entries(await call('GET', '/requests', { query: own(filters) }), '/requests'),
+    requests: async (filters) => {
+      const query = own(filters);
+      return entries(await call('GET', '/requests', { query }), '/requests', query);
+    },
     /** Requests no operation serves (`GET /requests/unmatched`), with the same filters. */
-    unmatched: async (filters) =>
-      entries(await call('GET', '/requests/unmatched', { query: own(filters) }), '/requests/unmatched'),
+    unmatched: async (filters) => {
+      const query = own(filters);
+      return entries(await call('GET', '/requests/unmatched', { query }), '/requests/unmatched', query);
+    },
     /** How many journal entries a request pattern matches (`POST /requests/count`). */
     count: async (pattern) => (await call('POST', '/requests/count', { body: own(pattern) })).count,
     /** The journal entries a request pattern matches, newest first (`POST /requests/find`). */

@@ -44,18 +44,37 @@ class MimeoError(RuntimeError):
 class MimeoAdminError(MimeoError):
     """An admin call answered with a non-2xx status (or with something that is
     not JSON): ``status``, the server's ``kind`` (its ``mimeo_error``, such as
-    ``invalid-pattern``) and ``body`` (its JSON, else its text)."""
+    ``invalid-pattern``) and ``body`` (its JSON, else its text).
 
-    def __init__(self, method: str, url: str, status: int, body: Any, text: str):
-        if isinstance(body, dict) and isinstance(body.get("message"), str):
-            detail = body["message"]
-            if isinstance(body.get("errors"), list):
-                detail += ": " + "; ".join(map(str, body["errors"]))
-        else:
-            detail = (text[:500] or "(no body)") + (" (not JSON)" if 200 <= status < 300 else "")
+    ``requests()`` and ``unmatched()`` of a mock started with ``--no-journal``
+    raise it too, with the mock's 200 and the ``kind`` the other journal calls
+    get with its 409: ``journal-disabled``."""
+
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        status: int,
+        body: Any,
+        text: str,
+        *,
+        kind: Optional[str] = None,
+        detail: Optional[str] = None,
+    ):
+        # ``kind`` and ``detail``, when given, stand in for the server's own
+        # (an answer that holds nothing to give).
+        if detail is None:
+            if isinstance(body, dict) and isinstance(body.get("message"), str):
+                detail = body["message"]
+                if isinstance(body.get("errors"), list):
+                    detail += ": " + "; ".join(map(str, body["errors"]))
+            else:
+                detail = (text[:500] or "(no body)") + (" (not JSON)" if 200 <= status < 300 else "")
         super().__init__(f"mimeo: {method} {url} answered {status}: {detail}")
         self.status = status
-        self.kind: Optional[str] = body.get("mimeo_error") if isinstance(body, dict) else None
+        if kind is None and isinstance(body, dict):
+            kind = body.get("mimeo_error")
+        self.kind: Optional[str] = kind
         self.body = body if body is not None else text
 
 
@@ -138,10 +157,7 @@ _direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 def _admin(base: str, method: str, path: str, query: Optional[Mapping[str, Any]] = None, body: Any = None) -> Any:
     """One call of a control endpoint; its JSON answer, or MimeoAdminError."""
-    url = base + path
-    params = {k: _query_value(v) for k, v in (query or {}).items() if v is not None}
-    if params:
-        url += "?" + urllib.parse.urlencode(params)
+    url = _url(base + path, query)
     data = None if body is None else json.dumps(body).encode()
     headers = {} if body is None else {"Content-Type": "application/json"}
     req = urllib.request.Request(url, data=data, method=method, headers=headers)
@@ -159,6 +175,12 @@ def _admin(base: str, method: str, path: str, query: Optional[Mapping[str, Any]]
     if not 200 <= status < 300:
         raise MimeoAdminError(method, url, status, answer, text)
     return answer
+
+
+def _url(endpoint: str, query: Optional[Mapping[str, Any]]) -> str:
+    """An endpoint's URL with the given query parameters (those None left out)."""
+    params = {k: _query_value(v) for k, v in (query or {}).items() if v is not None}
+    return endpoint + ("?" + urllib.parse.urlencode(params) if params else "")
 
 
 def _query_value(value: Any) -> str:
@@ -196,12 +218,20 @@ class _Controls:
             raise ValueError(f"mimeo: session {self._session!r} was given session {other!r}")
         return {**given, **self._scoped()}
 
-    def _entries(self, answer: Dict[str, Any], path: str) -> List[Dict[str, Any]]:
+    def _entries(self, path: str, query: Mapping[str, Any]) -> List[Dict[str, Any]]:
+        answer = self._call("GET", path, query)
         # The journal answers 200 with nothing when it is off (--no-journal): an
-        # empty list there would pass any "sent nothing" check, so it is an error.
+        # empty list there would pass any "sent nothing" check, so it is an
+        # error, of the kind the other journal calls get (with the mock's 409).
         if answer.get("requestJournalDisabled"):
             raise MimeoAdminError(
-                "GET", self._admin_url + path, 200, {"message": "the request journal is disabled (--no-journal)"}, ""
+                "GET",
+                _url(self._admin_url + path, query),
+                200,
+                answer,
+                "",
+                kind="journal-disabled",
+                detail="the request journal is disabled (--no-journal); nothing was kept",
             )
         return answer["requests"]
 
@@ -232,7 +262,7 @@ class _Controls:
         """``GET /__admin/requests``: journal entries, newest first, with its filters
         (``operation``: an operationId or ``METHOD /template``)."""
         filters = dict(since=since, limit=limit, session=session, operation=operation, unmatched=unmatched, invalid=invalid)
-        return self._entries(self._call("GET", "/requests", self._own(filters)), "/requests")
+        return self._entries("/requests", self._own(filters))
 
     def unmatched(
         self,
@@ -245,7 +275,7 @@ class _Controls:
     ) -> List[Dict[str, Any]]:
         """``GET /__admin/requests/unmatched``: requests no operation serves, newest first."""
         filters = dict(since=since, limit=limit, session=session, operation=operation, invalid=invalid)
-        return self._entries(self._call("GET", "/requests/unmatched", self._own(filters)), "/requests/unmatched")
+        return self._entries("/requests/unmatched", self._own(filters))
 
     def count(self, pattern: Optional[Mapping[str, Any]] = None) -> int:
         """``POST /__admin/requests/count``: how many entries a request pattern

@@ -296,8 +296,21 @@ test('the control calls follow --admin-prefix and fail loudly where there is not
   assert.equal(mock.adminUrl, `${mock.url}/_ctl`);
   assert.equal((await mock.verdict()).tool, 'mimeo serve');
   await assert.rejects(mock.state(), (e) => e.status === 404 && e.kind === 'not-stateful');
-  await assert.rejects(mock.requests(), /answered 200: the request journal is disabled/);
-  await assert.rejects(mock.count(), (e) => e.status === 409 && e.kind === 'journal-disabled');
+  // Every journal call says so with the same kind: the lists as the mock
+  // answered them (200, nothing kept), the others with its 409.
+  const disabled = (status) => (e) => {
+    assert.ok(e instanceof MimeoAdminError);
+    assert.equal(e.kind, 'journal-disabled');
+    assert.equal(e.status, status);
+    assert.match(e.message, new RegExp(`answered ${status}: the request journal is disabled \\(--no-journal\\)`));
+    return true;
+  };
+  await assert.rejects(mock.requests(), disabled(200));
+  await assert.rejects(mock.unmatched(), disabled(200));
+  await assert.rejects(mock.session('x').requests(), disabled(200));
+  await assert.rejects(mock.count(), disabled(409));
+  await assert.rejects(mock.find(), disabled(409));
+  await assert.rejects(mock.clearRequests(), disabled(409));
   const other = await startMock({ stateful: true, args: ['--admin-prefix=/ops'] });
   t.after(() => other.stop());
   assert.equal(other.adminUrl, `${other.url}/ops`);

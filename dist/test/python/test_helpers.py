@@ -342,11 +342,19 @@ def test_the_control_calls_follow_the_admin_prefix_and_fail_loudly_where_there_i
         with pytest.raises(MimeoAdminError) as refused:
             mock.state()
         assert (refused.value.status, refused.value.kind) == (404, "not-stateful")
-        with pytest.raises(MimeoAdminError, match="answered 200: the request journal is disabled"):
-            mock.requests()
-        with pytest.raises(MimeoAdminError) as refused:
-            mock.count()
-        assert (refused.value.status, refused.value.kind) == (409, "journal-disabled")
+        # Every journal call says so with the same kind: the lists as the mock
+        # answered them (200, nothing kept), the others with its 409.
+        for call, status in [
+            (mock.requests, 200),
+            (mock.unmatched, 200),
+            (mock.session("x").requests, 200),
+            (mock.count, 409),
+            (mock.find, 409),
+            (mock.clear_requests, 409),
+        ]:
+            with pytest.raises(MimeoAdminError, match=rf"answered {status}: the request journal is disabled \(--no-journal\)") as refused:
+                call()
+            assert (refused.value.status, refused.value.kind) == (status, "journal-disabled"), call
     with start_mock(stateful=True, args=["--admin-prefix=/ops"]) as mock:
         assert mock.admin_url == mock.url + "/ops"
         assert mock.session("x").state() == {}
