@@ -164,14 +164,20 @@ export type MockState = Record<string, unknown>;
  * JSON). `requests()` and `unmatched()` of a mock started with `--no-journal`
  * reject with it too: the mock's 200, and the `kind` the other journal calls
  * get with its 409, `journal-disabled`.
+ *
+ * A call that got no answer rejects with it as well: `status` 0, `kind`
+ * `unreachable`, `body` null, and a message naming the call, its URL and the
+ * cause (`the mock has exited (status 0)` after stop(), when nothing is sent;
+ * `connect ECONNREFUSED 127.0.0.1:41234`; nothing within 30 s). The error
+ * fetch gave is its `cause`.
  */
 export class MimeoAdminError extends Error {
   readonly name: 'MimeoAdminError';
-  /** The HTTP status. */
+  /** The HTTP status; 0 when no answer came. */
   readonly status: number;
-  /** The server's `mimeo_error` (`invalid-pattern`, `not-stateful`, `invalid-state`, `journal-disabled`, ...), if it gave one. */
+  /** The server's `mimeo_error` (`invalid-pattern`, `not-stateful`, `invalid-state`, `journal-disabled`, ...), if it gave one; `unreachable` when no answer came. */
   readonly kind: string | undefined;
-  /** The answer: its JSON (`message`, and `errors` for a refused state), else its text. */
+  /** The answer: its JSON (`message`, and `errors` for a refused state), else its text; null when no answer came. */
   readonly body: unknown;
 }
 

@@ -203,6 +203,8 @@ function start(options) {
   });
 
   const prefix = adminPrefix(args);
+  // Once the mock has exited its calls are not sent: its port may be another server's by now.
+  const gone = () => exited && `the mock has exited (${exited.signal ? `killed by ${exited.signal}` : `status ${exited.code}`})`;
   return ready.then((url) => {
     // A forgotten stop() must not keep the test runner waiting.
     child.unref();
@@ -215,13 +217,13 @@ function start(options) {
       adminUrl: url + prefix,
       // The control endpoints: every session's journal, the default session's
       // state, and a reset of everything (see session() for one session's).
-      ...controls(url + prefix),
+      ...controls(url + prefix, undefined, gone),
       /** The verdict so far (`GET /__admin/verdict`): the whole run's, all sessions. */
-      verdict: () => admin(url + prefix, 'GET', '/verdict'),
+      verdict: () => admin(url + prefix, 'GET', '/verdict', {}, gone),
       /** One session: the headers that put a request in it, and the calls above scoped to it. */
       session(name) {
         checkSessionName(name);
-        return { name, headers: { 'X-Mimeo-Session': name }, ...controls(url + prefix, name) };
+        return { name, headers: { 'X-Mimeo-Session': name }, ...controls(url + prefix, name, gone) };
       },
       /** Stops the mock (SIGTERM, then SIGKILL after `grace` ms); resolves with its exit. */
       stop(grace = 5_000) {
@@ -264,23 +266,42 @@ function adminPrefix(args) {
 }
 
 /**
- * An admin call that got a non-2xx answer (or one that is not JSON), or an
- * answer that holds nothing to give. `kind` and `detail`, when given, stand in
- * for the server's own.
+ * An admin call that got a non-2xx answer (or one that is not JSON), an answer
+ * that holds nothing to give, or no answer at all (`status` 0, `kind`
+ * `unreachable`, `body` null, `cause` the error fetch gave). `kind` and
+ * `detail`, when given, stand in for the server's own.
  */
 class MimeoAdminError extends Error {
-  constructor(method, url, status, body, text, { kind, detail } = {}) {
+  constructor(method, url, status, body, text, { kind, detail, cause } = {}) {
     detail ??= body && typeof body.message === 'string'
       ? body.message + (Array.isArray(body.errors) ? `: ${body.errors.join('; ')}` : '')
       : `${text.slice(0, 500) || '(no body)'}${status >= 200 && status < 300 ? ' (not JSON)' : ''}`;
-    super(`mimeo: ${method} ${url} answered ${status}: ${detail}`);
+    super(
+      `mimeo: ${method} ${url} ${status === 0 ? 'got no answer' : `answered ${status}`}: ${detail}`,
+      cause === undefined ? undefined : { cause },
+    );
     this.name = 'MimeoAdminError';
     this.status = status;
     /** The server's `mimeo_error` (`invalid-pattern`, `not-stateful`, ...), if it gave one. */
     this.kind = kind ?? body?.mimeo_error;
-    this.body = body ?? text;
+    this.body = status === 0 ? null : body ?? text;
   }
 }
+
+/** A call that got no answer: `why`, or what fetch said (its cause's words: `connect ECONNREFUSED ...`). */
+function noAnswer(method, url, why, cause) {
+  let detail = why;
+  if (detail === undefined) {
+    const reason = cause?.cause ?? cause;
+    detail = cause?.name === 'TimeoutError'
+      ? `nothing within ${ADMIN_TIMEOUT / 1000} s`
+      : reason?.message || reason?.code || String(reason);
+  }
+  return new MimeoAdminError(method, url, 0, null, '', { kind: 'unreachable', detail, cause });
+}
+
+/** How long an admin call waits: a wedged mock fails the call instead of hanging the test. */
+const ADMIN_TIMEOUT = 30_000;
 
 /** An endpoint's URL with the given query parameters (those undefined or null left out). */
 function requestUrl(endpoint, query) {
@@ -293,17 +314,27 @@ function requestUrl(endpoint, query) {
   return url;
 }
 
-/** One call of a control endpoint; resolves with its JSON answer. */
-async function admin(base, method, path, { query, body } = {}) {
+/**
+ * One call of a control endpoint; resolves with its JSON answer. Not sent when
+ * `gone()` says why the mock cannot answer.
+ */
+async function admin(base, method, path, { query, body } = {}, gone) {
   const url = requestUrl(base + path, query);
-  const res = await fetch(url, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    // A wedged mock fails the call instead of hanging the test.
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await res.text();
+  const why = gone?.();
+  if (why) throw noAnswer(method, url.href, why);
+  let res;
+  let text;
+  try {
+    res = await fetch(url, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(ADMIN_TIMEOUT),
+    });
+    text = await res.text();
+  } catch (e) {
+    throw noAnswer(method, url.href, undefined, e);
+  }
   let json;
   try {
     json = JSON.parse(text);
@@ -318,8 +349,8 @@ async function admin(base, method, path, { query, body } = {}) {
  * The journal, state and reset calls, for every session (`session` undefined)
  * or scoped to one: each is one request to the endpoint README.md describes.
  */
-function controls(base, session) {
-  const call = (method, path, options) => admin(base, method, path, options);
+function controls(base, session, gone) {
+  const call = (method, path, options) => admin(base, method, path, options, gone);
   // Scoped calls name the session in the query or the pattern, as the
   // endpoints take it (`?session=`, a pattern's `session`).
   const scoped = session === undefined ? {} : { session };

@@ -18,11 +18,14 @@ import atexit
 import collections
 import contextlib
 import datetime
+import http.client
 import json
 import os
 import queue
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import sysconfig
 import threading
@@ -48,7 +51,12 @@ class MimeoAdminError(MimeoError):
 
     ``requests()`` and ``unmatched()`` of a mock started with ``--no-journal``
     raise it too, with the mock's 200 and the ``kind`` the other journal calls
-    get with its 409: ``journal-disabled``."""
+    get with its 409: ``journal-disabled``.
+
+    A call that got no answer (the mock has exited, the connection was refused
+    or reset, nothing came within 30 s) raises it with ``status`` 0, ``kind``
+    ``unreachable`` and ``body`` None; the message names the call, its URL and
+    the cause, and the error urllib gave is its ``__cause__``."""
 
     def __init__(
         self,
@@ -70,12 +78,12 @@ class MimeoAdminError(MimeoError):
                     detail += ": " + "; ".join(map(str, body["errors"]))
             else:
                 detail = (text[:500] or "(no body)") + (" (not JSON)" if 200 <= status < 300 else "")
-        super().__init__(f"mimeo: {method} {url} answered {status}: {detail}")
+        super().__init__(f"mimeo: {method} {url} {f'answered {status}' if status else 'got no answer'}: {detail}")
         self.status = status
         if kind is None and isinstance(body, dict):
             kind = body.get("mimeo_error")
         self.kind: Optional[str] = kind
-        self.body = body if body is not None else text
+        self.body = None if status == 0 else body if body is not None else text
 
 
 def binary_path() -> str:
@@ -155,6 +163,15 @@ def _admin_prefix(args: Sequence[str]) -> str:
 _direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
+# How long an admin call waits, in seconds: a wedged mock fails the call
+# instead of hanging the test.
+_ADMIN_TIMEOUT = 30
+
+
+def _no_answer(method: str, url: str, detail: str) -> MimeoAdminError:
+    return MimeoAdminError(method, url, 0, None, "", kind="unreachable", detail=detail)
+
+
 def _admin(base: str, method: str, path: str, query: Optional[Mapping[str, Any]] = None, body: Any = None) -> Any:
     """One call of a control endpoint; its JSON answer, or MimeoAdminError."""
     url = _url(base + path, query)
@@ -162,12 +179,21 @@ def _admin(base: str, method: str, path: str, query: Optional[Mapping[str, Any]]
     headers = {} if body is None else {"Content-Type": "application/json"}
     req = urllib.request.Request(url, data=data, method=method, headers=headers)
     try:
-        # A wedged mock fails the call instead of hanging the test.
-        with _direct.open(req, timeout=30) as res:
-            status, text = res.status, res.read().decode("utf-8", "replace")
-    except urllib.error.HTTPError as e:
-        with e:
-            status, text = e.code, e.read().decode("utf-8", "replace")
+        try:
+            with _direct.open(req, timeout=_ADMIN_TIMEOUT) as res:
+                status, text = res.status, res.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as e:
+            with e:
+                status, text = e.code, e.read().decode("utf-8", "replace")
+    except (OSError, http.client.HTTPException) as e:
+        # Refused, reset, timed out: urllib's URLError, or the socket's own error.
+        reason = e.reason if isinstance(e, urllib.error.URLError) else e
+        # (socket.timeout: TimeoutError from Python 3.10 on, not before.)
+        if isinstance(reason, (TimeoutError, socket.timeout)):
+            detail = f"nothing within {_ADMIN_TIMEOUT} s"
+        else:
+            detail = str(reason) or type(reason).__name__
+        raise _no_answer(method, url, detail) from e
     try:
         answer = json.loads(text)
     except ValueError:
@@ -204,7 +230,16 @@ class _Controls:
     _admin_url: str
     _session: Optional[str] = None
 
+    def _gone(self) -> Optional[str]:
+        """Why the mock cannot answer (it has exited), or None."""
+        return None
+
     def _call(self, method: str, path: str, query: Optional[Mapping[str, Any]] = None, body: Any = None) -> Any:
+        # Once the mock has exited its calls are not sent: its port may be
+        # another server's by now.
+        gone = self._gone()
+        if gone is not None:
+            raise _no_answer(method, _url(self._admin_url + path, query), gone)
         return _admin(self._admin_url, method, path, query, body)
 
     def _scoped(self) -> Dict[str, str]:
@@ -319,6 +354,12 @@ class Session(_Controls):
         self._session = name
         self.name = name
         self.headers: Dict[str, str] = {"X-Mimeo-Session": name}
+
+    #: The Mock this session is of (None for one made directly).
+    _mock: "Optional[Mock]" = None
+
+    def _gone(self) -> Optional[str]:
+        return None if self._mock is None else self._mock._gone()
 
     def __repr__(self) -> str:
         return f"<mimeo session {self.name!r} at {self._admin_url}>"
@@ -490,6 +531,23 @@ class Mock(_Controls):
         _close(self.process, self._readers, self._owner)
         return self.process.returncode
 
+    def _gone(self) -> Optional[str]:
+        # Its status once stop() (or a wait) has seen it exit. Not polled here:
+        # a poll would reap a mock that exited by itself, and the fixture would
+        # take that for the test having stopped it (and seen its status); in a
+        # child made by os.fork() Popen takes the failing wait for an exit.
+        code = self.process.returncode
+        if code is None:
+            return None
+        if code < 0:
+            try:
+                how = f"killed by {signal.Signals(-code).name}"
+            except ValueError:
+                how = f"killed by signal {-code}"
+        else:
+            how = f"status {code}"
+        return f"the mock has exited ({how})"
+
     def log(self) -> list:
         """The last lines the mock wrote on stderr (one per request)."""
         return list(self._stderr)
@@ -504,7 +562,9 @@ class Mock(_Controls):
         The name goes in a header: visible ASCII (0x21-0x7E) and spaces, not
         starting or ending with a space; another raises ValueError (a name that
         is not a str: TypeError)."""
-        return Session(self.admin_url, name)
+        session = Session(self.admin_url, name)
+        session._mock = self
+        return session
 
     def __repr__(self) -> str:
         return f"<mimeo mock {self.url} pid {self.pid}>"

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -318,4 +319,45 @@ test('the control calls follow --admin-prefix and fail loudly where there is not
   // Under the default prefix there is no control endpoint (the contract's 404).
   const res = await fetch(`${other.url}/__admin/state`);
   assert.equal(res.status, 404);
+});
+
+test('an admin call that gets no answer rejects with a MimeoAdminError, not fetch\'s error', async (t) => {
+  const noAnswer = (method, url, detail) => (e) => {
+    assert.ok(e instanceof MimeoAdminError, e.stack);
+    assert.equal(e.status, 0);
+    assert.equal(e.kind, 'unreachable');
+    assert.equal(e.body, null);
+    assert.equal(e.message, `mimeo: ${method} ${url} got no answer: ${detail}`);
+    return true;
+  };
+  // After stop(): the mock is known to be gone, so nothing is sent (its port
+  // may be another server's by now).
+  const mock = await startMock({ quiet: true });
+  const s = mock.session('x');
+  await mock.stop();
+  const exited = 'the mock has exited (status 0)';
+  await assert.rejects(mock.requests({ limit: 1 }), noAnswer('GET', `${mock.adminUrl}/requests?limit=1`, exited));
+  await assert.rejects(s.count(), noAnswer('POST', `${mock.adminUrl}/requests/count`, exited));
+  await assert.rejects(mock.verdict(), noAnswer('GET', `${mock.adminUrl}/verdict`, exited));
+  await assert.rejects(s.reset(), noAnswer('POST', `${mock.adminUrl}/reset?session=x`, exited));
+
+  // A refused connection: a stand-in that says it listens on a port where nothing does.
+  const port = await new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mimeo-refused-'));
+  t.after(() => fs.rmSync(dir, { recursive: true }));
+  const fake = path.join(dir, 'mimeo');
+  fs.writeFileSync(fake, `#!/bin/sh\necho "mimeo: listening on http://127.0.0.1:${port}"\nexec sleep 30\n`, { mode: 0o755 });
+  const refused = await startMock({ binary: fake });
+  t.after(() => refused.stop());
+  await assert.rejects(refused.requests(), (e) => {
+    noAnswer('GET', `http://127.0.0.1:${port}/__admin/requests`, `connect ECONNREFUSED 127.0.0.1:${port}`)(e);
+    assert.ok(e.cause instanceof Error, 'the error fetch gave is its cause');
+    return true;
+  });
+  await assert.rejects(refused.session('y').state(), noAnswer('GET', `http://127.0.0.1:${port}/__admin/state?session=y`, `connect ECONNREFUSED 127.0.0.1:${port}`));
 });

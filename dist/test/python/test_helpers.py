@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import sysconfig
@@ -457,3 +458,34 @@ def test_a_forked_child_leaving_a_with_start_mock_block_leaves_the_mock_running(
     if child == 0:
         os._exit(0)
     assert mock.process.returncode == 0
+
+
+def test_an_admin_call_that_gets_no_answer_raises_mimeo_admin_error(tmp_path):
+    def no_answer(call, method, url, detail):
+        with pytest.raises(MimeoAdminError) as failed:
+            call()
+        assert (failed.value.status, failed.value.kind, failed.value.body) == (0, "unreachable", None)
+        assert re.fullmatch(f"mimeo: {method} {re.escape(url)} got no answer: {detail}", str(failed.value)), str(failed.value)
+        return failed.value
+
+    # After stop(): the mock is known to be gone, so nothing is sent (its port
+    # may be another server's by now).
+    with start_mock(quiet=True) as mock:
+        s = mock.session("x")
+    exited = re.escape("the mock has exited (status 0)")
+    no_answer(lambda: mock.requests(limit=1), "GET", mock.admin_url + "/requests?limit=1", exited)
+    no_answer(s.count, "POST", mock.admin_url + "/requests/count", exited)
+    no_answer(mock.verdict, "GET", mock.admin_url + "/verdict", exited)
+    no_answer(s.reset, "POST", mock.admin_url + "/reset?session=x", exited)
+
+    # A refused connection: a stand-in that says it listens on a port where nothing does.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    fake = tmp_path / "mimeo"
+    fake.write_text(f'#!/bin/sh\necho "mimeo: listening on http://127.0.0.1:{port}"\nexec sleep 30\n')
+    fake.chmod(0o755)
+    with start_mock(binary=str(fake)) as refused:
+        error = no_answer(refused.requests, "GET", f"http://127.0.0.1:{port}/__admin/requests", r".*Connection refused")
+        assert isinstance(error.__cause__, OSError), "the error urllib gave is its cause"
+        no_answer(refused.session("y").state, "GET", f"http://127.0.0.1:{port}/__admin/state?session=y", r".*Connection refused")
