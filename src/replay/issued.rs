@@ -59,7 +59,7 @@ impl Issued {
     /// credentials (`json` is the body read as JSON, when it is), the
     /// parameters of a form body, credential headers and the query or
     /// fragment of a `Location`.
-    pub(crate) fn from_answer(&mut self, headers: &HeaderMap, body: &[u8], json: Option<&Value>) {
+    pub(crate) fn note_answer(&mut self, headers: &HeaderMap, body: &[u8], json: Option<&Value>) {
         match json {
             Some(value) => self.members(value, 0),
             None => self.unread_body(body),
@@ -90,7 +90,10 @@ impl Issued {
     /// or an anti-hijacking prefix (`)]}'`), else a form.
     fn unread_body(&mut self, body: &[u8]) {
         let body = body.strip_prefix("\u{feff}".as_bytes()).unwrap_or(body);
-        let start = body.iter().position(|b| matches!(b, b'{' | b'[')).unwrap_or(body.len());
+        let start = body
+            .iter()
+            .position(|b| matches!(b, b'{' | b'['))
+            .unwrap_or(body.len());
         let prefixed = start > 0 && start <= 8 && body.starts_with(b")]}'");
         if start == 0 || prefixed {
             if let Ok(value) = serde_json::from_slice::<Value>(&body[start..]) {
@@ -234,7 +237,10 @@ pub(crate) fn hide(run: &mut ScenarioRun, issued: Issued) {
     let mut as_vars: Vec<(String, String)> = Vec::new();
     for (name, value) in &mut run.vars {
         if worth_hiding(value) && (credential_name(name) || values.contains(value)) {
-            as_vars.push((std::mem::replace(value, "[redacted]".into()), placeholder(name)));
+            as_vars.push((
+                std::mem::replace(value, "[redacted]".into()),
+                placeholder(name),
+            ));
         }
     }
     if as_vars.is_empty() && values.is_empty() && !overflow {
@@ -243,7 +249,7 @@ pub(crate) fn hide(run: &mut ScenarioRun, issued: Issued) {
     // The longest first, so a value inside another is not replaced first.
     as_vars.sort_by_key(|(v, _)| std::cmp::Reverse(v.len()));
     values.extend(as_vars.iter().map(|(v, _)| v.clone()));
-    let secrets = Secrets::new(values);
+    let secrets = Secrets::new(values.iter().cloned());
     let clean = |s: &mut String| {
         for (value, name) in &as_vars {
             if s.contains(value.as_str()) {
@@ -253,6 +259,7 @@ pub(crate) fn hide(run: &mut ScenarioRun, issued: Issued) {
         if let std::borrow::Cow::Owned(c) = secrets.scrub_cow(s) {
             *s = c;
         }
+        hide_cut_short(s, &values);
     };
     for step in &mut run.steps {
         clean(&mut step.request_line);
@@ -291,6 +298,38 @@ pub(crate) fn hide(run: &mut ScenarioRun, issued: Issued) {
             }
         }
     }
+    // The others may hold one (a captured redirect's URL).
+    run.vars.values_mut().for_each(clean);
+}
+
+/// Hides the start of a value where a message was cut short inside it (`…`
+/// right after a start of it long enough to hide, as [`worth_hiding`] judges):
+/// the whole value is not there for [`Secrets`] to find.
+fn hide_cut_short(s: &mut String, values: &[String]) {
+    if !s.contains('…') {
+        return;
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s.as_str();
+    while let Some(i) = rest.find('…') {
+        let (head, tail) = rest.split_at(i);
+        let cut = values.iter().find_map(|v| {
+            (MIN_LEN_WITH_DIGIT..v.len()).rev().find(|&k| {
+                v.is_char_boundary(k) && worth_hiding(&v[..k]) && head.ends_with(&v[..k])
+            })
+        });
+        match cut {
+            Some(k) => {
+                out.push_str(&head[..head.len() - k]);
+                out.push_str("[redacted]");
+            }
+            None => out.push_str(head),
+        }
+        out.push('…');
+        rest = &tail['…'.len_utf8()..];
+    }
+    out.push_str(rest);
+    *s = out;
 }
 
 #[cfg(test)]
@@ -349,16 +388,28 @@ mod tests {
                 .parse()
                 .unwrap(),
         );
-        issued.from_answer(&headers, b"access_token=form-Tok-12&token_type=bearer&pin=4821", None);
+        issued.note_answer(
+            &headers,
+            b"access_token=form-Tok-12&token_type=bearer&pin=4821",
+            None,
+        );
         let json: Value = serde_json::json!({
             "data": "{\"refresh_token\": \"nested-Tok-5\"}",
             "token_type": "Bearer",
             "otp": "1234",
             "key": "users/alice/profile",
         });
-        issued.from_answer(&HeaderMap::new(), b"", Some(&json));
-        issued.from_answer(&HeaderMap::new(), b")]}'\n{\"apiKey\": \"xssi-Key-3\"}", None);
-        issued.from_answer(&HeaderMap::new(), "\u{feff}{\"password\": \"bom-Pass-8\"}".as_bytes(), None);
+        issued.note_answer(&HeaderMap::new(), b"", Some(&json));
+        issued.note_answer(
+            &HeaderMap::new(),
+            b")]}'\n{\"apiKey\": \"xssi-Key-3\"}",
+            None,
+        );
+        issued.note_answer(
+            &HeaderMap::new(),
+            "\u{feff}{\"password\": \"bom-Pass-8\"}".as_bytes(),
+            None,
+        );
         for v in [
             "ck-Value-91a",
             "frag-Tok-77",
@@ -369,11 +420,27 @@ mod tests {
             "xssi-Key-3",
             "bom-Pass-8",
         ] {
-            assert!(issued.values.iter().any(|x| x == v), "{v}: {:?}", issued.values);
+            assert!(
+                issued.values.iter().any(|x| x == v),
+                "{v}: {:?}",
+                issued.values
+            );
         }
         for v in ["bearer", "Bearer", "users/alice/profile", "1"] {
-            assert!(!issued.values.iter().any(|x| x == v), "{v}: {:?}", issued.values);
+            assert!(
+                !issued.values.iter().any(|x| x == v),
+                "{v}: {:?}",
+                issued.values
+            );
         }
+    }
+
+    #[test]
+    fn a_value_cut_short_in_a_message_is_hidden_where_it_was_cut() {
+        let values = vec!["frag-Tok-7788".to_string()];
+        let mut s = "got \"n=frag-Tok-77…\" and frag…".to_string();
+        hide_cut_short(&mut s, &values);
+        assert_eq!(s, "got \"n=[redacted]…\" and frag…");
     }
 
     #[test]

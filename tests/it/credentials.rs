@@ -493,9 +493,10 @@ async fn issuer(
             "access_token=form-Tok-12345&token_type=bearer".to_string()
         }
         "/cb" => {
-            answer = answer
-                .status(302)
-                .header("location", "/landing?state=ok#access_token=frag-Tok-7788&x=1");
+            answer = answer.status(302).header(
+                "location",
+                "/landing?state=ok#access_token=frag-Tok-7788&x=1",
+            );
             String::new()
         }
         _ => {
@@ -613,7 +614,10 @@ steps:
         "alice@example.com",
         "sess-visible-0001",
     ] {
-        assert!(everything.contains(shown), "`{shown}` hidden:\n{everything}");
+        assert!(
+            everything.contains(shown),
+            "`{shown}` hidden:\n{everything}"
+        );
     }
     assert!(everything.contains("[redacted]"), "{everything}");
     // The run itself sent the real token (the echo shows it where it came
