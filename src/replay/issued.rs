@@ -12,7 +12,6 @@
 //! `author` or `sessionId` is data a reviewer must see change, while an
 //! `access_token`, `client_secret` or `apiKey` is not (see [`credential_name`]).
 
-use hyper::header::HeaderMap;
 use serde_json::Value;
 
 use super::{Outcome, ScenarioRun};
@@ -55,34 +54,38 @@ impl Issued {
         self.values.push(value.to_string());
     }
 
-    /// Notes what one answer hands out: members of its body named like
-    /// credentials (`json` is the body read as JSON, when it is), the
-    /// parameters of a form body, credential headers and the query or
-    /// fragment of a `Location`.
-    pub(crate) fn note_answer(&mut self, headers: &HeaderMap, body: &[u8], json: Option<&Value>) {
+    /// Notes what one answer's body hands out: members named like credentials
+    /// (`json` is the body read as JSON, when it is), or a form's parameters.
+    pub(crate) fn note_body(&mut self, body: &[u8], json: Option<&Value>) {
         match json {
             Some(value) => self.members(value, 0),
             None => self.unread_body(body),
         }
-        for (name, value) in headers {
-            let Ok(value) = value.to_str() else { continue };
-            let name = name.as_str();
-            if crate::secrets::secret_response_header(name) {
-                self.keep(value);
-                // The credential inside: a cookie's value, a bearer token.
-                if name == "set-cookie" {
-                    let pair = value.split(';').next().unwrap_or("");
-                    self.keep(pair.split_once('=').map_or(pair, |(_, v)| v).trim());
-                } else if let Some(token) = value.strip_prefix("Bearer ") {
-                    self.keep(token.trim());
-                }
-            } else if matches!(name, "location" | "content-location") {
-                // An implicit grant's redirect: `...#access_token=...`.
-                let (rest, fragment) = value.split_once('#').unwrap_or((value, ""));
-                let query = rest.split_once('?').map_or("", |(_, q)| q);
-                self.form(query.as_bytes());
-                self.form(fragment.as_bytes());
+    }
+
+    /// Notes what one answer header hands out: the whole value of a credential
+    /// header (`secret`: as `secret_response_header` judged it) and the
+    /// credential inside it, or a credential in a `Location`'s query or
+    /// fragment.
+    pub(crate) fn note_header(&mut self, name: &str, value: &[u8], secret: bool) {
+        let Ok(value) = std::str::from_utf8(value) else {
+            return;
+        };
+        if secret {
+            self.keep(value);
+            // The credential inside: a cookie's value, a bearer token.
+            if name == "set-cookie" {
+                let pair = value.split(';').next().unwrap_or("");
+                self.keep(pair.split_once('=').map_or(pair, |(_, v)| v).trim());
+            } else if let Some(token) = value.strip_prefix("Bearer ") {
+                self.keep(token.trim());
             }
+        } else if matches!(name, "location" | "content-location") {
+            // An implicit grant's redirect: `...#access_token=...`.
+            let (rest, fragment) = value.split_once('#').unwrap_or((value, ""));
+            let query = rest.split_once('?').map_or("", |(_, q)| q);
+            self.form(query.as_bytes());
+            self.form(fragment.as_bytes());
         }
     }
 
@@ -138,13 +141,23 @@ impl Issued {
     }
 
     /// Every string and number in `value`: a credential member may hold an
-    /// object (`{"token": {"value": ...}}`).
+    /// object (`{"token": {"value": ...}}`), even one keyed by the credentials
+    /// themselves (`{"tokens": {"tok_4f9...": {...}}}`): keys with letters and
+    /// digits are taken too, names like `expires_at` are not.
     fn every_text(&mut self, value: &Value) {
         match value {
             Value::String(s) => self.keep(s),
             Value::Number(n) => self.keep(&n.to_string()),
             Value::Array(items) => items.iter().for_each(|v| self.every_text(v)),
-            Value::Object(map) => map.values().for_each(|v| self.every_text(v)),
+            Value::Object(map) => {
+                for (k, v) in map {
+                    let letters = k.bytes().any(|b| b.is_ascii_alphabetic());
+                    if letters && k.bytes().any(|b| b.is_ascii_digit()) {
+                        self.keep(k);
+                    }
+                    self.every_text(v);
+                }
+            }
             _ => {}
         }
     }
@@ -380,36 +393,23 @@ mod tests {
     #[test]
     fn what_an_answer_hands_out_is_found_in_its_body_and_headers() {
         let mut issued = Issued::default();
-        let mut headers = HeaderMap::new();
-        headers.insert("set-cookie", "sid=ck-Value-91a; Path=/".parse().unwrap());
-        headers.insert(
+        issued.note_header("set-cookie", b"sid=ck-Value-91a; Path=/", true);
+        issued.note_header(
             "location",
-            "https://x.example/cb?state=1#access_token=frag-Tok-77&token_type=bearer"
-                .parse()
-                .unwrap(),
+            b"https://x.example/cb?state=1#access_token=frag-Tok-77&token_type=bearer",
+            false,
         );
-        issued.note_answer(
-            &headers,
-            b"access_token=form-Tok-12&token_type=bearer&pin=4821",
-            None,
-        );
+        issued.note_body(b"access_token=form-Tok-12&token_type=bearer&pin=4821", None);
         let json: Value = serde_json::json!({
             "data": "{\"refresh_token\": \"nested-Tok-5\"}",
             "token_type": "Bearer",
             "otp": "1234",
             "key": "users/alice/profile",
+            "tokens": {"tok4Key-m3Nq": {"expires_at": "soon"}},
         });
-        issued.note_answer(&HeaderMap::new(), b"", Some(&json));
-        issued.note_answer(
-            &HeaderMap::new(),
-            b")]}'\n{\"apiKey\": \"xssi-Key-3\"}",
-            None,
-        );
-        issued.note_answer(
-            &HeaderMap::new(),
-            "\u{feff}{\"password\": \"bom-Pass-8\"}".as_bytes(),
-            None,
-        );
+        issued.note_body(b"", Some(&json));
+        issued.note_body(b")]}'\n{\"apiKey\": \"xssi-Key-3\"}", None);
+        issued.note_body("\u{feff}{\"password\": \"bom-Pass-8\"}".as_bytes(), None);
         for v in [
             "ck-Value-91a",
             "frag-Tok-77",
@@ -419,6 +419,7 @@ mod tests {
             "1234",
             "xssi-Key-3",
             "bom-Pass-8",
+            "tok4Key-m3Nq",
         ] {
             assert!(
                 issued.values.iter().any(|x| x == v),
@@ -426,7 +427,7 @@ mod tests {
                 issued.values
             );
         }
-        for v in ["bearer", "Bearer", "users/alice/profile", "1"] {
+        for v in ["bearer", "Bearer", "users/alice/profile", "1", "expires_at"] {
             assert!(
                 !issued.values.iter().any(|x| x == v),
                 "{v}: {:?}",

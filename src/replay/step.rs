@@ -233,7 +233,7 @@ pub(crate) async fn run_step(
         }
     }
     // Credentials the answer hands out, hidden from the run's results at its end.
-    issued.note_answer(&headers, &body, received.json().ok());
+    issued.note_body(&body, received.json().ok());
     // The parsed body is not held while its text is copied below.
     drop(received);
 
@@ -243,7 +243,9 @@ pub(crate) async fn run_step(
             .iter()
             .map(|(k, v)| {
                 // Reports keep every header except what hands out credentials.
-                let value = if crate::secrets::secret_response_header(k.as_str()) {
+                let secret = crate::secrets::secret_response_header(k.as_str());
+                issued.note_header(k.as_str(), v.as_bytes(), secret);
+                let value = if secret {
                     "[redacted]".to_string()
                 } else {
                     text(v.as_bytes())
