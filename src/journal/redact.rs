@@ -70,7 +70,12 @@ impl<'a> Redactor<'a> {
         for (k, v) in form_urlencoded::parse(pairs) {
             // (As short a value would hide every text holding it; see `carries`.)
             let named = secret_name(&k) || self.profile.is_key_name(&k);
-            if v.len() >= 4 && (named || self.profile.is_secret(&v)) {
+            // A flag under a secret name (`?token=true`) is no credential, and
+            // hidden it would hide every `true` in the request's messages.
+            let flag = ["true", "false", "null"]
+                .iter()
+                .any(|f| v.eq_ignore_ascii_case(f));
+            if v.len() >= 4 && !flag && (named || self.profile.is_secret(&v)) {
                 self.query_hidden.push(v.into_owned());
             }
         }
@@ -446,6 +451,19 @@ mod tests {
         assert_eq!(
             hide_starts(format!("got `{cut}…`"), &wide),
             "got `[redacted]…`"
+        );
+    }
+
+    #[test]
+    fn a_flag_under_a_secret_name_hides_nothing_in_messages() {
+        let contract = crate::Contract::embedded().unwrap();
+        let none = Secrets::default();
+        let h = HeaderMap::new();
+        let r = Redactor::new(&contract.profile, &none, &h)
+            .with_query(Some("token=true&apiKey=k3y-v4lue-long"));
+        assert_eq!(
+            r.message("removeAll: expected `true`, got `k3y-v4lue-long`"),
+            "removeAll: expected `true`, got `[redacted]`"
         );
     }
 
