@@ -326,9 +326,16 @@ fn hide_cut_short(s: &mut String, values: &[String]) {
     let mut rest = s.as_str();
     while let Some(i) = rest.find('…') {
         let (head, tail) = rest.split_at(i);
+        // The longest end of `head` that starts a value: one pass over the
+        // last characters of `head` per value, most stopping at a first byte.
         let cut = values.iter().find_map(|v| {
-            (MIN_LEN_WITH_DIGIT..v.len()).rev().find(|&k| {
-                v.is_char_boundary(k) && worth_hiding(&v[..k]) && head.ends_with(&v[..k])
+            let from = head.len().saturating_sub(v.len().saturating_sub(1));
+            (from..head.len()).find_map(|p| {
+                let end = &head.as_bytes()[p..];
+                (head.is_char_boundary(p)
+                    && v.as_bytes().starts_with(end)
+                    && worth_hiding(&head[p..]))
+                .then_some(end.len())
             })
         });
         match cut {
@@ -442,6 +449,11 @@ mod tests {
         let mut s = "got \"n=frag-Tok-77…\" and frag…".to_string();
         hide_cut_short(&mut s, &values);
         assert_eq!(s, "got \"n=[redacted]…\" and frag…");
+        // Characters of several bytes, a value whole before `…`, none at all.
+        let values = vec!["秘密の合言葉-2026".to_string(), String::new()];
+        let mut s = "a 秘密の合言…, b 秘密の合言葉-2026… c…".to_string();
+        hide_cut_short(&mut s, &values);
+        assert_eq!(s, "a [redacted]…, b 秘密の合言葉-2026… c…");
     }
 
     #[test]
