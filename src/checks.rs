@@ -513,7 +513,7 @@ fn describes_bytes(name: &str) -> bool {
 }
 
 /// Most bytes a coded body may decode to before it is judged too large.
-const MAX_DECODED: usize = 64 << 20;
+pub(crate) const MAX_DECODED: usize = 64 << 20;
 
 /// Adds the "and N more" failure of a check whose list was cut, and counts them.
 fn more<T>(

@@ -602,7 +602,6 @@ steps:
         "ck-Value-91a2x",
         "form-Tok-12345",
         "frag-Tok-7788",
-        "4821",
     ] {
         assert!(!everything.contains(form), "`{form}` leaked:\n{everything}");
     }
