@@ -85,6 +85,19 @@ class MimeoAdminError(MimeoError):
         self.kind: Optional[str] = kind
         self.body = None if status == 0 else body if body is not None else text
 
+    def __reduce__(self):
+        # Picklable, so it crosses processes (multiprocessing, pytest-xdist):
+        # the default would call __init__ with the message alone.
+        return (_admin_error, (str(self), self.status, self.kind, self.body))
+
+
+def _admin_error(message: str, status: int, kind: Optional[str], body: Any) -> MimeoAdminError:
+    """A MimeoAdminError as it was pickled."""
+    error = MimeoAdminError.__new__(MimeoAdminError)
+    MimeoError.__init__(error, message)
+    error.status, error.kind, error.body = status, kind, body
+    return error
+
 
 def binary_path() -> str:
     """The mimeo executable: ``MIMEO_BINARY``, else the one this wheel installed."""

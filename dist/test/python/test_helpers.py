@@ -489,3 +489,13 @@ def test_an_admin_call_that_gets_no_answer_raises_mimeo_admin_error(tmp_path):
         error = no_answer(refused.requests, "GET", f"http://127.0.0.1:{port}/__admin/requests", r".*Connection refused")
         assert isinstance(error.__cause__, OSError), "the error urllib gave is its cause"
         no_answer(refused.session("y").state, "GET", f"http://127.0.0.1:{port}/__admin/state?session=y", r".*Connection refused")
+
+
+def test_an_admin_error_survives_pickling():
+    # An error raised in a worker process reaches the parent pickled.
+    import pickle
+
+    error = MimeoAdminError("GET", "http://127.0.0.1:1/__admin/requests", 409, {"mimeo_error": "journal-disabled", "message": "off"}, "")
+    back = pickle.loads(pickle.dumps(error))
+    assert isinstance(back, MimeoAdminError)
+    assert (str(back), back.status, back.kind, back.body) == (str(error), 409, "journal-disabled", error.body)
