@@ -125,6 +125,73 @@ async fn the_proxy_and_its_recordings_keep_no_credential() {
     assert!(!stopped.stderr.contains("BUG"), "{stopped}");
 }
 
+/// Replays `scenario` against `base` (with `extra` flags), writing snapshots,
+/// a JSON and a JUnit report into `dir`; the run, and everything it wrote and
+/// printed as one text.
+fn replay_everything(
+    dir: &Path,
+    scenario: &Path,
+    base: &str,
+    extra: &[&str],
+) -> (crate::common::replay::Run, String) {
+    let (json, junit, snaps) = (
+        dir.join("report.json"),
+        dir.join("report.xml"),
+        dir.join("snaps"),
+    );
+    let mut cmd = crate::common::replay::replay();
+    cmd.args([scenario.to_str().unwrap(), "--target", base]);
+    cmd.args(extra);
+    cmd.args([
+        "--snapshots",
+        snaps.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    let run = crate::common::replay::run(cmd);
+    let everything = format!(
+        "{}{}{}{}{}",
+        run.stdout,
+        run.stderr,
+        std::fs::read_to_string(&json).unwrap_or_default(),
+        std::fs::read_to_string(&junit).unwrap_or_default(),
+        files_text(&snaps)
+    );
+    (run, everything)
+}
+
+/// An answer of the test targets below.
+type Answer = Result<hyper::Response<http_body_util::Full<bytes::Bytes>>, std::convert::Infallible>;
+
+/// Serves `handler` on 127.0.0.1 (a free port) for as long as the test runs;
+/// its base URL.
+async fn target<F, R>(handler: F) -> String
+where
+    F: Fn(hyper::Request<hyper::body::Incoming>) -> R + Copy + Send + 'static,
+    R: std::future::Future<Output = Answer> + Send + 'static,
+{
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            tokio::spawn(async move {
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(
+                        hyper_util::rt::TokioIo::new(stream),
+                        hyper::service::service_fn(handler),
+                    )
+                    .await;
+            });
+        }
+    });
+    base
+}
+
 /// A target that echoes the credentials it was sent, in every form a server
 /// might: as a JSON key, URL-encoded, base64, `\u`-escaped.
 async fn echo(
@@ -161,23 +228,7 @@ async fn echo(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn echoed_credentials_are_scrubbed_in_every_form() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                continue;
-            };
-            tokio::spawn(async move {
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(
-                        hyper_util::rt::TokioIo::new(stream),
-                        hyper::service::service_fn(echo),
-                    )
-                    .await;
-            });
-        }
-    });
+    let base = target(echo).await;
     let dir = tempfile::tempdir().unwrap();
     let scenario = dir.path().join("echo.yaml");
     std::fs::write(
@@ -186,34 +237,10 @@ async fn echoed_credentials_are_scrubbed_in_every_form() {
     )
     .unwrap();
     let token = "Sup3r/Secret+Token=9z";
-    let json = dir.path().join("report.json");
-    let junit = dir.path().join("report.xml");
-    let snaps = dir.path().join("snaps");
-    let mut cmd = crate::common::replay::replay();
-    cmd.args([
-        scenario.to_str().unwrap(),
-        "--target",
-        &base,
-        "--auth",
-        &format!("AC0echo:{token}"),
-        "--snapshots",
-        snaps.to_str().unwrap(),
-        "--json",
-        json.to_str().unwrap(),
-        "--junit",
-        junit.to_str().unwrap(),
-    ]);
-    let run = crate::common::replay::run(cmd);
+    let auth = format!("AC0echo:{token}");
+    let (run, everything) = replay_everything(dir.path(), &scenario, &base, &["--auth", &auth]);
     // Echoed members the contract does not declare: a failing run, fully reported.
     assert_eq!(run.code, Some(1), "{run}");
-    let everything = format!(
-        "{}{}{}{}{}",
-        run.stdout,
-        run.stderr,
-        std::fs::read_to_string(&json).unwrap(),
-        std::fs::read_to_string(&junit).unwrap(),
-        files_text(&snaps)
-    );
     let escaped: String = token
         .chars()
         .map(|c| format!("\\u{:04x}", c as u32))
@@ -512,23 +539,7 @@ async fn issuer(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_the_target_hands_out_are_hidden_from_every_result() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                continue;
-            };
-            tokio::spawn(async move {
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(
-                        hyper_util::rt::TokioIo::new(stream),
-                        hyper::service::service_fn(issuer),
-                    )
-                    .await;
-            });
-        }
-    });
+    let base = target(issuer).await;
     let dir = tempfile::tempdir().unwrap();
     let scenario = dir.path().join("issued.yaml");
     // The token is captured under a plain name, sent back in a query and a
@@ -569,31 +580,8 @@ steps:
 "#,
     )
     .unwrap();
-    let json = dir.path().join("report.json");
-    let junit = dir.path().join("report.xml");
-    let snaps = dir.path().join("snaps");
-    let mut cmd = crate::common::replay::replay();
-    cmd.args([
-        scenario.to_str().unwrap(),
-        "--target",
-        &base,
-        "--snapshots",
-        snaps.to_str().unwrap(),
-        "--json",
-        json.to_str().unwrap(),
-        "--junit",
-        junit.to_str().unwrap(),
-    ]);
-    let run = crate::common::replay::run(cmd);
+    let (run, everything) = replay_everything(dir.path(), &scenario, &base, &[]);
     assert_eq!(run.code, Some(1), "{run}");
-    let everything = format!(
-        "{}{}{}{}{}",
-        run.stdout,
-        run.stderr,
-        std::fs::read_to_string(&json).unwrap(),
-        std::fs::read_to_string(&junit).unwrap(),
-        files_text(&snaps)
-    );
     for form in [
         "issued-by-the-target",
         "header-issued-Zk93",
@@ -621,7 +609,7 @@ steps:
     assert!(everything.contains("[redacted]"), "{everything}");
     // The run itself sent the real token (the echo shows it where it came
     // back, as the variable it was captured into), and said where it failed.
-    let snapshot = files_text(&snaps);
+    let snapshot = files_text(&dir.path().join("snaps"));
     assert!(snapshot.contains("t={{grant}}"), "{snapshot}");
     assert!(run.stdout.contains("got 200, expected 201"), "{run}");
 }
