@@ -27,9 +27,10 @@ use crate::secrets::Secrets;
 /// one-time code) are left (said in the README).
 const MIN_LEN: usize = 8;
 
-/// A value longer than this is not kept to hide (no credential is this long):
-/// the run's answers are not shown instead, as past [`MAX_VALUES`].
-const MAX_VALUE_LEN: usize = 4096;
+/// A value longer than this is not kept to hide (an identity token with many
+/// claims is a few kilobytes; no credential is this long): the run's answers
+/// are not shown instead, as past [`MAX_VALUES`].
+const MAX_VALUE_LEN: usize = 16 << 10;
 
 /// How many values one run's answers hand out at most, and how many bytes in
 /// all: the matcher that hides them grows with both. Past either the run's
