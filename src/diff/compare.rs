@@ -86,10 +86,7 @@ pub(super) fn learn(
                     statuses: Some((*sa, *sb)),
                 });
                 // Marks the step `unstable`; it learned nothing to ignore.
-                noise.push(Noise {
-                    status_varies: true,
-                    ..Noise::default()
-                });
+                noise.push(n);
                 continue;
             }
             for (k, v) in ha {

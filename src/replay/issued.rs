@@ -78,23 +78,27 @@ impl Issued {
     }
 
     /// Notes what one answer's body hands out: members named like credentials
-    /// (`json` is the body read as JSON, when it is), or a form's parameters.
-    /// A coded body (`Content-Encoding`) is read decoded, as the checks read it.
-    pub(crate) fn note_body(&mut self, headers: &HeaderMap, body: &[u8], json: Option<&Value>) {
-        if headers.contains_key(CONTENT_ENCODING) {
-            if let Ok(Some(decoded)) =
-                crate::http::coding::decode(headers, body, crate::checks::MAX_DECODED)
-            {
-                match serde_json::from_slice::<Value>(&decoded) {
-                    Ok(value) => self.members(&value, 0),
-                    Err(_) => self.unread_body(&decoded),
-                }
-                return;
-            }
+    /// (`json` reads the body as the checks read it, `None` when it is not
+    /// JSON; mostly they already have), or a form's parameters. A coded body
+    /// (`Content-Encoding`) is read decoded, as the checks read it.
+    pub(crate) fn note_body<'v>(
+        &mut self,
+        headers: &HeaderMap,
+        body: &[u8],
+        json: impl FnOnce() -> Option<&'v Value>,
+    ) {
+        let decoded = match headers.contains_key(CONTENT_ENCODING) {
+            true => crate::http::coding::decode(headers, body, crate::checks::MAX_DECODED)
+                .ok()
+                .flatten(),
+            false => None,
+        };
+        if let Some(decoded) = decoded {
+            return self.unread_body(&decoded, false);
         }
-        match json {
+        match json() {
             Some(value) => self.members(value, 0),
-            None => self.unread_body(body),
+            None => self.unread_body(body, true),
         }
     }
 
@@ -127,16 +131,20 @@ impl Issued {
         }
     }
 
-    /// A body not read as JSON: JSON after a byte-order mark or an
-    /// anti-hijacking prefix (`)]}'`), else a form.
-    fn unread_body(&mut self, body: &[u8]) {
-        let body = body.strip_prefix("\u{feff}".as_bytes()).unwrap_or(body);
+    /// A body not read as JSON yet (`failed`: it was, as it is, and is not):
+    /// JSON, or JSON after a byte-order mark or an anti-hijacking prefix
+    /// (`)]}'`), else a form.
+    fn unread_body(&mut self, body: &[u8], failed: bool) {
+        let unmarked = body.strip_prefix("\u{feff}".as_bytes());
+        let body = unmarked.unwrap_or(body);
         let start = body
             .iter()
             .position(|b| matches!(b, b'{' | b'['))
             .unwrap_or(body.len());
         let prefixed = start > 0 && start <= 8 && body.starts_with(b")]}'");
-        if start == 0 || prefixed {
+        // (Read again only where reading it as it is could not have worked.)
+        let fresh = !failed || unmarked.is_some();
+        if (start == 0 && fresh) || prefixed {
             if let Ok(value) = serde_json::from_slice::<Value>(&body[start..]) {
                 self.members(&value, 0);
                 return;
@@ -494,7 +502,7 @@ mod tests {
         issued.note_body(
             &none,
             b"access_token=form-Tok-12&token_type=bearer&pin=4821",
-            None,
+            || None,
         );
         let json: Value = serde_json::json!({
             "data": "{\"refresh_token\": \"nested-Tok-5\"}",
@@ -506,12 +514,12 @@ mod tests {
             "token": {"value": "held-Tok-44", "scope": "read:user", "expires_in": 36000000},
             "secrets": [{"name": "GH_TOKEN_NAME", "created_at": "2026-01-01"}],
         });
-        issued.note_body(&none, b"", Some(&json));
-        issued.note_body(&none, b")]}'\n{\"apiKey\": \"xssi-Key-3\"}", None);
+        issued.note_body(&none, b"", || Some(&json));
+        issued.note_body(&none, b")]}'\n{\"apiKey\": \"xssi-Key-3\"}", || None);
         issued.note_body(
             &none,
             "\u{feff}{\"password\": \"bom-Pass-8\"}".as_bytes(),
-            None,
+            || None,
         );
         let mut gz = HeaderMap::new();
         gz.insert(CONTENT_ENCODING, "gzip".parse().unwrap());
@@ -521,7 +529,7 @@ mod tests {
             br#"{"id_token": "gzip-Tok-66"}"#,
         )
         .unwrap();
-        issued.note_body(&gz, &coded, None);
+        issued.note_body(&gz, &coded, || None);
         for v in [
             "ck-Value-91a",
             "auth-Code-31",

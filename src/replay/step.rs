@@ -233,7 +233,7 @@ pub(crate) async fn run_step(
         }
     }
     // Credentials the answer hands out, hidden from the run's results at its end.
-    issued.note_body(&headers, &body, received.json().ok());
+    issued.note_body(&headers, &body, || received.json().ok());
     // The parsed body is not held while its text is copied below.
     drop(received);
 

@@ -21,25 +21,22 @@ pub(crate) const DEFAULT_SESSION: &str = "default";
 /// Longer keys are kept as a hash of their bytes.
 const MAX_KEY: usize = 128;
 
-/// The session `headers` belong to.
+/// The session `headers` belong to (for the admin API, which names the
+/// session its own request is in).
 pub(crate) fn key(headers: &HeaderMap) -> String {
-    key_or(headers, || DEFAULT_SESSION.to_string())
+    shared_key(headers, &Arc::from(DEFAULT_SESSION)).to_string()
 }
 
 /// The session `headers` belong to, sharing `default` when they name none (no
 /// allocation for the common case).
 pub(crate) fn shared_key(headers: &HeaderMap, default: &Arc<str>) -> Arc<str> {
-    // As `key` reads them, with one header lookup and, for a name seen before
-    // on this thread, no allocation: test clients send a few names again and again.
+    // One header lookup and, for a name seen before on this thread, no
+    // allocation: test clients send a few names again and again.
     if let Some(v) = session_header(headers) {
-        let text = String::from_utf8_lossy(v.as_bytes());
-        let named = text.trim();
-        if !named.is_empty() {
-            return if named.len() <= MAX_KEY {
-                interned(named)
-            } else {
-                hashed(named).into()
-            };
+        match named(&String::from_utf8_lossy(v.as_bytes())) {
+            std::borrow::Cow::Borrowed("") => {}
+            std::borrow::Cow::Borrowed(name) => return interned(name),
+            std::borrow::Cow::Owned(stand_in) => return stand_in.into(),
         }
     }
     // A client's Basic user, shared from its decoding.
@@ -99,18 +96,6 @@ pub(crate) fn stable_hash(session: &str) -> u64 {
     session.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
     })
-}
-
-fn key_or(headers: &HeaderMap, default: impl FnOnce() -> String) -> String {
-    let named = session_header(headers)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_string())
-        .filter(|v| !v.is_empty())
-        .or_else(|| basic_user(headers).map(|u| u.to_string()));
-    match named {
-        Some(k) if k.len() <= MAX_KEY => k,
-        Some(k) => hashed(&k),
-        None => default(),
-    }
 }
 
 /// A session as it is kept: its name, or for a long one (a test's full id) the
@@ -267,22 +252,29 @@ mod tests {
     }
 
     #[test]
-    fn shared_key_reads_as_key_does() {
+    fn a_session_is_its_trimmed_name_else_the_basic_user_else_the_default() {
         let default: Arc<str> = DEFAULT_SESSION.into();
         let mut h = HeaderMap::new();
         h.insert(
             AUTHORIZATION,
             HeaderValue::from_static("Basic QUMxMjM6c2VjcmV0"),
         );
-        for value in [&b" ci-job-7 "[..], b"", b"  ", b"caf\xc3\xa9", b"\xff"] {
+        for (value, session) in [
+            (&b" ci-job-7 "[..], "ci-job-7"),
+            (b"", "AC123"),
+            (b"  ", "AC123"),
+            (b"caf\xc3\xa9", "caf\u{e9}"),
+            (b"\xff", "\u{fffd}"),
+        ] {
             h.insert(SESSION_HEADER, HeaderValue::from_bytes(value).unwrap());
-            assert_eq!(&*shared_key(&h, &default), key(&h), "{value:?}");
+            assert_eq!(&*shared_key(&h, &default), session, "{value:?}");
+            assert_eq!(key(&h), session, "{value:?}");
         }
-        h.insert(
-            SESSION_HEADER,
-            HeaderValue::from_str(&"y".repeat(500)).unwrap(),
-        );
-        assert_eq!(&*shared_key(&h, &default), key(&h));
+        // A long name is kept as its stand-in, as `?session=` reads it.
+        let long = "y".repeat(500);
+        h.insert(SESSION_HEADER, HeaderValue::from_str(&long).unwrap());
+        assert_eq!(*shared_key(&h, &default), *named(&long));
+        assert!(named(&long).starts_with('#'));
         // A name seen before is the same copy; another name is not.
         h.insert(SESSION_HEADER, HeaderValue::from_static("s1"));
         let (a, b) = (shared_key(&h, &default), shared_key(&h, &default));
@@ -291,7 +283,8 @@ mod tests {
         assert_eq!(&*shared_key(&h, &default), "s10");
         h.remove(AUTHORIZATION);
         h.insert(SESSION_HEADER, HeaderValue::from_static(""));
-        assert_eq!(&*shared_key(&h, &default), key(&h));
+        assert!(Arc::ptr_eq(&shared_key(&h, &default), &default));
+        assert_eq!(key(&h), DEFAULT_SESSION);
     }
 
     #[test]

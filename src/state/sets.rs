@@ -143,6 +143,9 @@ fn entry_key<'a>(
 struct Found {
     overrides: Option<PerKey>,
     exists: bool,
+    /// How many items the write makes (what `find_mut` would make: the chain
+    /// from its first absent item); 0 when the owner exists.
+    made: usize,
     /// Where the request's chain leads, for every later step until the write.
     walk: Walk,
 }
@@ -156,16 +159,14 @@ fn locate<'w>(
 ) -> Result<(Found, Option<&'w Item>), SimOutcome> {
     let chain = &cx.plan.chain;
     let walk = world.walk(cx.model, chain, &cx.keys);
-    let (exists, owner) = match world.found(cx.model, chain, &walk, chain.len()) {
-        Ok(owner) => (true, owner),
-        Err(Miss::Absent { .. })
-            if create
-                && cx.may_make(
-                    chain.len(),
-                    world.walk_would_make(cx.model, chain, &cx.keys, &walk),
-                ) =>
-        {
-            (false, None)
+    let (exists, made, owner) = match world.found(cx.model, chain, &walk, chain.len()) {
+        Ok(owner) => (true, 0, owner),
+        Err(miss @ Miss::Absent { .. }) if create => {
+            let made = world.walk_would_make(cx.model, chain, &cx.keys, &walk);
+            if !cx.may_make(chain.len(), made) {
+                return Err(cx.miss(miss));
+            }
+            (false, made, None)
         }
         Err(miss) => return Err(cx.miss(miss)),
     };
@@ -184,6 +185,7 @@ fn locate<'w>(
     let found = Found {
         overrides,
         exists,
+        made,
         walk,
     };
     Ok((found, owner))
@@ -289,16 +291,10 @@ fn add(
     if let Some(other) = &other {
         too_many_merged(cx, world, &found.walk, si, &key, other)?;
     }
-    // What find_mut would make: the chain from its first absent item.
-    let made = if found.exists {
-        0
-    } else {
-        world.walk_would_make(cx.model, &cx.plan.chain, &cx.keys, &found.walk)
-    };
     cx.admit(
         world.counts,
         Counts {
-            items: made,
+            items: found.made,
             values: usize::from(!present),
             bytes: 0,
         },
