@@ -422,82 +422,136 @@ pub(crate) fn check_response_of(
             break 'checks;
         }
         ran(Check::BodySchema);
-        // A decoded body is read here; one sent as is, once for every check.
-        let decoded;
-        let parsed = match crate::http::coding::decode(headers, body, MAX_DECODED) {
+        // A decoded body is read here; one sent as is, once for every check,
+        // and judged once per thread for the same bytes (see `BODIES`).
+        let verdict = match crate::http::coding::decode(headers, body, MAX_DECODED) {
             Ok(Some(d)) => {
-                decoded = serde_json::from_slice::<Value>(&d).map_err(|e| e.to_string());
-                decoded.as_ref().map_err(String::as_str)
+                let decoded = serde_json::from_slice::<Value>(&d).map_err(|e| e.to_string());
+                std::rc::Rc::new(judge_body(
+                    contract,
+                    media.schema,
+                    decoded.as_ref().map_err(String::as_str),
+                ))
             }
-            Ok(None) => answer.json(),
+            Ok(None) => {
+                let uid = contract.profile.uid.0;
+                let id = media.schema.map_or(u64::MAX, |s| s.index() as u64);
+                let kept = BODIES.with(|b| b.borrow().get(uid, id, body));
+                kept.unwrap_or_else(|| {
+                    let made = std::rc::Rc::new(judge_body(contract, media.schema, answer.json()));
+                    BODIES.with(|b| b.borrow_mut().keep(uid, id, body, made.clone()));
+                    made
+                })
+            }
             Err(e) => {
                 fail(out, Check::BodySchema, e.to_string());
                 break 'checks;
             }
         };
-        let value: &Value = match parsed {
-            Ok(v) => v,
-            Err(e) => {
-                fail(out, Check::BodySchema, format!("the body is not JSON: {e}"));
-                break 'checks;
-            }
-        };
-        if let Some(s) = media.schema {
+        if verdict.walked {
             ran(Check::UndocumentedFields);
-            let found = contract.schemas.violations(s, value);
-            for v in &found.items {
-                let at = if v.pointer.is_empty() {
-                    "/"
-                } else {
-                    v.pointer.as_str()
-                };
-                fail(
-                    out,
-                    Check::BodySchema,
-                    format!(
-                        "at {}: {}: {}",
-                        limits::truncate(at, 200),
-                        v.rule,
-                        v.message
-                    ),
-                );
-            }
-            more(
-                out,
-                unlisted,
-                Check::BodySchema,
-                &found,
-                "violations of the schema",
-            );
-            let mut extra = Capped::default();
-            let mut walk = Walk {
-                doc: &contract.document,
-                at: Vec::new(),
-                out: &mut extra,
-                work: UNDOCUMENTED_WORK,
-            };
-            let root = contract
-                .schemas
-                .resolved_source(s)
-                .unwrap_or_else(|| contract.schemas.source(s));
-            walk.undocumented(root, value, 0);
-            for p in &extra.items {
-                fail(
-                    out,
-                    Check::UndocumentedFields,
-                    format!("{} is not declared by the schema", limits::truncate(p, 200)),
-                );
-            }
-            more(
-                out,
-                unlisted,
-                Check::UndocumentedFields,
-                &extra,
-                "undeclared members",
-            );
         }
+        out.extend(verdict.failures.iter().cloned());
+        unlisted.extend(verdict.unlisted.iter().copied());
     }
     checked
+}
+
+/// What the body checks found in one JSON body (see [`judge_body`]).
+#[derive(Default)]
+struct BodyVerdict {
+    /// Whether the body was walked for undeclared members (it is JSON and a
+    /// schema documents it).
+    walked: bool,
+    failures: Vec<CheckFailure>,
+    unlisted: Vec<(Check, usize)>,
+}
+
+thread_local! {
+    /// Verdicts about answers' bodies: the same bytes against the same schema
+    /// are judged the same, and a target answers the same bodies again and
+    /// again (parsing and judging one took a seventh of a proxied request's
+    /// instructions).
+    static BODIES: std::cell::RefCell<crate::support::seen::SeenBodies<std::rc::Rc<BodyVerdict>>> =
+        const { std::cell::RefCell::new(crate::support::seen::SeenBodies::new()) };
+}
+
+/// The body checks of an answer read as `parsed`, against `schema` when its
+/// media type has one: JSON at all, the schema's rules, undeclared members.
+fn judge_body(
+    contract: &Contract,
+    schema: Option<crate::contract::schema::SchemaId>,
+    parsed: Result<&Value, &str>,
+) -> BodyVerdict {
+    let mut verdict = BodyVerdict::default();
+    let out = &mut verdict.failures;
+    let fail = |out: &mut Vec<CheckFailure>, check: Check, message: String| {
+        out.push(CheckFailure { check, message })
+    };
+    let value: &Value = match parsed {
+        Ok(v) => v,
+        Err(e) => {
+            fail(out, Check::BodySchema, format!("the body is not JSON: {e}"));
+            return verdict;
+        }
+    };
+    let Some(s) = schema else {
+        return verdict;
+    };
+    verdict.walked = true;
+    let found = contract.schemas.violations(s, value);
+    for v in &found.items {
+        let at = if v.pointer.is_empty() {
+            "/"
+        } else {
+            v.pointer.as_str()
+        };
+        fail(
+            out,
+            Check::BodySchema,
+            format!(
+                "at {}: {}: {}",
+                limits::truncate(at, 200),
+                v.rule,
+                v.message
+            ),
+        );
+    }
+    let unlisted = &mut verdict.unlisted;
+    more(
+        out,
+        unlisted,
+        Check::BodySchema,
+        &found,
+        "violations of the schema",
+    );
+    let mut extra = Capped::default();
+    let mut walk = Walk {
+        doc: &contract.document,
+        at: Vec::new(),
+        out: &mut extra,
+        work: UNDOCUMENTED_WORK,
+    };
+    let root = contract
+        .schemas
+        .resolved_source(s)
+        .unwrap_or_else(|| contract.schemas.source(s));
+    walk.undocumented(root, value, 0);
+    for p in &extra.items {
+        fail(
+            out,
+            Check::UndocumentedFields,
+            format!("{} is not declared by the schema", limits::truncate(p, 200)),
+        );
+    }
+    more(
+        out,
+        unlisted,
+        Check::UndocumentedFields,
+        &extra,
+        "undeclared members",
+    );
+    verdict
 }
 
 /// Response headers that describe the bytes sent rather than the resource.
@@ -763,5 +817,48 @@ mod tests {
                 "/top is not declared by the schema",
             ]
         );
+    }
+
+    #[test]
+    fn a_body_seen_again_is_judged_as_it_was_and_only_by_its_own_schema() {
+        let doc = r##"{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{"/x":{"get":{
+            "operationId":"x","responses":{
+              "200":{"description":"ok","content":{"application/json":{"schema":{
+                "type":"object","required":["a"],"properties":{"a":{"type":"integer"}}}}}},
+              "201":{"description":"made","content":{"application/json":{"schema":{
+                "type":"object","properties":{"b":{"type":"string"}}}}}}}}}}}"##;
+        let contract = Contract::from_text("t.json", doc).unwrap();
+        let op = contract.operation_by_id("x").unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let body = br#"{"b":1}"#;
+        let first = check_response(&contract, op, 200, &headers, body, None);
+        let again = check_response(&contract, op, 200, &headers, body, None);
+        let messages = |c: &Checked| {
+            c.failures
+                .iter()
+                .map(|f| format!("{}: {}", f.check.name(), f.message))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(messages(&first).len(), 2, "{:?}", messages(&first));
+        assert_eq!(messages(&again), messages(&first));
+        assert_eq!(again.ran, first.ran);
+        assert!(first.ran.contains(&Check::UndocumentedFields));
+        // The same bytes under another status are judged by that status's schema.
+        let other = check_response(&contract, op, 201, &headers, body, None);
+        assert_eq!(
+            messages(&other),
+            ["body_schema: at /b: type: 1 is not of type \"string\""]
+        );
+        // Not JSON, seen twice: the same failure, and no walk.
+        let broken = check_response(&contract, op, 200, &headers, b"{", None);
+        let broken_again = check_response(&contract, op, 200, &headers, b"{", None);
+        assert_eq!(messages(&broken_again), messages(&broken));
+        assert!(!broken_again.ran.contains(&Check::UndocumentedFields));
+        // The same document loaded again is another contract: judged anew.
+        let reloaded = Contract::from_text("t.json", doc).unwrap();
+        let op = reloaded.operation_by_id("x").unwrap();
+        let fresh = check_response(&reloaded, op, 200, &headers, body, None);
+        assert_eq!(messages(&fresh), messages(&first));
     }
 }

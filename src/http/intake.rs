@@ -140,7 +140,7 @@ impl<'a> Intake<'a> {
         parts: &Parts,
         body: Option<&[u8]>,
     ) -> Capped<Violation> {
-        self.checked(contract, parts, body).0
+        self.checked(contract, parts, body, false).0
     }
 
     /// [`Intake::violations`], and the body as read (JSON, or a form read into
@@ -151,7 +151,7 @@ impl<'a> Intake<'a> {
         parts: &Parts,
         body: &[u8],
     ) -> (Capped<Violation>, Option<serde_json::Value>) {
-        self.checked(contract, parts, Some(body))
+        self.checked(contract, parts, Some(body), true)
     }
 
     fn checked(
@@ -159,6 +159,7 @@ impl<'a> Intake<'a> {
         contract: &Contract,
         parts: &Parts,
         body: Option<&[u8]>,
+        value_needed: bool,
     ) -> (Capped<Violation>, Option<serde_json::Value>) {
         let Route::Operation(op, params) = &self.route else {
             return (Capped::default(), None);
@@ -172,6 +173,7 @@ impl<'a> Intake<'a> {
                 headers: &parts.headers,
                 body,
             },
+            value_needed,
         )
     }
 }

@@ -96,6 +96,80 @@ impl<V: Copy> Seen<V> {
     }
 }
 
+/// Bodies longer than this are judged every time: with [`MAX_BODIES`], a
+/// bound on what [`SeenBodies`] keeps per thread (1 MiB).
+pub(crate) const MAX_BODY: usize = 4096;
+
+/// At most this many bodies per memo and thread (then it is emptied).
+pub(crate) const MAX_BODIES: usize = 256;
+
+#[derive(Hash, PartialEq, Eq)]
+struct BodyKey {
+    uid: u64,
+    id: u64,
+    body: Box<[u8]>,
+}
+
+/// A [`BodyKey`] as looked up (hashes as it does, as [`KeyRef`] does).
+#[derive(Hash)]
+struct BodyKeyRef<'t> {
+    uid: u64,
+    id: u64,
+    body: &'t [u8],
+}
+
+impl hashbrown::Equivalent<BodyKey> for BodyKeyRef<'_> {
+    fn equivalent(&self, key: &BodyKey) -> bool {
+        self.uid == key.uid && self.id == key.id && self.body == &*key.body
+    }
+}
+
+/// Verdicts `V` about bodies, by owner, by what judged them (a schema's id)
+/// and by the bytes: a target, like a test client, sends the same bodies
+/// again and again (an error, a fixture), and a body judged against one
+/// schema is judged the same every time. A body never seen costs a hash and
+/// a copy more than judging it.
+pub(crate) struct SeenBodies<V> {
+    map: hashbrown::HashMap<BodyKey, V, foldhash::fast::FixedState>,
+}
+
+impl<V: Clone> SeenBodies<V> {
+    pub(crate) const fn new() -> Self {
+        SeenBodies {
+            map: hashbrown::HashMap::with_hasher(foldhash::fast::FixedState::with_seed(
+                0x006d_696d_656f,
+            )),
+        }
+    }
+
+    /// The verdict kept for `body` judged by `id` of owner `uid`.
+    pub(crate) fn get(&self, uid: u64, id: u64, body: &[u8]) -> Option<V> {
+        self.map.get(&BodyKeyRef { uid, id, body }).cloned()
+    }
+
+    /// Keeps `v` for `body` when it is short enough (the caller has looked
+    /// it up first).
+    pub(crate) fn keep(&mut self, uid: u64, id: u64, body: &[u8], v: V) {
+        if body.len() > MAX_BODY {
+            return;
+        }
+        if self.map.len() >= MAX_BODIES {
+            self.map.clear();
+        }
+        let key = BodyKey {
+            uid,
+            id,
+            body: body.into(),
+        };
+        self.map.insert(key, v);
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.map.len()
+    }
+}
+
 /// Tells one owner of verdicts (a contract's profile) from every other in the
 /// process, so a thread's memo never answers for another contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,5 +212,23 @@ mod tests {
         }
         assert!(seen.len() <= MAX_ENTRIES);
         assert!(Uid::default() != Uid::default());
+    }
+
+    #[test]
+    fn bodies_are_kept_by_owner_judge_and_bytes_and_stay_bounded() {
+        let mut seen: SeenBodies<u32> = SeenBodies::new();
+        seen.keep(1, 7, b"{}", 1);
+        assert_eq!(seen.get(1, 7, b"{}"), Some(1));
+        // Another owner, another judge or other bytes: not known.
+        assert_eq!(seen.get(2, 7, b"{}"), None);
+        assert_eq!(seen.get(1, 8, b"{}"), None);
+        assert_eq!(seen.get(1, 7, b"{ }"), None);
+        // A long body is not kept; past the bound the memo starts over.
+        seen.keep(1, 7, &[b' '; MAX_BODY + 1], 2);
+        assert_eq!(seen.get(1, 7, &[b' '; MAX_BODY + 1]), None);
+        for i in 0..MAX_BODIES as u64 {
+            seen.keep(3, i, b"[]", 3);
+        }
+        assert!(seen.len() <= MAX_BODIES);
     }
 }

@@ -113,10 +113,11 @@ pub(crate) fn check_request(
     contract: &Contract,
     op: &Operation,
     req: &RequestParts<'_>,
+    value_needed: bool,
 ) -> (Capped<Violation>, Option<Value>) {
     let mut out = Capped::default();
     params::validate_params(contract, &op.params, req, &mut out);
-    let body = validate_body(contract, op, req, &mut out);
+    let body = validate_body(contract, op, req, value_needed, &mut out);
     (out, body)
 }
 
@@ -185,6 +186,7 @@ fn validate_body(
     contract: &Contract,
     op: &Operation,
     req: &RequestParts<'_>,
+    value_needed: bool,
     out: &mut Capped<Violation>,
 ) -> Option<Value> {
     // (Not checked at all when the proxy could not decode it.)
@@ -268,7 +270,7 @@ fn validate_body(
     if let Some(shape) = &media.form {
         return match form::read(&contract.schemas, shape, content_type, bytes) {
             Ok(value) => {
-                check_body(contract, media.schema, &value, out);
+                add(out, &check_body(contract, media.schema, &value));
                 Some(value)
             }
             Err(unreadable) => {
@@ -284,18 +286,51 @@ fn validate_body(
     if !media.json || !media::is_json(content_type) {
         return None;
     }
+    // The same bytes against the same schema break the same rules: judged
+    // once per thread (read again when the caller needs the value).
+    let uid = contract.profile.uid.0;
+    let id = media.schema.map_or(u64::MAX, |s| s.index() as u64);
+    let kept = BODIES.with(|b| b.borrow().get(uid, id, bytes));
+    if let (Some(kept), false) = (&kept, value_needed) {
+        add(out, kept);
+        return None;
+    }
+    let keep = |found: Capped<Violation>| {
+        let found = std::rc::Rc::new(found);
+        BODIES.with(|b| b.borrow_mut().keep(uid, id, bytes, found.clone()));
+        found
+    };
     let value: Value = match serde_json::from_slice(bytes) {
         Ok(v) => v,
         Err(e) => {
+            let mut found = Capped::default();
             push(
-                out,
+                &mut found,
                 violation(Place::Body, "", "json", format!("is not valid JSON: {e}")),
             );
+            add(out, &kept.unwrap_or_else(|| keep(found)));
             return None;
         }
     };
-    check_body(contract, media.schema, &value, out);
+    let found = kept.unwrap_or_else(|| keep(check_body(contract, media.schema, &value)));
+    add(out, &found);
     Some(value)
+}
+
+thread_local! {
+    /// Violations found in request bodies, by contract, schema and bytes (see
+    /// [`validate_body`]): a client sends the same bodies again and again.
+    static BODIES: std::cell::RefCell<crate::support::seen::SeenBodies<std::rc::Rc<Capped<Violation>>>> =
+        const { std::cell::RefCell::new(crate::support::seen::SeenBodies::new()) };
+}
+
+/// Adds the violations one body check found, as that check would have.
+fn add(out: &mut Capped<Violation>, found: &Capped<Violation>) {
+    out.more += found.more;
+    out.open |= found.open;
+    for v in &found.items {
+        push(out, v.clone());
+    }
 }
 
 /// Validates a body's value (JSON, or a form read into JSON) against its schema.
@@ -303,19 +338,20 @@ fn check_body(
     contract: &Contract,
     schema: Option<crate::contract::SchemaId>,
     value: &Value,
-    out: &mut Capped<Violation>,
-) {
+) -> Capped<Violation> {
+    let mut out = Capped::default();
     // Most requests are valid: a yes/no check first, the full list only when needed.
     if let Some(schema) = schema.filter(|&s| !contract.schemas.is_valid(s, value)) {
         let found = contract.schemas.violations(schema, value);
-        count_rest(out, &found);
+        count_rest(&mut out, &found);
         for v in found.items {
             push(
-                out,
+                &mut out,
                 violation(Place::Body, &v.pointer, &v.rule, schema_message(&v)),
             );
         }
     }
+    out
 }
 
 fn violation(place: Place, name: &str, rule: &str, message: String) -> Violation {

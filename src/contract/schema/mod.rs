@@ -63,6 +63,13 @@ pub(crate) use transient::{keeping_parts, transiently};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct SchemaId(usize);
 
+impl SchemaId {
+    /// Its index: tells it from the contract's other schemas.
+    pub(crate) fn index(self) -> usize {
+        self.0
+    }
+}
+
 /// One violation of a schema, with where it is in the instance and which rule broke.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SchemaViolation {
