@@ -65,8 +65,11 @@ fn decode_now(token: &str) -> Option<Arc<Basic>> {
 /// The token of an `Authorization: <scheme> <token>` value when the scheme is
 /// `scheme` (case-insensitive) and the token is not empty.
 pub(crate) fn token<'v>(value: &'v str, scheme: &str) -> Option<&'v str> {
-    let (given, rest) = value.trim().split_once(' ')?;
-    let rest = rest.trim();
+    // (ASCII trimming: a header value's text is visible ASCII, space and tab,
+    // and this runs twice per request.)
+    let value = value.trim_ascii();
+    let given = value.get(..scheme.len())?;
+    let rest = value[scheme.len()..].strip_prefix(' ')?.trim_ascii();
     (given.eq_ignore_ascii_case(scheme) && !rest.is_empty()).then_some(rest)
 }
 
@@ -101,5 +104,10 @@ mod tests {
         assert_eq!(token("  basic  abc ", "Basic"), Some("abc"));
         assert_eq!(token("Bearer abc", "basic"), None);
         assert_eq!(token("Basic ", "basic"), None);
+        // The scheme is the whole first word.
+        assert_eq!(token("Basicx abc", "basic"), None);
+        assert_eq!(token("Basic\tabc", "basic"), None);
+        assert_eq!(token("Bas", "basic"), None);
+        assert_eq!(token("Basic   abc  def ", "basic"), Some("abc  def"));
     }
 }
