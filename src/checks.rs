@@ -436,10 +436,14 @@ pub(crate) fn check_response_of(
             Ok(None) => {
                 let uid = contract.profile.uid.0;
                 let id = media.schema.map_or(u64::MAX, |s| s.index() as u64);
-                let kept = BODIES.with(|b| b.borrow().get(uid, id, body));
-                kept.unwrap_or_else(|| {
+                // (`try_with`: a check run from a thread-local's destructor
+                // judges without the memo.)
+                let kept = BODIES.try_with(|b| b.borrow().get(uid, id, body));
+                kept.ok().flatten().unwrap_or_else(|| {
                     let made = std::rc::Rc::new(judge_body(contract, media.schema, answer.json()));
-                    BODIES.with(|b| b.borrow_mut().keep(uid, id, body, made.clone()));
+                    let weight = made.failures.iter().map(|f| f.message.len()).sum();
+                    let _ = BODIES
+                        .try_with(|b| b.borrow_mut().keep(uid, id, body, made.clone(), weight));
                     made
                 })
             }
@@ -855,10 +859,49 @@ mod tests {
         let broken_again = check_response(&contract, op, 200, &headers, b"{", None);
         assert_eq!(messages(&broken_again), messages(&broken));
         assert!(!broken_again.ran.contains(&Check::UndocumentedFields));
-        // The same document loaded again is another contract: judged anew.
-        let reloaded = Contract::from_text("t.json", doc).unwrap();
-        let op = reloaded.operation_by_id("x").unwrap();
-        let fresh = check_response(&reloaded, op, 200, &headers, body, None);
-        assert_eq!(messages(&fresh), messages(&first));
+        // Another contract, its schema at the same place changed: judged by its own.
+        let changed =
+            Contract::from_text("t.json", &doc.replace(r#""required":["a"],"#, "")).unwrap();
+        let op = changed.operation_by_id("x").unwrap();
+        let fresh = check_response(&changed, op, 200, &headers, body, None);
+        assert_eq!(
+            messages(&fresh),
+            ["undocumented_fields: /b is not declared by the schema"]
+        );
+    }
+
+    #[test]
+    fn an_answer_checked_from_a_thread_locals_destructor_is_judged_without_the_memo() {
+        struct Late(Option<Contract>);
+        impl Drop for Late {
+            fn drop(&mut self) {
+                let Some(contract) = self.0.take() else {
+                    return;
+                };
+                let op = contract.operation_by_id("x").unwrap();
+                let mut headers = HeaderMap::new();
+                headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                let checked = check_response(&contract, op, 200, &headers, b"{", None);
+                assert_eq!(checked.failures.len(), 1);
+            }
+        }
+        thread_local! {
+            static LATE: std::cell::RefCell<Late> = const { std::cell::RefCell::new(Late(None)) };
+        }
+        let doc = r##"{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{"/x":{"get":{
+            "operationId":"x","responses":{"200":{"description":"ok","content":{"application/json":{
+            "schema":{"type":"object"}}}}}}}}}"##;
+        let contract = Contract::from_text("t.json", doc).unwrap();
+        // The memo is made after `LATE`, so it is gone when `LATE` is dropped.
+        std::thread::spawn(move || {
+            let own = Contract::from_text("t.json", doc).unwrap();
+            LATE.with(|l| l.borrow_mut().0 = Some(own));
+            let op = contract.operation_by_id("x").unwrap();
+            let mut headers = HeaderMap::new();
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            check_response(&contract, op, 200, &headers, b"{", None);
+        })
+        .join()
+        .unwrap();
     }
 }

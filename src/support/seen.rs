@@ -96,12 +96,19 @@ impl<V: Copy> Seen<V> {
     }
 }
 
-/// Bodies longer than this are judged every time: with [`MAX_BODIES`], a
-/// bound on what [`SeenBodies`] keeps per thread (1 MiB).
+/// Bodies longer than this are judged every time.
 pub(crate) const MAX_BODY: usize = 4096;
 
 /// At most this many bodies per memo and thread (then it is emptied).
 pub(crate) const MAX_BODIES: usize = 256;
+
+/// At most this many bytes per memo and thread, bodies and verdicts together
+/// (then it is emptied): a verdict can outweigh its body (a violation names
+/// its JSON pointer, escaped).
+pub(crate) const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// A verdict heavier than this is not kept (it would empty the memo soon).
+const MAX_VERDICT: usize = 2 * MAX_BODY;
 
 #[derive(Hash, PartialEq, Eq)]
 struct BodyKey {
@@ -131,6 +138,8 @@ impl hashbrown::Equivalent<BodyKey> for BodyKeyRef<'_> {
 /// a copy more than judging it.
 pub(crate) struct SeenBodies<V> {
     map: hashbrown::HashMap<BodyKey, V, foldhash::fast::FixedState>,
+    /// What the kept bodies and verdicts weigh, in bytes.
+    bytes: usize,
 }
 
 impl<V: Clone> SeenBodies<V> {
@@ -139,23 +148,30 @@ impl<V: Clone> SeenBodies<V> {
             map: hashbrown::HashMap::with_hasher(foldhash::fast::FixedState::with_seed(
                 0x006d_696d_656f,
             )),
+            bytes: 0,
         }
     }
 
     /// The verdict kept for `body` judged by `id` of owner `uid`.
     pub(crate) fn get(&self, uid: u64, id: u64, body: &[u8]) -> Option<V> {
+        if body.len() > MAX_BODY || self.map.is_empty() {
+            return None;
+        }
         self.map.get(&BodyKeyRef { uid, id, body }).cloned()
     }
 
-    /// Keeps `v` for `body` when it is short enough (the caller has looked
-    /// it up first).
-    pub(crate) fn keep(&mut self, uid: u64, id: u64, body: &[u8], v: V) {
-        if body.len() > MAX_BODY {
+    /// Keeps `v`, which weighs `weight` bytes (its text), for `body` when
+    /// both are light enough (the caller has looked it up first).
+    pub(crate) fn keep(&mut self, uid: u64, id: u64, body: &[u8], v: V, weight: usize) {
+        if body.len() > MAX_BODY || weight > MAX_VERDICT {
             return;
         }
-        if self.map.len() >= MAX_BODIES {
+        let weight = body.len() + weight;
+        if self.map.len() >= MAX_BODIES || self.bytes + weight > MAX_BODY_BYTES {
             self.map.clear();
+            self.bytes = 0;
         }
+        self.bytes += weight;
         let key = BodyKey {
             uid,
             id,
@@ -217,18 +233,26 @@ mod tests {
     #[test]
     fn bodies_are_kept_by_owner_judge_and_bytes_and_stay_bounded() {
         let mut seen: SeenBodies<u32> = SeenBodies::new();
-        seen.keep(1, 7, b"{}", 1);
+        seen.keep(1, 7, b"{}", 1, 0);
         assert_eq!(seen.get(1, 7, b"{}"), Some(1));
         // Another owner, another judge or other bytes: not known.
         assert_eq!(seen.get(2, 7, b"{}"), None);
         assert_eq!(seen.get(1, 8, b"{}"), None);
         assert_eq!(seen.get(1, 7, b"{ }"), None);
         // A long body is not kept; past the bound the memo starts over.
-        seen.keep(1, 7, &[b' '; MAX_BODY + 1], 2);
+        seen.keep(1, 7, &[b' '; MAX_BODY + 1], 2, 0);
         assert_eq!(seen.get(1, 7, &[b' '; MAX_BODY + 1]), None);
         for i in 0..MAX_BODIES as u64 {
-            seen.keep(3, i, b"[]", 3);
+            seen.keep(3, i, b"[]", 3, 0);
         }
         assert!(seen.len() <= MAX_BODIES);
+        // A heavy verdict is not kept; past the bytes allowed the memo starts over.
+        seen.keep(4, 0, b"{}", 4, MAX_VERDICT + 1);
+        assert_eq!(seen.get(4, 0, b"{}"), None);
+        for i in 0..MAX_BODY_BYTES / MAX_VERDICT + 1 {
+            seen.keep(5, i as u64, b"{}", 5, MAX_VERDICT);
+            assert!(seen.bytes <= MAX_BODY_BYTES);
+        }
+        assert!(seen.len() < MAX_BODY_BYTES / MAX_VERDICT);
     }
 }

@@ -290,14 +290,24 @@ fn validate_body(
     // once per thread (read again when the caller needs the value).
     let uid = contract.profile.uid.0;
     let id = media.schema.map_or(u64::MAX, |s| s.index() as u64);
-    let kept = BODIES.with(|b| b.borrow().get(uid, id, bytes));
+    // (`try_with`: a check run from a thread-local's destructor judges
+    // without the memo.)
+    let kept = BODIES
+        .try_with(|b| b.borrow().get(uid, id, bytes))
+        .ok()
+        .flatten();
     if let (Some(kept), false) = (&kept, value_needed) {
         add(out, kept);
         return None;
     }
     let keep = |found: Capped<Violation>| {
         let found = std::rc::Rc::new(found);
-        BODIES.with(|b| b.borrow_mut().keep(uid, id, bytes, found.clone()));
+        let weight = found
+            .items
+            .iter()
+            .map(|v| v.name.len() + v.rule.len() + v.message.len())
+            .sum();
+        let _ = BODIES.try_with(|b| b.borrow_mut().keep(uid, id, bytes, found.clone(), weight));
         found
     };
     let value: Value = match serde_json::from_slice(bytes) {
@@ -497,5 +507,91 @@ mod tests {
         for bad in ["", "-", "1.5", "1e3", "+1", "0x10", "12a"] {
             assert!(integer(bad).is_err(), "{bad}");
         }
+    }
+}
+
+#[cfg(test)]
+mod body_memo_tests {
+    use super::*;
+    use crate::contract::Contract;
+    use hyper::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
+
+    const DOC: &str = r##"{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{
+      "/x":{"post":{"operationId":"x",
+        "parameters":[{"name":"n","in":"query","required":true,"schema":{"type":"integer"}}],
+        "requestBody":{"required":true,"content":{"application/json":{"schema":{
+          "type":"object","required":["a"],"properties":{"a":{"type":"integer"},
+          "m":{"type":"object","additionalProperties":{"type":"string"}}}}}}},
+        "responses":{"200":{"description":"ok"}}}},
+      "/y":{"post":{"operationId":"y",
+        "requestBody":{"content":{"application/json":{"schema":{
+          "type":"object","properties":{"a":{"type":"string"}}}}}},
+        "responses":{"200":{"description":"ok"}}}}}}"##;
+
+    fn check(
+        contract: &Contract,
+        op: &str,
+        query: &[(&str, &str)],
+        body: &[u8],
+        value_needed: bool,
+    ) -> (Capped<Violation>, Option<Value>) {
+        let op = contract.operation_by_id(op).unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let query: Vec<(Cow<'_, str>, Cow<'_, str>)> =
+            query.iter().map(|&(k, v)| (k.into(), v.into())).collect();
+        let req = RequestParts {
+            path: &[],
+            query: &query,
+            headers: &headers,
+            body: Some(body),
+        };
+        check_request(contract, op, &req, value_needed)
+    }
+
+    #[test]
+    fn a_request_body_seen_again_breaks_the_same_rules_and_only_its_own_schemas() {
+        // 21 body violations: with a parameter's, more than can be listed.
+        let members: Vec<String> = (0..21).map(|i| format!("\"k{i}\":{i}")).collect();
+        let many = format!("{{\"a\":\"x\",\"m\":{{{}}}}}", members.join(","));
+        let bodies: [&[u8]; 3] = [many.as_bytes(), b"{", br#"{"a":1}"#];
+        let queries: [&[(&str, &str)]; 2] = [&[("n", "x")], &[("n", "1")]];
+        for body in bodies {
+            for query in queries {
+                // Proxy then mock, mock then proxy, and each twice.
+                for (first, then) in [(false, true), (true, false), (false, false), (true, true)] {
+                    // A contract of its own: its first check is judged afresh.
+                    let contract = Contract::from_text("t.json", DOC).unwrap();
+                    let (fresh, _) = check(&contract, "x", query, body, first);
+                    let (again, value) = check(&contract, "x", query, body, then);
+                    assert_eq!(again, fresh, "{}", String::from_utf8_lossy(body));
+                    if then {
+                        assert_eq!(value, serde_json::from_slice::<Value>(body).ok());
+                    }
+                }
+            }
+        }
+        // The same bytes under another operation's schema, and under another
+        // contract whose schema of the same place differs, are judged by theirs.
+        let contract = Contract::from_text("t.json", DOC).unwrap();
+        let body = br#"{"a":1}"#;
+        assert!(check(&contract, "x", &[("n", "1")], body, false)
+            .0
+            .is_empty());
+        let other = check(&contract, "y", &[], body, false).0;
+        assert_eq!(other.items.len(), 1, "{other:?}");
+        assert_eq!(other.items[0].rule, "type");
+        let changed = Contract::from_text(
+            "t.json",
+            &DOC.replace(r#""a":{"type":"integer"}"#, r#""a":{"type":"boolean"}"#),
+        )
+        .unwrap();
+        assert_eq!(
+            check(&changed, "x", &[("n", "1")], body, false)
+                .0
+                .items
+                .len(),
+            1
+        );
     }
 }
