@@ -17,6 +17,7 @@
 mod exchange;
 mod forward;
 mod record;
+mod shown;
 mod summary;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -440,18 +441,9 @@ async fn handle(
     let seq = state.seq.fetch_add(1, Ordering::Relaxed);
     let contract = &*state.contract;
     let (parts, body) = req.into_parts();
-    let hidden = crate::secrets::hidden_query_values(contract, &parts.uri);
     // The line the log, summary and reports show: redacted as the mock's journal
     // is, the client's own credentials included wherever its URL repeats them.
-    let line = {
-        let none = Secrets::default();
-        let r = crate::journal::Redactor::new(&contract.profile, &none, &parts.headers);
-        format!(
-            "{} {}",
-            parts.method,
-            r.target(parts.uri.path(), parts.uri.query())
-        )
-    };
+    let line = shown::line(contract, &parts);
     let mut found = Findings::default();
     let mut intake = Intake::new(contract, &parts);
     // The body, read (`Ok`, with how that went) or still to be read (`Err`).
@@ -578,29 +570,10 @@ async fn handle(
     };
     // Values hidden in the logged URL, and the client's credentials, are hidden in
     // the messages too (a violation quotes the value that broke a rule).
-    let mut secrets = hidden;
-    if !found.is_empty() {
-        secrets.extend(state.target_secrets.iter().cloned());
-        for v in parts.headers.get_all(hyper::header::AUTHORIZATION) {
-            crate::secrets::authorization_secrets(
-                &String::from_utf8_lossy(v.as_bytes()),
-                &mut secrets,
-            );
-        }
-        // Every other credential the request carries (API keys the contract
-        // declares, cookies), as the mock's journal hides them.
-        secrets.extend(crate::journal::carried_credentials(
-            &contract.profile,
-            parts
-                .headers
-                .iter()
-                .map(|(n, v)| (n.as_str(), v.as_bytes())),
-        ));
-    }
     let secrets = if found.is_empty() {
         Secrets::default()
     } else {
-        Secrets::recent(secrets)
+        shown::message_secrets(contract, &state.target_secrets, &parts)
     };
     for message in found
         .listed
