@@ -14,6 +14,7 @@
 pub mod near;
 pub mod pattern;
 mod redact;
+mod shown;
 pub mod view;
 
 use std::collections::VecDeque;
@@ -37,6 +38,9 @@ pub use pattern::{BodyPattern, RequestPattern, StringMatcher};
 #[cfg(feature = "proxy")]
 pub(crate) use redact::carried_credentials;
 pub(crate) use redact::Redactor;
+pub(crate) use shown::shown;
+#[cfg(feature = "proxy")]
+pub(crate) use shown::write_key;
 pub use view::{Draw, Draws, JournaledRequest, LoggedRequest, Reason, RequestViolation};
 
 /// The most body bytes kept per request; longer bodies are cut (and marked so).

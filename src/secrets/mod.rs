@@ -189,6 +189,9 @@ pub(crate) fn hidden_query_values(
 pub struct Secrets {
     /// How many forms are hidden (their text is never shown, not even by `Debug`).
     count: usize,
+    /// Tells these secrets from every other set made in the process (0: none
+    /// hidden), so a memo of what they hide never answers for another.
+    uid: u64,
     matcher: Option<std::sync::Arc<aho_corasick::AhoCorasick>>,
     /// The forms as JSON text writes them, when one without a backslash reads
     /// otherwise there (a quote or a control character in it); matched lazily,
@@ -229,6 +232,11 @@ thread_local! {
 }
 
 impl Secrets {
+    /// What tells this set from every other (see the field).
+    pub(crate) fn uid(&self) -> u64 {
+        self.uid
+    }
+
     /// [`Secrets::new`], shared with the last call for the same values on this
     /// thread.
     #[cfg(feature = "proxy")]
@@ -279,6 +287,12 @@ impl Secrets {
             .map(std::sync::Arc::new);
         Secrets {
             count: forms.len(),
+            uid: if forms.is_empty() {
+                0
+            } else {
+                // (Never 0: it starts at 0 and this adds 1.)
+                crate::support::seen::Uid::default().0 + 1
+            },
             #[cfg(feature = "replay")]
             escaped_forms: forms.iter().any(|f| {
                 f.match_indices('\\')

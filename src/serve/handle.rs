@@ -7,7 +7,6 @@
 //!
 //! [`pipeline`]: super::pipeline
 
-use std::borrow::Cow;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
@@ -199,13 +198,16 @@ fn count(state: &State, parts: &Parts, outcome: &Outcome, session: &str, status:
             message: Box::new(|| message),
         }));
     state.verdicts.record(op, status, found, || {
+        let shown = crate::journal::shown(
+            &contract.profile,
+            &state.secrets,
+            &parts.headers,
+            &parts.uri,
+            session,
+        );
         (
-            format!(
-                "{} {}",
-                parts.method,
-                r().target(parts.uri.path(), parts.uri.query())
-            ),
-            shown_session(state, session, r()).into_owned(),
+            format!("{} {}", parts.method, shown.target),
+            shown.session.to_string(),
         )
     });
     state.verdicts.add_unlisted(op, outcome.unlisted);
@@ -228,15 +230,6 @@ pub(super) fn unreadable(state: &State, peer: std::net::SocketAddr, u: Unreadabl
     });
 }
 
-/// A session's name as logs and reports show it.
-fn shown_session<'s>(state: &State, session: &'s str, r: &Redactor<'_>) -> Cow<'s, str> {
-    if state.contract.profile.is_secret(session) {
-        Cow::Borrowed("[redacted]")
-    } else {
-        r.shown(session)
-    }
-}
-
 /// `TIME [session] GET /path?query -> 200 0.01ms (why)`, written with little
 /// formatting machinery: this runs for every request.
 fn log(
@@ -249,48 +242,56 @@ fn log(
 ) {
     let micros = elapsed.as_micros();
     // Every text goes through the redactor, the path too (a token can be a
-    // segment of it), as the journal's views do.
-    let r = Redactor::new(&state.contract.profile, &state.secrets, &parts.headers)
-        .with_query(parts.uri.query())
-        .with_form(
-            &outcome.body,
-            crate::http::intake::is_url_encoded(&parts.headers),
-        );
-    let target = r.target(parts.uri.path(), parts.uri.query());
-    let shown = shown_session(state, session, &r);
+    // segment of it), as the journal's views do; the target and session as
+    // shown are kept per thread (see `journal::shown`).
+    let shown = crate::journal::shown(
+        &state.contract.profile,
+        &state.secrets,
+        &parts.headers,
+        &parts.uri,
+        session,
+    );
     let why = match &outcome.why {
         Why::Default => None,
-        Why::Invalid => {
-            // `N violation(s): A; B; and M more`, each redacted.
-            let mut why = (outcome.violations.len() + outcome.unlisted).to_string();
-            why.push_str(" violation(s): ");
-            for (i, v) in outcome.violations.iter().enumerate() {
-                if i > 0 {
-                    why.push_str("; ");
+        why => {
+            let r = Redactor::new(&state.contract.profile, &state.secrets, &parts.headers)
+                .with_query(parts.uri.query())
+                .with_form(
+                    &outcome.body,
+                    crate::http::intake::is_url_encoded(&parts.headers),
+                );
+            Some(match why {
+                Why::Invalid => {
+                    // `N violation(s): A; B; and M more`, each redacted.
+                    let mut why = (outcome.violations.len() + outcome.unlisted).to_string();
+                    why.push_str(" violation(s): ");
+                    for (i, v) in outcome.violations.iter().enumerate() {
+                        if i > 0 {
+                            why.push_str("; ");
+                        }
+                        why.push_str(&r.message(&v.text()));
+                    }
+                    if outcome.unlisted > 0 {
+                        why.push_str("; and ");
+                        why.push_str(&outcome.unlisted.to_string());
+                        why.push_str(" more");
+                    }
+                    why
                 }
-                why.push_str(&r.message(&v.text()));
-            }
-            if outcome.unlisted > 0 {
-                why.push_str("; and ");
-                why.push_str(&outcome.unlisted.to_string());
-                why.push_str(" more");
-            }
-            Some(why)
+                other => other
+                    .reason(&state.opts.rules, |t| r.message(t))
+                    .to_string(),
+            })
         }
-        other => Some(
-            other
-                .reason(&state.opts.rules, |t| r.message(t))
-                .to_string(),
-        ),
     };
     state.log.push(|buf| {
         push_timestamp(buf, at);
         buf.extend_from_slice(b" [");
-        buf.extend_from_slice(shown.as_bytes());
+        buf.extend_from_slice(shown.session.as_bytes());
         buf.extend_from_slice(b"] ");
         buf.extend_from_slice(parts.method.as_str().as_bytes());
         buf.push(b' ');
-        buf.extend_from_slice(target.as_bytes());
+        buf.extend_from_slice(shown.target.as_bytes());
         buf.extend_from_slice(b" -> ");
         match outcome.shape.fault {
             Some(f) => {

@@ -1,0 +1,182 @@
+//! A request's target and session as a log line shows them, redacted
+//! ([`Redactor::target`], [`Redactor::shown`]), kept per thread: they depend
+//! on the contract, the server's own credentials, the request's target,
+//! session and headers only, and a client sends the same ones again and
+//! again. Making them took a tenth of a logged request's instructions (a
+//! redactor reads every header); a request like one seen before costs a hash
+//! of those texts. Bounded as [`SeenBodies`] is; longer requests are shown
+//! afresh.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use hyper::header::HeaderMap;
+use hyper::Uri;
+
+use super::redact::{Redactor, REDACTED};
+use crate::contract::profile::Profile;
+use crate::secrets::Secrets;
+use crate::support::seen::{SeenBodies, MAX_BODY};
+
+/// A request's target (`/path?query`) and session, as shown.
+pub(crate) struct Shown {
+    pub(crate) target: Box<str>,
+    pub(crate) session: Box<str>,
+}
+
+thread_local! {
+    /// The key being looked up (one buffer, reused).
+    static KEY: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    static SHOWN: RefCell<SeenBodies<Rc<Shown>>> = const { RefCell::new(SeenBodies::new()) };
+}
+
+/// How the request with `headers` to `uri` in `session` (empty: none) shows,
+/// hiding `configured` (the server's own credentials) and what the request
+/// carries.
+pub(crate) fn shown(
+    profile: &Profile,
+    configured: &Secrets,
+    headers: &HeaderMap,
+    uri: &Uri,
+    session: &str,
+) -> Rc<Shown> {
+    let make = || {
+        let r = Redactor::new(profile, configured, headers);
+        let session = if session.is_empty() {
+            Box::from("")
+        } else if profile.is_secret(session) {
+            Box::from(REDACTED)
+        } else {
+            Box::from(r.shown(session))
+        };
+        Rc::new(Shown {
+            target: r.target(uri.path(), uri.query()).into(),
+            session,
+        })
+    };
+    let path_and_query = uri.path_and_query().map_or("", |p| p.as_str());
+    let texts = [
+        &configured.uid().to_le_bytes()[..],
+        session.as_bytes(),
+        path_and_query.as_bytes(),
+    ];
+    KEY.with(|key| {
+        let mut key = key.borrow_mut();
+        if !write_key(&mut key, texts, headers) {
+            return make();
+        }
+        let uid = profile.uid.0;
+        if let Some(kept) = SHOWN.with(|s| s.borrow().get(uid, 0, &key)) {
+            return kept;
+        }
+        let made = make();
+        let weight = made.target.len() + made.session.len();
+        SHOWN.with(|s| s.borrow_mut().keep(uid, 0, &key, made.clone(), weight));
+        made
+    })
+}
+
+/// Writes `texts` and then `headers`' names and values into `out`, each after
+/// its length (so no two requests write the same); `false` when that takes
+/// more than a memo keeps.
+pub(crate) fn write_key<'t>(
+    out: &mut Vec<u8>,
+    texts: impl IntoIterator<Item = &'t [u8]>,
+    headers: &HeaderMap,
+) -> bool {
+    out.clear();
+    let mut text = |bytes: &[u8]| {
+        out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        out.extend_from_slice(bytes);
+        out.len() <= MAX_BODY
+    };
+    let fits = texts.into_iter().all(&mut text)
+        && headers
+            .iter()
+            .all(|(n, v)| text(n.as_str().as_bytes()) && text(v.as_bytes()));
+    if !fits {
+        out.clear();
+    }
+    fits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::Contract;
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (n, v) in pairs {
+            h.append(
+                hyper::header::HeaderName::from_bytes(n.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
+        }
+        h
+    }
+
+    #[test]
+    fn a_request_like_one_seen_before_shows_as_it_did_and_another_afresh() {
+        let contract = Contract::from_text(
+            "t.json",
+            r#"{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{}}"#,
+        )
+        .unwrap();
+        let p = &contract.profile;
+        let none = Secrets::default();
+        let basic = headers(&[("authorization", "Basic dXNlcjpzM2NyM3QtdG9rZW4=")]); // user:s3cr3t-token
+        let uri: Uri = "/a/s3cr3t-token?token=abcdefgh".parse().unwrap();
+        let first = shown(p, &none, &basic, &uri, "user");
+        assert_eq!(&*first.target, "/a/[redacted]?token=%5Bredacted%5D");
+        assert_eq!(&*first.session, "user");
+        let again = shown(p, &none, &basic, &uri, "user");
+        assert!(Rc::ptr_eq(&first, &again));
+        // Other credentials, none, or the server's own: shown afresh.
+        let bearer = headers(&[("authorization", "Bearer other-token")]);
+        let plain: Uri = "/a/s3cr3t-token".parse().unwrap();
+        assert_eq!(
+            &*shown(p, &none, &bearer, &plain, "").target,
+            "/a/s3cr3t-token"
+        );
+        assert_eq!(
+            &*shown(p, &none, &HeaderMap::new(), &plain, "").target,
+            "/a/s3cr3t-token"
+        );
+        let own = Secrets::new(["s3cr3t-token".to_string()]);
+        let hidden = shown(p, &own, &HeaderMap::new(), &plain, "s3cr3t-token-2");
+        assert_eq!(&*hidden.target, "/a/[redacted]");
+        assert_eq!(&*hidden.session, "[redacted]-2");
+        // Another set of the server's own, the same texts: its own verdict.
+        let other = Secrets::new(["another-secret".to_string()]);
+        let shown_other = shown(p, &other, &HeaderMap::new(), &plain, "s3cr3t-token-2");
+        assert_eq!(&*shown_other.target, "/a/s3cr3t-token");
+
+        // The key keeps its parts apart: a value that reads as the next
+        // header's name is another request.
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        assert!(write_key(
+            &mut a,
+            [&b"x"[..]],
+            &headers(&[("x-a", "b"), ("x-c", "d")])
+        ));
+        assert!(write_key(
+            &mut b,
+            [&b"x"[..]],
+            &headers(&[("x-a", "bx-c"), ("d", "")])
+        ));
+        assert_ne!(a, b);
+        assert!(write_key(
+            &mut b,
+            [&b"xx"[..]],
+            &headers(&[("x-a", "b"), ("x-c", "d")])
+        ));
+        assert_ne!(a, b);
+        // Too long to keep: shown all the same.
+        let long = format!("/{}", "l".repeat(MAX_BODY));
+        assert!(!write_key(&mut a, [long.as_bytes()], &HeaderMap::new()));
+        assert!(a.is_empty());
+        let uri: Uri = long.parse().unwrap();
+        assert_eq!(&*shown(p, &none, &HeaderMap::new(), &uri, "").target, long);
+    }
+}
