@@ -32,16 +32,18 @@ thread_local! {
 
 /// How the request with `headers` to `uri` in `session` (empty: none) shows,
 /// hiding `configured` (the server's own credentials) and what the request
-/// carries.
-pub(crate) fn shown(
+/// carries; `redactor` gives that request's [`Redactor`] when it is not known
+/// (the caller's, which may need it anyway: made once).
+pub(crate) fn shown<'r, 'a: 'r>(
     profile: &Profile,
     configured: &Secrets,
     headers: &HeaderMap,
     uri: &Uri,
     session: &str,
+    redactor: impl FnOnce() -> &'r Redactor<'a>,
 ) -> Rc<Shown> {
     let make = || {
-        let r = Redactor::new(profile, configured, headers);
+        let r = redactor();
         let session = if session.is_empty() {
             Box::from("")
         } else if profile.is_secret(session) {
@@ -116,6 +118,19 @@ mod tests {
         h
     }
 
+    fn shown(
+        profile: &Profile,
+        configured: &Secrets,
+        headers: &HeaderMap,
+        uri: &Uri,
+        session: &str,
+    ) -> Rc<Shown> {
+        let r = std::cell::OnceCell::new();
+        super::shown(profile, configured, headers, uri, session, || {
+            r.get_or_init(|| Redactor::new(profile, configured, headers))
+        })
+    }
+
     #[test]
     fn a_request_like_one_seen_before_shows_as_it_did_and_another_afresh() {
         let contract = Contract::from_text(
@@ -130,8 +145,13 @@ mod tests {
         let first = shown(p, &none, &basic, &uri, "user");
         assert_eq!(&*first.target, "/a/[redacted]?token=%5Bredacted%5D");
         assert_eq!(&*first.session, "user");
+        // Kept the second time, found the third.
         let again = shown(p, &none, &basic, &uri, "user");
-        assert!(Rc::ptr_eq(&first, &again));
+        assert_eq!(
+            (&*again.target, &*again.session),
+            (&*first.target, &*first.session)
+        );
+        assert!(Rc::ptr_eq(&again, &shown(p, &none, &basic, &uri, "user")));
         // Other credentials, none, or the server's own: shown afresh.
         let bearer = headers(&[("authorization", "Bearer other-token")]);
         let plain: Uri = "/a/s3cr3t-token".parse().unwrap();

@@ -23,7 +23,19 @@ thread_local! {
 /// `METHOD /path?query`, with what the target shows of credentials hidden.
 pub(super) fn line(contract: &Contract, parts: &Parts) -> String {
     let none = Secrets::default();
-    let shown = crate::journal::shown(&contract.profile, &none, &parts.headers, &parts.uri, "");
+    let r = std::cell::OnceCell::new();
+    let shown = crate::journal::shown(
+        &contract.profile,
+        &none,
+        &parts.headers,
+        &parts.uri,
+        "",
+        || {
+            r.get_or_init(|| {
+                crate::journal::Redactor::new(&contract.profile, &none, &parts.headers)
+            })
+        },
+    );
     let mut line = String::with_capacity(parts.method.as_str().len() + 1 + shown.target.len());
     line.push_str(parts.method.as_str());
     line.push(' ');

@@ -204,6 +204,7 @@ fn count(state: &State, parts: &Parts, outcome: &Outcome, session: &str, status:
             &parts.headers,
             &parts.uri,
             session,
+            r,
         );
         (
             format!("{} {}", parts.method, shown.target),
@@ -243,46 +244,51 @@ fn log(
     let micros = elapsed.as_micros();
     // Every text goes through the redactor, the path too (a token can be a
     // segment of it), as the journal's views do; the target and session as
-    // shown are kept per thread (see `journal::shown`).
+    // shown are kept per thread (see `journal::shown`), so the redactor is
+    // made when they are not, or the line has a reason.
+    let r = std::cell::OnceCell::new();
+    let r = || {
+        r.get_or_init(|| {
+            Redactor::new(&state.contract.profile, &state.secrets, &parts.headers)
+                .with_query(parts.uri.query())
+                .with_form(
+                    &outcome.body,
+                    crate::http::intake::is_url_encoded(&parts.headers),
+                )
+        })
+    };
     let shown = crate::journal::shown(
         &state.contract.profile,
         &state.secrets,
         &parts.headers,
         &parts.uri,
         session,
+        r,
     );
     let why = match &outcome.why {
         Why::Default => None,
-        why => {
-            let r = Redactor::new(&state.contract.profile, &state.secrets, &parts.headers)
-                .with_query(parts.uri.query())
-                .with_form(
-                    &outcome.body,
-                    crate::http::intake::is_url_encoded(&parts.headers),
-                );
-            Some(match why {
-                Why::Invalid => {
-                    // `N violation(s): A; B; and M more`, each redacted.
-                    let mut why = (outcome.violations.len() + outcome.unlisted).to_string();
-                    why.push_str(" violation(s): ");
-                    for (i, v) in outcome.violations.iter().enumerate() {
-                        if i > 0 {
-                            why.push_str("; ");
-                        }
-                        why.push_str(&r.message(&v.text()));
-                    }
-                    if outcome.unlisted > 0 {
-                        why.push_str("; and ");
-                        why.push_str(&outcome.unlisted.to_string());
-                        why.push_str(" more");
-                    }
-                    why
+        Why::Invalid => {
+            // `N violation(s): A; B; and M more`, each redacted.
+            let mut why = (outcome.violations.len() + outcome.unlisted).to_string();
+            why.push_str(" violation(s): ");
+            for (i, v) in outcome.violations.iter().enumerate() {
+                if i > 0 {
+                    why.push_str("; ");
                 }
-                other => other
-                    .reason(&state.opts.rules, |t| r.message(t))
-                    .to_string(),
-            })
+                why.push_str(&r().message(&v.text()));
+            }
+            if outcome.unlisted > 0 {
+                why.push_str("; and ");
+                why.push_str(&outcome.unlisted.to_string());
+                why.push_str(" more");
+            }
+            Some(why)
         }
+        other => Some(
+            other
+                .reason(&state.opts.rules, |t| r().message(t))
+                .to_string(),
+        ),
     };
     state.log.push(|buf| {
         push_timestamp(buf, at);

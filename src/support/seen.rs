@@ -134,13 +134,19 @@ impl hashbrown::Equivalent<BodyKey> for BodyKeyRef<'_> {
 /// Verdicts `V` about bodies, by owner, by what judged them (a schema's id)
 /// and by the bytes: a target, like a test client, sends the same bodies
 /// again and again (an error, a fixture), and a body judged against one
-/// schema is judged the same every time. A body never seen costs a hash and
-/// a copy more than judging it.
+/// schema is judged the same every time. A body is kept the second time it is
+/// judged: one seen once (every request different) costs two hashes, not a
+/// copy.
 pub(crate) struct SeenBodies<V> {
     map: hashbrown::HashMap<BodyKey, V, foldhash::fast::FixedState>,
     /// What the kept bodies and verdicts weigh, in bytes.
     bytes: usize,
+    /// Hashes of bodies judged once and not kept, by their low bits.
+    once: [u64; ONCE],
 }
+
+/// How many bodies judged once [`SeenBodies`] remembers (by hash).
+const ONCE: usize = 512;
 
 impl<V: Clone> SeenBodies<V> {
     pub(crate) const fn new() -> Self {
@@ -149,6 +155,7 @@ impl<V: Clone> SeenBodies<V> {
                 0x006d_696d_656f,
             )),
             bytes: 0,
+            once: [0; ONCE],
         }
     }
 
@@ -161,9 +168,17 @@ impl<V: Clone> SeenBodies<V> {
     }
 
     /// Keeps `v`, which weighs `weight` bytes (its text), for `body` when
-    /// both are light enough (the caller has looked it up first).
+    /// both are light enough and `body` was judged before (the caller has
+    /// looked it up first).
     pub(crate) fn keep(&mut self, uid: u64, id: u64, body: &[u8], v: V, weight: usize) {
         if body.len() > MAX_BODY || weight > MAX_VERDICT {
+            return;
+        }
+        let hash =
+            std::hash::BuildHasher::hash_one(self.map.hasher(), BodyKeyRef { uid, id, body });
+        let once = &mut self.once[(hash % ONCE as u64) as usize];
+        if *once != hash {
+            *once = hash;
             return;
         }
         let weight = body.len() + weight;
@@ -233,6 +248,9 @@ mod tests {
     #[test]
     fn bodies_are_kept_by_owner_judge_and_bytes_and_stay_bounded() {
         let mut seen: SeenBodies<u32> = SeenBodies::new();
+        // Kept the second time it is judged.
+        seen.keep(1, 7, b"{}", 1, 0);
+        assert_eq!(seen.get(1, 7, b"{}"), None);
         seen.keep(1, 7, b"{}", 1, 0);
         assert_eq!(seen.get(1, 7, b"{}"), Some(1));
         // Another owner, another judge or other bytes: not known.
@@ -240,17 +258,21 @@ mod tests {
         assert_eq!(seen.get(1, 8, b"{}"), None);
         assert_eq!(seen.get(1, 7, b"{ }"), None);
         // A long body is not kept; past the bound the memo starts over.
-        seen.keep(1, 7, &[b' '; MAX_BODY + 1], 2, 0);
+        let twice = |seen: &mut SeenBodies<u32>, uid, id, body: &[u8], v, weight| {
+            seen.keep(uid, id, body, v, weight);
+            seen.keep(uid, id, body, v, weight);
+        };
+        twice(&mut seen, 1, 7, &[b' '; MAX_BODY + 1], 2, 0);
         assert_eq!(seen.get(1, 7, &[b' '; MAX_BODY + 1]), None);
         for i in 0..MAX_BODIES as u64 {
-            seen.keep(3, i, b"[]", 3, 0);
+            twice(&mut seen, 3, i, b"[]", 3, 0);
         }
         assert!(seen.len() <= MAX_BODIES);
         // A heavy verdict is not kept; past the bytes allowed the memo starts over.
-        seen.keep(4, 0, b"{}", 4, MAX_VERDICT + 1);
+        twice(&mut seen, 4, 0, b"{}", 4, MAX_VERDICT + 1);
         assert_eq!(seen.get(4, 0, b"{}"), None);
         for i in 0..MAX_BODY_BYTES / MAX_VERDICT + 1 {
-            seen.keep(5, i as u64, b"{}", 5, MAX_VERDICT);
+            twice(&mut seen, 5, i as u64, b"{}", 5, MAX_VERDICT);
             assert!(seen.bytes <= MAX_BODY_BYTES);
         }
         assert!(seen.len() < MAX_BODY_BYTES / MAX_VERDICT);
