@@ -199,4 +199,33 @@ mod tests {
         let uri: Uri = long.parse().unwrap();
         assert_eq!(&*shown(p, &none, &HeaderMap::new(), &uri, "").target, long);
     }
+
+    #[test]
+    fn each_part_of_the_key_keeps_a_credential_hidden() {
+        let contract = Contract::from_text(
+            "t.json",
+            r#"{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{}}"#,
+        )
+        .unwrap();
+        let p = &contract.profile;
+        let none = Secrets::default();
+        let uri: Uri = "/a/s3cr3t-token".parse().unwrap();
+        let basic = headers(&[("authorization", "Basic dXNlcjpzM2NyM3QtdG9rZW4=")]);
+        let own = Secrets::new(["s3cr3t-token".to_string()]);
+        // Each twice: kept, then found.
+        for _ in 0..3 {
+            let plain = shown(p, &none, &HeaderMap::new(), &uri, "s3cr3t-token-2");
+            assert_eq!(&*plain.target, "/a/s3cr3t-token");
+            let hidden = shown(p, &none, &basic, &uri, "s3cr3t-token-2");
+            assert_eq!(
+                (&*hidden.target, &*hidden.session),
+                ("/a/[redacted]", "[redacted]-2")
+            );
+            assert_eq!(&*shown(p, &none, &basic, &uri, "bob").session, "bob");
+            let target = shown(p, &own, &HeaderMap::new(), &uri, "s3cr3t-token-2")
+                .target
+                .clone();
+            assert_eq!(&*target, "/a/[redacted]");
+        }
+    }
 }

@@ -51,7 +51,7 @@ pub(super) fn message_secrets(
     target_secrets: &[String],
     parts: &Parts,
 ) -> Secrets {
-    let make = || {
+    let values = || {
         let mut secrets = crate::secrets::hidden_query_values(contract, &parts.uri);
         secrets.extend(target_secrets.iter().cloned());
         for v in parts.headers.get_all(hyper::header::AUTHORIZATION) {
@@ -69,22 +69,42 @@ pub(super) fn message_secrets(
                 .iter()
                 .map(|(n, v)| (n.as_str(), v.as_bytes())),
         ));
-        Secrets::recent(secrets)
+        secrets
     };
-    // What they depend on: the contract, the target's credentials, the query
-    // and the headers (not the method or the path).
+    // What they depend on: the contract, the target's credentials (how many,
+    // then each), the query and the headers (not the method or the path).
     let uid = contract.profile.uid.0.to_le_bytes();
-    let texts = std::iter::once(&uid[..])
-        .chain(std::iter::once(parts.uri.query().unwrap_or("").as_bytes()))
-        .chain(target_secrets.iter().map(|s| s.as_bytes()));
+    let count = (target_secrets.len() as u64).to_le_bytes();
+    let texts = [
+        &uid[..],
+        &count[..],
+        parts.uri.query().unwrap_or("").as_bytes(),
+    ]
+    .into_iter()
+    .chain(target_secrets.iter().map(|s| s.as_bytes()));
     KEY.with(|key| {
         let mut key = key.borrow_mut();
         if !crate::journal::write_key(&mut key, texts, &parts.headers) {
-            return make();
+            return Secrets::recent(values());
         }
-        SECRETS.with(|m| m.borrow_mut().get_or_make(key.as_slice(), make))
+        let kept = SECRETS.with(|m| m.borrow().find(|k| k == key.as_slice()).cloned());
+        if let Some(kept) = kept {
+            return kept;
+        }
+        let values = values();
+        // (As `Secrets::recent`: each value becomes some thirty forms, and a
+        // matcher of long ones takes megabytes; those are not kept.)
+        let light = values.iter().map(String::len).sum::<usize>() <= MAX_KEPT;
+        let made = Secrets::recent(values);
+        if light {
+            SECRETS.with(|m| m.borrow_mut().keep(key.clone(), made.clone()));
+        }
+        made
     })
 }
+
+/// The most bytes of credentials whose [`Secrets`] are kept.
+const MAX_KEPT: usize = 512;
 
 #[cfg(test)]
 mod tests {
@@ -137,5 +157,41 @@ mod tests {
         assert_eq!(target.scrub("got target-pass"), "got [redacted]");
         let none = message_secrets(&contract, &[], &plain);
         assert_eq!(none.scrub("got target-pass"), "got target-pass");
+    }
+
+    #[test]
+    fn the_secrets_follow_the_headers_the_query_and_the_targets() {
+        let c = Contract::from_text(
+            "t.json",
+            r#"{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{}}"#,
+        )
+        .unwrap();
+        let basic = ("authorization", "Basic dXNlcjpzM2NyM3QtdG9rZW4="); // user:s3cr3t-token
+        let said = "got s3cr3t-token abcdefgh";
+        for _ in 0..2 {
+            let none = message_secrets(&c, &[], &parts("/a?q=1", &[]));
+            assert_eq!(none.scrub(said), said);
+            let header = message_secrets(&c, &[], &parts("/a?q=1", &[basic]));
+            assert_eq!(header.scrub(said), "got [redacted] abcdefgh");
+            let query = message_secrets(&c, &[], &parts("/a?token=abcdefgh", &[]));
+            assert_eq!(query.scrub(said), "got s3cr3t-token [redacted]");
+        }
+        // Target credentials that read as a header are not that header.
+        let bearer = ("authorization", "Bearer sekrit-token-1");
+        let targets = [bearer.0.to_string(), bearer.1.to_string()];
+        message_secrets(&c, &targets, &parts("/a", &[]));
+        let sent = message_secrets(&c, &[], &parts("/a", &[bearer]));
+        assert_eq!(sent.scrub("got sekrit-token-1"), "got [redacted]");
+        // Long credentials: hidden, not kept.
+        let long = format!("Bearer {}", "t".repeat(MAX_KEPT));
+        let kept_before = SECRETS.with(|m| m.borrow().find(|_| true).is_some());
+        let hidden = message_secrets(&c, &[], &parts("/a", &[("authorization", &long)]));
+        assert_eq!(hidden.scrub(&long[7..]), "[redacted]");
+        let key_of_long = SECRETS.with(|m| {
+            m.borrow()
+                .find(|k| k.windows(MAX_KEPT).any(|w| w.iter().all(|&b| b == b't')))
+                .is_some()
+        });
+        assert!(kept_before && !key_of_long);
     }
 }
