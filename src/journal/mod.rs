@@ -38,6 +38,8 @@ pub use pattern::{BodyPattern, RequestPattern, StringMatcher};
 #[cfg(feature = "proxy")]
 pub(crate) use redact::carried_credentials;
 pub(crate) use redact::Redactor;
+#[cfg(test)]
+pub(crate) use shown::empty_contract;
 pub(crate) use shown::shown;
 #[cfg(feature = "proxy")]
 pub(crate) use shown::write_key;

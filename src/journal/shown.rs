@@ -79,8 +79,9 @@ pub(crate) fn shown<'r, 'a: 'r>(
 }
 
 /// Writes `texts` and then `headers`' names and values into `out`, each after
-/// its length (so no two requests write the same); `false` when that takes
-/// more than a memo keeps.
+/// its length; `false` when that takes more than a memo keeps. No two requests
+/// write the same when a caller writes as many texts every time (or their
+/// count first: see the proxy's secrets).
 pub(crate) fn write_key<'t>(
     out: &mut Vec<u8>,
     texts: impl IntoIterator<Item = &'t [u8]>,
@@ -102,10 +103,17 @@ pub(crate) fn write_key<'t>(
     fits
 }
 
+/// A contract of no operations: what the tests of a request's shown forms
+/// need.
+#[cfg(test)]
+pub(crate) fn empty_contract() -> crate::contract::Contract {
+    let doc = r#"{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{}}"#;
+    crate::contract::Contract::from_text("t.json", doc).unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contract::Contract;
 
     fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
@@ -133,11 +141,7 @@ mod tests {
 
     #[test]
     fn a_request_like_one_seen_before_shows_as_it_did_and_another_afresh() {
-        let contract = Contract::from_text(
-            "t.json",
-            r#"{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{}}"#,
-        )
-        .unwrap();
+        let contract = crate::journal::empty_contract();
         let p = &contract.profile;
         let none = Secrets::default();
         let basic = headers(&[("authorization", "Basic dXNlcjpzM2NyM3QtdG9rZW4=")]); // user:s3cr3t-token
@@ -202,11 +206,7 @@ mod tests {
 
     #[test]
     fn each_part_of_the_key_keeps_a_credential_hidden() {
-        let contract = Contract::from_text(
-            "t.json",
-            r#"{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{}}"#,
-        )
-        .unwrap();
+        let contract = crate::journal::empty_contract();
         let p = &contract.profile;
         let none = Secrets::default();
         let uri: Uri = "/a/s3cr3t-token".parse().unwrap();
