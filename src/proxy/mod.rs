@@ -200,6 +200,9 @@ struct State {
     /// The credentials in the target URL (`--target`), hidden in messages: a
     /// target may echo them in an answer a violation quotes.
     target_secrets: Vec<String>,
+    /// The same, hidden in every request's line (a client may repeat them in
+    /// a URL).
+    target_hidden: Secrets,
     summary: Mutex<ProxySummary>,
     verdicts: Verdicts,
     seq: AtomicU64,
@@ -292,6 +295,7 @@ impl ProxyServer {
             )),
             log,
             recorder,
+            target_hidden: Secrets::new(target_secrets.iter().cloned()),
             target_secrets,
             summary: Mutex::new(ProxySummary::default()),
             seq: AtomicU64::new(0),
@@ -443,7 +447,7 @@ async fn handle(
     let (parts, body) = req.into_parts();
     // The line the log, summary and reports show: redacted as the mock's journal
     // is, the client's own credentials included wherever its URL repeats them.
-    let line = shown::line(contract, &parts);
+    let line = shown::line(contract, &state.target_hidden, &parts);
     let mut found = Findings::default();
     let mut intake = Intake::new(contract, &parts);
     // The body, read (`Ok`, with how that went) or still to be read (`Err`).

@@ -20,19 +20,20 @@ thread_local! {
     static SECRETS: RefCell<Recent<Vec<u8>, Secrets, 8>> = const { RefCell::new(Recent::new()) };
 }
 
-/// `METHOD /path?query`, with what the target shows of credentials hidden.
-pub(super) fn line(contract: &Contract, parts: &Parts) -> String {
-    let none = Secrets::default();
+/// `METHOD /path?query`, with the credentials it shows hidden: those the
+/// request carries, and `target` (the target URL's own, which a client may
+/// repeat in a URL).
+pub(super) fn line(contract: &Contract, target: &Secrets, parts: &Parts) -> String {
     let r = std::cell::OnceCell::new();
     let shown = crate::journal::shown(
         &contract.profile,
-        &none,
+        target,
         &parts.headers,
         &parts.uri,
         "",
         || {
             r.get_or_init(|| {
-                crate::journal::Redactor::new(&contract.profile, &none, &parts.headers)
+                crate::journal::Redactor::new(&contract.profile, target, &parts.headers)
             })
         },
     );
@@ -124,15 +125,19 @@ mod tests {
         let basic = ("authorization", "Basic dXNlcjpzM2NyM3QtdG9rZW4="); // user:s3cr3t-token
         let first = parts("/a/s3cr3t-token?token=abcdefgh", &[basic]);
         assert_eq!(
-            line(&contract, &first),
+            line(&contract, &Secrets::default(), &first),
             "GET /a/[redacted]?token=%5Bredacted%5D"
         );
         assert_eq!(
-            line(&contract, &first),
+            line(&contract, &Secrets::default(), &first),
             "GET /a/[redacted]?token=%5Bredacted%5D"
         );
         assert_eq!(
-            line(&contract, &parts("/a/s3cr3t-token", &[])),
+            line(
+                &contract,
+                &Secrets::default(),
+                &parts("/a/s3cr3t-token", &[])
+            ),
             "GET /a/s3cr3t-token"
         );
 

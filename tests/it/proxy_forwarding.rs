@@ -595,10 +595,23 @@ fn the_binary_never_shows_the_targets_credentials() {
     let seen = target.next();
     assert_eq!(seen.line(), format!("GET /base{path} HTTP/1.1"));
     assert_eq!(seen.header("authorization"), [BASIC]);
+    // A client that repeats the target's password in a URL: forwarded as
+    // sent, shown hidden.
+    let repeated = "/v1/ControlPlane/Stores/pa55word?token=pa55word";
+    runtime.block_on(get(addr, repeated, ""));
+    assert_eq!(
+        target.next().line(),
+        format!("GET /base{repeated} HTTP/1.1")
+    );
     let out = running.stop();
     assert_eq!(out.code, Some(0), "{out}");
     assert!(
         out.stderr.contains(&format!("] GET {path} -> 200")),
+        "{out}"
+    );
+    assert!(
+        out.stderr
+            .contains("] GET /v1/ControlPlane/Stores/[redacted]?token=%5Bredacted%5D -> "),
         "{out}"
     );
     let mut shown = format!("{out}");
