@@ -16,7 +16,7 @@ use crate::contract::schema::SchemaId;
 use crate::contract::Contract;
 use crate::support::limits::{self, Capped, MAX_LISTED};
 use crate::support::pointer;
-use crate::support::seen::SeenBodies;
+use crate::support::seen::{self, SeenBodies};
 
 /// The body checks of `answer`, documented by `schema` (`None`: JSON, no
 /// schema), decoded first when its headers say it is coded; `Err` when it
@@ -36,16 +36,11 @@ pub(super) fn judge(
             Ok(Rc::new(judge_body(contract, schema, parsed)))
         }
         Ok(None) => {
-            let uid = contract.profile.uid.0;
-            let id = schema.map_or(u64::MAX, |s| s.index() as u64);
-            // (`try_with`: a check run from a thread-local's destructor
-            // judges without the memo.)
-            let kept = BODIES.try_with(|b| b.borrow().get(uid, id, body));
-            Ok(kept.ok().flatten().unwrap_or_else(|| {
+            let (uid, id) = (contract.profile.uid.0, SchemaId::memo_id(schema));
+            Ok(seen::get_in(&BODIES, uid, id, body).unwrap_or_else(|| {
                 let made = Rc::new(judge_body(contract, schema, answer.json()));
                 let weight = made.failures.iter().map(|f| f.message.len()).sum();
-                let _ =
-                    BODIES.try_with(|b| b.borrow_mut().keep(uid, id, body, made.clone(), weight));
+                seen::keep_in(&BODIES, uid, id, body, made.clone(), weight);
                 made
             }))
         }

@@ -191,9 +191,9 @@ pub(crate) struct World {
 }
 
 /// Where a chain leads in a world, found once for everything a request reads
-/// and writes along it: the position of each
-/// live item in its map, root first, as far as the chain leads, and why it
-/// stops short. Valid while the world is unchanged.
+/// and writes along it: the position of each live item in its map, root first,
+/// as far as the chain leads, and why it stops short. Valid while the world is
+/// unchanged.
 #[derive(Debug)]
 pub(crate) struct Walk {
     at: Vec<usize>,

@@ -5,7 +5,9 @@
 //! instructions; a repeated text now costs a hash lookup. Bounded: past
 //! [`MAX_ENTRIES`] the memo starts over, and long texts are never kept.
 
+use std::cell::RefCell;
 use std::hash::Hash;
+use std::thread::LocalKey;
 
 /// At most this many verdicts per memo and thread (then it is emptied).
 pub(crate) const MAX_ENTRIES: usize = 1024;
@@ -199,6 +201,32 @@ impl<V: Clone> SeenBodies<V> {
     fn len(&self) -> usize {
         self.map.len()
     }
+}
+
+/// [`SeenBodies::get`] on this thread's `memo`; `None` also when the thread's
+/// memos are gone (a check run from a thread-local's destructor judges
+/// without them).
+pub(crate) fn get_in<V: Clone>(
+    memo: &'static LocalKey<RefCell<SeenBodies<V>>>,
+    uid: u64,
+    id: u64,
+    body: &[u8],
+) -> Option<V> {
+    memo.try_with(|m| m.borrow().get(uid, id, body))
+        .ok()
+        .flatten()
+}
+
+/// [`SeenBodies::keep`] on this thread's `memo` (nothing when it is gone).
+pub(crate) fn keep_in<V: Clone>(
+    memo: &'static LocalKey<RefCell<SeenBodies<V>>>,
+    uid: u64,
+    id: u64,
+    body: &[u8],
+    v: V,
+    weight: usize,
+) {
+    let _ = memo.try_with(|m| m.borrow_mut().keep(uid, id, body, v, weight));
 }
 
 /// Tells one owner of verdicts (a contract's profile) from every other in the

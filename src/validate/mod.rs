@@ -11,9 +11,11 @@ use std::fmt;
 use hyper::header::{HeaderMap, CONTENT_TYPE, COOKIE};
 use serde_json::Value;
 
-use crate::contract::{Contract, Operation, ParamIn, SchemaViolation, ValueKind, UNCOMPILABLE};
+use crate::contract::{
+    Contract, Operation, ParamIn, SchemaId, SchemaViolation, ValueKind, UNCOMPILABLE,
+};
 use crate::support::limits::{quoted, Capped, MAX_LISTED};
-use crate::support::media;
+use crate::support::{media, seen};
 
 mod form;
 mod multipart;
@@ -288,14 +290,8 @@ fn validate_body(
     }
     // The same bytes against the same schema break the same rules: judged
     // once per thread (read again when the caller needs the value).
-    let uid = contract.profile.uid.0;
-    let id = media.schema.map_or(u64::MAX, |s| s.index() as u64);
-    // (`try_with`: a check run from a thread-local's destructor judges
-    // without the memo.)
-    let kept = BODIES
-        .try_with(|b| b.borrow().get(uid, id, bytes))
-        .ok()
-        .flatten();
+    let (uid, id) = (contract.profile.uid.0, SchemaId::memo_id(media.schema));
+    let kept = seen::get_in(&BODIES, uid, id, bytes);
     if let (Some(kept), false) = (&kept, value_needed) {
         add(out, kept);
         return None;
@@ -307,7 +303,7 @@ fn validate_body(
             .iter()
             .map(|v| v.name.len() + v.rule.len() + v.message.len())
             .sum();
-        let _ = BODIES.try_with(|b| b.borrow_mut().keep(uid, id, bytes, found.clone(), weight));
+        seen::keep_in(&BODIES, uid, id, bytes, found.clone(), weight);
         found
     };
     let value: Value = match serde_json::from_slice(bytes) {
@@ -330,8 +326,8 @@ fn validate_body(
 thread_local! {
     /// Violations found in request bodies, by contract, schema and bytes (see
     /// [`validate_body`]): a client sends the same bodies again and again.
-    static BODIES: std::cell::RefCell<crate::support::seen::SeenBodies<std::rc::Rc<Capped<Violation>>>> =
-        const { std::cell::RefCell::new(crate::support::seen::SeenBodies::new()) };
+    static BODIES: std::cell::RefCell<seen::SeenBodies<std::rc::Rc<Capped<Violation>>>> =
+        const { std::cell::RefCell::new(seen::SeenBodies::new()) };
 }
 
 /// Adds the violations one body check found, as that check would have.
@@ -344,11 +340,7 @@ fn add(out: &mut Capped<Violation>, found: &Capped<Violation>) {
 }
 
 /// Validates a body's value (JSON, or a form read into JSON) against its schema.
-fn check_body(
-    contract: &Contract,
-    schema: Option<crate::contract::SchemaId>,
-    value: &Value,
-) -> Capped<Violation> {
+fn check_body(contract: &Contract, schema: Option<SchemaId>, value: &Value) -> Capped<Violation> {
     let mut out = Capped::default();
     // Most requests are valid: a yes/no check first, the full list only when needed.
     if let Some(schema) = schema.filter(|&s| !contract.schemas.is_valid(s, value)) {

@@ -64,9 +64,10 @@ pub(crate) use transient::{keeping_parts, transiently};
 pub(crate) struct SchemaId(usize);
 
 impl SchemaId {
-    /// Its index: tells it from the contract's other schemas.
-    pub(crate) fn index(self) -> usize {
-        self.0
+    /// What tells `schema` (`None`: no schema) from the contract's other
+    /// schemas in a memo of verdicts (see `SeenBodies`).
+    pub(crate) fn memo_id(schema: Option<SchemaId>) -> u64 {
+        schema.map_or(u64::MAX, |s| s.0 as u64)
     }
 }
 
