@@ -27,7 +27,7 @@ pub(crate) struct Cx<'a> {
     /// What the plan's success body needs from the contract, worked out at start.
     pub(crate) prepared: &'a Prepared,
     /// Keys along `plan.chain`, integer keys in canonical form.
-    pub(crate) keys: Vec<String>,
+    pub(crate) keys: smallvec::SmallVec<[Key<'a>; 3]>,
     pub(crate) path: &'a [(&'a str, &'a str)],
     pub(crate) query: &'a [(Cow<'a, str>, Cow<'a, str>)],
     pub(crate) body: Option<&'a Value>,
@@ -154,13 +154,22 @@ fn encode(s: &str) -> String {
     utf8_percent_encode(s, SEGMENT).to_string()
 }
 
+/// A key as a request names it: borrowed from the path unless it had to be
+/// made canonical (a request's keys are found far more often than kept).
+pub(crate) type Key<'a> = Cow<'a, str>;
+
 /// The canonical text of a key: integers without leading zeros or `+`.
-pub(crate) fn key_text(raw: &str, integer: bool) -> Option<String> {
-    if integer {
-        raw.parse::<i64>().ok().map(|n| n.to_string())
-    } else {
-        Some(raw.to_string())
+pub(crate) fn key_text(raw: &str, integer: bool) -> Option<Key<'_>> {
+    if !integer {
+        return Some(Cow::Borrowed(raw));
     }
+    let n = raw.parse::<i64>().ok()?;
+    let canonical = n.to_string();
+    Some(if canonical == raw {
+        Cow::Borrowed(raw)
+    } else {
+        Cow::Owned(canonical)
+    })
 }
 
 /// A key as a JSON value of its kind.

@@ -28,7 +28,7 @@ pub(crate) fn read(cx: &Cx, world: &World) -> SimOutcome {
                 Some(document(
                     cx,
                     *res,
-                    cx.keys.last().map_or("", String::as_str),
+                    cx.keys.last().map_or("", |k| k.as_ref()),
                     item,
                 )),
                 None,
@@ -140,10 +140,10 @@ fn create(cx: &Cx, world: &mut World, res: usize, client_keys: bool) -> SimOutco
     let siblings = parent_items(cx, world, res);
     let key = match given {
         Some(k) => match key_text(&k, r.key_integer) {
-            Some(k) if siblings.is_some_and(|s| s.contains_key(k.as_str())) => {
+            Some(k) if siblings.is_some_and(|s| s.contains_key(k.as_ref())) => {
                 return SimOutcome::error(409, format!("{}/{k} already exists", r.name));
             }
-            Some(k) => k,
+            Some(k) => k.into_owned(),
             // The body's schema let through a key the path's would not.
             None if cx.op.documents(400) => {
                 return SimOutcome::error(400, format!("{k} is not an integer key for {}", r.name))
@@ -515,7 +515,7 @@ fn delete(cx: &Cx, world: &mut World, res: usize, cascade: bool) -> SimOutcome {
                     .iter()
                     .any(|c| c.values().any(|i| i.life == Life::Live))
             {
-                let key = cx.keys.last().map_or("", String::as_str);
+                let key = cx.keys.last().map_or("", |k| k.as_ref());
                 return SimOutcome::error(
                     409,
                     format!("{}/{key} still has items under it", r.name),
@@ -569,7 +569,7 @@ fn delete(cx: &Cx, world: &mut World, res: usize, cascade: bool) -> SimOutcome {
             _ => world.roots.get_mut(res),
         };
         if let Some(items) = items {
-            items.shift_remove(key.as_str());
+            items.shift_remove(key.as_ref());
         }
     }
     respond(cx, doc, None, None)

@@ -215,7 +215,7 @@ impl Reader<'_> {
                 return None;
             }
         }
-        Some(key)
+        Some(key.into_owned())
     }
 
     fn item(

@@ -240,7 +240,7 @@ fn holder(
                     .and_then(|e| e.get(key))
                     .is_some_and(|vs| vs.iter().any(|v| v.as_ref() == value))
                 && i.life == super::world::Life::Live
-                && k.as_ref() != me.as_str()
+                && k.as_ref() != me.as_ref()
         })
         .map(|(k, _)| k.to_string())
 }
@@ -476,7 +476,7 @@ fn too_many_merged(
     let Some(&owner_res) = cx.plan.chain.last() else {
         return Ok(());
     };
-    let me = cx.keys.last().map_or("", String::as_str);
+    let me = cx.keys.last().map_or("", |k| k.as_ref());
     let Some(items) = siblings(cx, world, walk) else {
         return Ok(());
     };

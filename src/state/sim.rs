@@ -181,7 +181,7 @@ impl Simulation {
     ) -> Option<SimOutcome> {
         let (at, plan) = self.model.plan_at(op)?;
         let prepared = self.prepared.get(at)?;
-        let mut keys = Vec::with_capacity(plan.chain.len());
+        let mut keys = smallvec::SmallVec::new();
         for r in &plan.chain {
             let res = &self.model.resources[*r];
             let raw = path.iter().find(|(n, _)| *n == res.key).map(|(_, v)| *v);

@@ -9,6 +9,7 @@
 use indexmap::IndexMap;
 use serde_json::Value;
 
+use super::cx::Key;
 use super::model::StateModel;
 use super::settings::PerKey;
 
@@ -251,7 +252,7 @@ impl World {
         &self,
         model: &StateModel,
         chain: &[usize],
-        keys: &[String],
+        keys: &[Key<'_>],
     ) -> Result<Option<&Item>, Miss> {
         let mut at: Option<&Item> = None;
         for (res, key) in chain.iter().zip(keys) {
@@ -269,7 +270,7 @@ impl World {
         &mut self,
         model: &StateModel,
         chain: &[usize],
-        keys: &[String],
+        keys: &[Key<'_>],
         create: bool,
     ) -> Result<Option<&mut Item>, Miss> {
         // Judge with shared borrows first: below the first item to be made,
@@ -279,7 +280,7 @@ impl World {
             let items = self
                 .items(model, *res, at)
                 .ok_or_else(|| absent(*res, key))?;
-            let item = items.get(key.as_str());
+            let item = items.get(key.as_ref());
             if create && model.resources[*res].implicit && item.is_none() {
                 break;
             }
@@ -289,14 +290,14 @@ impl World {
     }
 
     /// Where `chain` leads, one lookup per level (see [`Walk`]).
-    pub(crate) fn walk(&self, model: &StateModel, chain: &[usize], keys: &[String]) -> Walk {
+    pub(crate) fn walk(&self, model: &StateModel, chain: &[usize], keys: &[Key<'_>]) -> Walk {
         let mut at = Vec::with_capacity(chain.len());
         let mut parent: Option<&Item> = None;
         for (res, key) in chain.iter().zip(keys) {
             let Some(items) = self.items(model, *res, parent) else {
                 return Walk::stopped(at, absent(*res, key), false);
             };
-            let Some((i, _, item)) = items.get_full(key.as_str()) else {
+            let Some((i, _, item)) = items.get_full(key.as_ref()) else {
                 return Walk::stopped(at, absent(*res, key), true);
             };
             if let Err(miss) = live_of(Some(item), items, *res, key) {
@@ -341,7 +342,7 @@ impl World {
         &mut self,
         model: &StateModel,
         chain: &[usize],
-        keys: &[String],
+        keys: &[Key<'_>],
         walk: &Walk,
         create: bool,
     ) -> Result<Option<&mut Item>, Miss> {
@@ -365,7 +366,7 @@ impl World {
         &mut self,
         model: &StateModel,
         chain: &[usize],
-        keys: &[String],
+        keys: &[Key<'_>],
         known: &[usize],
     ) -> Result<Option<&mut Item>, Miss> {
         let (Some(first), true) = (chain.first(), chain.len() == keys.len()) else {
@@ -381,13 +382,13 @@ impl World {
             let at = match known
                 .get(i)
                 .copied()
-                .or_else(|| items.get_index_of(key.as_str()))
+                .or_else(|| items.get_index_of(key.as_ref()))
             {
                 Some(at) => at,
                 None => {
                     counts.items += 1;
                     items
-                        .insert_full(key.as_str().into(), Item::new(model, *res))
+                        .insert_full(key.as_ref().into(), Item::new(model, *res))
                         .0
                 }
             };
@@ -412,7 +413,7 @@ impl World {
         &self,
         model: &StateModel,
         chain: &[usize],
-        keys: &[String],
+        keys: &[Key<'_>],
         walk: &Walk,
     ) -> usize {
         match (&walk.miss, walk.makeable) {
@@ -423,12 +424,17 @@ impl World {
     }
 
     /// How many items a `find_mut(.., create: true)` would make.
-    pub(crate) fn would_make(&self, model: &StateModel, chain: &[usize], keys: &[String]) -> usize {
+    pub(crate) fn would_make(
+        &self,
+        model: &StateModel,
+        chain: &[usize],
+        keys: &[Key<'_>],
+    ) -> usize {
         let mut at: Option<&Item> = None;
         for (i, (res, key)) in chain.iter().zip(keys).enumerate() {
             match self
                 .items(model, *res, at)
-                .and_then(|m| m.get(key.as_str()))
+                .and_then(|m| m.get(key.as_ref()))
             {
                 Some(item) => at = Some(item),
                 None => return chain.len() - i,
@@ -539,7 +545,7 @@ mod tests {
         world.roots[store].insert("dead".into(), dead);
         for s in ["s", "dead", "none"] {
             for p in ["live", "gone", "merged", "orphan", "none"] {
-                let keys = [s.to_string(), p.to_string()];
+                let keys = [Key::from(s), Key::from(p)];
                 let walk = world.walk(&model, &chain, &keys);
                 for depth in 0..=2 {
                     let found = world.found(&model, &chain, &walk, depth);

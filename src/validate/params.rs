@@ -5,7 +5,9 @@
 
 use std::borrow::Cow;
 
-use super::styles::{decode, Raw};
+use smallvec::smallvec;
+
+use super::styles::{decode, Raw, Texts};
 use super::{
     cookies, count_rest, push, schema_message, shorten, violation, RequestParts, Violation,
 };
@@ -163,7 +165,7 @@ fn gather<'a>(p: &Parameter, req: &'a RequestParts<'a>) -> Result<Option<Raw<'a>
             // split, and a list's items may have white space around them
             // (`X-Ids: 1, 2, 3`, RFC 9110 5.6.1).
             let array = matches!(p.kind, ValueKind::Array(_));
-            let lines: Vec<&str> = req
+            let lines: Texts<'_> = req
                 .headers
                 .get_all(p.name.as_str())
                 .iter()
@@ -183,7 +185,7 @@ fn gather<'a>(p: &Parameter, req: &'a RequestParts<'a>) -> Result<Option<Raw<'a>
             Raw::Texts(lines)
         }
         ParamIn::Cookie => {
-            let values: Vec<&str> = cookies(req.headers)
+            let values: Texts<'_> = cookies(req.headers)
                 .filter(|(k, _)| *k == p.name)
                 .map(|(_, v)| v)
                 .collect();
@@ -198,16 +200,16 @@ fn gather<'a>(p: &Parameter, req: &'a RequestParts<'a>) -> Result<Option<Raw<'a>
 
 /// The texts of a path parameter after its style's prefix: `.a.b` (label),
 /// `;id=a;id=b` (matrix), `a,b` (simple).
-fn path_texts<'a>(p: &Parameter, text: &'a str) -> Result<Vec<&'a str>, String> {
+fn path_texts<'a>(p: &Parameter, text: &'a str) -> Result<Texts<'a>, String> {
     match p.style {
-        Style::Label => text.strip_prefix('.').map(|t| vec![t]).ok_or_else(|| {
+        Style::Label => text.strip_prefix('.').map(|t| smallvec![t]).ok_or_else(|| {
             format!(
                 "expected a label value starting with `.`, got `{}`",
                 shorten(text)
             )
         }),
         Style::Matrix => {
-            let mut values = Vec::new();
+            let mut values = Texts::new();
             for part in text.split(';').skip(1) {
                 let (k, v) = part.split_once('=').unwrap_or((part, ""));
                 if k == p.name || (p.explode && matches!(p.kind, ValueKind::Object(_))) {
@@ -223,7 +225,7 @@ fn path_texts<'a>(p: &Parameter, text: &'a str) -> Result<Vec<&'a str>, String> 
             }
             Ok(values)
         }
-        _ => Ok(vec![text]),
+        _ => Ok(smallvec![text]),
     }
 }
 
@@ -241,7 +243,7 @@ pub(super) fn query<'a>(
             .iter()
             .filter(|(k, _)| *k == name)
             .map(|(_, v)| v.as_ref())
-            .collect::<Vec<&str>>()
+            .collect::<Texts<'_>>()
     };
     if style == Style::DeepObject {
         let deep: Vec<(Vec<&str>, &str)> = pairs

@@ -15,10 +15,14 @@ use crate::support::limits::quoted;
 const MAX_DEPTH: usize = 16;
 const MAX_INDEX: usize = 1_000;
 
+/// The texts given under a value's name: nearly always one or two, kept
+/// without an allocation.
+pub(crate) type Texts<'a> = smallvec::SmallVec<[&'a str; 2]>;
+
 /// What a request gave for one value, before its style is applied.
 pub(crate) enum Raw<'a> {
     /// The texts given under the value's name, in order (one per repeated key).
-    Texts(Vec<&'a str>),
+    Texts(Texts<'a>),
     /// deepObject: each key's bracketed path after the name, with its text.
     Deep(Vec<(Vec<&'a str>, &'a str)>),
     /// An exploded form object: `key=value` pairs of its properties.
@@ -41,7 +45,7 @@ pub(crate) fn decode(
         (_, Raw::Deep(d)) => deep(schemas, kind, d),
         (ValueKind::Array(item), _) => {
             let texts: Vec<&str> = match raw {
-                Raw::Texts(t) => t.clone(),
+                Raw::Texts(t) => t.to_vec(),
                 Raw::Deep(_) => Vec::new(),
                 Raw::Pairs(p) => p.iter().map(|(_, v)| *v).collect(),
             };
@@ -233,9 +237,13 @@ fn typed(schemas: &Schemas, kind: &ValueKind, v: Value) -> Result<Value, String>
 pub(crate) fn text(schemas: &Schemas, kind: &ValueKind, s: &str) -> Result<Value, String> {
     match kind {
         ValueKind::Alternatives(alt) => choose(schemas, alt, |k| text(schemas, k, s)),
-        ValueKind::Array(_) | ValueKind::Object(_) => {
-            decode(schemas, kind, Style::Form, false, &Raw::Texts(vec![s]))
-        }
+        ValueKind::Array(_) | ValueKind::Object(_) => decode(
+            schemas,
+            kind,
+            Style::Form,
+            false,
+            &Raw::Texts(smallvec::smallvec![s]),
+        ),
         _ => super::parse_text(kind, s),
     }
 }
