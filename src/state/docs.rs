@@ -304,51 +304,21 @@ fn fresh_key(cx: &Cx, world: &mut World, res: usize) -> Result<String, NoKey> {
 
 /// The schema of `res`'s key field in its item's schema, when it asks
 /// something of the field (not a free-form item, not `{}` or annotations only):
-/// every `allOf` member's declaration of it together (`Base {petId: string}`
-/// and `{petId: {pattern}}`), else the one declaration found.
+/// every declaration of it that `allOf` combines, at every step of its pointer
+/// (`Base {petId: string}` and `{petId: {pattern}}`, or `meta` declared by two
+/// members and `id` in each), together.
 fn field_schema(contract: &Contract, r: &Resource) -> Option<Value> {
     let doc = &contract.document;
     let pointer = r.field.as_deref()?;
     let item = super::model::fields::source(contract, r.item_schema?);
-    let (parent, last) = pointer.rsplit_once('/')?;
-    let last = last.replace("~1", "/").replace("~0", "~");
-    let mut all = Vec::new();
-    if let Ok(Some(holder)) = super::model::fields::walk(doc, item, parent) {
-        declarations(doc, holder, &last, 0, &mut all);
-    }
-    let all: Vec<&Value> = all
+    let all: Vec<&Value> = super::model::fields::declarations(doc, item, pointer)
         .into_iter()
         .filter(|s| asks_something(contract, s))
         .collect();
     match all.as_slice() {
-        [] => field_schema_found(contract, r).cloned(),
+        [] => None,
         [one] => Some((*one).clone()),
         many => Some(serde_json::json!({ "allOf": many })),
-    }
-}
-
-/// Each declaration of property `name` in `schema` and the `allOf` members it
-/// is made of, followed through `$ref`s (at most 16 deep).
-fn declarations<'a>(
-    doc: &'a Value,
-    schema: &'a Value,
-    name: &str,
-    depth: usize,
-    out: &mut Vec<&'a Value>,
-) {
-    let Some(s) = crate::contract::schema::resolve(doc, schema).filter(|_| depth < 16) else {
-        return;
-    };
-    if let Some(p) = s.get("properties").and_then(|p| p.get(name)) {
-        out.push(p);
-    }
-    for member in s
-        .get("allOf")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        declarations(doc, member, name, depth + 1, out);
     }
 }
 
@@ -365,17 +335,6 @@ fn asks_something(contract: &Contract, schema: &Value) -> bool {
     crate::contract::schema::resolve(&contract.document, schema)
         .and_then(Value::as_object)
         .is_some_and(|o| o.keys().any(|k| !ANNOTATIONS.contains(&k.as_str())))
-}
-
-/// The key field's one declaration as [`fields::walk`] finds it (through
-/// `anyOf`/`oneOf` too), when it asks something of the field.
-///
-/// [`fields::walk`]: super::model::fields::walk
-fn field_schema_found<'c>(contract: &'c Contract, r: &Resource) -> Option<&'c Value> {
-    let doc = &contract.document;
-    let item = super::model::fields::source(contract, r.item_schema?);
-    let found = super::model::fields::walk(doc, item, r.field.as_deref()?).ok()??;
-    asks_something(contract, found).then_some(found)
 }
 
 /// Why [`fresh_key`] found none.

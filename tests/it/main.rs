@@ -37,6 +37,7 @@ mod routing;
 mod rust_api;
 mod security;
 mod server;
+mod state_keys;
 mod stateful;
 mod statuses;
 mod styles;

@@ -67,6 +67,8 @@ def test_installs_from_npm_starts_answers_and_stops(runner):
     assert request(url + BASE + "/email") == (200, {"idType": "email", "values": ["ada@example.com"]})
     with pytest.raises(urllib.error.HTTPError) as err:
         request(url + "/v1/ControlPlane/Stores/mem_store_00000000000000000000000001", "DELETE")
+    # (The error holds the answer's connection: closed, or it is a ResourceWarning.)
+    err.value.close()
     assert err.value.code == 429
 
     stopped = runner.run(ROOT / "stop")
@@ -121,6 +123,7 @@ def test_reports_and_fail_on_violation(runner, tmp_path):
     assert request(url + BASE, "POST", {"idType": "email", "value": "a@example.com"})[0] == 202
     with pytest.raises(urllib.error.HTTPError) as err:
         request(url + BASE, "POST", {"idType": "email"})  # no value: breaks the contract
+    err.value.close()
     assert err.value.code == 400
     stopped = runner.run(ROOT / "stop")
     assert not stopped.ok, "a violation fails the stop step"

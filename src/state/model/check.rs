@@ -349,10 +349,12 @@ fn derive(
             .copied()
             .find(has_field)
             .or_else(|| candidates.first().copied());
-        // A key no path shows (created, never read): its field says its type.
+        // A key no path shows (created, never read): its field says its type,
+        // in any declaration `allOf` combines (each must be met).
         if let (None, Some(f), Some(s)) = (r.key_schema, &r.field, r.item_schema) {
-            let field = walk(doc, fields::source(contract, s), f).ok().flatten();
-            r.key_integer = field.and_then(|f| fields::type_of(doc, f)) == Some("integer");
+            r.key_integer = fields::declarations(doc, fields::source(contract, s), f)
+                .into_iter()
+                .any(|d| fields::type_of(doc, d) == Some("integer"));
         }
         // The key field must be in some schema of the item (a list's items count).
         let mut shapes: Vec<&serde_json::Value> = candidates

@@ -82,6 +82,78 @@ fn step<'a>(
     ))
 }
 
+/// Every declaration a value at `pointer` inside `s` must meet: at each step,
+/// the property (or an array's items) as `s` and each of its `allOf` members
+/// declare it, followed through `$ref`s, from every declaration of the step
+/// before. `Pet: allOf [{meta: Meta}, {meta: {id: {pattern}}}]` gives both
+/// `Meta`'s `id` and the pattern for `/meta/id`, where [`walk`] takes the first
+/// member that has `meta`. A step declared through `allOf` nowhere takes what
+/// [`walk`] takes there (the first `anyOf`/`oneOf` alternative declaring it:
+/// alternatives are not all met). Empty when the pointer leads nowhere.
+pub(crate) fn declarations<'a>(doc: &'a Value, s: &'a Value, pointer: &str) -> Vec<&'a Value> {
+    let Some(rest) = pointer.strip_prefix('/') else {
+        return if pointer.is_empty() {
+            vec![s]
+        } else {
+            Vec::new()
+        };
+    };
+    let mut at = vec![s];
+    for token in rest.split('/') {
+        let token = token.replace("~1", "/").replace("~0", "~");
+        let mut next = Vec::new();
+        let mut seen = Vec::new();
+        for s in &at {
+            declared(doc, s, &token, 0, &mut seen, &mut next);
+        }
+        if next.is_empty() {
+            for found in at
+                .iter()
+                .filter_map(|s| step(doc, s, &token, 0).ok().flatten())
+            {
+                // (Two `$ref`s to one schema find one declaration.)
+                if !next.iter().any(|d| std::ptr::eq(*d, found)) {
+                    next.push(found);
+                }
+            }
+        }
+        at = next;
+    }
+    at
+}
+
+/// The declarations of one pointer step in `s` and its `allOf` members, each
+/// schema visited once (`seen`: a member shared by several, or a `$ref` cycle).
+fn declared<'a>(
+    doc: &'a Value,
+    s: &'a Value,
+    token: &str,
+    depth: usize,
+    seen: &mut Vec<&'a Value>,
+    out: &mut Vec<&'a Value>,
+) {
+    let Some(s) = schema::resolve(doc, s).filter(|_| depth < DEPTH) else {
+        return;
+    };
+    if seen.iter().any(|v| std::ptr::eq(*v, s)) {
+        return;
+    }
+    seen.push(s);
+    match s.get("properties").and_then(|p| p.get(token)) {
+        Some(p) => out.push(p),
+        None if token.parse::<usize>().is_ok() => out.extend(s.get("items")),
+        None => {}
+    }
+    for member in s
+        .get("allOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        declared(doc, member, token, depth + 1, seen, out);
+    }
+}
+
 /// Property names declared by `s` and its `allOf` members.
 fn names(doc: &Value, s: &Value, depth: usize) -> Vec<String> {
     let Some(s) = schema::resolve(doc, s).filter(|_| depth < DEPTH) else {
@@ -201,6 +273,40 @@ mod tests {
         assert_eq!(e, "the schema has no field `ID` (it has id, tags)");
         assert_eq!(walk(&doc, &json!({"type": "object"}), "/x").unwrap(), None);
         assert!(walk(&doc, &pet, "id").is_err());
+    }
+
+    #[test]
+    fn declarations_are_every_all_of_members_at_every_step() {
+        let doc = json!({"components": {"schemas": {
+            "Meta": {"type": "object", "properties": {"id": {"type": "string"}}},
+            "Pet": {"allOf": [
+                {"properties": {"meta": {"$ref": "#/components/schemas/Meta"}}},
+                {"properties": {"meta": {"allOf": [
+                    {"properties": {"id": {"pattern": "^pet_"}}},
+                    {"$ref": "#/components/schemas/Meta"}]}}},
+                {"$ref": "#/components/schemas/Pet"}]},
+            "Choice": {"anyOf": [
+                {"properties": {"tags": {"items": {"minLength": 1}}}},
+                {"properties": {"tags": {"items": {"maxLength": 9}}}}]}}}});
+        let pet = json!({"$ref": "#/components/schemas/Pet"});
+        // Meta's `id` once (two `$ref`s to it, and Pet naming itself), and the
+        // pattern; `walk` saw the first member's `meta` alone.
+        assert_eq!(
+            declarations(&doc, &pet, "/meta/id"),
+            [&json!({"type": "string"}), &json!({"pattern": "^pet_"})]
+        );
+        assert_eq!(
+            walk(&doc, &pet, "/meta/id").unwrap(),
+            Some(&json!({"type": "string"}))
+        );
+        // Alternatives: the first that declares the step, as `walk` takes it.
+        let choice = json!({"$ref": "#/components/schemas/Choice"});
+        assert_eq!(
+            declarations(&doc, &choice, "/tags/0"),
+            [&json!({"minLength": 1})]
+        );
+        assert!(declarations(&doc, &pet, "/meta/name").is_empty());
+        assert!(declarations(&doc, &pet, "meta").is_empty());
     }
 
     #[test]
