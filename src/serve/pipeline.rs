@@ -565,13 +565,16 @@ fn choose_and_respond(
             Instant::now(),
         ) {
             let mut out = simulated(state, operation, outcome, &info);
-            // A sequence's step the model answered is still the rule's step.
-            if let (true, Some(index), Some((_, step)), Why::State(said)) =
-                (success_step, rule_index, picked.step, &mut out.why)
-            {
+            // A rule that applied is named, as without the model: a sequence's
+            // step the model answered is still the rule's step, and a rule that
+            // only shaped the answer (a delay, a dribble) still shaped it.
+            if let (Some(index), Why::State(said)) = (rule_index, &mut out.why) {
                 out.why = Why::Rule {
                     index,
-                    step: Some((step, rule.map_or(1, |r| r.statuses.len()))),
+                    step: picked
+                        .step
+                        .filter(|_| success_step)
+                        .map(|(_, step)| (step, rule.map_or(1, |r| r.statuses.len()))),
                     state: said.take(),
                 };
             }

@@ -923,10 +923,13 @@ async fn a_sequences_success_step_is_the_models_to_answer() {
     // and every later add too (the last step stays).
     let rule = Rule::from_flag(&format!("POST {}=429,429,202", ids("*"))).unwrap();
     let remove = Rule::from_flag(&format!("DELETE {}/*=429,202", ids("*"))).unwrap();
+    // A rule that only shapes the answer: the model still answers.
+    let slow = Rule::matching(hyper::Method::GET, &format!("{}/*", ids("*")))
+        .delay(mimeo::Latency::fixed(Duration::from_millis(1)));
     let server = stateful_with(
         StateOptions::default(),
         ServeOptions {
-            rules: vec![rule, remove],
+            rules: vec![rule, remove, slow],
             ..ServeOptions::default()
         },
     )
@@ -983,6 +986,22 @@ async fn a_sequences_success_step_is_the_models_to_answer() {
     step(5, 2, 2);
     assert_ne!(origin(5), origin(0));
     assert!(reasons[5]["state"].is_string(), "{reasons:#?}");
+    // The shaping rule is named too (it was journaled as `state`, as if no rule
+    // had applied), with no step, and the model's word when it was not a success.
+    let fetches: Vec<&serde_json::Value> = journal["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["request"]["method"] == "GET")
+        .filter(|r| r["request"]["url"].as_str().unwrap().ends_with("/email"))
+        .map(|r| &r["reason"])
+        .collect();
+    assert!(!fetches.is_empty(), "{journal:#}");
+    for reason in fetches {
+        assert_eq!(reason["kind"], "rule", "{reason:#}");
+        assert!(reason.get("step").is_none(), "{reason:#}");
+        assert!(!reason["rule"].as_str().unwrap().is_empty(), "{reason:#}");
+    }
 }
 
 /// An inferred model whose key field is stricter than the path's parameter
