@@ -349,23 +349,7 @@ pub(crate) async fn read_body(
     if hyper::body::Body::is_end_stream(&body) {
         return Ok(Bytes::new());
     }
-    use std::future::Future as _;
-    let read = read_limited(headers, body, limit);
-    let mut read = std::pin::pin!(read);
-    // A small body usually came in with its head and is whole at the first
-    // poll: then no timer is armed (arming and cancelling one is about 1,400
-    // instructions). Only a body still on its way races the clock.
-    let first = std::future::poll_fn(|cx| {
-        std::task::Poll::Ready(match read.as_mut().poll(cx) {
-            std::task::Poll::Ready(done) => Some(done),
-            std::task::Poll::Pending => None,
-        })
-    })
-    .await;
-    if let Some(done) = first {
-        return done;
-    }
-    match tokio::time::timeout(timeout, read).await {
+    match tokio::time::timeout(timeout, read_limited(headers, body, limit)).await {
         Ok(read) => read,
         Err(_) => Err(BodyError::TimedOut),
     }
