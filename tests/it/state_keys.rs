@@ -17,8 +17,13 @@ fn fixture(name: &str) -> PathBuf {
 
 /// `mimeo serve` on the nested-key fixture and its model.
 fn serve() -> Running {
-    let contract = fixture("nested-key.yaml");
-    let model = fixture("nested-key.state.yaml");
+    serve_fixture("nested-key")
+}
+
+/// `mimeo serve` on fixture `name` (.yaml) and its model (.state.yaml).
+fn serve_fixture(name: &str) -> Running {
+    let contract = fixture(&format!("{name}.yaml"));
+    let model = fixture(&format!("{name}.state.yaml"));
     spawn_command(
         "serve",
         &[
@@ -96,6 +101,48 @@ async fn a_key_no_path_shows_takes_its_type_from_every_allof_member() {
         "{:?}",
         tags.body
     );
+    let stopped = serve.stop();
+    assert_eq!(stopped.code, Some(0), "{stopped}");
+}
+
+#[tokio::test]
+async fn a_key_typed_by_an_alternative_or_a_later_member_fits_it() {
+    // tests/fixtures/key-alternatives.yaml. Animal and Badge: a member that
+    // only annotates the key field (`readOnly`, a description) hid the type or
+    // pattern a oneOf alternative of the other member gives it, and every
+    // create was a 500 invalid-response. Bird: only the second member declares
+    // `/meta/id`, and the model was refused at start-up.
+    let serve = serve_fixture("key-alternatives");
+    let base = serve.url.clone();
+    for n in 1..=2 {
+        let r = send(&base, "POST", "/badges", &[], Some(r#"{"label":"x"}"#)).await;
+        assert_eq!(r.status, 201, "{:?} {:?}", r.headers, r.body);
+        assert_eq!(r.json()["num"], n, "{:?}", r.body);
+    }
+    let badges = send(&base, "GET", "/badges", &[], None).await;
+    assert_eq!(
+        badges.json().as_array().map(Vec::len),
+        Some(2),
+        "{:?}",
+        badges.body
+    );
+    let digits = |key: &str, prefix: &str| {
+        key.strip_prefix(prefix)
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let r = send(&base, "POST", "/animals", &[], Some(r#"{"name":"Rex"}"#)).await;
+    assert_eq!(r.status, 201, "{:?} {:?}", r.headers, r.body);
+    let key = r.json()["animalId"].as_str().unwrap().to_string();
+    assert!(digits(&key, "ani_"), "{key}");
+    let read = send(&base, "GET", &format!("/animals/{key}"), &[], None).await;
+    assert_eq!(read.status, 200, "{:?}", read.body);
+    assert_eq!(read.json()["name"], "Rex");
+    let r = send(&base, "POST", "/birds", &[], Some(r#"{"name":"Tweety"}"#)).await;
+    assert_eq!(r.status, 201, "{:?} {:?}", r.headers, r.body);
+    let key = r.json()["meta"]["id"].as_str().unwrap().to_string();
+    assert!(digits(&key, "bird_"), "{key}");
+    let read = send(&base, "GET", &format!("/birds/{key}"), &[], None).await;
+    assert_eq!(read.status, 200, "{:?}", read.body);
     let stopped = serve.stop();
     assert_eq!(stopped.code, Some(0), "{stopped}");
 }

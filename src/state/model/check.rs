@@ -340,9 +340,9 @@ fn derive(
         .flatten()
         .collect();
         let has_field = |s: &crate::contract::SchemaId| {
-            r.field
-                .as_ref()
-                .is_none_or(|f| matches!(walk(doc, fields::source(contract, *s), f), Ok(Some(_))))
+            r.field.as_ref().is_none_or(|f| {
+                !fields::declarations(doc, fields::source(contract, *s), f).is_empty()
+            })
         };
         r.item_schema = candidates
             .iter()
@@ -371,9 +371,10 @@ fn derive(
             }
         }
         if let (Some(f), Some(first)) = (&r.field, shapes.first()) {
+            // (Declared in any `allOf` member on the way, not only the first.)
             if !shapes
                 .iter()
-                .any(|s| matches!(walk(doc, s, f), Ok(Some(_))))
+                .any(|s| !fields::declarations(doc, s, f).is_empty())
             {
                 if let Err(e) = walk(doc, first, f) {
                     field_errors.push((ri, e));
@@ -393,7 +394,7 @@ fn derive(
                 Action::Read { .. } => true,
                 Action::List { .. } => false,
                 _ => match &r.field {
-                    Some(f) => matches!(walk(doc, src, f), Ok(Some(_))),
+                    Some(f) => !fields::declarations(doc, src, f).is_empty(),
                     None => Some(s) == r.item_schema,
                 },
             };

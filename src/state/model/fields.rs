@@ -87,9 +87,9 @@ fn step<'a>(
 /// declare it, followed through `$ref`s, from every declaration of the step
 /// before. `Pet: allOf [{meta: Meta}, {meta: {id: {pattern}}}]` gives both
 /// `Meta`'s `id` and the pattern for `/meta/id`, where [`walk`] takes the first
-/// member that has `meta`. A step declared through `allOf` nowhere takes what
-/// [`walk`] takes there (the first `anyOf`/`oneOf` alternative declaring it:
-/// alternatives are not all met). Empty when the pointer leads nowhere.
+/// member that has `meta`. Each step also takes what [`walk`] takes there
+/// (the first `anyOf`/`oneOf` alternative declaring it: alternatives are not
+/// all met, so only that one). Empty when the pointer leads nowhere.
 pub(crate) fn declarations<'a>(doc: &'a Value, s: &'a Value, pointer: &str) -> Vec<&'a Value> {
     let Some(rest) = pointer.strip_prefix('/') else {
         return if pointer.is_empty() {
@@ -106,15 +106,16 @@ pub(crate) fn declarations<'a>(doc: &'a Value, s: &'a Value, pointer: &str) -> V
         for s in &at {
             declared(doc, s, &token, 0, &mut seen, &mut next);
         }
-        if next.is_empty() {
-            for found in at
-                .iter()
-                .filter_map(|s| step(doc, s, &token, 0).ok().flatten())
-            {
-                // (Two `$ref`s to one schema find one declaration.)
-                if !next.iter().any(|d| std::ptr::eq(*d, found)) {
-                    next.push(found);
-                }
+        // What [`walk`] takes at this step is always one of them: an `allOf`
+        // member that only annotates the field (`{readOnly: true}`) must not
+        // hide the type an `anyOf`/`oneOf` alternative gives it.
+        for found in at
+            .iter()
+            .filter_map(|s| step(doc, s, &token, 0).ok().flatten())
+        {
+            // (Two `$ref`s to one schema find one declaration.)
+            if !next.iter().any(|d| std::ptr::eq(*d, found)) {
+                next.push(found);
             }
         }
         at = next;
