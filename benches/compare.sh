@@ -162,6 +162,8 @@ server_cmd() {
     # (what row 1 keeps on, at their least; benches/floor.rs).
     floor-journal) echo "$BIN/examples/floor" "$port" "$SPEC" --journal ;;
     floor-journal-log) echo "$BIN/examples/floor" "$port" "$SPEC" --journal --log ;;
+    # The floor with the journal and the plainest store: row 2's least.
+    floor-state) echo "$BIN/examples/floor" "$port" "$SPEC" --journal --state ;;
     # The proxies forward to the mock on $BACKEND_PORT (backend_of).
     mimeo-proxy)  echo "$BIN/mimeo" proxy --port "$port" --target "http://127.0.0.1:$BACKEND_PORT" ;;
     mimeo-proxy-quiet) echo "$BIN/mimeo" proxy --port "$port" --target "http://127.0.0.1:$BACKEND_PORT" --quiet ;;
@@ -176,7 +178,7 @@ server_cmd() {
 # same mock on the same core, so the ratio compares the two proxies with
 # everything else equal; the front process's own CPU per request is recorded too.
 backend_of() { case $1 in mimeo-proxy|mimeo-proxy-quiet|bare-proxy) echo mimeo-quiet ;; esac; }
-SERVERS=(prism mimeo mimeo-quiet mimeo-stateful bare-hyper bare-hyper-together floor floor-journal floor-journal-log)
+SERVERS=(prism mimeo mimeo-quiet mimeo-stateful bare-hyper bare-hyper-together floor floor-journal floor-journal-log floor-state)
 if [ "$SKIP_PRISM" = 1 ]; then
   kept=(); for s in "${SERVERS[@]}"; do [ "$s" = prism ] || kept+=("$s"); done; SERVERS=("${kept[@]}")
 fi
@@ -287,7 +289,7 @@ load_run() {
   case $name in bare-hyper|bare-hyper-together) mix=bare ;; esac
   # The stateful mock gets its own mix: adds, reads, changes and removals over
   # 10,000 profiles in 100 sessions (benches/stateful.lua).
-  [ "$name" = mimeo-stateful ] && script=benches/stateful.lua
+  case $name in mimeo-stateful|floor-state) script=benches/stateful.lua ;; esac
   local logf=$WORK/logs/$name.log backend bpid=""
   backend=$(backend_of "$name")
   if [ -n "$backend" ]; then
@@ -562,6 +564,7 @@ if [ "${SKIP_CALLGRIND:-0}" != 1 ]; then
   callgrind_run floor full benches/mix.lua server_cmd floor
   callgrind_run floor-journal full benches/mix.lua server_cmd floor-journal
   callgrind_run floor-journal-log full benches/mix.lua server_cmd floor-journal-log
+  callgrind_run floor-state full benches/stateful.lua server_cmd floor-state
 fi
 
 # ---------------------------------------------------------------- report
@@ -613,7 +616,12 @@ CLEAN_SHARE=$CLEAN_SHARE CONNECTIONS=$CONNECTIONS LATENCY_CONNECTIONS=$LATENCY_C
   echo "  \`floor-journal\` adds the plainest journal (the last 10,000 requests' method, URI, headers and body"
   echo "  moved in under one lock) and \`floor-journal-log\` also the plainest log line (\`secs.millis METHOD"
   echo "  /path?query -> STATUS micros\` into a buffer a thread writes to a file every 10 ms; no redaction):"
-  echo "  what row 1's defaults cost at their least, beside mimeo's own."
+  echo "  what row 1's defaults cost at their least, beside mimeo's own. \`floor-state\` is the floor with the"
+  echo "  journal and the plainest store (\`--state\`), run with the stateful mix: one lock over a map from"
+  echo "  (session, store, profile) to its idTypes and their values in order; add (no duplicates), list, fetch"
+  echo "  (404 when absent), modify (404 when the old value is absent, 409 when the new one is held), remove"
+  echo "  the oldest (all with \`removeAll=true\`), answering as the contract documents: what row 2 costs at"
+  echo "  its least, beside \`mimeo-stateful\`."
   echo "- **Logging**: \`mimeo\` logs one line per request and Prism logs at its default level (info),"
   echo "  both into a file: that is the headline comparison. \`mimeo-quiet\` is \`mimeo serve --quiet\`."
   echo "- **Stateful** (\`benches/stateful.lua\`, \`mimeo serve --quiet --stateful\`): 10,000 profiles in 100"
@@ -636,7 +644,7 @@ CLEAN_SHARE=$CLEAN_SHARE CONNECTIONS=$CONNECTIONS LATENCY_CONNECTIONS=$LATENCY_C
   echo "  by the requests it answered. Unlike requests per second it hardly moves when other work shares the"
   echo "  machine, so its ratios are the ones to trust on a busy machine."
   echo "- **Instructions per request**: user-space instructions counted by \`valgrind --tool=callgrind\`"
-  echo "  over a ${CALLGRIND_DURATION}s run of the same mix (the stateful mock: of the stateful mix; start-up"
+  echo "  over a ${CALLGRIND_DURATION}s run of the same mix (the stateful mock and \`floor-state\`: of the stateful mix; start-up"
   echo "  subtracted; once, not per round). A count, not a time: it does not move with the machine's load, but"
   echo "  it leaves out the kernel's share (socket reads and writes), which is the same for every Rust server here."
   echo "- **Clean rounds**: in this closed loop (wrk waits for each answer) an undisturbed server keeps"

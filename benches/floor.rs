@@ -21,7 +21,21 @@
 //! per request (`secs.millis METHOD /path?query -> STATUS micros`) to stderr
 //! from a thread of its own every 10 ms, with no redaction and no escaping.
 //!
-//! `cargo run --release --example floor -- PORT SPEC [WORKERS] [--journal] [--log]`
+//! `--state` shows the least a *stateful* mock of the identifier operations
+//! costs (the stateful mix, benches/stateful.lua): answers come from one store
+//! under one lock, per (`X-Mimeo-Session` or `default`, store, profile) a list
+//! of idTypes, each with its values in the order added. Create adds a value
+//! (one already held is not added twice; the oldest goes past 100 values; a
+//! 51st idType is a 400), 202 with the documented example; List answers 200
+//! `{identifiers:[{idType, values}]}` (empty when none); Fetch 200 `{idType,
+//! values}` or 404; Patch replaces `oldValue` by `newValue` in place, 202, or
+//! 404 when the old value is absent, 409 when the new one is already held, 400
+//! when the body's idType is not the path's; Delete removes the oldest value,
+//! every value with `removeAll=true`, 202, or 404 when none. Error bodies are
+//! the documented examples. No normalization, no limits from settings, no
+//! merging of profiles: again generous to the target.
+//!
+//! `cargo run --release --example floor -- PORT SPEC [WORKERS] [--journal] [--log] [--state]`
 //! (binds 127.0.0.1).
 
 use std::collections::{HashMap, VecDeque};
@@ -52,6 +66,8 @@ struct Param {
 
 /// One operation, compiled.
 struct Op {
+    /// The operationId, for `--state`.
+    id: String,
     params: Vec<Param>,
     body: Option<(bool, jsonschema::Validator)>,
     /// Documented statuses and their example bodies.
@@ -66,7 +82,16 @@ struct Api {
     journal: Option<Mutex<VecDeque<Entry>>>,
     /// `--log`: log lines waiting for the writer thread.
     log: Option<Arc<Mutex<Vec<u8>>>>,
+    /// `--state`: per (session, store, profile), its idTypes and their values.
+    state: Option<Mutex<HashMap<Profile, Identifiers>>>,
 }
+
+type Profile = (String, String, String);
+type Identifiers = Vec<(String, Vec<String>)>;
+
+/// The contract's bounds on a profile's idTypes and on one idType's values.
+const MAX_ID_TYPES: usize = 50;
+const MAX_VALUES: usize = 100;
 
 /// As many requests as `mimeo serve` journals by default.
 const JOURNAL_SIZE: usize = 10_000;
@@ -155,6 +180,10 @@ fn op(path_item: &Value, operation: &Value) -> Op {
         .min()
         .unwrap_or(200);
     Op {
+        id: operation["operationId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
         params,
         body,
         answers,
@@ -162,7 +191,7 @@ fn op(path_item: &Value, operation: &Value) -> Op {
     }
 }
 
-fn load(spec: &str, journal: bool, log: bool) -> Api {
+fn load(spec: &str, journal: bool, log: bool, state: bool) -> Api {
     let text = std::fs::read_to_string(spec).expect("read the contract");
     let raw: Value = serde_yaml::from_str(&text).expect("a YAML contract");
     let doc = inline(&raw, &raw, 0);
@@ -198,6 +227,7 @@ fn load(spec: &str, journal: bool, log: bool) -> Api {
             });
             pending
         }),
+        state: state.then(|| Mutex::new(HashMap::new())),
     }
 }
 
@@ -299,12 +329,34 @@ fn decide(api: &Api, parts: &hyper::http::request::Parts, body: &Bytes) -> (u16,
             None => !p.required,
         }
     });
+    let mut json = Value::Null;
     if let Some((required, schema)) = &op.body {
         valid &= if body.is_empty() {
             !required
         } else {
-            serde_json::from_slice::<Value>(body).is_ok_and(|v| schema.is_valid(&v))
+            json = serde_json::from_slice(body).unwrap_or(Value::Null);
+            schema.is_valid(&json)
         };
+    }
+    if let (true, Some(state)) = (valid, &api.state) {
+        let param = |name| found.params.get(name).unwrap_or_default().to_string();
+        let session = parts.headers.get("x-mimeo-session");
+        let session = session.and_then(|v| v.to_str().ok()).unwrap_or("default");
+        let key = (session.to_string(), param("storeId"), param("profileId"));
+        let all = query.iter().any(|(k, v)| k == "removeAll" && v == "true");
+        let mut store = state.lock().expect("state lock");
+        let status = stateful(
+            &op.id,
+            store.entry(key).or_default(),
+            &param("idType"),
+            &json,
+            all,
+        );
+        let body = match status {
+            (code, None) => op.answers.get(&code).cloned(),
+            (_, Some(body)) => Some(Bytes::from(body.to_string())),
+        };
+        return (status.0, body.unwrap_or_else(|| Bytes::from_static(b"{}")));
     }
     let preferred = parts
         .headers
@@ -328,19 +380,97 @@ fn decide(api: &Api, parts: &hyper::http::request::Parts, body: &Bytes) -> (u16,
     (status, body)
 }
 
+/// `--state`: what `op` does to one profile's identifiers; the status, and the
+/// body when it is not the documented example.
+fn stateful(
+    op: &str,
+    ids: &mut Identifiers,
+    id_type: &str,
+    body: &Value,
+    all: bool,
+) -> (u16, Option<Value>) {
+    let text = |field: &str| body[field].as_str().unwrap_or_default().to_string();
+    let at = ids.iter().position(|(t, _)| t == id_type);
+    match op {
+        "CreateProfileIdentifier" => {
+            let (id_type, value) = (text("idType"), text("value"));
+            let at = match ids.iter().position(|(t, _)| *t == id_type) {
+                Some(at) => at,
+                None if ids.len() >= MAX_ID_TYPES => return (400, None),
+                None => {
+                    ids.push((id_type, Vec::new()));
+                    ids.len() - 1
+                }
+            };
+            let values = &mut ids[at].1;
+            if !values.contains(&value) {
+                if values.len() >= MAX_VALUES {
+                    values.remove(0);
+                }
+                values.push(value);
+            }
+            (202, None)
+        }
+        "ListProfileIdentifiers" => {
+            let list: Vec<Value> = ids
+                .iter()
+                .map(|(t, vs)| serde_json::json!({"idType": t, "values": vs}))
+                .collect();
+            (200, Some(serde_json::json!({ "identifiers": list })))
+        }
+        "FetchProfileIdentifier" => match at {
+            Some(at) => (
+                200,
+                Some(serde_json::json!({"idType": id_type, "values": ids[at].1})),
+            ),
+            None => (404, None),
+        },
+        "PatchProfileIdentifier" => {
+            let (old, new) = (text("oldValue"), text("newValue"));
+            if text("idType") != id_type {
+                return (400, None);
+            }
+            let Some(values) = at.map(|at| &mut ids[at].1) else {
+                return (404, None);
+            };
+            let Some(pos) = values.iter().position(|v| *v == old) else {
+                return (404, None);
+            };
+            if values.contains(&new) {
+                return (409, None);
+            }
+            values[pos] = new;
+            (202, None)
+        }
+        "DeleteProfileIdentifier" => {
+            let Some(at) = at else {
+                return (404, None);
+            };
+            if all || ids[at].1.len() <= 1 {
+                ids.remove(at);
+            } else {
+                ids[at].1.remove(0);
+            }
+            (202, None)
+        }
+        _ => (200, None),
+    }
+}
+
 fn main() {
     let (flags, mut args): (Vec<String>, Vec<String>) =
         std::env::args().skip(1).partition(|a| a.starts_with("--"));
-    let usage = "usage: floor PORT SPEC [WORKERS] [--journal] [--log]";
+    let usage = "usage: floor PORT SPEC [WORKERS] [--journal] [--log] [--state]";
+    let known = ["--journal", "--log", "--state"];
     assert!(
-        flags.iter().all(|f| f == "--journal" || f == "--log") && (2..=3).contains(&args.len()),
+        flags.iter().all(|f| known.contains(&f.as_str())) && (2..=3).contains(&args.len()),
         "{usage}"
     );
     let workers = args.get(2).map(|w| w.parse().expect(usage));
     args.truncate(2);
     let port: u16 = args[0].parse().expect(usage);
     let on = |flag: &str| flags.iter().any(|f| f == flag);
-    let api = Arc::new(load(&args[1], on("--journal"), on("--log")));
+    let api = Arc::new(load(&args[1], on("--journal"), on("--log"), on("--state")));
     let runtime = mimeo::runtime(workers).expect("runtime");
     runtime.block_on(async move {
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
