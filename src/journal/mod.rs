@@ -57,10 +57,10 @@ pub(crate) enum Why {
     Default,
     /// `Prefer` (or a `__` control) chose it.
     Prefer(Box<Prefer>),
-    /// Rule `index` chose it; `step` of a sequence (0-based, of `len`). A
-    /// sequence's success step in a stateful run is the model's to answer:
-    /// `state` is what the model said when it answered otherwise (an error, a
-    /// redirect).
+    /// Rule `index` chose or shaped it; `step` of a sequence (0-based, of
+    /// `len`). In a stateful run a sequence's success step, and the answer to a
+    /// rule that only delays or dribbles, are the model's: `state` is what the
+    /// model said when it answered otherwise (an error, a redirect).
     Rule {
         index: usize,
         step: Option<(usize, usize)>,

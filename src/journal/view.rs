@@ -155,7 +155,7 @@ pub enum Reason {
         /// What was asked (`code=409, delay=200ms`).
         asked: String,
     },
-    /// A server-side rule chose it.
+    /// A server-side rule chose or shaped it.
     #[non_exhaustive]
     Rule {
         /// The rule, as written.
@@ -166,8 +166,9 @@ pub enum Reason {
         /// The sequence's length.
         #[serde(skip_serializing_if = "Option::is_none")]
         of: Option<usize>,
-        /// A sequence's success step in a stateful run is answered by the state
-        /// model: what it said when that was an error or a redirect.
+        /// In a stateful run a sequence's success step, and the answer to a rule
+        /// that only shapes it, come from the state model: what it said when
+        /// that was an error or a redirect.
         #[serde(skip_serializing_if = "Option::is_none")]
         state: Option<String>,
     },

@@ -567,8 +567,10 @@ fn choose_and_respond(
             let mut out = simulated(state, operation, outcome, &info);
             // A rule that applied is named, as without the model: a sequence's
             // step the model answered is still the rule's step, and a rule that
-            // only shaped the answer (a delay, a dribble) still shaped it.
-            if let (Some(index), Why::State(said)) = (rule_index, &mut out.why) {
+            // only shaped the answer (a delay, a dribble) still shaped it, unless
+            // the request's own `Prefer` did (its delay wins over the rule's).
+            let named = success_step || prefer.is_empty();
+            if let (Some(index), Why::State(said), true) = (rule_index, &mut out.why, named) {
                 out.why = Why::Rule {
                     index,
                     step: picked

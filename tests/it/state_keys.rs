@@ -111,7 +111,7 @@ async fn a_key_typed_by_an_alternative_or_a_later_member_fits_it() {
     // only annotates the key field (`readOnly`, a description) hid the type or
     // pattern a oneOf alternative of the other member gives it, and every
     // create was a 500 invalid-response. Bird: only the second member declares
-    // `/meta/id`, and the model was refused at start-up.
+    // `/meta/id`, and the model was refused at start-up. Thing: see below.
     let serve = serve_fixture("key-alternatives");
     let base = serve.url.clone();
     for n in 1..=2 {
@@ -143,6 +143,12 @@ async fn a_key_typed_by_an_alternative_or_a_later_member_fits_it() {
     assert!(digits(&key, "bird_"), "{key}");
     let read = send(&base, "GET", &format!("/birds/{key}"), &[], None).await;
     assert_eq!(read.status, 200, "{:?}", read.body);
+    // Thing: the first alternative's integer is not taken beside the second
+    // member's patterned string (the key could fit neither both at once).
+    let r = send(&base, "POST", "/things", &[], Some(r#"{"name":"a"}"#)).await;
+    assert_eq!(r.status, 201, "{:?} {:?}", r.headers, r.body);
+    let key = r.json()["thingId"].as_str().unwrap().to_string();
+    assert!(digits(&key, "thg_"), "{key}");
     let stopped = serve.stop();
     assert_eq!(stopped.code, Some(0), "{stopped}");
 }

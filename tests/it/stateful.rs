@@ -1002,6 +1002,26 @@ async fn a_sequences_success_step_is_the_models_to_answer() {
         assert!(reason.get("step").is_none(), "{reason:#}");
         assert!(!reason["rule"].as_str().unwrap().is_empty(), "{reason:#}");
     }
+    // A request whose own Prefer shaped it (its delay wins over the rule's) is
+    // the model's answer, not the rule's.
+    let fetch = format!("{}/email", ids(PROFILE));
+    for asked in ["delay=5ms", "dynamic=true"] {
+        send(&base, "GET", &fetch, &[("Prefer", asked)], None).await;
+        let journal = send(&base, "GET", "/__admin/requests", &[], None)
+            .await
+            .json();
+        let last = journal["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["request"]["url"].as_str() == Some(fetch.as_str()))
+            .map(|r| &r["reason"]);
+        assert_eq!(
+            last.map(|r| &r["kind"]),
+            Some(&json!("state")),
+            "{journal:#}"
+        );
+    }
 }
 
 /// An inferred model whose key field is stricter than the path's parameter

@@ -46,6 +46,19 @@ fn step<'a>(
     token: &str,
     depth: usize,
 ) -> Result<Option<&'a Value>, String> {
+    step_in(doc, s, token, depth, &mut Vec::new())
+}
+
+/// [`step`], skipping the schemas already `tried` for this token without
+/// finding it: a schema that refers to itself in several members would be
+/// tried again down every path (exponential in the depth).
+fn step_in<'a>(
+    doc: &'a Value,
+    s: &'a Value,
+    token: &str,
+    depth: usize,
+    tried: &mut Vec<*const Value>,
+) -> Result<Option<&'a Value>, String> {
     let Some(s) = schema::resolve(doc, s).filter(|_| depth < DEPTH) else {
         return Ok(None);
     };
@@ -57,16 +70,22 @@ fn step<'a>(
             return Ok(Some(items));
         }
     }
-    let mut known = names(doc, s, depth);
+    let here: *const Value = s;
+    if tried.contains(&here) {
+        return Err(String::new());
+    }
+    tried.push(here);
     for key in ["allOf", "anyOf", "oneOf"] {
         for member in s.get(key).and_then(Value::as_array).into_iter().flatten() {
-            match step(doc, member, token, depth + 1) {
+            match step_in(doc, member, token, depth + 1, tried) {
                 Ok(Some(found)) => return Ok(Some(found)),
                 Ok(None) => return Ok(None),
                 Err(_) => {}
             }
         }
     }
+    let mut known = Vec::new();
+    names(doc, s, depth, &mut Vec::new(), &mut known);
     if known.is_empty() && !declares_fields(doc, s, depth) {
         return Ok(None);
     }
@@ -89,7 +108,8 @@ fn step<'a>(
 /// `Meta`'s `id` and the pattern for `/meta/id`, where [`walk`] takes the first
 /// member that has `meta`. Each step also takes what [`walk`] takes there
 /// (the first `anyOf`/`oneOf` alternative declaring it: alternatives are not
-/// all met, so only that one). Empty when the pointer leads nowhere.
+/// all met, so only that one), unless an `allOf` declaration gives the field
+/// another type. Empty when the pointer leads nowhere.
 pub(crate) fn declarations<'a>(doc: &'a Value, s: &'a Value, pointer: &str) -> Vec<&'a Value> {
     let Some(rest) = pointer.strip_prefix('/') else {
         return if pointer.is_empty() {
@@ -106,15 +126,20 @@ pub(crate) fn declarations<'a>(doc: &'a Value, s: &'a Value, pointer: &str) -> V
         for s in &at {
             declared(doc, s, &token, 0, &mut seen, &mut next);
         }
-        // What [`walk`] takes at this step is always one of them: an `allOf`
-        // member that only annotates the field (`{readOnly: true}`) must not
-        // hide the type an `anyOf`/`oneOf` alternative gives it.
+        // What [`walk`] takes at this step joins them: an `allOf` member that
+        // only annotates the field (`{readOnly: true}`) must not hide the type
+        // an `anyOf`/`oneOf` alternative gives it. But an alternative is one
+        // choice among several, so one whose type an `allOf` declaration
+        // contradicts is not the one taken (`oneOf [{id: integer}, {id:
+        // string}]` beside `{id: {type: string, pattern}}`).
+        let typed: Vec<&str> = next.iter().filter_map(|d| type_of(doc, d)).collect();
         for found in at
             .iter()
             .filter_map(|s| step(doc, s, &token, 0).ok().flatten())
         {
+            let fits = type_of(doc, found).is_none_or(|t| typed.iter().all(|d| *d == t));
             // (Two `$ref`s to one schema find one declaration.)
-            if !next.iter().any(|d| std::ptr::eq(*d, found)) {
+            if fits && !next.iter().any(|d| std::ptr::eq(*d, found)) {
                 next.push(found);
             }
         }
@@ -156,21 +181,30 @@ fn declared<'a>(
 }
 
 /// Property names declared by `s` and its `allOf` members.
-fn names(doc: &Value, s: &Value, depth: usize) -> Vec<String> {
+fn names(
+    doc: &Value,
+    s: &Value,
+    depth: usize,
+    seen: &mut Vec<*const Value>,
+    out: &mut Vec<String>,
+) {
     let Some(s) = schema::resolve(doc, s).filter(|_| depth < DEPTH) else {
-        return Vec::new();
+        return;
     };
-    let mut out: Vec<String> = s
-        .get("properties")
-        .and_then(Value::as_object)
-        .map(|p| p.keys().cloned().collect())
-        .unwrap_or_default();
+    // Each schema once: its names are the same however it is reached.
+    let here: *const Value = s;
+    if seen.contains(&here) {
+        return;
+    }
+    seen.push(here);
+    if let Some(p) = s.get("properties").and_then(Value::as_object) {
+        out.extend(p.keys().cloned());
+    }
     for key in ["allOf", "anyOf", "oneOf"] {
         for member in s.get(key).and_then(Value::as_array).into_iter().flatten() {
-            out.extend(names(doc, member, depth + 1));
+            names(doc, member, depth + 1, seen, out);
         }
     }
-    out
 }
 
 /// Whether a schema pins its fields down (declares properties or forbids others).
@@ -254,6 +288,24 @@ pub(crate) fn source(contract: &Contract, id: SchemaId) -> &Value {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_schema_that_refers_to_itself_many_times_is_searched_once() {
+        // Four members that are the schema itself, 16 levels deep: 4^16 paths
+        // when each was searched again (a start-up that never ended, and the
+        // same on every create).
+        let tree = json!({"$ref": "#/components/schemas/Tree"});
+        let doc = json!({"components": {"schemas": {
+            "Tree": {"type": "object", "properties": {"name": {"type": "string"}},
+                     "anyOf": [tree, tree, tree, tree]},
+            "Item": {"allOf": [tree, {"properties": {"itemId": {"pattern": "^itm_[0-9]+$"}}}]}}}});
+        let item = json!({"$ref": "#/components/schemas/Item"});
+        let itm = json!({"pattern": "^itm_[0-9]+$"});
+        assert_eq!(walk(&doc, &item, "/itemId"), Ok(Some(&itm)));
+        assert_eq!(declarations(&doc, &item, "/itemId"), vec![&itm]);
+        let err = walk(&doc, &tree, "/other").unwrap_err();
+        assert!(err.contains("(it has name)"), "{err}");
+    }
 
     #[test]
     fn pointers_walk_properties_items_and_all_of() {
