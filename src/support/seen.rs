@@ -133,6 +133,25 @@ impl hashbrown::Equivalent<BodyKey> for BodyKeyRef<'_> {
     }
 }
 
+/// Which values were met once lately, by hash: a memo keeps a value on its
+/// second sighting, so a stream of values each met once (fresh ids, bodies
+/// that all differ) costs a hash apiece, not copies that push out the values
+/// that do repeat. `N` slots, by the hash's low bits; a hash met again finds
+/// itself unless another took its slot meanwhile.
+pub(crate) struct Sightings<const N: usize>([u64; N]);
+
+impl<const N: usize> Sightings<N> {
+    pub(crate) const fn new() -> Self {
+        Sightings([0; N])
+    }
+
+    /// Whether `hash` was met before (and is kept in mind either way).
+    pub(crate) fn again(&mut self, hash: u64) -> bool {
+        let slot = &mut self.0[(hash % N as u64) as usize];
+        std::mem::replace(slot, hash) == hash
+    }
+}
+
 /// Verdicts `V` about bodies, by owner, by what judged them (a schema's id)
 /// and by the bytes: a target, like a test client, sends the same bodies
 /// again and again (an error, a fixture), and a body judged against one
@@ -143,8 +162,8 @@ pub(crate) struct SeenBodies<V> {
     map: hashbrown::HashMap<BodyKey, V, foldhash::fast::FixedState>,
     /// What the kept bodies and verdicts weigh, in bytes.
     bytes: usize,
-    /// Hashes of bodies judged once and not kept, by their low bits.
-    once: [u64; ONCE],
+    /// Bodies judged once and not kept.
+    once: Sightings<ONCE>,
 }
 
 /// How many bodies judged once [`SeenBodies`] remembers (by hash).
@@ -157,7 +176,7 @@ impl<V: Clone> SeenBodies<V> {
                 0x006d_696d_656f,
             )),
             bytes: 0,
-            once: [0; ONCE],
+            once: Sightings::new(),
         }
     }
 
@@ -178,9 +197,7 @@ impl<V: Clone> SeenBodies<V> {
         }
         let hash =
             std::hash::BuildHasher::hash_one(self.map.hasher(), BodyKeyRef { uid, id, body });
-        let once = &mut self.once[(hash % ONCE as u64) as usize];
-        if *once != hash {
-            *once = hash;
+        if !self.once.again(hash) {
             return;
         }
         let weight = body.len() + weight;
@@ -244,6 +261,17 @@ impl Default for Uid {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_hash_is_met_again_until_another_takes_its_slot() {
+        let mut met: Sightings<4> = Sightings::new();
+        assert!(!met.again(5));
+        assert!(met.again(5));
+        assert!(!met.again(6), "another slot");
+        assert!(met.again(5));
+        assert!(!met.again(9), "5's slot (9 % 4 == 5 % 4)");
+        assert!(!met.again(5), "pushed out");
+    }
 
     #[test]
     fn judges_once_per_owner_and_text_and_stays_bounded() {

@@ -14,6 +14,7 @@ use super::{
 use crate::contract::{Contract, ParamIn, Parameter, Style, ValueKind};
 use crate::support::limits::Capped;
 use crate::support::recent::Recent;
+use crate::support::seen::Sightings;
 
 /// Validates every parameter of the operation, adding what is wrong to `out`.
 pub(super) fn validate_params(
@@ -120,27 +121,20 @@ fn valid_before(contract: &Contract, p: &Parameter, text: &str) -> bool {
 
 fn remember_valid(contract: &Contract, p: &Parameter, text: &str) {
     let (uid, at) = (contract.schemas.uid(), param_key(p));
-    // A value seen once (a fresh id on every request) would only push out one
-    // that repeats, at the cost of a copy: a value is kept on its second
-    // sighting, which a small table of hashes tells.
+    // Kept on its second sighting: a fresh id on every request would only push
+    // out the values that repeat, at the cost of a copy.
     use std::hash::BuildHasher as _;
     let hash = foldhash::fast::FixedState::default().hash_one((uid, at, text));
-    let again = SIGHTED.with(|sighted| {
-        let slot = &sighted[(hash % SIGHTED_SLOTS as u64) as usize];
-        slot.replace(hash) == hash
-    });
-    if again {
+    if SIGHTED.with_borrow_mut(|sighted| sighted.again(hash)) {
         let key = (uid, at, Box::from(text));
         VALID.with(|v| v.borrow_mut().keep(key, ()));
     }
 }
 
-/// How many values [`remember_valid`] knows by hash to have been seen once.
-const SIGHTED_SLOTS: usize = 64;
-
 thread_local! {
-    static SIGHTED: [std::cell::Cell<u64>; SIGHTED_SLOTS] =
-        const { [const { std::cell::Cell::new(0) }; SIGHTED_SLOTS] };
+    /// The values [`remember_valid`] met once lately.
+    static SIGHTED: std::cell::RefCell<Sightings<64>> =
+        const { std::cell::RefCell::new(Sightings::new()) };
 }
 
 /// Whether path parameter `p`'s value in `path`, read in its style, keeps its

@@ -1,8 +1,9 @@
 //! The keys `mimeo serve --state-model` generates for creates, through the real
 //! binary: a key fits its field as the contract declares it, however the field
-//! is split among `allOf` members and however deep it sits in the item
-//! (tests/fixtures/nested-key.yaml). stateful.rs has the top-level cases, with
-//! the models mimeo infers.
+//! is split among `allOf` members, typed by a `oneOf` alternative, and however
+//! deep it sits in the item (tests/fixtures/nested-key.yaml and
+//! key-alternatives.yaml). stateful.rs has the top-level cases, with the models
+//! mimeo infers.
 
 use std::path::{Path, PathBuf};
 
@@ -38,10 +39,24 @@ fn serve_fixture(name: &str) -> Running {
     )
 }
 
-/// Whether `key` is `pet_` and digits, as Pet's second `allOf` member asks.
-fn pet_key(key: &str) -> bool {
-    key.strip_prefix("pet_")
+/// Whether `key` is `prefix` and digits, as the fixtures' patterns ask.
+fn prefixed_digits(key: &str, prefix: &str) -> bool {
+    key.strip_prefix(prefix)
         .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// How many items the list at `path` answers (a 200 with a JSON array).
+async fn listed(base: &str, path: &str) -> usize {
+    let list = send(base, "GET", path, &[], None).await;
+    assert_eq!(list.status, 200, "{:?}", list.body);
+    let items = list.json().as_array().map(Vec::len);
+    items.unwrap_or_else(|| panic!("not an array: {:?}", list.body))
+}
+
+/// Stops the server, which must exit cleanly.
+fn stop(serve: Running) {
+    let stopped = serve.stop();
+    assert_eq!(stopped.code, Some(0), "{stopped}");
 }
 
 #[tokio::test]
@@ -58,7 +73,7 @@ async fn a_nested_key_fits_every_allof_member_declaring_the_fields_on_its_way() 
         let r = send(&base, "POST", "/pets", &[], Some(&body)).await;
         assert_eq!(r.status, 201, "{:?} {:?}", r.headers, r.body);
         let key = r.json()["meta"]["id"].as_str().unwrap().to_string();
-        assert!(pet_key(&key), "{key}");
+        assert!(prefixed_digits(&key, "pet_"), "{key}");
         keys.push(key);
     }
     assert_ne!(keys[0], keys[1]);
@@ -69,16 +84,8 @@ async fn a_nested_key_fits_every_allof_member_declaring_the_fields_on_its_way() 
         assert_eq!(r.json()["meta"]["id"], key.as_str());
         assert_eq!(r.json()["name"], name);
     }
-    let list = send(&base, "GET", "/pets", &[], None).await;
-    assert_eq!(list.status, 200, "{:?}", list.body);
-    assert_eq!(
-        list.json().as_array().map(Vec::len),
-        Some(2),
-        "{:?}",
-        list.body
-    );
-    let stopped = serve.stop();
-    assert_eq!(stopped.code, Some(0), "{stopped}");
+    assert_eq!(listed(&base, "/pets").await, 2);
+    stop(serve);
 }
 
 #[tokio::test]
@@ -93,16 +100,8 @@ async fn a_key_no_path_shows_takes_its_type_from_every_allof_member() {
         assert_eq!(r.status, 201, "{:?} {:?}", r.headers, r.body);
         assert_eq!(r.json()["meta"]["id"], n, "{:?}", r.body);
     }
-    let tags = send(&base, "GET", "/tags", &[], None).await;
-    assert_eq!(tags.status, 200, "{:?}", tags.body);
-    assert_eq!(
-        tags.json().as_array().map(Vec::len),
-        Some(2),
-        "{:?}",
-        tags.body
-    );
-    let stopped = serve.stop();
-    assert_eq!(stopped.code, Some(0), "{stopped}");
+    assert_eq!(listed(&base, "/tags").await, 2);
+    stop(serve);
 }
 
 #[tokio::test]
@@ -119,28 +118,18 @@ async fn a_key_typed_by_an_alternative_or_a_later_member_fits_it() {
         assert_eq!(r.status, 201, "{:?} {:?}", r.headers, r.body);
         assert_eq!(r.json()["num"], n, "{:?}", r.body);
     }
-    let badges = send(&base, "GET", "/badges", &[], None).await;
-    assert_eq!(
-        badges.json().as_array().map(Vec::len),
-        Some(2),
-        "{:?}",
-        badges.body
-    );
-    let digits = |key: &str, prefix: &str| {
-        key.strip_prefix(prefix)
-            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-    };
+    assert_eq!(listed(&base, "/badges").await, 2);
     let r = send(&base, "POST", "/animals", &[], Some(r#"{"name":"Rex"}"#)).await;
     assert_eq!(r.status, 201, "{:?} {:?}", r.headers, r.body);
     let key = r.json()["animalId"].as_str().unwrap().to_string();
-    assert!(digits(&key, "ani_"), "{key}");
+    assert!(prefixed_digits(&key, "ani_"), "{key}");
     let read = send(&base, "GET", &format!("/animals/{key}"), &[], None).await;
     assert_eq!(read.status, 200, "{:?}", read.body);
     assert_eq!(read.json()["name"], "Rex");
     let r = send(&base, "POST", "/birds", &[], Some(r#"{"name":"Tweety"}"#)).await;
     assert_eq!(r.status, 201, "{:?} {:?}", r.headers, r.body);
     let key = r.json()["meta"]["id"].as_str().unwrap().to_string();
-    assert!(digits(&key, "bird_"), "{key}");
+    assert!(prefixed_digits(&key, "bird_"), "{key}");
     let read = send(&base, "GET", &format!("/birds/{key}"), &[], None).await;
     assert_eq!(read.status, 200, "{:?}", read.body);
     // Thing: the first alternative's integer is not taken beside the second
@@ -148,7 +137,6 @@ async fn a_key_typed_by_an_alternative_or_a_later_member_fits_it() {
     let r = send(&base, "POST", "/things", &[], Some(r#"{"name":"a"}"#)).await;
     assert_eq!(r.status, 201, "{:?} {:?}", r.headers, r.body);
     let key = r.json()["thingId"].as_str().unwrap().to_string();
-    assert!(digits(&key, "thg_"), "{key}");
-    let stopped = serve.stop();
-    assert_eq!(stopped.code, Some(0), "{stopped}");
+    assert!(prefixed_digits(&key, "thg_"), "{key}");
+    stop(serve);
 }

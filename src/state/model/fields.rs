@@ -57,7 +57,7 @@ fn step_in<'a>(
     s: &'a Value,
     token: &str,
     depth: usize,
-    tried: &mut Vec<*const Value>,
+    tried: &mut Vec<&'a Value>,
 ) -> Result<Option<&'a Value>, String> {
     let Some(s) = schema::resolve(doc, s).filter(|_| depth < DEPTH) else {
         return Ok(None);
@@ -70,11 +70,10 @@ fn step_in<'a>(
             return Ok(Some(items));
         }
     }
-    let here: *const Value = s;
-    if tried.contains(&here) {
+    if tried.iter().any(|t| std::ptr::eq(*t, s)) {
         return Err(String::new());
     }
-    tried.push(here);
+    tried.push(s);
     for key in ["allOf", "anyOf", "oneOf"] {
         for member in s.get(key).and_then(Value::as_array).into_iter().flatten() {
             match step_in(doc, member, token, depth + 1, tried) {
@@ -180,23 +179,23 @@ fn declared<'a>(
     }
 }
 
-/// Property names declared by `s` and its `allOf` members.
-fn names(
-    doc: &Value,
-    s: &Value,
+/// Property names declared by `s` and its `allOf`, `anyOf` and `oneOf`
+/// members.
+fn names<'a>(
+    doc: &'a Value,
+    s: &'a Value,
     depth: usize,
-    seen: &mut Vec<*const Value>,
+    seen: &mut Vec<&'a Value>,
     out: &mut Vec<String>,
 ) {
     let Some(s) = schema::resolve(doc, s).filter(|_| depth < DEPTH) else {
         return;
     };
     // Each schema once: its names are the same however it is reached.
-    let here: *const Value = s;
-    if seen.contains(&here) {
+    if seen.iter().any(|v| std::ptr::eq(*v, s)) {
         return;
     }
-    seen.push(here);
+    seen.push(s);
     if let Some(p) = s.get("properties").and_then(Value::as_object) {
         out.extend(p.keys().cloned());
     }
