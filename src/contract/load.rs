@@ -48,6 +48,9 @@ pub(super) struct Loader<'a> {
     /// Examples of parameters, checked once the schemas are built (those of
     /// bodies and headers are in the model).
     pub(super) examples: Vec<(SchemaId, Example)>,
+    /// Each way of reading a parameter met so far, and its number
+    /// ([`Parameter::reading`]).
+    pub(super) readings: std::collections::HashMap<super::model::Reading, usize>,
 }
 
 /// Example values taken out of a document, by the address of their place.
@@ -408,16 +411,23 @@ impl<'a> Loader<'a> {
             }
         }
         let required = data.required || location == ParamIn::Path;
+        // OpenAPI: `form` explodes by default, every other style does not.
+        let explode = data.explode.unwrap_or(style == Style::Form);
+        let next = self.readings.len();
+        let reading = *self
+            .readings
+            .entry((schema, kind.clone(), style, explode))
+            .or_insert(next);
         Ok(Parameter {
             name: data.name.clone(),
             location,
             required,
             schema,
             kind,
-            // OpenAPI: `form` explodes by default, every other style does not.
-            explode: data.explode.unwrap_or(style == Style::Form),
+            explode,
             style,
             allow_empty,
+            reading,
         })
     }
 

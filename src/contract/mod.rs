@@ -200,6 +200,7 @@ impl Contract {
             warnings: notes,
             not_media: (0, String::new()),
             examples: Vec::new(),
+            readings: Default::default(),
         }
         .load()?;
         let router = Router::new(

@@ -203,7 +203,7 @@ pub(crate) enum ParamIn {
 }
 
 /// How a parameter's text becomes a JSON value before schema validation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum ValueKind {
     /// Taken as a string.
     String,
@@ -225,7 +225,7 @@ pub(crate) enum ValueKind {
 }
 
 /// The readings a value with no single type may have.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Alternatives {
     /// The kinds to try, in order.
     pub(crate) kinds: Vec<ValueKind>,
@@ -250,7 +250,7 @@ impl ValueKind {
 }
 
 /// How a parameter is serialized (OpenAPI 3.0 `style`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Style {
     /// `a=1&a=2` or `a=1,2` (query, cookie).
     Form,
@@ -288,7 +288,15 @@ pub(crate) struct Parameter {
     pub(crate) explode: bool,
     /// `allowEmptyValue`: an empty query value stands for an absent one.
     pub(crate) allow_empty: bool,
+    /// Which of the contract's ways of reading a text (schema, kind, style,
+    /// explode) this parameter's is: parameters that share one give any text
+    /// the same verdict, so one operation's `profileId` found valid is known
+    /// valid for the next operation's.
+    pub(crate) reading: usize,
 }
+
+/// What [`Parameter::reading`] numbers.
+pub(crate) type Reading = (Option<SchemaId>, ValueKind, Style, bool);
 
 /// A request body.
 #[derive(Debug, Clone)]

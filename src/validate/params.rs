@@ -101,17 +101,13 @@ thread_local! {
         const { std::cell::RefCell::new(Recent::new()) };
 }
 
-/// A text found valid: its contract (schemas' uid), its parameter, the text.
+/// A text found valid: its contract (schemas' uid), the parameter's way of
+/// reading it ([`Parameter::reading`]), the text.
 type ValidKey = (u64, usize, Box<str>);
-
-/// The parameter's place, which tells it from the contract's others.
-fn param_key(p: &Parameter) -> usize {
-    std::ptr::from_ref(p) as usize
-}
 
 /// Whether `text` was found valid for `p` lately on this thread.
 fn valid_before(contract: &Contract, p: &Parameter, text: &str) -> bool {
-    let (uid, at) = (contract.schemas.uid(), param_key(p));
+    let (uid, at) = (contract.schemas.uid(), p.reading);
     VALID.with(|v| {
         v.borrow()
             .find(|(u, a, t)| *u == uid && *a == at && **t == *text)
@@ -120,7 +116,7 @@ fn valid_before(contract: &Contract, p: &Parameter, text: &str) -> bool {
 }
 
 fn remember_valid(contract: &Contract, p: &Parameter, text: &str) {
-    let (uid, at) = (contract.schemas.uid(), param_key(p));
+    let (uid, at) = (contract.schemas.uid(), p.reading);
     // Kept on its second sighting: a fresh id on every request would only push
     // out the values that repeat, at the cost of a copy.
     use std::hash::BuildHasher as _;

@@ -179,6 +179,18 @@ async fn headers_cookies_and_path_styles() {
         ],
     )
     .await;
+    // Valid text is remembered per way of reading it: `a,b` found valid
+    // (twice, so it is kept) for an unexploded list is still one item, and
+    // refused, for an exploded one with the same schema.
+    accepted(&s, &["/tags?tags=a,b", "/tags?tags=a,b", "/tags?tags=a,b"]).await;
+    refused(
+        &s,
+        &[(
+            "/exploded-tags?tags=a,b",
+            &["query parameter tags/0", "pattern"],
+        )],
+    )
+    .await;
 }
 
 #[tokio::test]
