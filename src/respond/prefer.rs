@@ -7,13 +7,11 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
-use hyper::header::{HeaderMap, HeaderName};
+use hyper::header::HeaderValue;
 
 use super::fault::{Dribble, Fault};
 use crate::support::duration::parse_duration;
 use crate::support::limits::quoted;
-
-const PREFER: HeaderName = HeaderName::from_static("prefer");
 
 /// What a request asked for.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -79,14 +77,14 @@ impl std::fmt::Display for Prefer {
 /// controls are removed from `query`, and a bad value of one is an error naming
 /// it; other `__` parameters stay, to be validated as the API's own (an unknown
 /// one is then treated like any other unknown parameter).
-pub(crate) fn parse(
-    headers: &HeaderMap,
+pub(crate) fn parse<'h>(
+    lines: impl IntoIterator<Item = &'h HeaderValue>,
     query: &mut Vec<(Cow<'_, str>, Cow<'_, str>)>,
 ) -> Result<Prefer, String> {
     let mut prefer = Prefer::default();
     // RFC 7240 §2: of a preference given more than once, the first counts.
     let mut seen: Vec<String> = Vec::new();
-    for value in headers.get_all(PREFER) {
+    for value in lines {
         let text = value
             .to_str()
             .map_err(|_| "the Prefer header is not ASCII".to_string())?;
@@ -190,7 +188,8 @@ fn set(prefer: &mut Prefer, key: &str, value: &str, whence: &str) -> Result<bool
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hyper::header::HeaderValue;
+    use crate::http::heads::PREFER;
+    use hyper::header::HeaderMap;
 
     #[test]
     fn header_and_query_forms() {
@@ -203,7 +202,7 @@ mod tests {
             (Cow::from("removeAll"), Cow::from("true")),
             (Cow::from("__dynamic"), Cow::from("true")),
         ];
-        let p = parse(&h, &mut q).unwrap();
+        let p = parse(h.get_all(PREFER), &mut q).unwrap();
         assert_eq!(
             p,
             Prefer {
@@ -222,7 +221,7 @@ mod tests {
         h.append("prefer", HeaderValue::from_static("code=200, Code=404"));
         h.append("prefer", HeaderValue::from_static("code=500, delay=1ms"));
         h.append("prefer", HeaderValue::from_static("delay=2ms"));
-        let p = parse(&h, &mut Vec::new()).unwrap();
+        let p = parse(h.get_all(PREFER), &mut Vec::new()).unwrap();
         assert_eq!(p.code, Some(200));
         assert_eq!(p.delay, Some(Duration::from_millis(1)));
     }
@@ -235,34 +234,36 @@ mod tests {
             HeaderValue::from_static("code=503, delay=200ms, dribble=5x1s"),
         );
         let mut q = vec![(Cow::from("__fault"), Cow::from("EMPTY_RESPONSE"))];
-        let p = parse(&h, &mut q).unwrap();
+        let p = parse(h.get_all(PREFER), &mut q).unwrap();
         assert_eq!(p.code, Some(503));
         assert_eq!(p.delay, Some(Duration::from_millis(200)));
         assert_eq!(p.dribble.unwrap().chunks, 5);
         assert_eq!(p.fault, Some(Fault::EmptyResponse));
         assert!(q.is_empty());
         h.insert("prefer", HeaderValue::from_static("fault=BOOM"));
-        assert!(parse(&h, &mut Vec::new())
+        assert!(parse(h.get_all(PREFER), &mut Vec::new())
             .unwrap_err()
             .contains("not a fault"));
         h.insert("prefer", HeaderValue::from_static("delay=200"));
-        assert!(parse(&h, &mut Vec::new()).unwrap_err().contains("unit"));
+        assert!(parse(h.get_all(PREFER), &mut Vec::new())
+            .unwrap_err()
+            .contains("unit"));
     }
 
     #[test]
     fn bad_values_are_errors() {
         let mut h = HeaderMap::new();
         h.insert("prefer", HeaderValue::from_static("code=abc"));
-        assert!(parse(&h, &mut Vec::new())
+        assert!(parse(h.get_all(PREFER), &mut Vec::new())
             .unwrap_err()
             .contains("code=`abc`"));
         let mut q = vec![(Cow::from("__code"), Cow::from("4O9"))];
-        assert!(parse(&HeaderMap::new(), &mut q)
+        assert!(parse(std::iter::empty(), &mut q)
             .unwrap_err()
             .contains("code=`4O9`"));
         // Not a control: the API's own parameter, left for validation.
         let mut q = vec![(Cow::from("__cod"), Cow::from("409"))];
-        assert!(parse(&HeaderMap::new(), &mut q).unwrap().is_empty());
+        assert!(parse(std::iter::empty(), &mut q).unwrap().is_empty());
         assert_eq!(q.len(), 1);
     }
 

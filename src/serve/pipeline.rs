@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, ACCEPT, ACCEPT_ENCODING, ALLOW, HOST};
+use hyper::header::{HeaderValue, ACCEPT_ENCODING, ALLOW};
 use hyper::http::request::Parts;
 use hyper::Method;
 
@@ -19,6 +19,7 @@ use super::session::stable_hash;
 use super::State;
 use crate::contract::{OpIndex, Operation, UNCOMPILABLE};
 use crate::http::coding::{self, CodingError};
+use crate::http::heads::{Heads, Known};
 use crate::http::intake::{invalid_request_status, violation_list, Intake, Route};
 use crate::http::server::BodyError;
 use crate::journal::{Drawn, Why};
@@ -85,6 +86,7 @@ pub(super) async fn answer(
     session: &str,
 ) -> Outcome {
     let contract = &*state.contract;
+    let heads = Heads::of(&parts.headers);
     let mut intake = Intake::new(contract, parts);
     // The body, read (`Ok`) or still to be read (`Err`).
     let body = if let Route::NeedsBody = intake.route {
@@ -148,7 +150,7 @@ pub(super) async fn answer(
 
     // Credentials first, as Prism does: a request without them is 401 whatever
     // else it asks (the `__` controls are taken out of the query before either).
-    let prefer = prefer::parse(&parts.headers, &mut intake.query);
+    let prefer = prefer::parse(heads.all(Known::Prefer), &mut intake.query);
     if let Some((built, why)) = super::auth::refuse(state, operation, parts, &intake.query) {
         let mut out = Outcome::plain(built, Why::Auth(why));
         out.body = body;
@@ -179,7 +181,7 @@ pub(super) async fn answer(
         json = serde_json::from_slice(&body).ok();
     }
     if violations.is_empty() {
-        if let Some(v) = not_acceptable(operation, parts, prefer.code) {
+        if let Some(v) = not_acceptable(operation, heads.text(Known::Accept), prefer.code) {
             let msg = format!("Not acceptable: {v}");
             let built = state.responder.error(contract, Some(operation), 406, &msg);
             let mut out = Outcome::plain(built, Why::NotAcceptable);
@@ -235,6 +237,7 @@ pub(super) async fn answer(
         state,
         operation,
         parts,
+        &heads,
         path_params,
         &intake.query,
         json.as_ref(),
@@ -326,7 +329,10 @@ async fn validate_off_the_workers(
         let _permit = permit;
         let mut intake = Intake::with_body(&state.contract, &copy, &copy.method, &body);
         // As on the worker: mimeo's own `__` controls are not the request's.
-        let _ = prefer::parse(&copy.headers, &mut intake.query);
+        let _ = prefer::parse(
+            Heads::of(&copy.headers).all(Known::Prefer),
+            &mut intake.query,
+        );
         intake.check(&state.contract, &copy, &body)
     })
     .await;
@@ -354,12 +360,14 @@ async fn off_the_workers(
         let _permit = permit;
         let contract = &*state.contract;
         let mut intake = Intake::with_body(contract, &copy, &copy.method, &body);
-        let _ = prefer::parse(&copy.headers, &mut intake.query);
+        let heads = Heads::of(&copy.headers);
+        let _ = prefer::parse(heads.all(Known::Prefer), &mut intake.query);
         match &intake.route {
             Route::Operation(op, params) => choose_and_respond(
                 &state,
                 op,
                 &copy,
+                &heads,
                 params,
                 &intake.query,
                 json.as_ref(),
@@ -383,8 +391,8 @@ async fn off_the_workers(
 /// `Accept` says). Checked before the state model runs, so a 406 changes no
 /// state. There is no exception for an operation with a single media type: a
 /// client that says it cannot read it is told so rather than sent it anyway.
-fn not_acceptable(op: &Operation, parts: &Parts, code: Option<u16>) -> Option<Violation> {
-    let accept = parts.headers.get(ACCEPT)?.to_str().ok()?;
+fn not_acceptable(op: &Operation, accept: Option<&str>, code: Option<u16>) -> Option<Violation> {
+    let accept = accept?;
     let candidates: Vec<&crate::contract::Response> = match code {
         Some(c) => op.response_for(c).into_iter().collect(),
         None => op
@@ -454,6 +462,7 @@ fn choose_and_respond(
     state: &State,
     operation: &Operation,
     parts: &Parts,
+    heads: &Heads<'_>,
     path_params: &[(&str, Result<Cow<'_, str>, String>)],
     query: &[(Cow<'_, str>, Cow<'_, str>)],
     json: Option<&Value>,
@@ -515,11 +524,10 @@ fn choose_and_respond(
     // a host: a `Host` that is not one (too long for DNS, spaces, a path, user
     // information) would make them malformed, or longer than the contract
     // allows; they name the mock's own address instead.
-    let host = match parts.headers.get(HOST).and_then(|h| h.to_str().ok()) {
+    let host = match heads.text(Known::Host) {
         Some(h) if is_authority(h) => Cow::Borrowed(h),
         _ => Cow::Owned(state.addr.to_string()),
     };
-    let header = |name| parts.headers.get(name).and_then(|v| v.to_str().ok());
     // Looked up only when a body is generated.
     // (The default session's numbers are what every body's were before they
     // were numbered per session: a seeded run of one client is unchanged.)
@@ -536,8 +544,8 @@ fn choose_and_respond(
         path_params,
         host: &host,
         query: parts.uri.query(),
-        accept: header(ACCEPT),
-        accept_encoding: header(ACCEPT_ENCODING),
+        accept: heads.text(Known::Accept),
+        accept_encoding: heads.text(Known::AcceptEncoding),
         draw: Some(&draw),
     };
     // In a stateful run a sequence's success step is the model's to answer:
