@@ -7,11 +7,14 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
-use hyper::header::HeaderValue;
+use hyper::header::{HeaderName, HeaderValue};
 
 use super::fault::{Dribble, Fault};
 use crate::support::duration::parse_duration;
 use crate::support::limits::quoted;
+
+/// `Prefer` (RFC 7240), not one of the `http` crate's standard names.
+pub(crate) const PREFER: HeaderName = HeaderName::from_static("prefer");
 
 /// What a request asked for.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -188,7 +191,6 @@ fn set(prefer: &mut Prefer, key: &str, value: &str, whence: &str) -> Result<bool
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::heads::PREFER;
     use hyper::header::HeaderMap;
 
     #[test]

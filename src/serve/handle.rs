@@ -12,11 +12,12 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, CONNECTION, ORIGIN};
+use hyper::header::{HeaderValue, CONNECTION};
 use hyper::http::request::Parts;
 use hyper::{Request, Response};
 
 use super::chaos::Spot;
+use super::heads::{Heads, Known};
 use super::pipeline::{answer, Outcome};
 use super::session::{self, stable_hash};
 use super::{admin, cors, under, State};
@@ -54,12 +55,17 @@ pub(super) async fn handle(
         response.headers_mut().extend(built.headers);
         return response;
     }
-    let session = session::shared_key(&parts.headers, &state.default_session);
+    let heads = Heads::of(&parts.headers);
+    let session = session::shared_key_of(
+        heads.get(Known::Session),
+        &parts.headers,
+        &state.default_session,
+    );
     let mut outcome = if state.opts.cors && super::cors::is_preflight(&parts.method, &parts.headers)
     {
         Outcome::plain(cors::preflight(&parts.headers), Why::Preflight)
     } else {
-        answer(state, &parts, body, &session).await
+        answer(state, &parts, &heads, body, &session).await
     };
     let judged = !matches!(outcome.why, Why::Preflight);
     if judged && outcome.shape.delay.is_none() {
@@ -119,7 +125,7 @@ pub(super) async fn handle(
         headers.insert(CONNECTION, HeaderValue::from_static("close"));
     }
     if state.opts.cors && judged {
-        if let Some(origin) = parts.headers.get(ORIGIN) {
+        if let Some(origin) = heads.get(Known::Origin) {
             cors::decorate(headers, origin);
         }
     }

@@ -7,7 +7,8 @@
 //! rules first, then the state model when the mock is stateful) and how it is
 //! sent (delay, dribble, fault: [`chaos`] draws from the seed per session), copy
 //! out a response that was mostly built at start-up, then count it for the
-//! verdict and journal it. Requests under the admin prefix go to [`admin`];
+//! verdict and journal it ([`heads`]: the headers read on every request, found
+//! in one pass). Requests under the admin prefix go to [`admin`];
 //! browsers get [`cors`] manners. [`builder`] is the typed way to configure it.
 
 mod admin;
@@ -17,6 +18,7 @@ mod chaos;
 mod cors;
 mod fresh;
 mod handle;
+mod heads;
 mod pipeline;
 pub(crate) mod session;
 

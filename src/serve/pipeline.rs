@@ -15,11 +15,11 @@ use hyper::http::request::Parts;
 use hyper::Method;
 
 use super::chaos::{self, Picked};
+use super::heads::{Heads, Known};
 use super::session::stable_hash;
 use super::State;
 use crate::contract::{OpIndex, Operation, UNCOMPILABLE};
 use crate::http::coding::{self, CodingError};
-use crate::http::heads::{Heads, Known};
 use crate::http::intake::{invalid_request_status, violation_list, Intake, Route};
 use crate::http::server::BodyError;
 use crate::journal::{Drawn, Why};
@@ -82,11 +82,11 @@ impl Outcome {
 pub(super) async fn answer(
     state: &Arc<State>,
     parts: &Parts,
+    heads: &Heads<'_>,
     body: Incoming,
     session: &str,
 ) -> Outcome {
     let contract = &*state.contract;
-    let heads = Heads::of(&parts.headers);
     let mut intake = Intake::new(contract, parts);
     // The body, read (`Ok`) or still to be read (`Err`).
     let body = if let Route::NeedsBody = intake.route {
@@ -237,7 +237,7 @@ pub(super) async fn answer(
         state,
         operation,
         parts,
-        &heads,
+        heads,
         path_params,
         &intake.query,
         json.as_ref(),

@@ -30,9 +30,18 @@ pub(crate) fn key(headers: &HeaderMap) -> String {
 /// The session `headers` belong to, sharing `default` when they name none (no
 /// allocation for the common case).
 pub(crate) fn shared_key(headers: &HeaderMap, default: &Arc<str>) -> Arc<str> {
-    // One header lookup and, for a name seen before on this thread, no
-    // allocation: test clients send a few names again and again.
-    if let Some(v) = session_header(headers) {
+    shared_key_of(session_header(headers), headers, default)
+}
+
+/// [`shared_key`] when the session header's value (`given`) was found already.
+pub(super) fn shared_key_of(
+    given: Option<&HeaderValue>,
+    headers: &HeaderMap,
+    default: &Arc<str>,
+) -> Arc<str> {
+    // For a name seen before on this thread, no allocation: test clients send
+    // a few names again and again.
+    if let Some(v) = given {
         match named(&String::from_utf8_lossy(v.as_bytes())) {
             std::borrow::Cow::Borrowed("") => {}
             std::borrow::Cow::Borrowed(name) => return interned(name),

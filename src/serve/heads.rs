@@ -1,11 +1,14 @@
-//! The request headers the mock's pipeline reads on every request (`Host`,
-//! `Accept`, `Accept-Encoding`, `Prefer`), found in one pass over a request's
-//! few headers: each lookup in a `HeaderMap` hashes its name and probes, about
-//! as much work as walking five headers, and the pipeline read these five
-//! times. A request with many headers is looked up as before.
+//! The request headers the mock reads on every request (its session's,
+//! `Origin`, `Host`, `Accept`, `Accept-Encoding`, `Prefer`), found in one pass
+//! over a request's few headers: each lookup in a `HeaderMap` hashes its name
+//! and probes, about as much work as walking five headers, and these were
+//! looked up seven times. A request with many headers is looked up as before.
 
-use hyper::header::{HeaderName, HeaderValue, ACCEPT, ACCEPT_ENCODING, HOST};
+use hyper::header::{HeaderName, HeaderValue, ACCEPT, ACCEPT_ENCODING, HOST, ORIGIN};
 use hyper::HeaderMap;
+
+use super::session::SESSION_HEADER;
+use crate::respond::prefer::PREFER;
 
 /// One of the headers [`Heads`] finds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,13 +16,20 @@ pub(crate) enum Known {
     Host,
     Accept,
     AcceptEncoding,
+    Origin,
     Prefer,
+    /// `X-Mimeo-Session`.
+    Session,
 }
 
-static NAMES: [HeaderName; 4] = [HOST, ACCEPT, ACCEPT_ENCODING, PREFER];
-
-/// `Prefer` (RFC 7240), not one of the `http` crate's standard names.
-pub(crate) const PREFER: HeaderName = HeaderName::from_static("prefer");
+static NAMES: [HeaderName; 6] = [
+    HOST,
+    ACCEPT,
+    ACCEPT_ENCODING,
+    ORIGIN,
+    PREFER,
+    HeaderName::from_static(SESSION_HEADER),
+];
 
 /// Requests with more header lines than this are looked up, not scanned.
 const SCAN: usize = 16;
@@ -29,7 +39,7 @@ pub(crate) struct Heads<'a> {
     map: &'a HeaderMap,
     /// Per known header, its first line and whether it has more; `None` when
     /// the request had too many headers to scan (each is looked up).
-    found: Option<[(Option<&'a HeaderValue>, bool); 4]>,
+    found: Option<[(Option<&'a HeaderValue>, bool); 6]>,
 }
 
 impl<'a> Heads<'a> {
@@ -38,7 +48,7 @@ impl<'a> Heads<'a> {
         if map.len() > SCAN {
             return Heads { map, found: None };
         }
-        let mut found = [(None, false); 4];
+        let mut found = [(None, false); 6];
         for (name, value) in map {
             if let Some(i) = NAMES.iter().position(|n| n == name) {
                 let (first, more) = &mut found[i];
@@ -93,6 +103,7 @@ mod tests {
 
     #[test]
     fn finds_what_a_lookup_finds_in_few_or_many_headers() {
+        use crate::respond::prefer::PREFER;
         for filler in [0, 40] {
             let mut map = HeaderMap::new();
             for i in 0..filler {
@@ -104,6 +115,7 @@ mod tests {
             map.append(HOST, HeaderValue::from_static("example.com"));
             map.append(PREFER, HeaderValue::from_static("code=404"));
             map.append("x-other", HeaderValue::from_static("o"));
+            map.append("X-Mimeo-Session", HeaderValue::from_static("s1"));
             map.append(PREFER, HeaderValue::from_static("example=b"));
             let heads = Heads::of(&map);
             assert_eq!(heads.found.is_some(), filler == 0);
@@ -113,6 +125,8 @@ mod tests {
             assert_eq!(lines(&heads, Known::Host), ["example.com"]);
             assert_eq!(heads.text(Known::Prefer), Some("code=404"));
             assert_eq!(lines(&heads, Known::Prefer), ["code=404", "example=b"]);
+            assert_eq!(heads.text(Known::Session), Some("s1"));
+            assert_eq!(heads.get(Known::Origin), None);
         }
     }
 
