@@ -655,7 +655,7 @@ impl<V: Copy> Candidate<V> {
 
 /// A path parameter's value, percent-decoded; borrowed when nothing needed decoding.
 fn decode(raw: &str) -> Result<Cow<'_, str>, String> {
-    if !raw.contains('%') {
+    if memchr::memchr(b'%', raw.as_bytes()).is_none() {
         return Ok(Cow::Borrowed(raw));
     }
     percent_decode_str(raw)
