@@ -134,6 +134,59 @@ async fn chunked_body_over_the_limit_gets_413() {
     assert!(text.starts_with("HTTP/1.1 413"), "{text}");
 }
 
+/// Sends `pieces` as the chunks of a chunked POST, pausing between them so
+/// each arrives on its own; the raw answer.
+async fn post_in_pieces(server: &mimeo::MockServer, pieces: &[&str]) -> String {
+    let mut s = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    let path = format!("/v1/Stores/{STORE}/Profiles/{PROFILE}/Identifiers");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nhost: x\r\nauthorization: Basic QUMxMjM6c2VjcmV0\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n"
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    for piece in pieces {
+        s.write_all(format!("{:x}\r\n{piece}\r\n", piece.len()).as_bytes())
+            .await
+            .unwrap();
+        s.flush().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    s.write_all(b"0\r\n\r\n").await.unwrap();
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut out)).await;
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test]
+async fn a_body_sent_in_pieces_is_read_whole_and_bounded_whole() {
+    let server = start(ServeOptions {
+        max_body: 100,
+        ..Default::default()
+    })
+    .await;
+    // A valid body cut mid-name and mid-string.
+    let text = post_in_pieces(
+        &server,
+        &[r#"{"idTy"#, r#"pe":"email","val"#, r#"ue":"a@x.io"}"#],
+    )
+    .await;
+    assert!(text.starts_with("HTTP/1.1 202"), "{text}");
+    // Pieces that only together break the schema (`idType` longer than 30).
+    let long = "e".repeat(20);
+    let text = post_in_pieces(
+        &server,
+        &[r#"{"idType":""#, &long, &long, r#"","value":"a@x.io"}"#],
+    )
+    .await;
+    assert!(
+        text.starts_with("HTTP/1.1 400") && text.contains("idType"),
+        "{text}"
+    );
+    // Pieces each under the limit that together are over it.
+    let piece = "y".repeat(40);
+    let text = post_in_pieces(&server, &[&piece, &piece, &piece]).await;
+    assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+}
+
 #[tokio::test]
 async fn misused_prefer_is_an_unmistakable_mock_error() {
     let server = start(ServeOptions::default()).await;
