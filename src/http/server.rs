@@ -389,7 +389,10 @@ async fn read_limited(
     // chunks to build and flatten.
     let mut body = body;
     let mut first = Bytes::new();
-    let mut joined: Option<bytes::BytesMut> = None;
+    // Later pieces are kept as they come and copied once, into a buffer of
+    // exactly the body's size: growing one buffer by doubling would hold up
+    // to twice the limit (and three times while it moves).
+    let mut rest: Vec<Bytes> = Vec::new();
     let mut total = 0usize;
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| BodyError::Unreadable(e.to_string()))?;
@@ -400,16 +403,19 @@ async fn read_limited(
         if total > limit {
             return Err(BodyError::TooLarge);
         }
-        match &mut joined {
-            Some(all) => all.extend_from_slice(&data),
-            None if first.is_empty() => first = data,
-            None => {
-                let mut all = bytes::BytesMut::with_capacity(total);
-                all.extend_from_slice(&first);
-                all.extend_from_slice(&data);
-                joined = Some(all);
-            }
+        if first.is_empty() {
+            first = data;
+        } else if !data.is_empty() {
+            rest.push(data);
         }
     }
-    Ok(joined.map_or(first, bytes::BytesMut::freeze))
+    if rest.is_empty() {
+        return Ok(first);
+    }
+    let mut all = bytes::BytesMut::with_capacity(total);
+    all.extend_from_slice(&first);
+    for piece in rest {
+        all.extend_from_slice(&piece);
+    }
+    Ok(all.freeze())
 }
