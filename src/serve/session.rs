@@ -13,9 +13,6 @@ use hyper::header::{HeaderMap, HeaderValue};
 
 /// The header that names a session.
 pub(crate) const SESSION_HEADER: &str = "x-mimeo-session";
-/// The same, made once: a lookup by `&str` parses and hashes the name each time.
-static SESSION_NAME: hyper::header::HeaderName =
-    hyper::header::HeaderName::from_static(SESSION_HEADER);
 /// The session of requests that name none.
 pub(crate) const DEFAULT_SESSION: &str = "default";
 /// Longer keys are kept as a hash of their bytes.
@@ -30,7 +27,8 @@ pub(crate) fn key(headers: &HeaderMap) -> String {
 /// The session `headers` belong to, sharing `default` when they name none (no
 /// allocation for the common case).
 pub(crate) fn shared_key(headers: &HeaderMap, default: &Arc<str>) -> Arc<str> {
-    shared_key_of(session_header(headers), headers, default)
+    let given = super::heads::Heads::of(headers).get(super::heads::Known::Session);
+    shared_key_of(given, headers, default)
 }
 
 /// [`shared_key`] when the session header's value (`given`) was found already.
@@ -54,23 +52,6 @@ pub(super) fn shared_key_of(
         Some(user) => hashed(&user).into(),
         None => default.clone(),
     }
-}
-
-/// Requests with at most this many header values are scanned for the session
-/// header rather than looked up.
-const SCAN: usize = 12;
-
-/// The session header's value. A lookup hashes the name byte by byte (a custom
-/// name: about 230 instructions); a request's few headers are scanned for less,
-/// finding the same value (the first of that name).
-fn session_header(headers: &HeaderMap) -> Option<&HeaderValue> {
-    if headers.len() > SCAN {
-        return headers.get(&SESSION_NAME);
-    }
-    headers
-        .iter()
-        .find(|(name, _)| **name == SESSION_NAME)
-        .map(|(_, v)| v)
 }
 
 /// Session names kept per thread, at most this many (then the memo starts over).
@@ -294,20 +275,6 @@ mod tests {
         h.insert(SESSION_HEADER, HeaderValue::from_static(""));
         assert!(Arc::ptr_eq(&shared_key(&h, &default), &default));
         assert_eq!(key(&h), DEFAULT_SESSION);
-    }
-
-    #[test]
-    fn the_scan_finds_what_a_lookup_finds() {
-        let mut h = HeaderMap::new();
-        assert_eq!(session_header(&h), None);
-        h.append(SESSION_HEADER, HeaderValue::from_static("first"));
-        h.append(SESSION_HEADER, HeaderValue::from_static("second"));
-        for i in 0..=SCAN {
-            assert_eq!(session_header(&h), h.get(SESSION_HEADER), "{i}");
-            let name = hyper::header::HeaderName::try_from(format!("x-{i}")).unwrap();
-            h.append(name, HeaderValue::from_static("v"));
-        }
-        assert_eq!(session_header(&h).unwrap(), "first");
     }
 
     #[test]
