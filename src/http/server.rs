@@ -374,7 +374,7 @@ pub(crate) async fn read_decoded(
 
 async fn read_limited(
     headers: &hyper::HeaderMap,
-    body: Incoming,
+    mut body: Incoming,
     limit: usize,
 ) -> Result<Bytes, BodyError> {
     let declared = headers
@@ -387,7 +387,6 @@ async fn read_limited(
     // Collected by hand rather than with `Limited::collect`: a body that comes
     // in one piece (nearly every request's) is that piece, with no list of
     // chunks to build and flatten.
-    let mut body = body;
     let mut first = Bytes::new();
     // Later pieces are kept as they come and copied once, into a buffer of
     // exactly the body's size: growing one buffer by doubling would hold up

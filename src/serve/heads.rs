@@ -132,6 +132,30 @@ mod tests {
     }
 
     #[test]
+    fn each_known_header_is_found_under_its_own_name() {
+        // `Known` indexes `NAMES`: the two must list the headers in one order.
+        use crate::respond::prefer::PREFER;
+        let named = [
+            (Known::Host, HOST),
+            (Known::Accept, ACCEPT),
+            (Known::AcceptEncoding, ACCEPT_ENCODING),
+            (Known::Origin, ORIGIN),
+            (Known::Prefer, PREFER),
+            (Known::Session, HeaderName::from_static(SESSION_HEADER)),
+        ];
+        assert_eq!(named.len(), NAMES.len());
+        for (known, name) in &named {
+            let mut map = HeaderMap::new();
+            map.insert(name.clone(), HeaderValue::from_static("v"));
+            let heads = Heads::of(&map);
+            for (other, _) in named.iter() {
+                let found = heads.get(*other).is_some();
+                assert_eq!(found, other == known, "{name} as {other:?}");
+            }
+        }
+    }
+
+    #[test]
     fn a_value_that_is_not_ascii_has_no_text() {
         let mut map = HeaderMap::new();
         map.insert(ACCEPT, HeaderValue::from_bytes(b"caf\xe9").unwrap());

@@ -329,10 +329,7 @@ async fn validate_off_the_workers(
         let _permit = permit;
         let mut intake = Intake::with_body(&state.contract, &copy, &copy.method, &body);
         // As on the worker: mimeo's own `__` controls are not the request's.
-        let _ = prefer::parse(
-            Heads::of(&copy.headers).all(Known::Prefer),
-            &mut intake.query,
-        );
+        let _ = prefer::parse(copy.headers.get_all(prefer::PREFER), &mut intake.query);
         intake.check(&state.contract, &copy, &body)
     })
     .await;

@@ -91,10 +91,11 @@ pub(super) fn validate_params(
 const MAX_REMEMBERED: usize = 128;
 
 thread_local! {
-    /// The last texts found valid for a parameter, by contract and parameter: a
-    /// client sends the same values on request after request (its account's
-    /// or store's id, a page size), and a value's validity depends on nothing
-    /// else, so a repeated one skips decoding and the schema (a pattern's match
+    /// The last texts found valid, by contract and by the parameter's way of
+    /// reading them ([`Parameter::reading`], shared by every operation's
+    /// `profileId`): a client sends the same values on request after request
+    /// (its account's or store's id, a page size), and a value's validity
+    /// depends on nothing else, so a repeated one skips decoding and the schema (a pattern's match
     /// is most of a request's parameter checks). Invalid values are checked
     /// every time, for their violations.
     static VALID: std::cell::RefCell<Recent<ValidKey, (), 16>> =
