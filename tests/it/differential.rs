@@ -513,9 +513,8 @@ async fn the_shipped_suite_against_a_separate_mimeo_serve_shows_no_difference() 
 /// is neither `mock` nor a URL is refused with exit 2.
 #[test]
 fn an_unreachable_target_is_a_nonconformance_and_the_reference_defaults_to_the_mock() {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", closed.local_addr().unwrap());
-    drop(closed);
+    let closed = crate::common::Refused::new();
+    let url = closed.url();
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = replay();
     cmd.arg(conformance("unknown-profile.yaml"))

@@ -362,11 +362,8 @@ async fn an_answer_with_two_lengths_is_framed_by_what_the_proxy_sends() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_target_that_refuses_connections_gets_the_client_a_502() {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    }; // Dropped: nothing listens there now.
-    let target = format!("http://127.0.0.1:{port}");
+    let closed = crate::common::Refused::new();
+    let target = closed.url();
     let proxy = proxy(ProxyOptions::new(&target)).await;
     let path = format!("/v1/Stores/{STORE}/Profiles/{PROFILE}/Identifiers");
     for _ in 0..2 {

@@ -531,11 +531,8 @@ async fn a_slow_body_past_the_check_limit_is_cut_at_the_deadline() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_connection_gets_the_client_a_502_on_both_paths() {
-    let port = {
-        let l = TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    }; // Dropped: nothing listens there now.
-    let plain = format!("http://127.0.0.1:{port}/base");
+    let closed = crate::common::Refused::new();
+    let plain = format!("{}/base", closed.url());
     for base in [plain.clone(), with_credentials(&plain)] {
         let proxy = proxy(ProxyOptions::new(&base)).await;
         let reply = get(proxy.addr(), "/v1/x", "").await;

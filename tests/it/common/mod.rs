@@ -180,3 +180,31 @@ pub fn assert_conforms(contract: &Contract, op: &Operation, reply: &Reply, statu
         reply.body
     );
 }
+
+/// A loopback port that refuses every connection, and stays refusing for as
+/// long as this value lives.
+///
+/// Binding a listener and dropping it leaves a port free for the next bind, and
+/// with tests running in parallel another test's server soon takes it: the
+/// "unreachable" target then answers. A socket that is bound but never listens
+/// keeps the port reserved (no port-0 bind is given it) while the kernel
+/// answers each connection attempt with a reset.
+pub struct Refused(tokio::net::TcpSocket);
+
+impl Refused {
+    pub fn new() -> Refused {
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket
+            .bind("127.0.0.1:0".parse().unwrap())
+            .expect("bind a loopback port");
+        Refused(socket)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.0.local_addr().expect("bound").port()
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port())
+    }
+}
