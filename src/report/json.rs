@@ -232,6 +232,51 @@ fn write_scenario(
     Ok(())
 }
 
+/// The fewest scenarios a thread of [`write_scenarios`] is given: below this
+/// starting a thread costs more than it saves.
+const SCENARIOS_PER_THREAD: usize = 64;
+
+/// The most threads [`write_scenarios`] uses.
+const MAX_THREADS: usize = 4;
+
+/// The `scenarios` list's items (each after its separator), in order, as a few
+/// consecutive parts written side by side: a large run's report is tens of
+/// megabytes of JSON, and `mimeo replay` waits for it before it ends.
+fn write_scenarios(
+    reports: &[ScenarioReport],
+    secrets: &Secrets,
+    threads: usize,
+) -> Result<Vec<Vec<u8>>, String> {
+    let write = |first: usize, chunk: &[ScenarioReport]| -> Result<Vec<u8>, String> {
+        let mut out = Vec::new();
+        for (i, report) in chunk.iter().enumerate() {
+            out.extend_from_slice(if first + i == 0 {
+                b"\n    "
+            } else {
+                b",\n    "
+            });
+            write_scenario(&mut out, report, secrets)?;
+        }
+        Ok(out)
+    };
+    let threads = threads.min(reports.len() / SCENARIOS_PER_THREAD);
+    if threads <= 1 {
+        return write(0, reports).map(|part| vec![part]);
+    }
+    let size = reports.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = reports
+            .chunks(size)
+            .enumerate()
+            .map(|(n, chunk)| scope.spawn(move || write(n * size, chunk)))
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
 /// Writes the results to `path` (atomically), credentials scrubbed. `reference`
 /// names the reference of a differential run.
 pub fn write_json(
@@ -264,9 +309,9 @@ pub fn write_json(
         }
         out.truncate(out.len() - 3);
         head = out.len();
-        for (i, report) in reports.iter().enumerate() {
-            out.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
-            write_scenario(&mut out, report, secrets).map_err(cannot)?;
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        for part in write_scenarios(reports, secrets, threads.min(MAX_THREADS)).map_err(cannot)? {
+            out.extend_from_slice(&part);
         }
         out.extend_from_slice(b"\n  ]\n}");
     }
@@ -411,6 +456,48 @@ pub(super) mod tests {
             assert_eq!(written, through_value(&report, &secrets), "{body}");
             assert!(written.contains("[redacted]"), "{body}: {written}");
             assert!(!written.contains(secret), "{body}: {written}");
+        }
+    }
+
+    /// A large run's scenarios are written on several threads: the parts put
+    /// together are the text one thread writes, every scenario once and in order,
+    /// each scrubbed (a secret in one part's scenario only).
+    #[test]
+    fn scenarios_written_side_by_side_are_the_text_written_in_one_go() {
+        let reports: Vec<ScenarioReport> = (0..MAX_THREADS * SCENARIOS_PER_THREAD + 5)
+            .map(|i| {
+                let mut r = report();
+                r.run.name = format!("scenario {i}");
+                if i == 2 * SCENARIOS_PER_THREAD + 1 {
+                    r.run.name.push_str(" s3cr3t-token");
+                }
+                r
+            })
+            .collect();
+        let secrets = Secrets::new(["s3cr3t-token".to_string()]);
+        let one = write_scenarios(&reports, &secrets, 1).unwrap();
+        assert_eq!(one.len(), 1);
+        for threads in [2, 3, MAX_THREADS] {
+            let parts = write_scenarios(&reports, &secrets, threads).unwrap();
+            assert_eq!(parts.len(), threads);
+            assert_eq!(parts.concat(), one[0], "{threads} threads");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.json");
+        let summary = Summary::default();
+        write_json(&path, "http://t", None, &summary, &reports, &secrets).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!text.contains("s3cr3t-token"));
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let names: Vec<&str> = doc["scenarios"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names.len(), reports.len());
+        for (i, name) in names.iter().enumerate() {
+            assert!(name.starts_with(&format!("scenario {i}")), "{i}: {name}");
         }
     }
 

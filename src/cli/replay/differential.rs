@@ -136,7 +136,7 @@ pub(super) async fn run(
             diff: Some(diff),
         })
         .collect();
-    finish::finish(Finish {
+    let code = finish::finish(Finish {
         args,
         contract: &contract,
         reports: &reports,
@@ -144,5 +144,7 @@ pub(super) async fn run(
         reference: Some(&reference_target.shown()),
         secrets: &secrets,
         store: None,
-    })
+    });
+    super::leave_to_exit(reports);
+    code
 }

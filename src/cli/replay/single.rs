@@ -165,7 +165,7 @@ pub(super) async fn run(
             }
         })
         .collect();
-    finish::finish(Finish {
+    let code = finish::finish(Finish {
         args,
         contract: &contract,
         reports: &reports,
@@ -173,7 +173,9 @@ pub(super) async fn run(
         reference: None,
         secrets: &secrets,
         store: Some(&store),
-    })
+    });
+    super::leave_to_exit((reports, scenarios));
+    code
 }
 
 /// `--accept`: this run's results were written straight away; results of these
