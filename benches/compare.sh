@@ -21,6 +21,8 @@
 # SKIP_PROXY=1, SKIP_REPLAY=1, CALLGRIND_DURATION (s, 10), REPLAY_STEPS (10000:
 # the least steps per replay run), REPLAY_CONCURRENCY (mimeo's default),
 # PRISM_BIGDOC_TIMEOUT (s, 120), CLEAN_SHARE (0.85: see "Clean rounds" in the results),
+# PROFILE (dist: the cargo profile the shipped binaries are built with, fat LTO;
+# every binary measured, the bare servers included, is built with it),
 # QUIET_WAIT (s, 60: how long each load run may wait for other work on the machine to stop).
 #
 # Installs what it needs when missing: wrk (Debian's package), Prism 5,
@@ -39,7 +41,7 @@ trap 'exit 130' INT TERM
 GIVEN=""
 for v in QUICK ROUNDS DURATION WARMUP CONNECTIONS LATENCY_CONNECTIONS COLD_RUNS SERVER_CPU LOAD_CPU \
   SKIP_PRISM SKIP_BIGDOC SKIP_CALLGRIND SKIP_PROXY SKIP_REPLAY CALLGRIND_DURATION REPLAY_STEPS \
-  REPLAY_CONCURRENCY PRISM_BIGDOC_TIMEOUT CLEAN_SHARE QUIET_WAIT; do
+  REPLAY_CONCURRENCY PRISM_BIGDOC_TIMEOUT CLEAN_SHARE QUIET_WAIT PROFILE; do
   if [ -n "${!v:-}" ]; then GIVEN="$GIVEN$v=${!v} "; fi
 done
 
@@ -74,7 +76,11 @@ PORT=${PORT:-4790}
 BACKEND_PORT=$((PORT + 4))
 REPLAY_PORT=$((PORT + 5))
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
-BIN=$CARGO_TARGET_DIR/release
+# What users run (dist/build.sh, the npm package, the wheel, the image) is built
+# with the dist profile; the bare servers are built the same way, so a ratio
+# compares code, not compiler settings.
+PROFILE=${PROFILE:-dist}
+BIN=$CARGO_TARGET_DIR/$PROFILE
 WORK=$ROOT/benches/.work
 NODE_DIR=$ROOT/benches/.node
 PRISM_VERSION=5
@@ -135,8 +141,8 @@ print(f\"{i['title']} (info.version {i['version']}), OpenAPI {d['openapi']}, {n}
 fi
 
 # ---------------------------------------------------------------- build
-log "building mimeo, the bare hyper server and the bare proxy (release)"
-cargo build --release --locked --bin mimeo --example bare_hyper --example floor --example bare_proxy >&2
+log "building mimeo, the bare hyper server and the bare proxy (profile $PROFILE)"
+cargo build --profile "$PROFILE" --locked --bin mimeo --example bare_hyper --example floor --example bare_proxy >&2
 
 rm -rf "$WORK"
 mkdir -p "$WORK/logs"
@@ -593,7 +599,7 @@ CLEAN_SHARE=$CLEAN_SHARE CONNECTIONS=$CONNECTIONS LATENCY_CONNECTIONS=$LATENCY_C
   grep MemTotal /proc/meminfo
   uname -srm
   echo "load average before: $LOAD_BEFORE; after: $LOAD_AFTER"
-  echo "mimeo $GIT_DESC, $(rustc --version)"
+  echo "mimeo $GIT_DESC, $(rustc --version), cargo profile $PROFILE (every binary measured)"
   echo "Prism $PRISM_FOUND (node $(node --version)), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), $(valgrind --version 2>/dev/null || echo 'no valgrind')"
   echo "@octokit/openapi $OCTOKIT_FOUND: api.github.com.json, $(size_mb "$BIGDOC") MB"
   if [ -f "$STRIPE_DOC" ]; then
