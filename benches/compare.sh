@@ -78,9 +78,14 @@ REPLAY_PORT=$((PORT + 5))
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 # What users run (dist/build.sh, the npm package, the wheel, the image) is built
 # with the dist profile; the bare servers are built the same way, so a ratio
-# compares code, not compiler settings.
+# compares code, not compiler settings. (dist/build.sh also links statically
+# for its own target triple; this build is the host's usual dynamic one.)
 PROFILE=${PROFILE:-dist}
-BIN=$CARGO_TARGET_DIR/$PROFILE
+case $PROFILE in
+  dev|test) BIN=$CARGO_TARGET_DIR/debug ;;
+  bench) BIN=$CARGO_TARGET_DIR/release ;;
+  *) BIN=$CARGO_TARGET_DIR/$PROFILE ;;
+esac
 WORK=$ROOT/benches/.work
 NODE_DIR=$ROOT/benches/.node
 PRISM_VERSION=5

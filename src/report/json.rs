@@ -232,8 +232,8 @@ fn write_scenario(
     Ok(())
 }
 
-/// The fewest scenarios a thread of [`write_scenarios`] is given: below this
-/// starting a thread costs more than it saves.
+/// How many scenarios make a thread of [`write_scenarios`] worth starting
+/// (each is given about as many; the last may have a few fewer).
 const SCENARIOS_PER_THREAD: usize = 64;
 
 /// The most threads [`write_scenarios`] uses.
@@ -265,15 +265,26 @@ fn write_scenarios(
     }
     let size = reports.len().div_ceil(threads);
     std::thread::scope(|scope| {
+        // A thread the system refuses is no reason to lose the report: that
+        // part is written here instead.
         let workers: Vec<_> = reports
             .chunks(size)
             .enumerate()
-            .map(|(n, chunk)| scope.spawn(move || write(n * size, chunk)))
+            .map(|(n, chunk)| {
+                std::thread::Builder::new()
+                    .spawn_scoped(scope, move || write(n * size, chunk))
+                    .map_err(|_| (n, chunk))
+            })
             .collect();
-        workers
+        // Every worker joined before any result is looked at.
+        let parts: Vec<Result<Vec<u8>, String>> = workers
             .into_iter()
-            .map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
+            .map(|w| match w {
+                Ok(w) => w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                Err((n, chunk)) => write(n * size, chunk),
+            })
+            .collect();
+        parts.into_iter().collect()
     })
 }
 
@@ -310,7 +321,9 @@ pub fn write_json(
         out.truncate(out.len() - 3);
         head = out.len();
         let threads = std::thread::available_parallelism().map_or(1, usize::from);
-        for part in write_scenarios(reports, secrets, threads.min(MAX_THREADS)).map_err(cannot)? {
+        let parts = write_scenarios(reports, secrets, threads.min(MAX_THREADS)).map_err(cannot)?;
+        out.reserve(parts.iter().map(Vec::len).sum::<usize>() + 8);
+        for part in parts {
             out.extend_from_slice(&part);
         }
         out.extend_from_slice(b"\n  ]\n}");

@@ -284,10 +284,13 @@ async fn strict_answers_a_contract_breaking_request_itself() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_proxy_whose_target_is_itself_answers_508_instead_of_looping() {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    // The port is held (bound, never listened on) until the proxy has bound it
+    // too: dropped first, another test's server could take it in between. Both
+    // sockets allow reuse, which Linux grants while neither listens.
+    let reserved = tokio::net::TcpSocket::new_v4().unwrap();
+    reserved.set_reuseaddr(true).unwrap();
+    reserved.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let port = reserved.local_addr().unwrap().port();
     let dir = tempfile::tempdir().unwrap();
     let mut opts = ProxyOptions::new(format!("http://127.0.0.1:{port}"));
     opts.port = port;
@@ -296,6 +299,7 @@ async fn a_proxy_whose_target_is_itself_answers_508_instead_of_looping() {
         session_gap: None,
     });
     let proxy = proxy(opts).await;
+    drop(reserved);
     let reply = within(send(&proxy.url(), "GET", "/v1/Nowhere", &[], None)).await;
     assert_eq!(reply.status, 508, "{:?}", reply.body);
     assert!(
