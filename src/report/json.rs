@@ -10,7 +10,7 @@ use super::{ReportError, ScenarioReport, Summary};
 use crate::replay::{ScenarioRun, StepRun};
 use crate::secrets::Secrets;
 use crate::snapshot::SnapshotState;
-use crate::support::files::write_report;
+use crate::support::files::write_report_in_parts;
 
 #[derive(Serialize)]
 struct Document<'a> {
@@ -257,6 +257,8 @@ fn write_scenarios(
             });
             write_scenario(&mut out, report, secrets)?;
         }
+        // Checked here, on the thread that wrote it: the report is text.
+        std::str::from_utf8(&out).map_err(|e| e.to_string())?;
         Ok(out)
     };
     let threads = threads.min(reports.len() / SCENARIOS_PER_THREAD);
@@ -309,34 +311,31 @@ pub fn write_json(
         scenarios: [],
     };
     // The document ends with `"scenarios": []` and `}`: the scenarios go between
-    // the brackets, as serde_json would have put them.
-    let mut out = serde_json::to_vec_pretty(&doc).map_err(|e| cannot(e.to_string()))?;
-    // The document's own keys are scrubbed as text: a secret spelt like one of
-    // them is hidden too. The scenarios after them are scrubbed one by one.
-    let mut head = out.len();
+    // the brackets, as serde_json would have put them, and are written to the
+    // file as they are, part after part.
+    let mut head = serde_json::to_vec_pretty(&doc).map_err(|e| cannot(e.to_string()))?;
+    let mut parts = Vec::new();
     if !reports.is_empty() {
-        if !out.ends_with(b"[]\n}") {
+        if !head.ends_with(b"[]\n}") {
             return Err(cannot("unexpected end of the document".into()));
         }
-        out.truncate(out.len() - 3);
-        head = out.len();
+        head.truncate(head.len() - 3);
         let threads = std::thread::available_parallelism().map_or(1, usize::from);
-        let parts = write_scenarios(reports, secrets, threads.min(MAX_THREADS)).map_err(cannot)?;
-        out.reserve(parts.iter().map(Vec::len).sum::<usize>() + 8);
-        for part in parts {
-            out.extend_from_slice(&part);
-        }
-        out.extend_from_slice(b"\n  ]\n}");
+        parts = write_scenarios(reports, secrets, threads.min(MAX_THREADS)).map_err(cannot)?;
     }
-    out.push(b'\n');
-    let text = String::from_utf8(out).map_err(|e| cannot(e.to_string()))?;
-    let (doc_head, rest) = text.split_at(head);
-    let doc_head = secrets.scrub_cow(doc_head);
-    let text = match doc_head {
-        std::borrow::Cow::Borrowed(_) => text,
-        std::borrow::Cow::Owned(scrubbed) => scrubbed + rest,
+    let tail: &[u8] = if reports.is_empty() {
+        b"\n"
+    } else {
+        b"\n  ]\n}\n"
     };
-    write_report(path, &text).map_err(|e| ReportError::new(path, e.to_string()))
+    // The document's own keys are scrubbed as text: a secret spelt like one of
+    // them is hidden too. The scenarios were scrubbed one by one.
+    let head = String::from_utf8(head).map_err(|e| cannot(e.to_string()))?;
+    let head = secrets.scrub_cow(&head);
+    let mut pieces: Vec<&[u8]> = vec![head.as_bytes()];
+    pieces.extend(parts.iter().map(Vec::as_slice));
+    pieces.push(tail);
+    write_report_in_parts(path, &pieces).map_err(|e| ReportError::new(path, e.to_string()))
 }
 
 #[cfg(test)]

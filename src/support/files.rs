@@ -12,7 +12,7 @@ use std::path::Path;
 
 /// Writes `text` to `path`, replacing what is there.
 pub(crate) fn write_atomic(path: &Path, text: &str) -> io::Result<()> {
-    let file = temp_with(path, text)?;
+    let file = temp_with(path, &[text.as_bytes()])?;
     file.persist(path).map(|_| ()).map_err(|e| e.error)
 }
 
@@ -21,8 +21,15 @@ pub(crate) fn write_atomic(path: &Path, text: &str) -> io::Result<()> {
 /// through: a link planted where a report goes must not get another file
 /// overwritten.
 pub(crate) fn write_report(path: &Path, text: &str) -> io::Result<()> {
+    write_report_in_parts(path, &[text.as_bytes()])
+}
+
+/// The same for a report made of `parts`, written one after the other (a
+/// large report is not copied into one piece first).
+pub(crate) fn write_report_in_parts(path: &Path, parts: &[&[u8]]) -> io::Result<()> {
     refuse_link(path)?;
-    write_atomic(path, text)
+    let file = temp_with(path, parts)?;
+    file.persist(path).map(|_| ()).map_err(|e| e.error)
 }
 
 /// An error when `path` is a symbolic link.
@@ -39,13 +46,13 @@ pub(crate) fn refuse_link(path: &Path) -> io::Result<()> {
 /// Writes `text` to `path` only if no file has that name; an existing file is
 /// never replaced (`AlreadyExists`), even by a writer racing this one.
 pub(crate) fn write_new(path: &Path, text: &str) -> io::Result<()> {
-    let file = temp_with(path, text)?;
+    let file = temp_with(path, &[text.as_bytes()])?;
     file.persist_noclobber(path)
         .map(|_| ())
         .map_err(|e| e.error)
 }
 
-fn temp_with(path: &Path, text: &str) -> io::Result<tempfile::NamedTempFile> {
+fn temp_with(path: &Path, parts: &[&[u8]]) -> io::Result<tempfile::NamedTempFile> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -72,7 +79,9 @@ fn temp_with(path: &Path, text: &str) -> io::Result<tempfile::NamedTempFile> {
         file.as_file()
             .set_permissions(std::fs::Permissions::from_mode(mode))?;
     }
-    file.write_all(text.as_bytes())?;
+    for part in parts {
+        file.write_all(part)?;
+    }
     file.as_file().sync_all()?;
     Ok(file)
 }
