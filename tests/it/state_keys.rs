@@ -2,8 +2,8 @@
 //! binary: a key fits its field as the contract declares it, however the field
 //! is split among `allOf` members, typed by a `oneOf` alternative, and however
 //! deep it sits in the item (tests/fixtures/nested-key.yaml and
-//! key-alternatives.yaml). stateful.rs has the top-level cases, with the models
-//! mimeo infers.
+//! key-alternatives.yaml). stateful/models.rs has the top-level cases, with the
+//! models mimeo infers.
 
 use std::path::{Path, PathBuf};
 

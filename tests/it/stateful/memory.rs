@@ -1,6 +1,7 @@
 //! Memory v1's semantics as a client sees them: values normalized, kept in
-//! order and once, limit policies, the documented 400/404/409, merges and their
-//! redirects, compressed bodies, deletions and the settle delay.
+//! order and once, limit policies, the documented 400/404/409, merges (and the
+//! merges refused) and their redirects, a redirect's `Location` whatever the
+//! `Host`, compressed bodies, deletions and the settle delay.
 
 use std::time::{Duration, Instant};
 
@@ -463,4 +464,66 @@ async fn writes_become_visible_after_the_settle_delay() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(added.elapsed() >= settle, "visible before the settle delay");
+}
+
+#[tokio::test]
+async fn a_location_names_the_mock_when_the_host_header_is_no_host() {
+    // A 3,000-character Host made a Location past the contract's 2,048; `a b`
+    // or `evil.com/path?x=` made one that is no URL.
+    let server = stateful(StateOptions::default()).await;
+    let base = server.url();
+    let long = "h".repeat(3000);
+    let store = |i: u32| format!("/v1/ControlPlane/Stores/mem_store_{i:026}");
+    for (i, host) in [long.as_str(), "a b", "evil.com/path?x=", "u:p@evil.com"]
+        .into_iter()
+        .enumerate()
+    {
+        let r = send(&base, "DELETE", &store(i as u32), &[("host", host)], None).await;
+        assert_eq!(r.status, 202, "{host}: {:?}", r.body);
+        let location = r.header("location").unwrap();
+        assert!(location.starts_with(&base), "{host}: {location}");
+    }
+    let r = send(
+        &base,
+        "DELETE",
+        &store(9),
+        &[("host", "mock.test:4010")],
+        None,
+    )
+    .await;
+    assert!(
+        r.header("location")
+            .unwrap()
+            .starts_with("http://mock.test:4010/"),
+        "{:?}",
+        r.headers
+    );
+}
+
+#[tokio::test]
+async fn a_merge_that_would_hold_more_types_than_the_list_shows_is_refused() {
+    // Two profiles of 30 idTypes each merged into one of 61, of which the
+    // list showed 50: eleven types were dropped without a word.
+    let server = stateful(StateOptions::default()).await;
+    let base = server.url();
+    for i in 0..30 {
+        add(&base, PROFILE, &format!("t{i}"), "v1", &[]).await;
+        add(&base, OTHER, &format!("u{i}"), "v2", &[]).await;
+    }
+    add(&base, PROFILE, "email", "shared@x.io", &[]).await;
+    let body = json!({"idType": "email", "value": "shared@x.io"}).to_string();
+    let r = send(&base, "POST", &ids(OTHER), &[], Some(&body)).await;
+    assert_eq!(r.status, 400, "{:?}", r.body);
+    assert!(
+        String::from_utf8_lossy(&r.body).contains("nothing changed"),
+        "{:?}",
+        r.body
+    );
+    // Nothing changed: both profiles are as they were, unmerged.
+    assert_eq!(values(&base, OTHER, "u7", &[]).await, Ok(vec!["v2".into()]));
+    assert_eq!(values(&base, OTHER, "email", &[]).await, Err(404));
+    assert_eq!(
+        values(&base, PROFILE, "t7", &[]).await,
+        Ok(vec!["v1".into()])
+    );
 }

@@ -1,8 +1,9 @@
 //! `mimeo serve --stateful` through the real server: every read reflects the
 //! writes before it, with Memory v1's semantics (normalization, order, limit
 //! policies, 404/409, merges with 301/308, store deletion, settling), seeds,
-//! sessions, the admin endpoints, and `Prefer` and rules winning over state.
-//! The helpers every part shares are here; the tests are in the parts.
+//! sessions, the admin endpoints, and `Prefer` and rules winning over state;
+//! and models inferred from other contracts. The tests are in the parts
+//! (`memory`, `control`, `models`); the helpers they use are here.
 
 mod control;
 mod memory;
