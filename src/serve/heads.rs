@@ -103,7 +103,6 @@ mod tests {
 
     #[test]
     fn finds_what_a_lookup_finds_in_few_or_many_headers() {
-        use crate::respond::prefer::PREFER;
         // Either side of the scan's bound (the map has five lines besides).
         for filler in [0, SCAN - 5, SCAN - 4, 40] {
             let mut map = HeaderMap::new();
@@ -134,7 +133,6 @@ mod tests {
     #[test]
     fn each_known_header_is_found_under_its_own_name() {
         // `Known` indexes `NAMES`: the two must list the headers in one order.
-        use crate::respond::prefer::PREFER;
         let named = [
             (Known::Host, HOST),
             (Known::Accept, ACCEPT),

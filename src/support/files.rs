@@ -12,7 +12,13 @@ use std::path::Path;
 
 /// Writes `text` to `path`, replacing what is there.
 pub(crate) fn write_atomic(path: &Path, text: &str) -> io::Result<()> {
-    let file = temp_with(path, &[text.as_bytes()])?;
+    write_atomic_parts(path, &[text.as_bytes()])
+}
+
+/// [`write_atomic`] for a text made of `parts`, written one after the other
+/// (a large report is not copied into one piece first).
+fn write_atomic_parts(path: &Path, parts: &[&[u8]]) -> io::Result<()> {
+    let file = temp_with(path, parts)?;
     file.persist(path).map(|_| ()).map_err(|e| e.error)
 }
 
@@ -24,12 +30,10 @@ pub(crate) fn write_report(path: &Path, text: &str) -> io::Result<()> {
     write_report_in_parts(path, &[text.as_bytes()])
 }
 
-/// The same for a report made of `parts`, written one after the other (a
-/// large report is not copied into one piece first).
+/// The same for a report made of `parts` (see [`write_atomic_parts`]).
 pub(crate) fn write_report_in_parts(path: &Path, parts: &[&[u8]]) -> io::Result<()> {
     refuse_link(path)?;
-    let file = temp_with(path, parts)?;
-    file.persist(path).map(|_| ()).map_err(|e| e.error)
+    write_atomic_parts(path, parts)
 }
 
 /// An error when `path` is a symbolic link.
