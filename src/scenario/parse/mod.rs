@@ -5,6 +5,8 @@
 mod expect;
 mod raw;
 mod step;
+#[cfg(test)]
+mod tests;
 
 use std::path::PathBuf;
 
@@ -75,7 +77,7 @@ pub(super) fn scenario(
     contract: &Contract,
 ) -> Result<Scenario, Vec<Diagnostic>> {
     let name = file.display().to_string();
-    let raw: RawScenario = yaml::from_str(&name, text).map_err(|e| vec![e])?;
+    let raw: RawScenario = yaml::from_str_quick(&name, text).map_err(|e| vec![e])?;
     let mut errors = Errors {
         file: name,
         list: Vec::new(),

@@ -9,6 +9,8 @@ use serde_saphyr::Location;
 
 use crate::diagnostic::Diagnostic;
 
+mod fast;
+
 /// The most values (mappings, sequences and scalars, aliases expanded) one file
 /// may hold. Aliases repeat what an anchor names without repeating its text, so
 /// this is what stops a small file from expanding to billions of values.
@@ -18,7 +20,7 @@ pub(crate) const MAX_SCALAR_BYTES: usize = 64 * 1024 * 1024;
 /// The most alias uses (`*name`) in one file.
 const MAX_ALIASES: usize = 50_000;
 /// The deepest nesting of mappings and sequences.
-const MAX_DEPTH: usize = 64;
+pub(crate) const MAX_DEPTH: usize = 64;
 
 /// How every YAML file people write is read: within the budget above.
 fn options() -> serde_saphyr::Options {
@@ -62,6 +64,27 @@ pub(crate) fn from_str<T: DeserializeOwned>(file: &str, text: &str) -> Result<T,
             None => Diagnostic::new(file, message),
         }
     })
+}
+
+/// Reads `text` (from `file`) into `T` as [`from_str`] does, taking the quicker
+/// reader in [`fast`] whenever it is sure to give the same value (the large
+/// suites' scenario files).
+pub(crate) fn from_str_quick<T: DeserializeOwned>(file: &str, text: &str) -> Result<T, Diagnostic> {
+    #[cfg(test)]
+    if tests::SLOW_ONLY.get() {
+        return from_str(file, text);
+    }
+    match fast::read(text) {
+        Some(value) => Ok(value),
+        None => from_str(file, text),
+    }
+}
+
+/// Whether the quick reader reads `text` into `T` by itself (tests check that
+/// the shipped scenarios take it).
+#[cfg(test)]
+pub(crate) fn quick_alone<T: DeserializeOwned>(text: &str) -> bool {
+    fast::read::<T>(text).is_some()
 }
 
 /// What went wrong, in the terms of the person who wrote the file: some of
@@ -137,4 +160,15 @@ pub(crate) fn message(plain: &str) -> String {
         }
     }
     m
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::cell::Cell;
+
+    thread_local! {
+        /// Makes [`super::from_str_quick`] use serde-saphyr alone on this thread,
+        /// so a test can compare the two readers.
+        pub(crate) static SLOW_ONLY: Cell<bool> = const { Cell::new(false) };
+    }
 }

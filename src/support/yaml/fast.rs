@@ -1,0 +1,603 @@
+//! The quick way through a scenario file. Reading YAML with serde-saphyr is
+//! most of the cost of a large replay (about 250 instructions a byte), and most
+//! files are plain YAML: no anchors, tags, merge keys, or values whose type
+//! depends on the YAML schema (`yes`, `0x10`, `007`). For those, yaml-rust2's
+//! parser and the small deserializer here give the same values and the same
+//! positions in about half the time.
+//!
+//! This reader never judges a file. Whenever it is not certain to agree with
+//! serde-saphyr (a syntax error, an alias, a tag, a duplicate key, a scalar a
+//! schema could read two ways, a value of the wrong shape, a file near the
+//! budget), it gives up and the caller reads the file again with serde-saphyr,
+//! whose values and error messages are the reference. So giving up is always
+//! safe, and agreeing is checked by the tests against every scenario the
+//! project ships and a set of tricky documents.
+
+use std::fmt;
+
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor,
+};
+use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+use super::{MAX_DEPTH, MAX_NODES, MAX_SCALAR_BYTES};
+
+/// Reads `text` into `T` when that is certain to give what serde-saphyr gives;
+/// `None` when the caller must ask serde-saphyr.
+pub(crate) fn read<T: DeserializeOwned>(text: &str) -> Option<T> {
+    // A parser bug must cost a slower read, not the run.
+    std::panic::catch_unwind(|| T::deserialize(tree(text)?).ok())
+        .ok()
+        .flatten()
+}
+
+/// A position as serde-saphyr reports it: line and column from 1.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct At {
+    line: u32,
+    column: u32,
+}
+
+impl At {
+    fn of(m: &Marker) -> Option<At> {
+        Some(At {
+            line: u32::try_from(m.line()).ok()?,
+            column: u32::try_from(m.col()).ok()?.checked_add(1)?,
+        })
+    }
+}
+
+/// One YAML value and where it starts.
+struct Node {
+    at: At,
+    kind: Kind,
+}
+
+enum Kind {
+    /// A plain (unquoted) scalar: its type depends on what is asked of it.
+    Plain(String),
+    /// A quoted or block scalar: always text.
+    Text(String),
+    Seq(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+}
+
+/// A collection being read.
+struct Open {
+    at: At,
+    items: Vec<Node>,
+    map: bool,
+}
+
+/// The document as a tree, or `None` when serde-saphyr must read it. The bounds
+/// are half of the budget serde-saphyr enforces, so a file near the budget is
+/// left to it (it counts slightly differently, and says what was exceeded).
+fn tree(text: &str) -> Option<Node> {
+    let mut parser = Parser::new_from_str(text);
+    let mut stack: Vec<Open> = Vec::new();
+    let mut root: Option<Node> = None;
+    let (mut nodes, mut bytes, mut documents) = (0usize, 0usize, 0usize);
+    loop {
+        let (event, marker) = parser.next_token().ok()?;
+        let node = match event {
+            Event::StreamStart | Event::DocumentEnd | Event::Nothing => continue,
+            Event::StreamEnd => break,
+            Event::DocumentStart => {
+                documents += 1;
+                if documents > 1 {
+                    return None;
+                }
+                continue;
+            }
+            Event::Alias(_) => return None,
+            Event::Scalar(value, style, anchor, tag) => {
+                if anchor != 0 || tag.is_some() {
+                    return None;
+                }
+                bytes += value.len();
+                if bytes > MAX_SCALAR_BYTES / 2 {
+                    return None;
+                }
+                let kind = match style {
+                    TScalarStyle::Plain => Kind::Plain(value),
+                    _ => Kind::Text(value),
+                };
+                Node {
+                    at: At::of(&marker)?,
+                    kind,
+                }
+            }
+            Event::SequenceStart(anchor, ref tag) | Event::MappingStart(anchor, ref tag) => {
+                if anchor != 0 || tag.is_some() || stack.len() >= MAX_DEPTH / 2 {
+                    return None;
+                }
+                let map = matches!(event, Event::MappingStart(..));
+                stack.push(Open {
+                    at: At::of(&marker)?,
+                    items: Vec::new(),
+                    map,
+                });
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let open = stack.pop()?;
+                if open.map {
+                    map_node(open)?
+                } else {
+                    Node {
+                        at: open.at,
+                        kind: Kind::Seq(open.items),
+                    }
+                }
+            }
+        };
+        nodes += 1;
+        if nodes > MAX_NODES / 2 {
+            return None;
+        }
+        match stack.last_mut() {
+            Some(open) => open.items.push(node),
+            None if root.is_none() => root = Some(node),
+            None => return None,
+        }
+    }
+    if !stack.is_empty() {
+        return None;
+    }
+    root
+}
+
+/// A closed mapping: its keys must be distinct texts (serde-saphyr refuses a
+/// repeated key), and not `<<` (a merge it would carry out).
+fn map_node(open: Open) -> Option<Node> {
+    if open.items.len() % 2 != 0 {
+        return None;
+    }
+    let mut entries = Vec::with_capacity(open.items.len() / 2);
+    let mut items = open.items.into_iter();
+    while let (Some(k), Some(v)) = (items.next(), items.next()) {
+        match &k.kind {
+            Kind::Plain(s) if s == "<<" => return None,
+            Kind::Plain(_) | Kind::Text(_) => {}
+            _ => return None,
+        }
+        entries.push((k, v));
+    }
+    fn text(n: &Node) -> &str {
+        match &n.kind {
+            Kind::Plain(s) | Kind::Text(s) => s,
+            _ => "",
+        }
+    }
+    if entries.len() <= 16 {
+        for (i, (k, _)) in entries.iter().enumerate() {
+            if entries[..i].iter().any(|(o, _)| text(o) == text(k)) {
+                return None;
+            }
+        }
+    } else {
+        let mut seen = std::collections::HashSet::with_capacity(entries.len());
+        if !entries.iter().all(|(k, _)| seen.insert(text(k))) {
+            return None;
+        }
+    }
+    // A block mapping's event is placed after its first key; serde-saphyr
+    // places the mapping at that key. A flow mapping starts at its `{`.
+    let at = match entries.first() {
+        Some((k, _)) if k.at < open.at => k.at,
+        _ => open.at,
+    };
+    Some(Node {
+        at,
+        kind: Kind::Map(entries),
+    })
+}
+
+/// What a plain scalar is when its type is not asked for (YAML 1.2's core
+/// schema, as serde-saphyr reads it).
+enum Class {
+    Null,
+    Bool(bool),
+    Int(i128),
+    Float(f64),
+    Text,
+    /// A form serde-saphyr reads in ways of its own (`yes`, `0x10`, `007`,
+    /// `1e3`, `.inf`, `+5`, `1_000`): left to it.
+    Unsure,
+}
+
+fn is_null(s: &str) -> bool {
+    matches!(s, "" | "~" | "null" | "Null" | "NULL")
+}
+
+fn classify(s: &str) -> Class {
+    if is_null(s) {
+        return Class::Null;
+    }
+    match s {
+        "true" => return Class::Bool(true),
+        "false" => return Class::Bool(false),
+        _ => {}
+    }
+    let lower = s.to_ascii_lowercase();
+    let bare = lower.trim_start_matches(['+', '-', '.']);
+    if matches!(
+        lower.as_str(),
+        "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n"
+    ) || matches!(bare, "inf" | "infinity" | "nan")
+    {
+        return Class::Unsure;
+    }
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    let canonical = |d: &str| {
+        !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()) && (d == "0" || !d.starts_with('0'))
+    };
+    if canonical(digits) {
+        return match s.parse::<i128>() {
+            Ok(n) if n >= i128::from(i64::MIN) && n <= i128::from(u64::MAX) => Class::Int(n),
+            _ => Class::Unsure,
+        };
+    }
+    if let Some((whole, frac)) = digits.split_once('.') {
+        if canonical(whole) && !frac.is_empty() && frac.bytes().all(|b| b.is_ascii_digit()) {
+            return s.parse().map_or(Class::Unsure, Class::Float);
+        }
+    }
+    if number_like(&lower) {
+        Class::Unsure
+    } else {
+        Class::Text
+    }
+}
+
+/// Whether some YAML schema reads `s` (lower case) as a number: hex, octal or
+/// binary, digits with `_`, a leading `+` or `.`, an exponent, YAML 1.1's
+/// `1:30`. `0044.20.7946.0958` or `2024-01-01` are text to all of them.
+fn number_like(s: &str) -> bool {
+    let t = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let digits =
+        |r: &str, ok: fn(char) -> bool| !r.is_empty() && r.chars().all(|c| ok(c) || c == '_');
+    if let Some(r) = t.strip_prefix("0x") {
+        return digits(r, |c| c.is_ascii_hexdigit());
+    }
+    if let Some(r) = t.strip_prefix("0o").or_else(|| t.strip_prefix("0b")) {
+        return digits(r, |c| c.is_ascii_digit());
+    }
+    if t.contains(':') {
+        return t
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ':' | '.' | '_'));
+    }
+    let (mantissa, exponent) = match t.split_once('e') {
+        Some((m, e)) => (m, Some(e.strip_prefix(['+', '-']).unwrap_or(e))),
+        None => (t, None),
+    };
+    exponent.is_none_or(|e| digits(e, |c| c.is_ascii_digit()))
+        && mantissa.matches('.').count() <= 1
+        && mantissa.chars().any(|c| c.is_ascii_digit())
+        && mantissa
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '_' | '.'))
+}
+
+/// Giving up: the caller asks serde-saphyr.
+#[derive(Debug)]
+struct Bail;
+
+impl fmt::Display for Bail {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("left to serde-saphyr")
+    }
+}
+
+impl std::error::Error for Bail {}
+
+impl de::Error for Bail {
+    fn custom<T: fmt::Display>(_: T) -> Self {
+        Bail
+    }
+}
+
+type Res<T> = Result<T, Bail>;
+
+impl<'de> de::Deserializer<'de> for Node {
+    type Error = Bail;
+
+    fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Res<V::Value> {
+        match self.kind {
+            Kind::Text(s) => v.visit_string(s),
+            Kind::Plain(s) => match classify(&s) {
+                Class::Null => v.visit_unit(),
+                Class::Bool(b) => v.visit_bool(b),
+                Class::Int(n) => match u64::try_from(n) {
+                    Ok(n) => v.visit_u64(n),
+                    Err(_) => v.visit_i64(i64::try_from(n).map_err(|_| Bail)?),
+                },
+                Class::Float(f) => v.visit_f64(f),
+                Class::Text => v.visit_string(s),
+                Class::Unsure => Err(Bail),
+            },
+            Kind::Seq(items) => v.visit_seq(Items(items.into_iter())),
+            Kind::Map(entries) => v.visit_map(Entries {
+                entries: entries.into_iter(),
+                value: None,
+            }),
+        }
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, v: V) -> Res<V::Value> {
+        match &self.kind {
+            Kind::Plain(s) if s == "true" => v.visit_bool(true),
+            Kind::Plain(s) if s == "false" => v.visit_bool(false),
+            _ => Err(Bail),
+        }
+    }
+
+    fn deserialize_i64<V: Visitor<'de>>(self, v: V) -> Res<V::Value> {
+        self.deserialize_u64(v)
+    }
+
+    fn deserialize_u64<V: Visitor<'de>>(self, v: V) -> Res<V::Value> {
+        match &self.kind {
+            Kind::Plain(s) => match classify(s) {
+                Class::Int(n) => match u64::try_from(n) {
+                    Ok(n) => v.visit_u64(n),
+                    Err(_) => v.visit_i64(i64::try_from(n).map_err(|_| Bail)?),
+                },
+                _ => Err(Bail),
+            },
+            _ => Err(Bail),
+        }
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, v: V) -> Res<V::Value> {
+        match self.kind {
+            Kind::Text(s) => v.visit_string(s),
+            Kind::Plain(s) if !is_null(&s) => v.visit_string(s),
+            _ => Err(Bail),
+        }
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, v: V) -> Res<V::Value> {
+        self.deserialize_str(v)
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, v: V) -> Res<V::Value> {
+        self.deserialize_str(v)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Res<V::Value> {
+        match &self.kind {
+            Kind::Plain(s) if is_null(s) => v.visit_none(),
+            _ => v.visit_some(self),
+        }
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, v: V) -> Res<V::Value> {
+        match &self.kind {
+            Kind::Plain(s) if is_null(s) => v.visit_unit(),
+            _ => Err(Bail),
+        }
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(self, _: &'static str, v: V) -> Res<V::Value> {
+        self.deserialize_unit(v)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        v: V,
+    ) -> Res<V::Value> {
+        // serde-saphyr's `Spanned<T>` asks for itself by this name.
+        if name == "__yaml_spanned" {
+            v.visit_newtype_struct(Located(self))
+        } else {
+            v.visit_newtype_struct(self)
+        }
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, v: V) -> Res<V::Value> {
+        if matches!(self.kind, Kind::Seq(_)) {
+            self.deserialize_any(v)
+        } else {
+            Err(Bail)
+        }
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, v: V) -> Res<V::Value> {
+        if matches!(self.kind, Kind::Map(_)) {
+            self.deserialize_any(v)
+        } else {
+            Err(Bail)
+        }
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        v: V,
+    ) -> Res<V::Value> {
+        self.deserialize_map(v)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, v: V) -> Res<V::Value> {
+        v.visit_unit()
+    }
+
+    fn deserialize_i8<V: Visitor<'de>>(self, v: V) -> Res<V::Value> {
+        self.deserialize_u64(v)
+    }
+    fn deserialize_i16<V: Visitor<'de>>(self, v: V) -> Res<V::Value> {
+        self.deserialize_u64(v)
+    }
+    fn deserialize_i32<V: Visitor<'de>>(self, v: V) -> Res<V::Value> {
+        self.deserialize_u64(v)
+    }
+    fn deserialize_u8<V: Visitor<'de>>(self, v: V) -> Res<V::Value> {
+        self.deserialize_u64(v)
+    }
+    fn deserialize_u16<V: Visitor<'de>>(self, v: V) -> Res<V::Value> {
+        self.deserialize_u64(v)
+    }
+    fn deserialize_u32<V: Visitor<'de>>(self, v: V) -> Res<V::Value> {
+        self.deserialize_u64(v)
+    }
+
+    // Shapes scenario files do not use: serde-saphyr decides.
+    fn deserialize_f32<V: Visitor<'de>>(self, _: V) -> Res<V::Value> {
+        Err(Bail)
+    }
+    fn deserialize_f64<V: Visitor<'de>>(self, _: V) -> Res<V::Value> {
+        Err(Bail)
+    }
+    fn deserialize_char<V: Visitor<'de>>(self, _: V) -> Res<V::Value> {
+        Err(Bail)
+    }
+    fn deserialize_bytes<V: Visitor<'de>>(self, _: V) -> Res<V::Value> {
+        Err(Bail)
+    }
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, _: V) -> Res<V::Value> {
+        Err(Bail)
+    }
+    fn deserialize_tuple<V: Visitor<'de>>(self, _: usize, _: V) -> Res<V::Value> {
+        Err(Bail)
+    }
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: usize,
+        _: V,
+    ) -> Res<V::Value> {
+        Err(Bail)
+    }
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        _: V,
+    ) -> Res<V::Value> {
+        Err(Bail)
+    }
+}
+
+struct Items(std::vec::IntoIter<Node>);
+
+impl<'de> SeqAccess<'de> for Items {
+    type Error = Bail;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Res<Option<T::Value>> {
+        self.0.next().map(|n| seed.deserialize(n)).transpose()
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.0.len())
+    }
+}
+
+struct Entries {
+    entries: std::vec::IntoIter<(Node, Node)>,
+    value: Option<Node>,
+}
+
+impl<'de> MapAccess<'de> for Entries {
+    type Error = Bail;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Res<Option<K::Value>> {
+        let Some((k, v)) = self.entries.next() else {
+            return Ok(None);
+        };
+        self.value = Some(v);
+        seed.deserialize(k).map(Some)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Res<V::Value> {
+        seed.deserialize(self.value.take().ok_or(Bail)?)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.entries.len())
+    }
+}
+
+/// A node as serde-saphyr's `Spanned<T>` reads it: a map of a marker, the
+/// value, and where it is used and defined (the same place: there are no
+/// aliases here).
+struct Located(Node);
+
+/// The marker key serde-saphyr's `Spanned<T>` looks for first.
+const SPANNED_MARKER: &str = "__serde_saphyr_private_spanned";
+
+impl<'de> de::Deserializer<'de> for Located {
+    type Error = Bail;
+
+    fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Res<V::Value> {
+        // serde-saphyr places an empty value at the `:` before it; the parser
+        // here has only the next token's place.
+        if matches!(&self.0.kind, Kind::Plain(s) if s.is_empty()) {
+            return Err(Bail);
+        }
+        let at = self.0.at;
+        v.visit_map(LocatedFields {
+            node: Some(self.0),
+            at,
+            field: 0,
+        })
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+struct LocatedFields {
+    node: Option<Node>,
+    at: At,
+    /// The next key to give: the marker, `value`, `referenced`, `defined`.
+    field: usize,
+}
+
+impl<'de> MapAccess<'de> for LocatedFields {
+    type Error = Bail;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Res<Option<K::Value>> {
+        let Some(key) = [SPANNED_MARKER, "value", "referenced", "defined"].get(self.field) else {
+            return Ok(None);
+        };
+        self.field += 1;
+        seed.deserialize(de::value::BorrowedStrDeserializer::new(key))
+            .map(Some)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Res<V::Value> {
+        match self.field {
+            1 => seed.deserialize(IntoDeserializer::<Bail>::into_deserializer(true)),
+            2 => seed.deserialize(self.node.take().ok_or(Bail)?),
+            _ => seed.deserialize(Position(self.at)),
+        }
+    }
+}
+
+/// A position as serde-saphyr's `Location` reads itself: `line` and `column`.
+struct Position(At);
+
+impl<'de> de::Deserializer<'de> for Position {
+    type Error = Bail;
+
+    fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Res<V::Value> {
+        let fields = [("line", self.0.line), ("column", self.0.column)];
+        v.visit_map(de::value::MapDeserializer::<_, Bail>::new(
+            fields.into_iter(),
+        ))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
+    }
+}
