@@ -9,6 +9,7 @@ use serde_saphyr::Location;
 
 use crate::diagnostic::Diagnostic;
 
+#[cfg(feature = "replay")]
 mod fast;
 
 /// The most values (mappings, sequences and scalars, aliases expanded) one file
@@ -69,6 +70,7 @@ pub(crate) fn from_str<T: DeserializeOwned>(file: &str, text: &str) -> Result<T,
 /// Reads `text` (from `file`) into `T` as [`from_str`] does, taking the quicker
 /// reader in [`fast`] whenever it is sure to give the same value (the large
 /// suites' scenario files).
+#[cfg(feature = "replay")]
 pub(crate) fn from_str_quick<T: DeserializeOwned>(file: &str, text: &str) -> Result<T, Diagnostic> {
     #[cfg(test)]
     if tests::SLOW_ONLY.get() {
@@ -82,7 +84,7 @@ pub(crate) fn from_str_quick<T: DeserializeOwned>(file: &str, text: &str) -> Res
 
 /// Whether the quick reader reads `text` into `T` by itself (tests check that
 /// the shipped scenarios take it).
-#[cfg(test)]
+#[cfg(all(test, feature = "replay"))]
 pub(crate) fn quick_alone<T: DeserializeOwned>(text: &str) -> bool {
     fast::read::<T>(text).is_some()
 }
