@@ -26,10 +26,30 @@ use super::{MAX_DEPTH, MAX_NODES, MAX_SCALAR_BYTES};
 /// Reads `text` into `T` when that is certain to give what serde-saphyr gives;
 /// `None` when the caller must ask serde-saphyr.
 pub(crate) fn read<T: DeserializeOwned>(text: &str) -> Option<T> {
+    if !plain_text(text) {
+        return None;
+    }
     // A parser bug must cost a slower read, not the run.
     std::panic::catch_unwind(|| T::deserialize(tree(text)?).ok())
         .ok()
         .flatten()
+}
+
+/// Whether `text` is free of what yaml-rust2 lets pass and serde-saphyr's
+/// parser refuses: characters outside YAML's printable set (a byte-order mark
+/// included: yaml-rust2 keeps it as text), directives (it accepts `%YAML 2.0`
+/// and repeated `%TAG`s), and `:` right before `{` or `[` in a flow mapping.
+/// Such files are rare; they are read by serde-saphyr.
+fn plain_text(text: &str) -> bool {
+    !text.starts_with('%')
+        && !text.contains("\n%")
+        && !text.contains("\r%")
+        && !text.contains(":{")
+        && !text.contains(":[")
+        && text.chars().all(|c| {
+            matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+                && c != '\u{FEFF}'
+        })
 }
 
 /// A position as serde-saphyr reports it: line and column from 1.
@@ -100,7 +120,18 @@ fn tree(text: &str) -> Option<Node> {
                     return None;
                 }
                 let kind = match style {
+                    // yaml-rust2 takes `|x` as plain text in a flow collection,
+                    // where serde-saphyr refuses it.
+                    TScalarStyle::Plain if value.starts_with(['|', '>']) => return None,
                     TScalarStyle::Plain => Kind::Plain(value),
+                    // An empty block scalar, or one ending the file without a
+                    // line break, keeps or loses a final `\n` depending on
+                    // the parser.
+                    TScalarStyle::Literal | TScalarStyle::Folded
+                        if value.bytes().all(|b| b == b'\n') || !text.ends_with('\n') =>
+                    {
+                        return None
+                    }
                     _ => Kind::Text(value),
                 };
                 Node {
@@ -142,14 +173,20 @@ fn tree(text: &str) -> Option<Node> {
             None => return None,
         }
     }
-    if !stack.is_empty() {
-        return None;
+    // A scenario is a mapping; any other document is an error serde-saphyr
+    // words (and yaml-rust2 does not end a root block scalar at `---`).
+    match root {
+        Some(Node {
+            kind: Kind::Map(_), ..
+        }) if stack.is_empty() => root,
+        _ => None,
     }
-    root
 }
 
 /// A closed mapping: its keys must be distinct texts (serde-saphyr refuses a
-/// repeated key), and not `<<` (a merge it would carry out).
+/// repeated key), plain keys must be text (it compares `1`, `0x1` and `+1` as
+/// the same number), not `<<` (a merge it would carry out), and short (it
+/// looks no further than 1,024 characters for a flow mapping's `:`).
 fn map_node(open: Open) -> Option<Node> {
     if open.items.len() % 2 != 0 {
         return None;
@@ -158,7 +195,8 @@ fn map_node(open: Open) -> Option<Node> {
     let mut items = open.items.into_iter();
     while let (Some(k), Some(v)) = (items.next(), items.next()) {
         match &k.kind {
-            Kind::Plain(s) if s == "<<" => return None,
+            Kind::Plain(s) if s == "<<" || !matches!(classify(s), Class::Text) => return None,
+            Kind::Plain(s) | Kind::Text(s) if s.chars().count() > MAX_KEY_CHARS => return None,
             Kind::Plain(_) | Kind::Text(_) => {}
             _ => return None,
         }
@@ -184,8 +222,15 @@ fn map_node(open: Open) -> Option<Node> {
     }
     // A block mapping's event is placed after its first key; serde-saphyr
     // places the mapping at that key. A flow mapping starts at its `{`.
+    let block = entries.first().is_some_and(|(k, _)| k.at < open.at);
+    // In a flow mapping, serde-saphyr refuses a `:` at the start of a line
+    // after its key, which yaml-rust2 takes; a value on another line than its
+    // key is left to serde-saphyr.
+    if !block && entries.iter().any(|(k, v)| k.at.line != v.at.line) {
+        return None;
+    }
     let at = match entries.first() {
-        Some((k, _)) if k.at < open.at => k.at,
+        Some((k, _)) if block => k.at,
         _ => open.at,
     };
     Some(Node {
@@ -193,6 +238,10 @@ fn map_node(open: Open) -> Option<Node> {
         kind: Kind::Map(entries),
     })
 }
+
+/// Keys longer than this are left to serde-saphyr (see [`map_node`]); the
+/// bound is well under its 1,024, escapes counted at their longest.
+const MAX_KEY_CHARS: usize = 100;
 
 /// What a plain scalar is when its type is not asked for (YAML 1.2's core
 /// schema, as serde-saphyr reads it).
@@ -220,12 +269,14 @@ fn classify(s: &str) -> Class {
         "false" => return Class::Bool(false),
         _ => {}
     }
-    let lower = s.to_ascii_lowercase();
-    let bare = lower.trim_start_matches(['+', '-', '.']);
-    if matches!(
-        lower.as_str(),
-        "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n"
-    ) || matches!(bare, "inf" | "infinity" | "nan")
+    // Other spellings of booleans and special floats, in any case.
+    let bare = s.trim_start_matches(['+', '-', '.']);
+    if ["true", "false", "yes", "no", "on", "off", "y", "n"]
+        .iter()
+        .any(|w| s.eq_ignore_ascii_case(w))
+        || ["inf", "infinity", "nan"]
+            .iter()
+            .any(|w| bare.eq_ignore_ascii_case(w))
     {
         return Class::Unsure;
     }
@@ -241,35 +292,40 @@ fn classify(s: &str) -> Class {
     }
     if let Some((whole, frac)) = digits.split_once('.') {
         if canonical(whole) && !frac.is_empty() && frac.bytes().all(|b| b.is_ascii_digit()) {
-            return s.parse().map_or(Class::Unsure, Class::Float);
+            // Too large for an f64: serde-saphyr refuses the infinity.
+            return match s.parse::<f64>() {
+                Ok(f) if f.is_finite() => Class::Float(f),
+                _ => Class::Unsure,
+            };
         }
     }
-    if number_like(&lower) {
+    if number_like(s) {
         Class::Unsure
     } else {
         Class::Text
     }
 }
 
-/// Whether some YAML schema reads `s` (lower case) as a number: hex, octal or
+/// Whether some YAML schema reads `s` as a number: hex, octal or
 /// binary, digits with `_`, a leading `+` or `.`, an exponent, YAML 1.1's
 /// `1:30`. `0044.20.7946.0958` or `2024-01-01` are text to all of them.
 fn number_like(s: &str) -> bool {
     let t = s.strip_prefix(['+', '-']).unwrap_or(s);
     let digits =
         |r: &str, ok: fn(char) -> bool| !r.is_empty() && r.chars().all(|c| ok(c) || c == '_');
-    if let Some(r) = t.strip_prefix("0x") {
-        return digits(r, |c| c.is_ascii_hexdigit());
-    }
-    if let Some(r) = t.strip_prefix("0o").or_else(|| t.strip_prefix("0b")) {
-        return digits(r, |c| c.is_ascii_digit());
+    if let (Some(b'0'), Some(radix)) = (t.as_bytes().first(), t.as_bytes().get(1)) {
+        match radix.to_ascii_lowercase() {
+            b'x' => return digits(&t[2..], |c| c.is_ascii_hexdigit()),
+            b'o' | b'b' => return digits(&t[2..], |c| c.is_ascii_digit()),
+            _ => {}
+        }
     }
     if t.contains(':') {
         return t
             .chars()
             .all(|c| c.is_ascii_digit() || matches!(c, ':' | '.' | '_'));
     }
-    let (mantissa, exponent) = match t.split_once('e') {
+    let (mantissa, exponent) = match t.split_once(['e', 'E']) {
         Some((m, e)) => (m, Some(e.strip_prefix(['+', '-']).unwrap_or(e))),
         None => (t, None),
     };
@@ -310,10 +366,11 @@ impl<'de> de::Deserializer<'de> for Node {
             Kind::Plain(s) => match classify(&s) {
                 Class::Null => v.visit_unit(),
                 Class::Bool(b) => v.visit_bool(b),
-                Class::Int(n) => match u64::try_from(n) {
-                    Ok(n) => v.visit_u64(n),
-                    Err(_) => v.visit_i64(i64::try_from(n).map_err(|_| Bail)?),
-                },
+                // Signed as serde-saphyr gives them (`-0` too).
+                Class::Int(n) if s.starts_with('-') => {
+                    v.visit_i64(i64::try_from(n).map_err(|_| Bail)?)
+                }
+                Class::Int(n) => v.visit_u64(u64::try_from(n).map_err(|_| Bail)?),
                 Class::Float(f) => v.visit_f64(f),
                 Class::Text => v.visit_string(s),
                 Class::Unsure => Err(Bail),
@@ -335,10 +392,6 @@ impl<'de> de::Deserializer<'de> for Node {
     }
 
     fn deserialize_i64<V: Visitor<'de>>(self, v: V) -> Res<V::Value> {
-        self.deserialize_u64(v)
-    }
-
-    fn deserialize_u64<V: Visitor<'de>>(self, v: V) -> Res<V::Value> {
         match &self.kind {
             Kind::Plain(s) => match classify(s) {
                 Class::Int(n) => match u64::try_from(n) {
@@ -348,6 +401,15 @@ impl<'de> de::Deserializer<'de> for Node {
                 _ => Err(Bail),
             },
             _ => Err(Bail),
+        }
+    }
+
+    fn deserialize_u64<V: Visitor<'de>>(self, v: V) -> Res<V::Value> {
+        // serde-saphyr refuses any sign where a whole number of 0 or more is
+        // asked for, `-0` too.
+        match &self.kind {
+            Kind::Plain(s) if s.starts_with('-') => Err(Bail),
+            _ => self.deserialize_i64(v),
         }
     }
 
@@ -428,13 +490,13 @@ impl<'de> de::Deserializer<'de> for Node {
     }
 
     fn deserialize_i8<V: Visitor<'de>>(self, v: V) -> Res<V::Value> {
-        self.deserialize_u64(v)
+        self.deserialize_i64(v)
     }
     fn deserialize_i16<V: Visitor<'de>>(self, v: V) -> Res<V::Value> {
-        self.deserialize_u64(v)
+        self.deserialize_i64(v)
     }
     fn deserialize_i32<V: Visitor<'de>>(self, v: V) -> Res<V::Value> {
-        self.deserialize_u64(v)
+        self.deserialize_i64(v)
     }
     fn deserialize_u8<V: Visitor<'de>>(self, v: V) -> Res<V::Value> {
         self.deserialize_u64(v)
