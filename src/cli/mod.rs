@@ -36,9 +36,7 @@ pub(crate) const VERSION: &str = concat!(
 /// Runs the command line; returns the process exit code.
 pub(crate) fn main() -> i32 {
     let cli = Cli::parse();
-    if matches!(cli.command, Command::Replay(_)) {
-        crate::huge_pages_welcome();
-    } else {
+    if !matches!(cli.command, Command::Replay(_)) {
         crate::memory_back_to_the_os();
     }
     match cli.command {

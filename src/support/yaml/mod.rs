@@ -2,7 +2,9 @@
 //! positions: serde-saphyr's `Spanned` values carry a line and column, so an error
 //! found after parsing (an unknown variable, a rule that matches nothing) still
 //! says `file:line:column`. serde_yaml, used for OpenAPI documents, gives
-//! positions only for syntax errors.
+//! positions only for syntax errors. Scenario files, most of what a large
+//! replay reads, go first through a quicker reader ([`fast`]) that gives the
+//! same values and positions or leaves the file to serde-saphyr.
 
 use serde::de::DeserializeOwned;
 use serde_saphyr::Location;
@@ -164,7 +166,7 @@ pub(crate) fn message(plain: &str) -> String {
     m
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "replay"))]
 pub(crate) mod tests {
     use std::cell::Cell;
 
