@@ -108,6 +108,8 @@ fn tricky_documents_read_quickly_or_by_serde_saphyr_give_the_same_scenario_or_th
             "0044.20.7946.0958", "1.2.3", "2024-01-01T10:00:00Z", "1:30", "-foo", ".hidden",
             "1st", "e5", "_1", "0b101", "0o17", "1e-3", "1E3", "0X1F", "+.5", "~x", "n", "Y",
             "Infinity", "NAN", ".Inf", "-.INF", "0B101", "0O17", "TRUE", "fAlse", "nO", "1E-3",
+            ":30", "Yes", "oN", "iNf", "_", "__1", "/id", "#x", "\"a\u{feff}b\"", "a\u{fefe}b",
+            "a\u{ff00}b", "a\u{fffe}b", "a\u{d7ff}\u{e000}b", "a\u{1f600}b", "a\u{9f}b",
         ],
     ));
     // Request bodies: JSON values in YAML.

@@ -46,10 +46,14 @@ fn plain_text(text: &str) -> bool {
         && !text.contains("\r%")
         && !text.contains(":{")
         && !text.contains(":[")
-        && text.chars().all(|c| {
-            matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
-                && c != '\u{FEFF}'
-        })
+        && text.chars().all(printable)
+}
+
+/// YAML's printable characters, less the byte-order mark.
+fn printable(c: char) -> bool {
+    matches!(c,
+        '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{A0}'..='\u{D7FF}'
+        | '\u{E000}'..='\u{FEFE}' | '\u{FF00}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
 /// A position as serde-saphyr reports it: line and column from 1.
@@ -263,6 +267,16 @@ fn is_null(s: &str) -> bool {
 fn classify(s: &str) -> Class {
     if is_null(s) {
         return Class::Null;
+    }
+    // Only these can begin anything but text (`/id`, `method`, `mem_store_...`
+    // cannot): digits and signs, `~`, `_` and `:` (numbers some schema reads),
+    // and the first letters of booleans, `null`, `inf` and `nan`.
+    if !s
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_digit() || b"+-.~_:tfynoiTFYNOI".contains(&b))
+    {
+        return Class::Text;
     }
     match s {
         "true" => return Class::Bool(true),
