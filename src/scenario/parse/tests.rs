@@ -222,7 +222,7 @@ fn tricky_documents_read_quickly_or_by_serde_saphyr_give_the_same_scenario_or_th
     }
     docs.push(format!("{}\n", post.replace("{slot}", "|")));
     docs.push(format!("{} \n  \n", post.replace("{slot}", ">")));
-    docs.push(format!("{head}description: |1\n  a\n {step}").replace("{step}", ""));
+    docs.push(format!("{head}description: |1\n  a\n {step}"));
     docs.push(format!("{plain}description: |1\n  a\n "));
     docs.push(format!("{plain}description: |\n  a\n  b"));
     docs.push(format!("{plain}# bell \u{7}\n"));
