@@ -380,11 +380,7 @@ impl<'de> de::Deserializer<'de> for Node {
             Kind::Plain(s) => match classify(&s) {
                 Class::Null => v.visit_unit(),
                 Class::Bool(b) => v.visit_bool(b),
-                // Signed as serde-saphyr gives them (`-0` too).
-                Class::Int(n) if s.starts_with('-') => {
-                    v.visit_i64(i64::try_from(n).map_err(|_| Bail)?)
-                }
-                Class::Int(n) => v.visit_u64(u64::try_from(n).map_err(|_| Bail)?),
+                Class::Int(n) => visit_int(&s, n, v),
                 Class::Float(f) => v.visit_f64(f),
                 Class::Text => v.visit_string(s),
                 Class::Unsure => Err(Bail),
@@ -408,10 +404,7 @@ impl<'de> de::Deserializer<'de> for Node {
     fn deserialize_i64<V: Visitor<'de>>(self, v: V) -> Res<V::Value> {
         match &self.kind {
             Kind::Plain(s) => match classify(s) {
-                Class::Int(n) => match u64::try_from(n) {
-                    Ok(n) => v.visit_u64(n),
-                    Err(_) => v.visit_i64(i64::try_from(n).map_err(|_| Bail)?),
-                },
+                Class::Int(n) => visit_int(s, n, v),
                 _ => Err(Bail),
             },
             _ => Err(Bail),
@@ -559,6 +552,15 @@ impl<'de> de::Deserializer<'de> for Node {
     }
 }
 
+/// A whole number `s` (read as `n`), signed as serde-saphyr gives it (`-0` too).
+fn visit_int<'de, V: Visitor<'de>>(s: &str, n: i128, v: V) -> Res<V::Value> {
+    if s.starts_with('-') {
+        v.visit_i64(i64::try_from(n).map_err(|_| Bail)?)
+    } else {
+        v.visit_u64(u64::try_from(n).map_err(|_| Bail)?)
+    }
+}
+
 struct Items(std::vec::IntoIter<Node>);
 
 impl<'de> SeqAccess<'de> for Items {
@@ -653,27 +655,10 @@ impl<'de> MapAccess<'de> for LocatedFields {
         match self.field {
             1 => seed.deserialize(IntoDeserializer::<Bail>::into_deserializer(true)),
             2 => seed.deserialize(self.node.take().ok_or(Bail)?),
-            _ => seed.deserialize(Position(self.at)),
+            // serde-saphyr's `Location` reads itself from `line` and `column`.
+            _ => seed.deserialize(de::value::MapDeserializer::<_, Bail>::new(
+                [("line", self.at.line), ("column", self.at.column)].into_iter(),
+            )),
         }
-    }
-}
-
-/// A position as serde-saphyr's `Location` reads itself: `line` and `column`.
-struct Position(At);
-
-impl<'de> de::Deserializer<'de> for Position {
-    type Error = Bail;
-
-    fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Res<V::Value> {
-        let fields = [("line", self.0.line), ("column", self.0.column)];
-        v.visit_map(de::value::MapDeserializer::<_, Bail>::new(
-            fields.into_iter(),
-        ))
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf option unit unit_struct newtype_struct seq tuple
-        tuple_struct map struct enum identifier ignored_any
     }
 }
