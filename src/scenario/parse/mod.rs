@@ -3,6 +3,8 @@
 //! is reported, each with its line and column.
 
 mod expect;
+#[cfg(test)]
+mod layout_tests;
 mod raw;
 mod step;
 #[cfg(test)]

@@ -1,9 +1,9 @@
 //! The quick way through a scenario file. Reading YAML with serde-saphyr is
 //! most of the cost of a large replay (about 250 instructions a byte), and most
 //! files are plain YAML: no anchors, tags, merge keys, or values whose type
-//! depends on the YAML schema (`yes`, `0x10`, `007`). For those, yaml-rust2's
-//! parser and the small deserializer here give the same values and the same
-//! positions in about half the time.
+//! depends on the YAML schema (`yes`, `0x10`, `007`). For those, the scanner
+//! in [`scan`] and the small deserializer here give the same values and the
+//! same positions in a fraction of the time.
 //!
 //! This reader never judges a file. Whenever it is not certain to agree with
 //! serde-saphyr (a syntax error, an alias, a tag, a duplicate key, a scalar a
@@ -18,39 +18,17 @@ use std::fmt;
 use serde::de::{
     self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor,
 };
-use yaml_rust2::parser::{Event, Parser};
-use yaml_rust2::scanner::{Marker, TScalarStyle};
 
-use super::{MAX_DEPTH, MAX_NODES, MAX_SCALAR_BYTES};
+use super::scan;
 
 /// Reads `text` into `T` when that is certain to give what serde-saphyr gives;
 /// `None` when the caller must ask serde-saphyr.
 pub(crate) fn read<T: DeserializeOwned>(text: &str) -> Option<T> {
-    if !plain_text(text) {
-        return None;
-    }
-    // A parser bug must cost a slower read, not the run.
-    std::panic::catch_unwind(|| T::deserialize(tree(text)?).ok())
-        .ok()
-        .flatten()
-}
-
-/// Whether `text` is free of what yaml-rust2 lets pass and serde-saphyr's
-/// parser refuses: characters outside YAML's printable set (a byte-order mark
-/// included: yaml-rust2 keeps it as text), directives (it accepts `%YAML 2.0`
-/// and repeated `%TAG`s), and `:` right before `{` or `[` in a flow mapping.
-/// Such files are rare; they are read by serde-saphyr.
-fn plain_text(text: &str) -> bool {
-    !text.starts_with('%')
-        && !text.contains("\n%")
-        && !text.contains("\r%")
-        && !text.contains(":{")
-        && !text.contains(":[")
-        && text.chars().all(printable)
+    T::deserialize(scan::tree(text)?).ok()
 }
 
 /// YAML's printable characters, less the byte-order mark.
-fn printable(c: char) -> bool {
+pub(super) fn printable(c: char) -> bool {
     matches!(c,
         '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{A0}'..='\u{D7FF}'
         | '\u{E000}'..='\u{FEFE}' | '\u{FF00}'..='\u{FFFD}' | '\u{10000}'..)
@@ -58,27 +36,18 @@ fn printable(c: char) -> bool {
 
 /// A position as serde-saphyr reports it: line and column from 1.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct At {
-    line: u32,
-    column: u32,
-}
-
-impl At {
-    fn of(m: &Marker) -> Option<At> {
-        Some(At {
-            line: u32::try_from(m.line()).ok()?,
-            column: u32::try_from(m.col()).ok()?.checked_add(1)?,
-        })
-    }
+pub(super) struct At {
+    pub(super) line: u32,
+    pub(super) column: u32,
 }
 
 /// One YAML value and where it starts.
-struct Node {
-    at: At,
-    kind: Kind,
+pub(super) struct Node {
+    pub(super) at: At,
+    pub(super) kind: Kind,
 }
 
-enum Kind {
+pub(super) enum Kind {
     /// A plain (unquoted) scalar: its type depends on what is asked of it.
     Plain(String),
     /// A quoted or block scalar: always text.
@@ -87,124 +56,22 @@ enum Kind {
     Map(Vec<(Node, Node)>),
 }
 
-/// A collection being read.
-struct Open {
-    at: At,
-    items: Vec<Node>,
-    map: bool,
-}
-
-/// The document as a tree, or `None` when serde-saphyr must read it. The bounds
-/// are half of the budget serde-saphyr enforces, so a file near the budget is
-/// left to it (it counts slightly differently, and says what was exceeded).
-fn tree(text: &str) -> Option<Node> {
-    let mut parser = Parser::new_from_str(text);
-    let mut stack: Vec<Open> = Vec::new();
-    let mut root: Option<Node> = None;
-    let (mut nodes, mut bytes, mut documents) = (0usize, 0usize, 0usize);
-    loop {
-        let (event, marker) = parser.next_token().ok()?;
-        let node = match event {
-            Event::StreamStart | Event::DocumentEnd | Event::Nothing => continue,
-            Event::StreamEnd => break,
-            Event::DocumentStart => {
-                documents += 1;
-                if documents > 1 {
-                    return None;
-                }
-                continue;
-            }
-            Event::Alias(_) => return None,
-            Event::Scalar(value, style, anchor, tag) => {
-                if anchor != 0 || tag.is_some() {
-                    return None;
-                }
-                bytes += value.len();
-                if bytes > MAX_SCALAR_BYTES / 2 {
-                    return None;
-                }
-                let kind = match style {
-                    // yaml-rust2 takes `|x` as plain text in a flow collection,
-                    // where serde-saphyr refuses it.
-                    TScalarStyle::Plain if value.starts_with(['|', '>']) => return None,
-                    TScalarStyle::Plain => Kind::Plain(value),
-                    // An empty block scalar, or one ending the file without a
-                    // line break, keeps or loses a final `\n` depending on
-                    // the parser.
-                    TScalarStyle::Literal | TScalarStyle::Folded
-                        if value.bytes().all(|b| b == b'\n') || !text.ends_with('\n') =>
-                    {
-                        return None
-                    }
-                    _ => Kind::Text(value),
-                };
-                Node {
-                    at: At::of(&marker)?,
-                    kind,
-                }
-            }
-            Event::SequenceStart(anchor, ref tag) | Event::MappingStart(anchor, ref tag) => {
-                if anchor != 0 || tag.is_some() || stack.len() >= MAX_DEPTH / 2 {
-                    return None;
-                }
-                let map = matches!(event, Event::MappingStart(..));
-                stack.push(Open {
-                    at: At::of(&marker)?,
-                    items: Vec::new(),
-                    map,
-                });
-                continue;
-            }
-            Event::SequenceEnd | Event::MappingEnd => {
-                let open = stack.pop()?;
-                if open.map {
-                    map_node(open)?
-                } else {
-                    Node {
-                        at: open.at,
-                        kind: Kind::Seq(open.items),
-                    }
-                }
-            }
-        };
-        nodes += 1;
-        if nodes > MAX_NODES / 2 {
-            return None;
-        }
-        match stack.last_mut() {
-            Some(open) => open.items.push(node),
-            None if root.is_none() => root = Some(node),
-            None => return None,
-        }
-    }
-    // A scenario is a mapping; any other document is an error serde-saphyr
-    // words (and yaml-rust2 does not end a root block scalar at `---`).
-    match root {
-        Some(Node {
-            kind: Kind::Map(_), ..
-        }) if stack.is_empty() => root,
-        _ => None,
-    }
-}
-
 /// A closed mapping: its keys must be distinct texts (serde-saphyr refuses a
 /// repeated key), plain keys must be text (it compares `1`, `0x1` and `+1` as
 /// the same number), not `<<` (a merge it would carry out), and short (it
 /// looks no further than 1,024 characters for a flow mapping's `:`).
-fn map_node(open: Open) -> Option<Node> {
-    if open.items.len() % 2 != 0 {
-        return None;
-    }
-    let mut entries = Vec::with_capacity(open.items.len() / 2);
-    let mut items = open.items.into_iter();
-    while let (Some(k), Some(v)) = (items.next(), items.next()) {
+pub(super) fn map_node(at: At, entries: Vec<(Node, Node)>) -> Option<Node> {
+    for (k, _) in &entries {
         match &k.kind {
             Kind::Plain(s) if s == "<<" || !matches!(classify(s), Class::Text) => return None,
-            Kind::Plain(s) | Kind::Text(s) if s.chars().count() > MAX_KEY_CHARS => return None,
+            Kind::Plain(s) | Kind::Text(s)
+                if s.len() > MAX_KEY_CHARS && s.chars().count() > MAX_KEY_CHARS =>
+            {
+                return None
+            }
             Kind::Plain(_) | Kind::Text(_) => {}
             _ => return None,
         }
-        entries.push((k, v));
     }
     fn text(n: &Node) -> &str {
         match &n.kind {
@@ -224,19 +91,6 @@ fn map_node(open: Open) -> Option<Node> {
             return None;
         }
     }
-    // A block mapping's event is placed after its first key; serde-saphyr
-    // places the mapping at that key. A flow mapping starts at its `{`.
-    let block = entries.first().is_some_and(|(k, _)| k.at < open.at);
-    // In a flow mapping, serde-saphyr refuses a `:` at the start of a line
-    // after its key, which yaml-rust2 takes; a value on another line than its
-    // key is left to serde-saphyr.
-    if !block && entries.iter().any(|(k, v)| k.at.line != v.at.line) {
-        return None;
-    }
-    let at = match entries.first() {
-        Some((k, _)) if block => k.at,
-        _ => open.at,
-    };
     Some(Node {
         at,
         kind: Kind::Map(entries),
@@ -353,7 +207,7 @@ fn number_like(s: &str) -> bool {
 
 /// Giving up: the caller asks serde-saphyr.
 #[derive(Debug)]
-struct Bail;
+pub(super) struct Bail;
 
 impl fmt::Display for Bail {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {

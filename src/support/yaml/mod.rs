@@ -13,6 +13,8 @@ use crate::diagnostic::Diagnostic;
 
 #[cfg(feature = "replay")]
 mod fast;
+#[cfg(feature = "replay")]
+mod scan;
 
 /// The most values (mappings, sequences and scalars, aliases expanded) one file
 /// may hold. Aliases repeat what an anchor names without repeating its text, so
