@@ -205,6 +205,15 @@ fn layouts_read_by_the_scanner_or_left_to_serde_saphyr_give_serde_saphyrs_scenar
         format!("{HEAD}steps:\n  -   name: add\n      request: {{method: GET, path: /v1/Stores/{{{{storeId}}}}/Profiles/{{{{profileId}}}}/Identifiers}}\n"),
         format!("{HEAD}steps:\n  - {{name: a, request: {{method: GET, path: \"/v1/Stores/{{{{storeId}}}}/Profiles/{{{{profileId}}}}/Identifiers\"}}}}\n"),
         format!("{plain}a:\n  b:\n"),
+        // What the scanner's pre-check no longer refuses: `%` and `:{` / `:[`.
+        format!("{HEAD}{POST}\n        a: b:{{c}}\n        d: e:[f]\n        g: '%'\n"),
+        format!("{HEAD}{POST}\n        a:{{b}}: 1\n        c:[d]: 2\n"),
+        format!("{HEAD}{POST} {{a: b:{{c}}, d: e:[f]}}\n"),
+        format!("{HEAD}{POST}\n        %a: 1\n"),
+        format!("{HEAD}{POST}\n        a: |\n          x\n%\n"),
+        format!("{HEAD}{POST}\n        a: |\n          %x\n        b: c %d\n"),
+        format!("%\n{plain}"),
+        format!("{plain}%\n"),
         nested(20),
         nested(40),
     ] {
