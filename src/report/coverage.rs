@@ -9,10 +9,12 @@ use std::fmt::Write as _;
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use super::{Counts, ScenarioReport};
+use std::collections::HashMap;
+
+use super::{Counts, Quick, ScenarioReport};
 use crate::checks::Check;
-use crate::contract::{Contract, Operation, StatusKey};
-use crate::replay::Outcome;
+use crate::contract::{Contract, StatusKey};
+use crate::replay::{Outcome, StepRun};
 
 /// A part of a whole. See [`Coverage`] for an example.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -82,17 +84,23 @@ impl Coverage {
     pub fn of(contract: &Contract, reports: &[ScenarioReport]) -> Coverage {
         let mut per_operation = Vec::new();
         let (mut ops, mut statuses) = (Ratio::default(), Ratio::default());
+        // Each operation's steps, in order, found in one pass over the steps.
+        let mut by_operation: HashMap<&str, Vec<&StepRun>, Quick> = HashMap::default();
+        for step in reports.iter().flat_map(|r| &r.run.steps) {
+            if let Some(op) = &step.operation {
+                by_operation.entry(op).or_default().push(step);
+            }
+        }
         for op in contract.operations() {
             let name = op.name();
             let documented: Vec<StatusKey> = op.statuses().collect();
             let mut exercised: Vec<StatusKey> = Vec::new();
             let mut failed: Vec<StatusKey> = Vec::new();
             let mut undocumented = Vec::new();
-            let mut checks: IndexMap<Check, Counts> = IndexMap::new();
-            let steps = reports
-                .iter()
-                .flat_map(|r| &r.run.steps)
-                .filter(|s| s.operation.as_deref() == Some(name.as_str()));
+            let mut checks: IndexMap<Check, Counts, Quick> = IndexMap::default();
+            let steps = by_operation
+                .get(name.as_str())
+                .map_or(&[][..], Vec::as_slice);
             for step in steps {
                 let Outcome::Response { status, .. } = step.outcome else {
                     continue;
@@ -105,7 +113,7 @@ impl Coverage {
                         c.passed += 1;
                     }
                 }
-                match key_for(op, status) {
+                match key_in(&documented, status) {
                     Some(k) => {
                         if !exercised.contains(&k) {
                             exercised.push(k);
@@ -140,7 +148,7 @@ impl Coverage {
                 exercised: text(&exercised),
                 passed: text(&passed),
                 undocumented,
-                checks,
+                checks: checks.into_iter().collect(),
                 index: pct(exercised.len()),
                 score: pct(passed.len()),
             });
@@ -211,9 +219,9 @@ impl Coverage {
     }
 }
 
-/// The documented status key an answer's status falls under.
-fn key_for(op: &Operation, status: u16) -> Option<StatusKey> {
-    let keys: Vec<StatusKey> = op.statuses().collect();
+/// The documented status key (of `keys`, an operation's) an answer's status
+/// falls under.
+fn key_in(keys: &[StatusKey], status: u16) -> Option<StatusKey> {
     [
         StatusKey::Code(status),
         StatusKey::Range(status / 100),
@@ -231,8 +239,9 @@ mod tests {
     fn an_answer_counts_under_its_documented_key() {
         let contract = Contract::embedded().unwrap();
         let fetch = contract.operation_by_id("FetchProfileIdentifier").unwrap();
-        assert_eq!(key_for(fetch, 404), Some(StatusKey::Code(404)));
-        assert_eq!(key_for(fetch, 418), None);
+        let keys: Vec<StatusKey> = fetch.statuses().collect();
+        assert_eq!(key_in(&keys, 404), Some(StatusKey::Code(404)));
+        assert_eq!(key_in(&keys, 418), None);
         assert_eq!(
             Ratio {
                 covered: 1,
