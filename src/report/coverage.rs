@@ -4,12 +4,11 @@
 //! allows, as Microcks has it) and a score (the share exercised with every
 //! check holding).
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use indexmap::IndexMap;
 use serde::Serialize;
-
-use std::collections::HashMap;
 
 use super::{Counts, Quick, ScenarioReport};
 use crate::checks::Check;
