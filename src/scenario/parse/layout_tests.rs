@@ -219,6 +219,47 @@ fn layouts_read_by_the_scanner_or_left_to_serde_saphyr_give_serde_saphyrs_scenar
     ] {
         docs.push((doc, None));
     }
+    // Positions serde-saphyr gives that are not where the value's first
+    // character is, seen in the errors placed there; and what it refuses.
+    let long = " ".repeat(1100);
+    for (doc, quick) in [
+        // A block scalar: at its first line of content, not at the `|`.
+        (
+            format!("{plain}    expect:\n      status: |-\n        2\n"),
+            true,
+        ),
+        (
+            format!("{plain}    expect:\n      status: |\n\n         2\n"),
+            true,
+        ),
+        // A sequence at its key's indentation: after the `-` and its spaces.
+        (
+            format!("{plain}    expect:\n      status:\n      - 2\n"),
+            true,
+        ),
+        (
+            format!("{plain}    expect:\n      status:\n      -   2\n"),
+            true,
+        ),
+        (
+            format!("{plain}    expect:\n      status:\n      - |-\n        2\n"),
+            true,
+        ),
+        (
+            format!("{plain}    expect:\n      status:\n        - 2\n"),
+            true,
+        ),
+        // A key whose `:` is more than 1,024 characters from its start.
+        (format!("{plain}a{long}: 1\n"), false),
+        (format!("{HEAD}{POST} {{a{long}: 1}}\n"), false),
+        (format!("{HEAD}{POST}\n      - a{long}: 1\n"), false),
+        (
+            format!("{HEAD}{POST} [{}]\n", "a,".repeat(100_000) + "a"),
+            true,
+        ),
+    ] {
+        docs.push((doc, Some(quick)));
+    }
     let mut quick_count = 0;
     for (doc, want_quick) in &docs {
         let (quick, slow) = both(&contract, doc);

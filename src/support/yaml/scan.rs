@@ -30,6 +30,7 @@ pub(super) fn tree(text: &str) -> Option<Node> {
         nodes: 0,
         bytes: 0,
         depth: 0,
+        column: std::cell::Cell::new((0, 0)),
     };
     if !readable(text) {
         return None;
@@ -43,6 +44,11 @@ pub(super) fn tree(text: &str) -> Option<Node> {
     let root = scan.block_map(0)?;
     scan.eof().then_some(root)
 }
+
+/// The most bytes from a key's first character to its `:`. serde-saphyr
+/// looks no further than 1,024 characters for the `:` of a key (spaces
+/// before the `:` included), and refuses the file when it is further.
+const MAX_KEY_SPAN: usize = 1000;
 
 /// Where a collection's value is: after a mapping's `:` or a sequence's `-`.
 #[derive(Clone, Copy, PartialEq)]
@@ -61,6 +67,10 @@ struct Scan<'a> {
     nodes: usize,
     bytes: usize,
     depth: usize,
+    /// The last position [`Scan::at`] gave: a byte offset and the characters
+    /// from its line's start to it, so that the next one on the same line
+    /// counts from there (a long line would be counted over and over).
+    column: std::cell::Cell<(usize, usize)>,
 }
 
 impl<'a> Scan<'a> {
@@ -89,8 +99,17 @@ impl<'a> Scan<'a> {
     /// The position of `at` on the current line, columns counted in
     /// characters as serde-saphyr counts them.
     fn at(&self, at: usize) -> Option<At> {
-        let before = &self.s[self.line_start..at];
-        let chars = before.iter().filter(|&&b| (b as i8) >= -0x40).count();
+        let (last, last_chars) = self.column.get();
+        let (from, mut chars) = if last >= self.line_start && last <= at {
+            (last, last_chars)
+        } else {
+            (self.line_start, 0)
+        };
+        chars += self.s[from..at]
+            .iter()
+            .filter(|&&b| (b as i8) >= -0x40)
+            .count();
+        self.column.set((at, chars));
         Some(At {
             line: self.line,
             column: u32::try_from(chars + 1).ok()?,
@@ -209,8 +228,27 @@ impl<'a> Scan<'a> {
 
     /// A block sequence whose `-` are at column `n`; `pos` is the first.
     fn block_seq(&mut self, n: usize) -> Option<Node> {
-        self.enter()?;
         let at = self.at(self.pos)?;
+        self.seq_at(n, at)
+    }
+
+    /// A sequence at its key's indentation, `n`; `pos` is its first `-`.
+    /// serde-saphyr places it after that `-`, its spaces and a comment on
+    /// its line: at the first item when the item is on that line.
+    fn indentless_seq(&mut self, n: usize) -> Option<Node> {
+        let mut after = self.pos + 1;
+        while self.byte(after) == b' ' {
+            after += 1;
+        }
+        if self.byte(after) == b'#' {
+            after += memchr(b'\n', &self.s[after..]).unwrap_or(self.s.len() - after);
+        }
+        let at = self.at(after)?;
+        self.seq_at(n, at)
+    }
+
+    fn seq_at(&mut self, n: usize, at: At) -> Option<Node> {
+        self.enter()?;
         let mut items = Vec::new();
         loop {
             self.pos += 1;
@@ -237,6 +275,7 @@ impl<'a> Scan<'a> {
 
     /// A block mapping's key and its `:`.
     fn key(&mut self) -> Option<Node> {
+        let start = self.pos;
         let key = match self.peek() {
             b'"' => self.double()?,
             b'\'' => self.single()?,
@@ -249,7 +288,10 @@ impl<'a> Scan<'a> {
             }
         };
         self.spaces();
-        if self.peek() != b':' || !blank_or_end(self.byte(self.pos + 1)) {
+        if self.peek() != b':'
+            || !blank_or_end(self.byte(self.pos + 1))
+            || self.pos - start > MAX_KEY_SPAN
+        {
             return None;
         }
         self.pos += 1;
@@ -274,7 +316,7 @@ impl<'a> Scan<'a> {
                         self.block_map(m)
                     }
                 } else if m == n && holder == Holder::Map && self.dash() {
-                    self.block_seq(n)
+                    self.indentless_seq(n)
                 } else {
                     // An empty value: serde-saphyr places it at the `:`.
                     None
@@ -438,7 +480,6 @@ impl<'a> Scan<'a> {
     /// A literal block scalar (`|` or `|-`) in a collection at column `n`.
     /// Returns at the next content.
     fn literal(&mut self, n: usize) -> Option<Node> {
-        let at = self.at(self.pos)?;
         self.pos += 1;
         let strip = self.peek() == b'-';
         if strip {
@@ -479,6 +520,9 @@ impl<'a> Scan<'a> {
         if indent <= n || longest_blank > indent {
             return None;
         }
+        // serde-saphyr places a block scalar at its first line of content,
+        // after the indentation (not at the `|`).
+        let at = self.at(self.pos + indent)?;
         let mut out = String::new();
         loop {
             let spaces = self.s[self.pos..]
@@ -540,12 +584,16 @@ impl<'a> Scan<'a> {
                 break;
             }
             if map {
+                let start = self.pos;
                 let key = match self.peek() {
                     b'[' | b'{' => return None,
                     _ => self.flow_node()?,
                 };
                 self.spaces();
-                if self.peek() != b':' || self.byte(self.pos + 1) != b' ' {
+                if self.peek() != b':'
+                    || self.byte(self.pos + 1) != b' '
+                    || self.pos - start > MAX_KEY_SPAN
+                {
                     return None;
                 }
                 self.pos += 1;
