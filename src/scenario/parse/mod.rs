@@ -4,6 +4,8 @@
 
 mod expect;
 #[cfg(test)]
+mod fuzz_tests;
+#[cfg(test)]
 mod layout_tests;
 mod raw;
 mod step;

@@ -93,6 +93,25 @@ pub(crate) fn quick_alone<T: DeserializeOwned>(text: &str) -> bool {
     fast::read::<T>(text).is_some()
 }
 
+/// Whether the quick scanner reads `text` as YAML by itself (the fuzzer
+/// counts it).
+#[cfg(all(test, feature = "replay"))]
+pub(crate) fn scans(text: &str) -> bool {
+    scan::tree(text).is_some()
+}
+
+/// The quick reader alone (the fuzzer compares it with [`slow_read`]).
+#[cfg(all(test, feature = "replay"))]
+pub(crate) fn quick_read<T: DeserializeOwned>(text: &str) -> Option<T> {
+    fast::read(text)
+}
+
+/// serde-saphyr alone, with the options every file is read with.
+#[cfg(all(test, feature = "replay"))]
+pub(crate) fn slow_read<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+    serde_saphyr::from_str_with_options(text, options()).map_err(|e| e.to_string())
+}
+
 /// What went wrong, in the terms of the person who wrote the file: some of
 /// serde-saphyr's messages are meant for programmers (`set DuplicateKeyPolicy
 /// in Options`, `use from_str_multiple`, `expected u64`, `mapping start`).
