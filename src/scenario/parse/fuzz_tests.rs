@@ -1152,6 +1152,61 @@ fn fuzz_edge_cases() {
             problems.push(format!("{doc:?}\n  {o:?}"));
         }
     }
+    // Every tricky scalar, in every style, in every kind of field.
+    let contract = Contract::embedded().unwrap();
+    let head = "name: probe\nvars:\n  storeId: mem_store_01jq8m3f7c2v9w4x6y5z0a1b2k\n  profileId: mem_profile_01jq8m3f7c2v9w4x6y5z0a1b2c\n";
+    let path = "/v1/Stores/{{storeId}}/Profiles/{{profileId}}/Identifiers";
+    let step =
+        format!("steps:\n  - name: s\n    request:\n      method: GET\n      path: {path}\n");
+    let templates = [
+        "name: {slot}\nsteps:\n  - request: {method: GET, path: /x}\n".to_string(),
+        format!("{head}description: {{slot}}\n{step}"),
+        format!("{head}needs: {{slot}}\n{step}"),
+        format!("{head}exclusive: {{slot}}\n{step}"),
+        format!("{head}timeout: {{slot}}\n{step}"),
+        format!("name: probe\nvars:\n  storeId: {{slot}}\n{step}"),
+        format!("name: probe\nvars:\n  storeId:\n    mock: {{slot}}\n    default: {{slot}}\n{step}"),
+        format!("{head}steps:\n  - name: {{slot}}\n    request:\n      method: GET\n      path: {path}\n"),
+        format!("{head}steps:\n  - request:\n      method: {{slot}}\n      path: {path}\n"),
+        format!("{head}steps:\n  - request:\n      method: GET\n      path: {{slot}}\n"),
+        format!("{head}{step}      headers:\n        X-A: {{slot}}\n"),
+        format!("{head}{step}      query:\n        q: {{slot}}\n"),
+        format!("{head}{step}      raw_body: {{slot}}\n"),
+        format!("{head}{step}      body: {{slot}}\n"),
+        format!("{head}{step}    auth: {{slot}}\n"),
+        format!("{head}{step}    guard: {{slot}}\n"),
+        format!("{head}{step}    expect:\n      status: {{slot}}\n"),
+        format!("{head}{step}    expect:\n      body:\n        /x: {{equals: {{slot}}}}\n"),
+        format!("{head}{step}    expect:\n      body:\n        /x:\n          length: {{slot}}\n"),
+        format!("{head}{step}    expect:\n      body:\n        /x:\n          matches: {{slot}}\n"),
+        format!("{head}{step}    expect:\n      headers:\n        X-A:\n          equals: {{slot}}\n"),
+        format!("{head}{step}    capture:\n      id:\n        body: {{slot}}\n"),
+        format!("{head}{step}    retry:\n      every: {{slot}}\n"),
+    ];
+    let mut scenario_quick = 0;
+    let mut scenario_docs = 0;
+    for t in &templates {
+        for sc in SCALARS.iter().chain(SAFE) {
+            let single = format!("'{}'", sc.replace('\'', "''"));
+            let double = format!("{:?}", sc);
+            let literal = format!(
+                "|-\n{}",
+                sc.lines()
+                    .map(|l| format!("          {l}\n"))
+                    .collect::<String>()
+            );
+            for form in [sc.to_string(), single, double, literal] {
+                let doc = t.replace("{slot}", &form);
+                scenario_docs += 1;
+                let o = check(&contract, &doc);
+                scenario_quick += usize::from(o != Outcome::Bail);
+                if bad(&o) {
+                    problems.push(format!("{doc:?}\n  {o:?}"));
+                }
+            }
+        }
+    }
+    println!("{scenario_docs} scenario cases, {scenario_quick} read quickly");
     println!("{} cases, {quick} read quickly", cases.len());
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
@@ -1260,6 +1315,68 @@ fn fuzz_quick_scanner_against_serde_saphyr() {
     }
     println!(
         "{docs} documents in {:?}; quick {quick} ({:.1}%); by kind {kinds:?} quick {quick_by:?}, scanned but not deserialized {scanned_only:?}; generic bail/quick {generic:?}; {} distinct disagreements",
+        started.elapsed(),
+        100.0 * quick as f64 / docs as f64,
+        found.len()
+    );
+    assert!(found.is_empty());
+}
+
+/// Short documents from an alphabet of YAML's meaningful pieces, and plain
+/// scalars from the characters numbers and booleans are made of: many of
+/// them, read as any YAML.
+#[test]
+#[ignore]
+fn fuzz_small_documents() {
+    const PIECES: &[&str] = &[
+        "a", "b", "c", "a", "b", "- ", "-", ":", ": ", ": ", " ", " ", "  ", "#", " #", "'", "\"",
+        "|", "|-", "[", "]", "{", "}", ",", ", ", "\n", "\n", "\n  ", "\n ", "\n- ", "\n  - ", "é",
+        "😀", "1", "\\", "\\n", "?", "!", "&", "*", "~", ".", "\u{85}",
+    ];
+    const NUMERIC: &[u8] = b"0123456789.+-_eExXoObB:aAnNiIfFtTrRuUlLsSyY~ ";
+    let docs: usize = std::env::var("FUZZ_DOCS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let seed: u64 = std::env::var("FUZZ_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0x2545_f491_4f6c_dd1d);
+    let mut rng = Rng(seed | 1, 10);
+    std::panic::set_hook(Box::new(|_| {}));
+    let (mut quick, mut found) = (0usize, Vec::<String>::new());
+    let started = Instant::now();
+    for i in 0..docs {
+        let mut doc =
+            String::from(*rng.pick(&["a:", "a: ", "a:\n  ", "a:\n- ", "a:\n  - ", "k: 1\na: "]));
+        if i % 2 == 0 {
+            for _ in 0..rng.below(14) + 1 {
+                doc.push_str(rng.pick::<&str>(PIECES));
+            }
+        } else {
+            for _ in 0..rng.below(8) + 1 {
+                doc.push(*rng.pick(NUMERIC) as char);
+            }
+            if rng.one_in(3) {
+                doc = format!("{doc}\nb: [{}]", doc.split_once(' ').map_or("", |(_, v)| v));
+            }
+        }
+        if rng.one_in(2) {
+            doc.push('\n');
+        }
+        let o = check_generic(&doc);
+        quick += usize::from(o != Outcome::Bail);
+        if bad(&o) && found.len() < 40 {
+            let small = minimise(&check_generic, &doc);
+            if !found.contains(&small) {
+                let o2 = check_generic(&small);
+                println!("=== GENERIC DISAGREEMENT ({o2:?})\n{small:?}\n");
+                found.push(small);
+            }
+        }
+    }
+    println!(
+        "{docs} small documents in {:?}; quick {quick} ({:.1}%); {} distinct disagreements",
         started.elapsed(),
         100.0 * quick as f64 / docs as f64,
         found.len()
