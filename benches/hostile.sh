@@ -4,14 +4,25 @@
 # answers, a schema asking for gigabytes of fresh data, and large documents.
 # Prints a Markdown table; see benches/RESULTS.md ("Hostile input").
 #
-#   bash benches/hostile.sh [BIN]     # BIN: target/release/mimeo by default
+#   bash benches/hostile.sh [BIN]     # BIN: built here with the dist profile by default
 #
 # Needs python3 (and PyYAML for the YAML copy of GitHub's description), and
 # @octokit/openapi in benches/.node (benches/compare.sh installs it). Every run
 # is bounded: a process past KILL_MB of memory is killed and reported so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=${1:-target/release/mimeo}
+# By default the binary users run (the dist profile, as benches/compare.sh
+# builds it), built now so that a stale one is never measured.
+if [ $# -ge 1 ]; then
+  BIN=$1
+else
+  cargo build --locked --profile dist --bin mimeo >&2
+  BIN=${CARGO_TARGET_DIR:-target}/dist/mimeo
+fi
+if [ ! -x "$BIN" ]; then
+  echo "hostile.sh: no mimeo binary at $BIN; pass one (bash benches/hostile.sh PATH) or run without an argument to build it" >&2
+  exit 2
+fi
 KILL_MB=${KILL_MB:-3000}
 H=benches/hostile
 WORK=$(mktemp -d)
