@@ -2,25 +2,10 @@
 //! the ones next to them it must leave to serde-saphyr: either way the
 //! scenario, or the errors at their positions, must be serde-saphyr's.
 
-use std::path::PathBuf;
-
 use super::raw::RawScenario;
+use super::tests::both;
 use crate::contract::Contract;
 use crate::support::yaml;
-
-fn both(contract: &Contract, text: &str) -> (String, String) {
-    let quick = format!(
-        "{:?}",
-        super::scenario(PathBuf::from("l.yaml"), text, contract)
-    );
-    yaml::tests::SLOW_ONLY.set(true);
-    let slow = format!(
-        "{:?}",
-        super::scenario(PathBuf::from("l.yaml"), text, contract)
-    );
-    yaml::tests::SLOW_ONLY.set(false);
-    (quick, slow)
-}
 
 const HEAD: &str = "name: probe\nvars:\n  storeId: mem_store_01jq8m3f7c2v9w4x6y5z0a1b2k\n  profileId: mem_profile_01jq8m3f7c2v9w4x6y5z0a1b2c\n";
 const POST: &str = "steps:\n  - name: add\n    request:\n      method: POST\n      path: /v1/Stores/{{storeId}}/Profiles/{{profileId}}/Identifiers\n      body:";
@@ -262,7 +247,7 @@ fn layouts_read_by_the_scanner_or_left_to_serde_saphyr_give_serde_saphyrs_scenar
     }
     let mut quick_count = 0;
     for (doc, want_quick) in &docs {
-        let (quick, slow) = both(&contract, doc);
+        let (quick, slow) = both(&contract, "l.yaml", doc);
         if quick != slow {
             problems.push(format!("differs:\n{doc}\nquick: {quick}\nslow:  {slow}"));
         }

@@ -4,7 +4,7 @@
 
 mod expect;
 #[cfg(test)]
-mod fuzz_tests;
+mod fuzz;
 #[cfg(test)]
 mod layout_tests;
 mod raw;

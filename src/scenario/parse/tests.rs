@@ -9,7 +9,7 @@ use crate::contract::Contract;
 use crate::support::yaml;
 
 /// The scenario (or the errors) read both ways, as text to compare.
-fn both(contract: &Contract, file: &str, text: &str) -> (String, String) {
+pub(super) fn both(contract: &Contract, file: &str, text: &str) -> (String, String) {
     let quick = format!("{:?}", super::scenario(PathBuf::from(file), text, contract));
     yaml::tests::SLOW_ONLY.set(true);
     let slow = format!("{:?}", super::scenario(PathBuf::from(file), text, contract));
@@ -17,7 +17,8 @@ fn both(contract: &Contract, file: &str, text: &str) -> (String, String) {
     (quick, slow)
 }
 
-fn shipped(dir: &Path, out: &mut Vec<PathBuf>) {
+/// The scenario files under `dir`, at any depth.
+pub(super) fn shipped(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if path.is_dir() {

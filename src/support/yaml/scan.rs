@@ -358,13 +358,10 @@ impl<'a> Scan<'a> {
 
     /// A plain scalar in block context, and whether a key's `:` ends it.
     fn plain_block(&mut self) -> Option<(Node, bool)> {
-        let start = self.pos;
-        let first = self.peek();
-        if b",[]{}#&*!|>'\"%@`".contains(&first)
-            || (b"-?:".contains(&first) && blank_or_end(self.byte(start + 1)))
-        {
+        if !self.plain_may_start(blank_or_end) {
             return None;
         }
+        let start = self.pos;
         let mut end = start;
         let mut colon = false;
         while let Some(&b) = self.s.get(self.pos) {
@@ -380,17 +377,7 @@ impl<'a> Scan<'a> {
             }
             self.pos += 1;
         }
-        if end == start {
-            return None;
-        }
-        self.pos = end;
-        let text = self.str(start..end)?;
-        self.count(text.len())?;
-        let node = Node {
-            at: self.at(start)?,
-            kind: Kind::Plain(text.to_owned()),
-        };
-        Some((node, colon))
+        Some((self.plain(start, end)?, colon))
     }
 
     /// A double-quoted scalar on one line.
@@ -635,13 +622,10 @@ impl<'a> Scan<'a> {
     /// A plain scalar inside a flow collection: it ends at `,[]{}`, a `: `,
     /// or the line's end (where the collection must not end).
     fn plain_flow(&mut self) -> Option<Node> {
-        let start = self.pos;
-        let first = self.peek();
-        if b",[]{}#&*!|>'\"%@`".contains(&first)
-            || (b"-?:".contains(&first) && flow_blank(self.byte(start + 1)))
-        {
+        if !self.plain_may_start(flow_blank) {
             return None;
         }
+        let start = self.pos;
         let mut end = start;
         while let Some(&b) = self.s.get(self.pos) {
             match b {
@@ -656,6 +640,20 @@ impl<'a> Scan<'a> {
             }
             self.pos += 1;
         }
+        self.plain(start, end)
+    }
+
+    /// Whether a plain scalar may begin at `pos`: not with an indicator, nor
+    /// with `-`, `?` or `:` followed by what `ends` says ends a token.
+    fn plain_may_start(&self, ends: fn(u8) -> bool) -> bool {
+        let first = self.peek();
+        !(b",[]{}#&*!|>'\"%@`".contains(&first)
+            || (b"-?:".contains(&first) && ends(self.byte(self.pos + 1))))
+    }
+
+    /// The plain scalar from `start` to `end` (its trailing spaces left out);
+    /// moves to `end`.
+    fn plain(&mut self, start: usize, end: usize) -> Option<Node> {
         if end == start {
             return None;
         }
