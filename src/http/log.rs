@@ -119,6 +119,10 @@ impl LogSink {
 /// The writer: takes the whole pending batch, writes it, repeats; ends when the
 /// sink is gone and nothing is pending.
 fn run(shared: &Arc<Shared>) {
+    // The batch written last, emptied, becomes the next pending one: a fresh
+    // buffer would be grown (and copied) a doubling at a time under load, by
+    // the requests' threads, for every batch (bounded by `MAX_PENDING`).
+    let mut spare = Vec::new();
     let mut state = lock(&shared.state);
     loop {
         if state.pending.is_empty() && state.dropped == 0 {
@@ -133,7 +137,7 @@ fn run(shared: &Arc<Shared>) {
                 .0;
             continue;
         }
-        let mut batch = std::mem::take(&mut state.pending);
+        let mut batch = std::mem::replace(&mut state.pending, std::mem::take(&mut spare));
         let dropped = std::mem::take(&mut state.dropped);
         state.writing = true;
         drop(state);
@@ -144,6 +148,8 @@ fn run(shared: &Arc<Shared>) {
             batch.splice(0..0, notice.into_bytes());
         }
         let _ = std::io::stderr().lock().write_all(&batch);
+        batch.clear();
+        spare = batch;
         state = lock(&shared.state);
         state.writing = false;
         shared.changed.notify_all();

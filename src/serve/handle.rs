@@ -38,7 +38,9 @@ pub(super) async fn handle(
     let at = SystemTime::now();
     let (parts, body) = req.into_parts();
     if let Some(rest) = under(parts.uri.path(), &state.admin_prefix) {
-        let built = admin::answer(state, &parts, body, rest).await;
+        // Boxed: the admin answer's future is large and rare; inline, it would
+        // grow every request's future, which hyper moves into place.
+        let built = Box::pin(admin::answer(state, &parts, body, rest)).await;
         if state.opts.log {
             let line = format!(
                 "{} {} {} -> {} {:.2}ms (admin)\n",
@@ -151,7 +153,8 @@ pub(super) async fn handle(
         });
     }
     if let Some(delay) = delay {
-        tokio::time::sleep(delay).await;
+        // Boxed, as other rare waits are (see `pipeline::answer`).
+        Box::pin(tokio::time::sleep(delay)).await;
     }
     if let Some(f) = fault {
         conn.arm(f);

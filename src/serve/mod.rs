@@ -199,13 +199,31 @@ impl State {
     /// the body timeout), for an operation or for routing: decoded when its
     /// `Content-Encoding` says it is compressed (what is checked, answered and
     /// journaled is what the client meant to send).
-    pub(crate) async fn read_body(
+    ///
+    /// The reading is boxed, and only for a request that has a body: inline,
+    /// its timer would grow every request's future, which is moved several
+    /// times on its way into hyper (as the other rare waits of
+    /// `pipeline::answer` are boxed).
+    pub(crate) fn read_body<'a>(
         &self,
-        headers: &hyper::HeaderMap,
+        headers: &'a hyper::HeaderMap,
         body: hyper::body::Incoming,
-    ) -> Result<bytes::Bytes, crate::http::server::BodyError> {
-        crate::http::server::read_decoded(headers, body, self.opts.max_body, self.opts.body_timeout)
-            .await
+    ) -> impl std::future::Future<Output = Result<bytes::Bytes, crate::http::server::BodyError>> + 'a
+    {
+        let reading = (!hyper::body::Body::is_end_stream(&body)).then(|| {
+            Box::pin(crate::http::server::read_decoded(
+                headers,
+                body,
+                self.opts.max_body,
+                self.opts.body_timeout,
+            ))
+        });
+        async move {
+            match reading {
+                Some(reading) => reading.await,
+                None => Ok(bytes::Bytes::new()),
+            }
+        }
     }
 
     /// Starts one session (or, with `None`, every session) over: state, rule

@@ -171,7 +171,13 @@ pub(super) async fn answer(
 
     // The body is read once: validation parses it, and the state model gets it.
     let (violations, mut json) = if body.len() > CHECK_INLINE {
-        validate_off_the_workers(state, parts, operation, body.clone()).await
+        Box::pin(validate_off_the_workers(
+            state,
+            parts,
+            operation,
+            body.clone(),
+        ))
+        .await
     } else {
         intake.check(contract, parts, &body)
     };
@@ -228,7 +234,10 @@ pub(super) async fn answer(
     }
 
     if prefer.dynamic.unwrap_or(state.opts.dynamic) {
-        let mut out = off_the_workers(state, parts, operation, &body, json, prefer, session).await;
+        let mut out = Box::pin(off_the_workers(
+            state, parts, operation, &body, json, prefer, session,
+        ))
+        .await;
         out.body = body;
         return out.of(operation);
     }
