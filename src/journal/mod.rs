@@ -1,10 +1,12 @@
 //! The request journal: what the mock received, so a test can ask what its
 //! client sent. Every request is kept as it arrived, with the verdict and the
 //! reason for its answer, in a bounded ring: at most `capacity` entries and 64
-//! MiB, the oldest dropped first. The request head is copied into one compact
-//! buffer (`Head`): keeping hyper's own header values would keep alive the
-//! whole read buffer they were sliced from. Nothing is redacted or serialized
-//! on the request path.
+//! MiB, the oldest dropped first. The request's target, headers and body are
+//! copied into one compact buffer (`Head`): keeping hyper's own header values
+//! would keep alive the whole read buffer they were sliced from, and one
+//! allocation per entry is what a full ring turns over on every request (its
+//! memory, not its instructions, was the journal's cost under load). Nothing
+//! is redacted or serialized on the request path.
 //!
 //! Nothing leaves the journal unredacted: every reader (the admin endpoints, the
 //! Rust API) goes through [`view`], which hides credentials in every form.
@@ -23,8 +25,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
-use bytes::Bytes;
-use hyper::header::HeaderName;
 use hyper::{HeaderMap, Method, Uri};
 
 use crate::contract::OpIndex;
@@ -109,17 +109,24 @@ pub(crate) struct Entry {
     pub(crate) peer: IpAddr,
     pub(crate) session: Arc<str>,
     pub(crate) method: Method,
+    /// The target, headers and at most [`MAX_BODY`] bytes of the body.
     pub(crate) head: Head,
-    /// At most [`MAX_BODY`] bytes of the body.
-    pub(crate) body: Bytes,
     /// The body's real length.
     pub(crate) body_len: usize,
     pub(crate) operation: Option<OpIndex>,
     pub(crate) violations: Vec<Violation>,
     pub(crate) status: u16,
     pub(crate) why: Why,
-    pub(crate) drawn: Drawn,
+    /// `None` when nothing was drawn (most requests: it keeps entries small).
+    pub(crate) drawn: Option<Box<Drawn>>,
     pub(crate) elapsed: Duration,
+}
+
+impl Drawn {
+    /// Whether nothing was drawn.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.probability.is_empty() && self.delay.is_none() && self.dribble.is_none()
+    }
 }
 
 impl Entry {
@@ -134,38 +141,55 @@ impl Entry {
         self.unmatched() || !self.violations.is_empty()
     }
 
+    /// At most [`MAX_BODY`] bytes of the body.
+    pub(crate) fn body(&self) -> &[u8] {
+        self.head.body()
+    }
+
     /// Roughly what the entry holds, for the byte budget.
     fn weight(&self) -> usize {
-        256 + self.body.len() + self.head.bytes.len() + 32 * self.head.headers.len()
+        256 + self.head.bytes.len()
     }
 }
 
-/// A request's target and headers, copied into one buffer.
+/// A request's target, headers and kept body, copied into one buffer.
 #[derive(Debug)]
 pub(crate) struct Head {
-    /// The target, then each header value, back to back.
+    /// The target; then each header as its name's length (`u32`, little
+    /// endian), its name, its value's length, its value; then the body.
     bytes: Box<[u8]>,
     target: usize,
-    /// Each header's name and the end of its value in `bytes`.
-    headers: Vec<(HeaderName, usize)>,
+    body: usize,
 }
 
 impl Head {
-    /// Copies `uri`'s path and query and `headers`.
-    pub(crate) fn copy(uri: &Uri, headers: &HeaderMap) -> Head {
+    /// Copies `uri`'s path and query, `headers` and at most [`MAX_BODY`] bytes
+    /// of `body`.
+    pub(crate) fn copy(uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Head {
         let target = uri.path_and_query().map_or("/", |p| p.as_str());
-        let len = target.len() + headers.values().map(|v| v.len()).sum::<usize>();
+        let body = &body[..body.len().min(MAX_BODY)];
+        let len = target.len()
+            + headers
+                .iter()
+                .map(|(n, v)| 8 + n.as_str().len() + v.len())
+                .sum::<usize>()
+            + body.len();
         let mut bytes = Vec::with_capacity(len);
         bytes.extend_from_slice(target.as_bytes());
-        let mut names = Vec::with_capacity(headers.len());
         for (name, value) in headers {
-            bytes.extend_from_slice(value.as_bytes());
-            names.push((name.clone(), bytes.len()));
+            for part in [name.as_str().as_bytes(), value.as_bytes()] {
+                // A header is far shorter than 4 GiB (hyper reads heads of
+                // at most a few hundred KiB).
+                bytes.extend_from_slice(&(part.len() as u32).to_le_bytes());
+                bytes.extend_from_slice(part);
+            }
         }
+        let headers_end = bytes.len();
+        bytes.extend_from_slice(body);
         Head {
             target: target.len(),
+            body: headers_end,
             bytes: bytes.into_boxed_slice(),
-            headers: names,
         }
     }
 
@@ -187,19 +211,28 @@ impl Head {
 
     /// Each header, in order.
     pub(crate) fn headers(&self) -> impl Iterator<Item = (&str, &[u8])> + Clone {
-        let mut start = self.target;
-        self.headers.iter().map(move |(name, end)| {
-            let value = &self.bytes[start..*end];
-            start = *end;
-            (name.as_str(), value)
+        let mut rest = &self.bytes[self.target..self.body];
+        std::iter::from_fn(move || {
+            let name = take_part(&mut rest)?;
+            let value = take_part(&mut rest)?;
+            // Copied from a `HeaderName`: lowercase ASCII.
+            Some((std::str::from_utf8(name).unwrap_or_default(), value))
         })
+    }
+
+    /// The body kept.
+    fn body(&self) -> &[u8] {
+        &self.bytes[self.body..]
     }
 }
 
-/// The body to keep: a copy of at most its first [`MAX_BODY`] bytes (a slice
-/// would keep the whole read buffer alive).
-pub(crate) fn kept_body(body: &Bytes) -> Bytes {
-    Bytes::copy_from_slice(&body[..body.len().min(MAX_BODY)])
+/// The next length-prefixed part of `rest` (see [`Head::bytes`]).
+fn take_part<'a>(rest: &mut &'a [u8]) -> Option<&'a [u8]> {
+    let (len, after) = rest.split_first_chunk::<4>()?;
+    let len = u32::from_le_bytes(*len) as usize;
+    let part = after.get(..len)?;
+    *rest = &after[len..];
+    Some(part)
 }
 
 /// The bounded ring of entries.
@@ -288,14 +321,17 @@ mod tests {
             peer: IpAddr::from([127, 0, 0, 1]),
             session: session.into(),
             method: Method::GET,
-            head: Head::copy(&Uri::from_static("/x"), &HeaderMap::new()),
-            body: kept_body(&Bytes::from(vec![b'a'; body])),
+            head: Head::copy(
+                &Uri::from_static("/x"),
+                &HeaderMap::new(),
+                &vec![b'a'; body],
+            ),
             body_len: body,
             operation: None,
             violations: Vec::new(),
             status: 200,
             why: Why::Default,
-            drawn: Drawn::default(),
+            drawn: None,
             elapsed: Duration::ZERO,
         }
     }
@@ -313,7 +349,7 @@ mod tests {
             big.push(entry(&big, "a", 10 * MAX_BODY));
         }
         assert!(big.len() <= BYTE_BUDGET / MAX_BODY, "{}", big.len());
-        assert!(big.entries().iter().all(|e| e.body.len() == MAX_BODY));
+        assert!(big.entries().iter().all(|e| e.body().len() == MAX_BODY));
         let n = big.len();
         assert_eq!(big.remove(|_| true), n);
         assert_eq!(big.len(), 0);
@@ -325,7 +361,8 @@ mod tests {
         h.insert("content-type", "application/json".parse().unwrap());
         h.append("x-a", "1".parse().unwrap());
         h.append("x-a", "2".parse().unwrap());
-        let head = Head::copy(&Uri::from_static("/v1/x?a=b&c"), &h);
+        h.append("x-empty", "".parse().unwrap());
+        let head = Head::copy(&Uri::from_static("/v1/x?a=b&c"), &h, b"{\"a\":1}");
         assert_eq!(head.path(), "/v1/x");
         assert_eq!(head.query(), Some("a=b&c"));
         let all: Vec<(&str, &[u8])> = head.headers().collect();
@@ -334,9 +371,14 @@ mod tests {
             [
                 ("content-type", &b"application/json"[..]),
                 ("x-a", b"1"),
-                ("x-a", b"2")
+                ("x-a", b"2"),
+                ("x-empty", b""),
             ]
         );
+        assert_eq!(head.body(), b"{\"a\":1}");
+        let bare = Head::copy(&Uri::from_static("/"), &HeaderMap::new(), b"");
+        assert_eq!((bare.path(), bare.headers().count()), ("/", 0));
+        assert_eq!(bare.body(), b"");
     }
 
     #[test]

@@ -390,7 +390,7 @@ impl Entry {
         });
         let r = Redactor::of(profile, cx.secrets, self.head.headers())
             .with_query(self.head.query())
-            .with_form(&self.body, form);
+            .with_form(self.body(), form);
         let url = r.target(self.head.path(), self.head.query()).into_owned();
         let mut headers: IndexMap<String, String> = IndexMap::new();
         for (name, value) in self.head.headers() {
@@ -409,13 +409,13 @@ impl Entry {
                 query_params.entry(k).or_default().push(v);
             }
         }
-        let (body, body_as_base64) = match r.body(&self.body, form) {
+        let (body, body_as_base64) = match r.body(self.body(), form) {
             Some(text) => (text, None),
             None => {
                 use base64::Engine;
                 (
                     String::new(),
-                    Some(base64::engine::general_purpose::STANDARD.encode(&self.body)),
+                    Some(base64::engine::general_purpose::STANDARD.encode(self.body())),
                 )
             }
         };
@@ -441,7 +441,7 @@ impl Entry {
                 body,
                 body_as_base64,
                 body_size: self.body_len,
-                body_truncated: self.body_len > self.body.len(),
+                body_truncated: self.body_len > self.body().len(),
                 logged_date: millis,
                 logged_date_string: timestamp(self.at),
             },
@@ -457,7 +457,10 @@ impl Entry {
                 .collect(),
             status: self.status,
             reason: self.why.reason(cx.rules, |t| r.message(t)),
-            draws: self.drawn.view(cx.rules),
+            draws: self
+                .drawn
+                .as_deref()
+                .map_or_else(Draws::default, |d| d.view(cx.rules)),
             response_definition: ResponseDefinition {
                 status: self.status,
             },

@@ -26,7 +26,7 @@ use crate::http::faulty::Conn;
 use crate::http::log::{push_decimal, push_millis};
 use crate::http::server::Unreadable;
 use crate::journal::view::{push_timestamp, timestamp};
-use crate::journal::{kept_body, Entry, Head, Redactor, Why};
+use crate::journal::{Entry, Head, Redactor, Why};
 use crate::verdict::Found;
 
 pub(super) async fn handle(
@@ -140,15 +140,14 @@ pub(super) async fn handle(
             at,
             peer: conn.peer.ip(),
             session,
-            body: kept_body(&outcome.body),
             body_len: outcome.body.len(),
-            head: Head::copy(&parts.uri, &parts.headers),
+            head: Head::copy(&parts.uri, &parts.headers, &outcome.body),
             method: parts.method,
             operation: outcome.operation,
             violations: outcome.violations,
             status: if fault.is_some() { 0 } else { status },
             why: outcome.why,
-            drawn,
+            drawn: (!drawn.is_empty()).then(|| Box::new(drawn)),
             elapsed,
         });
     }
