@@ -142,7 +142,7 @@ fn has_hop_by_hop(headers: &HeaderMap) -> bool {
 /// Whether `headers` has `name`: a look along the few names a message has,
 /// cheaper than a hashed look-up, which costs as much when it finds nothing
 /// (as it mostly does: these run on every exchange).
-fn has(headers: &HeaderMap, name: &HeaderName) -> bool {
+pub(super) fn has(headers: &HeaderMap, name: &HeaderName) -> bool {
     headers.keys().any(|k| k == name)
 }
 
@@ -269,10 +269,17 @@ impl Target {
         }
         // Accept-Encoding goes too: the answer must be checked (and recorded) as
         // JSON, and this client does not decompress. Each is removed only when
-        // there (most requests have none but a length).
-        for h in [CONTENT_LENGTH, EXPECT, hyper::header::ACCEPT_ENCODING] {
-            if has(&forwarded, &h) {
-                forwarded.remove(h);
+        // there (most requests have none but a length), found in one pass.
+        let dropped = [CONTENT_LENGTH, EXPECT, hyper::header::ACCEPT_ENCODING];
+        let mut there = [false; 3];
+        for name in forwarded.keys() {
+            for (t, d) in there.iter_mut().zip(&dropped) {
+                *t |= name == d;
+            }
+        }
+        for (name, there) in dropped.into_iter().zip(there) {
+            if there {
+                forwarded.remove(name);
             }
         }
         forwarded.append(hyper::header::VIA, self.via_value.clone());
@@ -313,8 +320,10 @@ impl Target {
         };
         let (head, mut response) = response.into_parts();
         let status = head.status;
-        let chunked = head.headers.contains_key(TRANSFER_ENCODING);
-        let mut headers = if has_hop_by_hop(&head.headers) {
+        let hop = has_hop_by_hop(&head.headers);
+        // Transfer-Encoding is hop-by-hop: looked up only when there is one.
+        let chunked = hop && head.headers.contains_key(TRANSFER_ENCODING);
+        let mut headers = if hop {
             end_to_end(&head.headers)
         } else {
             head.headers
