@@ -149,23 +149,22 @@ impl Direct {
         &self,
         mut request: hyper::Request<http_body_util::Full<Bytes>>,
     ) -> hyper_util::client::legacy::ResponseFuture {
+        use hyper::header::{HeaderValue, ACCEPT, HOST, USER_AGENT as AGENT};
         let headers = request.headers_mut();
-        if !headers.contains_key(hyper::header::HOST) {
-            headers.insert(hyper::header::HOST, self.host.clone());
-        }
-        if !headers.contains_key(hyper::header::ACCEPT) {
-            headers.insert(
-                hyper::header::ACCEPT,
-                hyper::header::HeaderValue::from_static("*/*"),
-            );
-        }
-        if !headers.contains_key(hyper::header::USER_AGENT) {
-            headers.insert(
-                hyper::header::USER_AGENT,
-                hyper::header::HeaderValue::from_static(USER_AGENT),
-            );
-        }
+        // One hashed look-up each (an entry), not a test and then an insert.
+        headers.entry(HOST).or_insert_with(|| self.host.clone());
+        headers
+            .entry(ACCEPT)
+            .or_insert_with(|| HeaderValue::from_static("*/*"));
+        headers
+            .entry(AGENT)
+            .or_insert_with(|| HeaderValue::from_static(USER_AGENT));
         self.client.request(request)
+    }
+
+    /// The `Host` requests to the target get.
+    pub(crate) fn host(&self) -> &hyper::header::HeaderValue {
+        &self.host
     }
 }
 

@@ -8,7 +8,7 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 
-use super::forward::{Answer, CheckMemory};
+use super::forward::{has, Answer, CheckMemory};
 use super::record::{Exchange, Volatile};
 use super::{ProxyAnswer, State, CHECK_INLINE};
 use crate::checks::{check_response, Check, Checked};
@@ -81,7 +81,7 @@ pub(super) async fn forward(
     seq: u64,
     found: &mut Findings,
 ) -> Answered {
-    let sent_body = (!body.is_empty() || parts.headers.contains_key(hyper::header::CONTENT_LENGTH))
+    let sent_body = (!body.is_empty() || has(&parts.headers, &hyper::header::CONTENT_LENGTH))
         .then(|| body.clone());
     let mut answer = match state
         .target

@@ -139,6 +139,13 @@ fn has_hop_by_hop(headers: &HeaderMap) -> bool {
     headers.keys().any(|n| is_hop_by_hop(n, &[]))
 }
 
+/// Whether `headers` has `name`: a look along the few names a message has,
+/// cheaper than a hashed look-up, which costs as much when it finds nothing
+/// (as it mostly does: these run on every exchange).
+pub(super) fn has(headers: &HeaderMap, name: &HeaderName) -> bool {
+    headers.keys().any(|k| k == name)
+}
+
 /// `headers` without the hop-by-hop ones.
 pub(crate) fn end_to_end(headers: &HeaderMap) -> HeaderMap {
     let listed: Vec<String> = headers
@@ -211,11 +218,12 @@ impl Target {
 
     /// Whether `headers` show the request already passed through this proxy.
     pub(crate) fn looped(&self, headers: &HeaderMap) -> bool {
-        headers
-            .get_all(hyper::header::VIA)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .any(|v| v.contains(&self.via[4..]))
+        has(headers, &hyper::header::VIA)
+            && headers
+                .get_all(hyper::header::VIA)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .any(|v| v.contains(&self.via[4..]))
     }
 
     /// The target's base URL as shown (credentials in it hidden).
@@ -245,19 +253,39 @@ impl Target {
         } else {
             headers.clone()
         };
+        let direct = self
+            .client
+            .direct()
+            .and_then(|d| Some((d, d.uri(path_and_query?)?)));
+        // `Host` names the target: the direct client's replaces the client's
+        // where it is (one look-up, no removal and insert); reqwest sets its own.
+        match &direct {
+            Some((d, _)) => {
+                forwarded.insert(HOST, d.host().clone());
+            }
+            None => {
+                forwarded.remove(HOST);
+            }
+        }
         // Accept-Encoding goes too: the answer must be checked (and recorded) as
-        // JSON, and this client does not decompress.
-        for h in [HOST, CONTENT_LENGTH, EXPECT, hyper::header::ACCEPT_ENCODING] {
-            forwarded.remove(h);
+        // JSON, and this client does not decompress. Each is removed only when
+        // there (most requests have none but a length), found in one pass.
+        let dropped = [CONTENT_LENGTH, EXPECT, hyper::header::ACCEPT_ENCODING];
+        let mut there = [false; 3];
+        for name in forwarded.keys() {
+            for (t, d) in there.iter_mut().zip(&dropped) {
+                *t |= name == d;
+            }
+        }
+        for (name, there) in dropped.into_iter().zip(there) {
+            if there {
+                forwarded.remove(name);
+            }
         }
         forwarded.append(hyper::header::VIA, self.via_value.clone());
         // One deadline for the answer's head and its whole body, as reqwest's
         // total timeout (the body's unread rest included, see [`Rest`]).
         let mut deadline = Box::pin(tokio::time::sleep(self.timeout));
-        let direct = self
-            .client
-            .direct()
-            .and_then(|d| Some((d, d.uri(path_and_query?)?)));
         let sent = match direct {
             Some((direct, uri)) => {
                 let mut request = hyper::Request::new(Full::new(body.unwrap_or_default()));
@@ -292,8 +320,10 @@ impl Target {
         };
         let (head, mut response) = response.into_parts();
         let status = head.status;
-        let chunked = head.headers.contains_key(TRANSFER_ENCODING);
-        let mut headers = if has_hop_by_hop(&head.headers) {
+        let hop = has_hop_by_hop(&head.headers);
+        // Transfer-Encoding is hop-by-hop: looked up only when there is one.
+        let chunked = hop && head.headers.contains_key(TRANSFER_ENCODING);
+        let mut headers = if hop {
             end_to_end(&head.headers)
         } else {
             head.headers
