@@ -105,7 +105,8 @@ struct Entry {
     at: SystemTime,
     method: Method,
     status: u16,
-    /// `path?query\n`, then `name: value\n` for each header, `\n`, the body.
+    /// The target (path and query) and `\n`, then `name: value\n` for each
+    /// header, `\n`, the body.
     copied: Box<[u8]>,
 }
 

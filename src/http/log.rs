@@ -21,6 +21,10 @@ use crate::support::limits::MAX_LOG_LINE;
 /// The most log text held while stderr is not taking it.
 const MAX_PENDING: usize = 1024 * 1024;
 
+/// The most capacity the writer keeps for the next batch (a batch under heavy
+/// load, 10 ms of lines, is about 100 KiB).
+const SPARE_MAX: usize = 256 * 1024;
+
 /// How long the writer lets lines gather after each write.
 const BATCH_PAUSE: Duration = Duration::from_millis(10);
 
@@ -121,7 +125,9 @@ impl LogSink {
 fn run(shared: &Arc<Shared>) {
     // The batch written last, emptied, becomes the next pending one: a fresh
     // buffer would be grown (and copied) a doubling at a time under load, by
-    // the requests' threads, for every batch (bounded by `MAX_PENDING`).
+    // the requests' threads, for every batch. One grown by a burst (up to about
+    // twice `MAX_PENDING`) is cut back to `SPARE_MAX` first, so an idle server
+    // does not keep it.
     let mut spare = Vec::new();
     let mut state = lock(&shared.state);
     loop {
@@ -149,6 +155,7 @@ fn run(shared: &Arc<Shared>) {
         }
         let _ = std::io::stderr().lock().write_all(&batch);
         batch.clear();
+        batch.shrink_to(SPARE_MAX);
         spare = batch;
         state = lock(&shared.state);
         state.writing = false;

@@ -3,9 +3,10 @@
 //! reason for its answer, in a bounded ring: at most `capacity` entries and 64
 //! MiB, the oldest dropped first. The request's target, headers and body are
 //! copied into one compact buffer (`Head`): keeping hyper's own header values
-//! would keep alive the whole read buffer they were sliced from, and one
-//! allocation per entry is what a full ring turns over on every request (its
-//! memory, not its instructions, was the journal's cost under load). Nothing
+//! would keep alive the whole read buffer they were sliced from, and an entry's
+//! allocations (two: the entry and that buffer) are what a full ring turns over
+//! on every request (its memory, not its instructions, was the journal's cost
+//! under load). Nothing
 //! is redacted or serialized on the request path.
 //!
 //! Nothing leaves the journal unredacted: every reader (the admin endpoints, the
