@@ -19,6 +19,7 @@ mod cors;
 mod fresh;
 mod handle;
 mod heads;
+mod offload;
 mod pipeline;
 pub(crate) mod session;
 

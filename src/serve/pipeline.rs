@@ -16,6 +16,7 @@ use hyper::Method;
 
 use super::chaos::{self, Picked};
 use super::heads::{Heads, Known};
+use super::offload::{off_the_workers, validate_off_the_workers, CHECK_INLINE};
 use super::session::stable_hash;
 use super::State;
 use crate::contract::{OpIndex, Operation, UNCOMPILABLE};
@@ -29,7 +30,6 @@ use crate::respond::{
     bodiless, negotiate, prefer, Built, Choice, ChoiceError, MockError, RequestInfo,
 };
 use crate::state::SimOutcome;
-use crate::support::limits::Capped;
 use crate::validate::{Place, Violation};
 use serde_json::Value;
 
@@ -308,89 +308,6 @@ fn unreadable(state: &State, operation: Option<&Operation>, e: BodyError) -> Out
     out
 }
 
-/// Request bodies up to this size are validated on the async worker; larger ones
-/// on a blocking thread, so a large body never stalls other requests.
-const CHECK_INLINE: usize = 64 * 1024;
-
-/// The request head again, owned, for work on another thread; its method is the
-/// operation's (a `HEAD` is routed as the `GET` it stands for).
-fn owned_head(parts: &Parts, operation: &Operation) -> Parts {
-    let (mut copy, ()) = hyper::Request::new(()).into_parts();
-    copy.method = operation.method.clone();
-    copy.uri = parts.uri.clone();
-    copy.version = parts.version;
-    copy.headers = parts.headers.clone();
-    copy
-}
-
-/// Validates a request with a large body on a blocking thread (a few at a time,
-/// as generation is), so the async workers keep serving meanwhile.
-async fn validate_off_the_workers(
-    state: &Arc<State>,
-    parts: &Parts,
-    operation: &Operation,
-    body: Bytes,
-) -> (Capped<Violation>, Option<Value>) {
-    let copy = owned_head(parts, operation);
-    let permit = state.heavy.clone().acquire_owned().await;
-    let state = Arc::clone(state);
-    let done = tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        let mut intake = Intake::with_body(&state.contract, &copy, &copy.method, &body);
-        // As on the worker: mimeo's own `__` controls are not the request's.
-        let _ = prefer::parse(copy.headers.get_all(prefer::PREFER), &mut intake.query);
-        intake.check(&state.contract, &copy, &body)
-    })
-    .await;
-    done.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
-}
-
-/// Answers a request that asks for fresh data on a blocking thread, a few at a
-/// time: generating is CPU work (bounded in size and time), and it must not hold
-/// up the requests the async workers are serving meanwhile.
-async fn off_the_workers(
-    state: &Arc<State>,
-    parts: &Parts,
-    operation: &Operation,
-    body: &Bytes,
-    json: Option<Value>,
-    prefer: prefer::Prefer,
-    session: &str,
-) -> Outcome {
-    let copy = owned_head(parts, operation);
-    let body = body.clone();
-    let session = session.to_string();
-    let permit = state.heavy.clone().acquire_owned().await;
-    let state = Arc::clone(state);
-    let done = tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        let contract = &*state.contract;
-        let mut intake = Intake::with_body(contract, &copy, &copy.method, &body);
-        let heads = Heads::of(&copy.headers);
-        let _ = prefer::parse(heads.all(Known::Prefer), &mut intake.query);
-        match &intake.route {
-            Route::Operation(op, params) => choose_and_respond(
-                &state,
-                op,
-                &copy,
-                &heads,
-                params,
-                &intake.query,
-                json.as_ref(),
-                &prefer,
-                &session,
-                intake.served,
-            ),
-            _ => Outcome::plain(
-                state.responder.error(contract, None, 404, "not found"),
-                Why::NotFound,
-            ),
-        }
-    })
-    .await;
-    done.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
-}
-
 /// The violation when the request's `Accept` admits none of the media types
 /// of the responses it may get: the one `Prefer: code=` asks for, else the
 /// operation's success and redirect responses (errors are sent whatever
@@ -464,7 +381,7 @@ fn refused(state: &State, operation: &Operation, e: ChoiceError) -> Outcome {
 /// stateful mode), then the operation's default. A forced answer changes no
 /// state. Delays, dribbles and faults come from `Prefer`, else from the rule.
 #[allow(clippy::too_many_arguments)]
-fn choose_and_respond(
+pub(super) fn choose_and_respond(
     state: &State,
     operation: &Operation,
     parts: &Parts,

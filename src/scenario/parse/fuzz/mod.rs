@@ -210,6 +210,27 @@ fn bad(o: &Outcome) -> bool {
 }
 
 /// Shrinks `doc` while it still disagrees: lines, then characters.
+/// A number from the environment variable `name`, else `default`.
+fn setting<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Shrinks a document `test` disagrees on and keeps it (printed once) among
+/// the first 40 distinct ones.
+fn keep(test: &dyn Fn(&str) -> Outcome, doc: &str, label: &str, found: &mut Vec<String>) {
+    if found.len() >= 40 {
+        return;
+    }
+    let small = minimise(test, doc);
+    if !found.contains(&small) {
+        println!("=== {label} ({:?})\n{small:?}\n", test(&small));
+        found.push(small);
+    }
+}
+
 fn minimise(test: &dyn Fn(&str) -> Outcome, doc: &str) -> String {
     let mut cur: Vec<char> = doc.chars().collect();
     let still = |c: &[char]| bad(&test(&c.iter().collect::<String>()));
@@ -339,20 +360,11 @@ fn fuzz_edge_cases() {
 #[ignore]
 fn fuzz_quick_scanner_against_serde_saphyr() {
     let contract = Contract::embedded().unwrap();
-    let docs: usize = std::env::var("FUZZ_DOCS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200_000);
-    let seed: u64 = std::env::var("FUZZ_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0x9e37_79b9_7f4a_7c15);
+    let docs: usize = setting("FUZZ_DOCS", 200_000);
+    let seed: u64 = setting("FUZZ_SEED", 0x9e37_79b9_7f4a_7c15);
     let mut rng = Rng(seed | 1, 10);
     let risk: Option<usize> = std::env::var("FUZZ_RISK").ok().and_then(|v| v.parse().ok());
-    let show: usize = std::env::var("FUZZ_SHOW")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
+    let show: usize = setting("FUZZ_SHOW", 0);
     let mut paths = Vec::new();
     shipped(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance"),
@@ -407,13 +419,8 @@ fn fuzz_quick_scanner_against_serde_saphyr() {
             quick_by[kind] += 1;
         }
         let scenario_check = |d: &str| check(&contract, d);
-        if bad(&o) && found.len() < 40 {
-            let small = minimise(&scenario_check, &doc);
-            if !found.contains(&small) {
-                let o2 = check(&contract, &small);
-                println!("=== DISAGREEMENT ({o2:?})\n{small:?}\n");
-                found.push(small);
-            }
+        if bad(&o) {
+            keep(&scenario_check, &doc, "DISAGREEMENT", &mut found);
         }
         // The same document, and a random tree, read as any YAML.
         for d in [doc, {
@@ -431,13 +438,8 @@ fn fuzz_quick_scanner_against_serde_saphyr() {
         }] {
             let g = check_generic(&d);
             generic[usize::from(g != Outcome::Bail)] += 1;
-            if bad(&g) && found.len() < 40 {
-                let small = minimise(&check_generic, &d);
-                if !found.contains(&small) {
-                    let o2 = check_generic(&small);
-                    println!("=== GENERIC DISAGREEMENT ({o2:?})\n{small:?}\n");
-                    found.push(small);
-                }
+            if bad(&g) {
+                keep(&check_generic, &d, "GENERIC DISAGREEMENT", &mut found);
             }
         }
     }
@@ -462,14 +464,8 @@ fn fuzz_small_documents() {
         "😀", "1", "\\", "\\n", "?", "!", "&", "*", "~", ".", "\u{85}",
     ];
     const NUMERIC: &[u8] = b"0123456789.+-_eExXoObB:aAnNiIfFtTrRuUlLsSyY~ ";
-    let docs: usize = std::env::var("FUZZ_DOCS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
-    let seed: u64 = std::env::var("FUZZ_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0x2545_f491_4f6c_dd1d);
+    let docs: usize = setting("FUZZ_DOCS", 1_000_000);
+    let seed: u64 = setting("FUZZ_SEED", 0x2545_f491_4f6c_dd1d);
     let mut rng = Rng(seed | 1, 10);
     std::panic::set_hook(Box::new(|_| {}));
     let (mut quick, mut found) = (0usize, Vec::<String>::new());
@@ -494,13 +490,8 @@ fn fuzz_small_documents() {
         }
         let o = check_generic(&doc);
         quick += usize::from(o != Outcome::Bail);
-        if bad(&o) && found.len() < 40 {
-            let small = minimise(&check_generic, &doc);
-            if !found.contains(&small) {
-                let o2 = check_generic(&small);
-                println!("=== GENERIC DISAGREEMENT ({o2:?})\n{small:?}\n");
-                found.push(small);
-            }
+        if bad(&o) {
+            keep(&check_generic, &doc, "GENERIC DISAGREEMENT", &mut found);
         }
     }
     println!(
