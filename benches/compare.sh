@@ -226,6 +226,10 @@ cpu_ticks() {
   echo "${total:-0}"
 }
 
+# Minor page faults a process has taken (all its threads): a server whose
+# allocator hands memory back and takes it again pays one for each page.
+faults() { awk '{print $10}' /proc/"$1"/stat 2>/dev/null || echo 0; }
+
 # Share (0-1) of both CPUs that was busy during the next second.
 busy_share() {
   local a b
@@ -330,11 +334,13 @@ load_run() {
   wait_quiet
   MIX=$mix taskset -c "$LOAD_CPU" wrk -t1 -c"$conns" -d"${WARMUP}s" --timeout 10s \
     -s "$script" "http://127.0.0.1:$port" > /dev/null
-  local out line cpu0 cpu1 bcpu0=0 bcpu1=0 rss
+  local out line cpu0 cpu1 bcpu0=0 bcpu1=0 rss flt0 flt1
   cpu0=$(cpu_ticks "$pid"); [ -z "$bpid" ] || bcpu0=$(cpu_ticks "$bpid")
+  flt0=$(faults "$pid")
   out=$(MIX=$mix taskset -c "$LOAD_CPU" wrk -t1 -c"$conns" -d"${DURATION}s" --timeout 10s \
     -s "$script" "http://127.0.0.1:$port")
   cpu1=$(cpu_ticks "$pid"); [ -z "$bpid" ] || bcpu1=$(cpu_ticks "$bpid")
+  flt1=$(faults "$pid")
   line=$(grep '^MIX ' <<<"$out" || true)
   rss=$(hwm_kb "$pid")
   if [ "$name" = mimeo-stateful ] && [ -z "$prefix" ]; then
@@ -353,6 +359,8 @@ load_run() {
   # CPU per request of the server (for a proxy: of the proxy alone).
   record "$round" "$name" cpu_us_per_req "$(awk -v t=$((cpu1 - cpu0)) -v hz="$CLK_TCK" -v n="$(field "$line" requests)" \
     'BEGIN{printf "%.2f", (n > 0 ? t / hz * 1e6 / n : 0)}')"
+  record "$round" "$name" faults_per_req "$(awk -v f=$((flt1 - flt0)) -v n="$(field "$line" requests)" \
+    'BEGIN{printf "%.3f", (n > 0 ? f / n : 0)}')"
   # The share of its core the server used (a proxy and its mock together): in
   # this closed loop a server that was not disturbed (nor its load generator)
   # keeps its core busy.

@@ -42,6 +42,7 @@ MOCK_ROWS = [
     ("p50_ms", "latency p50 (ms)", 3),
     ("p99_ms", "latency p99 (ms)", 3),
     ("cpu_us_per_req", "server CPU per request (µs)", 2),
+    ("faults_per_req", "server page faults per request (minor)", 3),
     ("ir_per_req", "instructions per request (callgrind)", 0),
     ("rss_mb", "peak RSS under load (MB)", 1),
     ("state_values", "stateful: values stored at the end of the load", 0),
@@ -64,6 +65,7 @@ PROXY_ROWS = [
     ("lat_p50_ms", "latency p50 at {lat} connection(s) (ms)", 3),
     ("lat_p99_ms", "latency p99 at {lat} connection(s) (ms)", 3),
     ("cpu_us_per_req", "CPU per request of the front process (µs)", 2),
+    ("faults_per_req", "page faults per request of the front process (minor)", 3),
     ("rss_mb", "peak RSS of the front process under load (MB)", 1),
 ]
 REPLAY_ROWS = [
@@ -76,7 +78,7 @@ REPLAY_ROWS = [
 REPLAY_KINDS = [("replay", "in-process mock (two cores)"), ("replay_one_core", "in-process mock (one core)"),
                 ("replay_target", "against `mimeo serve --stateful`")]
 
-LOAD_METRICS = {"rps", "p50_ms", "p99_ms", "cpu_us_per_req", "rss_mb", "lat_rps", "lat_p50_ms", "lat_p99_ms"}
+LOAD_METRICS = {"rps", "p50_ms", "p99_ms", "cpu_us_per_req", "faults_per_req", "rss_mb", "lat_rps", "lat_p50_ms", "lat_p99_ms"}
 
 
 def load(path):

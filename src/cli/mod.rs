@@ -36,8 +36,10 @@ pub(crate) const VERSION: &str = concat!(
 /// Runs the command line; returns the process exit code.
 pub(crate) fn main() -> i32 {
     let cli = Cli::parse();
-    if !matches!(cli.command, Command::Replay(_)) {
-        crate::memory_back_to_the_os();
+    match cli.command {
+        Command::Replay(_) => {}
+        Command::Proxy(_) => crate::memory_for_a_proxy(),
+        Command::Serve(_) | Command::State(_) => crate::memory_back_to_the_os(),
     }
     match cli.command {
         Command::Serve(args) => serve::run(args),
