@@ -41,6 +41,7 @@ pub(crate) use redact::carried_credentials;
 pub(crate) use redact::Redactor;
 #[cfg(test)]
 pub(crate) use shown::empty_contract;
+pub(crate) use shown::preferred;
 pub(crate) use shown::shown;
 #[cfg(feature = "proxy")]
 pub(crate) use shown::write_key;

@@ -254,15 +254,13 @@ fn log(
     // segment of it), as the journal's views do; the target and session as
     // shown are kept per thread (see `journal::shown`), so the redactor is
     // made when they are not, or the line has a reason.
+    let form = crate::http::intake::is_url_encoded(&parts.headers);
     let r = std::cell::OnceCell::new();
     let r = || {
         r.get_or_init(|| {
             Redactor::new(&state.contract.profile, &state.secrets, &parts.headers)
                 .with_query(parts.uri.query())
-                .with_form(
-                    &outcome.body,
-                    crate::http::intake::is_url_encoded(&parts.headers),
-                )
+                .with_form(&outcome.body, form)
         })
     };
     let shown = crate::journal::shown(
@@ -273,8 +271,24 @@ fn log(
         session,
         r,
     );
+    let mut preferred = None;
     let why = match &outcome.why {
         Why::Default => None,
+        Why::Prefer(_) => {
+            let reason = || {
+                let reason = outcome.why.reason(&state.opts.rules, |t| r().message(t));
+                reason.to_string()
+            };
+            preferred = Some(crate::journal::preferred(
+                &state.contract.profile,
+                &state.secrets,
+                &parts.headers,
+                &parts.uri,
+                form,
+                reason,
+            ));
+            None
+        }
         Why::Invalid => {
             // `N violation(s): A; B; and M more`, each redacted.
             let mut why = (outcome.violations.len() + outcome.unlisted).to_string();
@@ -298,6 +312,7 @@ fn log(
                 .to_string(),
         ),
     };
+    let why = preferred.as_deref().or(why.as_deref());
     state.log.push(|buf| {
         push_timestamp(buf, at);
         buf.extend_from_slice(b" [");
@@ -316,7 +331,7 @@ fn log(
         }
         buf.push(b' ');
         push_millis(buf, micros);
-        if let Some(why) = &why {
+        if let Some(why) = why {
             buf.extend_from_slice(b" (");
             buf.extend_from_slice(why.as_bytes());
             buf.push(b')');

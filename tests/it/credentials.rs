@@ -265,6 +265,34 @@ async fn echoed_credentials_are_scrubbed_in_every_form() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_preference_the_log_repeats_hides_the_servers_credentials_every_time() {
+    // The reason a log line gives for a `Prefer` is kept per thread after the
+    // first request: the kept one is redacted as the first was. (The example
+    // the preference names is the server's password here.)
+    let running =
+        crate::common::proxy::spawn_command("serve", &["--port", "0", "--auth", "AC1:example"]);
+    let ids = format!("/v1/Stores/{STORE}/Profiles/{PROFILE}/Identifiers");
+    let basic = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("AC1:example")
+    );
+    let headers = [
+        ("authorization", basic.as_str()),
+        ("prefer", "code=200, example=example"),
+    ];
+    for _ in 0..4 {
+        let r = send(&running.url, "GET", &ids, &headers, None).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+    }
+    let stopped = running.stop();
+    let reasons = stopped
+        .stderr
+        .matches("(Prefer code=200, [redacted]=[redacted])");
+    assert_eq!(reasons.count(), 4, "{stopped}");
+    assert!(!stopped.stderr.contains("example=example"), "{stopped}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_mocks_log_and_replays_reports_keep_no_credential() {
     // The mock's request log hides query values that look like credentials.
     let running = crate::common::proxy::spawn_command("serve", &["--port", "0"]);
