@@ -98,6 +98,9 @@ fn no_huge_pages() {
 const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
 const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 const ARENA_MAX_OBJECT_SIZE: libmimalloc_sys::mi_option_t = 45;
+// v3's table has 47 options (v2's 38): a libmimalloc-sys that bundles another
+// table must not build with the numbers above landing on other options.
+const _: () = assert!(libmimalloc_sys::_mi_option_last == 47);
 
 /// Arenas are committed as they are used, and (see [`memory_back_to_the_os`])
 /// freed memory goes back to the operating system at once: with mimalloc's
@@ -122,25 +125,44 @@ pub(crate) fn memory_back_to_the_os() {
     unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 0) };
 }
 
-/// The proxy's memory: blocks larger than 4 MiB (the bodies it holds to check)
-/// are mapped for themselves and unmapped when freed, at once; the rest goes
-/// back to the operating system 100 ms after it is freed, not at once. Freed
-/// at once, the pages of hyper's 8 KiB read buffers and hyper-util's boxed
-/// request futures emptied and refilled with every exchange: half a page fault
-/// a request and a `madvise` every twenty, 8-10% of the proxy's throughput
-/// (the mock's pages do not churn so: 0.00 faults a request either way).
-/// Measured (release build, proxy and its mock on one core, the request mix):
-/// 0.49-0.61 -> 0.007 page faults a request, 22,661-23,162 -> 24,999-25,430
-/// requests a second; under `benches/hostile.sh` the peaks stay as they were
-/// (96 concurrent 17 MB answers 360 -> 347 MB, 8 MB schema-breaking ones
-/// 387-407 -> 410 MB), where the delay alone raised them to 523-580 MB: the
-/// large blocks are what must go back at once.
+/// The proxy's memory: a page larger than 512 KiB (those of blocks over
+/// 64 KiB: the bodies it holds to check) is mapped for itself and unmapped
+/// when freed, at once; smaller pages go back to the operating system once
+/// they have been free 100 ms, not at once. mimalloc purges only when some
+/// thread frees or collects, so a thread of ours collects every
+/// [`PURGE_EVERY`]: an idle proxy hands back what a burst left.
+///
+/// Freed at once, the pages of hyper's 8 KiB read buffers and hyper-util's
+/// boxed request futures were emptied and refilled with every exchange: half
+/// a page fault a request and a `madvise` every twenty, 8-10% of the proxy's
+/// throughput (the mock's pages do not churn so: 0.00 faults a request either
+/// way). Measured (release build, proxy and its mock on one core, the request
+/// mix): 0.49-0.61 -> 0.007 page faults a request, 22,661-23,162 ->
+/// 23,345-25,103 requests a second. Memory: under `benches/hostile.sh` the
+/// peaks stay as they were (96 concurrent 17 MB answers 357 MB, 8 MB
+/// schema-breaking ones 408 MB, where the delay alone for every size raised
+/// them to 523-580 MB); 48 concurrent 2 MB answers peaked at 48-52 MB
+/// (was 41-42) and the proxy held 41-44 MB once idle (was 41-42; 69 MB with
+/// no thread collecting, the limit at 4 MiB).
 pub(crate) fn memory_for_a_proxy() {
     memory_back_to_the_os();
     // SAFETY: as in `commit_as_used`; called once the command is known, before
     // it starts any thread. The size is in KiB.
     unsafe {
-        libmimalloc_sys::mi_option_set(ARENA_MAX_OBJECT_SIZE, 4 * 1024);
+        libmimalloc_sys::mi_option_set(ARENA_MAX_OBJECT_SIZE, 512);
         libmimalloc_sys::mi_option_set(PURGE_DELAY, 100);
     }
+    // (No thread, no collecting: the memory then goes back at the next
+    // exchange instead.)
+    let _ = std::thread::Builder::new()
+        .name("mimeo-purge".into())
+        .spawn(|| loop {
+            std::thread::sleep(PURGE_EVERY);
+            // SAFETY: collecting takes no arguments and may run on any thread
+            // at any time; it frees only memory no block is using.
+            unsafe { libmimalloc_sys::mi_collect(false) };
+        });
 }
+
+/// How often the proxy's freed memory is looked at (see [`memory_for_a_proxy`]).
+const PURGE_EVERY: std::time::Duration = std::time::Duration::from_millis(250);

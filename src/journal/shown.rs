@@ -83,8 +83,9 @@ pub(crate) fn shown<'r, 'a: 'r>(
 /// (`make`: that preference as written, redacted), kept per thread as
 /// [`shown`] is. The preference is read from the `Prefer` headers and the
 /// query, and its redaction depends on the server's credentials, the headers
-/// and the query: all in the key. A form body's values are hidden too, so a
-/// request with one (`form`) is shown afresh. Making it took about 3,700
+/// and the query: all in the key (the path is not: requests to each of many
+/// resources find the same reason). A form body's values are hidden too, so
+/// a request with one (`form`) is shown afresh. Making it took about 3,700
 /// instructions (a redactor, the preference written out and redacted), for a
 /// quarter of the benches' requests.
 pub(crate) fn preferred(
@@ -98,11 +99,9 @@ pub(crate) fn preferred(
     if form {
         return make().into();
     }
-    let path_and_query = uri.path_and_query().map_or("", |p| p.as_str());
-    let texts = [
-        &configured.uid().to_le_bytes()[..],
-        path_and_query.as_bytes(),
-    ];
+    // (A query, even an empty one, is told apart from none.)
+    let query = uri.query().map_or(&b"\0"[..], |q| q.as_bytes());
+    let texts = [&configured.uid().to_le_bytes()[..], query];
     KEY.with(|key| {
         let mut key = key.borrow_mut();
         if !write_key(&mut key, texts, headers) {
@@ -296,15 +295,18 @@ mod tests {
         // Kept on its second sighting (see `SeenBodies`), then found.
         assert_eq!(made_of_three(&none, &prefer, "/a?q=1", false), 2);
         assert_eq!(made_of_three(&none, &prefer, "/a?q=1", false), 0);
-        // Other headers, query, path or server credentials: another key.
+        // Other headers, query or server credentials: another key.
         assert_eq!(made_of_three(&none, &basic, "/a?q=1", false), 2);
         assert_eq!(made_of_three(&none, &prefer, "/a?q=2", false), 2);
-        assert_eq!(made_of_three(&none, &prefer, "/b?q=1", false), 2);
+        assert_eq!(made_of_three(&none, &prefer, "/a?", false), 2);
+        assert_eq!(made_of_three(&none, &prefer, "/a", false), 2);
         assert_eq!(made_of_three(&own, &prefer, "/a?q=1", false), 2);
         assert_eq!(made_of_three(&none, &prefer, "/a?q=1", false), 0);
+        // Another path, the same: the reason does not read it.
+        assert_eq!(made_of_three(&none, &prefer, "/b?q=1", false), 0);
         // A form body (not in the key) is read every time, and so is a
         // request too long to keep.
-        let long = format!("/{}", "l".repeat(MAX_BODY));
+        let long = format!("/a?q={}", "l".repeat(MAX_BODY));
         let uri: Uri = "/a?q=1".parse().unwrap();
         for (uri, form) in [(uri, true), (long.parse().unwrap(), false)] {
             let before = made.get();
