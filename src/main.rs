@@ -141,7 +141,7 @@ pub(crate) fn memory_back_to_the_os() {
 /// 23,345-25,103 requests a second. Memory: under `benches/hostile.sh` the
 /// peaks stay as they were (96 concurrent 17 MB answers 357 MB, 8 MB
 /// schema-breaking ones 408 MB, where the delay alone for every size raised
-/// them to 523-580 MB); 48 concurrent 2 MB answers peaked at 48-52 MB
+/// them to 523-580 MB); 48 concurrent 9 MB answers peaked at 48-52 MB
 /// (was 41-42) and the proxy held 41-44 MB once idle (was 41-42; 69 MB with
 /// no thread collecting, the limit at 4 MiB).
 pub(crate) fn memory_for_a_proxy() {
