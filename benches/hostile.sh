@@ -74,6 +74,31 @@ proxied() {
   echo "$((max / 1024)) MB$note, $idle MB idle 1 s later; $(cat "$WORK/clients"); longest log line $line bytes"
 }
 
+# steady N: 16 connections asking for answers of N values for 5 s through the
+# proxy (wrk): its rate, page faults a request, peak and idle RSS. Answers of
+# tens to hundreds of KB are where an allocator that hands memory back at
+# once pays a fault for every page of every body it checks.
+steady() {
+  local n=$1 url pid f0 f1 out
+  command -v wrk > /dev/null || { echo "not measured (no wrk)"; return 0; }
+  "$BIN" proxy --target "http://127.0.0.1:$PORT" --port $((PORT + 1)) --quiet > "$WORK/proxy.out" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 100); do grep -q listening "$WORK/proxy.out" && break; sleep 0.1; done
+  url="http://127.0.0.1:$((PORT + 1))/v1/Stores/$S/Profiles/$P/Identifiers/email?n=$n&kind=good"
+  wrk -t1 -c16 -d1s "$url" > /dev/null 2>&1 || true
+  f0=$(awk '{print $10}' /proc/$pid/stat 2>/dev/null || echo 0)
+  out=$(wrk -t1 -c16 -d5s "$url" 2>&1 || true)
+  f1=$(awk '{print $10}' /proc/$pid/stat 2>/dev/null || echo 0)
+  local requests rate peak idle
+  requests=$(awk '/requests in/ {print $1}' <<<"$out")
+  rate=$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$out")
+  peak=$(awk '/VmHWM/{print int($2 / 1024)}' /proc/$pid/status 2>/dev/null || echo "?")
+  sleep 1
+  idle=$(awk '/VmRSS/{print int($2 / 1024)}' /proc/$pid/status 2>/dev/null || echo "?")
+  kill -INT $pid 2>/dev/null || true; wait $pid 2>/dev/null || true
+  echo "${rate:-?} req/s, $(awk -v a="$f0" -v b="$f1" -v n="${requests:-0}" 'BEGIN{printf (n > 0 ? "%.1f" : "?"), (b - a) / (n > 0 ? n : 1)}') page faults a request; peak $peak MB, $idle MB idle 1 s later"
+}
+
 python3 $H/target.py $PORT &
 sleep 1
 cat > "$WORK/endless.yaml" <<YAML
@@ -116,6 +141,9 @@ echo "| proxy, 96 concurrent 17 MB answers | $(proxied 96 'n=8500000&kind=wrong'
 echo "| proxy, 96 concurrent 8 MB schema-breaking answers | $(proxied 96 'n=4000000&kind=wrong' --quiet) |"
 echo "| proxy, one 2 MB answer with 1M schema violations (logging) | $(proxied 1 'n=1000000&kind=wrong') |"
 echo "| proxy, 48 concurrent 9 MB answers | $(proxied 48 'n=1000000&kind=good' --quiet) |"
+for n in 5000 22000; do
+  echo "| proxy, 16 connections asking for $((n * 9 / 1000)) KB answers for 5 s | $(steady $n) |"
+done
 "$BIN" serve --port $((PORT + 2)) --quiet --spec "$WORK/big.yaml" > "$WORK/serve.out" 2>&1 &
 SERVE=$!
 for _ in $(seq 1 100); do grep -q listening "$WORK/serve.out" && break; sleep 0.1; done

@@ -125,35 +125,43 @@ pub(crate) fn memory_back_to_the_os() {
     unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 0) };
 }
 
-/// The proxy's memory: a page larger than 512 KiB (those of blocks over
-/// 64 KiB: the bodies it holds to check) is mapped for itself and unmapped
-/// when freed, at once; smaller pages go back to the operating system once
-/// they have been free 100 ms, not at once. mimalloc purges only when some
-/// thread frees or collects, so a thread of ours collects every
-/// [`PURGE_EVERY`]: an idle proxy hands back what a burst left.
+/// The proxy's memory: what mimalloc takes from its arenas (every page up to
+/// 4 MiB) goes back to the operating system about 100 ms after it is freed,
+/// not at once; a block over about 4 MiB (a large body held to check) is
+/// mapped for itself and unmapped as soon as it is freed. mimalloc purges
+/// freed arena memory only when some thread frees or collects, so a thread of
+/// ours collects every [`PURGE_EVERY`]: an idle proxy hands back the arena
+/// memory a burst left (the pages its workers still hold go back when they
+/// next allocate).
 ///
-/// Freed at once, the pages of hyper's 8 KiB read buffers and hyper-util's
-/// boxed request futures were emptied and refilled with every exchange: half
-/// a page fault a request and a `madvise` every twenty, 8-10% of the proxy's
-/// throughput (the mock's pages do not churn so: 0.00 faults a request either
-/// way). Measured (release build, proxy and its mock on one core, the request
-/// mix): 0.49-0.61 -> 0.007 page faults a request, 22,661-23,162 ->
-/// 23,345-25,103 requests a second. Memory: under `benches/hostile.sh` the
-/// peaks stay as they were (96 concurrent 17 MB answers 357 MB, 8 MB
-/// schema-breaking ones 408 MB, where the delay alone for every size raised
-/// them to 523-580 MB); 48 concurrent 9 MB answers peaked at 48-52 MB
-/// (was 41-42) and the proxy held 41-44 MB once idle (was 41-42; 69 MB with
-/// no thread collecting, the limit at 4 MiB).
+/// Freed at once, pages were emptied and refilled with every exchange and
+/// each refill faulted: hyper's 8 KiB read buffers and hyper-util's boxed
+/// request futures on the bench's mix, the body being checked as it grows on
+/// larger answers (the mock's pages do not churn so: 0.000 faults a request
+/// either way). Measured, release builds, before -> after:
+/// - the bench's mix (proxy and mock on one core): 0.49-0.61 -> 0.007 faults
+///   a request, 22,661-23,162 -> 23,345-25,430 requests a second;
+/// - 16 connections asking for 45 KB / 198 KB answers for 5 s
+///   (`benches/hostile.sh`): 256 / 1,088 -> 0.9 / 63 faults a request,
+///   1,639 / 331 -> 3,437 / 664 requests a second, peak RSS 27 / 61 -> 37 /
+///   125 MB (a limit of 512 KiB instead of 4 MiB kept the old faults and
+///   rates: a growing body's 128-512 KiB blocks live in 4 MiB pages);
+/// - the rest of `benches/hostile.sh`: peaks 358 / 417 / 97 / 307 -> 349-352
+///   / 422 / 101 / 243-317 MB (96 concurrent 17 MB answers, 96 concurrent
+///   8 MB schema-breaking ones, one 2 MB answer with a million violations, 48
+///   concurrent 9 MB answers), and once idle 79 / 47 / 24 / 41 -> 75-78 /
+///   52-63 / 26-28 / 51-52 MB; the delay without the limit raised those
+///   peaks to 523-580 MB.
 pub(crate) fn memory_for_a_proxy() {
     memory_back_to_the_os();
     // SAFETY: as in `commit_as_used`; called once the command is known, before
     // it starts any thread. The size is in KiB.
     unsafe {
-        libmimalloc_sys::mi_option_set(ARENA_MAX_OBJECT_SIZE, 512);
+        libmimalloc_sys::mi_option_set(ARENA_MAX_OBJECT_SIZE, 4 * 1024);
         libmimalloc_sys::mi_option_set(PURGE_DELAY, 100);
     }
     // (No thread, no collecting: the memory then goes back at the next
-    // exchange instead.)
+    // exchange's frees instead.)
     let _ = std::thread::Builder::new()
         .name("mimeo-purge".into())
         .spawn(|| loop {
