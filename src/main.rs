@@ -102,12 +102,12 @@ const ARENA_MAX_OBJECT_SIZE: libmimalloc_sys::mi_option_t = 45;
 // table must not build with the numbers above landing on other options.
 const _: () = assert!(libmimalloc_sys::_mi_option_last == 47);
 
-/// Arenas are committed as they are used, and (see [`memory_back_to_the_os`])
-/// freed memory goes back to the operating system at once: with mimalloc's
-/// defaults (eager commits, a delay) the proxy held 720 MB under 96 concurrent
-/// 17 MB answers with a 256 MiB `--check-memory` budget; with these, about
-/// 405 MB (glibc with a lowered mmap threshold: 331 MB). Request throughput did
-/// not move.
+/// Arenas are committed as they are used, and freed memory goes back to the
+/// operating system soon (see [`memory_back_to_the_os`] and
+/// [`memory_for_a_proxy`]): with mimalloc's defaults (eager commits, a delay
+/// for every size) the proxy held 720 MB under 96 concurrent 17 MB answers
+/// with a 256 MiB `--check-memory` budget; with these, about 350-405 MB
+/// (glibc with a lowered mmap threshold: 331 MB).
 fn commit_as_used() {
     // SAFETY: setting an option is a plain store in mimalloc's option table,
     // made before any other thread exists.
@@ -115,7 +115,9 @@ fn commit_as_used() {
 }
 
 /// Freed memory goes back to the operating system at once (see
-/// [`commit_as_used`]). Not for `mimeo replay`: one batch that ends with its
+/// [`commit_as_used`]): `mimeo serve` and `mimeo state`, whose pages do not
+/// churn. Not for the proxy (see [`memory_for_a_proxy`]), nor for `mimeo
+/// replay`: one batch that ends with its
 /// suite, it reuses what it frees, and handing that back page by page cost it
 /// about 5% of its CPU time (madvise, and the page faults after: 19,200 ->
 /// 15,300 on a 10,000-step suite; peak RSS 81 -> 85 MB).
@@ -140,7 +142,7 @@ pub(crate) fn memory_back_to_the_os() {
 /// larger answers (the mock's pages do not churn so: 0.000 faults a request
 /// either way). Measured, release builds, before -> after:
 /// - the bench's mix (proxy and mock on one core): 0.49-0.61 -> 0.007 faults
-///   a request, 22,661-23,162 -> 23,345-25,430 requests a second;
+///   a request, 21,052-23,162 -> 23,345-25,430 requests a second;
 /// - 16 connections asking for 45 KB / 198 KB answers for 5 s
 ///   (`benches/hostile.sh`): 256 / 1,088 -> 0.9 / 63 faults a request,
 ///   1,639 / 331 -> 3,437 / 664 requests a second, peak RSS 27 / 61 -> 37 /
@@ -153,7 +155,6 @@ pub(crate) fn memory_back_to_the_os() {
 ///   52-63 / 26-28 / 51-52 MB; the delay without the limit raised those
 ///   peaks to 523-580 MB.
 pub(crate) fn memory_for_a_proxy() {
-    memory_back_to_the_os();
     // SAFETY: as in `commit_as_used`; called once the command is known, before
     // it starts any thread. The size is in KiB.
     unsafe {

@@ -6,8 +6,7 @@
 //! would keep alive the whole read buffer they were sliced from, and an entry's
 //! allocations (two: the entry and that buffer) are what a full ring turns over
 //! on every request (its memory, not its instructions, was the journal's cost
-//! under load). Nothing
-//! is redacted or serialized on the request path.
+//! under load). Nothing is redacted or serialized on the request path.
 //!
 //! Nothing leaves the journal unredacted: every reader (the admin endpoints, the
 //! Rust API) goes through [`view`], which hides credentials in every form.

@@ -9,6 +9,7 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::thread::LocalKey;
 
 use hyper::header::HeaderMap;
 use hyper::Uri;
@@ -63,19 +64,8 @@ pub(crate) fn shown<'r, 'a: 'r>(
         session.as_bytes(),
         path_and_query.as_bytes(),
     ];
-    KEY.with(|key| {
-        let mut key = key.borrow_mut();
-        if !write_key(&mut key, texts, headers) {
-            return make();
-        }
-        let uid = profile.uid.0;
-        if let Some(kept) = SHOWN.with(|s| s.borrow().get(uid, 0, &key)) {
-            return kept;
-        }
-        let made = make();
-        let weight = made.target.len() + made.session.len();
-        SHOWN.with(|s| s.borrow_mut().keep(uid, 0, &key, made.clone(), weight));
-        made
+    kept(&SHOWN, profile, texts, headers, make, |made| {
+        made.target.len() + made.session.len()
     })
 }
 
@@ -102,17 +92,39 @@ pub(crate) fn preferred(
     // (A query, even an empty one, is told apart from none.)
     let query = uri.query().map_or(&b"\0"[..], |q| q.as_bytes());
     let texts = [&configured.uid().to_le_bytes()[..], query];
+    kept(
+        &PREFERRED,
+        profile,
+        texts,
+        headers,
+        || make().into(),
+        |made| made.len(),
+    )
+}
+
+/// What `make` gives, looked up first in `memo` by `profile`, `texts` and
+/// `headers` (see [`write_key`]), and kept there when made (its weight by
+/// `weight`); made every time when the key is too long to keep.
+fn kept<'t, V: Clone + 'static>(
+    memo: &'static LocalKey<RefCell<SeenBodies<V>>>,
+    profile: &Profile,
+    texts: impl IntoIterator<Item = &'t [u8]>,
+    headers: &HeaderMap,
+    make: impl FnOnce() -> V,
+    weight: impl FnOnce(&V) -> usize,
+) -> V {
     KEY.with(|key| {
         let mut key = key.borrow_mut();
         if !write_key(&mut key, texts, headers) {
-            return make().into();
+            return make();
         }
         let uid = profile.uid.0;
-        if let Some(kept) = PREFERRED.with(|s| s.borrow().get(uid, 0, &key)) {
+        if let Some(kept) = memo.with(|m| m.borrow().get(uid, 0, &key)) {
             return kept;
         }
-        let made: Rc<str> = make().into();
-        PREFERRED.with(|s| s.borrow_mut().keep(uid, 0, &key, made.clone(), made.len()));
+        let made = make();
+        let weight = weight(&made);
+        memo.with(|m| m.borrow_mut().keep(uid, 0, &key, made.clone(), weight));
         made
     })
 }

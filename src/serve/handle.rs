@@ -276,8 +276,9 @@ fn log(
         Why::Default => None,
         Why::Prefer(_) => {
             let reason = || {
-                let reason = outcome.why.reason(&state.opts.rules, |t| r().message(t));
-                reason.to_string()
+                (outcome.why)
+                    .reason(&state.opts.rules, |t| r().message(t))
+                    .to_string()
             };
             preferred = Some(crate::journal::preferred(
                 &state.contract.profile,
