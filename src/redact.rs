@@ -5,6 +5,8 @@
 //! credentials become `[redacted]`, and the scenario's own `redact` rules apply
 //! last.
 
+use std::borrow::Cow;
+
 use indexmap::IndexMap;
 use memchr::memmem::Finder;
 use serde_json::Value;
@@ -19,8 +21,8 @@ const MIN_VAR_LEN: usize = 8;
 pub(crate) struct Redactor<'a> {
     scenario: &'a Scenario,
     target: String,
-    /// (value, placeholder, a finder of the value), longest value first.
-    vars: Vec<(String, String, Finder<'static>)>,
+    /// (placeholder, a finder of the value), longest value first.
+    vars: Vec<(String, Finder<'static>)>,
     /// Finds `target`: built once, so text without it is passed over cheaply.
     target_finder: Finder<'static>,
     secrets: &'a Secrets,
@@ -35,14 +37,14 @@ impl<'a> Redactor<'a> {
         target_base: &str,
         secrets: &'a Secrets,
     ) -> Redactor<'a> {
-        let mut vars: Vec<(String, String, Finder<'static>)> = vars
+        let mut vars: Vec<(String, Finder<'static>)> = vars
             .iter()
             // A value already hidden (a credential the target handed out) is
             // not a variable's text: every `[redacted]` would become its name.
             .filter(|(_, v)| v.len() >= MIN_VAR_LEN && v.as_str() != "[redacted]")
-            .map(|(k, v)| (v.clone(), placeholder(k), Finder::new(v).into_owned()))
+            .map(|(k, v)| (placeholder(k), Finder::new(v).into_owned()))
             .collect();
-        vars.sort_by_key(|v| std::cmp::Reverse(v.0.len()));
+        vars.sort_by_key(|(_, finder)| std::cmp::Reverse(finder.needle().len()));
         // The target as it appears in answers: without credentials in its URL.
         let target = crate::secrets::redact_userinfo(target_base.trim_end_matches('/'))
             .replace("[redacted]@", "");
@@ -57,22 +59,27 @@ impl<'a> Redactor<'a> {
 
     /// Free text: credentials, the target, variables, then `matching` rules.
     pub(crate) fn text(&self, s: &str) -> String {
-        // Each replacement copies the text only when it finds something.
-        let mut s = self.secrets.scrub(s);
-        if !self.target.is_empty() && self.target_finder.find(s.as_bytes()).is_some() {
-            s = s.replace(self.target.as_str(), "[target]");
+        self.text_cow(s).into_owned()
+    }
+
+    /// [`Redactor::text`], borrowing `s` when nothing in it is hidden: most
+    /// strings of most bodies, which are then not copied.
+    fn text_cow<'t>(&self, s: &'t str) -> Cow<'t, str> {
+        let mut s = self.secrets.scrub_cow(s);
+        if !self.target.is_empty() {
+            if let Some(hidden) = replaced(&s, &self.target_finder, "[target]") {
+                s = Cow::Owned(hidden);
+            }
         }
-        for (value, name, finder) in &self.vars {
-            if finder.find(s.as_bytes()).is_some() {
-                s = s.replace(value.as_str(), name);
+        for (name, finder) in &self.vars {
+            if let Some(hidden) = replaced(&s, finder, name) {
+                s = Cow::Owned(hidden);
             }
         }
         for r in &self.scenario.redact {
             if let RedactTarget::Matching(re) = &r.target {
-                if let std::borrow::Cow::Owned(replaced) =
-                    re.replace_all(&s, regex::NoExpand(&r.with))
-                {
-                    s = replaced;
+                if let Cow::Owned(replaced) = re.replace_all(&s, regex::NoExpand(&r.with)) {
+                    s = Cow::Owned(replaced);
                 }
             }
         }
@@ -117,13 +124,17 @@ impl<'a> Redactor<'a> {
 
     fn strings(&self, value: &mut Value) {
         match value {
-            Value::String(s) => *s = self.text(s),
+            Value::String(s) => {
+                if let Cow::Owned(hidden) = self.text_cow(s) {
+                    *s = hidden;
+                }
+            }
             Value::Array(items) => items.iter_mut().for_each(|v| self.strings(v)),
             Value::Object(map) => {
                 // A credential may be a member's name, too.
                 let secret_key = map
                     .keys()
-                    .any(|k| matches!(self.secrets.scrub_cow(k), std::borrow::Cow::Owned(_)));
+                    .any(|k| matches!(self.secrets.scrub_cow(k), Cow::Owned(_)));
                 if secret_key {
                     let old = std::mem::take(map);
                     for (k, v) in old {
@@ -135,6 +146,26 @@ impl<'a> Redactor<'a> {
             _ => {}
         }
     }
+}
+
+/// `s` with every match of `finder` replaced by `with` (as `str::replace`
+/// does, left to right, matches not overlapping), or `None` when it has none.
+/// The finder found them already: `str::replace` would build a searcher again.
+#[inline]
+fn replaced(s: &str, finder: &Finder<'_>, with: &str) -> Option<String> {
+    let first = finder.find(s.as_bytes())?;
+    let len = finder.needle().len();
+    let mut out = String::with_capacity(s.len());
+    let mut last = 0;
+    let rest = finder.find_iter(&s.as_bytes()[first + len..]);
+    for at in std::iter::once(first).chain(rest.map(|at| at + first + len)) {
+        // A match of UTF-8 text in UTF-8 text starts and ends on characters.
+        out.push_str(&s[last..at]);
+        out.push_str(with);
+        last = at + len;
+    }
+    out.push_str(&s[last..]);
+    Some(out)
 }
 
 /// Replaces every value at `tokens` (`*` matches any member or index).

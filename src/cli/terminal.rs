@@ -9,7 +9,7 @@ use std::io::IsTerminal;
 use console::Style;
 use mimeo::diff::{Class, ScenarioDiff};
 use mimeo::replay::Outcome;
-use mimeo::report::ScenarioReport;
+use mimeo::replay::ScenarioRun;
 use mimeo::scenario::step_labels;
 use mimeo::snapshot::SnapshotState;
 
@@ -80,45 +80,57 @@ impl Painter {
     }
 
     /// The line printed when a scenario finishes, plus one indented line per failure.
-    pub(crate) fn scenario_lines(&self, r: &ScenarioReport) -> String {
+    pub(crate) fn scenario_lines(
+        &self,
+        run: &ScenarioRun,
+        snapshot: &SnapshotState,
+        diff: Option<&ScenarioDiff>,
+    ) -> String {
         let mut out = String::new();
-        if let Some(reason) = &r.run.skipped {
+        if let Some(reason) = &run.skipped {
             let skip = self.paint("SKIP", Style::new().yellow());
             let _ = writeln!(
                 out,
                 "{skip} {} ({})",
-                printable(&r.run.name),
+                printable(&run.name),
                 printable(reason)
             );
             return out;
         }
-        let label = if r.failed() {
+        let label = if mimeo::report::fails(run, snapshot, diff) {
             self.paint("FAIL", Style::new().red())
         } else {
             self.paint("PASS", Style::new().green())
         };
-        let agree = match &r.diff {
+        let agree = match diff {
             Some(d) if d.classes().is_empty() => "; target and reference agree",
             _ => "",
         };
         // Against a reference both sides ran at once: each its own time (the
         // target's alone hid a reference that took the scenario's whole length).
-        let took = match &r.diff {
+        let took = match diff {
             Some(d) => format!(
                 "target {:.0} ms, reference {:.0} ms",
-                r.run.duration_ms, d.reference.duration_ms
+                run.duration_ms, d.reference.duration_ms
             ),
-            None => format!("{:.0} ms", r.run.duration_ms),
+            None => format!("{:.0} ms", run.duration_ms),
         };
         let _ = writeln!(
             out,
             "{label} {} ({} steps, {took}{agree})",
-            printable(&r.run.name),
-            r.run.steps.len(),
+            printable(&run.name),
+            run.steps.len(),
         );
-        let labels = step_labels(r.run.steps.iter().map(|s| s.phase));
-        let file = &r.run.file;
-        for (i, step) in r.run.steps.iter().enumerate() {
+        let labels = step_labels(run.steps.iter().map(|s| s.phase));
+        let file = &run.file;
+        for (i, step) in run.steps.iter().enumerate() {
+            // Most steps have nothing to say: their place is written only when they do.
+            let shows = diff.is_some()
+                || !step.failures.is_empty()
+                || matches!(step.outcome, Outcome::Skipped { .. });
+            if !shows {
+                continue;
+            }
             let at = format!(
                 "     {}:{} step {} `{}`",
                 printable(file),
@@ -126,11 +138,11 @@ impl Painter {
                 labels[i],
                 printable(&step.name)
             );
-            if let Some(d) = &r.diff {
+            if let Some(d) = diff {
                 self.compared(&mut out, &at, d, i);
             }
             for f in &step.failures {
-                let side = if r.diff.is_some() { "target: " } else { "" };
+                let side = if diff.is_some() { "target: " } else { "" };
                 let check = self.paint(f.check.name(), Style::new().bold());
                 let _ = writeln!(out, "{at}: {side}{check}: {}", printable(&f.message));
             }
@@ -138,7 +150,7 @@ impl Painter {
                 let _ = writeln!(out, "{at}: skipped: {}", printable(reason));
             }
         }
-        if let Some(d) = &r.diff {
+        if let Some(d) = diff {
             for n in &d.noise {
                 if let Some((first, second)) = n.statuses {
                     let _ = writeln!(
@@ -160,8 +172,8 @@ impl Painter {
                 );
             }
         }
-        if r.snapshot.fails() || matches!(r.snapshot, SnapshotState::New { .. }) {
-            let _ = writeln!(out, "     snapshot: {}", printable(&r.snapshot.describe()));
+        if snapshot.fails() || matches!(snapshot, SnapshotState::New { .. }) {
+            let _ = writeln!(out, "     snapshot: {}", printable(&snapshot.describe()));
         }
         out
     }

@@ -161,13 +161,23 @@ impl InAnswer<'_> {
     /// patterns, replaced by their stand-ins (the values first: the patterns
     /// would name the mock's ids alone).
     pub(crate) fn hide(&self, text: &str) -> String {
-        let mut text = text.to_string();
+        self.hide_cow(text).into_owned()
+    }
+
+    /// [`InAnswer::hide`], borrowing `text` when it holds nothing volatile
+    /// (a snapshot's whole body is not copied for nothing).
+    pub(crate) fn hide_cow<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
+        use std::borrow::Cow;
+        let mut text = Cow::Borrowed(text);
         for (value, with) in &self.values {
             if text.contains(value) {
-                text = text.replace(value, with);
+                text = Cow::Owned(text.replace(value, with));
             }
         }
-        self.volatile.hide(&text).into_owned()
+        match self.volatile.hide(&text) {
+            Cow::Borrowed(_) => text,
+            Cow::Owned(hidden) => Cow::Owned(hidden),
+        }
     }
 }
 

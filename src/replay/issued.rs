@@ -107,6 +107,10 @@ impl Issued {
     /// credential inside it, or a credential (or an authorization `code`) in a
     /// `Location`'s query or fragment.
     pub(crate) fn note_header(&mut self, name: &str, value: &[u8], secret: bool) {
+        let location = matches!(name, "location" | "content-location");
+        if !secret && !location {
+            return;
+        }
         let value = String::from_utf8_lossy(value);
         if secret {
             self.keep(&value);
@@ -117,7 +121,7 @@ impl Issued {
             } else if let Some(token) = value.strip_prefix("Bearer ") {
                 self.keep(token.trim());
             }
-        } else if matches!(name, "location" | "content-location") {
+        } else {
             // An OAuth redirect: `?code=...`, or `#access_token=...`.
             let (rest, fragment) = value.split_once('#').unwrap_or((&value, ""));
             let query = rest.split_once('?').map_or("", |(_, q)| q);

@@ -61,7 +61,7 @@ pub(crate) async fn run_step(
     limit: Option<Duration>,
 ) -> StepRun {
     let mut result = blank(cx.contract, step, "");
-    if let Some(name) = step.uses().into_iter().find(|v| !vars.contains_key(*v)) {
+    if let Some(name) = step.used().find(|v| !vars.contains_key(*v)) {
         result.outcome = Outcome::Skipped {
             reason: missing(name, failed_captures.get(name).map(String::as_str)),
         };

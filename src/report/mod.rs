@@ -73,13 +73,16 @@ impl ScenarioReport {
     /// Whether the scenario fails the run: a check failed (on either side), the
     /// snapshot does not hold, or the two sides differ.
     pub fn failed(&self) -> bool {
-        !self.run.passed()
-            || self.snapshot.fails()
-            || self
-                .diff
-                .as_ref()
-                .is_some_and(|d| !d.classes().is_empty() || !d.reference.passed())
+        fails(&self.run, &self.snapshot, self.diff.as_ref())
     }
+}
+
+/// [`ScenarioReport::failed`] for a report's parts, for whoever holds them
+/// apart (a run's progress lines are written before its report exists).
+pub fn fails(run: &ScenarioRun, snapshot: &SnapshotState, diff: Option<&ScenarioDiff>) -> bool {
+    !run.passed()
+        || snapshot.fails()
+        || diff.is_some_and(|d| !d.classes().is_empty() || !d.reference.passed())
 }
 
 /// Passed, failed and skipped counts.

@@ -215,7 +215,11 @@ impl Step {
     /// `GET /v1/Stores/{{storeId}}?x=1`: the request line as written, placeholders kept,
     /// so snapshots do not change with the values.
     pub fn request_line(&self) -> String {
-        let mut line = format!("{} {}", self.method, self.path.source());
+        let (method, path) = (self.method.as_str(), self.path.source());
+        let mut line = String::with_capacity(method.len() + 1 + path.len());
+        line.push_str(method);
+        line.push(' ');
+        line.push_str(path);
         for (i, (k, v)) in self.query.iter().enumerate() {
             line.push(if i == 0 { '?' } else { '&' });
             line.push_str(k);
@@ -227,25 +231,31 @@ impl Step {
 
     /// Every variable the step's request and expectations read, in order of first use.
     pub fn uses(&self) -> Vec<&str> {
-        let mut out: Vec<&str> = Vec::new();
-        let templates = std::iter::once(&self.path)
-            .chain(self.query.iter().map(|(_, t)| t))
-            .chain(self.headers.iter().map(|(_, t)| t))
-            .chain(match &self.body {
-                Some(Body::Raw(t)) => vec![t],
-                Some(Body::Json(b)) => b.templates.iter().map(|(_, t)| t).collect(),
-                None => Vec::new(),
-            });
-        for t in templates {
-            out.extend(t.vars());
-        }
-        out.extend(self.expect.vars());
-        if let Some(r) = &self.retry {
-            out.extend(r.until.vars());
-        }
+        let mut out: Vec<&str> = self.used().collect();
         let mut seen = std::collections::HashSet::new();
         out.retain(|v| seen.insert(*v));
         out
+    }
+
+    /// [`Step::uses`], a variable as often as it is used: what a step about
+    /// to run looks through, with no set to build.
+    pub(crate) fn used(&self) -> impl Iterator<Item = &str> {
+        let body: &[(String, Template)] = match &self.body {
+            Some(Body::Json(b)) => &b.templates,
+            _ => &[],
+        };
+        let raw = match &self.body {
+            Some(Body::Raw(t)) => Some(t),
+            _ => None,
+        };
+        std::iter::once(&self.path)
+            .chain(self.query.iter().map(|(_, t)| t))
+            .chain(self.headers.iter().map(|(_, t)| t))
+            .chain(raw)
+            .chain(body.iter().map(|(_, t)| t))
+            .flat_map(|t| t.vars())
+            .chain(self.expect.vars())
+            .chain(self.retry.iter().flat_map(|r| r.until.vars()))
     }
 }
 

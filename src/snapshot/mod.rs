@@ -15,6 +15,8 @@
 
 mod store;
 
+use std::fmt::Write as _;
+
 use crate::contract::Contract;
 use crate::redact::Redactor;
 use crate::replay::{Outcome, ScenarioRun};
@@ -43,13 +45,15 @@ pub fn render(
         if i > 0 {
             out.push('\n');
         }
-        out.push_str(&format!("## {}. {}\n", labels[i], step.name));
+        let _ = writeln!(out, "## {}. {}", labels[i], step.name);
         out.push_str(&result.request_line);
         out.push('\n');
         match &result.outcome {
-            Outcome::Skipped { reason } => out.push_str(&format!("-> skipped: {reason}\n")),
+            Outcome::Skipped { reason } => {
+                let _ = writeln!(out, "-> skipped: {reason}");
+            }
             Outcome::NoResponse { error } => {
-                out.push_str(&format!("-> no response: {}\n", redactor.text(error)))
+                let _ = writeln!(out, "-> no response: {}", redactor.text(error));
             }
             Outcome::Response {
                 status,
@@ -60,7 +64,12 @@ pub fn render(
                     .ok()
                     .and_then(|s| s.canonical_reason())
                     .unwrap_or("");
-                out.push_str(&format!("-> {status} {reason}\n").replace(" \n", "\n"));
+                // No trailing space when the status has no reason phrase.
+                let _ = write!(out, "-> {status}");
+                if !reason.is_empty() {
+                    let _ = write!(out, " {reason}");
+                }
+                out.push('\n');
                 let documented: Vec<String> = step
                     .operation
                     .and_then(|o| contract.op(o).response_for(*status))
@@ -88,18 +97,20 @@ pub fn render(
                     .map(|(name, value)| {
                         let value = match volatile.stand_in(name) {
                             Some(with) => with,
-                            None => in_answer.hide(&redactor.header(name, value)),
+                            None => in_answer
+                                .hide_cow(&redactor.header(name, value))
+                                .into_owned(),
                         };
                         (name.as_str(), value)
                     })
                     .collect();
                 lines.sort_by(|a, b| a.0.cmp(b.0));
                 for (name, value) in lines {
-                    out.push_str(&format!("{name}: {value}\n"));
+                    let _ = writeln!(out, "{name}: {value}");
                 }
                 if !body.is_empty() {
                     out.push('\n');
-                    out.push_str(&in_answer.hide(&redactor.body(body)));
+                    out.push_str(&in_answer.hide_cow(&redactor.body(body)));
                     out.push('\n');
                 }
             }

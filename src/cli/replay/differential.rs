@@ -89,12 +89,11 @@ pub(super) async fn run(
     let on_done = {
         let (bar, secrets) = (bar.clone(), secrets.clone());
         move |run: &mimeo::ScenarioRun, diff: &mimeo::diff::ScenarioDiff| {
-            let report = ScenarioReport {
-                run: run.clone(),
-                snapshot: SnapshotState::NotCompared,
-                diff: Some(diff.clone()),
-            };
-            let lines = secrets.scrub(&painter.scenario_lines(&report));
+            let lines = secrets.scrub(&painter.scenario_lines(
+                run,
+                &SnapshotState::NotCompared,
+                Some(diff),
+            ));
             bar.suspend(|| stdout(&lines));
             bar.inc(1);
         }

@@ -105,12 +105,7 @@ pub(super) async fn run(
                 let text = mimeo::snapshot::render(&contract, scenario, run, &base, &secrets);
                 store.settle(scenario, run, &text, policy)
             };
-            let report = ScenarioReport {
-                run: run.clone(),
-                snapshot: state.clone(),
-                diff: None,
-            };
-            let mut lines = painter.scenario_lines(&report);
+            let mut lines = painter.scenario_lines(run, &state, None);
             if let SnapshotState::Changed { .. } = &state {
                 if let Ok(diff) = store.pending_diff(scenario.snapshot_name()) {
                     lines.push_str(&indent(&painter.diff(&diff)));
