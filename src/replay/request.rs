@@ -48,22 +48,29 @@ impl Prepared {
                 .headers
                 .iter()
                 .map(|(k, v)| {
-                    let value = String::from_utf8_lossy(v.as_bytes());
-                    let value = if k == AUTHORIZATION
-                        || crate::secrets::secret_header(k.as_str(), &value)
-                    {
+                    let value = if k == AUTHORIZATION {
                         "[redacted]".to_string()
                     } else {
-                        value.into_owned()
+                        let value = lossy(v.as_bytes());
+                        match crate::secrets::secret_header(k.as_str(), &value) {
+                            true => "[redacted]".to_string(),
+                            false => value,
+                        }
                     };
                     (k.as_str().to_string(), value)
                 })
                 .collect(),
-            body: self
-                .body
-                .as_ref()
-                .map(|b| String::from_utf8_lossy(b).into_owned()),
+            body: self.body.as_deref().map(lossy),
         }
+    }
+}
+
+/// `bytes` as text, invalid UTF-8 replaced: checked first, since nearly all
+/// is valid and the check costs far less than the lossy copy.
+fn lossy(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_string(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
     }
 }
 
