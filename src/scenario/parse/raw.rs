@@ -112,9 +112,11 @@ pub(super) struct RawRedaction {
 pub(super) struct RawStep {
     #[serde(default)]
     pub(super) name: Option<String>,
-    pub(super) request: Spanned<RawRequest>,
+    // The large parts boxed: serde moves a step by value several times while
+    // reading it (into `Spanned`, an `Option`, the list).
+    pub(super) request: Box<Spanned<RawRequest>>,
     #[serde(default)]
-    pub(super) expect: Option<Spanned<RawExpect>>,
+    pub(super) expect: Option<Box<Spanned<RawExpect>>>,
     #[serde(default)]
     pub(super) capture: IndexMap<String, Spanned<RawCapture>>,
     #[serde(default)]
@@ -126,7 +128,7 @@ pub(super) struct RawStep {
     #[serde(default)]
     pub(super) guard: bool,
     #[serde(default)]
-    pub(super) retry: Option<Spanned<RawRetry>>,
+    pub(super) retry: Option<Box<Spanned<RawRetry>>>,
 }
 
 #[derive(Deserialize)]
@@ -197,7 +199,7 @@ pub(super) struct RawHeaderMatch {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawRetry {
     #[serde(default)]
-    pub(super) until: Option<Spanned<RawExpect>>,
+    pub(super) until: Option<Box<Spanned<RawExpect>>>,
     #[serde(default)]
     pub(super) every: Option<Spanned<DurationText>>,
     #[serde(default, rename = "for")]
