@@ -2,6 +2,7 @@
 //! matchers at JSON pointers, header matchers, and a retry bounded in attempts
 //! and time. Each mistake is reported at its line and column.
 
+use std::fmt;
 use std::time::Duration;
 
 use hyper::header::HeaderName;
@@ -10,7 +11,7 @@ use serde_json::Value;
 use serde_saphyr::{Location, Spanned};
 
 use super::raw::{RawExpect, RawHeaderMatch, RawMatcher, RawRetry};
-use super::{check_template, Errors, Known};
+use super::{check_template, Cat, Errors, Known};
 use crate::contract::Operation;
 use crate::scenario::expect::MAX_ATTEMPTS;
 use crate::scenario::template::{self, JsonBody};
@@ -68,7 +69,7 @@ pub(super) fn expect(
             );
             continue;
         }
-        let what = format!("body matcher at {}", shown(pointer));
+        let what = Cat(&"body matcher at ", &shown(pointer));
         for matcher in matchers(&m.value, &m.referenced, &what, known, errors) {
             body.push(BodyMatch {
                 pointer: pointer.clone(),
@@ -108,16 +109,16 @@ fn shown(pointer: &str) -> &str {
 fn matchers(
     raw: &RawMatcher,
     at: &Location,
-    what: &str,
+    what: &dyn fmt::Display,
     known: &Known,
     errors: &mut Errors,
 ) -> Vec<Matcher> {
     let mut out = Vec::new();
     if let Some(v) = &raw.equals {
-        out.extend(json(v, at, &format!("{what}: equals"), known, errors).map(Matcher::Equals));
+        out.extend(json(v, at, &Cat(what, &": equals"), known, errors).map(Matcher::Equals));
     }
     if let Some(v) = &raw.contains {
-        out.extend(json(v, at, &format!("{what}: contains"), known, errors).map(Matcher::Contains));
+        out.extend(json(v, at, &Cat(what, &": contains"), known, errors).map(Matcher::Contains));
     }
     if let Some(p) = &raw.matches {
         out.extend(regex(p, at, what, errors).map(Matcher::Matches));
@@ -135,7 +136,7 @@ fn matchers(
         out.push(Matcher::Empty(e));
     }
     if let Some(each) = &raw.each {
-        let inner = matchers(each, at, &format!("{what}: each"), known, errors);
+        let inner = matchers(each, at, &Cat(what, &": each"), known, errors);
         if inner.iter().any(|m| matches!(m, Matcher::Absent(_))) {
             errors.at(at, format!("{what}: `absent` cannot be used under `each`"));
         }
@@ -167,7 +168,7 @@ fn errors_are_none(raw: &RawMatcher) -> bool {
 fn json(
     value: &Value,
     at: &Location,
-    what: &str,
+    what: &dyn fmt::Display,
     known: &Known,
     errors: &mut Errors,
 ) -> Option<JsonBody> {
@@ -188,7 +189,12 @@ fn json(
     })
 }
 
-fn regex(pattern: &str, at: &Location, what: &str, errors: &mut Errors) -> Option<Regex> {
+fn regex(
+    pattern: &str,
+    at: &Location,
+    what: &dyn fmt::Display,
+    errors: &mut Errors,
+) -> Option<Regex> {
     if let Ok(t) = crate::scenario::Template::parse(pattern) {
         if let Some(var) = t.vars().next() {
             errors.at(
@@ -225,7 +231,7 @@ fn header_checks(
     known: &Known,
     errors: &mut Errors,
 ) -> Vec<HeaderCheck> {
-    let what = format!("header matcher {name}");
+    let what = Cat(&"header matcher ", name);
     let mut out = Vec::new();
     if let Some(p) = raw.present {
         out.push(HeaderCheck::Present(p));

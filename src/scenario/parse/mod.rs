@@ -12,6 +12,7 @@ mod step;
 #[cfg(test)]
 mod tests;
 
+use std::fmt;
 use std::path::PathBuf;
 
 use hyper::header::HeaderName;
@@ -227,7 +228,7 @@ fn var(name: &str, value: &Spanned<RawVar>, known: &Known, errors: &mut Errors) 
         );
         return None;
     }
-    let what = format!("variable {name}");
+    let what = Cat(&"variable ", &name);
     let mut template = |text: &str| check_template(errors, known, text, at, &what);
     match &value.value {
         RawVar::Plain(text) => template(text).map(VarDecl::plain),
@@ -306,13 +307,27 @@ fn redaction(r: &Spanned<RawRedaction>, errors: &mut Errors) -> Option<Redaction
     Some(Redaction { target, with })
 }
 
+/// Two texts as one, written out only when a message is (most files have no
+/// mistakes): what a message is about, such as `header X-A` or `body matcher
+/// at /id: equals`.
+pub(super) struct Cat<'a>(
+    pub(super) &'a dyn fmt::Display,
+    pub(super) &'a dyn fmt::Display,
+);
+
+impl fmt::Display for Cat<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "{}{}", self.0, self.1)
+    }
+}
+
 /// Parses a template and checks that it reads only variables known at this point.
 pub(super) fn check_template(
     errors: &mut Errors,
     known: &Known,
     text: &str,
     loc: &Location,
-    what: &str,
+    what: &dyn fmt::Display,
 ) -> Option<Template> {
     match Template::parse(text) {
         Ok(t) => {
@@ -330,7 +345,7 @@ pub(super) fn check_template(
     }
 }
 
-fn unknown_var(name: &str, what: &str, known: &Known) -> String {
+fn unknown_var(name: &str, what: &dyn fmt::Display, known: &Known) -> String {
     let list = if known.is_empty() {
         "none are declared".to_string()
     } else {
