@@ -5,10 +5,10 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::support::yaml::{Pos, Spanned};
 use hyper::header::HeaderName;
 use regex::Regex;
 use serde_json::Value;
-use serde_saphyr::{Location, Spanned};
 
 use super::raw::{RawExpect, RawHeaderMatch, RawMatcher, RawRetry};
 use super::{check_template, Cat, Errors, Known};
@@ -26,7 +26,7 @@ const DEFAULT_FOR: Duration = Duration::from_secs(10);
 /// Checks an `expect:` (or a retry's `until:`) mapping.
 pub(super) fn expect(
     raw: &RawExpect,
-    at: &Location,
+    at: &Pos,
     op: Option<&Operation>,
     known: &Known,
     errors: &mut Errors,
@@ -108,7 +108,7 @@ fn shown(pointer: &str) -> &str {
 /// The matchers of one body value, in a fixed order.
 fn matchers(
     raw: &RawMatcher,
-    at: &Location,
+    at: &Pos,
     what: &dyn fmt::Display,
     known: &Known,
     errors: &mut Errors,
@@ -167,7 +167,7 @@ fn errors_are_none(raw: &RawMatcher) -> bool {
 /// A JSON value whose strings may hold placeholders.
 fn json(
     value: &Value,
-    at: &Location,
+    at: &Pos,
     what: &dyn fmt::Display,
     known: &Known,
     errors: &mut Errors,
@@ -189,12 +189,7 @@ fn json(
     })
 }
 
-fn regex(
-    pattern: &str,
-    at: &Location,
-    what: &dyn fmt::Display,
-    errors: &mut Errors,
-) -> Option<Regex> {
+fn regex(pattern: &str, at: &Pos, what: &dyn fmt::Display, errors: &mut Errors) -> Option<Regex> {
     if let Ok(t) = crate::scenario::Template::parse(pattern) {
         if let Some(var) = t.vars().next() {
             errors.at(
@@ -226,7 +221,7 @@ fn regex(
 
 fn header_checks(
     raw: &RawHeaderMatch,
-    at: &Location,
+    at: &Pos,
     name: &HeaderName,
     known: &Known,
     errors: &mut Errors,

@@ -17,13 +17,13 @@ use std::path::PathBuf;
 
 use hyper::header::HeaderName;
 use indexmap::IndexMap;
-use serde_saphyr::{Location, Spanned};
 
 use super::template::{is_name, placeholder, Template};
 use super::{is_built_in, Phase, RedactTarget, Redaction, Scenario, VarDecl, BUILT_INS};
 use crate::contract::Contract;
 use crate::diagnostic::Diagnostic;
-use crate::support::{limits, pointer, yaml};
+use crate::support::yaml::{self, Pos, Spanned};
+use crate::support::{limits, pointer};
 use raw::{RawRedaction, RawScenario, RawSteps, RawVar};
 use step::StepCx;
 
@@ -42,9 +42,14 @@ pub(super) struct Errors {
 }
 
 impl Errors {
-    pub(super) fn at(&mut self, loc: &Location, message: impl Into<String>) {
+    pub(super) fn at(&mut self, loc: &Pos, message: impl Into<String>) {
         if self.list.len() < MAX_ERRORS {
-            self.list.push(yaml::at(&self.file, loc, message));
+            self.list.push(Diagnostic::at_line(
+                &self.file,
+                loc.line() as usize,
+                loc.column() as usize,
+                message,
+            ));
         } else {
             self.more += 1;
         }
@@ -326,7 +331,7 @@ pub(super) fn check_template(
     errors: &mut Errors,
     known: &Known,
     text: &str,
-    loc: &Location,
+    loc: &Pos,
     what: &dyn fmt::Display,
 ) -> Option<Template> {
     match Template::parse(text) {

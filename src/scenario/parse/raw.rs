@@ -1,10 +1,10 @@
 //! The shape of a scenario file, as serde reads it (with spans for positions).
 //! Nothing here knows the contract; meaning is checked by the parent module.
 
+use crate::support::yaml::Spanned;
 use indexmap::IndexMap;
 use serde::Deserialize;
 use serde_json::Value;
-use serde_saphyr::Spanned;
 
 use crate::support::duration::DurationText;
 

@@ -2,9 +2,9 @@
 //! an operation, variables are known, no credentials), its expectations, retry
 //! and captures.
 
+use crate::support::yaml::Spanned;
 use hyper::header::HeaderName;
 use hyper::Method;
-use serde_saphyr::Spanned;
 
 use super::raw::RawStep;
 use super::{check_template, expect, Cat, Errors, Known};
@@ -24,6 +24,8 @@ pub(super) struct StepCx<'a> {
     pub(super) errors: &'a mut Errors,
 }
 
+// Out of line, so that profiles show what a step's checks cost.
+#[inline(never)]
 pub(super) fn step(raw: &Spanned<RawStep>, phase: Phase, cx: &mut StepCx<'_>) -> Option<Step> {
     let contract = cx.contract;
     let needs_mock = cx.needs_mock;

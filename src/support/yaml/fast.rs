@@ -21,6 +21,7 @@ use serde::de::{
 };
 
 use super::scan;
+use super::spanned::{short_form, MARKER, SHORT_FORM, SPANNED_NEWTYPE};
 
 /// Reads `text` into `T` when that is certain to give what serde-saphyr gives;
 /// `None` when the caller must ask serde-saphyr.
@@ -354,8 +355,8 @@ impl<'de> de::Deserializer<'de> for Node<'_> {
         name: &'static str,
         v: V,
     ) -> Res<V::Value> {
-        // serde-saphyr's `Spanned<T>` asks for itself by this name.
-        if name == "__yaml_spanned" {
+        // serde-saphyr's `Spanned<T>` (and ours) asks for itself by this name.
+        if name == SPANNED_NEWTYPE {
             v.visit_newtype_struct(Located(self))
         } else {
             v.visit_newtype_struct(self)
@@ -500,9 +501,6 @@ impl<'de> MapAccess<'de> for Entries<'_> {
 /// aliases here).
 struct Located<'a>(Node<'a>);
 
-/// The marker key serde-saphyr's `Spanned<T>` looks for first.
-const SPANNED_MARKER: &str = "__serde_saphyr_private_spanned";
-
 impl<'de> de::Deserializer<'de> for Located<'_> {
     type Error = Bail;
 
@@ -520,10 +518,27 @@ impl<'de> de::Deserializer<'de> for Located<'_> {
         })
     }
 
+    /// [`super::Spanned`] asks for its shorter form by name.
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        _: &'static [&'static str],
+        v: V,
+    ) -> Res<V::Value> {
+        if name != SHORT_FORM {
+            return self.deserialize_any(v);
+        }
+        if matches!(self.0.kind, Kind::Plain("")) {
+            return Err(Bail);
+        }
+        let at = (self.0.at.line, self.0.at.column);
+        short_form(self.0, at, v)
+    }
+
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
         bytes byte_buf option unit unit_struct newtype_struct seq tuple
-        tuple_struct map struct enum identifier ignored_any
+        tuple_struct map enum identifier ignored_any
     }
 }
 
@@ -538,7 +553,7 @@ impl<'de> MapAccess<'de> for LocatedFields<'_> {
     type Error = Bail;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Res<Option<K::Value>> {
-        let Some(key) = [SPANNED_MARKER, "value", "referenced", "defined"].get(self.field) else {
+        let Some(key) = [MARKER, "value", "referenced", "defined"].get(self.field) else {
             return Ok(None);
         };
         self.field += 1;
