@@ -78,8 +78,9 @@ impl Errors {
 }
 
 /// The variables known at a point of a scenario, in the order they became known
-/// (a set: looking one up must not cost the length of the list).
-pub(super) type Known = indexmap::IndexSet<String>;
+/// (a set: looking one up must not cost the length of the list; foldhash, as
+/// the names come from the file).
+pub(super) type Known = indexmap::IndexSet<String, foldhash::fast::RandomState>;
 
 pub(super) fn scenario(
     file: PathBuf,

@@ -2,11 +2,14 @@
 //! Nothing here knows the contract; meaning is checked by the parent module.
 
 use crate::support::yaml::Spanned;
-use indexmap::IndexMap;
 use serde::Deserialize;
 use serde_json::Value;
 
 use crate::support::duration::DurationText;
+
+/// Keys in the order written; hashed with foldhash, as these maps are
+/// small and their keys come from the file, not from a network.
+pub(super) type Map<V> = indexmap::IndexMap<String, V, foldhash::fast::RandomState>;
 
 pub(super) type RawSteps = Spanned<Vec<Spanned<RawStep>>>;
 
@@ -19,7 +22,7 @@ pub(super) struct RawScenario {
     #[serde(default)]
     pub(super) needs: Option<Spanned<String>>,
     #[serde(default)]
-    pub(super) vars: IndexMap<String, Spanned<RawVar>>,
+    pub(super) vars: Map<Spanned<RawVar>>,
     #[serde(default)]
     pub(super) redact: Vec<Spanned<RawRedaction>>,
     #[serde(default)]
@@ -118,7 +121,7 @@ pub(super) struct RawStep {
     #[serde(default)]
     pub(super) expect: Option<Box<Spanned<RawExpect>>>,
     #[serde(default)]
-    pub(super) capture: IndexMap<String, Spanned<RawCapture>>,
+    pub(super) capture: Map<Spanned<RawCapture>>,
     #[serde(default)]
     pub(super) auth: Option<Spanned<String>>,
     #[serde(default)]
@@ -137,9 +140,9 @@ pub(super) struct RawRequest {
     pub(super) method: Spanned<String>,
     pub(super) path: Spanned<String>,
     #[serde(default)]
-    pub(super) query: IndexMap<String, Spanned<OneOrMany<QueryText>>>,
+    pub(super) query: Map<Spanned<OneOrMany<QueryText>>>,
     #[serde(default)]
-    pub(super) headers: IndexMap<String, Spanned<String>>,
+    pub(super) headers: Map<Spanned<String>>,
     #[serde(default)]
     pub(super) body: Option<Spanned<Value>>,
     #[serde(default)]
@@ -152,9 +155,9 @@ pub(super) struct RawExpect {
     #[serde(default)]
     pub(super) status: Option<Spanned<OneOrMany<Status>>>,
     #[serde(default)]
-    pub(super) body: IndexMap<String, Spanned<RawMatcher>>,
+    pub(super) body: Map<Spanned<RawMatcher>>,
     #[serde(default)]
-    pub(super) headers: IndexMap<String, Spanned<RawHeaderMatch>>,
+    pub(super) headers: Map<Spanned<RawHeaderMatch>>,
 }
 
 /// Matchers on one body value; several may be given at once.
