@@ -2,7 +2,9 @@
 //! matchers at JSON pointers, header matchers, and a retry bounded in attempts
 //! and time. Each mistake is reported at its line and column.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use crate::support::yaml::{Pos, Spanned};
@@ -199,11 +201,7 @@ fn regex(pattern: &str, at: &Pos, what: &dyn fmt::Display, errors: &mut Errors) 
             return None;
         }
     }
-    // The size limit keeps a pathological pattern from taking the run's memory.
-    match regex::RegexBuilder::new(pattern)
-        .size_limit(1 << 20)
-        .build()
-    {
+    match compiled(pattern) {
         Ok(re) => Some(re),
         Err(e) => {
             // The parser's message spans lines (pattern, caret, reason): keep the reason.
@@ -217,6 +215,30 @@ fn regex(pattern: &str, at: &Pos, what: &dyn fmt::Display, errors: &mut Errors) 
             None
         }
     }
+}
+
+/// The most patterns [`compiled`] keeps.
+const MAX_KEPT_PATTERNS: usize = 1024;
+
+/// `pattern` compiled, or the one compiled before from the same text: a suite
+/// repeats its patterns from file to file, compiling one costs tens of
+/// thousands of instructions, and a clone shares the compiled program.
+fn compiled(pattern: &str) -> Result<Regex, regex::Error> {
+    type Kept = HashMap<String, Regex, foldhash::fast::RandomState>;
+    static KEPT: OnceLock<Mutex<Kept>> = OnceLock::new();
+    let kept = KEPT.get_or_init(Mutex::default);
+    if let Some(re) = kept.lock().unwrap_or_else(|e| e.into_inner()).get(pattern) {
+        return Ok(re.clone());
+    }
+    // The size limit keeps a pathological pattern from taking the run's memory.
+    let re = regex::RegexBuilder::new(pattern)
+        .size_limit(1 << 20)
+        .build()?;
+    let mut kept = kept.lock().unwrap_or_else(|e| e.into_inner());
+    if kept.len() < MAX_KEPT_PATTERNS {
+        kept.insert(pattern.to_string(), re.clone());
+    }
+    Ok(re)
 }
 
 fn header_checks(
