@@ -25,7 +25,7 @@ pub(crate) enum Part {
 /// Where `b` first appears twice in a row (`{{`, `}}`): as `str::find` finds
 /// it, without building a substring searcher each time (every path, query
 /// value, header and body string of a suite is parsed at load).
-fn find_pair(text: &str, b: u8) -> Option<usize> {
+pub(crate) fn find_pair(text: &str, b: u8) -> Option<usize> {
     let bytes = text.as_bytes();
     memchr::memchr_iter(b, bytes).find(|&i| bytes.get(i + 1) == Some(&b))
 }

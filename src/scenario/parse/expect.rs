@@ -2,15 +2,18 @@
 //! matchers at JSON pointers, header matchers, and a retry bounded in attempts
 //! and time. Each mistake is reported at its line and column.
 
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
+use crate::support::yaml::{Pos, Spanned};
 use hyper::header::HeaderName;
 use regex::Regex;
 use serde_json::Value;
-use serde_saphyr::{Location, Spanned};
 
 use super::raw::{RawExpect, RawHeaderMatch, RawMatcher, RawRetry};
-use super::{check_template, Errors, Known};
+use super::{check_template, Cat, Errors, Known};
 use crate::contract::Operation;
 use crate::scenario::expect::MAX_ATTEMPTS;
 use crate::scenario::template::{self, JsonBody};
@@ -25,7 +28,7 @@ const DEFAULT_FOR: Duration = Duration::from_secs(10);
 /// Checks an `expect:` (or a retry's `until:`) mapping.
 pub(super) fn expect(
     raw: &RawExpect,
-    at: &Location,
+    at: &Pos,
     op: Option<&Operation>,
     known: &Known,
     errors: &mut Errors,
@@ -68,7 +71,7 @@ pub(super) fn expect(
             );
             continue;
         }
-        let what = format!("body matcher at {}", shown(pointer));
+        let what = Cat(&"body matcher at ", &shown(pointer));
         for matcher in matchers(&m.value, &m.referenced, &what, known, errors) {
             body.push(BodyMatch {
                 pointer: pointer.clone(),
@@ -107,17 +110,17 @@ fn shown(pointer: &str) -> &str {
 /// The matchers of one body value, in a fixed order.
 fn matchers(
     raw: &RawMatcher,
-    at: &Location,
-    what: &str,
+    at: &Pos,
+    what: &dyn fmt::Display,
     known: &Known,
     errors: &mut Errors,
 ) -> Vec<Matcher> {
     let mut out = Vec::new();
     if let Some(v) = &raw.equals {
-        out.extend(json(v, at, &format!("{what}: equals"), known, errors).map(Matcher::Equals));
+        out.extend(json(v, at, &Cat(what, &": equals"), known, errors).map(Matcher::Equals));
     }
     if let Some(v) = &raw.contains {
-        out.extend(json(v, at, &format!("{what}: contains"), known, errors).map(Matcher::Contains));
+        out.extend(json(v, at, &Cat(what, &": contains"), known, errors).map(Matcher::Contains));
     }
     if let Some(p) = &raw.matches {
         out.extend(regex(p, at, what, errors).map(Matcher::Matches));
@@ -135,7 +138,7 @@ fn matchers(
         out.push(Matcher::Empty(e));
     }
     if let Some(each) = &raw.each {
-        let inner = matchers(each, at, &format!("{what}: each"), known, errors);
+        let inner = matchers(each, at, &Cat(what, &": each"), known, errors);
         if inner.iter().any(|m| matches!(m, Matcher::Absent(_))) {
             errors.at(at, format!("{what}: `absent` cannot be used under `each`"));
         }
@@ -166,8 +169,8 @@ fn errors_are_none(raw: &RawMatcher) -> bool {
 /// A JSON value whose strings may hold placeholders.
 fn json(
     value: &Value,
-    at: &Location,
-    what: &str,
+    at: &Pos,
+    what: &dyn fmt::Display,
     known: &Known,
     errors: &mut Errors,
 ) -> Option<JsonBody> {
@@ -188,7 +191,7 @@ fn json(
     })
 }
 
-fn regex(pattern: &str, at: &Location, what: &str, errors: &mut Errors) -> Option<Regex> {
+fn regex(pattern: &str, at: &Pos, what: &dyn fmt::Display, errors: &mut Errors) -> Option<Regex> {
     if let Ok(t) = crate::scenario::Template::parse(pattern) {
         if let Some(var) = t.vars().next() {
             errors.at(
@@ -198,11 +201,7 @@ fn regex(pattern: &str, at: &Location, what: &str, errors: &mut Errors) -> Optio
             return None;
         }
     }
-    // The size limit keeps a pathological pattern from taking the run's memory.
-    match regex::RegexBuilder::new(pattern)
-        .size_limit(1 << 20)
-        .build()
-    {
+    match compiled(pattern) {
         Ok(re) => Some(re),
         Err(e) => {
             // The parser's message spans lines (pattern, caret, reason): keep the reason.
@@ -218,14 +217,38 @@ fn regex(pattern: &str, at: &Location, what: &str, errors: &mut Errors) -> Optio
     }
 }
 
+/// The most patterns [`compiled`] keeps.
+const MAX_KEPT_PATTERNS: usize = 1024;
+
+/// `pattern` compiled, or the one compiled before from the same text: a suite
+/// repeats its patterns from file to file, compiling one costs tens of
+/// thousands of instructions, and a clone shares the compiled program.
+fn compiled(pattern: &str) -> Result<Regex, regex::Error> {
+    type Kept = HashMap<String, Regex, foldhash::fast::RandomState>;
+    static KEPT: OnceLock<Mutex<Kept>> = OnceLock::new();
+    let kept = KEPT.get_or_init(Mutex::default);
+    if let Some(re) = kept.lock().unwrap_or_else(|e| e.into_inner()).get(pattern) {
+        return Ok(re.clone());
+    }
+    // The size limit keeps a pathological pattern from taking the run's memory.
+    let re = regex::RegexBuilder::new(pattern)
+        .size_limit(1 << 20)
+        .build()?;
+    let mut kept = kept.lock().unwrap_or_else(|e| e.into_inner());
+    if kept.len() < MAX_KEPT_PATTERNS {
+        kept.insert(pattern.to_string(), re.clone());
+    }
+    Ok(re)
+}
+
 fn header_checks(
     raw: &RawHeaderMatch,
-    at: &Location,
+    at: &Pos,
     name: &HeaderName,
     known: &Known,
     errors: &mut Errors,
 ) -> Vec<HeaderCheck> {
-    let what = format!("header matcher {name}");
+    let what = Cat(&"header matcher ", name);
     let mut out = Vec::new();
     if let Some(p) = raw.present {
         out.push(HeaderCheck::Present(p));

@@ -40,6 +40,12 @@ const BODIES: &[(&str, bool)] = &[
         true,
     ),
     ("\n        a: \"x\"#y\n", false),
+    // Quoted text kept as written, with escapes, and empty; plain text with
+    // `:` and `#` inside, trailing spaces, and columns after a wide character.
+    (
+        "\n        a: 'it''s'\n        b: ''\n        c: \"\\u00e9\\\"\"\n        d: \"\"\n        é: x:y#z  \n        f: [é, 'x', \"y\"]   # c\n",
+        true,
+    ),
     ("\n        a: [1, 2] #c\n        b: [1, 2]#c\n", false),
     (
         "\n        url: http://x:80/y?a=b#f\n        c: a:b\n        d: {u: http://x:80/y}\n",

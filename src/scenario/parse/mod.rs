@@ -12,17 +12,18 @@ mod step;
 #[cfg(test)]
 mod tests;
 
+use std::fmt;
 use std::path::PathBuf;
 
 use hyper::header::HeaderName;
 use indexmap::IndexMap;
-use serde_saphyr::{Location, Spanned};
 
 use super::template::{is_name, placeholder, Template};
 use super::{is_built_in, Phase, RedactTarget, Redaction, Scenario, VarDecl, BUILT_INS};
 use crate::contract::Contract;
 use crate::diagnostic::Diagnostic;
-use crate::support::{limits, pointer, yaml};
+use crate::support::yaml::{self, Pos, Spanned};
+use crate::support::{limits, pointer};
 use raw::{RawRedaction, RawScenario, RawSteps, RawVar};
 use step::StepCx;
 
@@ -41,9 +42,14 @@ pub(super) struct Errors {
 }
 
 impl Errors {
-    pub(super) fn at(&mut self, loc: &Location, message: impl Into<String>) {
+    pub(super) fn at(&mut self, loc: &Pos, message: impl Into<String>) {
         if self.list.len() < MAX_ERRORS {
-            self.list.push(yaml::at(&self.file, loc, message));
+            self.list.push(Diagnostic::at_line(
+                &self.file,
+                loc.line() as usize,
+                loc.column() as usize,
+                message,
+            ));
         } else {
             self.more += 1;
         }
@@ -72,8 +78,9 @@ impl Errors {
 }
 
 /// The variables known at a point of a scenario, in the order they became known
-/// (a set: looking one up must not cost the length of the list).
-pub(super) type Known = indexmap::IndexSet<String>;
+/// (a set: looking one up must not cost the length of the list; foldhash, as
+/// the names come from the file).
+pub(super) type Known = indexmap::IndexSet<String, foldhash::fast::RandomState>;
 
 pub(super) fn scenario(
     file: PathBuf,
@@ -227,7 +234,7 @@ fn var(name: &str, value: &Spanned<RawVar>, known: &Known, errors: &mut Errors) 
         );
         return None;
     }
-    let what = format!("variable {name}");
+    let what = Cat(&"variable ", &name);
     let mut template = |text: &str| check_template(errors, known, text, at, &what);
     match &value.value {
         RawVar::Plain(text) => template(text).map(VarDecl::plain),
@@ -306,13 +313,27 @@ fn redaction(r: &Spanned<RawRedaction>, errors: &mut Errors) -> Option<Redaction
     Some(Redaction { target, with })
 }
 
+/// Two texts as one, written out only when a message is (most files have no
+/// mistakes): what a message is about, such as `header X-A` or `body matcher
+/// at /id: equals`.
+pub(super) struct Cat<'a>(
+    pub(super) &'a dyn fmt::Display,
+    pub(super) &'a dyn fmt::Display,
+);
+
+impl fmt::Display for Cat<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "{}{}", self.0, self.1)
+    }
+}
+
 /// Parses a template and checks that it reads only variables known at this point.
 pub(super) fn check_template(
     errors: &mut Errors,
     known: &Known,
     text: &str,
-    loc: &Location,
-    what: &str,
+    loc: &Pos,
+    what: &dyn fmt::Display,
 ) -> Option<Template> {
     match Template::parse(text) {
         Ok(t) => {
@@ -330,7 +351,7 @@ pub(super) fn check_template(
     }
 }
 
-fn unknown_var(name: &str, what: &str, known: &Known) -> String {
+fn unknown_var(name: &str, what: &dyn fmt::Display, known: &Known) -> String {
     let list = if known.is_empty() {
         "none are declared".to_string()
     } else {

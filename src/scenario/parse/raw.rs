@@ -1,12 +1,15 @@
 //! The shape of a scenario file, as serde reads it (with spans for positions).
 //! Nothing here knows the contract; meaning is checked by the parent module.
 
-use indexmap::IndexMap;
+use crate::support::yaml::Spanned;
 use serde::Deserialize;
 use serde_json::Value;
-use serde_saphyr::Spanned;
 
 use crate::support::duration::DurationText;
+
+/// Keys in the order written; hashed with foldhash, as these maps are
+/// small and their keys come from the file, not from a network.
+pub(super) type Map<V> = indexmap::IndexMap<String, V, foldhash::fast::RandomState>;
 
 pub(super) type RawSteps = Spanned<Vec<Spanned<RawStep>>>;
 
@@ -19,7 +22,7 @@ pub(super) struct RawScenario {
     #[serde(default)]
     pub(super) needs: Option<Spanned<String>>,
     #[serde(default)]
-    pub(super) vars: IndexMap<String, Spanned<RawVar>>,
+    pub(super) vars: Map<Spanned<RawVar>>,
     #[serde(default)]
     pub(super) redact: Vec<Spanned<RawRedaction>>,
     #[serde(default)]
@@ -112,11 +115,13 @@ pub(super) struct RawRedaction {
 pub(super) struct RawStep {
     #[serde(default)]
     pub(super) name: Option<String>,
-    pub(super) request: Spanned<RawRequest>,
+    // The large parts boxed: serde moves a step by value several times while
+    // reading it (into `Spanned`, an `Option`, the list).
+    pub(super) request: Box<Spanned<RawRequest>>,
     #[serde(default)]
-    pub(super) expect: Option<Spanned<RawExpect>>,
+    pub(super) expect: Option<Box<Spanned<RawExpect>>>,
     #[serde(default)]
-    pub(super) capture: IndexMap<String, Spanned<RawCapture>>,
+    pub(super) capture: Map<Spanned<RawCapture>>,
     #[serde(default)]
     pub(super) auth: Option<Spanned<String>>,
     #[serde(default)]
@@ -126,7 +131,7 @@ pub(super) struct RawStep {
     #[serde(default)]
     pub(super) guard: bool,
     #[serde(default)]
-    pub(super) retry: Option<Spanned<RawRetry>>,
+    pub(super) retry: Option<Box<Spanned<RawRetry>>>,
 }
 
 #[derive(Deserialize)]
@@ -135,9 +140,9 @@ pub(super) struct RawRequest {
     pub(super) method: Spanned<String>,
     pub(super) path: Spanned<String>,
     #[serde(default)]
-    pub(super) query: IndexMap<String, Spanned<OneOrMany<QueryText>>>,
+    pub(super) query: Map<Spanned<OneOrMany<QueryText>>>,
     #[serde(default)]
-    pub(super) headers: IndexMap<String, Spanned<String>>,
+    pub(super) headers: Map<Spanned<String>>,
     #[serde(default)]
     pub(super) body: Option<Spanned<Value>>,
     #[serde(default)]
@@ -150,9 +155,9 @@ pub(super) struct RawExpect {
     #[serde(default)]
     pub(super) status: Option<Spanned<OneOrMany<Status>>>,
     #[serde(default)]
-    pub(super) body: IndexMap<String, Spanned<RawMatcher>>,
+    pub(super) body: Map<Spanned<RawMatcher>>,
     #[serde(default)]
-    pub(super) headers: IndexMap<String, Spanned<RawHeaderMatch>>,
+    pub(super) headers: Map<Spanned<RawHeaderMatch>>,
 }
 
 /// Matchers on one body value; several may be given at once.
@@ -197,7 +202,7 @@ pub(super) struct RawHeaderMatch {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawRetry {
     #[serde(default)]
-    pub(super) until: Option<Spanned<RawExpect>>,
+    pub(super) until: Option<Box<Spanned<RawExpect>>>,
     #[serde(default)]
     pub(super) every: Option<Spanned<DurationText>>,
     #[serde(default, rename = "for")]

@@ -2,15 +2,15 @@
 //! an operation, variables are known, no credentials), its expectations, retry
 //! and captures.
 
+use crate::support::yaml::Spanned;
 use hyper::header::HeaderName;
 use hyper::Method;
-use serde_saphyr::Spanned;
 
 use super::raw::RawStep;
-use super::{check_template, expect, Errors, Known};
+use super::{check_template, expect, Cat, Errors, Known};
 use crate::contract::Contract;
 use crate::routing::RouteMatch;
-use crate::scenario::template::{self, is_name};
+use crate::scenario::template::{self, is_name, Part};
 use crate::scenario::{
     is_built_in, Body, Capture, CaptureFrom, Expect, Phase, Step, StepAuth, BUILT_INS,
 };
@@ -24,6 +24,8 @@ pub(super) struct StepCx<'a> {
     pub(super) errors: &'a mut Errors,
 }
 
+// Out of line, so that profiles show what a step's checks cost.
+#[inline(never)]
 pub(super) fn step(raw: &Spanned<RawStep>, phase: Phase, cx: &mut StepCx<'_>) -> Option<Step> {
     let contract = cx.contract;
     let needs_mock = cx.needs_mock;
@@ -46,7 +48,13 @@ pub(super) fn step(raw: &Spanned<RawStep>, phase: Phase, cx: &mut StepCx<'_>) ->
         }
     };
 
-    let path = check_template(errors, known, &req.path.value, &req.path.referenced, "path");
+    let path = check_template(
+        errors,
+        known,
+        &req.path.value,
+        &req.path.referenced,
+        &"path",
+    );
     if !req.path.value.starts_with('/') {
         errors.at(
             &req.path.referenced,
@@ -61,7 +69,7 @@ pub(super) fn step(raw: &Spanned<RawStep>, phase: Phase, cx: &mut StepCx<'_>) ->
                 known,
                 &v.0,
                 &value.referenced,
-                &format!("query parameter {name}"),
+                &Cat(&"query parameter ", name),
             ) {
                 query.push((name.clone(), t));
             }
@@ -74,7 +82,7 @@ pub(super) fn step(raw: &Spanned<RawStep>, phase: Phase, cx: &mut StepCx<'_>) ->
             known,
             &value.value,
             &value.referenced,
-            &format!("header {name}"),
+            &Cat(&"header ", name),
         );
         match HeaderName::from_bytes(name.as_bytes()) {
             Ok(h) => {
@@ -102,7 +110,7 @@ pub(super) fn step(raw: &Spanned<RawStep>, phase: Phase, cx: &mut StepCx<'_>) ->
         let mut templates = Vec::new();
         for (pointer, text) in strings {
             let shown = if pointer.is_empty() { "/" } else { &pointer };
-            let what = format!("body at {shown}");
+            let what = Cat(&"body at ", &shown);
             if let Some(t) = check_template(errors, known, text, &b.referenced, &what) {
                 if t.vars().next().is_some() {
                     templates.push((pointer, t));
@@ -116,7 +124,7 @@ pub(super) fn step(raw: &Spanned<RawStep>, phase: Phase, cx: &mut StepCx<'_>) ->
     });
     let body = match (&req.raw_body, body) {
         (Some(r), None) => {
-            check_template(errors, known, &r.value, &r.referenced, "raw_body").map(Body::Raw)
+            check_template(errors, known, &r.value, &r.referenced, &"raw_body").map(Body::Raw)
         }
         (Some(r), Some(_)) => {
             errors.at(
@@ -152,27 +160,20 @@ pub(super) fn step(raw: &Spanned<RawStep>, phase: Phase, cx: &mut StepCx<'_>) ->
     // The request must be one of the contract's operations, unless it is meant not to be.
     let mut operation = None;
     if let (Some(m), Some(p)) = (&method, &path) {
-        let probe: String = p
-            .source()
-            .split("{{")
-            .enumerate()
-            .map(|(i, piece)| {
-                if i == 0 {
-                    piece.to_string()
-                } else {
-                    piece
-                        .split_once("}}")
-                        .map(|(_, rest)| format!("x{rest}"))
-                        .unwrap_or_default()
-                }
-            })
-            .collect();
+        // The path with each placeholder an `x`: what routes like it.
+        let mut probe = String::with_capacity(p.source().len());
+        for part in p.parts() {
+            match part {
+                Part::Text(t) => probe.push_str(t),
+                Part::Var(_) => probe.push('x'),
+            }
+        }
         let probe = probe.split('?').next().unwrap_or_default();
         // Operations that share a path (templates that differ after `#` or in
         // their query) are told apart by the step's parameters as written, the
         // query in its path included, as the mock does. A value still to be
         // filled in (`{{action}}`) says nothing yet: it is left out.
-        let filled = |v: &str| !v.contains("{{");
+        let filled = |v: &str| template::find_pair(v, b'{').is_none();
         let inline = p.source().split_once('?').map_or("", |(_, q)| q);
         let mut query: Vec<_> = form_urlencoded::parse(inline.as_bytes())
             .filter(|(_, v)| filled(v))

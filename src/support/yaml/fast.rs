@@ -13,6 +13,7 @@
 //! safe, and agreeing is checked by the tests against every scenario the
 //! project ships and a set of tricky documents.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{
@@ -20,6 +21,7 @@ use serde::de::{
 };
 
 use super::scan;
+use super::spanned::{short_form, MARKER, SHORT_FORM, SPANNED_NEWTYPE};
 
 /// Reads `text` into `T` when that is certain to give what serde-saphyr gives;
 /// `None` when the caller must ask serde-saphyr.
@@ -41,42 +43,44 @@ pub(super) struct At {
     pub(super) column: u32,
 }
 
-/// One YAML value and where it starts.
-pub(super) struct Node {
+/// One YAML value and where it starts. Scalars borrow the file's text where
+/// they can: most are keys, numbers and booleans that serde reads without
+/// keeping a `String` of them.
+pub(super) struct Node<'a> {
     pub(super) at: At,
-    pub(super) kind: Kind,
+    pub(super) kind: Kind<'a>,
 }
 
-pub(super) enum Kind {
+pub(super) enum Kind<'a> {
     /// A plain (unquoted) scalar: its type depends on what is asked of it.
-    Plain(String),
-    /// A quoted or block scalar: always text.
-    Text(String),
-    Seq(Vec<Node>),
-    Map(Vec<(Node, Node)>),
+    Plain(&'a str),
+    /// A quoted or block scalar: always text (owned when escapes or line
+    /// breaks made it differ from the file's bytes).
+    Text(Cow<'a, str>),
+    Seq(Vec<Node<'a>>),
+    Map(Vec<(Node<'a>, Node<'a>)>),
 }
 
 /// A closed mapping: its keys must be distinct texts (serde-saphyr refuses a
 /// repeated key), plain keys must be text (it compares `1`, `0x1` and `+1` as
 /// the same number), not `<<` (a merge it would carry out), and short (it
 /// looks no further than 1,024 characters for a flow mapping's `:`).
-pub(super) fn map_node(at: At, entries: Vec<(Node, Node)>) -> Option<Node> {
-    for (k, _) in &entries {
-        match &k.kind {
-            Kind::Plain(s) if s == "<<" || !matches!(classify(s), Class::Text) => return None,
-            Kind::Plain(s) | Kind::Text(s)
-                if s.len() > MAX_KEY_CHARS && s.chars().count() > MAX_KEY_CHARS =>
-            {
-                return None
-            }
-            Kind::Plain(_) | Kind::Text(_) => {}
-            _ => return None,
+pub(super) fn map_node<'a>(at: At, entries: Vec<(Node<'a>, Node<'a>)>) -> Option<Node<'a>> {
+    fn text<'n>(n: &'n Node) -> Option<&'n str> {
+        match &n.kind {
+            Kind::Plain(s) => Some(s),
+            Kind::Text(s) => Some(s),
+            _ => None,
         }
     }
-    fn text(n: &Node) -> &str {
-        match &n.kind {
-            Kind::Plain(s) | Kind::Text(s) => s,
-            _ => "",
+    for (k, _) in &entries {
+        if matches!(k.kind, Kind::Plain(s) if s == "<<" || !matches!(classify(s), Class::Text)) {
+            return None;
+        }
+        match text(k) {
+            Some(s) if s.len() > MAX_KEY_CHARS && s.chars().count() > MAX_KEY_CHARS => return None,
+            Some(_) => {}
+            None => return None,
         }
     }
     if entries.len() <= 16 {
@@ -125,11 +129,29 @@ fn classify(s: &str) -> Class {
     // Only these can begin anything but text (`/id`, `method`, `mem_store_...`
     // cannot): digits and signs, `~`, `_` and `:` (numbers some schema reads),
     // and the first letters of booleans, `null`, `inf` and `nan`.
-    if !s
-        .bytes()
-        .next()
-        .is_some_and(|b| b.is_ascii_digit() || b"+-.~_:tfynoiTFYNOI".contains(&b))
-    {
+    if !s.bytes().next().is_some_and(|b| {
+        b.is_ascii_digit()
+            || matches!(
+                b,
+                b'+' | b'-'
+                    | b'.'
+                    | b'~'
+                    | b'_'
+                    | b':'
+                    | b't'
+                    | b'f'
+                    | b'y'
+                    | b'n'
+                    | b'o'
+                    | b'i'
+                    | b'T'
+                    | b'F'
+                    | b'Y'
+                    | b'N'
+                    | b'O'
+                    | b'I'
+            )
+    }) {
         return Class::Text;
     }
     match s {
@@ -139,14 +161,26 @@ fn classify(s: &str) -> Class {
     }
     // Other spellings of booleans and special floats, in any case.
     let bare = s.trim_start_matches(['+', '-', '.']);
-    if ["true", "false", "yes", "no", "on", "off", "y", "n"]
-        .iter()
-        .any(|w| s.eq_ignore_ascii_case(w))
-        || ["inf", "infinity", "nan"]
-            .iter()
-            .any(|w| bare.eq_ignore_ascii_case(w))
+    let word = |s: &str, words: &[&str]| words.iter().any(|w| s.eq_ignore_ascii_case(w));
+    if word(s, &["true", "false", "yes", "no", "on", "off", "y", "n"])
+        || word(bare, &["inf", "infinity", "nan"])
     {
         return Class::Unsure;
+    }
+    // Beginning with a letter and none of those words: no number either (a
+    // number, in any schema, begins with a digit, a sign or a `.`).
+    if s.as_bytes()[0].is_ascii_alphabetic() {
+        return Class::Text;
+    }
+    // Nor with a byte no number is written with (`500ms`, `2024-01-01T10`).
+    if !s.bytes().all(|b| {
+        b.is_ascii_hexdigit()
+            || matches!(
+                b,
+                b'x' | b'X' | b'o' | b'O' | b'_' | b'.' | b':' | b'+' | b'-'
+            )
+    }) {
+        return Class::Text;
     }
     let digits = s.strip_prefix('-').unwrap_or(s);
     let canonical = |d: &str| {
@@ -225,18 +259,26 @@ impl de::Error for Bail {
 
 type Res<T> = Result<T, Bail>;
 
-impl<'de> de::Deserializer<'de> for Node {
+/// A quoted or block scalar's text, handed over without a copy when owned.
+fn visit_text<'de, V: Visitor<'de>>(s: Cow<'_, str>, v: V) -> Res<V::Value> {
+    match s {
+        Cow::Borrowed(s) => v.visit_str(s),
+        Cow::Owned(s) => v.visit_string(s),
+    }
+}
+
+impl<'de> de::Deserializer<'de> for Node<'_> {
     type Error = Bail;
 
     fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Res<V::Value> {
         match self.kind {
-            Kind::Text(s) => v.visit_string(s),
-            Kind::Plain(s) => match classify(&s) {
+            Kind::Text(s) => visit_text(s, v),
+            Kind::Plain(s) => match classify(s) {
                 Class::Null => v.visit_unit(),
                 Class::Bool(b) => v.visit_bool(b),
-                Class::Int(n) => visit_int(&s, n, v),
+                Class::Int(n) => visit_int(s, n, v),
                 Class::Float(f) => v.visit_f64(f),
-                Class::Text => v.visit_string(s),
+                Class::Text => v.visit_str(s),
                 Class::Unsure => Err(Bail),
             },
             Kind::Seq(items) => v.visit_seq(Items(items.into_iter())),
@@ -249,8 +291,8 @@ impl<'de> de::Deserializer<'de> for Node {
 
     fn deserialize_bool<V: Visitor<'de>>(self, v: V) -> Res<V::Value> {
         match &self.kind {
-            Kind::Plain(s) if s == "true" => v.visit_bool(true),
-            Kind::Plain(s) if s == "false" => v.visit_bool(false),
+            Kind::Plain("true") => v.visit_bool(true),
+            Kind::Plain("false") => v.visit_bool(false),
             _ => Err(Bail),
         }
     }
@@ -276,8 +318,8 @@ impl<'de> de::Deserializer<'de> for Node {
 
     fn deserialize_str<V: Visitor<'de>>(self, v: V) -> Res<V::Value> {
         match self.kind {
-            Kind::Text(s) => v.visit_string(s),
-            Kind::Plain(s) if !is_null(&s) => v.visit_string(s),
+            Kind::Text(s) => visit_text(s, v),
+            Kind::Plain(s) if !is_null(s) => v.visit_str(s),
             _ => Err(Bail),
         }
     }
@@ -313,8 +355,8 @@ impl<'de> de::Deserializer<'de> for Node {
         name: &'static str,
         v: V,
     ) -> Res<V::Value> {
-        // serde-saphyr's `Spanned<T>` asks for itself by this name.
-        if name == "__yaml_spanned" {
+        // serde-saphyr's `Spanned<T>` (and ours) asks for itself by this name.
+        if name == SPANNED_NEWTYPE {
             v.visit_newtype_struct(Located(self))
         } else {
             v.visit_newtype_struct(self)
@@ -415,9 +457,9 @@ fn visit_int<'de, V: Visitor<'de>>(s: &str, n: i128, v: V) -> Res<V::Value> {
     }
 }
 
-struct Items(std::vec::IntoIter<Node>);
+struct Items<'a>(std::vec::IntoIter<Node<'a>>);
 
-impl<'de> SeqAccess<'de> for Items {
+impl<'de> SeqAccess<'de> for Items<'_> {
     type Error = Bail;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Res<Option<T::Value>> {
@@ -429,12 +471,12 @@ impl<'de> SeqAccess<'de> for Items {
     }
 }
 
-struct Entries {
-    entries: std::vec::IntoIter<(Node, Node)>,
-    value: Option<Node>,
+struct Entries<'a> {
+    entries: std::vec::IntoIter<(Node<'a>, Node<'a>)>,
+    value: Option<Node<'a>>,
 }
 
-impl<'de> MapAccess<'de> for Entries {
+impl<'de> MapAccess<'de> for Entries<'_> {
     type Error = Bail;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Res<Option<K::Value>> {
@@ -457,18 +499,15 @@ impl<'de> MapAccess<'de> for Entries {
 /// A node as serde-saphyr's `Spanned<T>` reads it: a map of a marker, the
 /// value, and where it is used and defined (the same place: there are no
 /// aliases here).
-struct Located(Node);
+struct Located<'a>(Node<'a>);
 
-/// The marker key serde-saphyr's `Spanned<T>` looks for first.
-const SPANNED_MARKER: &str = "__serde_saphyr_private_spanned";
-
-impl<'de> de::Deserializer<'de> for Located {
+impl<'de> de::Deserializer<'de> for Located<'_> {
     type Error = Bail;
 
     fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Res<V::Value> {
         // serde-saphyr places an empty value at the `:` before it; the parser
         // here has only the next token's place.
-        if matches!(&self.0.kind, Kind::Plain(s) if s.is_empty()) {
+        if matches!(self.0.kind, Kind::Plain("")) {
             return Err(Bail);
         }
         let at = self.0.at;
@@ -479,25 +518,42 @@ impl<'de> de::Deserializer<'de> for Located {
         })
     }
 
+    /// [`super::Spanned`] asks for its shorter form by name.
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        _: &'static [&'static str],
+        v: V,
+    ) -> Res<V::Value> {
+        if name != SHORT_FORM {
+            return self.deserialize_any(v);
+        }
+        if matches!(self.0.kind, Kind::Plain("")) {
+            return Err(Bail);
+        }
+        let at = (self.0.at.line, self.0.at.column);
+        short_form(self.0, at, v)
+    }
+
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
         bytes byte_buf option unit unit_struct newtype_struct seq tuple
-        tuple_struct map struct enum identifier ignored_any
+        tuple_struct map enum identifier ignored_any
     }
 }
 
-struct LocatedFields {
-    node: Option<Node>,
+struct LocatedFields<'a> {
+    node: Option<Node<'a>>,
     at: At,
     /// The next key to give: the marker, `value`, `referenced`, `defined`.
     field: usize,
 }
 
-impl<'de> MapAccess<'de> for LocatedFields {
+impl<'de> MapAccess<'de> for LocatedFields<'_> {
     type Error = Bail;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Res<Option<K::Value>> {
-        let Some(key) = [SPANNED_MARKER, "value", "referenced", "defined"].get(self.field) else {
+        let Some(key) = [MARKER, "value", "referenced", "defined"].get(self.field) else {
             return Ok(None);
         };
         self.field += 1;

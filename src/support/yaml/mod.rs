@@ -15,6 +15,11 @@ use crate::diagnostic::Diagnostic;
 mod fast;
 #[cfg(feature = "replay")]
 mod scan;
+#[cfg(feature = "replay")]
+mod spanned;
+
+#[cfg(feature = "replay")]
+pub(crate) use spanned::{Pos, Spanned};
 
 /// The most values (mappings, sequences and scalars, aliases expanded) one file
 /// may hold. Aliases repeat what an anchor names without repeating its text, so

@@ -14,13 +14,16 @@
 //! collection might read another way. The caller then leaves the file to
 //! serde-saphyr, so giving up costs time, never a different answer.
 
+use std::borrow::Cow;
+
 use super::fast::{map_node, At, Kind, Node};
 use super::{MAX_DEPTH, MAX_NODES, MAX_SCALAR_BYTES};
 
 /// The document as a tree, or `None` when serde-saphyr must read it. The
 /// bounds are half of serde-saphyr's budget, so a file near the budget is left
 /// to it (it counts slightly differently, and says what was exceeded).
-pub(super) fn tree(text: &str) -> Option<Node> {
+pub(super) fn tree(text: &str) -> Option<Node<'_>> {
+    let ascii = readable(text)?;
     let mut scan = Scan {
         text,
         s: text.as_bytes(),
@@ -30,11 +33,9 @@ pub(super) fn tree(text: &str) -> Option<Node> {
         nodes: 0,
         bytes: 0,
         depth: 0,
+        ascii,
         column: std::cell::Cell::new((0, 0)),
     };
-    if !readable(text) {
-        return None;
-    }
     scan.settle()?;
     // A scenario is a mapping at the left margin; anything else is an error
     // serde-saphyr words.
@@ -67,6 +68,8 @@ struct Scan<'a> {
     nodes: usize,
     bytes: usize,
     depth: usize,
+    /// Whether the text is all ASCII, where a column is a byte offset.
+    ascii: bool,
     /// The last position [`Scan::at`] gave: a byte offset and the characters
     /// from its line's start to it, so that the next one on the same line
     /// counts from there (a long line would be counted over and over).
@@ -99,6 +102,12 @@ impl<'a> Scan<'a> {
     /// The position of `at` on the current line, columns counted in
     /// characters as serde-saphyr counts them.
     fn at(&self, at: usize) -> Option<At> {
+        if self.ascii {
+            return Some(At {
+                line: self.line,
+                column: u32::try_from(at - self.line_start + 1).ok()?,
+            });
+        }
         let (last, last_chars) = self.column.get();
         let (from, mut chars) = if last >= self.line_start && last <= at {
             (last, last_chars)
@@ -205,7 +214,7 @@ impl<'a> Scan<'a> {
     }
 
     /// A block mapping whose keys are at column `n`; `pos` is its first key.
-    fn block_map(&mut self, n: usize) -> Option<Node> {
+    fn block_map(&mut self, n: usize) -> Option<Node<'a>> {
         self.enter()?;
         let mut entries = Vec::new();
         loop {
@@ -227,7 +236,7 @@ impl<'a> Scan<'a> {
     }
 
     /// A block sequence whose `-` are at column `n`; `pos` is the first.
-    fn block_seq(&mut self, n: usize) -> Option<Node> {
+    fn block_seq(&mut self, n: usize) -> Option<Node<'a>> {
         let at = self.at(self.pos)?;
         self.seq_at(n, at)
     }
@@ -235,7 +244,7 @@ impl<'a> Scan<'a> {
     /// A sequence at its key's indentation, `n`; `pos` is its first `-`.
     /// serde-saphyr places it after that `-`, its spaces and a comment on
     /// its line: at the first item when the item is on that line.
-    fn indentless_seq(&mut self, n: usize) -> Option<Node> {
+    fn indentless_seq(&mut self, n: usize) -> Option<Node<'a>> {
         let mut after = self.pos + 1;
         while self.byte(after) == b' ' {
             after += 1;
@@ -247,7 +256,7 @@ impl<'a> Scan<'a> {
         self.seq_at(n, at)
     }
 
-    fn seq_at(&mut self, n: usize, at: At) -> Option<Node> {
+    fn seq_at(&mut self, n: usize, at: At) -> Option<Node<'a>> {
         self.enter()?;
         let mut items = Vec::new();
         loop {
@@ -274,7 +283,7 @@ impl<'a> Scan<'a> {
     }
 
     /// A block mapping's key and its `:`.
-    fn key(&mut self) -> Option<Node> {
+    fn key(&mut self) -> Option<Node<'a>> {
         let start = self.pos;
         let key = match self.peek() {
             b'"' => self.double()?,
@@ -300,7 +309,7 @@ impl<'a> Scan<'a> {
 
     /// The value after a mapping's `:` or a sequence's `-` (at `pos`), in a
     /// collection at column `n`. Returns at the next content.
-    fn value(&mut self, n: usize, holder: Holder) -> Option<Node> {
+    fn value(&mut self, n: usize, holder: Holder) -> Option<Node<'a>> {
         self.spaces();
         match self.peek() {
             b'\n' | 0 | b'#' => {
@@ -357,50 +366,57 @@ impl<'a> Scan<'a> {
     }
 
     /// A plain scalar in block context, and whether a key's `:` ends it.
-    fn plain_block(&mut self) -> Option<(Node, bool)> {
+    fn plain_block(&mut self) -> Option<(Node<'a>, bool)> {
         if !self.plain_may_start(blank_or_end) {
             return None;
         }
         let start = self.pos;
-        let mut end = start;
+        // It ends at the line's end, a `:` before a blank, or a ` #`: only
+        // those three bytes need a look (the first byte is none of them).
+        let mut stop = self.s.len();
         let mut colon = false;
-        while let Some(&b) = self.s.get(self.pos) {
-            match b {
-                b'\n' => break,
-                b':' if blank_or_end(self.byte(self.pos + 1)) => {
-                    colon = true;
-                    break;
-                }
-                b'#' if self.s[self.pos - 1] == b' ' => break,
-                b' ' => {}
-                _ => end = self.pos + 1,
+        for i in memchr::memchr3_iter(b'\n', b':', b'#', &self.s[start..]) {
+            let at = start + i;
+            match self.s[at] {
+                b':' if !blank_or_end(self.byte(at + 1)) => continue,
+                b'#' if self.s[at - 1] != b' ' => continue,
+                b':' => colon = true,
+                _ => {}
             }
-            self.pos += 1;
+            stop = at;
+            break;
         }
+        // Its trailing spaces are left out.
+        let end = self.s[start..stop]
+            .iter()
+            .rposition(|&b| b != b' ')
+            .map_or(start, |i| start + i + 1);
         Some((self.plain(start, end)?, colon))
     }
 
     /// A double-quoted scalar on one line.
-    fn double(&mut self) -> Option<Node> {
+    fn double(&mut self) -> Option<Node<'a>> {
         let at = self.at(self.pos)?;
         self.pos += 1;
-        let mut out = String::new();
+        // Borrowed from the text until an escape makes it differ.
+        let mut out = Cow::Borrowed("");
         let mut run = self.pos;
         loop {
             match self.peek() {
                 b'"' => break,
                 b'\n' | 0 => return None,
                 b'\\' => {
-                    out.push_str(self.str(run..self.pos)?);
+                    let text = out.to_mut();
+                    text.push_str(self.str(run..self.pos)?);
                     let (c, len) = self.escape()?;
-                    out.push(c);
+                    text.push(c);
                     self.pos += len;
                     run = self.pos;
                 }
                 _ => self.pos += 1,
             }
         }
-        out.push_str(self.str(run..self.pos)?);
+        push(&mut out, self.str(run..self.pos)?);
         self.pos += 1;
         self.count(out.len())?;
         Some(Node {
@@ -438,15 +454,15 @@ impl<'a> Scan<'a> {
     }
 
     /// A single-quoted scalar on one line.
-    fn single(&mut self) -> Option<Node> {
+    fn single(&mut self) -> Option<Node<'a>> {
         let at = self.at(self.pos)?;
         self.pos += 1;
-        let mut out = String::new();
+        let mut out = Cow::Borrowed("");
         let mut run = self.pos;
         loop {
             match self.peek() {
                 b'\'' if self.byte(self.pos + 1) == b'\'' => {
-                    out.push_str(self.str(run..=self.pos)?);
+                    out.to_mut().push_str(self.str(run..=self.pos)?);
                     self.pos += 2;
                     run = self.pos;
                 }
@@ -455,7 +471,7 @@ impl<'a> Scan<'a> {
                 _ => self.pos += 1,
             }
         }
-        out.push_str(self.str(run..self.pos)?);
+        push(&mut out, self.str(run..self.pos)?);
         self.pos += 1;
         self.count(out.len())?;
         Some(Node {
@@ -466,7 +482,7 @@ impl<'a> Scan<'a> {
 
     /// A literal block scalar (`|` or `|-`) in a collection at column `n`.
     /// Returns at the next content.
-    fn literal(&mut self, n: usize) -> Option<Node> {
+    fn literal(&mut self, n: usize) -> Option<Node<'a>> {
         self.pos += 1;
         let strip = self.peek() == b'-';
         if strip {
@@ -552,12 +568,12 @@ impl<'a> Scan<'a> {
         self.settle()?;
         Some(Node {
             at,
-            kind: Kind::Text(out),
+            kind: Kind::Text(Cow::Owned(out)),
         })
     }
 
     /// A flow collection on one line, at `pos` (`[` or `{`).
-    fn flow(&mut self) -> Option<Node> {
+    fn flow(&mut self) -> Option<Node<'a>> {
         self.enter()?;
         let at = self.at(self.pos)?;
         let map = self.peek() == b'{';
@@ -610,7 +626,7 @@ impl<'a> Scan<'a> {
     }
 
     /// A value inside a flow collection.
-    fn flow_node(&mut self) -> Option<Node> {
+    fn flow_node(&mut self) -> Option<Node<'a>> {
         match self.peek() {
             b'[' | b'{' => self.flow(),
             b'"' => self.double(),
@@ -621,7 +637,7 @@ impl<'a> Scan<'a> {
 
     /// A plain scalar inside a flow collection: it ends at `,[]{}`, a `: `,
     /// or the line's end (where the collection must not end).
-    fn plain_flow(&mut self) -> Option<Node> {
+    fn plain_flow(&mut self) -> Option<Node<'a>> {
         if !self.plain_may_start(flow_blank) {
             return None;
         }
@@ -647,13 +663,29 @@ impl<'a> Scan<'a> {
     /// with `-`, `?` or `:` followed by what `ends` says ends a token.
     fn plain_may_start(&self, ends: fn(u8) -> bool) -> bool {
         let first = self.peek();
-        !(b",[]{}#&*!|>'\"%@`".contains(&first)
-            || (b"-?:".contains(&first) && ends(self.byte(self.pos + 1))))
+        !(matches!(
+            first,
+            b',' | b'['
+                | b']'
+                | b'{'
+                | b'}'
+                | b'#'
+                | b'&'
+                | b'*'
+                | b'!'
+                | b'|'
+                | b'>'
+                | b'\''
+                | b'"'
+                | b'%'
+                | b'@'
+                | b'`'
+        ) || (matches!(first, b'-' | b'?' | b':') && ends(self.byte(self.pos + 1))))
     }
 
     /// The plain scalar from `start` to `end` (its trailing spaces left out);
     /// moves to `end`.
-    fn plain(&mut self, start: usize, end: usize) -> Option<Node> {
+    fn plain(&mut self, start: usize, end: usize) -> Option<Node<'a>> {
         if end == start {
             return None;
         }
@@ -662,7 +694,7 @@ impl<'a> Scan<'a> {
         self.count(text.len())?;
         Some(Node {
             at: self.at(start)?,
-            kind: Kind::Plain(text.to_owned()),
+            kind: Kind::Plain(text),
         })
     }
 }
@@ -682,8 +714,9 @@ fn flow_blank(b: u8) -> bool {
 /// Whether the scanner may read `text`: free of tabs and carriage returns
 /// (the scanner separates with spaces and ends lines with `\n` only), and of
 /// characters outside YAML's printable set (a byte-order mark included).
-/// Such files are rare; they are read by serde-saphyr.
-fn readable(text: &str) -> bool {
+/// Such files are rare; they are read by serde-saphyr. `Some(true)` when the
+/// text is all ASCII.
+fn readable(text: &str) -> Option<bool> {
     // Most files are ASCII: 32 bytes at a time, without a branch per byte.
     let ascii = |b: u8| (b' '..=b'~').contains(&b) || b == b'\n';
     let mut from = 0;
@@ -694,11 +727,21 @@ fn readable(text: &str) -> bool {
         from += 32;
     }
     // `from` follows an ASCII byte: a character boundary.
-    text[from..]
-        .chars()
+    let rest = &text[from..];
+    rest.chars()
         .all(|c| c != '\t' && c != '\r' && super::fast::printable(c))
+        .then(|| rest.is_ascii())
+}
+
+/// Appends `tail` to a scalar's text, still borrowed when it was empty.
+fn push<'a>(out: &mut Cow<'a, str>, tail: &'a str) {
+    if out.is_empty() {
+        *out = Cow::Borrowed(tail);
+    } else {
+        out.to_mut().push_str(tail);
+    }
 }
 
 fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&b| b == needle)
+    memchr::memchr(needle, hay)
 }
