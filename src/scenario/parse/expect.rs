@@ -217,8 +217,11 @@ fn regex(pattern: &str, at: &Pos, what: &dyn fmt::Display, errors: &mut Errors) 
     }
 }
 
-/// The most patterns [`compiled`] keeps.
+/// The most patterns [`compiled`] keeps, and the longest pattern it keeps
+/// (review finding: a long pattern can compile small, and the store outlives
+/// the scenarios of a long-running recording proxy): at most 4 MiB of text.
 const MAX_KEPT_PATTERNS: usize = 1024;
+const MAX_KEPT_PATTERN_BYTES: usize = 4096;
 
 /// `pattern` compiled, or the one compiled before from the same text: a suite
 /// repeats its patterns from file to file, compiling one costs tens of
@@ -227,6 +230,12 @@ fn compiled(pattern: &str) -> Result<Regex, regex::Error> {
     type Kept = HashMap<String, Regex, foldhash::fast::RandomState>;
     static KEPT: OnceLock<Mutex<Kept>> = OnceLock::new();
     let kept = KEPT.get_or_init(Mutex::default);
+    let keep = pattern.len() <= MAX_KEPT_PATTERN_BYTES;
+    if !keep {
+        return regex::RegexBuilder::new(pattern)
+            .size_limit(1 << 20)
+            .build();
+    }
     if let Some(re) = kept.lock().unwrap_or_else(|e| e.into_inner()).get(pattern) {
         return Ok(re.clone());
     }

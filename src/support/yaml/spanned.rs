@@ -14,6 +14,10 @@ use serde::Deserialize;
 use serde_saphyr::Location;
 
 /// A value and where it was written.
+///
+/// Unlike serde-saphyr's, it cannot be read from serde's buffered content (a
+/// `#[serde(flatten)]` field or an untagged enum holding one): no scenario
+/// type reads it that way, and one that did would fail on every file, loudly.
 pub(crate) struct Spanned<T> {
     pub(crate) value: T,
     /// Where it is used (for an alias, the `*name`), as serde-saphyr says.
@@ -83,6 +87,7 @@ enum Field {
     Marker,
     Value,
     Referenced,
+    Defined,
     Other,
 }
 
@@ -99,6 +104,7 @@ impl<'de> Deserialize<'de> for Field {
                     MARKER => Field::Marker,
                     "value" => Field::Value,
                     "referenced" => Field::Referenced,
+                    "defined" => Field::Defined,
                     _ => Field::Other,
                 })
             }
@@ -130,9 +136,15 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for Inner<T> {
                 Field::Value | Field::Referenced | Field::Marker => {
                     return Err(de::Error::custom("a field of a value with its place twice"))
                 }
-                // `defined`, read as what it is (nothing else reads it).
-                Field::Other => {
+                // Read as what it is (nothing else reads it): serde-saphyr's
+                // place refuses to be read as just anything.
+                Field::Defined => {
                     map.next_value::<Location>()?;
+                }
+                // A field a later serde-saphyr may add, ignored as its own
+                // `Spanned` ignores it.
+                Field::Other => {
+                    map.next_value::<de::IgnoredAny>()?;
                 }
             }
         }
