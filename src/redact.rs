@@ -206,4 +206,25 @@ mod tests {
             serde_json::json!({"items": [{"at": "[date]", "k": 2}, {"at": "[date]"}], "at": 4})
         );
     }
+
+    /// `replaced` is `str::replace` for text that holds the value (and `None`
+    /// for text that does not): repeated, adjacent, overlapping-looking and
+    /// multi-byte cases.
+    #[test]
+    fn replaced_replaces_as_str_replace_does() {
+        let cases = [
+            ("aaaa", "aa"),
+            ("aaa", "aa"),
+            ("xabababx", "aba"),
+            ("é-ab-é-ab", "é-ab"),
+            ("id=mem_1 and mem_1mem_1.", "mem_1"),
+            ("no match here", "absent"),
+            ("ab", "ab"),
+        ];
+        for (text, needle) in cases {
+            let finder = Finder::new(needle);
+            let want = text.contains(needle).then(|| text.replace(needle, "[x]"));
+            assert_eq!(replaced(text, &finder, "[x]"), want, "{text:?} / {needle:?}");
+        }
+    }
 }
