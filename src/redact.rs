@@ -224,7 +224,11 @@ mod tests {
         for (text, needle) in cases {
             let finder = Finder::new(needle);
             let want = text.contains(needle).then(|| text.replace(needle, "[x]"));
-            assert_eq!(replaced(text, &finder, "[x]"), want, "{text:?} / {needle:?}");
+            assert_eq!(
+                replaced(text, &finder, "[x]"),
+                want,
+                "{text:?} / {needle:?}"
+            );
         }
     }
 }
