@@ -53,56 +53,98 @@ impl Rng {
     }
 }
 
-/// Any YAML value, every node with its position: what the generic check
-/// compares.
-enum Val {
+/// Any YAML value, every node with its position (`P`: a value and its place,
+/// serde-saphyr's `Spanned` or mimeo's): what the generic check compares.
+enum Val<P> {
     Null,
     Bool(bool),
     U(u64),
     I(i64),
     F(f64),
     S(String),
-    Seq(Vec<Spanned<Val>>),
-    Map(Vec<(String, Spanned<Val>)>),
+    Seq(Vec<P>),
+    Map(Vec<(String, P)>),
 }
 
-impl<'de> Deserialize<'de> for Val {
+/// A value with its place, read through serde-saphyr's `Spanned`.
+struct Theirs(Spanned<Val<Theirs>>);
+/// The same read through mimeo's own (`support::yaml::Spanned`), which the
+/// quick reader offers a shorter form of.
+struct Ours(yaml::Spanned<Val<Ours>>);
+
+impl<'de> Deserialize<'de> for Theirs {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Val;
+        Spanned::deserialize(d).map(Theirs)
+    }
+}
+
+impl<'de> Deserialize<'de> for Ours {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        yaml::Spanned::deserialize(d).map(Ours)
+    }
+}
+
+/// What [`show`] reads of either.
+trait Placed: Sized {
+    fn place(&self) -> (u64, u64);
+    fn val(&self) -> &Val<Self>;
+}
+
+impl Placed for Theirs {
+    fn place(&self) -> (u64, u64) {
+        (self.0.referenced.line(), self.0.referenced.column())
+    }
+    fn val(&self) -> &Val<Self> {
+        &self.0.value
+    }
+}
+
+impl Placed for Ours {
+    fn place(&self) -> (u64, u64) {
+        (self.0.referenced.line(), self.0.referenced.column())
+    }
+    fn val(&self) -> &Val<Self> {
+        &self.0.value
+    }
+}
+
+impl<'de, P: Deserialize<'de>> Deserialize<'de> for Val<P> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<P>(std::marker::PhantomData<P>);
+        impl<'de, P: Deserialize<'de>> Visitor<'de> for V<P> {
+            type Value = Val<P>;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("anything")
             }
-            fn visit_bool<E>(self, v: bool) -> Result<Val, E> {
+            fn visit_bool<E>(self, v: bool) -> Result<Val<P>, E> {
                 Ok(Val::Bool(v))
             }
-            fn visit_u64<E>(self, v: u64) -> Result<Val, E> {
+            fn visit_u64<E>(self, v: u64) -> Result<Val<P>, E> {
                 Ok(Val::U(v))
             }
-            fn visit_i64<E>(self, v: i64) -> Result<Val, E> {
+            fn visit_i64<E>(self, v: i64) -> Result<Val<P>, E> {
                 Ok(Val::I(v))
             }
-            fn visit_f64<E>(self, v: f64) -> Result<Val, E> {
+            fn visit_f64<E>(self, v: f64) -> Result<Val<P>, E> {
                 Ok(Val::F(v))
             }
-            fn visit_str<E>(self, v: &str) -> Result<Val, E> {
+            fn visit_str<E>(self, v: &str) -> Result<Val<P>, E> {
                 Ok(Val::S(v.to_string()))
             }
-            fn visit_unit<E>(self) -> Result<Val, E> {
+            fn visit_unit<E>(self) -> Result<Val<P>, E> {
                 Ok(Val::Null)
             }
-            fn visit_none<E>(self) -> Result<Val, E> {
+            fn visit_none<E>(self) -> Result<Val<P>, E> {
                 Ok(Val::Null)
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Val, A::Error> {
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Val<P>, A::Error> {
                 let mut out = Vec::new();
                 while let Some(v) = a.next_element()? {
                     out.push(v);
                 }
                 Ok(Val::Seq(out))
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Val, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Val<P>, A::Error> {
                 let mut out = Vec::new();
                 while let Some(k) = a.next_key::<String>()? {
                     out.push((k, a.next_value()?));
@@ -110,14 +152,15 @@ impl<'de> Deserialize<'de> for Val {
                 Ok(Val::Map(out))
             }
         }
-        d.deserialize_any(V)
+        d.deserialize_any(V(std::marker::PhantomData))
     }
 }
 
-fn show(v: &Spanned<Val>, out: &mut String) {
+fn show<P: Placed>(v: &P, out: &mut String) {
     use std::fmt::Write;
-    let _ = write!(out, "@{}:{} ", v.referenced.line(), v.referenced.column());
-    match &v.value {
+    let (line, column) = v.place();
+    let _ = write!(out, "@{line}:{column} ");
+    match v.val() {
         Val::Null => out.push_str("null"),
         Val::Bool(b) => {
             let _ = write!(out, "{b}");
@@ -154,30 +197,43 @@ fn show(v: &Spanned<Val>, out: &mut String) {
     }
 }
 
-/// The generic check: any document the quick reader reads must give
-/// serde-saphyr's values at serde-saphyr's positions.
-fn check_generic(doc: &str) -> Outcome {
-    let quick = catch_unwind(AssertUnwindSafe(|| yaml::quick_read::<Spanned<Val>>(doc)));
-    match quick {
-        Err(_) => Outcome::Panic,
-        Ok(None) => Outcome::Bail,
-        Ok(Some(q)) => {
-            let mut qs = String::new();
-            show(&q, &mut qs);
-            let ss = match yaml::slow_read::<Spanned<Val>>(doc) {
-                Ok(s) => {
-                    let mut ss = String::new();
-                    show(&s, &mut ss);
-                    ss
-                }
-                Err(e) => format!("error: {e}"),
-            };
-            if qs == ss {
-                Outcome::Same
-            } else {
-                Outcome::Differs(qs, ss)
-            }
+/// `doc` read by `read` and shown, or its error.
+fn shown<P: Placed, E: std::fmt::Display>(read: Result<P, E>) -> String {
+    match read {
+        Ok(v) => {
+            let mut out = String::new();
+            show(&v, &mut out);
+            out
         }
+        Err(e) => format!("error: {e}"),
+    }
+}
+
+/// The generic check: any document the quick reader reads must give
+/// serde-saphyr's values at serde-saphyr's positions, into serde-saphyr's
+/// `Spanned` and into mimeo's (from the quick reader's short form, and from
+/// serde-saphyr's form of it).
+fn check_generic(doc: &str) -> Outcome {
+    let quick = catch_unwind(AssertUnwindSafe(|| {
+        (
+            yaml::quick_read::<Theirs>(doc),
+            yaml::quick_read::<Ours>(doc),
+        )
+    }));
+    let (theirs, ours) = match quick {
+        Err(_) => return Outcome::Panic,
+        Ok((None, _)) => return Outcome::Bail,
+        Ok((Some(theirs), ours)) => (theirs, ours),
+    };
+    let reference = shown(yaml::slow_read::<Theirs>(doc));
+    let mut got = vec![shown::<_, String>(Ok(theirs))];
+    if let Some(ours) = ours {
+        got.push(shown::<_, String>(Ok(ours)));
+    }
+    got.push(shown(yaml::slow_read::<Ours>(doc)));
+    match got.into_iter().find(|g| *g != reference) {
+        None => Outcome::Same,
+        Some(g) => Outcome::Differs(g, reference),
     }
 }
 
@@ -285,7 +341,7 @@ fn fuzz_edge_cases() {
     let cases = edge_cases();
     for doc in &cases {
         let t0 = Instant::now();
-        let alone = yaml::quick_read::<Spanned<Val>>(doc).is_some();
+        let alone = yaml::quick_read::<Theirs>(doc).is_some();
         let took = t0.elapsed();
         if took > Duration::from_millis(50) {
             let head: String = doc.chars().take(60).collect();
