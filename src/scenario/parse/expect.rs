@@ -217,10 +217,11 @@ fn regex(pattern: &str, at: &Pos, what: &dyn fmt::Display, errors: &mut Errors) 
     }
 }
 
-/// The most patterns [`compiled`] keeps, and the longest pattern it keeps
-/// (review finding: a long pattern can compile small, and the store outlives
-/// the scenarios of a long-running recording proxy): at most 4 MiB of text.
+/// The most patterns [`compiled`] keeps.
 const MAX_KEPT_PATTERNS: usize = 1024;
+/// The longest pattern it keeps (review finding: a long pattern can compile
+/// small, and the store outlives a recording proxy's scenarios): at most
+/// 4 MiB of pattern text in all.
 const MAX_KEPT_PATTERN_BYTES: usize = 4096;
 
 /// `pattern` compiled, or the one compiled before from the same text: a suite
@@ -229,20 +230,20 @@ const MAX_KEPT_PATTERN_BYTES: usize = 4096;
 fn compiled(pattern: &str) -> Result<Regex, regex::Error> {
     type Kept = HashMap<String, Regex, foldhash::fast::RandomState>;
     static KEPT: OnceLock<Mutex<Kept>> = OnceLock::new();
-    let kept = KEPT.get_or_init(Mutex::default);
-    let keep = pattern.len() <= MAX_KEPT_PATTERN_BYTES;
-    if !keep {
-        return regex::RegexBuilder::new(pattern)
+    // The size limit keeps a pathological pattern from taking the run's memory.
+    let build = || {
+        regex::RegexBuilder::new(pattern)
             .size_limit(1 << 20)
-            .build();
+            .build()
+    };
+    if pattern.len() > MAX_KEPT_PATTERN_BYTES {
+        return build();
     }
+    let kept = KEPT.get_or_init(Mutex::default);
     if let Some(re) = kept.lock().unwrap_or_else(|e| e.into_inner()).get(pattern) {
         return Ok(re.clone());
     }
-    // The size limit keeps a pathological pattern from taking the run's memory.
-    let re = regex::RegexBuilder::new(pattern)
-        .size_limit(1 << 20)
-        .build()?;
+    let re = build()?;
     let mut kept = kept.lock().unwrap_or_else(|e| e.into_inner());
     if kept.len() < MAX_KEPT_PATTERNS {
         kept.insert(pattern.to_string(), re.clone());

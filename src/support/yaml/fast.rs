@@ -501,15 +501,22 @@ impl<'de> MapAccess<'de> for Entries<'_> {
 /// aliases here).
 struct Located<'a>(Node<'a>);
 
+impl Located<'_> {
+    /// serde-saphyr places an empty value at the `:` before it; the parser
+    /// here has only the next token's place, so it leaves such a value to it.
+    fn placeable(&self) -> Res<()> {
+        match self.0.kind {
+            Kind::Plain("") => Err(Bail),
+            _ => Ok(()),
+        }
+    }
+}
+
 impl<'de> de::Deserializer<'de> for Located<'_> {
     type Error = Bail;
 
     fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Res<V::Value> {
-        // serde-saphyr places an empty value at the `:` before it; the parser
-        // here has only the next token's place.
-        if matches!(self.0.kind, Kind::Plain("")) {
-            return Err(Bail);
-        }
+        self.placeable()?;
         let at = self.0.at;
         v.visit_map(LocatedFields {
             node: Some(self.0),
@@ -528,9 +535,7 @@ impl<'de> de::Deserializer<'de> for Located<'_> {
         if name != SHORT_FORM {
             return self.deserialize_any(v);
         }
-        if matches!(self.0.kind, Kind::Plain("")) {
-            return Err(Bail);
-        }
+        self.placeable()?;
         let at = (self.0.at.line, self.0.at.column);
         short_form(self.0, at, v)
     }
