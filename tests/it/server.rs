@@ -332,6 +332,28 @@ async fn slow_headers_are_disconnected() {
 }
 
 #[tokio::test]
+async fn a_client_that_shuts_its_side_after_the_request_still_gets_the_answer() {
+    let server = start(ServeOptions::default()).await;
+    let path = format!("/v1/Stores/{STORE}/Profiles/{PROFILE}/Identifiers");
+    let body = r#"{"idType":"email","value":"a@x.io"}"#;
+    // Several rounds: hyper used to drop the request only when it saw the
+    // end of input before the handler had read the body, a race.
+    for _ in 0..20 {
+        let mut s = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nhost: x\r\nauthorization: {AUTHORIZATION}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        s.write_all(request.as_bytes()).await.unwrap();
+        s.shutdown().await.unwrap();
+        let mut out = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut out)).await;
+        let text = String::from_utf8_lossy(&out);
+        assert!(text.starts_with("HTTP/1.1 202"), "{text:?}");
+    }
+}
+
+#[tokio::test]
 async fn shutdown_finishes_requests_in_flight() {
     let mut cfg = tempfile::NamedTempFile::new().unwrap();
     std::io::Write::write_all(
