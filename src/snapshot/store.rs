@@ -65,6 +65,16 @@ fn no_link(path: &Path) -> io::Result<()> {
 /// Reads a snapshot file that is not a link.
 fn read(path: &Path) -> io::Result<String> {
     no_link(path)?;
+    // A FIFO (or a device) named like a snapshot would block the run forever
+    // in open or read: only a regular file is read.
+    if let Ok(m) = std::fs::metadata(path) {
+        if !m.is_file() {
+            return Err(io::Error::other(format!(
+                "{} is not a regular file; a snapshot is one (remove it)",
+                path.display()
+            )));
+        }
+    }
     std::fs::read_to_string(path)
 }
 

@@ -67,6 +67,40 @@ fn links_in_the_snapshot_directory_are_refused_and_followed_never() {
 
 #[test]
 #[cfg(unix)]
+fn a_snapshot_that_is_not_a_regular_file_is_refused_not_waited_on() {
+    use std::os::unix::fs::FileTypeExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let snaps = dir.path().join("snaps");
+    std::fs::create_dir(&snaps).unwrap();
+    // A FIFO named like the snapshot: opening it to read would wait for a
+    // writer forever.
+    let fifo = snaps.join("identifier-lifecycle.snap");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let mut cmd = replay();
+    cmd.args([
+        lifecycle().to_str().unwrap(),
+        "--snapshots",
+        snaps.to_str().unwrap(),
+    ]);
+    let r = run(cmd);
+    assert_eq!(r.code, Some(1), "{r}");
+    assert!(
+        r.stdout
+            .contains("identifier-lifecycle.snap is not a regular file"),
+        "{r}"
+    );
+    assert!(std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo());
+}
+
+#[test]
+#[cfg(unix)]
 fn reports_are_never_written_through_a_link() {
     let dir = tempfile::tempdir().unwrap();
     let outside = dir.path().join("outside.txt");
