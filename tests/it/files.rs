@@ -187,6 +187,22 @@ fn a_recording_directory_that_cannot_be_written_stops_the_start() {
         "{stderr}"
     );
     assert!(out.stdout.is_empty(), "it never listened");
+
+    // A file where the directory should be: said so, not "File exists".
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rec");
+    std::fs::write(&file, "mine").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mimeo"))
+        .args(["proxy", "--target", "http://127.0.0.1:9", "--port", "0"])
+        .arg("--record")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("it is a file, not a directory"), "{stderr}");
+    assert!(out.stdout.is_empty(), "it never listened");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
