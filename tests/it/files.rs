@@ -412,6 +412,67 @@ fn two_outputs_naming_the_same_path_are_refused() {
     assert_eq!(left, ["link", "sub"], "no file written");
 }
 
+/// An output that names a file the command reads would replace the user's
+/// input with a report: refused before anything runs, the input untouched.
+#[test]
+fn an_output_naming_an_input_is_refused_and_the_input_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = std::fs::read_to_string(lifecycle()).unwrap();
+    std::fs::write(dir.path().join("s.yaml"), &scenario).unwrap();
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/memory-v1.yaml");
+    let spec_text = std::fs::read_to_string(&spec).unwrap();
+    std::fs::write(dir.path().join("api.yaml"), &spec_text).unwrap();
+    std::fs::write(dir.path().join("rules.yaml"), "delay: 1ms\n").unwrap();
+    let cases: [(&str, &[&str], &str); 5] = [
+        (
+            "replay",
+            &["s.yaml", "--junit", "./s.yaml"],
+            "--junit ./s.yaml would replace the scenario file s.yaml",
+        ),
+        (
+            "replay",
+            &["s.yaml", "--spec", "api.yaml", "--json", "api.yaml"],
+            "--json api.yaml would replace --spec api.yaml",
+        ),
+        (
+            "serve",
+            &["--spec", "api.yaml", "--report", "api.yaml"],
+            "--report api.yaml would replace --spec api.yaml",
+        ),
+        (
+            "serve",
+            &["--config", "rules.yaml", "--ready-file", "rules.yaml"],
+            "--ready-file rules.yaml would replace --config rules.yaml",
+        ),
+        (
+            "proxy",
+            &["--spec", "api.yaml", "--report-json", "api.yaml"],
+            "--report-json api.yaml would replace --spec api.yaml",
+        ),
+    ];
+    for (command, flags, said) in cases {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_mimeo"));
+        cmd.current_dir(dir.path())
+            .env_remove("TWILIO_ACCOUNT_SID")
+            .env_remove("TWILIO_AUTH_TOKEN")
+            .arg(command)
+            .args(flags);
+        match command {
+            "replay" => &mut cmd,
+            "proxy" => cmd.args(["--port", "0", "--target", "http://127.0.0.1:9"]),
+            _ => cmd.args(["--port", "0"]),
+        };
+        let r = run(cmd);
+        assert_eq!(r.code, Some(2), "{command} {flags:?}: {r}");
+        assert!(r.stderr.contains(said), "{r}");
+        assert!(r.stdout.is_empty(), "nothing ran: {r}");
+    }
+    let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+    assert_eq!(read("s.yaml"), scenario);
+    assert_eq!(read("api.yaml"), spec_text);
+    assert_eq!(read("rules.yaml"), "delay: 1ms\n");
+}
+
 /// A report that could not be written at the end is refused at start, before
 /// anything is served or sent: `serve --report` to such a path served the whole
 /// test run and lost the verdict at shutdown. The check leaves no file behind.
