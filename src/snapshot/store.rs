@@ -75,7 +75,18 @@ fn read(path: &Path) -> io::Result<String> {
             )));
         }
     }
-    std::fs::read_to_string(path)
+    // (read_to_string would say only "stream did not contain valid UTF-8".)
+    String::from_utf8(std::fs::read(path)?).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let byte = e.as_bytes()[at];
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "{} is not UTF-8 text (byte 0x{byte:02x} at offset {at}); a snapshot is the text mimeo wrote",
+                path.display()
+            ),
+        )
+    })
 }
 
 /// Deletes a snapshot file that is not a link; one that is not there is fine.

@@ -97,6 +97,23 @@ fn a_snapshot_that_is_not_a_regular_file_is_refused_not_waited_on() {
         .unwrap()
         .file_type()
         .is_fifo());
+
+    // One that is not text says where, in terms of the file.
+    std::fs::remove_file(&fifo).unwrap();
+    std::fs::write(&fifo, b"---\nsource: x\n---\n\xff").unwrap();
+    let mut cmd = replay();
+    cmd.args([
+        lifecycle().to_str().unwrap(),
+        "--snapshots",
+        snaps.to_str().unwrap(),
+    ]);
+    let r = run(cmd);
+    assert_eq!(r.code, Some(1), "{r}");
+    assert!(
+        r.stdout
+            .contains("identifier-lifecycle.snap is not UTF-8 text (byte 0xff at offset 18)"),
+        "{r}"
+    );
 }
 
 #[test]
