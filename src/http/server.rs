@@ -219,17 +219,20 @@ pub(crate) async fn serve_connections<H, F, B, M>(
                     open.clone(),
                 ));
                 let service = service_fn(move |req| {
+                    // A client that shut its sending side after this request
+                    // is answered all the same (see `Conn::answering`).
+                    conn.answering(true);
                     let answer = handle(req, conn.clone());
-                    async move { Ok::<_, Infallible>(answer.await) }
+                    let conn = conn.clone();
+                    async move {
+                        let answer = answer.await;
+                        conn.answering(false);
+                        Ok::<_, Infallible>(answer)
+                    }
                 });
                 let conn = hyper::server::conn::http1::Builder::new()
                     .timer(TokioTimer::new())
                     .header_read_timeout(limits.header_timeout)
-                    // A client may shut its side once its request is sent
-                    // (`nc -N`, `curl --http1.0`-style tools): without this, hyper
-                    // drops the request unanswered if it sees that end of input
-                    // while the body is still being handled.
-                    .half_close(true)
                     .serve_connection(io, service);
                 let conn = graceful.watch(conn);
                 let unreadable = unreadable.clone();

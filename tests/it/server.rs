@@ -404,6 +404,28 @@ async fn shutdown_finishes_requests_in_flight() {
 }
 
 #[tokio::test]
+async fn a_client_gone_during_a_delay_does_not_hold_the_server_at_stop() {
+    let server = start(ServeOptions::default()).await;
+    let mut s = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    let request = format!(
+        "GET {} HTTP/1.1\r\nhost: x\r\nauthorization: {AUTHORIZATION}\r\nprefer: delay=30s\r\n\r\n",
+        fetch_path()
+    );
+    s.write_all(request.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    drop(s); // its own timeout: it gives up
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = std::time::Instant::now();
+    server.shutdown().await;
+    // Not the 10 s a request still in flight is given.
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
 async fn dropping_the_handle_stops_the_server() {
     let server = start(ServeOptions::default()).await;
     let addr = server.addr();
