@@ -136,6 +136,31 @@ fn refuse_same_path(paths: &[(&str, Option<&Path>)]) -> Result<(), String> {
     Ok(())
 }
 
+/// Refuses an output flag that names a file the command reads (`mimeo replay
+/// s.yaml --junit s.yaml`, `serve --spec api.yaml --report api.yaml`): writing
+/// the output would replace the user's input. Compared as [`refuse_same_path`]
+/// compares.
+fn refuse_input_as_output(
+    outputs: &[(&str, Option<&Path>)],
+    inputs: &[(&str, Option<&Path>)],
+) -> Result<(), String> {
+    for (flag, out) in outputs.iter().filter_map(|(f, p)| p.map(|p| (*f, p))) {
+        let full = resolved(out);
+        let read = inputs
+            .iter()
+            .filter_map(|(f, p)| p.map(|p| (*f, p)))
+            .find(|(_, input)| resolved(input) == full);
+        if let Some((what, input)) = read {
+            return Err(format!(
+                "{flag} {} would replace {what} {}, which this command reads; give the output its own path",
+                out.display(),
+                input.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// `path` made absolute: canonical where it exists, else its nearest existing
 /// ancestor canonical and the rest with `.` and `..` worked out by hand.
 fn resolved(path: &Path) -> PathBuf {

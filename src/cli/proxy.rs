@@ -10,8 +10,11 @@ use super::{
 };
 
 pub(crate) fn run(args: ProxyArgs) -> i32 {
-    if let Err(e) = super::verdict::check_paths(&args.verdict, ("--record", args.record.as_deref()))
-    {
+    if let Err(e) = super::verdict::check_paths(
+        &args.verdict,
+        ("--record", args.record.as_deref()),
+        &[("--spec", args.spec.as_deref())],
+    ) {
         return fail(e);
     }
     let opts = options(&args);

@@ -11,9 +11,17 @@ use super::{
 };
 
 pub(crate) fn run(args: ServeArgs) -> i32 {
-    if let Err(e) =
-        super::verdict::check_paths(&args.verdict, ("--ready-file", args.ready_file.as_deref()))
-    {
+    let inputs = [
+        ("--spec", args.spec.as_deref()),
+        ("--config", args.config.as_deref()),
+        ("--state-model", args.state.state_model.as_deref()),
+        ("--seed-state", args.state.seed_state.as_deref()),
+    ];
+    if let Err(e) = super::verdict::check_paths(
+        &args.verdict,
+        ("--ready-file", args.ready_file.as_deref()),
+        &inputs,
+    ) {
         return fail(e);
     }
     let runtime = match runtime(args.workers.map(usize::from)) {

@@ -13,14 +13,20 @@ use super::args::VerdictArgs;
 /// are written to regular files only), that cannot be written, or that names the same file as another
 /// output of the command (`other`: the ready file, the recording directory), so
 /// the verdict of a long run is not lost at the end.
-pub(crate) fn check_paths(args: &VerdictArgs, other: (&str, Option<&Path>)) -> Result<(), String> {
+/// Nor may a report or `other` name a file the command reads (`inputs`).
+pub(crate) fn check_paths(
+    args: &VerdictArgs,
+    other: (&str, Option<&Path>),
+    inputs: &[(&str, Option<&Path>)],
+) -> Result<(), String> {
     let reports = [
         ("--report", args.report.as_deref()),
         ("--report-json", args.report_json.as_deref()),
     ];
     super::refuse_links(&reports)?;
     super::refuse_unwritable(&reports)?;
-    super::refuse_same_path(&[reports[0], reports[1], other])
+    super::refuse_same_path(&[reports[0], reports[1], other])?;
+    super::refuse_input_as_output(&[reports[0], reports[1], other], inputs)
 }
 
 pub(crate) fn finish(verdict: &Verdict, args: &VerdictArgs, secrets: &Secrets) -> i32 {

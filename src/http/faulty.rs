@@ -6,13 +6,20 @@
 //! then close), a close with nothing sent, a `200` whose chunk is garbage, or
 //! random bytes; then the connection ends. Unarmed, the wrapper only passes
 //! bytes through (one atomic load per write).
+//!
+//! It also holds back, for a moment, the end of input of a client that shut
+//! its sending side right after its request: hyper takes that end, seen while
+//! the request is still being answered, for a client gone, and drops the
+//! request unanswered (see [`Conn::answering`]).
 
+use std::future::Future as _;
 use std::io::{self, IoSlice};
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::Arc;
-use std::task::{ready, Context, Poll};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{ready, Context, Poll, Waker};
+use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
@@ -25,14 +32,57 @@ use crate::respond::fault::Fault;
 pub(crate) struct Conn {
     pub(crate) peer: SocketAddr,
     armed: AtomicU8,
+    /// A request is being answered (until its delay, if it has one).
+    answering: AtomicBool,
+    /// The read waiting for the answer before it reports the end of input.
+    held: Mutex<Option<Waker>>,
 }
+
+/// The longest an end of input is held back while a request is answered: a
+/// client that closed in the middle of its body is let go after this.
+const HOLD_END: Duration = Duration::from_secs(1);
 
 impl Conn {
     pub(crate) fn new(peer: SocketAddr) -> Conn {
         Conn {
             peer,
             armed: AtomicU8::new(0),
+            answering: AtomicBool::new(false),
+            held: Mutex::new(None),
         }
+    }
+
+    /// Marks a request as being answered (`true`) or answered (`false`). While
+    /// it is, an end of input is held back from hyper (up to [`HOLD_END`]), so
+    /// a client that shut its sending side after the request still gets the
+    /// answer; after it (or during a delay) the end is a client gone, whose
+    /// request hyper then stops waiting on.
+    pub(crate) fn answering(&self, yes: bool) {
+        self.answering.store(yes, Ordering::Release);
+        if !yes {
+            let waiting = self
+                .held
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take();
+            if let Some(waker) = waiting {
+                waker.wake();
+            }
+        }
+    }
+
+    /// Whether an end of input is to be held back now; if so, `cx` is woken
+    /// when the answer is done.
+    fn hold_end(&self, cx: &Context<'_>) -> bool {
+        if !self.answering.load(Ordering::Acquire) {
+            return false;
+        }
+        *self
+            .held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(cx.waker().clone());
+        // Again: the answer may have been done meanwhile (then nobody wakes us).
+        self.answering.load(Ordering::Acquire)
     }
 
     /// Breaks the connection with `fault` instead of the response being sent.
@@ -70,6 +120,8 @@ pub(crate) struct FaultyStream {
     broken: bool,
     /// A reset: the socket is dropped without a FIN, so the close sends RST.
     reset: bool,
+    /// The end of input being held back, until this deadline at most.
+    hold: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl FaultyStream {
@@ -80,6 +132,7 @@ impl FaultyStream {
             garbage: None,
             broken: false,
             reset: false,
+            hold: None,
         }
     }
 
@@ -154,7 +207,18 @@ impl AsyncRead for FaultyStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_read(cx, buf)
+        let before = buf.filled().len();
+        ready!(Pin::new(&mut self.inner).poll_read(cx, buf))?;
+        let end = buf.filled().len() == before && buf.remaining() > 0;
+        if end && self.conn.hold_end(cx) {
+            let hold = self
+                .hold
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep(HOLD_END)));
+            if hold.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+        }
+        Poll::Ready(Ok(()))
     }
 }
 

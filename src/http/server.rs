@@ -219,8 +219,16 @@ pub(crate) async fn serve_connections<H, F, B, M>(
                     open.clone(),
                 ));
                 let service = service_fn(move |req| {
+                    // A client that shut its sending side after this request
+                    // is answered all the same (see `Conn::answering`).
+                    conn.answering(true);
                     let answer = handle(req, conn.clone());
-                    async move { Ok::<_, Infallible>(answer.await) }
+                    let conn = conn.clone();
+                    async move {
+                        let answer = answer.await;
+                        conn.answering(false);
+                        Ok::<_, Infallible>(answer)
+                    }
                 });
                 let conn = hyper::server::conn::http1::Builder::new()
                     .timer(TokioTimer::new())
@@ -345,6 +353,13 @@ pub(crate) async fn read_body(
     limit: usize,
     timeout: Duration,
 ) -> Result<Bytes, BodyError> {
+    // hyper undoes only `chunked`: a body also under another transfer coding
+    // (`gzip, chunked`) would be checked, kept and forwarded still coded.
+    if let Some(coding) = foreign_transfer_coding(headers) {
+        return Err(BodyError::Unreadable(format!(
+            "its Transfer-Encoding `{coding}` cannot be read (mimeo reads chunked only; use Content-Encoding for compression)"
+        )));
+    }
     // Most requests (GET, DELETE) have no body: no timer for them.
     if hyper::body::Body::is_end_stream(&body) {
         return Ok(Bytes::new());
@@ -353,6 +368,21 @@ pub(crate) async fn read_body(
         Ok(read) => read,
         Err(_) => Err(BodyError::TimedOut),
     }
+}
+
+/// The first transfer coding of the request other than `chunked`, if any.
+fn foreign_transfer_coding(headers: &hyper::HeaderMap) -> Option<String> {
+    for value in headers.get_all(hyper::header::TRANSFER_ENCODING) {
+        let text = String::from_utf8_lossy(value.as_bytes());
+        let foreign = text
+            .split(',')
+            .map(str::trim)
+            .find(|c| !c.is_empty() && !c.eq_ignore_ascii_case("chunked"));
+        if let Some(coding) = foreign {
+            return Some(coding.to_string());
+        }
+    }
+    None
 }
 
 /// [`read_body`], then decoded when its `Content-Encoding` says it is

@@ -140,6 +140,8 @@ pub enum ProxyError {
 enum ProxyAnswer {
     /// The request came back to this proxy (508).
     LoopDetected,
+    /// A `CONNECT`: this is a reverse proxy, it opens no tunnels (501).
+    TunnelRefused,
     /// The request body is over the limit (413).
     RequestTooLarge,
     /// The request body could not be read (400).
@@ -158,6 +160,7 @@ impl ProxyAnswer {
     fn header(self) -> &'static str {
         match self {
             ProxyAnswer::LoopDetected => "loop-detected",
+            ProxyAnswer::TunnelRefused => "tunnel-refused",
             ProxyAnswer::RequestTooLarge => "request-too-large",
             ProxyAnswer::RequestUnreadable => "request-unreadable",
             ProxyAnswer::RequestTimeout => "request-timeout",
@@ -499,6 +502,16 @@ async fn handle(
                 built.headers.push((hyper::header::VIA, v));
             }
             Answered::Proxy(built, ProxyAnswer::LoopDetected, msg)
+        }
+        // Forwarded, the target's 2xx would tell the client a tunnel is open
+        // (and hyper would hand over a connection nobody serves).
+        _ if parts.method == hyper::Method::CONNECT => {
+            let msg = format!(
+                "mimeo proxy: CONNECT is not supported; this proxy forwards requests to {} and opens no tunnels",
+                state.target.base()
+            );
+            let built = state.responder.error(contract, operation, 501, &msg);
+            Answered::Proxy(built, ProxyAnswer::TunnelRefused, msg)
         }
         Err(BodyError::TooLarge) => {
             let msg = format!("The request body is larger than {} bytes", state.max_body);

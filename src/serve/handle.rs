@@ -152,6 +152,9 @@ pub(super) async fn handle(
         });
     }
     if let Some(delay) = delay {
+        // A client that gives up during the delay (a test of its own timeout)
+        // is let go: its connection ends now, not when the delay does.
+        conn.answering(false);
         // Boxed, as other rare waits are (see `pipeline::answer`).
         Box::pin(tokio::time::sleep(delay)).await;
     }

@@ -65,7 +65,28 @@ fn no_link(path: &Path) -> io::Result<()> {
 /// Reads a snapshot file that is not a link.
 fn read(path: &Path) -> io::Result<String> {
     no_link(path)?;
-    std::fs::read_to_string(path)
+    // A FIFO (or a device) named like a snapshot would block the run forever
+    // in open or read: only a regular file is read.
+    if let Ok(m) = std::fs::metadata(path) {
+        if !m.is_file() {
+            return Err(io::Error::other(format!(
+                "{} is not a regular file; a snapshot is one (remove it)",
+                path.display()
+            )));
+        }
+    }
+    // (read_to_string would say only "stream did not contain valid UTF-8".)
+    String::from_utf8(std::fs::read(path)?).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let byte = e.as_bytes()[at];
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "{} is not UTF-8 text (byte 0x{byte:02x} at offset {at}); a snapshot is the text mimeo wrote",
+                path.display()
+            ),
+        )
+    })
 }
 
 /// Deletes a snapshot file that is not a link; one that is not there is fine.

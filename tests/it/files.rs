@@ -67,6 +67,57 @@ fn links_in_the_snapshot_directory_are_refused_and_followed_never() {
 
 #[test]
 #[cfg(unix)]
+fn a_snapshot_that_is_not_a_regular_file_is_refused_not_waited_on() {
+    use std::os::unix::fs::FileTypeExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let snaps = dir.path().join("snaps");
+    std::fs::create_dir(&snaps).unwrap();
+    // A FIFO named like the snapshot: opening it to read would wait for a
+    // writer forever.
+    let fifo = snaps.join("identifier-lifecycle.snap");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let mut cmd = replay();
+    cmd.args([
+        lifecycle().to_str().unwrap(),
+        "--snapshots",
+        snaps.to_str().unwrap(),
+    ]);
+    let r = run(cmd);
+    assert_eq!(r.code, Some(1), "{r}");
+    assert!(
+        r.stdout
+            .contains("identifier-lifecycle.snap is not a regular file"),
+        "{r}"
+    );
+    assert!(std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo());
+
+    // One that is not text says where, in terms of the file.
+    std::fs::remove_file(&fifo).unwrap();
+    std::fs::write(&fifo, b"---\nsource: x\n---\n\xff").unwrap();
+    let mut cmd = replay();
+    cmd.args([
+        lifecycle().to_str().unwrap(),
+        "--snapshots",
+        snaps.to_str().unwrap(),
+    ]);
+    let r = run(cmd);
+    assert_eq!(r.code, Some(1), "{r}");
+    assert!(
+        r.stdout
+            .contains("identifier-lifecycle.snap is not UTF-8 text (byte 0xff at offset 18)"),
+        "{r}"
+    );
+}
+
+#[test]
+#[cfg(unix)]
 fn reports_are_never_written_through_a_link() {
     let dir = tempfile::tempdir().unwrap();
     let outside = dir.path().join("outside.txt");
@@ -153,6 +204,22 @@ fn a_recording_directory_that_cannot_be_written_stops_the_start() {
         "{stderr}"
     );
     assert!(out.stdout.is_empty(), "it never listened");
+
+    // A file where the directory should be: said so, not "File exists".
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rec");
+    std::fs::write(&file, "mine").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mimeo"))
+        .args(["proxy", "--target", "http://127.0.0.1:9", "--port", "0"])
+        .arg("--record")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("it is a file, not a directory"), "{stderr}");
+    assert!(out.stdout.is_empty(), "it never listened");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -360,6 +427,67 @@ fn two_outputs_naming_the_same_path_are_refused() {
         .collect();
     left.sort();
     assert_eq!(left, ["link", "sub"], "no file written");
+}
+
+/// An output that names a file the command reads would replace the user's
+/// input with a report: refused before anything runs, the input untouched.
+#[test]
+fn an_output_naming_an_input_is_refused_and_the_input_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = std::fs::read_to_string(lifecycle()).unwrap();
+    std::fs::write(dir.path().join("s.yaml"), &scenario).unwrap();
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/memory-v1.yaml");
+    let spec_text = std::fs::read_to_string(&spec).unwrap();
+    std::fs::write(dir.path().join("api.yaml"), &spec_text).unwrap();
+    std::fs::write(dir.path().join("rules.yaml"), "delay: 1ms\n").unwrap();
+    let cases: [(&str, &[&str], &str); 5] = [
+        (
+            "replay",
+            &["s.yaml", "--junit", "./s.yaml"],
+            "--junit ./s.yaml would replace the scenario file s.yaml",
+        ),
+        (
+            "replay",
+            &["s.yaml", "--spec", "api.yaml", "--json", "api.yaml"],
+            "--json api.yaml would replace --spec api.yaml",
+        ),
+        (
+            "serve",
+            &["--spec", "api.yaml", "--report", "api.yaml"],
+            "--report api.yaml would replace --spec api.yaml",
+        ),
+        (
+            "serve",
+            &["--config", "rules.yaml", "--ready-file", "rules.yaml"],
+            "--ready-file rules.yaml would replace --config rules.yaml",
+        ),
+        (
+            "proxy",
+            &["--spec", "api.yaml", "--report-json", "api.yaml"],
+            "--report-json api.yaml would replace --spec api.yaml",
+        ),
+    ];
+    for (command, flags, said) in cases {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_mimeo"));
+        cmd.current_dir(dir.path())
+            .env_remove("TWILIO_ACCOUNT_SID")
+            .env_remove("TWILIO_AUTH_TOKEN")
+            .arg(command)
+            .args(flags);
+        match command {
+            "replay" => &mut cmd,
+            "proxy" => cmd.args(["--port", "0", "--target", "http://127.0.0.1:9"]),
+            _ => cmd.args(["--port", "0"]),
+        };
+        let r = run(cmd);
+        assert_eq!(r.code, Some(2), "{command} {flags:?}: {r}");
+        assert!(r.stderr.contains(said), "{r}");
+        assert!(r.stdout.is_empty(), "nothing ran: {r}");
+    }
+    let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+    assert_eq!(read("s.yaml"), scenario);
+    assert_eq!(read("api.yaml"), spec_text);
+    assert_eq!(read("rules.yaml"), "delay: 1ms\n");
 }
 
 /// A report that could not be written at the end is refused at start, before

@@ -443,6 +443,29 @@ async fn an_asterisk_request_goes_to_the_base_url() {
     }
 }
 
+/// A reverse proxy opens no tunnels: a CONNECT forwarded, the target's 2xx
+/// would tell the client one is open, on a connection nobody then serves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connect_is_refused_by_the_proxy_and_never_forwarded() {
+    let target = Target::start(Act::Answer);
+    let proxy = proxy(ProxyOptions::new(target.base())).await;
+    let reply = raw(
+        proxy.addr(),
+        b"CONNECT 127.0.0.1:22 HTTP/1.1\r\nhost: 127.0.0.1:22\r\nconnection: close\r\n\r\n"
+            .to_vec(),
+    )
+    .await;
+    assert_eq!(reply.status(), 501, "{}", reply.text);
+    assert!(
+        reply.head().contains("mimeo-error: tunnel-refused")
+            && reply.body().contains("CONNECT is not supported"),
+        "{}",
+        reply.text
+    );
+    assert!(target.none_arrived());
+    proxy.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_head_gets_the_client_a_504_on_both_paths() {
     let target = Target::start(Act::SlowHead(Duration::from_secs(5)));

@@ -116,6 +116,22 @@ fn every_mistake_in_the_new_syntax_has_its_position() {
 }
 
 #[test]
+fn an_unknown_variable_used_twice_in_one_template_is_told_once() {
+    let text = "name: t
+vars:
+  a: \"{{b}}-{{b}}-{{c}}\"
+steps:
+  - request: {method: GET, path: \"/v1/Stores/mem_store_01jc6xv5q8m2t7w4n9r3k0h2f6/Profiles/mem_profile_01jc6xv5q8m2t7w4n9r3k0h2f6/Identifiers\"}
+    expect: {status: 200}
+";
+    let all = errors(text);
+    let told: Vec<String> = all.iter().map(|e| e.message().to_string()).collect();
+    assert_eq!(told.len(), 2, "{told:#?}");
+    assert!(told[0].contains("unknown variable `{{b}}`"), "{told:#?}");
+    assert!(told[1].contains("unknown variable `{{c}}`"), "{told:#?}");
+}
+
+#[test]
 fn an_unknown_matcher_names_the_known_ones() {
     let text = "name: t
 steps:

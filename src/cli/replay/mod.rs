@@ -146,6 +146,22 @@ pub(crate) fn run(args: ReplayArgs) -> i32 {
             ("--json", args.json.as_deref()),
             ("--snapshots", Some(args.snapshots.as_path())),
         ])
+    })
+    .and_then(|()| {
+        let mut inputs: Vec<(&str, Option<&std::path::Path>)> = args
+            .paths
+            .iter()
+            .map(|p| ("the scenario file", Some(p.as_path())))
+            .collect();
+        inputs.push(("--spec", args.spec.as_deref()));
+        inputs.push(("--seed-state", args.seed_state.as_deref()));
+        super::refuse_input_as_output(
+            &[
+                ("--junit", args.junit.as_deref()),
+                ("--json", args.json.as_deref()),
+            ],
+            &inputs,
+        )
     }) {
         return fail(e);
     }

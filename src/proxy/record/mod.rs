@@ -181,6 +181,13 @@ impl Recorder {
         known_secrets: Vec<String>,
         log: Option<Arc<LogSink>>,
     ) -> Result<Recorder, String> {
+        if opts.dir.exists() && !opts.dir.is_dir() {
+            // create_dir_all would only say "File exists".
+            return Err(format!(
+                "--record {}: it is a file, not a directory; give the directory recordings go to",
+                opts.dir.display()
+            ));
+        }
         std::fs::create_dir_all(&opts.dir)
             .map_err(|e| format!("--record {}: {e}", opts.dir.display()))?;
         tempfile::Builder::new()

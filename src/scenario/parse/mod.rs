@@ -337,9 +337,12 @@ pub(super) fn check_template(
 ) -> Option<Template> {
     match Template::parse(text) {
         Ok(t) => {
+            // `{{b}}{{b}}` is one problem, told once.
+            let mut told: Vec<&str> = Vec::new();
             for v in t.vars() {
-                if !known.contains(v) {
+                if !known.contains(v) && !told.contains(&v) {
                     errors.at(loc, unknown_var(v, what, known));
+                    told.push(v);
                 }
             }
             Some(t)
