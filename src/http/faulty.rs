@@ -36,6 +36,9 @@ pub(crate) struct Conn {
     answering: AtomicBool,
     /// The read waiting for the answer before it reports the end of input.
     held: Mutex<Option<Waker>>,
+    /// Whether `held` may hold a waker: the lock is taken only then, not for
+    /// every request answered.
+    holding: AtomicBool,
 }
 
 /// The longest an end of input is held back while a request is answered: a
@@ -49,6 +52,7 @@ impl Conn {
             armed: AtomicU8::new(0),
             answering: AtomicBool::new(false),
             held: Mutex::new(None),
+            holding: AtomicBool::new(false),
         }
     }
 
@@ -58,8 +62,10 @@ impl Conn {
     /// answer; after it (or during a delay) the end is a client gone, whose
     /// request hyper then stops waiting on.
     pub(crate) fn answering(&self, yes: bool) {
-        self.answering.store(yes, Ordering::Release);
-        if !yes {
+        // SeqCst with `hold_end`'s: either it sees the answer done, or this
+        // sees its waker stored.
+        self.answering.store(yes, Ordering::SeqCst);
+        if !yes && self.holding.swap(false, Ordering::SeqCst) {
             let waiting = self
                 .held
                 .lock()
@@ -74,15 +80,16 @@ impl Conn {
     /// Whether an end of input is to be held back now; if so, `cx` is woken
     /// when the answer is done.
     fn hold_end(&self, cx: &Context<'_>) -> bool {
-        if !self.answering.load(Ordering::Acquire) {
+        if !self.answering.load(Ordering::SeqCst) {
             return false;
         }
         *self
             .held
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(cx.waker().clone());
+        self.holding.store(true, Ordering::SeqCst);
         // Again: the answer may have been done meanwhile (then nobody wakes us).
-        self.answering.load(Ordering::Acquire)
+        self.answering.load(Ordering::SeqCst)
     }
 
     /// Breaks the connection with `fault` instead of the response being sent.
