@@ -215,9 +215,23 @@ impl AsyncRead for FaultyStream {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
-        ready!(Pin::new(&mut self.inner).poll_read(cx, buf))?;
-        let end = buf.filled().len() == before && buf.remaining() > 0;
-        if end && self.conn.hold_end(cx) {
+        let read = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if matches!(read, Poll::Ready(Ok(())))
+            && buf.filled().len() == before
+            && buf.remaining() > 0
+        {
+            return self.end_of_input(cx);
+        }
+        read
+    }
+}
+
+impl FaultyStream {
+    /// The client's end of input: reported now, or held back while its
+    /// request is answered (see [`Conn::answering`]), at most [`HOLD_END`].
+    #[cold]
+    fn end_of_input(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if self.conn.hold_end(cx) {
             let hold = self
                 .hold
                 .get_or_insert_with(|| Box::pin(tokio::time::sleep(HOLD_END)));

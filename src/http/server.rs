@@ -353,16 +353,16 @@ pub(crate) async fn read_body(
     limit: usize,
     timeout: Duration,
 ) -> Result<Bytes, BodyError> {
+    // Most requests (GET, DELETE) have no body: no timer for them.
+    if hyper::body::Body::is_end_stream(&body) {
+        return Ok(Bytes::new());
+    }
     // hyper undoes only `chunked`: a body also under another transfer coding
     // (`gzip, chunked`) would be checked, kept and forwarded still coded.
     if let Some(coding) = foreign_transfer_coding(headers) {
         return Err(BodyError::Unreadable(format!(
             "its Transfer-Encoding `{coding}` cannot be read (mimeo reads chunked only; use Content-Encoding for compression)"
         )));
-    }
-    // Most requests (GET, DELETE) have no body: no timer for them.
-    if hyper::body::Body::is_end_stream(&body) {
-        return Ok(Bytes::new());
     }
     match tokio::time::timeout(timeout, read_limited(headers, body, limit)).await {
         Ok(read) => read,
