@@ -328,5 +328,12 @@ mod tests {
         let (st, _) =
             one(json!({ "type": "string", "format": "date", "pattern": "^\\d{4}-\\d{2}-\\d{2}$" }));
         assert_eq!(st[0], "2024-01-01");
+        // A pattern wider than its format (a GUID in optional braces, upper case
+        // only, so the format's own value fails it): a sample the format takes.
+        one(json!({
+            "type": "string",
+            "format": "uuid",
+            "pattern": "^[{(]?[0-9A-F]{8}[-]?([0-9A-F]{4}[-]?){3}[0-9A-F]{12}[)}]?$"
+        }));
     }
 }

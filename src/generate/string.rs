@@ -45,12 +45,31 @@ impl Generator<'_> {
                     let Some(s) = format_value(f, min, max, m, rng) else {
                         break;
                     };
-                    if len_ok(&s) && patterns.iter().all(|p| self.is_match(p, &s) == Some(true)) {
-                        return s;
+                    // Patterns often narrow a format's case (upper-case hex GUIDs).
+                    for s in [s.clone(), s.to_uppercase(), s.to_lowercase()] {
+                        if len_ok(&s)
+                            && patterns.iter().all(|p| self.is_match(p, &s) == Some(true))
+                            && self.format_holds(f, &s)
+                        {
+                            return s;
+                        }
                     }
                 }
             }
-            if let Some(s) = self.string_from_pattern(&patterns, min, max, mode, rng) {
+            // A pattern may allow more than its format (a UUID in braces): of a few
+            // samples, the first the format takes too.
+            let tries = if format.is_some() { 8 } else { 1 };
+            let mut first = None;
+            for _ in 0..tries {
+                let Some(s) = self.string_from_pattern(&patterns, min, max, mode, rng) else {
+                    break;
+                };
+                if format.is_none_or(|f| self.format_holds(f, &s)) {
+                    return s;
+                }
+                first.get_or_insert(s);
+            }
+            if let Some(s) = first {
                 return s;
             }
         }
@@ -61,6 +80,12 @@ impl Generator<'_> {
             Mode::Static => placeholder("string", min, max),
             Mode::Dynamic => random_text(rng, min, max, self.limits.string_len),
         }
+    }
+
+    /// Whether the contract's validators take `s` for a string of `format`.
+    fn format_holds(&self, format: &str, s: &str) -> bool {
+        let schema = serde_json::json!({ "type": "string", "format": format });
+        self.valid(&schema, None, &Value::String(s.to_string()))
     }
 
     /// A string matching every pattern in `patterns`, with a length in `min..=max`

@@ -62,6 +62,10 @@ struct Route<V> {
     /// Some candidates differ only in a fragment: all candidates are then
     /// told apart by all their parameters, not their path's alone.
     fragments: bool,
+    /// The tree key matched without a tree, for a request the tree answers
+    /// with a more literal route that lacks its method (see
+    /// [`Router::shadowed`]); `None` for a key it cannot read.
+    pattern: Option<KeyPattern>,
 }
 
 #[derive(Debug)]
@@ -194,6 +198,7 @@ impl<V: Copy> Router<V> {
                             .map(Segment::specificity)
                             .collect(),
                         fragments: false,
+                        pattern: KeyPattern::parse(&key),
                     });
                     keys.insert(key, router.routes.len() - 1);
                 }
@@ -252,9 +257,25 @@ impl<V: Copy> Router<V> {
         said: Option<&Said<'_>>,
         accept: impl Fn(V, &PathParams<'a>, bool) -> bool,
     ) -> RouteMatch<'a, V> {
+        let answer = self.find_best(method, path, said, &accept);
+        if matches!(answer, RouteMatch::MethodNotAllowed { .. }) {
+            return self.shadowed(method, path, said, &accept, answer);
+        }
+        answer
+    }
+
+    /// [`Router::find`] among the routes a tree (or the linear list) gives
+    /// as its best match for the path.
+    fn find_best<'a>(
+        &'a self,
+        method: &Method,
+        path: &'a str,
+        said: Option<&Said<'_>>,
+        accept: &impl Fn(V, &PathParams<'a>, bool) -> bool,
+    ) -> RouteMatch<'a, V> {
         if let ([tree], []) = (&self.trees[..], &self.linear[..]) {
             // Nearly every contract.
-            return self.find_in(tree, method, path, said, &accept);
+            return self.find_in(tree, method, path, said, accept);
         }
         // The templates that match, from every tree and the linear list, the
         // most specific first (segment by segment from the left, as one tree
@@ -278,7 +299,7 @@ impl<V: Copy> Router<V> {
         });
         let mut answer = RouteMatch::NotFound;
         for (route, raw) in matched {
-            match self.serve_route(route, raw, method, said, &accept) {
+            match self.serve_route(route, raw, method, said, accept) {
                 found @ (RouteMatch::Found { .. } | RouteMatch::NeedsForm) => return found,
                 not_allowed @ RouteMatch::MethodNotAllowed { .. } => {
                     if matches!(answer, RouteMatch::NotFound) {
@@ -289,6 +310,57 @@ impl<V: Copy> Router<V> {
             }
         }
         answer
+    }
+
+    /// A tree gives one match, the most literal: `/projects/{id}/services/asana`
+    /// (PUT only) hides `/projects/{id}/services/{slug}` (GET) from a GET of
+    /// `/projects/1/services/asana`. Before answering 405, every route whose
+    /// key matches the path is tried, the most specific first, as OpenAPI
+    /// readers match a method and a path together; the 405 lists the methods
+    /// of them all. Only a 405 pays for this walk.
+    fn shadowed<'a>(
+        &'a self,
+        method: &Method,
+        path: &'a str,
+        said: Option<&Said<'_>>,
+        accept: &impl Fn(V, &PathParams<'a>, bool) -> bool,
+        first: RouteMatch<'a, V>,
+    ) -> RouteMatch<'a, V> {
+        let mut matched: Vec<(usize, Vec<&'a str>)> = self
+            .routes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| Some((i, r.pattern.as_ref()?.captures(path)?)))
+            .collect();
+        if matched.len() < 2 {
+            return first;
+        }
+        matched.sort_by(|(a, _), (b, _)| {
+            self.routes[*b]
+                .specificity
+                .cmp(&self.routes[*a].specificity)
+        });
+        let RouteMatch::MethodNotAllowed { allow, template } = first else {
+            return first;
+        };
+        let mut methods: Vec<String> = allow.split(", ").map(str::to_string).collect();
+        for (route, raw) in matched {
+            match self.serve_route(route, raw, method, said, accept) {
+                found @ (RouteMatch::Found { .. } | RouteMatch::NeedsForm) => return found,
+                RouteMatch::MethodNotAllowed { allow, .. } => {
+                    for m in allow.split(", ") {
+                        if !methods.iter().any(|have| have == m) {
+                            methods.push(m.to_string());
+                        }
+                    }
+                }
+                RouteMatch::NotFound => {}
+            }
+        }
+        RouteMatch::MethodNotAllowed {
+            allow: Cow::Owned(methods.join(", ")),
+            template,
+        }
     }
 
     /// [`Router::find`] in one tree.

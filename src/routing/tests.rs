@@ -467,3 +467,36 @@ fn across_trees_the_match_one_tree_would_choose_wins() {
     assert_eq!(get("/v/other/longname"), 3);
     assert_eq!(get("/v/prefix/z"), 2);
 }
+
+#[test]
+fn a_literal_path_without_the_method_leaves_the_request_to_a_template_with_it() {
+    // GitLab's `/services/asana` (PUT) beside `/services/{slug}` (GET, DELETE).
+    let asana = PathTemplate::parse("/projects/{id}/services/asana");
+    let slug = PathTemplate::parse("/projects/{id}/services/{slug}");
+    let mut warnings = Vec::new();
+    let r = Router::new(
+        [
+            (&Method::PUT, &asana, 1),
+            (&Method::GET, &slug, 2),
+            (&Method::DELETE, &slug, 3),
+        ],
+        &mut warnings,
+    );
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let (h, params) = found(r.find(&Method::GET, "/projects/7/services/asana", None, yes));
+    assert_eq!(h, 2);
+    assert_eq!(params[1], ("slug".to_string(), "asana".to_string()));
+    assert_eq!(
+        found(r.find(&Method::PUT, "/projects/7/services/asana", None, yes)).0,
+        1
+    );
+    // No template serves POST: the 405 names the methods of both.
+    assert_eq!(
+        not_allowed(r.find(&Method::POST, "/projects/7/services/asana", None, yes)),
+        "PUT, GET, DELETE"
+    );
+    assert_eq!(
+        not_allowed(r.find(&Method::PUT, "/projects/7/services/jira", None, yes)),
+        "GET, DELETE"
+    );
+}

@@ -1355,3 +1355,42 @@ components:",
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn a_pattern_wider_than_its_format_gets_a_value_both_take() {
+    // A GUID pattern (upper case, optional braces and dashes) beside
+    // `format: uuid`, whose lower-case example breaks the pattern.
+    let doc = r#"
+openapi: 3.0.3
+info: {title: runs, version: "1"}
+paths:
+  /runs:
+    post:
+      operationId: startRun
+      responses:
+        '202':
+          description: started
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [id]
+                properties:
+                  id:
+                    type: string
+                    format: uuid
+                    example: b14acd0d-75d7-4fc8-8b22-4a3924585cab
+                    pattern: '^[{(]?[0-9A-F]{8}[-]?([0-9A-F]{4}[-]?){3}[0-9A-F]{12}[)}]?$'
+"#;
+    let (c, server) = serve_text(doc).await;
+    assert!(server.warnings().is_empty(), "{:?}", server.warnings());
+    let url = server.url();
+    let r = send(&url, "POST", "/runs", &[], None).await;
+    assert_eq!(r.status, 202);
+    assert_valid(&c, "startRun", &r);
+    for i in 0..10 {
+        let r = send(&url, "POST", "/runs", &[("prefer", "dynamic=true")], None).await;
+        assert_eq!(r.status, 202, "{i}");
+        assert_valid(&c, "startRun", &r);
+    }
+}

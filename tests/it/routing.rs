@@ -627,3 +627,47 @@ async fn the_proxy_routes_a_form_body_by_its_action_too() {
         "{summary}"
     );
 }
+
+#[tokio::test]
+async fn a_literal_path_lacking_the_method_leaves_it_to_a_template() {
+    // GitLab's `/services/asana` (PUT only) beside `/services/{slug}` (GET);
+    // the body echoes the path parameter `slug`.
+    let doc = r#"
+openapi: 3.0.3
+info: {title: services, version: "1"}
+paths:
+  /projects/{id}/services/asana:
+    parameters: [{name: id, in: path, required: true, schema: {type: integer}}]
+    put:
+      operationId: putAsana
+      responses: {'204': {description: set}}
+  /projects/{id}/services/{slug}:
+    parameters:
+      - {name: id, in: path, required: true, schema: {type: integer}}
+      - {name: slug, in: path, required: true, schema: {type: string}}
+    get:
+      operationId: getService
+      responses:
+        '200':
+          description: the service
+          content:
+            application/json:
+              schema: {type: object, properties: {slug: {type: string}}}
+              example: {slug: jira}
+    delete:
+      operationId: deleteService
+      responses: {'204': {description: gone}}
+"#;
+    let c = Arc::new(Contract::from_text("services.yaml", doc).expect("loads"));
+    let server = MockServer::start(c, ServeOptions::default())
+        .await
+        .expect("starts");
+    let url = server.url();
+    let r = send(&url, "GET", "/projects/7/services/asana", &[], None).await;
+    assert_eq!((r.status, r.json()["slug"].as_str()), (200, Some("asana")));
+    let r = send(&url, "PUT", "/projects/7/services/asana", &[], None).await;
+    assert_eq!(r.status, 204);
+    let r = send(&url, "POST", "/projects/7/services/asana", &[], None).await;
+    assert_eq!(r.status, 405);
+    assert_eq!(r.header("allow"), Some("PUT, GET, DELETE"));
+}
