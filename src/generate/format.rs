@@ -31,6 +31,20 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
+/// `time` (ending `Z`) lengthened to `min` characters with fractional
+/// seconds (`00:00:00.000Z`), which RFC 3339 allows in any number: a
+/// `minLength` written for milliseconds is met. At least one digit when any.
+fn with_fraction(time: String, min: usize) -> String {
+    let Some(bare) = time.strip_suffix('Z') else {
+        return time;
+    };
+    if time.len() >= min {
+        return time;
+    }
+    let digits = (min - time.len()).saturating_sub(1).clamp(1, MAX_STRING);
+    format!("{bare}.{}Z", "0".repeat(digits))
+}
+
 /// A value for a known string `format`, fitted to `min..=max` where the format
 /// allows it. `None` for unknown formats.
 pub(super) fn format_value(
@@ -65,10 +79,10 @@ pub(super) fn format_value(
         "date-time" => {
             let d = date(rng);
             let t = time(rng);
-            format!("{d}T{t}")
+            with_fraction(format!("{d}T{t}"), min)
         }
         "date" => date(rng),
-        "time" => time(rng),
+        "time" => with_fraction(time(rng), min),
         "email" | "idn-email" => {
             let local = if dynamic {
                 random_word(rng, 3, 10)
@@ -302,6 +316,17 @@ mod tests {
         }
         let (st, _) = one(json!({ "type": "string", "format": "date-time" }));
         assert_eq!(st[0], "2024-01-01T00:00:00Z");
+        // A minLength written for milliseconds: fractional seconds meet it.
+        for (min, want) in [(24, "2024-01-01T00:00:00.000Z"), (21, "2024-01-01T00:00:00.0Z")] {
+            let (st, dy) = one(json!({ "type": "string", "format": "date-time", "minLength": min }));
+            assert_eq!(st[0], want);
+            for v in st.iter().chain(&dy) {
+                let s = v.as_str().unwrap_or_default();
+                assert!(format_ok("date-time", s) && s.len() >= min, "{s}");
+            }
+        }
+        let (st, _) = one(json!({ "type": "string", "format": "time", "minLength": 13 }));
+        assert_eq!(st[0], "00:00:00.000Z");
         let (_, dy) = one(json!({ "type": "string", "format": "uuid" }));
         for v in &dy {
             let s = v.as_str().unwrap_or_default();
