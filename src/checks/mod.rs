@@ -222,6 +222,7 @@ pub fn check_response(
 ) -> Checked {
     check_response_of(
         contract,
+        &op.method,
         op,
         status,
         headers,
@@ -262,6 +263,7 @@ impl<'a> AnswerBody<'a> {
 /// [`check_response`] on a body that other checks may read as JSON too.
 pub(crate) fn check_response_of(
     contract: &Contract,
+    method: &hyper::Method,
     op: &Operation,
     status: u16,
     headers: &HeaderMap,
@@ -342,6 +344,11 @@ pub(crate) fn check_response_of(
             }
         }
 
+        if *method == hyper::Method::HEAD {
+            // The answer to a HEAD has no body, whatever its headers say of
+            // the body a GET would get (RFC 9110 §9.3.2).
+            break 'checks;
+        }
         if crate::respond::bodiless(status) {
             // A 204, 205 or 304 has no body, whatever the document lists (a
             // client's framing drops a 204's or 304's; a 205's arrives).

@@ -317,8 +317,12 @@ mod tests {
         let (st, _) = one(json!({ "type": "string", "format": "date-time" }));
         assert_eq!(st[0], "2024-01-01T00:00:00Z");
         // A minLength written for milliseconds: fractional seconds meet it.
-        for (min, want) in [(24, "2024-01-01T00:00:00.000Z"), (21, "2024-01-01T00:00:00.0Z")] {
-            let (st, dy) = one(json!({ "type": "string", "format": "date-time", "minLength": min }));
+        for (min, want) in [
+            (24, "2024-01-01T00:00:00.000Z"),
+            (21, "2024-01-01T00:00:00.0Z"),
+        ] {
+            let (st, dy) =
+                one(json!({ "type": "string", "format": "date-time", "minLength": min }));
             assert_eq!(st[0], want);
             for v in st.iter().chain(&dy) {
                 let s = v.as_str().unwrap_or_default();

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use super::forward::{has, Answer, CheckMemory};
 use super::record::{Exchange, Volatile};
 use super::{ProxyAnswer, State, CHECK_INLINE};
-use crate::checks::{check_response, Check, Checked};
+use crate::checks::{check_response_of, AnswerBody, Check, Checked};
 use crate::contract::{Contract, Operation};
 use crate::respond::Built;
 
@@ -54,13 +54,17 @@ impl Findings {
 /// serves), and its volatile values when it is recorded.
 fn judge(
     contract: &Contract,
+    method: &hyper::Method,
     op: Option<&Operation>,
     status: u16,
     headers: &hyper::HeaderMap,
     bytes: &[u8],
     recording: bool,
 ) -> (Option<Checked>, Volatile) {
-    let checked = op.map(|op| check_response(contract, op, status, headers, bytes, None));
+    let checked = op.map(|op| {
+        let answer = AnswerBody::new(bytes);
+        check_response_of(contract, method, op, status, headers, &answer, None)
+    });
     let volatile = if recording {
         Volatile::scan(contract, op, status, headers, bytes)
     } else {
@@ -142,6 +146,7 @@ pub(super) async fn forward(
         if bytes.len() <= CHECK_INLINE {
             judge(
                 &state.contract,
+                &parts.method,
                 operation,
                 status,
                 &answer.headers,
@@ -152,10 +157,11 @@ pub(super) async fn forward(
             // A large body is checked on a blocking thread, a few at a time
             // (with its own copy of the headers).
             let (contract, headers) = (state.contract.clone(), answer.headers.clone());
+            let method = parts.method.clone();
             let permit = state.heavy.clone().acquire_owned().await;
             let done = tokio::task::spawn_blocking(move || {
                 let op = op.map(|i| contract.op(i));
-                judge(&contract, op, status, &headers, &bytes, recording)
+                judge(&contract, &method, op, status, &headers, &bytes, recording)
             })
             .await;
             drop(permit);

@@ -178,6 +178,7 @@ pub(crate) async fn run_step(
     if let Some(op) = step.operation.map(|i| cx.contract.op(i)) {
         let checked = check_response_of(
             cx.contract,
+            &prepared.method,
             op,
             status,
             &headers,

@@ -540,3 +540,35 @@ async fn a_compressed_body_is_checked_decoded_and_forwarded_as_sent() {
     let summary = proxy.shutdown().await;
     assert_eq!(summary.with_violations, 0, "{summary}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_answer_to_a_head_is_not_judged_by_the_body_a_get_would_get() {
+    // A documented HEAD with a JSON body for its 200: the mock answers it
+    // without a body (RFC 9110 9.3.2), as it must.
+    let doc = r#"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+      "paths": {
+        "/things": {"head": {"responses": {"200": {"description": "ok",
+          "content": {"application/json": {"schema": {"type": "object",
+            "required": ["n"], "properties": {"n": {"type": "integer"}}},
+            "example": {"n": 1}}}}}}},
+        "/others": {"get": {"responses": {"200": {"description": "ok",
+          "content": {"application/json": {"schema": {"type": "object",
+            "required": ["n"], "properties": {"n": {"type": "integer"}}},
+            "example": {"n": 1}}}}}}}}}"#;
+    let load = || std::sync::Arc::new(mimeo::Contract::from_text("head.json", doc).expect("loads"));
+    let mock = mimeo::MockServer::start(load(), ServeOptions::default())
+        .await
+        .expect("mock starts");
+    let proxy = ProxyServer::start(load(), ProxyOptions::new(mock.url()))
+        .await
+        .expect("proxy starts");
+    let reply = within(send(&proxy.url(), "HEAD", "/things", &[], None)).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert!(reply.body.is_empty(), "{:?}", reply.body);
+    // A GET's body is still judged (and is right).
+    let reply = within(send(&proxy.url(), "GET", "/others", &[], None)).await;
+    assert_eq!(reply.status, 200);
+    let summary = within(proxy.shutdown()).await;
+    assert_eq!(summary.exchanges, 2, "{summary}");
+    assert_eq!(summary.with_violations, 0, "{summary}");
+}
