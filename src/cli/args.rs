@@ -347,7 +347,8 @@ pub(crate) struct LimitArgs {
 /// Contract verdicts for CI: `mimeo serve` and `mimeo proxy`.
 #[derive(Debug, Args)]
 pub(crate) struct VerdictArgs {
-    /// When the server stops (SIGTERM, Ctrl-C or POST /__admin/shutdown), write a
+    /// When the server stops (SIGTERM or Ctrl-C; `mimeo serve` also on POST
+    /// /__admin/shutdown, which `mimeo proxy` forwards like any request), write a
     /// JUnit file: one test case per operation the client called, failures naming
     /// each contract violation with its request.
     #[arg(long, value_name = "FILE")]
