@@ -66,6 +66,10 @@ struct Route<V> {
     /// with a more literal route that lacks its method (see
     /// [`Router::shadowed`]); `None` for a key it cannot read.
     pattern: Option<KeyPattern>,
+    /// The other routes whose keys may match a path this one's matches,
+    /// found on the first 405 that needs them (a walk of every route, then
+    /// never again: HEAD requests, retried as GET after a 405, are common).
+    overlaps: std::sync::OnceLock<Box<[usize]>>,
 }
 
 #[derive(Debug)]
@@ -199,6 +203,7 @@ impl<V: Copy> Router<V> {
                             .collect(),
                         fragments: false,
                         pattern: KeyPattern::parse(&key),
+                        overlaps: std::sync::OnceLock::new(),
                     });
                     keys.insert(key, router.routes.len() - 1);
                 }
@@ -317,7 +322,8 @@ impl<V: Copy> Router<V> {
     /// `/projects/1/services/asana`. Before answering 405, every route whose
     /// key matches the path is tried, the most specific first, as OpenAPI
     /// readers match a method and a path together; the 405 lists the methods
-    /// of them all. Only a 405 pays for this walk.
+    /// of them all. Only a 405 pays, and only for the routes that may
+    /// overlap the tree's match.
     fn shadowed<'a>(
         &'a self,
         method: &Method,
@@ -326,12 +332,22 @@ impl<V: Copy> Router<V> {
         accept: &impl Fn(V, &PathParams<'a>, bool) -> bool,
         first: RouteMatch<'a, V>,
     ) -> RouteMatch<'a, V> {
-        let mut matched: Vec<(usize, Vec<&'a str>)> = self
-            .routes
-            .iter()
-            .enumerate()
-            .filter_map(|(i, r)| Some((i, r.pattern.as_ref()?.captures(path)?)))
-            .collect();
+        let captured = |i: usize| Some((i, self.routes[i].pattern.as_ref()?.captures(path)?));
+        let mut matched: Vec<(usize, Vec<&'a str>)> = match (&self.trees[..], &self.linear[..]) {
+            // Nearly every contract: the tree's match and the routes that may
+            // overlap it.
+            ([tree], []) => {
+                let Ok(m) = tree.at(path) else {
+                    return first;
+                };
+                let at = *m.value;
+                std::iter::once(at)
+                    .chain(self.overlaps(at).iter().copied())
+                    .filter_map(captured)
+                    .collect()
+            }
+            _ => (0..self.routes.len()).filter_map(captured).collect(),
+        };
         if matched.len() < 2 {
             return first;
         }
@@ -361,6 +377,24 @@ impl<V: Copy> Router<V> {
             allow: Cow::Owned(methods.join(", ")),
             template,
         }
+    }
+
+    /// [`Route::overlaps`] of route `at`.
+    fn overlaps(&self, at: usize) -> &[usize] {
+        self.routes[at].overlaps.get_or_init(|| {
+            let Some(mine) = &self.routes[at].pattern else {
+                return Box::default();
+            };
+            (0..self.routes.len())
+                .filter(|&i| {
+                    i != at
+                        && self.routes[i]
+                            .pattern
+                            .as_ref()
+                            .is_some_and(|p| p.may_overlap(mine))
+                })
+                .collect()
+        })
     }
 
     /// [`Router::find`] in one tree.
@@ -439,6 +473,25 @@ impl KeyPattern {
                 }
             });
         segments.collect::<Option<Vec<_>>>().map(KeyPattern)
+    }
+
+    /// Whether some path may match both keys: as many segments, each pair
+    /// able to hold the same text (a superset: [`KeyPattern::captures`]
+    /// decides for a given path).
+    fn may_overlap(&self, other: &KeyPattern) -> bool {
+        let fits = |text: &str, before: &str, after: &str| {
+            text.len() > before.len() + after.len()
+                && text.starts_with(before)
+                && text.ends_with(after)
+        };
+        self.0.len() == other.0.len()
+            && self.0.iter().zip(&other.0).all(|(a, b)| match (a, b) {
+                ((x, None), (y, None)) => x == y,
+                ((x, None), (before, Some(after))) | ((before, Some(after)), (x, None)) => {
+                    fits(x, before, after)
+                }
+                ((_, Some(_)), (_, Some(_))) => true,
+            })
     }
 
     /// The parameters' raw values in `path`, as a tree would capture them

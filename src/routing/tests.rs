@@ -500,3 +500,17 @@ fn a_literal_path_without_the_method_leaves_the_request_to_a_template_with_it() 
         "GET, DELETE"
     );
 }
+
+#[test]
+fn keys_overlap_when_some_path_may_match_both() {
+    let key = |k: &str| KeyPattern::parse(k).expect("a key it reads");
+    let literal = key("/p/{id}/services/asana");
+    assert!(literal.may_overlap(&key("/p/{id}/services/{slug}")));
+    assert!(key("/p/{id}/services/{slug}").may_overlap(&literal));
+    assert!(literal.may_overlap(&key("/p/{id}/services/as{x}")));
+    // A parameter never matches empty text, nor text its literals do not fit.
+    assert!(!key("/p/{id}/services/ab").may_overlap(&key("/p/{id}/services/a{x}b")));
+    assert!(!literal.may_overlap(&key("/p/{id}/services/x{x}")));
+    assert!(!literal.may_overlap(&key("/p/{id}/other/{slug}")));
+    assert!(!literal.may_overlap(&key("/p/{id}/services/{slug}/more")));
+}
