@@ -21,6 +21,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{ready, Context, Poll, Waker};
 use std::time::Duration;
 
+use hyper::body::{Body, Frame, SizeHint};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
@@ -32,8 +33,9 @@ use crate::respond::fault::Fault;
 pub(crate) struct Conn {
     pub(crate) peer: SocketAddr,
     armed: AtomicU8,
-    /// A request is being answered (until its delay, if it has one).
-    answering: AtomicBool,
+    /// Where the connection's request is: [`IDLE`], [`HANDLING`] (until its
+    /// delay, if it has one) or [`SENDING`] (its body being written).
+    phase: AtomicU8,
     /// The read waiting for the answer before it reports the end of input.
     held: Mutex<Option<Waker>>,
     /// Whether `held` may hold a waker: the lock is taken only then, not for
@@ -41,30 +43,39 @@ pub(crate) struct Conn {
     holding: AtomicBool,
 }
 
-/// The longest an end of input is held back while a request is answered: a
+/// The longest an end of input is held back while a request is handled: a
 /// client that closed in the middle of its body is let go after this.
 const HOLD_END: Duration = Duration::from_secs(1);
+
+/// No request is being answered: an end of input is a client gone.
+const IDLE: u8 = 0;
+/// A request is being handled: an end of input is held back, up to [`HOLD_END`].
+const HANDLING: u8 = 1;
+/// Its answer's body is being written (a dribble takes seconds): an end of
+/// input is held back until the body is sent, or the write fails.
+const SENDING: u8 = 2;
 
 impl Conn {
     pub(crate) fn new(peer: SocketAddr) -> Conn {
         Conn {
             peer,
             armed: AtomicU8::new(0),
-            answering: AtomicBool::new(false),
+            phase: AtomicU8::new(IDLE),
             held: Mutex::new(None),
             holding: AtomicBool::new(false),
         }
     }
 
     /// Marks a request as being answered (`true`) or answered (`false`). While
-    /// it is, an end of input is held back from hyper (up to [`HOLD_END`]), so
-    /// a client that shut its sending side after the request still gets the
-    /// answer; after it (or during a delay) the end is a client gone, whose
-    /// request hyper then stops waiting on.
+    /// it is, an end of input is held back from hyper (see [`HANDLING`] and
+    /// [`SENDING`]), so a client that shut its sending side after the request
+    /// still gets the whole answer; after it (or during a delay) the end is a
+    /// client gone, whose request hyper then stops waiting on.
     pub(crate) fn answering(&self, yes: bool) {
         // SeqCst with `hold_end`'s: either it sees the answer done, or this
         // sees its waker stored.
-        self.answering.store(yes, Ordering::SeqCst);
+        self.phase
+            .store(if yes { HANDLING } else { IDLE }, Ordering::SeqCst);
         if !yes && self.holding.swap(false, Ordering::SeqCst) {
             let waiting = self
                 .held
@@ -77,11 +88,19 @@ impl Conn {
         }
     }
 
-    /// Whether an end of input is to be held back now; if so, `cx` is woken
-    /// when the answer is done.
-    fn hold_end(&self, cx: &Context<'_>) -> bool {
-        if !self.answering.load(Ordering::SeqCst) {
-            return false;
+    /// The handled answer's body is being written: an end of input waits for
+    /// it (see [`SENDING`]). A request let go during its delay stays let go.
+    pub(crate) fn sending(&self) {
+        let _ = self
+            .phase
+            .compare_exchange(HANDLING, SENDING, Ordering::SeqCst, Ordering::SeqCst);
+    }
+
+    /// The phase in which an end of input is seen ([`IDLE`]: report it now);
+    /// otherwise `cx` is woken when the answer is done.
+    fn hold_end(&self, cx: &Context<'_>) -> u8 {
+        if self.phase.load(Ordering::SeqCst) == IDLE {
+            return IDLE;
         }
         *self
             .held
@@ -89,7 +108,7 @@ impl Conn {
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(cx.waker().clone());
         self.holding.store(true, Ordering::SeqCst);
         // Again: the answer may have been done meanwhile (then nobody wakes us).
-        self.answering.load(Ordering::SeqCst)
+        self.phase.load(Ordering::SeqCst)
     }
 
     /// Breaks the connection with `fault` instead of the response being sent.
@@ -114,6 +133,46 @@ impl Conn {
             4 => Some(Fault::RandomDataThenClose),
             _ => None,
         }
+    }
+}
+
+/// An answer's body, marking its connection [`SENDING`] until hyper has
+/// written it all (or given up on it) and drops it.
+pub(crate) struct Sending<B> {
+    body: B,
+    conn: Arc<Conn>,
+}
+
+impl<B> Sending<B> {
+    pub(crate) fn new(body: B, conn: Arc<Conn>) -> Sending<B> {
+        conn.sending();
+        Sending { body, conn }
+    }
+}
+
+impl<B> Drop for Sending<B> {
+    fn drop(&mut self) {
+        self.conn.answering(false);
+    }
+}
+
+impl<B: Body + Unpin> Body for Sending<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<B::Data>, B::Error>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
     }
 }
 
@@ -228,15 +287,20 @@ impl AsyncRead for FaultyStream {
 
 impl FaultyStream {
     /// The client's end of input: reported now, or held back while its
-    /// request is answered (see [`Conn::answering`]), at most [`HOLD_END`].
+    /// request is answered (see [`Conn::answering`]).
     #[cold]
     fn end_of_input(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        if self.conn.hold_end(cx) {
-            let hold = self
-                .hold
-                .get_or_insert_with(|| Box::pin(tokio::time::sleep(HOLD_END)));
-            if hold.as_mut().poll(cx).is_pending() {
-                return Poll::Pending;
+        match self.conn.hold_end(cx) {
+            IDLE => {}
+            // Woken when the body is sent (or hyper drops it, a write failed).
+            SENDING => return Poll::Pending,
+            _ => {
+                let hold = self
+                    .hold
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(HOLD_END)));
+                if hold.as_mut().poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
             }
         }
         Poll::Ready(Ok(()))

@@ -28,7 +28,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{oneshot, Semaphore};
 use tokio::task::JoinHandle;
 
-use super::faulty::{Conn, FaultyStream};
+use super::faulty::{Conn, FaultyStream, Sending};
 use super::together::Together;
 
 /// How long requests in flight may take to finish once a server is told to stop.
@@ -177,7 +177,7 @@ pub(crate) async fn serve_connections<H, F, B, M>(
     H: Fn(Request<Incoming>, Arc<Conn>) -> F + Clone + Send + 'static,
     M: Fn(std::net::SocketAddr, Unreadable) + Clone + Send + 'static,
     F: std::future::Future<Output = Response<B>> + Send + 'static,
-    B: hyper::body::Body + Send + 'static,
+    B: hyper::body::Body + Send + Unpin + 'static,
     B::Data: Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
@@ -225,8 +225,8 @@ pub(crate) async fn serve_connections<H, F, B, M>(
                     let answer = handle(req, conn.clone());
                     let conn = conn.clone();
                     async move {
-                        let answer = answer.await;
-                        conn.answering(false);
+                        // Answered once the body is written (see `Sending`).
+                        let answer = answer.await.map(|body| Sending::new(body, conn));
                         Ok::<_, Infallible>(answer)
                     }
                 });

@@ -377,6 +377,34 @@ async fn a_body_under_a_transfer_coding_other_than_chunked_is_refused_not_checke
 }
 
 #[tokio::test]
+async fn a_client_that_shuts_its_side_gets_a_dribbled_answer_whole() {
+    // The end of input used to be held back only until the handler returned,
+    // and for a second at most: hyper then took it for a client gone and cut
+    // a body still being written.
+    let server = start(ServeOptions::default()).await;
+    let mut s = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    let request = format!(
+        "GET {} HTTP/1.1\r\nhost: x\r\nauthorization: {AUTHORIZATION}\r\nprefer: dribble=4x2s\r\n\r\n",
+        fetch_path()
+    );
+    s.write_all(request.as_bytes()).await.unwrap();
+    s.shutdown().await.unwrap();
+    let mut out = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut out)).await;
+    assert!(read.is_ok(), "the connection ended");
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text:?}");
+    let (head, body) = text.split_once("\r\n\r\n").expect("a head");
+    let head = head.to_ascii_lowercase();
+    if let Some(len) = head.lines().find_map(|l| l.strip_prefix("content-length:")) {
+        assert_eq!(body.len(), len.trim().parse::<usize>().unwrap(), "{text:?}");
+    } else {
+        assert!(head.contains("transfer-encoding: chunked"), "{text:?}");
+        assert!(body.ends_with("0\r\n\r\n"), "the body was cut: {text:?}");
+    }
+}
+
+#[tokio::test]
 async fn shutdown_finishes_requests_in_flight() {
     let mut cfg = tempfile::NamedTempFile::new().unwrap();
     std::io::Write::write_all(
