@@ -77,6 +77,20 @@ impl<'a> Intake<'a> {
         Intake::routed(contract, parts, method, Some(body))
     }
 
+    /// Routes a `HEAD` the contract does not document, on a path whose `GET`
+    /// it does, as that `GET` (RFC 9110 9.3.2; the mock answers it so, and
+    /// the proxy judges it so). `body` is what was read of the request's.
+    pub(crate) fn head_as_get(&mut self, contract: &'a Contract, parts: &'a Parts, body: &[u8]) {
+        if parts.method != hyper::Method::HEAD {
+            return;
+        }
+        if let Route::MethodNotAllowed { allow, .. } = &self.route {
+            if allow.split(", ").any(|m| m == "GET") {
+                *self = Intake::with_body(contract, parts, &hyper::Method::GET, body);
+            }
+        }
+    }
+
     fn routed(
         contract: &'a Contract,
         parts: &'a Parts,

@@ -12,7 +12,6 @@ use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, ACCEPT_ENCODING, ALLOW};
 use hyper::http::request::Parts;
-use hyper::Method;
 
 use super::chaos::{self, Picked};
 use super::heads::{Heads, Known};
@@ -102,14 +101,7 @@ pub(super) async fn answer(
     } else {
         Err(body)
     };
-    if parts.method == Method::HEAD {
-        if let Route::MethodNotAllowed { allow, .. } = &intake.route {
-            if allow.split(", ").any(|m| m == "GET") {
-                let read = body.as_deref().unwrap_or_default();
-                intake = Intake::with_body(contract, parts, &Method::GET, read);
-            }
-        }
-    }
+    intake.head_as_get(contract, parts, body.as_deref().unwrap_or_default());
     // A body read to route the request is journaled whatever the answer.
     let read_for_routing = || body.as_ref().ok().cloned().unwrap_or_default();
     let (operation, path_params) = match &intake.route {

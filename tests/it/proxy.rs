@@ -568,7 +568,15 @@ async fn the_answer_to_a_head_is_not_judged_by_the_body_a_get_would_get() {
     // A GET's body is still judged (and is right).
     let reply = within(send(&proxy.url(), "GET", "/others", &[], None)).await;
     assert_eq!(reply.status, 200);
+    // An undocumented HEAD on a GET's path is that GET (as the mock answers
+    // it), not an unknown operation; its empty body breaks nothing.
+    let reply = within(send(&proxy.url(), "HEAD", "/others", &[], None)).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert!(reply.body.is_empty(), "{:?}", reply.body);
+    // Where no GET is, a HEAD is still unknown.
+    let reply = within(send(&proxy.url(), "HEAD", "/nowhere", &[], None)).await;
+    assert_eq!(reply.status, 404);
     let summary = within(proxy.shutdown()).await;
-    assert_eq!(summary.exchanges, 2, "{summary}");
-    assert_eq!(summary.with_violations, 0, "{summary}");
+    assert_eq!(summary.exchanges, 4, "{summary}");
+    assert_eq!(summary.with_violations, 1, "{summary}");
 }
