@@ -52,7 +52,10 @@ const IDLE: u8 = 0;
 /// A request is being handled: an end of input is held back, up to [`HOLD_END`].
 const HANDLING: u8 = 1;
 /// Its answer's body is being written (a dribble takes seconds): an end of
-/// input is held back until the body is sent, or the write fails.
+/// input is held back until the body is sent, or a write fails. A read cannot
+/// tell a client that shut only its sending side from one that closed
+/// entirely, so a client gone during a dribble is found at the next piece
+/// written (its connection held until then), as most servers find it.
 const SENDING: u8 = 2;
 
 impl Conn {
@@ -76,7 +79,27 @@ impl Conn {
         // sees its waker stored.
         self.phase
             .store(if yes { HANDLING } else { IDLE }, Ordering::SeqCst);
-        if !yes && self.holding.swap(false, Ordering::SeqCst) {
+        if !yes {
+            self.wake_held();
+        }
+    }
+
+    /// The answer's body is written (or given up on): a held end of input
+    /// goes to hyper. Only from [`SENDING`]: a request let go during its
+    /// delay is already [`IDLE`], and nothing else's phase is reset.
+    fn sent(&self) {
+        if self
+            .phase
+            .compare_exchange(SENDING, IDLE, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
+        {
+            self.wake_held();
+        }
+    }
+
+    /// Wakes the read holding back an end of input, if one is.
+    fn wake_held(&self) {
+        if self.holding.swap(false, Ordering::SeqCst) {
             let waiting = self
                 .held
                 .lock()
@@ -152,7 +175,7 @@ impl<B> Sending<B> {
 
 impl<B> Drop for Sending<B> {
     fn drop(&mut self) {
-        self.conn.answering(false);
+        self.conn.sent();
     }
 }
 
