@@ -7,10 +7,11 @@
 //! random bytes; then the connection ends. Unarmed, the wrapper only passes
 //! bytes through (one atomic load per write).
 //!
-//! It also holds back, for a moment, the end of input of a client that shut
-//! its sending side right after its request: hyper takes that end, seen while
-//! the request is still being answered, for a client gone, and drops the
-//! request unanswered (see [`Conn::answering`]).
+//! It also holds back the end of input of a client that shut its sending side
+//! right after its request, while that request is handled (up to [`HOLD_END`])
+//! and until its answer's body is written: hyper takes that end, seen while the
+//! request is still being answered, for a client gone, and drops the request
+//! unanswered or cuts its body (see [`Conn::answering`] and [`Sending`]).
 
 use std::future::Future as _;
 use std::io::{self, IoSlice};
